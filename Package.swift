@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "DirectorySync",
+    platforms: [.macOS(.v13), .iOS(.v16)],
+    products: [
+        .library(name: "DirectorySync", targets: ["DirectorySync"]),
+        .library(name: "DirectorySyncTesting", targets: ["DirectorySyncTesting"]),
+        .executable(name: "dirsync", targets: ["dirsync"]),
+    ],
+    targets: [
+        .target(name: "DirectorySync"),
+        .target(name: "DirectorySyncTesting", dependencies: ["DirectorySync"]),
+        .executableTarget(
+            name: "dirsync",
+            dependencies: ["DirectorySync", "DirectorySyncTesting"],
+            path: "Examples/dirsync"
+        ),
+        .executableTarget(
+            name: "CustomStore",
+            dependencies: ["DirectorySync", "DirectorySyncTesting"],
+            path: "Examples/CustomStore"
+        ),
+        .testTarget(name: "DirectorySyncTests", dependencies: ["DirectorySync", "DirectorySyncTesting"]),
+        .testTarget(name: "DirectorySyncTestingTests", dependencies: ["DirectorySync", "DirectorySyncTesting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+// One settings loop for every target: Swift 6 mode comes from the manifest, these add the rest.
+for target in package.targets {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

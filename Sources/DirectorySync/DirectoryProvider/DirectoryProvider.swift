@@ -1,0 +1,26 @@
+/// Reads users and groups from a directory.
+///
+/// Implementations: ``InMemoryDirectoryProvider`` here, `GraphDirectoryProvider` for Microsoft
+/// Entra ID, or a host's own. A provider may use the filter to read less (push it down to the
+/// server) but must return at least every object the filter selects, and for group filters the
+/// nested groups and member users that the selected groups reach; the planner evaluates the filter
+/// again on what it gets, so the result is the same whether or not the provider pushed it down.
+///
+/// A read that does not finish must throw, or return a snapshot whose
+/// ``DirectorySnapshot/isComplete`` is `false`: never a partial snapshot marked complete.
+public protocol DirectoryProvider: Sendable {
+    /// Reads the users and groups that `filter` may select.
+    /// - Parameter filter: The source's filter; a hint for what to read.
+    /// - Returns: The snapshot read.
+    /// - Throws: Any error of the underlying directory; cancellation as `CancellationError`.
+    func read(filter: SyncFilter) async throws -> DirectorySnapshot
+}
+
+extension DirectoryProvider {
+    /// Reads every user and group.
+    /// - Returns: The snapshot read.
+    /// - Throws: Any error of the underlying directory.
+    public func read() async throws -> DirectorySnapshot {
+        try await read(filter: .all)
+    }
+}

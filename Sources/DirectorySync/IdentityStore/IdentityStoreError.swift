@@ -1,0 +1,77 @@
+/// An identity store refused a read or a write.
+///
+/// Branch on ``code``; the ``description`` names the cause and what to do about it.
+public struct IdentityStoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A stable error code. New codes may be added; switch with a `default`.
+    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        /// The code's text.
+        public var rawValue: String
+        /// Creates a code from its text.
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        /// No user or group has the identifier.
+        public static let notFound = Code(rawValue: "notFound")
+        /// An email or alias is already held by another user.
+        public static let addressInUse = Code(rawValue: "addressInUse")
+        /// The group name is already held by another group.
+        public static let groupNameInUse = Code(rawValue: "groupNameInUse")
+        /// The group still has members; only empty groups can be deleted.
+        public static let groupNotEmpty = Code(rawValue: "groupNotEmpty")
+        /// A value is empty, malformed or repeated.
+        public static let invalidValue = Code(rawValue: "invalidValue")
+        /// The identity changed since it was read (for example a stale ETag).
+        public static let modifiedConcurrently = Code(rawValue: "modifiedConcurrently")
+        /// The store cannot be reached or failed; retrying later may help.
+        public static let unavailable = Code(rawValue: "unavailable")
+        /// The store refused the credentials or the operation.
+        public static let forbidden = Code(rawValue: "forbidden")
+
+        /// The code's text.
+        public var description: String { rawValue }
+    }
+
+    /// What went wrong.
+    public var code: Code
+    /// Details from the store (never secrets).
+    public var detail: String
+    /// The identity the operation was about, when known.
+    public var identityID: IdentityID?
+    /// The identity that holds a contested email, alias or group name, when known.
+    public var conflictingIdentityID: IdentityID?
+
+    /// Creates an error.
+    /// - Parameters:
+    ///   - code: What went wrong.
+    ///   - detail: Details from the store.
+    ///   - identityID: The identity the operation was about.
+    ///   - conflictingIdentityID: The identity holding a contested value.
+    public init(_ code: Code, detail: String, identityID: IdentityID? = nil, conflictingIdentityID: IdentityID? = nil) {
+        self.code = code
+        self.detail = detail
+        self.identityID = identityID
+        self.conflictingIdentityID = conflictingIdentityID
+    }
+
+    /// What the caller can do about it.
+    public var fix: String {
+        switch code {
+        case .notFound: "Read the store again: the identity was deleted or never existed."
+        case .addressInUse: "Emails and aliases must be unique in the store; change or remove the address on one of the two users."
+        case .groupNameInUse: "Group names must be unique in the store; rename one of the two groups."
+        case .groupNotEmpty: "Remove the group's members first."
+        case .invalidValue: "Correct the value and try again."
+        case .modifiedConcurrently: "Read the identity again and retry."
+        case .unavailable: "Check that the store is reachable and retry; the next synchronization repairs what was left undone."
+        case .forbidden: "Check the store's credentials and permissions."
+        default: "See the detail."
+        }
+    }
+
+    /// `<code>: <detail>. <fix>`
+    public var description: String {
+        var text = "\(code): \(detail)"
+        if let identityID { text += " (identity \(identityID))" }
+        if let conflictingIdentityID { text += " (held by \(conflictingIdentityID))" }
+        return "\(text). \(fix)"
+    }
+}

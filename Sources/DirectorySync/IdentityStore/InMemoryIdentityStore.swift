@@ -1,0 +1,175 @@
+/// An identity store held in memory, with the same rules a real store enforces.
+///
+/// Identifiers are deterministic (`u1`, `u2`, … and `g1`, `g2`, …) so tests and demos print
+/// stable output. Use it in tests, in demos, or as the model for a host's own store.
+///
+/// ```swift
+/// let store = InMemoryIdentityStore()
+/// let alice = try await store.createUser(UserProfile(name: "Alice", email: "alice@contoso.com"), origin: .manual)
+/// ```
+public actor InMemoryIdentityStore: IdentityStore {
+    private var users: [IdentityID: IdentityUser] = [:]
+    private var groups: [IdentityID: GroupRecord] = [:]
+    private var addressHolders: [String: IdentityID] = [:]
+    private var groupNameHolders: [String: IdentityID] = [:]
+    private var nextUserNumber = 1
+    private var nextGroupNumber = 1
+    private var writes = 0
+
+    private struct GroupRecord {
+        var origin: IdentityOrigin
+        var profile: GroupProfile
+        var members: Set<IdentityID>
+    }
+
+    /// Creates an empty store.
+    public init() {}
+
+    /// The number of successful writes so far: a quick way for tests to see that a run changed nothing.
+    public var writeCount: Int { writes }
+
+    /// The user with this identifier, if any.
+    /// - Parameter id: The identifier.
+    public func user(_ id: IdentityID) -> IdentityUser? { users[id] }
+
+    /// The group with this identifier, if any.
+    /// - Parameter id: The identifier.
+    public func group(_ id: IdentityID) -> IdentityGroup? { groups[id].map { value(of: $0, id: id) } }
+
+    public func contents() async throws -> IdentityStoreContents {
+        IdentityStoreContents(
+            users: Array(users.values),
+            groups: groups.map { value(of: $0.value, id: $0.key) }
+        )
+    }
+
+    public func createUser(_ profile: UserProfile, origin: IdentityOrigin) async throws -> IdentityUser {
+        try validate(profile)
+        try checkAddresses(profile, for: nil)
+        let id = IdentityID("u\(nextUserNumber)")
+        nextUserNumber += 1
+        let user = IdentityUser(id: id, origin: origin, profile: profile)
+        users[id] = user
+        for key in profile.addressKeys { addressHolders[key] = id }
+        writes += 1
+        return user
+    }
+
+    public func updateUser(_ id: IdentityID, profile: UserProfile, origin: IdentityOrigin) async throws -> IdentityUser {
+        guard let old = users[id] else { throw notFound(id, "user") }
+        try validate(profile)
+        try checkAddresses(profile, for: id)
+        for key in old.profile.addressKeys { addressHolders[key] = nil }
+        for key in profile.addressKeys { addressHolders[key] = id }
+        let user = IdentityUser(id: id, origin: origin, profile: profile)
+        users[id] = user
+        writes += 1
+        return user
+    }
+
+    public func deleteUser(_ id: IdentityID) async throws {
+        guard let old = users.removeValue(forKey: id) else { throw notFound(id, "user") }
+        for key in old.profile.addressKeys { addressHolders[key] = nil }
+        for groupID in Array(groups.keys) where groups[groupID]?.members.contains(id) == true {
+            groups[groupID]?.members.remove(id)
+        }
+        writes += 1
+    }
+
+    public func createGroup(_ profile: GroupProfile, origin: IdentityOrigin) async throws -> IdentityGroup {
+        try validate(profile)
+        try checkName(profile, for: nil)
+        let id = IdentityID("g\(nextGroupNumber)")
+        nextGroupNumber += 1
+        let record = GroupRecord(origin: origin, profile: profile, members: [])
+        groups[id] = record
+        groupNameHolders[profile.name.lowercased()] = id
+        writes += 1
+        return value(of: record, id: id)
+    }
+
+    public func updateGroup(_ id: IdentityID, profile: GroupProfile, origin: IdentityOrigin) async throws -> IdentityGroup {
+        guard var record = groups[id] else { throw notFound(id, "group") }
+        try validate(profile)
+        try checkName(profile, for: id)
+        groupNameHolders[record.profile.name.lowercased()] = nil
+        groupNameHolders[profile.name.lowercased()] = id
+        record.profile = profile
+        record.origin = origin
+        groups[id] = record
+        writes += 1
+        return value(of: record, id: id)
+    }
+
+    public func deleteGroup(_ id: IdentityID) async throws {
+        guard let record = groups[id] else { throw notFound(id, "group") }
+        guard record.members.isEmpty else {
+            throw IdentityStoreError(
+                .groupNotEmpty, detail: "group '\(record.profile.name)' still has \(record.members.count) members",
+                identityID: id)
+        }
+        groups[id] = nil
+        groupNameHolders[record.profile.name.lowercased()] = nil
+        writes += 1
+    }
+
+    public func addMembers(_ userIDs: [IdentityID], to groupID: IdentityID) async throws {
+        guard groups[groupID] != nil else { throw notFound(groupID, "group") }
+        if let missing = userIDs.first(where: { users[$0] == nil }) { throw notFound(missing, "user") }
+        groups[groupID]?.members.formUnion(userIDs)
+        writes += 1
+    }
+
+    public func removeMembers(_ userIDs: [IdentityID], from groupID: IdentityID) async throws {
+        guard groups[groupID] != nil else { throw notFound(groupID, "group") }
+        groups[groupID]?.members.subtract(userIDs)
+        writes += 1
+    }
+
+    // MARK: Rules
+
+    private func value(of record: GroupRecord, id: IdentityID) -> IdentityGroup {
+        IdentityGroup(id: id, origin: record.origin, profile: record.profile, memberIDs: Array(record.members))
+    }
+
+    private func notFound(_ id: IdentityID, _ kind: String) -> IdentityStoreError {
+        IdentityStoreError(.notFound, detail: "no \(kind) has the identifier '\(id)'", identityID: id)
+    }
+
+    private func validate(_ profile: UserProfile) throws {
+        guard !profile.name.trimmed.isEmpty else {
+            throw IdentityStoreError(.invalidValue, detail: "a user needs a non-empty name")
+        }
+        let keys = profile.addressKeys
+        if let empty = keys.first(where: { $0.trimmed.isEmpty }) {
+            throw IdentityStoreError(.invalidValue, detail: "an email or alias is empty ('\(empty)')")
+        }
+        if Set(keys).count != keys.count {
+            throw IdentityStoreError(.invalidValue, detail: "the same address is listed twice for '\(profile.name)'")
+        }
+    }
+
+    private func validate(_ profile: GroupProfile) throws {
+        guard !profile.name.trimmed.isEmpty else {
+            throw IdentityStoreError(.invalidValue, detail: "a group needs a non-empty name")
+        }
+    }
+
+    private func checkAddresses(_ profile: UserProfile, for id: IdentityID?) throws {
+        for key in profile.addressKeys {
+            if let holder = addressHolders[key], holder != id {
+                throw IdentityStoreError(
+                    .addressInUse, detail: "the address '\(key)' is already used", identityID: id,
+                    conflictingIdentityID: holder)
+            }
+        }
+    }
+
+    private func checkName(_ profile: GroupProfile, for id: IdentityID?) throws {
+        if let holder = groupNameHolders[profile.name.lowercased()], holder != id {
+            throw IdentityStoreError(
+                .groupNameInUse, detail: "the group name '\(profile.name)' is already used", identityID: id,
+                conflictingIdentityID: holder)
+        }
+    }
+}

@@ -1,0 +1,112 @@
+/// Applies a ``SyncPlan`` to an ``IdentityStore``.
+///
+/// Phases run in order; inside a phase, up to ``Configuration/maximumConcurrency`` operations run
+/// at once, and membership changes to one group are sent in batches. A failed operation is
+/// reported with its reason and does not stop unrelated ones; operations that depend on it (the
+/// memberships of a user that could not be created) are skipped. Running the same synchronization
+/// again repairs what was left undone.
+///
+/// A plan over the deletion guard is refused unless ``Configuration/allowExceedingDeletionGuard``
+/// is set. Cancelling the calling task stops new operations from starting; the report then marks
+/// the rest as not started.
+///
+/// ```swift
+/// let report = try await SyncExecutor().apply(plan, to: store)
+/// print("\(report.succeeded) done, \(report.failed.count) failed")
+/// ```
+public struct SyncExecutor: Sendable {
+    /// How the executor runs.
+    public struct Configuration: Hashable, Sendable {
+        /// Operations run at the same time within a phase (at least 1).
+        public var maximumConcurrency: Int
+        /// Members sent in one call when adding to or removing from one group (at least 1).
+        public var membershipBatchSize: Int
+        /// Apply even when the plan exceeds the deletion guard.
+        public var allowExceedingDeletionGuard: Bool
+
+        /// Creates a configuration.
+        /// - Parameters:
+        ///   - maximumConcurrency: Operations at once within a phase.
+        ///   - membershipBatchSize: Members per membership call.
+        ///   - allowExceedingDeletionGuard: Apply plans over the deletion guard.
+        public init(maximumConcurrency: Int = 8, membershipBatchSize: Int = 100, allowExceedingDeletionGuard: Bool = false) {
+            self.maximumConcurrency = maximumConcurrency
+            self.membershipBatchSize = membershipBatchSize
+            self.allowExceedingDeletionGuard = allowExceedingDeletionGuard
+        }
+    }
+
+    /// How the executor runs.
+    public var configuration: Configuration
+    private let onEvent: SyncEventHandler
+
+    /// Creates an executor.
+    /// - Parameters:
+    ///   - configuration: Concurrency, batching and the deletion-guard override.
+    ///   - onEvent: Receives progress events.
+    public init(configuration: Configuration = Configuration(), onEvent: @escaping SyncEventHandler = { _ in }) {
+        self.configuration = configuration
+        self.onEvent = onEvent
+    }
+
+    /// Applies the plan.
+    /// - Parameters:
+    ///   - plan: The plan to apply.
+    ///   - store: The store to change.
+    /// - Returns: One result per operation.
+    /// - Throws: ``SyncExecutionError/deletionGuardExceeded(_:)`` before changing anything.
+    public func apply(_ plan: SyncPlan, to store: some IdentityStore) async throws -> SyncReport {
+        if case .exceeded(let violations) = plan.guardVerdict, !configuration.allowExceedingDeletionGuard {
+            throw SyncExecutionError.deletionGuardExceeded(violations)
+        }
+        var run = ExecutionRun(plan: plan, onEvent: onEvent)
+        onEvent(.started(sourceID: plan.sourceID, operations: plan.operations.count))
+        for phase in SyncPhase.allCases {
+            let units = workUnits(in: phase, of: plan)
+            guard !units.isEmpty else { continue }
+            if Task.isCancelled { break }
+            onEvent(.phaseStarted(phase, operations: units.reduce(0) { $0 + $1.indices.count }))
+            await run.perform(units, on: store, concurrency: max(1, configuration.maximumConcurrency))
+        }
+        let report = run.report(cancelled: Task.isCancelled)
+        onEvent(.finished(succeeded: report.succeeded, failed: report.failed.count, notStarted: report.notStarted))
+        return report
+    }
+
+    /// Splits a phase into units of work: one per operation, and batches for memberships of one group.
+    private func workUnits(in phase: SyncPhase, of plan: SyncPlan) -> [WorkUnit] {
+        var units: [WorkUnit] = []
+        var batches: [BatchKey: [Int]] = [:]
+        var batchOrder: [BatchKey] = []
+        for (index, operation) in plan.operations.enumerated() where operation.phase == phase {
+            let key: BatchKey
+            switch operation.action {
+            case .addMember(_, let group): key = BatchKey(adding: true, group: group)
+            case .removeMember(_, let group): key = BatchKey(adding: false, group: .existing(group))
+            default:
+                units.append(WorkUnit(indices: [index]))
+                continue
+            }
+            if batches[key] == nil { batchOrder.append(key) }
+            batches[key, default: []].append(index)
+        }
+        let size = max(1, configuration.membershipBatchSize)
+        for key in batchOrder {
+            let indices = batches[key]!
+            for start in stride(from: 0, to: indices.count, by: size) {
+                units.append(WorkUnit(indices: Array(indices[start..<min(start + size, indices.count)])))
+            }
+        }
+        return units
+    }
+
+    private struct BatchKey: Hashable {
+        var adding: Bool
+        var group: IdentityReference
+    }
+}
+
+/// Operations that run as one store call: a single operation, or membership changes to one group.
+struct WorkUnit: Sendable {
+    var indices: [Int]
+}

@@ -1,0 +1,95 @@
+/// The users and groups a filter selects from a snapshot, with each selected group's members
+/// flattened to the selected users among its transitive members (cycle-safe).
+struct DirectoryScope {
+    /// Selected users, sorted by object id.
+    let users: [DirectoryUser]
+    /// Selected groups, sorted by object id.
+    let groups: [DirectoryGroup]
+    /// For each selected group (same index), indices into ``users`` of its members, ascending.
+    let members: [[Int]]
+
+    init(snapshot: DirectorySnapshot, filter: SyncFilter) {
+        let allUsers = Self.unique(snapshot.users)
+        let allGroups = Self.unique(snapshot.groups)
+        let closure = TransitiveMembers(users: allUsers, groups: allGroups)
+
+        var userSelected: [Bool]
+        var groupSelected: [Bool]
+        var closures = [[Int]?](repeating: nil, count: allGroups.count)
+        switch filter {
+        case .all:
+            userSelected = Array(repeating: true, count: allUsers.count)
+            groupSelected = Array(repeating: true, count: allGroups.count)
+        case .usersByGroup(let expression):
+            userSelected = Array(repeating: false, count: allUsers.count)
+            groupSelected = allGroups.map(expression.matches)
+            for index in allGroups.indices where groupSelected[index] {
+                let members = closure.users(of: index)
+                closures[index] = members
+                for member in members { userSelected[member] = true }
+            }
+        case .usersByUser(let expression):
+            userSelected = allUsers.map(expression.matches)
+            groupSelected = Array(repeating: false, count: allGroups.count)
+            for index in allGroups.indices {
+                let members = closure.users(of: index).filter { userSelected[$0] }
+                closures[index] = members
+                groupSelected[index] = !members.isEmpty
+            }
+        }
+
+        var newIndex = [Int](repeating: -1, count: allUsers.count)
+        var users: [DirectoryUser] = []
+        for index in allUsers.indices where userSelected[index] {
+            newIndex[index] = users.count
+            users.append(allUsers[index])
+        }
+        var groups: [DirectoryGroup] = []
+        var members: [[Int]] = []
+        for index in allGroups.indices where groupSelected[index] {
+            groups.append(allGroups[index])
+            let all = closures[index] ?? closure.users(of: index)
+            members.append(all.compactMap { newIndex[$0] >= 0 ? newIndex[$0] : nil })
+        }
+        self.users = users
+        self.groups = groups
+        self.members = members
+    }
+
+    private static func unique<T: Identifiable>(_ items: [T]) -> [T] where T.ID == String {
+        var byID: [String: T] = [:]
+        byID.reserveCapacity(items.count)
+        for item in items { byID[item.id] = item }
+        return byID.values.sorted { $0.id < $1.id }
+    }
+}
+
+/// Transitive user members of groups: a breadth-first walk over nested groups that visits each
+/// group once, so cycles end and deep nesting needs no recursion.
+struct TransitiveMembers {
+    private let directUsers: [[Int]]
+    private let directGroups: [[Int]]
+
+    init(users: [DirectoryUser], groups: [DirectoryGroup]) {
+        var userIndex: [String: Int] = [:]
+        userIndex.reserveCapacity(users.count)
+        for (index, user) in users.enumerated() { userIndex[user.id] = index }
+        var groupIndex: [String: Int] = [:]
+        for (index, group) in groups.enumerated() { groupIndex[group.id] = index }
+        directUsers = groups.map { $0.memberUserIDs.compactMap { userIndex[$0] } }
+        directGroups = groups.map { $0.memberGroupIDs.compactMap { groupIndex[$0] } }
+    }
+
+    /// Indices of the users reachable from the group, ascending and without duplicates.
+    func users(of group: Int) -> [Int] {
+        if directGroups[group].isEmpty { return Array(Set(directUsers[group])).sorted() }
+        var visited: Set<Int> = [group]
+        var queue = [group]
+        var members: Set<Int> = []
+        while let next = queue.popLast() {
+            members.formUnion(directUsers[next])
+            for nested in directGroups[next] where visited.insert(nested).inserted { queue.append(nested) }
+        }
+        return members.sorted()
+    }
+}

@@ -1,0 +1,131 @@
+extension PlanBuilder {
+    /// Correlates, creates, adopts, updates and removes the source's groups (rule 2 for groups).
+    mutating func planGroups() {
+        let groups = scope.groups
+        groupStates = Array(repeating: .absent, count: groups.count)
+        var manualByName: [String: IdentityGroup] = [:]
+        var nameHolders: [String: IdentityID] = [:]
+        for group in groupsByID.values {
+            nameHolders[group.profile.name.lowercased()] = group.id
+            if group.origin == .manual { manualByName[group.profile.name.lowercased()] = group }
+        }
+
+        // Targets: the linked group, else a manual group with the same name (adoption).
+        var targets = [IdentityID?](repeating: nil, count: groups.count)
+        var nameCount: [String: Int] = [:]
+        for (index, group) in groups.enumerated() {
+            let key = group.displayName.lowercased()
+            nameCount[key, default: 0] += 1
+            targets[index] = linkedGroups[group.id]?.first?.id ?? manualByName[key]?.id
+        }
+
+        var claimants = [UniqueValueResolver.Claimant?](repeating: nil, count: groups.count)
+        for (index, group) in groups.enumerated() {
+            let key = group.displayName.lowercased()
+            if nameCount[key, default: 0] > 1 {
+                report(
+                    .conflict, .duplicateGroupNameInSource, .group, externalID: group.id, subject: group.displayName,
+                    "\(nameCount[key]!) groups in the directory are named '\(group.displayName)' and group names must be unique in the store; rename all but one in Entra ID or narrow the filter.")
+                leaveUntouched(groupAt: index, target: targets[index])
+                continue
+            }
+            claimants[index] = .init(target: targets[index], values: [.init(key: key, isPrimary: true)])
+        }
+
+        let released = releasedGroups()
+        let outcomes = UniqueValueResolver.resolve(claimants, holders: nameHolders, released: released)
+        for (index, outcome) in outcomes.enumerated() {
+            guard let outcome else { continue }
+            let group = groups[index]
+            switch outcome {
+            case .blocked(_, let holder):
+                let held = groupsByID[holder]!
+                report(
+                    .conflict, .groupNameInUse, .group, externalID: group.id, subject: group.displayName,
+                    "The name is held by \(describeHolder(origin: held.origin, name: held.profile.name, id: holder, kind: "group")); rename one of the two groups.",
+                    related: [holder])
+                leaveUntouched(groupAt: index, target: targets[index])
+            case .proceed(_, let deferred, let releasesForOthers):
+                planGroup(at: index, target: targets[index], deferred: !deferred.isEmpty, releasesForOthers: releasesForOthers)
+            }
+        }
+        planGroupRemovals()
+    }
+
+    private mutating func leaveUntouched(groupAt index: Int, target: IdentityID?) {
+        if let target, groupsByID[target]?.origin.sourceID == source { groupStates[index] = .untouched(target) }
+    }
+
+    private mutating func planGroup(at index: Int, target: IdentityID?, deferred: Bool, releasesForOthers: Bool) {
+        let group = scope.groups[index]
+        let desired = GroupProfile(name: group.displayName, description: group.description)
+        guard let target, let existing = groupsByID[target] else {
+            add(deferred ? .deferredGroups : .groups, .createGroup(externalID: group.id, profile: desired),
+                subject: group.displayName, .newInScope)
+            groupStates[index] = .proceeds(.created(externalID: group.id), deferredCreate: deferred)
+            return
+        }
+        groupStates[index] = .proceeds(.existing(target), deferredCreate: false)
+        let adopting = existing.origin != origin(group.id)
+        if !adopting && existing.profile == desired {
+            unchangedGroups += 1
+            return
+        }
+        func action(_ profile: GroupProfile) -> SyncAction {
+            let changes = FieldChange.between(existing.profile, profile)
+            return adopting
+                ? .adoptGroup(target, externalID: group.id, profile: profile, changes: changes)
+                : .updateGroup(target, externalID: group.id, profile: profile, changes: changes)
+        }
+        let reason: SyncReason = adopting ? .matchedByName : .attributesChanged
+        guard deferred else {
+            add(.groups, action(desired), subject: group.displayName, reason)
+            return
+        }
+        if releasesForOthers {
+            // Two groups trade names: step aside under a name no other group can hold, then take the new one.
+            let interim = GroupProfile(name: "\(desired.name) (\(group.id))", description: desired.description)
+            add(.groups, action(interim), subject: group.displayName, .releasesValueForAnother)
+            add(.deferredGroups, .updateGroup(target, externalID: group.id, profile: desired,
+                changes: FieldChange.between(interim, desired)), subject: group.displayName, .takesReleasedValue)
+        } else {
+            add(.deferredGroups, action(desired), subject: group.displayName, adopting ? reason : .takesReleasedValue)
+        }
+    }
+
+    /// The source's groups that this run removes: those whose directory group left the scope, and
+    /// second links to one directory group.
+    private func releasedGroups() -> Set<IdentityID> {
+        let inScope = Set(scope.groups.map(\.id))
+        var released: Set<IdentityID> = []
+        for (externalID, groups) in linkedGroups {
+            for (position, group) in groups.enumerated() where position > 0 || !inScope.contains(externalID) {
+                released.insert(group.id)
+            }
+        }
+        return released
+    }
+
+    private mutating func planGroupRemovals() {
+        let inScope = Set(scope.groups.map(\.id))
+        for (externalID, groups) in linkedGroups {
+            for (position, group) in groups.enumerated() {
+                let leftScope = !inScope.contains(externalID)
+                guard leftScope || position > 0 else { continue }
+                let reason: SyncReason = leftScope ? .leftScope : .duplicateLink
+                for member in group.memberIDs {
+                    add(.emptyRemovedGroups, .removeMember(user: member, group: group.id),
+                        subject: userLabel(member), group: group.profile.name, .groupBeingRemoved)
+                }
+                add(.groupRemovals, .removeGroup(group.id, externalID: externalID), subject: group.profile.name, reason)
+                removedGroupCount += 1
+            }
+        }
+    }
+
+    /// How a store user is named in operations: its email, else its name.
+    func userLabel(_ id: IdentityID) -> String {
+        guard let user = usersByID[id] else { return id.rawValue }
+        return user.profile.email ?? user.profile.name
+    }
+}

@@ -1,0 +1,45 @@
+extension PlanBuilder {
+    /// Adds and removes members of the source's groups (rule 6). Only the source's own users are
+    /// managed: members an administrator added from elsewhere stay, and groups the source does not
+    /// own are never touched.
+    mutating func planMemberships() {
+        for (groupIndex, state) in groupStates.enumerated() {
+            guard case .proceeds(let groupReference, let groupDeferred) = state else { continue }
+            let group = scope.groups[groupIndex]
+            var desired: [(reference: IdentityReference, label: String)] = []
+            var desiredExisting: Set<IdentityID> = []
+            var untouched: Set<IdentityID> = []
+            var deferredUsers: Set<String> = []
+            for member in scope.members[groupIndex] {
+                switch userStates[member] {
+                case .proceeds(let reference, let deferredCreate):
+                    let user = scope.users[member]
+                    desired.append((reference, user.primaryEmail ?? user.userPrincipalName))
+                    if case .existing(let id) = reference { desiredExisting.insert(id) }
+                    if deferredCreate { deferredUsers.insert(scope.users[member].id) }
+                case .untouched(let id): untouched.insert(id)
+                case .absent: break
+                }
+            }
+
+            var current: Set<IdentityID> = []
+            if case .existing(let groupID) = groupReference, let existing = groupsByID[groupID] {
+                current = Set(existing.memberIDs.filter { usersByID[$0]?.origin.sourceID == source })
+            }
+            for (reference, label) in desired {
+                if case .existing(let id) = reference, current.contains(id) { continue }
+                var deferred = groupDeferred
+                if case .created(let externalID) = reference, deferredUsers.contains(externalID) { deferred = true }
+                add(deferred ? .deferredMemberships : .memberships, .addMember(user: reference, group: groupReference),
+                    subject: label, group: group.displayName, .memberInDirectory)
+            }
+            guard case .existing(let groupID) = groupReference else { continue }
+            for member in current.sorted()
+            where !desiredExisting.contains(member) && !untouched.contains(member) && !deletedUserIDs.contains(member) {
+                add(.memberships, .removeMember(user: member, group: groupID), subject: userLabel(member),
+                    group: group.displayName, .notMemberInDirectory)
+                removedMembershipCount += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+/// One change a plan makes to the store, with the reason for it.
+public struct SyncOperation: Hashable, Codable, Sendable, CustomStringConvertible {
+    /// The phase the operation runs in; phases run one after another.
+    public var phase: SyncPhase
+    /// What to change.
+    public var action: SyncAction
+    /// Who it is about: the user's email (or UPN) or the group's name.
+    public var subject: String
+    /// For membership operations, the group's name.
+    public var group: String?
+    /// Why.
+    public var reason: SyncReason
+
+    /// Creates an operation.
+    /// - Parameters:
+    ///   - phase: The phase it runs in.
+    ///   - action: What to change.
+    ///   - subject: The user's email or UPN, or the group's name.
+    ///   - group: For membership operations, the group's name.
+    ///   - reason: Why.
+    public init(phase: SyncPhase, action: SyncAction, subject: String, group: String? = nil, reason: SyncReason) {
+        self.phase = phase
+        self.action = action
+        self.subject = subject
+        self.group = group
+        self.reason = reason
+    }
+
+    /// For example `update user alice@contoso.com (attributes changed in the directory): email: a → b`.
+    public var description: String {
+        var text = "\(action.kind.displayName) \(subject)"
+        if let group { text += " \(action.kind == .removeMember ? "from" : "to") \(group)" }
+        text += " (\(reason.explanation))"
+        let changes = action.changes
+        if !changes.isEmpty { text += ": " + changes.map(\.description).joined(separator: "; ") }
+        return text
+    }
+}
+
+/// Refers to an identity that exists, or that an earlier operation of the same plan creates.
+public enum IdentityReference: Hashable, Codable, Sendable {
+    /// An identity already in the store.
+    case existing(IdentityID)
+    /// The identity the plan creates for this directory object id.
+    case created(externalID: String)
+}
+
+/// The phases of a plan, in the order they run. Within a phase, operations are independent and
+/// may run concurrently.
+public enum SyncPhase: Int, Hashable, Codable, Sendable, Comparable, CaseIterable {
+    /// Create, adopt and update groups.
+    case groups = 1
+    /// Create, adopt and update users.
+    case users
+    /// Add and remove memberships of groups that stay.
+    case memberships
+    /// Remove every member of groups that are about to be removed.
+    case emptyRemovedGroups
+    /// Remove or disable users that left the scope.
+    case userRemovals
+    /// Remove groups that left the scope.
+    case groupRemovals
+    /// Create or rename groups whose name was freed earlier in this run.
+    case deferredGroups
+    /// Create or update users whose email or alias was freed earlier in this run.
+    case deferredUsers
+    /// Memberships of identities created in the deferred phases.
+    case deferredMemberships
+
+    /// Orders phases by when they run.
+    public static func < (lhs: SyncPhase, rhs: SyncPhase) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// What an operation changes.
+public enum SyncAction: Hashable, Codable, Sendable {
+    /// Create a user for a directory user.
+    case createUser(externalID: String, profile: UserProfile)
+    /// Link a manual user to a directory user and bring its attributes in line.
+    case adoptUser(IdentityID, externalID: String, profile: UserProfile, changes: [FieldChange])
+    /// Bring a linked user's attributes in line.
+    case updateUser(IdentityID, externalID: String, profile: UserProfile, changes: [FieldChange])
+    /// Delete a user that left the scope.
+    case removeUser(IdentityID, externalID: String)
+    /// Disable a user that left the scope (the `disable` policy).
+    case disableUser(IdentityID, externalID: String, profile: UserProfile)
+    /// Create a group for a directory group.
+    case createGroup(externalID: String, profile: GroupProfile)
+    /// Link a manual group with the same name to a directory group.
+    case adoptGroup(IdentityID, externalID: String, profile: GroupProfile, changes: [FieldChange])
+    /// Bring a linked group's attributes in line.
+    case updateGroup(IdentityID, externalID: String, profile: GroupProfile, changes: [FieldChange])
+    /// Delete a group that left the scope (it is emptied first).
+    case removeGroup(IdentityID, externalID: String)
+    /// Add a user to a group.
+    case addMember(user: IdentityReference, group: IdentityReference)
+    /// Remove a user from a group.
+    case removeMember(user: IdentityID, group: IdentityID)
+
+    /// The kinds of action, for counting and display.
+    public enum Kind: String, Hashable, Codable, Sendable, CaseIterable, Comparable {
+        case createGroup, adoptGroup, updateGroup, createUser, adoptUser, updateUser, addMember, removeMember,
+            disableUser, removeUser, removeGroup
+
+        /// Orders kinds as listed.
+        public static func < (lhs: Kind, rhs: Kind) -> Bool {
+            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        }
+
+        /// Words for people, such as `create user`.
+        public var displayName: String {
+            switch self {
+            case .createGroup: "create group"
+            case .adoptGroup: "adopt group"
+            case .updateGroup: "update group"
+            case .createUser: "create user"
+            case .adoptUser: "adopt user"
+            case .updateUser: "update user"
+            case .addMember: "add member"
+            case .removeMember: "remove member"
+            case .disableUser: "disable user"
+            case .removeUser: "remove user"
+            case .removeGroup: "remove group"
+            }
+        }
+    }
+
+    /// The kind of action.
+    public var kind: Kind {
+        switch self {
+        case .createUser: .createUser
+        case .adoptUser: .adoptUser
+        case .updateUser: .updateUser
+        case .removeUser: .removeUser
+        case .disableUser: .disableUser
+        case .createGroup: .createGroup
+        case .adoptGroup: .adoptGroup
+        case .updateGroup: .updateGroup
+        case .removeGroup: .removeGroup
+        case .addMember: .addMember
+        case .removeMember: .removeMember
+        }
+    }
+
+    /// The attribute changes of an adoption or update; empty otherwise.
+    public var changes: [FieldChange] {
+        switch self {
+        case .adoptUser(_, _, _, let changes), .updateUser(_, _, _, let changes), .adoptGroup(_, _, _, let changes),
+            .updateGroup(_, _, _, let changes):
+            changes
+        default: []
+        }
+    }
+
+    /// The directory object id the action is about, for user and group actions.
+    public var externalID: String? {
+        switch self {
+        case .createUser(let externalID, _), .adoptUser(_, let externalID, _, _), .updateUser(_, let externalID, _, _),
+            .removeUser(_, let externalID), .disableUser(_, let externalID, _), .createGroup(let externalID, _),
+            .adoptGroup(_, let externalID, _, _), .updateGroup(_, let externalID, _, _), .removeGroup(_, let externalID):
+            externalID
+        case .addMember, .removeMember: nil
+        }
+    }
+}

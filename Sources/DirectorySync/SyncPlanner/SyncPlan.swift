@@ -1,0 +1,91 @@
+/// The ordered, explained list of changes that brings a store in line with a source's scope.
+///
+/// Operations are sorted by phase, kind and subject, so the same inputs always give the same
+/// plan. Every operation carries a ``SyncReason``; every object the plan leaves alone for a reason
+/// is in ``issues``. A plan applied successfully leaves an empty plan behind.
+public struct SyncPlan: Hashable, Codable, Sendable {
+    /// The source the plan is for.
+    public var sourceID: SourceID
+    /// The changes, in the order they run.
+    public var operations: [SyncOperation]
+    /// Conflicts, skips and warnings, sorted by severity, kind and subject.
+    public var issues: [SyncIssue]
+    /// Users in scope that are already up to date.
+    public var unchangedUsers: Int
+    /// Groups in scope that are already up to date.
+    public var unchangedGroups: Int
+    /// The deletion guard's judgement.
+    public var guardVerdict: DeletionGuard.Verdict
+
+    /// Creates a plan.
+    /// - Parameters:
+    ///   - sourceID: The source.
+    ///   - operations: The changes.
+    ///   - issues: Conflicts, skips and warnings.
+    ///   - unchangedUsers: Users already up to date.
+    ///   - unchangedGroups: Groups already up to date.
+    ///   - guardVerdict: The deletion guard's judgement.
+    public init(
+        sourceID: SourceID, operations: [SyncOperation] = [], issues: [SyncIssue] = [], unchangedUsers: Int = 0,
+        unchangedGroups: Int = 0, guardVerdict: DeletionGuard.Verdict = .withinLimits
+    ) {
+        self.sourceID = sourceID
+        self.operations = operations
+        self.issues = issues
+        self.unchangedUsers = unchangedUsers
+        self.unchangedGroups = unchangedGroups
+        self.guardVerdict = guardVerdict
+    }
+
+    /// Whether the plan changes nothing.
+    public var isEmpty: Bool { operations.isEmpty }
+
+    /// Counts per kind of operation and issue.
+    public var summary: Summary { Summary(self) }
+
+    /// Counts per kind of operation and issue.
+    public struct Summary: Hashable, Codable, Sendable, CustomStringConvertible {
+        /// Operations per kind.
+        public var operations: [SyncAction.Kind: Int]
+        /// Issues per code.
+        public var issues: [SyncIssue.Code: Int]
+        /// Conflicts (objects left untouched).
+        public var conflicts: Int
+        /// Objects skipped by policy.
+        public var skipped: Int
+        /// Warnings.
+        public var warnings: Int
+        /// Users already up to date.
+        public var unchangedUsers: Int
+        /// Groups already up to date.
+        public var unchangedGroups: Int
+
+        init(_ plan: SyncPlan) {
+            var operations: [SyncAction.Kind: Int] = [:]
+            for operation in plan.operations { operations[operation.action.kind, default: 0] += 1 }
+            var issues: [SyncIssue.Code: Int] = [:]
+            for issue in plan.issues { issues[issue.code, default: 0] += 1 }
+            self.operations = operations
+            self.issues = issues
+            conflicts = plan.issues.count { $0.severity == .conflict }
+            skipped = plan.issues.count { $0.severity == .skipped }
+            warnings = plan.issues.count { $0.severity == .warning }
+            unchangedUsers = plan.unchangedUsers
+            unchangedGroups = plan.unchangedGroups
+        }
+
+        /// The count for one kind of operation.
+        /// - Parameter kind: The kind.
+        public subscript(kind: SyncAction.Kind) -> Int { operations[kind] ?? 0 }
+
+        /// One line per non-zero count, for example `create user: 12`.
+        public var description: String {
+            var lines = SyncAction.Kind.allCases.compactMap { kind in
+                self[kind] > 0 ? "\(kind.displayName): \(self[kind])" : nil
+            }
+            lines.append("unchanged users: \(unchangedUsers), unchanged groups: \(unchangedGroups)")
+            lines.append("conflicts: \(conflicts), skipped: \(skipped), warnings: \(warnings)")
+            return lines.joined(separator: "\n")
+        }
+    }
+}

@@ -1,0 +1,53 @@
+/// What a planner needs: the source, a complete directory snapshot, the store's contents and
+/// the source's settings.
+public struct SyncPlanRequest: Sendable {
+    /// The source being synchronized.
+    public var sourceID: SourceID
+    /// What the directory read returned.
+    public var directory: DirectorySnapshot
+    /// What the store holds now.
+    public var store: IdentityStoreContents
+    /// The source's filter and policies.
+    public var settings: SyncSettings
+
+    /// Creates a request.
+    /// - Parameters:
+    ///   - sourceID: The source.
+    ///   - directory: The directory snapshot.
+    ///   - store: The store's contents.
+    ///   - settings: Filter and policies.
+    public init(sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents, settings: SyncSettings) {
+        self.sourceID = sourceID
+        self.directory = directory
+        self.store = store
+        self.settings = settings
+    }
+}
+
+/// Turns a directory snapshot and a store's contents into a ``SyncPlan``. Pure: no I/O.
+///
+/// ``StandardSyncPlanner`` implements the synchronization rules (`Documentation/SyncRules.md`).
+public protocol SyncPlanner: Sendable {
+    /// Makes the plan that brings the store in line with the source's scope.
+    /// - Parameter request: The inputs.
+    /// - Returns: The plan.
+    /// - Throws: ``SyncPlanningError`` when the snapshot is incomplete or the filter invalid.
+    func plan(_ request: SyncPlanRequest) throws -> SyncPlan
+}
+
+extension SyncPlanner {
+    /// Makes the plan that brings the store in line with the source's scope.
+    /// - Parameters:
+    ///   - sourceID: The source.
+    ///   - directory: The directory snapshot.
+    ///   - store: The store's contents.
+    ///   - settings: Filter and policies.
+    /// - Returns: The plan.
+    /// - Throws: ``SyncPlanningError``.
+    public func plan(
+        source sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents,
+        settings: SyncSettings = SyncSettings()
+    ) throws -> SyncPlan {
+        try plan(SyncPlanRequest(sourceID: sourceID, directory: directory, store: store, settings: settings))
+    }
+}
