@@ -63,6 +63,19 @@ public struct DeletionGuard: Hashable, Codable, Sendable {
         /// The limit, in words.
         public var limit: String
 
+        /// Creates a violation.
+        /// - Parameters:
+        ///   - kind: What is being removed.
+        ///   - count: How many the plan removes.
+        ///   - owned: How many the source owns now.
+        ///   - limit: The limit, in words.
+        public init(kind: Kind, count: Int, owned: Int, limit: String) {
+            self.kind = kind
+            self.count = count
+            self.owned = owned
+            self.limit = limit
+        }
+
         /// For example `1200 users of 1500 would be removed (limit: at most 500)`.
         public var description: String { "\(count) \(kind.rawValue) of \(owned) would be removed (limit: \(limit))" }
     }

@@ -1,0 +1,43 @@
+import DirectorySync
+
+/// A protocol implementation broke a rule of its contract.
+public struct ContractViolation: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The check that failed.
+    public var check: String
+    /// What was expected and what happened.
+    public var message: String
+
+    /// Creates a violation.
+    /// - Parameters:
+    ///   - check: The check that failed.
+    ///   - message: What was expected and what happened.
+    public init(check: String, message: String) {
+        self.check = check
+        self.message = message
+    }
+
+    /// `<check>: <message>`
+    public var description: String { "\(check): \(message)" }
+}
+
+/// Helpers the contract checks share.
+struct Expectation {
+    let check: String
+
+    func that(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+        if !condition { throw ContractViolation(check: check, message: message()) }
+    }
+
+    /// Runs `body` and requires it to throw an ``IdentityStoreError`` with the given code.
+    func fails<T>(with code: IdentityStoreError.Code, _ what: String, _ body: () async throws -> T) async throws {
+        do {
+            _ = try await body()
+        } catch let error as IdentityStoreError {
+            try that(error.code == code, "\(what) should fail with \(code) but failed with \(error.code)")
+            return
+        } catch {
+            throw ContractViolation(check: check, message: "\(what) should fail with \(code) but threw \(error)")
+        }
+        throw ContractViolation(check: check, message: "\(what) should fail with \(code) but succeeded")
+    }
+}

@@ -1,0 +1,94 @@
+import DirectorySync
+
+/// The rules every ``DirectoryProvider`` must keep, as checks to run against any implementation.
+///
+/// Each check generates a small tenant and asks a factory for a provider that serves it (for
+/// the in-memory provider, the tenant's users and groups; for Graph, an emulator loaded with it).
+/// ```swift
+/// @Test(arguments: DirectoryProviderContract.checks)
+/// func inMemory(_ check: DirectoryProviderContract.Check) async throws {
+///     try await check.run { tenant in InMemoryDirectoryProvider(users: tenant.users, groups: tenant.groups) }
+/// }
+/// ```
+public enum DirectoryProviderContract {
+    /// Makes a provider that serves the given tenant.
+    public typealias Factory = @Sendable (GeneratedTenant) async throws -> any DirectoryProvider
+
+    /// One named rule.
+    public struct Check: Sendable, CustomStringConvertible {
+        /// The rule's name.
+        public let name: String
+        private let body: @Sendable (Factory, Expectation) async throws -> Void
+
+        init(_ name: String, _ body: @escaping @Sendable (Factory, Expectation) async throws -> Void) {
+            self.name = name
+            self.body = body
+        }
+
+        /// Runs the check.
+        /// - Parameter factory: Makes a provider serving a tenant.
+        /// - Throws: ``ContractViolation`` when the provider breaks the rule, or the provider's error.
+        public func run(_ factory: Factory) async throws { try await body(factory, Expectation(check: name)) }
+
+        /// The rule's name.
+        public var description: String { name }
+    }
+
+    static let tenant = TenantGenerator(
+        configuration: .init(users: 240, groups: 30, seed: 99, withoutEmailShare: 0.05, proxyOnlyEmailShare: 0.1)
+    ).generate()
+
+    private static func sortedUsers(_ users: [DirectoryUser]) -> [DirectoryUser] { users.sorted { $0.id < $1.id } }
+
+    private static func normalizedGroups(_ groups: [DirectoryGroup]) -> [DirectoryGroup] {
+        groups.map { group in
+            var group = group
+            group.memberUserIDs.sort()
+            group.memberGroupIDs.sort()
+            return group
+        }.sorted { $0.id < $1.id }
+    }
+
+    /// Every check.
+    public static let checks: [Check] = [
+        Check("a read returns every user with its attributes") { factory, expect in
+            let snapshot = try await factory(tenant).read()
+            try expect.that(snapshot.isComplete, "the snapshot is not marked complete")
+            let read = sortedUsers(snapshot.users)
+            let expected = sortedUsers(tenant.users)
+            try expect.that(read.count == expected.count, "read \(read.count) users, the tenant has \(expected.count)")
+            for (got, want) in zip(read, expected) where got != want {
+                throw ContractViolation(check: expect.check, message: "user \(want.id) read as \(got), expected \(want)")
+            }
+        },
+        Check("a read returns every group with its direct members") { factory, expect in
+            let snapshot = try await factory(tenant).read()
+            let read = normalizedGroups(snapshot.groups)
+            let expected = normalizedGroups(tenant.groups)
+            try expect.that(read.count == expected.count, "read \(read.count) groups, the tenant has \(expected.count)")
+            for (got, want) in zip(read, expected) where got != want {
+                throw ContractViolation(check: expect.check, message: "group \(want.id) read as \(got), expected \(want)")
+            }
+        },
+        Check("two reads of an unchanged directory are equal") { factory, expect in
+            let provider = try await factory(tenant)
+            let first = try await provider.read()
+            let second = try await provider.read()
+            try expect.that(
+                sortedUsers(first.users) == sortedUsers(second.users)
+                    && normalizedGroups(first.groups) == normalizedGroups(second.groups),
+                "two reads differ")
+        },
+        Check("a cancelled read never returns a partial snapshot marked complete") { factory, expect in
+            let provider = try await factory(tenant)
+            let task = Task { try await provider.read() }
+            task.cancel()
+            guard let snapshot = try? await task.value else { return }
+            if snapshot.isComplete {
+                try expect.that(
+                    snapshot.users.count == tenant.users.count && snapshot.groups.count == tenant.groups.count,
+                    "a cancelled read returned \(snapshot.users.count) users marked complete")
+            }
+        },
+    ]
+}
