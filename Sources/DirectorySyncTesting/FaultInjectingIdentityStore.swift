@@ -15,6 +15,7 @@ public final class FaultInjectingIdentityStore<Base: IdentityStore>: IdentitySto
 
     private struct State {
         var writesAttempted = 0
+        var writesAdmitted = 0
         var writesSucceeded = 0
         var failAfter: Int?
         var predicate: (@Sendable (Write, Int) -> Bool)?
@@ -30,13 +31,14 @@ public final class FaultInjectingIdentityStore<Base: IdentityStore>: IdentitySto
     /// - Parameter base: The store to wrap.
     public init(_ base: Base) { self.base = base }
 
-    /// Lets `count` more writes through, then fails every later one.
+    /// Lets `count` more writes through to the wrapped store, then fails every later one, as if
+    /// the process had stopped there.
     /// - Parameters:
     ///   - count: Writes that still succeed.
     ///   - error: The error later writes throw.
     public func failWrites(after count: Int, with error: any Error = IdentityStoreError(.unavailable, detail: "injected fault")) {
         state.withLock {
-            $0.failAfter = $0.writesSucceeded + count
+            $0.failAfter = $0.writesAdmitted + count
             $0.error = error
         }
     }
@@ -78,8 +80,9 @@ public final class FaultInjectingIdentityStore<Base: IdentityStore>: IdentitySto
         try state.withLock { state in
             let number = state.writesAttempted
             state.writesAttempted += 1
-            if let failAfter = state.failAfter, state.writesSucceeded >= failAfter { throw state.error }
+            if let failAfter = state.failAfter, state.writesAdmitted >= failAfter { throw state.error }
             if let predicate = state.predicate, predicate(kind, number) { throw state.error }
+            state.writesAdmitted += 1
         }
         let result = try await body()
         state.withLock { $0.writesSucceeded += 1 }
