@@ -1,0 +1,136 @@
+import DirectorySync
+import DirectorySyncTesting
+import Foundation
+
+/// `dirsync demo`: a realistic synchronization, end to end, in memory.
+enum DemoCommand {
+    static let help = """
+        Usage: dirsync demo [--users N] [--groups N] [--seed N]
+
+        Generates an Entra ID tenant, pre-fills an in-memory store with manual users (some match
+        Entra users by email or login, some match nobody) and a user of another source, then:
+        plans, applies, plans again (empty), switches the filter (removals follow) and shows the
+        deletion guard stopping an over-large removal.
+
+          --users N    users in the tenant (10 to 1,000,000; default 2,000)
+          --groups N   groups in the tenant (1 to 100,000; default 150)
+          --seed N     the generator's seed (default 2026)
+        """
+
+    static func run(_ arguments: Arguments) async throws -> Int32 {
+        var arguments = arguments
+        if arguments.flag("help") {
+            print(help)
+            return 0
+        }
+        let users = try arguments.integer("users", in: 10...1_000_000) ?? 2_000
+        let groups = try arguments.integer("groups", in: 1...100_000) ?? 150
+        let seed = try arguments.integer("seed", in: 0...Int.max) ?? 2026
+        try arguments.finish()
+
+        let started = ContinuousClock.now
+        let source: SourceID = "contoso"
+        let tenant = TenantGenerator(configuration: .init(users: users, groups: groups, seed: UInt64(seed))).generate()
+        let directory = InMemoryDirectoryProvider(users: tenant.users, groups: tenant.groups)
+        let nested = tenant.groups.count { !$0.memberGroupIDs.isEmpty }
+        print("Entra ID tenant \(tenant.domain): \(users.grouped) users, \(groups.grouped) groups (\(nested) with nested groups, one nesting cycle), \(tenant.membershipCount.grouped) direct memberships.")
+
+        let store = InMemoryIdentityStore()
+        let scale = max(1, users / 400)
+        let manual = tenant.manualUsers(matchingByEmail: 5 * scale, matchingByLogin: 3 * scale, unmatched: 2 * scale, seed: UInt64(seed))
+        for profile in manual { _ = try await store.createUser(profile, origin: .manual) }
+        _ = try await store.createGroup(GroupProfile(name: tenant.groups[0].displayName.uppercased(), description: "made by hand"), origin: .manual)
+        if let taken = tenant.users.last(where: { $0.mail != nil }) {
+            _ = try await store.createUser(
+                UserProfile(name: "Fabrikam copy", email: taken.mail), origin: .directory("fabrikam", externalID: "f-1"))
+        }
+        print("Identity store before the first synchronization: \(manual.count + 1) users (\(manual.count) manual, 1 from source 'fabrikam'), 1 manual group.\n")
+
+        // 1. Plan and apply.
+        let snapshot = try await directory.read()
+        let planner = StandardSyncPlanner()
+        var settings = SyncSettings()
+        let plan = try planner.plan(source: source, directory: snapshot, store: try await store.contents(), settings: settings)
+        print("== First synchronization: plan ==")
+        describe(plan)
+        let report = try await applyWithProgress(plan, to: store)
+        print("Applied: \(report.succeeded.grouped) operations succeeded, \(report.failed.count) failed.\n")
+        guard report.isSuccess else {
+            for failure in report.failed.prefix(5) { print("  \(failure)") }
+            return 1
+        }
+
+        // 2. Again: nothing to do.
+        let again = try planner.plan(source: source, directory: try await directory.read(), store: try await store.contents(), settings: settings)
+        print("== Second synchronization: plan ==")
+        print("\(again.operations.count) operations: the store is in step with the tenant (\(again.unchangedUsers.grouped) users and \(again.unchangedGroups.grouped) groups unchanged; conflicts reported above stay until an administrator resolves them: \(again.summary.conflicts)).\n")
+
+        // 3. A filter switch: only members, no guests.
+        let members = try FilterExpression(parsing: "userType eq 'Member'")
+        settings.filter = .usersByUser(members)
+        let narrowed = try planner.plan(source: source, directory: try await directory.read(), store: try await store.contents(), settings: settings)
+        print("== Filter switched to users by user filter: \(members) ==")
+        describe(narrowed)
+        let narrowedReport = try await applyWithProgress(narrowed, to: store)
+        print("Applied: \(narrowedReport.succeeded.grouped) operations succeeded, \(narrowedReport.failed.count) failed.\n")
+
+        // 4. A filter typo would remove almost everyone: the deletion guard stops it.
+        let typo = try FilterExpression(parsing: "department eq 'Slaes'")
+        settings.filter = .usersByUser(typo)
+        let dangerous = try planner.plan(source: source, directory: try await directory.read(), store: try await store.contents(), settings: settings)
+        print("== Filter switched to: \(typo) ==")
+        print("The plan would remove \(dangerous.summary[.removeUser].grouped) users and \(dangerous.summary[.removeGroup].grouped) groups.")
+        do {
+            _ = try await SyncExecutor().apply(dangerous, to: store)
+            print("Unexpected: the deletion guard let the plan through.")
+            return 1
+        } catch let error as SyncExecutionError {
+            print("Stopped by the deletion guard: \(error)")
+        }
+        let final = try await store.contents()
+        print("\nStore now: \(final.users.count.grouped) users, \(final.groups.count.grouped) groups. Finished in \(format(ContinuousClock.now - started)).")
+        return 0
+    }
+
+    /// Prints the plan's counts, a few examples of each kind, and its conflicts and warnings.
+    static func describe(_ plan: SyncPlan) {
+        let summary = plan.summary
+        for kind in SyncAction.Kind.allCases where summary[kind] > 0 {
+            print("  \(kind.displayName.padding(toLength: 14, withPad: " ", startingAt: 0)) \(summary[kind].grouped.leftPadded(8))")
+            for example in plan.operations.filter({ $0.action.kind == kind }).prefix(2) {
+                print("      e.g. \(example)")
+            }
+        }
+        print("  unchanged: \(summary.unchangedUsers.grouped) users, \(summary.unchangedGroups.grouped) groups")
+        print("  conflicts: \(summary.conflicts), skipped: \(summary.skipped), warnings: \(summary.warnings)")
+        for code in SyncIssue.Code.allCases {
+            let issues = plan.issues.filter { $0.code == code }
+            guard let first = issues.first else { continue }
+            print("    \(code.rawValue) × \(issues.count), e.g. \(first.subject): \(first.detail)")
+        }
+        switch plan.guardVerdict {
+        case .withinLimits: print("  deletion guard: within limits")
+        case .exceeded(let violations): print("  deletion guard: EXCEEDED — \(violations.map(\.description).joined(separator: "; "))")
+        }
+    }
+
+    static func applyWithProgress(_ plan: SyncPlan, to store: some IdentityStore) async throws -> SyncReport {
+        let executor = SyncExecutor(onEvent: { event in
+            if case .operationFinished(_, let completed, let total) = event, completed == total || completed % 250 == 0 {
+                Terminal.progress("Applying \(completed.grouped)/\(total.grouped) operations…")
+            }
+        })
+        let report = try await executor.apply(plan, to: store)
+        Terminal.endProgress()
+        return report
+    }
+
+    static func format(_ duration: Duration) -> String {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return String(format: "%.2f s", seconds)
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}

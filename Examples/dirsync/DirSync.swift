@@ -1,0 +1,55 @@
+import Foundation
+
+/// `dirsync`: the command-line front of DirectorySync. Exit status 0 on success, 1 when an
+/// operation failed, 2 for invalid input.
+@main
+struct DirSync {
+    struct Command: Sendable {
+        var name: String
+        var summary: String
+        var run: @Sendable (Arguments) async throws -> Int32
+    }
+
+    static let commands: [Command] = [
+        Command(name: "demo", summary: "Synchronize a generated Entra ID tenant into an in-memory store, step by step.", run: DemoCommand.run),
+    ]
+
+    static var usage: String {
+        var text = """
+            dirsync — synchronize Microsoft Entra ID users and groups into an identity store.
+
+            Usage: dirsync <subcommand> [options]
+
+            Subcommands:
+
+            """
+        for command in commands {
+            text += "  \(command.name.padding(toLength: 10, withPad: " ", startingAt: 0))\(command.summary)\n"
+        }
+        return text + "\nRun 'dirsync <subcommand> --help' for its options."
+    }
+
+    static func main() async {
+        var arguments = Arguments(Array(CommandLine.arguments.dropFirst()))
+        let status: Int32
+        do {
+            let name = arguments.subcommand()
+            if let name, let command = commands.first(where: { $0.name == name }) {
+                status = try await command.run(arguments)
+            } else if name == nil && (arguments.flag("help") || arguments.flag("h")) {
+                print(usage)
+                status = 0
+            } else {
+                Terminal.error((name.map { "dirsync: unknown subcommand '\($0)'\n\n" } ?? "") + usage)
+                status = 2
+            }
+        } catch let error as UsageError {
+            Terminal.error("dirsync: \(error)")
+            status = 2
+        } catch {
+            Terminal.error("dirsync: \(error)")
+            status = 1
+        }
+        exit(status)
+    }
+}
