@@ -49,12 +49,16 @@ enum DemoCommand {
         // 1. Plan and apply.
         let snapshot = try await directory.read()
         let planner = StandardSyncPlanner()
-        var settings = SyncSettings()
+        // The demo's guard: at most 10% of the source's users, groups or memberships per run.
+        let tenPercent = DeletionGuard.Threshold(maximumCount: nil, maximumPercentage: 10)
+        var settings = SyncSettings(deletionGuard: DeletionGuard(users: tenPercent, groups: tenPercent, memberships: tenPercent))
+        var clock = ContinuousClock.now
         let plan = try planner.plan(source: source, directory: snapshot, store: try await store.contents(), settings: settings)
-        print("== First synchronization: plan ==")
+        print("== First synchronization: plan (made in \(format(ContinuousClock.now - clock))) ==")
         describe(plan)
+        clock = ContinuousClock.now
         let report = try await applyWithProgress(plan, to: store)
-        print("Applied: \(report.succeeded.grouped) operations succeeded, \(report.failed.count) failed.\n")
+        print("Applied in \(format(ContinuousClock.now - clock)): \(report.succeeded.grouped) operations succeeded, \(report.failed.count) failed.\n")
         guard report.isSuccess else {
             for failure in report.failed.prefix(5) { print("  \(failure)") }
             return 1
@@ -78,7 +82,7 @@ enum DemoCommand {
         let typo = try FilterExpression(parsing: "department eq 'Slaes'")
         settings.filter = .usersByUser(typo)
         let dangerous = try planner.plan(source: source, directory: try await directory.read(), store: try await store.contents(), settings: settings)
-        print("== Filter switched to: \(typo) ==")
+        print("== Filter switched to users by user filter: \(typo) ==")
         print("The plan would remove \(dangerous.summary[.removeUser].grouped) users and \(dangerous.summary[.removeGroup].grouped) groups.")
         do {
             _ = try await SyncExecutor().apply(dangerous, to: store)

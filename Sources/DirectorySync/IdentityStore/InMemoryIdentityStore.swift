@@ -12,6 +12,8 @@ public actor InMemoryIdentityStore: IdentityStore {
     private var groups: [IdentityID: GroupRecord] = [:]
     private var addressHolders: [String: IdentityID] = [:]
     private var groupNameHolders: [String: IdentityID] = [:]
+    /// The groups each user is in, so deleting a user does not scan every group.
+    private var groupsOfUser: [IdentityID: Set<IdentityID>] = [:]
     private var nextUserNumber = 1
     private var nextGroupNumber = 1
     private var writes = 0
@@ -70,9 +72,7 @@ public actor InMemoryIdentityStore: IdentityStore {
     public func deleteUser(_ id: IdentityID) async throws {
         guard let old = users.removeValue(forKey: id) else { throw notFound(id, "user") }
         for key in old.profile.addressKeys { addressHolders[key] = nil }
-        for groupID in Array(groups.keys) where groups[groupID]?.members.contains(id) == true {
-            groups[groupID]?.members.remove(id)
-        }
+        for groupID in groupsOfUser.removeValue(forKey: id) ?? [] { groups[groupID]?.members.remove(id) }
         writes += 1
     }
 
@@ -117,12 +117,14 @@ public actor InMemoryIdentityStore: IdentityStore {
         guard groups[groupID] != nil else { throw notFound(groupID, "group") }
         if let missing = userIDs.first(where: { users[$0] == nil }) { throw notFound(missing, "user") }
         groups[groupID]?.members.formUnion(userIDs)
+        for userID in userIDs { groupsOfUser[userID, default: []].insert(groupID) }
         writes += 1
     }
 
     public func removeMembers(_ userIDs: [IdentityID], from groupID: IdentityID) async throws {
         guard groups[groupID] != nil else { throw notFound(groupID, "group") }
         groups[groupID]?.members.subtract(userIDs)
+        for userID in userIDs { groupsOfUser[userID]?.remove(groupID) }
         writes += 1
     }
 

@@ -159,6 +159,7 @@ extension DirectoryUser {
 extension String {
     /// The string without leading and trailing white space.
     var trimmed: String {
+        guard let first = first, let last = last, first.isWhitespace || last.isWhitespace else { return self }
         var slice = Substring(self)
         while let first = slice.first, first.isWhitespace { slice.removeFirst() }
         while let last = slice.last, last.isWhitespace { slice.removeLast() }

@@ -56,11 +56,16 @@ struct DirectoryScope {
         self.members = members
     }
 
+    /// The items sorted by id; of several with one id, the last listed.
     private static func unique<T: Identifiable>(_ items: [T]) -> [T] where T.ID == String {
-        var byID: [String: T] = [:]
-        byID.reserveCapacity(items.count)
-        for item in items { byID[item.id] = item }
-        return byID.values.sorted { $0.id < $1.id }
+        let order = items.indices.sorted { items[$0].id < items[$1].id || (items[$0].id == items[$1].id && $0 < $1) }
+        var result: [T] = []
+        result.reserveCapacity(items.count)
+        for (position, index) in order.enumerated() {
+            if position + 1 < order.count, items[order[position + 1]].id == items[index].id { continue }
+            result.append(items[index])
+        }
+        return result
     }
 }
 

@@ -13,8 +13,7 @@ extension PlanBuilder {
             for member in scope.members[groupIndex] {
                 switch userStates[member] {
                 case .proceeds(let reference, let deferredCreate):
-                    let user = scope.users[member]
-                    desired.append((reference, user.primaryEmail ?? user.userPrincipalName))
+                    desired.append((reference, userLabels[member]))
                     if case .existing(let id) = reference { desiredExisting.insert(id) }
                     if deferredCreate { deferredUsers.insert(scope.users[member].id) }
                 case .untouched(let id): untouched.insert(id)

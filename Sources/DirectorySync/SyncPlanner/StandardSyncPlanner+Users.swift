@@ -31,11 +31,14 @@ extension PlanBuilder {
         var matches = [Match?](repeating: nil, count: users.count)
         var emails = [String?](repeating: nil, count: users.count)
         var excluded = [Bool](repeating: false, count: users.count)
+        userLabels = []
+        userLabels.reserveCapacity(users.count)
         var claimsOnManual: [IdentityID: [Int]] = [:]
         for (index, user) in users.enumerated() {
             let email = user.primaryEmail
             emails[index] = email
             let subject = email ?? user.userPrincipalName
+            userLabels.append(subject)
             if email == nil {
                 if settings.missingEmail == .skip {
                     report(.skipped, .missingEmail, .user, externalID: user.id, subject: subject,

@@ -57,6 +57,8 @@ struct PlanBuilder {
     var unchangedUsers = 0
     var unchangedGroups = 0
     var userStates: [PlannedState] = []
+    /// Each in-scope user's label (email, else UPN), by scope index.
+    var userLabels: [String] = []
     var groupStates: [PlannedState] = []
     /// Users deleted in this run (their memberships go with them).
     var deletedUserIDs: Set<IdentityID> = []
@@ -120,13 +122,14 @@ struct PlanBuilder {
     }
 
     mutating func finish() -> SyncPlan {
-        operations.sort { a, b in
-            if a.phase != b.phase { return a.phase < b.phase }
-            if a.action.kind != b.action.kind { return a.action.kind < b.action.kind }
-            if (a.group ?? "") != (b.group ?? "") { return (a.group ?? "") < (b.group ?? "") }
-            if a.subject != b.subject { return a.subject < b.subject }
-            return (a.action.externalID ?? "") < (b.action.externalID ?? "")
+        // Sort small keys, not the operations themselves: operations are large values to move.
+        var keys = operations.enumerated().map { index, operation in
+            SortKey(
+                rank: operation.phase.rawValue * 16 + operation.action.kind.order, group: operation.group ?? "",
+                subject: operation.subject, externalID: operation.action.externalID ?? "", index: index)
         }
+        keys.sort()
+        operations = keys.map { operations[$0.index] }
         issues.sort { a, b in
             if a.severity != b.severity { return a.severity < b.severity }
             if a.code != b.code { return a.code.rawValue < b.code.rawValue }
@@ -147,5 +150,22 @@ struct PlanBuilder {
         return SyncPlan(
             sourceID: source, operations: operations, issues: issues, unchangedUsers: unchangedUsers,
             unchangedGroups: unchangedGroups, guardVerdict: verdict)
+    }
+}
+
+/// The order of operations in a plan: phase, kind, group, subject, directory object id.
+private struct SortKey: Comparable {
+    var rank: Int
+    var group: String
+    var subject: String
+    var externalID: String
+    var index: Int
+
+    static func < (a: SortKey, b: SortKey) -> Bool {
+        if a.rank != b.rank { return a.rank < b.rank }
+        if a.group != b.group { return a.group < b.group }
+        if a.subject != b.subject { return a.subject < b.subject }
+        if a.externalID != b.externalID { return a.externalID < b.externalID }
+        return a.index < b.index
     }
 }

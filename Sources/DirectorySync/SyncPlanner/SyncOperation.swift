@@ -102,8 +102,22 @@ public enum SyncAction: Hashable, Codable, Sendable {
             disableUser, removeUser, removeGroup
 
         /// Orders kinds as listed.
-        public static func < (lhs: Kind, rhs: Kind) -> Bool {
-            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        public static func < (lhs: Kind, rhs: Kind) -> Bool { lhs.order < rhs.order }
+
+        var order: Int {
+            switch self {
+            case .createGroup: 0
+            case .adoptGroup: 1
+            case .updateGroup: 2
+            case .createUser: 3
+            case .adoptUser: 4
+            case .updateUser: 5
+            case .addMember: 6
+            case .removeMember: 7
+            case .disableUser: 8
+            case .removeUser: 9
+            case .removeGroup: 10
+            }
         }
 
         /// Words for people, such as `create user`.
