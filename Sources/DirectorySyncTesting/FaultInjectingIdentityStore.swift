@@ -10,7 +10,22 @@ import DirectorySync
 public final class FaultInjectingIdentityStore<Base: IdentityStore>: IdentityStore {
     /// The kinds of write, for ``failWrites(where:with:)``.
     public enum Write: String, Hashable, Sendable, CaseIterable {
-        case createUser, updateUser, deleteUser, createGroup, updateGroup, deleteGroup, addMembers, removeMembers
+        /// ``IdentityStore/createUser(_:origin:)``
+        case createUser
+        /// ``IdentityStore/updateUser(_:profile:origin:)``
+        case updateUser
+        /// ``IdentityStore/deleteUser(_:)``
+        case deleteUser
+        /// ``IdentityStore/createGroup(_:origin:)``
+        case createGroup
+        /// ``IdentityStore/updateGroup(_:profile:origin:)``
+        case updateGroup
+        /// ``IdentityStore/deleteGroup(_:)``
+        case deleteGroup
+        /// ``IdentityStore/addMembers(_:to:)``
+        case addMembers
+        /// ``IdentityStore/removeMembers(_:from:)``
+        case removeMembers
     }
 
     private struct State {

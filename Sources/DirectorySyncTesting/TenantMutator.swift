@@ -13,9 +13,38 @@ import DirectorySync
 public struct TenantMutator: Sendable {
     /// The kinds of change.
     public enum Change: String, CaseIterable, Sendable {
-        case addUser, deleteUser, renameUser, changeEmail, tradeEmails, reuseDeletedEmail, toggleEnabled,
-            moveDepartment, addMembership, removeMembership, nestGroup, unnestGroup, renameGroup, tradeGroupNames,
-            addGroup, deleteGroup
+        /// A new user, in one group.
+        case addUser
+        /// A user deleted, with its memberships.
+        case deleteUser
+        /// A new display name and surname.
+        case renameUser
+        /// A new email address.
+        case changeEmail
+        /// Two users trade their emails.
+        case tradeEmails
+        /// A deleted user's email given to another user.
+        case reuseDeletedEmail
+        /// An account disabled or enabled.
+        case toggleEnabled
+        /// Another department (filter-relevant).
+        case moveDepartment
+        /// A user joins a group.
+        case addMembership
+        /// A user leaves a group.
+        case removeMembership
+        /// A group nested in another (cycles allowed).
+        case nestGroup
+        /// A nested group taken out.
+        case unnestGroup
+        /// A group renamed.
+        case renameGroup
+        /// Two groups trade names.
+        case tradeGroupNames
+        /// A new group with a few members.
+        case addGroup
+        /// A group deleted.
+        case deleteGroup
     }
 
     /// The tenant as changed so far.

@@ -98,8 +98,28 @@ public enum SyncAction: Hashable, Codable, Sendable {
 
     /// The kinds of action, for counting and display.
     public enum Kind: String, Hashable, Codable, Sendable, CaseIterable, Comparable {
-        case createGroup, adoptGroup, updateGroup, createUser, adoptUser, updateUser, addMember, removeMember,
-            disableUser, removeUser, removeGroup
+        /// ``SyncAction/createGroup(externalID:profile:)``
+        case createGroup
+        /// ``SyncAction/adoptGroup(_:externalID:profile:changes:)``
+        case adoptGroup
+        /// ``SyncAction/updateGroup(_:externalID:profile:changes:)``
+        case updateGroup
+        /// ``SyncAction/createUser(externalID:profile:)``
+        case createUser
+        /// ``SyncAction/adoptUser(_:externalID:profile:changes:)``
+        case adoptUser
+        /// ``SyncAction/updateUser(_:externalID:profile:changes:)``
+        case updateUser
+        /// ``SyncAction/addMember(user:group:)``
+        case addMember
+        /// ``SyncAction/removeMember(user:group:)``
+        case removeMember
+        /// ``SyncAction/disableUser(_:externalID:profile:)``
+        case disableUser
+        /// ``SyncAction/removeUser(_:externalID:)``
+        case removeUser
+        /// ``SyncAction/removeGroup(_:externalID:)``
+        case removeGroup
 
         /// Orders kinds as listed.
         public static func < (lhs: Kind, rhs: Kind) -> Bool { lhs.order < rhs.order }
