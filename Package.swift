@@ -24,6 +24,7 @@ let package = Package(
         ),
         .testTarget(name: "DirectorySyncTests", dependencies: ["DirectorySync", "DirectorySyncTesting"]),
         .testTarget(name: "DirectorySyncTestingTests", dependencies: ["DirectorySync", "DirectorySyncTesting"]),
+        .testTarget(name: "dirsyncTests", dependencies: ["dirsync"]),
     ],
     swiftLanguageModes: [.v6]
 )
