@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "DirectorySync", targets: ["DirectorySync"]),
         .library(name: "DirectorySyncTesting", targets: ["DirectorySyncTesting"]),
         .executable(name: "dirsync", targets: ["dirsync"]),
+        .executable(name: "dirsync-bench", targets: ["dirsync-bench"]),
     ],
     targets: [
         .target(name: "DirectorySync"),
@@ -16,6 +17,11 @@ let package = Package(
             name: "dirsync",
             dependencies: ["DirectorySync", "DirectorySyncTesting"],
             path: "Examples/dirsync"
+        ),
+        .executableTarget(
+            name: "dirsync-bench",
+            dependencies: ["DirectorySync", "DirectorySyncTesting"],
+            path: "Benchmarks/dirsync-bench"
         ),
         .executableTarget(
             name: "CustomStore",

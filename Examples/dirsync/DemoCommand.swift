@@ -12,9 +12,7 @@ enum DemoCommand {
         plans, applies, plans again (empty), switches the filter (removals follow) and shows the
         deletion guard stopping an over-large removal.
 
-          --users N    users in the tenant (10 to 1,000,000; default 2,000)
-          --groups N   groups in the tenant (1 to 100,000; default 150)
-          --seed N     the generator's seed (default 2026)
+        \(DemoEnvironment.options)
         """
 
     static func run(_ arguments: Arguments) async throws -> Int32 {
@@ -23,28 +21,17 @@ enum DemoCommand {
             print(help)
             return 0
         }
-        let users = try arguments.integer("users", in: 10...1_000_000) ?? 2_000
-        let groups = try arguments.integer("groups", in: 1...100_000) ?? 150
-        let seed = try arguments.integer("seed", in: 0...Int.max) ?? 2026
+        let environment = try await DemoEnvironment.make(&arguments)
         try arguments.finish()
 
         let started = ContinuousClock.now
-        let source: SourceID = "contoso"
-        let tenant = TenantGenerator(configuration: .init(users: users, groups: groups, seed: UInt64(seed))).generate()
-        let directory = InMemoryDirectoryProvider(users: tenant.users, groups: tenant.groups)
+        let source = DemoEnvironment.source
+        let tenant = environment.tenant
+        let directory = environment.directory
+        let store = environment.store
         let nested = tenant.groups.count { !$0.memberGroupIDs.isEmpty }
-        print("Entra ID tenant \(tenant.domain): \(users.grouped) users, \(groups.grouped) groups (\(nested) with nested groups, one nesting cycle), \(tenant.membershipCount.grouped) direct memberships.")
-
-        let store = InMemoryIdentityStore()
-        let scale = max(1, users / 400)
-        let manual = tenant.manualUsers(matchingByEmail: 5 * scale, matchingByLogin: 3 * scale, unmatched: 2 * scale, seed: UInt64(seed))
-        for profile in manual { _ = try await store.createUser(profile, origin: .manual) }
-        _ = try await store.createGroup(GroupProfile(name: tenant.groups[0].displayName.uppercased(), description: "made by hand"), origin: .manual)
-        if let taken = tenant.users.last(where: { $0.mail != nil }) {
-            _ = try await store.createUser(
-                UserProfile(name: "Fabrikam copy", email: taken.mail), origin: .directory("fabrikam", externalID: "f-1"))
-        }
-        print("Identity store before the first synchronization: \(manual.count + 1) users (\(manual.count) manual, 1 from source 'fabrikam'), 1 manual group.\n")
+        print("Entra ID tenant \(tenant.domain): \(tenant.users.count.grouped) users, \(tenant.groups.count.grouped) groups (\(nested) with nested groups, one nesting cycle), \(tenant.membershipCount.grouped) direct memberships.")
+        print("Identity store before the first synchronization: \(environment.manualUsers + 1) users (\(environment.manualUsers) manual, 1 from source 'fabrikam'), 1 manual group.\n")
 
         // 1. Plan and apply.
         let snapshot = try await directory.read()

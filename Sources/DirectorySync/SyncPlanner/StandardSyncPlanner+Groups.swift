@@ -69,6 +69,9 @@ extension PlanBuilder {
         let adopting = existing.origin != origin(group.id)
         if !adopting && existing.profile == desired {
             unchangedGroups += 1
+            if listsUnchanged {
+                unchanged.append(.init(objectKind: .group, externalID: group.id, identityID: target, subject: group.displayName))
+            }
             return
         }
         func action(_ profile: GroupProfile) -> SyncAction {

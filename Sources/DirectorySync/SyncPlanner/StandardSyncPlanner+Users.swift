@@ -180,6 +180,9 @@ extension PlanBuilder {
         let adopting = reason != .attributesChanged
         if !adopting && existing.profile == desired {
             unchangedUsers += 1
+            if listsUnchanged {
+                unchanged.append(.init(objectKind: .user, externalID: user.id, identityID: existing.id, subject: subject))
+            }
             return
         }
         func action(_ from: UserProfile, _ to: UserProfile, adopt: Bool) -> SyncAction {

@@ -56,6 +56,8 @@ struct PlanBuilder {
     var issues: [SyncIssue] = []
     var unchangedUsers = 0
     var unchangedGroups = 0
+    let listsUnchanged: Bool
+    var unchanged: [SyncPlan.UnchangedObject] = []
     var userStates: [PlannedState] = []
     /// Each in-scope user's label (email, else UPN), by scope index.
     var userLabels: [String] = []
@@ -69,6 +71,7 @@ struct PlanBuilder {
     init(_ request: SyncPlanRequest) {
         source = request.sourceID
         settings = request.settings
+        listsUnchanged = request.listsUnchanged
         scope = DirectoryScope(snapshot: request.directory, filter: request.settings.filter)
         var usersByID: [IdentityID: IdentityUser] = [:]
         usersByID.reserveCapacity(request.store.users.count)
@@ -149,7 +152,8 @@ struct PlanBuilder {
             ownedGroups: ownedGroups, removedMemberships: removedMembershipCount, ownedMemberships: ownedMemberships)
         return SyncPlan(
             sourceID: source, operations: operations, issues: issues, unchangedUsers: unchangedUsers,
-            unchangedGroups: unchangedGroups, guardVerdict: verdict)
+            unchangedGroups: unchangedGroups, guardVerdict: verdict,
+            unchanged: unchanged.sorted { ($0.objectKind.rawValue, $0.subject, $0.externalID) < ($1.objectKind.rawValue, $1.subject, $1.externalID) })
     }
 }
 

@@ -16,6 +16,33 @@ public struct SyncPlan: Hashable, Codable, Sendable {
     public var unchangedGroups: Int
     /// The deletion guard's judgement.
     public var guardVerdict: DeletionGuard.Verdict
+    /// The in-scope objects that need no change, when the request asked for them.
+    public var unchanged: [UnchangedObject]
+
+    /// An in-scope user or group already up to date.
+    public struct UnchangedObject: Hashable, Codable, Sendable {
+        /// User or group.
+        public var objectKind: SyncIssue.ObjectKind
+        /// The directory object id.
+        public var externalID: String
+        /// The store identity.
+        public var identityID: IdentityID
+        /// The user's email or UPN, or the group's name.
+        public var subject: String
+
+        /// Creates a value.
+        /// - Parameters:
+        ///   - objectKind: User or group.
+        ///   - externalID: The directory object id.
+        ///   - identityID: The store identity.
+        ///   - subject: Email, UPN or group name.
+        public init(objectKind: SyncIssue.ObjectKind, externalID: String, identityID: IdentityID, subject: String) {
+            self.objectKind = objectKind
+            self.externalID = externalID
+            self.identityID = identityID
+            self.subject = subject
+        }
+    }
 
     /// Creates a plan.
     /// - Parameters:
@@ -25,9 +52,10 @@ public struct SyncPlan: Hashable, Codable, Sendable {
     ///   - unchangedUsers: Users already up to date.
     ///   - unchangedGroups: Groups already up to date.
     ///   - guardVerdict: The deletion guard's judgement.
+    ///   - unchanged: The objects that need no change, if listed.
     public init(
         sourceID: SourceID, operations: [SyncOperation] = [], issues: [SyncIssue] = [], unchangedUsers: Int = 0,
-        unchangedGroups: Int = 0, guardVerdict: DeletionGuard.Verdict = .withinLimits
+        unchangedGroups: Int = 0, guardVerdict: DeletionGuard.Verdict = .withinLimits, unchanged: [UnchangedObject] = []
     ) {
         self.sourceID = sourceID
         self.operations = operations
@@ -35,6 +63,7 @@ public struct SyncPlan: Hashable, Codable, Sendable {
         self.unchangedUsers = unchangedUsers
         self.unchangedGroups = unchangedGroups
         self.guardVerdict = guardVerdict
+        self.unchanged = unchanged
     }
 
     /// Whether the plan changes nothing.

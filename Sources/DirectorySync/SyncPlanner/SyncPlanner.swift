@@ -9,6 +9,9 @@ public struct SyncPlanRequest: Sendable {
     public var store: IdentityStoreContents
     /// The source's filter and policies.
     public var settings: SyncSettings
+    /// Whether the plan lists the in-scope objects that need no change (``SyncPlan/unchanged``);
+    /// previews ask for it, synchronizations do not need it.
+    public var listsUnchanged: Bool
 
     /// Creates a request.
     /// - Parameters:
@@ -16,11 +19,16 @@ public struct SyncPlanRequest: Sendable {
     ///   - directory: The directory snapshot.
     ///   - store: The store's contents.
     ///   - settings: Filter and policies.
-    public init(sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents, settings: SyncSettings) {
+    ///   - listsUnchanged: Whether to list the objects that need no change.
+    public init(
+        sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents, settings: SyncSettings,
+        listsUnchanged: Bool = false
+    ) {
         self.sourceID = sourceID
         self.directory = directory
         self.store = store
         self.settings = settings
+        self.listsUnchanged = listsUnchanged
     }
 }
 

@@ -1,0 +1,50 @@
+import Foundation
+
+/// `dirsync-bench <scenario> [--users N] [--format F] [--json]`: benchmarks, run in release mode.
+let usage = """
+    Usage: swift run -c release dirsync-bench <scenario> [--users N] [--format json|jsonl|csv] [--json]
+
+    Scenarios:
+      export   export a preview of N records (--users, default 100,000) to /dev/null
+      plan     plan N users (default 100,000) against a store holding them, 1% changed
+
+    --json prints one JSON object with the measurements as the last line.
+    """
+
+var words = Array(CommandLine.arguments.dropFirst())
+@MainActor func option(_ name: String) -> String? {
+    guard let index = words.firstIndex(of: "--\(name)"), index + 1 < words.count else { return nil }
+    defer { words.removeSubrange(index...(index + 1)) }
+    return words[index + 1]
+}
+let json = words.contains("--json")
+words.removeAll { $0 == "--json" }
+guard let scenario = words.first, !scenario.hasPrefix("-") else {
+    FileHandle.standardError.write(Data((usage + "\n").utf8))
+    exit(2)
+}
+words.removeFirst()
+guard let users = Int(option("users") ?? "100000"), users > 0 else {
+    FileHandle.standardError.write(Data("--users must be a positive whole number\n".utf8))
+    exit(2)
+}
+let format = option("format") ?? "json"
+guard words.isEmpty else {
+    FileHandle.standardError.write(Data("unknown arguments: \(words.joined(separator: " "))\n\(usage)\n".utf8))
+    exit(2)
+}
+
+let measurement: Measurement
+switch scenario {
+case "export": measurement = try await ExportScenario.run(records: users, format: format)
+case "plan": measurement = try await PlanScenario.run(users: users)
+default:
+    FileHandle.standardError.write(Data("unknown scenario '\(scenario)'\n\(usage)\n".utf8))
+    exit(2)
+}
+print("wall \(String(format: "%.3f", measurement.wallSeconds)) s, cpu \(String(format: "%.3f", measurement.cpuSeconds)) s, peak memory \(megabytes(measurement.peakMemoryBytes)), \(Int(measurement.throughputPerSecond)) per second")
+if json {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    print(String(decoding: try encoder.encode(measurement), as: UTF8.self))
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// Makes previews through the same planner a synchronization uses, so a preview shows exactly
+/// what the next synchronization would apply if nothing changes in between.
+///
+/// ```swift
+/// let preview = try PreviewGenerator().makePreview(
+///     source: "contoso", directory: snapshot, store: contents, settings: settings,
+///     schedule: schedule, sourceIsOn: false, now: clock.now)
+/// ```
+public struct PreviewGenerator: Sendable {
+    /// How previews are made.
+    public struct Configuration: Hashable, Sendable {
+        /// How long a preview stays valid (seven days by default, as the product says).
+        public var validity: TimeInterval
+        /// Whether records include the in-scope objects that need no change.
+        public var includesUnchanged: Bool
+
+        /// Creates a configuration.
+        /// - Parameters:
+        ///   - validity: How long a preview stays valid.
+        ///   - includesUnchanged: Whether to list unchanged objects.
+        public init(validity: TimeInterval = 7 * 86_400, includesUnchanged: Bool = false) {
+            self.validity = validity
+            self.includesUnchanged = includesUnchanged
+        }
+    }
+
+    /// How previews are made.
+    public var configuration: Configuration
+    private let planner: any SyncPlanner
+
+    /// Creates a generator.
+    /// - Parameters:
+    ///   - planner: The planner synchronizations use.
+    ///   - configuration: Validity and whether to list unchanged objects.
+    public init(planner: any SyncPlanner = StandardSyncPlanner(), configuration: Configuration = Configuration()) {
+        self.planner = planner
+        self.configuration = configuration
+    }
+
+    /// Makes a preview.
+    /// - Parameters:
+    ///   - sourceID: The source.
+    ///   - directory: A complete directory snapshot.
+    ///   - store: The store's contents.
+    ///   - settings: The source's filter and policies.
+    ///   - schedule: The source's schedule, shown in the preview.
+    ///   - sourceIsOn: Whether the source is on; previews need it off.
+    ///   - now: The current instant, from the host's clock.
+    ///   - id: The preview's identifier (a new UUID by default).
+    /// - Returns: The preview.
+    /// - Throws: ``PreviewError/sourceIsOn`` or ``SyncPlanningError``.
+    public func makePreview(
+        source sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents, settings: SyncSettings,
+        schedule: SyncSchedule? = nil, sourceIsOn: Bool, now: Date, id: String = UUID().uuidString
+    ) throws -> Preview {
+        if sourceIsOn { throw PreviewError.sourceIsOn }
+        let plan = try planner.plan(
+            SyncPlanRequest(
+                sourceID: sourceID, directory: directory, store: store, settings: settings,
+                listsUnchanged: configuration.includesUnchanged))
+        return Preview(
+            id: id, sourceID: sourceID, generatedAt: now, expiresAt: now.addingTimeInterval(configuration.validity),
+            filter: settings.filter, schedule: schedule, plan: plan)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a ``Preview`` in one format, streaming record by record: memory does not grow with the
+/// number of records.
+///
+/// Implementations: ``JSONPreviewExporter`` (the default), ``JSONLinesPreviewExporter`` and
+/// ``CSVPreviewExporter``.
+public protocol PreviewExporter: Sendable {
+    /// The usual file extension, such as `json`.
+    var fileExtension: String { get }
+
+    /// Writes the preview.
+    /// - Parameters:
+    ///   - preview: The preview.
+    ///   - sink: Where to write.
+    /// - Throws: The sink's errors.
+    func export<Sink: ByteSink>(_ preview: Preview, to sink: inout Sink) throws
+}
+
+extension PreviewExporter {
+    /// Writes the preview to a new file, atomically replacing any file there.
+    /// - Parameters:
+    ///   - preview: The preview.
+    ///   - url: The file to write.
+    /// - Throws: File-system errors.
+    public func export(_ preview: Preview, toFile url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path])
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: temporary)
+            var sink = FileHandleSink(handle)
+            try export(preview, to: &sink)
+            try sink.flush()
+            try handle.close()
+            // rename(2) replaces the old file in one step: readers see the old or the new file, never a mix.
+            guard rename(temporary.path, url.path) == 0 else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+    }
+}
+
+/// The parts of an export that every format shares.
+struct PreviewHeader: Codable {
+    var id: String
+    var source: SourceID
+    var generatedAt: Date
+    var expiresAt: Date
+    var filter: SyncFilter
+    var schedule: SyncSchedule?
+
+    init(_ preview: Preview) {
+        id = preview.id
+        source = preview.sourceID
+        generatedAt = preview.generatedAt
+        expiresAt = preview.expiresAt
+        filter = preview.filter
+        schedule = preview.schedule
+    }
+}
+
+struct PreviewSummary: Codable {
+    var records: Int
+    var actions: [String: Int]
+    var deletionGuard: GuardSummary
+
+    struct GuardSummary: Codable {
+        var withinLimits: Bool
+        var violations: [String]
+    }
+
+    init(_ preview: Preview) {
+        records = preview.records.count
+        let counts = preview.summary
+        actions = Dictionary(uniqueKeysWithValues: PreviewRecord.Action.allCases.map { ($0.rawValue, counts[$0] ?? 0) })
+        switch preview.plan.guardVerdict {
+        case .withinLimits: deletionGuard = GuardSummary(withinLimits: true, violations: [])
+        case .exceeded(let violations): deletionGuard = GuardSummary(withinLimits: false, violations: violations.map(\.description))
+        }
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys and ISO 8601 dates: the same preview always gives the same bytes.
+    static func deterministic() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+
+/// Names one piece of a source's saved state, such as its preview or its delta links.
+public struct StateKey: Hashable, Sendable, CustomStringConvertible {
+    /// The source the state belongs to.
+    public var sourceID: SourceID
+    /// What the state is, such as `preview`.
+    public var name: String
+
+    /// Creates a key.
+    /// - Parameters:
+    ///   - sourceID: The source.
+    ///   - name: What the state is (letters, digits, `-` and `_`).
+    public init(_ sourceID: SourceID, _ name: String) {
+        self.sourceID = sourceID
+        self.name = name
+    }
+
+    /// The key of a source's preview.
+    public static func preview(_ sourceID: SourceID) -> StateKey { StateKey(sourceID, "preview") }
+
+    /// `<source>/<name>`
+    public var description: String { "\(sourceID)/\(name)" }
+}
+
+/// Keeps what a host must find again after a restart — previews, and later delta links, sources
+/// and history — as versioned JSON documents per source.
+///
+/// Implementations: ``InMemorySyncStateStore`` and ``FileSyncStateStore``.
+public protocol SyncStateStore: Sendable {
+    /// The stored bytes for a key, or `nil`.
+    /// - Parameter key: The key.
+    /// - Throws: The store's errors.
+    func data(for key: StateKey) async throws -> Data?
+
+    /// Stores bytes for a key, replacing what was there whole; `nil` removes the key.
+    /// - Parameters:
+    ///   - data: The bytes, or `nil` to remove.
+    ///   - key: The key.
+    /// - Throws: The store's errors.
+    func setData(_ data: Data?, for key: StateKey) async throws
+}
+
+/// Why saved state could not be read back.
+public enum SyncStateError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The document was written by a newer version of DirectorySync.
+    case unsupportedFormatVersion(found: Int, supported: Int, key: String)
+    /// The document is not what was expected.
+    case unreadable(key: String, detail: String)
+
+    /// The cause and the fix.
+    public var description: String {
+        switch self {
+        case .unsupportedFormatVersion(let found, let supported, let key):
+            "The state '\(key)' has format version \(found), but this version of DirectorySync reads up to \(supported); upgrade DirectorySync."
+        case .unreadable(let key, let detail):
+            "The state '\(key)' cannot be read (\(detail)); remove it to start that state afresh."
+        }
+    }
+}
+
+extension SyncStateStore {
+    /// The format version written into every document.
+    public static var formatVersion: Int { 1 }
+
+    /// Reads and decodes a value.
+    /// - Parameters:
+    ///   - type: The value's type.
+    ///   - key: The key.
+    /// - Returns: The value, or `nil` when nothing is stored.
+    /// - Throws: ``SyncStateError``.
+    public func load<Value: Decodable>(_ type: Value.Type, for key: StateKey) async throws -> Value? {
+        guard let data = try await data(for: key) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+            return try Date(text, strategy: .iso8601)
+        }
+        let version: Int
+        do {
+            version = try decoder.decode(VersionProbe.self, from: data).formatVersion
+        } catch {
+            throw SyncStateError.unreadable(key: key.description, detail: "no format version")
+        }
+        guard version <= Self.formatVersion else {
+            throw SyncStateError.unsupportedFormatVersion(found: version, supported: Self.formatVersion, key: key.description)
+        }
+        do {
+            return try decoder.decode(Envelope<Value>.self, from: data).value
+        } catch {
+            throw SyncStateError.unreadable(key: key.description, detail: String(describing: error))
+        }
+    }
+
+    /// Encodes and stores a value, replacing what was there.
+    /// - Parameters:
+    ///   - value: The value.
+    ///   - key: The key.
+    /// - Throws: Encoding or store errors.
+    public func save<Value: Encodable>(_ value: Value, for key: StateKey) async throws {
+        // Dates keep their fractional seconds, so a value reads back equal to what was saved.
+        let encoder = JSONEncoder.deterministic()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        }
+        try await setData(try encoder.encode(Envelope(formatVersion: Self.formatVersion, value: value)), for: key)
+    }
+
+    /// Removes a key.
+    /// - Parameter key: The key.
+    /// - Throws: The store's errors.
+    public func remove(_ key: StateKey) async throws { try await setData(nil, for: key) }
+
+    /// Stores a preview as its source's current preview.
+    /// - Parameter preview: The preview.
+    /// - Throws: Encoding or store errors.
+    public func savePreview(_ preview: Preview) async throws { try await save(preview, for: .preview(preview.sourceID)) }
+
+    /// The source's stored preview, if any.
+    /// - Parameter sourceID: The source.
+    /// - Throws: ``SyncStateError``.
+    public func preview(for sourceID: SourceID) async throws -> Preview? { try await load(Preview.self, for: .preview(sourceID)) }
+}
+
+private struct VersionProbe: Decodable { var formatVersion: Int }
+
+private struct Envelope<Value> {
+    var formatVersion: Int
+    var value: Value
+}
+
+extension Envelope: Encodable where Value: Encodable {}
+extension Envelope: Decodable where Value: Decodable {}

@@ -1,0 +1,94 @@
+import DirectorySync
+import Foundation
+import Testing
+
+/// One contract for every `SyncStateStore`.
+@Suite("SyncStateStore contract and the file store")
+struct SyncStateStoreTests {
+    enum Kind: String, CaseIterable, CustomStringConvertible {
+        case inMemory, file
+        var description: String { rawValue }
+        func make() throws -> any SyncStateStore {
+            switch self {
+            case .inMemory: InMemorySyncStateStore()
+            case .file: try FileSyncStateStore(folder: FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString)"))
+            }
+        }
+    }
+
+    @Test("bytes round-trip, are replaced whole, and can be removed", arguments: Kind.allCases)
+    func roundTrip(_ kind: Kind) async throws {
+        let store = try kind.make()
+        let key = StateKey("contoso", "delta")
+        #expect(try await store.data(for: key) == nil)
+        try await store.setData(Data("one".utf8), for: key)
+        try await store.setData(Data("two".utf8), for: key)
+        #expect(try await store.data(for: key) == Data("two".utf8))
+        #expect(try await store.data(for: StateKey("fabrikam", "delta")) == nil)
+        try await store.remove(key)
+        #expect(try await store.data(for: key) == nil)
+        try await store.remove(key)
+    }
+
+    @Test("a preview survives a restart until it expires", arguments: Kind.allCases)
+    func previews(_ kind: Kind) async throws {
+        let store = try kind.make()
+        let (preview, _, _) = try await samplePreview(users: 60)
+        try await store.savePreview(preview)
+        let loaded = try #require(try await store.preview(for: source))
+        #expect(loaded == preview)
+        #expect(try await store.preview(for: "other") == nil)
+    }
+
+    @Test("documents from a newer format version are refused with a clear error", arguments: Kind.allCases)
+    func newerFormat(_ kind: Kind) async throws {
+        let store = try kind.make()
+        try await store.setData(Data(#"{"formatVersion":99,"value":{}}"#.utf8), for: .preview(source))
+        await #expect(throws: SyncStateError.unsupportedFormatVersion(found: 99, supported: 1, key: "contoso/preview")) {
+            try await store.preview(for: source)
+        }
+        try await store.setData(Data("not json".utf8), for: .preview(source))
+        await #expect(throws: SyncStateError.self) { try await store.preview(for: source) }
+    }
+
+    @Test("a file store is read by a later process: another instance on the same folder")
+    func restart() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (preview, _, _) = try await samplePreview(users: 40)
+        try await FileSyncStateStore(folder: folder).savePreview(preview)
+        #expect(try await FileSyncStateStore(folder: folder).preview(for: source) == preview)
+        let attributes = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("contoso/preview.json").path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+    }
+
+    @Test("keys cannot reach outside the folder")
+    func pathSafety() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try FileSyncStateStore(folder: folder)
+        try await store.setData(Data("x".utf8), for: StateKey("../../etc", "../passwd"))
+        let files = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []
+        #expect(files.allSatisfy { !$0.contains("..") })
+        #expect(try await store.data(for: StateKey("../../etc", "../passwd")) == Data("x".utf8))
+    }
+
+    @Test("concurrent writers never leave a mixed or half-written file")
+    func concurrentWriters() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let key = StateKey("contoso", "history")
+        let payloads = (0..<8).map { n in Data(String(repeating: "\(n)", count: 200_000).utf8) }
+        await withTaskGroup(of: Void.self) { group in
+            for payload in payloads {
+                group.addTask {
+                    // Separate instances, as separate processes would have.
+                    let store = try! FileSyncStateStore(folder: folder)
+                    for _ in 0..<5 { try! await store.setData(payload, for: key) }
+                }
+            }
+        }
+        let final = try #require(try await FileSyncStateStore(folder: folder).data(for: key))
+        #expect(payloads.contains(final))
+    }
+}
