@@ -6,16 +6,18 @@ let package = Package(
     platforms: [.macOS(.v13), .iOS(.v16)],
     products: [
         .library(name: "DirectorySync", targets: ["DirectorySync"]),
+        .library(name: "DirectorySyncHTTP", targets: ["DirectorySyncHTTP"]),
         .library(name: "DirectorySyncTesting", targets: ["DirectorySyncTesting"]),
         .executable(name: "dirsync", targets: ["dirsync"]),
         .executable(name: "dirsync-bench", targets: ["dirsync-bench"]),
     ],
     targets: [
         .target(name: "DirectorySync"),
-        .target(name: "DirectorySyncTesting", dependencies: ["DirectorySync"]),
+        .target(name: "DirectorySyncHTTP", dependencies: ["DirectorySync"]),
+        .target(name: "DirectorySyncTesting", dependencies: ["DirectorySync", "DirectorySyncHTTP"]),
         .executableTarget(
             name: "dirsync",
-            dependencies: ["DirectorySync", "DirectorySyncTesting"],
+            dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncTesting"],
             path: "Examples/dirsync"
         ),
         .executableTarget(
@@ -29,7 +31,8 @@ let package = Package(
             path: "Examples/CustomStore"
         ),
         .testTarget(name: "DirectorySyncTests", dependencies: ["DirectorySync", "DirectorySyncTesting"]),
-        .testTarget(name: "DirectorySyncTestingTests", dependencies: ["DirectorySync", "DirectorySyncTesting"]),
+        .testTarget(name: "DirectorySyncTestingTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncTesting"]),
+        .testTarget(name: "DirectorySyncHTTPTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncTesting"]),
         .testTarget(name: "dirsyncTests", dependencies: ["dirsync"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,61 @@
+import Foundation
+
+/// No response could be had. Branch on ``code``; the description says what to do.
+public struct HTTPTransportError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A stable error code.
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The code's text.
+        public var rawValue: String
+        /// Creates a code from its text.
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        /// The connection could not be made or was lost (reset, refused, DNS).
+        public static let connectionFailed = Code(rawValue: "connectionFailed")
+        /// No response within the timeout.
+        public static let timedOut = Code(rawValue: "timedOut")
+        /// The URL uses plain `http` to a host that is not loopback.
+        public static let insecureURL = Code(rawValue: "insecureURL")
+        /// The URL is not an absolute `http`/`https` URL.
+        public static let invalidURL = Code(rawValue: "invalidURL")
+        /// The TLS handshake failed.
+        public static let tlsFailed = Code(rawValue: "tlsFailed")
+        /// Retries ran out; ``HTTPTransportError/lastStatus`` holds the last status seen, if any.
+        public static let retriesExhausted = Code(rawValue: "retriesExhausted")
+
+        /// The code's text.
+        public var description: String { rawValue }
+    }
+
+    /// What went wrong.
+    public var code: Code
+    /// Details (redacted).
+    public var detail: String
+    /// The last HTTP status seen, for ``Code/retriesExhausted``.
+    public var lastStatus: Int?
+
+    /// Creates an error.
+    /// - Parameters:
+    ///   - code: What went wrong.
+    ///   - detail: Details; they are redacted.
+    ///   - lastStatus: The last status seen.
+    public init(_ code: Code, detail: String, lastStatus: Int? = nil) {
+        self.code = code
+        self.detail = Redactor.redact(detail)
+        self.lastStatus = lastStatus
+    }
+
+    /// The cause and the fix.
+    public var description: String {
+        let fix: String =
+            switch code {
+            case .connectionFailed: "Check the network, proxy and firewall, and that the host name is right; then retry."
+            case .timedOut: "The service did not answer in time; retry later or raise the timeout."
+            case .insecureURL: "Use an https URL; plain http is allowed only for loopback addresses (tests and emulators)."
+            case .invalidURL: "Give an absolute http or https URL."
+            case .tlsFailed: "Check the server's certificate and the system's trust store."
+            case .retriesExhausted: "The service kept refusing (throttling or outage); retry later."
+            default: "See the detail."
+            }
+        return "\(code): \(detail). \(fix)"
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+
+/// Retries what is safe to retry: 429, 503 and 504 responses and connection failures, for
+/// requests that are retryable (idempotent methods, or marked so). It waits what `Retry-After`
+/// says (whole or fractional seconds, or an HTTP date), else backs off exponentially with full
+/// jitter, within a bounded number of attempts and a bounded total time. Cancellation stops it at
+/// once. When attempts run out on a retryable status, the last response is returned so the caller
+/// can report it precisely.
+public struct RetryingTransport<Base: HTTPTransport>: HTTPTransport {
+    /// When and how long to retry.
+    public struct Policy: Sendable {
+        /// Attempts in all, the first included (at least 1).
+        public var maximumAttempts: Int
+        /// The backoff's first step.
+        public var baseDelay: Duration
+        /// The longest single wait.
+        public var maximumDelay: Duration
+        /// The longest time all attempts and waits together may take.
+        public var maximumTotalTime: Duration
+        /// Statuses that are retried.
+        public var retryableStatuses: Set<Int>
+
+        /// Creates a policy. The defaults follow Microsoft's own Graph SDK: three retries.
+        public init(
+            maximumAttempts: Int = 4, baseDelay: Duration = .milliseconds(500), maximumDelay: Duration = .seconds(30),
+            maximumTotalTime: Duration = .seconds(180), retryableStatuses: Set<Int> = [429, 503, 504]
+        ) {
+            self.maximumAttempts = maximumAttempts
+            self.baseDelay = baseDelay
+            self.maximumDelay = maximumDelay
+            self.maximumTotalTime = maximumTotalTime
+            self.retryableStatuses = retryableStatuses
+        }
+    }
+
+    /// One retry about to happen, for logs and metrics.
+    public struct Retry: Sendable {
+        /// The attempt that failed (1-based).
+        public var attempt: Int
+        /// How long the transport waits before the next attempt.
+        public var delay: Duration
+        /// The status that caused it, or `nil` for a connection failure.
+        public var status: Int?
+        /// The request (its description is redacted).
+        public var request: HTTPRequest
+    }
+
+    private let base: Base
+    /// When and how long to retry.
+    public let policy: Policy
+    private let clock: RetryClock
+    private let onRetry: @Sendable (Retry) -> Void
+
+    /// Wraps a transport.
+    /// - Parameters:
+    ///   - base: The transport to retry.
+    ///   - policy: When and how long to retry.
+    ///   - clock: Time and sleeping; inject a test clock to avoid real waits.
+    ///   - onRetry: Called before each wait.
+    public init(
+        _ base: Base, policy: Policy = Policy(), clock: RetryClock = .system, onRetry: @escaping @Sendable (Retry) -> Void = { _ in }
+    ) {
+        self.base = base
+        self.policy = policy
+        self.clock = clock
+        self.onRetry = onRetry
+    }
+
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let started = clock.now()
+        var attempt = 1
+        while true {
+            try Task.checkCancellation()
+            let outcome: Result<HTTPResponse, any Error>
+            do {
+                outcome = .success(try await base.send(request))
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                outcome = .failure(error)
+            }
+            let delay: Duration
+            switch outcome {
+            case .success(let response):
+                guard request.isRetryable, policy.retryableStatuses.contains(response.status), attempt < policy.maximumAttempts else {
+                    return response
+                }
+                delay = Self.retryAfter(response.headers["Retry-After"], now: clock.wallNow()) ?? backoff(attempt)
+                guard clock.now() - started + delay <= policy.maximumTotalTime else { return response }
+                onRetry(Retry(attempt: attempt, delay: delay, status: response.status, request: request))
+            case .failure(let error):
+                guard request.isRetryable, Self.isConnectionFailure(error), attempt < policy.maximumAttempts else { throw error }
+                delay = backoff(attempt)
+                guard clock.now() - started + delay <= policy.maximumTotalTime else { throw error }
+                onRetry(Retry(attempt: attempt, delay: delay, status: nil, request: request))
+            }
+            try await clock.sleep(delay)
+            attempt += 1
+        }
+    }
+
+    /// Full jitter: a random wait between zero and the exponential step, capped.
+    private func backoff(_ attempt: Int) -> Duration {
+        let exponential = policy.baseDelay * Int(1 << min(attempt - 1, 20))
+        let capped = min(exponential, policy.maximumDelay)
+        return capped * clock.random()
+    }
+
+    static func isConnectionFailure(_ error: any Error) -> Bool {
+        guard let error = error as? HTTPTransportError else { return false }
+        return error.code == .connectionFailed || error.code == .timedOut
+    }
+
+    /// Reads `Retry-After`: seconds (fractional allowed) or an HTTP date.
+    static func retryAfter(_ value: String?, now: Date) -> Duration? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        if let seconds = Double(value), seconds >= 0, seconds.isFinite { return .milliseconds(Int((seconds * 1_000).rounded(.up))) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(secondsFromGMT: 0)
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        return .milliseconds(max(0, Int((date.timeIntervalSince(now) * 1_000).rounded(.up))))
+    }
+}
+
+/// Time, sleeping and randomness for ``RetryingTransport``, injectable so tests never sleep.
+public struct RetryClock: Sendable {
+    /// A monotonic instant, for measuring the total time.
+    public var now: @Sendable () -> Duration
+    /// The wall-clock date, for `Retry-After` HTTP dates.
+    public var wallNow: @Sendable () -> Date
+    /// Waits; throws when cancelled.
+    public var sleep: @Sendable (Duration) async throws -> Void
+    /// A random factor in 0...1 for jitter.
+    public var random: @Sendable () -> Double
+
+    /// Creates a clock from its parts.
+    public init(
+        now: @escaping @Sendable () -> Duration, wallNow: @escaping @Sendable () -> Date,
+        sleep: @escaping @Sendable (Duration) async throws -> Void, random: @escaping @Sendable () -> Double
+    ) {
+        self.now = now
+        self.wallNow = wallNow
+        self.sleep = sleep
+        self.random = random
+    }
+
+    /// The real clock: `ContinuousClock`, `Task.sleep` and the system's random numbers.
+    public static var system: RetryClock {
+        let origin = ContinuousClock.now
+        return RetryClock(
+            now: { ContinuousClock.now - origin }, wallNow: { Date() },
+            sleep: { try await Task.sleep(for: $0) }, random: { Double.random(in: 0...1) })
+    }
+}

@@ -1,0 +1,87 @@
+import DirectorySync
+import DirectorySyncHTTP
+import Foundation
+
+/// The control API under `/_emulator/` (JSON), so tests in any language can drive a tenant through
+/// changes between synchronizations. See `Documentation/GraphEmulator.md`.
+extension GraphEmulator {
+    private struct MemberBody: Decodable {
+        var id: String
+        var type: String?
+    }
+
+    private struct FaultBody: Decodable {
+        var fault: EmulatorFault
+        var times: Int?
+        var pathPrefix: String?
+    }
+
+    private struct Toggle: Decodable { var enabled: Bool }
+    private struct Advance: Decodable { var seconds: Double }
+
+    func control(_ request: HTTPRequest) -> HTTPResponse {
+        let parts = Array(request.url.path.split(separator: "/").map(String.init).dropFirst())
+        let query = Self.queryItems(request.url)
+        let tenantID = query["tenant"] ?? tenants.keys.sorted().first ?? ""
+        let body = request.body ?? Data()
+        let decoder = JSONDecoder()
+        func ok(_ object: some Encodable = ["status": "ok"]) -> HTTPResponse {
+            Self.json(200, (try? JSONEncoder.sorted.encode(object)) ?? Data())
+        }
+        func bad(_ message: String) -> HTTPResponse { Self.json(400, (try? JSONEncoder.sorted.encode(["error": message])) ?? Data()) }
+        do {
+            switch (request.method, parts.first ?? "", parts.count) {
+            case (.get, "requests", 1): return ok(log)
+            case (.get, "resource-units", 1): return ok(["total": log.reduce(0) { $0 + $1.resourceUnits }])
+            case (.post, "users", 1):
+                upsertUser(try decoder.decode(DirectoryUser.self, from: body), tenant: tenantID)
+                return ok()
+            case (.delete, "users", 2):
+                if query["permanent"] == "true" { hardDeleteUser(id: parts[1], tenant: tenantID) } else { softDeleteUser(id: parts[1], tenant: tenantID) }
+                return ok()
+            case (.post, "users", 3) where parts[2] == "restore":
+                restoreUser(id: parts[1], tenant: tenantID)
+                return ok()
+            case (.post, "groups", 1):
+                upsertGroup(try decoder.decode(DirectoryGroup.self, from: body), tenant: tenantID)
+                return ok()
+            case (.delete, "groups", 2):
+                if query["permanent"] == "true" { hardDeleteGroup(id: parts[1], tenant: tenantID) } else { softDeleteGroup(id: parts[1], tenant: tenantID) }
+                return ok()
+            case (.post, "groups", 3) where parts[2] == "restore":
+                restoreGroup(id: parts[1], tenant: tenantID)
+                return ok()
+            case (.post, "groups", 3) where parts[2] == "members":
+                let member = try decoder.decode(MemberBody.self, from: body)
+                addMember(member.id, type: member.type ?? "user", to: parts[1], tenant: tenantID)
+                return ok()
+            case (.delete, "groups", 4) where parts[2] == "members":
+                removeMember(parts[3], from: parts[1], tenant: tenantID)
+                return ok()
+            case (.post, "delta", 2) where parts[1] == "expire":
+                expireDeltaLinks()
+                return ok()
+            case (.post, "delta", 2) where parts[1] == "reset":
+                setDeltaReset(try decoder.decode(Toggle.self, from: body).enabled)
+                return ok()
+            case (.post, "throttling", 1):
+                setThrottling(try decoder.decode(Toggle.self, from: body).enabled)
+                return ok()
+            case (.post, "faults", 1):
+                let fault = try decoder.decode(FaultBody.self, from: body)
+                scheduleFault(fault.fault, times: fault.times ?? 1, pathPrefix: fault.pathPrefix)
+                return ok()
+            case (.delete, "faults", 1):
+                clearFaults()
+                return ok()
+            case (.post, "clock", 2) where parts[1] == "advance":
+                clock.advance(by: try decoder.decode(Advance.self, from: body).seconds)
+                return ok()
+            default:
+                return Self.json(404, Data(#"{"error":"unknown control endpoint; see Documentation/GraphEmulator.md"}"#.utf8))
+            }
+        } catch {
+            return bad("the body is not valid JSON for this endpoint: \(error)")
+        }
+    }
+}

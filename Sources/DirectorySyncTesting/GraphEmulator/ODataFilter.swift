@@ -1,0 +1,194 @@
+/// The subset of OData `$filter` that Graph evaluates on users and groups: `eq`, `ne`, `in`,
+/// `startsWith`, `endsWith`, `not`, `and`, `or`, parentheses, string literals with `''` escaping,
+/// `true`, `false` and `null`.
+indirect enum ODataFilter: Equatable {
+    case compare(property: String, op: String, value: ODataValue)
+    case membership(property: String, values: [ODataValue])
+    case function(name: String, property: String, value: String)
+    case not(ODataFilter)
+    case and(ODataFilter, ODataFilter)
+    case or(ODataFilter, ODataFilter)
+
+    /// Whether evaluating the filter needs `ConsistencyLevel: eventual` and `$count=true`.
+    var isAdvanced: Bool {
+        switch self {
+        case .compare(_, let op, _): op == "ne"
+        case .membership: false
+        case .function(let name, _, _): name == "endswith"
+        case .not: true
+        case .and(let a, let b), .or(let a, let b): a.isAdvanced || b.isAdvanced
+        }
+    }
+
+    var properties: [String] {
+        switch self {
+        case .compare(let property, _, _), .membership(let property, _), .function(_, let property, _): [property]
+        case .not(let inner): inner.properties
+        case .and(let a, let b), .or(let a, let b): a.properties + b.properties
+        }
+    }
+
+    /// Evaluates against an object's property values (strings lower-cased by the caller's lookup).
+    func matches(_ value: (String) -> ODataValue) -> Bool {
+        switch self {
+        case .compare(let property, let op, let expected):
+            let actual = value(property)
+            return op == "eq" ? actual.equals(expected) : !actual.equals(expected)
+        case .membership(let property, let values):
+            let actual = value(property)
+            return values.contains { actual.equals($0) }
+        case .function(let name, let property, let text):
+            guard case .string(let actual) = value(property) else { return false }
+            return name == "startswith" ? actual.lowercased().hasPrefix(text.lowercased()) : actual.lowercased().hasSuffix(text.lowercased())
+        case .not(let inner): return !inner.matches(value)
+        case .and(let a, let b): return a.matches(value) && b.matches(value)
+        case .or(let a, let b): return a.matches(value) || b.matches(value)
+        }
+    }
+
+    struct ParseError: Error { var message: String }
+
+    static func parse(_ text: String) throws -> ODataFilter {
+        var parser = Parser(Array(text))
+        let filter = try parser.orExpression()
+        parser.skipSpaces()
+        guard parser.atEnd else { throw ParseError(message: "Invalid filter clause") }
+        return filter
+    }
+
+    private struct Parser {
+        let characters: [Character]
+        var position = 0
+        init(_ characters: [Character]) { self.characters = characters }
+
+        var atEnd: Bool { position >= characters.count }
+
+        mutating func skipSpaces() { while !atEnd, characters[position].isWhitespace { position += 1 } }
+
+        mutating func word() -> String? {
+            skipSpaces()
+            let start = position
+            while !atEnd, characters[position].isLetter || characters[position].isNumber || characters[position] == "_" || characters[position] == "/" {
+                position += 1
+            }
+            return start == position ? nil : String(characters[start..<position])
+        }
+
+        mutating func peekWord() -> String? {
+            let saved = position
+            defer { position = saved }
+            return word()
+        }
+
+        mutating func expect(_ character: Character) throws {
+            skipSpaces()
+            guard !atEnd, characters[position] == character else { throw ParseError(message: "Invalid filter clause") }
+            position += 1
+        }
+
+        mutating func peek(_ character: Character) -> Bool {
+            skipSpaces()
+            return !atEnd && characters[position] == character
+        }
+
+        mutating func orExpression() throws -> ODataFilter {
+            var left = try andExpression()
+            while peekWord()?.lowercased() == "or" {
+                _ = word()
+                left = .or(left, try andExpression())
+            }
+            return left
+        }
+
+        mutating func andExpression() throws -> ODataFilter {
+            var left = try unary()
+            while peekWord()?.lowercased() == "and" {
+                _ = word()
+                left = .and(left, try unary())
+            }
+            return left
+        }
+
+        mutating func unary() throws -> ODataFilter {
+            if peekWord()?.lowercased() == "not" {
+                _ = word()
+                return .not(try unary())
+            }
+            if peek("(") {
+                try expect("(")
+                let inner = try orExpression()
+                try expect(")")
+                return inner
+            }
+            guard let name = word() else { throw ParseError(message: "Invalid filter clause") }
+            let lowered = name.lowercased()
+            if (lowered == "startswith" || lowered == "endswith") && peek("(") {
+                try expect("(")
+                guard let property = word() else { throw ParseError(message: "Invalid filter clause") }
+                try expect(",")
+                guard case .string(let text) = try literal() else { throw ParseError(message: "Invalid filter clause") }
+                try expect(")")
+                return .function(name: lowered, property: property, value: text)
+            }
+            guard let op = word()?.lowercased() else { throw ParseError(message: "Invalid filter clause") }
+            switch op {
+            case "eq", "ne": return .compare(property: name, op: op, value: try literal())
+            case "in":
+                try expect("(")
+                var values = [try literal()]
+                while peek(",") {
+                    try expect(",")
+                    values.append(try literal())
+                }
+                try expect(")")
+                return .membership(property: name, values: values)
+            default: throw ParseError(message: "Unsupported query operator '\(op)'")
+            }
+        }
+
+        mutating func literal() throws -> ODataValue {
+            skipSpaces()
+            if peek("'") {
+                position += 1
+                var text = ""
+                while !atEnd {
+                    let character = characters[position]
+                    position += 1
+                    if character == "'" {
+                        if !atEnd, characters[position] == "'" {
+                            text.append("'")
+                            position += 1
+                        } else {
+                            return .string(text)
+                        }
+                    } else {
+                        text.append(character)
+                    }
+                }
+                throw ParseError(message: "Unterminated string literal")
+            }
+            switch word()?.lowercased() {
+            case "true": return .bool(true)
+            case "false": return .bool(false)
+            case "null": return .null
+            default: throw ParseError(message: "Invalid filter clause")
+            }
+        }
+    }
+}
+
+/// A value a filter compares.
+enum ODataValue: Equatable {
+    case string(String)
+    case bool(Bool)
+    case null
+
+    func equals(_ other: ODataValue) -> Bool {
+        switch (self, other) {
+        case (.string(let a), .string(let b)): a.lowercased() == b.lowercased()
+        case (.bool(let a), .bool(let b)): a == b
+        case (.null, .null): true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,168 @@
+import DirectorySync
+import DirectorySyncHTTP
+import Foundation
+import Testing
+
+/// Answers from a script and records what it was sent.
+final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
+    enum Step {
+        case respond(Int, [String: String] = [:])
+        case fail(any Error)
+    }
+    private let steps = Locked<[Step]>([])
+    let sent = Locked<[HTTPRequest]>([])
+
+    init(_ steps: [Step]) { self.steps.withLock { $0 = steps } }
+
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        sent.withLock { $0.append(request) }
+        let step = steps.withLock { $0.isEmpty ? Step.respond(200) : $0.removeFirst() }
+        switch step {
+        case .respond(let status, let headers):
+            return HTTPResponse(status: status, headers: HTTPHeaders(headers.map { (name: $0.key, value: $0.value) }), body: Data("{}".utf8))
+        case .fail(let error): throw error
+        }
+    }
+}
+
+/// A clock that records sleeps instead of sleeping.
+final class TestClock: @unchecked Sendable {
+    let sleeps = Locked<[Duration]>([])
+    let elapsed = Locked<Duration>(.zero)
+    let wall = Date(timeIntervalSince1970: 1_790_000_000)
+
+    var clock: RetryClock {
+        RetryClock(
+            now: { self.elapsed.withLock { $0 } }, wallNow: { self.wall.addingTimeInterval(Double(self.elapsed.withLock { $0 }.components.seconds)) },
+            sleep: { duration in
+                try Task.checkCancellation()
+                self.sleeps.withLock { $0.append(duration) }
+                self.elapsed.withLock { $0 += duration }
+            },
+            random: { 0.5 })
+    }
+}
+
+let endpoint = URL(string: "https://graph.microsoft.com/v1.0/users")!
+
+@Suite("RetryingTransport")
+struct RetryingTransportTests {
+    @Test("429 with Retry-After in whole or fractional seconds waits exactly that long", arguments: [("2", 2_000), ("1.5", 1_500), ("0", 0)])
+    func retryAfterSeconds(header: String, milliseconds: Int) async throws {
+        let clock = TestClock()
+        let base = ScriptedTransport([.respond(429, ["Retry-After": header]), .respond(200)])
+        let response = try await RetryingTransport(base, clock: clock.clock).send(HTTPRequest(url: endpoint))
+        #expect(response.status == 200)
+        #expect(clock.sleeps.withLock { $0 } == [.milliseconds(milliseconds)])
+    }
+
+    @Test("Retry-After as an HTTP date waits until then")
+    func retryAfterDate() async throws {
+        let clock = TestClock()
+        let base = ScriptedTransport([.respond(503, ["Retry-After": "Mon, 21 Sep 2026 14:13:50 GMT"]), .respond(200)])
+        _ = try await RetryingTransport(base, clock: clock.clock).send(HTTPRequest(url: endpoint))
+        #expect(clock.sleeps.withLock { $0 } == [.seconds(30)])
+    }
+
+    @Test("without Retry-After it backs off exponentially with jitter, then returns the last response")
+    func backoff() async throws {
+        let clock = TestClock()
+        let base = ScriptedTransport([.respond(503), .respond(504), .respond(503), .respond(503)])
+        let response = try await RetryingTransport(base, clock: clock.clock).send(HTTPRequest(url: endpoint))
+        #expect(response.status == 503)
+        #expect(base.sent.withLock { $0.count } == 4)
+        #expect(clock.sleeps.withLock { $0 } == [.milliseconds(250), .milliseconds(500), .milliseconds(1_000)])
+    }
+
+    @Test("the total-time budget stops retries that would wait too long")
+    func totalTime() async throws {
+        let clock = TestClock()
+        let base = ScriptedTransport([.respond(429, ["Retry-After": "500"]), .respond(200)])
+        let policy = RetryingTransport<ScriptedTransport>.Policy(maximumTotalTime: .seconds(60))
+        let response = try await RetryingTransport(base, policy: policy, clock: clock.clock).send(HTTPRequest(url: endpoint))
+        #expect(response.status == 429)
+        #expect(clock.sleeps.withLock { $0 }.isEmpty)
+    }
+
+    @Test("only retryable requests are retried: a POST is not, unless marked")
+    func idempotency() async throws {
+        let clock = TestClock()
+        let post = ScriptedTransport([.respond(503), .respond(200)])
+        let response = try await RetryingTransport(post, clock: clock.clock).send(HTTPRequest(method: .post, url: endpoint, body: Data()))
+        #expect(response.status == 503)
+        let marked = ScriptedTransport([.respond(503), .respond(200)])
+        let retried = try await RetryingTransport(marked, clock: clock.clock).send(HTTPRequest(method: .post, url: endpoint, body: Data(), isRetryable: true))
+        #expect(retried.status == 200)
+    }
+
+    @Test("connection failures are retried; other errors are not")
+    func failures() async throws {
+        let clock = TestClock()
+        let flaky = ScriptedTransport([.fail(HTTPTransportError(.connectionFailed, detail: "reset")), .fail(HTTPTransportError(.timedOut, detail: "slow")), .respond(200)])
+        #expect(try await RetryingTransport(flaky, clock: clock.clock).send(HTTPRequest(url: endpoint)).status == 200)
+        let insecure = ScriptedTransport([.fail(HTTPTransportError(.insecureURL, detail: "http")), .respond(200)])
+        await #expect(throws: HTTPTransportError.self) { try await RetryingTransport(insecure, clock: clock.clock).send(HTTPRequest(url: endpoint)) }
+        #expect(insecure.sent.withLock { $0.count } == 1)
+    }
+
+    @Test("non-retryable statuses pass straight through", arguments: [200, 400, 401, 403, 404, 500])
+    func passThrough(status: Int) async throws {
+        let base = ScriptedTransport([.respond(status), .respond(200)])
+        #expect(try await RetryingTransport(base, clock: TestClock().clock).send(HTTPRequest(url: endpoint)).status == status)
+        #expect(base.sent.withLock { $0.count } == 1)
+    }
+
+    @Test("cancellation stops the retries at once")
+    func cancellation() async throws {
+        let base = ScriptedTransport(Array(repeating: .respond(429, ["Retry-After": "1"]), count: 10))
+        let slow = RetryClock(now: { .zero }, wallNow: { Date() }, sleep: { try await Task.sleep(for: $0 * 10) }, random: { 0.5 })
+        let task = Task { try await RetryingTransport(base, clock: slow).send(HTTPRequest(url: endpoint)) }
+        try await Task.sleep(for: .milliseconds(50))
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(base.sent.withLock { $0.count } == 1)
+    }
+
+    @Test("every retry is reported before it waits")
+    func onRetry() async throws {
+        let seen = Locked<[Int?]>([])
+        let base = ScriptedTransport([.respond(429, ["Retry-After": "1"]), .fail(HTTPTransportError(.connectionFailed, detail: "x")), .respond(200)])
+        _ = try await RetryingTransport(base, clock: TestClock().clock, onRetry: { retry in seen.withLock { $0.append(retry.status) } })
+            .send(HTTPRequest(url: endpoint))
+        #expect(seen.withLock { $0 } == [429, nil])
+    }
+}
+
+@Suite("URLPolicy and Redactor")
+struct URLPolicyAndRedactorTests {
+    @Test("https anywhere, http only to loopback", arguments: [
+        ("https://graph.microsoft.com/v1.0", true), ("http://127.0.0.1:8080/x", true), ("http://localhost/x", true),
+        ("http://[::1]:9/x", true), ("http://127.9.8.7/x", true), ("http://graph.microsoft.com/v1.0", false),
+        ("http://127.0.0.1.evil.example/x", false), ("ftp://example.com/x", false), ("/relative", false),
+    ])
+    func policy(url: String, allowed: Bool) {
+        let result = Result { try URLPolicy.check(URL(string: url)!) }
+        #expect(((try? result.get()) != nil) == allowed)
+    }
+
+    @Test("secrets never survive redaction")
+    func redaction() {
+        let jwt = "eyJ0eXAiOiJKV1QifQ.eyJ0aWQiOiJ4In0.c2lnbmF0dXJl"
+        let samples = [
+            "Authorization: Bearer \(jwt)", "token=\(jwt)", "client_id=a&client_secret=Sup3r~Secret.value&grant_type=x",
+            #"{"access_token":"abc.def","expires_in":3599}"#, #"{"clientSecret": "s3cr3t \"quoted\""}"#, "Basic dXNlcjpwYXNz",
+        ]
+        for sample in samples {
+            let redacted = Redactor.redact(sample)
+            for secret in [jwt, "Sup3r~Secret.value", "abc.def", "s3cr3t", "dXNlcjpwYXNz"] { #expect(!redacted.contains(secret), "\(redacted)") }
+        }
+        #expect(Redactor.redact("client_id=a&client_secret=x").contains("client_id=a"))
+        let headers = Redactor.redact(["Authorization": "Bearer x", "Accept": "application/json"] as HTTPHeaders)
+        #expect(headers["authorization"] == Redactor.mask)
+        #expect(headers["Accept"] == "application/json")
+        #expect(!Redactor.redact(url: URL(string: "https://x.test/cb?code=abc&state=1")!).contains("abc"))
+        let request = HTTPRequest(method: .post, url: URL(string: "https://x.test/?access_token=zzz")!, headers: ["Authorization": "Bearer zzz"], body: Data("client_secret=zzz".utf8))
+        #expect(!request.description.contains("zzz"))
+        #expect(!HTTPTransportError(.connectionFailed, detail: "failed with Bearer zzz").description.contains("zzz"))
+    }
+}

@@ -1,0 +1,89 @@
+import DirectorySync
+import DirectorySyncHTTP
+import DirectorySyncTesting
+import Foundation
+import Testing
+
+@Suite("URLSessionTransport over a real loopback socket and an in-process URLProtocol")
+struct URLSessionTransportTests {
+    /// A server that echoes what it received.
+    static func echoServer() throws -> LoopbackHTTPServer {
+        let server = LoopbackHTTPServer { request in
+            var lines = ["\(request.method) \(request.url.path)"]
+            for field in request.headers { lines.append("\(field.name.lowercased()): \(field.value)") }
+            lines.append("body: \(String(decoding: request.body ?? Data(), as: UTF8.self))")
+            let status = Int(request.url.lastPathComponent) ?? 200
+            return GraphEmulator.Reply(response: HTTPResponse(status: status, headers: ["Content-Type": "text/plain", "X-Echo": "1"], body: Data(lines.joined(separator: "\n").utf8)))
+        }
+        try server.start()
+        return server
+    }
+
+    @Test("sends method, headers, body, our User-Agent and a Content-Type; returns any status")
+    func roundTrip() async throws {
+        let server = try Self.echoServer()
+        defer { server.stop() }
+        let transport = URLSessionTransport(configuration: .init(userAgent: "DirectorySync-Test/1"))
+        let request = HTTPRequest(method: .patch, url: server.baseURL.appendingPathComponent("echo"), headers: ["X-Custom": "yes"], body: Data("hello".utf8))
+        let response = try await transport.send(request)
+        let text = String(decoding: response.body, as: UTF8.self)
+        #expect(response.status == 200)
+        #expect(response.headers["x-echo"] == "1")
+        #expect(text.contains("PATCH /echo"))
+        #expect(text.contains("x-custom: yes"))
+        #expect(text.contains("user-agent: DirectorySync-Test/1"))
+        #expect(text.contains("content-type: application/octet-stream"))
+        #expect(text.contains("body: hello"))
+        let notFound = try await transport.send(HTTPRequest(url: server.baseURL.appendingPathComponent("404")))
+        #expect(notFound.status == 404)
+    }
+
+    @Test("a refused connection is connectionFailed; plain http to a remote host is refused before sending")
+    func failures() async throws {
+        let transport = URLSessionTransport(configuration: .init(timeout: 5))
+        await #expect { try await transport.send(HTTPRequest(url: URL(string: "http://127.0.0.1:1/x")!)) } throws: { error in
+            (error as? HTTPTransportError)?.code == .connectionFailed
+        }
+        await #expect { try await transport.send(HTTPRequest(url: URL(string: "http://example.com/x")!)) } throws: { error in
+            (error as? HTTPTransportError)?.code == .insecureURL
+        }
+    }
+
+    @Test("a slow response past the timeout is timedOut")
+    func timeout() async throws {
+        let server = LoopbackHTTPServer { _ in GraphEmulator.Reply(response: HTTPResponse(status: 200), delay: 3) }
+        try server.start()
+        defer { server.stop() }
+        let transport = URLSessionTransport(configuration: .init(timeout: 1))
+        await #expect { try await transport.send(HTTPRequest(url: server.baseURL.appendingPathComponent("slow"))) } throws: { error in
+            (error as? HTTPTransportError)?.code == .timedOut
+        }
+    }
+
+    @Test("cancelling the task throws CancellationError, not URLError")
+    func cancellation() async throws {
+        let server = LoopbackHTTPServer { _ in GraphEmulator.Reply(response: HTTPResponse(status: 200), delay: 5) }
+        try server.start()
+        defer { server.stop() }
+        let task = Task { try await URLSessionTransport().send(HTTPRequest(url: server.baseURL.appendingPathComponent("slow"))) }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+    }
+
+    @Test("in-process through EmulatorURLProtocol: the same emulator without a socket")
+    func urlProtocolMount() async throws {
+        let emulator = GraphEmulator()
+        let credentials = emulator.load(TenantGenerator(configuration: .init(users: 20, groups: 2, seed: 1)).generate())
+        let host = "login.emulator-\(UUID().uuidString.prefix(8).lowercased()).test"
+        let transport = URLSessionTransport(session: EmulatorURLProtocol.session(serving: emulator, host: host))
+        let configuration = try await transport.send(HTTPRequest(url: URL(string: "https://\(host)/\(credentials.domain)/v2.0/.well-known/openid-configuration")!))
+        #expect(configuration.status == 200)
+        #expect(String(decoding: configuration.body, as: UTF8.self).contains("\"tenant_region_scope\":\"NA\""))
+        let form = "client_id=\(credentials.clientID)&client_secret=\(credentials.clientSecret)&grant_type=client_credentials&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
+        let token = try await transport.send(HTTPRequest(
+            method: .post, url: URL(string: "https://\(host)/\(credentials.tenantID)/oauth2/v2.0/token")!,
+            headers: ["Content-Type": "application/x-www-form-urlencoded"], body: Data(form.utf8)))
+        #expect(token.status == 200, "\(token)")
+    }
+}
