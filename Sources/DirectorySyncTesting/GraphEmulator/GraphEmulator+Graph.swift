@@ -165,7 +165,14 @@ extension GraphEmulator {
     ) -> HTTPResponse {
         var start = 0
         if let after = query.after {
-            start = items.firstIndex { id($0) > after } ?? items.count
+            // Items are sorted by id: binary search for the first one after the cursor.
+            var low = 0
+            var high = items.count
+            while low < high {
+                let middle = (low + high) / 2
+                if id(items[middle]) <= after { low = middle + 1 } else { high = middle }
+            }
+            start = low
         }
         let end = min(items.count, start + query.top)
         var json = JSONBytes(capacity: (end - start) * 300 + 256)
@@ -200,8 +207,9 @@ extension GraphEmulator {
         var users = sortedUsers(state)
         if let filter = parsed.filter { users = users.filter { user in filter.matches { Self.filterValue(user, $0) } } }
         let context = parsed.raw["$select"] == nil ? "users" : "users(\(parsed.select.joined(separator: ",")))"
+        let fields = Self.fields(parsed.select)
         let response = page(users, id: \.id, query: parsed, request: request, context: context) { user, json in
-            Self.write(user, properties: parsed.select, to: &json)
+            Self.write(user, fields: fields, to: &json)
         }
         pageCache[cacheKey] = Array(response.body)
         return response
@@ -288,18 +296,20 @@ extension GraphEmulator {
         return Self.json(200, json.data)
     }
 
+    /// The tenant's users sorted by id, built once per tenant version.
     func sortedUsers(_ state: TenantState) -> [DirectoryUser] {
-        if let ids = state.sortedUserIDs { return ids.compactMap { state.users[$0] } }
-        let ids = state.users.keys.sorted()
-        tenants[state.tenant.id]?.sortedUserIDs = ids
-        return ids.compactMap { state.users[$0] }
+        if let cached = sortedUserCache[state.tenant.id], cached.version == state.version { return cached.users }
+        let users = state.users.keys.sorted().map { state.users[$0]! }
+        sortedUserCache[state.tenant.id] = (state.version, users)
+        return users
     }
 
+    /// The tenant's groups sorted by id, built once per tenant version.
     func sortedGroups(_ state: TenantState) -> [GroupRecord] {
-        if let ids = state.sortedGroupIDs { return ids.compactMap { state.groups[$0] } }
-        let ids = state.groups.keys.sorted()
-        tenants[state.tenant.id]?.sortedGroupIDs = ids
-        return ids.compactMap { state.groups[$0] }
+        if let cached = sortedGroupCache[state.tenant.id], cached.version == state.version { return cached.groups }
+        let groups = state.groups.values.sorted { $0.group.id < $1.group.id }
+        sortedGroupCache[state.tenant.id] = (state.version, groups)
+        return groups
     }
 }
 

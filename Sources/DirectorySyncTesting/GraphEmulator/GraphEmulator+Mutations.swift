@@ -225,8 +225,6 @@ extension GraphEmulator {
 
     func touch(_ tenantID: String) {
         tenants[tenantID]?.version += 1
-        tenants[tenantID]?.sortedUserIDs = nil
-        tenants[tenantID]?.sortedGroupIDs = nil
         pageCache.removeAll()
     }
 

@@ -21,38 +21,77 @@ extension GraphEmulator {
     ]
     static let groupFilterable: Set<String> = ["id", "displayname", "mail", "mailenabled", "securityenabled", "description", "mailnickname"]
 
+    /// A user property, resolved once per request rather than once per user.
+    enum UserField: String {
+        case id, userPrincipalName, displayName, givenName, surname, mail, otherMails, proxyAddresses, accountEnabled,
+            userType, department, jobTitle, companyName, city, country, officeLocation, employeeId,
+            onPremisesSamAccountName, onPremisesDomainName, onPremisesSecurityIdentifier, onPremisesSyncEnabled,
+            businessPhones, mobilePhone, preferredLanguage
+
+        /// `"name":`
+        var keyBytes: [UInt8] { Array("\"\(rawValue)\":".utf8) }
+    }
+
     static func write(_ user: DirectoryUser, properties: [String], to json: inout JSONBytes, odataType: String? = nil) {
-        json.beginObject()
-        if let odataType { json.field("@odata.type", odataType) }
-        for property in properties {
-            json.key(property)
-            switch property {
-            case "id": json.string(user.id)
-            case "userPrincipalName": json.string(user.userPrincipalName)
-            case "displayName": json.string(user.displayName)
-            case "givenName": json.string(user.givenName)
-            case "surname": json.string(user.surname)
-            case "mail": json.string(user.mail)
-            case "otherMails": json.strings(user.otherMails)
-            case "proxyAddresses": json.strings(user.proxyAddresses)
-            case "accountEnabled": json.bool(user.accountEnabled)
-            case "userType": json.string(user.userType)
-            case "department": json.string(user.department)
-            case "jobTitle": json.string(user.jobTitle)
-            case "companyName": json.string(user.companyName)
-            case "city": json.string(user.city)
-            case "country": json.string(user.country)
-            case "officeLocation": json.string(user.officeLocation)
-            case "employeeId": json.string(user.employeeId)
-            case "onPremisesSamAccountName": json.string(user.onPremisesSamAccountName)
-            case "onPremisesDomainName": json.string(user.onPremisesDomainName)
-            case "onPremisesSecurityIdentifier": json.string(user.onPremisesSecurityIdentifier)
-            case "onPremisesSyncEnabled": json.bool(user.onPremisesSamAccountName == nil ? nil : true)
-            case "businessPhones": json.strings([])
-            default: json.string(nil)
+        write(user, fields: fields(properties), to: &json, odataType: odataType)
+    }
+
+    /// The fields for a `$select`, with their keys encoded once.
+    static func fields(_ properties: [String]) -> [(field: UserField, key: [UInt8])] {
+        properties.compactMap { UserField(rawValue: $0).map { ($0, $0.keyBytes) } }
+    }
+
+    static func write(_ user: DirectoryUser, fields: [(field: UserField, key: [UInt8])], to json: inout JSONBytes, odataType: String? = nil) {
+        // The hot path of every user page: bytes appended directly, keys pre-encoded.
+        json.value { out in
+        out.append(UInt8(ascii: "{"))
+        if let odataType {
+            out.append(contentsOf: #""@odata.type":"#.utf8)
+            JSONBytes.appendString(odataType, to: &out)
+        }
+        for (index, (field, key)) in fields.enumerated() {
+            if index > 0 || odataType != nil { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: key)
+            func string(_ value: String?) {
+                if let value { JSONBytes.appendString(value, to: &out) } else { out.append(contentsOf: [110, 117, 108, 108]) }
+            }
+            func strings(_ values: [String]) {
+                out.append(UInt8(ascii: "["))
+                for (position, value) in values.enumerated() {
+                    if position > 0 { out.append(UInt8(ascii: ",")) }
+                    JSONBytes.appendString(value, to: &out)
+                }
+                out.append(UInt8(ascii: "]"))
+            }
+            switch field {
+            case .id: string(user.id)
+            case .userPrincipalName: string(user.userPrincipalName)
+            case .displayName: string(user.displayName)
+            case .givenName: string(user.givenName)
+            case .surname: string(user.surname)
+            case .mail: string(user.mail)
+            case .otherMails: strings(user.otherMails)
+            case .proxyAddresses: strings(user.proxyAddresses)
+            case .accountEnabled: out.append(contentsOf: user.accountEnabled ? [116, 114, 117, 101] : [102, 97, 108, 115, 101])
+            case .userType: string(user.userType)
+            case .department: string(user.department)
+            case .jobTitle: string(user.jobTitle)
+            case .companyName: string(user.companyName)
+            case .city: string(user.city)
+            case .country: string(user.country)
+            case .officeLocation: string(user.officeLocation)
+            case .employeeId: string(user.employeeId)
+            case .onPremisesSamAccountName: string(user.onPremisesSamAccountName)
+            case .onPremisesDomainName: string(user.onPremisesDomainName)
+            case .onPremisesSecurityIdentifier: string(user.onPremisesSecurityIdentifier)
+            case .onPremisesSyncEnabled:
+                out.append(contentsOf: user.onPremisesSamAccountName == nil ? [110, 117, 108, 108] : [116, 114, 117, 101])
+            case .businessPhones: strings([])
+            case .mobilePhone, .preferredLanguage: string(nil)
             }
         }
-        json.endObject()
+        out.append(UInt8(ascii: "}"))
+        }
     }
 
     static func write(

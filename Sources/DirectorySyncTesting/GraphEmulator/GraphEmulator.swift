@@ -100,8 +100,6 @@ public final class GraphEmulator: @unchecked Sendable {
         var changes: [Change] = []
         var membershipChanges: [MembershipChange] = []
         var deltaValidFrom = Date.distantPast
-        var sortedUserIDs: [String]?
-        var sortedGroupIDs: [String]?
     }
 
     struct IssuedToken {
@@ -125,6 +123,8 @@ public final class GraphEmulator: @unchecked Sendable {
     var deltaResetMode = false
     var requestCounter = 0
     var pageCache: [String: [UInt8]] = [:]
+    var sortedUserCache: [String: (version: Int, users: [DirectoryUser])] = [:]
+    var sortedGroupCache: [String: (version: Int, groups: [GroupRecord])] = [:]
 
     /// Creates an empty emulator.
     /// - Parameters:

@@ -63,6 +63,12 @@ struct JSONBytes {
         endArray()
     }
 
+    /// A value written straight into the buffer by `body` (which must write exactly one JSON value).
+    mutating func value(_ body: (inout [UInt8]) -> Void) {
+        separator()
+        body(&bytes)
+    }
+
     /// Raw JSON, already encoded.
     mutating func raw(_ json: [UInt8]) {
         separator()
@@ -78,7 +84,16 @@ struct JSONBytes {
 
     static func appendString(_ value: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
+        let utf8 = value.utf8
+        let plain = utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+        }
+        if plain == true {
+            output.append(contentsOf: utf8)
+            output.append(UInt8(ascii: "\""))
+            return
+        }
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [92, 34])
             case UInt8(ascii: "\\"): output.append(contentsOf: [92, 92])
