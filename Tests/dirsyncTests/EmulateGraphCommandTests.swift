@@ -1,0 +1,36 @@
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Foundation
+import Testing
+
+@Suite("dirsync emulate-graph")
+struct EmulateGraphCommandTests {
+    @Test("prints one JSON line with URLs and credentials, serves requests, and stops on SIGTERM")
+    func serves() async throws {
+        let process = Process()
+        process.executableURL = DirsyncProcess.executable
+        process.arguments = ["emulate-graph", "--users", "25", "--groups", "3"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let announcement = try JSONSerialization.jsonObject(with: line) as? [String: Any] ?? [:]
+        let login = try #require(announcement["loginURL"] as? String)
+        #expect((announcement["graphURL"] as? String) == "\(login)/v1.0")
+        #expect(announcement["users"] as? Int == 25)
+        for key in ["tenant", "tenantID", "clientID", "clientSecret", "clientSecretID"] { #expect(announcement[key] is String) }
+        let tenant = announcement["tenant"] as! String
+        let (data, response) = try await URLSession.shared.data(from: URL(string: "\(login)/\(tenant)/v2.0/.well-known/openid-configuration")!)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        #expect(String(decoding: data, as: UTF8.self).contains("tenant_region_scope"))
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}
