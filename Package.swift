@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "DirectorySync", targets: ["DirectorySync"]),
         .library(name: "DirectorySyncHTTP", targets: ["DirectorySyncHTTP"]),
+        .library(name: "DirectorySyncEntra", targets: ["DirectorySyncEntra"]),
         .library(name: "DirectorySyncTesting", targets: ["DirectorySyncTesting"]),
         .executable(name: "dirsync", targets: ["dirsync"]),
         .executable(name: "dirsync-bench", targets: ["dirsync-bench"]),
@@ -14,15 +15,16 @@ let package = Package(
     targets: [
         .target(name: "DirectorySync"),
         .target(name: "DirectorySyncHTTP", dependencies: ["DirectorySync"]),
+        .target(name: "DirectorySyncEntra", dependencies: ["DirectorySync", "DirectorySyncHTTP"]),
         .target(name: "DirectorySyncTesting", dependencies: ["DirectorySync", "DirectorySyncHTTP"]),
         .executableTarget(
             name: "dirsync",
-            dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncTesting"],
+            dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncTesting"],
             path: "Examples/dirsync"
         ),
         .executableTarget(
             name: "dirsync-bench",
-            dependencies: ["DirectorySync", "DirectorySyncTesting"],
+            dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncTesting"],
             path: "Benchmarks/dirsync-bench"
         ),
         .executableTarget(
@@ -32,6 +34,7 @@ let package = Package(
         ),
         .testTarget(name: "DirectorySyncTests", dependencies: ["DirectorySync", "DirectorySyncTesting"]),
         .testTarget(name: "DirectorySyncTestingTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncTesting"]),
+        .testTarget(name: "DirectorySyncEntraTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncTesting"]),
         .testTarget(name: "DirectorySyncHTTPTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncTesting"]),
         .testTarget(name: "dirsyncTests", dependencies: ["dirsync"]),
     ],

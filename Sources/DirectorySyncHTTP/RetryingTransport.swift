@@ -8,30 +8,7 @@ import Foundation
 /// can report it precisely.
 public struct RetryingTransport<Base: HTTPTransport>: HTTPTransport {
     /// When and how long to retry.
-    public struct Policy: Sendable {
-        /// Attempts in all, the first included (at least 1).
-        public var maximumAttempts: Int
-        /// The backoff's first step.
-        public var baseDelay: Duration
-        /// The longest single wait.
-        public var maximumDelay: Duration
-        /// The longest time all attempts and waits together may take.
-        public var maximumTotalTime: Duration
-        /// Statuses that are retried.
-        public var retryableStatuses: Set<Int>
-
-        /// Creates a policy. The defaults follow Microsoft's own Graph SDK: three retries.
-        public init(
-            maximumAttempts: Int = 4, baseDelay: Duration = .milliseconds(500), maximumDelay: Duration = .seconds(30),
-            maximumTotalTime: Duration = .seconds(180), retryableStatuses: Set<Int> = [429, 503, 504]
-        ) {
-            self.maximumAttempts = maximumAttempts
-            self.baseDelay = baseDelay
-            self.maximumDelay = maximumDelay
-            self.maximumTotalTime = maximumTotalTime
-            self.retryableStatuses = retryableStatuses
-        }
-    }
+    public typealias Policy = RetryPolicy
 
     /// One retry about to happen, for logs and metrics.
     public struct Retry: Sendable {
@@ -152,5 +129,31 @@ public struct RetryClock: Sendable {
         return RetryClock(
             now: { ContinuousClock.now - origin }, wallNow: { Date() },
             sleep: { try await Task.sleep(for: $0) }, random: { Double.random(in: 0...1) })
+    }
+}
+
+/// When and how long ``RetryingTransport`` retries.
+public struct RetryPolicy: Sendable {
+    /// Attempts in all, the first included (at least 1).
+    public var maximumAttempts: Int
+    /// The backoff's first step.
+    public var baseDelay: Duration
+    /// The longest single wait.
+    public var maximumDelay: Duration
+    /// The longest time all attempts and waits together may take.
+    public var maximumTotalTime: Duration
+    /// Statuses that are retried.
+    public var retryableStatuses: Set<Int>
+
+    /// Creates a policy. The defaults follow Microsoft's own Graph SDK: three retries.
+    public init(
+        maximumAttempts: Int = 4, baseDelay: Duration = .milliseconds(500), maximumDelay: Duration = .seconds(30),
+        maximumTotalTime: Duration = .seconds(180), retryableStatuses: Set<Int> = [429, 503, 504]
+    ) {
+        self.maximumAttempts = maximumAttempts
+        self.baseDelay = baseDelay
+        self.maximumDelay = maximumDelay
+        self.maximumTotalTime = maximumTotalTime
+        self.retryableStatuses = retryableStatuses
     }
 }

@@ -11,6 +11,7 @@ extension GraphEmulator {
         var count: Bool
         var after: String?
         var raw: [String: String]
+        var emptyServed = false
     }
 
     /// Routes a Graph request after checking its token and its budget; returns the response and
@@ -115,11 +116,13 @@ extension GraphEmulator {
     ) -> Result<CollectionQuery, ErrorResponse> {
         var raw = query
         var after: String?
+        var emptyServed = false
         if let skip = query["$skiptoken"] {
             guard let data = Data(base64URL: skip), let state = try? JSONDecoder().decode([String: String].self, from: data) else {
                 return .failure(ErrorResponse(graphError(400, "Request_BadRequest", "Invalid skip token.")))
             }
             after = state["after"]
+            emptyServed = state["empty"] == "1"
             raw = state.filter { $0.key.hasPrefix("$") }
         }
         var select = defaults
@@ -155,7 +158,7 @@ extension GraphEmulator {
                 if !(eventual && count) { return .failure(ErrorResponse(graphError(400, "Request_UnsupportedQuery", "Unsupported Query."))) }
             }
         }
-        return .success(CollectionQuery(select: select, filter: filter, top: top, count: count, after: after, raw: raw))
+        return .success(CollectionQuery(select: select, filter: filter, top: top, count: count, after: after, raw: raw, emptyServed: emptyServed))
     }
 
     /// A page: `@odata.context`, optional `@odata.count`, `value`, and `@odata.nextLink` when more follow.
@@ -174,7 +177,9 @@ extension GraphEmulator {
             }
             start = low
         }
-        let end = min(items.count, start + query.top)
+        var end = min(items.count, start + query.top)
+        let empty = configuration.insertsEmptyPages && !query.emptyServed && start < items.count
+        if empty { end = start }
         var json = JSONBytes(capacity: (end - start) * 300 + 256)
         json.beginObject()
         json.field("@odata.context", "\(Self.origin(of: request.url))/v1.0/$metadata#\(context)")
@@ -184,7 +189,12 @@ extension GraphEmulator {
         }
         if end < items.count {
             var state = query.raw.filter { $0.key != "$skiptoken" }
-            state["after"] = id(items[end - 1])
+            if empty {
+                state["empty"] = "1"
+                if let after = query.after { state["after"] = after }
+            } else {
+                state["after"] = id(items[end - 1])
+            }
             let token = (try? JSONEncoder.sorted.encode(state))?.base64URL ?? ""
             json.field("@odata.nextLink", "\(Self.origin(of: request.url))\(request.url.path)?$skiptoken=\(token)")
         }
@@ -202,7 +212,7 @@ extension GraphEmulator {
         case .success(let value): parsed = value
         case .failure(let error): return error.response
         }
-        let cacheKey = "users|\(state.tenant.id)|\(state.version)|\(parsed.raw.sorted { $0.key < $1.key })|\(parsed.after ?? "")|\(Self.origin(of: request.url))"
+        let cacheKey = "users|\(state.tenant.id)|\(state.version)|\(parsed.raw.sorted { $0.key < $1.key })|\(parsed.after ?? "")|\(parsed.emptyServed)|\(Self.origin(of: request.url))"
         if let cached = pageCache[cacheKey] { return Self.json(200, Data(cached)) }
         var users = sortedUsers(state)
         if let filter = parsed.filter { users = users.filter { user in filter.matches { Self.filterValue(user, $0) } } }

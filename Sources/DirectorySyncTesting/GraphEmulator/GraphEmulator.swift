@@ -31,12 +31,17 @@ public final class GraphEmulator: @unchecked Sendable {
         public var deltaLinkLifetime: TimeInterval
         /// Whether requests are charged resource units against a per-app, per-tenant budget.
         public var throttling: Bool
+        /// Whether every collection page is preceded by an empty page that still has a next link
+        /// (Graph may send such pages; clients must keep following).
+        public var insertsEmptyPages: Bool
 
         /// Creates a configuration.
         public init(
             defaultPageSize: Int = 100, deltaPageSize: Int = 200, membersPerDeltaEntry: Int = 100,
-            tokenLifetime: TimeInterval = 3_599, deltaLinkLifetime: TimeInterval = 7 * 86_400, throttling: Bool = false
+            tokenLifetime: TimeInterval = 3_599, deltaLinkLifetime: TimeInterval = 7 * 86_400, throttling: Bool = false,
+            insertsEmptyPages: Bool = false
         ) {
+            self.insertsEmptyPages = insertsEmptyPages
             self.defaultPageSize = defaultPageSize
             self.deltaPageSize = deltaPageSize
             self.membersPerDeltaEntry = membersPerDeltaEntry

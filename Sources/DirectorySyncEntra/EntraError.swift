@@ -1,0 +1,103 @@
+import DirectorySync
+import DirectorySyncHTTP
+
+/// Something went wrong talking to Entra ID or Microsoft Graph. Branch on ``code``; the
+/// description names the cause and the fix; ``diagnostics`` keeps the (redacted) service answer.
+public struct EntraError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A stable error code.
+    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        /// The code's text.
+        public var rawValue: String
+        /// Creates a code from its text.
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        /// The input is malformed (tenant, client id, secret).
+        public static let invalidInput = Code(rawValue: "invalidInput")
+        /// No tenant has this domain or id (AADSTS90002).
+        public static let unknownTenant = Code(rawValue: "unknownTenant")
+        /// The application id is not registered in the tenant (AADSTS700016).
+        public static let unknownApplication = Code(rawValue: "unknownApplication")
+        /// The client secret is wrong (AADSTS7000215) — often the secret's id was used instead of its value.
+        public static let wrongSecret = Code(rawValue: "wrongSecret")
+        /// The client secret expired (AADSTS7000222, or the expiry date given has passed).
+        public static let expiredSecret = Code(rawValue: "expiredSecret")
+        /// No client secret was sent (AADSTS7000218).
+        public static let missingSecret = Code(rawValue: "missingSecret")
+        /// The application is disabled (AADSTS7000112).
+        public static let applicationDisabled = Code(rawValue: "applicationDisabled")
+        /// The application lacks `Directory.Read.All` (or admin consent was not granted).
+        public static let missingPermission = Code(rawValue: "missingPermission")
+        /// The source's domain is not a verified domain of the tenant.
+        public static let domainNotVerified = Code(rawValue: "domainNotVerified")
+        /// The tenant lives in a national cloud the product does not support (GCC High, DoD).
+        public static let unsupportedCloud = Code(rawValue: "unsupportedCloud")
+        /// The service could not be reached.
+        public static let network = Code(rawValue: "network")
+        /// The service kept throttling (429) or was unavailable after the retries.
+        public static let throttled = Code(rawValue: "throttled")
+        /// The service answered something that is not what Graph documents (malformed or truncated).
+        public static let unexpectedResponse = Code(rawValue: "unexpectedResponse")
+        /// The access token was refused even after a renewal.
+        public static let authenticationFailed = Code(rawValue: "authenticationFailed")
+        /// Graph refused the request for another documented reason.
+        public static let graphError = Code(rawValue: "graphError")
+        /// A delta link expired or was reset (handled by falling back to a full read).
+        public static let deltaExpired = Code(rawValue: "deltaExpired")
+
+        /// The code's text.
+        public var description: String { rawValue }
+    }
+
+    /// What went wrong.
+    public var code: Code
+    /// Details (redacted).
+    public var detail: String
+    /// The HTTP status, when there was a response.
+    public var status: Int?
+    /// The service's own error code (`AADSTS…` number or Graph `error.code`).
+    public var serviceCode: String?
+    /// The request id or trace id, for Microsoft support.
+    public var requestID: String?
+    /// The service's answer, redacted and shortened.
+    public var diagnostics: String?
+
+    /// Creates an error.
+    public init(_ code: Code, detail: String, status: Int? = nil, serviceCode: String? = nil, requestID: String? = nil, diagnostics: String? = nil) {
+        self.code = code
+        self.detail = Redactor.redact(detail)
+        self.status = status
+        self.serviceCode = serviceCode
+        self.requestID = requestID
+        self.diagnostics = diagnostics.map { String(Redactor.redact($0).prefix(1_000)) }
+    }
+
+    /// What to do about it.
+    public var fix: String {
+        switch code {
+        case .invalidInput: "Correct the value and try again."
+        case .unknownTenant: "Check the tenant domain (the tenant's primary domain) or use the tenant id."
+        case .unknownApplication: "Check the client id: it is the Application (client) ID of the app registration in this tenant."
+        case .wrongSecret: "Use the client secret's Value, not its Secret ID; create a new secret if the value was not saved."
+        case .expiredSecret: "Create a new client secret in the app registration and save its value and expiry date."
+        case .missingSecret: "Enter the client secret's value."
+        case .applicationDisabled: "Enable the application in Entra ID (Enterprise applications) or use another one."
+        case .missingPermission: "Add the Microsoft Graph application permission Directory.Read.All and grant admin consent."
+        case .domainNotVerified: "Use a domain that is verified in this tenant, or the credentials of the tenant that owns the domain."
+        case .unsupportedCloud: "GCC High and DoD tenants cannot be synchronized; use a commercial or GCC tenant."
+        case .network: "Check the network, proxy and firewall, then try again."
+        case .throttled: "Microsoft Graph is throttling or unavailable; try again later."
+        case .unexpectedResponse: "Try again; if it persists, report it with the request id."
+        case .authenticationFailed: "Check the credentials and test the connection again."
+        case .deltaExpired: "A full read follows automatically."
+        default: "See the detail and the request id."
+        }
+    }
+
+    /// `<code>: <detail>. <fix>` (with the service code and request id when known).
+    public var description: String {
+        var text = "\(code): \(detail)"
+        if let serviceCode { text += " (\(serviceCode))" }
+        if let requestID { text += " [request \(requestID)]" }
+        return "\(text). \(fix)"
+    }
+}

@@ -1,0 +1,254 @@
+import DirectorySync
+import DirectorySyncHTTP
+import Foundation
+
+/// Reads users and groups from Microsoft Entra ID through Microsoft Graph v1.0.
+///
+/// Users come from `/users` with `$select` of exactly what the model needs and `$top=999`; a user
+/// filter is pushed down to Graph's `$filter` where Graph can evaluate it. Groups and their
+/// memberships come from one group delta round with `$select=…,members` — about one request per
+/// few hundred groups instead of one per group (``Configuration/MembershipStrategy/memberPages``
+/// reads `/groups` and each group's `/members` instead). Every page is read to the end or the read
+/// throws: a read never returns a partial snapshot marked complete. Throttling is handled by the
+/// transport's retries (`Retry-After` honoured); requests and resource units are counted in
+/// ``DirectorySnapshot/statistics``.
+///
+/// ```swift
+/// let provider = GraphDirectoryProvider(configuration: .init(credentials: credentials))
+/// let snapshot = try await provider.read(filter: settings.filter)
+/// ```
+public struct GraphDirectoryProvider: DirectoryProvider {
+    /// How the provider connects and reads.
+    public struct Configuration: Sendable {
+        /// How group memberships are read.
+        public enum MembershipStrategy: String, Sendable {
+            /// One group delta round with `members@delta` (the fewest requests and resource units).
+            case groupDelta
+            /// `/groups` pages, then `/members` pages for each group.
+            case memberPages
+        }
+
+        /// The tenant, application and secret.
+        public var credentials: EntraCredentials
+        /// Where login and Graph are (the global cloud by default; an emulator's URLs in tests).
+        public var endpoints: EntraEndpoints
+        /// Allow GCC High and DoD tenants (the product refuses them by default).
+        public var allowsNationalClouds: Bool
+        /// Items per page (1…999).
+        public var pageSize: Int
+        /// How memberships are read.
+        public var membershipStrategy: MembershipStrategy
+        /// Retries of throttled and failed requests.
+        public var retryPolicy: RetryPolicy
+        /// Time and sleeping for retries (inject a test clock to avoid real waits).
+        public var retryClock: RetryClock
+        /// The host's clock, for token lifetimes and secret expiry.
+        public var now: @Sendable () -> Date
+        /// Days before the secret's expiry at which the connection test warns.
+        public var secretExpiryLeadTimes: [Int]
+
+        /// Creates a configuration.
+        public init(
+            credentials: EntraCredentials, endpoints: EntraEndpoints = .global, allowsNationalClouds: Bool = false,
+            pageSize: Int = 999, membershipStrategy: MembershipStrategy = .groupDelta, retryPolicy: RetryPolicy = RetryPolicy(),
+            retryClock: RetryClock = .system, now: @escaping @Sendable () -> Date = { Date() }, secretExpiryLeadTimes: [Int] = [30, 7]
+        ) {
+            self.credentials = credentials
+            self.endpoints = endpoints
+            self.allowsNationalClouds = allowsNationalClouds
+            self.pageSize = pageSize
+            self.membershipStrategy = membershipStrategy
+            self.retryPolicy = retryPolicy
+            self.retryClock = retryClock
+            self.now = now
+            self.secretExpiryLeadTimes = secretExpiryLeadTimes
+        }
+    }
+
+    /// Progress of a read, for a host's progress bar.
+    public struct Progress: Sendable {
+        /// Pages read so far.
+        public var pages: Int
+        /// Users read so far.
+        public var users: Int
+        /// Groups read so far.
+        public var groups: Int
+        /// Requests sent so far.
+        public var requests: Int
+        /// Resource units charged so far.
+        public var resourceUnits: Int
+    }
+
+    /// How the provider connects and reads.
+    public let configuration: Configuration
+    let session: GraphSession
+    let rawTransport: any HTTPTransport
+    private let onProgress: @Sendable (Progress) -> Void
+
+    /// Creates a provider.
+    /// - Parameters:
+    ///   - configuration: Credentials, endpoints and policies.
+    ///   - transport: The HTTP transport (`URLSessionTransport` by default); it is wrapped in the retry layer.
+    ///   - onProgress: Called after each page.
+    public init(
+        configuration: Configuration, transport: any HTTPTransport = URLSessionTransport(),
+        onProgress: @escaping @Sendable (Progress) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        let retrying = RetryingTransport(AnyTransport(transport), policy: configuration.retryPolicy, clock: configuration.retryClock)
+        rawTransport = retrying
+        session = GraphSession(
+            transport: retrying,
+            tokens: TokenSource(credentials: configuration.credentials, endpoints: configuration.endpoints, transport: retrying, now: configuration.now))
+        self.onProgress = onProgress
+    }
+
+    public func read(filter: SyncFilter) async throws -> DirectorySnapshot {
+        try configuration.credentials.validate()
+        var progress = Progress(pages: 0, users: 0, groups: 0, requests: 0, resourceUnits: 0)
+        var pushed: ODataTranslation.Result?
+        if case .usersByUser(let expression) = filter { pushed = ODataTranslation.translate(expression) }
+        let users = try await readUsers(pushdown: pushed, &progress)
+        var ignored = 0
+        let groups: [DirectoryGroup]
+        switch configuration.membershipStrategy {
+        case .groupDelta: groups = try await readGroupsByDelta(&progress, ignored: &ignored)
+        case .memberPages: groups = try await readGroupsByMemberPages(&progress, ignored: &ignored)
+        }
+        var statistics = session.counters.withLock { $0 }
+        statistics.requests += await session.tokens.requests
+        statistics.pages = progress.pages
+        statistics.ignoredMembers = ignored
+        statistics.filterPushedDown = pushed != nil
+        return DirectorySnapshot(users: users, groups: groups, isComplete: true, statistics: statistics)
+    }
+
+    private func report(_ progress: inout Progress) {
+        progress.pages += 1
+        let counters = session.counters.withLock { $0 }
+        progress.requests = counters.requests
+        progress.resourceUnits = counters.resourceUnits
+        onProgress(progress)
+    }
+
+    func url(_ path: String, _ query: [(String, String)]) -> URL {
+        let encoded = query.map { "\($0.0)=\(Self.encode($0.1))" }.joined(separator: "&")
+        return URL(string: configuration.endpoints.graph.absoluteString + path + (encoded.isEmpty ? "" : "?" + encoded))!
+    }
+
+    /// Percent-encodes a query value strictly (`+`, `&`, `#`, `'` … included), so a value can never
+    /// change the query's structure.
+    static func encode(_ value: String) -> String {
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        allowed.insert(charactersIn: "-._~,$()")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    }
+
+    /// Follows a next link, refusing one that leaves the configured Graph host.
+    func follow(_ link: String) throws -> URL {
+        guard let url = URL(string: link), url.host?.lowercased() == configuration.endpoints.graph.host?.lowercased(),
+            url.scheme == configuration.endpoints.graph.scheme
+        else {
+            throw EntraError(.unexpectedResponse, detail: "a next link points outside Microsoft Graph ('\(Redactor.redact(link))')")
+        }
+        return url
+    }
+
+    private func readUsers(pushdown: ODataTranslation.Result?, _ progress: inout Progress) async throws -> [DirectoryUser] {
+        var query = [("$select", GraphUser.select.joined(separator: ",")), ("$top", String(configuration.pageSize))]
+        var headers = HTTPHeaders()
+        if let pushdown {
+            query.append(("$filter", pushdown.filter))
+            if pushdown.needsAdvancedQuery {
+                query.append(("$count", "true"))
+                headers["ConsistencyLevel"] = "eventual"
+            }
+        }
+        var users: [DirectoryUser] = []
+        var next: URL? = url("/users", query)
+        while let link = next {
+            let page = try session.decode(GraphPage<GraphUser>.self, try await session.get(link, headers: headers))
+            users.append(contentsOf: page.value.map(\.directoryUser))
+            progress.users = users.count
+            report(&progress)
+            next = try page.nextLink.map(follow)
+        }
+        return users
+    }
+
+    private func readGroupsByDelta(_ progress: inout Progress, ignored: inout Int) async throws -> [DirectoryGroup] {
+        var groups: [String: DirectoryGroup] = [:]
+        var order: [String] = []
+        var other: [String: Set<String>] = [:]
+        var next: URL? = url("/groups/delta", [("$select", GraphDeltaGroup.select.joined(separator: ","))])
+        while let link = next {
+            let page = try session.decode(GraphPage<GraphDeltaGroup>.self, try await session.get(link))
+            for entry in page.value where entry.removed == nil {
+                if groups[entry.id] == nil {
+                    order.append(entry.id)
+                    groups[entry.id] = DirectoryGroup(
+                        id: entry.id, displayName: entry.displayName ?? entry.id, description: entry.description, mail: entry.mail,
+                        mailEnabled: entry.mailEnabled ?? false, securityEnabled: entry.securityEnabled ?? true,
+                        groupTypes: entry.groupTypes ?? [])
+                }
+                // A large group comes in several entries: merge their member chunks.
+                for member in entry.members ?? [] where member.removed == nil {
+                    switch member.type {
+                    case "#microsoft.graph.user":
+                        if !groups[entry.id]!.memberUserIDs.contains(member.id) { groups[entry.id]!.memberUserIDs.append(member.id) }
+                    case "#microsoft.graph.group":
+                        if !groups[entry.id]!.memberGroupIDs.contains(member.id) { groups[entry.id]!.memberGroupIDs.append(member.id) }
+                    default: other[entry.id, default: []].insert(member.id)
+                    }
+                }
+            }
+            progress.groups = groups.count
+            report(&progress)
+            if page.nextLink == nil && page.deltaLink == nil {
+                throw EntraError(.unexpectedResponse, detail: "a group delta page has neither a next link nor a delta link")
+            }
+            next = try page.nextLink.map(follow)
+        }
+        ignored = other.values.reduce(0) { $0 + $1.count }
+        return order.compactMap { groups[$0] }
+    }
+
+    private func readGroupsByMemberPages(_ progress: inout Progress, ignored: inout Int) async throws -> [DirectoryGroup] {
+        var groups: [DirectoryGroup] = []
+        var next: URL? = url("/groups", [("$select", "id,displayName,description,mail,mailEnabled,securityEnabled,groupTypes"), ("$top", String(configuration.pageSize))])
+        while let link = next {
+            let page = try session.decode(GraphPage<GraphGroup>.self, try await session.get(link))
+            groups += page.value.map {
+                DirectoryGroup(
+                    id: $0.id, displayName: $0.displayName ?? $0.id, description: $0.description, mail: $0.mail,
+                    mailEnabled: $0.mailEnabled ?? false, securityEnabled: $0.securityEnabled ?? true, groupTypes: $0.groupTypes ?? [])
+            }
+            progress.groups = groups.count
+            report(&progress)
+            next = try page.nextLink.map(follow)
+        }
+        for index in groups.indices {
+            var members: URL? = url("/groups/\(Self.encode(groups[index].id))/members", [("$select", "id"), ("$top", String(configuration.pageSize))])
+            while let link = members {
+                let page = try session.decode(GraphPage<GraphMember>.self, try await session.get(link))
+                for member in page.value {
+                    switch member.type {
+                    case "#microsoft.graph.user": groups[index].memberUserIDs.append(member.id)
+                    case "#microsoft.graph.group": groups[index].memberGroupIDs.append(member.id)
+                    default: ignored += 1
+                    }
+                }
+                report(&progress)
+                members = try page.nextLink.map(follow)
+            }
+        }
+        return groups
+    }
+}
+
+/// Erases a transport's type so it can be wrapped generically.
+struct AnyTransport: HTTPTransport {
+    let base: any HTTPTransport
+    init(_ base: any HTTPTransport) { self.base = base }
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse { try await base.send(request) }
+}

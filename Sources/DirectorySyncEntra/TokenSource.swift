@@ -1,0 +1,124 @@
+import DirectorySync
+import DirectorySyncHTTP
+import Foundation
+
+/// An access token and what it says.
+struct AccessToken: Sendable {
+    var value: Secret
+    var expires: Date
+    var roles: [String]
+}
+
+/// Client-credentials tokens, cached and renewed a few minutes before they expire. Concurrent
+/// callers share one in-flight request; a token Graph refused is dropped so the next call gets a
+/// fresh one.
+actor TokenSource {
+    private let credentials: EntraCredentials
+    private let endpoints: EntraEndpoints
+    private let transport: any HTTPTransport
+    private let now: @Sendable () -> Date
+    private let renewBefore: TimeInterval
+    private var cached: AccessToken?
+    private var inFlight: Task<AccessToken, any Error>?
+    private(set) var requests = 0
+
+    init(credentials: EntraCredentials, endpoints: EntraEndpoints, transport: any HTTPTransport, now: @escaping @Sendable () -> Date, renewBefore: TimeInterval = 300) {
+        self.credentials = credentials
+        self.endpoints = endpoints
+        self.transport = transport
+        self.now = now
+        self.renewBefore = renewBefore
+    }
+
+    func token() async throws -> AccessToken {
+        if let cached, cached.expires.timeIntervalSince(now()) > renewBefore { return cached }
+        if let inFlight { return try await inFlight.value }
+        let task = Task { try await self.fetch() }
+        inFlight = task
+        defer { inFlight = nil }
+        let token = try await task.value
+        cached = token
+        return token
+    }
+
+    /// Forgets a token Graph refused (only if it is still the cached one).
+    func invalidate(_ token: AccessToken) {
+        if cached?.value == token.value { cached = nil }
+    }
+
+    private func fetch() async throws -> AccessToken {
+        try credentials.validate()
+        requests += 1
+        var form = URLComponents()
+        form.queryItems = [
+            URLQueryItem(name: "client_id", value: credentials.clientID),
+            URLQueryItem(name: "client_secret", value: credentials.clientSecret.reveal()),
+            URLQueryItem(name: "grant_type", value: "client_credentials"),
+            URLQueryItem(name: "scope", value: endpoints.scope),
+        ]
+        let body = (form.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+        let url = endpoints.login.appendingPathComponent(credentials.tenant.trimmingCharacters(in: .whitespaces))
+            .appendingPathComponent("oauth2/v2.0/token")
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(HTTPRequest(
+                method: .post, url: url, headers: ["Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"],
+                body: Data(body.utf8), isRetryable: true))
+        } catch let error as HTTPTransportError {
+            throw EntraError(.network, detail: "the token endpoint could not be reached: \(error.detail)")
+        }
+        guard response.isSuccess else { throw Self.tokenError(response) }
+        struct Body: Decodable {
+            var access_token: String
+            var expires_in: Int?
+        }
+        guard let decoded = try? JSONDecoder().decode(Body.self, from: response.body) else {
+            throw EntraError(.unexpectedResponse, detail: "the token response is not the documented JSON", status: response.status, diagnostics: response.description)
+        }
+        return AccessToken(
+            value: Secret(decoded.access_token), expires: now().addingTimeInterval(TimeInterval(decoded.expires_in ?? 3_599)),
+            roles: Self.roles(in: decoded.access_token))
+    }
+
+    /// The `roles` claim of a JWT-shaped token (no signature check: only for the connection test).
+    static func roles(in token: String) -> [String] {
+        let parts = token.split(separator: ".")
+        guard parts.count >= 2 else { return [] }
+        var base64 = String(parts[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        struct Claims: Decodable { var roles: [String]? }
+        guard let data = Data(base64Encoded: base64), let claims = try? JSONDecoder().decode(Claims.self, from: data) else { return [] }
+        return claims.roles ?? []
+    }
+
+    /// Maps a token-endpoint error by its `error_codes`, never by its text.
+    static func tokenError(_ response: HTTPResponse) -> EntraError {
+        struct Body: Decodable {
+            var error: String?
+            var error_codes: [Int]?
+            var trace_id: String?
+        }
+        let body = try? JSONDecoder().decode(Body.self, from: response.body)
+        let code = body?.error_codes?.first
+        let mapped: (EntraError.Code, String)
+        switch code {
+        case 90_002: mapped = (.unknownTenant, "Entra ID has no tenant with this domain or id")
+        case 900_023: mapped = (.invalidInput, "the tenant identifier is malformed")
+        case 700_016: mapped = (.unknownApplication, "the application id is not registered in this tenant")
+        case 7_000_215: mapped = (.wrongSecret, "the client secret is wrong (was the secret's ID used instead of its value?)")
+        case 7_000_222: mapped = (.expiredSecret, "the client secret has expired")
+        case 7_000_218: mapped = (.missingSecret, "no client secret was sent")
+        case 7_000_112: mapped = (.applicationDisabled, "the application is disabled")
+        case 90_038: mapped = (.unsupportedCloud, "the tenant belongs to another national cloud")
+        default:
+            if response.status == 429 || response.status >= 500 {
+                mapped = (.throttled, "the token endpoint answered \(response.status)")
+            } else {
+                mapped = (.authenticationFailed, "the token endpoint refused the request (\(body?.error ?? "HTTP \(response.status)"))")
+            }
+        }
+        return EntraError(
+            mapped.0, detail: mapped.1, status: response.status, serviceCode: code.map { "AADSTS\($0)" }, requestID: body?.trace_id,
+            diagnostics: response.description)
+    }
+}

@@ -1,0 +1,51 @@
+import DirectorySync
+import DirectorySyncEntra
+import DirectorySyncHTTP
+import DirectorySyncTesting
+import Foundation
+
+/// A Graph emulator loaded with a tenant, and providers pointed at it.
+struct GraphHarness {
+    let emulator: GraphEmulator
+    let credentials: EmulatorCredentials
+    let tenant: GeneratedTenant
+    let clock: EmulatorClock
+    let sleeps = Locked<[Duration]>([])
+
+    init(users: Int = 150, groups: Int = 12, roles: [String] = ["Directory.Read.All"], cloud: EmulatedTenant.Cloud = .commercial,
+         configuration: GraphEmulator.Configuration = .init(), seed: UInt64 = 5) {
+        clock = EmulatorClock.fixed(at: Date(timeIntervalSince1970: 1_790_000_000))
+        emulator = GraphEmulator(configuration: configuration, clock: clock)
+        tenant = TenantGenerator(configuration: .init(users: users, groups: groups, seed: seed)).generate()
+        credentials = emulator.load(tenant, cloud: cloud, roles: roles)
+    }
+
+    var endpoints: EntraEndpoints {
+        EntraEndpoints(login: URL(string: "https://login.emulator.test")!, graph: URL(string: "https://graph.emulator.test/v1.0")!)
+    }
+
+    var entraCredentials: EntraCredentials {
+        EntraCredentials(tenant: credentials.domain, clientID: credentials.clientID, clientSecret: Secret(credentials.clientSecret))
+    }
+
+    /// A retry clock that records waits instead of sleeping.
+    var retryClock: RetryClock {
+        let sleeps = self.sleeps
+        return RetryClock(now: { sleeps.withLock { $0.reduce(.zero, +) } }, wallNow: { Date(timeIntervalSince1970: 1_790_000_000) },
+                          sleep: { duration in try Task.checkCancellation(); sleeps.withLock { $0.append(duration) } }, random: { 0.5 })
+    }
+
+    func provider(
+        credentials: EntraCredentials? = nil, endpoints: EntraEndpoints? = nil, transport: (any HTTPTransport)? = nil,
+        strategy: GraphDirectoryProvider.Configuration.MembershipStrategy = .groupDelta, allowsNationalClouds: Bool = false,
+        pageSize: Int = 999
+    ) -> GraphDirectoryProvider {
+        let clock = self.clock
+        return GraphDirectoryProvider(
+            configuration: .init(
+                credentials: credentials ?? entraCredentials, endpoints: endpoints ?? self.endpoints,
+                allowsNationalClouds: allowsNationalClouds, pageSize: pageSize, membershipStrategy: strategy,
+                retryClock: retryClock, now: { clock.now }),
+            transport: transport ?? EmulatorTransport(emulator))
+    }
+}
