@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "DirectorySyncTestingTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncTesting"]),
         .testTarget(name: "DirectorySyncEntraTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncTesting"]),
         .testTarget(name: "DirectorySyncHTTPTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncTesting"]),
-        .testTarget(name: "dirsyncTests", dependencies: ["dirsync"]),
+        .testTarget(name: "dirsyncTests", dependencies: ["dirsync", "DirectorySync", "DirectorySyncTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

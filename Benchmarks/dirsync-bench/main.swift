@@ -7,6 +7,7 @@ let usage = """
     Scenarios:
       export   export a preview of N records (--users, default 100,000) to /dev/null
       plan     plan N users (default 100,000) against a store holding them, 1% changed
+      graph-read   read N users, N/10 groups and their memberships through GraphDirectoryProvider
       read-limit   fetch N users' $select'ed pages from the loopback Graph emulator without decoding
 
     --json prints one JSON object with the measurements as the last line.
@@ -39,6 +40,7 @@ let measurement: Measurement
 switch scenario {
 case "export": measurement = try await ExportScenario.run(records: users, format: format)
 case "plan": measurement = try await PlanScenario.run(users: users)
+case "graph-read": measurement = try await GraphReadScenario.run(users: users)
 case "read-limit": measurement = try await ReadLimitScenario.run(users: users)
 default:
     FileHandle.standardError.write(Data("unknown scenario '\(scenario)'\n\(usage)\n".utf8))

@@ -14,7 +14,9 @@ struct DirSync {
         Command(name: "demo", summary: "Synchronize a generated Entra ID tenant into an in-memory store, step by step.", run: DemoCommand.run),
         Command(name: "emulate-graph", summary: "Serve the Microsoft Graph + Entra token emulator on a loopback port.", run: EmulateGraphCommand.run),
         Command(name: "preview", summary: "Preview the demo's first synchronization; show pages or export JSON, JSON Lines or CSV.", run: PreviewCommand.run),
+        Command(name: "read", summary: "Read users, groups and memberships from Microsoft Graph.", run: ReadCommand.run),
         Command(name: "schedule", summary: "Print the upcoming runs of a schedule.", run: ScheduleCommand.run),
+        Command(name: "test-connection", summary: "Test Entra ID credentials step by step.", run: TestConnectionCommand.run),
     ]
 
     static var usage: String {

@@ -77,16 +77,18 @@ extension GraphEmulator {
             }
             ids = changed.sorted()
         } else {
-            ids = isGroups ? state.groups.keys.sorted() : state.users.keys.sorted()
-            if isGroups {
-                for (id, record) in state.groups {
-                    memberChanges[id] = record.group.memberUserIDs.map { ($0, "user", true) } + record.group.memberGroupIDs.map { ($0, "group", true) }
-                        + record.others.map { ($0.id, $0.type, true) }
-                }
-            }
+            ids = isGroups ? sortedGroups(state).map(\.group.id) : sortedUsers(state).map(\.id)
         }
         if let after = delta.after { ids = ids.filter { $0 > after } }
         let pageIDs = Array(ids.prefix(configuration.deltaPageSize))
+        if isGroups && delta.since == nil {
+            // A first round reports every current member, for this page's groups only.
+            for id in pageIDs {
+                guard let record = state.groups[id] else { continue }
+                memberChanges[id] = record.group.memberUserIDs.map { ($0, "user", true) } + record.group.memberGroupIDs.map { ($0, "group", true) }
+                    + record.others.map { ($0.id, $0.type, true) }
+            }
+        }
         var next = delta
         next.after = pageIDs.last
         let done = pageIDs.count == ids.count

@@ -1,0 +1,29 @@
+import DirectorySync
+import DirectorySyncEntra
+import DirectorySyncHTTP
+import DirectorySyncTesting
+import Foundation
+
+/// `graph-read`: a full read through `GraphDirectoryProvider` from the loopback Graph emulator
+/// (users N, groups N/10, about ten memberships per user), decoded into a snapshot.
+enum GraphReadScenario {
+    static func run(users: Int) async throws -> Measurement {
+        let tenant = TenantGenerator(configuration: .init(users: users, groups: max(1, users / 10), seed: 1, membershipsPerUser: 5)).generate()
+        let emulator = GraphEmulator()
+        let credentials = emulator.load(tenant)
+        let server = LoopbackHTTPServer(emulator)
+        try server.start()
+        defer { server.stop() }
+        let provider = GraphDirectoryProvider(configuration: .init(
+            credentials: EntraCredentials(tenant: credentials.domain, clientID: credentials.clientID, clientSecret: Secret(credentials.clientSecret)),
+            endpoints: EntraEndpoints(login: server.baseURL, graph: server.baseURL.appendingPathComponent("v1.0"))))
+        let timing = try await measure { try await provider.read() }
+        let snapshot = timing.result
+        let memberships = snapshot.groups.reduce(0) { $0 + $1.memberUserIDs.count }
+        print("graph-read: \(snapshot.users.count) users, \(snapshot.groups.count) groups, \(memberships) memberships in \(snapshot.statistics.requests) requests (\(snapshot.statistics.resourceUnits) resource units), \(String(format: "%.2f", timing.wall)) s")
+        return Measurement(
+            scenario: "graph-read", users: users, wallSeconds: timing.wall, cpuSeconds: timing.cpu, peakMemoryBytes: ProcessStats.peakMemoryBytes,
+            requests: snapshot.statistics.requests, resourceUnits: snapshot.statistics.resourceUnits,
+            throughputPerSecond: Double(users) / timing.wall, notes: ["groups": String(snapshot.groups.count), "memberships": String(memberships)])
+    }
+}
