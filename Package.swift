@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "DirectorySync", targets: ["DirectorySync"]),
         .library(name: "DirectorySyncHTTP", targets: ["DirectorySyncHTTP"]),
         .library(name: "DirectorySyncEntra", targets: ["DirectorySyncEntra"]),
+        .library(name: "DirectorySyncSCIM", targets: ["DirectorySyncSCIM"]),
         .library(name: "DirectorySyncTesting", targets: ["DirectorySyncTesting"]),
         .executable(name: "dirsync", targets: ["dirsync"]),
         .executable(name: "dirsync-bench", targets: ["dirsync-bench"]),
@@ -16,10 +17,11 @@ let package = Package(
         .target(name: "DirectorySync"),
         .target(name: "DirectorySyncHTTP", dependencies: ["DirectorySync"]),
         .target(name: "DirectorySyncEntra", dependencies: ["DirectorySync", "DirectorySyncHTTP"]),
+        .target(name: "DirectorySyncSCIM", dependencies: ["DirectorySync", "DirectorySyncHTTP"]),
         .target(name: "DirectorySyncTesting", dependencies: ["DirectorySync", "DirectorySyncHTTP"]),
         .executableTarget(
             name: "dirsync",
-            dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncTesting"],
+            dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncSCIM", "DirectorySyncTesting"],
             path: "Examples/dirsync"
         ),
         .executableTarget(
@@ -35,6 +37,7 @@ let package = Package(
         .testTarget(name: "DirectorySyncTests", dependencies: ["DirectorySync", "DirectorySyncTesting"]),
         .testTarget(name: "DirectorySyncTestingTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncTesting"]),
         .testTarget(name: "DirectorySyncEntraTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncTesting"]),
+        .testTarget(name: "DirectorySyncSCIMTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncSCIM", "DirectorySyncEntra", "DirectorySyncTesting"]),
         .testTarget(name: "DirectorySyncHTTPTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncTesting"]),
         .testTarget(name: "dirsyncTests", dependencies: ["dirsync", "DirectorySync", "DirectorySyncTesting"]),
     ],

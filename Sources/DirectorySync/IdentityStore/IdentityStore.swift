@@ -75,4 +75,26 @@ public protocol IdentityStore: Sendable {
     ///   - groupID: The group.
     /// - Throws: ``IdentityStoreError`` (`notFound` for the group).
     func removeMembers(_ userIDs: [IdentityID], from groupID: IdentityID) async throws
+
+    /// What the store can hold; the planner leaves out what it cannot, so plans stay empty once
+    /// the store is in step. Defaults to ``IdentityStoreCapabilities/all``.
+    var capabilities: IdentityStoreCapabilities { get }
+}
+
+extension IdentityStore {
+    /// Every attribute is stored.
+    public var capabilities: IdentityStoreCapabilities { .all }
+}
+
+/// What an identity store can hold.
+public struct IdentityStoreCapabilities: Hashable, Codable, Sendable {
+    /// Whether groups keep a description (SCIM 2.0 core groups have none).
+    public var groupDescriptions: Bool
+
+    /// Creates capabilities.
+    /// - Parameter groupDescriptions: Whether groups keep a description.
+    public init(groupDescriptions: Bool = true) { self.groupDescriptions = groupDescriptions }
+
+    /// Every attribute is stored.
+    public static let all = IdentityStoreCapabilities()
 }

@@ -58,7 +58,7 @@ extension PlanBuilder {
 
     private mutating func planGroup(at index: Int, target: IdentityID?, deferred: Bool, releasesForOthers: Bool) {
         let group = scope.groups[index]
-        let desired = GroupProfile(name: group.displayName, description: group.description)
+        let desired = GroupProfile(name: group.displayName, description: capabilities.groupDescriptions ? group.description : nil)
         guard let target, let existing = groupsByID[target] else {
             add(deferred ? .deferredGroups : .groups, .createGroup(externalID: group.id, profile: desired),
                 subject: group.displayName, .newInScope)

@@ -57,6 +57,7 @@ struct PlanBuilder {
     var unchangedUsers = 0
     var unchangedGroups = 0
     let listsUnchanged: Bool
+    let capabilities: IdentityStoreCapabilities
     var unchanged: [SyncPlan.UnchangedObject] = []
     var userStates: [PlannedState] = []
     /// Each in-scope user's label (email, else UPN), by scope index.
@@ -72,6 +73,7 @@ struct PlanBuilder {
         source = request.sourceID
         settings = request.settings
         listsUnchanged = request.listsUnchanged
+        capabilities = request.storeCapabilities
         scope = DirectoryScope(snapshot: request.directory, filter: request.settings.filter)
         var usersByID: [IdentityID: IdentityUser] = [:]
         usersByID.reserveCapacity(request.store.users.count)

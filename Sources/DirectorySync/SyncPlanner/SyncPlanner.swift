@@ -12,6 +12,8 @@ public struct SyncPlanRequest: Sendable {
     /// Whether the plan lists the in-scope objects that need no change (``SyncPlan/unchanged``);
     /// previews ask for it, synchronizations do not need it.
     public var listsUnchanged: Bool
+    /// What the store can hold (``IdentityStore/capabilities``).
+    public var storeCapabilities: IdentityStoreCapabilities
 
     /// Creates a request.
     /// - Parameters:
@@ -20,10 +22,12 @@ public struct SyncPlanRequest: Sendable {
     ///   - store: The store's contents.
     ///   - settings: Filter and policies.
     ///   - listsUnchanged: Whether to list the objects that need no change.
+    ///   - storeCapabilities: What the store can hold.
     public init(
         sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents, settings: SyncSettings,
-        listsUnchanged: Bool = false
+        listsUnchanged: Bool = false, storeCapabilities: IdentityStoreCapabilities = .all
     ) {
+        self.storeCapabilities = storeCapabilities
         self.sourceID = sourceID
         self.directory = directory
         self.store = store
@@ -50,12 +54,13 @@ extension SyncPlanner {
     ///   - directory: The directory snapshot.
     ///   - store: The store's contents.
     ///   - settings: Filter and policies.
+    ///   - capabilities: What the store can hold.
     /// - Returns: The plan.
     /// - Throws: ``SyncPlanningError``.
     public func plan(
         source sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents,
-        settings: SyncSettings = SyncSettings()
+        settings: SyncSettings = SyncSettings(), capabilities: IdentityStoreCapabilities = .all
     ) throws -> SyncPlan {
-        try plan(SyncPlanRequest(sourceID: sourceID, directory: directory, store: store, settings: settings))
+        try plan(SyncPlanRequest(sourceID: sourceID, directory: directory, store: store, settings: settings, storeCapabilities: capabilities))
     }
 }

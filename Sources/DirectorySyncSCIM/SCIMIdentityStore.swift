@@ -1,0 +1,278 @@
+import DirectorySync
+import DirectorySyncHTTP
+import Foundation
+
+/// An ``IdentityStore`` over a SCIM 2.0 server (RFC 7643/7644).
+///
+/// Mapping (see `Documentation/SCIM.md`): `userName` is the first login (the UPN) or else the
+/// email; `emails` hold the primary email and the aliases; `name`, `displayName`, `active`
+/// (disabling is `active: false`); logins as `ims` entries of type `directorysync-login`;
+/// ownership in `externalId` (`directorysync:<source>:<object id>`). Groups: `displayName`,
+/// `externalId`, `members`; SCIM core groups have no description, so ``capabilities`` says so and
+/// the planner leaves it out.
+///
+/// The store reads `/ServiceProviderConfig` once and adapts: PATCH with minimal operations where
+/// supported (PUT otherwise), `If-Match` with the resource's ETag where ETags are supported (a 412
+/// is answered by reading again and retrying, three times at most), membership changes in PATCH
+/// batches of bounded size. A 409 `uniqueness` on create is resolved by finding the existing
+/// resource: if it is the same identity (an earlier create that was not acknowledged), it is used;
+/// otherwise the clash is reported as `addressInUse` or `groupNameInUse`. Because SCIM servers need
+/// not keep referential integrity, the store removes a deleted user from its groups itself and
+/// checks that users exist before adding them.
+public actor SCIMIdentityStore: IdentityStore {
+    /// How the store connects.
+    public struct Configuration: Sendable {
+        /// The SCIM base URL, such as `https://scim.example.com/v2` (plain http only for loopback).
+        public var baseURL: URL
+        /// The bearer token (never printed).
+        public var bearerToken: Secret
+        /// Resources per page when reading (the server may lower it).
+        public var pageSize: Int
+        /// Members per PATCH request.
+        public var membershipBatchSize: Int
+        /// Seconds to wait for each response.
+        public var timeout: TimeInterval
+
+        /// Creates a configuration.
+        public init(baseURL: URL, bearerToken: Secret, pageSize: Int = 200, membershipBatchSize: Int = 100, timeout: TimeInterval = 30) {
+            self.baseURL = baseURL
+            self.bearerToken = bearerToken
+            self.pageSize = pageSize
+            self.membershipBatchSize = membershipBatchSize
+            self.timeout = timeout
+        }
+    }
+
+    /// How the store connects.
+    public let configuration: Configuration
+    let transport: any HTTPTransport
+    private(set) var storedConfig: SCIMServiceProviderConfig?
+    var etags: [String: String] = [:]
+    var knownUsers: [String: SCIMUser] = [:]
+
+    /// Creates a store.
+    /// - Parameters:
+    ///   - configuration: URL, token, page and batch sizes.
+    ///   - transport: The HTTP transport (`URLSessionTransport` with the configured timeout by default).
+    /// - Throws: ``IdentityStoreError`` (`invalidValue`) for a URL the policy refuses.
+    public init(configuration: Configuration, transport: (any HTTPTransport)? = nil) throws {
+        do {
+            try URLPolicy.check(configuration.baseURL)
+        } catch {
+            throw IdentityStoreError(.invalidValue, detail: "the SCIM URL is refused: \(error)")
+        }
+        self.configuration = configuration
+        self.transport = transport ?? RetryingTransport(URLSessionTransport(configuration: .init(timeout: configuration.timeout)))
+    }
+
+    /// SCIM core groups have no description.
+    public nonisolated var capabilities: IdentityStoreCapabilities { IdentityStoreCapabilities(groupDescriptions: false) }
+
+    // MARK: Reading
+
+    public func contents() async throws -> IdentityStoreContents {
+        _ = try await contentsConfig()
+        let users: [SCIMUser] = try await list("Users")
+        let groups: [SCIMGroup] = try await list("Groups")
+        knownUsers = [:]
+        for user in users { if let id = user.id { knownUsers[id] = user } }
+        let identities = users.compactMap { user in
+            user.id.map { IdentityUser(id: IdentityID($0), origin: SCIMOwnership.origin(of: user.externalId), profile: user.profile) }
+        }
+        let groupValues = groups.compactMap { group in
+            group.id.map {
+                IdentityGroup(
+                    id: IdentityID($0), origin: SCIMOwnership.origin(of: group.externalId), profile: GroupProfile(name: group.displayName),
+                    memberIDs: (group.members ?? []).map { IdentityID($0.value) }.filter { knownUsers[$0.rawValue] != nil })
+            }
+        }
+        return IdentityStoreContents(users: identities, groups: groupValues)
+    }
+
+    func list<Resource: Decodable & Identified>(_ collection: String, filter: String? = nil) async throws -> [Resource] {
+        var all: [Resource] = []
+        var startIndex = 1
+        while true {
+            var query = "startIndex=\(startIndex)&count=\(configuration.pageSize)"
+            if let filter { query += "&filter=\(SCIMFilter.encode(filter))" }
+            let response = try await send(.get, "\(collection)?\(query)")
+            let page = try decode(SCIMList<Resource>.self, response)
+            let resources = page.resources ?? []
+            for resource in resources { if let id = resource.id, let version = resource.version { etags[id] = version } }
+            all += resources
+            // Advance by what came back: servers may lower `count` silently.
+            startIndex += resources.count
+            if resources.isEmpty || all.count >= (page.totalResults ?? Int.max) { return all }
+        }
+    }
+
+    /// Reads `/ServiceProviderConfig` once.
+    func contentsConfig() async throws -> SCIMServiceProviderConfig {
+        if let storedConfig { return storedConfig }
+        let response = try await send(.get, "ServiceProviderConfig")
+        let decoded = (try? JSONDecoder().decode(SCIMServiceProviderConfig.self, from: response.body)) ?? SCIMServiceProviderConfig()
+        storedConfig = decoded
+        return decoded
+    }
+
+    func rememberUser(_ user: SCIMUser) {
+        if let id = user.id { knownUsers[id] = user }
+    }
+
+    // MARK: Users
+
+    public func createUser(_ profile: UserProfile, origin: IdentityOrigin) async throws -> IdentityUser {
+        try validate(profile)
+        let resource = SCIMUser(profile: profile, origin: origin)
+        try await checkAddresses(profile, for: nil, correlating: resource.externalId)
+        do {
+            let response = try await send(.post, "Users", body: try encode(resource))
+            let created = try decode(SCIMUser.self, response)
+            return remember(created, response)
+        } catch let error as IdentityStoreError where error.code == .addressInUse {
+            // 409 uniqueness: the same identity created earlier (an unacknowledged write) is reused.
+            let matches: [SCIMUser] = try await list("Users", filter: "userName eq \(SCIMFilter.literal(resource.userName))")
+            if let existing = matches.first,
+                existing.externalId == resource.externalId, resource.externalId != nil, existing.profile == profile
+            {
+                return IdentityUser(id: IdentityID(existing.id ?? ""), origin: origin, profile: existing.profile)
+            }
+            throw error
+        }
+    }
+
+    public func updateUser(_ id: IdentityID, profile: UserProfile, origin: IdentityOrigin) async throws -> IdentityUser {
+        try validate(profile)
+        var resource = SCIMUser(profile: profile, origin: origin)
+        resource.id = id.rawValue
+        try await checkAddresses(profile, for: id.rawValue, correlating: nil)
+        let response = try await writeWithRetry(id.rawValue, collection: "Users") { [self] in
+            if try await contentsConfig().patch?.supported == true, let current = knownUsers[id.rawValue] {
+                return (.patch, try patchBody(from: current, to: resource))
+            }
+            return (.put, try encode(resource))
+        }
+        if response.status == 204 || response.body.isEmpty {
+            knownUsers[id.rawValue] = resource
+            return IdentityUser(id: id, origin: origin, profile: profile)
+        }
+        return remember(try decode(SCIMUser.self, response), response)
+    }
+
+    public func deleteUser(_ id: IdentityID) async throws {
+        // SCIM servers need not keep referential integrity: take the user out of its groups first.
+        let groups: [SCIMGroup] = try await list("Groups", filter: "members.value eq \(SCIMFilter.literal(id.rawValue))")
+        for group in groups where group.members?.contains(where: { $0.value == id.rawValue }) == true {
+            if let groupID = group.id { try await removeMembers([id], from: IdentityID(groupID)) }
+        }
+        _ = try await writeWithRetry(id.rawValue, collection: "Users") { (.delete, nil) }
+        knownUsers[id.rawValue] = nil
+        etags[id.rawValue] = nil
+    }
+
+    // MARK: Groups
+
+    public func createGroup(_ profile: GroupProfile, origin: IdentityOrigin) async throws -> IdentityGroup {
+        guard !profile.name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw IdentityStoreError(.invalidValue, detail: "a group needs a non-empty name")
+        }
+        let resource = SCIMGroup(externalId: SCIMOwnership.externalID(for: origin), displayName: profile.name, members: [])
+        if let holder = try await groupNamed(profile.name), holder.id != nil {
+            if holder.externalId == resource.externalId, resource.externalId != nil {
+                return IdentityGroup(id: IdentityID(holder.id!), origin: origin, profile: profile, memberIDs: (holder.members ?? []).map { IdentityID($0.value) })
+            }
+            throw IdentityStoreError(.groupNameInUse, detail: "the group name '\(profile.name)' is already used", conflictingIdentityID: IdentityID(holder.id!))
+        }
+        do {
+            let response = try await send(.post, "Groups", body: try encode(resource), conflict: .groupNameInUse)
+            let created = try decode(SCIMGroup.self, response)
+            if let id = created.id, let version = response.headers["ETag"] ?? created.meta?.version { etags[id] = version }
+            return IdentityGroup(id: IdentityID(created.id ?? ""), origin: origin, profile: profile)
+        } catch let error as IdentityStoreError where error.code == .groupNameInUse {
+            let matches: [SCIMGroup] = try await list("Groups", filter: "displayName eq \(SCIMFilter.literal(profile.name))")
+            if let existing = matches.first,
+                existing.externalId == resource.externalId, resource.externalId != nil, existing.displayName == profile.name
+            {
+                let members = (existing.members ?? []).map { IdentityID($0.value) }
+                return IdentityGroup(id: IdentityID(existing.id ?? ""), origin: origin, profile: profile, memberIDs: members)
+            }
+            throw error
+        }
+    }
+
+    public func updateGroup(_ id: IdentityID, profile: GroupProfile, origin: IdentityOrigin) async throws -> IdentityGroup {
+        guard !profile.name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw IdentityStoreError(.invalidValue, detail: "a group needs a non-empty name")
+        }
+        let externalID = SCIMOwnership.externalID(for: origin)
+        if let holder = try await groupNamed(profile.name), let holderID = holder.id, holderID != id.rawValue {
+            throw IdentityStoreError(.groupNameInUse, detail: "the group name '\(profile.name)' is already used", identityID: id, conflictingIdentityID: IdentityID(holderID))
+        }
+        _ = try await writeWithRetry(id.rawValue, collection: "Groups", conflict: .groupNameInUse) { [self] in
+            if try await contentsConfig().patch?.supported == true {
+                var operations: [[String: Any]] = [["op": "replace", "path": "displayName", "value": profile.name]]
+                operations.append(externalID.map { ["op": "replace", "path": "externalId", "value": $0] } ?? ["op": "remove", "path": "externalId"])
+                return (.patch, try Self.patch(operations))
+            }
+            let current = try decode(SCIMGroup.self, try await send(.get, "Groups/\(id.rawValue)"))
+            return (.put, try encode(SCIMGroup(id: id.rawValue, externalId: externalID, displayName: profile.name, members: current.members)))
+        }
+        let current = try decode(SCIMGroup.self, try await send(.get, "Groups/\(id.rawValue)"))
+        return IdentityGroup(id: id, origin: origin, profile: profile, memberIDs: (current.members ?? []).map { IdentityID($0.value) })
+    }
+
+    public func deleteGroup(_ id: IdentityID) async throws {
+        let current = try decode(SCIMGroup.self, try await send(.get, "Groups/\(id.rawValue)"))
+        if let members = current.members, !members.isEmpty {
+            throw IdentityStoreError(.groupNotEmpty, detail: "group '\(current.displayName)' still has \(members.count) members", identityID: id)
+        }
+        _ = try await writeWithRetry(id.rawValue, collection: "Groups") { (.delete, nil) }
+        etags[id.rawValue] = nil
+    }
+
+    public func addMembers(_ userIDs: [IdentityID], to groupID: IdentityID) async throws {
+        _ = try await send(.get, "Groups/\(groupID.rawValue)?attributes=id")
+        // SCIM servers may accept unknown member ids: check that every user exists first.
+        for id in userIDs where knownUsers[id.rawValue] == nil {
+            let user = try decode(SCIMUser.self, try await send(.get, "Users/\(id.rawValue)"))
+            knownUsers[id.rawValue] = user
+        }
+        for start in stride(from: 0, to: userIDs.count, by: max(1, configuration.membershipBatchSize)) {
+            let batch = userIDs[start..<min(start + configuration.membershipBatchSize, userIDs.count)]
+            let operation: [String: Any] = ["op": "add", "path": "members", "value": batch.map { ["value": $0.rawValue] }]
+            _ = try await writeWithRetry(groupID.rawValue, collection: "Groups") { (.patch, try Self.patch([operation])) }
+        }
+    }
+
+    public func removeMembers(_ userIDs: [IdentityID], from groupID: IdentityID) async throws {
+        _ = try await send(.get, "Groups/\(groupID.rawValue)?attributes=id")
+        for start in stride(from: 0, to: userIDs.count, by: max(1, configuration.membershipBatchSize)) {
+            let batch = userIDs[start..<min(start + configuration.membershipBatchSize, userIDs.count)]
+            let operations: [[String: Any]] = batch.map { ["op": "remove", "path": "members[value eq \(SCIMFilter.literal($0.rawValue))]"] }
+            _ = try await writeWithRetry(groupID.rawValue, collection: "Groups") { (.patch, try Self.patch(operations)) }
+        }
+    }
+
+    // MARK: Uniqueness the server may not keep
+
+    /// Emails and aliases are unique across users, ignoring case — SCIM servers only promise that
+    /// for `userName`, so the store checks each address first.
+    private func checkAddresses(_ profile: UserProfile, for id: String?, correlating externalID: String?) async throws {
+        for key in profile.addressKeys {
+            let holders: [SCIMUser] = try await list("Users", filter: "emails.value eq \(SCIMFilter.literal(key))")
+            for holder in holders where holder.id != id && holder.emails?.contains(where: { $0.value.lowercased() == key }) == true {
+                // The same identity created earlier (an unacknowledged write) is not a clash.
+                if let externalID, holder.externalId == externalID { continue }
+                let subject: IdentityID? = id.map { IdentityID($0) }
+                let conflicting: IdentityID? = holder.id.map { IdentityID($0) }
+                throw IdentityStoreError(.addressInUse, detail: "the address '\(key)' is already used", identityID: subject, conflictingIdentityID: conflicting)
+            }
+        }
+    }
+
+    /// The group holding a name, ignoring case (group names are unique in the store).
+    private func groupNamed(_ name: String) async throws -> SCIMGroup? {
+        let matches: [SCIMGroup] = try await list("Groups", filter: "displayName eq \(SCIMFilter.literal(name))")
+        return matches.first { $0.displayName.lowercased() == name.lowercased() }
+    }
+}

@@ -1,0 +1,90 @@
+import DirectorySync
+import DirectorySyncHTTP
+import DirectorySyncSCIM
+import DirectorySyncTesting
+import Foundation
+import Testing
+
+@Suite("SCIMIdentityStore against a real SCIM 2.0 server (scim2-server)", .serialized)
+struct SCIMIdentityStoreTests {
+    @Test("keeps the IdentityStore contract", arguments: IdentityStoreContract.checks)
+    func contract(_ check: IdentityStoreContract.Check) async throws {
+        guard let store = try SCIMServer.freshStore() else { return }
+        try await check.run(on: store)
+    }
+
+    @Test("a value with quotes, backslashes, + and non-ASCII round-trips, and filters on it find it")
+    func escaping() async throws {
+        guard let store = try SCIMServer.freshStore() else { return }
+        let tricky = #"o"brien\x+tag@example.com"#
+        let profile = UserProfile(name: "Zoë \"Q\" O'Brien", firstName: "Zoë", lastName: "O'Brien", email: tricky, aliases: ["ålias+1@example.com"], logins: [tricky, #"CORP\obrien"#])
+        let created = try await store.createUser(profile, origin: .directory("contoso", externalID: "obj-1"))
+        let read = try #require(try await store.contents().users.first { $0.id == created.id })
+        #expect(read.profile == profile)
+        #expect(read.origin == .directory("contoso", externalID: "obj-1"))
+        // Creating the same identity again (an unacknowledged earlier create) correlates instead of failing.
+        let again = try await store.createUser(profile, origin: .directory("contoso", externalID: "obj-1"))
+        #expect(again.id == created.id)
+        // Someone else with that userName is a clash.
+        await #expect { try await store.createUser(UserProfile(name: "Other", logins: [tricky]), origin: .manual) } throws: {
+            ($0 as? IdentityStoreError)?.code == .addressInUse
+        }
+    }
+
+    @Test("ownership lives in externalId; identities without our prefix are manual")
+    func ownership() async throws {
+        guard let store = try SCIMServer.freshStore() else { return }
+        let synced = try await store.createUser(UserProfile(name: "S", email: "s@x.com", logins: ["s@x.com"]), origin: .directory("a:b", externalID: "id-1"))
+        let manual = try await store.createUser(UserProfile(name: "M", email: "m@x.com"), origin: .manual)
+        let users = try await store.contents().users
+        #expect(users.first { $0.id == synced.id }?.origin == .directory("a:b", externalID: "id-1"))
+        #expect(users.first { $0.id == manual.id }?.origin == .manual)
+    }
+
+    @Test("pagination advances by what the server returns, across many pages")
+    func pagination() async throws {
+        guard let store = try SCIMServer.freshStore(pageSize: 7) else { return }
+        for number in 0..<30 {
+            _ = try await store.createUser(UserProfile(name: "U\(number)", email: "u\(number)@x.com", logins: ["u\(number)@x.com"]), origin: .manual)
+        }
+        let users = try await store.contents().users
+        #expect(users.count == 30)
+        #expect(Set(users.map(\.id)).count == 30)
+    }
+
+    @Test("membership changes go in bounded PATCH batches")
+    func batches() async throws {
+        guard let store = try SCIMServer.freshStore(batch: 4) else { return }
+        var ids: [IdentityID] = []
+        for number in 0..<10 {
+            ids.append(try await store.createUser(UserProfile(name: "U\(number)", email: "u\(number)@x.com"), origin: .manual).id)
+        }
+        let group = try await store.createGroup(GroupProfile(name: "Team"), origin: .manual)
+        try await store.addMembers(ids, to: group.id)
+        #expect(try await store.contents().groups.first?.memberIDs.count == 10)
+        try await store.removeMembers(Array(ids.prefix(9)), from: group.id)
+        #expect(try await store.contents().groups.first?.memberIDs == [ids[9]])
+    }
+
+    @Test("the bearer token never appears in errors")
+    func redaction() async throws {
+        guard let good = try SCIMServer.freshStore() else { return }
+        let bad = try SCIMIdentityStore(configuration: .init(baseURL: await good.configuration.baseURL, bearerToken: "wrong-token-canary"))
+        do {
+            _ = try await bad.contents()
+            Issue.record("a wrong token was accepted")
+        } catch let error as IdentityStoreError {
+            #expect(error.code == .forbidden)
+            #expect(!error.description.contains("canary"))
+            #expect(!error.description.contains(SCIMServer.token))
+        }
+        #expect(!(await good.configuration.bearerToken.description).contains(SCIMServer.token))
+    }
+
+    @Test("plain http is refused for non-loopback hosts")
+    func httpsOnly() {
+        #expect(throws: IdentityStoreError.self) {
+            try SCIMIdentityStore(configuration: .init(baseURL: URL(string: "http://scim.example.com/v2")!, bearerToken: "t"))
+        }
+    }
+}
