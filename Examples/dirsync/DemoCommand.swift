@@ -40,7 +40,7 @@ enum DemoCommand {
         let tenPercent = DeletionGuard.Threshold(maximumCount: nil, maximumPercentage: 10)
         var settings = SyncSettings(deletionGuard: DeletionGuard(users: tenPercent, groups: tenPercent, memberships: tenPercent))
         var clock = ContinuousClock.now
-        let plan = try planner.plan(source: source, directory: snapshot, store: try await store.contents(), settings: settings)
+        let plan = try planner.plan(source: source, directory: snapshot, store: try await store.contents(), settings: settings, capabilities: store.capabilities)
         print("== First synchronization: plan (made in \(format(ContinuousClock.now - clock))) ==")
         describe(plan)
         clock = ContinuousClock.now
@@ -52,14 +52,14 @@ enum DemoCommand {
         }
 
         // 2. Again: nothing to do.
-        let again = try planner.plan(source: source, directory: try await directory.read(), store: try await store.contents(), settings: settings)
+        let again = try planner.plan(source: source, directory: try await directory.read(), store: try await store.contents(), settings: settings, capabilities: store.capabilities)
         print("== Second synchronization: plan ==")
         print("\(again.operations.count) operations: the store is in step with the tenant (\(again.unchangedUsers.grouped) users and \(again.unchangedGroups.grouped) groups unchanged; conflicts reported above stay until an administrator resolves them: \(again.summary.conflicts)).\n")
 
         // 3. A filter switch: only members, no guests.
         let members = try FilterExpression(parsing: "userType eq 'Member'")
         settings.filter = .usersByUser(members)
-        let narrowed = try planner.plan(source: source, directory: try await directory.read(), store: try await store.contents(), settings: settings)
+        let narrowed = try planner.plan(source: source, directory: try await directory.read(), store: try await store.contents(), settings: settings, capabilities: store.capabilities)
         print("== Filter switched to users by user filter: \(members) ==")
         describe(narrowed)
         let narrowedReport = try await applyWithProgress(narrowed, to: store)
@@ -68,7 +68,7 @@ enum DemoCommand {
         // 4. A filter typo would remove almost everyone: the deletion guard stops it.
         let typo = try FilterExpression(parsing: "department eq 'Slaes'")
         settings.filter = .usersByUser(typo)
-        let dangerous = try planner.plan(source: source, directory: try await directory.read(), store: try await store.contents(), settings: settings)
+        let dangerous = try planner.plan(source: source, directory: try await directory.read(), store: try await store.contents(), settings: settings, capabilities: store.capabilities)
         print("== Filter switched to users by user filter: \(typo) ==")
         print("The plan would remove \(dangerous.summary[.removeUser].grouped) users and \(dangerous.summary[.removeGroup].grouped) groups.")
         do {

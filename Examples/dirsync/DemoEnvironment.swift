@@ -1,5 +1,7 @@
 import DirectorySync
+import DirectorySyncSCIM
 import DirectorySyncTesting
+import Foundation
 
 /// The embedded default that `demo` and `preview` run on: a generated tenant, and an in-memory
 /// store pre-filled with manual users (some match Entra users by email or login, some match
@@ -10,21 +12,24 @@ struct DemoEnvironment {
 
     let tenant: GeneratedTenant
     let directory: InMemoryDirectoryProvider
-    let store: InMemoryIdentityStore
+    let store: any IdentityStore
     let manualUsers: Int
 
     static let options = """
           --users N    users in the tenant (10 to 1,000,000; default 2,000)
           --groups N   groups in the tenant (1 to 100,000; default 150)
           --seed N     the generator's seed (default 2026)
+          --scim-url URL --scim-token-env VAR
+                       use a SCIM 2.0 server as the store (its base URL, such as
+                       https://scim.example.com/v2, and the variable holding its bearer token)
         """
 
     static func make(_ arguments: inout Arguments) async throws -> DemoEnvironment {
         let users = try arguments.integer("users", in: 10...1_000_000) ?? 2_000
         let groups = try arguments.integer("groups", in: 1...100_000) ?? 150
         let seed = try arguments.integer("seed", in: 0...Int.max) ?? 2026
+        let store: any IdentityStore = try scimStore(&arguments) ?? InMemoryIdentityStore()
         let tenant = TenantGenerator(configuration: .init(users: users, groups: groups, seed: UInt64(seed))).generate()
-        let store = InMemoryIdentityStore()
         let scale = max(1, users / 400)
         let manual = tenant.manualUsers(matchingByEmail: 5 * scale, matchingByLogin: 3 * scale, unmatched: 2 * scale, seed: UInt64(seed))
         for profile in manual { _ = try await store.createUser(profile, origin: .manual) }
@@ -35,5 +40,23 @@ struct DemoEnvironment {
         return DemoEnvironment(
             tenant: tenant, directory: InMemoryDirectoryProvider(users: tenant.users, groups: tenant.groups), store: store,
             manualUsers: manual.count)
+    }
+
+    /// The SCIM store named by `--scim-url` and `--scim-token-env`, if given.
+    static func scimStore(_ arguments: inout Arguments) throws -> SCIMIdentityStore? {
+        let url = try arguments.option("scim-url")
+        let variable = try arguments.option("scim-token-env")
+        guard url != nil || variable != nil else { return nil }
+        guard let url, let variable, let base = URL(string: url) else {
+            throw UsageError("--scim-url URL and --scim-token-env VAR go together")
+        }
+        guard let token = ProcessInfo.processInfo.environment[variable], !token.isEmpty else {
+            throw UsageError("the environment variable \(variable) is not set or empty")
+        }
+        do {
+            return try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(token)))
+        } catch let error as IdentityStoreError {
+            throw UsageError(error.description)
+        }
     }
 }
