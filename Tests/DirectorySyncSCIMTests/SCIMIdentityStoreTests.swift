@@ -88,3 +88,29 @@ struct SCIMIdentityStoreTests {
         }
     }
 }
+
+@Suite("SCIMIdentityStore: concurrency control and errors", .serialized)
+struct SCIMConcurrencyTests {
+    @Test("a stale ETag (412) is answered by reading again and retrying")
+    func staleETag() async throws {
+        guard let first = try SCIMServer.freshStore() else { return }
+        let second = try SCIMIdentityStore(configuration: .init(baseURL: await first.configuration.baseURL, bearerToken: Secret(SCIMServer.token)))
+        let user = try await first.createUser(UserProfile(name: "A", email: "a@x.com", logins: ["a@x.com"]), origin: .manual)
+        _ = try await second.contents()
+        _ = try await second.updateUser(user.id, profile: UserProfile(name: "B", email: "a@x.com", logins: ["a@x.com"]), origin: .manual)
+        // The first store still holds the old ETag: its update gets 412, reads again, and succeeds.
+        let updated = try await first.updateUser(user.id, profile: UserProfile(name: "C", email: "a@x.com", logins: ["a@x.com"]), origin: .manual)
+        #expect(updated.profile.name == "C")
+        #expect(try await second.contents().users.first?.profile.name == "C")
+    }
+
+    @Test("SCIM errors map to typed errors, with status as a string or a number")
+    func errorMapping() async throws {
+        guard let store = try SCIMServer.freshStore() else { return }
+        await #expect { try await store.deleteUser("does-not-exist") } throws: { ($0 as? IdentityStoreError)?.code == .notFound }
+        await #expect { try await store.deleteGroup("does-not-exist") } throws: { ($0 as? IdentityStoreError)?.code == .notFound }
+        let group = try await store.createGroup(GroupProfile(name: "G"), origin: .manual)
+        await #expect { try await store.addMembers(["ghost"], to: group.id) } throws: { ($0 as? IdentityStoreError)?.code == .notFound }
+        #expect(try await store.contents().groups.first?.memberIDs == [])
+    }
+}
