@@ -17,10 +17,6 @@ enum DemoCommand {
 
     static func run(_ arguments: Arguments) async throws -> Int32 {
         var arguments = arguments
-        if arguments.flag("help") {
-            print(help)
-            return 0
-        }
         let environment = try await DemoEnvironment.make(&arguments)
         try arguments.finish()
 

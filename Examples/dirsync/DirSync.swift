@@ -7,16 +7,17 @@ struct DirSync {
     struct Command: Sendable {
         var name: String
         var summary: String
+        var help: String
         var run: @Sendable (Arguments) async throws -> Int32
     }
 
     static let commands: [Command] = [
-        Command(name: "demo", summary: "Synchronize a generated Entra ID tenant into an in-memory store, step by step.", run: DemoCommand.run),
-        Command(name: "emulate-graph", summary: "Serve the Microsoft Graph + Entra token emulator on a loopback port.", run: EmulateGraphCommand.run),
-        Command(name: "preview", summary: "Preview the demo's first synchronization; show pages or export JSON, JSON Lines or CSV.", run: PreviewCommand.run),
-        Command(name: "read", summary: "Read users, groups and memberships from Microsoft Graph.", run: ReadCommand.run),
-        Command(name: "schedule", summary: "Print the upcoming runs of a schedule.", run: ScheduleCommand.run),
-        Command(name: "test-connection", summary: "Test Entra ID credentials step by step.", run: TestConnectionCommand.run),
+        Command(name: "demo", summary: "Synchronize a generated Entra ID tenant into an in-memory store, step by step.", help: DemoCommand.help, run: DemoCommand.run),
+        Command(name: "emulate-graph", summary: "Serve the Microsoft Graph + Entra token emulator on a loopback port.", help: EmulateGraphCommand.help, run: EmulateGraphCommand.run),
+        Command(name: "preview", summary: "Preview the demo's first synchronization; show pages or export JSON, JSON Lines or CSV.", help: PreviewCommand.help, run: PreviewCommand.run),
+        Command(name: "read", summary: "Read users, groups and memberships from Microsoft Graph.", help: ReadCommand.help, run: ReadCommand.run),
+        Command(name: "schedule", summary: "Print the upcoming runs of a schedule.", help: ScheduleCommand.help, run: ScheduleCommand.run),
+        Command(name: "test-connection", summary: "Test Entra ID credentials step by step.", help: TestConnectionCommand.help, run: TestConnectionCommand.run),
     ]
 
     static var usage: String {
@@ -40,7 +41,12 @@ struct DirSync {
         do {
             let name = arguments.subcommand()
             if let name, let command = commands.first(where: { $0.name == name }) {
-                status = try await command.run(arguments)
+                if arguments.flag("help") {
+                    print(command.help)
+                    status = 0
+                } else {
+                    status = try await command.run(arguments)
+                }
             } else if name == nil && (arguments.flag("help") || arguments.flag("h")) {
                 print(usage)
                 status = 0

@@ -33,10 +33,6 @@ enum EmulateGraphCommand {
 
     static func run(_ arguments: Arguments) async throws -> Int32 {
         var arguments = arguments
-        if arguments.flag("help") {
-            print(help)
-            return 0
-        }
         let port = try arguments.integer("port", in: 0...65_535) ?? 0
         let users = try arguments.integer("users", in: 1...1_000_000) ?? 2_000
         let groups = try arguments.integer("groups", in: 0...100_000) ?? 150

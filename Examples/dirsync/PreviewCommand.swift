@@ -22,10 +22,6 @@ enum PreviewCommand {
 
     static func run(_ arguments: Arguments) async throws -> Int32 {
         var arguments = arguments
-        if arguments.flag("help") {
-            print(help)
-            return 0
-        }
         let environment = try await DemoEnvironment.make(&arguments)
         let out = try arguments.option("out")
         let formatName = try arguments.option("format") ?? "json"

@@ -19,10 +19,6 @@ enum ScheduleCommand {
 
     static func run(_ arguments: Arguments) async throws -> Int32 {
         var arguments = arguments
-        if arguments.flag("help") {
-            print(help)
-            return 0
-        }
         let schedule = try ScheduleOptions.parse(&arguments)
         let after: Date
         if let text = try arguments.option("after") {

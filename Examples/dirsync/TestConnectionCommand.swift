@@ -17,10 +17,6 @@ enum TestConnectionCommand {
 
     static func run(_ arguments: Arguments) async throws -> Int32 {
         var arguments = arguments
-        if arguments.flag("help") {
-            print(help)
-            return 0
-        }
         let (credentials, endpoints) = try EntraOptions.parse(&arguments)
         let domain = try arguments.option("domain") ?? credentials.tenant
         try arguments.finish()
@@ -54,10 +50,6 @@ enum ReadCommand {
 
     static func run(_ arguments: Arguments) async throws -> Int32 {
         var arguments = arguments
-        if arguments.flag("help") {
-            print(help)
-            return 0
-        }
         let (credentials, endpoints) = try EntraOptions.parse(&arguments)
         var filter = SyncFilter.all
         do {
