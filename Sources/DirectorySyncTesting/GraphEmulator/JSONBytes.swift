@@ -1,3 +1,4 @@
+import DirectorySync
 import Foundation
 
 /// A fast, append-only JSON writer over bytes, for emulator pages.
@@ -82,32 +83,7 @@ struct JSONBytes {
 
     var data: Data { Data(bytes) }
 
-    static func appendString(_ value: String, to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        let utf8 = value.utf8
-        let plain = utf8.withContiguousStorageIfAvailable { bytes in
-            !bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
-        }
-        if plain == true {
-            output.append(contentsOf: utf8)
-            output.append(UInt8(ascii: "\""))
-            return
-        }
-        for byte in utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: [92, 34])
-            case UInt8(ascii: "\\"): output.append(contentsOf: [92, 92])
-            case 0x0A: output.append(contentsOf: [92, UInt8(ascii: "n")])
-            case 0x0D: output.append(contentsOf: [92, UInt8(ascii: "r")])
-            case 0x09: output.append(contentsOf: [92, UInt8(ascii: "t")])
-            case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                output.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: output.append(byte)
-            }
-        }
-        output.append(UInt8(ascii: "\""))
-    }
+    static func appendString(_ value: String, to output: inout [UInt8]) { JSONString.append(value, to: &output) }
 }
 
 extension Data {
