@@ -186,10 +186,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
             for entry in page.value where entry.removed == nil {
                 if groups[entry.id] == nil {
                     order.append(entry.id)
-                    groups[entry.id] = DirectoryGroup(
-                        id: entry.id, displayName: entry.displayName ?? entry.id, description: entry.description, mail: entry.mail,
-                        mailEnabled: entry.mailEnabled ?? false, securityEnabled: entry.securityEnabled ?? true,
-                        groupTypes: entry.groupTypes ?? [])
+                    groups[entry.id] = entry.directoryGroup
                 }
                 // A large group comes in several entries: merge their member chunks.
                 for member in entry.members ?? [] where member.removed == nil {
@@ -217,12 +214,8 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         var groups: [DirectoryGroup] = []
         var next: URL? = url("/groups", [("$select", "id,displayName,description,mail,mailEnabled,securityEnabled,groupTypes"), ("$top", String(configuration.pageSize))])
         while let link = next {
-            let page = try session.decode(GraphPage<GraphGroup>.self, try await session.get(link))
-            groups += page.value.map {
-                DirectoryGroup(
-                    id: $0.id, displayName: $0.displayName ?? $0.id, description: $0.description, mail: $0.mail,
-                    mailEnabled: $0.mailEnabled ?? false, securityEnabled: $0.securityEnabled ?? true, groupTypes: $0.groupTypes ?? [])
-            }
+            let page = try session.decode(GraphPage<GraphDeltaGroup>.self, try await session.get(link))
+            groups += page.value.map(\.directoryGroup)
             progress.groups = groups.count
             report(&progress)
             next = try page.nextLink.map(follow)

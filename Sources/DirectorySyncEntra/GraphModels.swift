@@ -40,7 +40,7 @@ struct GraphUser: Decodable {
     }
 }
 
-/// A group entry of a group delta round, with its `members@delta` chunk.
+/// A group as `/groups` returns it, or an entry of a group delta round with its `members@delta` chunk.
 struct GraphDeltaGroup: Decodable {
     struct Member: Decodable {
         var id: String
@@ -73,6 +73,13 @@ struct GraphDeltaGroup: Decodable {
     }
 
     static let select = ["id", "displayName", "description", "mail", "mailEnabled", "securityEnabled", "groupTypes", "members"]
+
+    /// The group without members (they are merged separately).
+    var directoryGroup: DirectoryGroup {
+        DirectoryGroup(
+            id: id, displayName: displayName ?? id, description: description, mail: mail, mailEnabled: mailEnabled ?? false,
+            securityEnabled: securityEnabled ?? true, groupTypes: groupTypes ?? [])
+    }
 }
 
 /// A member of a group as `/members` returns it.
@@ -84,15 +91,4 @@ struct GraphMember: Decodable {
         case id
         case type = "@odata.type"
     }
-}
-
-/// A group as `/groups` returns it.
-struct GraphGroup: Decodable {
-    var id: String
-    var displayName: String?
-    var description: String?
-    var mail: String?
-    var mailEnabled: Bool?
-    var securityEnabled: Bool?
-    var groupTypes: [String]?
 }

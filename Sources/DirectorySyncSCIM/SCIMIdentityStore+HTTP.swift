@@ -53,7 +53,7 @@ extension SCIMIdentityStore {
         _ id: String, collection: String, conflict: IdentityStoreError.Code = .addressInUse,
         _ make: () async throws -> (HTTPRequest.Method, Data?)
     ) async throws -> HTTPResponse {
-        let usesETags = try await configCached()?.etag?.supported == true
+        let usesETags = try await contentsConfig().etag?.supported == true
         var attempt = 1
         while true {
             let (method, body) = try await make()
@@ -68,11 +68,6 @@ extension SCIMIdentityStore {
                 if collection == "Users", let user = try? JSONDecoder().decode(SCIMUser.self, from: fresh.body) { rememberUser(user) }
             }
         }
-    }
-
-    func configCached() async throws -> SCIMServiceProviderConfig? {
-        _ = try await contentsConfig()
-        return storedConfig
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse) throws -> T {

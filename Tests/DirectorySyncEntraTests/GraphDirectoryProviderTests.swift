@@ -154,7 +154,6 @@ struct GraphDirectoryProviderTests {
     @Test("a next link to another host is refused")
     func foreignNextLink() async throws {
         let harness = GraphHarness(users: 20, groups: 1)
-        let provider = harness.provider(endpoints: EntraEndpoints(login: URL(string: "https://login.emulator.test")!, graph: URL(string: "https://graph.emulator.test/v1.0")!))
         // The emulator builds links from the request's origin; a transport that rewrites the answer simulates a hostile link.
         struct Rewriting: HTTPTransport {
             let base: EmulatorTransport
@@ -165,7 +164,6 @@ struct GraphDirectoryProviderTests {
                 return response
             }
         }
-        _ = provider
         let hostile = harness.provider(transport: Rewriting(base: EmulatorTransport(harness.emulator)), pageSize: 5)
         await #expect { try await hostile.read() } throws: { ($0 as? EntraError)?.code == .unexpectedResponse }
         #expect(!harness.emulator.requestLog.contains { $0.path.contains("evil") })

@@ -28,7 +28,7 @@ extension GraphEmulator {
         if let token = query["$deltatoken"] ?? query["$skiptoken"] {
             if token == "latest" {
                 let latest = DeltaState(since: state.version, upTo: state.version, select: query["$select"], issued: clock.now.timeIntervalSince1970)
-                return deltaPage([], [:], latest, state, request, path: path, isGroups: isGroups, done: true)
+                return deltaPage([], latest, state, request, path: path, isGroups: isGroups, done: true)
             }
             guard let data = Data(base64URL: token), let decoded = try? JSONDecoder().decode(DeltaState.self, from: data) else {
                 return graphError(400, "Request_BadRequest", "Invalid delta or skip token.")
@@ -104,11 +104,11 @@ extension GraphEmulator {
                 entries.append((id, withMembers ? members[...] : nil))
             }
         }
-        return deltaPage(entries, [:], next, state, request, path: path, isGroups: isGroups, done: done, select: select)
+        return deltaPage(entries, next, state, request, path: path, isGroups: isGroups, done: done, select: select)
     }
 
     private func deltaPage(
-        _ entries: [(id: String, members: ArraySlice<(id: String, type: String, added: Bool)>?)], _ unused: [String: String],
+        _ entries: [(id: String, members: ArraySlice<(id: String, type: String, added: Bool)>?)],
         _ delta: DeltaState, _ state: TenantState, _ request: HTTPRequest, path: String, isGroups: Bool, done: Bool,
         select: [String] = []
     ) -> HTTPResponse {

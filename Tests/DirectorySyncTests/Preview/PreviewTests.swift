@@ -104,7 +104,7 @@ struct PreviewTests {
 struct PreviewPropertyTests {
     @Test("every record of the preview is what applying the plan does to the store", arguments: Array(UInt64(1)...8))
     func previewEqualsApplied(seed: UInt64) async throws {
-        let (preview, store, tenant) = try await samplePreview(users: 150, seed: seed)
+        let (_, store, tenant) = try await samplePreview(users: 150, seed: seed)
         var random = SeededRandomNumberGenerator(seed: seed)
         var mutator = TenantMutator(tenant)
         try await sync(tenant.snapshot, store)
@@ -113,7 +113,6 @@ struct PreviewPropertyTests {
         let next = try PreviewGenerator().makePreview(
             source: source, directory: mutator.tenant.snapshot, store: before, settings: SyncSettings(deletionGuard: .disabled),
             sourceIsOn: false, now: previewNow)
-        _ = preview
         let report = try await SyncExecutor().apply(next.plan, to: store)
         #expect(report.isSuccess)
         let after = try await store.contents()
