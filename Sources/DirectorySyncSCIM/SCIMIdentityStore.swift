@@ -98,7 +98,11 @@ public actor SCIMIdentityStore: IdentityStore {
             let response = try await send(.get, "\(collection)?\(query)")
             let page = try decode(SCIMList<Resource>.self, response)
             let resources = page.resources ?? []
-            for resource in resources { if let id = resource.id, let version = resource.version { etags[id] = version } }
+            // Only a full read sets the versions later writes are based on: a lookup (uniqueness,
+            // correlation) must not refresh them, or If-Match would no longer catch lost updates.
+            if filter == nil {
+                for resource in resources { if let id = resource.id, let version = resource.version { etags[id] = version } }
+            }
             all += resources
             // Advance by what came back: servers may lower `count` silently.
             startIndex += resources.count

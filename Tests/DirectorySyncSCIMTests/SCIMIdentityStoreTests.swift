@@ -93,8 +93,11 @@ struct SCIMIdentityStoreTests {
 struct SCIMConcurrencyTests {
     @Test("a stale ETag (412) is answered by reading again and retrying")
     func staleETag() async throws {
-        guard let first = try SCIMServer.freshStore() else { return }
-        let second = try SCIMIdentityStore(configuration: .init(baseURL: await first.configuration.baseURL, bearerToken: Secret(SCIMServer.token)))
+        guard let probe = try SCIMServer.freshStore() else { return }
+        let base = await probe.configuration.baseURL
+        let statuses = Locked<[Int]>([])
+        let first = try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token)), transport: StatusRecorder(statuses: statuses))
+        let second = try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token)))
         let user = try await first.createUser(UserProfile(name: "A", email: "a@x.com", logins: ["a@x.com"]), origin: .manual)
         _ = try await second.contents()
         _ = try await second.updateUser(user.id, profile: UserProfile(name: "B", email: "a@x.com", logins: ["a@x.com"]), origin: .manual)
@@ -102,6 +105,7 @@ struct SCIMConcurrencyTests {
         let updated = try await first.updateUser(user.id, profile: UserProfile(name: "C", email: "a@x.com", logins: ["a@x.com"]), origin: .manual)
         #expect(updated.profile.name == "C")
         #expect(try await second.contents().users.first?.profile.name == "C")
+        #expect(statuses.withLock { $0 }.contains(412), "the stale ETag must have been refused once")
     }
 
     @Test("SCIM errors map to typed errors, with status as a string or a number")
@@ -112,5 +116,15 @@ struct SCIMConcurrencyTests {
         let group = try await store.createGroup(GroupProfile(name: "G"), origin: .manual)
         await #expect { try await store.addMembers(["ghost"], to: group.id) } throws: { ($0 as? IdentityStoreError)?.code == .notFound }
         #expect(try await store.contents().groups.first?.memberIDs == [])
+    }
+}
+
+/// Sends through URLSessionTransport and records every status.
+struct StatusRecorder: HTTPTransport {
+    let statuses: Locked<[Int]>
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let response = try await URLSessionTransport().send(request)
+        statuses.withLock { $0.append(response.status) }
+        return response
     }
 }
