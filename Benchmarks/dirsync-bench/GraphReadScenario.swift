@@ -8,15 +8,9 @@ import Foundation
 /// (users N, groups N/10, about ten memberships per user), decoded into a snapshot.
 enum GraphReadScenario {
     static func run(users: Int) async throws -> Measurement {
-        let tenant = TenantGenerator(configuration: .init(users: users, groups: max(1, users / 10), seed: 1, membershipsPerUser: 5)).generate()
-        let emulator = GraphEmulator()
-        let credentials = emulator.load(tenant)
-        let server = LoopbackHTTPServer(emulator)
-        try server.start()
-        defer { server.stop() }
-        let provider = GraphDirectoryProvider(configuration: .init(
-            credentials: EntraCredentials(tenant: credentials.domain, clientID: credentials.clientID, clientSecret: Secret(credentials.clientSecret)),
-            endpoints: EntraEndpoints(login: server.baseURL, graph: server.baseURL.appendingPathComponent("v1.0"))))
+        let graph = try LoopbackGraph(users: users, membershipsPerUser: 5)
+        defer { graph.server.stop() }
+        let provider = graph.provider()
         let timing = try await measure { try await provider.read() }
         let snapshot = timing.result
         let memberships = snapshot.groups.reduce(0) { $0 + $1.memberUserIDs.count }

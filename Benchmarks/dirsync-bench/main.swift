@@ -5,6 +5,9 @@ let usage = """
     Usage: swift run -c release dirsync-bench <scenario> [--users N] [--format json|jsonl|csv] [--json]
 
     Scenarios:
+      full-sync    synchronize N users, N/10 groups, ~10 memberships each from the loopback Graph
+                   emulator into an empty in-memory store, then again with nothing to change
+      incremental  the same with change tracking; change 1% of the users; measure the incremental run
       export   export a preview of N records (--users, default 100,000) to /dev/null
       plan     plan N users (default 100,000) against a store holding them, 1% changed
       graph-read   read N users, N/10 groups and their memberships through GraphDirectoryProvider
@@ -38,6 +41,8 @@ guard words.isEmpty else {
 
 let measurement: Measurement
 switch scenario {
+case "full-sync": measurement = try await SyncScenarios.fullSync(users: users)
+case "incremental": measurement = try await SyncScenarios.incremental(users: users)
 case "export": measurement = try await ExportScenario.run(records: users, format: format)
 case "plan": measurement = try await PlanScenario.run(users: users)
 case "graph-read": measurement = try await GraphReadScenario.run(users: users)

@@ -104,26 +104,46 @@ public struct GraphDirectoryProvider: DirectoryProvider {
     }
 
     public func read(filter: SyncFilter) async throws -> DirectorySnapshot {
-        try configuration.credentials.validate()
-        var progress = Progress(pages: 0, users: 0, groups: 0, requests: 0, resourceUnits: 0)
         var pushed: ODataTranslation.Result?
         if case .usersByUser(let expression) = filter { pushed = ODataTranslation.translate(expression) }
-        let users = try await readUsers(pushdown: pushed, &progress)
-        var ignored = 0
-        let groups: [DirectoryGroup]
-        switch configuration.membershipStrategy {
-        case .groupDelta: groups = try await readGroupsByDelta(&progress, ignored: &ignored)
-        case .memberPages: groups = try await readGroupsByMemberPages(&progress, ignored: &ignored)
-        }
-        var statistics = session.counters.withLock { $0 }
-        statistics.requests += await session.tokens.requests
-        statistics.pages = progress.pages
-        statistics.ignoredMembers = ignored
-        statistics.filterPushedDown = pushed != nil
-        return DirectorySnapshot(users: users, groups: groups, isComplete: true, statistics: statistics)
+        return try await readEverything(pushdown: pushed, tracking: false).snapshot
     }
 
-    private func report(_ progress: inout Progress) {
+    /// Reads every page; with `tracking`, also the delta links to read changes from afterwards.
+    func readEverything(pushdown: ODataTranslation.Result?, tracking: Bool) async throws -> (snapshot: DirectorySnapshot, cursor: DirectoryCursor?) {
+        try configuration.credentials.validate()
+        let start = await cost()
+        var progress = Progress(pages: 0, users: 0, groups: 0, requests: 0, resourceUnits: 0)
+        // Tracking starts before the read: changes made while it runs are reported again next time.
+        let usersLink = tracking ? try await latestDeltaLink("/users/delta", select: GraphUser.select) : nil
+        let users = try await readUsers(pushdown: pushdown, &progress)
+        var ignored = 0
+        var groupsLink: String?
+        let groups: [DirectoryGroup]
+        switch configuration.membershipStrategy {
+        case .groupDelta:
+            groups = try await readGroupsByDelta(&progress, ignored: &ignored, deltaLink: &groupsLink)
+        case .memberPages:
+            if tracking { groupsLink = try await latestDeltaLink("/groups/delta", select: GraphDeltaGroup.select) }
+            groups = try await readGroupsByMemberPages(&progress, ignored: &ignored)
+        }
+        var statistics = await cost(since: start)
+        statistics.pages = progress.pages
+        statistics.ignoredMembers = ignored
+        statistics.filterPushedDown = pushdown != nil
+        var cursor: DirectoryCursor?
+        if let usersLink, let groupsLink { cursor = DirectoryCursor(["users": usersLink, "groups": groupsLink]) }
+        return (DirectorySnapshot(users: users, groups: groups, isComplete: true, statistics: statistics), cursor)
+    }
+
+    /// Requests and resource units spent by this provider so far, or since `start`.
+    func cost(since start: ReadStatistics = ReadStatistics()) async -> ReadStatistics {
+        var now = session.counters.withLock { $0 }
+        now.requests += await session.tokens.requests
+        return ReadStatistics(requests: now.requests - start.requests, resourceUnits: now.resourceUnits - start.resourceUnits)
+    }
+
+    func report(_ progress: inout Progress) {
         progress.pages += 1
         let counters = session.counters.withLock { $0 }
         progress.requests = counters.requests
@@ -176,7 +196,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         return users
     }
 
-    private func readGroupsByDelta(_ progress: inout Progress, ignored: inout Int) async throws -> [DirectoryGroup] {
+    private func readGroupsByDelta(_ progress: inout Progress, ignored: inout Int, deltaLink: inout String?) async throws -> [DirectoryGroup] {
         var groups: [String: DirectoryGroup] = [:]
         var order: [String] = []
         var other: [String: Set<String>] = [:]
@@ -205,6 +225,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
                 throw EntraError(.unexpectedResponse, detail: "a group delta page has neither a next link nor a delta link")
             }
             next = try page.nextLink.map(follow)
+            deltaLink = page.deltaLink
         }
         ignored = other.values.reduce(0) { $0 + $1.count }
         return order.compactMap { groups[$0] }

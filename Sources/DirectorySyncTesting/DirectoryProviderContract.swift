@@ -79,6 +79,20 @@ public enum DirectoryProviderContract {
                     && normalizedGroups(first.groups) == normalizedGroups(second.groups),
                 "two reads differ")
         },
+        Check("change tracking starts with the whole directory, and an unchanged directory reports no effective change") { factory, expect in
+            let provider = try await factory(tenant)
+            let full = DirectoryMirror(try await provider.read()).snapshot
+            guard case .full(let snapshot, let cursor) = try await provider.readChanges(since: nil, filter: .all) else {
+                throw ContractViolation(check: expect.check, message: "a read without a cursor returned changes instead of everything")
+            }
+            let mirror = DirectoryMirror(snapshot)
+            try expect.that(mirror.snapshot.users == full.users && mirror.snapshot.groups == full.groups, "the tracking read differs from a full read")
+            guard let cursor else { return }
+            guard case .changes(let changes, _, _) = try await provider.readChanges(since: cursor, filter: .all) else { return }
+            var replayed = mirror
+            replayed.apply(changes)
+            try expect.that(replayed == mirror, "changes of an unchanged directory changed the mirror")
+        },
         Check("a cancelled read never returns a partial snapshot marked complete") { factory, expect in
             let provider = try await factory(tenant)
             let task = Task { try await provider.read() }

@@ -14,6 +14,26 @@ public protocol DirectoryProvider: Sendable {
     /// - Returns: The snapshot read.
     /// - Throws: Any error of the underlying directory; cancellation as `CancellationError`.
     func read(filter: SyncFilter) async throws -> DirectorySnapshot
+
+    /// Reads what changed since `cursor`, or everything with a cursor to track changes from when
+    /// `cursor` is `nil`.
+    ///
+    /// A full read for change tracking returns every user and group whatever the filter (changes
+    /// are reported for the whole directory, so the filter is applied afterwards). The default
+    /// implementation cannot track: it returns ``read(filter:)`` without a cursor.
+    /// - Parameters:
+    ///   - cursor: Where the previous read left off, or `nil` to read everything.
+    ///   - filter: The source's filter (a hint, as for ``read(filter:)``).
+    /// - Returns: Everything, or the changes since `cursor`.
+    /// - Throws: ``DirectoryTrackingLost`` when `cursor` can no longer be used; any read error.
+    func readChanges(since cursor: DirectoryCursor?, filter: SyncFilter) async throws -> DirectoryRead
+}
+
+extension DirectoryProvider {
+    /// Cannot track changes: a full read without a cursor.
+    public func readChanges(since cursor: DirectoryCursor?, filter: SyncFilter) async throws -> DirectoryRead {
+        .full(try await read(filter: filter), cursor: nil)
+    }
 }
 
 extension DirectoryProvider {

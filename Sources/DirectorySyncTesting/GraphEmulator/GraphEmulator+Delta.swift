@@ -62,15 +62,27 @@ extension GraphEmulator {
 
         // The objects the round reports, by id: current state, or removal with its reason.
         var ids: [String]
+        // For updates: the properties changed in this round (`nil` = send the whole object).
+        var changedProperties: [String: Set<String>?] = [:]
         var memberChanges: [String: [(id: String, type: String, added: Bool)]] = [:]
         if let since = delta.since {
-            var changed = Set(state.changes.filter { $0.isGroup == isGroups && $0.version > since && $0.version <= delta.upTo }.map(\.id))
+            let round = state.changes.filter { $0.isGroup == isGroups && $0.version > since && $0.version <= delta.upTo }
+            var changed = Set(round.map(\.id))
+            if configuration.deltaReportsChangedPropertiesOnly {
+                for change in round {
+                    let sofar = changedProperties[change.id, default: Set<String>()]
+                    changedProperties[change.id] = change.properties.flatMap { properties in sofar.map { $0.union(properties) } }
+                }
+            }
             if isGroups {
                 var latest: [String: MembershipChange] = [:]
                 for change in state.membershipChanges where change.version > since && change.version <= delta.upTo {
                     latest["\(change.groupID)/\(change.memberID)"] = change
                 }
                 for change in latest.values {
+                    if configuration.deltaReportsChangedPropertiesOnly, changedProperties[change.groupID] == nil, !changed.contains(change.groupID) {
+                        changedProperties[change.groupID] = Set<String>()
+                    }
                     changed.insert(change.groupID)
                     memberChanges[change.groupID, default: []].append((change.memberID, change.memberType, change.added))
                 }
@@ -104,14 +116,18 @@ extension GraphEmulator {
                 entries.append((id, withMembers ? members[...] : nil))
             }
         }
-        return deltaPage(entries, next, state, request, path: path, isGroups: isGroups, done: done, select: select)
+        return deltaPage(entries, next, state, request, path: path, isGroups: isGroups, done: done, select: select, changed: changedProperties)
     }
 
     private func deltaPage(
         _ entries: [(id: String, members: ArraySlice<(id: String, type: String, added: Bool)>?)],
         _ delta: DeltaState, _ state: TenantState, _ request: HTTPRequest, path: String, isGroups: Bool, done: Bool,
-        select: [String] = []
+        select: [String] = [], changed: [String: Set<String>?] = [:]
     ) -> HTTPResponse {
+        func properties(_ id: String) -> [String] {
+            guard let entry = changed[id], let names = entry else { return select }
+            return select.filter { $0 == "id" || names.contains($0) }
+        }
         var entries = entries
         if faults.replayNextDeltaPage, !entries.isEmpty {
             faults.replayNextDeltaPage = false
@@ -131,7 +147,7 @@ extension GraphEmulator {
         for entry in entries {
             if isGroups {
                 if let record = state.groups[entry.id] {
-                    Self.write(record.group, properties: select, to: &json) { json in
+                    Self.write(record.group, properties: properties(entry.id), to: &json) { json in
                         guard let members = entry.members else { return }
                         json.key("members@delta")
                         json.beginArray()
@@ -153,7 +169,7 @@ extension GraphEmulator {
                     removed(entry.id, reason: state.deletedGroups[entry.id] == nil ? "deleted" : "changed", &json)
                 }
             } else if let user = state.users[entry.id] {
-                Self.write(user, properties: select, to: &json)
+                Self.write(user, properties: properties(entry.id), to: &json)
             } else {
                 removed(entry.id, reason: state.deletedUsers[entry.id] == nil ? "deleted" : "changed", &json)
             }

@@ -65,9 +65,10 @@ extension GraphEmulator {
     /// Creates or replaces a user.
     public func upsertUser(_ user: DirectoryUser, tenant tenantID: String) {
         withState {
+            let old = tenants[tenantID]?.users[user.id]
             tenants[tenantID]?.users[user.id] = user
             tenants[tenantID]?.deletedUsers[user.id] = nil
-            journal(tenantID, isGroup: false, id: user.id, .upsert)
+            journal(tenantID, isGroup: false, id: user.id, .upsert, properties: old.map { Self.changedProperties($0, user) })
         }
     }
 
@@ -75,9 +76,10 @@ extension GraphEmulator {
     public func modifyUser(id: String, tenant tenantID: String, _ change: (inout DirectoryUser) -> Void) {
         withState {
             guard var user = tenants[tenantID]?.users[id] else { return }
+            let old = user
             change(&user)
             tenants[tenantID]?.users[id] = user
-            journal(tenantID, isGroup: false, id: id, .upsert)
+            journal(tenantID, isGroup: false, id: id, .upsert, properties: Self.changedProperties(old, user))
         }
     }
 
@@ -117,7 +119,7 @@ extension GraphEmulator {
             let old = tenants[tenantID]?.groups[group.id]
             tenants[tenantID]?.groups[group.id] = GroupRecord(group: group, others: others)
             tenants[tenantID]?.deletedGroups[group.id] = nil
-            journal(tenantID, isGroup: true, id: group.id, .upsert)
+            journal(tenantID, isGroup: true, id: group.id, .upsert, properties: old.map { Self.changedProperties($0.group, group) })
             let before = Set((old?.group.memberUserIDs ?? []).map { "user/\($0)" } + (old?.group.memberGroupIDs ?? []).map { "group/\($0)" })
             let after = Set(group.memberUserIDs.map { "user/\($0)" } + group.memberGroupIDs.map { "group/\($0)" })
             for member in after.subtracting(before).sorted() { membership(tenantID, group.id, member, added: true) }
@@ -130,10 +132,11 @@ extension GraphEmulator {
         withState {
             guard var record = tenants[tenantID]?.groups[id] else { return }
             let members = (record.group.memberUserIDs, record.group.memberGroupIDs)
+            let old = record.group
             change(&record.group)
             (record.group.memberUserIDs, record.group.memberGroupIDs) = members
             tenants[tenantID]?.groups[id] = record
-            journal(tenantID, isGroup: true, id: id, .upsert)
+            journal(tenantID, isGroup: true, id: id, .upsert, properties: Self.changedProperties(old, record.group))
         }
     }
 
@@ -228,10 +231,20 @@ extension GraphEmulator {
         pageCache.removeAll()
     }
 
-    private func journal(_ tenantID: String, isGroup: Bool, id: String, _ kind: ChangeKind) {
+    private func journal(_ tenantID: String, isGroup: Bool, id: String, _ kind: ChangeKind, properties: Set<String>? = nil) {
         touch(tenantID)
         guard let version = tenants[tenantID]?.version else { return }
-        tenants[tenantID]?.changes.append(Change(version: version, isGroup: isGroup, id: id, kind: kind))
+        tenants[tenantID]?.changes.append(Change(version: version, isGroup: isGroup, id: id, kind: kind, properties: properties))
+    }
+
+    /// The names of the stored properties that differ between two values (members excluded).
+    static func changedProperties<T>(_ old: T, _ new: T) -> Set<String> {
+        var changed: Set<String> = []
+        for (before, after) in zip(Mirror(reflecting: old).children, Mirror(reflecting: new).children) {
+            guard let label = before.label, !label.hasPrefix("member"), String(describing: before.value) != String(describing: after.value) else { continue }
+            changed.insert(label)
+        }
+        return changed
     }
 
     private func membership(_ tenantID: String, _ groupID: String, _ member: String, added: Bool) {

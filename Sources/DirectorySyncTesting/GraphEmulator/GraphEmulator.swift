@@ -34,13 +34,17 @@ public final class GraphEmulator: @unchecked Sendable {
         /// Whether every collection page is preceded by an empty page that still has a next link
         /// (Graph may send such pages; clients must keep following).
         public var insertsEmptyPages: Bool
+        /// Whether a delta round reports an updated object with only `id` and the properties that
+        /// changed (Graph promises "at least the updated properties"), instead of every selected one.
+        public var deltaReportsChangedPropertiesOnly: Bool
 
         /// Creates a configuration.
         public init(
             defaultPageSize: Int = 100, deltaPageSize: Int = 200, membersPerDeltaEntry: Int = 100,
             tokenLifetime: TimeInterval = 3_599, deltaLinkLifetime: TimeInterval = 7 * 86_400, throttling: Bool = false,
-            insertsEmptyPages: Bool = false
+            insertsEmptyPages: Bool = false, deltaReportsChangedPropertiesOnly: Bool = false
         ) {
+            self.deltaReportsChangedPropertiesOnly = deltaReportsChangedPropertiesOnly
             self.insertsEmptyPages = insertsEmptyPages
             self.defaultPageSize = defaultPageSize
             self.deltaPageSize = deltaPageSize
@@ -84,6 +88,8 @@ public final class GraphEmulator: @unchecked Sendable {
         var isGroup: Bool
         var id: String
         var kind: ChangeKind
+        /// The properties an update changed; `nil` for a creation or restore (the whole object).
+        var properties: Set<String>?
     }
 
     struct MembershipChange {

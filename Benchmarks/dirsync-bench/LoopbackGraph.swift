@@ -1,0 +1,28 @@
+import DirectorySync
+import DirectorySyncEntra
+import DirectorySyncTesting
+import Foundation
+
+/// A generated tenant (users N, groups N/10, nested) served by the Graph emulator on a loopback
+/// port. The emulator runs in this process, on the server's own threads; the client reaches it
+/// through URLSession over a real socket.
+struct LoopbackGraph {
+    let tenant: GeneratedTenant
+    let emulator: GraphEmulator
+    let credentials: EmulatorCredentials
+    let server: LoopbackHTTPServer
+
+    init(users: Int, membershipsPerUser: Int) throws {
+        tenant = TenantGenerator(configuration: .init(users: users, groups: max(1, users / 10), seed: 1, membershipsPerUser: membershipsPerUser)).generate()
+        emulator = GraphEmulator()
+        credentials = emulator.load(tenant)
+        server = LoopbackHTTPServer(emulator)
+        try server.start()
+    }
+
+    func provider() -> GraphDirectoryProvider {
+        GraphDirectoryProvider(configuration: .init(
+            credentials: EntraCredentials(tenant: credentials.domain, clientID: credentials.clientID, clientSecret: Secret(credentials.clientSecret)),
+            endpoints: EntraEndpoints(login: server.baseURL, graph: server.baseURL.appendingPathComponent("v1.0"))))
+    }
+}

@@ -1,0 +1,55 @@
+/// How a synchronization read the directory.
+public enum ReadKind: Hashable, Codable, Sendable, CustomStringConvertible {
+    /// Everything was read.
+    case full(FullReadReason)
+    /// Only the changes since the previous run were read.
+    case incremental(changes: Int)
+
+    /// Whether everything was read.
+    public var isFull: Bool {
+        if case .full = self { return true }
+        return false
+    }
+
+    /// `full (first run)`, `incremental (12 changes)`, …
+    public var description: String {
+        switch self {
+        case .full(let reason): "full (\(reason.description))"
+        case .incremental(let changes): "incremental (\(changes) change\(changes == 1 ? "" : "s"))"
+        }
+    }
+}
+
+/// Why a synchronization read everything instead of only the changes.
+public enum FullReadReason: String, Hashable, Codable, Sendable, CustomStringConvertible {
+    /// No changes have been tracked for this source yet.
+    case firstRun
+    /// The source's filter changed since changes were last tracked.
+    case filterChanged
+    /// The periodic full reconciliation was due (after a number of incremental runs or some time).
+    case reconciliation
+    /// The directory's change tracking expired (Graph: delta links live 7 days).
+    case trackingExpired
+    /// The directory reset change tracking (Graph: 410 Gone).
+    case trackingReset
+    /// The caller asked for a full read.
+    case requested
+    /// The provider cannot track changes.
+    case notTracked
+    /// The saved tracking state could not be read back (it is replaced).
+    case stateUnreadable
+
+    /// In words.
+    public var description: String {
+        switch self {
+        case .firstRun: "first run"
+        case .filterChanged: "the filter changed"
+        case .reconciliation: "periodic full reconciliation"
+        case .trackingExpired: "change tracking expired"
+        case .trackingReset: "change tracking was reset by the directory"
+        case .requested: "requested"
+        case .notTracked: "the provider does not track changes"
+        case .stateUnreadable: "the saved tracking state was unreadable"
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+
+/// A directory read ready to plan, with what to keep if its changes get applied.
+public struct TrackedRead: Sendable {
+    /// The whole directory as of this read (a full read, or the mirror with the changes applied).
+    public var snapshot: DirectorySnapshot
+    /// Full or incremental, and why.
+    public var kind: ReadKind
+    /// What the read cost.
+    public var statistics: ReadStatistics
+    /// What ``SourceSynchronizer/commit(_:)`` saves; `nil` when the provider does not track changes.
+    let pending: Pending?
+
+    struct Pending: Sendable {
+        var state: TrackingState
+        var mirror: DirectoryMirror
+        /// The base document to write (full reads and compactions).
+        var base: MirrorDocument?
+    }
+}
+
+extension SourceSynchronizer {
+    /// Changes in the journal beyond which a commit rewrites the base mirror instead.
+    static func compactionThreshold(objects: Int) -> Int { max(10_000, objects / 5) }
+
+    /// Reads the directory: the changes since the last commit when possible, else everything.
+    /// - Parameters:
+    ///   - filter: The source's filter.
+    ///   - forceFullRead: Read everything.
+    /// - Returns: The read, to plan and then commit.
+    /// - Throws: The provider's errors. An expired or reset cursor is not an error: it becomes a full read.
+    public func read(filter: SyncFilter, forceFullRead: Bool = false) async throws -> TrackedRead {
+        guard configuration.tracksChanges else { return try await fullRead(filter: filter, reason: .requested, tracked: false) }
+        var saved: TrackingState?
+        var reason = FullReadReason.firstRun
+        do {
+            saved = try await state.load(TrackingState.self, for: .tracking(sourceID))
+        } catch {
+            reason = .stateUnreadable
+        }
+        if forceFullRead { reason = .requested }
+        guard !forceFullRead, let saved else { return try await fullRead(filter: filter, reason: reason) }
+        if saved.filter != filter { return try await fullRead(filter: filter, reason: .filterChanged) }
+        if let runs = configuration.reconciliation.afterIncrementalRuns, saved.incrementalRuns >= runs {
+            return try await fullRead(filter: filter, reason: .reconciliation)
+        }
+        if let interval = configuration.reconciliation.afterInterval, now().timeIntervalSince(saved.fullReadAt) >= interval {
+            return try await fullRead(filter: filter, reason: .reconciliation)
+        }
+        guard var mirror = try await mirror(for: saved) else { return try await fullRead(filter: filter, reason: .stateUnreadable) }
+        let result: DirectoryRead
+        do {
+            result = try await provider.readChanges(since: saved.cursor, filter: filter)
+        } catch let lost as DirectoryTrackingLost {
+            return try await fullRead(filter: filter, reason: lost.reason == .expired ? .trackingExpired : .trackingReset)
+        }
+        switch result {
+        case .full(let snapshot, let cursor):
+            return try startTracking(snapshot, cursor: cursor, filter: filter, reason: .notTracked)
+        case .changes(let changes, let cursor, let statistics):
+            mirror.apply(changes)
+            var next = saved
+            next.cursor = cursor
+            next.commitID = UUID().uuidString
+            next.incrementalRuns += 1
+            next.journal.append(changes)
+            var base: MirrorDocument?
+            if next.journalCount > Self.compactionThreshold(objects: mirror.users.count + mirror.groups.count) {
+                next.generation = UUID().uuidString
+                next.journal = []
+                base = MirrorDocument(generation: next.generation, mirror: mirror)
+            }
+            var snapshot = mirror.snapshot
+            snapshot.statistics = statistics
+            return TrackedRead(
+                snapshot: snapshot, kind: .incremental(changes: changes.count), statistics: statistics,
+                pending: .init(state: next, mirror: mirror, base: base))
+        }
+    }
+
+    /// Keeps a read's cursor and mirror for the next run. Call it only after the read's plan was
+    /// applied without failures.
+    /// - Parameter read: The read.
+    /// - Throws: The state store's errors.
+    public func commit(_ read: TrackedRead) async throws {
+        guard let pending = read.pending else { return }
+        if let base = pending.base { try await state.save(base, for: .mirror(sourceID)) }
+        try await state.save(pending.state, for: .tracking(sourceID))
+        cache = (pending.state.commitID, pending.mirror)
+    }
+
+    private func fullRead(filter: SyncFilter, reason: FullReadReason, tracked: Bool = true) async throws -> TrackedRead {
+        guard tracked else {
+            let snapshot = try await provider.read(filter: filter)
+            return TrackedRead(snapshot: snapshot, kind: .full(reason), statistics: snapshot.statistics, pending: nil)
+        }
+        switch try await provider.readChanges(since: nil, filter: filter) {
+        case .full(let snapshot, let cursor): return try startTracking(snapshot, cursor: cursor, filter: filter, reason: reason)
+        case .changes:
+            throw DirectoryTrackingLost(.reset, detail: "the provider answered a request for everything with changes only, which is a bug in the provider")
+        }
+    }
+
+    private func startTracking(_ snapshot: DirectorySnapshot, cursor: DirectoryCursor?, filter: SyncFilter, reason: FullReadReason) throws -> TrackedRead {
+        guard let cursor, snapshot.isComplete else {
+            return TrackedRead(snapshot: snapshot, kind: .full(cursor == nil ? .notTracked : reason), statistics: snapshot.statistics, pending: nil)
+        }
+        let mirror = DirectoryMirror(snapshot)
+        let generation = UUID().uuidString
+        let state = TrackingState(
+            filter: filter, cursor: cursor, generation: generation, commitID: generation, journal: [], incrementalRuns: 0, fullReadAt: now())
+        return TrackedRead(
+            snapshot: snapshot, kind: .full(reason), statistics: snapshot.statistics,
+            pending: .init(state: state, mirror: mirror, base: MirrorDocument(generation: generation, mirror: mirror)))
+    }
+
+    /// The mirror a saved state describes: the cached one, or the base document with the journal applied.
+    private func mirror(for saved: TrackingState) async throws -> DirectoryMirror? {
+        if let cache, cache.commitID == saved.commitID { return cache.mirror }
+        guard let document = try? await state.load(MirrorDocument.self, for: .mirror(sourceID)), document.generation == saved.generation else {
+            return nil
+        }
+        var mirror = document.mirror
+        for changes in saved.journal { mirror.apply(changes) }
+        return mirror
+    }
+}
