@@ -1,0 +1,67 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Secrets as files in a folder of their own (`<folder>/<key>.secret`): the folder is readable by
+/// the owner only (0700), each file too (0600), and a file is written whole under a temporary name
+/// before it replaces the old one.
+///
+/// Keep this folder apart from state and exports: it is the one place secrets are written.
+public struct FileSecretStore: SecretStore {
+    /// The folder holding the secrets.
+    public let folder: URL
+
+    /// Opens (and creates, owner-only) a secrets folder.
+    /// - Parameter folder: The folder.
+    /// - Throws: ``SecretStoreError`` when the folder cannot be created.
+    public init(folder: URL) throws {
+        self.folder = folder
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder.path)
+        } catch {
+            throw SecretStoreError(.storageFailed, key: SecretKey("*"), detail: "the folder '\(folder.path)' cannot be created")
+        }
+    }
+
+    public func secret(for key: SecretKey) async throws -> Secret? {
+        let url = file(for: key)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        guard let data = try? Data(contentsOf: url) else {
+            throw SecretStoreError(.storageFailed, key: key, detail: "'\(url.path)' cannot be read")
+        }
+        return Secret(String(decoding: data, as: UTF8.self))
+    }
+
+    public func setSecret(_ secret: Secret?, for key: SecretKey) async throws {
+        let url = file(for: key)
+        do {
+            guard let secret else {
+                if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
+                return
+            }
+            // Created owner-only before the value is written, then renamed over the old file.
+            let temporary = folder.appendingPathComponent(".\(UUID().uuidString).tmp")
+            guard FileManager.default.createFile(atPath: temporary.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw CocoaError(.fileWriteNoPermission)
+            }
+            let handle = try FileHandle(forWritingTo: temporary)
+            try handle.write(contentsOf: Data(secret.reveal().utf8))
+            try handle.close()
+            guard rename(temporary.path, url.path) == 0 else {
+                try? FileManager.default.removeItem(at: temporary)
+                throw CocoaError(.fileWriteUnknown)
+            }
+        } catch {
+            throw SecretStoreError(.storageFailed, key: key, detail: "'\(url.path)' cannot be written")
+        }
+    }
+
+    /// The file for a key; the key is percent-encoded so it can never reach outside the folder.
+    func file(for key: SecretKey) -> URL {
+        folder.appendingPathComponent(FileSyncStateStore.safe(key.rawValue) + ".secret")
+    }
+}
