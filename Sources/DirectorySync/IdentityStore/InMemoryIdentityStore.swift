@@ -24,8 +24,14 @@ public actor InMemoryIdentityStore: IdentityStore {
         var members: Set<IdentityID>
     }
 
+    /// Receives every successful write, in the order the store applied them (``FileIdentityStore`` logs them).
+    private let journal: (@Sendable (StoreChange) -> Void)?
+
     /// Creates an empty store.
-    public init() {}
+    public init() { journal = nil }
+
+    /// Creates an empty store that reports every successful write to `journal`, in order.
+    package init(journal: @escaping @Sendable (StoreChange) -> Void) { self.journal = journal }
 
     /// The number of successful writes so far: a quick way for tests to see that a run changed nothing.
     public var writeCount: Int { writes }
@@ -54,6 +60,7 @@ public actor InMemoryIdentityStore: IdentityStore {
         users[id] = user
         for key in profile.addressKeys { addressHolders[key] = id }
         writes += 1
+        journal?(.putUser(user))
         return user
     }
 
@@ -66,6 +73,7 @@ public actor InMemoryIdentityStore: IdentityStore {
         let user = IdentityUser(id: id, origin: origin, profile: profile)
         users[id] = user
         writes += 1
+        journal?(.putUser(user))
         return user
     }
 
@@ -74,6 +82,7 @@ public actor InMemoryIdentityStore: IdentityStore {
         for key in old.profile.addressKeys { addressHolders[key] = nil }
         for groupID in groupsOfUser.removeValue(forKey: id) ?? [] { groups[groupID]?.members.remove(id) }
         writes += 1
+        journal?(.deleteUser(id))
     }
 
     public func createGroup(_ profile: GroupProfile, origin: IdentityOrigin) async throws -> IdentityGroup {
@@ -85,6 +94,7 @@ public actor InMemoryIdentityStore: IdentityStore {
         groups[id] = record
         groupNameHolders[profile.name.lowercased()] = id
         writes += 1
+        journal?(.putGroup(id, origin: origin, profile: profile))
         return value(of: record, id: id)
     }
 
@@ -98,6 +108,7 @@ public actor InMemoryIdentityStore: IdentityStore {
         record.origin = origin
         groups[id] = record
         writes += 1
+        journal?(.putGroup(id, origin: origin, profile: profile))
         return value(of: record, id: id)
     }
 
@@ -111,6 +122,7 @@ public actor InMemoryIdentityStore: IdentityStore {
         groups[id] = nil
         groupNameHolders[record.profile.name.lowercased()] = nil
         writes += 1
+        journal?(.deleteGroup(id))
     }
 
     public func addMembers(_ userIDs: [IdentityID], to groupID: IdentityID) async throws {
@@ -119,6 +131,7 @@ public actor InMemoryIdentityStore: IdentityStore {
         groups[groupID]?.members.formUnion(userIDs)
         for userID in userIDs { groupsOfUser[userID, default: []].insert(groupID) }
         writes += 1
+        journal?(.addMembers(userIDs, groupID))
     }
 
     public func removeMembers(_ userIDs: [IdentityID], from groupID: IdentityID) async throws {
@@ -126,6 +139,43 @@ public actor InMemoryIdentityStore: IdentityStore {
         groups[groupID]?.members.subtract(userIDs)
         for userID in userIDs { groupsOfUser[userID]?.remove(groupID) }
         writes += 1
+        journal?(.removeMembers(userIDs, groupID))
+    }
+
+    /// Applies a logged write again, without the store's checks (they held when it was logged).
+    /// Identifier counters move past every identifier seen.
+    package func replay(_ change: StoreChange) {
+        switch change {
+        case .putUser(let user):
+            if let old = users[user.id] { for key in old.profile.addressKeys { addressHolders[key] = nil } }
+            users[user.id] = user
+            for key in user.profile.addressKeys { addressHolders[key] = user.id }
+            nextUserNumber = max(nextUserNumber, Self.number(of: user.id, prefix: "u") + 1)
+        case .deleteUser(let id):
+            guard let old = users.removeValue(forKey: id) else { return }
+            for key in old.profile.addressKeys { addressHolders[key] = nil }
+            for groupID in groupsOfUser.removeValue(forKey: id) ?? [] { groups[groupID]?.members.remove(id) }
+        case .putGroup(let id, let origin, let profile):
+            if let old = groups[id] { groupNameHolders[old.profile.name.lowercased()] = nil }
+            groups[id] = GroupRecord(origin: origin, profile: profile, members: groups[id]?.members ?? [])
+            groupNameHolders[profile.name.lowercased()] = id
+            nextGroupNumber = max(nextGroupNumber, Self.number(of: id, prefix: "g") + 1)
+        case .deleteGroup(let id):
+            guard let old = groups.removeValue(forKey: id) else { return }
+            groupNameHolders[old.profile.name.lowercased()] = nil
+            for member in old.members { groupsOfUser[member]?.remove(id) }
+        case .addMembers(let userIDs, let groupID):
+            guard groups[groupID] != nil else { return }
+            groups[groupID]?.members.formUnion(userIDs)
+            for userID in userIDs { groupsOfUser[userID, default: []].insert(groupID) }
+        case .removeMembers(let userIDs, let groupID):
+            groups[groupID]?.members.subtract(userIDs)
+            for userID in userIDs { groupsOfUser[userID]?.remove(groupID) }
+        }
+    }
+
+    private static func number(of id: IdentityID, prefix: Character) -> Int {
+        id.rawValue.first == prefix ? Int(id.rawValue.dropFirst()) ?? 0 : 0
     }
 
     // MARK: Rules

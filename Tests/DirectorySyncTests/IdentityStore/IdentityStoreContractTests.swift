@@ -1,5 +1,6 @@
 import DirectorySync
 import DirectorySyncTesting
+import Foundation
 import Testing
 
 @Suite("IdentityStore contract")
@@ -12,6 +13,13 @@ struct IdentityStoreContractTests {
     @Test("FaultInjectingIdentityStore without faults keeps the contract", arguments: IdentityStoreContract.checks)
     func faultInjectingPassThrough(_ check: IdentityStoreContract.Check) async throws {
         try await check.run(on: FaultInjectingIdentityStore(InMemoryIdentityStore()))
+    }
+
+    @Test("FileIdentityStore keeps the contract, and so does the same store reopened from its files", arguments: IdentityStoreContract.checks)
+    func file(_ check: IdentityStoreContract.Check) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await check.run(on: try await FileIdentityStore.open(folder: folder))
     }
 
     @Test("the contract catches a store that breaks a rule")

@@ -1,0 +1,57 @@
+import DirectorySync
+import DirectorySyncTesting
+import Foundation
+import Testing
+
+@Suite("FileIdentityStore: durability")
+struct FileIdentityStoreTests {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+
+    @Test("a synchronized store reopens with the same identities, ids, memberships and rules")
+    func reopen() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tenant = TenantGenerator(configuration: .init(users: 80, groups: 8, seed: 2)).generate()
+        let store = try await FileIdentityStore.open(folder: folder)
+        let plan = try StandardSyncPlanner().plan(
+            source: "s", directory: DirectorySnapshot(users: tenant.users, groups: tenant.groups), store: try await store.contents())
+        _ = try await SyncExecutor().apply(plan, to: store)
+        let before = try await store.contents()
+        store.close()
+
+        let reopened = try await FileIdentityStore.open(folder: folder)
+        let after = try await reopened.contents()
+        #expect(Set(after.users) == Set(before.users))
+        #expect(Set(after.groups.map { Set($0.memberIDs) }) == Set(before.groups.map { Set($0.memberIDs) }))
+        let email = try #require(before.users.compactMap(\.profile.email).first)
+        await #expect(throws: IdentityStoreError.self) { try await reopened.createUser(UserProfile(name: "Dup", email: email.uppercased()), origin: .manual) }
+        let fresh = try await reopened.createUser(UserProfile(name: "New", email: "brand.new@example.com"), origin: .manual)
+        #expect(!before.users.contains { $0.id == fresh.id }, "identifiers continue after the highest one")
+        let replanned = try StandardSyncPlanner().plan(
+            source: "s", directory: DirectorySnapshot(users: tenant.users, groups: tenant.groups), store: after)
+        #expect(replanned.operations.isEmpty)
+    }
+
+    @Test("a torn last line (a crash mid-write) loses only that write")
+    func tornLog() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try await FileIdentityStore.open(folder: folder)
+        _ = try await store.createUser(UserProfile(name: "Kept", email: "kept@example.com"), origin: .manual)
+        store.close()
+        let log = try FileHandle(forWritingTo: folder.appendingPathComponent("identities.log"))
+        try log.seekToEnd()
+        try log.write(contentsOf: Data(#"{"putUser":{"_0":{"id":"u9","ori"#.utf8))
+        try log.close()
+        let reopened = try await FileIdentityStore.open(folder: folder)
+        #expect(try await reopened.contents().users.map(\.profile.name) == ["Kept"])
+    }
+
+    @Test("a second process (or opener) is refused while the store is open; closing releases it")
+    func exclusive() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try await FileIdentityStore.open(folder: folder)
+        await #expect(throws: IdentityStoreError.self) { try await FileIdentityStore.open(folder: folder) }
+        store.close()
+        await #expect(throws: IdentityStoreError.self) { try await store.createUser(UserProfile(name: "Late"), origin: .manual) }
+        _ = try await FileIdentityStore.open(folder: folder)
+    }
+}
