@@ -1,0 +1,31 @@
+import Foundation
+
+extension DirectoryService {
+    /// Makes and keeps a preview of what synchronizing would do; the source must be off (it is
+    /// `previewing` meanwhile). Nothing is applied and no change tracking is committed.
+    /// - Returns: The preview (valid for seven days or until the next synchronization).
+    /// - Throws: ``DirectoryServiceError/Code/sourceIsOn``; read and planning errors.
+    public func preview(_ id: SourceID) async throws -> Preview {
+        let source = try source(id)
+        guard source.state == .off else {
+            throw DirectoryServiceError(.sourceIsOn, "Previews are made while a source is off; turn '\(source.name)' off first.")
+        }
+        let synchronizer = try await synchronizer(for: source)
+        setState(id, .previewing)
+        defer { setState(id, .off) }
+        let read = try await synchronizer.read(filter: source.settings.filter)
+        let preview = try PreviewGenerator(planner: configuration.synchronizer.planner, configuration: configuration.preview).makePreview(
+            source: id, directory: read.snapshot, store: try await store.contents(), settings: source.settings, schedule: source.schedule,
+            sourceIsOn: false, now: clock.now())
+        try await state.savePreview(preview)
+        return preview
+    }
+
+    /// The source's kept preview, unless it expired or a synchronization ran since.
+    /// - Throws: ``DirectoryServiceError``; ``SyncStateError``.
+    public func storedPreview(_ id: SourceID) async throws -> Preview? {
+        _ = try source(id)
+        guard let preview = try await state.preview(for: id), preview.expiresAt > clock.now() else { return nil }
+        return preview
+    }
+}

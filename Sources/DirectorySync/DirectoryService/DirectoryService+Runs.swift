@@ -1,0 +1,107 @@
+import Foundation
+
+extension DirectoryService {
+    /// Synchronizes a source that is on. A request while a run of the same source is going joins
+    /// it (both get the same record): a source never synchronizes twice at once.
+    /// - Parameters:
+    ///   - id: The source.
+    ///   - trigger: What asks for the run.
+    /// - Returns: The run's record (also kept in the history), whatever its outcome.
+    /// - Throws: ``DirectoryServiceError`` when the source is off, unknown, or has no secret.
+    public func synchronize(_ id: SourceID, trigger: SyncTrigger = .manual) async throws -> RunRecord {
+        let source = try source(id)
+        guard !stopping.contains(id) else { throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is being turned off.") }
+        if let running = runs[id] { return await running.value }
+        guard source.state.isOn else {
+            throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is off; turn it on to synchronize (or make a preview).")
+        }
+        let synchronizer = try await synchronizer(for: source)
+        if let running = runs[id] { return await running.value }
+        let task = Task { await self.execute(id, synchronizer, trigger: trigger) }
+        runs[id] = task
+        defer { runs[id] = nil }
+        return await task.value
+    }
+
+    /// Applies the plan the deletion guard stopped (the removals were reviewed and are wanted).
+    /// - Returns: The run's record.
+    /// - Throws: ``DirectoryServiceError``.
+    public func confirmRemovals(_ id: SourceID) async throws -> RunRecord {
+        try await synchronize(id, trigger: .confirmation)
+    }
+
+    private func execute(_ id: SourceID, _ synchronizer: SourceSynchronizer, trigger: SyncTrigger) async -> RunRecord {
+        let settings = sources[id]?.settings ?? SyncSettings()
+        setState(id, .synchronizing)
+        hub.emit(.runStarted(id, trigger))
+        let started = clock.now()
+        var record = RunRecord(
+            id: UUID().uuidString, sourceID: id, trigger: trigger, startedAt: started, endedAt: started, readKind: nil, outcome: .succeeded,
+            succeeded: 0, failed: 0, operations: [:], usersSynchronized: 0, groupsSynchronized: 0, warnings: [:], requests: 0)
+        do {
+            let result = try await synchronizer.synchronize(settings: settings, allowExceedingDeletionGuard: trigger == .confirmation)
+            record.readKind = result.readKind
+            record.requests = result.statistics.requests
+            record.succeeded = result.report.succeeded
+            record.failed = result.report.failed.count
+            for (kind, count) in result.plan.summary.operations { record.operations["\(kind)", default: 0] += count }
+            for issue in result.plan.issues { record.warnings[issue.code.rawValue, default: 0] += 1 }
+            record.outcome = result.report.wasCancelled ? .cancelled : result.report.isSuccess ? .succeeded : .partiallyFailed
+        } catch SyncExecutionError.deletionGuardExceeded(let violations) {
+            record.outcome = .needsConfirmation(violations.map(\.description))
+        } catch is CancellationError {
+            record.outcome = .cancelled
+        } catch {
+            record.outcome = .failed(String(describing: error))
+        }
+        if let contents = try? await store.contents() {
+            let origin: (IdentityOrigin) -> Bool = { $0.sourceID == id }
+            record.usersSynchronized = contents.users.count { origin($0.origin) }
+            record.groupsSynchronized = contents.groups.count { origin($0.origin) }
+        }
+        record.endedAt = clock.now()
+        await finish(record)
+        return record
+    }
+
+    private func finish(_ record: RunRecord) async {
+        let id = record.sourceID
+        if stopping.contains(id) || sources[id] == nil {
+            setState(id, .off)
+        } else {
+            switch record.outcome {
+            case .succeeded: setState(id, .on)
+            case .needsConfirmation:
+                setState(id, .needsConfirmation)
+                hub.emit(.warning(id, .needsConfirmation))
+            case .cancelled: setState(id, .on)
+            case .partiallyFailed, .failed:
+                setState(id, .error)
+                hub.emit(.warning(id, .lastRunFailed(Self.summary(of: record))))
+            }
+        }
+        // A preview is valid until the next synchronization.
+        try? await state.remove(.preview(id))
+        var history = (try? await state.load([RunRecord].self, for: StateKey(id, "history"))) ?? []
+        history.append(record)
+        if history.count > configuration.historyLimit { history.removeFirst(history.count - configuration.historyLimit) }
+        try? await state.save(history, for: StateKey(id, "history"))
+        if sources[id] != nil { try? await persist() }
+        hub.emit(.runFinished(id, record))
+    }
+
+    static func summary(of record: RunRecord) -> String {
+        switch record.outcome {
+        case .failed(let message): message
+        case .partiallyFailed: "\(record.failed) operation\(record.failed == 1 ? "" : "s") failed; the next run retries them"
+        default: "\(record.outcome)"
+        }
+    }
+
+    /// The source's runs, oldest first (at most ``Configuration/historyLimit``).
+    /// - Throws: ``DirectoryServiceError``; ``SyncStateError``.
+    public func history(_ id: SourceID) async throws -> [RunRecord] {
+        _ = try source(id)
+        return try await state.load([RunRecord].self, for: StateKey(id, "history")) ?? []
+    }
+}

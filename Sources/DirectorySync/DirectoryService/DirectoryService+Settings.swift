@@ -1,0 +1,137 @@
+import Foundation
+
+extension DirectoryService {
+    /// Saves a source's credentials; the secret goes to the ``SecretStore`` (`nil` keeps the saved
+    /// one, to change only the expiry). The source must be off, and the credentials must pass a
+    /// connection test again before it can be turned on.
+    /// - Throws: ``DirectoryServiceError``; ``SecretStoreError``.
+    public func setCredentials(_ id: SourceID, _ credentials: SourceCredentials, secret: Secret?) async throws {
+        var source = try source(id)
+        guard source.state == .off else {
+            throw DirectoryServiceError(.sourceIsOn, "Turn the source off before changing its credentials.")
+        }
+        guard !credentials.clientID.trimmed.isEmpty, !credentials.tenant.trimmed.isEmpty else {
+            throw DirectoryServiceError(.invalidInput, "Enter the application (client) ID and the tenant's primary domain.")
+        }
+        if let secret {
+            guard !secret.isEmpty else { throw DirectoryServiceError(.invalidInput, "Enter the client secret's value.") }
+            try await secrets.setSecret(secret, for: .clientSecret(id))
+        } else if try await secrets.secret(for: .clientSecret(id)) == nil {
+            throw DirectoryServiceError(.missingSecret, "No client secret is saved for '\(source.name)'; enter its value.")
+        }
+        source.credentials = credentials
+        source.credentialsTestedAt = nil
+        sources[id] = source
+        synchronizers[id] = nil
+        try await persist()
+    }
+
+    /// Tests the saved credentials; success is remembered (turning on needs it).
+    /// - Returns: The steps and what they found.
+    /// - Throws: ``DirectoryServiceError`` when there are no credentials or no secret.
+    public func testConnection(_ id: SourceID) async throws -> ConnectionTestResult {
+        let connection = try await connection(for: try source(id))
+        let result = await connector.testConnection(connection)
+        if result.isSuccessful, sources[id]?.credentials == connection.credentials {
+            sources[id]?.credentialsTestedAt = clock.now()
+            try await persist()
+        }
+        return result
+    }
+
+    /// Tests credentials that are not saved ("Test connection" before saving).
+    /// - Parameters:
+    ///   - domain: The source's domain.
+    ///   - credentials: The credentials.
+    ///   - secret: The client secret.
+    /// - Returns: The steps and what they found.
+    public nonisolated func testConnection(domain: String, credentials: SourceCredentials, secret: Secret) async -> ConnectionTestResult {
+        await connector.testConnection(SourceConnection(domain: domain, credentials: credentials, secret: secret))
+    }
+
+    /// Chooses which users and groups the source synchronizes. The next run reads everything, and
+    /// what left the scope is removed (through the deletion guard). Clears "needs confirmation".
+    /// - Throws: ``FilterError`` when the filter breaks the product's limits; ``DirectoryServiceError``.
+    public func setFilter(_ id: SourceID, _ filter: SyncFilter) async throws {
+        try filter.validate()
+        var settings = try source(id).settings
+        settings.filter = filter
+        try await setSettings(id, settings)
+    }
+
+    /// Sets the filter and the policies (missing email, out of scope, deletion guard).
+    /// - Throws: ``FilterError``; ``DirectoryServiceError``.
+    public func setSettings(_ id: SourceID, _ settings: SyncSettings) async throws {
+        try settings.filter.validate()
+        _ = try source(id)
+        sources[id]?.settings = settings
+        if sources[id]?.state == .needsConfirmation { setState(id, .on) }
+        try await persist()
+    }
+
+    /// Sets when scheduled runs happen (already validated by ``SyncSchedule``).
+    /// - Throws: ``DirectoryServiceError``.
+    public func setSchedule(_ id: SourceID, _ schedule: SyncSchedule) async throws {
+        _ = try source(id)
+        sources[id]?.schedule = schedule
+        if sources[id]?.state.isOn == true { sources[id]?.scheduledFrom = clock.now() }
+        try await persist()
+    }
+
+    /// Turns a source on: it synchronizes when asked and on its schedule.
+    /// - Throws: ``DirectoryServiceError/Code/credentialsNotTested`` unless the saved credentials passed a test.
+    public func turnOn(_ id: SourceID) async throws {
+        let source = try source(id)
+        guard !source.state.isOn else { return }
+        guard source.state == .off else { throw DirectoryServiceError(.synchronizationRunning, "A preview is being made; wait for it to finish.") }
+        guard source.credentials != nil, source.credentialsTestedAt != nil else {
+            throw DirectoryServiceError(.credentialsNotTested, "Save credentials and run a successful connection test before turning '\(source.name)' on.")
+        }
+        sources[id]?.scheduledFrom = clock.now()
+        setState(id, .on)
+        try await persist()
+    }
+
+    /// Turns a source off, waiting for or cancelling a running synchronization.
+    /// - Parameters:
+    ///   - id: The source.
+    ///   - running: Wait for a running synchronization, or cancel it.
+    /// - Throws: ``DirectoryServiceError``.
+    public func turnOff(_ id: SourceID, running: RunningSynchronization = .wait) async throws {
+        _ = try source(id)
+        stopping.insert(id)
+        defer { stopping.remove(id) }
+        if let task = runs[id] {
+            if case .cancel = running { task.cancel() }
+            _ = await task.value
+        }
+        sources[id]?.scheduledFrom = nil
+        setState(id, .off)
+        try await persist()
+    }
+
+    func connection(for source: Source) async throws -> SourceConnection {
+        guard let credentials = source.credentials else {
+            throw DirectoryServiceError(.credentialsNotTested, "'\(source.name)' has no credentials yet; save the client ID, tenant and secret first.")
+        }
+        guard let secret = try await secrets.secret(for: .clientSecret(source.id)) else {
+            throw DirectoryServiceError(.missingSecret, "No client secret is saved for '\(source.name)'; save the credentials again with the secret.")
+        }
+        return SourceConnection(domain: source.domain, credentials: credentials, secret: secret)
+    }
+
+    func synchronizer(for source: Source) async throws -> SourceSynchronizer {
+        if let synchronizer = synchronizers[source.id] { return synchronizer }
+        let provider = try connector.provider(for: try await connection(for: source))
+        let hub = self.hub
+        let id = source.id
+        let synchronizer = SourceSynchronizer(
+            source: id, provider: provider, store: store, state: state, configuration: configuration.synchronizer, now: clock.now,
+            onEvent: { event in
+                if case .operationFinished = event { return }
+                hub.emit(.progress(id, event))
+            })
+        synchronizers[source.id] = synchronizer
+        return synchronizer
+    }
+}

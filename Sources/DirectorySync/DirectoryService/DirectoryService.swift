@@ -1,0 +1,243 @@
+import Foundation
+
+/// The product's workflow as an API: the sources of one identity store — add, configure, test,
+/// filter, schedule, turn on and off, synchronize, preview — with status, history and events, all
+/// kept through a ``SyncStateStore`` so a restart finds everything again.
+///
+/// Rules: at most ``Configuration/maximumSources`` sources; names and (Entra) domains unique,
+/// case-insensitively; no source for a domain registered as synchronized from on-premises Active
+/// Directory; turning on needs credentials that passed a connection test; one synchronization per
+/// source at a time (a second request joins the running one); previews only while off.
+///
+/// ```swift
+/// let service = try await DirectoryService.open(
+///     store: store, state: try FileSyncStateStore(folder: folder), secrets: try FileSecretStore(folder: secretsFolder),
+///     connector: GraphDirectoryConnector())
+/// let source = try await service.addSource(name: "Contoso", domain: "contoso.com")
+/// try await service.setCredentials(source.id, SourceCredentials(clientID: id, tenant: "contoso.com"), secret: secret)
+/// guard try await service.testConnection(source.id).isSuccessful else { … }
+/// try await service.turnOn(source.id)
+/// let run = try await service.synchronize(source.id)
+/// ```
+public actor DirectoryService {
+    /// Limits and policies.
+    public struct Configuration: Sendable {
+        /// The most sources the store may have.
+        public var maximumSources: Int
+        /// Domains synchronized from on-premises Active Directory (no Entra source may take them).
+        public var onPremisesDomains: Set<String>
+        /// Runs kept per source in the history.
+        public var historyLimit: Int
+        /// Days before the secret's expiry at which status starts warning.
+        public var secretExpiryWarningDays: Int
+        /// How synchronizations read, plan and apply.
+        public var synchronizer: SourceSynchronizer.Configuration
+        /// Computes scheduled runs.
+        public var scheduleCalculator: any ScheduleCalculator
+        /// How previews are made.
+        public var preview: PreviewGenerator.Configuration
+
+        /// Creates a configuration.
+        public init(
+            maximumSources: Int = 25, onPremisesDomains: Set<String> = [], historyLimit: Int = 100, secretExpiryWarningDays: Int = 30,
+            synchronizer: SourceSynchronizer.Configuration = .init(), scheduleCalculator: any ScheduleCalculator = CalendarScheduleCalculator(),
+            preview: PreviewGenerator.Configuration = .init()
+        ) {
+            self.maximumSources = maximumSources
+            self.onPremisesDomains = onPremisesDomains
+            self.historyLimit = historyLimit
+            self.secretExpiryWarningDays = secretExpiryWarningDays
+            self.synchronizer = synchronizer
+            self.scheduleCalculator = scheduleCalculator
+            self.preview = preview
+        }
+    }
+
+    /// The service's sense of time: what time it is, and how to wait (inject a test clock).
+    public struct Clock: Sendable {
+        /// The current instant.
+        public var now: @Sendable () -> Date
+        /// Waits (cancellable).
+        public var sleep: @Sendable (Duration) async throws -> Void
+
+        /// Creates a clock.
+        public init(now: @escaping @Sendable () -> Date, sleep: @escaping @Sendable (Duration) async throws -> Void) {
+            self.now = now
+            self.sleep = sleep
+        }
+
+        /// The system clock.
+        public static let system = Clock(now: { Date() }, sleep: { try await Task.sleep(for: $0) })
+    }
+
+    /// What to do with a running synchronization when a source is turned off.
+    public enum RunningSynchronization: Sendable {
+        /// Let it finish.
+        case wait
+        /// Cancel it (operations not yet started are not applied; the next run repairs).
+        case cancel
+    }
+
+    /// Limits and policies.
+    public let configuration: Configuration
+    let store: any IdentityStore
+    let state: any SyncStateStore
+    let secrets: any SecretStore
+    let connector: any DirectoryConnector
+    let clock: Clock
+    let hub = EventHub()
+    var sources: [SourceID: Source] = [:]
+    var runs: [SourceID: Task<RunRecord, Never>] = [:]
+    var stopping: Set<SourceID> = []
+    var synchronizers: [SourceID: SourceSynchronizer] = [:]
+    var scheduler: Task<Void, Never>?
+
+    static let serviceKey = StateKey(SourceID("_service"), "sources")
+
+    private init(store: any IdentityStore, state: any SyncStateStore, secrets: any SecretStore, connector: any DirectoryConnector, configuration: Configuration, clock: Clock) {
+        self.store = store
+        self.state = state
+        self.secrets = secrets
+        self.connector = connector
+        self.configuration = configuration
+        self.clock = clock
+    }
+
+    /// Opens the service, restoring its sources from `state`. A source left synchronizing or
+    /// previewing by a process that stopped comes back on (or off).
+    /// - Parameters:
+    ///   - store: The identity store.
+    ///   - state: Where sources, tracking, previews and history are kept.
+    ///   - secrets: Where client secrets are kept.
+    ///   - connector: Makes providers and tests connections.
+    ///   - configuration: Limits and policies.
+    ///   - clock: Time and waiting.
+    /// - Throws: ``SyncStateError`` when the saved sources cannot be read.
+    public static func open(
+        store: any IdentityStore, state: any SyncStateStore, secrets: any SecretStore, connector: any DirectoryConnector,
+        configuration: Configuration = Configuration(), clock: Clock = .system
+    ) async throws -> DirectoryService {
+        let service = DirectoryService(store: store, state: state, secrets: secrets, connector: connector, configuration: configuration, clock: clock)
+        try await service.restore()
+        return service
+    }
+
+    private func restore() async throws {
+        for var source in try await state.load([Source].self, for: Self.serviceKey) ?? [] {
+            if source.state == .synchronizing { source.state = .on }
+            if source.state == .previewing { source.state = .off }
+            sources[source.id] = source
+        }
+    }
+
+    /// Every event from now on: state changes, run progress, warnings. Each call opens a new stream.
+    public nonisolated func events() -> AsyncStream<ServiceEvent> { hub.stream() }
+
+    // MARK: Sources
+
+    /// Every source, by name.
+    public func allSources() -> [Source] { sources.values.sorted { $0.name.lowercased() < $1.name.lowercased() } }
+
+    /// The source with this identifier.
+    /// - Throws: ``DirectoryServiceError/Code/unknownSource``.
+    public func source(_ id: SourceID) throws(DirectoryServiceError) -> Source {
+        guard let source = sources[id] else { throw DirectoryServiceError(.unknownSource, "No source has the id '\(id)'. List the sources to see their names.") }
+        return source
+    }
+
+    /// The source with this name (case-insensitive) or identifier.
+    /// - Throws: ``DirectoryServiceError/Code/unknownSource``.
+    public func source(named name: String) throws(DirectoryServiceError) -> Source {
+        if let source = sources.values.first(where: { $0.name.lowercased() == name.lowercased() }) ?? sources[SourceID(name)] { return source }
+        throw DirectoryServiceError(.unknownSource, "No source is named '\(name)'. List the sources to see their names.")
+    }
+
+    /// Adds a source, off, with no credentials, every user and group, and no schedule.
+    /// - Parameters:
+    ///   - name: A unique name.
+    ///   - domain: The domain to synchronize (verified in the tenant).
+    ///   - description: A description.
+    /// - Returns: The source.
+    /// - Throws: ``DirectoryServiceError`` naming the rule broken.
+    public func addSource(name: String, domain: String, description: String = "") async throws -> Source {
+        guard sources.count < configuration.maximumSources else {
+            throw DirectoryServiceError(.tooManySources, "A store can have at most \(configuration.maximumSources) sources; remove one first.")
+        }
+        let name = try checkedName(name, for: nil)
+        let domain = try checkedDomain(domain, for: nil)
+        let source = Source(id: SourceID(DomainName.slug(name)), name: name, description: description, domain: domain)
+        sources[source.id] = source
+        try await persist()
+        return source
+    }
+
+    /// Changes a source's name, description or domain (the domain only while it is off; its
+    /// credentials must then be tested again).
+    /// - Throws: ``DirectoryServiceError``.
+    public func editSource(_ id: SourceID, name: String? = nil, description: String? = nil, domain: String? = nil) async throws -> Source {
+        var source = try source(id)
+        if let name { source.name = try checkedName(name, for: id) }
+        if let description { source.description = description }
+        if let domain {
+            let normalized = try checkedDomain(domain, for: id)
+            if normalized != source.domain {
+                guard source.state == .off else { throw DirectoryServiceError(.sourceIsOn, "Turn the source off before changing its domain.") }
+                source.domain = normalized
+                source.credentialsTestedAt = nil
+            }
+        }
+        sources[id] = source
+        try await persist()
+        return source
+    }
+
+    /// Removes a source that is off, with its secret, tracking state, preview and history. The
+    /// identities it synchronized stay in the store (adding a source with the same name links them again).
+    /// - Throws: ``DirectoryServiceError/Code/sourceIsOn`` when it is not off.
+    public func removeSource(_ id: SourceID) async throws {
+        let source = try source(id)
+        guard source.state == .off, runs[id] == nil else { throw DirectoryServiceError(.sourceIsOn, "Turn the source off before removing it.") }
+        sources[id] = nil
+        synchronizers[id] = nil
+        try await persist()
+        try await secrets.setSecret(nil, for: .clientSecret(id))
+        for name in ["tracking", "mirror", "preview", "history"] { try await state.remove(StateKey(id, name)) }
+    }
+
+    private func checkedName(_ name: String, for id: SourceID?) throws(DirectoryServiceError) -> String {
+        let name = name.trimmed
+        guard !name.isEmpty, name.count <= 100 else { throw DirectoryServiceError(.invalidInput, "A source needs a name of 1 to 100 characters.") }
+        let slug = SourceID(DomainName.slug(name))
+        if let other = sources.values.first(where: { $0.id != id && ($0.name.lowercased() == name.lowercased() || $0.id == slug) }) {
+            throw DirectoryServiceError(.duplicateName, "The source '\(other.name)' already has this name; choose another.")
+        }
+        if let id, slug != id, sources[slug] != nil {
+            throw DirectoryServiceError(.duplicateName, "The name '\(name)' is taken; choose another.")
+        }
+        return name
+    }
+
+    private func checkedDomain(_ domain: String, for id: SourceID?) throws(DirectoryServiceError) -> String {
+        let domain = try DomainName.normalize(domain)
+        if configuration.onPremisesDomains.contains(where: { (try? DomainName.normalize($0)) == domain }) {
+            throw DirectoryServiceError(
+                .onPremisesDomain, "'\(domain)' is synchronized from on-premises Active Directory; a domain cannot come from both. Use another domain.")
+        }
+        if let other = sources.values.first(where: { $0.id != id && $0.domain == domain }) {
+            throw DirectoryServiceError(.duplicateDomain, "The source '\(other.name)' already synchronizes '\(domain)'; a domain can have one Entra source only.")
+        }
+        return domain
+    }
+
+    // MARK: Bookkeeping
+
+    func persist() async throws {
+        try await state.save(allSources(), for: Self.serviceKey)
+    }
+
+    func setState(_ id: SourceID, _ new: SourceState) {
+        guard let old = sources[id]?.state, old != new else { return }
+        sources[id]?.state = new
+        hub.emit(.stateChanged(id, from: old, to: new))
+    }
+}
