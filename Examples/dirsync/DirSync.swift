@@ -32,13 +32,17 @@ struct DirSync {
         for command in commands {
             text += "  \(command.name.padding(toLength: 10, withPad: " ", startingAt: 0))\(command.summary)\n"
         }
-        return text + "\nRun 'dirsync <subcommand> --help' for its options."
+        return text + "\nRun 'dirsync <subcommand> --help' for its options.\n\nAdministration over a state folder (sources, credentials, filters, schedules, on/off, sync,\npreview, status, history, users, groups, run-scheduler): 'dirsync --state DIR --help'."
     }
 
     static func main() async {
         var arguments = Arguments(Array(CommandLine.arguments.dropFirst()))
         let status: Int32
         do {
+            if let folder = try arguments.option("state") {
+                status = try await AdminCommand.run(state: folder, arguments)
+                exit(status)
+            }
             let name = arguments.subcommand()
             if let name, let command = commands.first(where: { $0.name == name }) {
                 if arguments.flag("help") {

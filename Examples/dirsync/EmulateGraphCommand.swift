@@ -54,11 +54,14 @@ enum EmulateGraphCommand {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(announcement), as: UTF8.self))
         fflush(nil)
-        await waitForTermination()
+        await Signals.waitForTermination()
         server.stop()
         return 0
     }
+}
 
+/// SIGTERM and SIGINT, for commands that run until interrupted.
+enum Signals {
     /// Returns when SIGTERM or SIGINT arrives.
     static func waitForTermination() async {
         signal(SIGTERM, SIG_IGN)
@@ -79,13 +82,11 @@ enum EmulateGraphCommand {
                 source.resume()
                 sources.append(source)
             }
-            Signals.keep(sources)
+            keep(sources)
         }
     }
-}
 
-/// Keeps signal sources alive for the life of the process.
-enum Signals {
+    /// Keeps signal sources alive for the life of the process.
     private static let sources = Locked<[any DispatchSourceSignal]>([])
     static func keep(_ new: [any DispatchSourceSignal]) { sources.withLock { $0 += new } }
 }

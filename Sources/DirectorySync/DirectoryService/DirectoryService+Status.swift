@@ -8,7 +8,7 @@ extension DirectoryService {
         let lastRun = try await history(id).last
         var warnings: [SourceWarning] = []
         if let expiry = source.credentials?.secretExpiration {
-            let days = Int((expiry.timeIntervalSince(clock.now()) / 86_400).rounded(.up))
+            let days = Int((expiry.timeIntervalSince(clock.now()) / 86_400).rounded(.down))
             if days <= configuration.secretExpiryWarningDays { warnings.append(.secretExpiring(days: days)) }
         }
         if source.state == .needsConfirmation { warnings.append(.needsConfirmation) }

@@ -1,0 +1,159 @@
+import DirectorySync
+import DirectorySyncTesting
+import Foundation
+import Testing
+
+@Suite("dirsync --state DIR: the administrator's workflow against the loopback Graph emulator")
+struct AdminCommandTests {
+    final class Session: Sendable {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dirsync-admin-\(UUID().uuidString)")
+        let emulator = GraphEmulator()
+        let server: LoopbackHTTPServer
+        let credentials: EmulatorCredentials
+        let secretEnvironment: [String: String]
+
+        init(users: Int = 150) throws {
+            credentials = emulator.load(TenantGenerator(configuration: .init(users: users, groups: 12, seed: 8)).generate())
+            server = LoopbackHTTPServer(emulator)
+            try server.start()
+            secretEnvironment = ["DIRSYNC_TEST_SECRET": credentials.clientSecret]
+        }
+
+        deinit {
+            server.stop()
+            try? FileManager.default.removeItem(at: folder)
+        }
+
+        func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> DirsyncProcess.Result {
+            try DirsyncProcess.run(["--state", folder.path] + arguments, environment: environment, input: input)
+        }
+
+        func credentialArguments(secretFromStandardInput: Bool = false) -> [String] {
+            ["credentials", "set", "--source", "Contoso", "--client-id", credentials.clientID, "--tenant", credentials.domain,
+             "--login-url", server.baseURL.absoluteString, "--graph-url", "\(server.baseURL)/v1.0"]
+                + (secretFromStandardInput ? ["--client-secret-stdin"] : ["--client-secret-env", "DIRSYNC_TEST_SECRET"])
+        }
+
+        /// Every byte written under the state folder except the secrets folder.
+        func stateBytes() throws -> String {
+            var text = ""
+            let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
+            while let url = enumerator?.nextObject() as? URL {
+                guard !url.path.contains("/secrets"), (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+                text += String(decoding: try Data(contentsOf: url), as: UTF8.self)
+            }
+            return text
+        }
+    }
+
+    @Test("add, credentials, test, filter, schedule, on, sync twice (full, then incremental), status, history, users, groups, off, preview, export")
+    func workflow() throws {
+        let session = try Session()
+        var outputs: [DirsyncProcess.Result] = []
+        func ok(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> DirsyncProcess.Result {
+            let result = try session.run(arguments, environment: environment, input: input)
+            outputs.append(result)
+            #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)\(result.error)")
+            return result
+        }
+        _ = try ok(["source", "add", "--name", "Contoso", "--domain", session.credentials.domain, "--description", "main tenant"])
+        let wrong = try session.run(session.credentialArguments(), environment: ["DIRSYNC_TEST_SECRET": "not-it"])
+        #expect(wrong.status == 0, "saving works; the test fails")
+        let failedTest = try session.run(["test-connection", "--source", "Contoso"])
+        #expect(failedTest.status == 1)
+        #expect(failedTest.output.contains("wrongSecret"))
+        let turnOnUntested = try session.run(["on", "--source", "Contoso"])
+        #expect(turnOnUntested.status == 1)
+        _ = try ok(session.credentialArguments(secretFromStandardInput: true), input: session.credentials.clientSecret + "\n")
+        _ = try ok(["test-connection", "--source", "Contoso"])
+        _ = try ok(["filter", "set", "--source", "Contoso", "--users", "department ne 'Legal'"])
+        _ = try ok(["schedule", "set", "--source", "Contoso", "--kind", "weekly", "--days", "mon,thu", "--at", "03:30", "--time-zone", "Europe/Oslo"])
+        _ = try ok(["on", "--source", "Contoso"])
+        let first = try ok(["sync", "--source", "Contoso"])
+        #expect(first.output.contains("full (first run)"))
+
+        let user = try #require(session.emulator.users(tenant: session.credentials.tenantID).first { $0.department != "Legal" })
+        session.emulator.modifyUser(id: user.id, tenant: session.credentials.tenantID) { $0.displayName = "Renamed By Test" }
+        let second = try ok(["sync", "--source", "Contoso", "--json"])
+        let record = try JSONSerialization.jsonObject(with: Data(second.output.utf8)) as? [String: Any]
+        #expect(record?["succeeded"] as? Int == 1)
+
+        let status = try ok(["status", "--source", "Contoso", "--json"])
+        let statusObject = try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any]
+        #expect(statusObject?["type"] as? String == "Microsoft Entra ID")
+        #expect(statusObject?["nextRun"] is String)
+        let history = try ok(["history", "--source", "Contoso", "--json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(history.output.utf8)) as? [Any])?.count == 2)
+        let users = try ok(["users", "--source", "Contoso", "--json"])
+        let rows = try JSONSerialization.jsonObject(with: Data(users.output.utf8)) as? [[String: Any]] ?? []
+        let renamed = try #require(rows.first { $0["name"] as? String == "Renamed By Test" })
+        #expect((renamed["origin"] as? String)?.contains(user.id) == true)
+        #expect((renamed["logins"] as? [String])?.contains(user.userPrincipalName) == true)
+        #expect(rows.allSatisfy { $0["memberOf"] is [String] })
+        let table = try ok(["users", "--source", "Contoso"])
+        #expect(table.output.contains("Renamed By Test"))
+        let groups = try ok(["groups", "--source", "Contoso"])
+        #expect(groups.output.contains("groups from 'Contoso'"))
+
+        let previewWhileOn = try session.run(["preview", "--source", "Contoso"])
+        #expect(previewWhileOn.status == 1)
+        _ = try ok(["off", "--source", "Contoso"])
+        _ = try ok(["filter", "set", "--source", "Contoso", "--all"])
+        let export = session.folder.deletingLastPathComponent().appendingPathComponent("preview-\(UUID().uuidString).csv")
+        defer { try? FileManager.default.removeItem(at: export) }
+        let preview = try ok(["preview", "--source", "Contoso", "--show", "--limit", "5", "--export", export.path, "--format", "csv"])
+        #expect(preview.output.contains("Records 1–"))
+        #expect(try String(contentsOf: export, encoding: .utf8).split(whereSeparator: \.isNewline).count > 1)
+        let list = try ok(["source", "list"])
+        #expect(list.output.contains("Contoso") && list.output.contains("off"))
+
+        for output in outputs + [wrong, failedTest, turnOnUntested, previewWhileOn] {
+            #expect(!(output.output + output.error).contains(session.credentials.clientSecret))
+        }
+        #expect(!(try session.stateBytes()).contains(session.credentials.clientSecret), "the secret is only in the secrets folder")
+    }
+
+    @Test("invalid input exits 2 with one line on standard error", arguments: [
+        ["source", "add", "--name", "X"],
+        ["source", "add", "--name", "X", "--domain", "not a domain"],
+        ["source", "show", "--source", "Nobody"],
+        ["filter", "set", "--source", "Contoso", "--users", "department eq 'Sales"],
+        ["filter", "set", "--source", "Contoso", "--all", "--users", "department eq 'Sales'"],
+        ["schedule", "set", "--source", "Contoso", "--kind", "hourly", "--every", "5", "--at", "02:00"],
+        ["credentials", "set", "--source", "Contoso", "--client-id", "a", "--tenant", "contoso.com", "--client-secret", "s3cr3t-in-argument"],
+        ["source", "add", "--name", "Again", "--domain", "contoso.com"],
+        ["frobnicate"],
+    ])
+    func invalidInput(arguments: [String]) throws {
+        let session = try Session(users: 10)
+        _ = try session.run(["source", "add", "--name", "Contoso", "--domain", "contoso.com"])
+        let result = try session.run(arguments)
+        #expect(result.status == 2, "\(result.output)\(result.error)")
+        #expect(result.error.split(separator: "\n").count == 1, "\(result.error)")
+        #expect(!result.error.contains("s3cr3t-in-argument"))
+    }
+
+    @Test("run-scheduler runs until interrupted, then stops cleanly")
+    func runScheduler() throws {
+        let session = try Session(users: 10)
+        _ = try session.run(["source", "add", "--name", "Contoso", "--domain", "contoso.com"])
+        let process = Process()
+        process.executableURL = DirsyncProcess.executable
+        process.arguments = ["--state", session.folder.path, "run-scheduler"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var text = Data()
+        while !String(decoding: text, as: UTF8.self).contains("until interrupted") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text.append(chunk)
+        }
+        Thread.sleep(forTimeInterval: 0.2)
+        process.interrupt()
+        text.append(output.fileHandleForReading.readDataToEndOfFile())
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(String(decoding: text, as: UTF8.self).contains("Stopped."))
+    }
+}
