@@ -13,20 +13,31 @@ enum SyncScenarios {
         let synchronizer = SourceSynchronizer(
             source: "bench", provider: graph.provider(), store: InMemoryIdentityStore(), state: InMemorySyncStateStore(),
             configuration: .init(tracksChanges: false))
-        let first = try await measure { try await synchronizer.synchronize(settings: SyncSettings()) }
+        let first = try await measure { try await staged(synchronizer) }
         let peakAfterFirst = ProcessStats.peakMemoryBytes
-        let noop = try await measure { try await synchronizer.synchronize(settings: SyncSettings()) }
-        let run = first.result
-        print("full-sync: \(run.report.succeeded) operations applied, \(run.statistics.requests) requests, \(String(format: "%.2f", first.wall)) s; no-op run: \(noop.result.plan.operations.count) operations, \(String(format: "%.2f", noop.wall)) s (\(Int(noop.wall / first.wall * 100))%)")
+        let noop = try await measure { try await staged(synchronizer) }
+        let run = first.result.result
+        print("full-sync: \(run.report.succeeded) operations applied, \(run.statistics.requests) requests, \(String(format: "%.2f", first.wall)) s (\(first.result.stages)); no-op run: \(noop.result.result.plan.operations.count) operations, \(String(format: "%.2f", noop.wall)) s (\(noop.result.stages)) = \(Int(noop.wall / first.wall * 100))%")
         return Measurement(
             scenario: "full-sync", users: users, wallSeconds: first.wall, cpuSeconds: first.cpu, peakMemoryBytes: peakAfterFirst,
             requests: run.statistics.requests, resourceUnits: run.statistics.resourceUnits, throughputPerSecond: Double(users) / first.wall,
             notes: [
                 "operations": String(run.report.succeeded), "memberships": String(graph.tenant.groups.reduce(0) { $0 + $1.memberUserIDs.count }),
                 "noopWallSeconds": String(format: "%.3f", noop.wall), "noopCPUSeconds": String(format: "%.3f", noop.cpu),
-                "noopRequests": String(noop.result.statistics.requests), "peakMemoryBytesAfterNoop": String(ProcessStats.peakMemoryBytes),
+                "noopRequests": String(noop.result.result.statistics.requests), "stages": first.result.stages, "noopStages": noop.result.stages, "peakMemoryBytesAfterNoop": String(ProcessStats.peakMemoryBytes),
                 "emulator": "in-process, own threads, loopback socket",
             ])
+    }
+
+    /// `SourceSynchronizer.synchronize` step by step (read, plan, apply, commit), timing each step.
+    static func staged(_ synchronizer: SourceSynchronizer) async throws -> (result: (statistics: ReadStatistics, plan: SyncPlan, report: SyncReport), stages: String) {
+        let settings = SyncSettings()
+        let read = try await measure { try await synchronizer.read(filter: settings.filter) }
+        let plan = try await measure { try await synchronizer.plan(read.result, settings: settings) }
+        let apply = try await measure { try await SyncExecutor().apply(plan.result, to: synchronizer.store) }
+        try await synchronizer.commit(read.result)
+        let stages = String(format: "read %.2f s, plan %.2f s, apply %.2f s", read.wall, plan.wall, apply.wall)
+        return ((read.result.statistics, plan.result, apply.result), stages)
     }
 
     /// The same tenant synchronized with change tracking; then 1% of the users changed and an

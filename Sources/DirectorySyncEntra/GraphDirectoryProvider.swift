@@ -200,6 +200,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         var groups: [String: DirectoryGroup] = [:]
         var order: [String] = []
         var other: [String: Set<String>] = [:]
+        var seen: [String: Set<String>] = [:]
         var next: URL? = url("/groups/delta", [("$select", GraphDeltaGroup.select.joined(separator: ","))])
         while let link = next {
             let page = try session.decode(GraphPage<GraphDeltaGroup>.self, try await session.get(link))
@@ -209,12 +210,10 @@ public struct GraphDirectoryProvider: DirectoryProvider {
                     groups[entry.id] = entry.directoryGroup
                 }
                 // A large group comes in several entries: merge their member chunks.
-                for member in entry.members ?? [] where member.removed == nil {
+                for member in entry.members ?? [] where member.removed == nil && seen[entry.id, default: []].insert(member.id).inserted {
                     switch member.type {
-                    case "#microsoft.graph.user":
-                        if !groups[entry.id]!.memberUserIDs.contains(member.id) { groups[entry.id]!.memberUserIDs.append(member.id) }
-                    case "#microsoft.graph.group":
-                        if !groups[entry.id]!.memberGroupIDs.contains(member.id) { groups[entry.id]!.memberGroupIDs.append(member.id) }
+                    case "#microsoft.graph.user": groups[entry.id]!.memberUserIDs.append(member.id)
+                    case "#microsoft.graph.group": groups[entry.id]!.memberGroupIDs.append(member.id)
                     default: other[entry.id, default: []].insert(member.id)
                     }
                 }

@@ -62,7 +62,8 @@ public actor SourceSynchronizer {
     /// How the synchronizer works.
     public let configuration: Configuration
     let provider: any DirectoryProvider
-    let store: any IdentityStore
+    /// The identity store the synchronizer applies to.
+    public nonisolated let store: any IdentityStore
     let state: any SyncStateStore
     let now: @Sendable () -> Date
     private let onEvent: SyncEventHandler

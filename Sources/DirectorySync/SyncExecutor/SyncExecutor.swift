@@ -61,8 +61,10 @@ public struct SyncExecutor: Sendable {
         }
         var run = ExecutionRun(plan: plan, onEvent: onEvent)
         onEvent(.started(sourceID: plan.sourceID, operations: plan.operations.count))
+        var byPhase: [SyncPhase: [Int]] = [:]
+        for index in plan.operations.indices { byPhase[plan.operations[index].phase, default: []].append(index) }
         for phase in SyncPhase.allCases {
-            let units = workUnits(in: phase, of: plan)
+            let units = workUnits(byPhase[phase] ?? [], of: plan)
             guard !units.isEmpty else { continue }
             if Task.isCancelled { break }
             onEvent(.phaseStarted(phase, operations: units.reduce(0) { $0 + $1.indices.count }))
@@ -73,14 +75,15 @@ public struct SyncExecutor: Sendable {
         return report
     }
 
-    /// Splits a phase into units of work: one per operation, and batches for memberships of one group.
-    private func workUnits(in phase: SyncPhase, of plan: SyncPlan) -> [WorkUnit] {
+    /// Splits a phase's operations into units of work: one per operation, and batches for
+    /// memberships of one group.
+    private func workUnits(_ indices: [Int], of plan: SyncPlan) -> [WorkUnit] {
         var units: [WorkUnit] = []
         var batches: [BatchKey: [Int]] = [:]
         var batchOrder: [BatchKey] = []
-        for (index, operation) in plan.operations.enumerated() where operation.phase == phase {
+        for index in indices {
             let key: BatchKey
-            switch operation.action {
+            switch plan.operations[index].action {
             case .addMember(_, let group): key = BatchKey(adding: true, group: group)
             case .removeMember(_, let group): key = BatchKey(adding: false, group: .existing(group))
             default:

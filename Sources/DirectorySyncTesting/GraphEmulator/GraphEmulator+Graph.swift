@@ -28,7 +28,10 @@ extension GraphEmulator {
         guard let state = tenants[token.tenantID] else {
             return (graphError(401, "InvalidAuthenticationToken", "Access token validation failure: unknown tenant."), 0)
         }
-        let segments = Array(request.url.path.split(separator: "/").map(String.init).dropFirst())
+        // `delta`, `delta()` and `microsoft.graph.delta()` name the same function (SDKs send the latter forms).
+        let segments = Array(request.url.path.split(separator: "/").map(String.init).dropFirst()).map { segment in
+            ["delta()", "microsoft.graph.delta", "microsoft.graph.delta()"].contains(segment) ? "delta" : segment
+        }
         let query = Self.queryItems(request.url)
         let units = resourceUnits(segments, query)
         if let throttled = charge(units, tenant: state, clientID: token.clientID) { return (throttled, 0) }
