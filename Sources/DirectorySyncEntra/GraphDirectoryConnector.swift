@@ -91,3 +91,13 @@ public struct GraphDirectoryConnector: DirectoryConnector {
             transport: configuration.transport)
     }
 }
+
+extension GraphDirectoryConnector: CustomStringConvertible, CustomReflectable {
+    /// The default endpoints; never the transport (which may hold anything).
+    public var description: String { "GraphDirectoryConnector(graph: \(configuration.endpoints.graph.absoluteString))" }
+
+    /// What `dump` shows: the same safe fields as ``description``.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["graph": configuration.endpoints.graph, "allowsNationalClouds": configuration.allowsNationalClouds], displayStyle: .struct)
+    }
+}

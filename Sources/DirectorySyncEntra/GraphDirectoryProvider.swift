@@ -265,3 +265,17 @@ struct AnyTransport: HTTPTransport {
     init(_ base: any HTTPTransport) { self.base = base }
     func send(_ request: HTTPRequest) async throws -> HTTPResponse { try await base.send(request) }
 }
+
+extension GraphDirectoryProvider: CustomStringConvertible, CustomReflectable {
+    /// The tenant, application and Graph endpoint; never the secret, tokens or the transport.
+    public var description: String {
+        "GraphDirectoryProvider(tenant: \(configuration.credentials.tenant), client: \(configuration.credentials.clientID), graph: \(configuration.endpoints.graph.absoluteString))"
+    }
+
+    /// What `dump` shows: the same safe fields as ``description``.
+    public var customMirror: Mirror {
+        Mirror(self, children: [
+            "tenant": configuration.credentials.tenant, "clientID": configuration.credentials.clientID, "graph": configuration.endpoints.graph,
+        ], displayStyle: .struct)
+    }
+}

@@ -107,10 +107,15 @@ struct AdminCommandTests {
         let list = try ok(["source", "list"])
         #expect(list.output.contains("Contoso") && list.output.contains("off"))
 
-        for output in outputs + [wrong, failedTest, turnOnUntested, previewWhileOn] {
-            #expect(!(output.output + output.error).contains(session.credentials.clientSecret))
+        let secret = session.credentials.clientSecret
+        let base64 = Data(secret.utf8).base64EncodedString()
+        let forms = [secret, base64, base64.replacingOccurrences(of: "=", with: ""), secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? secret]
+        let printed = (outputs + [wrong, failedTest, turnOnUntested, previewWhileOn]).map { $0.output + $0.error }.joined()
+        let state = try session.stateBytes() + (try String(contentsOf: export, encoding: .utf8))
+        for form in forms {
+            #expect(!printed.contains(form), "the secret (or an encoding of it) was printed")
+            #expect(!state.contains(form), "the secret is only in the secrets folder")
         }
-        #expect(!(try session.stateBytes()).contains(session.credentials.clientSecret), "the secret is only in the secrets folder")
     }
 
     @Test("invalid input exits 2 with one line on standard error", arguments: [
