@@ -11,6 +11,9 @@ extension DirectoryService {
             throw DirectoryServiceError(.sourceIsOn, "Previews are made while a source is off; turn '\(source.name)' off first.")
         }
         let synchronizer = try await synchronizer(for: source)
+        guard sources[id]?.state == .off else {
+            throw DirectoryServiceError(.sourceIsOn, "'\(source.name)' was turned on, or another preview started; previews are made while a source is off.")
+        }
         setState(id, .previewing)
         defer { setState(id, .off) }
         let read = try await synchronizer.read(filter: source.settings.filter)

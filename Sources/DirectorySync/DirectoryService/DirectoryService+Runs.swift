@@ -16,7 +16,11 @@ extension DirectoryService {
             throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is off; turn it on to synchronize (or make a preview).")
         }
         let synchronizer = try await synchronizer(for: source)
+        // The source may have changed while the synchronizer was made: look again.
         if let running = runs[id] { return await running.value }
+        guard sources[id]?.state.isOn == true, !stopping.contains(id) else {
+            throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' was turned off.")
+        }
         let task = Task { await self.execute(id, synchronizer, trigger: trigger) }
         runs[id] = task
         defer { runs[id] = nil }
