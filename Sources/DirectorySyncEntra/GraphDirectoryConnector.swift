@@ -19,12 +19,16 @@ public struct GraphDirectoryConnector: DirectoryConnector {
         public var retryClock: RetryClock
         /// The host's clock.
         public var now: @Sendable () -> Date
+        /// Items per page (1…999).
+        public var pageSize: Int
 
         /// Creates a configuration.
         public init(
             transport: any HTTPTransport = URLSessionTransport(), endpoints: EntraEndpoints = .global, allowsNationalClouds: Bool = false,
-            retryPolicy: RetryPolicy = RetryPolicy(), retryClock: RetryClock = .system, now: @escaping @Sendable () -> Date = { Date() }
+            retryPolicy: RetryPolicy = RetryPolicy(), retryClock: RetryClock = .system, now: @escaping @Sendable () -> Date = { Date() },
+            pageSize: Int = 999
         ) {
+            self.pageSize = pageSize
             self.transport = transport
             self.endpoints = endpoints
             self.allowsNationalClouds = allowsNationalClouds
@@ -86,7 +90,8 @@ public struct GraphDirectoryConnector: DirectoryConnector {
                 credentials: EntraCredentials(
                     tenant: credentials.tenant, clientID: credentials.clientID, clientSecret: connection.secret,
                     secretExpiration: credentials.secretExpiration),
-                endpoints: endpoints, allowsNationalClouds: configuration.allowsNationalClouds, retryPolicy: configuration.retryPolicy,
+                endpoints: endpoints, allowsNationalClouds: configuration.allowsNationalClouds, pageSize: configuration.pageSize,
+                retryPolicy: configuration.retryPolicy,
                 retryClock: configuration.retryClock, now: configuration.now),
             transport: configuration.transport)
     }

@@ -1,4 +1,5 @@
 import DirectorySync
+import DirectorySyncHTTP
 import DirectorySyncSCIM
 import Foundation
 #if canImport(Glibc)
@@ -52,11 +53,12 @@ enum SCIMServer {
 
     /// A store on a fresh tenant, or `nil` when the server cannot run here (then the test is
     /// skipped loudly — unless `DIRECTORYSYNC_REQUIRE_SCIM=1`, which CI sets, makes it fail).
-    static func freshStore(pageSize: Int = 200, batch: Int = 100) throws -> SCIMIdentityStore? {
+    static func freshStore(pageSize: Int = 200, batch: Int = 100, transport: (any HTTPTransport)? = nil) throws -> SCIMIdentityStore? {
         switch port() {
         case .success(let port):
             let base = URL(string: "http://127.0.0.1:\(port)/\(UUID().uuidString.lowercased())/v2")!
-            return try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(token), pageSize: pageSize, membershipBatchSize: batch))
+            return try SCIMIdentityStore(
+                configuration: .init(baseURL: base, bearerToken: Secret(token), pageSize: pageSize, membershipBatchSize: batch), transport: transport)
         case .failure(let error):
             if ProcessInfo.processInfo.environment["DIRECTORYSYNC_REQUIRE_SCIM"] == "1" { throw error }
             FileHandle.standardError.write(Data("⚠️ SKIPPED: the real SCIM server is not available here (\(error)); set up python3 with PyPI access to run these tests.\n".utf8))

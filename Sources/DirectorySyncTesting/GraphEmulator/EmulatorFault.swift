@@ -16,6 +16,8 @@ public enum EmulatorFault: Hashable, Sendable, Codable {
     case malformedBody
     /// Repeat some entries of the next delta page (a replay, which clients must apply idempotently).
     case replayDeltaEntries
+    /// Answer normally, but without `@odata.nextLink`: the collection seems to end on this page.
+    case omitNextLink
 }
 
 /// Scripted and random faults.
@@ -72,6 +74,13 @@ extension EmulatorFault {
             return GraphEmulator.Reply(response: GraphEmulator.json(200, Data("{\"value\": [ this is not json".utf8)))
         case .replayDeltaEntries:
             return emulator.unfaultedReply(request)
+        case .omitNextLink:
+            var reply = emulator.unfaultedReply(request)
+            if var object = try? JSONSerialization.jsonObject(with: reply.response.body) as? [String: Any] {
+                object["@odata.nextLink"] = nil
+                reply.response.body = (try? JSONSerialization.data(withJSONObject: object)) ?? reply.response.body
+            }
+            return reply
         }
     }
 }
