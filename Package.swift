@@ -34,6 +34,9 @@ let package = Package(
             dependencies: ["DirectorySync", "DirectorySyncTesting"],
             path: "Examples/CustomStore"
         ),
+        .executableTarget(
+            name: "dirsync-fuzz", dependencies: ["DirectorySync", "DirectorySyncEntra", "DirectorySyncSCIM"], path: "Fuzz", exclude: ["Corpus"]
+        ),
         .testTarget(name: "DirectorySyncTests", dependencies: ["DirectorySync", "DirectorySyncTesting"]),
         .testTarget(name: "DirectorySyncTestingTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncTesting"]),
         .testTarget(name: "DirectorySyncEntraTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncTesting"]),

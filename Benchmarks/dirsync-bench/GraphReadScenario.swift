@@ -5,10 +5,11 @@ import DirectorySyncTesting
 import Foundation
 
 /// `graph-read`: a full read through `GraphDirectoryProvider` from the loopback Graph emulator
-/// (users N, groups N/10, about ten memberships per user), decoded into a snapshot.
+/// (users N, groups N/10 or `--groups`, about five memberships per user), decoded into a snapshot.
+/// `--groups 0` measures the user read alone.
 enum GraphReadScenario {
-    static func run(users: Int) async throws -> Measurement {
-        let graph = try LoopbackGraph(users: users, membershipsPerUser: 5)
+    static func run(users: Int, groups: Int?) async throws -> Measurement {
+        let graph = try LoopbackGraph(users: users, groups: groups, membershipsPerUser: 5)
         defer { graph.server.stop() }
         let provider = graph.provider()
         let timing = try await measure { try await provider.read() }

@@ -12,8 +12,8 @@ struct LoopbackGraph {
     let credentials: EmulatorCredentials
     let server: LoopbackHTTPServer
 
-    init(users: Int, membershipsPerUser: Int) throws {
-        tenant = TenantGenerator(configuration: .init(users: users, groups: max(1, users / 10), seed: 1, membershipsPerUser: membershipsPerUser)).generate()
+    init(users: Int, groups: Int? = nil, membershipsPerUser: Int) throws {
+        tenant = TenantGenerator(configuration: .init(users: users, groups: groups ?? max(1, users / 10), seed: 1, membershipsPerUser: membershipsPerUser)).generate()
         emulator = GraphEmulator()
         credentials = emulator.load(tenant)
         server = LoopbackHTTPServer(emulator)

@@ -2,7 +2,7 @@ import Foundation
 
 /// `dirsync-bench <scenario> [--users N] [--format F] [--json]`: benchmarks, run in release mode.
 let usage = """
-    Usage: swift run -c release dirsync-bench <scenario> [--users N] [--format json|jsonl|csv] [--json]
+    Usage: swift run -c release dirsync-bench <scenario> [--users N] [--groups M] [--format json|jsonl|csv] [--json]
 
     Scenarios:
       full-sync    synchronize N users, N/10 groups, ~10 memberships each from the loopback Graph
@@ -10,7 +10,8 @@ let usage = """
       incremental  the same with change tracking; change 1% of the users; measure the incremental run
       export   export a preview of N records (--users, default 100,000) to /dev/null
       plan     plan N users (default 100,000) against a store holding them, 1% changed
-      graph-read   read N users, N/10 groups and their memberships through GraphDirectoryProvider
+      graph-read   read N users, N/10 groups (or --groups M; 0 for users alone) and their memberships
+                   through GraphDirectoryProvider
       read-limit   fetch N users' $select'ed pages from the loopback Graph emulator without decoding
 
     --json prints one JSON object with the measurements as the last line.
@@ -34,6 +35,12 @@ guard let users = Int(option("users") ?? "100000"), users > 0 else {
     exit(2)
 }
 let format = option("format") ?? "json"
+let groupsText = option("groups")
+guard groupsText == nil || Int(groupsText!) != nil else {
+    FileHandle.standardError.write(Data("--groups must be a whole number\n".utf8))
+    exit(2)
+}
+let groups = groupsText.flatMap { Int($0) }
 guard words.isEmpty else {
     FileHandle.standardError.write(Data("unknown arguments: \(words.joined(separator: " "))\n\(usage)\n".utf8))
     exit(2)
@@ -45,7 +52,7 @@ case "full-sync": measurement = try await SyncScenarios.fullSync(users: users)
 case "incremental": measurement = try await SyncScenarios.incremental(users: users)
 case "export": measurement = try await ExportScenario.run(records: users, format: format)
 case "plan": measurement = try await PlanScenario.run(users: users)
-case "graph-read": measurement = try await GraphReadScenario.run(users: users)
+case "graph-read": measurement = try await GraphReadScenario.run(users: users, groups: groups)
 case "read-limit": measurement = try await ReadLimitScenario.run(users: users)
 default:
     FileHandle.standardError.write(Data("unknown scenario '\(scenario)'\n\(usage)\n".utf8))

@@ -31,13 +31,7 @@ enum PreviewCommand {
         let actionName = try arguments.option("action")
         let unchanged = arguments.flag("unchanged")
         try arguments.finish()
-        let exporter: any PreviewExporter
-        switch formatName {
-        case "json": exporter = JSONPreviewExporter()
-        case "jsonl": exporter = JSONLinesPreviewExporter()
-        case "csv": exporter = CSVPreviewExporter()
-        default: throw UsageError("--format must be json, jsonl or csv, not '\(formatName)'")
-        }
+        let exporter = try Self.exporter(named: formatName)
         var action: PreviewRecord.Action?
         if let actionName {
             guard let parsed = PreviewRecord.Action(rawValue: actionName) else {
@@ -84,6 +78,16 @@ enum PreviewCommand {
             }
         }
         return 0
+    }
+
+    /// The exporter for `--format`.
+    static func exporter(named name: String) throws -> any PreviewExporter {
+        switch name {
+        case "json": JSONPreviewExporter()
+        case "jsonl": JSONLinesPreviewExporter()
+        case "csv": CSVPreviewExporter()
+        default: throw UsageError("--format must be json, jsonl or csv, not '\(name)'")
+        }
     }
 
     static func line(_ record: PreviewRecord) -> String {

@@ -20,8 +20,28 @@ public struct ContractViolation: Error, Hashable, Sendable, CustomStringConverti
     public var description: String { "\(check): \(message)" }
 }
 
+/// One named rule of a contract, run against what a factory makes (shared by the contract suites).
+public struct ContractCheck<Factory: Sendable>: Sendable, CustomStringConvertible {
+    /// The rule's name.
+    public let name: String
+    private let body: @Sendable (Factory, Expectation) async throws -> Void
+
+    init(_ name: String, _ body: @escaping @Sendable (Factory, Expectation) async throws -> Void) {
+        self.name = name
+        self.body = body
+    }
+
+    /// Runs the check.
+    /// - Parameter factory: Makes what the rule is checked on.
+    /// - Throws: ``ContractViolation`` when the implementation breaks the rule, or its own error.
+    public func run(_ factory: Factory) async throws { try await body(factory, Expectation(check: name)) }
+
+    /// The rule's name.
+    public var description: String { name }
+}
+
 /// Helpers the contract checks share.
-struct Expectation {
+struct Expectation: Sendable {
     let check: String
 
     func that(_ condition: Bool, _ message: @autoclosure () -> String) throws {

@@ -15,24 +15,7 @@ public enum DirectoryProviderContract {
     public typealias Factory = @Sendable (GeneratedTenant) async throws -> any DirectoryProvider
 
     /// One named rule.
-    public struct Check: Sendable, CustomStringConvertible {
-        /// The rule's name.
-        public let name: String
-        private let body: @Sendable (Factory, Expectation) async throws -> Void
-
-        init(_ name: String, _ body: @escaping @Sendable (Factory, Expectation) async throws -> Void) {
-            self.name = name
-            self.body = body
-        }
-
-        /// Runs the check.
-        /// - Parameter factory: Makes a provider serving a tenant.
-        /// - Throws: ``ContractViolation`` when the provider breaks the rule, or the provider's error.
-        public func run(_ factory: Factory) async throws { try await body(factory, Expectation(check: name)) }
-
-        /// The rule's name.
-        public var description: String { name }
-    }
+    public typealias Check = ContractCheck<Factory>
 
     static let tenant = TenantGenerator(
         configuration: .init(users: 240, groups: 30, seed: 99, withoutEmailShare: 0.05, proxyOnlyEmailShare: 0.1)

@@ -15,24 +15,7 @@ public enum SecretStoreContract {
     public typealias Factory = @Sendable (_ seeded: [SecretKey: Secret]) async throws -> (store: any SecretStore, writable: Bool)
 
     /// One named rule.
-    public struct Check: Sendable, CustomStringConvertible {
-        /// The rule's name.
-        public let name: String
-        private let body: @Sendable (Factory, Expectation) async throws -> Void
-
-        init(_ name: String, _ body: @escaping @Sendable (Factory, Expectation) async throws -> Void) {
-            self.name = name
-            self.body = body
-        }
-
-        /// Runs the check.
-        /// - Parameter factory: Makes a store.
-        /// - Throws: ``ContractViolation`` when the store breaks the rule, or the store's error.
-        public func run(_ factory: Factory) async throws { try await body(factory, Expectation(check: name)) }
-
-        /// The rule's name.
-        public var description: String { name }
-    }
+    public typealias Check = ContractCheck<Factory>
 
     static let seeded: [SecretKey: Secret] = [
         .clientSecret("contoso"): Secret("c0ntoso~Secret.Value_1"),

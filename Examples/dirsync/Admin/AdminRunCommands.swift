@@ -70,13 +70,7 @@ enum AdminRunCommands {
         let export = try arguments.option("export")
         let formatName = try arguments.option("format") ?? "json"
         try arguments.finish()
-        let exporter: any PreviewExporter
-        switch formatName {
-        case "json": exporter = JSONPreviewExporter()
-        case "jsonl": exporter = JSONLinesPreviewExporter()
-        case "csv": exporter = CSVPreviewExporter()
-        default: throw UsageError("--format must be json, jsonl or csv, not '\(formatName)'")
-        }
+        let exporter = try PreviewCommand.exporter(named: formatName)
         let progress = context.showProgress()
         let preview = try await context.service.preview(source.id)
         progress?.cancel()
