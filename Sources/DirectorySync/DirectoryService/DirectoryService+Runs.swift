@@ -21,9 +21,10 @@ extension DirectoryService {
         guard sources[id]?.state.isOn == true, !stopping.contains(id) else {
             throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' was turned off.")
         }
+        // The task starts on this actor only after this method suspends, so it is registered first;
+        // it unregisters itself once its record is saved (a request until then joins it).
         let task = Task { await self.execute(id, synchronizer, trigger: trigger) }
         runs[id] = task
-        defer { runs[id] = nil }
         return await task.value
     }
 
@@ -91,6 +92,7 @@ extension DirectoryService {
         if history.count > configuration.historyLimit { history.removeFirst(history.count - configuration.historyLimit) }
         try? await state.save(history, for: StateKey(id, "history"))
         if sources[id] != nil { try? await persist() }
+        runs[id] = nil
         hub.emit(.runFinished(id, record))
     }
 

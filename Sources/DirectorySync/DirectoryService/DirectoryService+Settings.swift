@@ -6,7 +6,7 @@ extension DirectoryService {
     /// connection test again before it can be turned on.
     /// - Throws: ``DirectoryServiceError``; ``SecretStoreError``.
     public func setCredentials(_ id: SourceID, _ credentials: SourceCredentials, secret: Secret?) async throws {
-        var source = try source(id)
+        let source = try source(id)
         guard source.state == .off else {
             throw DirectoryServiceError(.sourceIsOn, "Turn the source off before changing its credentials.")
         }
@@ -19,9 +19,10 @@ extension DirectoryService {
         } else if try await secrets.secret(for: .clientSecret(id)) == nil {
             throw DirectoryServiceError(.missingSecret, "No client secret is saved for '\(source.name)'; enter its value.")
         }
-        source.credentials = credentials
-        source.credentialsTestedAt = nil
-        sources[id] = source
+        // Changed in place after the awaits above, so concurrent changes to the source are kept.
+        guard sources[id]?.state == .off else { throw DirectoryServiceError(.sourceIsOn, "The source was turned on meanwhile; turn it off first.") }
+        sources[id]?.credentials = credentials
+        sources[id]?.credentialsTestedAt = nil
         synchronizers[id] = nil
         try await persist()
     }
