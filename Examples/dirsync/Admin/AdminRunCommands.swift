@@ -107,7 +107,6 @@ enum AdminRunCommands {
         let source = try await context.source(&arguments)
         try arguments.finish()
         let contents = try await context.store.contents()
-        let groupNames = Dictionary(uniqueKeysWithValues: contents.groups.map { ($0.id, $0.profile.name) })
         var groupsOfUser: [IdentityID: [String]] = [:]
         for group in contents.groups { for member in group.memberIDs { groupsOfUser[member, default: []].append(group.profile.name) } }
         if users {
@@ -118,7 +117,7 @@ enum AdminRunCommands {
             }
             if context.json { try context.printJSON(rows); return 0 }
             print(Table.render(["ID", "NAME", "EMAIL", "LOGINS", "ENABLED", "GROUPS"], rows.map {
-                [$0.id, $0.name, $0.email ?? "-", $0.logins.joined(separator: ", "), $0.enabled! ? "yes" : "no", $0.memberOf.joined(separator: ", ")]
+                [$0.id, $0.name, $0.email ?? "-", $0.logins.joined(separator: ", "), $0.enabled == true ? "yes" : "no", $0.memberOf.joined(separator: ", ")]
             }))
             print("\(rows.count.grouped) users from '\(source.name)'.")
         } else {
@@ -130,7 +129,6 @@ enum AdminRunCommands {
             if context.json { try context.printJSON(rows); return 0 }
             print(Table.render(["ID", "NAME", "MEMBERS"], rows.map { [$0.id, $0.name, ($0.members ?? 0).grouped] }))
             print("\(rows.count.grouped) groups from '\(source.name)'.")
-            _ = groupNames
         }
         return 0
     }
