@@ -21,7 +21,7 @@ extension GraphDirectoryProvider {
             throw DirectoryTrackingLost(.reset, detail: "the saved cursor has no users or groups delta link")
         }
         let start = await cost()
-        var progress = Progress(pages: 0, users: 0, groups: 0, requests: 0, resourceUnits: 0)
+        var progress = Progress(pages: 0, users: 0, groups: 0, requests: 0, resourceUnits: 0, start: session.counters.withLock { $0 })
         var changes: [DirectoryChanges.Change] = []
         do {
             let nextUsers = try await readDeltaRound(GraphDeltaUserEntry.self, from: usersLink, counting: \.users, &progress) { entry in

@@ -77,6 +77,8 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         public var requests: Int
         /// Resource units charged so far.
         public var resourceUnits: Int
+        /// The provider's counters when this read started (they count every read).
+        var start = ReadStatistics()
     }
 
     /// How the provider connects and reads.
@@ -113,7 +115,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
     func readEverything(pushdown: ODataTranslation.Result?, tracking: Bool) async throws -> (snapshot: DirectorySnapshot, cursor: DirectoryCursor?) {
         try configuration.credentials.validate()
         let start = await cost()
-        var progress = Progress(pages: 0, users: 0, groups: 0, requests: 0, resourceUnits: 0)
+        var progress = Progress(pages: 0, users: 0, groups: 0, requests: 0, resourceUnits: 0, start: session.counters.withLock { $0 })
         // Tracking starts before the read: changes made while it runs are reported again next time.
         let usersLink = tracking ? try await latestDeltaLink("/users/delta", select: GraphUser.select) : nil
         let users = try await readUsers(pushdown: pushdown, &progress)
@@ -146,8 +148,8 @@ public struct GraphDirectoryProvider: DirectoryProvider {
     func report(_ progress: inout Progress) {
         progress.pages += 1
         let counters = session.counters.withLock { $0 }
-        progress.requests = counters.requests
-        progress.resourceUnits = counters.resourceUnits
+        progress.requests = counters.requests - progress.start.requests
+        progress.resourceUnits = counters.resourceUnits - progress.start.resourceUnits
         onProgress(progress)
     }
 

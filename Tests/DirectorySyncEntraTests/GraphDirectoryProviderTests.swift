@@ -170,6 +170,27 @@ struct GraphDirectoryProviderTests {
     }
 }
 
+@Suite("GraphDirectoryProvider: cost per read")
+struct GraphReadCostTests {
+    @Test("statistics and progress count each read on its own, not every read the provider made")
+    func perRead() async throws {
+        let harness = GraphHarness(users: 300, groups: 10)
+        let last = Locked<GraphDirectoryProvider.Progress?>(nil)
+        let base = harness.provider(pageSize: 50)
+        let provider = GraphDirectoryProvider(configuration: base.configuration, transport: EmulatorTransport(harness.emulator)) { progress in
+            last.withLock { $0 = progress }
+        }
+        let first = try await provider.read()
+        let firstProgress = try #require(last.withLock { $0 })
+        let second = try await provider.read()
+        let secondProgress = try #require(last.withLock { $0 })
+        #expect(first.statistics.requests == second.statistics.requests + 1, "the second read needs no new token")
+        #expect(secondProgress.requests == firstProgress.requests)
+        #expect(secondProgress.resourceUnits == firstProgress.resourceUnits)
+        #expect(second.statistics.resourceUnits == secondProgress.resourceUnits)
+    }
+}
+
 @Suite("GraphDirectoryProvider: filters pushed down to Graph or evaluated locally give the same scope")
 struct GraphFilterTests {
     static let expressions = [

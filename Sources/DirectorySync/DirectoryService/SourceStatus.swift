@@ -43,17 +43,3 @@ public enum SourceWarning: Hashable, Codable, Sendable, CustomStringConvertible 
         }
     }
 }
-
-/// What a ``DirectoryService`` tells its host, through one stream.
-public enum ServiceEvent: Hashable, Sendable {
-    /// A source changed state.
-    case stateChanged(SourceID, from: SourceState, to: SourceState)
-    /// A synchronization started.
-    case runStarted(SourceID, SyncTrigger)
-    /// Progress of a running synchronization (started, phases, finished; not every operation).
-    case progress(SourceID, SyncEvent)
-    /// A synchronization ended.
-    case runFinished(SourceID, RunRecord)
-    /// Something needs attention.
-    case warning(SourceID, SourceWarning)
-}

@@ -7,7 +7,7 @@ public struct TrackedRead: Sendable {
     /// Full or incremental, and why.
     public var kind: ReadKind
     /// What the read cost.
-    public var statistics: ReadStatistics
+    public var statistics: ReadStatistics { snapshot.statistics }
     /// What ``SourceSynchronizer/commit(_:)`` saves; `nil` when the provider does not track changes.
     let pending: Pending?
 
@@ -73,7 +73,7 @@ extension SourceSynchronizer {
             var snapshot = mirror.snapshot
             snapshot.statistics = statistics
             return TrackedRead(
-                snapshot: snapshot, kind: .incremental(changes: changes.count), statistics: statistics,
+                snapshot: snapshot, kind: .incremental(changes: changes.count),
                 pending: .init(state: next, mirror: mirror, base: base))
         }
     }
@@ -92,7 +92,7 @@ extension SourceSynchronizer {
     private func fullRead(filter: SyncFilter, reason: FullReadReason, tracked: Bool = true) async throws -> TrackedRead {
         guard tracked else {
             let snapshot = try await provider.read(filter: filter)
-            return TrackedRead(snapshot: snapshot, kind: .full(reason), statistics: snapshot.statistics, pending: nil)
+            return TrackedRead(snapshot: snapshot, kind: .full(reason), pending: nil)
         }
         switch try await provider.readChanges(since: nil, filter: filter) {
         case .full(let snapshot, let cursor): return try startTracking(snapshot, cursor: cursor, filter: filter, reason: reason)
@@ -103,14 +103,14 @@ extension SourceSynchronizer {
 
     private func startTracking(_ snapshot: DirectorySnapshot, cursor: DirectoryCursor?, filter: SyncFilter, reason: FullReadReason) throws -> TrackedRead {
         guard let cursor, snapshot.isComplete else {
-            return TrackedRead(snapshot: snapshot, kind: .full(cursor == nil ? .notTracked : reason), statistics: snapshot.statistics, pending: nil)
+            return TrackedRead(snapshot: snapshot, kind: .full(cursor == nil ? .notTracked : reason), pending: nil)
         }
         let mirror = DirectoryMirror(snapshot)
         let generation = UUID().uuidString
         let state = TrackingState(
             filter: filter, cursor: cursor, generation: generation, commitID: generation, journal: [], incrementalRuns: 0, fullReadAt: now())
         return TrackedRead(
-            snapshot: snapshot, kind: .full(reason), statistics: snapshot.statistics,
+            snapshot: snapshot, kind: .full(reason),
             pending: .init(state: state, mirror: mirror, base: MirrorDocument(generation: generation, mirror: mirror)))
     }
 

@@ -137,6 +137,25 @@ struct DirectoryServiceRunTests {
         #expect(try await harness.service.storedPreview(source.id) == nil, "invalidated by the synchronization")
     }
 
+    @Test("the history keeps the newest runs up to its limit; a stopped run is announced as a warning event")
+    func boundedHistoryAndWarnings() async throws {
+        let harness = try await ServiceHarness(configuration: .init(historyLimit: 3))
+        let source = try await harness.readySource()
+        var records: [RunRecord] = []
+        for _ in 0..<5 { records.append(try await harness.service.synchronize(source.id)) }
+        #expect(try await harness.service.history(source.id) == Array(records.suffix(3)))
+
+        let events = harness.service.events()
+        try await harness.service.setFilter(source.id, .usersByUser(try FilterExpression(parsing: "department eq 'Nobody'")))
+        _ = try await harness.service.synchronize(source.id)
+        var warned = false
+        for await event in events {
+            if case .warning(source.id, .needsConfirmation) = event { warned = true }
+            if case .runFinished = event { break }
+        }
+        #expect(warned)
+    }
+
     @Test("status warns about an expiring secret, users without email and conflicts")
     func warnings() async throws {
         let harness = try await ServiceHarness(users: 200)

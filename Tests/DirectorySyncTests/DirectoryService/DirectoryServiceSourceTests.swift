@@ -58,6 +58,11 @@ struct DirectoryServiceSourceTests {
         try await service.turnOn(source.id)
         #expect(try await service.source(source.id).state == .on)
         await expectCode(.sourceIsOn) { try await service.setCredentials(source.id, harness.credentials("contoso.com"), secret: nil) }
+        await expectCode(.sourceIsOn) { _ = try await service.editSource(source.id, domain: "elsewhere.com") }
+        await expectCode(.sourceIsOn) { try await service.removeSource(source.id) }
+        try await service.turnOff(source.id)
+        _ = try await service.editSource(source.id, domain: "elsewhere.com")
+        await expectCode(.credentialsNotTested) { try await service.turnOn(source.id) }
 
         let state = harness.state as! InMemorySyncStateStore
         for key in [StateKey(SourceID("_service"), "sources")] {

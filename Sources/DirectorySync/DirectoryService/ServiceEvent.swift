@@ -1,5 +1,19 @@
 import Foundation
 
+/// What a ``DirectoryService`` tells its host, through one stream.
+public enum ServiceEvent: Hashable, Sendable {
+    /// A source changed state.
+    case stateChanged(SourceID, from: SourceState, to: SourceState)
+    /// A synchronization started.
+    case runStarted(SourceID, SyncTrigger)
+    /// Progress of a running synchronization (started, phases, finished; not every operation).
+    case progress(SourceID, SyncEvent)
+    /// A synchronization ended.
+    case runFinished(SourceID, RunRecord)
+    /// Something needs attention.
+    case warning(SourceID, SourceWarning)
+}
+
 /// Hands every ``ServiceEvent`` to every open stream.
 final class EventHub: Sendable {
     private let continuations = Locked<[UUID: AsyncStream<ServiceEvent>.Continuation]>([:])
@@ -14,9 +28,5 @@ final class EventHub: Sendable {
 
     func emit(_ event: ServiceEvent) {
         for continuation in continuations.withLock({ Array($0.values) }) { continuation.yield(event) }
-    }
-
-    func finish() {
-        for continuation in continuations.withLock({ Array($0.values) }) { continuation.finish() }
     }
 }

@@ -1,0 +1,55 @@
+import Foundation
+
+extension DirectoryService {
+    /// When a source's next scheduled run is due (`nil` when off or manual only).
+    func nextRun(of source: Source) -> Date? {
+        guard source.state.isOn, source.state != .needsConfirmation, let from = source.scheduledFrom else { return nil }
+        return configuration.scheduleCalculator.nextRun(of: source.schedule, after: from)
+    }
+
+    /// Runs every synchronization that is due now — once, however many runs were missed while the
+    /// host was down — concurrently across sources.
+    /// - Returns: The records of the runs started.
+    public func runDueSynchronizations() async -> [RunRecord] {
+        let now = clock.now()
+        var due: [SourceID] = []
+        for source in sources.values where runs[source.id] == nil {
+            guard let next = nextRun(of: source), next <= now else { continue }
+            sources[source.id]?.scheduledFrom = now
+            due.append(source.id)
+        }
+        guard !due.isEmpty else { return [] }
+        try? await persist()
+        return await withTaskGroup(of: RunRecord?.self) { group in
+            for id in due { group.addTask { try? await self.synchronize(id, trigger: .scheduled) } }
+            var records: [RunRecord] = []
+            for await record in group { if let record { records.append(record) } }
+            return records
+        }
+    }
+
+    /// Starts running due synchronizations in the background until ``stopScheduler()``; it wakes
+    /// at the next due run (at least once a minute, so schedule changes are noticed).
+    public func startScheduler() {
+        guard scheduler == nil else { return }
+        scheduler = Task { [clock] in
+            while !Task.isCancelled {
+                _ = await self.runDueSynchronizations()
+                let wait = self.secondsUntilNextRun()
+                do { try await clock.sleep(.seconds(min(max(wait, 0.001), 60))) } catch { return }
+            }
+        }
+    }
+
+    /// Stops the background scheduler (running synchronizations finish).
+    public func stopScheduler() async {
+        scheduler?.cancel()
+        if let scheduler { await scheduler.value }
+        scheduler = nil
+    }
+
+    private func secondsUntilNextRun() -> Double {
+        let now = clock.now()
+        return sources.values.compactMap { nextRun(of: $0) }.map { $0.timeIntervalSince(now) }.min() ?? 60
+    }
+}
