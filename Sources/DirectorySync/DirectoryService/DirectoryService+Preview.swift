@@ -17,8 +17,10 @@ extension DirectoryService {
         setState(id, .previewing)
         defer { setState(id, .off) }
         let read = try await synchronizer.read(filter: source.settings.filter)
+        // Contents taken between other sources' plans and applies, never half way through one.
+        let contents = try await storeLock.withLock { try await store.contents() }
         let preview = try PreviewGenerator(planner: configuration.synchronizer.planner, configuration: configuration.preview).makePreview(
-            source: id, directory: read.snapshot, store: try await store.contents(), settings: source.settings, schedule: source.schedule,
+            source: id, directory: read.snapshot, store: contents, settings: source.settings, schedule: source.schedule,
             sourceIsOn: false, now: clock.now())
         try await state.savePreview(preview)
         return preview

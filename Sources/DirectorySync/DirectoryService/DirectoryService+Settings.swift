@@ -128,7 +128,7 @@ extension DirectoryService {
         let id = source.id
         let synchronizer = SourceSynchronizer(
             source: id, provider: provider, store: store, state: state, configuration: configuration.synchronizer, now: clock.now,
-            onEvent: { event in
+            storeLock: storeLock, onEvent: { event in
                 if case .operationFinished = event { return }
                 hub.emit(.progress(id, event))
             })

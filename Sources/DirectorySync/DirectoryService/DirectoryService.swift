@@ -86,6 +86,8 @@ public actor DirectoryService {
     let connector: any DirectoryConnector
     let clock: Clock
     let hub = EventHub()
+    /// Every source plans and applies in turn: plans never race each other over the shared store.
+    let storeLock = IdentityStoreLock()
     var sources: [SourceID: Source] = [:]
     var runs: [SourceID: Task<RunRecord, Never>] = [:]
     var stopping: Set<SourceID> = []

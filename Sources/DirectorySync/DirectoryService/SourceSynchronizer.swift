@@ -66,6 +66,8 @@ public actor SourceSynchronizer {
     public nonisolated let store: any IdentityStore
     let state: any SyncStateStore
     let now: @Sendable () -> Date
+    /// Taken while planning and applying, so synchronizers sharing a store take turns there.
+    public nonisolated let storeLock: IdentityStoreLock
     private let onEvent: SyncEventHandler
     /// The mirror as of the last commit this instance made or loaded, keyed by its commit id.
     var cache: (commitID: String, mirror: DirectoryMirror)?
@@ -78,11 +80,12 @@ public actor SourceSynchronizer {
     ///   - state: Where cursor and mirror are kept between runs (and processes).
     ///   - configuration: Planner, executor and read policy.
     ///   - now: The clock (for the reconciliation interval).
+    ///   - storeLock: Shared by every synchronizer of the same store (a new one: nobody to share with).
     ///   - onEvent: Receives the executor's progress events.
     public init(
         source sourceID: SourceID, provider: any DirectoryProvider, store: any IdentityStore, state: any SyncStateStore,
         configuration: Configuration = Configuration(), now: @escaping @Sendable () -> Date = { Date() },
-        onEvent: @escaping SyncEventHandler = { _ in }
+        storeLock: IdentityStoreLock = IdentityStoreLock(), onEvent: @escaping SyncEventHandler = { _ in }
     ) {
         self.sourceID = sourceID
         self.provider = provider
@@ -90,10 +93,12 @@ public actor SourceSynchronizer {
         self.state = state
         self.configuration = configuration
         self.now = now
+        self.storeLock = storeLock
         self.onEvent = onEvent
     }
 
-    /// Reads, plans and applies; commits the read when everything was applied.
+    /// Reads, plans and applies; commits the read when everything was applied. Planning and
+    /// applying hold ``storeLock``.
     /// - Parameters:
     ///   - settings: The source's filter and policies.
     ///   - forceFullRead: Read everything even if changes could be read.
@@ -103,10 +108,13 @@ public actor SourceSynchronizer {
     ///   applied, nothing committed).
     public func synchronize(settings: SyncSettings, forceFullRead: Bool = false, allowExceedingDeletionGuard: Bool = false) async throws -> SyncRunResult {
         let read = try await read(filter: settings.filter, forceFullRead: forceFullRead)
-        let plan = try await plan(read, settings: settings)
         var executor = configuration.executor
         executor.allowExceedingDeletionGuard = executor.allowExceedingDeletionGuard || allowExceedingDeletionGuard
-        let report = try await SyncExecutor(configuration: executor, onEvent: onEvent).apply(plan, to: store)
+        let (plan, report) = try await storeLock.withLock { () async throws -> (SyncPlan, SyncReport) in
+            let plan = try await self.plan(read, settings: settings)
+            let report = try await SyncExecutor(configuration: executor, onEvent: self.onEvent).apply(plan, to: self.store)
+            return (plan, report)
+        }
         var committed = false
         if report.isSuccess {
             try await commit(read)
