@@ -41,13 +41,13 @@ extension GraphDirectoryProvider {
     }
 
     /// Follows a delta round from `link` to its delta link, handing every entry to `body`.
-    private func readDeltaRound<Entry: Decodable>(
+    private func readDeltaRound<Entry: GraphJSONReadable>(
         _ type: Entry.Type, from link: String, counting counter: WritableKeyPath<Progress, Int>, _ progress: inout Progress,
         _ body: (Entry) -> Void
     ) async throws -> String {
         var next: URL? = try follow(link)
         while let link = next {
-            let page = try session.decode(GraphPage<Entry>.self, try await session.get(link))
+            let page = try session.page(Entry.self, try await session.get(link))
             page.value.forEach(body)
             progress[keyPath: counter] += page.value.count
             report(&progress)
@@ -63,7 +63,7 @@ extension GraphDirectoryProvider {
     /// A delta link that starts tracking now (`$deltatoken=latest`), without reading anything.
     func latestDeltaLink(_ path: String, select: [String]) async throws -> String {
         let response = try await session.get(url(path, [("$select", select.joined(separator: ",")), ("$deltatoken", "latest")]))
-        let page = try session.decode(GraphPage<GraphMember>.self, response)
+        let page = try session.page(GraphMember.self, response)
         guard let link = page.deltaLink else {
             throw EntraError(.unexpectedResponse, detail: "'\(path)?$deltatoken=latest' returned no delta link")
         }

@@ -189,7 +189,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         var users: [DirectoryUser] = []
         var next: URL? = url("/users", query)
         while let link = next {
-            let page = try session.decode(GraphPage<GraphUser>.self, try await session.get(link, headers: headers))
+            let page = try session.page(GraphUser.self, try await session.get(link, headers: headers))
             users.append(contentsOf: page.value.map(\.directoryUser))
             progress.users = users.count
             report(&progress)
@@ -205,7 +205,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         var seen: [String: Set<String>] = [:]
         var next: URL? = url("/groups/delta", [("$select", GraphDeltaGroup.select.joined(separator: ","))])
         while let link = next {
-            let page = try session.decode(GraphPage<GraphDeltaGroup>.self, try await session.get(link))
+            let page = try session.page(GraphDeltaGroup.self, try await session.get(link))
             for entry in page.value where entry.removed == nil {
                 if groups[entry.id] == nil {
                     order.append(entry.id)
@@ -236,7 +236,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         var groups: [DirectoryGroup] = []
         var next: URL? = url("/groups", [("$select", "id,displayName,description,mail,mailEnabled,securityEnabled,groupTypes"), ("$top", String(configuration.pageSize))])
         while let link = next {
-            let page = try session.decode(GraphPage<GraphDeltaGroup>.self, try await session.get(link))
+            let page = try session.page(GraphDeltaGroup.self, try await session.get(link))
             groups += page.value.map(\.directoryGroup)
             progress.groups = groups.count
             report(&progress)
@@ -245,7 +245,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         for index in groups.indices {
             var members: URL? = url("/groups/\(Self.encode(groups[index].id))/members", [("$select", "id"), ("$top", String(configuration.pageSize))])
             while let link = members {
-                let page = try session.decode(GraphPage<GraphMember>.self, try await session.get(link))
+                let page = try session.page(GraphMember.self, try await session.get(link))
                 for member in page.value {
                     switch member.type {
                     case "#microsoft.graph.user": groups[index].memberUserIDs.append(member.id)

@@ -48,6 +48,17 @@ struct GraphSession: Sendable {
         }
     }
 
+    /// Reads a page of users, groups, members or delta entries with ``GraphJSONReader``.
+    func page<Item: GraphJSONReadable>(_ type: Item.Type, _ response: HTTPResponse) throws -> GraphPage<Item> {
+        do {
+            return try GraphPage<Item>(reading: response.body)
+        } catch let error as GraphJSONError {
+            throw EntraError(
+                .unexpectedResponse, detail: "a Graph page is not valid JSON (malformed or cut short) — \(error)", status: response.status,
+                requestID: response.headers["request-id"], diagnostics: String(decoding: response.body.prefix(300), as: UTF8.self))
+        }
+    }
+
     static func graphError(_ response: HTTPResponse) -> EntraError {
         struct Body: Decodable {
             struct Inner: Decodable {
@@ -84,6 +95,12 @@ struct GraphPage<Item: Decodable>: Decodable {
         case value
         case nextLink = "@odata.nextLink"
         case deltaLink = "@odata.deltaLink"
+    }
+
+    init(value: [Item], nextLink: String?, deltaLink: String?) {
+        self.value = value
+        self.nextLink = nextLink
+        self.deltaLink = deltaLink
     }
 
     init(from decoder: any Decoder) throws {
