@@ -58,6 +58,8 @@ struct DirectoryScope {
 
     /// The items sorted by id; of several with one id, the last listed.
     private static func unique<T: Identifiable>(_ items: [T]) -> [T] where T.ID == String {
+        // Providers usually list objects sorted by id already: then there is nothing to do.
+        if zip(items, items.dropFirst()).allSatisfy({ $0.id < $1.id }) { return items }
         let order = items.indices.sorted { items[$0].id < items[$1].id || (items[$0].id == items[$1].id && $0 < $1) }
         var result: [T] = []
         result.reserveCapacity(items.count)

@@ -23,7 +23,7 @@ extension PlanBuilder {
 
             var current: Set<IdentityID> = []
             if case .existing(let groupID) = groupReference, let existing = groupsByID[groupID] {
-                current = Set(existing.memberIDs.filter { usersByID[$0]?.origin.sourceID == source })
+                current = Set(existing.memberIDs.filter(ownedUserIDs.contains))
             }
             for (reference, label) in desired {
                 if case .existing(let id) = reference, current.contains(id) { continue }

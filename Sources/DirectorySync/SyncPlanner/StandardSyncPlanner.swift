@@ -51,6 +51,8 @@ struct PlanBuilder {
     /// The source's identities by directory object id, ordered by identifier.
     let linkedUsers: [String: [IdentityUser]]
     let linkedGroups: [String: [IdentityGroup]]
+    /// The store users this source owns (whose memberships it manages).
+    let ownedUserIDs: Set<IdentityID>
 
     var operations: [SyncOperation] = []
     var issues: [SyncIssue] = []
@@ -78,10 +80,12 @@ struct PlanBuilder {
         var usersByID: [IdentityID: IdentityUser] = [:]
         usersByID.reserveCapacity(request.store.users.count)
         var linkedUsers: [String: [IdentityUser]] = [:]
+        var ownedUserIDs: Set<IdentityID> = []
         for user in request.store.users {
             usersByID[user.id] = user
             if user.origin.sourceID == request.sourceID, let externalID = user.origin.externalID {
                 linkedUsers[externalID, default: []].append(user)
+                ownedUserIDs.insert(user.id)
             }
         }
         var groupsByID: [IdentityID: IdentityGroup] = [:]
@@ -96,6 +100,7 @@ struct PlanBuilder {
         self.groupsByID = groupsByID
         self.linkedUsers = linkedUsers
         self.linkedGroups = linkedGroups
+        self.ownedUserIDs = ownedUserIDs
     }
 
     func origin(_ externalID: String) -> IdentityOrigin { .directory(source, externalID: externalID) }
@@ -127,14 +132,7 @@ struct PlanBuilder {
     }
 
     mutating func finish() -> SyncPlan {
-        // Sort small keys, not the operations themselves: operations are large values to move.
-        var keys = operations.enumerated().map { index, operation in
-            SortKey(
-                rank: operation.phase.rawValue * 16 + operation.action.kind.order, group: operation.group ?? "",
-                subject: operation.subject, externalID: operation.action.externalID ?? "", index: index)
-        }
-        keys.sort()
-        operations = keys.map { operations[$0.index] }
+        sortOperations()
         issues.sort { a, b in
             if a.severity != b.severity { return a.severity < b.severity }
             if a.code != b.code { return a.code.rawValue < b.code.rawValue }
@@ -146,7 +144,7 @@ struct PlanBuilder {
         var ownedMemberships = 0
         for groups in linkedGroups.values {
             for group in groups {
-                ownedMemberships += group.memberIDs.count { usersByID[$0]?.origin.sourceID == source }
+                ownedMemberships += group.memberIDs.count(where: ownedUserIDs.contains)
             }
         }
         let verdict = settings.deletionGuard.verdict(
@@ -159,19 +157,45 @@ struct PlanBuilder {
     }
 }
 
-/// The order of operations in a plan: phase, kind, group, subject, directory object id.
-private struct SortKey: Comparable {
-    var rank: Int
-    var group: String
-    var subject: String
-    var externalID: String
-    var index: Int
-
-    static func < (a: SortKey, b: SortKey) -> Bool {
-        if a.rank != b.rank { return a.rank < b.rank }
-        if a.group != b.group { return a.group < b.group }
-        if a.subject != b.subject { return a.subject < b.subject }
-        if a.externalID != b.externalID { return a.externalID < b.externalID }
-        return a.index < b.index
+extension PlanBuilder {
+    /// Orders the operations by phase, kind, group, subject and directory object id. Groups and
+    /// subjects are replaced by their ranks among the distinct values first, so the sort compares
+    /// integers (plans run to millions of operations); object ids break the rare remaining ties.
+    mutating func sortOperations() {
+        let groups = Self.ranks(operations.lazy.map { $0.group ?? "" })
+        let subjects = Self.ranks(operations.lazy.map(\.subject))
+        var keys = operations.indices.map { index in
+            SortKey(rank: operations[index].phase.rawValue * 16 + operations[index].action.kind.order, group: groups[index], subject: subjects[index], index: index)
+        }
+        keys.sort { a, b in
+            if (a.rank, a.group, a.subject) != (b.rank, b.group, b.subject) { return (a.rank, a.group, a.subject) < (b.rank, b.group, b.subject) }
+            let (x, y) = (operations[a.index].action.externalID ?? "", operations[b.index].action.externalID ?? "")
+            return x != y ? x < y : a.index < b.index
+        }
+        // Move the large operation values once, in the new order.
+        operations = keys.map { operations[$0.index] }
     }
+
+    /// Each value's position among the distinct values, sorted.
+    private static func ranks(_ values: some Collection<String>) -> [Int] {
+        var ordinals: [String: Int] = [:]
+        var distinct: [String] = []
+        let firstSeen = values.map { value in
+            if let ordinal = ordinals[value] { return ordinal }
+            ordinals[value] = distinct.count
+            distinct.append(value)
+            return distinct.count - 1
+        }
+        var rankOf = [Int](repeating: 0, count: distinct.count)
+        for (rank, ordinal) in distinct.indices.sorted(by: { distinct[$0] < distinct[$1] }).enumerated() { rankOf[ordinal] = rank }
+        return firstSeen.map { rankOf[$0] }
+    }
+}
+
+/// A sort key of one operation: integers only (``PlanBuilder/sortOperations()``).
+private struct SortKey {
+    var rank: Int
+    var group: Int
+    var subject: Int
+    var index: Int
 }
