@@ -108,10 +108,10 @@ extension DirectoryUser {
     /// (compared case-insensitively), in the order Graph lists them.
     public var emailAliases: [String] {
         var seen: Set<String> = []
-        if let primary = primaryEmail { seen.insert(primary.lowercased()) }
+        if let primary = primaryEmail { seen.insert(primary.lowercasedKey) }
         var aliases: [String] = []
         for entry in proxyAddresses {
-            guard let smtp = Self.smtpAddress(entry), seen.insert(smtp.address.lowercased()).inserted else { continue }
+            guard let smtp = Self.smtpAddress(entry), seen.insert(smtp.address.lowercasedKey).inserted else { continue }
             aliases.append(smtp.address)
         }
         return aliases
@@ -129,8 +129,8 @@ extension DirectoryUser {
     /// Every name an administrator may have typed as this user's login, lower-cased: the UPN,
     /// `NETBIOS\sam` and `dns.domain\sam`. Used to match manual identities.
     public var loginMatchKeys: [String] {
-        var keys = [userPrincipalName.lowercased()]
-        if let netBIOS = netBIOSLogin { keys.append(netBIOS.lowercased()) }
+        var keys = [userPrincipalName.lowercasedKey]
+        if let netBIOS = netBIOSLogin { keys.append(netBIOS.lowercasedKey) }
         if let sam = onPremisesSamAccountName?.trimmed, !sam.isEmpty,
             let domain = onPremisesDomainName?.trimmed, domain.contains(".")
         {
@@ -149,7 +149,13 @@ extension DirectoryUser {
 
     /// Parses one `proxyAddresses` entry; `nil` unless it is an SMTP address.
     static func smtpAddress(_ entry: String) -> (address: String, isPrimary: Bool)? {
-        guard entry.count > 5, entry.prefix(5).lowercased() == "smtp:" else { return nil }
+        let bytes = entry.utf8
+        // An ASCII start: the first five characters are the first five bytes.
+        if bytes.count > 5, bytes.prefix(6).allSatisfy({ $0 < 0x80 }) {
+            guard bytes.prefix(5).elementsEqual("smtp:".utf8, by: { $1 == UInt8(ascii: ":") ? $0 == $1 : $0 | 0x20 == $1 }) else { return nil }
+        } else {
+            guard entry.count > 5, entry.prefix(5).lowercased() == "smtp:" else { return nil }
+        }
         let address = String(entry.dropFirst(5)).trimmed
         guard !address.isEmpty else { return nil }
         return (address, entry.hasPrefix("SMTP:"))
@@ -159,10 +165,19 @@ extension DirectoryUser {
 extension String {
     /// The string without leading and trailing white space.
     var trimmed: String {
+        // Fast path: printable ASCII at both ends cannot start or end a white-space character.
+        if let first = utf8.first, let last = utf8.last, (0x21..<0x7F).contains(first), (0x21..<0x7F).contains(last) { return self }
         guard let first = first, let last = last, first.isWhitespace || last.isWhitespace else { return self }
         var slice = Substring(self)
         while let first = slice.first, first.isWhitespace { slice.removeFirst() }
         while let last = slice.last, last.isWhitespace { slice.removeLast() }
-        return slice.count == count ? self : String(slice)
+        return slice.utf8.count == utf8.count ? self : String(slice)
+    }
+
+    /// The string lower-cased, as a key for case-insensitive comparison: equal to `lowercased()`,
+    /// but the string itself (no copy) when it is ASCII without capitals, as most addresses are.
+    var lowercasedKey: String {
+        for byte in utf8 where byte >= 0x80 || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) { return lowercased() }
+        return self
     }
 }

@@ -43,8 +43,8 @@ public struct UserProfile: Hashable, Codable, Sendable {
     /// The primary email and the aliases, lower-cased: the keys that must be unique in a store.
     public var addressKeys: [String] {
         var keys: [String] = []
-        if let email { keys.append(email.lowercased()) }
-        for alias in aliases { keys.append(alias.lowercased()) }
+        if let email { keys.append(email.lowercasedKey) }
+        for alias in aliases { keys.append(alias.lowercasedKey) }
         return keys
     }
 }

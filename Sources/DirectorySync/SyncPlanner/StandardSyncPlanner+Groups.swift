@@ -6,22 +6,22 @@ extension PlanBuilder {
         var manualByName: [String: IdentityGroup] = [:]
         var nameHolders: [String: IdentityID] = [:]
         for group in groupsByID.values {
-            nameHolders[group.profile.name.lowercased()] = group.id
-            if group.origin == .manual { manualByName[group.profile.name.lowercased()] = group }
+            nameHolders[group.profile.name.lowercasedKey] = group.id
+            if group.origin == .manual { manualByName[group.profile.name.lowercasedKey] = group }
         }
 
         // Targets: the linked group, else a manual group with the same name (adoption).
         var targets = [IdentityID?](repeating: nil, count: groups.count)
         var nameCount: [String: Int] = [:]
         for (index, group) in groups.enumerated() {
-            let key = group.displayName.lowercased()
+            let key = group.displayName.lowercasedKey
             nameCount[key, default: 0] += 1
             targets[index] = linkedGroups[group.id]?.first?.id ?? manualByName[key]?.id
         }
 
         var claimants = [UniqueValueResolver.Claimant?](repeating: nil, count: groups.count)
         for (index, group) in groups.enumerated() {
-            let key = group.displayName.lowercased()
+            let key = group.displayName.lowercasedKey
             if nameCount[key, default: 0] > 1 {
                 report(
                     .conflict, .duplicateGroupNameInSource, .group, externalID: group.id, subject: group.displayName,

@@ -33,8 +33,9 @@ extension PlanBuilder {
                     subject: label, group: group.displayName, .memberInDirectory)
             }
             guard case .existing(let groupID) = groupReference else { continue }
-            for member in current.sorted()
-            where !desiredExisting.contains(member) && !untouched.contains(member) && !deletedUserIDs.contains(member) {
+            // Sort only the few that leave, not every member.
+            let leaving = current.filter { !desiredExisting.contains($0) && !untouched.contains($0) && !deletedUserIDs.contains($0) }
+            for member in leaving.sorted() {
                 add(.memberships, .removeMember(user: member, group: groupID), subject: userLabel(member),
                     group: group.displayName, .notMemberInDirectory)
                 removedMembershipCount += 1

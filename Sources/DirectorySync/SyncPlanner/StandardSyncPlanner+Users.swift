@@ -23,8 +23,8 @@ extension PlanBuilder {
         for user in usersByID.values {
             for key in user.profile.addressKeys { addressHolders[key] = user.id }
             guard user.origin == .manual else { continue }
-            if let email = user.profile.email { manualByEmail[email.lowercased()] = user.id }
-            for login in user.profile.logins { manualByLogin[login.lowercased(), default: []].append(user.id) }
+            if let email = user.profile.email { manualByEmail[email.lowercasedKey] = user.id }
+            for login in user.profile.logins { manualByLogin[login.lowercasedKey, default: []].append(user.id) }
         }
 
         // Correlate: linked, else manual by email, else manual by login.
@@ -54,7 +54,7 @@ extension PlanBuilder {
                 matches[index] = .linked(linked.id)
                 continue
             }
-            if let email, let manual = manualByEmail[email.lowercased()] {
+            if let email, let manual = manualByEmail[email.lowercasedKey] {
                 matches[index] = .byEmail(manual)
                 claimsOnManual[manual, default: []].append(index)
                 continue
@@ -88,24 +88,24 @@ extension PlanBuilder {
         var aliasCount: [String: Int] = [:]
         var aliasLists = [[String]](repeating: [], count: users.count)
         for index in users.indices where !excluded[index] {
-            if let email = emails[index] { primaryCount[email.lowercased(), default: 0] += 1 }
+            if let email = emails[index] { primaryCount[email.lowercasedKey, default: 0] += 1 }
             aliasLists[index] = users[index].emailAliases
-            for alias in aliasLists[index] { aliasCount[alias.lowercased(), default: 0] += 1 }
+            for alias in aliasLists[index] { aliasCount[alias.lowercasedKey, default: 0] += 1 }
         }
         var claimants = [UniqueValueResolver.Claimant?](repeating: nil, count: users.count)
         for (index, user) in users.enumerated() where !excluded[index] {
             let subject = emails[index] ?? user.userPrincipalName
-            if let email = emails[index], primaryCount[email.lowercased(), default: 0] > 1 {
+            if let email = emails[index], primaryCount[email.lowercasedKey, default: 0] > 1 {
                 report(.conflict, .duplicateEmailInSource, .user, externalID: user.id, subject: subject,
-                    "\(primaryCount[email.lowercased()]!) directory users have the email \(email), which must be unique in the store; correct the address in Entra ID.")
+                    "\(primaryCount[email.lowercasedKey]!) directory users have the email \(email), which must be unique in the store; correct the address in Entra ID.")
                 leaveUntouched(userAt: index, match: matches[index])
                 continue
             }
             var values: [UniqueValueResolver.Value] = []
-            if let email = emails[index] { values.append(.init(key: email.lowercased(), isPrimary: true)) }
+            if let email = emails[index] { values.append(.init(key: email.lowercasedKey, isPrimary: true)) }
             var kept: [String] = []
             for alias in aliasLists[index] {
-                let key = alias.lowercased()
+                let key = alias.lowercasedKey
                 if primaryCount[key] != nil || aliasCount[key, default: 0] > 1 {
                     report(.warning, .aliasDropped, .user, externalID: user.id, subject: subject,
                         "The alias \(alias) also belongs to another directory user of this source, so it is left out; remove it from one of them in Entra ID.")
@@ -139,7 +139,7 @@ extension PlanBuilder {
                         "The alias \(key) is held by \(describeHolder(origin: held.origin, name: held.profile.name, id: holder, kind: "user")), so it is left out.",
                         related: [holder])
                 }
-                let aliases = aliasLists[index].filter { !droppedKeys.contains($0.lowercased()) }
+                let aliases = aliasLists[index].filter { !droppedKeys.contains($0.lowercasedKey) }
                 planUser(at: index, match: matches[index], email: emails[index], aliases: aliases,
                     deferred: deferred, releasesForOthers: releasesForOthers)
             }
@@ -168,8 +168,8 @@ extension PlanBuilder {
         }
         userStates[index] = .proceeds(.existing(existing.id), deferredCreate: false)
         // Logins an administrator added stay: synchronized users may be given extra logins.
-        var seen = Set(desired.logins.map { $0.lowercased() })
-        for login in existing.profile.logins where seen.insert(login.lowercased()).inserted { desired.logins.append(login) }
+        var seen = Set(desired.logins.map { $0.lowercasedKey })
+        for login in existing.profile.logins where seen.insert(login.lowercasedKey).inserted { desired.logins.append(login) }
 
         let reason: SyncReason
         switch match {
@@ -203,8 +203,8 @@ extension PlanBuilder {
         // This user frees an address another user takes, and takes one freed by another: step
         // aside first (without the contested addresses), then take the final values.
         var interim = desired
-        if let email = interim.email, deferred.contains(email.lowercased()) { interim.email = nil }
-        interim.aliases.removeAll { deferred.contains($0.lowercased()) }
+        if let email = interim.email, deferred.contains(email.lowercasedKey) { interim.email = nil }
+        interim.aliases.removeAll { deferred.contains($0.lowercasedKey) }
         add(.users, action(existing.profile, interim, adopt: adopting), subject: subject, .releasesValueForAnother)
         add(.deferredUsers, action(interim, desired, adopt: false), subject: subject, .takesReleasedValue)
     }

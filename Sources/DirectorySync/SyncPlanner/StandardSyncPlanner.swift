@@ -55,6 +55,9 @@ struct PlanBuilder {
     let ownedUserIDs: Set<IdentityID>
 
     var operations: [SyncOperation] = []
+    /// Each operation's order rank (phase and kind), group and subject, kept beside it so sorting
+    /// never copies the operations.
+    var orderKeys: [(rank: Int, group: String, subject: String)] = []
     var issues: [SyncIssue] = []
     var unchangedUsers = 0
     var unchangedGroups = 0
@@ -129,6 +132,7 @@ struct PlanBuilder {
 
     mutating func add(_ phase: SyncPhase, _ action: SyncAction, subject: String, group: String? = nil, _ reason: SyncReason) {
         operations.append(SyncOperation(phase: phase, action: action, subject: subject, group: group, reason: reason))
+        orderKeys.append((phase.rawValue * 16 + action.kind.order, group ?? "", subject))
     }
 
     mutating func finish() -> SyncPlan {
@@ -162,11 +166,9 @@ extension PlanBuilder {
     /// subjects are replaced by their ranks among the distinct values first, so the sort compares
     /// integers (plans run to millions of operations); object ids break the rare remaining ties.
     mutating func sortOperations() {
-        let groups = Self.ranks(operations.lazy.map { $0.group ?? "" })
-        let subjects = Self.ranks(operations.lazy.map(\.subject))
-        var keys = operations.indices.map { index in
-            SortKey(rank: operations[index].phase.rawValue * 16 + operations[index].action.kind.order, group: groups[index], subject: subjects[index], index: index)
-        }
+        let groups = Self.ranks(orderKeys.lazy.map(\.group))
+        let subjects = Self.ranks(orderKeys.lazy.map(\.subject))
+        var keys = orderKeys.indices.map { index in SortKey(rank: orderKeys[index].rank, group: groups[index], subject: subjects[index], index: index) }
         keys.sort { a, b in
             if (a.rank, a.group, a.subject) != (b.rank, b.group, b.subject) { return (a.rank, a.group, a.subject) < (b.rank, b.group, b.subject) }
             let (x, y) = (operations[a.index].action.externalID ?? "", operations[b.index].action.externalID ?? "")
