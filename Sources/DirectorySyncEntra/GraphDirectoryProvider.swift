@@ -199,24 +199,29 @@ public struct GraphDirectoryProvider: DirectoryProvider {
     }
 
     private func readGroupsByDelta(_ progress: inout Progress, ignored: inout Int, deltaLink: inout String?) async throws -> [DirectoryGroup] {
-        var groups: [String: DirectoryGroup] = [:]
-        var order: [String] = []
-        var other: [String: Set<String>] = [:]
-        var seen: [String: Set<String>] = [:]
+        // Groups in the order first met; per group, the members met so far (a large group comes in
+        // several entries, and replays repeat members): one lookup per entry, one per member.
+        var position: [String: Int] = [:]
+        var groups: [DirectoryGroup] = []
+        var seen: [Set<ObjectKey>] = []
         var next: URL? = url("/groups/delta", [("$select", GraphDeltaGroup.select.joined(separator: ","))])
         while let link = next {
             let page = try session.page(GraphDeltaGroup.self, try await session.get(link))
             for entry in page.value where entry.removed == nil {
-                if groups[entry.id] == nil {
-                    order.append(entry.id)
-                    groups[entry.id] = entry.directoryGroup
+                let index: Int
+                if let known = position[entry.id] {
+                    index = known
+                } else {
+                    index = groups.count
+                    position[entry.id] = index
+                    groups.append(entry.directoryGroup)
+                    seen.append([])
                 }
-                // A large group comes in several entries: merge their member chunks.
-                for member in entry.members ?? [] where member.removed == nil && seen[entry.id, default: []].insert(member.id).inserted {
+                for member in entry.members ?? [] where member.removed == nil && seen[index].insert(ObjectKey(member.id)).inserted {
                     switch member.type {
-                    case "#microsoft.graph.user": groups[entry.id]!.memberUserIDs.append(member.id)
-                    case "#microsoft.graph.group": groups[entry.id]!.memberGroupIDs.append(member.id)
-                    default: other[entry.id, default: []].insert(member.id)
+                    case "#microsoft.graph.user": groups[index].memberUserIDs.append(member.id)
+                    case "#microsoft.graph.group": groups[index].memberGroupIDs.append(member.id)
+                    default: ignored += 1
                     }
                 }
             }
@@ -228,8 +233,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
             next = try page.nextLink.map(follow)
             deltaLink = page.deltaLink
         }
-        ignored = other.values.reduce(0) { $0 + $1.count }
-        return order.compactMap { groups[$0] }
+        return groups
     }
 
     private func readGroupsByMemberPages(_ progress: inout Progress, ignored: inout Int) async throws -> [DirectoryGroup] {

@@ -97,6 +97,21 @@ struct GraphJSONReader {
         return try readString()
     }
 
+    /// A string, or `nil` for `null`; when it equals one of `constants`, that constant (so values
+    /// repeated a million times, such as `@odata.type`, share one string instead of allocating).
+    mutating func readOptionalString(sharing constants: [String]) throws -> String? {
+        if readNull() { return nil }
+        guard next() == UInt8(ascii: "\"") else { throw error("a string") }
+        let start = index
+        let scanned = try scanString()
+        if scanned.decoded == nil, scanned.ascii {
+            let raw = UnsafeRawBufferPointer(rebasing: bytes[scanned.range])
+            if let constant = constants.first(where: { $0.utf8.elementsEqual(raw) }) { return constant }
+        }
+        index = start
+        return try readString()
+    }
+
     /// A boolean, or `nil` for `null`.
     mutating func readOptionalBool() throws -> Bool? {
         switch next() {

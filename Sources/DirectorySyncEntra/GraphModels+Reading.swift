@@ -152,7 +152,8 @@ extension GraphDeltaGroup.Member: GraphJSONReadable {
         var removed: GraphDeltaGroup.Removed?
         try reader.readObject { reader, key in
             if key.is("id") { try reader.field(0, &fields, &id)
-            } else if key.is("@odata.type") { try reader.field(1, &fields, &type)
+            } else if key.is("@odata.type") {
+                if fields.first(1) { type = try reader.readOptionalString(sharing: Self.types) } else { try reader.skipValue() }
             } else if key.is("@removed") { try reader.field(2, &fields, &removed)
             } else { try reader.skipValue()
             }
@@ -160,6 +161,9 @@ extension GraphDeltaGroup.Member: GraphJSONReadable {
         guard let id else { throw reader.error("a string 'id' in every member") }
         self.init(id: id, type: type, removed: removed)
     }
+
+    /// The member types Graph sends for almost every member.
+    private static let types = ["#microsoft.graph.user", "#microsoft.graph.group"]
 }
 
 extension GraphMember: GraphJSONReadable {

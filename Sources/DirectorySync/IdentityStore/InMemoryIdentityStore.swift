@@ -126,8 +126,8 @@ public actor InMemoryIdentityStore: IdentityStore {
     }
 
     public func addMembers(_ userIDs: [IdentityID], to groupID: IdentityID) async throws {
-        guard groups[groupID] != nil else { throw notFound(groupID, "group") }
-        if let missing = userIDs.first(where: { users[$0] == nil }) { throw notFound(missing, "user") }
+        guard groups.keys.contains(groupID) else { throw notFound(groupID, "group") }
+        if let missing = userIDs.first(where: { !users.keys.contains($0) }) { throw notFound(missing, "user") }
         groups[groupID]?.members.formUnion(userIDs)
         for userID in userIDs { groupsOfUser[userID, default: []].insert(groupID) }
         writes += 1
@@ -135,7 +135,7 @@ public actor InMemoryIdentityStore: IdentityStore {
     }
 
     public func removeMembers(_ userIDs: [IdentityID], from groupID: IdentityID) async throws {
-        guard groups[groupID] != nil else { throw notFound(groupID, "group") }
+        guard groups.keys.contains(groupID) else { throw notFound(groupID, "group") }
         groups[groupID]?.members.subtract(userIDs)
         for userID in userIDs { groupsOfUser[userID]?.remove(groupID) }
         writes += 1
@@ -165,7 +165,7 @@ public actor InMemoryIdentityStore: IdentityStore {
             groupNameHolders[old.profile.name.lowercased()] = nil
             for member in old.members { groupsOfUser[member]?.remove(id) }
         case .addMembers(let userIDs, let groupID):
-            guard groups[groupID] != nil else { return }
+            guard groups.keys.contains(groupID) else { return }
             groups[groupID]?.members.formUnion(userIDs)
             for userID in userIDs { groupsOfUser[userID, default: []].insert(groupID) }
         case .removeMembers(let userIDs, let groupID):

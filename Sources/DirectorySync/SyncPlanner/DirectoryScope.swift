@@ -78,13 +78,14 @@ struct TransitiveMembers {
     private let directGroups: [[Int]]
 
     init(users: [DirectoryUser], groups: [DirectoryGroup]) {
-        var userIndex: [String: Int] = [:]
+        var userIndex: [ObjectKey: Int] = [:]
         userIndex.reserveCapacity(users.count)
-        for (index, user) in users.enumerated() { userIndex[user.id] = index }
-        var groupIndex: [String: Int] = [:]
-        for (index, group) in groups.enumerated() { groupIndex[group.id] = index }
-        directUsers = groups.map { $0.memberUserIDs.compactMap { userIndex[$0] } }
-        directGroups = groups.map { $0.memberGroupIDs.compactMap { groupIndex[$0] } }
+        for (index, user) in users.enumerated() { userIndex[ObjectKey(user.id)] = index }
+        var groupIndex: [ObjectKey: Int] = [:]
+        groupIndex.reserveCapacity(groups.count)
+        for (index, group) in groups.enumerated() { groupIndex[ObjectKey(group.id)] = index }
+        directUsers = groups.map { $0.memberUserIDs.compactMap { userIndex[ObjectKey($0)] } }
+        directGroups = groups.map { $0.memberGroupIDs.compactMap { groupIndex[ObjectKey($0)] } }
     }
 
     /// Indices of the users reachable from the group, ascending and without duplicates.

@@ -71,24 +71,25 @@ public enum SyncPhase: Int, Hashable, Codable, Sendable, Comparable, CaseIterabl
     public static func < (lhs: SyncPhase, rhs: SyncPhase) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
-/// What an operation changes.
+/// What an operation changes. Cases that carry a profile are stored indirectly, which keeps an
+/// operation small: plans run to millions of them, and they are moved and copied as a whole.
 public enum SyncAction: Hashable, Codable, Sendable {
     /// Create a user for a directory user.
-    case createUser(externalID: String, profile: UserProfile)
+    indirect case createUser(externalID: String, profile: UserProfile)
     /// Link a manual user to a directory user and bring its attributes in line.
-    case adoptUser(IdentityID, externalID: String, profile: UserProfile, changes: [FieldChange])
+    indirect case adoptUser(IdentityID, externalID: String, profile: UserProfile, changes: [FieldChange])
     /// Bring a linked user's attributes in line.
-    case updateUser(IdentityID, externalID: String, profile: UserProfile, changes: [FieldChange])
+    indirect case updateUser(IdentityID, externalID: String, profile: UserProfile, changes: [FieldChange])
     /// Delete a user that left the scope.
     case removeUser(IdentityID, externalID: String)
     /// Disable a user that left the scope (the `disable` policy).
-    case disableUser(IdentityID, externalID: String, profile: UserProfile)
+    indirect case disableUser(IdentityID, externalID: String, profile: UserProfile)
     /// Create a group for a directory group.
-    case createGroup(externalID: String, profile: GroupProfile)
+    indirect case createGroup(externalID: String, profile: GroupProfile)
     /// Link a manual group with the same name to a directory group.
-    case adoptGroup(IdentityID, externalID: String, profile: GroupProfile, changes: [FieldChange])
+    indirect case adoptGroup(IdentityID, externalID: String, profile: GroupProfile, changes: [FieldChange])
     /// Bring a linked group's attributes in line.
-    case updateGroup(IdentityID, externalID: String, profile: GroupProfile, changes: [FieldChange])
+    indirect case updateGroup(IdentityID, externalID: String, profile: GroupProfile, changes: [FieldChange])
     /// Delete a group that left the scope (it is emptied first).
     case removeGroup(IdentityID, externalID: String)
     /// Add a user to a group.

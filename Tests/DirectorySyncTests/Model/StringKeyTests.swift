@@ -37,4 +37,37 @@ struct StringKeyTests {
             #expect(fast?.address == reference?.address && fast?.isPrimary == reference?.isPrimary, "\(string.debugDescription)")
         }
     }
+
+    @Test("object keys are equal exactly when their ids are: lower-case GUIDs packed, anything else as it is", arguments: [1, 2] as [UInt64])
+    func objectKeys(seed: UInt64) {
+        var random = SeededRandomNumberGenerator(seed: seed)
+        func guid() -> String {
+            let hex = Array("0123456789abcdef")
+            var text = String((0..<32).map { _ in hex[Int.random(in: 0..<16, using: &random)] })
+            for offset in [8, 13, 18, 23] { text.insert("-", at: text.index(text.startIndex, offsetBy: offset)) }
+            return text
+        }
+        var ids: [String] = []
+        for _ in 0..<2_000 {
+            let base = guid()
+            ids.append(base)
+            switch Int.random(in: 0..<6, using: &random) {
+            case 0: ids.append(base.uppercased())
+            case 1: ids.append(String(base.dropLast()))
+            case 2: ids.append(String(base.map { $0 == "-" ? "0" : $0 }))
+            case 3: ids.append(base + "0")
+            case 4: ids.append(String(base.dropLast()) + "g")
+            default: ids.append(base)
+            }
+        }
+        ids += ["", "42", "-", "user-1", "ffffffff-ffff-ffff-ffff-ffffffffffff", "00000000-0000-0000-0000-000000000000"]
+        let keys = ids.map(ObjectKey.init)
+        for _ in 0..<20_000 {
+            let (a, b) = (Int.random(in: 0..<ids.count, using: &random), Int.random(in: 0..<ids.count, using: &random))
+            #expect((keys[a] == keys[b]) == (ids[a] == ids[b]), "\(ids[a]) / \(ids[b])")
+        }
+        #expect(Set(keys).count == Set(ids).count)
+        #expect(ObjectKey("ffffffff-ffff-ffff-ffff-ffffffffffff") == .guid(.max, .max))
+        #expect(ObjectKey("FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF") == .other("FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF"))
+    }
 }
