@@ -218,11 +218,11 @@ extension PlanBuilder {
     }
 
     private func plannedUserRemovals() -> UserRemovals {
-        let inScope = Set(scope.users.map(\.id))
+        let inScope = Set(scope.users.map { ObjectKey($0.id) })
         var removals = UserRemovals()
         for (externalID, users) in linkedUsers {
             for (position, user) in users.enumerated() {
-                if inScope.contains(externalID) {
+                if inScope.contains(ObjectKey(externalID)) {
                     if position > 0 { removals.removed.append((user, .duplicateLink)) }
                 } else if settings.outOfScope == .remove || position > 0 {
                     removals.removed.append((user, .leftScope))
