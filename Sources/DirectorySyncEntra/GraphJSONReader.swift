@@ -132,48 +132,37 @@ struct GraphJSONReader {
 
     /// Calls `element` for each element of an array (the reader is at the element).
     mutating func readArray(_ element: (inout GraphJSONReader) throws -> Void) throws {
-        try consume(UInt8(ascii: "["), "an array")
-        try enter()
-        if next() == UInt8(ascii: "]") {
-            index += 1
-            depth -= 1
-            return
-        }
-        while true {
-            try element(&self)
-            switch next() {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"):
-                index += 1
-                depth -= 1
-                return
-            default: throw error("',' or ']' in an array")
-            }
-        }
+        try readContainer(UInt8(ascii: "["), UInt8(ascii: "]"), "an array", element)
     }
 
     /// Calls `member` for each key of an object, with the reader at its value; `member` must read
     /// or skip the value.
     mutating func readObject(_ member: (inout GraphJSONReader, Key) throws -> Void) throws {
-        try consume(UInt8(ascii: "{"), "an object")
+        try readContainer(UInt8(ascii: "{"), UInt8(ascii: "}"), "an object") { reader in
+            guard reader.next() == UInt8(ascii: "\"") else { throw reader.error("a key") }
+            let key = try reader.readKey()
+            try reader.consume(UInt8(ascii: ":"), "':' after a key")
+            try member(&reader, key)
+        }
+    }
+
+    /// Reads `open`, then items separated by commas up to `close`.
+    private mutating func readContainer(_ open: UInt8, _ close: UInt8, _ what: String, _ item: (inout GraphJSONReader) throws -> Void) throws {
+        try consume(open, what)
         try enter()
-        if next() == UInt8(ascii: "}") {
+        defer { depth -= 1 }
+        if next() == close {
             index += 1
-            depth -= 1
             return
         }
         while true {
-            guard next() == UInt8(ascii: "\"") else { throw error("a key") }
-            let key = try readKey()
-            try consume(UInt8(ascii: ":"), "':' after a key")
-            try member(&self, key)
+            try item(&self)
             switch next() {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"):
+            case close:
                 index += 1
-                depth -= 1
                 return
-            default: throw error("',' or '}' in an object")
+            default: throw error("',' or '\(Character(Unicode.Scalar(close)))' in \(what)")
             }
         }
     }
