@@ -107,11 +107,20 @@ extension DirectoryUser {
     /// The `smtp:` addresses of `proxyAddresses` other than ``primaryEmail``, without duplicates
     /// (compared case-insensitively), in the order Graph lists them.
     public var emailAliases: [String] {
-        var seen: Set<String> = []
-        if let primary = primaryEmail { seen.insert(primary.lowercasedKey) }
+        guard !proxyAddresses.isEmpty else { return [] }
+        // Lower-cased addresses seen so far: a short list (users have a few), a set for long ones.
+        var seen: [String] = primaryEmail.map { [$0.lowercasedKey] } ?? []
+        var seenSet: Set<String>? = proxyAddresses.count > 16 ? Set(seen) : nil
         var aliases: [String] = []
         for entry in proxyAddresses {
-            guard let smtp = Self.smtpAddress(entry), seen.insert(smtp.address.lowercasedKey).inserted else { continue }
+            guard let smtp = Self.smtpAddress(entry) else { continue }
+            let key = smtp.address.lowercasedKey
+            if seenSet != nil {
+                guard seenSet!.insert(key).inserted else { continue }
+            } else {
+                guard !seen.contains(key) else { continue }
+                seen.append(key)
+            }
             aliases.append(smtp.address)
         }
         return aliases
@@ -175,9 +184,22 @@ extension String {
     }
 
     /// The string lower-cased, as a key for case-insensitive comparison: equal to `lowercased()`,
-    /// but the string itself (no copy) when it is ASCII without capitals, as most addresses are.
+    /// but the string itself (no copy) when lower-casing would not change it, as with most addresses.
     var lowercasedKey: String {
-        for byte in utf8 where byte >= 0x80 || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) { return lowercased() }
-        return self
+        let ascii = utf8.withContiguousStorageIfAvailable { bytes -> Bool? in
+            var high: UInt8 = 0
+            for byte in bytes {
+                if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { return false }
+                high |= byte
+            }
+            return high < 0x80 ? true : nil
+        }
+        switch ascii {
+        case true?: return self
+        case false?: return lowercased()
+        default:
+            // Not ASCII (or not contiguous): unchanged when no scalar changes when lower-cased.
+            return unicodeScalars.contains(where: \.properties.changesWhenLowercased) ? lowercased() : self
+        }
     }
 }

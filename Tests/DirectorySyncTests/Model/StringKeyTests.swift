@@ -8,7 +8,8 @@ import Testing
 struct StringKeyTests {
     static let pieces = [
         "a", "Z", "m", "S", "M", "T", "P", "s", "t", "p", ":", "smtp:", "SMTP:", "SmTp:", "@", ".", "0", " ", "\t", "\n", "\r\n", "\u{A0}",
-        "\u{2003}", "é", "E\u{301}", "İ", "\u{212A}", "ſ", "ß", "Σ", "中", "😀", "\u{1A}", "\u{7F}", "\u{301}", "\u{600}",
+        "\u{2003}", "é", "E\u{301}", "İ", "\u{212A}", "ſ", "ß", "Σ", "σ", "ς", "中", "😀", "\u{1A}", "\u{7F}", "\u{301}", "\u{600}",
+        "ü", "Ü", "ø", "Ø", "å", "Å", "ǅ", "\u{345}", "ﬃ", "Ⅻ", "ⓐ", "Ⓐ", "\u{10400}", "\u{10428}",
     ]
 
     /// The definitions the fast paths replace.
@@ -36,6 +37,36 @@ struct StringKeyTests {
             let reference = Self.referenceSMTP(string)
             #expect(fast?.address == reference?.address && fast?.isPrimary == reference?.isPrimary, "\(string.debugDescription)")
         }
+    }
+
+    @Test("email aliases equal their definition for short and long proxy address lists", arguments: [1, 2] as [UInt64])
+    func aliases(seed: UInt64) {
+        var random = SeededRandomNumberGenerator(seed: seed)
+        let addresses = ["a@x.com", "A@X.com", "b@x.com", "ü@x.com", "Ü@X.COM", " c@x.com ", "d@x.com"]
+        func reference(_ user: DirectoryUser) -> [String] {
+            var seen: Set<String> = []
+            if let primary = user.primaryEmail { seen.insert(primary.lowercased()) }
+            return user.proxyAddresses.compactMap(Self.referenceSMTP).map(\.address).filter { seen.insert($0.lowercased()).inserted }
+        }
+        for _ in 0..<3_000 {
+            let count = Int.random(in: 0...(Bool.random(using: &random) ? 5 : 40), using: &random)
+            let proxies = (0..<count).map { _ in
+                ["SMTP:", "smtp:", "x500:", "SmTp:"].randomElement(using: &random)! + addresses.randomElement(using: &random)!
+            }
+            let user = DirectoryUser(id: "1", userPrincipalName: "u@x.com", mail: Bool.random(using: &random) ? addresses.randomElement(using: &random) : nil, proxyAddresses: proxies)
+            #expect(user.emailAliases == reference(user), "\(user.mail ?? "-") \(proxies)")
+        }
+    }
+
+    @Test("no Unicode scalar that does not change when lower-cased is changed by lowercased(): the fast path's premise, for all 1.1 million")
+    func everyScalar() {
+        var wrong: [UInt32] = []
+        for value in UInt32(0)...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value), !scalar.properties.changesWhenLowercased else { continue }
+            let text = String(Character(scalar))
+            if !text.lowercased().utf8.elementsEqual(text.utf8) { wrong.append(value) }
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(20).map { String($0, radix: 16) })")
     }
 
     @Test("object keys are equal exactly when their ids are: lower-case GUIDs packed, anything else as it is", arguments: [1, 2] as [UInt64])
