@@ -175,7 +175,7 @@ struct GraphJSONReader {
     /// Skips any value, checking that it is well formed.
     mutating func skipValue() throws {
         switch next() {
-        case UInt8(ascii: "\""): _ = try scanString()
+        case UInt8(ascii: "\""): try validate(try scanString())
         case UInt8(ascii: "{"): try readObject { reader, _ in try reader.skipValue() }
         case UInt8(ascii: "["): try readArray { reader in try reader.skipValue() }
         case UInt8(ascii: "t") where literal("true"): return
@@ -228,10 +228,16 @@ struct GraphJSONReader {
 
     private mutating func readKey() throws -> Key {
         let scanned = try scanString()
-        if !scanned.ascii, String(validating: scanned.decoded ?? Array(bytes[scanned.range]), as: UTF8.self) == nil {
-            throw GraphJSONError(offset: scanned.range.lowerBound, expected: "valid UTF-8 in a key")
-        }
+        try validate(scanned)
         return Key(bytes: UnsafeRawBufferPointer(rebasing: bytes[scanned.range]), decoded: scanned.decoded)
+    }
+
+    /// Requires a scanned string (a key, or a value skipped) to be valid UTF-8.
+    private func validate(_ scanned: (range: Range<Int>, decoded: [UInt8]?, ascii: Bool)) throws {
+        guard !scanned.ascii else { return }
+        let valid = scanned.decoded.map { String(validating: $0, as: UTF8.self) != nil }
+            ?? (String(validating: UnsafeRawBufferPointer(rebasing: bytes[scanned.range]), as: UTF8.self) != nil)
+        guard valid else { throw GraphJSONError(offset: scanned.range.lowerBound, expected: "valid UTF-8 in a string") }
     }
 
     private func makeString(_ utf8: some Collection<UInt8>) throws -> String {
