@@ -14,8 +14,9 @@ struct GraphJSONError: Error, CustomStringConvertible {
 /// It exists because `JSONDecoder` costs several times the transfer of a page (profile in
 /// `Documentation/Performance.md`); results equal `JSONDecoder`'s on every valid document
 /// (differential tests), including its rules: the first of duplicate keys wins, `null` is absent,
-/// a value of the wrong type is an error. It accepts no more than `JSONDecoder` does: no comments,
-/// trailing commas or bad numbers anywhere; nesting at most 512 deep; a leading byte order mark.
+/// a value of the wrong type is an error. It accepts no more than `JSONDecoder` does, and less: no
+/// comments, trailing commas, bad numbers or invalid UTF-8 anywhere; nesting at most 512 deep; a
+/// leading byte order mark is allowed.
 struct GraphJSONReader {
     /// An object key as it appears in the document.
     struct Key {
