@@ -144,7 +144,8 @@ struct GraphDirectoryProviderTests {
         harness.emulator.scheduleFault(.delay(2), times: 1, pathPrefix: "/v1.0/users")
         let provider = harness.provider()
         let task = Task { try await provider.read() }
-        try await Task.sleep(for: .milliseconds(100))
+        // Cancel while the first user page is held back, however fast or slow the machine is.
+        while !harness.emulator.requestLog.contains(where: { $0.path == "/v1.0/users" }) { await Task.yield() }
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         let userPages = harness.emulator.requestLog.filter { $0.path == "/v1.0/users" }.count
