@@ -117,7 +117,8 @@ struct RetryingTransportTests {
         let base = ScriptedTransport(Array(repeating: .respond(429, ["Retry-After": "1"]), count: 10))
         let slow = RetryClock(now: { .zero }, wallNow: { Date() }, sleep: { try await Task.sleep(for: $0 * 10) }, random: { 0.5 })
         let task = Task { try await RetryingTransport(base, clock: slow).send(HTTPRequest(url: endpoint)) }
-        try await Task.sleep(for: .milliseconds(50))
+        // Cancel once the first attempt was sent (the retry then waits ten seconds).
+        while base.sent.withLock({ $0.isEmpty }) { await Task.yield() }
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(base.sent.withLock { $0.count } == 1)
