@@ -1,4 +1,4 @@
-import DirectorySync
+@testable import DirectorySync
 import DirectorySyncTesting
 import Foundation
 import Testing
@@ -48,7 +48,8 @@ struct DirectoryServiceRunTests {
         while gate.arrived == 0 { await Task.yield() }
         #expect(try await harness.service.source(source.id).state == .synchronizing)
         let second = Task { try await harness.service.synchronize(source.id, trigger: .scheduled) }
-        for _ in 0..<50 { await Task.yield() }
+        // Give the second request time to arrive while the first is held at the gate.
+        for _ in 0..<500 { await Task.yield() }
         gate.open()
         let (a, b) = (try await first.value, try await second.value)
         #expect(a.id == b.id)
@@ -66,7 +67,7 @@ struct DirectoryServiceRunTests {
             let run = Task { try await harness.service.synchronize(source.id) }
             while gate.arrived == 0 { await Task.yield() }
             let off = Task { try await harness.service.turnOff(source.id, running: cancel ? .cancel : .wait) }
-            for _ in 0..<50 { await Task.yield() }
+            while await !harness.service.stopping.contains(source.id) { await Task.yield() }
             await expectCode(.sourceIsOff) { _ = try await harness.service.synchronize(source.id) }
             gate.open()
             try await off.value

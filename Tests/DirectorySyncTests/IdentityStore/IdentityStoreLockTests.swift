@@ -44,8 +44,8 @@ struct IdentityStoreLockTests {
         var waiters: [Task<Void, any Error>] = []
         for index in 0..<10 {
             waiters.append(Task { try await lock.withLock { overlap.enter(index); overlap.leave() } })
-            // Let this waiter get in line before the next one asks.
-            for _ in 0..<20 { await Task.yield() }
+            // This waiter is in line before the next one asks.
+            while lock.waiting < index + 1 { await Task.yield() }
         }
         release.open()
         try await holder.value
@@ -61,7 +61,7 @@ struct IdentityStoreLockTests {
         while !lock.isHeld { await Task.yield() }
         let ran = Locked(false)
         let cancelled = Task { try await lock.withLock { ran.withLock { $0 = true } } }
-        for _ in 0..<20 { await Task.yield() }
+        while lock.waiting < 1 { await Task.yield() }
         cancelled.cancel()
         await #expect(throws: CancellationError.self) { try await cancelled.value }
         let after = Task { try await lock.withLock { 42 } }
@@ -69,6 +69,7 @@ struct IdentityStoreLockTests {
         try await holder.value
         #expect(try await after.value == 42)
         #expect(!ran.withLock { $0 })
+        #expect(lock.waiting == 0)
 
         struct Boom: Error {}
         await #expect(throws: Boom.self) { try await lock.withLock { throw Boom() } }
