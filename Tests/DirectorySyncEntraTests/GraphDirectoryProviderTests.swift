@@ -9,15 +9,7 @@ import Testing
 struct GraphProviderContractTests {
     @Test("in-process", arguments: DirectoryProviderContract.checks)
     func inProcess(_ check: DirectoryProviderContract.Check) async throws {
-        try await check.run { tenant in
-            let emulator = GraphEmulator()
-            let credentials = emulator.load(tenant)
-            return GraphDirectoryProvider(
-                configuration: .init(
-                    credentials: EntraCredentials(tenant: credentials.domain, clientID: credentials.clientID, clientSecret: Secret(credentials.clientSecret)),
-                    endpoints: EntraEndpoints(login: URL(string: "https://login.emulator.test")!, graph: URL(string: "https://graph.emulator.test/v1.0")!)),
-                transport: EmulatorTransport(emulator))
-        }
+        try await check.run { tenant in GraphHarness(tenant: tenant).provider() }
     }
 
     @Test("over a loopback socket with URLSessionTransport", arguments: DirectoryProviderContract.checks)

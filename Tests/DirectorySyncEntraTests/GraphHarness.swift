@@ -14,9 +14,17 @@ struct GraphHarness {
 
     init(users: Int = 150, groups: Int = 12, roles: [String] = ["Directory.Read.All"], cloud: EmulatedTenant.Cloud = .commercial,
          configuration: GraphEmulator.Configuration = .init(), seed: UInt64 = 5) {
+        self.init(
+            tenant: TenantGenerator(configuration: .init(users: users, groups: groups, seed: seed)).generate(), roles: roles, cloud: cloud,
+            configuration: configuration)
+    }
+
+    /// An emulator loaded with the given tenant.
+    init(tenant: GeneratedTenant, roles: [String] = ["Directory.Read.All"], cloud: EmulatedTenant.Cloud = .commercial,
+         configuration: GraphEmulator.Configuration = .init()) {
         clock = EmulatorClock.fixed(at: Date(timeIntervalSince1970: 1_790_000_000))
         emulator = GraphEmulator(configuration: configuration, clock: clock)
-        tenant = TenantGenerator(configuration: .init(users: users, groups: groups, seed: seed)).generate()
+        self.tenant = tenant
         credentials = emulator.load(tenant, cloud: cloud, roles: roles)
     }
 

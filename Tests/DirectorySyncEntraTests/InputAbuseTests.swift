@@ -19,13 +19,7 @@ struct CannedTransport: HTTPTransport {
 @Suite("Input abuse: enormous values, huge and deep groups, hostile JSON")
 struct InputAbuseTests {
     func sync(_ tenant: GeneratedTenant, filter: SyncFilter = .all) async throws -> (IdentityStoreContents, SyncReport) {
-        let emulator = GraphEmulator()
-        let credentials = emulator.load(tenant)
-        let provider = GraphDirectoryProvider(
-            configuration: .init(
-                credentials: EntraCredentials(tenant: credentials.domain, clientID: credentials.clientID, clientSecret: Secret(credentials.clientSecret)),
-                endpoints: EntraEndpoints(login: URL(string: "https://login.emulator.test")!, graph: URL(string: "https://graph.emulator.test/v1.0")!)),
-            transport: EmulatorTransport(emulator))
+        let provider = GraphHarness(tenant: tenant).provider()
         let store = InMemoryIdentityStore()
         let plan = try StandardSyncPlanner().plan(
             source: "s", directory: try await provider.read(filter: filter), store: try await store.contents(), settings: SyncSettings(filter: filter))
