@@ -108,10 +108,7 @@ public final class FileIdentityStore: IdentityStore {
         try log.withLock { state in
             try state.handle?.close()
             state.handle = nil
-            let temporary = folder.appendingPathComponent(".identities.\(UUID().uuidString).tmp")
-            try JSONEncoder().encode(base).write(to: temporary)
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary.path)
-            guard rename(temporary.path, baseURL.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+            try OwnerOnlyFile.write(try JSONEncoder().encode(base), to: baseURL)
             _ = FileManager.default.createFile(atPath: logURL.path, contents: nil, attributes: [.posixPermissions: 0o600])
             state.handle = try FileHandle(forWritingTo: logURL)
             try state.handle?.truncate(atOffset: 0)

@@ -1,9 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Secrets as files in a folder of their own (`<folder>/<key>.secret`): the folder is readable by
 /// the owner only (0700), each file too (0600), and a file is written whole under a temporary name
@@ -43,18 +38,7 @@ public struct FileSecretStore: SecretStore {
                 if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
                 return
             }
-            // Created owner-only before the value is written, then renamed over the old file.
-            let temporary = folder.appendingPathComponent(".\(UUID().uuidString).tmp")
-            guard FileManager.default.createFile(atPath: temporary.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                throw CocoaError(.fileWriteNoPermission)
-            }
-            let handle = try FileHandle(forWritingTo: temporary)
-            try handle.write(contentsOf: Data(secret.reveal().utf8))
-            try handle.close()
-            guard rename(temporary.path, url.path) == 0 else {
-                try? FileManager.default.removeItem(at: temporary)
-                throw CocoaError(.fileWriteUnknown)
-            }
+            try OwnerOnlyFile.write(Data(secret.reveal().utf8), to: url)
         } catch {
             throw SecretStoreError(.storageFailed, key: key, detail: "'\(url.path)' cannot be written")
         }

@@ -36,8 +36,7 @@ public actor FileSyncStateStore: SyncStateStore {
             }
             try FileManager.default.createDirectory(
                 at: url.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            try data.write(to: url, options: .atomic)
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+            try OwnerOnlyFile.write(data, to: url)
         }
     }
 

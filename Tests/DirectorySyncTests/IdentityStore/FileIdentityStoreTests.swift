@@ -31,6 +31,22 @@ struct FileIdentityStoreTests {
         #expect(replanned.operations.isEmpty)
     }
 
+    @Test("compaction writes the base and the log owner-only and leaves no temporary file")
+    func ownerOnly() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try await FileIdentityStore.open(folder: folder)
+        _ = try await store.createUser(UserProfile(name: "A", email: "a@example.com"), origin: .manual)
+        try await store.compact()
+        store.close()
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        #expect(!names.contains { $0.hasSuffix(".tmp") }, "\(names)")
+        for name in ["identities.json", "identities.log"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)[.posixPermissions] as? NSNumber
+            #expect(mode?.intValue == 0o600, "\(name)")
+        }
+        #expect(try await FileIdentityStore.open(folder: folder).contents().users.map(\.profile.email) == ["a@example.com"])
+    }
+
     @Test("a torn last line (a crash mid-write) loses only that write")
     func tornLog() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
