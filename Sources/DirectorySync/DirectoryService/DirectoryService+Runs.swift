@@ -87,10 +87,10 @@ extension DirectoryService {
         }
         // A preview is valid until the next synchronization.
         try? await state.remove(.preview(id))
-        var history = (try? await state.load([RunRecord].self, for: StateKey(id, "history"))) ?? []
+        var history = (try? await state.load([RunRecord].self, for: .history(id))) ?? []
         history.append(record)
         if history.count > configuration.historyLimit { history.removeFirst(history.count - configuration.historyLimit) }
-        try? await state.save(history, for: StateKey(id, "history"))
+        try? await state.save(history, for: .history(id))
         if sources[id] != nil { try? await persist() }
         runs[id] = nil
         hub.emit(.runFinished(id, record))
@@ -108,6 +108,6 @@ extension DirectoryService {
     /// - Throws: ``DirectoryServiceError``; ``SyncStateError``.
     public func history(_ id: SourceID) async throws -> [RunRecord] {
         _ = try source(id)
-        return try await state.load([RunRecord].self, for: StateKey(id, "history")) ?? []
+        return try await state.load([RunRecord].self, for: .history(id)) ?? []
     }
 }

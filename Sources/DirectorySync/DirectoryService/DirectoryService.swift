@@ -203,7 +203,7 @@ public actor DirectoryService {
         synchronizers[id] = nil
         try await persist()
         try await secrets.setSecret(nil, for: .clientSecret(id))
-        for name in ["tracking", "mirror", "preview", "history"] { try await state.remove(StateKey(id, name)) }
+        for key in [StateKey.tracking(id), .mirror(id), .preview(id), .history(id)] { try await state.remove(key) }
     }
 
     private func checkedName(_ name: String, for id: SourceID?) throws(DirectoryServiceError) -> String {
@@ -212,9 +212,6 @@ public actor DirectoryService {
         let slug = SourceID(DomainName.slug(name))
         if let other = sources.values.first(where: { $0.id != id && ($0.name.lowercased() == name.lowercased() || $0.id == slug) }) {
             throw DirectoryServiceError(.duplicateName, "The source '\(other.name)' already has this name; choose another.")
-        }
-        if let id, slug != id, sources[slug] != nil {
-            throw DirectoryServiceError(.duplicateName, "The name '\(name)' is taken; choose another.")
         }
         return name
     }

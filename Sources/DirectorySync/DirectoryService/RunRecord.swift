@@ -58,3 +58,8 @@ public struct RunRecord: Hashable, Codable, Sendable, Identifiable {
     /// Whether the run applied everything it planned.
     public var isSuccess: Bool { outcome == .succeeded }
 }
+
+extension StateKey {
+    /// A source's run history.
+    static func history(_ sourceID: SourceID) -> StateKey { StateKey(sourceID, "history") }
+}

@@ -34,7 +34,10 @@ struct DirectoryServiceSourceTests {
         for bad in ["", "contoso", "con toso.com", "-contoso.com", "contoso..com", "contoso.com/x", "cöntoso.com", "contoso.123", String(repeating: "a", count: 64) + ".com"] {
             await expectCode(.invalidInput) { _ = try await service.addSource(name: "Bad \(bad.count)", domain: bad) }
         }
-        _ = try await service.addSource(name: "Fabrikam", domain: "fabrikam.com")
+        // A different name whose identifier would be the same is a duplicate too, on adding and on renaming.
+        await expectCode(.duplicateName) { _ = try await service.addSource(name: "Contoso!", domain: "other.com") }
+        let fabrikam = try await service.addSource(name: "Fabrikam", domain: "fabrikam.com")
+        await expectCode(.duplicateName) { _ = try await service.editSource(fabrikam.id, name: "contoso?") }
         await expectCode(.tooManySources) { _ = try await service.addSource(name: "Third", domain: "third.com") }
     }
 
