@@ -5,113 +5,135 @@ import Glibc
 import Darwin
 #endif
 
-/// An identity store kept in a folder: the rules of ``InMemoryIdentityStore``, made durable.
+/// An identity store kept in a folder: the rules of ``InMemoryIdentityStore``, made durable and
+/// verifiable.
 ///
-/// Every successful write is appended to `identities.log` as one JSON line, in the order the store
-/// applied it, before the call returns; opening the store replays the log onto `identities.json`
-/// and then compacts both (the new base is written under a temporary name and renamed over the
-/// old one). A process that dies part-way loses at most the write it was making (a torn last line
-/// is ignored), and the next synchronization repairs the rest. One process at a time: the folder
-/// is locked while a store is open (``close()`` or releasing the store unlocks it). Files are
-/// owner-only.
+/// Every successful write is appended to `identities.log` before the call returns, as a record
+/// that carries its length and a CRC-32 of its contents; opening the store for writing replays the
+/// log onto the base (`identities.base`) and compacts both: the new base is written whole and synced
+/// under a temporary name before it replaces the old one, and only then is the log replaced.
+///
+/// The store never guesses. Opening it fails with ``IdentityStoreError/Code/damaged`` — and
+/// changes no file — when a file is damaged anywhere, and with
+/// ``IdentityStoreError/Code/unavailable`` when a file cannot be read or is not trusted (owned by
+/// another user, or writable by others). The one thing tolerated is a last log record cut short by
+/// a crash while it was written: it was never acknowledged, so readers skip it, and a writer
+/// drops it when it compacts, after keeping a copy in `backup/`. ``check(folder:)`` reports damage
+/// and ``repair(folder:)`` keeps every write before it.
+///
+/// One writer at a time: the folder is locked while a store is open for writing (``close()`` or
+/// releasing the store unlocks it). Any number of read-only openers may read meanwhile; they see
+/// every write acknowledged before they opened. Files and the folder are owner-only.
 ///
 /// ```swift
 /// let store = try await FileIdentityStore.open(folder: stateFolder.appendingPathComponent("store"))
 /// ```
 public final class FileIdentityStore: IdentityStore {
+    /// Whether a store may write.
+    public enum Access: Sendable {
+        /// Reads and writes; one such opener at a time.
+        case readWrite
+        /// Reads only: takes no lock, writes nothing; writes fail with ``IdentityStoreError/Code/forbidden``.
+        case readOnly
+    }
+
     /// The folder holding the store.
     public let folder: URL
-    private let inner: InMemoryIdentityStore
+    /// Whether the store may write.
+    public let access: Access
+    let inner: InMemoryIdentityStore
     private let log: Locked<LogState>
 
     private struct LogState {
         var handle: FileHandle?
-        var lock: Int32
+        var lock: Int32 = -1
+        var generation = 0
         var failure: String?
     }
 
-    private init(folder: URL, inner: InMemoryIdentityStore, log: Locked<LogState>) {
+    private init(folder: URL, access: Access, inner: InMemoryIdentityStore, log: Locked<LogState>) {
         self.folder = folder
+        self.access = access
         self.inner = inner
         self.log = log
     }
 
     deinit { close() }
 
-    /// Opens (or creates) the store in `folder`, replaying and compacting its log.
-    /// - Parameter folder: The folder.
+    /// Opens (or, for writing, creates) the store in `folder`.
+    /// - Parameters:
+    ///   - folder: The folder.
+    ///   - access: Whether the store may write (the default) or only read.
     /// - Returns: The store.
-    /// - Throws: ``IdentityStoreError`` with code `unavailable` when the folder is in use by another
-    ///   process or cannot be read or written.
-    public static func open(folder: URL) async throws -> FileIdentityStore {
-        let manager = FileManager.default
-        do {
-            try manager.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw IdentityStoreError(.unavailable, detail: "the store folder '\(folder.path)' cannot be created")
+    /// - Throws: ``IdentityStoreError`` with code `damaged` when a file is damaged (nothing is
+    ///   changed), or `unavailable` when the folder is in use by another writer, or a file cannot be
+    ///   read, written or trusted.
+    public static func open(folder: URL, access: Access = .readWrite) async throws -> FileIdentityStore {
+        let files = IdentityStoreFiles(folder: folder)
+        let log = Locked(LogState())
+        if access == .readWrite {
+            try prepare(folder)
+            let lock = try lockFolder(folder)
+            log.withLock { $0.lock = lock }
         }
-        let lock = posixOpen(folder.appendingPathComponent(".lock").path)
-        guard lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 else {
-            if lock >= 0 { posixClose(lock) }
-            throw IdentityStoreError(.unavailable, detail: "the store in '\(folder.path)' is in use by another process; wait for it to finish")
-        }
-        let log = Locked(LogState(handle: nil, lock: lock))
         let inner = InMemoryIdentityStore(journal: { change in
-            guard let line = try? JSONEncoder().encode(change) else { return }
+            guard let payload = try? JSONEncoder().encode(change) else { return }
             log.withLock { state in
                 guard let handle = state.handle, state.failure == nil else { return }
                 do {
-                    try handle.write(contentsOf: line + Data([0x0A]))
+                    try handle.write(contentsOf: RecordFile.frame(payload))
                 } catch {
                     state.failure = "the store's log could not be written (\(error.localizedDescription))"
                 }
             }
         })
-        let store = FileIdentityStore(folder: folder, inner: inner, log: log)
-        do {
-            try await store.load()
-            try await store.compact()
-        } catch let error as IdentityStoreError {
-            throw error
-        } catch {
-            throw IdentityStoreError(.unavailable, detail: "the store in '\(folder.path)' cannot be read or written (\(error.localizedDescription))")
+        let store = FileIdentityStore(folder: folder, access: access, inner: inner, log: log)
+        let reading = try unavailable(folder) { try files.read() }
+        if let damage = reading.damage {
+            throw IdentityStoreError(
+                .damaged, detail: "'\(damage.part.path)' is damaged at byte \(damage.offset) (record \(damage.record)): \(damage.reason)")
         }
+        for change in reading.changes { await inner.replay(change) }
+        log.withLock { $0.generation = reading.base?.generation ?? 0 }
+        guard access == .readWrite else { return store }
+        if let torn = reading.tornLogOffset {
+            try unavailable(folder) { try backUp([files.log], in: folder, note: "torn-log-at-\(torn)") }
+        }
+        try await store.compact()
+        if reading.isLegacy { try? FileManager.default.removeItem(at: files.legacyBase) }
         return store
     }
 
-    private var baseURL: URL { folder.appendingPathComponent("identities.json") }
-    private var logURL: URL { folder.appendingPathComponent("identities.log") }
-
-    private func load() async throws {
-        if let data = try? Data(contentsOf: baseURL) {
-            let base = try JSONDecoder().decode([StoreChange].self, from: data)
-            for change in base { await inner.replay(change) }
-        }
-        if let data = try? Data(contentsOf: logURL) {
-            for line in data.split(separator: 0x0A) {
-                // A line torn by a crash does not decode; it and nothing after it was acknowledged.
-                guard let change = try? JSONDecoder().decode(StoreChange.self, from: line) else { break }
-                await inner.replay(change)
-            }
-        }
-    }
-
-    /// Writes the whole store as the new base and empties the log.
-    /// - Throws: File-system errors.
+    /// Writes the whole store as a new base and starts an empty log. No write interleaves.
+    /// - Throws: ``IdentityStoreError`` with code `unavailable` when a file cannot be written (the
+    ///   store's files then still hold every acknowledged write).
     public func compact() async throws {
-        let contents = try await inner.contents()
-        var base: [StoreChange] = contents.users.sorted { $0.id < $1.id }.map { .putUser($0) }
-        for group in contents.groups.sorted(by: { $0.id < $1.id }) {
-            base.append(.putGroup(group.id, origin: group.origin, profile: group.profile))
-            if !group.memberIDs.isEmpty { base.append(.addMembers(group.memberIDs.sorted(), group.id)) }
-        }
-        try log.withLock { state in
-            try state.handle?.close()
-            state.handle = nil
-            try OwnerOnlyFile.write(try JSONEncoder().encode(base), to: baseURL)
-            _ = FileManager.default.createFile(atPath: logURL.path, contents: nil, attributes: [.posixPermissions: 0o600])
-            state.handle = try FileHandle(forWritingTo: logURL)
-            try state.handle?.truncate(atOffset: 0)
+        guard access == .readWrite else { throw IdentityStoreError(.forbidden, detail: "the store in '\(folder.path)' was opened read-only") }
+        let files = IdentityStoreFiles(folder: folder)
+        let log = self.log
+        let folder = self.folder
+        try await inner.withChanges { changes in
+            try log.withLock { state in
+                if let failure = state.failure { throw IdentityStoreError(.unavailable, detail: failure) }
+                let generation = state.generation + 1
+                var base = IdentityStoreFiles.headerRecord("base", generation: generation)
+                for change in changes { base.append(RecordFile.frame(try JSONEncoder().encode(change))) }
+                try? state.handle?.close()
+                state.handle = nil
+                try FileIdentityStore.unavailable(folder) {
+                    try OwnerOnlyFile.write(base, to: files.base)
+                    try OwnerOnlyFile.write(IdentityStoreFiles.headerRecord("log", generation: generation), to: files.log)
+                }
+                state.generation = generation
+                do {
+                    let handle = try FileHandle(forWritingTo: files.log)
+                    try handle.seekToEnd()
+                    state.handle = handle
+                } catch {
+                    state.failure = "the store's log '\(files.log.path)' cannot be opened (\(error.localizedDescription))"
+                    throw IdentityStoreError(.unavailable, detail: state.failure ?? "")
+                }
+            }
         }
     }
 
@@ -130,6 +152,7 @@ public final class FileIdentityStore: IdentityStore {
     }
 
     private func durable<T>(_ body: () async throws -> T) async throws -> T {
+        guard access == .readWrite else { throw IdentityStoreError(.forbidden, detail: "the store in '\(folder.path)' was opened read-only") }
         if let failure = log.withLock({ $0.failure }) { throw IdentityStoreError(.unavailable, detail: failure) }
         let result = try await body()
         if let failure = log.withLock({ $0.failure }) { throw IdentityStoreError(.unavailable, detail: failure) }
@@ -165,18 +188,63 @@ public final class FileIdentityStore: IdentityStore {
     public func removeMembers(_ userIDs: [IdentityID], from groupID: IdentityID) async throws {
         try await durable { try await inner.removeMembers(userIDs, from: groupID) }
     }
+
+    // MARK: Files
+
+    static func prepare(_ folder: URL) throws {
+        try unavailable(folder) { try OwnerOnlyFile.prepareFolder(folder) }
+    }
+
+    /// Takes the folder's writer lock.
+    static func lockFolder(_ folder: URL) throws -> Int32 {
+        let path = folder.appendingPathComponent(".lock").path
+        let lock = posixOpen(path)
+        guard lock >= 0 else {
+            throw IdentityStoreError(.unavailable, detail: "the store's lock file '\(path)' cannot be opened (\(String(cString: strerror(errno))))")
+        }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            posixClose(lock)
+            throw IdentityStoreError(
+                .unavailable, detail: "the store in '\(folder.path)' is being written by another process; open it read-only, or wait for that process to finish")
+        }
+        return lock
+    }
+
+    /// Copies files into `<folder>/backup/<time>-<note>/`, owner-only.
+    /// - Returns: The backup folder, or `nil` when none of the files exists.
+    @discardableResult
+    static func backUp(_ files: [URL], in folder: URL, note: String) throws -> URL? {
+        let existing = try files.compactMap { file in try OwnerOnlyFile.read(file).map { (file, $0) } }
+        guard !existing.isEmpty else { return nil }
+        let stamp = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false)).replacingOccurrences(of: ":", with: "")
+        let backup = folder.appendingPathComponent("backup").appendingPathComponent("\(stamp)-\(note)")
+        try OwnerOnlyFile.prepareFolder(folder.appendingPathComponent("backup"))
+        try OwnerOnlyFile.prepareFolder(backup)
+        for (file, data) in existing { try OwnerOnlyFile.write(data, to: backup.appendingPathComponent(file.lastPathComponent)) }
+        return backup
+    }
+
+    /// Runs file work, turning an untrusted or unreadable file into `unavailable`.
+    @discardableResult
+    static func unavailable<T>(_ folder: URL, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let problem as OwnerOnlyFile.Problem {
+            throw IdentityStoreError(.unavailable, detail: "the store in '\(folder.path)' cannot be used: \(problem.description)")
+        }
+    }
 }
 
 // `open` and `close` are also names of this type's members; these reach the C functions.
 private func posixOpen(_ path: String) -> Int32 {
     #if canImport(Glibc)
-    Glibc.open(path, O_CREAT | O_RDWR, 0o600)
+    Glibc.open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
     #else
-    Darwin.open(path, O_CREAT | O_RDWR, 0o600)
+    Darwin.open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
     #endif
 }
 
-private func posixClose(_ descriptor: Int32) {
+func posixClose(_ descriptor: Int32) {
     #if canImport(Glibc)
     _ = Glibc.close(descriptor)
     #else

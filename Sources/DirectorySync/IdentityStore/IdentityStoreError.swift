@@ -25,6 +25,8 @@ public struct IdentityStoreError: Error, Hashable, Sendable, CustomStringConvert
         public static let unavailable = Code(rawValue: "unavailable")
         /// The store refused the credentials or the operation.
         public static let forbidden = Code(rawValue: "forbidden")
+        /// The store's files are damaged; nothing was read into it or changed.
+        public static let damaged = Code(rawValue: "damaged")
 
         /// The code's text.
         public var description: String { rawValue }
@@ -63,6 +65,8 @@ public struct IdentityStoreError: Error, Hashable, Sendable, CustomStringConvert
         case .modifiedConcurrently: "Read the identity again and retry."
         case .unavailable: "Check that the store is reachable and retry; the next synchronization repairs what was left undone."
         case .forbidden: "Check the store's credentials and permissions."
+        case .damaged:
+            "Nothing was changed. See the damage with FileIdentityStore.check(folder:) ('dirsync --state DIR store check'); FileIdentityStore.repair(folder:) ('store repair') keeps every write before the damage and backs up the damaged files."
         default: "See the detail."
         }
     }
@@ -72,6 +76,6 @@ public struct IdentityStoreError: Error, Hashable, Sendable, CustomStringConvert
         var text = "\(code): \(detail)"
         if let identityID { text += " (identity \(identityID))" }
         if let conflictingIdentityID { text += " (held by \(conflictingIdentityID))" }
-        return "\(text). \(fix)"
+        return text.followed(bySentence: fix)
     }
 }

@@ -142,6 +142,18 @@ public actor InMemoryIdentityStore: IdentityStore {
         journal?(.removeMembers(userIDs, groupID))
     }
 
+    /// Runs `body` with the whole store as changes that rebuild it (users, then groups with their
+    /// members, by identifier) while no write can interleave.
+    package func withChanges<T: Sendable>(_ body: @Sendable ([StoreChange]) throws -> T) throws -> T {
+        var changes: [StoreChange] = users.keys.sorted().compactMap { users[$0].map(StoreChange.putUser) }
+        for id in groups.keys.sorted() {
+            guard let group = groups[id] else { continue }
+            changes.append(.putGroup(id, origin: group.origin, profile: group.profile))
+            if !group.members.isEmpty { changes.append(.addMembers(group.members.sorted(), id)) }
+        }
+        return try body(changes)
+    }
+
     /// Applies a logged write again, without the store's checks (they held when it was logged).
     /// Identifier counters move past every identifier seen.
     package func replay(_ change: StoreChange) {

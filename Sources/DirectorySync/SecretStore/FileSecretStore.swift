@@ -2,7 +2,8 @@ import Foundation
 
 /// Secrets as files in a folder of their own (`<folder>/<key>.secret`): the folder is readable by
 /// the owner only (0700), each file too (0600), and a file is written whole under a temporary name
-/// before it replaces the old one.
+/// before it replaces the old one. A folder or file owned by another user, or a file others can
+/// write, is refused, never read.
 ///
 /// Keep this folder apart from state and exports: it is the one place secrets are written.
 public struct FileSecretStore: SecretStore {
@@ -15,20 +16,18 @@ public struct FileSecretStore: SecretStore {
     public init(folder: URL) throws {
         self.folder = folder
         do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder.path)
+            try OwnerOnlyFile.prepareFolder(folder)
         } catch {
-            throw SecretStoreError(.storageFailed, key: SecretKey("*"), detail: "the folder '\(folder.path)' cannot be created")
+            throw SecretStoreError(.storageFailed, key: SecretKey("*"), detail: "\(error)")
         }
     }
 
     public func secret(for key: SecretKey) async throws -> Secret? {
-        let url = file(for: key)
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        guard let data = try? Data(contentsOf: url) else {
-            throw SecretStoreError(.storageFailed, key: key, detail: "'\(url.path)' cannot be read")
+        do {
+            return try OwnerOnlyFile.read(file(for: key)).map { Secret(String(decoding: $0, as: UTF8.self)) }
+        } catch {
+            throw SecretStoreError(.storageFailed, key: key, detail: "\(error)")
         }
-        return Secret(String(decoding: data, as: UTF8.self))
     }
 
     public func setSecret(_ secret: Secret?, for key: SecretKey) async throws {

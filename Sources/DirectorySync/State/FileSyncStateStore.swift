@@ -8,23 +8,36 @@ import Darwin
 /// Saved state as JSON files in a folder: one file per source and key
 /// (`<folder>/<source>/<name>.json`), written atomically (a temporary file renamed over the old
 /// one) while holding an exclusive lock on `<folder>/.lock`, so concurrent writers — threads or
-/// processes — can never leave a half-written or mixed file. Files are readable by the owner only.
+/// processes — can never leave a half-written or mixed file. Files are readable by the owner only,
+/// and only trusted files are read: a folder or file owned by another user, or a file that others
+/// can write, is refused with ``SyncStateError/unreadable(key:detail:)`` (see `OwnerOnlyFile`).
 public actor FileSyncStateStore: SyncStateStore {
     /// The folder holding the state.
     public let folder: URL
 
     /// Opens (and creates, owner-only) a state folder.
     /// - Parameter folder: The folder.
-    /// - Throws: File-system errors.
+    /// - Throws: ``SyncStateError/unreadable(key:detail:)`` when the folder cannot be created or
+    ///   belongs to another user.
     public init(folder: URL) throws {
         self.folder = folder
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        do {
+            try OwnerOnlyFile.prepareFolder(folder)
+        } catch let problem as OwnerOnlyFile.Problem {
+            throw SyncStateError.unreadable(key: folder.path, detail: problem.description)
+        }
     }
 
     public func data(for key: StateKey) async throws -> Data? {
         let url = file(for: key)
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        return try Data(contentsOf: url)
+        do {
+            if FileManager.default.fileExists(atPath: url.deletingLastPathComponent().path) {
+                try OwnerOnlyFile.prepareFolder(url.deletingLastPathComponent())
+            }
+            return try OwnerOnlyFile.read(url)
+        } catch let problem as OwnerOnlyFile.Problem {
+            throw SyncStateError.unreadable(key: key.description, detail: problem.description)
+        }
     }
 
     public func setData(_ data: Data?, for key: StateKey) async throws {
@@ -34,9 +47,12 @@ public actor FileSyncStateStore: SyncStateStore {
                 if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
                 return
             }
-            try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            try OwnerOnlyFile.write(data, to: url)
+            do {
+                try OwnerOnlyFile.prepareFolder(url.deletingLastPathComponent())
+                try OwnerOnlyFile.write(data, to: url)
+            } catch let problem as OwnerOnlyFile.Problem {
+                throw SyncStateError.unwritable(key: key.description, detail: problem.description)
+            }
         }
     }
 
@@ -61,8 +77,10 @@ public actor FileSyncStateStore: SyncStateStore {
 
     private func withLock<T>(_ body: () throws -> T) throws -> T {
         let path = folder.appendingPathComponent(".lock").path
-        let descriptor = open(path, O_CREAT | O_RDWR, 0o600)
-        guard descriptor >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else {
+            throw SyncStateError.unwritable(key: path, detail: "the lock file cannot be opened (\(String(cString: strerror(errno))))")
+        }
         defer { close(descriptor) }
         flock(descriptor, LOCK_EX)
         defer { flock(descriptor, LOCK_UN) }

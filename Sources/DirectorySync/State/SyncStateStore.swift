@@ -45,8 +45,10 @@ public protocol SyncStateStore: Sendable {
 public enum SyncStateError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The document was written by a newer version of DirectorySync.
     case unsupportedFormatVersion(found: Int, supported: Int, key: String)
-    /// The document is not what was expected.
+    /// The document is not what was expected, cannot be read, or cannot be trusted.
     case unreadable(key: String, detail: String)
+    /// The document cannot be written (the state before the write is kept).
+    case unwritable(key: String, detail: String)
 
     /// The cause and the fix.
     public var description: String {
@@ -54,7 +56,9 @@ public enum SyncStateError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unsupportedFormatVersion(let found, let supported, let key):
             "The state '\(key)' has format version \(found), but this version of DirectorySync reads up to \(supported); upgrade DirectorySync."
         case .unreadable(let key, let detail):
-            "The state '\(key)' cannot be read (\(detail)); remove it to start that state afresh."
+            "The state '\(key)' cannot be read: \(detail). Nothing was changed; correct or restore the file (removing it starts that state afresh)."
+        case .unwritable(let key, let detail):
+            "The state '\(key)' cannot be saved: \(detail). The state saved before is kept."
         }
     }
 }

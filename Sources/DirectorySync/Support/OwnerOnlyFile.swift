@@ -1,0 +1,198 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Files only their owner can read, written whole or not at all, and read only when they can be
+/// trusted — as ssh treats `~/.ssh`. The state store, the secret store and the file identity store
+/// read and write through it.
+///
+/// - Writing: the data goes to a temporary file in the same folder, created owner-only (0600)
+///   before a byte is written and synced to disk, which then replaces the target in one `rename`;
+///   the folder is synced too, so a crash leaves the old file or the new one, never a mix.
+/// - Reading: a file owned by another user, writable by its group or by others, or that is not a
+///   regular file (a link, a device) is refused, never read: another local user could have put it
+///   there. A readable-by-others file of ours is tightened to 0600 first.
+/// - Folders: created 0700; an existing folder of ours with looser permissions is tightened; one
+///   owned by another user is refused.
+package enum OwnerOnlyFile {
+    /// A file or folder that cannot be trusted or used, with a sentence naming the cause and the fix.
+    package struct Problem: Error, CustomStringConvertible {
+        /// The path concerned.
+        package var path: String
+        /// The cause and the fix.
+        package var description: String
+    }
+
+    /// Writes `data` to `url`, replacing what was there.
+    /// - Throws: ``Problem``; the target is then unchanged and no temporary file is left.
+    package static func write(_ data: Data, to url: URL) throws {
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else { throw problem(errno, writing: temporary.path) }
+        var failure: Int32 = 0
+        data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == 0, fsync(descriptor) != 0 { failure = errno }
+        close(descriptor)
+        if failure == 0, rename(temporary.path, url.path) != 0 { failure = errno }
+        guard failure == 0 else {
+            unlink(temporary.path)
+            throw problem(failure, writing: url.path)
+        }
+        syncFolder(folder)
+    }
+
+    /// Streams a file to `url`, replacing what was there, with ``write(_:to:)``'s guarantees: the
+    /// temporary file is owner-only (0600) from its creation, whatever the umask, and replaces the
+    /// target only once `body` has written all of it. For files too large to hold in memory, such
+    /// as preview exports.
+    /// - Parameters:
+    ///   - url: The file to write.
+    ///   - body: Writes the contents to the handle it is given; it must not close the handle.
+    /// - Throws: ``Problem``, or what `body` throws; the target is then unchanged and no temporary
+    ///   file is left.
+    package static func write(to url: URL, streaming body: (FileHandle) throws -> Void) throws {
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else { throw problem(errno, writing: temporary.path) }
+        do {
+            defer { close(descriptor) }
+            try body(FileHandle(fileDescriptor: descriptor, closeOnDealloc: false))
+            guard fsync(descriptor) == 0 else { throw problem(errno, writing: url.path) }
+        } catch {
+            unlink(temporary.path)
+            throw error
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            let failure = errno
+            unlink(temporary.path)
+            throw problem(failure, writing: url.path)
+        }
+        syncFolder(folder)
+    }
+
+    /// Reads a trusted file whole.
+    /// - Returns: The contents, or `nil` when there is no such file.
+    /// - Throws: ``Problem`` when the file is unreadable or untrusted (see the type's rules).
+    package static func read(_ url: URL) throws -> Data? {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else {
+            if errno == ENOENT { return nil }
+            throw problem(errno, reading: url.path)
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw problem(errno, reading: url.path) }
+        try trust(info, path: url.path, folder: false)
+        if info.st_mode & 0o077 != 0 { fchmod(descriptor, 0o600) }
+        var data = Data(count: Int(info.st_size))
+        var total = 0
+        while true {
+            if total == data.count { data.count += 64 * 1024 }
+            let count = data.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress! + total, $0.count - total) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw problem(errno, reading: url.path)
+            }
+            if count == 0 { break }
+            total += count
+        }
+        data.count = total
+        return data
+    }
+
+    /// Creates `url` owner-only (0700) with its missing parents, or checks an existing folder:
+    /// tightened to 0700 when ours, refused when another user owns it or it is not a folder.
+    /// - Throws: ``Problem``.
+    package static func prepareFolder(_ url: URL) throws {
+        var info = stat()
+        if stat(url.path, &info) != 0 {
+            guard errno == ENOENT else { throw problem(errno, reading: url.path) }
+            do {
+                try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw Problem(path: url.path, description: "the folder '\(url.path)' cannot be created; check that its parent exists and is writable by this user")
+            }
+            guard stat(url.path, &info) == 0 else { throw problem(errno, reading: url.path) }
+        }
+        try trust(info, path: url.path, folder: true)
+        if info.st_mode & 0o077 != 0, chmod(url.path, 0o700) != 0 {
+            throw Problem(path: url.path, description: "the folder '\(url.path)' is open to other users and cannot be made owner-only (chmod 700 it)")
+        }
+    }
+
+    /// Refuses what another user owns or can change.
+    private static func trust(_ info: stat, path: String, folder: Bool) throws {
+        let kind = info.st_mode & S_IFMT
+        guard kind == (folder ? S_IFDIR : S_IFREG) else {
+            throw Problem(path: path, description: "'\(path)' is not a \(folder ? "folder" : "regular file"); DirectorySync reads no links or devices. Remove it")
+        }
+        guard info.st_uid == geteuid() else {
+            throw Problem(
+                path: path,
+                description: "'\(path)' belongs to another user (uid \(info.st_uid)), so it cannot be trusted; DirectorySync uses only what its own user (uid \(geteuid())) owns. Find out who created it, then remove it")
+        }
+        guard folder || info.st_mode & 0o022 == 0 else {
+            throw Problem(
+                path: path,
+                description: "'\(path)' is writable by other users (mode \(String(info.st_mode & 0o777, radix: 8))), so it cannot be trusted; check its contents, then chmod 600 it")
+        }
+    }
+
+    private static func syncFolder(_ folder: URL) {
+        let descriptor = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
+    }
+
+    private static func problem(_ code: Int32, reading path: String) -> Problem {
+        Problem(path: path, description: "'\(path)' cannot be read (\(String(cString: strerror(code)))); \(advice(code))")
+    }
+
+    private static func problem(_ code: Int32, writing path: String) -> Problem {
+        Problem(path: path, description: "'\(path)' cannot be written (\(String(cString: strerror(code)))); \(advice(code))")
+    }
+
+    private static func advice(_ code: Int32) -> String {
+        switch code {
+        case EACCES, EPERM: "give this user access to it (it should be owned by this user, mode 600 for files and 700 for folders)"
+        case ELOOP: "it is a symbolic link, which DirectorySync does not follow; replace it with the file itself"
+        case ENOSPC, EDQUOT: "free some disk space"
+        case EROFS: "the file system is read-only"
+        default: "check the file and its folder"
+        }
+    }
+}
+
+// `write` and `read` are also names of the type's members; these reach the C functions.
+private func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    Glibc.write(descriptor, buffer, count)
+    #else
+    Darwin.write(descriptor, buffer, count)
+    #endif
+}
+
+private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    Glibc.read(descriptor, buffer, count)
+    #else
+    Darwin.read(descriptor, buffer, count)
+    #endif
+}
