@@ -87,10 +87,15 @@ extension DirectoryService {
         }
         // A preview is valid until the next synchronization.
         try? await state.remove(.preview(id))
-        var history = (try? await state.load([RunRecord].self, for: .history(id))) ?? []
-        history.append(record)
-        if history.count > configuration.historyLimit { history.removeFirst(history.count - configuration.historyLimit) }
-        try? await state.save(history, for: .history(id))
+        // A history that cannot be read is never replaced: the runs it holds would be lost.
+        do {
+            var history = try await state.load([RunRecord].self, for: .history(id)) ?? []
+            history.append(record)
+            if history.count > configuration.historyLimit { history.removeFirst(history.count - configuration.historyLimit) }
+            try await state.save(history, for: .history(id))
+        } catch {
+            hub.emit(.warning(id, .historyNotSaved(String(describing: error))))
+        }
         if sources[id] != nil { try? await persist() }
         runs[id] = nil
         hub.emit(.runFinished(id, record))

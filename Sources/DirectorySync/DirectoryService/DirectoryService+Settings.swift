@@ -3,16 +3,17 @@ import Foundation
 extension DirectoryService {
     /// Saves a source's credentials; the secret goes to the ``SecretStore`` (`nil` keeps the saved
     /// one, to change only the expiry). The source must be off, and the credentials must pass a
-    /// connection test again before it can be turned on.
-    /// - Throws: ``DirectoryServiceError``; ``SecretStoreError``.
+    /// connection test again before the source can be turned on, synchronized or previewed: no
+    /// secret is sent to a changed endpoint by a run before a test passed with it.
+    /// - Throws: ``DirectoryServiceError`` (`invalidInput` for a client ID that is not a GUID, a
+    ///   tenant that is neither a domain nor a GUID, or an endpoint that is not `https` — plain
+    ///   `http` only to loopback); ``SecretStoreError``.
     public func setCredentials(_ id: SourceID, _ credentials: SourceCredentials, secret: Secret?) async throws {
         let source = try source(id)
         guard source.state == .off else {
             throw DirectoryServiceError(.sourceIsOn, "Turn the source off before changing its credentials.")
         }
-        guard !credentials.clientID.trimmed.isEmpty, !credentials.tenant.trimmed.isEmpty else {
-            throw DirectoryServiceError(.invalidInput, "Enter the application (client) ID and the tenant's primary domain.")
-        }
+        try Self.validate(credentials)
         if let secret {
             guard !secret.isEmpty else { throw DirectoryServiceError(.invalidInput, "Enter the client secret's value.") }
             try await secrets.setSecret(secret, for: .clientSecret(id))
@@ -122,6 +123,10 @@ extension DirectoryService {
     }
 
     func synchronizer(for source: Source) async throws -> SourceSynchronizer {
+        guard source.credentialsTestedAt != nil else {
+            throw DirectoryServiceError(
+                .credentialsNotTested, "The credentials of '\(source.name)' have not passed a connection test since they were saved; test the connection first.")
+        }
         if let synchronizer = synchronizers[source.id] { return synchronizer }
         let provider = try connector.provider(for: try await connection(for: source))
         let hub = self.hub
@@ -134,5 +139,30 @@ extension DirectoryService {
             })
         synchronizers[source.id] = synchronizer
         return synchronizer
+    }
+
+    /// Refuses credentials that cannot be right before anything is saved or sent.
+    static func validate(_ credentials: SourceCredentials) throws(DirectoryServiceError) {
+        guard UUID(uuidString: credentials.clientID.trimmed) != nil else {
+            throw DirectoryServiceError(
+                .invalidInput, "'\(credentials.clientID)' is not an application (client) ID; copy the GUID from the app registration's overview, like 00000000-0000-0000-0000-000000000000.")
+        }
+        if UUID(uuidString: credentials.tenant.trimmed) == nil {
+            do {
+                _ = try DomainName.normalize(credentials.tenant)
+            } catch {
+                throw DirectoryServiceError(
+                    .invalidInput, "'\(credentials.tenant)' is not a tenant; enter the tenant's primary domain (contoso.com) or its id (a GUID).")
+            }
+        }
+        for (name, url) in [("sign-in", credentials.loginURL), ("Graph", credentials.graphURL)] {
+            guard let url, let problem = SecureURL.problem(with: url) else { continue }
+            let reason = switch problem {
+            case .notAbsolute: "is not an absolute URL"
+            case .insecure(let host): "uses plain http to '\(host)', which is allowed only for loopback addresses"
+            case .unsupportedScheme(let scheme): "uses '\(scheme)', not https"
+            }
+            throw DirectoryServiceError(.invalidInput, "The \(name) endpoint '\(url.absoluteString)' \(reason); enter its https URL.")
+        }
     }
 }

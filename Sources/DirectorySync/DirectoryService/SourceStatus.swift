@@ -30,6 +30,8 @@ public enum SourceWarning: Hashable, Codable, Sendable, CustomStringConvertible 
     case needsConfirmation
     /// The last run failed.
     case lastRunFailed(String)
+    /// The run's record could not be added to the history (the history already saved is kept as it is).
+    case historyNotSaved(String)
 
     /// In words, with what to do.
     public var description: String {
@@ -40,6 +42,7 @@ public enum SourceWarning: Hashable, Codable, Sendable, CustomStringConvertible 
         case .conflicts(let count): "\(count) conflict\(count == 1 ? "" : "s") (shared emails or names) left objects unsynchronized."
         case .needsConfirmation: "The last synchronization would remove more than the deletion guard allows: confirm it or change the filter."
         case .lastRunFailed(let message): "The last synchronization failed: \(message)"
+        case .historyNotSaved(let message): "The run was not added to the history, which is kept as it was: \(message)"
         }
     }
 }

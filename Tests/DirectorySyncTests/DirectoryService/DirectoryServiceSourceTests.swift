@@ -79,7 +79,7 @@ struct DirectoryServiceSourceTests {
         let harness = try await ServiceHarness()
         let service = harness.service
         let source = try await service.addSource(name: "Contoso", domain: "contoso.com")
-        try await service.setCredentials(source.id, SourceCredentials(clientID: "someone-else", tenant: "contoso.com"), secret: Secret(ServiceHarness.secret))
+        try await service.setCredentials(source.id, SourceCredentials(clientID: "11111111-1111-4111-8111-111111111111", tenant: "contoso.com"), secret: Secret(ServiceHarness.secret))
         let result = try await service.testConnection(source.id)
         #expect(result.errorCode == "unknownApplication")
         await expectCode(.credentialsNotTested) { try await service.turnOn(source.id) }

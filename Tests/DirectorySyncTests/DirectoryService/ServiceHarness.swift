@@ -71,7 +71,7 @@ struct ServiceHarness {
         for (index, domain) in tenants.enumerated() {
             let tenant = TenantGenerator(configuration: .init(users: users, groups: max(2, users / 10), seed: UInt64(index + 1), domain: domain)).generate()
             let directory = InMemoryDirectoryProvider(users: tenant.users, groups: tenant.groups)
-            connector.register(tenant: domain, clientID: "app-\(domain)", secret: Self.secret, domains: [domain], directory: directory)
+            connector.register(tenant: domain, clientID: Self.clientID(domain), secret: Self.secret, domains: [domain], directory: directory)
             directories[domain] = directory
         }
         self.directories = directories
@@ -80,7 +80,14 @@ struct ServiceHarness {
             clock: clock.clock)
     }
 
-    func credentials(_ domain: String) -> SourceCredentials { SourceCredentials(clientID: "app-\(domain)", tenant: domain) }
+    func credentials(_ domain: String) -> SourceCredentials { SourceCredentials(clientID: Self.clientID(domain), tenant: domain) }
+
+    /// A distinct application id (a GUID) per domain.
+    static func clientID(_ domain: String) -> String {
+        let digits = domain.utf8.reduce(UInt64(1469598103934665603)) { ($0 ^ UInt64($1)) &* 1099511628211 } & 0xFFFF_FFFF_FFFF
+        let hex = String(digits, radix: 16)
+        return "00000000-0000-4000-8000-" + String(repeating: "0", count: 12 - hex.count) + hex
+    }
 
     /// Adds a source for the domain, saves and tests its credentials, and turns it on.
     func readySource(_ domain: String = "contoso.com", name: String? = nil) async throws -> Source {
