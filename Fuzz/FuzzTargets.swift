@@ -16,6 +16,8 @@ enum FuzzTarget: String, CaseIterable {
     case filter
     /// Saved state and configuration: schedules, filters, sources, runs, changes, mirrors, store logs.
     case state
+    /// The file identity store's log: framed records read back exactly, damage never silent.
+    case storeLog
 
     func run(_ data: Data) {
         switch self {
@@ -44,6 +46,7 @@ enum FuzzTarget: String, CaseIterable {
             let text = String(decoding: data, as: UTF8.self)
             _ = try? LocalTime(parsing: text)
             _ = try? Weekday(parsing: text)
+        case .storeLog: StoreLogFuzzing.run(data)
         }
     }
 }

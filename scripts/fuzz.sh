@@ -2,11 +2,11 @@
 # Fuzzes every target of Fuzz/ with libFuzzer + AddressSanitizer for SECONDS each (default 60),
 # starting from the seed corpus in Fuzz/Corpus/<target>. A crash stops the run and leaves the input
 # in .build/fuzz-artifacts/ — fix the bug and add the input to Fuzz/Corpus/<target>/ as a regression.
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET…]   (targets: graph tokens scim filter state)
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET…]   (targets: graph tokens scim filter state storeLog)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"; shift || true
-targets=("${@:-graph tokens scim filter state}")
+targets=("${@:-graph tokens scim filter state storeLog}")
 # shellcheck disable=SC2206
 targets=(${targets[*]})
 swift build -c release --sanitize fuzzer --sanitize address -Xswiftc -DFUZZING \

@@ -46,6 +46,7 @@ struct DirectoryServiceScheduleTests {
         let run = try await harness.service.synchronize(on.id)
         let off = try await harness.service.addSource(name: "Fabrikam", domain: "fabrikam.com")
         try await harness.service.setCredentials(off.id, harness.credentials("fabrikam.com"), secret: Secret(ServiceHarness.secret))
+        _ = try await harness.service.testConnection(off.id)
         let preview = try await harness.service.preview(off.id)
 
         let reopened = try await DirectoryService.open(

@@ -40,7 +40,7 @@ struct FileIdentityStoreTests {
         store.close()
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         #expect(!names.contains { $0.hasSuffix(".tmp") }, "\(names)")
-        for name in ["identities.json", "identities.log"] {
+        for name in ["identities.base", "identities.log"] {
             let mode = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)[.posixPermissions] as? NSNumber
             #expect(mode?.intValue == 0o600, "\(name)")
         }
@@ -55,7 +55,8 @@ struct FileIdentityStoreTests {
         store.close()
         let log = try FileHandle(forWritingTo: folder.appendingPathComponent("identities.log"))
         try log.seekToEnd()
-        try log.write(contentsOf: Data(#"{"putUser":{"_0":{"id":"u9","ori"#.utf8))
+        let change = StoreChange.putUser(IdentityUser(id: IdentityID("u9"), origin: .manual, profile: UserProfile(name: "Torn")))
+        try log.write(contentsOf: RecordFile.frame(try JSONEncoder().encode(change)).prefix(40))
         try log.close()
         let reopened = try await FileIdentityStore.open(folder: folder)
         #expect(try await reopened.contents().users.map(\.profile.name) == ["Kept"])
