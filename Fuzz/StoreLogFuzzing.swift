@@ -20,7 +20,7 @@ enum StoreLogFuzzing {
 
     static func run(_ data: Data) {
         let scan = RecordFile.scan(data)
-        let reframed = scan.payloads.reduce(into: Data()) { $0.append(RecordFile.frame($1)) }
+        let reframed = RecordFile.frame(scan.payloads)
         guard reframed == data.prefix(scan.validLength) else { fatalError("records were read that were not framed as such") }
         guard scan.end != .clean || scan.validLength == data.count else { fatalError("bytes after the last record were ignored silently") }
         if case .torn = scan.end, data[scan.validLength...].contains(0x0A) { fatalError("a record followed by others was taken for a torn tail") }

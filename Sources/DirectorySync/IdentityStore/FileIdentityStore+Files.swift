@@ -3,10 +3,14 @@ import Foundation
 /// The files of a ``FileIdentityStore`` and how they are read: a base (`identities.base`, the whole
 /// store as of one compaction) and a log (`identities.log`, every write since), both in
 /// ``RecordFile`` framing, each opening with a header record that names the compaction's
-/// generation. A log whose generation is older than the base's was already folded into it (a crash
-/// between the two renames of a compaction); one that is newer means a compaction happened while
-/// the files were read, and they are read again. Stores written before the framing existed
-/// (`identities.json` and a log of JSON lines) are read too, and rewritten by the next writer.
+/// generation (and, in the base, how many changes follow).
+///
+/// Only the states a writer can leave are accepted: a log of the base's generation, or of the
+/// generation before it (a crash between the two renames of a compaction: that log was folded
+/// into the base). A log of a later generation means a
+/// compaction happened while the files were read, and they are read again. Anything else is
+/// damage. Stores written before the framing (`identities.json` and a log of JSON lines) are read
+/// too, and rewritten by the next writer.
 struct IdentityStoreFiles {
     let folder: URL
     var base: URL { folder.appendingPathComponent("identities.base") }
@@ -19,6 +23,8 @@ struct IdentityStoreFiles {
         var file: String
         var format: Int
         var generation: Int
+        /// The changes that follow (the base only).
+        var changes: Int?
     }
 
     /// What one file holds up to its end or its damage.
@@ -26,10 +32,20 @@ struct IdentityStoreFiles {
         var path: String
         var changes: [StoreChange] = []
         var bytes = 0
-        var generation = 0
+        /// `nil` when the header is missing or damaged (or the file is in the earlier format).
+        var generation: Int?
         var end: RecordFile.End = .clean
         /// Whole records that precede the end.
         var validLength = 0
+        /// The checksum of the last whole record, which the next appended record chains to.
+        var lastChecksum: UInt32 = 0
+
+        mutating func damage(_ reason: String) {
+            if case .damaged = end { return }
+            end = .damaged(offset: 0, record: 0, reason: reason)
+            validLength = 0
+            changes = []
+        }
     }
 
     /// Both files as read together.
@@ -66,38 +82,52 @@ struct IdentityStoreFiles {
     func read() throws -> Reading {
         var reading = try readOnce()
         for _ in 0..<20 {
-            guard let log = reading.log, let base = reading.base, !reading.isLegacy, log.generation > base.generation else { return reading }
+            guard let log = reading.log?.generation, let base = reading.base?.generation, log > base else { return reading }
             reading = try readOnce()
         }
-        reading.log?.end = .damaged(offset: 0, record: 0, reason: "the log is of a later compaction than the base")
-        reading.log?.validLength = 0
+        reading.log?.damage("the log is of a later compaction than the base")
         return reading
     }
 
     private func readOnce() throws -> Reading {
         var reading = Reading()
+        let legacyBaseExists = FileManager.default.fileExists(atPath: legacyBase.path)
         if let data = try OwnerOnlyFile.read(base) {
             reading.base = part(data, path: base.path, file: "base")
         } else if let data = try OwnerOnlyFile.read(legacyBase) {
             reading.isLegacy = true
             reading.base = legacyPart(data, path: legacyBase.path, lines: false)
         }
-        if let data = try OwnerOnlyFile.read(log) {
-            if data.isEmpty || data.first == UInt8(ascii: "{") {
-                // A log of JSON lines (or the empty log), from before the framing: older than any framed base.
-                reading.log = legacyPart(data, path: log.path, lines: true)
-                reading.logIsStale = reading.base != nil && !reading.isLegacy
-            } else {
-                let logPart = part(data, path: log.path, file: "log")
-                reading.log = logPart
-                if let base = reading.base, !reading.isLegacy {
-                    reading.logIsStale = logPart.generation < base.generation
-                } else {
-                    reading.log?.end = .damaged(offset: 0, record: 0, reason: "its base '\(base.lastPathComponent)' is missing")
-                    reading.log?.validLength = 0
-                }
+        let logData = try OwnerOnlyFile.read(log)
+        let logIsLegacy = logData.map { $0.isEmpty || $0.first == UInt8(ascii: "{") } ?? false
+        guard let logData else {
+            // A compaction writes the base, then the log: a base without a log lost its writes.
+            if reading.base != nil, !reading.isLegacy {
+                reading.base?.damage("the log '\(log.lastPathComponent)' next to it is missing")
+            }
+            return reading
+        }
+        guard let base = reading.base, !reading.isLegacy else {
+            reading.log = logIsLegacy ? legacyPart(logData, path: log.path, lines: true) : part(logData, path: log.path, file: "log")
+            if !logIsLegacy { reading.log?.damage("it is a log of the current format, but its base '\(self.base.lastPathComponent)' is missing") }
+            return reading
+        }
+        if logIsLegacy {
+            // Left by a crash while a store of the earlier format was rewritten: folded into the base.
+            reading.log = legacyPart(logData, path: log.path, lines: true)
+            reading.logIsStale = legacyBaseExists
+            if !legacyBaseExists { reading.log?.damage("it is not in the store's format (its header is missing)") }
+            return reading
+        }
+        var logPart = part(logData, path: log.path, file: "log")
+        if let logGeneration = logPart.generation, let baseGeneration = base.generation {
+            if logGeneration == baseGeneration - 1 {
+                reading.logIsStale = true
+            } else if logGeneration < baseGeneration {
+                logPart.damage("the log is of compaction \(logGeneration), the base of \(baseGeneration)")
             }
         }
+        reading.log = logPart
         return reading
     }
 
@@ -106,18 +136,20 @@ struct IdentityStoreFiles {
         let scan = RecordFile.scan(data)
         part.end = scan.end
         part.validLength = scan.validLength
+        part.lastChecksum = scan.lastChecksum
         guard let first = scan.payloads.first else {
-            if scan.end == .clean { part.end = .damaged(offset: 0, record: 0, reason: "the file has no header record") }
+            part.damage("the file has no header record")
             return part
         }
-        guard let header = try? JSONDecoder().decode(Header.self, from: first), header.file == file, header.format == Self.format else {
-            part.end = .damaged(offset: 0, record: 0, reason: "the first record is not a \(file) header of format \(Self.format)")
-            part.validLength = 0
+        guard let header = try? JSONDecoder().decode(Header.self, from: first), header.file == file, header.format == Self.format,
+            header.generation > 0, (file == "base") == (header.changes != nil)
+        else {
+            part.damage("the first record is not a \(file) header of format \(Self.format)")
             return part
         }
         part.generation = header.generation
         let decoder = JSONDecoder()
-        var offset = RecordFile.frame(first).count
+        var offset = first.count + 19
         for (index, payload) in scan.payloads.dropFirst().enumerated() {
             guard let change = try? decoder.decode(StoreChange.self, from: payload) else {
                 part.end = .damaged(offset: offset, record: index + 1, reason: "the record's checksum matches but it holds no store change")
@@ -126,6 +158,9 @@ struct IdentityStoreFiles {
             }
             part.changes.append(change)
             offset += payload.count + 19
+        }
+        if let expected = header.changes, scan.end == .clean, part.changes.count != expected {
+            part.end = .damaged(offset: offset, record: part.changes.count + 1, reason: "the base holds \(part.changes.count) of its \(expected) changes")
         }
         return part
     }
@@ -138,8 +173,7 @@ struct IdentityStoreFiles {
             do {
                 part.changes = try decoder.decode([StoreChange].self, from: data)
             } catch {
-                part.end = .damaged(offset: 0, record: 0, reason: "it is not the JSON array of store changes it should be")
-                part.validLength = 0
+                part.damage("it is not the JSON array of store changes it should be")
             }
             return part
         }
@@ -148,13 +182,12 @@ struct IdentityStoreFiles {
         var index = 0
         while offset < bytes.count {
             let newline = bytes[offset...].firstIndex(of: 0x0A)
-            let line = Data(bytes[offset..<(newline ?? bytes.count)])
             guard let newline else {
                 part.end = .torn(offset: offset)
                 part.validLength = offset
                 return part
             }
-            guard let change = try? decoder.decode(StoreChange.self, from: line) else {
+            guard let change = try? decoder.decode(StoreChange.self, from: Data(bytes[offset..<newline])) else {
                 part.end = .damaged(offset: offset, record: index, reason: "the line is not a store change")
                 part.validLength = offset
                 return part
@@ -166,9 +199,15 @@ struct IdentityStoreFiles {
         return part
     }
 
-    /// The header record of a new file.
-    static func headerRecord(_ file: String, generation: Int) -> Data {
-        // Encoding a struct of strings and integers cannot fail.
-        RecordFile.frame((try? JSONEncoder().encode(Header(file: file, format: format, generation: generation))) ?? Data())
+    /// A whole base file: its header, then every change.
+    static func baseFile(generation: Int, changes: [StoreChange]) throws -> Data {
+        let encoder = JSONEncoder()
+        let header = try encoder.encode(Header(file: "base", format: format, generation: generation, changes: changes.count))
+        return RecordFile.frame([header] + (try changes.map { try encoder.encode($0) }))
+    }
+
+    /// A new, empty log: its header, and the checksum the first appended record chains to.
+    static func logFile(generation: Int) throws -> (bytes: Data, checksum: UInt32) {
+        RecordFile.frame(try JSONEncoder().encode(Header(file: "log", format: format, generation: generation)), after: 0)
     }
 }

@@ -112,12 +112,12 @@ extension FileIdentityStore {
             kept = (reading.base?.changes ?? []) + kept
         }
         let backup = try unavailable(folder) { try backUp([files.base, files.legacyBase, files.log], in: folder, note: "damaged") }
-        let generation = max(reading.base?.generation ?? 0, reading.log?.generation ?? 0) + 1
-        var base = IdentityStoreFiles.headerRecord("base", generation: generation)
-        for change in kept { base.append(RecordFile.frame(try JSONEncoder().encode(change))) }
+        let generation = max(reading.base?.generation ?? 0, reading.log?.generation ?? 0, 1) + 1
+        let base = try IdentityStoreFiles.baseFile(generation: generation, changes: kept)
+        let log = try IdentityStoreFiles.logFile(generation: generation)
         try unavailable(folder) {
             try OwnerOnlyFile.write(base, to: files.base)
-            try OwnerOnlyFile.write(IdentityStoreFiles.headerRecord("log", generation: generation), to: files.log)
+            try OwnerOnlyFile.write(log.bytes, to: files.log)
         }
         try? FileManager.default.removeItem(at: files.legacyBase)
         return RepairReport(keptRecords: kept.count, droppedBytes: dropped, backupFolder: backup?.path)

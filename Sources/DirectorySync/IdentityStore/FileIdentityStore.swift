@@ -48,8 +48,17 @@ public final class FileIdentityStore: IdentityStore {
         var handle: FileHandle?
         var lock: Int32 = -1
         var generation = 0
+        /// The checksum of the log's last record, which the next one chains to.
+        var lastChecksum: UInt32 = 0
+        /// Bytes appended since the last compaction, and the size that triggers the next one.
+        var appended = 0
+        var compactionThreshold = FileIdentityStore.minimumCompactionThreshold
         var failure: String?
     }
+
+    /// A writer compacts once its log has grown by this many bytes or the base's size, whichever is
+    /// more, so a long-running process never lets the log grow without bound.
+    static let minimumCompactionThreshold = 16 * 1024 * 1024
 
     private init(folder: URL, access: Access, inner: InMemoryIdentityStore, log: Locked<LogState>) {
         self.folder = folder
@@ -81,7 +90,10 @@ public final class FileIdentityStore: IdentityStore {
             log.withLock { state in
                 guard let handle = state.handle, state.failure == nil else { return }
                 do {
-                    try handle.write(contentsOf: RecordFile.frame(payload))
+                    let record = RecordFile.frame(payload, after: state.lastChecksum)
+                    try handle.write(contentsOf: record.bytes)
+                    state.lastChecksum = record.checksum
+                    state.appended += record.bytes.count
                 } catch {
                     state.failure = "the store's log could not be written (\(error.localizedDescription))"
                 }
@@ -100,7 +112,12 @@ public final class FileIdentityStore: IdentityStore {
             try unavailable(folder) { try backUp([files.log], in: folder, note: "torn-log-at-\(torn)") }
         }
         try await store.compact()
-        if reading.isLegacy { try? FileManager.default.removeItem(at: files.legacyBase) }
+        // What a crash left: the earlier format's base (now folded in), a compaction's temporary files.
+        try? FileManager.default.removeItem(at: files.legacyBase)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        where name.hasPrefix(".identities.") && name.hasSuffix(".tmp") {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
         return store
     }
 
@@ -116,15 +133,18 @@ public final class FileIdentityStore: IdentityStore {
             try log.withLock { state in
                 if let failure = state.failure { throw IdentityStoreError(.unavailable, detail: failure) }
                 let generation = state.generation + 1
-                var base = IdentityStoreFiles.headerRecord("base", generation: generation)
-                for change in changes { base.append(RecordFile.frame(try JSONEncoder().encode(change))) }
+                let base = try IdentityStoreFiles.baseFile(generation: generation, changes: changes)
+                let newLog = try IdentityStoreFiles.logFile(generation: generation)
                 try? state.handle?.close()
                 state.handle = nil
                 try FileIdentityStore.unavailable(folder) {
                     try OwnerOnlyFile.write(base, to: files.base)
-                    try OwnerOnlyFile.write(IdentityStoreFiles.headerRecord("log", generation: generation), to: files.log)
+                    try OwnerOnlyFile.write(newLog.bytes, to: files.log)
                 }
                 state.generation = generation
+                state.lastChecksum = newLog.checksum
+                state.appended = 0
+                state.compactionThreshold = max(FileIdentityStore.minimumCompactionThreshold, base.count)
                 do {
                     let handle = try FileHandle(forWritingTo: files.log)
                     try handle.seekToEnd()
@@ -155,7 +175,9 @@ public final class FileIdentityStore: IdentityStore {
         guard access == .readWrite else { throw IdentityStoreError(.forbidden, detail: "the store in '\(folder.path)' was opened read-only") }
         if let failure = log.withLock({ $0.failure }) { throw IdentityStoreError(.unavailable, detail: failure) }
         let result = try await body()
-        if let failure = log.withLock({ $0.failure }) { throw IdentityStoreError(.unavailable, detail: failure) }
+        let (failure, due) = log.withLock { ($0.failure, $0.appended > $0.compactionThreshold) }
+        if let failure { throw IdentityStoreError(.unavailable, detail: failure) }
+        if due { try await compact() }
         return result
     }
 
@@ -192,16 +214,12 @@ public final class FileIdentityStore: IdentityStore {
     // MARK: Files
 
     static func prepare(_ folder: URL) throws {
-        try unavailable(folder) { try OwnerOnlyFile.prepareFolder(folder) }
+        try unavailable(folder) { try OwnerOnlyFile.prepareFolder(folder, followingLink: true) }
     }
 
     /// Takes the folder's writer lock.
     static func lockFolder(_ folder: URL) throws -> Int32 {
-        let path = folder.appendingPathComponent(".lock").path
-        let lock = posixOpen(path)
-        guard lock >= 0 else {
-            throw IdentityStoreError(.unavailable, detail: "the store's lock file '\(path)' cannot be opened (\(String(cString: strerror(errno))))")
-        }
+        let lock = try unavailable(folder) { try OwnerOnlyFile.openLock(folder.appendingPathComponent(".lock")) }
         guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
             posixClose(lock)
             throw IdentityStoreError(
@@ -235,15 +253,7 @@ public final class FileIdentityStore: IdentityStore {
     }
 }
 
-// `open` and `close` are also names of this type's members; these reach the C functions.
-private func posixOpen(_ path: String) -> Int32 {
-    #if canImport(Glibc)
-    Glibc.open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
-    #else
-    Darwin.open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
-    #endif
-}
-
+// `close` is also the name of a member of the store; this reaches the C function.
 func posixClose(_ descriptor: Int32) {
     #if canImport(Glibc)
     _ = Glibc.close(descriptor)

@@ -16,7 +16,7 @@ public struct FileSecretStore: SecretStore {
     public init(folder: URL) throws {
         self.folder = folder
         do {
-            try OwnerOnlyFile.prepareFolder(folder)
+            try OwnerOnlyFile.prepareFolder(folder, followingLink: true)
         } catch {
             throw SecretStoreError(.storageFailed, key: SecretKey("*"), detail: "\(error)")
         }

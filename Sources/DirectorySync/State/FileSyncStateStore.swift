@@ -22,7 +22,7 @@ public actor FileSyncStateStore: SyncStateStore {
     public init(folder: URL) throws {
         self.folder = folder
         do {
-            try OwnerOnlyFile.prepareFolder(folder)
+            try OwnerOnlyFile.prepareFolder(folder, followingLink: true)
         } catch let problem as OwnerOnlyFile.Problem {
             throw SyncStateError.unreadable(key: folder.path, detail: problem.description)
         }
@@ -76,10 +76,11 @@ public actor FileSyncStateStore: SyncStateStore {
     }
 
     private func withLock<T>(_ body: () throws -> T) throws -> T {
-        let path = folder.appendingPathComponent(".lock").path
-        let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard descriptor >= 0 else {
-            throw SyncStateError.unwritable(key: path, detail: "the lock file cannot be opened (\(String(cString: strerror(errno))))")
+        let descriptor: Int32
+        do {
+            descriptor = try OwnerOnlyFile.openLock(folder.appendingPathComponent(".lock"))
+        } catch let problem as OwnerOnlyFile.Problem {
+            throw SyncStateError.unwritable(key: folder.path, detail: problem.description)
         }
         defer { close(descriptor) }
         flock(descriptor, LOCK_EX)

@@ -90,7 +90,8 @@ package enum OwnerOnlyFile {
     /// - Returns: The contents, or `nil` when there is no such file.
     /// - Throws: ``Problem`` when the file is unreadable or untrusted (see the type's rules).
     package static func read(_ url: URL) throws -> Data? {
-        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        // Non-blocking, so a FIFO put in a file's place cannot hang the reader before it is refused.
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard descriptor >= 0 else {
             if errno == ENOENT { return nil }
             throw problem(errno, reading: url.path)
@@ -118,22 +119,54 @@ package enum OwnerOnlyFile {
 
     /// Creates `url` owner-only (0700) with its missing parents, or checks an existing folder:
     /// tightened to 0700 when ours, refused when another user owns it or it is not a folder.
+    /// - Parameters:
+    ///   - url: The folder.
+    ///   - followingLink: Whether `url` itself may be a symbolic link to a folder (a path a person
+    ///     typed); folders inside the stores' own folders never may, or another user could point
+    ///     one anywhere.
     /// - Throws: ``Problem``.
-    package static func prepareFolder(_ url: URL) throws {
-        var info = stat()
-        if stat(url.path, &info) != 0 {
-            guard errno == ENOENT else { throw problem(errno, reading: url.path) }
+    package static func prepareFolder(_ url: URL, followingLink: Bool = false) throws {
+        let flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (followingLink ? 0 : O_NOFOLLOW)
+        var descriptor = open(url.path, flags)
+        if descriptor < 0 && errno == ENOENT {
             do {
                 try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
                 throw Problem(path: url.path, description: "the folder '\(url.path)' cannot be created; check that its parent exists and is writable by this user")
             }
-            guard stat(url.path, &info) == 0 else { throw problem(errno, reading: url.path) }
+            descriptor = open(url.path, flags)
         }
+        guard descriptor >= 0 else {
+            if errno == ELOOP || errno == ENOTDIR {
+                throw Problem(path: url.path, description: "'\(url.path)' is not a folder (a link or a file is in its place); DirectorySync follows no links here. Remove it")
+            }
+            throw problem(errno, reading: url.path)
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw problem(errno, reading: url.path) }
         try trust(info, path: url.path, folder: true)
-        if info.st_mode & 0o077 != 0, chmod(url.path, 0o700) != 0 {
+        if info.st_mode & 0o077 != 0, fchmod(descriptor, 0o700) != 0 {
             throw Problem(path: url.path, description: "the folder '\(url.path)' is open to other users and cannot be made owner-only (chmod 700 it)")
         }
+    }
+
+    /// Opens (creating, 0600) a lock file for `flock`, refusing one that another user owns or that
+    /// is not a regular file: another user's lock could otherwise keep every writer out.
+    /// - Returns: The open descriptor; the caller closes it.
+    /// - Throws: ``Problem``.
+    package static func openLock(_ url: URL) throws -> Int32 {
+        let descriptor = open(url.path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
+        guard descriptor >= 0 else { throw problem(errno, writing: url.path) }
+        var info = stat()
+        do {
+            guard fstat(descriptor, &info) == 0 else { throw problem(errno, reading: url.path) }
+            try trust(info, path: url.path, folder: false)
+        } catch {
+            close(descriptor)
+            throw error
+        }
+        return descriptor
     }
 
     /// Refuses what another user owns or can change.

@@ -2,11 +2,14 @@ import Foundation
 
 /// The framing of a file of records that can prove its own integrity: every record is written as
 ///
-///     <length: 8 hex digits> <CRC-32 of the payload: 8 hex digits> <payload>\n
+///     <length: 8 hex digits> <checksum: 8 hex digits> <payload>\n
 ///
-/// so a reader detects damage instead of parsing around it. A record cut short by a crash while it
-/// was appended (the file ends inside it and no record follows) is *torn*; anything else that does
-/// not check out is *damage*. Payloads hold no newline byte (JSON as `JSONEncoder` writes it
+/// where the checksum is the CRC-32 of the previous record's checksum (four bytes, big-endian; 0
+/// before the first record) followed by the payload. A reader therefore detects damage instead of
+/// parsing around it — a changed byte, and also a record dropped, repeated or moved. A record cut
+/// short by a crash while it was appended (the file ends inside it and no record follows), or a
+/// tail of zero bytes (what a power loss can leave after an append), is *torn*; anything else that
+/// does not check out is *damage*. Payloads hold no newline byte (JSON as `JSONEncoder` writes it
 /// without pretty printing), which is what tells a torn last record from a damaged one.
 package enum RecordFile {
     /// The longest payload a record may declare; a larger length is damage.
@@ -31,17 +34,41 @@ package enum RecordFile {
         package var end: End
         /// The byte offset where whole records end.
         package var validLength: Int
+        /// The checksum of the last whole record (0 when there is none): the next record chains to it.
+        package var lastChecksum: UInt32
     }
 
-    /// One record, framed.
-    package static func frame(_ payload: Data) -> Data {
+    /// The checksum of a record that follows one whose checksum is `previous`.
+    package static func checksum(_ payload: some Collection<UInt8>, after previous: UInt32) -> UInt32 {
+        var crc = CRC32()
+        crc.update([UInt8(previous >> 24), UInt8(previous >> 16 & 0xFF), UInt8(previous >> 8 & 0xFF), UInt8(previous & 0xFF)])
+        crc.update(payload)
+        return crc.value
+    }
+
+    /// One record, framed to follow a record whose checksum is `previous`.
+    /// - Returns: The record's bytes and its checksum (for the record after it).
+    package static func frame(_ payload: Data, after previous: UInt32) -> (bytes: Data, checksum: UInt32) {
+        let checksum = checksum(payload, after: previous)
         var record = Data(hex(UInt32(payload.count)).utf8)
         record.append(0x20)
-        record.append(contentsOf: hex(CRC32.checksum(payload)).utf8)
+        record.append(contentsOf: hex(checksum).utf8)
         record.append(0x20)
         record.append(payload)
         record.append(0x0A)
-        return record
+        return (record, checksum)
+    }
+
+    /// Records framed one after the other, from the start of a file.
+    package static func frame(_ payloads: [Data]) -> Data {
+        var data = Data()
+        var previous: UInt32 = 0
+        for payload in payloads {
+            let record = frame(payload, after: previous)
+            data.append(record.bytes)
+            previous = record.checksum
+        }
+        return data
     }
 
     /// Reads every record of `data`.
@@ -49,9 +76,12 @@ package enum RecordFile {
         let bytes = [UInt8](data)
         var payloads: [Data] = []
         var offset = 0
+        var previous: UInt32 = 0
         let lastNewline = bytes.lastIndex(of: 0x0A) ?? -1
-        func ended(_ end: End) -> Scan { Scan(payloads: payloads, end: end, validLength: offset) }
+        let lastNonZero = bytes.lastIndex { $0 != 0 } ?? -1
+        func ended(_ end: End) -> Scan { Scan(payloads: payloads, end: end, validLength: offset, lastChecksum: previous) }
         while offset < bytes.count {
+            if lastNonZero < offset { return ended(.torn(offset: offset)) }
             // A torn record is a prefix of one: nothing after it, so no newline in what is left.
             let isLast = lastNewline < offset
             guard bytes.count - offset >= headerLength else {
@@ -70,10 +100,11 @@ package enum RecordFile {
             guard bytes[end] == 0x0A else {
                 return ended(.damaged(offset: offset, record: payloads.count, reason: "the record does not end where its length says"))
             }
-            guard CRC32.checksum(bytes[start..<end]) == checksum else {
-                return ended(.damaged(offset: offset, record: payloads.count, reason: "the record's checksum does not match its contents"))
+            guard Self.checksum(bytes[start..<end], after: previous) == checksum else {
+                return ended(.damaged(offset: offset, record: payloads.count, reason: "the record's checksum does not match its contents or its place"))
             }
             payloads.append(Data(bytes[start..<end]))
+            previous = checksum
             offset = end + 1
         }
         return ended(.clean)

@@ -64,6 +64,88 @@ struct FileIdentityStoreDamageTests {
         #expect(try FileIdentityStore.check(folder: folder).isHealthy)
     }
 
+    /// The log's lines: its header, then one record per write.
+    func logLines() throws -> [String] {
+        try String(contentsOf: log, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    @Test("damage to the log's header, or a log emptied, deleted or made to look older, is damage — never a log taken as already folded in", arguments: [
+        "header byte", "emptied", "deleted", "legacy-looking", "generation 0",
+    ])
+    func logHeaderDamage(kind: String) async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await populated(5)
+        var lines = try logLines()
+        switch kind {
+        case "header byte": lines[0] = lines[0].replacingOccurrences(of: "generation", with: "generatiom")
+        case "emptied": lines = []
+        case "deleted": try FileManager.default.removeItem(at: log)
+        case "legacy-looking": lines[0] = "{" + lines[0].dropFirst()
+        default: lines[0] = lines[0].replacingOccurrences(of: #""generation":"#, with: #""generation":0,"x":"#)
+        }
+        if kind != "deleted" { try lines.joined(separator: "\n").write(to: log, atomically: false, encoding: .utf8) }
+        await expectCode(.damaged) { _ = try await FileIdentityStore.open(folder: folder, access: .readOnly) }
+        #expect(try !FileIdentityStore.check(folder: folder).isHealthy)
+    }
+
+    @Test("records dropped, repeated or swapped, and a base cut at a record boundary, are damage (records chain their checksums)", arguments: [
+        "drop", "repeat", "swap", "cut base",
+    ])
+    func recordAlignedDamage(kind: String) async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await populated(5)
+        if kind == "cut base" {
+            let store = try await FileIdentityStore.open(folder: folder)
+            store.close()
+            let lines = try String(contentsOf: base, encoding: .utf8).split(separator: "\n")
+            try (lines.dropLast(2).joined(separator: "\n") + "\n").write(to: base, atomically: false, encoding: .utf8)
+        } else {
+            var lines = try logLines()
+            switch kind {
+            case "drop": lines.remove(at: 2)
+            case "repeat": lines.insert(lines[2], at: 3)
+            default: lines.swapAt(2, 3)
+            }
+            try lines.joined(separator: "\n").write(to: log, atomically: false, encoding: .utf8)
+        }
+        await expectCode(.damaged) { _ = try await FileIdentityStore.open(folder: folder, access: .readOnly) }
+    }
+
+    @Test("a tail of zero bytes (what a power loss can leave) reads as torn: kept by readers, dropped by a writer")
+    func zeroTail() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await populated(3)
+        let handle = try FileHandle(forWritingTo: log)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(count: 4096))
+        try handle.close()
+        #expect(try await FileIdentityStore.open(folder: folder, access: .readOnly).contents().users.count == 3)
+        #expect(try await FileIdentityStore.open(folder: folder).contents().users.count == 3)
+    }
+
+    @Test("a link in the store folder's place is refused and its target left alone; a FIFO in a file's place fails at once")
+    func linksAndFIFOs() async throws {
+        let target = FileManager.default.temporaryDirectory.appendingPathComponent("store-target-\(UUID().uuidString)")
+        defer {
+            try? FileManager.default.removeItem(at: folder)
+            try? FileManager.default.removeItem(at: target)
+        }
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("contoso"), withDestinationURL: target)
+        let state = try FileSyncStateStore(folder: folder)
+        await #expect(throws: SyncStateError.self) { try await state.save("x", for: StateKey(SourceID("contoso"), "name")) }
+        await #expect(throws: SyncStateError.self) { try await state.data(for: StateKey(SourceID("contoso"), "name")) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: target.path).isEmpty)
+        let mode = try FileManager.default.attributesOfItem(atPath: target.path)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o755, "the link's target is not touched")
+
+        let store = folder.appendingPathComponent("store")
+        try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
+        #expect(mkfifo(store.appendingPathComponent("identities.base").path, 0o600) == 0)
+        await expectCode(.unavailable) { _ = try await FileIdentityStore.open(folder: store, access: .readOnly) }
+    }
+
     @Test("damage in the base fails too, and repair keeps the base's records before it")
     func corruptBase() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -180,11 +262,15 @@ struct FileIdentityStoreDamageTests {
         #expect(FileManager.default.fileExists(atPath: base.path))
     }
 
-    @Test("a file owned by another user is refused, never read (checked as root, the only user that can make one)")
+    @Test("a file or lock owned by another user is refused, never read (checked as root, the only user that can make one)")
     func foreignOwner() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         try await populated(1)
         guard geteuid() == 0 else { return }
+        let lock = folder.appendingPathComponent(".lock")
+        chown(lock.path, 65534, 65534)
+        await expectCode(.unavailable) { _ = try await FileIdentityStore.open(folder: folder) }
+        chown(lock.path, 0, 0)
         chown(log.path, 65534, 65534)
         await expectCode(.unavailable) { _ = try await FileIdentityStore.open(folder: folder, access: .readOnly) }
     }

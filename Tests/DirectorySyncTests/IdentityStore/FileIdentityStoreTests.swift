@@ -56,7 +56,7 @@ struct FileIdentityStoreTests {
         let log = try FileHandle(forWritingTo: folder.appendingPathComponent("identities.log"))
         try log.seekToEnd()
         let change = StoreChange.putUser(IdentityUser(id: IdentityID("u9"), origin: .manual, profile: UserProfile(name: "Torn")))
-        try log.write(contentsOf: RecordFile.frame(try JSONEncoder().encode(change)).prefix(40))
+        try log.write(contentsOf: RecordFile.frame(try JSONEncoder().encode(change), after: 0).bytes.prefix(40))
         try log.close()
         let reopened = try await FileIdentityStore.open(folder: folder)
         #expect(try await reopened.contents().users.map(\.profile.name) == ["Kept"])
