@@ -26,8 +26,8 @@ enum DemoCommand {
         let directory = environment.directory
         let store = environment.store
         let nested = tenant.groups.count { !$0.memberGroupIDs.isEmpty }
-        print("Entra ID tenant \(tenant.domain): \(tenant.users.count.grouped) users, \(tenant.groups.count.grouped) groups (\(nested) with nested groups, one nesting cycle), \(tenant.membershipCount.grouped) direct memberships.")
-        print("Identity store before the first synchronization: \(environment.manualUsers + 1) users (\(environment.manualUsers) manual, 1 from source 'fabrikam'), 1 manual group.\n")
+        print("Entra ID tenant \(tenant.domain): \(tenant.users.count.counted("user")), \(tenant.groups.count.counted("group")) (\(nested) with nested groups, one nesting cycle), \(tenant.membershipCount.counted("direct membership")).")
+        print("Identity store before the first synchronization: \((environment.manualUsers + 1).counted("user")) (\(environment.manualUsers) manual, 1 from source 'fabrikam'), 1 manual group.\n")
 
         // 1. Plan and apply.
         let snapshot = try await directory.read()
@@ -41,7 +41,7 @@ enum DemoCommand {
         describe(plan)
         clock = ContinuousClock.now
         let report = try await applyWithProgress(plan, to: store)
-        print("Applied in \(format(ContinuousClock.now - clock)): \(report.succeeded.grouped) operations succeeded, \(report.failed.count) failed.\n")
+        print("Applied in \(format(ContinuousClock.now - clock)): \(report.succeeded.counted("operation")) succeeded, \(report.failed.count) failed.\n")
         guard report.isSuccess else {
             for failure in report.failed.prefix(5) { print("  \(failure)") }
             return 1
@@ -50,7 +50,7 @@ enum DemoCommand {
         // 2. Again: nothing to do.
         let again = try planner.plan(source: source, directory: try await directory.read(), store: try await store.contents(), settings: settings, capabilities: store.capabilities)
         print("== Second synchronization: plan ==")
-        print("\(again.operations.count) operations: the store is in step with the tenant (\(again.unchangedUsers.grouped) users and \(again.unchangedGroups.grouped) groups unchanged; conflicts reported above stay until an administrator resolves them: \(again.summary.conflicts)).\n")
+        print("\(again.operations.count.counted("operation")): the store is in step with the tenant (\(again.unchangedUsers.counted("user")) and \(again.unchangedGroups.counted("group")) unchanged; conflicts reported above stay until an administrator resolves them: \(again.summary.conflicts)).\n")
 
         // 3. A filter switch: only members, no guests.
         let members = try FilterExpression(parsing: "userType eq 'Member'")
@@ -59,23 +59,23 @@ enum DemoCommand {
         print("== Filter switched to users by user filter: \(members) ==")
         describe(narrowed)
         let narrowedReport = try await applyWithProgress(narrowed, to: store)
-        print("Applied: \(narrowedReport.succeeded.grouped) operations succeeded, \(narrowedReport.failed.count) failed.\n")
+        print("Applied: \(narrowedReport.succeeded.counted("operation")) succeeded, \(narrowedReport.failed.count) failed.\n")
 
         // 4. A filter typo would remove almost everyone: the deletion guard stops it.
         let typo = try FilterExpression(parsing: "department eq 'Slaes'")
         settings.filter = .usersByUser(typo)
         let dangerous = try planner.plan(source: source, directory: try await directory.read(), store: try await store.contents(), settings: settings, capabilities: store.capabilities)
         print("== Filter switched to users by user filter: \(typo) ==")
-        print("The plan would remove \(dangerous.summary[.removeUser].grouped) users and \(dangerous.summary[.removeGroup].grouped) groups.")
+        print("The plan would remove \(dangerous.summary[.removeUser].counted("user")) and \(dangerous.summary[.removeGroup].counted("group")).")
         do {
             _ = try await SyncExecutor().apply(dangerous, to: store)
             print("Unexpected: the deletion guard let the plan through.")
             return 1
         } catch let error as SyncExecutionError {
-            print("Stopped by the deletion guard: \(error)")
+            print("Stopped by the deletion guard: \(Terminal.safe("\(error)"))")
         }
         let final = try await store.contents()
-        print("\nStore now: \(final.users.count.grouped) users, \(final.groups.count.grouped) groups. Finished in \(format(ContinuousClock.now - started)).")
+        print("\nStore now: \(final.users.count.counted("user")), \(final.groups.count.counted("group")). Finished in \(format(ContinuousClock.now - started)).")
         return 0
     }
 
@@ -85,26 +85,26 @@ enum DemoCommand {
         for kind in SyncAction.Kind.allCases where summary[kind] > 0 {
             print("  \(kind.displayName.padding(toLength: 14, withPad: " ", startingAt: 0)) \(summary[kind].grouped.leftPadded(8))")
             for example in plan.operations.filter({ $0.action.kind == kind }).prefix(2) {
-                print("      e.g. \(example)")
+                print("      e.g. \(Terminal.safe("\(example)"))")
             }
         }
-        print("  unchanged: \(summary.unchangedUsers.grouped) users, \(summary.unchangedGroups.grouped) groups")
+        print("  unchanged: \(summary.unchangedUsers.counted("user")), \(summary.unchangedGroups.counted("group"))")
         print("  conflicts: \(summary.conflicts), skipped: \(summary.skipped), warnings: \(summary.warnings)")
         for code in SyncIssue.Code.allCases {
             let issues = plan.issues.filter { $0.code == code }
             guard let first = issues.first else { continue }
-            print("    \(code.rawValue) × \(issues.count), e.g. \(first.subject): \(first.detail)")
+            print("    \(code.rawValue) × \(issues.count), e.g. \(Terminal.safe(first.subject)): \(Terminal.safe(first.detail))")
         }
         switch plan.guardVerdict {
         case .withinLimits: print("  deletion guard: within limits")
-        case .exceeded(let violations): print("  deletion guard: EXCEEDED — \(violations.map(\.description).joined(separator: "; "))")
+        case .exceeded(let violations): print("  deletion guard: EXCEEDED — \(Terminal.safe(violations.map(\.description).joined(separator: "; ")))")
         }
     }
 
     static func applyWithProgress(_ plan: SyncPlan, to store: some IdentityStore) async throws -> SyncReport {
         let executor = SyncExecutor(onEvent: { event in
             if case .operationFinished(_, let completed, let total) = event, completed == total || completed % 250 == 0 {
-                Terminal.progress("Applying \(completed.grouped)/\(total.grouped) operations…")
+                Terminal.progress("Applying \(completed.grouped)/\(total.counted("operation"))…")
             }
         })
         let report = try await executor.apply(plan, to: store)

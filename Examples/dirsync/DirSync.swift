@@ -29,8 +29,10 @@ struct DirSync {
             Subcommands:
 
             """
+        // The widest name sets the column, so no name is ever cut.
+        let width = (commands.map(\.name.count).max() ?? 0) + 2
         for command in commands {
-            text += "  \(command.name.padding(toLength: 10, withPad: " ", startingAt: 0))\(command.summary)\n"
+            text += "  \(command.name.padding(toLength: width, withPad: " ", startingAt: 0))\(command.summary)\n"
         }
         return text + "\nRun 'dirsync <subcommand> --help' for its options.\n\nAdministration over a state folder (sources, credentials, filters, schedules, on/off, sync,\npreview, status, history, users, groups, run-scheduler): 'dirsync --state DIR --help'."
     }
@@ -40,6 +42,7 @@ struct DirSync {
         let status: Int32
         do {
             if let folder = try arguments.option("state") {
+                guard !folder.isEmpty else { throw UsageError("--state needs a folder, such as --state ./dirsync (an empty one would mean the current folder)") }
                 status = try await AdminCommand.run(state: folder, arguments)
                 exit(status)
             }
@@ -55,14 +58,14 @@ struct DirSync {
                 print(usage)
                 status = 0
             } else {
-                Terminal.error((name.map { "dirsync: unknown subcommand '\($0)'\n\n" } ?? "") + usage)
+                Terminal.error((name.map { "dirsync: unknown subcommand '\(Terminal.safe($0))'\n\n" } ?? "") + usage)
                 status = 2
             }
         } catch let error as UsageError {
-            Terminal.error("dirsync: \(error)")
+            Terminal.error("dirsync: \(Terminal.safe(error.description))")
             status = 2
         } catch {
-            Terminal.error("dirsync: \(error)")
+            Terminal.error("dirsync: \(Terminal.safe("\(error)"))")
             status = 1
         }
         exit(status)

@@ -44,8 +44,7 @@ enum PreviewCommand {
             source: DemoEnvironment.source, directory: try await environment.directory.read(),
             store: try await environment.store.contents(), settings: SyncSettings(), sourceIsOn: false, now: Date())
         let records = preview.records.count
-        let summary = PreviewRecord.Action.allCases.compactMap { action in preview.summary[action].map { "\(action.rawValue) \($0.grouped)" } }
-        let status = "Preview \(preview.id) of source '\(preview.sourceID)': \(records.grouped) records (\(summary.joined(separator: ", "))), valid until \(preview.expiresAt.formatted(.iso8601))."
+        let status = "Preview \(preview.id) of source '\(Terminal.safe("\(preview.sourceID)"))': \(records.counted("record")) (\(summary(preview))), valid until \(preview.expiresAt.formatted(.iso8601))."
 
         if let out {
             if out == "-" {
@@ -55,7 +54,7 @@ enum PreviewCommand {
             } else {
                 try exporter.export(preview, toFile: URL(fileURLWithPath: out))
                 print(status)
-                print("Exported \(records.grouped) records as \(formatName) to \(out).")
+                print("Exported \(records.counted("record")) as \(formatName) to \(Terminal.safe(out)).")
             }
         }
         if show {
@@ -63,9 +62,9 @@ enum PreviewCommand {
             do {
                 let page = try preview.page(offset: offset, limit: limit, action: action)
                 for record in page.records { print(line(record)) }
-                print("Records \(page.records.isEmpty ? 0 : page.offset + 1)–\(page.offset + page.records.count) of \(page.total.grouped)\(page.hasMore ? "; next page: --offset \(page.offset + page.records.count)" : ".")")
+                print(pageFooter(page))
             } catch {
-                Terminal.error("dirsync: \(error)")
+                Terminal.error("dirsync: \(Terminal.safe("\(error)"))")
                 return 1
             }
         }
@@ -90,10 +89,24 @@ enum PreviewCommand {
         }
     }
 
+    /// The counts by action, such as `create 12, update 3`.
+    static func summary(_ preview: Preview) -> String {
+        PreviewRecord.Action.allCases.compactMap { action in preview.summary[action].map { "\(action.rawValue) \($0.grouped)" } }.joined(separator: ", ")
+    }
+
+    /// One record as `--show` prints it; what came from the directory or the store is made
+    /// safe for the terminal.
     static func line(_ record: PreviewRecord) -> String {
-        var text = "\(record.action.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(record.objectKind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(record.subject)"
-        if let group = record.group { text += " → \(group)" }
-        if !record.changes.isEmpty { text += "  [\(record.changes.map(\.description).joined(separator: "; "))]" }
-        return text + "  (\(record.reason))"
+        var text = "\(record.action.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(record.objectKind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(Terminal.safe(record.subject))"
+        if let group = record.group { text += " → \(Terminal.safe(group))" }
+        if !record.changes.isEmpty { text += "  [\(Terminal.safe(record.changes.map(\.description).joined(separator: "; ")))]" }
+        return text + "  (\(Terminal.safe(record.reason)))"
+    }
+
+    /// The line under a page: which records it showed and how to get the next page.
+    static func pageFooter(_ page: PreviewPage) -> String {
+        let first = page.records.isEmpty ? 0 : page.offset + 1
+        let next = page.hasMore ? "; next page: --offset \(page.offset + page.records.count)" : "."
+        return "Records \(first)–\(page.offset + page.records.count) of \(page.total.grouped)\(next)"
     }
 }

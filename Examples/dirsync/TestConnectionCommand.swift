@@ -22,7 +22,7 @@ enum TestConnectionCommand {
         try arguments.finish()
         let provider = GraphDirectoryProvider(configuration: .init(credentials: credentials, endpoints: endpoints))
         let report = await provider.testConnection(domain: domain)
-        print(report)
+        print(Terminal.safe(lines: "\(report)"))
         return report.isSuccessful ? 0 : 1
     }
 }
@@ -63,7 +63,9 @@ enum ReadCommand {
         try arguments.finish()
         let provider = GraphDirectoryProvider(
             configuration: .init(credentials: credentials, endpoints: endpoints),
-            onProgress: { progress in Terminal.progress("Read \(progress.users.grouped) users, \(progress.groups.grouped) groups (\(progress.requests) requests)") })
+            onProgress: { progress in
+                Terminal.progress("Read \(progress.users.counted("user")), \(progress.groups.counted("group")) (\(progress.requests.counted("request")))")
+            })
         let snapshot = try await provider.read(filter: filter)
         Terminal.endProgress()
         let stats = snapshot.statistics
@@ -73,8 +75,12 @@ enum ReadCommand {
             print(String(decoding: try encoder.encode(Output(users: snapshot.users, groups: snapshot.groups, statistics: stats)), as: UTF8.self))
         } else {
             let memberships = snapshot.groups.reduce(0) { $0 + $1.memberUserIDs.count }
-            print("Read \(snapshot.users.count.grouped) users and \(snapshot.groups.count.grouped) groups (\(memberships.grouped) direct user memberships) in \(stats.requests) requests, \(stats.resourceUnits) resource units\(stats.filterPushedDown ? "; the filter was evaluated by Graph" : "").")
-            if stats.ignoredMembers > 0 { print("\(stats.ignoredMembers) group members that are not users or groups were ignored.") }
+            print("Read \(snapshot.users.count.counted("user")) and \(snapshot.groups.count.counted("group")) (\(memberships.counted("direct user membership"))) in \(stats.requests.counted("request")), \(stats.resourceUnits.counted("resource unit"))\(stats.filterPushedDown ? "; the filter was evaluated by Graph" : "").")
+            if stats.ignoredMembers > 0 {
+                print(stats.ignoredMembers == 1
+                    ? "1 group member that is not a user or a group was ignored."
+                    : "\(stats.ignoredMembers.grouped) group members that are not users or groups were ignored.")
+            }
         }
         return 0
     }

@@ -1,3 +1,4 @@
+import DirectorySync
 import Foundation
 
 /// No response could be had. Branch on ``code``; the description says what to do.
@@ -56,6 +57,6 @@ public struct HTTPTransportError: Error, Hashable, Sendable, CustomStringConvert
             case .retriesExhausted: "The service kept refusing (throttling or outage); retry later."
             default: "See the detail."
             }
-        return "\(code): \(detail). \(fix)"
+        return "\(code): \(detail)".followed(bySentence: fix)
     }
 }

@@ -14,7 +14,7 @@ struct DemoCommandTests {
     }
 
     @Test("help lists the subcommands; bad arguments exit 2", arguments: [
-        (["--help"], Int32(0), "demo"), (["demo", "--users", "abc"], Int32(2), "whole number"),
+        (["--help"], Int32(0), "demo"), (["--help"], Int32(0), "  test-connection  Test Entra ID credentials"), (["demo", "--users", "abc"], Int32(2), "whole number"),
         (["schedule", "--help"], Int32(0), "Usage: dirsync schedule"), (["read", "--help"], Int32(0), "--client-secret-env"),
         (["frobnicate"], Int32(2), "unknown subcommand"), ([], Int32(2), "Subcommands"),
     ])

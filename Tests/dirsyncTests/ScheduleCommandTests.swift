@@ -55,6 +55,8 @@ struct ScheduleCommandTests {
         (["--kind", "weekly", "--days", "mon,mon", "--at", "02:00"], "twice"),
         (["--kind", "monthly", "--dates", "1,2,3", "--at", "02:00"], "one or two dates"),
         (["--kind", "daily", "--at", "02:00", "--time-zone", "Eastern Standard Time"], "not a known time zone"),
+        (["--kind", "daily", "--at", "02:00", "--time-zone", "GMT+5"], "or Etc/GMT-5 for a fixed offset of UTC+5"),
+        (["--kind", "daily", "--at", "02:00", "--time-zone", "UTC", "--time-zone", "Europe/Oslo"], "--time-zone is given twice"),
         (["--kind", "yearly"], "unknown --kind"),
         (["--kind", "daily"], "needs --at"),
         (["--kind", "daily", "--at", "02:00", "--after", "yesterday"], "ISO 8601"),

@@ -44,6 +44,6 @@ public struct DirectoryTrackingLost: Error, Hashable, Sendable, CustomStringConv
 
     /// The cause and what happens next.
     public var description: String {
-        "Change tracking was lost (\(reason.rawValue)): \(detail). A full read follows automatically."
+        "Change tracking was lost (\(reason.rawValue)): \(detail)".followed(bySentence: "A full read follows automatically.")
     }
 }

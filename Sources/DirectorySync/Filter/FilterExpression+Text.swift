@@ -5,6 +5,8 @@ extension FilterExpression: CustomStringConvertible, LosslessStringConvertible, 
     /// Keywords (`and`, `or`, operators, attribute names) ignore case; values are in single quotes,
     /// with a quote inside a value written twice (`'O''Brien'`); `true` and `false` may be bare.
     /// `and` binds tighter than `or`. The result is not validated: call ``validate(for:)``.
+    /// Parentheses may nest at most ``maximumNesting`` deep; deeper text is refused where the
+    /// first parenthesis too many opens, before the parser descends into it.
     /// - Parameter text: The filter text.
     /// - Throws: ``FilterError/syntax(message:column:)`` pointing at the 1-based column.
     public init(parsing text: String) throws(FilterError) {
@@ -34,9 +36,18 @@ extension FilterExpression: CustomStringConvertible, LosslessStringConvertible, 
     }
 
     /// Decodes the textual form from a single string.
+    ///
+    /// - Throws: `DecodingError.dataCorrupted` when the text is not a filter (the
+    ///   ``FilterError`` is its underlying error), for example parentheses nested deeper than
+    ///   ``maximumNesting``.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        self = try FilterExpression(parsing: text)
+        do {
+            self = try FilterExpression(parsing: text)
+        } catch {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "the saved filter is not valid: \(error)", underlyingError: error))
+        }
     }
 
     /// Encodes the textual form as a single string.
@@ -77,6 +88,8 @@ struct FilterParser {
     private var position = 0
     private var token: Token = .end
     private var tokenColumn = 1
+    /// Parentheses open around the current token.
+    private var depth = 0
 
     init(_ text: String) { characters = Array(text) }
 
@@ -108,9 +121,16 @@ struct FilterParser {
 
     private mutating func parsePrimary() throws(FilterError) -> FilterExpression {
         if token == .openParenthesis {
+            // Checked before descending: each level costs stack, and thousands of them crash the process.
+            let limit = FilterExpression.maximumNesting
+            guard depth < limit else {
+                throw .syntax(message: "parentheses nest more than \(limit) deep (a filter has at most \(limit) levels); flatten them", column: tokenColumn)
+            }
+            depth += 1
             try advance()
             let inner = try parseOr()
             guard token == .closeParenthesis else { throw unexpected("')'") }
+            depth -= 1
             try advance()
             return inner
         }

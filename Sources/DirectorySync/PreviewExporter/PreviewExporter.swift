@@ -1,9 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Writes a ``Preview`` in one format, streaming record by record: memory does not grow with the
 /// number of records.
@@ -24,28 +19,18 @@ public protocol PreviewExporter: Sendable {
 
 extension PreviewExporter {
     /// Writes the preview to a new file, atomically replacing any file there.
+    ///
+    /// The file holds directory data, so it is owner-only (0600) from the moment it is created,
+    /// whatever the process's umask; readers see the old file or the new one, never a mix.
     /// - Parameters:
     ///   - preview: The preview.
     ///   - url: The file to write.
-    /// - Throws: File-system errors.
+    /// - Throws: File-system errors; the target is then unchanged.
     public func export(_ preview: Preview, toFile url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path])
-        }
-        do {
-            let handle = try FileHandle(forWritingTo: temporary)
+        try OwnerOnlyFile.write(to: url) { handle in
             var sink = FileHandleSink(handle)
             try export(preview, to: &sink)
             try sink.flush()
-            try handle.close()
-            // rename(2) replaces the old file in one step: readers see the old or the new file, never a mix.
-            guard rename(temporary.path, url.path) == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
         }
     }
 }

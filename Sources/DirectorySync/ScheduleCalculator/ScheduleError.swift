@@ -1,3 +1,5 @@
+import Foundation
+
 /// A schedule breaks a rule. The description names the rule and the fix.
 public enum ScheduleError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The hour multiple of an hourly schedule does not divide 24.
@@ -39,7 +41,20 @@ public enum ScheduleError: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidDayOfMonth(let day): "\(day) is not a day of the month; use 1 to 31 (31 runs on the last day of shorter months)."
         case .duplicateDayOfMonth(let day): "A monthly schedule lists day \(day) twice; list each date once."
         case .unknownTimeZone(let identifier):
-            "'\(identifier)' is not a known time zone; use an IANA identifier such as Europe/Oslo or America/New_York."
+            "'\(identifier)' is not a known time zone; use an IANA identifier such as Europe/Oslo or America/New_York\(Self.fixedOffsetHint(identifier))."
         }
+    }
+
+    /// For a fixed offset Foundation understands but IANA does not name (`GMT+5`), the IANA name
+    /// of the same offset, whose sign is inverted (`Etc/GMT-5`).
+    private static func fixedOffsetHint(_ identifier: String) -> String {
+        guard let zone = TimeZone(identifier: identifier) else { return "" }
+        // Any instant does for a fixed offset; a zone with transitions gets no hint.
+        let epoch = Date(timeIntervalSince1970: 0)
+        let seconds = zone.secondsFromGMT(for: epoch)
+        guard seconds % 3600 == 0, (-12...14).contains(seconds / 3600), zone.nextDaylightSavingTimeTransition(after: epoch) == nil else { return "" }
+        let hours = seconds / 3600
+        let name = hours == 0 ? "UTC" : "Etc/GMT\(hours > 0 ? "-" : "+")\(abs(hours))"
+        return ", or \(name) for a fixed offset of UTC\(hours >= 0 ? "+" : "-")\(abs(hours)) (IANA inverts the sign of Etc/GMT names)"
     }
 }

@@ -60,13 +60,28 @@ public struct SyncSchedule: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Creates a validated schedule in the time zone with this IANA identifier.
+    ///
+    /// Only IANA names are accepted: a region's name such as `Europe/Oslo`, `UTC`, `GMT`, or a
+    /// fixed offset from the `Etc/` area such as `Etc/GMT-5` (five hours ahead of UTC). Forms
+    /// Foundation also understands, such as `GMT+5`, `EST` or `UTC+01:00`, are refused: they are
+    /// easy to misread, and none follows the daylight-saving rules of a place.
     /// - Parameters:
     ///   - recurrence: How often.
     ///   - identifier: An IANA time zone identifier, such as `Europe/Oslo`.
     /// - Throws: ``ScheduleError/unknownTimeZone(_:)`` or the recurrence's rule.
     public init(_ recurrence: Recurrence, timeZone identifier: String) throws(ScheduleError) {
-        guard let zone = TimeZone(identifier: identifier) else { throw .unknownTimeZone(identifier) }
+        guard Self.isIANAName(identifier), let zone = TimeZone(identifier: identifier) else { throw .unknownTimeZone(identifier) }
         try self.init(recurrence, timeZone: zone)
+    }
+
+    /// Whether `identifier` is an IANA time zone name: `UTC`, `GMT`, or an `Area/Location` name
+    /// the time zone database holds under exactly that name. (`TimeZone.knownTimeZoneIdentifiers`
+    /// alone is not enough: on Linux it leaves out current names such as `Asia/Kolkata` and the
+    /// `Etc/` area.)
+    static func isIANAName(_ identifier: String) -> Bool {
+        if ["UTC", "GMT"].contains(identifier) || TimeZone.knownTimeZoneIdentifiers.contains(identifier) { return true }
+        guard identifier.contains("/") else { return false }
+        return TimeZone(identifier: identifier)?.identifier == identifier
     }
 
     /// Manual synchronization only.
@@ -132,7 +147,9 @@ extension SyncSchedule: Codable {
             throw DecodingError.dataCorruptedError(
                 forKey: .kind, in: container, debugDescription: "unknown schedule kind '\(kind)'; use none, hourly, daily, weekly or monthly")
         }
-        try self.init(recurrence, timeZone: zone)
+        // Saved schedules keep any zone Foundation knows: one saved before names were checked must still load.
+        guard let timeZone = TimeZone(identifier: zone) else { throw ScheduleError.unknownTimeZone(zone) }
+        try self.init(recurrence, timeZone: timeZone)
     }
 
     /// Encodes the kind, its fields and the time zone identifier.

@@ -60,8 +60,8 @@ public struct SecretStoreError: Error, Hashable, Sendable, CustomStringConvertib
     /// The cause and the fix.
     public var description: String {
         switch code {
-        case .readOnly: "The secret '\(key)' cannot be stored: \(detail). Set it where this store reads it from, or use a writable secret store."
-        case .storageFailed: "The secret '\(key)' could not be read or stored: \(detail). Check the folder's permissions and free space."
+        case .readOnly: "The secret '\(key)' cannot be stored: \(detail)".followed(bySentence: "Set it where this store reads it from, or use a writable secret store.")
+        case .storageFailed: "The secret '\(key)' could not be read or stored: \(detail)".followed(bySentence: "Check the folder's permissions and free space.")
         }
     }
 }

@@ -76,8 +76,11 @@ public struct DeletionGuard: Hashable, Codable, Sendable {
             self.limit = limit
         }
 
-        /// For example `1200 users of 1500 would be removed (limit: at most 500)`.
-        public var description: String { "\(count) \(kind.rawValue) of \(owned) would be removed (limit: \(limit))" }
+        /// For example `1200 users of 1500 would be removed (limit: at most 500)`, or `1 group of 3 …`.
+        public var description: String {
+            let noun = count == 1 ? String(kind.rawValue.dropLast()) : kind.rawValue
+            return "\(count) \(noun) of \(owned) would be removed (limit: \(limit))"
+        }
     }
 
     /// The guard's judgement of a plan.

@@ -97,6 +97,42 @@ struct PreviewExporterTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["preview.json"])
     }
 
+    @Test("a file export is owner-only (0600) under umask 022, also when it replaces a readable file", arguments: [false, true])
+    func fileExportIsOwnerOnly(replacing: Bool) async throws {
+        let (preview, _, _) = try await samplePreview(users: 30)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("preview.csv")
+        if replacing {
+            #expect(FileManager.default.createFile(atPath: url.path, contents: Data("old".utf8), attributes: [.posixPermissions: 0o644]))
+        }
+        let previous = umask(0o022)
+        defer { umask(previous) }
+        try CSVPreviewExporter().export(preview, toFile: url)
+        let permissions = try #require(try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int)
+        #expect(permissions & 0o777 == 0o600, "mode \(String(permissions, radix: 8))")
+        #expect(try String(contentsOf: url, encoding: .utf8) == export(preview, with: CSVPreviewExporter()))
+    }
+
+    @Test("a failed file export leaves the old file and no temporary file")
+    func failedFileExport() async throws {
+        struct Refusal: Error {}
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("preview.json")
+        try "old".write(to: url, atomically: true, encoding: .utf8)
+        #expect(throws: Refusal.self) {
+            try OwnerOnlyFile.write(to: url) { handle in
+                try handle.write(contentsOf: Data("half".utf8))
+                throw Refusal()
+            }
+        }
+        #expect(try String(contentsOf: url, encoding: .utf8) == "old")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["preview.json"])
+    }
+
     @Test("the file sink writes through a fixed buffer")
     func fileSink() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("sink-\(UUID().uuidString)")
