@@ -44,7 +44,13 @@ enum EmulateGraphCommand {
         let emulator = GraphEmulator(configuration: .init(throttling: throttle))
         let credentials = emulator.load(tenant)
         let server = LoopbackHTTPServer(emulator)
-        let bound = try server.start(port: UInt16(port))
+        let bound: UInt16
+        do {
+            bound = try server.start(port: UInt16(port))
+        } catch let error as LoopbackServerError where error.code == .addressInUse {
+            Terminal.error("dirsync emulate-graph: port \(port) on 127.0.0.1 is already in use. Choose another port with --port N (--port 0 picks a free one), or stop the process that listens on \(port).")
+            return 1
+        }
         let base = "http://127.0.0.1:\(bound)"
         let announcement = Announcement(
             loginURL: base, graphURL: "\(base)/v1.0", tenant: credentials.domain, tenantID: credentials.tenantID,

@@ -40,12 +40,14 @@ extension GraphDirectoryProvider {
         }
     }
 
-    /// Follows a delta round from `link` to its delta link, handing every entry to `body`.
+    /// Follows a delta round from `link` to its delta link, handing every entry to `body`; a next
+    /// link the round already followed stops it with ``EntraError/Code/pagingLoop``.
     private func readDeltaRound<Entry: GraphJSONReadable>(
         _ type: Entry.Type, from link: String, counting counter: WritableKeyPath<Progress, Int>, _ progress: inout Progress,
         _ body: (Entry) -> Void
     ) async throws -> String {
         var next: URL? = try follow(link)
+        var trail: Set<String> = [next!.absoluteString]
         while let link = next {
             let page = try session.page(Entry.self, try await session.get(link))
             page.value.forEach(body)
@@ -55,7 +57,7 @@ extension GraphDirectoryProvider {
             guard let nextLink = page.nextLink else {
                 throw EntraError(.unexpectedResponse, detail: "a delta page has neither a next link nor a delta link")
             }
-            next = try follow(nextLink)
+            next = try follow(nextLink, trail: &trail)
         }
         throw EntraError(.unexpectedResponse, detail: "a delta round ended without a delta link")
     }

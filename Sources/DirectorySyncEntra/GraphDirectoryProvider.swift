@@ -32,7 +32,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         public var credentials: EntraCredentials
         /// Where login and Graph are (the global cloud by default; an emulator's URLs in tests).
         public var endpoints: EntraEndpoints
-        /// Allow GCC High and DoD tenants (the product refuses them by default).
+        /// Allow tenants of national clouds (GCC High, DoD, China operated by 21Vianet; the product refuses them by default); the endpoints must be those of the tenant's cloud.
         public var allowsNationalClouds: Bool
         /// Items per page (1…999).
         public var pageSize: Int
@@ -166,6 +166,19 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
     }
 
+    /// Follows a next link within one paged read: refuses a link that leaves the configured Graph
+    /// host, and one this read has already followed (`trail` holds them, the first URL included),
+    /// which would page forever.
+    /// - Throws: ``EntraError`` `unexpectedResponse` for a foreign host, `pagingLoop` for a repeat.
+    func follow(_ link: String, trail: inout Set<String>) throws -> URL {
+        let url = try follow(link)
+        guard trail.insert(url.absoluteString).inserted else {
+            throw EntraError(
+                .pagingLoop, detail: "Graph's next link repeats a page this read already followed, after \(trail.count) pages ('\(Redactor.redact(link))')")
+        }
+        return url
+    }
+
     /// Follows a next link, refusing one that leaves the configured Graph host.
     func follow(_ link: String) throws -> URL {
         guard let url = URL(string: link), url.host?.lowercased() == configuration.endpoints.graph.host?.lowercased(),
@@ -188,12 +201,13 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         }
         var users: [DirectoryUser] = []
         var next: URL? = url("/users", query)
+        var trail: Set<String> = [next!.absoluteString]
         while let link = next {
             let page = try session.page(GraphUser.self, try await session.get(link, headers: headers))
             users.append(contentsOf: page.value.map(\.directoryUser))
             progress.users = users.count
             report(&progress)
-            next = try page.nextLink.map(follow)
+            next = try page.nextLink.map { try follow($0, trail: &trail) }
         }
         return users
     }
@@ -205,6 +219,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         var groups: [DirectoryGroup] = []
         var seen: [Set<ObjectKey>] = []
         var next: URL? = url("/groups/delta", [("$select", GraphDeltaGroup.select.joined(separator: ","))])
+        var trail: Set<String> = [next!.absoluteString]
         while let link = next {
             let page = try session.page(GraphDeltaGroup.self, try await session.get(link))
             for entry in page.value where entry.removed == nil {
@@ -230,7 +245,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
             if page.nextLink == nil && page.deltaLink == nil {
                 throw EntraError(.unexpectedResponse, detail: "a group delta page has neither a next link nor a delta link")
             }
-            next = try page.nextLink.map(follow)
+            next = try page.nextLink.map { try follow($0, trail: &trail) }
             deltaLink = page.deltaLink
         }
         return groups
@@ -239,15 +254,17 @@ public struct GraphDirectoryProvider: DirectoryProvider {
     private func readGroupsByMemberPages(_ progress: inout Progress, ignored: inout Int) async throws -> [DirectoryGroup] {
         var groups: [DirectoryGroup] = []
         var next: URL? = url("/groups", [("$select", "id,displayName,description,mail,mailEnabled,securityEnabled,groupTypes"), ("$top", String(configuration.pageSize))])
+        var trail: Set<String> = [next!.absoluteString]
         while let link = next {
             let page = try session.page(GraphDeltaGroup.self, try await session.get(link))
             groups += page.value.map(\.directoryGroup)
             progress.groups = groups.count
             report(&progress)
-            next = try page.nextLink.map(follow)
+            next = try page.nextLink.map { try follow($0, trail: &trail) }
         }
         for index in groups.indices {
             var members: URL? = url("/groups/\(Self.encode(groups[index].id))/members", [("$select", "id"), ("$top", String(configuration.pageSize))])
+            var memberTrail: Set<String> = [members!.absoluteString]
             while let link = members {
                 let page = try session.page(GraphMember.self, try await session.get(link))
                 for member in page.value {
@@ -258,7 +275,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
                     }
                 }
                 report(&progress)
-                members = try page.nextLink.map(follow)
+                members = try page.nextLink.map { try follow($0, trail: &memberTrail) }
             }
         }
         return groups

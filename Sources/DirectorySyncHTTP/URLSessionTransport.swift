@@ -6,20 +6,35 @@ import FoundationNetworking
 /// The default ``HTTPTransport``: `URLSession`, `https` only (plain `http` for loopback), our own
 /// `User-Agent`, an explicit `Content-Type` on every body, and failures mapped to
 /// ``HTTPTransportError`` — `URLError(.cancelled)` becomes `CancellationError`.
+///
+/// Every request is bounded twice, so an interactive command never waits minutes on a host that
+/// accepts a connection and then stays silent (or speaks another protocol):
+/// ``Configuration/connectTimeout`` (10 s) until the answer starts, and ``Configuration/timeout``
+/// (30 s) for the whole request. Either one expiring throws ``HTTPTransportError/Code/timedOut``.
 public struct URLSessionTransport: HTTPTransport {
     /// How the transport behaves.
     public struct Configuration: Sendable {
-        /// Seconds to wait for a response.
+        /// Seconds for one whole request — connecting, sending, and receiving the full answer:
+        /// 30 by default. Over it the request fails with ``HTTPTransportError/Code/timedOut``.
         public var timeout: TimeInterval
+        /// Seconds until the answer starts — connecting, the TLS handshake, and the server's first
+        /// response line: 10 by default. A host that accepts and then never answers, or speaks
+        /// another protocol, fails within this time with ``HTTPTransportError/Code/timedOut``.
+        /// `URLSession` on Linux reports no separate "connected" event, so this also covers the
+        /// time the server takes to start answering; raise it for servers that think longer.
+        /// Values above ``timeout`` act as ``timeout``.
+        public var connectTimeout: TimeInterval
         /// The `User-Agent` sent with every request.
         public var userAgent: String
 
         /// Creates a configuration.
         /// - Parameters:
-        ///   - timeout: Seconds to wait for a response (default 60).
+        ///   - timeout: Seconds for one whole request (default 30).
+        ///   - connectTimeout: Seconds until the answer starts (default 10).
         ///   - userAgent: The `User-Agent` (default `DirectorySync/0.1`).
-        public init(timeout: TimeInterval = 60, userAgent: String = "DirectorySync/0.1") {
+        public init(timeout: TimeInterval = 30, connectTimeout: TimeInterval = 10, userAgent: String = "DirectorySync/0.1") {
             self.timeout = timeout
+            self.connectTimeout = connectTimeout
             self.userAgent = userAgent
         }
     }
@@ -27,27 +42,37 @@ public struct URLSessionTransport: HTTPTransport {
     /// How the transport behaves.
     public let configuration: Configuration
     private let session: URLSession
+    /// Tracks the transport's own tasks; `nil` for a session passed in, whose requests are bounded
+    /// by ``Configuration/timeout`` only.
+    private let watcher: TaskWatcher?
 
     /// Creates a transport.
     /// - Parameters:
-    ///   - configuration: Timeout and user agent.
+    ///   - configuration: Timeouts and user agent.
     ///   - session: The session to use; an ephemeral one by default (tests may pass one whose
-    ///     `protocolClasses` answer in memory).
+    ///     `protocolClasses` answer in memory; its requests get ``Configuration/timeout`` but not
+    ///     ``Configuration/connectTimeout``).
     public init(configuration: Configuration = Configuration(), session: URLSession? = nil) {
         self.configuration = configuration
         if let session {
             self.session = session
+            watcher = nil
         } else {
             let sessionConfiguration = URLSessionConfiguration.ephemeral
-            sessionConfiguration.timeoutIntervalForRequest = configuration.timeout
-            self.session = URLSession(configuration: sessionConfiguration)
+            sessionConfiguration.timeoutIntervalForRequest = Self.backstop(configuration.timeout)
+            sessionConfiguration.timeoutIntervalForResource = Self.backstop(configuration.timeout)
+            let watcher = TaskWatcher()
+            self.session = URLSession(configuration: sessionConfiguration, delegate: watcher, delegateQueue: nil)
+            self.watcher = watcher
         }
     }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         try URLPolicy.check(request.url)
         var urlRequest = URLRequest(url: request.url)
-        urlRequest.timeoutInterval = configuration.timeout
+        // URLSession's own timer (whole seconds on Linux) is only a backstop: the deadlines below
+        // are the ones that count.
+        urlRequest.timeoutInterval = Self.backstop(configuration.timeout)
         urlRequest.httpMethod = request.method.rawValue
         for field in request.headers { urlRequest.addValue(field.value, forHTTPHeaderField: field.name) }
         urlRequest.setValue(configuration.userAgent, forHTTPHeaderField: "User-Agent")
@@ -60,9 +85,15 @@ public struct URLSessionTransport: HTTPTransport {
         let data: Data
         let response: URLResponse
         do {
-            (data, response) = try await session.data(for: urlRequest)
+            if let watcher {
+                (data, response) = try await watched(urlRequest, watcher: watcher, host: request.url.host ?? "?")
+            } else {
+                (data, response) = try await bounded(urlRequest, host: request.url.host ?? "?")
+            }
         } catch let error as URLError {
             throw Self.map(error, url: request.url)
+        } catch let error as NSError where error.domain == NSURLErrorDomain {
+            throw Self.map(URLError(URLError.Code(rawValue: error.code) ?? .unknown), url: request.url)
         }
         guard let http = response as? HTTPURLResponse else {
             throw HTTPTransportError(.connectionFailed, detail: "the response to \(request) is not HTTP")
@@ -72,6 +103,58 @@ public struct URLSessionTransport: HTTPTransport {
             if let name = name as? String, let value = value as? String { headers.add(name, value) }
         }
         return HTTPResponse(status: http.statusCode, headers: headers, body: data)
+    }
+
+    /// Runs a data task through the delegate, failing it when the answer has not started by the
+    /// connect deadline or not finished by the request deadline.
+    private func watched(_ urlRequest: URLRequest, watcher: TaskWatcher, host: String) async throws -> (Data, URLResponse) {
+        let task = session.dataTask(with: urlRequest)
+        let identifier = task.taskIdentifier
+        let timeout = max(0, configuration.timeout)
+        let connectTimeout = min(max(0, configuration.connectTimeout), timeout)
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(connectTimeout))
+            if !watcher.hasResponse(identifier) {
+                watcher.fail(identifier, HTTPTransportError(.timedOut, detail: "\(host) did not start answering within \(Self.seconds(connectTimeout)) (connect timeout)"))
+                task.cancel()
+                return
+            }
+            try await Task.sleep(for: .seconds(timeout - connectTimeout))
+            watcher.fail(identifier, HTTPTransportError(.timedOut, detail: "\(host) did not answer completely within \(Self.seconds(timeout))"))
+            task.cancel()
+        }
+        defer { watchdog.cancel() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                watcher.register(identifier, continuation)
+                task.resume()
+            }
+        } onCancel: {
+            task.cancel()
+        }
+    }
+
+    /// `data(for:)` on a session passed in, failing it when it has not finished by the request deadline.
+    private func bounded(_ urlRequest: URLRequest, host: String) async throws -> (Data, URLResponse) {
+        let timeout = max(0, configuration.timeout)
+        let session = self.session
+        return try await withThrowingTaskGroup(of: (Data, URLResponse).self) { group in
+            group.addTask { try await session.data(for: urlRequest) }
+            group.addTask {
+                try await Task.sleep(for: .seconds(timeout))
+                throw HTTPTransportError(.timedOut, detail: "\(host) did not answer completely within \(Self.seconds(timeout))")
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
+    /// URLSession's own timer, a little after ours (it counts whole seconds on Linux, where a
+    /// value under one second would fire at once).
+    private static func backstop(_ timeout: TimeInterval) -> TimeInterval { max(1, timeout.rounded(.up)) + 1 }
+
+    private static func seconds(_ value: TimeInterval) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
     }
 
     static func map(_ error: URLError, url: URL) -> any Error {
@@ -84,6 +167,58 @@ public struct URLSessionTransport: HTTPTransport {
             return HTTPTransportError(.tlsFailed, detail: "TLS with \(host) failed (\(error.code.rawValue))")
         default:
             return HTTPTransportError(.connectionFailed, detail: "\(host): \(error.localizedDescription) (\(error.code.rawValue))")
+        }
+    }
+}
+
+/// The session delegate of a ``URLSessionTransport``: collects each task's response and body,
+/// notes when the answer started, and resumes the waiting request exactly once — with the
+/// result, or earlier with a timeout from the transport's watchdog.
+final class TaskWatcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private struct Entry {
+        var continuation: CheckedContinuation<(Data, URLResponse), any Error>
+        var response: URLResponse?
+        var data = Data()
+    }
+
+    private let lock = NSLock()
+    private var entries: [Int: Entry] = [:]
+
+    func register(_ identifier: Int, _ continuation: CheckedContinuation<(Data, URLResponse), any Error>) {
+        lock.withLock { entries[identifier] = Entry(continuation: continuation) }
+    }
+
+    func hasResponse(_ identifier: Int) -> Bool { lock.withLock { entries[identifier].map { $0.response != nil } ?? true } }
+
+    /// Resumes the request with `error`, unless it already finished.
+    func fail(_ identifier: Int, _ error: any Error) {
+        lock.withLock { entries.removeValue(forKey: identifier) }?.continuation.resume(throwing: error)
+    }
+
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void
+    ) {
+        lock.withLock { entries[dataTask.taskIdentifier]?.response = response }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        lock.withLock {
+            // Body bytes mean the answer has started even if no response was reported separately.
+            if entries[dataTask.taskIdentifier]?.response == nil { entries[dataTask.taskIdentifier]?.response = dataTask.response }
+            entries[dataTask.taskIdentifier]?.data.append(data)
+        }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        guard let entry = lock.withLock({ entries.removeValue(forKey: task.taskIdentifier) }) else { return }
+        if let error {
+            entry.continuation.resume(throwing: error)
+        } else if let response = task.response ?? entry.response {
+            entry.continuation.resume(returning: (entry.data, response))
+        } else {
+            entry.continuation.resume(throwing: URLError(.badServerResponse))
         }
     }
 }

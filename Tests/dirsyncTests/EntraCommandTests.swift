@@ -55,6 +55,9 @@ struct EntraCommandTests {
         ["read", "--tenant", "contoso.com", "--client-id", "x", "--client-secret-env", "DIRSYNC_UNSET_VARIABLE"],
         ["test-connection", "--tenant", "contoso.com", "--client-id", "x", "--client-secret-env", "HOME", "--login-url", "http://example.com", "--graph-url", "http://example.com/v1.0"],
         ["read", "--tenant", "contoso.com", "--client-id", "x", "--client-secret-env", "HOME", "--filter", "department eq"],
+        ["read", "--tenant", "contoso.com", "--client-id", "x", "--client-secret-env", "HOME", "--filter", String(repeating: "(", count: 100_000)],
+        ["read", "--tenant", "contoso.com", "--client-id", "x", "--client-secret-env", "HOME", "--group-filter", String(repeating: "(", count: 5_000) + "displayName eq 'a'" + String(repeating: ")", count: 5_000)],
+        ["read", "--tenant", "contoso.com", "--tenant", "fabrikam.com", "--client-id", "x", "--client-secret-env", "HOME"],
     ])
     func badInput(arguments: [String]) throws {
         let result = try DirsyncProcess.run(arguments)

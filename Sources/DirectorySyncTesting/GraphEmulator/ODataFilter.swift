@@ -1,6 +1,11 @@
 /// The subset of OData `$filter` that Graph evaluates on users and groups: `eq`, `ne`, `in`,
 /// `startsWith`, `endsWith`, `not`, `and`, `or`, parentheses, string literals with `''` escaping,
 /// `true`, `false` and `null`.
+///
+/// The parser is recursive, so it bounds its input before recursing: parentheses and `not` may
+/// nest at most ``maximumDepth`` levels and a filter may hold at most ``maximumConditions``
+/// conditions. Beyond either the request is refused with Graph's 400 `BadRequest`
+/// ("Invalid filter clause: …"), never a stack overflow.
 indirect enum ODataFilter: Equatable {
     case compare(property: String, op: String, value: ODataValue)
     case membership(property: String, values: [ODataValue])
@@ -48,6 +53,13 @@ indirect enum ODataFilter: Equatable {
 
     struct ParseError: Error { var message: String }
 
+    /// How deep parentheses and `not` may nest (Graph's own limit is lower still; 100 keeps any
+    /// real filter and keeps the recursive parser and evaluator far from the stack's end).
+    static let maximumDepth = 100
+    /// How many conditions (`eq`, `in`, `startsWith` …) a filter may hold; `and`/`or` chains
+    /// build trees this deep, which evaluation walks recursively.
+    static let maximumConditions = 1_000
+
     static func parse(_ text: String) throws -> ODataFilter {
         var parser = Parser(Array(text))
         let filter = try parser.orExpression()
@@ -59,6 +71,8 @@ indirect enum ODataFilter: Equatable {
     private struct Parser {
         let characters: [Character]
         var position = 0
+        var depth = 0
+        var conditions = 0
         init(_ characters: [Character]) { self.characters = characters }
 
         var atEnd: Bool { position >= characters.count }
@@ -109,16 +123,32 @@ indirect enum ODataFilter: Equatable {
             return left
         }
 
+        /// Counts one more level of nesting, refusing it before recursing past the limit.
+        mutating func nest() throws {
+            depth += 1
+            guard depth <= ODataFilter.maximumDepth else {
+                throw ParseError(message: "Invalid filter clause: the filter nests parentheses or 'not' more than \(ODataFilter.maximumDepth) levels deep")
+            }
+        }
+
         mutating func unary() throws -> ODataFilter {
             if peekWord()?.lowercased() == "not" {
                 _ = word()
+                try nest()
+                defer { depth -= 1 }
                 return .not(try unary())
             }
             if peek("(") {
                 try expect("(")
+                try nest()
+                defer { depth -= 1 }
                 let inner = try orExpression()
                 try expect(")")
                 return inner
+            }
+            conditions += 1
+            guard conditions <= ODataFilter.maximumConditions else {
+                throw ParseError(message: "Invalid filter clause: the filter has more than \(ODataFilter.maximumConditions) conditions")
             }
             guard let name = word() else { throw ParseError(message: "Invalid filter clause") }
             let lowered = name.lowercased()

@@ -1,0 +1,54 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// ``LoopbackHTTPServer`` could not start listening. Branch on ``code``; the description names
+/// the port, the cause and the fix.
+public struct LoopbackServerError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A stable error code.
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The code's text.
+        public var rawValue: String
+        /// Creates a code from its text.
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        /// Another socket already listens on the port (`EADDRINUSE`).
+        public static let addressInUse = Code(rawValue: "addressInUse")
+        /// The socket could not be made, bound or put to listening for another reason (see ``LoopbackServerError/errno``).
+        public static let cannotListen = Code(rawValue: "cannotListen")
+
+        /// The code's text.
+        public var description: String { rawValue }
+    }
+
+    /// What went wrong.
+    public var code: Code
+    /// The port asked for (0: any free port).
+    public var port: UInt16
+    /// The system's error number.
+    public var errno: Int32
+
+    /// Creates an error.
+    /// - Parameters:
+    ///   - code: What went wrong.
+    ///   - port: The port asked for.
+    ///   - errno: The system's error number.
+    public init(_ code: Code, port: UInt16, errno: Int32) {
+        self.code = code
+        self.port = port
+        self.errno = errno
+    }
+
+    /// The cause and the fix, naming the port.
+    public var description: String {
+        switch code {
+        case .addressInUse:
+            "port \(port) on 127.0.0.1 is already in use by another process. Choose another port (0 picks a free one), or stop the process that listens on \(port)."
+        default:
+            "cannot listen on 127.0.0.1 port \(port): \(String(cString: strerror(errno))) (errno \(errno)). Choose another port, or free file descriptors if the process has run out of them."
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import DirectorySync
+import DirectorySyncHTTP
+import DirectorySyncTesting
+import Foundation
+import Testing
+
+@Suite("URLSessionTransport timeouts fit an interactive command")
+struct URLSessionTransportTimeoutTests {
+    @Test("the defaults: 10 s until the answer starts, 30 s for the whole request")
+    func defaults() {
+        let configuration = URLSessionTransport.Configuration()
+        #expect(configuration.connectTimeout == 10)
+        #expect(configuration.timeout == 30)
+        #expect(URLSessionTransport().configuration.connectTimeout == 10)
+    }
+
+    @Test("a host that accepts and never answers fails after the connect timeout, not the request timeout")
+    func silentHost() async throws {
+        let server = LoopbackHTTPServer { _ in GraphEmulator.Reply(response: HTTPResponse(status: 200), delay: 20) }
+        try server.start()
+        defer { server.stop() }
+        let transport = URLSessionTransport(configuration: .init(timeout: 30, connectTimeout: 1))
+        let started = ContinuousClock.now
+        await #expect { try await transport.send(HTTPRequest(url: server.baseURL.appendingPathComponent("silent"))) } throws: { error in
+            guard let error = error as? HTTPTransportError else { return false }
+            return error.code == .timedOut && error.detail.contains("1 s")
+        }
+        #expect(ContinuousClock.now - started < .seconds(6))
+    }
+
+    @Test("https to a port that speaks plain HTTP fails in seconds with a transport error")
+    func wrongProtocol() async throws {
+        let server = LoopbackHTTPServer { _ in GraphEmulator.Reply(response: HTTPResponse(status: 200)) }
+        let port = try server.start()
+        defer { server.stop() }
+        let transport = URLSessionTransport()
+        let started = ContinuousClock.now
+        await #expect(throws: HTTPTransportError.self) {
+            try await transport.send(HTTPRequest(url: URL(string: "https://127.0.0.1:\(port)/common/v2.0/.well-known/openid-configuration")!))
+        }
+        #expect(ContinuousClock.now - started < .seconds(8))
+    }
+
+    @Test("a fast answer is not cut by the connect timeout, and the body arrives whole")
+    func fastAnswer() async throws {
+        let body = Data(String(repeating: "0123456789", count: 200_000).utf8)
+        let server = LoopbackHTTPServer { _ in GraphEmulator.Reply(response: HTTPResponse(status: 200, body: body)) }
+        try server.start()
+        defer { server.stop() }
+        let transport = URLSessionTransport(configuration: .init(timeout: 10, connectTimeout: 1))
+        for _ in 0..<3 {
+            let response = try await transport.send(HTTPRequest(url: server.baseURL.appendingPathComponent("big")))
+            #expect(response.status == 200)
+            #expect(response.body == body)
+        }
+    }
+}
