@@ -144,7 +144,13 @@ extension GraphDirectoryProvider {
         return ConnectionReport(steps: steps)
     }
 
-    /// Reads the tenant's discovery document; refuses GCC High and DoD unless allowed.
+    /// Reads the tenant's discovery document and checks its cloud. Tokens do not cross clouds, so
+    /// the tenant must live in the cloud the configured login endpoint belongs to (any cloud when
+    /// that endpoint is no Microsoft one, such as an emulator); and a national cloud — GCC High,
+    /// DoD, China operated by 21Vianet — only when ``Configuration/allowsNationalClouds`` is set.
+    /// - Returns: What was found, for the report.
+    /// - Throws: ``EntraError`` `unsupportedCloud` naming the tenant's cloud and the fix; the
+    ///   token errors for an unknown tenant; `network`, `unexpectedResponse`.
     func discoverCloud() async throws -> String {
         let tenant = configuration.credentials.tenant.trimmingCharacters(in: .whitespaces)
         let url = configuration.endpoints.login.appendingPathComponent(tenant).appendingPathComponent("v2.0/.well-known/openid-configuration")
@@ -155,21 +161,31 @@ extension GraphDirectoryProvider {
             throw EntraError(.network, detail: "the login endpoint could not be reached: \(error)")
         }
         guard response.isSuccess else { throw TokenSource.tokenError(response) }
-        struct Discovery: Decodable {
-            var tenant_region_scope: String?
-            var tenant_region_sub_scope: String?
-            var msgraph_host: String?
-        }
-        guard let discovery = try? JSONDecoder().decode(Discovery.self, from: response.body) else {
+        guard let discovery = try? JSONDecoder().decode(EntraCloud.Discovery.self, from: response.body) else {
             throw EntraError(.unexpectedResponse, detail: "the discovery document is not the documented JSON")
         }
-        let scope = discovery.tenant_region_scope ?? "?"
-        let sub = discovery.tenant_region_sub_scope
-        let government = scope.uppercased() == "USGOV" || scope.uppercased() == "USG" || ["DODCON", "DOD"].contains(sub?.uppercased() ?? "")
-        if government && !configuration.allowsNationalClouds {
-            let name = sub?.uppercased() == "DOD" ? "DoD" : "GCC High"
-            throw EntraError(.unsupportedCloud, detail: "the tenant is in the US Government \(name) cloud (\(scope)/\(sub ?? "-"))")
+        let cloud = EntraCloud(discovery)
+        let region = (discovery.tenant_region_scope ?? "?") + (discovery.tenant_region_sub_scope.map { "/\($0)" } ?? "")
+        let found = "the tenant is in the \(cloud.name) (\(discovery.cloud_instance_name ?? "no cloud_instance_name"), region \(region))"
+        let globalFix = "use a tenant of the global cloud (commercial or GCC)"
+        let loginHost = configuration.endpoints.login.host ?? ""
+        if let configured = EntraCloud(host: loginHost), !configured.sharesEndpoints(with: cloud) {
+            let fix: String
+            if cloud.isNational && !configuration.allowsNationalClouds {
+                fix = globalFix
+            } else if let tenantLogin = cloud.loginHost {
+                fix = "configure the \(cloud.name)'s endpoints (login \(tenantLogin), Graph \(discovery.msgraph_host ?? "its Graph host"))"
+            } else {
+                fix = globalFix
+            }
+            throw EntraError(.unsupportedCloud, detail: "\(found), but this connection signs in to the \(configured.name) (\(loginHost)), and tokens do not cross clouds: \(fix)")
         }
-        return "the tenant is in region \(scope)\(sub.map { "/\($0)" } ?? ""); Graph host \(discovery.msgraph_host ?? "unknown")"
+        if case .other = cloud {
+            throw EntraError(.unsupportedCloud, detail: "\(found), where DirectorySync cannot sign in: \(globalFix)")
+        }
+        if cloud.isNational && !configuration.allowsNationalClouds {
+            throw EntraError(.unsupportedCloud, detail: "\(found), and only the global cloud is allowed: \(globalFix)")
+        }
+        return "the tenant is in the \(cloud.name), region \(region); Graph host \(discovery.msgraph_host ?? "unknown")"
     }
 }

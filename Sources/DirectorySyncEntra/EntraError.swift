@@ -29,7 +29,7 @@ public struct EntraError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let missingPermission = Code(rawValue: "missingPermission")
         /// The source's domain is not a verified domain of the tenant.
         public static let domainNotVerified = Code(rawValue: "domainNotVerified")
-        /// The tenant lives in a national cloud the product does not support (GCC High, DoD).
+        /// The tenant lives in a cloud this connection may not use: another cloud than the configured one, or a national cloud (GCC High, DoD, China operated by 21Vianet) that is not allowed.
         public static let unsupportedCloud = Code(rawValue: "unsupportedCloud")
         /// The service could not be reached.
         public static let network = Code(rawValue: "network")
@@ -43,6 +43,10 @@ public struct EntraError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let graphError = Code(rawValue: "graphError")
         /// A delta link expired or was reset (handled by falling back to a full read).
         public static let deltaExpired = Code(rawValue: "deltaExpired")
+        /// Graph answered with an `@odata.nextLink` this read had already followed: following it
+        /// would read the same pages forever (Graph is documented to do so for some filters). The
+        /// read stops with this error instead, so nothing is changed.
+        public static let pagingLoop = Code(rawValue: "pagingLoop")
 
         /// The code's text.
         public var description: String { rawValue }
@@ -83,12 +87,14 @@ public struct EntraError: Error, Hashable, Sendable, CustomStringConvertible {
         case .applicationDisabled: "Enable the application in Entra ID (Enterprise applications) or use another one."
         case .missingPermission: "Add the Microsoft Graph application permission Directory.Read.All and grant admin consent."
         case .domainNotVerified: "Use a domain that is verified in this tenant, or the credentials of the tenant that owns the domain."
-        case .unsupportedCloud: "GCC High and DoD tenants cannot be synchronized; use a commercial or GCC tenant."
+        case .unsupportedCloud: "Use a tenant of the configured cloud (global: commercial or GCC). National clouds (GCC High, DoD, China operated by 21Vianet) are refused unless the host allows them and their sign-in and Graph endpoints are configured."
         case .network: "Check the network, proxy and firewall, then try again."
         case .throttled: "Microsoft Graph is throttling or unavailable; try again later."
         case .unexpectedResponse: "Try again; if it persists, report it with the request id."
         case .authenticationFailed: "Check the credentials and test the connection again."
         case .deltaExpired: "A full read follows automatically."
+        case .pagingLoop:
+            "Graph repeated a page, so the read stopped and nothing was changed; try again later, and if it persists simplify or remove the user filter (it is then evaluated locally) and report it to Microsoft with the request id."
         default: "See the detail and the request id."
         }
     }
@@ -98,6 +104,6 @@ public struct EntraError: Error, Hashable, Sendable, CustomStringConvertible {
         var text = "\(code): \(detail)"
         if let serviceCode { text += " (\(serviceCode))" }
         if let requestID { text += " [request \(requestID)]" }
-        return "\(text). \(fix)"
+        return text.followed(bySentence: fix)
     }
 }

@@ -11,7 +11,7 @@ public struct GraphDirectoryConnector: DirectoryConnector {
         public var transport: any HTTPTransport
         /// Where login and Graph are when credentials name none.
         public var endpoints: EntraEndpoints
-        /// Allow GCC High and DoD tenants (refused by default, as the product does).
+        /// Allow tenants of national clouds (GCC High, DoD, China operated by 21Vianet; refused by default, as the product does); the endpoints must be those of the tenant's cloud.
         public var allowsNationalClouds: Bool
         /// Retries of throttled and failed requests.
         public var retryPolicy: RetryPolicy

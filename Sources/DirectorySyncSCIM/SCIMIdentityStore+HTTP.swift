@@ -47,27 +47,51 @@ extension SCIMIdentityStore {
         }
     }
 
-    /// A write to `<collection>/<id>` with `If-Match` when ETags are supported; on 412 it reads the
-    /// resource again and retries, three attempts in all.
+    /// Attempts for a write whose version another client may have changed.
+    static let writeAttempts = 3
+    /// Attempts for a membership PATCH. Adding or removing members does not depend on what the
+    /// group held, so applying it to a newer version is always right: it may try longer.
+    static let membershipWriteAttempts = 5
+
+    /// A write to `<collection>/<id>`: one at a time per resource (the store's own writes never
+    /// race each other), with `If-Match` when ETags are supported; on 412 — another client wrote
+    /// in between — it reads the resource's version again and retries, `attempts` in all.
     func writeWithRetry(
-        _ id: String, collection: String, conflict: IdentityStoreError.Code = .addressInUse,
+        _ id: String, collection: String, conflict: IdentityStoreError.Code = .addressInUse, attempts: Int = writeAttempts,
         _ make: () async throws -> (HTTPRequest.Method, Data?)
     ) async throws -> HTTPResponse {
         let usesETags = try await contentsConfig().etag?.supported == true
+        let resource = "\(collection)/\(id)"
+        if !writeQueue.tryAcquire(resource) {
+            await withCheckedContinuation { writeQueue.enqueue(resource, $0) }
+        }
+        defer { writeQueue.release(resource) }
         var attempt = 1
         while true {
             let (method, body) = try await make()
             do {
-                let response = try await send(method, "\(collection)/\(id)", body: body, ifMatch: usesETags ? etags[id] : nil, conflict: conflict)
+                let response = try await send(method, resource, body: body, ifMatch: usesETags ? etags[id] : nil, conflict: conflict)
                 if let version = response.headers["ETag"] { etags[id] = version }
                 return response
-            } catch let error as IdentityStoreError where error.code == .modifiedConcurrently && attempt < 3 {
+            } catch let error as IdentityStoreError where error.code == .modifiedConcurrently && attempt < attempts {
                 attempt += 1
-                let fresh = try await send(.get, "\(collection)/\(id)")
-                etags[id] = fresh.headers["ETag"]
-                if collection == "Users", let user = try? JSONDecoder().decode(SCIMUser.self, from: fresh.body) { rememberUser(user) }
+                try await rereadVersion(id, collection: collection)
             }
         }
+    }
+
+    /// Reads a resource's current version after a 412 (a group without its members: only the
+    /// version is needed, and a large group's member list is the expensive part).
+    private func rereadVersion(_ id: String, collection: String) async throws {
+        let fresh = try await send(.get, collection == "Groups" ? "Groups/\(id)?excludedAttributes=members" : "\(collection)/\(id)")
+        var version = fresh.headers["ETag"]
+        if collection == "Users", let user = try? JSONDecoder().decode(SCIMUser.self, from: fresh.body) {
+            rememberUser(user)
+            version = version ?? user.version
+        } else if collection == "Groups", let group = try? JSONDecoder().decode(SCIMGroup.self, from: fresh.body) {
+            version = version ?? group.version
+        }
+        etags[id] = version
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse) throws -> T {

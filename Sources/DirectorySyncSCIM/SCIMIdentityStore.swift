@@ -12,9 +12,12 @@ import Foundation
 /// the planner leaves it out.
 ///
 /// The store reads `/ServiceProviderConfig` once and adapts: PATCH with minimal operations where
-/// supported (PUT otherwise), `If-Match` with the resource's ETag where ETags are supported (a 412
-/// is answered by reading again and retrying, three times at most), membership changes in PATCH
-/// batches of bounded size. A 409 `uniqueness` on create is resolved by finding the existing
+/// supported (PUT otherwise), `If-Match` with the resource's ETag where ETags are supported,
+/// membership changes in PATCH batches of bounded size. Its own writes to one resource go one at a
+/// time (concurrent membership batches to one group would otherwise carry the same version and all
+/// but one get 412); a 412 — another client wrote in between — is answered by reading the version
+/// again and retrying (three attempts in all, five for membership changes, which do not depend on
+/// what the group held). A 409 `uniqueness` on create is resolved by finding the existing
 /// resource: if it is the same identity (an earlier create that was not acknowledged), it is used;
 /// otherwise the clash is reported as `addressInUse` or `groupNameInUse`. Because SCIM servers need
 /// not keep referential integrity, the store removes a deleted user from its groups itself and
@@ -49,6 +52,7 @@ public actor SCIMIdentityStore: IdentityStore {
     private(set) var storedConfig: SCIMServiceProviderConfig?
     var etags: [String: String] = [:]
     var knownUsers: [String: SCIMUser] = [:]
+    var writeQueue = ResourceWriteQueue()
 
     /// Creates a store.
     /// - Parameters:
@@ -244,7 +248,7 @@ public actor SCIMIdentityStore: IdentityStore {
         for start in stride(from: 0, to: userIDs.count, by: max(1, configuration.membershipBatchSize)) {
             let batch = userIDs[start..<min(start + configuration.membershipBatchSize, userIDs.count)]
             let operation: [String: Any] = ["op": "add", "path": "members", "value": batch.map { ["value": $0.rawValue] }]
-            _ = try await writeWithRetry(groupID.rawValue, collection: "Groups") { (.patch, try Self.patch([operation])) }
+            _ = try await writeWithRetry(groupID.rawValue, collection: "Groups", attempts: Self.membershipWriteAttempts) { (.patch, try Self.patch([operation])) }
         }
     }
 
@@ -253,7 +257,7 @@ public actor SCIMIdentityStore: IdentityStore {
         for start in stride(from: 0, to: userIDs.count, by: max(1, configuration.membershipBatchSize)) {
             let batch = userIDs[start..<min(start + configuration.membershipBatchSize, userIDs.count)]
             let operations: [[String: Any]] = batch.map { ["op": "remove", "path": "members[value eq \(SCIMFilter.literal($0.rawValue))]"] }
-            _ = try await writeWithRetry(groupID.rawValue, collection: "Groups") { (.patch, try Self.patch(operations)) }
+            _ = try await writeWithRetry(groupID.rawValue, collection: "Groups", attempts: Self.membershipWriteAttempts) { (.patch, try Self.patch(operations)) }
         }
     }
 
