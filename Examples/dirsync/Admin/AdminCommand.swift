@@ -22,6 +22,12 @@ enum AdminCommand {
           on | off [--cancel] | sync | status | history | users | groups   --source NAME
           preview --source NAME [--show [--offset N --limit N]] [--export FILE --format json|jsonl|csv]
           run-scheduler     run due synchronizations until interrupted (Ctrl-C)
+          store check       report damage in DIR/store's files (exit 1 when damaged); changes nothing
+          store repair      keep every write before the damage; the damaged files go to DIR/store/backup/
+
+        While one process works on DIR (sync, run-scheduler …), status, history, source list/show,
+        users and groups read it, and on, off [--cancel], filter set, schedule set and sync are
+        carried out by that process; other commands say which process holds the folder.
 
         The secret is never taken as an argument: give the name of an environment variable that
         holds it, or pipe it on standard input. --json prints JSON for scripts. Exit status: 0 done,
@@ -35,45 +41,96 @@ enum AdminCommand {
             return 0
         }
         guard let command = arguments.subcommand() else { throw UsageError("a command is needed after --state DIR; see 'dirsync --state DIR --help'") }
-        let context = try await AdminContext.open(folder: folder, arguments: &arguments)
+        let subcommand = ["source", "credentials", "filter", "schedule", "store"].contains(command) ? arguments.subcommand() : nil
+        let name = [command, subcommand].compactMap { $0 }.joined(separator: " ")
+        if command == "store" { return try await storeCommand(URL(fileURLWithPath: folder, isDirectory: true), subcommand, &arguments) }
+        let context = try await AdminContext.open(folder: folder, command: name, access: readOnlyCommands.contains(name) ? .read : .write, arguments: &arguments)
         do {
-            switch command {
-            case "source": return try await sourceCommand(context, &arguments)
-            case "credentials":
-                guard arguments.subcommand() == "set" else { throw UsageError("use 'credentials set'") }
-                return try await setCredentials(context, &arguments)
-            case "test-connection": return try await testConnection(context, &arguments)
-            case "filter":
-                guard arguments.subcommand() == "set" else { throw UsageError("use 'filter set'") }
-                return try await setFilter(context, &arguments)
-            case "schedule":
-                guard arguments.subcommand() == "set" else { throw UsageError("use 'schedule set'") }
-                let source = try await context.source(&arguments)
-                let schedule = try ScheduleOptions.parse(&arguments)
-                try arguments.finish()
-                try await context.service.setSchedule(source.id, schedule)
-                print("Schedule of '\(source.name)': \(schedule).")
-                return 0
-            case "on":
-                let source = try await context.source(&arguments)
-                try arguments.finish()
-                try await context.service.turnOn(source.id)
-                print("'\(source.name)' is on.")
-                return 0
-            case "off":
-                let source = try await context.source(&arguments)
-                let cancel = arguments.flag("cancel")
-                try arguments.finish()
-                try await context.service.turnOff(source.id, running: cancel ? .cancel : .wait)
-                print("'\(source.name)' is off.")
-                return 0
-            default: return try await AdminRunCommands.run(command, context, &arguments)
-            }
+            let status = try await dispatch(command, subcommand, context, &arguments)
+            await context.close()
+            return status
         } catch let error as DirectoryServiceError {
+            await context.close()
             throw Self.classify(error)
         } catch let error as FilterError {
+            await context.close()
             throw UsageError(error.description)
+        } catch {
+            await context.close()
+            throw error
         }
+    }
+
+    /// `store check` and `store repair`: the file identity store's damage, found and cut out.
+    private static func storeCommand(_ folder: URL, _ subcommand: String?, _ arguments: inout Arguments) async throws -> Int32 {
+        let json = arguments.flag("json")
+        try arguments.finish()
+        guard FileManager.default.fileExists(atPath: folder.path) else {
+            throw UsageError("there is no state folder at '\(folder.path)'; check the path given to --state")
+        }
+        try AdminContext.prepare(folder)
+        let store = folder.appendingPathComponent("store")
+        switch subcommand {
+        case "check":
+            let health = try FileIdentityStore.check(folder: store)
+            if json { try print(AdminContext.jsonText(health)) } else { print(Terminal.safe(lines: health.description)) }
+            return health.isHealthy ? 0 : 1
+        case "repair":
+            guard let ownership = try AdminControl.Ownership.take(folder, command: "store repair") else {
+                let holder = AdminControl.Ownership.holder(of: folder).map { "process \($0.pid) ('\($0.command)')" } ?? "another process"
+                throw AdminControl.ForwardedFailure(description: "'\(folder.path)' is in use by \(holder); stop it before repairing the store")
+            }
+            let report = try await FileIdentityStore.repair(folder: store)
+            withExtendedLifetime(ownership) {}
+            if json { try print(AdminContext.jsonText(report)) } else { print(Terminal.safe(lines: report.description)) }
+            return 0
+        default:
+            throw UsageError("use 'store check' or 'store repair'")
+        }
+    }
+
+    /// Commands that only read: they work while another process owns the folder.
+    static let readOnlyCommands: Set<String> = ["status", "history", "users", "groups", "source list", "source show"]
+
+    private static func dispatch(_ command: String, _ subcommand: String?, _ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
+        switch command {
+        case "source": return try await sourceCommand(context, subcommand, &arguments)
+        case "credentials":
+            guard subcommand == "set" else { throw UsageError("use 'credentials set'") }
+            try context.requireOwnership("credentials set")
+            return try await setCredentials(context, &arguments)
+        case "test-connection":
+            try context.requireOwnership(command)
+            return try await testConnection(context, &arguments)
+        case "filter":
+            guard subcommand == "set" else { throw UsageError("use 'filter set'") }
+            return try await setFilter(context, &arguments)
+        case "schedule":
+            guard subcommand == "set" else { throw UsageError("use 'schedule set'") }
+            let source = try await context.source(&arguments)
+            let schedule = try ScheduleOptions.parse(&arguments)
+            try arguments.finish()
+            return try await context.submit(request(.schedule, source, context) { $0.schedule = schedule })
+        case "on":
+            let source = try await context.source(&arguments)
+            try arguments.finish()
+            return try await context.submit(request(.on, source, context))
+        case "off":
+            let source = try await context.source(&arguments)
+            let cancel = arguments.flag("cancel")
+            try arguments.finish()
+            return try await context.submit(request(.off, source, context) { $0.cancel = cancel })
+        default: return try await AdminRunCommands.run(command, context, &arguments)
+        }
+    }
+
+    /// A request about a source, carried out here or by the folder's owner.
+    static func request(
+        _ action: AdminControl.Request.Action, _ source: Source, _ context: AdminContext, _ details: (inout AdminControl.Request) -> Void = { _ in }
+    ) -> AdminControl.Request {
+        var request = AdminControl.Request(action: action, sourceID: source.id, json: context.json, sentAt: Date())
+        details(&request)
+        return request
     }
 
     /// Invalid input exits with 2, an operation that could not be done with 1.
@@ -84,8 +141,9 @@ enum AdminCommand {
         }
     }
 
-    private static func sourceCommand(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
-        switch arguments.subcommand() {
+    private static func sourceCommand(_ context: AdminContext, _ subcommand: String?, _ arguments: inout Arguments) async throws -> Int32 {
+        if let subcommand, !readOnlyCommands.contains("source \(subcommand)") { try context.requireOwnership("source \(subcommand)") }
+        switch subcommand {
         case "add":
             guard let name = try arguments.option("name"), let domain = try arguments.option("domain") else {
                 throw UsageError("source add needs --name NAME and --domain DOMAIN")
@@ -93,7 +151,7 @@ enum AdminCommand {
             let description = try arguments.option("description") ?? ""
             try arguments.finish()
             let source = try await context.service.addSource(name: name, domain: domain, description: description)
-            if context.json { try context.printJSON(source) } else { print("Added '\(source.name)' (\(source.domain)), off. Next: credentials set --source \"\(source.name)\" …") }
+            if context.json { try context.printJSON(source) } else { print("Added '\(Terminal.safe(source.name))' (\(source.domain)), off. Next: credentials set --source \"\(Terminal.safe(source.name))\" …") }
         case "list":
             try arguments.finish()
             let sources = await context.service.allSources()
@@ -104,21 +162,22 @@ enum AdminCommand {
             let source = try await context.source(&arguments)
             try arguments.finish()
             if context.json { try context.printJSON(source); return 0 }
+            let credentials = source.credentials.map { "client \($0.clientID), tenant \($0.tenant)\($0.secretExpiration.map { ", secret expires \($0.shortText)" } ?? "")" }
             print("""
-                Name:         \(source.name)
-                Description:  \(source.description)
-                Domain:       \(source.domain)
+                Name:         \(Terminal.safe(source.name))
+                Description:  \(Terminal.safe(source.description))
+                Domain:       \(Terminal.safe(source.domain))
                 State:        \(source.state)
-                Credentials:  \(source.credentials.map { "client \($0.clientID), tenant \($0.tenant)\($0.secretExpiration.map { ", secret expires \($0.shortText)" } ?? "")" } ?? "none")
+                Credentials:  \(credentials.map(Terminal.safe(_:)) ?? "none")
                 Tested:       \(source.credentialsTestedAt?.shortText ?? "no")
-                Filter:       \(source.settings.filter)
+                Filter:       \(Terminal.safe("\(source.settings.filter)"))
                 Schedule:     \(source.schedule)
                 """)
         case "remove":
             let source = try await context.source(&arguments)
             try arguments.finish()
             try await context.service.removeSource(source.id)
-            print("Removed '\(source.name)'. Its users and groups stay in the store.")
+            print("Removed '\(Terminal.safe(source.name))'. Its users and groups stay in the store.")
         default:
             throw UsageError("use 'source add', 'source list', 'source show' or 'source remove'")
         }
@@ -172,8 +231,8 @@ enum AdminCommand {
         let source = try await context.source(&arguments)
         try arguments.finish()
         let result = try await context.service.testConnection(source.id)
-        if context.json { try context.printJSON(result) } else { print(result) }
-        if result.isSuccessful, !context.json { print("The connection works; turn the source on with: on --source \"\(source.name)\"") }
+        if context.json { try context.printJSON(result) } else { print(Terminal.safe(lines: "\(result)")) }
+        if result.isSuccessful, !context.json { print("The connection works; turn the source on with: on --source \"\(Terminal.safe(source.name))\"") }
         return result.isSuccessful ? 0 : 1
     }
 
@@ -190,8 +249,6 @@ enum AdminCommand {
         case (false, nil, let text?): filter = .usersByUser(try FilterExpression(parsing: text))
         default: throw UsageError("give exactly one of --all, --groups EXPR and --users EXPR")
         }
-        try await context.service.setFilter(source.id, filter)
-        print("Filter of '\(source.name)': \(filter). The next synchronization reads everything; what leaves the scope is removed (through the deletion guard).")
-        return 0
+        return try await context.submit(request(.filter, source, context) { $0.filter = filter })
     }
 }

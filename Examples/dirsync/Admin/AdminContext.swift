@@ -5,26 +5,69 @@ import Foundation
 /// What `dirsync --state DIR …` works on: the state folder's service, store and secrets.
 ///
 /// `DIR/state` holds sources, tracking, previews and history; `DIR/secrets` the client secrets
-/// (owner-only); `DIR/store` the identity store, unless `--scim-url` names a SCIM server.
+/// (owner-only); `DIR/store` the identity store, unless `--scim-url` names a SCIM server;
+/// `DIR/control` who owns the folder and requests to it (``AdminControl``). Every folder is
+/// created owner-only (0700), tightened when it is looser, and refused — with every file in it —
+/// when another user owns it or can write to a file: another local user must never be able to
+/// redirect the client secret by changing a saved endpoint.
 struct AdminContext {
+    /// Whether a command writes the folder.
+    enum Access {
+        /// Reads only: never waits for the folder's owner.
+        case read
+        /// Writes: owns the folder, or hands requests to the process that does.
+        case write
+    }
+
     let folder: URL
     let service: DirectoryService
     let store: any IdentityStore
     let json: Bool
+    /// Held while this process owns the folder; `nil` when it only reads or another process owns it.
+    let ownership: AdminControl.Ownership?
+    private let server: AdminControl.Server?
 
-    static func open(folder path: String, arguments: inout Arguments) async throws -> AdminContext {
+    static func open(folder path: String, command: String, access: Access, arguments: inout Arguments) async throws -> AdminContext {
         let folder = URL(fileURLWithPath: path, isDirectory: true)
         let json = arguments.flag("json")
+        try prepare(folder)
+        let ownership = access == .write ? try AdminControl.Ownership.take(folder, command: command) : nil
         let store: any IdentityStore
         if let scim = try DemoEnvironment.scimStore(&arguments) {
             store = scim
         } else {
-            store = try await FileIdentityStore.open(folder: folder.appendingPathComponent("store"))
+            store = try await FileIdentityStore.open(folder: folder.appendingPathComponent("store"), access: ownership == nil ? .readOnly : .readWrite)
         }
         let service = try await DirectoryService.open(
             store: store, state: try FileSyncStateStore(folder: folder.appendingPathComponent("state")),
             secrets: try FileSecretStore(folder: folder.appendingPathComponent("secrets")), connector: GraphDirectoryConnector())
-        return AdminContext(folder: folder, service: service, store: store, json: json)
+        let server = ownership == nil ? nil : AdminControl.Server(folder: folder, service: service)
+        return AdminContext(folder: folder, service: service, store: store, json: json, ownership: ownership, server: server)
+    }
+
+    /// Creates the state folder's folders owner-only, or checks and tightens them; `DIR` itself
+    /// may be a link to a folder, the folders inside it may not.
+    static func prepare(_ folder: URL) throws {
+        try OwnerOnlyFile.prepareFolder(folder, followingLink: true)
+        for name in ["state", "secrets", "store", "control"] { try OwnerOnlyFile.prepareFolder(folder.appendingPathComponent(name)) }
+    }
+
+    /// Answers the requests already taken, then stops taking them.
+    func close() async { await server?.stop() }
+
+    /// Carries out a request: here when this process owns the folder, else in the process that does.
+    func submit(_ request: AdminControl.Request) async throws -> Int32 {
+        guard ownership == nil else { return try AdminControl.finish(await AdminControl.perform(request, on: service)) }
+        return try AdminControl.finish(try await AdminControl.send(request, folder: folder, owner: AdminControl.Ownership.holder(of: folder)))
+    }
+
+    /// Refuses a command that needs the folder to itself while another process owns it.
+    func requireOwnership(_ command: String) throws {
+        guard ownership == nil else { return }
+        let holder = AdminControl.Ownership.holder(of: folder).map { "process \($0.pid) ('\($0.command)', since \($0.since.shortText))" } ?? "another process"
+        throw AdminControl.ForwardedFailure(
+            description: "'\(folder.path)' is in use by \(holder); '\(command)' needs the folder to itself, so wait for that process to finish or stop it. "
+                + "Meanwhile status, history, source list, source show, users and groups read the folder, and on, off [--cancel], filter set, schedule set and sync are carried out by that process")
     }
 
     /// The source named by `--source` (required).
@@ -34,11 +77,14 @@ struct AdminContext {
     }
 
     /// Prints a value as JSON (sorted keys, ISO 8601 dates) on standard output.
-    func printJSON(_ value: some Encodable) throws {
+    func printJSON(_ value: some Encodable) throws { print(try Self.jsonText(value)) }
+
+    /// A value as JSON (sorted keys, ISO 8601 dates).
+    static func jsonText(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     /// Shows a source's events (state changes, phases) as a progress line on a terminal.
@@ -60,7 +106,11 @@ struct AdminContext {
 
 /// Tables for people: columns padded to their widest cell.
 enum Table {
+    /// The header and rows as lines of padded columns. Every cell goes through
+    /// ``Terminal/safe(_:)``: a value with a newline or an escape sequence stays in its cell.
     static func render(_ header: [String], _ rows: [[String]]) -> String {
+        let header = header.map(Terminal.safe(_:))
+        let rows = rows.map { $0.map(Terminal.safe(_:)) }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
             zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)

@@ -43,26 +43,38 @@ enum AdminRunCommands {
         let source = try await context.source(&arguments)
         let confirm = arguments.flag("confirm-removals")
         try arguments.finish()
-        let progress = context.showProgress()
-        let record = confirm ? try await context.service.confirmRemovals(source.id) : try await context.service.synchronize(source.id)
-        progress?.cancel()
-        Terminal.endProgress()
-        if context.json {
-            try context.printJSON(record)
-        } else {
-            print("Synchronized '\(source.name)': \(outcome(record)), read \(record.readKind.map { "\($0)" } ?? "-"), \(record.succeeded.grouped) applied, \(record.failed.grouped) failed; \(record.usersSynchronized.grouped) users and \(record.groupsSynchronized.grouped) groups synchronized.")
-            switch record.outcome {
-            case .needsConfirmation(let violations):
-                for violation in violations { print("  \(violation)") }
-                print("Nothing was changed. Check the filter, or apply the removals with: sync --source \"\(source.name)\" --confirm-removals")
-            case .failed(let message): print("  \(message)")
-            default: break
-            }
+        let progress = context.ownership == nil ? nil : context.showProgress()
+        defer {
+            progress?.cancel()
+            Terminal.endProgress()
         }
-        return record.isSuccess ? 0 : 1
+        return try await context.submit(AdminCommand.request(.sync, source, context) { $0.confirmRemovals = confirm })
+    }
+
+    /// What `sync` prints: what happened first, then the counts, then what to do.
+    static func text(_ record: RunRecord, name: String) -> [String] {
+        let name = Terminal.safe(name)
+        let read = "read \(record.readKind.map { "\($0)" } ?? "-")"
+        let counts = "\(read), \(record.succeeded.counted("operation")) applied, \(record.failed.grouped) failed; "
+            + "\(record.usersSynchronized.counted("user")) and \(record.groupsSynchronized.counted("group")) synchronized"
+        switch record.outcome {
+        case .succeeded:
+            return ["Synchronized '\(name)': \(counts)."]
+        case .partiallyFailed:
+            return ["Synchronized '\(name)' in part: \(counts). The next synchronization retries what failed."]
+        case .needsConfirmation(let violations):
+            return ["Stopped by the deletion guard: the synchronization of '\(name)' needs confirmation; nothing was changed (\(read))."]
+                + violations.map { "  \(Terminal.safe($0))" }
+                + ["Check the filter, or apply the removals with: sync --source \"\(name)\" --confirm-removals"]
+        case .cancelled:
+            return ["The synchronization of '\(name)' was cancelled: \(counts). The next synchronization completes it."]
+        case .failed(let message):
+            return ["The synchronization of '\(name)' failed; nothing was applied (\(read)).", "  \(Terminal.safe(message))"]
+        }
     }
 
     private static func preview(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
+        try context.requireOwnership("preview")
         let source = try await context.source(&arguments)
         let show = arguments.flag("show")
         let offset = try arguments.integer("offset", in: 0...Int.max) ?? 0
@@ -76,16 +88,15 @@ enum AdminRunCommands {
         progress?.cancel()
         Terminal.endProgress()
         let records = preview.records.count
-        let summary = PreviewRecord.Action.allCases.compactMap { action in preview.summary[action].map { "\(action.rawValue) \($0.grouped)" } }
-        print("Preview of '\(source.name)': \(records.grouped) records (\(summary.joined(separator: ", "))), valid until \(preview.expiresAt.shortText) or the next synchronization.")
+        print("Preview of '\(Terminal.safe(source.name))': \(records.counted("record")) (\(PreviewCommand.summary(preview))), valid until \(preview.expiresAt.shortText) or the next synchronization.")
         if let export {
             try exporter.export(preview, toFile: URL(fileURLWithPath: export))
-            print("Exported \(records.grouped) records as \(formatName) to \(export).")
+            print("Exported \(records.counted("record")) as \(formatName) to \(Terminal.safe(export)).")
         }
         if show {
             let page = try preview.page(offset: offset, limit: limit)
             for record in page.records { print(PreviewCommand.line(record)) }
-            print("Records \(page.records.isEmpty ? 0 : page.offset + 1)–\(page.offset + page.records.count) of \(page.total.grouped)\(page.hasMore ? "; next page: --offset \(page.offset + page.records.count)" : ".")")
+            print(PreviewCommand.pageFooter(page))
         }
         return 0
     }
@@ -93,13 +104,13 @@ enum AdminRunCommands {
     private static func text(_ status: SourceStatus) -> String {
         let source = status.source
         var lines = [
-            "\(source.name) — \(status.type), \(source.domain)",
+            "\(Terminal.safe(source.name)) — \(status.type), \(Terminal.safe(source.domain))",
             "State:      \(source.state)",
             "Schedule:   \(source.schedule)\(status.nextRun.map { "; next run \($0.shortText)" } ?? "")",
             "Last run:   \(status.lastRun.map { "\($0.endedAt.shortText), \(outcome($0)), \($0.readKind.map { "\($0)" } ?? "-")" } ?? "never")",
-            "Imported:   \(status.usersSynchronized.grouped) users, \(status.groupsSynchronized.grouped) groups",
+            "Imported:   \(status.usersSynchronized.counted("user")), \(status.groupsSynchronized.counted("group"))",
         ]
-        lines += status.warnings.map { "Warning:    \($0)" }
+        lines += status.warnings.map { "Warning:    \(Terminal.safe("\($0)"))" }
         return lines.joined(separator: "\n")
     }
 
@@ -119,7 +130,7 @@ enum AdminRunCommands {
             print(Table.render(["ID", "NAME", "EMAIL", "LOGINS", "ENABLED", "GROUPS"], rows.map {
                 [$0.id, $0.name, $0.email ?? "-", $0.logins.joined(separator: ", "), $0.enabled == true ? "yes" : "no", $0.memberOf.joined(separator: ", ")]
             }))
-            print("\(rows.count.grouped) users from '\(source.name)'.")
+            print("\(rows.count.counted("user")) from '\(Terminal.safe(source.name))'.")
         } else {
             let selected = contents.groups.filter { $0.origin.sourceID == source.id }.sorted { $0.profile.name < $1.profile.name }
             let rows = selected.map { group in
@@ -128,13 +139,14 @@ enum AdminRunCommands {
             }
             if context.json { try context.printJSON(rows); return 0 }
             print(Table.render(["ID", "NAME", "MEMBERS"], rows.map { [$0.id, $0.name, ($0.members ?? 0).grouped] }))
-            print("\(rows.count.grouped) groups from '\(source.name)'.")
+            print("\(rows.count.counted("group")) from '\(Terminal.safe(source.name))'.")
         }
         return 0
     }
 
     private static func runScheduler(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
         try arguments.finish()
+        try context.requireOwnership("run-scheduler")
         let events = context.service.events()
         await context.service.startScheduler()
         print("Running due synchronizations until interrupted (Ctrl-C).")
@@ -142,7 +154,7 @@ enum AdminRunCommands {
         let printer = Task {
             for await event in events {
                 if case .runFinished(let id, let record) = event {
-                    print("\(record.endedAt.shortText) \(id): \(outcome(record)), \(record.readKind.map { "\($0)" } ?? "-"), \(record.succeeded.grouped) applied")
+                    print("\(record.endedAt.shortText) \(Terminal.safe("\(id)")): \(outcome(record)), \(record.readKind.map { "\($0)" } ?? "-"), \(record.succeeded.grouped) applied")
                     fflush(nil)
                 }
             }

@@ -1,0 +1,158 @@
+import DirectorySync
+import DirectorySyncTesting
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("dirsync --state DIR: nothing lost, nothing leaked, administration while another process runs")
+struct StateFolderTests {
+    typealias Session = AdminCommandTests.Session
+
+    /// A state folder with one source, tested and on, synchronized once.
+    func synchronized(users: Int = 100) throws -> Session {
+        let session = try Session(users: users)
+        for arguments in [
+            ["source", "add", "--name", "Contoso", "--domain", session.credentials.domain],
+            session.credentialArguments(), ["test-connection", "--source", "Contoso"], ["on", "--source", "Contoso"], ["sync", "--source", "Contoso"],
+        ] {
+            let result = try session.run(arguments, environment: session.secretEnvironment)
+            #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)\(result.error)")
+        }
+        return session
+    }
+
+    func storeBytes(_ session: Session) throws -> [String: Data] {
+        let store = session.folder.appendingPathComponent("store")
+        var files: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: store.path) where name.hasPrefix("identities") {
+            files[name] = try Data(contentsOf: store.appendingPathComponent(name))
+        }
+        return files
+    }
+
+    @Test("one bad byte in the store's log: read-only commands fail and change nothing; store check finds it, store repair keeps what came before")
+    func corruptLog() throws {
+        let session = try synchronized()
+        let log = session.folder.appendingPathComponent("store/identities.log")
+        var lines = try String(contentsOf: log, encoding: .utf8).components(separatedBy: "\n")
+        #expect(lines.count > 100)
+        lines[4] = "X" + lines[4]
+        try lines.joined(separator: "\n").write(to: log, atomically: false, encoding: .utf8)
+        let before = try storeBytes(session)
+
+        for arguments in [["users", "--source", "Contoso"], ["status", "--source", "Contoso"], ["sync", "--source", "Contoso"]] {
+            let result = try session.run(arguments)
+            #expect(result.status == 1, "\(arguments): \(result.output)")
+            #expect(result.error.contains("damaged at byte") && result.error.contains("store repair"), "\(result.error)")
+        }
+        #expect(try storeBytes(session) == before, "nothing was changed")
+
+        let check = try session.run(["store", "check"])
+        #expect(check.status == 1)
+        #expect(check.output.contains("DAMAGED at byte"))
+        let repair = try session.run(["store", "repair"])
+        #expect(repair.status == 0, "\(repair.error)")
+        #expect(repair.output.contains("Kept 3 changes"))
+        #expect(try session.run(["store", "check"]).status == 0)
+        let resync = try session.run(["sync", "--source", "Contoso"])
+        #expect(resync.status == 0, "\(resync.error)")
+        let users = try session.run(["users", "--source", "Contoso"])
+        #expect(users.output.contains("100 users from 'Contoso'"), "the next synchronization restores the rest")
+    }
+
+    @Test("an unreadable store file fails the command with exit 1 and is left as it is")
+    func unreadableStore() throws {
+        let session = try synchronized(users: 10)
+        let base = session.folder.appendingPathComponent("store/identities.base")
+        try FileManager.default.removeItem(at: base)
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: false)
+        let result = try session.run(["users", "--source", "Contoso"])
+        #expect(result.status == 1)
+        #expect(result.error.contains("identities.base"), "\(result.error)")
+        var isFolder: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: base.path, isDirectory: &isFolder) && isFolder.boolValue)
+    }
+
+    @Test("a state folder others could write is tightened; a sources file another user put there is refused and no secret is sent")
+    func looseStateFolder() throws {
+        let session = try synchronized(users: 10)
+        let state = session.folder.appendingPathComponent("state")
+        chmod(session.folder.path, 0o777)
+        chmod(state.path, 0o777)
+        #expect(try session.run(["source", "list"]).status == 0)
+        for folder in [session.folder, state] {
+            let mode = try FileManager.default.attributesOfItem(atPath: folder.path)[.posixPermissions] as? NSNumber
+            #expect(mode?.intValue == 0o700, "\(folder.path)")
+        }
+        guard geteuid() == 0 else { return }  // only root can make a file owned by another user; CI runs as root
+
+        // Another user's listener, named as the sign-in endpoint in a sources file they own.
+        let attacker = GraphEmulator()
+        _ = attacker.load(TenantGenerator(configuration: .init(users: 1, groups: 1, seed: 1)).generate())
+        let listener = LoopbackHTTPServer(attacker)
+        try listener.start()
+        defer { listener.stop() }
+        let sources = state.appendingPathComponent("_service/sources.json")
+        let text = try String(contentsOf: sources, encoding: .utf8).replacingOccurrences(of: session.server.baseURL.absoluteString, with: listener.baseURL.absoluteString)
+        try FileManager.default.removeItem(at: sources)
+        try text.write(to: sources, atomically: false, encoding: .utf8)
+        chown(sources.path, 65534, 65534)
+        let result = try session.run(["test-connection", "--source", "Contoso"])
+        #expect(result.status == 1)
+        #expect(result.error.contains("belongs to another user"), "\(result.error)")
+        #expect(attacker.requestLog.isEmpty, "nothing reached the other user's listener")
+    }
+
+    @Test("while run-scheduler runs: reads work, on/off/filter/schedule/sync are carried out by it, other commands name it")
+    func administrationWhileRunning() throws {
+        let session = try synchronized(users: 20)
+        let process = Process()
+        process.executableURL = DirsyncProcess.executable
+        process.arguments = ["--state", session.folder.path, "run-scheduler"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var text = Data()
+        while !String(decoding: text, as: UTF8.self).contains("until interrupted") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text.append(chunk)
+        }
+
+        for arguments in [["status", "--source", "Contoso"], ["source", "list"], ["source", "show", "--source", "Contoso"], ["history", "--source", "Contoso"],
+                          ["users", "--source", "Contoso"], ["groups", "--source", "Contoso"]] {
+            let result = try session.run(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.error)")
+        }
+        let filter = try session.run(["filter", "set", "--source", "Contoso", "--users", "department ne 'Legal'"])
+        #expect(filter.status == 0, "\(filter.error)")
+        #expect(filter.output.contains("Filter of 'Contoso'"))
+        let schedule = try session.run(["schedule", "set", "--source", "Contoso", "--kind", "daily", "--at", "03:00", "--time-zone", "Europe/Oslo"])
+        #expect(schedule.status == 0, "\(schedule.error)")
+        let sync = try session.run(["sync", "--source", "Contoso"])
+        #expect(sync.status == 0, "\(sync.error)")
+        #expect(sync.output.contains("Synchronized 'Contoso'"))
+        let off = try session.run(["off", "--source", "Contoso", "--cancel"])
+        #expect(off.status == 0, "\(off.error)")
+        #expect(off.output.contains("'Contoso' is off."))
+        let show = try session.run(["source", "show", "--source", "Contoso", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(show.output.utf8)) as? [String: Any]
+        #expect(object?["state"] as? String == "off", "the running process saved the change")
+        let invalid = try session.run(["filter", "set", "--source", "Contoso", "--users", "department eq"])
+        #expect(invalid.status == 2, "invalid input is still exit 2")
+
+        let busy = try session.run(session.credentialArguments(), environment: session.secretEnvironment)
+        #expect(busy.status == 1)
+        #expect(busy.error.contains("in use by process \(process.processIdentifier)") && busy.error.contains("run-scheduler"), "\(busy.error)")
+
+        process.interrupt()
+        text.append(output.fileHandleForReading.readDataToEndOfFile())
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let afterwards = try session.run(session.credentialArguments(), environment: session.secretEnvironment)
+        #expect(afterwards.status == 0, "the folder is free again: \(afterwards.error)")
+    }
+}
