@@ -112,18 +112,23 @@ public struct URLSessionTransport: HTTPTransport {
         let identifier = task.taskIdentifier
         let timeout = max(0, configuration.timeout)
         let connectTimeout = min(max(0, configuration.connectTimeout), timeout)
-        let watchdog = Task {
-            try await Task.sleep(for: .seconds(connectTimeout))
-            if !watcher.hasResponse(identifier) {
-                watcher.fail(identifier, HTTPTransportError(.timedOut, detail: "\(host) did not start answering within \(Self.seconds(connectTimeout)) (connect timeout)"))
-                task.cancel()
-                return
-            }
-            try await Task.sleep(for: .seconds(timeout - connectTimeout))
+        // Dispatch timers, not sleeping tasks: the deadlines hold even when the host's cooperative
+        // threads are all busy.
+        let connectDeadline = DispatchWorkItem {
+            guard !watcher.hasResponse(identifier) else { return }
+            watcher.fail(identifier, HTTPTransportError(.timedOut, detail: "\(host) did not start answering within \(Self.seconds(connectTimeout)) (connect timeout)"))
+            task.cancel()
+        }
+        let requestDeadline = DispatchWorkItem {
             watcher.fail(identifier, HTTPTransportError(.timedOut, detail: "\(host) did not answer completely within \(Self.seconds(timeout))"))
             task.cancel()
         }
-        defer { watchdog.cancel() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + connectTimeout, execute: connectDeadline)
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: requestDeadline)
+        defer {
+            connectDeadline.cancel()
+            requestDeadline.cancel()
+        }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 watcher.register(identifier, continuation)

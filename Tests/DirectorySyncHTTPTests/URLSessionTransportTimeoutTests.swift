@@ -16,7 +16,7 @@ struct URLSessionTransportTimeoutTests {
 
     @Test("a host that accepts and never answers fails after the connect timeout, not the request timeout")
     func silentHost() async throws {
-        let server = LoopbackHTTPServer { _ in GraphEmulator.Reply(response: HTTPResponse(status: 200), delay: 20) }
+        let server = LoopbackHTTPServer { _ in GraphEmulator.Reply(response: HTTPResponse(status: 200), delay: 90) }
         try server.start()
         defer { server.stop() }
         let transport = URLSessionTransport(configuration: .init(timeout: 30, connectTimeout: 1))
@@ -25,7 +25,8 @@ struct URLSessionTransportTimeoutTests {
             guard let error = error as? HTTPTransportError else { return false }
             return error.code == .timedOut && error.detail.contains("1 s")
         }
-        #expect(ContinuousClock.now - started < .seconds(6))
+        // Far from the 90 s answer, with room for a loaded machine: the point is seconds, not minutes.
+        #expect(ContinuousClock.now - started < .seconds(20))
     }
 
     @Test("https to a port that speaks plain HTTP fails in seconds with a transport error")
@@ -38,7 +39,7 @@ struct URLSessionTransportTimeoutTests {
         await #expect(throws: HTTPTransportError.self) {
             try await transport.send(HTTPRequest(url: URL(string: "https://127.0.0.1:\(port)/common/v2.0/.well-known/openid-configuration")!))
         }
-        #expect(ContinuousClock.now - started < .seconds(8))
+        #expect(ContinuousClock.now - started < .seconds(30), "the defect took 182 s")
     }
 
     @Test("a fast answer is not cut by the connect timeout, and the body arrives whole")

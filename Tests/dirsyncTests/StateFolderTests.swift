@@ -105,6 +105,46 @@ struct StateFolderTests {
         #expect(attacker.requestLog.isEmpty, "nothing reached the other user's listener")
     }
 
+    @Test("a sender whose request was taken by an owner that then died fails at once instead of waiting forever")
+    func ownerDiesAfterTakingRequest() throws {
+        let session = try synchronized(users: 5)
+        // A stand-in owner: takes the folder's lock, takes the first request, and ends without answering.
+        let owner = Process()
+        owner.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        owner.arguments = ["python3", "-c", """
+            import fcntl, glob, os, sys, time
+            control = sys.argv[1] + '/control'
+            lock = open(control + '/owner.lock', 'a+')
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            print('ready', flush=True)
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                for request in glob.glob(control + '/*.request'):
+                    os.rename(request, request[:-len('.request')] + '.claimed')
+                    sys.exit(0)
+                time.sleep(0.05)
+            """, session.folder.path]
+        let output = Pipe()
+        owner.standardOutput = output
+        try owner.run()
+        defer { if owner.isRunning { owner.terminate() } }
+        #expect(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).contains("ready"))
+        let started = Date()
+        let result = try session.run(["off", "--source", "Contoso"])
+        #expect(result.status == 1)
+        #expect(result.error.contains("ended before answering"), "\(result.error)")
+        #expect(Date().timeIntervalSince(started) < 30)
+    }
+
+    @Test("store check on a folder that does not exist says so (exit 2) rather than calling it healthy")
+    func storeCheckMissingFolder() throws {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-state-\(UUID().uuidString)")
+        let result = try DirsyncProcess.run(["--state", missing.path, "store", "check"])
+        #expect(result.status == 2)
+        #expect(result.error.contains("no state folder"))
+        #expect(!FileManager.default.fileExists(atPath: missing.path))
+    }
+
     @Test("while run-scheduler runs: reads work, on/off/filter/schedule/sync are carried out by it, other commands name it")
     func administrationWhileRunning() throws {
         let session = try synchronized(users: 20)
