@@ -6,7 +6,8 @@ import Darwin
 #endif
 
 /// Saved state as JSON files in a folder: one file per source and key
-/// (`<folder>/<source>/<name>.json`), written atomically (a temporary file renamed over the old
+/// (`<folder>/<source>/<name>.json`, the JSON framed as one ``RecordFile`` record — its length and
+/// CRC-32 — so a damaged document is reported, never decoded around), written atomically (a temporary file renamed over the old
 /// one) while holding an exclusive lock on `<folder>/.lock`, so concurrent writers — threads or
 /// processes — can never leave a half-written or mixed file. Files are readable by the owner only,
 /// and only trusted files are read: a folder or file owned by another user, or a file that others
@@ -34,7 +35,8 @@ public actor FileSyncStateStore: SyncStateStore {
             if FileManager.default.fileExists(atPath: url.deletingLastPathComponent().path) {
                 try OwnerOnlyFile.prepareFolder(url.deletingLastPathComponent())
             }
-            return try OwnerOnlyFile.read(url)
+            guard let data = try OwnerOnlyFile.read(url) else { return nil }
+            return try Self.document(in: data, at: url)
         } catch let problem as OwnerOnlyFile.Problem {
             throw SyncStateError.unreadable(key: key.description, detail: problem.description)
         }
@@ -49,10 +51,23 @@ public actor FileSyncStateStore: SyncStateStore {
             }
             do {
                 try OwnerOnlyFile.prepareFolder(url.deletingLastPathComponent())
-                try OwnerOnlyFile.write(data, to: url)
+                try OwnerOnlyFile.write(RecordFile.frame([data]), to: url)
             } catch let problem as OwnerOnlyFile.Problem {
                 throw SyncStateError.unwritable(key: key.description, detail: problem.description)
             }
+        }
+    }
+
+    /// A document as one ``RecordFile`` record, so damage is detected rather than decoded around;
+    /// plain JSON is a document written before the framing.
+    static func document(in data: Data, at url: URL) throws -> Data {
+        if data.first == UInt8(ascii: "{") || data.first == UInt8(ascii: "[") { return data }
+        let scan = RecordFile.scan(data)
+        switch scan.end {
+        case .clean where scan.payloads.count == 1: return scan.payloads[0]
+        case .clean: throw OwnerOnlyFile.Problem(path: url.path, description: "'\(url.path)' holds \(scan.payloads.count) records where one document belongs")
+        case .torn(let offset): throw OwnerOnlyFile.Problem(path: url.path, description: "'\(url.path)' is cut short at byte \(offset) (it is written whole, so this is damage)")
+        case .damaged(let offset, _, let reason): throw OwnerOnlyFile.Problem(path: url.path, description: "'\(url.path)' is damaged at byte \(offset): \(reason)")
         }
     }
 

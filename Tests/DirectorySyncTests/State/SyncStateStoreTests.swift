@@ -62,6 +62,27 @@ struct SyncStateStoreTests {
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
     }
 
+    @Test("a damaged document is reported (never decoded around) and left as it is; documents written before the framing still read")
+    func damagedDocument() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try FileSyncStateStore(folder: folder)
+        let key = StateKey("contoso", "history")
+        try await store.save(["a run", "another run"], for: key)
+        let file = folder.appendingPathComponent("contoso/history.json")
+        var bytes = try Data(contentsOf: file)
+        for position in [0, 9, 30, bytes.count - 3] {
+            var damaged = bytes
+            damaged[position] ^= 0x04
+            try damaged.write(to: file)
+            await #expect(throws: SyncStateError.self, "byte \(position)") { try await store.load([String].self, for: key) }
+            #expect(try Data(contentsOf: file) == damaged)
+        }
+        bytes = try JSONSerialization.data(withJSONObject: ["formatVersion": 1, "value": ["legacy"]] as [String: Any])
+        try bytes.write(to: file)
+        #expect(try await store.load([String].self, for: key) == ["legacy"])
+    }
+
     @Test("keys cannot reach outside the folder")
     func pathSafety() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString)")
