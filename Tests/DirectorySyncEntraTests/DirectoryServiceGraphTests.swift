@@ -9,16 +9,7 @@ struct DirectoryServiceGraphTests {
     @Test("the seed workflow: add, test wrong and right secrets, filter, schedule, on, sync (full then incremental), status, off, preview")
     func workflow() async throws {
         let graph = GraphHarness(users: 120, groups: 10)
-        let clock = graph.clock
-        let connector = GraphDirectoryConnector(configuration: .init(
-            transport: EmulatorTransport(graph.emulator), retryClock: graph.retryClock, now: { clock.now }))
-        let store = InMemoryIdentityStore()
-        let service = try await DirectoryService.open(
-            store: store, state: InMemorySyncStateStore(), secrets: InMemorySecretStore(), connector: connector,
-            clock: .init(now: { clock.now }, sleep: { _ in }))
-        let source = try await service.addSource(name: "Contoso", domain: graph.credentials.domain, description: "Entra tenant")
-        let credentials = SourceCredentials(
-            clientID: graph.credentials.clientID, tenant: graph.credentials.domain, loginURL: graph.endpoints.login, graphURL: graph.endpoints.graph)
+        let (service, store, source, credentials) = try await graph.service()
 
         let wrong = await service.testConnection(domain: source.domain, credentials: credentials, secret: Secret("not-the-secret"))
         #expect(wrong.errorCode == "wrongSecret")

@@ -56,4 +56,19 @@ struct GraphHarness {
                 retryClock: retryClock, now: { clock.now }),
             transport: transport ?? EmulatorTransport(emulator))
     }
+
+    /// A service over an in-memory store reading this tenant through `transport` (the emulator by
+    /// default), with a source "Contoso" for its domain, not yet configured, and the credentials to save.
+    func service(transport: (any HTTPTransport)? = nil) async throws -> (service: DirectoryService, store: InMemoryIdentityStore, source: Source, credentials: SourceCredentials) {
+        let clock = self.clock
+        let connector = GraphDirectoryConnector(configuration: .init(
+            transport: transport ?? EmulatorTransport(emulator), retryClock: retryClock, now: { clock.now }))
+        let store = InMemoryIdentityStore()
+        let service = try await DirectoryService.open(
+            store: store, state: InMemorySyncStateStore(), secrets: InMemorySecretStore(), connector: connector,
+            clock: .init(now: { clock.now }, sleep: { _ in }))
+        let source = try await service.addSource(name: "Contoso", domain: credentials.domain, description: "Entra tenant")
+        let saved = SourceCredentials(clientID: credentials.clientID, tenant: credentials.domain, loginURL: endpoints.login, graphURL: endpoints.graph)
+        return (service, store, source, saved)
+    }
 }

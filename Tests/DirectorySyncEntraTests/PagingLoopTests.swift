@@ -82,17 +82,9 @@ struct PagingLoopTests {
     @Test("through DirectoryService: the run fails and the store keeps every user (a failed read never becomes removals)")
     func noRemovals() async throws {
         let graph = GraphHarness(users: 40, groups: 4)
-        let clock = graph.clock
         let transport = RepeatingLinkTransport(EmulatorTransport(graph.emulator)) { $0.path.contains("/users") }
         transport.enabled.withLock { $0 = false }
-        let connector = GraphDirectoryConnector(configuration: .init(transport: transport, retryClock: graph.retryClock, now: { clock.now }))
-        let store = InMemoryIdentityStore()
-        let service = try await DirectoryService.open(
-            store: store, state: InMemorySyncStateStore(), secrets: InMemorySecretStore(), connector: connector,
-            clock: .init(now: { clock.now }, sleep: { _ in }))
-        let source = try await service.addSource(name: "Contoso", domain: graph.credentials.domain, description: "Entra tenant")
-        let credentials = SourceCredentials(
-            clientID: graph.credentials.clientID, tenant: graph.credentials.domain, loginURL: graph.endpoints.login, graphURL: graph.endpoints.graph)
+        let (service, store, source, credentials) = try await graph.service(transport: transport)
         try await service.setCredentials(source.id, credentials, secret: Secret(graph.credentials.clientSecret))
         #expect(try await service.testConnection(source.id).isSuccessful)
         try await service.turnOn(source.id)

@@ -12,13 +12,7 @@ struct SCIMEndToEndTests {
     func endToEnd() async throws {
         guard let store = try SCIMServer.freshStore(batch: 50) else { return }
         let tenant = TenantGenerator(configuration: .init(users: 160, groups: 12, seed: 21)).generate()
-        let emulator = GraphEmulator()
-        let credentials = emulator.load(tenant)
-        let provider = GraphDirectoryProvider(
-            configuration: .init(
-                credentials: EntraCredentials(tenant: credentials.domain, clientID: credentials.clientID, clientSecret: Secret(credentials.clientSecret)),
-                endpoints: EntraEndpoints(login: URL(string: "https://login.emulator.test")!, graph: URL(string: "https://graph.emulator.test/v1.0")!)),
-            transport: EmulatorTransport(emulator))
+        let provider = emulatedProvider(tenant)
         let manual = try await store.createUser(UserProfile(name: "Contractor", email: "contractor@vendor.example", logins: ["VENDOR\\c1"]), origin: .manual)
         let planner = StandardSyncPlanner()
         func run(_ settings: SyncSettings) async throws -> (SyncPlan, SyncReport) {

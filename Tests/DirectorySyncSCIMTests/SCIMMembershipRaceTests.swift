@@ -71,13 +71,7 @@ struct SCIMMembershipRaceTests {
         // which the executor runs eight at a time. Before the store serialized its writes to a
         // group, every run ended with 35–95 failed operations.
         let tenant = TenantGenerator(configuration: .init(users: 400, groups: 4, seed: 15 + UInt64(run))).generate()
-        let emulator = GraphEmulator()
-        let credentials = emulator.load(tenant)
-        let provider = GraphDirectoryProvider(
-            configuration: .init(
-                credentials: EntraCredentials(tenant: credentials.domain, clientID: credentials.clientID, clientSecret: Secret(credentials.clientSecret)),
-                endpoints: EntraEndpoints(login: URL(string: "https://login.emulator.test")!, graph: URL(string: "https://graph.emulator.test/v1.0")!)),
-            transport: EmulatorTransport(emulator))
+        let provider = emulatedProvider(tenant)
         let planner = StandardSyncPlanner()
         let snapshot = try await provider.read(filter: SyncSettings().filter)
         let plan = try planner.plan(source: "contoso", directory: snapshot, store: try await store.contents(), settings: SyncSettings(), capabilities: store.capabilities)

@@ -1,6 +1,8 @@
 import DirectorySync
+import DirectorySyncEntra
 import DirectorySyncHTTP
 import DirectorySyncSCIM
+import DirectorySyncTesting
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -65,4 +67,15 @@ enum SCIMServer {
             return nil
         }
     }
+}
+
+/// A Graph provider reading a generated tenant from an in-process emulator.
+func emulatedProvider(_ tenant: GeneratedTenant) -> GraphDirectoryProvider {
+    let emulator = GraphEmulator()
+    let credentials = emulator.load(tenant)
+    return GraphDirectoryProvider(
+        configuration: .init(
+            credentials: EntraCredentials(tenant: credentials.domain, clientID: credentials.clientID, clientSecret: Secret(credentials.clientSecret)),
+            endpoints: EntraEndpoints(login: URL(string: "https://login.emulator.test")!, graph: URL(string: "https://graph.emulator.test/v1.0")!)),
+        transport: EmulatorTransport(emulator))
 }

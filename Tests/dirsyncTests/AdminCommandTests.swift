@@ -142,18 +142,8 @@ struct AdminCommandTests {
     func runScheduler() throws {
         let session = try Session(users: 10)
         _ = try session.run(["source", "add", "--name", "Contoso", "--domain", "contoso.com"])
-        let process = Process()
-        process.executableURL = DirsyncProcess.executable
-        process.arguments = ["--state", session.folder.path, "run-scheduler"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var text = Data()
-        while !String(decoding: text, as: UTF8.self).contains("until interrupted") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text.append(chunk)
-        }
+        let (process, output, started) = try DirsyncProcess.start(["--state", session.folder.path, "run-scheduler"], until: "until interrupted")
+        var text = started
         Thread.sleep(forTimeInterval: 0.2)
         process.interrupt()
         text.append(output.fileHandleForReading.readDataToEndOfFile())

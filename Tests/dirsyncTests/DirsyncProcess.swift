@@ -42,4 +42,22 @@ struct DirsyncProcess {
             status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
             error: String(decoding: err, as: UTF8.self))
     }
+
+    /// Starts `dirsync` in the background and returns once its output contains `line`.
+    /// - Returns: The process and its standard output, read up to `line`.
+    static func start(_ arguments: [String], until line: String) throws -> (process: Process, output: Pipe, text: Data) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var text = Data()
+        while !String(decoding: text, as: UTF8.self).contains(line) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text.append(chunk)
+        }
+        return (process, output, text)
+    }
 }

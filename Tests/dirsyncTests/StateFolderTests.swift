@@ -148,19 +148,9 @@ struct StateFolderTests {
     @Test("while run-scheduler runs: reads work, on/off/filter/schedule/sync are carried out by it, other commands name it")
     func administrationWhileRunning() throws {
         let session = try synchronized(users: 20)
-        let process = Process()
-        process.executableURL = DirsyncProcess.executable
-        process.arguments = ["--state", session.folder.path, "run-scheduler"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
+        let (process, output, started) = try DirsyncProcess.start(["--state", session.folder.path, "run-scheduler"], until: "until interrupted")
+        var text = started
         defer { if process.isRunning { process.terminate() } }
-        var text = Data()
-        while !String(decoding: text, as: UTF8.self).contains("until interrupted") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text.append(chunk)
-        }
 
         for arguments in [["status", "--source", "Contoso"], ["source", "list"], ["source", "show", "--source", "Contoso"], ["history", "--source", "Contoso"],
                           ["users", "--source", "Contoso"], ["groups", "--source", "Contoso"]] {

@@ -358,7 +358,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         while case .received = receive(connection, into: &discarded, until: lingerUntil) { discarded.removeAll(keepingCapacity: true) }
     }
 
-    private static func writeAll(_ connection: Int32, _ bytes: [UInt8]) -> Bool {
+    /// Writes every byte to a socket; `false` when the peer has gone.
+    package static func writeAll(_ connection: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             #if os(Linux)

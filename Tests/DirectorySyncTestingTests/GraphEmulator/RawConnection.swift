@@ -1,3 +1,4 @@
+import DirectorySyncTesting
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -35,20 +36,7 @@ final class RawConnection {
 
     /// Writes bytes; `false` when the peer has gone.
     @discardableResult
-    func write(_ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            #if os(Linux)
-            let flags = Int32(MSG_NOSIGNAL)
-            #else
-            let flags: Int32 = 0
-            #endif
-            let written = bytes[offset...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, flags) }
-            if written <= 0 { return false }
-            offset += written
-        }
-        return true
-    }
+    func write(_ bytes: [UInt8]) -> Bool { LoopbackHTTPServer.writeAll(descriptor, bytes) }
 
     /// Writes text.
     @discardableResult
