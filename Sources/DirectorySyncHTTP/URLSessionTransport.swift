@@ -123,15 +123,16 @@ public struct URLSessionTransport: HTTPTransport {
             watcher.fail(identifier, HTTPTransportError(.timedOut, detail: "\(host) did not answer completely within \(Self.seconds(timeout))"))
             task.cancel()
         }
-        DispatchQueue.global().asyncAfter(deadline: .now() + connectTimeout, execute: connectDeadline)
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: requestDeadline)
         defer {
             connectDeadline.cancel()
             requestDeadline.cancel()
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
+                // Registered before the deadlines start, so one that fires always finds the request.
                 watcher.register(identifier, continuation)
+                DispatchQueue.global().asyncAfter(deadline: .now() + connectTimeout, execute: connectDeadline)
+                DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: requestDeadline)
                 task.resume()
             }
         } onCancel: {
@@ -214,6 +215,18 @@ final class TaskWatcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
             if entries[dataTask.taskIdentifier]?.response == nil { entries[dataTask.taskIdentifier]?.response = dataTask.response }
             entries[dataTask.taskIdentifier]?.data.append(data)
         }
+    }
+
+    /// A redirect is followed only to the same origin under the URL policy: never to plain http,
+    /// never to another host that would receive the request's bearer token.
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
+        completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        guard let from = task.originalRequest?.url, let to = request.url, (try? URLPolicy.check(to)) != nil,
+            from.scheme?.lowercased() == to.scheme?.lowercased(), from.host?.lowercased() == to.host?.lowercased(), from.port == to.port
+        else { return completionHandler(nil) }
+        completionHandler(request)
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {

@@ -66,7 +66,7 @@ public actor SCIMIdentityStore: IdentityStore {
             throw IdentityStoreError(.invalidValue, detail: "the SCIM URL is refused: \(error)")
         }
         self.configuration = configuration
-        self.transport = transport ?? RetryingTransport(URLSessionTransport(configuration: .init(timeout: configuration.timeout)))
+        self.transport = transport ?? RetryingTransport(URLSessionTransport(configuration: .init(timeout: configuration.timeout, connectTimeout: configuration.timeout)))
     }
 
     /// SCIM core groups have no description.

@@ -22,7 +22,7 @@ enum AdminCommand {
           on | off [--cancel] | sync | status | history | users | groups   --source NAME
           preview --source NAME [--show [--offset N --limit N]] [--export FILE --format json|jsonl|csv]
           run-scheduler     run due synchronizations until interrupted (Ctrl-C)
-          store check       report damage in DIR/store's files (exit 1 when damaged); changes nothing
+          store check       report damage in DIR/store's files (exit 1 when damaged); changes no file
           store repair      keep every write before the damage; the damaged files go to DIR/store/backup/
 
         While one process works on DIR (sync, run-scheduler …), status, history, source list/show,
@@ -68,7 +68,8 @@ enum AdminCommand {
         guard FileManager.default.fileExists(atPath: folder.path) else {
             throw UsageError("there is no state folder at '\(folder.path)'; check the path given to --state")
         }
-        try AdminContext.prepare(folder)
+        // Checked (and tightened) like every command's folders, but nothing is created for a check.
+        try AdminContext.prepare(folder, creating: subcommand == "repair")
         let store = folder.appendingPathComponent("store")
         switch subcommand {
         case "check":
@@ -76,7 +77,7 @@ enum AdminCommand {
             if json { try print(AdminContext.jsonText(health)) } else { print(Terminal.safe(lines: health.description)) }
             return health.isHealthy ? 0 : 1
         case "repair":
-            guard let ownership = try AdminControl.Ownership.take(folder, command: "store repair") else {
+            guard let ownership = try AdminControl.Ownership.take(folder, command: "store repair", attempts: 3) else {
                 let holder = AdminControl.Ownership.holder(of: folder).map { "process \($0.pid) ('\($0.command)')" } ?? "another process"
                 throw AdminControl.ForwardedFailure(description: "'\(folder.path)' is in use by \(holder); stop it before repairing the store")
             }
@@ -218,7 +219,8 @@ enum AdminCommand {
         }
         let credentials = SourceCredentials(clientID: clientID, tenant: tenant, secretExpiration: expiry, loginURL: login, graphURL: graph)
         try await context.service.setCredentials(source.id, credentials, secret: secret)
-        print("Saved the credentials of '\(source.name)' (the secret is in \(context.folder.appendingPathComponent("secrets").path)). Next: test-connection --source \"\(source.name)\"")
+        let name = Terminal.safe(source.name)
+        print("Saved the credentials of '\(name)' (the secret is in \(Terminal.safe(context.folder.appendingPathComponent("secrets").path))). Next: test-connection --source \"\(name)\"")
         return 0
     }
 

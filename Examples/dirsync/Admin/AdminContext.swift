@@ -31,7 +31,7 @@ struct AdminContext {
         let folder = URL(fileURLWithPath: path, isDirectory: true)
         let json = arguments.flag("json")
         try prepare(folder)
-        let ownership = access == .write ? try AdminControl.Ownership.take(folder, command: command) : nil
+        let ownership = access == .write ? try AdminControl.Ownership.take(folder, command: command, attempts: 3) : nil
         let store: any IdentityStore
         if let scim = try DemoEnvironment.scimStore(&arguments) {
             store = scim
@@ -47,9 +47,11 @@ struct AdminContext {
 
     /// Creates the state folder's folders owner-only, or checks and tightens them; `DIR` itself
     /// may be a link to a folder, the folders inside it may not.
-    static func prepare(_ folder: URL) throws {
-        try OwnerOnlyFile.prepareFolder(folder, followingLink: true)
-        for name in ["state", "secrets", "store", "control"] { try OwnerOnlyFile.prepareFolder(folder.appendingPathComponent(name)) }
+    static func prepare(_ folder: URL, creating: Bool = true) throws {
+        try OwnerOnlyFile.prepareFolder(folder, followingLink: true, creating: creating)
+        for name in ["state", "secrets", "store", "control"] {
+            try OwnerOnlyFile.prepareFolder(folder.appendingPathComponent(name), creating: creating)
+        }
     }
 
     /// Answers the requests already taken, then stops taking them.
@@ -81,11 +83,16 @@ struct AdminContext {
 
     /// A value as JSON (sorted keys, ISO 8601 dates).
     static func jsonText(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// The one JSON form of `dirsync`'s output and files: sorted keys, ISO 8601 dates.
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
+        return encoder
+    }()
 
     /// Shows a source's events (state changes, phases) as a progress line on a terminal.
     func showProgress() -> Task<Void, Never>? {

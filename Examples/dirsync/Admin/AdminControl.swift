@@ -34,6 +34,9 @@ enum AdminControl {
         var schedule: SyncSchedule?
         var confirmRemovals: Bool?
         var sentAt: Date
+
+        /// It lasts as long as a synchronization: `sync`, and `off` that lets the running one finish.
+        var waitsForRun: Bool { action == .sync || (action == .off && cancel != true) }
     }
 
     /// What a command printed and how it ended.
@@ -125,7 +128,7 @@ enum AdminControl {
                 try? FileManager.default.removeItem(at: control.appendingPathComponent("\(id).claimed"))
                 throw ForwardedFailure(
                     description: "the process that held '\(folder.path)'\(holder) took the request but ended before answering (it was stopped or killed); check with 'status', then run the command again")
-            } else if !unclaimed, request.action != .sync, waited > .seconds(answerTimeout) {
+            } else if !unclaimed, !request.waitsForRun, waited > .seconds(answerTimeout) {
                 throw ForwardedFailure(
                     description: "the process that holds '\(folder.path)'\(holder) took the request but did not answer within \(Int(answerTimeout)) s; check with 'status' whether it was carried out")
             }
@@ -202,12 +205,7 @@ enum AdminControl {
         try? OwnerOnlyFile.write(try encoder.encode(reply), to: replyFile)
     }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
+    private static var encoder: JSONEncoder { AdminContext.encoder }
 
     private static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
@@ -233,8 +231,17 @@ enum AdminControl {
         deinit { close(descriptor) }
 
         /// Takes the folder, or returns `nil` when another process holds it; `command` is written
-        /// down for others to see (a probe passes `nil`).
-        static func take(_ folder: URL, command: String?) throws -> Ownership? {
+        /// down for others to see (a probe passes `nil`). A lock held only for an instant — another
+        /// process's probe — is tried again, `attempts` times in all.
+        static func take(_ folder: URL, command: String?, attempts: Int = 1) throws -> Ownership? {
+            for attempt in 1...max(1, attempts) {
+                if let ownership = try takeOnce(folder, command: command) { return ownership }
+                if attempt < attempts { usleep(50_000) }
+            }
+            return nil
+        }
+
+        private static func takeOnce(_ folder: URL, command: String?) throws -> Ownership? {
             let control = folder.appendingPathComponent("control")
             try OwnerOnlyFile.prepareFolder(control)
             let descriptor = try OwnerOnlyFile.openLock(control.appendingPathComponent("owner.lock"))

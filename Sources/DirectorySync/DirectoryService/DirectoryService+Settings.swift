@@ -156,6 +156,10 @@ extension DirectoryService {
             }
         }
         for (name, url) in [("sign-in", credentials.loginURL), ("Graph", credentials.graphURL)] {
+            // Checked first, so the URL (and a password in it) is never echoed.
+            if url?.user != nil || url?.password != nil {
+                throw DirectoryServiceError(.invalidInput, "The \(name) endpoint carries a user name or password; enter its https URL without them.")
+            }
             guard let url, let problem = SecureURL.problem(with: url) else { continue }
             let reason = switch problem {
             case .notAbsolute: "is not an absolute URL"

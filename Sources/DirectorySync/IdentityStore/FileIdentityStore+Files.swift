@@ -102,8 +102,9 @@ struct IdentityStoreFiles {
         let logIsLegacy = logData.map { $0.isEmpty || $0.first == UInt8(ascii: "{") } ?? false
         guard let logData else {
             // A compaction writes the base, then the log: a base without a log lost its writes.
+            // The base's own records are whole, so repair keeps them.
             if reading.base != nil, !reading.isLegacy {
-                reading.base?.damage("the log '\(log.lastPathComponent)' next to it is missing")
+                reading.log = Part(path: log.path, end: .damaged(offset: 0, record: 0, reason: "the log is missing"))
             }
             return reading
         }
@@ -149,7 +150,7 @@ struct IdentityStoreFiles {
         }
         part.generation = header.generation
         let decoder = JSONDecoder()
-        var offset = first.count + 19
+        var offset = first.count + RecordFile.overhead
         for (index, payload) in scan.payloads.dropFirst().enumerated() {
             guard let change = try? decoder.decode(StoreChange.self, from: payload) else {
                 part.end = .damaged(offset: offset, record: index + 1, reason: "the record's checksum matches but it holds no store change")
@@ -157,7 +158,7 @@ struct IdentityStoreFiles {
                 return part
             }
             part.changes.append(change)
-            offset += payload.count + 19
+            offset += payload.count + RecordFile.overhead
         }
         if let expected = header.changes, scan.end == .clean, part.changes.count != expected {
             part.end = .damaged(offset: offset, record: part.changes.count + 1, reason: "the base holds \(part.changes.count) of its \(expected) changes")

@@ -111,7 +111,7 @@ extension FileIdentityStore {
         } else {
             kept = (reading.base?.changes ?? []) + kept
         }
-        let backup = try unavailable(folder) { try backUp([files.base, files.legacyBase, files.log], in: folder, note: "damaged") }
+        let backup = try unavailable(folder) { try backUp([files.base, files.legacyBase, files.log], in: folder, note: "generation-\(reading.base?.generation ?? 0)-damaged") }
         let generation = max(reading.base?.generation ?? 0, reading.log?.generation ?? 0, 1) + 1
         let base = try IdentityStoreFiles.baseFile(generation: generation, changes: kept)
         let log = try IdentityStoreFiles.logFile(generation: generation)

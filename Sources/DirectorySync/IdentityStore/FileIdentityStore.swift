@@ -85,10 +85,15 @@ public final class FileIdentityStore: IdentityStore {
             let lock = try lockFolder(folder)
             log.withLock { $0.lock = lock }
         }
+        // A write the log cannot take makes the store fail every later call: never a silent gap.
         let inner = InMemoryIdentityStore(journal: { change in
-            guard let payload = try? JSONEncoder().encode(change) else { return }
+            let payload = try? JSONEncoder().encode(change)
             log.withLock { state in
-                guard let handle = state.handle, state.failure == nil else { return }
+                guard state.failure == nil else { return }
+                guard let handle = state.handle, let payload else {
+                    state.failure = "the store's log is not open, or a change could not be encoded"
+                    return
+                }
                 do {
                     let record = RecordFile.frame(payload, after: state.lastChecksum)
                     try handle.write(contentsOf: record.bytes)
@@ -109,7 +114,7 @@ public final class FileIdentityStore: IdentityStore {
         log.withLock { $0.generation = reading.base?.generation ?? 0 }
         guard access == .readWrite else { return store }
         if let torn = reading.tornLogOffset {
-            try unavailable(folder) { try backUp([files.log], in: folder, note: "torn-log-at-\(torn)") }
+            try unavailable(folder) { try backUp([files.log], in: folder, note: "generation-\(reading.log?.generation ?? 0)-torn-log-at-\(torn)") }
         }
         try await store.compact()
         // What a crash left: the earlier format's base (now folded in), a compaction's temporary files.
@@ -135,11 +140,16 @@ public final class FileIdentityStore: IdentityStore {
                 let generation = state.generation + 1
                 let base = try IdentityStoreFiles.baseFile(generation: generation, changes: changes)
                 let newLog = try IdentityStoreFiles.logFile(generation: generation)
+                // Until the new base is in place the old files stay whole and the log takes writes.
+                try FileIdentityStore.unavailable(folder) { try OwnerOnlyFile.write(base, to: files.base) }
                 try? state.handle?.close()
                 state.handle = nil
-                try FileIdentityStore.unavailable(folder) {
-                    try OwnerOnlyFile.write(base, to: files.base)
-                    try OwnerOnlyFile.write(newLog.bytes, to: files.log)
+                do {
+                    try FileIdentityStore.unavailable(folder) { try OwnerOnlyFile.write(newLog.bytes, to: files.log) }
+                } catch {
+                    // The old log is now folded into the new base: appending to it would be lost.
+                    state.failure = "the store's new log could not be written (\(error)); reopen the store"
+                    throw error
                 }
                 state.generation = generation
                 state.lastChecksum = newLog.checksum
@@ -234,8 +244,8 @@ public final class FileIdentityStore: IdentityStore {
     static func backUp(_ files: [URL], in folder: URL, note: String) throws -> URL? {
         let existing = try files.compactMap { file in try OwnerOnlyFile.read(file).map { (file, $0) } }
         guard !existing.isEmpty else { return nil }
-        let stamp = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false)).replacingOccurrences(of: ":", with: "")
-        let backup = folder.appendingPathComponent("backup").appendingPathComponent("\(stamp)-\(note)")
+        // Named without a clock (the files' times say when); the suffix keeps every backup apart.
+        let backup = folder.appendingPathComponent("backup").appendingPathComponent("\(note)-\(UUID().uuidString.prefix(8).lowercased())")
         try OwnerOnlyFile.prepareFolder(folder.appendingPathComponent("backup"))
         try OwnerOnlyFile.prepareFolder(backup)
         for (file, data) in existing { try OwnerOnlyFile.write(data, to: backup.appendingPathComponent(file.lastPathComponent)) }

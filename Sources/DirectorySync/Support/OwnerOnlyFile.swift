@@ -14,7 +14,7 @@ import Darwin
 ///   the folder is synced too, so a crash leaves the old file or the new one, never a mix.
 /// - Reading: a file owned by another user, writable by its group or by others, or that is not a
 ///   regular file (a link, a device) is refused, never read: another local user could have put it
-///   there. A readable-by-others file of ours is tightened to 0600 first.
+///   there. Reading changes nothing, not even a mode.
 /// - Folders: created 0700; an existing folder of ours with looser permissions is tightened; one
 ///   owned by another user is refused.
 package enum OwnerOnlyFile {
@@ -100,7 +100,6 @@ package enum OwnerOnlyFile {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw problem(errno, reading: url.path) }
         try trust(info, path: url.path, folder: false)
-        if info.st_mode & 0o077 != 0 { fchmod(descriptor, 0o600) }
         var data = Data(count: Int(info.st_size))
         var total = 0
         while true {
@@ -124,11 +123,13 @@ package enum OwnerOnlyFile {
     ///   - followingLink: Whether `url` itself may be a symbolic link to a folder (a path a person
     ///     typed); folders inside the stores' own folders never may, or another user could point
     ///     one anywhere.
+    ///   - creating: Whether a missing folder is created (else it is left missing).
     /// - Throws: ``Problem``.
-    package static func prepareFolder(_ url: URL, followingLink: Bool = false) throws {
+    package static func prepareFolder(_ url: URL, followingLink: Bool = false, creating: Bool = true) throws {
         let flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (followingLink ? 0 : O_NOFOLLOW)
         var descriptor = open(url.path, flags)
         if descriptor < 0 && errno == ENOENT {
+            guard creating else { return }
             do {
                 try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {

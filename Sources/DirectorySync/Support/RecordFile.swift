@@ -15,6 +15,8 @@ package enum RecordFile {
     /// The longest payload a record may declare; a larger length is damage.
     package static let maximumPayload = 256 * 1024 * 1024
     private static let headerLength = 18
+    /// The bytes a record adds to its payload: the header and the closing newline.
+    package static let overhead = headerLength + 1
 
     /// How a scan ended.
     package enum End: Equatable, Sendable {

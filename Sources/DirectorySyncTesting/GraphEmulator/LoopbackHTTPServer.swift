@@ -149,19 +149,20 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     /// The listening socket is closed by the accept loop when it sees the shutdown; this waits
     /// (briefly) for that, so the port is free when it returns.
     public func stop() {
-        let (descriptor, open, ended) = lock.withLock { () -> (Int32, Set<Int32>, DispatchSemaphore?) in
+        // Only shut down here, under the lock: closing is left to the accept loop and to each
+        // connection's thread (which closes only after leaving the set, under the same lock), so no
+        // descriptor number is shut down after it was closed and reused by another file.
+        let ended = lock.withLock { () -> DispatchSemaphore? in
+            if listener >= 0 { shutdown(listener, Int32(SHUT_RDWR)) }
+            for connection in connections { shutdown(connection, Int32(SHUT_RDWR)) }
             defer {
                 listener = -1
                 stopping = true
                 connections = []
                 acceptLoopEnded = nil
             }
-            return (listener, connections, acceptLoopEnded)
+            return acceptLoopEnded
         }
-        // Only shut down here: closing is left to the accept loop, so the descriptor's number
-        // cannot be reused by another file while the loop may still call accept on it.
-        if descriptor >= 0 { shutdown(descriptor, Int32(SHUT_RDWR)) }
-        for connection in open { shutdown(connection, Int32(SHUT_RDWR)) }
         _ = ended?.wait(timeout: .now() + 2)
     }
 
@@ -202,8 +203,10 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             }
             let thread = Thread { [self] in
                 serve(connection)
-                lock.withLock { _ = connections.remove(connection) }
-                close(connection)
+                lock.withLock {
+                    _ = connections.remove(connection)
+                    close(connection)
+                }
             }
             thread.stackSize = 1 << 20
             thread.start()

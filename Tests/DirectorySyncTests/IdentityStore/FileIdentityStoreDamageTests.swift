@@ -88,6 +88,18 @@ struct FileIdentityStoreDamageTests {
         #expect(try !FileIdentityStore.check(folder: folder).isHealthy)
     }
 
+    @Test("a missing log is damage, and repair keeps every change of the (whole) base")
+    func missingLogRepair() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await populated(5)
+        (try await FileIdentityStore.open(folder: folder)).close()
+        try FileManager.default.removeItem(at: log)
+        await expectCode(.damaged) { _ = try await FileIdentityStore.open(folder: folder, access: .readOnly) }
+        let report = try await FileIdentityStore.repair(folder: folder)
+        #expect(report.keptRecords == 5)
+        #expect(try await FileIdentityStore.open(folder: folder).contents().users.count == 5)
+    }
+
     @Test("records dropped, repeated or swapped, and a base cut at a record boundary, are damage (records chain their checksums)", arguments: [
         "drop", "repeat", "swap", "cut base",
     ])
@@ -198,7 +210,7 @@ struct FileIdentityStoreDamageTests {
         writer.close()
     }
 
-    @Test("readers racing a writer's compactions never see a partial store")
+    @Test("writes and readers racing a writer's compactions: no write lost, no reader sees a partial store")
     func readersDuringCompaction() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let writer = try await FileIdentityStore.open(folder: folder)
@@ -209,14 +221,41 @@ struct FileIdentityStoreDamageTests {
                 for _ in 0..<30 { try await writer.compact() }
             }
             group.addTask {
+                for index in 50..<110 { _ = try await writer.createUser(UserProfile(name: "U\(index)", email: "u\(index)@example.com"), origin: .manual) }
+            }
+            group.addTask {
                 for _ in 0..<30 {
                     let reader = try await FileIdentityStore.open(folder: folder, access: .readOnly)
-                    #expect(try await reader.contents().users.count == 50)
+                    let count = try await reader.contents().users.count
+                    #expect((50...110).contains(count))
                 }
             }
             try await group.waitForAll()
         }
         writer.close()
+        #expect(try await FileIdentityStore.open(folder: folder, access: .readOnly).contents().users.count == 110)
+    }
+
+    @Test("a compaction that cannot write: before the new base the log goes on taking writes; after it every write fails, none is lost silently")
+    func failedCompaction() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try await FileIdentityStore.open(folder: folder)
+        _ = try await store.createUser(UserProfile(name: "Before"), origin: .manual)
+        // A folder that is not empty where the base goes: its write fails; the old files stay whole.
+        try FileManager.default.removeItem(at: base)
+        try FileManager.default.createDirectory(at: base.appendingPathComponent("blocker"), withIntermediateDirectories: true)
+        await expectCode(.unavailable) { try await store.compact() }
+        let logSize = try Data(contentsOf: log).count
+        _ = try await store.createUser(UserProfile(name: "Kept in the log"), origin: .manual)
+        #expect(try Data(contentsOf: log).count > logSize)
+
+        // The base can be written, the new log cannot: the store refuses every later write.
+        try FileManager.default.removeItem(at: base)
+        try FileManager.default.removeItem(at: log)
+        try FileManager.default.createDirectory(at: log.appendingPathComponent("blocker"), withIntermediateDirectories: true)
+        await expectCode(.unavailable) { try await store.compact() }
+        await expectCode(.unavailable) { _ = try await store.createUser(UserProfile(name: "Refused"), origin: .manual) }
+        store.close()
     }
 
     @Test("a store written before the framing (identities.json and a log of JSON lines) is read, then rewritten by a writer")

@@ -34,7 +34,7 @@ struct RecordFileTests {
     @Test("a change of any single byte anywhere is never silent: the records before it are kept and the scan ends in damage or a torn tail")
     func everyBytePosition() {
         let bytes = [UInt8](Self.log)
-        let recordStarts = Self.payloads.reduce(into: [0]) { $0.append($0.last! + $1.count + 19) }
+        let recordStarts = Self.payloads.reduce(into: [0]) { $0.append($0.last! + $1.count + RecordFile.overhead) }
         for position in bytes.indices {
             for replacement: UInt8 in [bytes[position] ^ 0x01, 0x0A, 0x58] where replacement != bytes[position] {
                 var damaged = bytes
@@ -56,7 +56,7 @@ struct RecordFileTests {
     func everyCut() {
         for length in 0..<Self.log.count {
             let scan = RecordFile.scan(Self.log.prefix(length))
-            let whole = Self.payloads.indices.first { Self.payloads.prefix($0 + 1).reduce(0) { $0 + $1.count + 19 } > length } ?? Self.payloads.count
+            let whole = Self.payloads.indices.first { Self.payloads.prefix($0 + 1).reduce(0) { $0 + $1.count + RecordFile.overhead } > length } ?? Self.payloads.count
             #expect(scan.payloads == Array(Self.payloads.prefix(whole)), "cut at \(length)")
             if scan.validLength == length { #expect(scan.end == .clean) } else { #expect(scan.end == .torn(offset: scan.validLength), "cut at \(length)") }
         }
