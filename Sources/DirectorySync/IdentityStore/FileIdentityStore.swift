@@ -53,12 +53,15 @@ public final class FileIdentityStore: IdentityStore {
         /// Bytes appended since the last compaction, and the size that triggers the next one.
         var appended = 0
         var compactionThreshold = FileIdentityStore.minimumCompactionThreshold
+        /// A write already started the compaction that the log's size calls for.
+        var compactionClaimed = false
         var failure: String?
     }
 
-    /// A writer compacts once its log has grown by this many bytes or the base's size, whichever is
-    /// more, so a long-running process never lets the log grow without bound.
-    static let minimumCompactionThreshold = 16 * 1024 * 1024
+    /// A writer compacts once its log has grown by this many bytes or twice the base's size,
+    /// whichever is more, so a long-running process never lets the log grow without bound while
+    /// the cost of compacting stays proportional to what was written.
+    static let minimumCompactionThreshold = 64 * 1024 * 1024
 
     private init(folder: URL, access: Access, inner: InMemoryIdentityStore, log: Locked<LogState>) {
         self.folder = folder
@@ -154,7 +157,7 @@ public final class FileIdentityStore: IdentityStore {
                 state.generation = generation
                 state.lastChecksum = newLog.checksum
                 state.appended = 0
-                state.compactionThreshold = max(FileIdentityStore.minimumCompactionThreshold, base.count)
+                state.compactionThreshold = max(FileIdentityStore.minimumCompactionThreshold, 2 * base.count)
                 do {
                     let handle = try FileHandle(forWritingTo: files.log)
                     try handle.seekToEnd()
@@ -185,9 +188,17 @@ public final class FileIdentityStore: IdentityStore {
         guard access == .readWrite else { throw IdentityStoreError(.forbidden, detail: "the store in '\(folder.path)' was opened read-only") }
         if let failure = log.withLock({ $0.failure }) { throw IdentityStoreError(.unavailable, detail: failure) }
         let result = try await body()
-        let (failure, due) = log.withLock { ($0.failure, $0.appended > $0.compactionThreshold) }
+        // One write of many running at once claims the compaction; the others go on.
+        let (failure, due) = log.withLock { state -> (String?, Bool) in
+            let due = state.appended > state.compactionThreshold && !state.compactionClaimed
+            if due { state.compactionClaimed = true }
+            return (state.failure, due)
+        }
         if let failure { throw IdentityStoreError(.unavailable, detail: failure) }
-        if due { try await compact() }
+        if due {
+            defer { log.withLock { $0.compactionClaimed = false } }
+            try await compact()
+        }
         return result
     }
 

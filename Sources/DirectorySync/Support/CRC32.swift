@@ -1,3 +1,5 @@
+import Foundation
+
 /// CRC-32 (IEEE 802.3, the polynomial of zlib, PNG and gzip), written here because the package
 /// takes no dependencies. `CRC32.checksum(Data("123456789".utf8)) == 0xCBF43926`.
 package struct CRC32 {
@@ -14,6 +16,19 @@ package struct CRC32 {
 
     /// Adds bytes.
     package mutating func update(_ bytes: some Sequence<UInt8>) {
+        // Contiguous bytes (Data, arrays and their slices) are read through a pointer: iterating a
+        // `Data` byte by byte costs several times the checksum itself.
+        if bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) != nil { return }
+        if let data = bytes as? Data {
+            data.withUnsafeBytes { update($0) }
+            return
+        }
+        let array = Array(bytes)
+        array.withUnsafeBytes { update($0) }
+    }
+
+    /// Adds the bytes of a buffer.
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         var crc = state
         Self.table.withUnsafeBufferPointer { table in
             for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
