@@ -171,8 +171,14 @@ public struct URLSessionTransport: HTTPTransport {
         case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
             .serverCertificateHasUnknownRoot, .clientCertificateRejected:
             return HTTPTransportError(.tlsFailed, detail: "TLS with \(host) failed (\(error.code.rawValue))")
+        case .badURL, .unsupportedURL:
+            return HTTPTransportError(.invalidURL, detail: "'\(Redactor.redact(url: url))' cannot be requested (\(error.code.rawValue))")
         default:
-            return HTTPTransportError(.connectionFailed, detail: "\(host): \(error.localizedDescription) (\(error.code.rawValue))")
+            // libcurl's text says what happened ("Couldn't connect to server"); Foundation's generic
+            // "The operation could not be completed" says nothing, so only the code is kept then.
+            let text = error.localizedDescription
+            let detail = text.contains("could not be completed") ? "URL error \(error.code.rawValue)" : "\(text) (\(error.code.rawValue))"
+            return HTTPTransportError(.connectionFailed, detail: "\(host): \(detail)")
         }
     }
 }

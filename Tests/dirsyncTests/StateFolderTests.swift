@@ -62,6 +62,38 @@ struct StateFolderTests {
         #expect(users.output.contains("100 users from 'Contoso'"), "the next synchronization restores the rest")
     }
 
+    @Test("a sync whose run cannot be added to a damaged history says so and exits 1; the history is kept")
+    func damagedHistory() throws {
+        let session = try synchronized(users: 5)
+        let history = session.folder.appendingPathComponent("state/contoso/history.json")
+        var bytes = try Data(contentsOf: history)
+        bytes[bytes.count / 2] ^= 0x04
+        try bytes.write(to: history)
+        let result = try session.run(["sync", "--source", "Contoso"])
+        #expect(result.status == 1)
+        #expect(result.output.contains("Warning: The run was not added to the history"), "\(result.output)")
+        #expect(try Data(contentsOf: history) == bytes)
+    }
+
+    @Test("three syncs started at once: each runs or is carried out by the one that does, none fails")
+    func simultaneousSyncs() throws {
+        let session = try synchronized(users: 5)
+        for _ in 0..<4 {
+            let processes = try (0..<3).map { _ in
+                let process = Process()
+                process.executableURL = DirsyncProcess.executable
+                process.arguments = ["--state", session.folder.path, "sync", "--source", "Contoso"]
+                process.standardOutput = FileHandle.nullDevice
+                try process.run()
+                return process
+            }
+            for process in processes {
+                process.waitUntilExit()
+                #expect(process.terminationStatus == 0)
+            }
+        }
+    }
+
     @Test("an unreadable store file fails the command with exit 1 and is left as it is")
     func unreadableStore() throws {
         let session = try synchronized(users: 10)

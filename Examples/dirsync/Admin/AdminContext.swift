@@ -32,8 +32,14 @@ struct AdminContext {
         let json = arguments.flag("json")
         try prepare(folder)
         let ownership = access == .write ? try AdminControl.Ownership.take(folder, command: command, attempts: 3) : nil
+        return try await make(folder: folder, ownership: ownership, scim: try DemoEnvironment.scimStore(&arguments), json: json)
+    }
+
+    /// The service over the folder: the file store read-write when this process owns the folder,
+    /// read-only otherwise (or the SCIM store named on the command line).
+    private static func make(folder: URL, ownership: AdminControl.Ownership?, scim: (any IdentityStore)?, json: Bool) async throws -> AdminContext {
         let store: any IdentityStore
-        if let scim = try DemoEnvironment.scimStore(&arguments) {
+        if let scim {
             store = scim
         } else {
             store = try await FileIdentityStore.open(folder: folder.appendingPathComponent("store"), access: ownership == nil ? .readOnly : .readWrite)
@@ -60,7 +66,17 @@ struct AdminContext {
     /// Carries out a request: here when this process owns the folder, else in the process that does.
     func submit(_ request: AdminControl.Request) async throws -> Int32 {
         guard ownership == nil else { return try AdminControl.finish(await AdminControl.perform(request, on: service)) }
-        return try AdminControl.finish(try await AdminControl.send(request, folder: folder, owner: AdminControl.Ownership.holder(of: folder)))
+        if let reply = try await AdminControl.send(request, folder: folder, owner: AdminControl.Ownership.holder(of: folder)) {
+            return try AdminControl.finish(reply)
+        }
+        // The owner ended before it took the request: take the folder and carry it out here.
+        guard let ownership = try AdminControl.Ownership.take(folder, command: request.command, attempts: 3) else {
+            throw AdminControl.ForwardedFailure(description: "the process that held '\(folder.path)' ended and another took it; run the command again")
+        }
+        let owner = try await Self.make(folder: folder, ownership: ownership, scim: store is FileIdentityStore ? nil : store, json: json)
+        let reply = await AdminControl.perform(request, on: owner.service)
+        await owner.close()
+        return try AdminControl.finish(reply)
     }
 
     /// Refuses a command that needs the folder to itself while another process owns it.

@@ -35,6 +35,14 @@ enum AdminControl {
         var confirmRemovals: Bool?
         var sentAt: Date
 
+        /// The command it came from.
+        var command: String {
+            switch action {
+            case .filter, .schedule: "\(action.rawValue) set"
+            default: action.rawValue
+            }
+        }
+
         /// It lasts as long as a synchronization: `sync`, and `off` that lets the running one finish.
         var waitsForRun: Bool { action == .sync || (action == .off && cancel != true) }
     }
@@ -71,9 +79,27 @@ enum AdminControl {
                 try await service.setSchedule(source.id, schedule)
                 return Reply(status: 0, output: "Schedule of '\(name)': \(schedule).", isUsageError: false)
             case .sync:
-                let record = request.confirmRemovals == true ? try await service.confirmRemovals(source.id) : try await service.synchronize(source.id)
-                let output = request.json ? try AdminContext.jsonText(record) : AdminRunCommands.text(record, name: source.name).joined(separator: "\n")
-                return Reply(status: record.isSuccess ? 0 : 1, output: output, isUsageError: false)
+                // The run's own warnings (a history that could not be saved) come as events before it finishes.
+                let events = service.events()
+                let warnings = Task { () -> [String] in
+                    var found: [String] = []
+                    for await event in events {
+                        if case .warning(source.id, .historyNotSaved(let message)) = event { found.append("\(SourceWarning.historyNotSaved(message))") }
+                        if case .runFinished(source.id, _) = event { break }
+                    }
+                    return found
+                }
+                let record: RunRecord
+                do {
+                    record = request.confirmRemovals == true ? try await service.confirmRemovals(source.id) : try await service.synchronize(source.id)
+                } catch {
+                    warnings.cancel()
+                    throw error
+                }
+                let notes = await warnings.value
+                var output = request.json ? try AdminContext.jsonText(record) : AdminRunCommands.text(record, name: source.name).joined(separator: "\n")
+                if !request.json { output += notes.map { "\nWarning: \(Terminal.safe($0))" }.joined() }
+                return Reply(status: record.isSuccess && notes.isEmpty ? 0 : 1, output: output, error: nil, isUsageError: false)
             }
         } catch let error as DirectoryServiceError {
             let classified = AdminCommand.classify(error)
@@ -101,7 +127,9 @@ enum AdminControl {
     // MARK: Sending
 
     /// Sends a request to the folder's owner and waits for its reply.
-    static func send(_ request: Request, folder: URL, owner: Ownership.Holder?) async throws -> Reply {
+    /// - Returns: The reply, or `nil` when the owner ended before it took the request (the request
+    ///   is withdrawn; the sender may take the folder and carry it out itself).
+    static func send(_ request: Request, folder: URL, owner: Ownership.Holder?) async throws -> Reply? {
         let control = folder.appendingPathComponent("control")
         let id = UUID().uuidString
         let requestFile = control.appendingPathComponent("\(id).request")
@@ -115,13 +143,15 @@ enum AdminControl {
                 return try decoder.decode(Reply.self, from: data)
             }
             let unclaimed = FileManager.default.fileExists(atPath: requestFile.path)
-            if unclaimed, waited > .seconds(requestLifetime) || Ownership.isFree(folder) {
+            let ownerGone = unclaimed && Ownership.isFree(folder)
+            if unclaimed, ownerGone || waited > .seconds(requestLifetime) {
                 // Not taken: withdraw it (a rename either side wins, never both).
                 let withdrawn = control.appendingPathComponent("\(id).withdrawn")
                 if rename(requestFile.path, withdrawn.path) == 0 {
                     try? FileManager.default.removeItem(at: withdrawn)
+                    if ownerGone { return nil }
                     throw ForwardedFailure(
-                        description: "the process that holds '\(folder.path)'\(holder) did not take the request; it may have ended. Run the command again")
+                        description: "the process that holds '\(folder.path)'\(holder) did not take the request within \(Int(requestLifetime)) s (is it stopped?); run the command again")
                 }
             } else if !unclaimed, Ownership.isFree(folder), try OwnerOnlyFile.read(replyFile) == nil {
                 // An owner answers what it took before it lets the folder go; this one ended without answering.
@@ -194,7 +224,7 @@ enum AdminControl {
         do {
             guard let data = try OwnerOnlyFile.read(claimed) else { return }
             let request = try decoder.decode(Request.self, from: data)
-            if Date().timeIntervalSince(request.sentAt) < requestLifetime {
+            if abs(Date().timeIntervalSince(request.sentAt)) < requestLifetime {
                 reply = await perform(request, on: service)
             } else {
                 reply = Reply(status: 1, output: "", error: "the request waited more than \(Int(requestLifetime)) s and was not carried out; run the command again", isUsageError: false)

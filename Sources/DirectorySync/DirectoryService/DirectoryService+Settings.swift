@@ -160,6 +160,9 @@ extension DirectoryService {
             if url?.user != nil || url?.password != nil {
                 throw DirectoryServiceError(.invalidInput, "The \(name) endpoint carries a user name or password; enter its https URL without them.")
             }
+            if let port = url?.port, !(1...65_535).contains(port) {
+                throw DirectoryServiceError(.invalidInput, "The \(name) endpoint's port \(port) is not a port (1 to 65535); enter its https URL.")
+            }
             guard let url, let problem = SecureURL.problem(with: url) else { continue }
             let reason = switch problem {
             case .notAbsolute: "is not an absolute URL"

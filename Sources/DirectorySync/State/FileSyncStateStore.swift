@@ -45,11 +45,16 @@ public actor FileSyncStateStore: SyncStateStore {
     public func setData(_ data: Data?, for key: StateKey) async throws {
         let url = file(for: key)
         try withLock {
-            guard let data else {
-                if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
-                return
-            }
             do {
+                guard let data else {
+                    // Through a checked folder only: a link in a source folder's place must not
+                    // make a removal reach elsewhere.
+                    try OwnerOnlyFile.prepareFolder(url.deletingLastPathComponent(), creating: false)
+                    if unlink(url.path) != 0 && errno != ENOENT {
+                        throw OwnerOnlyFile.Problem(path: url.path, description: "'\(url.path)' cannot be removed (\(String(cString: strerror(errno))))")
+                    }
+                    return
+                }
                 try OwnerOnlyFile.prepareFolder(url.deletingLastPathComponent())
                 try OwnerOnlyFile.write(RecordFile.frame([data]), to: url)
             } catch let problem as OwnerOnlyFile.Problem {

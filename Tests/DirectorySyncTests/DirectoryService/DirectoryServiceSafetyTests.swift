@@ -14,6 +14,7 @@ struct DirectoryServiceSafetyTests {
         SourceCredentials(clientID: ServiceHarness.clientID("contoso.com"), tenant: "contoso.com", loginURL: URL(string: "http://login.example.com"), graphURL: URL(string: "https://graph.example.com/v1.0")),
         SourceCredentials(clientID: ServiceHarness.clientID("contoso.com"), tenant: "contoso.com", loginURL: URL(string: "https://login.example.com"), graphURL: URL(string: "/v1.0")),
         SourceCredentials(clientID: ServiceHarness.clientID("contoso.com"), tenant: "contoso.com", loginURL: URL(string: "https://user:pa55word@login.example.com"), graphURL: URL(string: "https://graph.example.com/v1.0")),
+        SourceCredentials(clientID: ServiceHarness.clientID("contoso.com"), tenant: "contoso.com", loginURL: URL(string: "https://login.example.com:99999"), graphURL: URL(string: "https://graph.example.com/v1.0")),
     ])
     func refusedWhenSaved(credentials: SourceCredentials) async throws {
         let harness = try await ServiceHarness()

@@ -149,6 +149,9 @@ struct FileIdentityStoreDamageTests {
         await #expect(throws: SyncStateError.self) { try await state.save("x", for: StateKey(SourceID("contoso"), "name")) }
         await #expect(throws: SyncStateError.self) { try await state.data(for: StateKey(SourceID("contoso"), "name")) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: target.path).isEmpty)
+        try Data("precious".utf8).write(to: target.appendingPathComponent("name.json"))
+        await #expect(throws: SyncStateError.self, "a removal does not reach through the link") { try await state.remove(StateKey(SourceID("contoso"), "name")) }
+        #expect(FileManager.default.fileExists(atPath: target.appendingPathComponent("name.json").path))
         let mode = try FileManager.default.attributesOfItem(atPath: target.path)[.posixPermissions] as? NSNumber
         #expect(mode?.intValue == 0o755, "the link's target is not touched")
 
