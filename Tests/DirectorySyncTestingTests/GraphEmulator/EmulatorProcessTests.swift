@@ -93,7 +93,9 @@ struct EmulatorProcessTests {
         process.terminationHandler = { _ in exited.signal() }
         try process.run()
         if exited.wait(timeout: .now() + 30) == .timedOut, process.isRunning {
-            process.terminate()
+            // SIGKILL: a SIGTERM that arrives while the emulator installs its handlers is lost,
+            // and waiting for the exit would then hang the test run.
+            kill(process.processIdentifier, SIGKILL)
             Issue.record("emulate-graph kept running on a port in use")
         }
         process.waitUntilExit()
