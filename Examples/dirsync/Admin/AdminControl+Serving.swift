@@ -1,0 +1,73 @@
+import DirectorySync
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension AdminControl {
+    /// Carries out the requests of other processes while this one owns the folder.
+    final class Server: Sendable {
+        private let task: Task<Void, Never>
+
+        init(folder: URL, service: DirectoryService) {
+            let control = folder.appendingPathComponent("control")
+            AdminControl.removeLeftovers(in: control)
+            task = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    while !Task.isCancelled {
+                        for file in AdminControl.pending(in: control) {
+                            group.addTask { await AdminControl.serve(file, in: control, service: service) }
+                        }
+                        try? await Task.sleep(for: AdminControl.pollInterval)
+                    }
+                    // Requests already taken are answered before the process ends.
+                    await group.waitForAll()
+                }
+            }
+        }
+
+        /// Stops taking requests and waits for those taken.
+        func stop() async {
+            task.cancel()
+            await task.value
+        }
+    }
+
+    /// Removes what earlier owners and senders left: requests taken by an owner that died, and
+    /// answers nobody read within a request's lifetime.
+    static func removeLeftovers(in control: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: control.path)) ?? []
+        for name in names where name.hasSuffix(".claimed") || name.hasSuffix(".reply") || name.hasSuffix(".withdrawn") {
+            let file = control.appendingPathComponent(name)
+            let modified = (try? FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date) ?? .distantPast
+            if name.hasSuffix(".claimed") || Date().timeIntervalSince(modified) > requestLifetime { try? FileManager.default.removeItem(at: file) }
+        }
+    }
+
+    /// Takes the requests waiting in `control` (renamed, so no other owner takes them too).
+    static func pending(in control: URL) -> [URL] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: control.path)) ?? []
+        return names.filter { $0.hasSuffix(".request") }.compactMap { name in
+            let claimed = control.appendingPathComponent(name.replacingOccurrences(of: ".request", with: ".claimed"))
+            return rename(control.appendingPathComponent(name).path, claimed.path) == 0 ? claimed : nil
+        }
+    }
+
+    private static func serve(_ claimed: URL, in control: URL, service: DirectoryService) async {
+        defer { try? FileManager.default.removeItem(at: claimed) }
+        let replyFile = control.appendingPathComponent(claimed.deletingPathExtension().lastPathComponent + ".reply")
+        let reply: Reply
+        do {
+            guard let data = try OwnerOnlyFile.read(claimed) else { return }
+            let request = try decoder.decode(Request.self, from: data)
+            if abs(Date().timeIntervalSince(request.sentAt)) < requestLifetime {
+                reply = await perform(request, on: service)
+            } else {
+                reply = Reply(status: 1, output: "", error: "the request waited more than \(Int(requestLifetime)) s and was not carried out; run the command again", isUsageError: false)
+            }
+        } catch {
+            reply = Reply(status: 1, output: "", error: "the request could not be read: \(error)", isUsageError: false)
+        }
+        try? OwnerOnlyFile.write(try encoder.encode(reply), to: replyFile)
+    }
+}
