@@ -89,8 +89,10 @@ public final class FileIdentityStore: IdentityStore {
             log.withLock { $0.lock = lock }
         }
         // A write the log cannot take makes the store fail every later call: never a silent gap.
+        // The store's actor calls the journal one write at a time, so one encoder serves them all.
+        let encoder = JSONEncoder()
         let inner = InMemoryIdentityStore(journal: { change in
-            let payload = try? JSONEncoder().encode(change)
+            let payload = try? encoder.encode(change)
             log.withLock { state in
                 guard state.failure == nil else { return }
                 guard let handle = state.handle, let payload else {
@@ -133,7 +135,7 @@ public final class FileIdentityStore: IdentityStore {
     /// - Throws: ``IdentityStoreError`` with code `unavailable` when a file cannot be written (the
     ///   store's files then still hold every acknowledged write).
     public func compact() async throws {
-        guard access == .readWrite else { throw IdentityStoreError(.forbidden, detail: "the store in '\(folder.path)' was opened read-only") }
+        try requireWriting()
         let files = IdentityStoreFiles(folder: folder)
         let log = self.log
         let folder = self.folder
@@ -184,8 +186,12 @@ public final class FileIdentityStore: IdentityStore {
         }
     }
 
-    private func durable<T>(_ body: () async throws -> T) async throws -> T {
+    private func requireWriting() throws {
         guard access == .readWrite else { throw IdentityStoreError(.forbidden, detail: "the store in '\(folder.path)' was opened read-only") }
+    }
+
+    private func durable<T>(_ body: () async throws -> T) async throws -> T {
+        try requireWriting()
         if let failure = log.withLock({ $0.failure }) { throw IdentityStoreError(.unavailable, detail: failure) }
         let result = try await body()
         // One write of many running at once claims the compaction; the others go on.

@@ -29,50 +29,43 @@ package enum OwnerOnlyFile {
     /// Writes `data` to `url`, replacing what was there.
     /// - Throws: ``Problem``; the target is then unchanged and no temporary file is left.
     package static func write(_ data: Data, to url: URL) throws {
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard descriptor >= 0 else { throw problem(errno, writing: temporary.path) }
-        var failure: Int32 = 0
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
+        try replace(url) { descriptor in
+            try data.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        throw problem(errno, writing: url.path)
+                    }
+                    offset += written
                 }
-                offset += written
             }
         }
-        if failure == 0, fsync(descriptor) != 0 { failure = errno }
-        close(descriptor)
-        if failure == 0, rename(temporary.path, url.path) != 0 { failure = errno }
-        guard failure == 0 else {
-            unlink(temporary.path)
-            throw problem(failure, writing: url.path)
-        }
-        syncFolder(folder)
     }
 
-    /// Streams a file to `url`, replacing what was there, with ``write(_:to:)``'s guarantees: the
-    /// temporary file is owner-only (0600) from its creation, whatever the umask, and replaces the
-    /// target only once `body` has written all of it. For files too large to hold in memory, such
-    /// as preview exports.
+    /// Streams a file to `url`, replacing what was there, with ``write(_:to:)``'s guarantees. For
+    /// files too large to hold in memory, such as preview exports.
     /// - Parameters:
     ///   - url: The file to write.
     ///   - body: Writes the contents to the handle it is given; it must not close the handle.
     /// - Throws: ``Problem``, or what `body` throws; the target is then unchanged and no temporary
     ///   file is left.
     package static func write(to url: URL, streaming body: (FileHandle) throws -> Void) throws {
+        try replace(url) { descriptor in try body(FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)) }
+    }
+
+    /// The one way a file is replaced: a temporary file in the same folder, owner-only (0600) from
+    /// its creation whatever the umask, filled, synced, renamed over the target, and the folder
+    /// synced — or removed again when anything fails, leaving the target as it was.
+    private static func replace(_ url: URL, filling fill: (Int32) throws -> Void) throws {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else { throw problem(errno, writing: temporary.path) }
         do {
             defer { close(descriptor) }
-            try body(FileHandle(fileDescriptor: descriptor, closeOnDealloc: false))
+            try fill(descriptor)
             guard fsync(descriptor) == 0 else { throw problem(errno, writing: url.path) }
         } catch {
             unlink(temporary.path)
