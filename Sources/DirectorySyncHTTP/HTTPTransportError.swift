@@ -22,6 +22,8 @@ public struct HTTPTransportError: Error, Hashable, Sendable, CustomStringConvert
         public static let tlsFailed = Code(rawValue: "tlsFailed")
         /// Retries ran out; ``HTTPTransportError/lastStatus`` holds the last status seen, if any.
         public static let retriesExhausted = Code(rawValue: "retriesExhausted")
+        /// The response body was larger than the transport accepts (a broken or hostile server).
+        public static let responseTooLarge = Code(rawValue: "responseTooLarge")
 
         /// The code's text.
         public var description: String { rawValue }
@@ -55,6 +57,7 @@ public struct HTTPTransportError: Error, Hashable, Sendable, CustomStringConvert
             case .invalidURL: "Give an absolute http or https URL."
             case .tlsFailed: "Check the server's certificate and the system's trust store."
             case .retriesExhausted: "The service kept refusing (throttling or outage); retry later."
+            case .responseTooLarge: "Check that the URL is the service's; raise the transport's maximumResponseBytes only if its answers really are that large."
             default: "See the detail."
             }
         return "\(code): \(detail)".followed(bySentence: fix)

@@ -26,16 +26,26 @@ public struct URLSessionTransport: HTTPTransport {
         public var connectTimeout: TimeInterval
         /// The `User-Agent` sent with every request.
         public var userAgent: String
+        /// The largest response body accepted: 128 MiB by default (a Graph page of 999 users is a
+        /// few MB). A larger one — a hostile or broken server streaming without end — fails with
+        /// ``HTTPTransportError/Code/responseTooLarge`` as soon as it passes the limit, instead of
+        /// filling memory.
+        public var maximumResponseBytes: Int
 
         /// Creates a configuration.
         /// - Parameters:
         ///   - timeout: Seconds for one whole request (default 30).
         ///   - connectTimeout: Seconds until the answer starts (default 10).
         ///   - userAgent: The `User-Agent` (default `DirectorySync/0.1`).
-        public init(timeout: TimeInterval = 30, connectTimeout: TimeInterval = 10, userAgent: String = "DirectorySync/0.1") {
+        ///   - maximumResponseBytes: The largest response body accepted (default 128 MiB).
+        public init(
+            timeout: TimeInterval = 30, connectTimeout: TimeInterval = 10, userAgent: String = "DirectorySync/0.1",
+            maximumResponseBytes: Int = 128 * 1024 * 1024
+        ) {
             self.timeout = timeout
             self.connectTimeout = connectTimeout
             self.userAgent = userAgent
+            self.maximumResponseBytes = maximumResponseBytes
         }
     }
 
@@ -61,7 +71,7 @@ public struct URLSessionTransport: HTTPTransport {
             let sessionConfiguration = URLSessionConfiguration.ephemeral
             sessionConfiguration.timeoutIntervalForRequest = Self.backstop(configuration.timeout)
             sessionConfiguration.timeoutIntervalForResource = Self.backstop(configuration.timeout)
-            let watcher = TaskWatcher()
+            let watcher = TaskWatcher(maximumResponseBytes: configuration.maximumResponseBytes)
             self.session = URLSession(configuration: sessionConfiguration, delegate: watcher, delegateQueue: nil)
             self.watcher = watcher
         }
@@ -195,6 +205,9 @@ final class TaskWatcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
 
     private let lock = NSLock()
     private var entries: [Int: Entry] = [:]
+    private let maximumResponseBytes: Int
+
+    init(maximumResponseBytes: Int) { self.maximumResponseBytes = maximumResponseBytes }
 
     func register(_ identifier: Int, _ continuation: CheckedContinuation<(Data, URLResponse), any Error>) {
         lock.withLock { entries[identifier] = Entry(continuation: continuation) }
@@ -211,16 +224,36 @@ final class TaskWatcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
         completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void
     ) {
+        // An announced length past the limit is refused before a byte of the body is taken.
+        guard response.expectedContentLength <= Int64(maximumResponseBytes) else {
+            completionHandler(.cancel)
+            refuseTooLarge(dataTask)
+            return
+        }
         lock.withLock { entries[dataTask.taskIdentifier]?.response = response }
         completionHandler(.allow)
     }
 
+    private func refuseTooLarge(_ dataTask: URLSessionDataTask) {
+        guard let entry = lock.withLock({ entries.removeValue(forKey: dataTask.taskIdentifier) }) else { return }
+        dataTask.cancel()
+        let host = dataTask.originalRequest?.url?.host ?? "?"
+        entry.continuation.resume(throwing: HTTPTransportError(
+            .responseTooLarge, detail: "\(host) sent more than \(maximumResponseBytes) bytes (Configuration.maximumResponseBytes)"))
+    }
+
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        lock.withLock {
+        let tooLarge = lock.withLock { () -> Bool in
+            let identifier = dataTask.taskIdentifier
             // Body bytes mean the answer has started even if no response was reported separately.
-            if entries[dataTask.taskIdentifier]?.response == nil { entries[dataTask.taskIdentifier]?.response = dataTask.response }
-            entries[dataTask.taskIdentifier]?.data.append(data)
+            if entries[identifier]?.response == nil { entries[identifier]?.response = dataTask.response }
+            guard let received = entries[identifier]?.data.count, received + data.count > maximumResponseBytes else {
+                entries[identifier]?.data.append(data)
+                return false
+            }
+            return true
         }
+        if tooLarge { refuseTooLarge(dataTask) }
     }
 
     /// A redirect is followed only to the same origin under the URL policy: never to plain http,

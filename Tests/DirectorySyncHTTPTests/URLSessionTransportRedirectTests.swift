@@ -37,3 +37,20 @@ struct URLSessionTransportRedirectTests {
         #expect(origin.withLock { $0 } == 1)
     }
 }
+
+@Suite("URLSessionTransport bounds what it keeps of an answer")
+struct URLSessionTransportResponseLimitTests {
+    @Test("a body past maximumResponseBytes fails with responseTooLarge instead of filling memory; one within it arrives whole")
+    func responseLimit() async throws {
+        let server = LoopbackHTTPServer { request in
+            GraphEmulator.Reply(response: HTTPResponse(status: 200, body: Data(count: request.url.path == "/big" ? 4 << 20 : 1 << 20)))
+        }
+        try server.start()
+        defer { server.stop() }
+        let transport = URLSessionTransport(configuration: .init(maximumResponseBytes: 2 << 20))
+        await #expect { try await transport.send(HTTPRequest(url: server.baseURL.appendingPathComponent("big"))) } throws: { error in
+            (error as? HTTPTransportError)?.code == .responseTooLarge
+        }
+        #expect(try await transport.send(HTTPRequest(url: server.baseURL.appendingPathComponent("small"))).body.count == 1 << 20)
+    }
+}
