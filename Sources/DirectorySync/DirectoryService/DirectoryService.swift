@@ -94,7 +94,7 @@ public actor DirectoryService {
     var synchronizers: [SourceID: SourceSynchronizer] = [:]
     var scheduler: Task<Void, Never>?
 
-    static let serviceKey = StateKey(SourceID("_service"), "sources")
+    static let serviceKey = StateKey.service("sources")
 
     private init(store: any IdentityStore, state: any SyncStateStore, secrets: any SecretStore, connector: any DirectoryConnector, configuration: Configuration, clock: Clock) {
         self.store = store

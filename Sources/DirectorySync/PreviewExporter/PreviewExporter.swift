@@ -74,13 +74,3 @@ struct PreviewSummary: Codable {
         }
     }
 }
-
-extension JSONEncoder {
-    /// Sorted keys and ISO 8601 dates: the same preview always gives the same bytes.
-    static func deterministic() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
-}

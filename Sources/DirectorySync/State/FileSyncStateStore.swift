@@ -76,10 +76,15 @@ public actor FileSyncStateStore: SyncStateStore {
         }
     }
 
-    /// The file for a key; source and name are percent-encoded so no key can reach outside the folder.
+    /// The file for a key: `<source>/<name>.json`, or `_service/<name>.json` for the service's own
+    /// state. Source and name are percent-encoded so no key can reach outside the folder, and a
+    /// source's leading `_` is too, so no source's folder can be the service's.
     nonisolated func file(for key: StateKey) -> URL {
-        folder.appendingPathComponent(Self.safe(key.sourceID.rawValue), isDirectory: true)
-            .appendingPathComponent(Self.safe(key.name) + ".json")
+        let owner = key.sourceID.map { id in
+            let safe = Self.safe(id.rawValue)
+            return safe.hasPrefix("_") ? "%5F" + safe.dropFirst() : safe
+        } ?? "_service"
+        return folder.appendingPathComponent(owner, isDirectory: true).appendingPathComponent(Self.safe(key.name) + ".json")
     }
 
     static func safe(_ text: String) -> String {

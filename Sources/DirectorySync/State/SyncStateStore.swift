@@ -1,13 +1,14 @@
 import Foundation
 
-/// Names one piece of a source's saved state, such as its preview or its delta links.
+/// Names one piece of saved state: a source's (its preview, its change tracking, its history) or
+/// the service's own (the list of sources).
 public struct StateKey: Hashable, Sendable, CustomStringConvertible {
-    /// The source the state belongs to.
-    public var sourceID: SourceID
+    /// The source the state belongs to, or `nil` for state of the whole service.
+    public var sourceID: SourceID?
     /// What the state is, such as `preview`.
     public var name: String
 
-    /// Creates a key.
+    /// Creates the key of a source's state.
     /// - Parameters:
     ///   - sourceID: The source.
     ///   - name: What the state is (letters, digits, `-` and `_`).
@@ -16,11 +17,23 @@ public struct StateKey: Hashable, Sendable, CustomStringConvertible {
         self.name = name
     }
 
+    private init(service name: String) {
+        sourceID = nil
+        self.name = name
+    }
+
+    /// The key of state that belongs to the whole service rather than to one source.
+    /// - Parameter name: What the state is (letters, digits, `-` and `_`).
+    /// - Returns: The key.
+    public static func service(_ name: String) -> StateKey { StateKey(service: name) }
+
     /// The key of a source's preview.
+    /// - Parameter sourceID: The source.
+    /// - Returns: The key.
     public static func preview(_ sourceID: SourceID) -> StateKey { StateKey(sourceID, "preview") }
 
-    /// `<source>/<name>`
-    public var description: String { "\(sourceID)/\(name)" }
+    /// `<source>/<name>`, or `service/<name>` for the service's own state.
+    public var description: String { "\(sourceID.map(\.rawValue) ?? "service")/\(name)" }
 }
 
 /// Keeps what a host must find again after a restart — previews, and later delta links, sources
@@ -75,12 +88,7 @@ extension SyncStateStore {
     /// - Throws: ``SyncStateError``.
     public func load<Value: Decodable>(_ type: Value.Type, for key: StateKey) async throws -> Value? {
         guard let data = try await data(for: key) else { return nil }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-            return try Date(text, strategy: .iso8601)
-        }
+        let decoder = JSONDecoder.deterministic()
         let version: Int
         do {
             version = try decoder.decode(VersionProbe.self, from: data).formatVersion
@@ -104,11 +112,7 @@ extension SyncStateStore {
     /// - Throws: Encoding or store errors.
     public func save<Value: Encodable>(_ value: Value, for key: StateKey) async throws {
         // Dates keep their fractional seconds, so a value reads back equal to what was saved.
-        let encoder = JSONEncoder.deterministic()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-        }
+        let encoder = JSONEncoder.deterministic(fractionalSeconds: true)
         try await setData(try encoder.encode(Envelope(formatVersion: Self.formatVersion, value: value)), for: key)
     }
 

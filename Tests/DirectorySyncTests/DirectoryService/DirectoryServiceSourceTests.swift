@@ -68,7 +68,7 @@ struct DirectoryServiceSourceTests {
         await expectCode(.credentialsNotTested) { try await service.turnOn(source.id) }
 
         let state = harness.state as! InMemorySyncStateStore
-        for key in [StateKey(SourceID("_service"), "sources")] {
+        for key in [StateKey.service("sources")] {
             let data = try #require(try await state.data(for: key))
             #expect(!String(decoding: data, as: UTF8.self).contains(ServiceHarness.secret))
         }
