@@ -21,9 +21,13 @@ enum FuzzTarget: String, CaseIterable {
 
     func run(_ data: Data) {
         switch self {
-        case .graph: EntraFuzzing.graphPages(data)
-        case .tokens: EntraFuzzing.tokensAndErrors(data)
-        case .scim: SCIMFuzzing.resources(data)
+        case .graph:
+            // The differential check: the hand-written reader must agree with `JSONDecoder`.
+            let comparison = EntraDecodingHooks.comparePageReaders(data)
+            if let disagreement = comparison.disagreements.first { fatalError("GraphJSONReader and JSONDecoder disagree: \(disagreement)") }
+            EntraDecodingHooks.readPages(data)
+        case .tokens: EntraDecodingHooks.readErrorsAndClaims(data)
+        case .scim: SCIMDecodingHooks.readResources(data)
         case .filter:
             let text = String(decoding: data, as: UTF8.self)
             guard let expression = try? FilterExpression(parsing: text) else { return }

@@ -21,8 +21,9 @@ struct LoopbackGraph {
     }
 
     func provider() -> GraphDirectoryProvider {
-        GraphDirectoryProvider(configuration: .init(
-            credentials: EntraCredentials(tenant: credentials.domain, clientID: credentials.clientID, clientSecret: Secret(credentials.clientSecret)),
-            endpoints: EntraEndpoints(login: server.baseURL, graph: server.baseURL.appendingPathComponent("v1.0"))))
+        GraphDirectoryProvider(
+            credentials: SourceCredentials(
+                clientID: credentials.clientID, tenant: credentials.domain, loginURL: server.baseURL, graphURL: server.baseURL.appendingPathComponent("v1.0")),
+            secret: Secret(credentials.clientSecret))
     }
 }

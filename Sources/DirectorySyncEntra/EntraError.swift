@@ -3,8 +3,8 @@ import DirectorySyncHTTP
 
 /// Something went wrong talking to Entra ID or Microsoft Graph. Branch on ``code``; the
 /// description names the cause and the fix; ``diagnostics`` keeps the (redacted) service answer.
-public struct EntraError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// A stable error code.
+public struct EntraError: DirectorySyncError {
+    /// A stable error code. New codes may be added; switch with a `default`.
     public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
         /// The code's text.
         public var rawValue: String
@@ -64,15 +64,32 @@ public struct EntraError: Error, Hashable, Sendable, CustomStringConvertible {
     public var requestID: String?
     /// The service's answer, redacted and shortened.
     public var diagnostics: String?
+    private var storedUnderlying: UnderlyingError
+
+    /// The error that caused this one, such as the ``DirectorySyncHTTP/HTTPTransportError`` of a service that could
+    /// not be reached.
+    public var underlying: (any Error)? { storedUnderlying.error }
 
     /// Creates an error.
-    public init(_ code: Code, detail: String, status: Int? = nil, serviceCode: String? = nil, requestID: String? = nil, diagnostics: String? = nil) {
+    /// - Parameters:
+    ///   - code: What went wrong.
+    ///   - detail: Details; they are redacted.
+    ///   - status: The HTTP status, when there was a response.
+    ///   - serviceCode: The service's own error code.
+    ///   - requestID: The request id or trace id.
+    ///   - diagnostics: The service's answer; it is redacted and shortened.
+    ///   - underlying: The error that caused this one; it must hold no secret.
+    public init(
+        _ code: Code, detail: String, status: Int? = nil, serviceCode: String? = nil, requestID: String? = nil, diagnostics: String? = nil,
+        underlying: (any Error)? = nil
+    ) {
         self.code = code
         self.detail = Redactor.redact(detail)
         self.status = status
         self.serviceCode = serviceCode
         self.requestID = requestID
         self.diagnostics = diagnostics.map { String(Redactor.redact($0).prefix(1_000)) }
+        storedUnderlying = UnderlyingError(underlying)
     }
 
     /// What to do about it.
@@ -99,9 +116,9 @@ public struct EntraError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// `<code>: <detail>. <fix>` (with the service code and request id when known).
-    public var description: String {
-        var text = "\(code): \(detail)"
+    /// `<detail> (<service code>) [request <id>]. <fix>`, with the service code and request id when known.
+    public var message: String {
+        var text = detail
         if let serviceCode { text += " (\(serviceCode))" }
         if let requestID { text += " [request \(requestID)]" }
         return text.followed(bySentence: fix)

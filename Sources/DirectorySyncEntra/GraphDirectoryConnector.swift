@@ -2,39 +2,28 @@ import DirectorySync
 import DirectorySyncHTTP
 import Foundation
 
-/// Connects ``DirectoryService`` sources to Microsoft Entra ID: makes a ``GraphDirectoryProvider``
+/// Connects ``DirectorySync/DirectoryService`` sources to Microsoft Entra ID: makes a ``GraphDirectoryProvider``
 /// from a source's saved credentials and runs its step-by-step connection test.
+///
+/// ```swift
+/// let connector = GraphDirectoryConnector(configuration: .init(provider: .init(retryPolicy: RetryPolicy(maximumAttempts: 6))))
+/// let service = try await DirectoryService.open(store: store, state: state, secrets: secrets, connector: connector)
+/// ```
 public struct GraphDirectoryConnector: DirectoryConnector {
-    /// How providers are made.
+    /// How providers are made: every source's provider gets ``provider`` and ``transport``.
     public struct Configuration: Sendable {
-        /// The HTTP transport (`URLSessionTransport` by default).
+        /// The providers' configuration (default endpoints, national clouds, page size, retries, clock).
+        public var provider: GraphDirectoryProvider.Configuration
+        /// The HTTP transport (`URLSessionTransport` by default); each provider wraps it in its retries.
         public var transport: any HTTPTransport
-        /// Where login and Graph are when credentials name none.
-        public var endpoints: EntraEndpoints
-        /// Allow tenants of national clouds (GCC High, DoD, China operated by 21Vianet; refused by default, as the product does); the endpoints must be those of the tenant's cloud.
-        public var allowsNationalClouds: Bool
-        /// Retries of throttled and failed requests.
-        public var retryPolicy: RetryPolicy
-        /// Time and sleeping for retries.
-        public var retryClock: RetryClock
-        /// The host's clock.
-        public var now: @Sendable () -> Date
-        /// Items per page (1…999).
-        public var pageSize: Int
 
         /// Creates a configuration.
-        public init(
-            transport: any HTTPTransport = URLSessionTransport(), endpoints: EntraEndpoints = .global, allowsNationalClouds: Bool = false,
-            retryPolicy: RetryPolicy = RetryPolicy(), retryClock: RetryClock = .system, now: @escaping @Sendable () -> Date = { Date() },
-            pageSize: Int = 999
-        ) {
-            self.pageSize = pageSize
+        /// - Parameters:
+        ///   - provider: The providers' configuration.
+        ///   - transport: The HTTP transport.
+        public init(provider: GraphDirectoryProvider.Configuration = .init(), transport: any HTTPTransport = URLSessionTransport()) {
+            self.provider = provider
             self.transport = transport
-            self.endpoints = endpoints
-            self.allowsNationalClouds = allowsNationalClouds
-            self.retryPolicy = retryPolicy
-            self.retryClock = retryClock
-            self.now = now
         }
     }
 
@@ -42,67 +31,40 @@ public struct GraphDirectoryConnector: DirectoryConnector {
     public let configuration: Configuration
 
     /// Creates a connector.
+    /// - Parameter configuration: How providers are made.
     public init(configuration: Configuration = Configuration()) { self.configuration = configuration }
 
+    /// `Microsoft Entra ID`.
     public var sourceType: String { "Microsoft Entra ID" }
 
+    /// A Graph provider for the source.
+    /// - Parameter connection: Domain, credentials and secret.
+    /// - Returns: The provider.
+    /// - Throws: ``EntraError`` `invalidInput` for malformed credentials or an empty secret.
     public func provider(for connection: SourceConnection) throws -> any DirectoryProvider {
-        try graphProvider(for: connection)
+        try GraphDirectoryProvider.validate(connection.credentials, secret: connection.secret)
+        return graphProvider(for: connection)
     }
 
+    /// Runs the provider's connection test (``GraphDirectoryProvider/testConnection(domain:)``).
+    /// - Parameter connection: Domain, credentials and secret (saved or not).
+    /// - Returns: The steps and what they found.
     public func testConnection(_ connection: SourceConnection) async -> ConnectionTestResult {
-        let provider: GraphDirectoryProvider
-        do {
-            provider = try graphProvider(for: connection)
-        } catch {
-            return ConnectionTestResult(steps: [.init(name: "input", status: .failed, detail: String(describing: error))], errorCode: EntraError.Code.invalidInput.rawValue)
-        }
-        let report = await provider.testConnection(domain: connection.domain)
-        return ConnectionTestResult(
-            steps: report.steps.map { step, outcome in
-                switch outcome {
-                case .passed(let text): .init(name: step.rawValue, status: .passed, detail: text)
-                case .warning(let text): .init(name: step.rawValue, status: .warning, detail: text)
-                case .failed(let error): .init(name: step.rawValue, status: .failed, detail: error.description)
-                case .skipped: .init(name: step.rawValue, status: .skipped, detail: "skipped")
-                }
-            },
-            errorCode: report.failure?.code.rawValue)
+        await graphProvider(for: connection).testConnection(domain: connection.domain)
     }
 
-    func graphProvider(for connection: SourceConnection) throws -> GraphDirectoryProvider {
-        let credentials = connection.credentials
-        var endpoints = configuration.endpoints
-        if let login = credentials.loginURL, let graph = credentials.graphURL {
-            for url in [login, graph] {
-                do {
-                    try URLPolicy.check(url)
-                } catch {
-                    throw EntraError(.invalidInput, detail: "the endpoint '\(Redactor.redact(url.absoluteString))' is not allowed: \(error)")
-                }
-            }
-            endpoints = EntraEndpoints(login: login, graph: graph, scope: endpoints.scope)
-        } else if credentials.loginURL != nil || credentials.graphURL != nil {
-            throw EntraError(.invalidInput, detail: "give both a login URL and a Graph URL, or neither")
-        }
-        return GraphDirectoryProvider(
-            configuration: .init(
-                credentials: EntraCredentials(
-                    tenant: credentials.tenant, clientID: credentials.clientID, clientSecret: connection.secret,
-                    secretExpiration: credentials.secretExpiration),
-                endpoints: endpoints, allowsNationalClouds: configuration.allowsNationalClouds, pageSize: configuration.pageSize,
-                retryPolicy: configuration.retryPolicy,
-                retryClock: configuration.retryClock, now: configuration.now),
-            transport: configuration.transport)
+    func graphProvider(for connection: SourceConnection) -> GraphDirectoryProvider {
+        GraphDirectoryProvider(
+            credentials: connection.credentials, secret: connection.secret, configuration: configuration.provider, transport: configuration.transport)
     }
 }
 
 extension GraphDirectoryConnector: CustomStringConvertible, CustomReflectable {
     /// The default endpoints; never the transport (which may hold anything).
-    public var description: String { "GraphDirectoryConnector(graph: \(configuration.endpoints.graph.absoluteString))" }
+    public var description: String { "GraphDirectoryConnector(graph: \(configuration.provider.endpoints.graph.absoluteString))" }
 
     /// What `dump` shows: the same safe fields as ``description``.
     public var customMirror: Mirror {
-        Mirror(self, children: ["graph": configuration.endpoints.graph, "allowsNationalClouds": configuration.allowsNationalClouds], displayStyle: .struct)
+        Mirror(self, children: ["graph": configuration.provider.endpoints.graph, "allowsNationalClouds": configuration.provider.allowsNationalClouds], displayStyle: .struct)
     }
 }

@@ -9,14 +9,14 @@ extension GraphDirectoryProvider {
     /// A full read for tracking reads every user (the filter is not pushed down: delta queries
     /// report the whole directory). Updates that carry only some properties are reported with
     /// those properties; `@removed` `changed` is a soft delete, `deleted` a permanent one. An
-    /// expired delta link (400 `syncStateNotFound`) or a reset (410) throws ``DirectoryTrackingLost``.
+    /// expired delta link (400 `syncStateNotFound`) or a reset (410) throws ``DirectorySync/DirectoryTrackingLost``.
     /// Stored links are followed only to the configured Graph host.
     public func readChanges(since cursor: DirectoryCursor?, filter: SyncFilter) async throws -> DirectoryRead {
         guard let cursor else {
             let (snapshot, cursor) = try await readEverything(pushdown: nil, tracking: true)
             return .full(snapshot, cursor: cursor)
         }
-        try configuration.credentials.validate()
+        try Self.validate(credentials, secret: secret)
         guard let usersLink = cursor.positions["users"], let groupsLink = cursor.positions["groups"] else {
             throw DirectoryTrackingLost(.reset, detail: "the saved cursor has no users or groups delta link")
         }
@@ -36,7 +36,7 @@ extension GraphDirectoryProvider {
             statistics.ignoredMembers = ignored
             return .changes(DirectoryChanges(changes), cursor: DirectoryCursor(["users": nextUsers, "groups": nextGroups]), statistics: statistics)
         } catch let error as EntraError where error.code == .deltaExpired {
-            throw DirectoryTrackingLost(error.status == 410 ? .reset : .expired, detail: error.detail)
+            throw DirectoryTrackingLost(error.status == 410 ? .reset : .expired, detail: error.detail, underlying: error)
         }
     }
 
@@ -72,15 +72,6 @@ extension GraphDirectoryProvider {
         _ = try follow(link)
         return link
     }
-}
-
-/// Any JSON object key, to see which properties an entry carries.
-struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }
 
 /// The removal reason Graph sends: `changed` is a soft delete, anything else a permanent one.

@@ -10,15 +10,18 @@ import Foundation
 /// few hundred groups instead of one per group (``Configuration/MembershipStrategy/memberPages``
 /// reads `/groups` and each group's `/members` instead). Every page is read to the end or the read
 /// throws: a read never returns a partial snapshot marked complete. Throttling is handled by the
-/// transport's retries (`Retry-After` honoured); requests and resource units are counted in
-/// ``DirectorySnapshot/statistics``.
+/// retry layer the provider always puts around its transport (``Configuration/retryPolicy``,
+/// `Retry-After` honoured); requests and resource units are counted in
+/// ``DirectorySync/DirectorySnapshot/statistics``.
 ///
 /// ```swift
-/// let provider = GraphDirectoryProvider(configuration: .init(credentials: credentials))
+/// let credentials = SourceCredentials(clientID: "11111111-2222-3333-4444-555555555555", tenant: "contoso.com")
+/// let provider = GraphDirectoryProvider(credentials: credentials, secret: secret)
 /// let snapshot = try await provider.read(filter: settings.filter)
 /// ```
 public struct GraphDirectoryProvider: DirectoryProvider {
-    /// How the provider connects and reads.
+    /// How the provider connects and reads, apart from the credentials. ``GraphDirectoryConnector``
+    /// holds one of these and makes every source's provider with it.
     public struct Configuration: Sendable {
         /// How group memberships are read.
         public enum MembershipStrategy: String, Sendable {
@@ -28,9 +31,8 @@ public struct GraphDirectoryProvider: DirectoryProvider {
             case memberPages
         }
 
-        /// The tenant, application and secret.
-        public var credentials: EntraCredentials
-        /// Where login and Graph are (the global cloud by default; an emulator's URLs in tests).
+        /// Where login and Graph are when the credentials name no endpoints (the global cloud by
+        /// default); its scope is used for credentials' own endpoints too.
         public var endpoints: EntraEndpoints
         /// Allow tenants of national clouds (GCC High, DoD, China operated by 21Vianet; the product refuses them by default); the endpoints must be those of the tenant's cloud.
         public var allowsNationalClouds: Bool
@@ -38,29 +40,35 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         public var pageSize: Int
         /// How memberships are read.
         public var membershipStrategy: MembershipStrategy
-        /// Retries of throttled and failed requests.
+        /// Retries of throttled and failed requests; the transport is always wrapped in them
+        /// (``DirectorySyncHTTP/RetryPolicy/none`` for no retries).
         public var retryPolicy: RetryPolicy
-        /// Time and sleeping for retries (inject a test clock to avoid real waits).
-        public var retryClock: RetryClock
-        /// The host's clock, for token lifetimes and secret expiry.
-        public var now: @Sendable () -> Date
+        /// The clock: token lifetimes, secret expiry, and the retries' waits (inject a test clock
+        /// to avoid real waits).
+        public var clock: SyncClock
         /// Days before the secret's expiry at which the connection test warns.
         public var secretExpiryLeadTimes: [Int]
 
         /// Creates a configuration.
+        /// - Parameters:
+        ///   - endpoints: Where login and Graph are when the credentials name none.
+        ///   - allowsNationalClouds: Allow tenants of national clouds.
+        ///   - pageSize: Items per page (1…999).
+        ///   - membershipStrategy: How memberships are read.
+        ///   - retryPolicy: Retries of throttled and failed requests.
+        ///   - clock: The clock.
+        ///   - secretExpiryLeadTimes: Days before the secret's expiry at which the connection test warns.
         public init(
-            credentials: EntraCredentials, endpoints: EntraEndpoints = .global, allowsNationalClouds: Bool = false,
-            pageSize: Int = 999, membershipStrategy: MembershipStrategy = .groupDelta, retryPolicy: RetryPolicy = RetryPolicy(),
-            retryClock: RetryClock = .system, now: @escaping @Sendable () -> Date = { Date() }, secretExpiryLeadTimes: [Int] = [30, 7]
+            endpoints: EntraEndpoints = .global, allowsNationalClouds: Bool = false, pageSize: Int = 999,
+            membershipStrategy: MembershipStrategy = .groupDelta, retryPolicy: RetryPolicy = RetryPolicy(), clock: SyncClock = .system,
+            secretExpiryLeadTimes: [Int] = [30, 7]
         ) {
-            self.credentials = credentials
             self.endpoints = endpoints
             self.allowsNationalClouds = allowsNationalClouds
             self.pageSize = pageSize
             self.membershipStrategy = membershipStrategy
             self.retryPolicy = retryPolicy
-            self.retryClock = retryClock
-            self.now = now
+            self.clock = clock
             self.secretExpiryLeadTimes = secretExpiryLeadTimes
         }
     }
@@ -81,28 +89,55 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         var start = ReadStatistics()
     }
 
+    /// The tenant, application, secret expiry and endpoints signed in with.
+    public let credentials: SourceCredentials
     /// How the provider connects and reads.
     public let configuration: Configuration
+    /// Where login and Graph are: the credentials' endpoints, else the configuration's.
+    public let endpoints: EntraEndpoints
+    let secret: Secret
     let session: GraphSession
     let rawTransport: any HTTPTransport
     private let onProgress: @Sendable (Progress) -> Void
 
     /// Creates a provider.
     /// - Parameters:
-    ///   - configuration: Credentials, endpoints and policies.
-    ///   - transport: The HTTP transport (`URLSessionTransport` by default); it is wrapped in the retry layer.
+    ///   - credentials: The tenant, application (client) id, secret expiry and endpoints.
+    ///   - secret: The client secret's value.
+    ///   - configuration: Endpoints, policies and the clock.
+    ///   - transport: The HTTP transport (`URLSessionTransport` by default); it is always wrapped
+    ///     in the retry layer of ``Configuration/retryPolicy``.
     ///   - onProgress: Called after each page.
     public init(
-        configuration: Configuration, transport: any HTTPTransport = URLSessionTransport(),
-        onProgress: @escaping @Sendable (Progress) -> Void = { _ in }
+        credentials: SourceCredentials, secret: Secret, configuration: Configuration = Configuration(),
+        transport: any HTTPTransport = URLSessionTransport(), onProgress: @escaping @Sendable (Progress) -> Void = { _ in }
     ) {
+        self.credentials = credentials
+        self.secret = secret
         self.configuration = configuration
-        let retrying = RetryingTransport(AnyTransport(transport), policy: configuration.retryPolicy, clock: configuration.retryClock)
+        if let login = credentials.loginURL, let graph = credentials.graphURL {
+            endpoints = EntraEndpoints(login: login, graph: graph, scope: configuration.endpoints.scope)
+        } else {
+            endpoints = configuration.endpoints
+        }
+        let retrying = RetryingTransport(transport, policy: configuration.retryPolicy, clock: configuration.clock)
         rawTransport = retrying
         session = GraphSession(
             transport: retrying,
-            tokens: TokenSource(credentials: configuration.credentials, endpoints: configuration.endpoints, transport: retrying, now: configuration.now))
+            tokens: TokenSource(credentials: credentials, secret: secret, endpoints: endpoints, transport: retrying, clock: configuration.clock))
         self.onProgress = onProgress
+    }
+
+    /// Checks the input before any request: the credentials' shape (``DirectorySync/SourceCredentials/validate()``)
+    /// and a secret that is not empty.
+    /// - Throws: ``EntraError`` with code `invalidInput`.
+    static func validate(_ credentials: SourceCredentials, secret: Secret) throws(EntraError) {
+        do {
+            try credentials.validate()
+        } catch {
+            throw EntraError(.invalidInput, detail: "\(error.detail); \(error.fix.prefix(1).lowercased())\(error.fix.dropFirst())")
+        }
+        guard !secret.isEmpty else { throw EntraError(.invalidInput, detail: "the client secret is empty") }
     }
 
     public func read(filter: SyncFilter) async throws -> DirectorySnapshot {
@@ -113,7 +148,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
 
     /// Reads every page; with `tracking`, also the delta links to read changes from afterwards.
     func readEverything(pushdown: ODataTranslation.Result?, tracking: Bool) async throws -> (snapshot: DirectorySnapshot, cursor: DirectoryCursor?) {
-        try configuration.credentials.validate()
+        try Self.validate(credentials, secret: secret)
         let start = await cost()
         var progress = Progress(pages: 0, users: 0, groups: 0, requests: 0, resourceUnits: 0, start: session.counters.withLock { $0 })
         // Tracking starts before the read: changes made while it runs are reported again next time.
@@ -155,7 +190,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
 
     func url(_ path: String, _ query: [(String, String)]) -> URL {
         let encoded = query.map { "\($0.0)=\(Self.encode($0.1))" }.joined(separator: "&")
-        return URL(string: configuration.endpoints.graph.absoluteString + path + (encoded.isEmpty ? "" : "?" + encoded))!
+        return URL(string: endpoints.graph.absoluteString + path + (encoded.isEmpty ? "" : "?" + encoded))!
     }
 
     /// Percent-encodes a query value strictly (`+`, `&`, `#`, `'` … included), so a value can never
@@ -181,8 +216,8 @@ public struct GraphDirectoryProvider: DirectoryProvider {
 
     /// Follows a next link, refusing one that leaves the configured Graph host.
     func follow(_ link: String) throws -> URL {
-        guard let url = URL(string: link), url.host?.lowercased() == configuration.endpoints.graph.host?.lowercased(),
-            url.scheme == configuration.endpoints.graph.scheme
+        guard let url = URL(string: link), url.host?.lowercased() == endpoints.graph.host?.lowercased(),
+            url.scheme == endpoints.graph.scheme
         else {
             throw EntraError(.unexpectedResponse, detail: "a next link points outside Microsoft Graph ('\(Redactor.redact(link))')")
         }
@@ -282,23 +317,16 @@ public struct GraphDirectoryProvider: DirectoryProvider {
     }
 }
 
-/// Erases a transport's type so it can be wrapped generically.
-struct AnyTransport: HTTPTransport {
-    let base: any HTTPTransport
-    init(_ base: any HTTPTransport) { self.base = base }
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse { try await base.send(request) }
-}
-
 extension GraphDirectoryProvider: CustomStringConvertible, CustomReflectable {
     /// The tenant, application and Graph endpoint; never the secret, tokens or the transport.
     public var description: String {
-        "GraphDirectoryProvider(tenant: \(configuration.credentials.tenant), client: \(configuration.credentials.clientID), graph: \(configuration.endpoints.graph.absoluteString))"
+        "GraphDirectoryProvider(tenant: \(credentials.tenant), client: \(credentials.clientID), graph: \(endpoints.graph.absoluteString))"
     }
 
     /// What `dump` shows: the same safe fields as ``description``.
     public var customMirror: Mirror {
         Mirror(self, children: [
-            "tenant": configuration.credentials.tenant, "clientID": configuration.credentials.clientID, "graph": configuration.endpoints.graph,
+            "tenant": credentials.tenant, "clientID": credentials.clientID, "graph": endpoints.graph,
         ], displayStyle: .struct)
     }
 }

@@ -22,7 +22,7 @@ struct GraphSession: Sendable {
             do {
                 response = try await transport.send(HTTPRequest(url: url, headers: headers))
             } catch let error as HTTPTransportError {
-                throw EntraError(.network, detail: "Microsoft Graph could not be reached: \(error.detail)")
+                throw EntraError(.network, detail: "Microsoft Graph could not be reached: \(error.detail)", underlying: error)
             }
             counters.withLock {
                 $0.requests += 1

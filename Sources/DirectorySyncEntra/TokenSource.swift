@@ -13,25 +13,30 @@ struct AccessToken: Sendable {
 /// callers share one in-flight request; a token Graph refused is dropped so the next call gets a
 /// fresh one.
 actor TokenSource {
-    private let credentials: EntraCredentials
+    private let credentials: SourceCredentials
+    private let secret: Secret
     private let endpoints: EntraEndpoints
     private let transport: any HTTPTransport
-    private let now: @Sendable () -> Date
+    private let clock: SyncClock
     private let renewBefore: TimeInterval
     private var cached: AccessToken?
     private var inFlight: Task<AccessToken, any Error>?
     private(set) var requests = 0
 
-    init(credentials: EntraCredentials, endpoints: EntraEndpoints, transport: any HTTPTransport, now: @escaping @Sendable () -> Date, renewBefore: TimeInterval = 300) {
+    init(
+        credentials: SourceCredentials, secret: Secret, endpoints: EntraEndpoints, transport: any HTTPTransport, clock: SyncClock,
+        renewBefore: TimeInterval = 300
+    ) {
         self.credentials = credentials
+        self.secret = secret
         self.endpoints = endpoints
         self.transport = transport
-        self.now = now
+        self.clock = clock
         self.renewBefore = renewBefore
     }
 
     func token() async throws -> AccessToken {
-        if let cached, cached.expires.timeIntervalSince(now()) > renewBefore { return cached }
+        if let cached, cached.expires.timeIntervalSince(clock.now()) > renewBefore { return cached }
         if let inFlight { return try await inFlight.value }
         let task = Task { try await self.fetch() }
         inFlight = task
@@ -47,12 +52,12 @@ actor TokenSource {
     }
 
     private func fetch() async throws -> AccessToken {
-        try credentials.validate()
+        try GraphDirectoryProvider.validate(credentials, secret: secret)
         requests += 1
         var form = URLComponents()
         form.queryItems = [
             URLQueryItem(name: "client_id", value: credentials.clientID),
-            URLQueryItem(name: "client_secret", value: credentials.clientSecret.reveal()),
+            URLQueryItem(name: "client_secret", value: secret.reveal()),
             URLQueryItem(name: "grant_type", value: "client_credentials"),
             URLQueryItem(name: "scope", value: endpoints.scope),
         ]
@@ -65,7 +70,7 @@ actor TokenSource {
                 method: .post, url: url, headers: ["Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"],
                 body: Data(body.utf8), isRetryable: true))
         } catch let error as HTTPTransportError {
-            throw EntraError(.network, detail: "the token endpoint could not be reached: \(error.detail)")
+            throw EntraError(.network, detail: "the token endpoint could not be reached: \(error.detail)", underlying: error)
         }
         guard response.isSuccess else { throw Self.tokenError(response) }
         struct Body: Decodable {
@@ -76,7 +81,7 @@ actor TokenSource {
             throw EntraError(.unexpectedResponse, detail: "the token response is not the documented JSON", status: response.status, diagnostics: response.description)
         }
         return AccessToken(
-            value: Secret(decoded.access_token), expires: now().addingTimeInterval(TimeInterval(decoded.expires_in ?? 3_599)),
+            value: Secret(decoded.access_token), expires: clock.now().addingTimeInterval(TimeInterval(decoded.expires_in ?? 3_599)),
             roles: Self.roles(in: decoded.access_token))
     }
 

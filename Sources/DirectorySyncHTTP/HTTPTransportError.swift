@@ -2,9 +2,9 @@ import DirectorySync
 import Foundation
 
 /// No response could be had. Branch on ``code``; the description says what to do.
-public struct HTTPTransportError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// A stable error code.
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct HTTPTransportError: DirectorySyncError {
+    /// A stable error code. New codes may be added; switch with a `default`.
+    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
         /// The code's text.
         public var rawValue: String
         /// Creates a code from its text.
@@ -35,31 +35,36 @@ public struct HTTPTransportError: Error, Hashable, Sendable, CustomStringConvert
     public var detail: String
     /// The last HTTP status seen, for ``Code/retriesExhausted``.
     public var lastStatus: Int?
+    private var storedUnderlying: UnderlyingError
+
+    /// The error that caused this one, such as the `URLError` (its code only: the URL it names
+    /// could carry a secret).
+    public var underlying: (any Error)? { storedUnderlying.error }
 
     /// Creates an error.
     /// - Parameters:
     ///   - code: What went wrong.
     ///   - detail: Details; they are redacted.
     ///   - lastStatus: The last status seen.
-    public init(_ code: Code, detail: String, lastStatus: Int? = nil) {
+    ///   - underlying: The error that caused this one; it must hold no secret.
+    public init(_ code: Code, detail: String, lastStatus: Int? = nil, underlying: (any Error)? = nil) {
         self.code = code
         self.detail = Redactor.redact(detail)
         self.lastStatus = lastStatus
+        storedUnderlying = UnderlyingError(underlying)
     }
 
-    /// The cause and the fix.
-    public var description: String {
-        let fix: String =
-            switch code {
-            case .connectionFailed: "Check the network, proxy and firewall, and that the host name is right; then retry."
-            case .timedOut: "The service did not answer in time; retry later or raise the timeout."
-            case .insecureURL: "Use an https URL; plain http is allowed only for loopback addresses (tests and emulators)."
-            case .invalidURL: "Give an absolute http or https URL."
-            case .tlsFailed: "Check the server's certificate and the system's trust store."
-            case .retriesExhausted: "The service kept refusing (throttling or outage); retry later."
-            case .responseTooLarge: "Check that the URL is the service's; raise the transport's maximumResponseBytes only if its answers really are that large."
-            default: "See the detail."
-            }
-        return "\(code): \(detail)".followed(bySentence: fix)
+    /// What to do about it.
+    public var fix: String {
+        switch code {
+        case .connectionFailed: "Check the network, proxy and firewall, and that the host name is right; then retry."
+        case .timedOut: "The service did not answer in time; retry later or raise the timeout."
+        case .insecureURL: "Use an https URL; plain http is allowed only for loopback addresses (tests and emulators)."
+        case .invalidURL: "Give an absolute http or https URL."
+        case .tlsFailed: "Check the server's certificate and the system's trust store."
+        case .retriesExhausted: "The service kept refusing (throttling or outage); retry later."
+        case .responseTooLarge: "Check that the URL is the service's; raise the transport's maximumResponseBytes only if its answers really are that large."
+        default: "See the detail."
+        }
     }
 }

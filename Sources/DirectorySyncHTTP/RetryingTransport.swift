@@ -1,3 +1,4 @@
+import DirectorySync
 import Foundation
 
 /// Retries what is safe to retry: 429, 503 and 504 responses and connection failures, for
@@ -6,7 +7,17 @@ import Foundation
 /// jitter, within a bounded number of attempts and a bounded total time. Cancellation stops it at
 /// once. When attempts run out on a retryable status, the last response is returned so the caller
 /// can report it precisely.
-public struct RetryingTransport<Base: HTTPTransport>: HTTPTransport {
+///
+/// It wraps any transport — `URLSessionTransport` or a host's own — as `any HTTPTransport`:
+///
+/// ```swift
+/// let transport = RetryingTransport(myTransport, policy: RetryPolicy(maximumAttempts: 3))
+/// ```
+///
+/// The Graph provider and the SCIM store both wrap whatever transport they are given in one of
+/// these, with the policy and clock of their `Configuration`; a host that wants no retries passes
+/// `RetryPolicy(maximumAttempts: 1)`.
+public struct RetryingTransport: HTTPTransport {
     /// When and how long to retry.
     public typealias Policy = RetryPolicy
 
@@ -22,20 +33,21 @@ public struct RetryingTransport<Base: HTTPTransport>: HTTPTransport {
         public var request: HTTPRequest
     }
 
-    private let base: Base
+    private let base: any HTTPTransport
     /// When and how long to retry.
     public let policy: Policy
-    private let clock: RetryClock
+    private let clock: SyncClock
     private let onRetry: @Sendable (Retry) -> Void
 
     /// Wraps a transport.
     /// - Parameters:
     ///   - base: The transport to retry.
     ///   - policy: When and how long to retry.
-    ///   - clock: Time and sleeping; inject a test clock to avoid real waits.
+    ///   - clock: Time and sleeping: the monotonic time bounds the total, the wall time reads
+    ///     `Retry-After` dates; inject a test clock to avoid real waits.
     ///   - onRetry: Called before each wait.
     public init(
-        _ base: Base, policy: Policy = Policy(), clock: RetryClock = .system, onRetry: @escaping @Sendable (Retry) -> Void = { _ in }
+        _ base: any HTTPTransport, policy: Policy = Policy(), clock: SyncClock = .system, onRetry: @escaping @Sendable (Retry) -> Void = { _ in }
     ) {
         self.base = base
         self.policy = policy
@@ -44,7 +56,7 @@ public struct RetryingTransport<Base: HTTPTransport>: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let started = clock.now()
+        let started = clock.elapsed()
         var attempt = 1
         while true {
             try Task.checkCancellation()
@@ -62,16 +74,16 @@ public struct RetryingTransport<Base: HTTPTransport>: HTTPTransport {
                 guard request.isRetryable, policy.retryableStatuses.contains(response.status), attempt < policy.maximumAttempts else {
                     return response
                 }
-                delay = Self.retryAfter(response.headers["Retry-After"], now: clock.wallNow()) ?? backoff(attempt)
-                guard clock.now() - started + delay <= policy.maximumTotalTime else { return response }
+                delay = Self.retryAfter(response.headers["Retry-After"], now: clock.now()) ?? backoff(attempt)
+                guard clock.elapsed() - started + delay <= policy.maximumTotalTime else { return response }
                 onRetry(Retry(attempt: attempt, delay: delay, status: response.status, request: request))
             case .failure(let error):
                 guard request.isRetryable, Self.isConnectionFailure(error), attempt < policy.maximumAttempts else { throw error }
                 delay = backoff(attempt)
-                guard clock.now() - started + delay <= policy.maximumTotalTime else { throw error }
+                guard clock.elapsed() - started + delay <= policy.maximumTotalTime else { throw error }
                 onRetry(Retry(attempt: attempt, delay: delay, status: nil, request: request))
             }
-            try await clock.sleep(delay)
+            try await clock.sleep(for: delay)
             attempt += 1
         }
     }
@@ -80,7 +92,7 @@ public struct RetryingTransport<Base: HTTPTransport>: HTTPTransport {
     private func backoff(_ attempt: Int) -> Duration {
         let exponential = policy.baseDelay * Int(1 << min(attempt - 1, 20))
         let capped = min(exponential, policy.maximumDelay)
-        return capped * clock.random()
+        return capped * min(max(policy.jitter(), 0), 1)
     }
 
     static func isConnectionFailure(_ error: any Error) -> Bool {
@@ -101,37 +113,6 @@ public struct RetryingTransport<Base: HTTPTransport>: HTTPTransport {
     }
 }
 
-/// Time, sleeping and randomness for ``RetryingTransport``, injectable so tests never sleep.
-public struct RetryClock: Sendable {
-    /// A monotonic instant, for measuring the total time.
-    public var now: @Sendable () -> Duration
-    /// The wall-clock date, for `Retry-After` HTTP dates.
-    public var wallNow: @Sendable () -> Date
-    /// Waits; throws when cancelled.
-    public var sleep: @Sendable (Duration) async throws -> Void
-    /// A random factor in 0...1 for jitter.
-    public var random: @Sendable () -> Double
-
-    /// Creates a clock from its parts.
-    public init(
-        now: @escaping @Sendable () -> Duration, wallNow: @escaping @Sendable () -> Date,
-        sleep: @escaping @Sendable (Duration) async throws -> Void, random: @escaping @Sendable () -> Double
-    ) {
-        self.now = now
-        self.wallNow = wallNow
-        self.sleep = sleep
-        self.random = random
-    }
-
-    /// The real clock: `ContinuousClock`, `Task.sleep` and the system's random numbers.
-    public static var system: RetryClock {
-        let origin = ContinuousClock.now
-        return RetryClock(
-            now: { ContinuousClock.now - origin }, wallNow: { Date() },
-            sleep: { try await Task.sleep(for: $0) }, random: { Double.random(in: 0...1) })
-    }
-}
-
 /// When and how long ``RetryingTransport`` retries.
 public struct RetryPolicy: Sendable {
     /// Attempts in all, the first included (at least 1).
@@ -144,16 +125,31 @@ public struct RetryPolicy: Sendable {
     public var maximumTotalTime: Duration
     /// Statuses that are retried.
     public var retryableStatuses: Set<Int>
+    /// The random factor (0…1) a backoff step is multiplied by ("full jitter"); inject a constant
+    /// for repeatable waits in tests.
+    public var jitter: @Sendable () -> Double
+
+    /// No retries: one attempt, whatever the answer.
+    public static var none: RetryPolicy { RetryPolicy(maximumAttempts: 1) }
 
     /// Creates a policy. The defaults follow Microsoft's own Graph SDK: three retries.
+    /// - Parameters:
+    ///   - maximumAttempts: Attempts in all, the first included (at least 1; 1 means no retries).
+    ///   - baseDelay: The backoff's first step.
+    ///   - maximumDelay: The longest single wait.
+    ///   - maximumTotalTime: The longest time all attempts and waits together may take.
+    ///   - retryableStatuses: Statuses that are retried.
+    ///   - jitter: The random factor (0…1) of each backoff step; the system's random numbers by default.
     public init(
         maximumAttempts: Int = 4, baseDelay: Duration = .milliseconds(500), maximumDelay: Duration = .seconds(30),
-        maximumTotalTime: Duration = .seconds(180), retryableStatuses: Set<Int> = [429, 503, 504]
+        maximumTotalTime: Duration = .seconds(180), retryableStatuses: Set<Int> = [429, 503, 504],
+        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
     ) {
         self.maximumAttempts = maximumAttempts
         self.baseDelay = baseDelay
         self.maximumDelay = maximumDelay
         self.maximumTotalTime = maximumTotalTime
         self.retryableStatuses = retryableStatuses
+        self.jitter = jitter
     }
 }

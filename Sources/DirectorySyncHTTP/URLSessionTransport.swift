@@ -175,20 +175,22 @@ public struct URLSessionTransport: HTTPTransport {
 
     static func map(_ error: URLError, url: URL) -> any Error {
         let host = url.host ?? "?"
+        // The code only: the URL in the error's user info could carry a secret in its query.
+        let underlying = URLError(error.code)
         switch error.code {
         case .cancelled: return CancellationError()
-        case .timedOut: return HTTPTransportError(.timedOut, detail: "no response from \(host)")
+        case .timedOut: return HTTPTransportError(.timedOut, detail: "no response from \(host)", underlying: underlying)
         case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
             .serverCertificateHasUnknownRoot, .clientCertificateRejected:
-            return HTTPTransportError(.tlsFailed, detail: "TLS with \(host) failed (\(error.code.rawValue))")
+            return HTTPTransportError(.tlsFailed, detail: "TLS with \(host) failed (\(error.code.rawValue))", underlying: underlying)
         case .badURL, .unsupportedURL:
-            return HTTPTransportError(.invalidURL, detail: "'\(Redactor.redact(url: url))' cannot be requested (\(error.code.rawValue))")
+            return HTTPTransportError(.invalidURL, detail: "'\(Redactor.redact(url: url))' cannot be requested (\(error.code.rawValue))", underlying: underlying)
         default:
             // libcurl's text says what happened ("Couldn't connect to server"); Foundation's generic
             // "The operation could not be completed" says nothing, so only the code is kept then.
             let text = error.localizedDescription
             let detail = text.contains("could not be completed") ? "URL error \(error.code.rawValue)" : "\(text) (\(error.code.rawValue))"
-            return HTTPTransportError(.connectionFailed, detail: "\(host): \(detail)")
+            return HTTPTransportError(.connectionFailed, detail: "\(host): \(detail)", underlying: underlying)
         }
     }
 }

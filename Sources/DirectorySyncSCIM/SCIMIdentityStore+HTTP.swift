@@ -12,7 +12,7 @@ extension SCIMUser: Identified { var version: String? { meta?.version } }
 extension SCIMGroup: Identified { var version: String? { meta?.version } }
 
 extension SCIMIdentityStore {
-    /// Sends a request to `<base>/<path>` with the bearer token; maps failures to ``IdentityStoreError``.
+    /// Sends a request to `<base>/<path>` with the bearer token; maps failures to ``DirectorySync/IdentityStoreError``.
     func send(
         _ method: HTTPRequest.Method, _ path: String, body: Data? = nil, ifMatch: String? = nil,
         conflict: IdentityStoreError.Code = .addressInUse
@@ -26,7 +26,7 @@ extension SCIMIdentityStore {
         do {
             response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body))
         } catch let error as HTTPTransportError {
-            throw IdentityStoreError(.unavailable, detail: "the SCIM server could not be reached: \(error.detail)")
+            throw IdentityStoreError(.unavailable, detail: "the SCIM server could not be reached: \(error.detail)", underlying: error)
         }
         guard response.isSuccess else { throw Self.error(response, method: method, path: path, conflict: conflict) }
         return response
@@ -98,7 +98,7 @@ extension SCIMIdentityStore {
         do {
             return try JSONDecoder().decode(type, from: response.body)
         } catch {
-            throw IdentityStoreError(.unavailable, detail: "the SCIM server answered something that is not the expected resource")
+            throw IdentityStoreError(.unavailable, detail: "the SCIM server answered something that is not the expected resource", underlying: error)
         }
     }
 

@@ -2,13 +2,13 @@ import DirectorySync
 import DirectorySyncHTTP
 import Foundation
 
-/// An ``IdentityStore`` over a SCIM 2.0 server (RFC 7643/7644).
+/// An ``DirectorySync/IdentityStore`` over a SCIM 2.0 server (RFC 7643/7644).
 ///
 /// Mapping (see `Documentation/SCIM.md`): `userName` is the first login (the UPN) or else the
 /// email; `emails` hold the primary email and the aliases; `name`, `displayName`, `active`
 /// (disabling is `active: false`); logins as `ims` entries of type `directorysync-login`;
 /// ownership in `externalId` (`directorysync:<source>:<object id>`). Groups: `displayName`,
-/// `externalId`, `members`; SCIM core groups have no description, so ``capabilities`` says so and
+/// `externalId`, `members`; SCIM core groups have no description, so the contents' ``DirectorySync/IdentityStoreContents/capabilities`` say so and
 /// the planner leaves it out.
 ///
 /// The store reads `/ServiceProviderConfig` once and adapts: PATCH with minimal operations where
@@ -35,14 +35,33 @@ public actor SCIMIdentityStore: IdentityStore {
         public var membershipBatchSize: Int
         /// Seconds to wait for each response.
         public var timeout: TimeInterval
+        /// Retries of throttled and failed requests; the transport — the default one or the
+        /// host's — is always wrapped in them (``DirectorySyncHTTP/RetryPolicy/none`` for no retries). Only
+        /// idempotent requests are retried blindly.
+        public var retryPolicy: RetryPolicy
+        /// The clock of the retries' waits (inject a test clock to avoid real waits).
+        public var clock: SyncClock
 
         /// Creates a configuration.
-        public init(baseURL: URL, bearerToken: Secret, pageSize: Int = 200, membershipBatchSize: Int = 100, timeout: TimeInterval = 30) {
+        /// - Parameters:
+        ///   - baseURL: The SCIM base URL.
+        ///   - bearerToken: The bearer token.
+        ///   - pageSize: Resources per page when reading.
+        ///   - membershipBatchSize: Members per PATCH request.
+        ///   - timeout: Seconds to wait for each response.
+        ///   - retryPolicy: Retries of throttled and failed requests.
+        ///   - clock: The clock of the retries' waits.
+        public init(
+            baseURL: URL, bearerToken: Secret, pageSize: Int = 200, membershipBatchSize: Int = 100, timeout: TimeInterval = 30,
+            retryPolicy: RetryPolicy = RetryPolicy(), clock: SyncClock = .system
+        ) {
             self.baseURL = baseURL
             self.bearerToken = bearerToken
             self.pageSize = pageSize
             self.membershipBatchSize = membershipBatchSize
             self.timeout = timeout
+            self.retryPolicy = retryPolicy
+            self.clock = clock
         }
     }
 
@@ -57,8 +76,10 @@ public actor SCIMIdentityStore: IdentityStore {
     /// Creates a store.
     /// - Parameters:
     ///   - configuration: URL, token, page and batch sizes.
-    ///   - transport: The HTTP transport (`URLSessionTransport` with the configured timeout by default).
-    /// - Throws: ``IdentityStoreError`` (`invalidValue`) for a URL the policy refuses.
+    ///   - transport: The HTTP transport (`URLSessionTransport` with the configured timeout by
+    ///     default); whichever it is, the store wraps it in the retries of
+    ///     ``Configuration/retryPolicy``, as the Graph provider does.
+    /// - Throws: ``DirectorySync/IdentityStoreError`` (`invalidValue`) for a URL the policy refuses.
     public init(configuration: Configuration, transport: (any HTTPTransport)? = nil) throws {
         do {
             try URLPolicy.check(configuration.baseURL)
@@ -66,11 +87,13 @@ public actor SCIMIdentityStore: IdentityStore {
             throw IdentityStoreError(.invalidValue, detail: "the SCIM URL is refused: \(error)")
         }
         self.configuration = configuration
-        self.transport = transport ?? RetryingTransport(URLSessionTransport(configuration: .init(timeout: configuration.timeout, connectTimeout: configuration.timeout)))
+        self.transport = RetryingTransport(
+            transport ?? URLSessionTransport(configuration: .init(timeout: configuration.timeout, connectTimeout: configuration.timeout)),
+            policy: configuration.retryPolicy, clock: configuration.clock)
     }
 
-    /// SCIM core groups have no description.
-    public nonisolated var capabilities: IdentityStoreCapabilities { IdentityStoreCapabilities(groupDescriptions: false) }
+    /// What a SCIM server holds: core groups have no description.
+    static let capabilities = IdentityStoreCapabilities(groupDescriptions: false)
 
     // MARK: Reading
 
@@ -90,7 +113,7 @@ public actor SCIMIdentityStore: IdentityStore {
                     memberIDs: (group.members ?? []).map { IdentityID($0.value) }.filter { knownUsers[$0.rawValue] != nil })
             }
         }
-        return IdentityStoreContents(users: identities, groups: groupValues)
+        return IdentityStoreContents(users: identities, groups: groupValues, capabilities: Self.capabilities)
     }
 
     func list<Resource: Decodable & Identified>(_ collection: String, filter: String? = nil) async throws -> [Resource] {

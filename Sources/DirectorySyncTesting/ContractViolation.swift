@@ -48,7 +48,7 @@ struct Expectation: Sendable {
         if !condition { throw ContractViolation(check: check, message: message()) }
     }
 
-    /// Runs `body` and requires it to throw an ``IdentityStoreError`` with the given code.
+    /// Runs `body` and requires it to throw an ``DirectorySync/IdentityStoreError`` with the given code.
     func fails<T>(with code: IdentityStoreError.Code, _ what: String, _ body: () async throws -> T) async throws {
         do {
             _ = try await body()

@@ -1,6 +1,6 @@
 import DirectorySync
 
-/// The rules every ``DirectoryProvider`` must keep, as checks to run against any implementation.
+/// The rules every ``DirectorySync/DirectoryProvider`` must keep, as checks to run against any implementation.
 ///
 /// Each check generates a small tenant and asks a factory for a provider that serves it (for
 /// the in-memory provider, the tenant's users and groups; for Graph, an emulator loaded with it).

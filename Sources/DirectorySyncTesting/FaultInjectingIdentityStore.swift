@@ -1,6 +1,6 @@
 import DirectorySync
 
-/// Wraps any ``IdentityStore`` and makes chosen writes fail, to prove that a synchronization that
+/// Wraps any ``DirectorySync/IdentityStore`` and makes chosen writes fail, to prove that a synchronization that
 /// fails half way leaves a state the next run repairs.
 ///
 /// ```swift
@@ -10,21 +10,21 @@ import DirectorySync
 public final class FaultInjectingIdentityStore<Base: IdentityStore>: IdentityStore {
     /// The kinds of write, for ``failWrites(where:with:)``.
     public enum Write: String, Hashable, Sendable, CaseIterable {
-        /// ``IdentityStore/createUser(_:origin:)``
+        /// ``DirectorySync/IdentityStore/createUser(_:origin:)``
         case createUser
-        /// ``IdentityStore/updateUser(_:profile:origin:)``
+        /// ``DirectorySync/IdentityStore/updateUser(_:profile:origin:)``
         case updateUser
-        /// ``IdentityStore/deleteUser(_:)``
+        /// ``DirectorySync/IdentityStore/deleteUser(_:)``
         case deleteUser
-        /// ``IdentityStore/createGroup(_:origin:)``
+        /// ``DirectorySync/IdentityStore/createGroup(_:origin:)``
         case createGroup
-        /// ``IdentityStore/updateGroup(_:profile:origin:)``
+        /// ``DirectorySync/IdentityStore/updateGroup(_:profile:origin:)``
         case updateGroup
-        /// ``IdentityStore/deleteGroup(_:)``
+        /// ``DirectorySync/IdentityStore/deleteGroup(_:)``
         case deleteGroup
-        /// ``IdentityStore/addMembers(_:to:)``
+        /// ``DirectorySync/IdentityStore/addMembers(_:to:)``
         case addMembers
-        /// ``IdentityStore/removeMembers(_:from:)``
+        /// ``DirectorySync/IdentityStore/removeMembers(_:from:)``
         case removeMembers
     }
 

@@ -1,6 +1,6 @@
 import DirectorySync
 
-/// The rules every ``IdentityStore`` must keep, as checks a host can run against its own store.
+/// The rules every ``DirectorySync/IdentityStore`` must keep, as checks a host can run against its own store.
 ///
 /// Each check starts from an **empty** store. Run them from any test framework:
 /// ```swift
@@ -165,8 +165,11 @@ public enum IdentityStoreContract {
             let read = try await store.contents().groups.first { $0.id == group.id }
             try expect.that(read?.memberIDs == [a.id], "members after update: \(String(describing: read?.memberIDs))")
             try expect.that(read?.origin == origin, "origin after update: \(String(describing: read?.origin))")
-            if store.capabilities.groupDescriptions {
+            // The contents say what the store holds: a description is kept exactly when it holds one.
+            if try await store.contents().capabilities.groupDescriptions {
                 try expect.that(read?.profile.description == "now synced", "description not updated")
+            } else {
+                try expect.that(read?.profile.description == nil, "the store says it holds no group description, yet returned one")
             }
         },
         Check("invalid values are refused") { store, expect in

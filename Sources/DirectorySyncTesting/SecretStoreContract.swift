@@ -1,9 +1,9 @@
 import DirectorySync
 
-/// The rules every ``SecretStore`` must keep, as checks to run against any implementation.
+/// The rules every ``DirectorySync/SecretStore`` must keep, as checks to run against any implementation.
 ///
 /// The factory makes a store that already holds the given secrets (for a read-only store such as
-/// ``EnvironmentSecretStore``, by putting them where it reads them) and says whether it is writable.
+/// ``DirectorySync/EnvironmentSecretStore``, by putting them where it reads them) and says whether it is writable.
 /// ```swift
 /// @Test(arguments: SecretStoreContract.checks)
 /// func inMemory(_ check: SecretStoreContract.Check) async throws {

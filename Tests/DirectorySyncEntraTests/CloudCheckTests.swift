@@ -56,8 +56,8 @@ struct CloudCheckTests {
         login: URL(string: "https://login.chinacloudapi.cn")!, graph: URL(string: "https://microsoftgraph.chinacloudapi.cn/v1.0")!,
         scope: "https://microsoftgraph.chinacloudapi.cn/.default")
 
-    func cloudStep(_ report: ConnectionReport) -> ConnectionReport.Outcome? {
-        report.steps.first { $0.step == .cloud }?.outcome
+    func cloudStep(_ report: ConnectionTestResult) -> ConnectionTestResult.Step? {
+        report.steps.first { $0.name == .cloud }
     }
 
     @Test("a China (21Vianet) tenant fails the cloud step of a connection for the global cloud, naming the cloud and the fix", arguments: [
@@ -69,16 +69,16 @@ struct CloudCheckTests {
         let report = await harness.provider(endpoints: .global, transport: transport, allowsNationalClouds: allowsNationalClouds)
             .testConnection(domain: harness.credentials.domain)
         #expect(!report.isSuccessful)
-        guard case .failed(let error) = cloudStep(report) else {
+        guard let cloud = cloudStep(report), cloud.status == .failed else {
             Issue.record("the cloud step did not fail: \(report)")
             return
         }
-        #expect(error.code == .unsupportedCloud)
-        #expect(error.detail.contains("China cloud operated by 21Vianet"), "\(error)")
-        #expect(error.detail.contains("global (commercial or GCC) cloud"), "\(error)")
+        #expect(report.errorCode == EntraError.Code.unsupportedCloud.rawValue)
+        #expect(cloud.detail.contains("China cloud operated by 21Vianet"), "\(cloud.detail)")
+        #expect(cloud.detail.contains("global (commercial or GCC) cloud"), "\(cloud.detail)")
         // The fix: a global tenant, or (where national clouds are allowed) the China endpoints.
-        #expect(error.detail.contains(allowsNationalClouds ? "login.chinacloudapi.cn" : "use a tenant of the global cloud"), "\(error)")
-        #expect(report.steps.drop { $0.step != .cloud }.dropFirst().allSatisfy { if case .skipped = $0.outcome { true } else { false } })
+        #expect(cloud.detail.contains(allowsNationalClouds ? "login.chinacloudapi.cn" : "use a tenant of the global cloud"), "\(cloud.detail)")
+        #expect(report.steps.drop { $0.name != .cloud }.dropFirst().allSatisfy { $0.status == .skipped })
         #expect(!harness.emulator.requestLog.contains { $0.path.hasSuffix("/token") }, "no token is asked for in the wrong cloud")
     }
 
@@ -87,18 +87,18 @@ struct CloudCheckTests {
         let harness = GraphHarness(users: 5, groups: 1)
         let transport = DiscoveryTransport(emulator: harness.emulator, document: .china, tenantID: harness.credentials.tenantID)
         let refused = await harness.provider(transport: transport).testConnection(domain: harness.credentials.domain)
-        guard case .failed(let error) = cloudStep(refused) else {
+        guard let cloud = cloudStep(refused), cloud.status == .failed else {
             Issue.record("the cloud step did not fail: \(refused)")
             return
         }
-        #expect(error.code == .unsupportedCloud)
-        #expect(error.detail.contains("21Vianet"))
+        #expect(refused.errorCode == EntraError.Code.unsupportedCloud.rawValue)
+        #expect(cloud.detail.contains("21Vianet"))
         let allowed = await harness.provider(transport: transport, allowsNationalClouds: true).testConnection(domain: harness.credentials.domain)
-        guard case .passed(let text) = cloudStep(allowed) else {
+        guard let cloud = cloudStep(allowed), cloud.status == .passed else {
             Issue.record("the cloud step did not pass: \(allowed)")
             return
         }
-        #expect(text.contains("21Vianet"))
+        #expect(cloud.detail.contains("21Vianet"))
     }
 
     @Test("a China tenant passes with the China endpoints when national clouds are allowed, and not otherwise")
@@ -106,18 +106,18 @@ struct CloudCheckTests {
         let harness = GraphHarness(users: 5, groups: 1)
         let transport = DiscoveryTransport(emulator: harness.emulator, document: .china, tenantID: harness.credentials.tenantID)
         let allowed = await harness.provider(endpoints: Self.china, transport: transport, allowsNationalClouds: true).testConnection(domain: harness.credentials.domain)
-        guard case .passed(let text) = cloudStep(allowed) else {
+        guard let cloud = cloudStep(allowed), cloud.status == .passed else {
             Issue.record("the cloud step did not pass: \(allowed)")
             return
         }
-        #expect(text.contains("China cloud operated by 21Vianet"))
-        #expect(text.contains("microsoftgraph.chinacloudapi.cn"))
+        #expect(cloud.detail.contains("China cloud operated by 21Vianet"))
+        #expect(cloud.detail.contains("microsoftgraph.chinacloudapi.cn"))
         let refused = await harness.provider(endpoints: Self.china, transport: transport).testConnection(domain: harness.credentials.domain)
-        guard case .failed(let error) = cloudStep(refused) else {
+        guard let cloud = cloudStep(refused), cloud.status == .failed else {
             Issue.record("the cloud step did not fail: \(refused)")
             return
         }
-        #expect(error.code == .unsupportedCloud)
+        #expect(refused.errorCode == EntraError.Code.unsupportedCloud.rawValue)
     }
 
     @Test("a tenant of an unknown cloud (the retired Germany cloud) is refused")
@@ -126,12 +126,12 @@ struct CloudCheckTests {
         let transport = DiscoveryTransport(emulator: harness.emulator, document: .germany, tenantID: harness.credentials.tenantID)
         for endpoints in [EntraEndpoints.global, harness.endpoints] {
             let report = await harness.provider(endpoints: endpoints, transport: transport, allowsNationalClouds: true).testConnection(domain: harness.credentials.domain)
-            guard case .failed(let error) = cloudStep(report) else {
+            guard let cloud = cloudStep(report), cloud.status == .failed else {
                 Issue.record("the cloud step did not fail: \(report)")
                 continue
             }
-            #expect(error.code == .unsupportedCloud)
-            #expect(error.detail.contains("microsoftonline.de"), "\(error)")
+            #expect(report.errorCode == EntraError.Code.unsupportedCloud.rawValue)
+            #expect(cloud.detail.contains("microsoftonline.de"), "\(cloud.detail)")
         }
     }
 
@@ -143,13 +143,13 @@ struct CloudCheckTests {
         case .commercial, .gcc:
             #expect(report.isSuccessful, "\(report)")
         case .gccHigh, .dod:
-            guard case .failed(let error) = cloudStep(report) else {
+            guard let step = cloudStep(report), step.status == .failed else {
                 Issue.record("the cloud step did not fail: \(report)")
                 return
             }
-            #expect(error.code == .unsupportedCloud)
-            #expect(error.detail.contains(cloud == .dod ? "DoD" : "GCC High"), "\(error)")
-            #expect(error.detail.contains("login.microsoftonline.us"), "\(error)")
+            #expect(report.errorCode == EntraError.Code.unsupportedCloud.rawValue)
+            #expect(step.detail.contains(cloud == .dod ? "DoD" : "GCC High"), "\(step.detail)")
+            #expect(step.detail.contains("login.microsoftonline.us"), "\(step.detail)")
         }
     }
 }

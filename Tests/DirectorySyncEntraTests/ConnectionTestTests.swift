@@ -7,9 +7,9 @@ import Testing
 
 @Suite("GraphDirectoryProvider: the connection test")
 struct ConnectionTestTests {
-    func failure(_ report: ConnectionReport) -> (ConnectionReport.Step, EntraError.Code)? {
-        for (step, outcome) in report.steps { if case .failed(let error) = outcome { return (step, error.code) } }
-        return nil
+    func failure(_ report: ConnectionTestResult) -> (ConnectionTestResult.Step.Name, EntraError.Code)? {
+        guard let step = report.failure, let code = report.errorCode else { return nil }
+        return (step.name, EntraError.Code(rawValue: code))
     }
 
     @Test("valid credentials pass every step")
@@ -17,11 +17,11 @@ struct ConnectionTestTests {
         let harness = GraphHarness(users: 10, groups: 1)
         let report = await harness.provider().testConnection(domain: harness.credentials.domain)
         #expect(report.isSuccessful, "\(report)")
-        #expect(report.steps.map(\.step) == ConnectionReport.Step.allCases)
+        #expect(report.steps.map(\.name) == ConnectionTestResult.Step.Name.entraSteps)
     }
 
     @Test("each failure names its step and cause", arguments: [
-        ("unknown-tenant", ConnectionReport.Step.cloud, EntraError.Code.unknownTenant),
+        ("unknown-tenant", ConnectionTestResult.Step.Name.cloud, EntraError.Code.unknownTenant),
         ("unknown-app", .token, .unknownApplication),
         ("wrong-secret", .token, .wrongSecret),
         ("secret-id", .token, .wrongSecret),
@@ -31,15 +31,16 @@ struct ConnectionTestTests {
         ("gcc-high", .cloud, .unsupportedCloud),
         ("dod", .cloud, .unsupportedCloud),
     ])
-    func failures(scenario: String, step: ConnectionReport.Step, code: EntraError.Code) async {
+    func failures(scenario: String, step: ConnectionTestResult.Step.Name, code: EntraError.Code) async {
         var harness = GraphHarness(users: 10, groups: 1)
-        var credentials = harness.entraCredentials
+        var credentials = harness.sourceCredentials
+        var secret = harness.secret
         var domain = harness.credentials.domain
         switch scenario {
         case "unknown-tenant": credentials.tenant = "fabrikam.example"
         case "unknown-app": credentials.clientID = "00000000-1111-2222-3333-444444444444"
-        case "wrong-secret": credentials.clientSecret = "not-the-secret"
-        case "secret-id": credentials.clientSecret = Secret(harness.credentials.clientSecretID)
+        case "wrong-secret": secret = "not-the-secret"
+        case "secret-id": secret = Secret(harness.credentials.clientSecretID)
         case "expired-at-entra":
             harness.emulator.addApplication(EmulatedApplication(clientID: harness.credentials.clientID, secrets: [.init(id: "x", value: harness.credentials.clientSecret, expires: harness.clock.now.addingTimeInterval(-60))]), tenant: harness.credentials.tenantID)
         case "no-consent": harness = GraphHarness(users: 10, groups: 1, roles: [])
@@ -48,17 +49,18 @@ struct ConnectionTestTests {
         case "dod": harness = GraphHarness(users: 10, groups: 1, cloud: .dod)
         default: break
         }
-        if ["no-consent", "gcc-high", "dod"].contains(scenario) { credentials = harness.entraCredentials }
-        let report = await harness.provider(credentials: credentials).testConnection(domain: domain)
+        if ["no-consent", "gcc-high", "dod"].contains(scenario) { credentials = harness.sourceCredentials }
+        let report = await harness.provider(credentials: credentials, secret: secret).testConnection(domain: domain)
         #expect(!report.isSuccessful)
         let found = failure(report)
         #expect(found?.0 == step, "\(report)")
         #expect(found?.1 == code, "\(report)")
-        #expect(report.failure?.description.contains(".") == true)
+        #expect(report.failure?.detail.contains(".") == true)
         #expect(!report.description.contains(harness.credentials.clientSecret), "the secret never appears in a report")
-        if scenario == "secret-id" { #expect(report.failure?.description.contains("Value, not its Secret ID") == true) }
-        let afterFailure = report.steps.drop { $0.step != step }.dropFirst()
-        #expect(afterFailure.allSatisfy { if case .skipped = $0.outcome { true } else { false } })
+        if scenario == "secret-id" { #expect(report.failure?.detail.contains("Value, not its Secret ID") == true) }
+        let afterFailure = report.steps.drop { $0.name != step }.dropFirst()
+        #expect(afterFailure.allSatisfy { $0.status == .skipped })
+        #expect(report.steps.map(\.name) == ConnectionTestResult.Step.Name.entraSteps)
     }
 
     @Test("a host may opt in to national clouds")
@@ -73,7 +75,7 @@ struct ConnectionTestTests {
     ])
     func malformedTenant(tenant: String) async {
         let harness = GraphHarness(users: 10, groups: 1)
-        var credentials = harness.entraCredentials
+        var credentials = harness.sourceCredentials
         credentials.tenant = tenant
         let report = await harness.provider(credentials: credentials).testConnection(domain: "contoso.com")
         #expect(failure(report)?.1 == .invalidInput)
@@ -84,7 +86,7 @@ struct ConnectionTestTests {
     @Test("an expiry date in the past fails before calling Entra; one within the lead time warns")
     func secretExpiry() async {
         let harness = GraphHarness(users: 10, groups: 1)
-        var credentials = harness.entraCredentials
+        var credentials = harness.sourceCredentials
         credentials.secretExpiration = harness.clock.now.addingTimeInterval(-86_400)
         let expired = await harness.provider(credentials: credentials).testConnection(domain: harness.credentials.domain)
         #expect(failure(expired)?.1 == .expiredSecret)
@@ -92,11 +94,9 @@ struct ConnectionTestTests {
         credentials.secretExpiration = harness.clock.now.addingTimeInterval(5 * 86_400 + 60)
         let soon = await harness.provider(credentials: credentials).testConnection(domain: harness.credentials.domain)
         #expect(soon.isSuccessful)
-        guard case .warning(let text) = soon.steps[0].outcome else {
-            Issue.record("expected a warning")
-            return
-        }
-        #expect(text.contains("expires in 5 days"))
+        #expect(soon.steps[0].status == .warning)
+        #expect(soon.steps[0].detail.contains("expires in 5 days"))
+        #expect(soon.warnings.count == 1)
         #expect(credentials.secretExpiry(now: harness.clock.now) == .expiresSoon(daysLeft: 5))
         #expect(credentials.secretExpiry(now: harness.clock.now, leadTimes: [3]) == .valid(daysLeft: 5))
     }
@@ -106,10 +106,7 @@ struct ConnectionTestTests {
         let harness = GraphHarness(users: 10, groups: 1, roles: ["User.Read.All", "GroupMember.Read.All"])
         let report = await harness.provider().testConnection(domain: harness.credentials.domain)
         #expect(report.isSuccessful)
-        guard case .warning = report.steps.last?.outcome else {
-            Issue.record("expected a warning on the domain step")
-            return
-        }
+        #expect(report.steps.last?.status == .warning, "the domain step warns")
     }
 
     @Test("a network failure is reported as such")
@@ -121,14 +118,60 @@ struct ConnectionTestTests {
         #expect(failure(report)?.1 == .network)
     }
 
-    @Test("credentials never print their secret")
+    @Test("an empty secret is refused before any request, like malformed credentials")
+    func emptySecret() async {
+        let harness = GraphHarness(users: 10, groups: 1)
+        let report = await harness.provider(secret: "").testConnection(domain: harness.credentials.domain)
+        #expect(failure(report)?.0 == .input)
+        #expect(failure(report)?.1 == .invalidInput)
+        #expect(harness.emulator.requestLog.isEmpty)
+    }
+
+    @Test("the connector's test is the provider's, step for step; a malformed endpoint fails the input step")
+    func connectorMatchesProvider() async {
+        let harness = GraphHarness(users: 10, groups: 1)
+        let connector = GraphDirectoryConnector(configuration: .init(provider: harness.configuration(), transport: EmulatorTransport(harness.emulator)))
+        let connection = SourceConnection(domain: harness.credentials.domain, credentials: harness.sourceCredentials, secret: harness.secret)
+        let viaConnector = await connector.testConnection(connection)
+        let viaProvider = await harness.provider().testConnection(domain: harness.credentials.domain)
+        #expect(viaConnector == viaProvider)
+        #expect(viaConnector.isSuccessful, "\(viaConnector)")
+        var insecure = harness.sourceCredentials
+        insecure.loginURL = URL(string: "http://login.example.com")
+        insecure.graphURL = URL(string: "http://graph.example.com/v1.0")
+        let refused = await connector.testConnection(SourceConnection(domain: "contoso.com", credentials: insecure, secret: harness.secret))
+        #expect(refused.failure?.name == .input)
+        #expect(refused.errorCode == "invalidInput")
+        #expect(throws: EntraError.self) { _ = try connector.provider(for: SourceConnection(domain: "contoso.com", credentials: insecure, secret: harness.secret)) }
+    }
+
+    @Test("the result's JSON is designed: step names and statuses as strings, errorCode only on failure")
+    func designedJSON() async throws {
+        let harness = GraphHarness(users: 10, groups: 1)
+        let encoder = JSONEncoder.deterministic()
+        let passed = await harness.provider().testConnection(domain: harness.credentials.domain)
+        let passedJSON = try #require(try JSONSerialization.jsonObject(with: encoder.encode(passed)) as? [String: Any])
+        #expect(Set(passedJSON.keys) == ["steps"])
+        let steps = try #require(passedJSON["steps"] as? [[String: String]])
+        #expect(steps.map { $0["name"] } == ["input", "cloud", "token", "permissions", "graphRead", "domain"])
+        #expect(steps.allSatisfy { Set($0.keys) == ["name", "status", "detail"] && $0["status"] == "passed" })
+        let failed = await harness.provider(secret: "not-the-secret").testConnection(domain: harness.credentials.domain)
+        let failedText = String(decoding: try encoder.encode(failed), as: UTF8.self)
+        #expect(failedText.contains(#""errorCode":"wrongSecret""#))
+        #expect(failedText.contains(#"{"detail":"skipped","name":"domain","status":"skipped"}"#))
+        #expect(try JSONDecoder().decode(ConnectionTestResult.self, from: encoder.encode(failed)) == failed)
+    }
+
+    @Test("credentials never hold the secret; the secret never prints")
     func redaction() {
-        let credentials = EntraCredentials(tenant: "contoso.com", clientID: "11111111-2222-3333-4444-555555555555", clientSecret: "Canary~Secret.123")
+        let credentials = SourceCredentials(clientID: "11111111-2222-3333-4444-555555555555", tenant: "contoso.com")
+        let secret: Secret = "Canary~Secret.123"
         #expect(!"\(credentials)".contains("Canary"))
-        #expect(!String(reflecting: credentials.clientSecret).contains("Canary"))
+        #expect(!"\(secret)".contains("Canary"))
+        #expect(!String(reflecting: secret).contains("Canary"))
         var dumped = ""
-        dump(credentials, to: &dumped)
+        dump(GraphDirectoryProvider(credentials: credentials, secret: secret), to: &dumped)
         #expect(!dumped.contains("Canary"))
-        #expect(credentials.clientSecret.reveal() == "Canary~Secret.123")
+        #expect(secret.reveal() == "Canary~Secret.123")
     }
 }

@@ -23,9 +23,10 @@ struct GraphProviderContractTests {
             try server.start()
             servers.withLock { $0.append(server) }
             return GraphDirectoryProvider(
-                configuration: .init(
-                    credentials: EntraCredentials(tenant: credentials.tenantID, clientID: credentials.clientID, clientSecret: Secret(credentials.clientSecret)),
-                    endpoints: EntraEndpoints(login: server.baseURL, graph: server.baseURL.appendingPathComponent("v1.0"))))
+                credentials: SourceCredentials(
+                    clientID: credentials.clientID, tenant: credentials.tenantID, loginURL: server.baseURL,
+                    graphURL: server.baseURL.appendingPathComponent("v1.0")),
+                secret: Secret(credentials.clientSecret))
         }
     }
 }
@@ -85,7 +86,7 @@ struct GraphDirectoryProviderTests {
         harness.emulator.scheduleFault(.dropConnection, times: 1, pathPrefix: "/v1.0/users")
         let snapshot = try await harness.provider().read()
         #expect(snapshot.users.count == 50)
-        #expect(harness.sleeps.withLock { $0 }.filter { $0 == .seconds(2) }.count == 2)
+        #expect(harness.sleeps.filter { $0 == .seconds(2) }.count == 2)
         harness.emulator.scheduleFault(.status(503), times: 20, pathPrefix: "/v1.0/users")
         await #expect { try await harness.provider().read() } throws: { ($0 as? EntraError)?.code == .throttled }
     }
@@ -170,7 +171,9 @@ struct GraphReadCostTests {
         let harness = GraphHarness(users: 300, groups: 10)
         let last = Locked<GraphDirectoryProvider.Progress?>(nil)
         let base = harness.provider(pageSize: 50)
-        let provider = GraphDirectoryProvider(configuration: base.configuration, transport: EmulatorTransport(harness.emulator)) { progress in
+        let provider = GraphDirectoryProvider(
+            credentials: base.credentials, secret: harness.secret, configuration: base.configuration, transport: EmulatorTransport(harness.emulator)
+        ) { progress in
             last.withLock { $0 = progress }
         }
         let first = try await provider.read()

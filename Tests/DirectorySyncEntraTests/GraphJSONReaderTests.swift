@@ -113,7 +113,7 @@ struct GraphJSONReaderTests {
         var accepted = 0
         for _ in 0..<500 {
             let document = generator.page()
-            let comparison = EntraFuzzing.comparePageReaders(Data(document.utf8))
+            let comparison = EntraDecodingHooks.comparePageReaders(Data(document.utf8))
             #expect(comparison.disagreements.isEmpty, "\(comparison.disagreements) in \(document)")
             #expect(comparison.rejectedByReaderOnly.isEmpty, "valid JSON rejected as \(comparison.rejectedByReaderOnly): \(document)")
             accepted += comparison.accepted.count
@@ -131,7 +131,7 @@ struct GraphJSONReaderTests {
         #"{"value" [{"id":"a"}]}"#, #"{"value":[{"id":"a" "x":1}]}"#, #"{"value":[{"id":"a","x":NaN}]}"#,
     ])
     func refusesInvalid(document: String) {
-        let comparison = EntraFuzzing.comparePageReaders(Data(document.utf8))
+        let comparison = EntraDecodingHooks.comparePageReaders(Data(document.utf8))
         #expect(comparison.accepted.isEmpty && comparison.disagreements.isEmpty, "\(comparison)")
     }
 
@@ -147,15 +147,15 @@ struct GraphJSONReaderTests {
             Array(#"{"value":[{"id":"a","x":[""#.utf8) + [0xC3] + Array(#""]}]}"#.utf8),
         ]
         for bytes in invalid {
-            let comparison = EntraFuzzing.comparePageReaders(Data(bytes))
+            let comparison = EntraDecodingHooks.comparePageReaders(Data(bytes))
             #expect(comparison.accepted.isEmpty && comparison.disagreements.isEmpty, "\(bytes)")
         }
         func nested(_ levels: Int) -> Data {
             // The page and `value` take two levels, the user one more.
             Data((#"{"value":[{"id":"a","x":"# + String(repeating: "[", count: levels - 3) + String(repeating: "]", count: levels - 3) + "}]}").utf8)
         }
-        #expect(EntraFuzzing.comparePageReaders(nested(512)).accepted.contains("GraphPage<GraphUser>"))
-        let tooDeep = EntraFuzzing.comparePageReaders(nested(513))
+        #expect(EntraDecodingHooks.comparePageReaders(nested(512)).accepted.contains("GraphPage<GraphUser>"))
+        let tooDeep = EntraDecodingHooks.comparePageReaders(nested(513))
         #expect(tooDeep.accepted.isEmpty && tooDeep.disagreements.isEmpty)
     }
 

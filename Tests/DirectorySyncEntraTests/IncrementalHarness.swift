@@ -26,10 +26,9 @@ struct IncrementalHarness {
         _ graph: GraphHarness, store: some IdentityStore, state: any SyncStateStore,
         reconciliation: SourceSynchronizer.Configuration.Reconciliation = .init(afterIncrementalRuns: nil, afterInterval: nil), pageSize: Int = 999
     ) -> SourceSynchronizer {
-        let clock = graph.clock
-        return SourceSynchronizer(
+        SourceSynchronizer(
             source: source, provider: graph.provider(pageSize: pageSize), store: store, state: state,
-            configuration: .init(reconciliation: reconciliation), now: { clock.now })
+            configuration: .init(reconciliation: reconciliation), clock: graph.clock.syncClock)
     }
 
     var tenantID: String { graph.credentials.tenantID }

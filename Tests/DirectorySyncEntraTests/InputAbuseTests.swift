@@ -72,8 +72,8 @@ struct InputAbuseTests {
     ])
     func hostileJSON(body: String) async throws {
         let provider = GraphDirectoryProvider(
+            credentials: SourceCredentials(clientID: "11111111-2222-3333-4444-555555555555", tenant: "contoso.com"), secret: Secret("s"),
             configuration: .init(
-                credentials: EntraCredentials(tenant: "contoso.com", clientID: "11111111-2222-3333-4444-555555555555", clientSecret: Secret("s")),
                 endpoints: EntraEndpoints(login: URL(string: "https://login.emulator.test")!, graph: URL(string: "https://graph.emulator.test/v1.0")!)),
             transport: CannedTransport(body: body))
         do {

@@ -36,15 +36,14 @@ struct SecretCanaryTests {
             EmulatedApplication(clientID: clientID, secrets: [.init(id: "canary-id", value: Self.canary, expires: Date(timeIntervalSince1970: 1_900_000_000))]),
             tenant: graph.credentials.tenantID)
         let recorder = TokenRecorder(EmulatorTransport(graph.emulator))
-        let clock = graph.clock
         let connector = GraphDirectoryConnector(configuration: .init(
-            transport: recorder, retryPolicy: RetryPolicy(maximumAttempts: 2), retryClock: graph.retryClock, now: { clock.now }))
+            provider: graph.configuration(retryPolicy: RetryPolicy(maximumAttempts: 2, jitter: { 0.5 })), transport: recorder))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("canary-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let service = try await DirectoryService.open(
             store: InMemoryIdentityStore(), state: try FileSyncStateStore(folder: folder.appendingPathComponent("state")),
             secrets: try FileSecretStore(folder: folder.appendingPathComponent("secrets")), connector: connector,
-            clock: .init(now: { clock.now }, sleep: { _ in }))
+            clock: graph.clock.syncClock)
         let events = service.events()
         var produced: [String] = []
         func keep(_ value: Any) { produced.append(String(describing: value)); produced.append(String(reflecting: value)); var dumped = ""; dump(value, to: &dumped); produced.append(dumped) }
@@ -53,7 +52,7 @@ struct SecretCanaryTests {
         var credentials = SourceCredentials(clientID: clientID, tenant: graph.credentials.domain, loginURL: graph.endpoints.login, graphURL: graph.endpoints.graph)
         keep(await service.testConnection(domain: source.domain, credentials: credentials, secret: Secret(Self.canary + "-wrong")))
         keep(await service.testConnection(domain: source.domain, credentials: credentials, secret: Secret(String(Self.canary.reversed()))))
-        credentials.secretExpiration = clock.now.addingTimeInterval(5 * 86_400)
+        credentials.secretExpiration = graph.clock.now.addingTimeInterval(5 * 86_400)
         try await service.setCredentials(source.id, credentials, secret: Secret(Self.canary))
         keep(try await service.testConnection(source.id))
         try await service.turnOn(source.id)
@@ -61,11 +60,11 @@ struct SecretCanaryTests {
         for fault in [EmulatorFault.status(401), .status(503), .status(429), .malformedBody, .truncatedBody, .dropConnection] {
             graph.emulator.scheduleFault(fault, times: 4, pathPrefix: "/v1.0/")
             graph.emulator.expireDeltaLinks()
-            clock.advance(by: 2)
+            graph.clock.advance(by: 2)
             keep(try await service.synchronize(source.id))
             graph.emulator.clearFaults()
         }
-        clock.advance(by: 4_000)
+        graph.clock.advance(by: 4_000)
         keep(try await service.synchronize(source.id))
         keep(try await service.status(source.id))
         keep(try await service.history(source.id))

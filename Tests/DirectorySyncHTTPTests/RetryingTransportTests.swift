@@ -1,5 +1,6 @@
 import DirectorySync
 import DirectorySyncHTTP
+import DirectorySyncTesting
 import Foundation
 import Testing
 
@@ -25,23 +26,11 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
     }
 }
 
-/// A clock that records sleeps instead of sleeping.
-final class TestClock: @unchecked Sendable {
-    let sleeps = Locked<[Duration]>([])
-    let elapsed = Locked<Duration>(.zero)
-    let wall = Date(timeIntervalSince1970: 1_790_000_000)
+/// A test clock at a fixed date, whose sleeps are recorded instead of waited.
+func testClock() -> TestClock { TestClock.fixed(at: Date(timeIntervalSince1970: 1_790_000_000)) }
 
-    var clock: RetryClock {
-        RetryClock(
-            now: { self.elapsed.withLock { $0 } }, wallNow: { self.wall.addingTimeInterval(Double(self.elapsed.withLock { $0 }.components.seconds)) },
-            sleep: { duration in
-                try Task.checkCancellation()
-                self.sleeps.withLock { $0.append(duration) }
-                self.elapsed.withLock { $0 += duration }
-            },
-            random: { 0.5 })
-    }
-}
+/// The default policy with a constant jitter factor of one half, so backoff waits are exact.
+func halfJitter(maximumTotalTime: Duration = .seconds(180)) -> RetryPolicy { RetryPolicy(maximumTotalTime: maximumTotalTime, jitter: { 0.5 }) }
 
 let endpoint = URL(string: "https://graph.microsoft.com/v1.0/users")!
 
@@ -49,73 +38,73 @@ let endpoint = URL(string: "https://graph.microsoft.com/v1.0/users")!
 struct RetryingTransportTests {
     @Test("429 with Retry-After in whole or fractional seconds waits exactly that long", arguments: [("2", 2_000), ("1.5", 1_500), ("0", 0)])
     func retryAfterSeconds(header: String, milliseconds: Int) async throws {
-        let clock = TestClock()
+        let clock = testClock()
         let base = ScriptedTransport([.respond(429, ["Retry-After": header]), .respond(200)])
-        let response = try await RetryingTransport(base, clock: clock.clock).send(HTTPRequest(url: endpoint))
+        let response = try await RetryingTransport(base, policy: halfJitter(), clock: clock.syncClock).send(HTTPRequest(url: endpoint))
         #expect(response.status == 200)
-        #expect(clock.sleeps.withLock { $0 } == [.milliseconds(milliseconds)])
+        #expect(clock.sleeps == [.milliseconds(milliseconds)])
     }
 
     @Test("Retry-After as an HTTP date waits until then")
     func retryAfterDate() async throws {
-        let clock = TestClock()
+        let clock = testClock()
         let base = ScriptedTransport([.respond(503, ["Retry-After": "Mon, 21 Sep 2026 14:13:50 GMT"]), .respond(200)])
-        _ = try await RetryingTransport(base, clock: clock.clock).send(HTTPRequest(url: endpoint))
-        #expect(clock.sleeps.withLock { $0 } == [.seconds(30)])
+        _ = try await RetryingTransport(base, policy: halfJitter(), clock: clock.syncClock).send(HTTPRequest(url: endpoint))
+        #expect(clock.sleeps == [.seconds(30)])
     }
 
     @Test("without Retry-After it backs off exponentially with jitter, then returns the last response")
     func backoff() async throws {
-        let clock = TestClock()
+        let clock = testClock()
         let base = ScriptedTransport([.respond(503), .respond(504), .respond(503), .respond(503)])
-        let response = try await RetryingTransport(base, clock: clock.clock).send(HTTPRequest(url: endpoint))
+        let response = try await RetryingTransport(base, policy: halfJitter(), clock: clock.syncClock).send(HTTPRequest(url: endpoint))
         #expect(response.status == 503)
         #expect(base.sent.withLock { $0.count } == 4)
-        #expect(clock.sleeps.withLock { $0 } == [.milliseconds(250), .milliseconds(500), .milliseconds(1_000)])
+        #expect(clock.sleeps == [.milliseconds(250), .milliseconds(500), .milliseconds(1_000)])
     }
 
     @Test("the total-time budget stops retries that would wait too long")
     func totalTime() async throws {
-        let clock = TestClock()
+        let clock = testClock()
         let base = ScriptedTransport([.respond(429, ["Retry-After": "500"]), .respond(200)])
-        let policy = RetryingTransport<ScriptedTransport>.Policy(maximumTotalTime: .seconds(60))
-        let response = try await RetryingTransport(base, policy: policy, clock: clock.clock).send(HTTPRequest(url: endpoint))
+        let policy = halfJitter(maximumTotalTime: .seconds(60))
+        let response = try await RetryingTransport(base, policy: policy, clock: clock.syncClock).send(HTTPRequest(url: endpoint))
         #expect(response.status == 429)
-        #expect(clock.sleeps.withLock { $0 }.isEmpty)
+        #expect(clock.sleeps.isEmpty)
     }
 
     @Test("only retryable requests are retried: a POST is not, unless marked")
     func idempotency() async throws {
-        let clock = TestClock()
+        let clock = testClock()
         let post = ScriptedTransport([.respond(503), .respond(200)])
-        let response = try await RetryingTransport(post, clock: clock.clock).send(HTTPRequest(method: .post, url: endpoint, body: Data()))
+        let response = try await RetryingTransport(post, policy: halfJitter(), clock: clock.syncClock).send(HTTPRequest(method: .post, url: endpoint, body: Data()))
         #expect(response.status == 503)
         let marked = ScriptedTransport([.respond(503), .respond(200)])
-        let retried = try await RetryingTransport(marked, clock: clock.clock).send(HTTPRequest(method: .post, url: endpoint, body: Data(), isRetryable: true))
+        let retried = try await RetryingTransport(marked, policy: halfJitter(), clock: clock.syncClock).send(HTTPRequest(method: .post, url: endpoint, body: Data(), isRetryable: true))
         #expect(retried.status == 200)
     }
 
     @Test("connection failures are retried; other errors are not")
     func failures() async throws {
-        let clock = TestClock()
+        let clock = testClock()
         let flaky = ScriptedTransport([.fail(HTTPTransportError(.connectionFailed, detail: "reset")), .fail(HTTPTransportError(.timedOut, detail: "slow")), .respond(200)])
-        #expect(try await RetryingTransport(flaky, clock: clock.clock).send(HTTPRequest(url: endpoint)).status == 200)
+        #expect(try await RetryingTransport(flaky, policy: halfJitter(), clock: clock.syncClock).send(HTTPRequest(url: endpoint)).status == 200)
         let insecure = ScriptedTransport([.fail(HTTPTransportError(.insecureURL, detail: "http")), .respond(200)])
-        await #expect(throws: HTTPTransportError.self) { try await RetryingTransport(insecure, clock: clock.clock).send(HTTPRequest(url: endpoint)) }
+        await #expect(throws: HTTPTransportError.self) { try await RetryingTransport(insecure, policy: halfJitter(), clock: clock.syncClock).send(HTTPRequest(url: endpoint)) }
         #expect(insecure.sent.withLock { $0.count } == 1)
     }
 
     @Test("non-retryable statuses pass straight through", arguments: [200, 400, 401, 403, 404, 500])
     func passThrough(status: Int) async throws {
         let base = ScriptedTransport([.respond(status), .respond(200)])
-        #expect(try await RetryingTransport(base, clock: TestClock().clock).send(HTTPRequest(url: endpoint)).status == status)
+        #expect(try await RetryingTransport(base, policy: halfJitter(), clock: testClock().syncClock).send(HTTPRequest(url: endpoint)).status == status)
         #expect(base.sent.withLock { $0.count } == 1)
     }
 
     @Test("cancellation stops the retries at once")
     func cancellation() async throws {
         let base = ScriptedTransport(Array(repeating: .respond(429, ["Retry-After": "1"]), count: 10))
-        let slow = RetryClock(now: { .zero }, wallNow: { Date() }, sleep: { try await Task.sleep(for: $0 * 10) }, random: { 0.5 })
+        let slow = SyncClock(now: { Date() }, elapsed: { .zero }, sleep: { try await Task.sleep(for: $0 * 10) })
         let task = Task { try await RetryingTransport(base, clock: slow).send(HTTPRequest(url: endpoint)) }
         // Cancel once the first attempt was sent (the retry then waits ten seconds).
         while base.sent.withLock({ $0.isEmpty }) { await Task.yield() }
@@ -128,9 +117,34 @@ struct RetryingTransportTests {
     func onRetry() async throws {
         let seen = Locked<[Int?]>([])
         let base = ScriptedTransport([.respond(429, ["Retry-After": "1"]), .fail(HTTPTransportError(.connectionFailed, detail: "x")), .respond(200)])
-        _ = try await RetryingTransport(base, clock: TestClock().clock, onRetry: { retry in seen.withLock { $0.append(retry.status) } })
+        _ = try await RetryingTransport(base, policy: halfJitter(), clock: testClock().syncClock, onRetry: { retry in seen.withLock { $0.append(retry.status) } })
             .send(HTTPRequest(url: endpoint))
         #expect(seen.withLock { $0 } == [429, nil])
+    }
+
+    @Test("RetryPolicy.none makes one attempt and never sleeps")
+    func noRetries() async throws {
+        let clock = testClock()
+        let base = ScriptedTransport([.respond(503), .respond(200)])
+        let response = try await RetryingTransport(base, policy: .none, clock: clock.syncClock).send(HTTPRequest(url: endpoint))
+        #expect(response.status == 503)
+        #expect(base.sent.withLock { $0.count } == 1)
+        #expect(clock.sleeps.isEmpty)
+    }
+
+    @Test("the total-time budget is measured on the monotonic time, not the wall time")
+    func monotonicBudget() async throws {
+        // The wall time jumps a day back at every reading; the monotonic time only moves with the sleeps.
+        let wall = Locked(Date(timeIntervalSince1970: 1_790_000_000))
+        let elapsed = Locked(Duration.zero)
+        let clock = SyncClock(
+            now: { wall.withLock { $0 -= 86_400; return $0 } }, elapsed: { elapsed.withLock { $0 } },
+            sleep: { duration in elapsed.withLock { $0 += duration } })
+        let base = ScriptedTransport(Array(repeating: .respond(429, ["Retry-After": "20"]), count: 10))
+        let policy = RetryPolicy(maximumAttempts: 10, maximumTotalTime: .seconds(50), jitter: { 0.5 })
+        let response = try await RetryingTransport(base, policy: policy, clock: clock).send(HTTPRequest(url: endpoint))
+        #expect(response.status == 429)
+        #expect(base.sent.withLock { $0.count } == 3, "two waits of 20 s fit in 50 s, a third does not")
     }
 }
 

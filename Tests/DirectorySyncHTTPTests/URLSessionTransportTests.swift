@@ -49,6 +49,16 @@ struct URLSessionTransportTests {
         }
     }
 
+    @Test("a refused connection keeps the URLError's code underneath, without the URL (a query could hold a secret)")
+    func underlyingURLError() async throws {
+        let transport = URLSessionTransport(configuration: .init(timeout: 5))
+        await #expect { try await transport.send(HTTPRequest(url: URL(string: "http://127.0.0.1:1/x?code=s3cr3t")!)) } throws: { error in
+            guard let error = error as? HTTPTransportError, let underlying = error.underlying as? URLError else { return false }
+            return error.code == .connectionFailed && underlying.errorUserInfo.isEmpty && !"\(underlying)".contains("s3cr3t")
+                && !error.description.contains("s3cr3t")
+        }
+    }
+
     @Test("a slow response past the timeout is timedOut")
     func timeout() async throws {
         let server = LoopbackHTTPServer { _ in GraphEmulator.Reply(response: HTTPResponse(status: 200), delay: 3) }

@@ -46,29 +46,30 @@ final class CancellingStore<Base: IdentityStore>: IdentityStore {
     func deleteGroup(_ id: IdentityID) async throws { write(); try await base.deleteGroup(id) }
     func addMembers(_ u: [IdentityID], to g: IdentityID) async throws { write(); try await base.addMembers(u, to: g) }
     func removeMembers(_ u: [IdentityID], from g: IdentityID) async throws { write(); try await base.removeMembers(u, from: g) }
-    var capabilities: IdentityStoreCapabilities { base.capabilities }
 }
 
 /// A tenant in an in-process Graph emulator with a fixed clock, and providers reading it without real waits.
 struct MatrixGraph {
-    let clock = EmulatorClock.fixed(at: Date(timeIntervalSince1970: 1_790_000_000))
+    /// The one clock of the emulator, the providers and the service: retries' waits move it instead of sleeping.
+    let clock = TestClock.fixed(at: Date(timeIntervalSince1970: 1_790_000_000))
     let emulator: GraphEmulator
     let credentials: EmulatorCredentials
     let endpoints = EntraEndpoints(login: URL(string: "https://login.emulator.test")!, graph: URL(string: "https://graph.emulator.test/v1.0")!)
-    let retryClock = RetryClock(now: { .zero }, wallNow: { Date(timeIntervalSince1970: 1_790_000_000) }, sleep: { _ in try Task.checkCancellation() }, random: { 0.5 })
 
     init(users: Int, groups: Int, seed: UInt64) {
         emulator = GraphEmulator(clock: clock)
         credentials = emulator.load(TenantGenerator(configuration: .init(users: users, groups: groups, seed: seed)).generate())
     }
 
+    /// The providers' configuration: the emulator's endpoints, `retryPolicy`, and the shared clock.
+    func configuration(retryPolicy: RetryPolicy = RetryPolicy(jitter: { 0.5 }), pageSize: Int = 999) -> GraphDirectoryProvider.Configuration {
+        GraphDirectoryProvider.Configuration(endpoints: endpoints, pageSize: pageSize, retryPolicy: retryPolicy, clock: clock.syncClock)
+    }
+
     func provider() -> GraphDirectoryProvider {
-        let clock = self.clock
-        return GraphDirectoryProvider(
-            configuration: .init(
-                credentials: EntraCredentials(tenant: credentials.domain, clientID: credentials.clientID, clientSecret: Secret(credentials.clientSecret)),
-                endpoints: endpoints, retryClock: retryClock, now: { clock.now }),
-            transport: EmulatorTransport(emulator))
+        GraphDirectoryProvider(
+            credentials: SourceCredentials(clientID: credentials.clientID, tenant: credentials.domain), secret: Secret(credentials.clientSecret),
+            configuration: configuration(), transport: EmulatorTransport(emulator))
     }
 }
 
@@ -138,7 +139,6 @@ struct FaultMatrixTests {
         for fault in faults {
             let graph = MatrixGraph(users: 40, groups: 6, seed: 21)
             let (store, storeFault, heal) = try makeStore()
-            let clock = graph.clock
             var endpoints = graph.endpoints
             var transport: any HTTPTransport = EmulatorTransport(graph.emulator)
             let server = LoopbackHTTPServer(graph.emulator)
@@ -149,9 +149,9 @@ struct FaultMatrixTests {
                 transport = URLSessionTransport(configuration: .init(timeout: 1))
             }
             let connector = GraphDirectoryConnector(configuration: .init(
-                transport: transport, retryPolicy: RetryPolicy(maximumAttempts: 4), retryClock: graph.retryClock, now: { clock.now }, pageSize: 10))
+                provider: graph.configuration(retryPolicy: RetryPolicy(maximumAttempts: 4, jitter: { 0.5 }), pageSize: 10), transport: transport))
             let service = try await DirectoryService.open(
-                store: store, state: InMemorySyncStateStore(), secrets: InMemorySecretStore(), connector: connector, clock: .init(now: { clock.now }, sleep: { _ in }))
+                store: store, state: InMemorySyncStateStore(), secrets: InMemorySecretStore(), connector: connector, clock: graph.clock.syncClock)
             let source = try await service.addSource(name: "Matrix", domain: graph.credentials.domain)
             try await service.setCredentials(
                 source.id, SourceCredentials(clientID: graph.credentials.clientID, tenant: graph.credentials.domain, loginURL: endpoints.login, graphURL: endpoints.graph),
@@ -172,7 +172,7 @@ struct FaultMatrixTests {
             }
             let before = try await store.contents()
             let expectedPlan = try StandardSyncPlanner().plan(
-                source: source.id, directory: try await graph.provider().read(), store: before, capabilities: store.capabilities)
+                source: source.id, directory: try await graph.provider().read(), store: before)
             let planned = Set(expectedPlan.operations.compactMap { $0.action.externalID })
             let inScope = Set(try await graph.provider().read().users.map { $0.id })
 
@@ -198,7 +198,7 @@ struct FaultMatrixTests {
             _ = try await service.synchronize(source.id)
             let converged = try await service.synchronize(source.id)
             let fresh = try StandardSyncPlanner().plan(
-                source: source.id, directory: try await graph.provider().read(), store: try await store.contents(), capabilities: store.capabilities)
+                source: source.id, directory: try await graph.provider().read(), store: try await store.contents())
             let isConverged = converged.isSuccess && fresh.operations.isEmpty
             #expect(isConverged, "\(fault.name): the next fault-free runs did not converge")
             rows.append("| \(fault.name) | \(storeName) | \(label) | \(removedInScope.count) | \(outsidePlan.count) | \(isConverged ? "yes" : "NO") |")

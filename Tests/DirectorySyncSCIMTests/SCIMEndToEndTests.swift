@@ -17,7 +17,7 @@ struct SCIMEndToEndTests {
         let planner = StandardSyncPlanner()
         func run(_ settings: SyncSettings) async throws -> (SyncPlan, SyncReport) {
             let snapshot = try await provider.read(filter: settings.filter)
-            let plan = try planner.plan(source: "contoso", directory: snapshot, store: try await store.contents(), settings: settings, capabilities: store.capabilities)
+            let plan = try planner.plan(source: "contoso", directory: snapshot, store: try await store.contents(), settings: settings)
             let report = try await SyncExecutor(configuration: .init(maximumConcurrency: 4, allowExceedingDeletionGuard: true)).apply(plan, to: store)
             return (plan, report)
         }
@@ -25,7 +25,7 @@ struct SCIMEndToEndTests {
         let (first, report) = try await run(SyncSettings())
         #expect(report.isSuccess, "\(report.failed.prefix(3))")
         let contents = try await store.contents()
-        let scope = try planner.plan(source: "contoso", directory: tenant.snapshot, store: IdentityStoreContents(), capabilities: store.capabilities)
+        let scope = try planner.plan(source: "contoso", directory: tenant.snapshot, store: IdentityStoreContents(capabilities: try await store.contents().capabilities))
         let expectedUsers = Set(scope.operations.compactMap { op -> String? in
             if case .createUser(let id, _) = op.action { return id }
             return nil

@@ -74,7 +74,7 @@ struct SCIMMembershipRaceTests {
         let provider = emulatedProvider(tenant)
         let planner = StandardSyncPlanner()
         let snapshot = try await provider.read(filter: SyncSettings().filter)
-        let plan = try planner.plan(source: "contoso", directory: snapshot, store: try await store.contents(), settings: SyncSettings(), capabilities: store.capabilities)
+        let plan = try planner.plan(source: "contoso", directory: snapshot, store: try await store.contents(), settings: SyncSettings())
         let report = try await SyncExecutor(configuration: .init(membershipBatchSize: 25)).apply(plan, to: store)
         #expect(report.failed.isEmpty, "\(report.failed.count) failed, \(recorder.count(412)) × 412; first: \(report.failed.first.map(String.init(describing:)) ?? "")")
         #expect(report.isSuccess)
@@ -90,15 +90,15 @@ struct SCIMMembershipRaceTests {
             let wanted = expected[group.origin.externalID ?? ""] ?? []
             #expect(found == wanted, "\(group.profile.name): \(wanted.subtracting(found).count) missing, \(found.subtracting(wanted).count) extra")
         }
-        #expect(try planner.plan(source: "contoso", directory: snapshot, store: contents, settings: SyncSettings(), capabilities: store.capabilities).isEmpty)
+        #expect(try planner.plan(source: "contoso", directory: snapshot, store: contents, settings: SyncSettings()).isEmpty)
         // The executor's concurrent batches to one group are serialized by the store: none lost a race.
         #expect(recorder.count(412) == 0)
     }
 }
 
-/// Sends through one retrying URLSession transport and counts the statuses it saw.
+/// Sends through URLSession (the store wraps it in its retries) and counts the statuses it saw.
 final class StatusCounter: HTTPTransport, Sendable {
-    private let base = RetryingTransport(URLSessionTransport())
+    private let base = URLSessionTransport()
     private let statuses = Locked<[Int: Int]>([:])
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {

@@ -74,8 +74,7 @@ func emulatedProvider(_ tenant: GeneratedTenant) -> GraphDirectoryProvider {
     let emulator = GraphEmulator()
     let credentials = emulator.load(tenant)
     return GraphDirectoryProvider(
-        configuration: .init(
-            credentials: EntraCredentials(tenant: credentials.domain, clientID: credentials.clientID, clientSecret: Secret(credentials.clientSecret)),
-            endpoints: EntraEndpoints(login: URL(string: "https://login.emulator.test")!, graph: URL(string: "https://graph.emulator.test/v1.0")!)),
+        credentials: SourceCredentials(clientID: credentials.clientID, tenant: credentials.domain), secret: Secret(credentials.clientSecret),
+        configuration: .init(endpoints: EntraEndpoints(login: URL(string: "https://login.emulator.test")!, graph: URL(string: "https://graph.emulator.test/v1.0")!)),
         transport: EmulatorTransport(emulator))
 }

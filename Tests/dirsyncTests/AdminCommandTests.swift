@@ -87,7 +87,7 @@ struct AdminCommandTests {
         let users = try ok(["users", "--source", "Contoso", "--json"])
         let rows = try JSONSerialization.jsonObject(with: Data(users.output.utf8)) as? [[String: Any]] ?? []
         let renamed = try #require(rows.first { $0["name"] as? String == "Renamed By Test" })
-        #expect((renamed["origin"] as? String)?.contains(user.id) == true)
+        #expect((renamed["origin"] as? [String: String]) == ["kind": "directory", "source": "contoso", "externalID": user.id])
         #expect((renamed["logins"] as? [String])?.contains(user.userPrincipalName) == true)
         #expect(rows.allSatisfy { $0["memberOf"] is [String] })
         let table = try ok(["users", "--source", "Contoso"])

@@ -8,8 +8,8 @@ struct AdminRunCommandsTests {
     static func record(_ outcome: RunRecord.Outcome, succeeded: Int = 1, users: Int = 1, groups: Int = 2) -> RunRecord {
         RunRecord(
             id: "run-1", sourceID: "contoso", trigger: .manual, startedAt: Date(timeIntervalSince1970: 0), endedAt: Date(timeIntervalSince1970: 1),
-            readKind: .incremental(changes: 1), outcome: outcome, succeeded: succeeded, failed: 0, operations: [:], usersSynchronized: users,
-            groupsSynchronized: groups, warnings: [:], requests: 1)
+            readKind: .incremental(changes: 1), outcome: outcome, succeeded: succeeded, failed: 0, usersSynchronized: users,
+            groupsSynchronized: groups, requests: 1)
     }
 
     @Test("each outcome says what happened first, with the right nouns", arguments: [
@@ -20,7 +20,7 @@ struct AdminRunCommandsTests {
         (.failed("network: timed out."), "The synchronization of 'Contoso' failed; nothing was applied (read incremental (1 change))."),
     ])
     func syncText(outcome: RunRecord.Outcome, first: String) {
-        let lines = AdminRunCommands.text(Self.record(outcome), name: "Contoso")
+        let lines = SyncCommand.text(Self.record(outcome), name: "Contoso")
         #expect(lines.first == first)
         if case .needsConfirmation = outcome {
             #expect(lines == [first, "  1 user of 3 would be removed (limit: at most 0)", #"Check the filter, or apply the removals with: sync --source "Contoso" --confirm-removals"#])
@@ -30,7 +30,7 @@ struct AdminRunCommandsTests {
 
     @Test("sync text escapes the source's name and the failure's message")
     func syncTextEscapes() {
-        let lines = AdminRunCommands.text(Self.record(.failed("bad\u{1B}[2J\nline")), name: "Con\u{1B}]0;x\u{07}toso")
+        let lines = SyncCommand.text(Self.record(.failed("bad\u{1B}[2J\nline")), name: "Con\u{1B}]0;x\u{07}toso")
         #expect(!lines.joined().contains("\u{1B}"))
         #expect(lines == [#"The synchronization of 'Con\u{1B}]0;x\u{7}toso' failed; nothing was applied (read incremental (1 change))."#, #"  bad\u{1B}[2J\nline"#])
     }
@@ -41,7 +41,7 @@ struct AdminRunCommandsTests {
             action: .update, objectKind: .user, subject: "ann\u{1B}[2J@contoso.com", group: "Sales\nAdmins", groupID: nil, externalID: "e-1",
             identityID: nil, attributes: [:], changes: [FieldChange(field: "name", old: "Ann", new: "Ann\u{202E}nimda")], code: "update",
             reason: "the name changed\u{85}")
-        let line = PreviewCommand.line(record)
+        let line = PreviewText.line(record)
         #expect(!line.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x0A || $0.value == 0x85 || $0.value == 0x202E })
         #expect(line.contains(#"ann\u{1B}[2J@contoso.com → Sales\nAdmins"#))
         #expect(line.contains(#"Ann\u{202E}nimda"#) && line.hasSuffix(#"(the name changed\u{85})"#))

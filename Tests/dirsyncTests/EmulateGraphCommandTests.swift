@@ -33,4 +33,28 @@ struct EmulateGraphCommandTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
     }
+
+    @Test("a SIGTERM sent as soon as the announcement is printed stops it with status 0, every time")
+    func stopsRightAfterAnnouncing() async throws {
+        // Catching the signal used to start after the announcement: a signal in between was
+        // ignored and lost, and the emulator ran on.
+        for _ in 1...8 {
+            let (process, _, text) = try DirsyncProcess.start(["emulate-graph", "--users", "3", "--groups", "1"], until: "\n")
+            #expect(String(decoding: text, as: UTF8.self).contains("loginURL"))
+            process.terminate()
+            var waited = Duration.zero
+            while process.isRunning && waited < .seconds(10) {
+                try await Task.sleep(for: .milliseconds(20))
+                waited += .milliseconds(20)
+            }
+            guard !process.isRunning else {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                Issue.record("the emulator did not stop on SIGTERM")
+                return
+            }
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        }
+    }
 }

@@ -1,5 +1,4 @@
 import DirectorySync
-import DirectorySyncEntra
 import Foundation
 
 /// `dirsync --state DIR <command>`: the administrator's workflow over a state folder.
@@ -54,7 +53,7 @@ enum AdminCommand {
             throw Self.classify(error)
         } catch let error as FilterError {
             await context.close()
-            throw UsageError(error.description)
+            throw UsageError(error.message)
         } catch {
             await context.close()
             throw error
@@ -70,58 +69,41 @@ enum AdminCommand {
         }
         // Checked (and tightened) like every command's folders, but nothing is created for a check.
         try AdminContext.prepare(folder, creating: subcommand == "repair")
-        let store = folder.appendingPathComponent("store")
         switch subcommand {
-        case "check":
-            let health = try FileIdentityStore.check(folder: store)
-            if json { try print(AdminContext.jsonText(health)) } else { print(Terminal.safe(lines: health.description)) }
-            return health.isHealthy ? 0 : 1
-        case "repair":
-            guard let ownership = try AdminControl.Ownership.take(folder, command: "store repair", attempts: 3) else {
-                let holder = AdminControl.Ownership.holder(of: folder).map { "process \($0.pid) ('\($0.command)')" } ?? "another process"
-                throw AdminControl.ForwardedFailure(description: "'\(folder.path)' is in use by \(holder); stop it before repairing the store")
-            }
-            let report = try await FileIdentityStore.repair(folder: store)
-            withExtendedLifetime(ownership) {}
-            if json { try print(AdminContext.jsonText(report)) } else { print(Terminal.safe(lines: report.description)) }
-            return 0
-        default:
-            throw UsageError("use 'store check' or 'store repair'")
+        case "check": return try StoreCheckCommand.run(folder: folder, json: json)
+        case "repair": return try await StoreRepairCommand.run(folder: folder, json: json)
+        default: throw UsageError("use 'store check' or 'store repair'")
         }
     }
 
     /// Commands that only read: they work while another process owns the folder.
     static let readOnlyCommands: Set<String> = ["status", "history", "users", "groups", "source list", "source show"]
 
+    /// Runs the command named by `command` and `subcommand` (the words after `--state DIR`).
     private static func dispatch(_ command: String, _ subcommand: String?, _ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
-        switch command {
-        case "source": return try await sourceCommand(context, subcommand, &arguments)
-        case "credentials":
-            guard subcommand == "set" else { throw UsageError("use 'credentials set'") }
-            try context.requireOwnership("credentials set")
-            return try await setCredentials(context, &arguments)
-        case "test-connection":
-            try context.requireOwnership(command)
-            return try await testConnection(context, &arguments)
-        case "filter":
-            guard subcommand == "set" else { throw UsageError("use 'filter set'") }
-            return try await setFilter(context, &arguments)
-        case "schedule":
-            guard subcommand == "set" else { throw UsageError("use 'schedule set'") }
-            let source = try await context.source(&arguments)
-            let schedule = try ScheduleOptions.parse(&arguments)
-            try arguments.finish()
-            return try await context.submit(request(.schedule, source, context) { $0.schedule = schedule })
-        case "on":
-            let source = try await context.source(&arguments)
-            try arguments.finish()
-            return try await context.submit(request(.on, source, context))
-        case "off":
-            let source = try await context.source(&arguments)
-            let cancel = arguments.flag("cancel")
-            try arguments.finish()
-            return try await context.submit(request(.off, source, context) { $0.cancel = cancel })
-        default: return try await AdminRunCommands.run(command, context, &arguments)
+        switch (command, subcommand) {
+        case ("source", "add"): return try await SourceAddCommand.run(context, &arguments)
+        case ("source", "list"): return try await SourceListCommand.run(context, &arguments)
+        case ("source", "show"): return try await SourceShowCommand.run(context, &arguments)
+        case ("source", "remove"): return try await SourceRemoveCommand.run(context, &arguments)
+        case ("source", _): throw UsageError("use 'source add', 'source list', 'source show' or 'source remove'")
+        case ("credentials", "set"): return try await CredentialsSetCommand.run(context, &arguments)
+        case ("credentials", _): throw UsageError("use 'credentials set'")
+        case ("test-connection", _): return try await AdminTestConnectionCommand.run(context, &arguments)
+        case ("filter", "set"): return try await FilterSetCommand.run(context, &arguments)
+        case ("filter", _): throw UsageError("use 'filter set'")
+        case ("schedule", "set"): return try await ScheduleSetCommand.run(context, &arguments)
+        case ("schedule", _): throw UsageError("use 'schedule set'")
+        case ("on", _): return try await OnCommand.run(context, &arguments)
+        case ("off", _): return try await OffCommand.run(context, &arguments)
+        case ("sync", _): return try await SyncCommand.run(context, &arguments)
+        case ("preview", _): return try await AdminPreviewCommand.run(context, &arguments)
+        case ("status", _): return try await StatusCommand.run(context, &arguments)
+        case ("history", _): return try await HistoryCommand.run(context, &arguments)
+        case ("users", _): return try await UsersCommand.run(context, &arguments)
+        case ("groups", _): return try await GroupsCommand.run(context, &arguments)
+        case ("run-scheduler", _): return try await RunSchedulerCommand.run(context, &arguments)
+        default: throw UsageError("unknown command '\(command)'; see 'dirsync --state DIR --help'")
         }
     }
 
@@ -140,117 +122,5 @@ enum AdminCommand {
         case .invalidInput, .duplicateName, .duplicateDomain, .onPremisesDomain, .tooManySources, .unknownSource: UsageError(error.description)
         default: error
         }
-    }
-
-    private static func sourceCommand(_ context: AdminContext, _ subcommand: String?, _ arguments: inout Arguments) async throws -> Int32 {
-        if let subcommand, !readOnlyCommands.contains("source \(subcommand)") { try context.requireOwnership("source \(subcommand)") }
-        switch subcommand {
-        case "add":
-            guard let name = try arguments.option("name"), let domain = try arguments.option("domain") else {
-                throw UsageError("source add needs --name NAME and --domain DOMAIN")
-            }
-            let description = try arguments.option("description") ?? ""
-            try arguments.finish()
-            let source = try await context.service.addSource(name: name, domain: domain, description: description)
-            if context.json { try context.printJSON(source) } else { print("Added '\(Terminal.safe(source.name))' (\(source.domain)), off. Next: credentials set --source \"\(Terminal.safe(source.name))\" …") }
-        case "list":
-            try arguments.finish()
-            let sources = await context.service.allSources()
-            if context.json { try context.printJSON(sources); return 0 }
-            if sources.isEmpty { print("No sources yet. Add one with: source add --name NAME --domain DOMAIN"); return 0 }
-            print(Table.render(["NAME", "DOMAIN", "STATE", "SCHEDULE", "FILTER"], sources.map { [$0.name, $0.domain, $0.state.rawValue, "\($0.schedule)", "\($0.settings.filter)"] }))
-        case "show":
-            let source = try await context.source(&arguments)
-            try arguments.finish()
-            if context.json { try context.printJSON(source); return 0 }
-            let credentials = source.credentials.map { "client \($0.clientID), tenant \($0.tenant)\($0.secretExpiration.map { ", secret expires \($0.shortText)" } ?? "")" }
-            print("""
-                Name:         \(Terminal.safe(source.name))
-                Description:  \(Terminal.safe(source.description))
-                Domain:       \(Terminal.safe(source.domain))
-                State:        \(source.state)
-                Credentials:  \(credentials.map(Terminal.safe(_:)) ?? "none")
-                Tested:       \(source.credentialsTestedAt?.shortText ?? "no")
-                Filter:       \(Terminal.safe("\(source.settings.filter)"))
-                Schedule:     \(source.schedule)
-                """)
-        case "remove":
-            let source = try await context.source(&arguments)
-            try arguments.finish()
-            try await context.service.removeSource(source.id)
-            print("Removed '\(Terminal.safe(source.name))'. Its users and groups stay in the store.")
-        default:
-            throw UsageError("use 'source add', 'source list', 'source show' or 'source remove'")
-        }
-        return 0
-    }
-
-    private static func setCredentials(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
-        let source = try await context.source(&arguments)
-        guard let clientID = try arguments.option("client-id"), let tenant = try arguments.option("tenant") else {
-            throw UsageError("credentials set needs --client-id ID and --tenant DOMAIN")
-        }
-        let variable = try arguments.option("client-secret-env")
-        let fromStandardInput = arguments.flag("client-secret-stdin")
-        if try arguments.option("client-secret") != nil {
-            throw UsageError("the secret is never given as an argument (it would be visible to other users); use --client-secret-env VAR or --client-secret-stdin")
-        }
-        var expiry: Date?
-        if let text = try arguments.option("secret-expires") {
-            guard let date = try? Date(text + "T00:00:00Z", strategy: .iso8601) else { throw UsageError("--secret-expires takes YYYY-MM-DD, not '\(text)'") }
-            expiry = date
-        }
-        let login = try arguments.option("login-url").map(parseURL)
-        let graph = try arguments.option("graph-url").map(parseURL)
-        guard (login == nil) == (graph == nil) else { throw UsageError("--login-url and --graph-url go together") }
-        try arguments.finish()
-        let secret: Secret
-        switch (variable, fromStandardInput) {
-        case (let variable?, false):
-            guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
-                throw UsageError("the environment variable \(variable) is not set or empty")
-            }
-            secret = Secret(value)
-        case (nil, true):
-            guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw UsageError("no secret on standard input") }
-            secret = Secret(line)
-        default:
-            throw UsageError("give exactly one of --client-secret-env VAR and --client-secret-stdin")
-        }
-        let credentials = SourceCredentials(clientID: clientID, tenant: tenant, secretExpiration: expiry, loginURL: login, graphURL: graph)
-        try await context.service.setCredentials(source.id, credentials, secret: secret)
-        let name = Terminal.safe(source.name)
-        print("Saved the credentials of '\(name)' (the secret is in \(Terminal.safe(context.folder.appendingPathComponent("secrets").path))). Next: test-connection --source \"\(name)\"")
-        return 0
-    }
-
-    private static func parseURL(_ text: String) throws -> URL {
-        guard let url = URL(string: text), url.scheme != nil, url.host != nil else { throw UsageError("'\(text)' is not a URL") }
-        return url
-    }
-
-    private static func testConnection(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
-        let source = try await context.source(&arguments)
-        try arguments.finish()
-        let result = try await context.service.testConnection(source.id)
-        if context.json { try context.printJSON(result) } else { print(Terminal.safe(lines: "\(result)")) }
-        if result.isSuccessful, !context.json { print("The connection works; turn the source on with: on --source \"\(Terminal.safe(source.name))\"") }
-        return result.isSuccessful ? 0 : 1
-    }
-
-    private static func setFilter(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
-        let source = try await context.source(&arguments)
-        let all = arguments.flag("all")
-        let groups = try arguments.option("groups")
-        let users = try arguments.option("users")
-        try arguments.finish()
-        let filter: SyncFilter
-        switch (all, groups, users) {
-        case (true, nil, nil): filter = .all
-        case (false, let text?, nil): filter = .usersByGroup(try FilterExpression(parsing: text))
-        case (false, nil, let text?): filter = .usersByUser(try FilterExpression(parsing: text))
-        default: throw UsageError("give exactly one of --all, --groups EXPR and --users EXPR")
-        }
-        return try await context.submit(request(.filter, source, context) { $0.filter = filter })
     }
 }

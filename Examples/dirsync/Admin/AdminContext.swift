@@ -32,7 +32,7 @@ struct AdminContext {
         let json = arguments.flag("json")
         try prepare(folder)
         let ownership = access == .write ? try AdminControl.Ownership.take(folder, command: command, attempts: 3) : nil
-        return try await make(folder: folder, ownership: ownership, scim: try DemoEnvironment.scimStore(&arguments), json: json)
+        return try await make(folder: folder, ownership: ownership, scim: try SCIMStoreOptions.parse(&arguments), json: json)
     }
 
     /// The service over the folder: the file store read-write when this process owns the folder,
@@ -95,20 +95,7 @@ struct AdminContext {
     }
 
     /// Prints a value as JSON (sorted keys, ISO 8601 dates) on standard output.
-    func printJSON(_ value: some Encodable) throws { print(try Self.jsonText(value)) }
-
-    /// A value as JSON (sorted keys, ISO 8601 dates).
-    static func jsonText(_ value: some Encodable) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    /// The one JSON form of `dirsync`'s output and files: sorted keys, ISO 8601 dates.
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
+    func printJSON(_ value: some Encodable) throws { print(try JSONOutput.text(value)) }
 
     /// Shows a source's events (state changes, phases) as a progress line on a terminal.
     func showProgress() -> Task<Void, Never>? {
@@ -125,24 +112,4 @@ struct AdminContext {
             }
         }
     }
-}
-
-/// Tables for people: columns padded to their widest cell.
-enum Table {
-    /// The header and rows as lines of padded columns. Every cell goes through
-    /// ``Terminal/safe(_:)``: a value with a newline or an escape sequence stays in its cell.
-    static func render(_ header: [String], _ rows: [[String]]) -> String {
-        let header = header.map(Terminal.safe(_:))
-        let rows = rows.map { $0.map(Terminal.safe(_:)) }
-        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        func line(_ cells: [String]) -> String {
-            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-        }
-        return ([line(header)] + rows.map(line)).joined(separator: "\n")
-    }
-}
-
-extension Date {
-    /// `2026-11-27T14:05:00Z`
-    var shortText: String { formatted(.iso8601) }
 }

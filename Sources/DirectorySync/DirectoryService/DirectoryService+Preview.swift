@@ -8,11 +8,12 @@ extension DirectoryService {
     public func preview(_ id: SourceID) async throws -> Preview {
         let source = try source(id)
         guard source.state == .off else {
-            throw DirectoryServiceError(.sourceIsOn, "Previews are made while a source is off; turn '\(source.name)' off first.")
+            throw DirectoryServiceError(.sourceIsOn, "Previews are made while a source is off", fix: "Turn '\(source.name)' off first.")
         }
         let synchronizer = try await synchronizer(for: source)
         guard sources[id]?.state == .off else {
-            throw DirectoryServiceError(.sourceIsOn, "'\(source.name)' was turned on, or another preview started; previews are made while a source is off.")
+            throw DirectoryServiceError(
+                .sourceIsOn, "'\(source.name)' was turned on, or another preview started", fix: "Previews are made while a source is off; turn it off and try again.")
         }
         setState(id, .previewing)
         defer { setState(id, .off) }

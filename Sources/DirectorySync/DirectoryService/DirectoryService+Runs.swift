@@ -10,16 +10,16 @@ extension DirectoryService {
     /// - Throws: ``DirectoryServiceError`` when the source is off, unknown, or has no secret.
     public func synchronize(_ id: SourceID, trigger: SyncTrigger = .manual) async throws -> RunRecord {
         let source = try source(id)
-        guard !stopping.contains(id) else { throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is being turned off.") }
+        guard !stopping.contains(id) else { throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is being turned off", fix: "Turn it on again to synchronize.") }
         if let running = runs[id] { return await running.value }
         guard source.state.isOn else {
-            throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is off; turn it on to synchronize (or make a preview).")
+            throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is off", fix: "Turn it on to synchronize (or make a preview).")
         }
         let synchronizer = try await synchronizer(for: source)
         // The source may have changed while the synchronizer was made: look again.
         if let running = runs[id] { return await running.value }
         guard sources[id]?.state.isOn == true, !stopping.contains(id) else {
-            throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' was turned off.")
+            throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' was turned off", fix: "Turn it on again to synchronize.")
         }
         // The task starts on this actor only after this method suspends, so it is registered first;
         // it unregisters itself once its record is saved (a request until then joins it).
@@ -40,20 +40,17 @@ extension DirectoryService {
         setState(id, .synchronizing)
         hub.emit(.runStarted(id, trigger))
         let started = clock.now()
-        var record = RunRecord(
-            id: UUID().uuidString, sourceID: id, trigger: trigger, startedAt: started, endedAt: started, readKind: nil, outcome: .succeeded,
-            succeeded: 0, failed: 0, operations: [:], usersSynchronized: 0, groupsSynchronized: 0, warnings: [:], requests: 0)
+        var record = RunRecord(id: UUID().uuidString, sourceID: id, trigger: trigger, startedAt: started, endedAt: started, outcome: .succeeded)
         do {
             let result = try await synchronizer.synchronize(settings: settings, allowExceedingDeletionGuard: trigger == .confirmation)
             record.readKind = result.readKind
             record.requests = result.statistics.requests
             record.succeeded = result.report.succeeded
             record.failed = result.report.failed.count
-            for (kind, count) in result.plan.summary.operations { record.operations["\(kind)", default: 0] += count }
-            for issue in result.plan.issues { record.warnings[issue.code.rawValue, default: 0] += 1 }
+            record.summary = result.plan.summary
             record.outcome = result.report.wasCancelled ? .cancelled : result.report.isSuccess ? .succeeded : .partiallyFailed
-        } catch SyncExecutionError.deletionGuardExceeded(let violations) {
-            record.outcome = .needsConfirmation(violations.map(\.description))
+        } catch let error as SyncExecutionError where error.code == .deletionGuardExceeded {
+            record.outcome = .needsConfirmation(error.violations.map(\.description))
         } catch is CancellationError {
             record.outcome = .cancelled
         } catch {

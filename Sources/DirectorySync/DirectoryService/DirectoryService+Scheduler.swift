@@ -36,7 +36,7 @@ extension DirectoryService {
             while !Task.isCancelled {
                 _ = await self.runDueSynchronizations()
                 let wait = self.secondsUntilNextRun()
-                do { try await clock.sleep(.seconds(min(max(wait, 0.001), 60))) } catch { return }
+                do { try await clock.sleep(for: .seconds(min(max(wait, 0.001), 60))) } catch { return }
             }
         }
     }

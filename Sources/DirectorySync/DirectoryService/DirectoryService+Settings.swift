@@ -35,9 +35,11 @@ extension DirectoryService {
     public func turnOn(_ id: SourceID) async throws {
         let source = try source(id)
         guard !source.state.isOn else { return }
-        guard source.state == .off else { throw DirectoryServiceError(.synchronizationRunning, "A preview is being made; wait for it to finish.") }
+        guard source.state == .off else { throw DirectoryServiceError(.synchronizationRunning, "A preview is being made", fix: "Wait for it to finish.") }
         guard source.credentials != nil, source.credentialsTestedAt != nil else {
-            throw DirectoryServiceError(.credentialsNotTested, "Save credentials and run a successful connection test before turning '\(source.name)' on.")
+            throw DirectoryServiceError(
+                .credentialsNotTested, "'\(source.name)' has no credentials that passed a connection test",
+                fix: "Save credentials and run a successful connection test before turning '\(source.name)' on.")
         }
         sources[id]?.scheduledFrom = clock.now()
         setState(id, .on)

@@ -15,10 +15,8 @@ extension DirectoryService {
         if let lastRun {
             if case .failed(let message) = lastRun.outcome { warnings.append(.lastRunFailed(message)) }
             if case .partiallyFailed = lastRun.outcome { warnings.append(.lastRunFailed(Self.summary(of: lastRun))) }
-            if let count = lastRun.warnings[SyncIssue.Code.missingEmail.rawValue], count > 0 { warnings.append(.usersWithoutEmail(count)) }
-            let conflicts = lastRun.warnings.filter { $0.key != SyncIssue.Code.missingEmail.rawValue && $0.key != SyncIssue.Code.aliasDropped.rawValue }
-                .values.reduce(0, +)
-            if conflicts > 0 { warnings.append(.conflicts(conflicts)) }
+            if let count = lastRun.summary.issues[.missingEmail], count > 0 { warnings.append(.usersWithoutEmail(count)) }
+            if lastRun.summary.conflicts > 0 { warnings.append(.conflicts(lastRun.summary.conflicts)) }
         }
         return SourceStatus(
             source: source, type: connector.sourceType, lastRun: lastRun, usersSynchronized: lastRun?.usersSynchronized ?? 0,

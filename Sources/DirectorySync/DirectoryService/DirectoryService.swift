@@ -53,23 +53,6 @@ public actor DirectoryService {
         }
     }
 
-    /// The service's sense of time: what time it is, and how to wait (inject a test clock).
-    public struct Clock: Sendable {
-        /// The current instant.
-        public var now: @Sendable () -> Date
-        /// Waits (cancellable).
-        public var sleep: @Sendable (Duration) async throws -> Void
-
-        /// Creates a clock.
-        public init(now: @escaping @Sendable () -> Date, sleep: @escaping @Sendable (Duration) async throws -> Void) {
-            self.now = now
-            self.sleep = sleep
-        }
-
-        /// The system clock.
-        public static let system = Clock(now: { Date() }, sleep: { try await Task.sleep(for: $0) })
-    }
-
     /// What to do with a running synchronization when a source is turned off.
     public enum RunningSynchronization: Sendable {
         /// Let it finish.
@@ -84,7 +67,7 @@ public actor DirectoryService {
     let state: any SyncStateStore
     let secrets: any SecretStore
     let connector: any DirectoryConnector
-    let clock: Clock
+    let clock: SyncClock
     let hub = EventHub()
     /// Every source plans and applies in turn: plans never race each other over the shared store.
     let storeLock = IdentityStoreLock()
@@ -96,7 +79,7 @@ public actor DirectoryService {
 
     static let serviceKey = StateKey.service("sources")
 
-    private init(store: any IdentityStore, state: any SyncStateStore, secrets: any SecretStore, connector: any DirectoryConnector, configuration: Configuration, clock: Clock) {
+    private init(store: any IdentityStore, state: any SyncStateStore, secrets: any SecretStore, connector: any DirectoryConnector, configuration: Configuration, clock: SyncClock) {
         self.store = store
         self.state = state
         self.secrets = secrets
@@ -113,11 +96,11 @@ public actor DirectoryService {
     ///   - secrets: Where client secrets are kept.
     ///   - connector: Makes providers and tests connections.
     ///   - configuration: Limits and policies.
-    ///   - clock: Time and waiting.
+    ///   - clock: Time and waiting (``SyncClock/system`` by default; inject a test clock).
     /// - Throws: ``SyncStateError`` when the saved sources cannot be read.
     public static func open(
         store: any IdentityStore, state: any SyncStateStore, secrets: any SecretStore, connector: any DirectoryConnector,
-        configuration: Configuration = Configuration(), clock: Clock = .system
+        configuration: Configuration = Configuration(), clock: SyncClock = .system
     ) async throws -> DirectoryService {
         let service = DirectoryService(store: store, state: state, secrets: secrets, connector: connector, configuration: configuration, clock: clock)
         try await service.restore()
@@ -143,7 +126,7 @@ public actor DirectoryService {
     /// The source with this identifier.
     /// - Throws: ``DirectoryServiceError/Code/unknownSource``.
     public func source(_ id: SourceID) throws(DirectoryServiceError) -> Source {
-        guard let source = sources[id] else { throw DirectoryServiceError(.unknownSource, "No source has the id '\(id)'. List the sources to see their names.") }
+        guard let source = sources[id] else { throw DirectoryServiceError(.unknownSource, "No source has the id '\(id)'", fix: "List the sources to see their names.") }
         return source
     }
 
@@ -151,7 +134,7 @@ public actor DirectoryService {
     /// - Throws: ``DirectoryServiceError/Code/unknownSource``.
     public func source(named name: String) throws(DirectoryServiceError) -> Source {
         if let source = sources.values.first(where: { $0.name.lowercased() == name.lowercased() }) ?? sources[SourceID(name)] { return source }
-        throw DirectoryServiceError(.unknownSource, "No source is named '\(name)'. List the sources to see their names.")
+        throw DirectoryServiceError(.unknownSource, "No source is named '\(name)'", fix: "List the sources to see their names.")
     }
 
     /// Adds a source, off, with no credentials, every user and group, and no schedule.
@@ -163,7 +146,7 @@ public actor DirectoryService {
     /// - Throws: ``DirectoryServiceError`` naming the rule broken.
     public func addSource(name: String, domain: String, description: String = "") async throws -> Source {
         guard sources.count < configuration.maximumSources else {
-            throw DirectoryServiceError(.tooManySources, "A store can have at most \(configuration.maximumSources) sources; remove one first.")
+            throw DirectoryServiceError(.tooManySources, "A store can have at most \(configuration.maximumSources) sources", fix: "Remove one first.")
         }
         let name = try checkedName(name, for: nil)
         let domain = try checkedDomain(domain, for: nil)
@@ -183,7 +166,7 @@ public actor DirectoryService {
         if let domain {
             let normalized = try checkedDomain(domain, for: id)
             if normalized != source.domain {
-                guard source.state == .off else { throw DirectoryServiceError(.sourceIsOn, "Turn the source off before changing its domain.") }
+                guard source.state == .off else { throw DirectoryServiceError(.sourceIsOn, "'\(source.name)' is on", fix: "Turn the source off before changing its domain.") }
                 source.domain = normalized
                 source.credentialsTestedAt = nil
             }
@@ -198,7 +181,7 @@ public actor DirectoryService {
     /// - Throws: ``DirectoryServiceError/Code/sourceIsOn`` when it is not off.
     public func removeSource(_ id: SourceID) async throws {
         let source = try source(id)
-        guard source.state == .off, runs[id] == nil else { throw DirectoryServiceError(.sourceIsOn, "Turn the source off before removing it.") }
+        guard source.state == .off, runs[id] == nil else { throw DirectoryServiceError(.sourceIsOn, "'\(source.name)' is on or synchronizing", fix: "Turn the source off before removing it.") }
         sources[id] = nil
         synchronizers[id] = nil
         try await persist()
@@ -208,10 +191,10 @@ public actor DirectoryService {
 
     private func checkedName(_ name: String, for id: SourceID?) throws(DirectoryServiceError) -> String {
         let name = name.trimmed
-        guard !name.isEmpty, name.count <= 100 else { throw DirectoryServiceError(.invalidInput, "A source needs a name of 1 to 100 characters.") }
+        guard !name.isEmpty, name.count <= 100 else { throw DirectoryServiceError(.invalidInput, "A source needs a name of 1 to 100 characters", fix: "Enter a name of that length.") }
         let slug = SourceID(DomainName.slug(name))
         if let other = sources.values.first(where: { $0.id != id && ($0.name.lowercased() == name.lowercased() || $0.id == slug) }) {
-            throw DirectoryServiceError(.duplicateName, "The source '\(other.name)' already has this name; choose another.")
+            throw DirectoryServiceError(.duplicateName, "The source '\(other.name)' already has this name", fix: "Choose another.")
         }
         return name
     }
@@ -220,10 +203,12 @@ public actor DirectoryService {
         let domain = try DomainName.normalize(domain)
         if configuration.onPremisesDomains.contains(where: { (try? DomainName.normalize($0)) == domain }) {
             throw DirectoryServiceError(
-                .onPremisesDomain, "'\(domain)' is synchronized from on-premises Active Directory; a domain cannot come from both. Use another domain.")
+                .onPremisesDomain, "'\(domain)' is synchronized from on-premises Active Directory; a domain cannot come from both", fix: "Use another domain.")
         }
         if let other = sources.values.first(where: { $0.id != id && $0.domain == domain }) {
-            throw DirectoryServiceError(.duplicateDomain, "The source '\(other.name)' already synchronizes '\(domain)'; a domain can have one Entra source only.")
+            throw DirectoryServiceError(
+                .duplicateDomain, "The source '\(other.name)' already synchronizes '\(domain)'; a domain can have one Entra source only",
+                fix: "Use that source, or remove it first.")
         }
         return domain
     }

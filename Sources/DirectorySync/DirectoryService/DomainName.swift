@@ -8,15 +8,15 @@ enum DomainName {
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         let fix = "Enter the domain as it is verified in Entra ID, for example 'contoso.com' (international names in their xn-- form)."
         guard !domain.isEmpty, domain.count <= 253, labels.count >= 2 else {
-            throw DirectoryServiceError(.invalidInput, "'\(text)' is not a domain name. \(fix)")
+            throw DirectoryServiceError(.invalidInput, "'\(text)' is not a domain name", fix: fix)
         }
         for label in labels {
             let valid = !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
                 && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-            guard valid else { throw DirectoryServiceError(.invalidInput, "'\(text)' is not a domain name (label '\(label)'). \(fix)") }
+            guard valid else { throw DirectoryServiceError(.invalidInput, "'\(text)' is not a domain name (label '\(label)')", fix: fix) }
         }
         guard labels.last!.allSatisfy({ $0.isLetter }) || labels.last!.hasPrefix("xn--") else {
-            throw DirectoryServiceError(.invalidInput, "'\(text)' does not end in a top-level domain. \(fix)")
+            throw DirectoryServiceError(.invalidInput, "'\(text)' does not end in a top-level domain", fix: fix)
         }
         return domain
     }

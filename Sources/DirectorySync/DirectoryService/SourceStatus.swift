@@ -46,3 +46,54 @@ public enum SourceWarning: Hashable, Codable, Sendable, CustomStringConvertible 
         }
     }
 }
+
+extension SourceWarning {
+    /// The warning's stable name: `secretExpiring`, `usersWithoutEmail`, `conflicts`,
+    /// `needsConfirmation`, `lastRunFailed` or `historyNotSaved`.
+    public var code: String {
+        switch self {
+        case .secretExpiring: "secretExpiring"
+        case .usersWithoutEmail: "usersWithoutEmail"
+        case .conflicts: "conflicts"
+        case .needsConfirmation: "needsConfirmation"
+        case .lastRunFailed: "lastRunFailed"
+        case .historyNotSaved: "historyNotSaved"
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey { case code, days, count, detail, message }
+
+    /// Decodes `{"code": "conflicts", "count": 3, "message": "…"}` and its siblings (the message
+    /// is derived, so it is not read back).
+    /// - Parameter decoder: The decoder.
+    /// - Throws: `DecodingError` for an unknown code.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let code = try container.decode(String.self, forKey: .code)
+        switch code {
+        case "secretExpiring": self = .secretExpiring(days: try container.decode(Int.self, forKey: .days))
+        case "usersWithoutEmail": self = .usersWithoutEmail(try container.decode(Int.self, forKey: .count))
+        case "conflicts": self = .conflicts(try container.decode(Int.self, forKey: .count))
+        case "needsConfirmation": self = .needsConfirmation
+        case "lastRunFailed": self = .lastRunFailed(try container.decode(String.self, forKey: .detail))
+        case "historyNotSaved": self = .historyNotSaved(try container.decode(String.self, forKey: .detail))
+        default: throw DecodingError.dataCorruptedError(forKey: .code, in: container, debugDescription: "unknown warning '\(code)'")
+        }
+    }
+
+    /// Encodes `{"code": …, "message": …}` with the warning's value under `days`, `count` or
+    /// `detail`; `message` is the sentence ``description`` gives, for people.
+    /// - Parameter encoder: The encoder.
+    /// - Throws: The encoder's errors.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(code, forKey: .code)
+        switch self {
+        case .secretExpiring(let days): try container.encode(days, forKey: .days)
+        case .usersWithoutEmail(let count), .conflicts(let count): try container.encode(count, forKey: .count)
+        case .lastRunFailed(let detail), .historyNotSaved(let detail): try container.encode(detail, forKey: .detail)
+        case .needsConfirmation: break
+        }
+        try container.encode(description, forKey: .message)
+    }
+}

@@ -1,47 +1,142 @@
-/// A filter breaks a rule or its text cannot be parsed. The description names the rule and the fix.
-public enum FilterError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// More conditions than the product allows.
-    case tooManyConditions(count: Int, limit: Int)
-    /// More levels of AND/OR nesting than the product allows.
-    case tooDeeplyNested(levels: Int, limit: Int)
-    /// An AND or OR with fewer than two operands.
-    case tooFewOperands
-    /// The attribute does not exist, or not on this target (users or groups).
-    case unknownAttribute(String, target: FilterAttribute.Target)
-    /// `in` without values, or another operator without exactly one value.
-    case wrongValueCount(attribute: FilterAttribute, operator: FilterOperator, count: Int)
-    /// A value is empty.
-    case emptyValue(attribute: FilterAttribute)
-    /// A true/false attribute compared with something else than `true` or `false`.
-    case notABoolean(attribute: FilterAttribute, value: String)
-    /// A true/false attribute used with an operator other than `eq` or `ne`.
-    case operatorNotSupported(attribute: FilterAttribute, operator: FilterOperator)
-    /// The text is not a filter; `column` is 1-based.
-    case syntax(message: String, column: Int)
+/// A filter breaks a rule or its text cannot be parsed. Branch on ``code``; the ``description``
+/// names the rule and the fix.
+public struct FilterError: DirectorySyncError {
+    /// A stable error code. New codes may be added; switch with a `default`.
+    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        /// The code's text.
+        public var rawValue: String
+        /// Creates a code from its text.
+        public init(rawValue: String) { self.rawValue = rawValue }
 
-    /// The cause and the fix in one sentence.
-    public var description: String {
-        switch self {
-        case .tooManyConditions(let count, let limit):
-            "The filter has \(count) conditions but at most \(limit) are allowed; remove conditions or use `in` to test several values at once."
-        case .tooDeeplyNested(let levels, let limit):
-            "The filter nests AND/OR \(levels) levels deep but at most \(limit) levels are allowed; flatten the parentheses."
-        case .tooFewOperands:
-            "An AND or OR needs at least two operands; remove the empty or single-operand group."
-        case .unknownAttribute(let name, let target):
-            "'\(name)' is not an attribute of \(target); use one of: \(FilterAttribute.all(for: target).map(\.rawValue).joined(separator: ", "))."
-        case .wrongValueCount(let attribute, let op, let count):
-            op == .in
-                ? "'\(attribute.rawValue) in' needs at least one value in parentheses, such as \(attribute.rawValue) in ('a','b')."
-                : "'\(attribute.rawValue) \(op.keyword)' takes exactly one value but has \(count); use `in` for several."
-        case .emptyValue(let attribute):
-            "A value for '\(attribute.rawValue)' is empty; give a non-empty value."
-        case .notABoolean(let attribute, let value):
-            "'\(attribute.rawValue)' is true or false, not '\(value)'; compare it with 'true' or 'false'."
-        case .operatorNotSupported(let attribute, let op):
-            "'\(attribute.rawValue)' is true or false and cannot be used with '\(op.keyword)'; use eq or ne."
-        case .syntax(let message, let column):
-            "Filter syntax error at column \(column): \(message)."
-        }
+        /// More conditions than the product allows.
+        public static let tooManyConditions = Code(rawValue: "tooManyConditions")
+        /// More levels of AND/OR nesting than the product allows.
+        public static let tooDeeplyNested = Code(rawValue: "tooDeeplyNested")
+        /// An AND or OR with fewer than two operands.
+        public static let tooFewOperands = Code(rawValue: "tooFewOperands")
+        /// The attribute does not exist, or not on this target (users or groups).
+        public static let unknownAttribute = Code(rawValue: "unknownAttribute")
+        /// `in` without values, or another operator without exactly one value.
+        public static let wrongValueCount = Code(rawValue: "wrongValueCount")
+        /// A value is empty.
+        public static let emptyValue = Code(rawValue: "emptyValue")
+        /// A true/false attribute compared with something else than `true` or `false`.
+        public static let notABoolean = Code(rawValue: "notABoolean")
+        /// A true/false attribute used with an operator other than `eq` or `ne`.
+        public static let operatorNotSupported = Code(rawValue: "operatorNotSupported")
+        /// The text is not a filter; ``FilterError/column`` points at the place.
+        public static let syntax = Code(rawValue: "syntax")
+
+        /// The code's text.
+        public var description: String { rawValue }
+    }
+
+    /// Which rule.
+    public var code: Code
+    /// The rule broken, naming the attribute or value that broke it.
+    public var detail: String
+    /// What to do.
+    public var fix: String
+    /// For ``Code/syntax``, the 1-based column of the filter text where parsing stopped.
+    public var column: Int?
+
+    /// Creates an error.
+    /// - Parameters:
+    ///   - code: Which rule.
+    ///   - detail: The rule broken.
+    ///   - fix: What to do.
+    ///   - column: The 1-based column of a syntax error.
+    public init(_ code: Code, detail: String, fix: String, column: Int? = nil) {
+        self.code = code
+        self.detail = detail
+        self.fix = fix
+        self.column = column
+    }
+
+    /// More conditions than the product allows.
+    /// - Parameters:
+    ///   - count: The filter's conditions.
+    ///   - limit: The most allowed.
+    /// - Returns: The error.
+    public static func tooManyConditions(count: Int, limit: Int) -> FilterError {
+        FilterError(
+            .tooManyConditions, detail: "The filter has \(count) conditions but at most \(limit) are allowed",
+            fix: "Remove conditions or use `in` to test several values at once.")
+    }
+
+    /// More levels of AND/OR nesting than the product allows.
+    /// - Parameters:
+    ///   - levels: The filter's levels.
+    ///   - limit: The most allowed.
+    /// - Returns: The error.
+    public static func tooDeeplyNested(levels: Int, limit: Int) -> FilterError {
+        FilterError(
+            .tooDeeplyNested, detail: "The filter nests AND/OR \(levels) levels deep but at most \(limit) levels are allowed",
+            fix: "Flatten the parentheses.")
+    }
+
+    /// An AND or OR with fewer than two operands.
+    public static let tooFewOperands = FilterError(
+        .tooFewOperands, detail: "An AND or OR needs at least two operands", fix: "Remove the empty or single-operand group.")
+
+    /// An attribute that does not exist, or not on this target.
+    /// - Parameters:
+    ///   - name: The attribute's name.
+    ///   - target: Users or groups.
+    /// - Returns: The error.
+    public static func unknownAttribute(_ name: String, target: FilterAttribute.Target) -> FilterError {
+        FilterError(
+            .unknownAttribute, detail: "'\(name)' is not an attribute of \(target)",
+            fix: "Use one of: \(FilterAttribute.all(for: target).map(\.rawValue).joined(separator: ", ")).")
+    }
+
+    /// `in` without values, or another operator without exactly one value.
+    /// - Parameters:
+    ///   - attribute: The attribute.
+    ///   - op: The operator.
+    ///   - count: The values given.
+    /// - Returns: The error.
+    public static func wrongValueCount(attribute: FilterAttribute, operator op: FilterOperator, count: Int) -> FilterError {
+        op == .in
+            ? FilterError(
+                .wrongValueCount, detail: "'\(attribute.rawValue) in' needs at least one value in parentheses",
+                fix: "Write it as \(attribute.rawValue) in ('a','b').")
+            : FilterError(
+                .wrongValueCount, detail: "'\(attribute.rawValue) \(op.keyword)' takes exactly one value but has \(count)", fix: "Use `in` for several.")
+    }
+
+    /// A value is empty.
+    /// - Parameter attribute: The attribute.
+    /// - Returns: The error.
+    public static func emptyValue(attribute: FilterAttribute) -> FilterError {
+        FilterError(.emptyValue, detail: "A value for '\(attribute.rawValue)' is empty", fix: "Give a non-empty value.")
+    }
+
+    /// A true/false attribute compared with something else than `true` or `false`.
+    /// - Parameters:
+    ///   - attribute: The attribute.
+    ///   - value: The value given.
+    /// - Returns: The error.
+    public static func notABoolean(attribute: FilterAttribute, value: String) -> FilterError {
+        FilterError(.notABoolean, detail: "'\(attribute.rawValue)' is true or false, not '\(value)'", fix: "Compare it with 'true' or 'false'.")
+    }
+
+    /// A true/false attribute used with an operator other than `eq` or `ne`.
+    /// - Parameters:
+    ///   - attribute: The attribute.
+    ///   - op: The operator.
+    /// - Returns: The error.
+    public static func operatorNotSupported(attribute: FilterAttribute, operator op: FilterOperator) -> FilterError {
+        FilterError(
+            .operatorNotSupported, detail: "'\(attribute.rawValue)' is true or false and cannot be used with '\(op.keyword)'", fix: "Use eq or ne.")
+    }
+
+    /// Text that is not a filter.
+    /// - Parameters:
+    ///   - message: What the parser found wrong.
+    ///   - column: The 1-based column where it stopped.
+    /// - Returns: The error.
+    public static func syntax(message: String, column: Int) -> FilterError {
+        FilterError(.syntax, detail: "Filter syntax error at column \(column): \(message)", fix: "Correct the filter at column \(column).", column: column)
     }
 }

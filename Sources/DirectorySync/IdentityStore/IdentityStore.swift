@@ -13,7 +13,9 @@
 ///
 /// Each write is atomic: it happens whole or not at all.
 public protocol IdentityStore: Sendable {
-    /// Reads every user and group with their members.
+    /// Reads every user and group with their members, and says what the store can hold
+    /// (``IdentityStoreContents/capabilities``): a store that keeps less than every attribute
+    /// returns its limits here, so previews and synchronizations plan without them alike.
     /// - Returns: The store's contents.
     /// - Throws: ``IdentityStoreError`` or the store's own errors.
     func contents() async throws -> IdentityStoreContents
@@ -75,26 +77,4 @@ public protocol IdentityStore: Sendable {
     ///   - groupID: The group.
     /// - Throws: ``IdentityStoreError`` (`notFound` for the group).
     func removeMembers(_ userIDs: [IdentityID], from groupID: IdentityID) async throws
-
-    /// What the store can hold; the planner leaves out what it cannot, so plans stay empty once
-    /// the store is in step. Defaults to ``IdentityStoreCapabilities/all``.
-    var capabilities: IdentityStoreCapabilities { get }
-}
-
-extension IdentityStore {
-    /// Every attribute is stored.
-    public var capabilities: IdentityStoreCapabilities { .all }
-}
-
-/// What an identity store can hold.
-public struct IdentityStoreCapabilities: Hashable, Codable, Sendable {
-    /// Whether groups keep a description (SCIM 2.0 core groups have none).
-    public var groupDescriptions: Bool
-
-    /// Creates capabilities.
-    /// - Parameter groupDescriptions: Whether groups keep a description.
-    public init(groupDescriptions: Bool = true) { self.groupDescriptions = groupDescriptions }
-
-    /// Every attribute is stored.
-    public static let all = IdentityStoreCapabilities()
 }

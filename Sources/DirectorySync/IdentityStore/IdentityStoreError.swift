@@ -1,7 +1,7 @@
 /// An identity store refused a read or a write.
 ///
 /// Branch on ``code``; the ``description`` names the cause and what to do about it.
-public struct IdentityStoreError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct IdentityStoreError: DirectorySyncError {
     /// A stable error code. New codes may be added; switch with a `default`.
     public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
         /// The code's text.
@@ -40,6 +40,11 @@ public struct IdentityStoreError: Error, Hashable, Sendable, CustomStringConvert
     public var identityID: IdentityID?
     /// The identity that holds a contested email, alias or group name, when known.
     public var conflictingIdentityID: IdentityID?
+    private var storedUnderlying: UnderlyingError
+
+    /// The error that caused this one, such as the transport error of a store that could not be
+    /// reached or a host database's own error.
+    public var underlying: (any Error)? { storedUnderlying.error }
 
     /// Creates an error.
     /// - Parameters:
@@ -47,11 +52,15 @@ public struct IdentityStoreError: Error, Hashable, Sendable, CustomStringConvert
     ///   - detail: Details from the store.
     ///   - identityID: The identity the operation was about.
     ///   - conflictingIdentityID: The identity holding a contested value.
-    public init(_ code: Code, detail: String, identityID: IdentityID? = nil, conflictingIdentityID: IdentityID? = nil) {
+    ///   - underlying: The error that caused this one.
+    public init(
+        _ code: Code, detail: String, identityID: IdentityID? = nil, conflictingIdentityID: IdentityID? = nil, underlying: (any Error)? = nil
+    ) {
         self.code = code
         self.detail = detail
         self.identityID = identityID
         self.conflictingIdentityID = conflictingIdentityID
+        storedUnderlying = UnderlyingError(underlying)
     }
 
     /// What the caller can do about it.
@@ -71,9 +80,9 @@ public struct IdentityStoreError: Error, Hashable, Sendable, CustomStringConvert
         }
     }
 
-    /// `<code>: <detail>. <fix>`
-    public var description: String {
-        var text = "\(code): \(detail)"
+    /// `<detail> (identity …) (held by …). <fix>`
+    public var message: String {
+        var text = detail
         if let identityID { text += " (identity \(identityID))" }
         if let conflictingIdentityID { text += " (held by \(conflictingIdentityID))" }
         return text.followed(bySentence: fix)

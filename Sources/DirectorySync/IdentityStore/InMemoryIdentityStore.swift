@@ -27,11 +27,24 @@ public actor InMemoryIdentityStore: IdentityStore {
     /// Receives every successful write, in the order the store applied them (``FileIdentityStore`` logs them).
     private let journal: (@Sendable (StoreChange) -> Void)?
 
+    /// What the store holds; a group description is dropped when it holds none, as a store that
+    /// cannot keep one would.
+    private let holds: IdentityStoreCapabilities
+
     /// Creates an empty store.
-    public init() { journal = nil }
+    /// - Parameter capabilities: What the store holds (every attribute unless told otherwise); a
+    ///   limited store stands in for one such as a SCIM server, whose groups have no description.
+    public init(capabilities: IdentityStoreCapabilities = .all) {
+        journal = nil
+        holds = capabilities
+    }
 
     /// Creates an empty store that reports every successful write to `journal`, in order.
-    package init(journal: @escaping @Sendable (StoreChange) -> Void) { self.journal = journal }
+    package init(journal: @escaping @Sendable (StoreChange) -> Void) {
+        self.journal = journal
+        holds = .all
+    }
+
 
     /// The number of successful writes so far: a quick way for tests to see that a run changed nothing.
     public var writeCount: Int { writes }
@@ -47,7 +60,8 @@ public actor InMemoryIdentityStore: IdentityStore {
     public func contents() async throws -> IdentityStoreContents {
         IdentityStoreContents(
             users: Array(users.values),
-            groups: groups.map { value(of: $0.value, id: $0.key) }
+            groups: groups.map { value(of: $0.value, id: $0.key) },
+            capabilities: holds
         )
     }
 
@@ -86,6 +100,7 @@ public actor InMemoryIdentityStore: IdentityStore {
     }
 
     public func createGroup(_ profile: GroupProfile, origin: IdentityOrigin) async throws -> IdentityGroup {
+        let profile = held(profile)
         try validate(profile)
         try checkName(profile, for: nil)
         let id = IdentityID("g\(nextGroupNumber)")
@@ -100,6 +115,7 @@ public actor InMemoryIdentityStore: IdentityStore {
 
     public func updateGroup(_ id: IdentityID, profile: GroupProfile, origin: IdentityOrigin) async throws -> IdentityGroup {
         guard var record = groups[id] else { throw notFound(id, "group") }
+        let profile = held(profile)
         try validate(profile)
         try checkName(profile, for: id)
         groupNameHolders[record.profile.name.lowercased()] = nil
@@ -110,6 +126,13 @@ public actor InMemoryIdentityStore: IdentityStore {
         writes += 1
         journal?(.putGroup(id, origin: origin, profile: profile))
         return value(of: record, id: id)
+    }
+
+    /// The part of a group's profile the store keeps.
+    private func held(_ profile: GroupProfile) -> GroupProfile {
+        var profile = profile
+        if !holds.groupDescriptions { profile.description = nil }
+        return profile
     }
 
     public func deleteGroup(_ id: IdentityID) async throws {

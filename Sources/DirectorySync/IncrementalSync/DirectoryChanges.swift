@@ -23,7 +23,7 @@ public struct DirectoryChanges: Hashable, Codable, Sendable {
         }
     }
 
-    /// A created or updated group (its members change through ``memberships``).
+    /// A created or updated group (its members change through ``MembershipChange``).
     public struct GroupChange: Hashable, Codable, Sendable {
         /// The group; its member lists are ignored.
         public var group: DirectoryGroup
@@ -99,6 +99,13 @@ public struct DirectoryChanges: Hashable, Codable, Sendable {
     }
 
     /// One change, in the order the directory reported it.
+    ///
+    /// JSON (in a source's saved change journal), by `kind`:
+    /// `{"kind": "user", "user": {…}, "properties": ["mail"]}` (`properties` only when the directory
+    /// sent some, sorted), `{"kind": "group", "group": {…}, "properties": […]}`,
+    /// `{"kind": "userRemoved", "id": "…", "removal": "softDeleted"}` (or `groupRemoved`;
+    /// `removal` is `softDeleted` or `deleted`), and
+    /// `{"kind": "membership", "groupID": "…", "memberID": "…", "memberKind": "user", "isAdded": true}`.
     public enum Change: Hashable, Codable, Sendable {
         /// A user created or updated.
         case user(UserChange)
@@ -124,4 +131,76 @@ public struct DirectoryChanges: Hashable, Codable, Sendable {
 
     /// Whether nothing changed.
     public var isEmpty: Bool { changes.isEmpty }
+}
+
+extension DirectoryChanges.Change {
+    private enum CodingKeys: String, CodingKey { case kind, user, group, properties, id, removal, groupID, memberID, memberKind, isAdded }
+
+    /// Decodes the designed form (see ``DirectoryChanges/Change``), or the form saved before it
+    /// (`{"user": {"_0": {"user": …}}}`), so change journals saved earlier still load.
+    /// - Parameter decoder: The decoder.
+    /// - Throws: `DecodingError` when the value is neither.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        guard let kind = try container.decodeIfPresent(String.self, forKey: .kind) else {
+            let (name, values) = try decoder.synthesizedEnumCase(expected: "a directory change with a \"kind\"")
+            let key = AnyCodingKey("_0")
+            switch name {
+            case "user": self = .user(try values.decode(DirectoryChanges.UserChange.self, forKey: key))
+            case "group": self = .group(try values.decode(DirectoryChanges.GroupChange.self, forKey: key))
+            case "userRemoved": self = .userRemoved(try values.decode(DirectoryChanges.Removal.self, forKey: key))
+            case "groupRemoved": self = .groupRemoved(try values.decode(DirectoryChanges.Removal.self, forKey: key))
+            case "membership": self = .membership(try values.decode(DirectoryChanges.MembershipChange.self, forKey: key))
+            default: throw DecodingError.unknownCase(name, of: "directory change", known: Self.kinds, codingPath: decoder.codingPath)
+            }
+            return
+        }
+        func removal() throws -> DirectoryChanges.Removal {
+            DirectoryChanges.Removal(
+                id: try container.decode(String.self, forKey: .id), kind: try container.decode(DirectoryChanges.Removal.Kind.self, forKey: .removal))
+        }
+        let properties = try container.decodeIfPresent([String].self, forKey: .properties).map(Set.init)
+        switch kind {
+        case "user": self = .user(DirectoryChanges.UserChange(user: try container.decode(DirectoryUser.self, forKey: .user), properties: properties))
+        case "group": self = .group(DirectoryChanges.GroupChange(group: try container.decode(DirectoryGroup.self, forKey: .group), properties: properties))
+        case "userRemoved": self = .userRemoved(try removal())
+        case "groupRemoved": self = .groupRemoved(try removal())
+        case "membership":
+            self = .membership(
+                DirectoryChanges.MembershipChange(
+                    groupID: try container.decode(String.self, forKey: .groupID), memberID: try container.decode(String.self, forKey: .memberID),
+                    memberKind: try container.decode(DirectoryChanges.MembershipChange.MemberKind.self, forKey: .memberKind),
+                    isAdded: try container.decode(Bool.self, forKey: .isAdded)))
+        default: throw DecodingError.unknownCase(kind, of: "directory change", known: Self.kinds, codingPath: decoder.codingPath)
+        }
+    }
+
+    private static let kinds = ["user", "group", "userRemoved", "groupRemoved", "membership"]
+
+    /// Encodes the designed form (see ``DirectoryChanges/Change``); property names are sorted.
+    /// - Parameter encoder: The encoder.
+    /// - Throws: The encoder's errors.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .user(let change):
+            try container.encode("user", forKey: .kind)
+            try container.encode(change.user, forKey: .user)
+            try container.encodeIfPresent(change.properties?.sorted(), forKey: .properties)
+        case .group(let change):
+            try container.encode("group", forKey: .kind)
+            try container.encode(change.group, forKey: .group)
+            try container.encodeIfPresent(change.properties?.sorted(), forKey: .properties)
+        case .userRemoved(let removal), .groupRemoved(let removal):
+            if case .userRemoved = self { try container.encode("userRemoved", forKey: .kind) } else { try container.encode("groupRemoved", forKey: .kind) }
+            try container.encode(removal.id, forKey: .id)
+            try container.encode(removal.kind, forKey: .removal)
+        case .membership(let change):
+            try container.encode("membership", forKey: .kind)
+            try container.encode(change.groupID, forKey: .groupID)
+            try container.encode(change.memberID, forKey: .memberID)
+            try container.encode(change.memberKind, forKey: .memberKind)
+            try container.encode(change.isAdded, forKey: .isAdded)
+        }
+    }
 }

@@ -16,34 +16,3 @@ public enum DirectoryRead: Sendable {
     /// The changes since the cursor given, and the cursor to continue from.
     case changes(DirectoryChanges, cursor: DirectoryCursor, statistics: ReadStatistics)
 }
-
-/// A provider lost track of changes: the cursor expired or the directory asked to start over.
-/// The caller reads everything again (``SourceSynchronizer`` does this on its own).
-public struct DirectoryTrackingLost: Error, Hashable, Sendable, CustomStringConvertible {
-    /// Why tracking was lost.
-    public enum Reason: String, Hashable, Codable, Sendable {
-        /// The cursor is too old (Graph: 400 `syncStateNotFound`, after 7 days).
-        case expired
-        /// The directory reset tracking (Graph: 410 Gone, `resyncRequired`).
-        case reset
-    }
-
-    /// Why tracking was lost.
-    public var reason: Reason
-    /// What the directory said (no secrets).
-    public var detail: String
-
-    /// Creates the error.
-    /// - Parameters:
-    ///   - reason: Why tracking was lost.
-    ///   - detail: What the directory said.
-    public init(_ reason: Reason, detail: String) {
-        self.reason = reason
-        self.detail = detail
-    }
-
-    /// The cause and what happens next.
-    public var description: String {
-        "Change tracking was lost (\(reason.rawValue)): \(detail)".followed(bySentence: "A full read follows automatically.")
-    }
-}

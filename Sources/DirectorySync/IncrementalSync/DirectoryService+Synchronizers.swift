@@ -5,14 +5,15 @@ extension DirectoryService {
     func synchronizer(for source: Source) async throws -> SourceSynchronizer {
         guard source.credentialsTestedAt != nil else {
             throw DirectoryServiceError(
-                .credentialsNotTested, "The credentials of '\(source.name)' have not passed a connection test since they were saved; test the connection first.")
+                .credentialsNotTested, "The credentials of '\(source.name)' have not passed a connection test since they were saved",
+                fix: "Test the connection first.")
         }
         if let synchronizer = synchronizers[source.id] { return synchronizer }
         let provider = try connector.provider(for: try await connection(for: source))
         let hub = self.hub
         let id = source.id
         let synchronizer = SourceSynchronizer(
-            source: id, provider: provider, store: store, state: state, configuration: configuration.synchronizer, now: clock.now,
+            source: id, provider: provider, store: store, state: state, configuration: configuration.synchronizer, clock: clock,
             storeLock: storeLock, onEvent: { event in
                 if case .operationFinished = event { return }
                 hub.emit(.progress(id, event))

@@ -1,4 +1,6 @@
 /// How a synchronization read the directory.
+///
+/// JSON: `{"kind": "full", "reason": "firstRun"}` or `{"kind": "incremental", "changes": 12}`.
 public enum ReadKind: Hashable, Codable, Sendable, CustomStringConvertible {
     /// Everything was read.
     case full(FullReadReason)
@@ -16,6 +18,46 @@ public enum ReadKind: Hashable, Codable, Sendable, CustomStringConvertible {
         switch self {
         case .full(let reason): "full (\(reason.description))"
         case .incremental(let changes): "incremental (\(changes) change\(changes == 1 ? "" : "s"))"
+        }
+    }
+}
+
+extension ReadKind {
+    private enum CodingKeys: String, CodingKey { case kind, reason, changes }
+
+    /// Decodes the designed form, or the form written before it (`{"full": {"_0": "firstRun"}}`).
+    /// - Parameter decoder: The decoder.
+    /// - Throws: `DecodingError` when the document is neither.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let kind = try container.decodeIfPresent(String.self, forKey: .kind) {
+            switch kind {
+            case "full": self = .full(try container.decode(FullReadReason.self, forKey: .reason))
+            case "incremental": self = .incremental(changes: try container.decode(Int.self, forKey: .changes))
+            default: throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown read kind '\(kind)'")
+            }
+            return
+        }
+        let legacy = try decoder.container(keyedBy: AnyCodingKey.self)
+        if legacy.contains(AnyCodingKey("full")) {
+            self = .full(try legacy.nestedContainer(keyedBy: AnyCodingKey.self, forKey: AnyCodingKey("full")).decode(FullReadReason.self, forKey: AnyCodingKey("_0")))
+        } else {
+            self = .incremental(changes: try legacy.nestedContainer(keyedBy: AnyCodingKey.self, forKey: AnyCodingKey("incremental")).decode(Int.self, forKey: AnyCodingKey("changes")))
+        }
+    }
+
+    /// Encodes `{"kind": "full", "reason": "firstRun"}` or `{"kind": "incremental", "changes": 12}`.
+    /// - Parameter encoder: The encoder.
+    /// - Throws: The encoder's errors.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .full(let reason):
+            try container.encode("full", forKey: .kind)
+            try container.encode(reason, forKey: .reason)
+        case .incremental(let changes):
+            try container.encode("incremental", forKey: .kind)
+            try container.encode(changes, forKey: .changes)
         }
     }
 }

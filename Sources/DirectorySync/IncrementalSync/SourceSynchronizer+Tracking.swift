@@ -44,7 +44,7 @@ extension SourceSynchronizer {
         if let runs = configuration.reconciliation.afterIncrementalRuns, saved.incrementalRuns >= runs {
             return try await fullRead(filter: filter, reason: .reconciliation)
         }
-        if let interval = configuration.reconciliation.afterInterval, now().timeIntervalSince(saved.fullReadAt) >= interval {
+        if let interval = configuration.reconciliation.afterInterval, clock.now().timeIntervalSince(saved.fullReadAt) >= interval {
             return try await fullRead(filter: filter, reason: .reconciliation)
         }
         guard var mirror = try await mirror(for: saved) else { return try await fullRead(filter: filter, reason: .stateUnreadable) }
@@ -52,7 +52,7 @@ extension SourceSynchronizer {
         do {
             result = try await provider.readChanges(since: saved.cursor, filter: filter)
         } catch let lost as DirectoryTrackingLost {
-            return try await fullRead(filter: filter, reason: lost.reason == .expired ? .trackingExpired : .trackingReset)
+            return try await fullRead(filter: filter, reason: lost.code == .expired ? .trackingExpired : .trackingReset)
         }
         switch result {
         case .full(let snapshot, let cursor):
@@ -108,7 +108,7 @@ extension SourceSynchronizer {
         let mirror = DirectoryMirror(snapshot)
         let generation = UUID().uuidString
         let state = TrackingState(
-            filter: filter, cursor: cursor, generation: generation, commitID: generation, journal: [], incrementalRuns: 0, fullReadAt: now())
+            filter: filter, cursor: cursor, generation: generation, commitID: generation, journal: [], incrementalRuns: 0, fullReadAt: clock.now())
         return TrackedRead(
             snapshot: snapshot, kind: .full(reason),
             pending: .init(state: state, mirror: mirror, base: MirrorDocument(generation: generation, mirror: mirror)))

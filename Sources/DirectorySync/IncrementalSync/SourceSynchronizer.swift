@@ -65,7 +65,7 @@ public actor SourceSynchronizer {
     /// The identity store the synchronizer applies to.
     public nonisolated let store: any IdentityStore
     let state: any SyncStateStore
-    let now: @Sendable () -> Date
+    let clock: SyncClock
     /// Taken while planning and applying, so synchronizers sharing a store take turns there.
     public nonisolated let storeLock: IdentityStoreLock
     private let onEvent: SyncEventHandler
@@ -79,12 +79,12 @@ public actor SourceSynchronizer {
     ///   - store: The identity store.
     ///   - state: Where cursor and mirror are kept between runs (and processes).
     ///   - configuration: Planner, executor and read policy.
-    ///   - now: The clock (for the reconciliation interval).
+    ///   - clock: The clock (for the reconciliation interval).
     ///   - storeLock: Shared by every synchronizer of the same store (a new one: nobody to share with).
     ///   - onEvent: Receives the executor's progress events.
     public init(
         source sourceID: SourceID, provider: any DirectoryProvider, store: any IdentityStore, state: any SyncStateStore,
-        configuration: Configuration = Configuration(), now: @escaping @Sendable () -> Date = { Date() },
+        configuration: Configuration = Configuration(), clock: SyncClock = .system,
         storeLock: IdentityStoreLock = IdentityStoreLock(), onEvent: @escaping SyncEventHandler = { _ in }
     ) {
         self.sourceID = sourceID
@@ -92,7 +92,7 @@ public actor SourceSynchronizer {
         self.store = store
         self.state = state
         self.configuration = configuration
-        self.now = now
+        self.clock = clock
         self.storeLock = storeLock
         self.onEvent = onEvent
     }
@@ -134,7 +134,7 @@ public actor SourceSynchronizer {
         try configuration.planner.plan(
             SyncPlanRequest(
                 sourceID: sourceID, directory: read.snapshot, store: try await store.contents(), settings: settings,
-                listsUnchanged: listsUnchanged, storeCapabilities: store.capabilities))
+                listsUnchanged: listsUnchanged))
     }
 
     /// Forgets the tracked changes, so the next run reads everything.

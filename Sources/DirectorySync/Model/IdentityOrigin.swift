@@ -33,3 +33,47 @@ public enum IdentityOrigin: Hashable, Codable, Sendable, CustomStringConvertible
         }
     }
 }
+
+extension IdentityOrigin {
+    private enum CodingKeys: String, CodingKey { case kind, source, externalID }
+
+    /// Decodes `{"kind": "manual"}` or `{"kind": "directory", "source": …, "externalID": …}`, and
+    /// the form stores wrote before it (`{"manual": {}}`, `{"directory": {"_0": …, "externalID": …}}`).
+    /// - Parameter decoder: The decoder.
+    /// - Throws: `DecodingError` when the value is neither.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let kind = try container.decodeIfPresent(String.self, forKey: .kind) {
+            switch kind {
+            case "manual": self = .manual
+            case "directory":
+                self = .directory(try container.decode(SourceID.self, forKey: .source), externalID: try container.decode(String.self, forKey: .externalID))
+            default: throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown origin '\(kind)'")
+            }
+            return
+        }
+        let legacy = try decoder.container(keyedBy: AnyCodingKey.self)
+        if legacy.contains(AnyCodingKey("manual")) {
+            self = .manual
+        } else {
+            let directory = try legacy.nestedContainer(keyedBy: AnyCodingKey.self, forKey: AnyCodingKey("directory"))
+            self = .directory(
+                try directory.decode(SourceID.self, forKey: AnyCodingKey("_0")), externalID: try directory.decode(String.self, forKey: AnyCodingKey("externalID")))
+        }
+    }
+
+    /// Encodes `{"kind": "manual"}` or `{"kind": "directory", "source": …, "externalID": …}`.
+    /// - Parameter encoder: The encoder.
+    /// - Throws: The encoder's errors.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .manual:
+            try container.encode("manual", forKey: .kind)
+        case .directory(let source, let externalID):
+            try container.encode("directory", forKey: .kind)
+            try container.encode(source, forKey: .source)
+            try container.encode(externalID, forKey: .externalID)
+        }
+    }
+}

@@ -1,35 +1,97 @@
 import Foundation
 
-/// A preview cannot be made, shown or exported. The description says what to do.
-public enum PreviewError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// Previews are made only while the source is off.
-    case sourceIsOn
-    /// The preview is older than its validity.
-    case expired(at: Date)
-    /// The source synchronized after the preview was made.
-    case invalidatedBySynchronization(at: Date)
-    /// More records than a page view may show; export instead.
-    case tooManyRecordsToDisplay(count: Int, limit: Int)
-    /// A page outside the records, or a limit below 1.
-    case invalidPage(offset: Int, limit: Int)
-    /// No preview is stored for the source.
-    case notFound(SourceID)
+/// A preview cannot be made, shown or exported. Branch on ``code``; the ``description`` says what
+/// to do.
+public struct PreviewError: DirectorySyncError {
+    /// A stable error code. New codes may be added; switch with a `default`.
+    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        /// The code's text.
+        public var rawValue: String
+        /// Creates a code from its text.
+        public init(rawValue: String) { self.rawValue = rawValue }
 
-    /// The cause and the fix.
-    public var description: String {
-        switch self {
-        case .sourceIsOn:
-            "A preview can only be made while the source is off; turn the source off, wait for its state to change, and try again."
-        case .expired(let date):
-            "The preview expired at \(date.formatted(.iso8601)); generate a new one."
-        case .invalidatedBySynchronization(let date):
-            "The source synchronized at \(date.formatted(.iso8601)), after the preview was made, so it no longer shows what would change; generate a new one."
-        case .tooManyRecordsToDisplay(let count, let limit):
-            "The preview has \(count) records, more than the \(limit) that can be shown as pages; export it (JSON, JSON Lines or CSV) instead."
-        case .invalidPage(let offset, let limit):
-            "The page at offset \(offset) with limit \(limit) is not valid; use an offset of 0 or more and a limit of 1 or more."
-        case .notFound(let source):
-            "No preview is stored for source '\(source)'; generate one while the source is off."
-        }
+        /// Previews are made only while the source is off.
+        public static let sourceIsOn = Code(rawValue: "sourceIsOn")
+        /// The preview is older than its validity.
+        public static let expired = Code(rawValue: "expired")
+        /// The source synchronized after the preview was made.
+        public static let invalidatedBySynchronization = Code(rawValue: "invalidatedBySynchronization")
+        /// More records than a page view may show; export instead.
+        public static let tooManyRecordsToDisplay = Code(rawValue: "tooManyRecordsToDisplay")
+        /// A page outside the records, or a limit below 1.
+        public static let invalidPage = Code(rawValue: "invalidPage")
+        /// No preview is stored for the source.
+        public static let notFound = Code(rawValue: "notFound")
+
+        /// The code's text.
+        public var description: String { rawValue }
+    }
+
+    /// What went wrong.
+    public var code: Code
+    /// The cause.
+    public var detail: String
+    /// What to do.
+    public var fix: String
+
+    /// Creates an error.
+    /// - Parameters:
+    ///   - code: What went wrong.
+    ///   - detail: The cause.
+    ///   - fix: What to do.
+    public init(_ code: Code, detail: String, fix: String) {
+        self.code = code
+        self.detail = detail
+        self.fix = fix
+    }
+
+    /// A preview asked for while the source is on.
+    public static let sourceIsOn = PreviewError(
+        .sourceIsOn, detail: "A preview can only be made while the source is off",
+        fix: "Turn the source off, wait for its state to change, and try again.")
+
+    /// A preview older than its validity.
+    /// - Parameter date: When it expired.
+    /// - Returns: The error.
+    public static func expired(at date: Date) -> PreviewError {
+        PreviewError(.expired, detail: "The preview expired at \(date.formatted(.iso8601))", fix: "Generate a new one.")
+    }
+
+    /// A preview made before the source's last synchronization.
+    /// - Parameter date: When the source synchronized.
+    /// - Returns: The error.
+    public static func invalidatedBySynchronization(at date: Date) -> PreviewError {
+        PreviewError(
+            .invalidatedBySynchronization,
+            detail: "The source synchronized at \(date.formatted(.iso8601)), after the preview was made, so it no longer shows what would change",
+            fix: "Generate a new one.")
+    }
+
+    /// More records than a page view may show.
+    /// - Parameters:
+    ///   - count: The preview's records.
+    ///   - limit: The most a page view shows.
+    /// - Returns: The error.
+    public static func tooManyRecordsToDisplay(count: Int, limit: Int) -> PreviewError {
+        PreviewError(
+            .tooManyRecordsToDisplay, detail: "The preview has \(count) records, more than the \(limit) that can be shown as pages",
+            fix: "Export it (JSON, JSON Lines or CSV) instead.")
+    }
+
+    /// A page outside the records, or a limit below 1.
+    /// - Parameters:
+    ///   - offset: The offset asked for.
+    ///   - limit: The limit asked for.
+    /// - Returns: The error.
+    public static func invalidPage(offset: Int, limit: Int) -> PreviewError {
+        PreviewError(
+            .invalidPage, detail: "The page at offset \(offset) with limit \(limit) is not valid", fix: "Use an offset of 0 or more and a limit of 1 or more.")
+    }
+
+    /// No preview stored for the source.
+    /// - Parameter source: The source.
+    /// - Returns: The error.
+    public static func notFound(_ source: SourceID) -> PreviewError {
+        PreviewError(.notFound, detail: "No preview is stored for source '\(source)'", fix: "Generate one while the source is off.")
     }
 }

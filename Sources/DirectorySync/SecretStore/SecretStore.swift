@@ -33,14 +33,23 @@ public protocol SecretStore: Sendable {
     func setSecret(_ secret: Secret?, for key: SecretKey) async throws
 }
 
-/// Why a secret could not be read or stored. Never contains a secret's value.
-public struct SecretStoreError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// What went wrong.
-    public enum Code: String, Hashable, Sendable {
+/// Why a secret could not be read or stored. Never contains a secret's value. Branch on ``code``;
+/// the ``description`` names the key, the cause and the fix.
+public struct SecretStoreError: DirectorySyncError {
+    /// A stable error code. New codes may be added; switch with a `default`.
+    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        /// The code's text.
+        public var rawValue: String
+        /// Creates a code from its text.
+        public init(rawValue: String) { self.rawValue = rawValue }
+
         /// The store cannot be written (the environment).
-        case readOnly
+        public static let readOnly = Code(rawValue: "readOnly")
         /// The store's medium failed (a file could not be read or written).
-        case storageFailed
+        public static let storageFailed = Code(rawValue: "storageFailed")
+
+        /// The code's text.
+        public var description: String { rawValue }
     }
 
     /// What went wrong.
@@ -49,19 +58,36 @@ public struct SecretStoreError: Error, Hashable, Sendable, CustomStringConvertib
     public var key: SecretKey
     /// Details (file paths, system errors; never a value).
     public var detail: String
+    private var storedUnderlying: UnderlyingError
+
+    /// The error that caused this one, such as a host store's own error (never one that holds the value).
+    public var underlying: (any Error)? { storedUnderlying.error }
 
     /// Creates an error.
-    public init(_ code: Code, key: SecretKey, detail: String) {
+    /// - Parameters:
+    ///   - code: What went wrong.
+    ///   - key: The key concerned.
+    ///   - detail: Details (never the value).
+    ///   - underlying: The error that caused this one (never one that holds the value).
+    public init(_ code: Code, key: SecretKey, detail: String, underlying: (any Error)? = nil) {
         self.code = code
         self.key = key
         self.detail = detail
+        storedUnderlying = UnderlyingError(underlying)
     }
 
-    /// The cause and the fix.
-    public var description: String {
+    /// What to do about it.
+    public var fix: String {
         switch code {
-        case .readOnly: "The secret '\(key)' cannot be stored: \(detail)".followed(bySentence: "Set it where this store reads it from, or use a writable secret store.")
-        case .storageFailed: "The secret '\(key)' could not be read or stored: \(detail)".followed(bySentence: "Check the folder's permissions and free space.")
+        case .readOnly: "Set it where this store reads it from, or use a writable secret store."
+        case .storageFailed: "Check the folder's permissions and free space."
+        default: "See the detail."
         }
+    }
+
+    /// The key, the cause and the fix.
+    public var message: String {
+        let cause = code == .readOnly ? "The secret '\(key)' cannot be stored" : "The secret '\(key)' could not be read or stored"
+        return "\(cause): \(detail)".followed(bySentence: fix)
     }
 }

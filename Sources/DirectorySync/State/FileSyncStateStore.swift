@@ -6,19 +6,19 @@ import Darwin
 #endif
 
 /// Saved state as JSON files in a folder: one file per source and key
-/// (`<folder>/<source>/<name>.json`, the JSON framed as one ``RecordFile`` record — its length and
+/// (`<folder>/<source>/<name>.json`, the JSON framed as one record — its length and
 /// CRC-32 — so a damaged document is reported, never decoded around), written atomically (a temporary file renamed over the old
 /// one) while holding an exclusive lock on `<folder>/.lock`, so concurrent writers — threads or
 /// processes — can never leave a half-written or mixed file. Files are readable by the owner only,
 /// and only trusted files are read: a folder or file owned by another user, or a file that others
-/// can write, is refused with ``SyncStateError/unreadable(key:detail:)`` (see `OwnerOnlyFile`).
+/// can write, is refused with ``SyncStateError/unreadable(key:detail:underlying:)`` (see `OwnerOnlyFile`).
 public actor FileSyncStateStore: SyncStateStore {
     /// The folder holding the state.
     public let folder: URL
 
     /// Opens (and creates, owner-only) a state folder.
     /// - Parameter folder: The folder.
-    /// - Throws: ``SyncStateError/unreadable(key:detail:)`` when the folder cannot be created or
+    /// - Throws: ``SyncStateError/unreadable(key:detail:underlying:)`` when the folder cannot be created or
     ///   belongs to another user.
     public init(folder: URL) throws {
         self.folder = folder

@@ -54,28 +54,6 @@ public protocol SyncStateStore: Sendable {
     func setData(_ data: Data?, for key: StateKey) async throws
 }
 
-/// Why saved state could not be read back.
-public enum SyncStateError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// The document was written by a newer version of DirectorySync.
-    case unsupportedFormatVersion(found: Int, supported: Int, key: String)
-    /// The document is not what was expected, cannot be read, or cannot be trusted.
-    case unreadable(key: String, detail: String)
-    /// The document cannot be written (the state before the write is kept).
-    case unwritable(key: String, detail: String)
-
-    /// The cause and the fix.
-    public var description: String {
-        switch self {
-        case .unsupportedFormatVersion(let found, let supported, let key):
-            "The state '\(key)' has format version \(found), but this version of DirectorySync reads up to \(supported); upgrade DirectorySync."
-        case .unreadable(let key, let detail):
-            "The state '\(key)' cannot be read: \(detail). Nothing was changed; correct or restore the file (removing it starts that state afresh)."
-        case .unwritable(let key, let detail):
-            "The state '\(key)' cannot be saved: \(detail). The state saved before is kept."
-        }
-    }
-}
-
 extension SyncStateStore {
     /// The format version written into every document.
     public static var formatVersion: Int { 1 }
@@ -101,7 +79,7 @@ extension SyncStateStore {
         do {
             return try decoder.decode(Envelope<Value>.self, from: data).value
         } catch {
-            throw SyncStateError.unreadable(key: key.description, detail: String(describing: error))
+            throw SyncStateError.unreadable(key: key.description, detail: String(describing: error), underlying: error)
         }
     }
 

@@ -41,3 +41,12 @@ extension JSONDecoder {
         return decoder
     }
 }
+
+/// A coding key made from any text: for documents whose keys are data (case names, counts by name).
+package struct AnyCodingKey: CodingKey {
+    package var stringValue: String
+    package var intValue: Int? { nil }
+    package init(_ text: String) { stringValue = text }
+    package init?(stringValue: String) { self.stringValue = stringValue }
+    package init?(intValue: Int) { nil }
+}

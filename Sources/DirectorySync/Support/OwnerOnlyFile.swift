@@ -17,18 +17,33 @@ import Darwin
 ///   there. Reading changes nothing, not even a mode.
 /// - Folders: created 0700; an existing folder of ours with looser permissions is tightened; one
 ///   owned by another user is refused.
-package enum OwnerOnlyFile {
+///
+/// Hosts that keep files of their own beside the SDK's (a lock, a note for other processes, a
+/// request to the process that owns a state folder, as the `dirsync` example does) use it too, so
+/// that they follow the same rules:
+///
+/// ```swift
+/// let control = folder.appendingPathComponent("control")
+/// try OwnerOnlyFile.prepareFolder(control)
+/// try OwnerOnlyFile.write(Data("ready".utf8), to: control.appendingPathComponent("note"))
+/// let note = try OwnerOnlyFile.read(control.appendingPathComponent("note"))  // nil when missing
+/// ```
+public enum OwnerOnlyFile {
     /// A file or folder that cannot be trusted or used, with a sentence naming the cause and the fix.
-    package struct Problem: Error, CustomStringConvertible {
+    public struct Problem: Error, Sendable, CustomStringConvertible {
         /// The path concerned.
-        package var path: String
+        public var path: String
         /// The cause and the fix.
-        package var description: String
+        public var description: String
     }
 
-    /// Writes `data` to `url`, replacing what was there.
+    /// Writes `data` to `url`, replacing what was there: the reader sees the old file or the new
+    /// one, never a mix, and the new one is owner-only (0600) from its first byte.
+    /// - Parameters:
+    ///   - data: The whole contents.
+    ///   - url: The file to write; its folder must exist.
     /// - Throws: ``Problem``; the target is then unchanged and no temporary file is left.
-    package static func write(_ data: Data, to url: URL) throws {
+    public static func write(_ data: Data, to url: URL) throws {
         try replace(url) { descriptor in
             try data.withUnsafeBytes { buffer in
                 var offset = 0
@@ -80,9 +95,10 @@ package enum OwnerOnlyFile {
     }
 
     /// Reads a trusted file whole.
+    /// - Parameter url: The file to read; a symbolic link is refused, not followed.
     /// - Returns: The contents, or `nil` when there is no such file.
     /// - Throws: ``Problem`` when the file is unreadable or untrusted (see the type's rules).
-    package static func read(_ url: URL) throws -> Data? {
+    public static func read(_ url: URL) throws -> Data? {
         // Non-blocking, so a FIFO put in a file's place cannot hang the reader before it is refused.
         let descriptor = open(url.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard descriptor >= 0 else {
@@ -118,7 +134,7 @@ package enum OwnerOnlyFile {
     ///     one anywhere.
     ///   - creating: Whether a missing folder is created (else it is left missing).
     /// - Throws: ``Problem``.
-    package static func prepareFolder(_ url: URL, followingLink: Bool = false, creating: Bool = true) throws {
+    public static func prepareFolder(_ url: URL, followingLink: Bool = false, creating: Bool = true) throws {
         let flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (followingLink ? 0 : O_NOFOLLOW)
         var descriptor = open(url.path, flags)
         if descriptor < 0 && errno == ENOENT {
@@ -147,9 +163,10 @@ package enum OwnerOnlyFile {
 
     /// Opens (creating, 0600) a lock file for `flock`, refusing one that another user owns or that
     /// is not a regular file: another user's lock could otherwise keep every writer out.
+    /// - Parameter url: The lock file; a symbolic link is refused, not followed.
     /// - Returns: The open descriptor; the caller closes it.
     /// - Throws: ``Problem``.
-    package static func openLock(_ url: URL) throws -> Int32 {
+    public static func openLock(_ url: URL) throws -> Int32 {
         let descriptor = open(url.path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
         guard descriptor >= 0 else { throw problem(errno, writing: url.path) }
         var info = stat()

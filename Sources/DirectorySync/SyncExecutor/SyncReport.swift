@@ -43,6 +43,9 @@ public struct SyncOperationResult: Hashable, Codable, Sendable, CustomStringConv
     public var outcome: Outcome
 
     /// What became of an operation.
+    ///
+    /// JSON: `{"kind": "succeeded"}`, `{"kind": "failed", "code": "addressInUse", "message": "…"}`
+    /// (`code` only when there is one), `{"kind": "skipped", "reason": "…"}` or `{"kind": "notStarted"}`.
     public enum Outcome: Hashable, Codable, Sendable {
         /// The store accepted it.
         case succeeded
@@ -70,6 +73,56 @@ public struct SyncOperationResult: Hashable, Codable, Sendable, CustomStringConv
         case .failed(_, let message): "\(operation): failed: \(message)"
         case .skipped(let why): "\(operation): skipped: \(why)"
         case .notStarted: "\(operation): not started"
+        }
+    }
+}
+
+extension SyncOperationResult.Outcome {
+    private enum CodingKeys: String, CodingKey { case kind, code, message, reason }
+
+    /// Decodes the designed form (see ``SyncOperationResult/Outcome``), or the form saved before it
+    /// (`{"succeeded": {}}`, `{"skipped": {"_0": "…"}}`).
+    /// - Parameter decoder: The decoder.
+    /// - Throws: `DecodingError` when the value is neither.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: AnyCodingKey.self)
+        let name: String
+        let values: KeyedDecodingContainer<AnyCodingKey>
+        let reasonKey: String
+        if let kind = try container.decodeIfPresent(String.self, forKey: AnyCodingKey("kind")) {
+            (name, values, reasonKey) = (kind, container, "reason")
+        } else {
+            let legacy = try decoder.synthesizedEnumCase(expected: "an outcome with a \"kind\"")
+            (name, values, reasonKey) = (legacy.name, legacy.values, "_0")
+        }
+        switch name {
+        case "succeeded": self = .succeeded
+        case "failed":
+            self = .failed(
+                code: try values.decodeIfPresent(IdentityStoreError.Code.self, forKey: AnyCodingKey("code")),
+                message: try values.decode(String.self, forKey: AnyCodingKey("message")))
+        case "skipped": self = .skipped(try values.decode(String.self, forKey: AnyCodingKey(reasonKey)))
+        case "notStarted": self = .notStarted
+        default:
+            throw DecodingError.unknownCase(name, of: "outcome", known: ["succeeded", "failed", "skipped", "notStarted"], codingPath: decoder.codingPath)
+        }
+    }
+
+    /// Encodes the designed form (see ``SyncOperationResult/Outcome``).
+    /// - Parameter encoder: The encoder.
+    /// - Throws: The encoder's errors.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .succeeded: try container.encode("succeeded", forKey: .kind)
+        case .failed(let code, let message):
+            try container.encode("failed", forKey: .kind)
+            try container.encodeIfPresent(code, forKey: .code)
+            try container.encode(message, forKey: .message)
+        case .skipped(let reason):
+            try container.encode("skipped", forKey: .kind)
+            try container.encode(reason, forKey: .reason)
+        case .notStarted: try container.encode("notStarted", forKey: .kind)
         }
     }
 }

@@ -84,6 +84,9 @@ public struct DeletionGuard: Hashable, Codable, Sendable {
     }
 
     /// The guard's judgement of a plan.
+    ///
+    /// JSON: `{"kind": "withinLimits"}` or
+    /// `{"kind": "exceeded", "violations": [{"kind": "users", "count": 1200, "owned": 1500, "limit": "at most 500"}]}`.
     public enum Verdict: Hashable, Codable, Sendable {
         /// Nothing exceeds the limits.
         case withinLimits
@@ -139,5 +142,45 @@ public struct DeletionGuard: Hashable, Codable, Sendable {
             memberships.violation(.memberships, count: removedMemberships, owned: ownedMemberships),
         ].compactMap { $0 }
         return violations.isEmpty ? .withinLimits : .exceeded(violations)
+    }
+}
+
+extension DeletionGuard.Verdict {
+    private enum CodingKeys: String, CodingKey { case kind, violations }
+
+    /// Decodes `{"kind": "withinLimits"}` or `{"kind": "exceeded", "violations": […]}`, or the form
+    /// saved before it (`{"exceeded": {"_0": […]}}`), so previews saved earlier still load.
+    /// - Parameter decoder: The decoder.
+    /// - Throws: `DecodingError` when the value is neither.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let name: String
+        let violations: () throws -> [DeletionGuard.Violation]
+        if let kind = try container.decodeIfPresent(String.self, forKey: .kind) {
+            name = kind
+            violations = { try container.decode([DeletionGuard.Violation].self, forKey: .violations) }
+        } else {
+            let (legacyName, values) = try decoder.synthesizedEnumCase(expected: "a verdict with a \"kind\"")
+            name = legacyName
+            violations = { try values.decode([DeletionGuard.Violation].self, forKey: AnyCodingKey("_0")) }
+        }
+        switch name {
+        case "withinLimits": self = .withinLimits
+        case "exceeded": self = .exceeded(try violations())
+        default: throw DecodingError.unknownCase(name, of: "verdict", known: ["withinLimits", "exceeded"], codingPath: decoder.codingPath)
+        }
+    }
+
+    /// Encodes `{"kind": "withinLimits"}` or `{"kind": "exceeded", "violations": […]}`.
+    /// - Parameter encoder: The encoder.
+    /// - Throws: The encoder's errors.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .withinLimits: try container.encode("withinLimits", forKey: .kind)
+        case .exceeded(let violations):
+            try container.encode("exceeded", forKey: .kind)
+            try container.encode(violations, forKey: .violations)
+        }
     }
 }

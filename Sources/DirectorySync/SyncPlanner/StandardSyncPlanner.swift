@@ -78,7 +78,7 @@ struct PlanBuilder {
         source = request.sourceID
         settings = request.settings
         listsUnchanged = request.listsUnchanged
-        capabilities = request.storeCapabilities
+        capabilities = request.store.capabilities
         scope = DirectoryScope(snapshot: request.directory, filter: request.settings.filter)
         var usersByID: [IdentityID: IdentityUser] = [:]
         usersByID.reserveCapacity(request.store.users.count)

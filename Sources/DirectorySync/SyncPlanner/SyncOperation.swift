@@ -38,6 +38,8 @@ public struct SyncOperation: Hashable, Codable, Sendable, CustomStringConvertibl
 }
 
 /// Refers to an identity that exists, or that an earlier operation of the same plan creates.
+///
+/// JSON: `{"kind": "existing", "identityID": "user-1"}` or `{"kind": "created", "externalID": "…"}`.
 public enum IdentityReference: Hashable, Codable, Sendable {
     /// An identity already in the store.
     case existing(IdentityID)
@@ -73,6 +75,14 @@ public enum SyncPhase: Int, Hashable, Codable, Sendable, Comparable, CaseIterabl
 
 /// What an operation changes. Cases that carry a profile are stored indirectly, which keeps an
 /// operation small: plans run to millions of them, and they are moved and copied as a whole.
+///
+/// JSON (inside a saved preview): an object with the ``Kind`` as `kind` and the case's values by
+/// name — `identityID`, `externalID`, `profile`, `changes`; `user` and `group` (each an
+/// ``IdentityReference``) for `addMember`; `userID` and `groupID` for `removeMember`:
+///
+/// ```json
+/// {"kind": "updateUser", "identityID": "user-7", "externalID": "…", "profile": {…}, "changes": [{"field": "email", …}]}
+/// ```
 public enum SyncAction: Hashable, Codable, Sendable {
     /// Create a user for a directory user.
     indirect case createUser(externalID: String, profile: UserProfile)
@@ -194,6 +204,131 @@ public enum SyncAction: Hashable, Codable, Sendable {
             .adoptGroup(_, let externalID, _, _), .updateGroup(_, let externalID, _, _), .removeGroup(_, let externalID):
             externalID
         case .addMember, .removeMember: nil
+        }
+    }
+}
+
+extension IdentityReference {
+    private enum CodingKeys: String, CodingKey { case kind, identityID, externalID }
+
+    /// Decodes `{"kind": "existing", "identityID": …}` or `{"kind": "created", "externalID": …}`,
+    /// or the form saved before it (`{"existing": {"_0": …}}`).
+    /// - Parameter decoder: The decoder.
+    /// - Throws: `DecodingError` when the value is neither.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let kind = try container.decodeIfPresent(String.self, forKey: .kind) {
+            switch kind {
+            case "existing": self = .existing(try container.decode(IdentityID.self, forKey: .identityID))
+            case "created": self = .created(externalID: try container.decode(String.self, forKey: .externalID))
+            default: throw DecodingError.unknownCase(kind, of: "identity reference", known: ["existing", "created"], codingPath: decoder.codingPath)
+            }
+            return
+        }
+        let (name, values) = try decoder.synthesizedEnumCase(expected: "an identity reference with a \"kind\"")
+        switch name {
+        case "existing": self = .existing(try values.decode(IdentityID.self, forKey: AnyCodingKey("_0")))
+        case "created": self = .created(externalID: try values.decode(String.self, forKey: AnyCodingKey("externalID")))
+        default: throw DecodingError.unknownCase(name, of: "identity reference", known: ["existing", "created"], codingPath: decoder.codingPath)
+        }
+    }
+
+    /// Encodes `{"kind": "existing", "identityID": …}` or `{"kind": "created", "externalID": …}`.
+    /// - Parameter encoder: The encoder.
+    /// - Throws: The encoder's errors.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .existing(let id):
+            try container.encode("existing", forKey: .kind)
+            try container.encode(id, forKey: .identityID)
+        case .created(let externalID):
+            try container.encode("created", forKey: .kind)
+            try container.encode(externalID, forKey: .externalID)
+        }
+    }
+}
+
+extension SyncAction {
+    /// Decodes the designed form (see ``SyncAction``), or the form saved before it
+    /// (`{"updateUser": {"_0": …, "externalID": …, …}}`), so previews saved earlier still load.
+    /// - Parameter decoder: The decoder.
+    /// - Throws: `DecodingError` when the value is neither.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: AnyCodingKey.self)
+        if let kind = try container.decodeIfPresent(String.self, forKey: AnyCodingKey("kind")) {
+            self = try Self.decode(kind, container, identityID: "identityID", userID: "userID", groupID: "groupID", codingPath: decoder.codingPath)
+        } else {
+            let (name, values) = try decoder.synthesizedEnumCase(expected: "an action with a \"kind\"")
+            self = try Self.decode(name, values, identityID: "_0", userID: "user", groupID: "group", codingPath: decoder.codingPath)
+        }
+    }
+
+    /// Both forms name the same values; they differ in the keys of the unlabelled ones.
+    private static func decode(
+        _ name: String, _ values: KeyedDecodingContainer<AnyCodingKey>, identityID: String, userID: String, groupID: String, codingPath: [any CodingKey]
+    ) throws -> SyncAction {
+        func value<T: Decodable>(_ key: String, _ type: T.Type = T.self) throws -> T { try values.decode(T.self, forKey: AnyCodingKey(key)) }
+        guard let kind = Kind(rawValue: name) else {
+            throw DecodingError.unknownCase(name, of: "action", known: Kind.allCases.map(\.rawValue), codingPath: codingPath)
+        }
+        switch kind {
+        case .createUser: return .createUser(externalID: try value("externalID"), profile: try value("profile"))
+        case .adoptUser:
+            return .adoptUser(try value(identityID), externalID: try value("externalID"), profile: try value("profile"), changes: try value("changes"))
+        case .updateUser:
+            return .updateUser(try value(identityID), externalID: try value("externalID"), profile: try value("profile"), changes: try value("changes"))
+        case .removeUser: return .removeUser(try value(identityID), externalID: try value("externalID"))
+        case .disableUser: return .disableUser(try value(identityID), externalID: try value("externalID"), profile: try value("profile"))
+        case .createGroup: return .createGroup(externalID: try value("externalID"), profile: try value("profile"))
+        case .adoptGroup:
+            return .adoptGroup(try value(identityID), externalID: try value("externalID"), profile: try value("profile"), changes: try value("changes"))
+        case .updateGroup:
+            return .updateGroup(try value(identityID), externalID: try value("externalID"), profile: try value("profile"), changes: try value("changes"))
+        case .removeGroup: return .removeGroup(try value(identityID), externalID: try value("externalID"))
+        case .addMember: return .addMember(user: try value("user"), group: try value("group"))
+        case .removeMember: return .removeMember(user: try value(userID), group: try value(groupID))
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey { case kind, identityID, externalID, profile, changes, user, group, userID, groupID }
+
+    /// Encodes the designed form: `kind` and the case's values by name (see ``SyncAction``).
+    /// - Parameter encoder: The encoder.
+    /// - Throws: The encoder's errors.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind.rawValue, forKey: .kind)
+        switch self {
+        case .createUser(let externalID, let profile):
+            try container.encode(externalID, forKey: .externalID)
+            try container.encode(profile, forKey: .profile)
+        case .adoptUser(let id, let externalID, let profile, let changes), .updateUser(let id, let externalID, let profile, let changes):
+            try container.encode(id, forKey: .identityID)
+            try container.encode(externalID, forKey: .externalID)
+            try container.encode(profile, forKey: .profile)
+            try container.encode(changes, forKey: .changes)
+        case .removeUser(let id, let externalID), .removeGroup(let id, let externalID):
+            try container.encode(id, forKey: .identityID)
+            try container.encode(externalID, forKey: .externalID)
+        case .disableUser(let id, let externalID, let profile):
+            try container.encode(id, forKey: .identityID)
+            try container.encode(externalID, forKey: .externalID)
+            try container.encode(profile, forKey: .profile)
+        case .createGroup(let externalID, let profile):
+            try container.encode(externalID, forKey: .externalID)
+            try container.encode(profile, forKey: .profile)
+        case .adoptGroup(let id, let externalID, let profile, let changes), .updateGroup(let id, let externalID, let profile, let changes):
+            try container.encode(id, forKey: .identityID)
+            try container.encode(externalID, forKey: .externalID)
+            try container.encode(profile, forKey: .profile)
+            try container.encode(changes, forKey: .changes)
+        case .addMember(let user, let group):
+            try container.encode(user, forKey: .user)
+            try container.encode(group, forKey: .group)
+        case .removeMember(let user, let group):
+            try container.encode(user, forKey: .userID)
+            try container.encode(group, forKey: .groupID)
         }
     }
 }

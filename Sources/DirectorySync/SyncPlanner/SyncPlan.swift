@@ -89,6 +89,28 @@ public struct SyncPlan: Hashable, Codable, Sendable {
         /// Groups already up to date.
         public var unchangedGroups: Int
 
+        /// Creates a summary from counts (as a run's record keeps them).
+        /// - Parameters:
+        ///   - operations: Operations per kind.
+        ///   - issues: Issues per code.
+        ///   - conflicts: Conflicts.
+        ///   - skipped: Objects skipped by policy.
+        ///   - warnings: Warnings.
+        ///   - unchangedUsers: Users already up to date.
+        ///   - unchangedGroups: Groups already up to date.
+        public init(
+            operations: [SyncAction.Kind: Int] = [:], issues: [SyncIssue.Code: Int] = [:], conflicts: Int = 0, skipped: Int = 0, warnings: Int = 0,
+            unchangedUsers: Int = 0, unchangedGroups: Int = 0
+        ) {
+            self.operations = operations
+            self.issues = issues
+            self.conflicts = conflicts
+            self.skipped = skipped
+            self.warnings = warnings
+            self.unchangedUsers = unchangedUsers
+            self.unchangedGroups = unchangedGroups
+        }
+
         init(_ plan: SyncPlan) {
             var operations: [SyncAction.Kind: Int] = [:]
             for operation in plan.operations { operations[operation.action.kind, default: 0] += 1 }
@@ -101,6 +123,35 @@ public struct SyncPlan: Hashable, Codable, Sendable {
             warnings = plan.issues.count { $0.severity == .warning }
             unchangedUsers = plan.unchangedUsers
             unchangedGroups = plan.unchangedGroups
+        }
+
+        private enum CodingKeys: String, CodingKey { case operations, issues, conflicts, skipped, warnings, unchangedUsers, unchangedGroups }
+
+        /// Decodes the designed form: counts keyed by the kinds' and codes' names; a name this
+        /// version does not know is left out.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let operations = try container.decode([String: Int].self, forKey: .operations)
+            let issues = try container.decode([String: Int].self, forKey: .issues)
+            self.init(
+                operations: Dictionary(uniqueKeysWithValues: operations.compactMap { key, count in SyncAction.Kind(rawValue: key).map { ($0, count) } }),
+                issues: Dictionary(uniqueKeysWithValues: issues.compactMap { key, count in SyncIssue.Code(rawValue: key).map { ($0, count) } }),
+                conflicts: try container.decode(Int.self, forKey: .conflicts), skipped: try container.decode(Int.self, forKey: .skipped),
+                warnings: try container.decode(Int.self, forKey: .warnings), unchangedUsers: try container.decode(Int.self, forKey: .unchangedUsers),
+                unchangedGroups: try container.decode(Int.self, forKey: .unchangedGroups))
+        }
+
+        /// Encodes `{"operations": {"createUser": 3, …}, "issues": {"missingEmail": 1, …},
+        /// "conflicts": 0, "skipped": 0, "warnings": 1, "unchangedUsers": 10, "unchangedGroups": 2}`.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(Dictionary(uniqueKeysWithValues: operations.map { ($0.key.rawValue, $0.value) }), forKey: .operations)
+            try container.encode(Dictionary(uniqueKeysWithValues: issues.map { ($0.key.rawValue, $0.value) }), forKey: .issues)
+            try container.encode(conflicts, forKey: .conflicts)
+            try container.encode(skipped, forKey: .skipped)
+            try container.encode(warnings, forKey: .warnings)
+            try container.encode(unchangedUsers, forKey: .unchangedUsers)
+            try container.encode(unchangedGroups, forKey: .unchangedGroups)
         }
 
         /// The count for one kind of operation.

@@ -1,20 +1,17 @@
-/// What a planner needs: the source, a complete directory snapshot, the store's contents and
-/// the source's settings.
+/// What a planner needs: the source, a complete directory snapshot, the store's contents (with what
+/// the store can hold) and the source's settings.
 public struct SyncPlanRequest: Sendable {
     /// The source being synchronized.
     public var sourceID: SourceID
     /// What the directory read returned.
     public var directory: DirectorySnapshot
-    /// What the store holds now.
+    /// What the store holds now, and what it can hold (``IdentityStoreContents/capabilities``).
     public var store: IdentityStoreContents
     /// The source's filter and policies.
     public var settings: SyncSettings
     /// Whether the plan lists the in-scope objects that need no change (``SyncPlan/unchanged``);
     /// previews ask for it, synchronizations do not need it.
     public var listsUnchanged: Bool
-    /// What the store can hold (``IdentityStore/capabilities``).
-    public var storeCapabilities: IdentityStoreCapabilities
-
     /// Creates a request.
     /// - Parameters:
     ///   - sourceID: The source.
@@ -22,12 +19,9 @@ public struct SyncPlanRequest: Sendable {
     ///   - store: The store's contents.
     ///   - settings: Filter and policies.
     ///   - listsUnchanged: Whether to list the objects that need no change.
-    ///   - storeCapabilities: What the store can hold.
     public init(
-        sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents, settings: SyncSettings,
-        listsUnchanged: Bool = false, storeCapabilities: IdentityStoreCapabilities = .all
+        sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents, settings: SyncSettings, listsUnchanged: Bool = false
     ) {
-        self.storeCapabilities = storeCapabilities
         self.sourceID = sourceID
         self.directory = directory
         self.store = store
@@ -54,13 +48,11 @@ extension SyncPlanner {
     ///   - directory: The directory snapshot.
     ///   - store: The store's contents.
     ///   - settings: Filter and policies.
-    ///   - capabilities: What the store can hold.
     /// - Returns: The plan.
     /// - Throws: ``SyncPlanningError``.
     public func plan(
-        source sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents,
-        settings: SyncSettings = SyncSettings(), capabilities: IdentityStoreCapabilities = .all
+        source sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents, settings: SyncSettings = SyncSettings()
     ) throws -> SyncPlan {
-        try plan(SyncPlanRequest(sourceID: sourceID, directory: directory, store: store, settings: settings, storeCapabilities: capabilities))
+        try plan(SyncPlanRequest(sourceID: sourceID, directory: directory, store: store, settings: settings))
     }
 }

@@ -1,17 +1,55 @@
-/// Why no plan could be made. Nothing was changed.
-public enum SyncPlanningError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// The directory read did not finish; planning it could turn missing objects into removals.
-    case incompleteRead
-    /// The source's filter breaks a rule.
-    case invalidFilter(FilterError)
+/// Why no plan could be made. Nothing was changed. Branch on ``code``; the ``description`` names
+/// the cause and the fix.
+public struct SyncPlanningError: DirectorySyncError {
+    /// A stable error code. New codes may be added; switch with a `default`.
+    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        /// The code's text.
+        public var rawValue: String
+        /// Creates a code from its text.
+        public init(rawValue: String) { self.rawValue = rawValue }
 
-    /// The cause and the fix.
-    public var description: String {
-        switch self {
-        case .incompleteRead:
-            "The directory read did not finish, so no plan was made and nothing was changed; run the synchronization again once the directory can be read completely."
-        case .invalidFilter(let error):
-            "The source's filter is invalid: \(error)"
-        }
+        /// The directory read did not finish; planning it could turn missing objects into removals.
+        public static let incompleteRead = Code(rawValue: "incompleteRead")
+        /// The source's filter breaks a rule; the ``FilterError`` is the underlying error.
+        public static let invalidFilter = Code(rawValue: "invalidFilter")
+
+        /// The code's text.
+        public var description: String { rawValue }
+    }
+
+    /// Why no plan was made.
+    public var code: Code
+    /// The cause.
+    public var detail: String
+    /// What to do.
+    public var fix: String
+    private var storedUnderlying: UnderlyingError
+
+    /// The error that caused this one (the ``FilterError`` of ``Code/invalidFilter``).
+    public var underlying: (any Error)? { storedUnderlying.error }
+
+    /// Creates an error.
+    /// - Parameters:
+    ///   - code: Why no plan was made.
+    ///   - detail: The cause.
+    ///   - fix: What to do.
+    ///   - underlying: The error that caused this one.
+    public init(_ code: Code, detail: String, fix: String, underlying: (any Error)? = nil) {
+        self.code = code
+        self.detail = detail
+        self.fix = fix
+        storedUnderlying = UnderlyingError(underlying)
+    }
+
+    /// The directory read did not finish.
+    public static let incompleteRead = SyncPlanningError(
+        .incompleteRead, detail: "The directory read did not finish, so no plan was made and nothing was changed",
+        fix: "Run the synchronization again once the directory can be read completely.")
+
+    /// The source's filter breaks a rule.
+    /// - Parameter error: The rule broken; it becomes the underlying error.
+    /// - Returns: The error.
+    public static func invalidFilter(_ error: FilterError) -> SyncPlanningError {
+        SyncPlanningError(.invalidFilter, detail: "The source's filter is invalid: \(error.detail)", fix: error.fix, underlying: error)
     }
 }

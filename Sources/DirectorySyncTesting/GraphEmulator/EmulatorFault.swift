@@ -3,6 +3,12 @@ import DirectorySyncHTTP
 import Foundation
 
 /// A failure the emulator can inject, to prove that clients survive it.
+///
+/// JSON (the control API's `POST /_emulator/faults`): `{"kind": "status", "status": 503,
+/// "retryAfter": "2"}` (`retryAfter` optional), `{"kind": "delay", "seconds": 1.5}`, and
+/// `{"kind": "dropConnection"}`, `{"kind": "truncatedBody"}`, `{"kind": "malformedBody"}`,
+/// `{"kind": "replayDeltaEntries"}`, `{"kind": "omitNextLink"}`. The form accepted before
+/// (`{"status": {"_0": 503}}`) is still read.
 public enum EmulatorFault: Hashable, Sendable, Codable {
     /// Answer with this status (a Graph error body); `retryAfter` adds a `Retry-After` header.
     case status(Int, retryAfter: String? = nil)
@@ -18,6 +24,64 @@ public enum EmulatorFault: Hashable, Sendable, Codable {
     case replayDeltaEntries
     /// Answer normally, but without `@odata.nextLink`: the collection seems to end on this page.
     case omitNextLink
+}
+
+extension EmulatorFault {
+    private enum CodingKeys: String, CodingKey { case kind, status, retryAfter, seconds }
+
+    private static let kinds = ["status", "delay", "dropConnection", "truncatedBody", "malformedBody", "replayDeltaEntries", "omitNextLink"]
+
+    /// Decodes the designed form (see ``EmulatorFault``), or the form accepted before it
+    /// (`{"status": {"_0": 503, "retryAfter": "2"}}`, `{"delay": {"_0": 1.5}}`, `{"dropConnection": {}}`).
+    /// - Parameter decoder: The decoder.
+    /// - Throws: `DecodingError` when the value is neither.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: AnyCodingKey.self)
+        let name: String
+        let values: KeyedDecodingContainer<AnyCodingKey>
+        let statusKey: String
+        let secondsKey: String
+        if let kind = try container.decodeIfPresent(String.self, forKey: AnyCodingKey("kind")) {
+            (name, values, statusKey, secondsKey) = (kind, container, "status", "seconds")
+        } else {
+            let legacy = try decoder.synthesizedEnumCase(expected: "a fault with a \"kind\"")
+            (name, values, statusKey, secondsKey) = (legacy.name, legacy.values, "_0", "_0")
+        }
+        switch name {
+        case "status":
+            self = .status(
+                try values.decode(Int.self, forKey: AnyCodingKey(statusKey)),
+                retryAfter: try values.decodeIfPresent(String.self, forKey: AnyCodingKey("retryAfter")))
+        case "delay": self = .delay(try values.decode(TimeInterval.self, forKey: AnyCodingKey(secondsKey)))
+        case "dropConnection": self = .dropConnection
+        case "truncatedBody": self = .truncatedBody
+        case "malformedBody": self = .malformedBody
+        case "replayDeltaEntries": self = .replayDeltaEntries
+        case "omitNextLink": self = .omitNextLink
+        default: throw DecodingError.unknownCase(name, of: "fault", known: Self.kinds, codingPath: decoder.codingPath)
+        }
+    }
+
+    /// Encodes the designed form (see ``EmulatorFault``).
+    /// - Parameter encoder: The encoder.
+    /// - Throws: The encoder's errors.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .status(let status, let retryAfter):
+            try container.encode("status", forKey: .kind)
+            try container.encode(status, forKey: .status)
+            try container.encodeIfPresent(retryAfter, forKey: .retryAfter)
+        case .delay(let seconds):
+            try container.encode("delay", forKey: .kind)
+            try container.encode(seconds, forKey: .seconds)
+        case .dropConnection: try container.encode("dropConnection", forKey: .kind)
+        case .truncatedBody: try container.encode("truncatedBody", forKey: .kind)
+        case .malformedBody: try container.encode("malformedBody", forKey: .kind)
+        case .replayDeltaEntries: try container.encode("replayDeltaEntries", forKey: .kind)
+        case .omitNextLink: try container.encode("omitNextLink", forKey: .kind)
+        }
+    }
 }
 
 /// Scripted and random faults.
@@ -98,7 +162,7 @@ extension GraphEmulator {
     /// Injects faults at random into Graph and login requests (control requests are spared).
     /// - Parameters:
     ///   - probability: The chance per request (0 turns random faults off).
-    ///   - faults: The faults to choose from.
+    ///   - choices: The faults to choose from.
     ///   - seed: The seed, for reproducible runs.
     public func setRandomFaults(probability: Double, faults choices: [EmulatorFault], seed: UInt64) {
         withState {

@@ -103,34 +103,6 @@ public struct EmulatedOtherMember: Hashable, Sendable {
     }
 }
 
-/// The emulator's notion of time, so tests can expire tokens and delta links without waiting.
-public final class EmulatorClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var offset: TimeInterval = 0
-    private let base: @Sendable () -> Date
-
-    /// A clock that follows the system clock, shifted by whatever ``advance(by:)`` added.
-    public init(base: @escaping @Sendable () -> Date = { Date() }) { self.base = base }
-
-    /// A clock fixed at a date until advanced.
-    public static func fixed(at date: Date) -> EmulatorClock { EmulatorClock(base: { date }) }
-
-    /// The current instant.
-    public var now: Date {
-        lock.lock()
-        defer { lock.unlock() }
-        return base().addingTimeInterval(offset)
-    }
-
-    /// Moves time forward.
-    /// - Parameter seconds: How far.
-    public func advance(by seconds: TimeInterval) {
-        lock.lock()
-        offset += seconds
-        lock.unlock()
-    }
-}
-
 /// One request the emulator answered, for tests and the control API.
 public struct EmulatorRequestRecord: Hashable, Sendable, Codable {
     /// The method.

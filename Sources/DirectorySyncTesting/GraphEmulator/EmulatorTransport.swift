@@ -5,9 +5,9 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// Mounts a ``GraphEmulator`` in-process as an ``HTTPTransport``: requests never touch a socket.
+/// Mounts a ``GraphEmulator`` in-process as an ``DirectorySyncHTTP/HTTPTransport``: requests never touch a socket.
 /// Delays are real sleeps (cancellable); a dropped connection throws
-/// ``HTTPTransportError/Code/connectionFailed``.
+/// ``DirectorySyncHTTP/HTTPTransportError/Code/connectionFailed``.
 public struct EmulatorTransport: HTTPTransport {
     /// The emulator answering.
     public let emulator: GraphEmulator
@@ -27,7 +27,7 @@ public struct EmulatorTransport: HTTPTransport {
 }
 
 /// Mounts emulators in-process under a `URLSession`, keyed by host, so code that builds its own
-/// `URLSession` (such as ``URLSessionTransport``) can talk to them without a socket.
+/// `URLSession` (such as ``DirectorySyncHTTP/URLSessionTransport``) can talk to them without a socket.
 ///
 /// ```swift
 /// let session = EmulatorURLProtocol.session(serving: emulator, host: "graph.emulator.test")
@@ -48,13 +48,21 @@ public final class EmulatorURLProtocol: URLProtocol {
         return URLSession(configuration: configuration)
     }
 
+    /// Whether the request goes to a host an emulator is mounted on.
+    /// - Parameter request: The request `URLSession` is about to load.
+    /// - Returns: `true` for a mounted host.
     override public class func canInit(with request: URLRequest) -> Bool {
         guard let host = request.url?.host?.lowercased() else { return false }
         return emulators.withLock { $0[host] != nil }
     }
 
+    /// The request itself: the emulator sees requests as they were made.
+    /// - Parameter request: The request.
+    /// - Returns: `request`, unchanged.
     override public class func canonicalRequest(for request: URLRequest) -> URLRequest { request }
 
+    /// Hands the request to the mounted emulator and passes its reply (delay, dropped connection
+    /// or response) to `URLSession`.
     override public func startLoading() {
         guard let url = request.url, let emulator = Self.emulators.withLock({ $0[url.host?.lowercased() ?? ""] }) else {
             client?.urlProtocol(self, didFailWithError: URLError(.cannotConnectToHost))
@@ -89,5 +97,6 @@ public final class EmulatorURLProtocol: URLProtocol {
         client?.urlProtocolDidFinishLoading(self)
     }
 
+    /// Does nothing: the emulator answers synchronously in ``startLoading()``.
     override public func stopLoading() {}
 }

@@ -3,7 +3,12 @@ import DirectorySyncHTTP
 import Foundation
 
 /// The control API under `/_emulator/` (JSON), so tests in any language can drive a tenant through
-/// changes between synchronizations. See `Documentation/GraphEmulator.md`.
+/// changes between synchronizations. See `Documentation/GraphEmulator.md` for every request, and
+/// `Documentation/JSON.md` for the bodies.
+///
+/// Answers: `{"status": "ok"}` for a change; `GET /_emulator/requests` an array of
+/// ``EmulatorRequestRecord``; `GET /_emulator/resource-units` `{"total": 120}`; errors
+/// `{"error": "…"}` with 400 (a body that does not fit the endpoint) or 404 (no such endpoint).
 extension GraphEmulator {
     private struct MemberBody: Decodable {
         var id: String
@@ -24,11 +29,11 @@ extension GraphEmulator {
         let query = Self.queryItems(request.url)
         let tenantID = query["tenant"] ?? tenants.keys.sorted().first ?? ""
         let body = request.body ?? Data()
-        let decoder = JSONDecoder()
+        let decoder = JSONDecoder.deterministic()
         func ok(_ object: some Encodable = ["status": "ok"]) -> HTTPResponse {
-            Self.json(200, (try? JSONEncoder.sorted.encode(object)) ?? Data())
+            Self.json(200, (try? JSONEncoder.deterministic().encode(object)) ?? Data())
         }
-        func bad(_ message: String) -> HTTPResponse { Self.json(400, (try? JSONEncoder.sorted.encode(["error": message])) ?? Data()) }
+        func bad(_ message: String) -> HTTPResponse { Self.json(400, (try? JSONEncoder.deterministic().encode(["error": message])) ?? Data()) }
         do {
             switch (request.method, parts.first ?? "", parts.count) {
             case (.get, "requests", 1): return ok(log)
@@ -81,7 +86,22 @@ extension GraphEmulator {
                 return Self.json(404, Data(#"{"error":"unknown control endpoint; see Documentation/GraphEmulator.md"}"#.utf8))
             }
         } catch {
-            return bad("the body is not valid JSON for this endpoint: \(error)")
+            let notJSON = (try? JSONSerialization.jsonObject(with: body, options: .fragmentsAllowed)) == nil
+            return bad("the body does not fit this endpoint (\(notJSON ? "it is not JSON" : Self.problem(error))); see Documentation/GraphEmulator.md")
+        }
+    }
+
+    /// What is wrong with a body, in a few words.
+    private static func problem(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.isEmpty ? "" : " at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "'\(key.stringValue)' is missing\(path(context))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "\(context.debugDescription)\(path(context))"
+        case .dataCorrupted(let context): return "\(context.debugDescription)\(path(context))"
+        @unknown default: return "\(error)"
         }
     }
 }

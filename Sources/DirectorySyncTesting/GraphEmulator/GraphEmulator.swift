@@ -123,7 +123,7 @@ public final class GraphEmulator: @unchecked Sendable {
     /// How the emulator behaves.
     public let configuration: Configuration
     /// The emulator's clock.
-    public let clock: EmulatorClock
+    public let clock: TestClock
     let lock = NSRecursiveLock()
     var tenants: [String: TenantState] = [:]
     var tokens: [String: IssuedToken] = [:]
@@ -140,8 +140,8 @@ public final class GraphEmulator: @unchecked Sendable {
     /// Creates an empty emulator.
     /// - Parameters:
     ///   - configuration: Page sizes, lifetimes, throttling.
-    ///   - clock: The emulator's clock (the system clock by default).
-    public init(configuration: Configuration = Configuration(), clock: EmulatorClock = EmulatorClock()) {
+    ///   - clock: The emulator's clock: one that follows the system clock by default, ``TestClock/fixed(at:)`` for tests that move time.
+    public init(configuration: Configuration = Configuration(), clock: TestClock = TestClock()) {
         self.configuration = configuration
         self.clock = clock
         throttlingEnabled = configuration.throttling

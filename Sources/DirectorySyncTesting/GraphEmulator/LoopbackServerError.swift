@@ -1,3 +1,4 @@
+import DirectorySync
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -7,9 +8,9 @@ import Darwin
 
 /// ``LoopbackHTTPServer`` could not start listening. Branch on ``code``; the description names
 /// the port, the cause and the fix.
-public struct LoopbackServerError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// A stable error code.
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct LoopbackServerError: DirectorySyncError {
+    /// A stable error code. New codes may be added; switch with a `default`.
+    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
         /// The code's text.
         public var rawValue: String
         /// Creates a code from its text.
@@ -42,13 +43,19 @@ public struct LoopbackServerError: Error, Hashable, Sendable, CustomStringConver
         self.errno = errno
     }
 
-    /// The cause and the fix, naming the port.
-    public var description: String {
+    /// The cause, naming the port.
+    public var detail: String {
         switch code {
-        case .addressInUse:
-            "port \(port) on 127.0.0.1 is already in use by another process. Choose another port (0 picks a free one), or stop the process that listens on \(port)."
-        default:
-            "cannot listen on 127.0.0.1 port \(port): \(String(cString: strerror(errno))) (errno \(errno)). Choose another port, or free file descriptors if the process has run out of them."
+        case .addressInUse: "port \(port) on 127.0.0.1 is already in use by another process"
+        default: "cannot listen on 127.0.0.1 port \(port): \(String(cString: strerror(errno))) (errno \(errno))"
+        }
+    }
+
+    /// What to do about it.
+    public var fix: String {
+        switch code {
+        case .addressInUse: "Choose another port (0 picks a free one), or stop the process that listens on \(port)."
+        default: "Choose another port, or free file descriptors if the process has run out of them."
         }
     }
 }

@@ -8,11 +8,11 @@ struct EmulatorHarness {
     let emulator: GraphEmulator
     let credentials: EmulatorCredentials
     let tenant: GeneratedTenant
-    let clock: EmulatorClock
+    let clock: TestClock
     let base = URL(string: "https://login.emulator.test")!
 
     init(users: Int = 120, groups: Int = 12, roles: [String] = ["Directory.Read.All"], cloud: EmulatedTenant.Cloud = .commercial, configuration: GraphEmulator.Configuration = .init()) {
-        clock = EmulatorClock.fixed(at: Date(timeIntervalSince1970: 1_790_000_000))
+        clock = TestClock.fixed(at: Date(timeIntervalSince1970: 1_790_000_000))
         emulator = GraphEmulator(configuration: configuration, clock: clock)
         tenant = TenantGenerator(configuration: .init(users: users, groups: groups, seed: 8)).generate()
         credentials = emulator.load(tenant, cloud: cloud, roles: roles)

@@ -82,7 +82,7 @@ struct LoopbackServerTests {
         #expect(try await call(.post, "users/ctl-1/restore").status == 200)
         #expect(try await call(.delete, "users/ctl-1?permanent=true").status == 200)
         #expect(!harness.emulator.users(tenant: harness.credentials.tenantID).contains { $0.id == "ctl-1" })
-        #expect(try await call(.post, "faults", #"{"fault":{"status":{"_0":500}},"times":1}"#).status == 200)
+        #expect(try await call(.post, "faults", #"{"fault":{"kind":"status","status":500},"times":1}"#).status == 200)
         #expect(try await call(.post, "throttling", #"{"enabled":true}"#).status == 200)
         #expect(try await call(.post, "delta/expire").status == 200)
         #expect(try await call(.post, "clock/advance", #"{"seconds":60}"#).status == 200)

@@ -58,13 +58,13 @@ struct DirectoryServiceConcurrencyTests {
         for id in ids {
             _ = try await service.synchronize(id)
             let again = try await service.synchronize(id)
-            #expect(again.operations.values.reduce(0, +) == 0, "\(id) did not converge")
+            #expect(again.summary.operations.values.reduce(0, +) == 0, "\(id) did not converge")
         }
         let contents = try await harness.store.contents()
         for id in ids { #expect(contents.users.count { $0.origin.sourceID == id } == 30) }
 
         let reopened = try await DirectoryService.open(
-            store: harness.store, state: try FileSyncStateStore(folder: folder), secrets: harness.secrets, connector: harness.connector, clock: harness.clock.clock)
+            store: harness.store, state: try FileSyncStateStore(folder: folder), secrets: harness.secrets, connector: harness.connector, clock: harness.clock.syncClock)
         #expect(await reopened.allSources() == service.allSources())
         for id in ids { #expect(try await reopened.history(id) == service.history(id)) }
     }
@@ -92,7 +92,7 @@ struct DirectoryServiceConcurrencyTests {
 
             #expect(records.map(\.outcome) == [.succeeded, .succeeded], "round \(round): \(records.map(\.outcome))")
             // The generated tenants share a few more names: all conflicts land on one side.
-            let conflicts = records.map { $0.warnings[SyncIssue.Code.groupNameInUse.rawValue] ?? 0 }.sorted()
+            let conflicts = records.map { $0.summary.issues[.groupNameInUse] ?? 0 }.sorted()
             #expect(conflicts[0] == 0 && conflicts[1] >= 1, "round \(round): \(conflicts)")
             for id in ids { #expect(try await harness.service.source(id).state == .on) }
             let owners = try await harness.store.contents().groups.filter { $0.profile.name == "Shared Team" }.map(\.origin.sourceID)

@@ -51,12 +51,12 @@ struct DirectoryServiceScheduleTests {
 
         let reopened = try await DirectoryService.open(
             store: harness.store, state: try FileSyncStateStore(folder: folder), secrets: harness.secrets, connector: harness.connector,
-            clock: harness.clock.clock)
+            clock: harness.clock.syncClock)
         #expect(await reopened.allSources() == harness.service.allSources())
         #expect(try await reopened.history(on.id) == [run])
         #expect(try await reopened.storedPreview(off.id)?.id == preview.id)
         let again = try await reopened.synchronize(on.id)
-        #expect(again.operations.values.reduce(0, +) == 0, "the restored service finds nothing to do")
+        #expect(again.summary.operations.values.reduce(0, +) == 0, "the restored service finds nothing to do")
     }
 
     @Test("sources synchronize concurrently into one store without interfering")

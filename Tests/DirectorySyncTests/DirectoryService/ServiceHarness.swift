@@ -2,20 +2,6 @@ import DirectorySync
 import DirectorySyncTesting
 import Foundation
 
-/// A manual clock: time moves when a test says so, or when the scheduler sleeps.
-final class TestClock: Sendable {
-    private let date = Locked(Date(timeIntervalSince1970: 1_790_000_000))
-    var now: Date { date.withLock { $0 } }
-    func advance(by seconds: TimeInterval) { date.withLock { $0 += seconds } }
-    var clock: DirectoryService.Clock {
-        DirectoryService.Clock(now: { self.now }, sleep: { duration in
-            try Task.checkCancellation()
-            self.advance(by: Double(duration.components.seconds))
-            await Task.yield()
-        })
-    }
-}
-
 /// A gate a directory read waits at until the test opens it.
 final class Gate: Sendable {
     private let state = Locked<(open: Bool, waiters: [CheckedContinuation<Void, Never>], arrived: Int)>((false, [], 0))
@@ -54,19 +40,22 @@ struct GatedProvider: DirectoryProvider {
 
 /// A service over in-memory parts with tenants `contoso.com`, `fabrikam.com`, … ready to connect.
 struct ServiceHarness {
-    let store = InMemoryIdentityStore()
+    let store: InMemoryIdentityStore
     let state: any SyncStateStore
     let secrets = InMemorySecretStore()
     let connector = InMemoryDirectoryConnector()
     let gate = Locked<Gate?>(nil)
-    let clock = TestClock()
+    let clock = TestClock.fixed(at: Date(timeIntervalSince1970: 1_790_000_000))
     let directories: [String: InMemoryDirectoryProvider]
     let service: DirectoryService
 
     static let secret = "Sup3r~Secret.Value-for-tests"
 
-    init(tenants: [String] = ["contoso.com"], users: Int = 40, configuration: DirectoryService.Configuration = .init(), state: any SyncStateStore = InMemorySyncStateStore()) async throws {
+    init(tenants: [String] = ["contoso.com"], users: Int = 40, configuration: DirectoryService.Configuration = .init(), state: any SyncStateStore = InMemorySyncStateStore(),
+        store: InMemoryIdentityStore = InMemoryIdentityStore()
+    ) async throws {
         self.state = state
+        self.store = store
         var directories: [String: InMemoryDirectoryProvider] = [:]
         for (index, domain) in tenants.enumerated() {
             let tenant = TenantGenerator(configuration: .init(users: users, groups: max(2, users / 10), seed: UInt64(index + 1), domain: domain)).generate()
@@ -77,7 +66,7 @@ struct ServiceHarness {
         self.directories = directories
         service = try await DirectoryService.open(
             store: store, state: state, secrets: secrets, connector: GatedConnector(base: connector, gate: gate), configuration: configuration,
-            clock: clock.clock)
+            clock: clock.syncClock)
     }
 
     func credentials(_ domain: String) -> SourceCredentials { SourceCredentials(clientID: Self.clientID(domain), tenant: domain) }

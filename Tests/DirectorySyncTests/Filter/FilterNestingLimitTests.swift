@@ -23,8 +23,8 @@ struct FilterNestingLimitTests {
         #expect {
             _ = try FilterExpression(parsing: Self.nested(depth))
         } throws: { error in
-            guard case .syntax(let message, let column) = error as? FilterError else { return false }
-            return column == limit + 1 && message.contains("more than \(limit) deep")
+            guard let error = error as? FilterError, error.code == .syntax else { return false }
+            return error.column == limit + 1 && error.detail.contains("more than \(limit) deep")
         }
         #expect(FilterExpression(Self.nested(depth)) == nil)
     }
@@ -37,11 +37,8 @@ struct FilterNestingLimitTests {
             Issue.record("a 100,000-deep filter decoded")
         } catch DecodingError.dataCorrupted(let context) {
             let underlying = try #require(context.underlyingError as? FilterError)
-            guard case .syntax(_, let column) = underlying else {
-                Issue.record("unexpected \(underlying)")
-                return
-            }
-            #expect(column == FilterExpression.maximumNesting + 1)
+            #expect(underlying.code == .syntax, "unexpected \(underlying)")
+            #expect(underlying.column == FilterExpression.maximumNesting + 1)
             #expect(context.debugDescription.contains("more than \(FilterExpression.maximumNesting) deep"))
         }
     }
@@ -63,8 +60,8 @@ struct FilterNestingLimitTests {
         await #expect {
             _ = try await store.load(SyncFilter.self, for: key)
         } throws: { error in
-            guard case .unreadable(_, let detail) = error as? SyncStateError else { return false }
-            return detail.contains("more than \(FilterExpression.maximumNesting) deep")
+            guard let error = error as? SyncStateError, error.code == .unreadable else { return false }
+            return error.detail.contains("more than \(FilterExpression.maximumNesting) deep") && error.underlying is DecodingError
         }
     }
 }

@@ -54,12 +54,9 @@ struct FilterParserTests {
             _ = try FilterExpression(parsing: text)
             Issue.record("'\(text)' parsed")
         } catch {
-            guard case .syntax(let message, let found) = error else {
-                Issue.record("unexpected \(error)")
-                return
-            }
-            #expect(found == column, "\(message)")
-            #expect(message.contains(fragment), "\(message)")
+            #expect(error.code == .syntax, "unexpected \(error)")
+            #expect(error.column == column, "\(error.detail)")
+            #expect(error.detail.contains(fragment), "\(error.detail)")
             #expect(error.description.contains("column \(column)"))
         }
     }

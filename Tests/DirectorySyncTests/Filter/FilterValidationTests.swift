@@ -58,7 +58,7 @@ struct FilterValidationTests {
             .unknownAttribute("x", target: .users), .emptyValue(attribute: .city), .notABoolean(attribute: .mailEnabled, value: "x"),
         ]
         for error in errors {
-            #expect(error.description.contains(";"), "\(error.description) should say what to do")
+            #expect(!error.fix.isEmpty && error.description.hasSuffix(error.fix), "\(error.description) should say what to do")
         }
         #expect(FilterError.tooManyConditions(count: 11, limit: 10).description.contains("at most 10"))
         #expect(FilterError.tooDeeplyNested(levels: 4, limit: 3).description.contains("at most 3"))

@@ -10,6 +10,11 @@ struct IdentityStoreContractTests {
         try await check.run(on: InMemoryIdentityStore())
     }
 
+    @Test("InMemoryIdentityStore holding no group description keeps the contract", arguments: IdentityStoreContract.checks)
+    func inMemoryLimited(_ check: IdentityStoreContract.Check) async throws {
+        try await check.run(on: InMemoryIdentityStore(capabilities: IdentityStoreCapabilities(groupDescriptions: false)))
+    }
+
     @Test("FaultInjectingIdentityStore without faults keeps the contract", arguments: IdentityStoreContract.checks)
     func faultInjectingPassThrough(_ check: IdentityStoreContract.Check) async throws {
         try await check.run(on: FaultInjectingIdentityStore(InMemoryIdentityStore()))

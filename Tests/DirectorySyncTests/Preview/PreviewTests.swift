@@ -66,7 +66,7 @@ struct PreviewTests {
                 source: source, directory: snapshot([]), store: IdentityStoreContents(), settings: SyncSettings(),
                 sourceIsOn: true, now: previewNow)
         }
-        #expect(PreviewError.sourceIsOn.description.contains("turn the source off"))
+        #expect(PreviewError.sourceIsOn.fix.contains("Turn the source off"))
     }
 
     @Test("expired previews and previews older than the last synchronization are refused")

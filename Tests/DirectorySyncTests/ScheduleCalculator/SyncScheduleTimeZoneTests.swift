@@ -25,9 +25,11 @@ struct SyncScheduleTimeZoneTests {
     ])
     func refused(identifier: String, hint: String) {
         #expect(throws: ScheduleError.unknownTimeZone(identifier)) { try SyncSchedule.daily(at: LocalTime(hour: 2), timeZone: identifier) }
-        let message = ScheduleError.unknownTimeZone(identifier).description
-        #expect(message.contains(hint), "\(message)")
-        #expect(message.hasPrefix("'\(identifier)' is not a known time zone; use an IANA identifier"))
+        let error = ScheduleError.unknownTimeZone(identifier)
+        let message = error.message
+        #expect(error.code == .unknownTimeZone && error.fix.contains(hint), "\(message)")
+        #expect(message.hasPrefix("'\(identifier)' is not a known time zone. Use an IANA identifier"))
+        #expect(error.description == "unknownTimeZone: \(message)")
         #expect(!message.contains(".."))
     }
 

@@ -1,0 +1,63 @@
+import DirectorySync
+import Foundation
+
+extension AdminControl {
+    /// Carries out a request on this process's service.
+    static func perform(_ request: Request, on service: DirectoryService) async -> Reply {
+        do {
+            let source = try await service.source(request.sourceID)
+            let name = Terminal.safe(source.name)
+            // A change prints a sentence, or with --json the source as it now is (Documentation/JSON.md).
+            func changed(_ sentence: String) async throws -> Reply {
+                let output = request.json ? try JSONOutput.text(try await service.source(source.id)) : sentence
+                return Reply(status: 0, output: output, isUsageError: false)
+            }
+            switch request.action {
+            case .on:
+                try await service.turnOn(source.id)
+                return try await changed("'\(name)' is on.")
+            case .off:
+                try await service.turnOff(source.id, running: request.cancel == true ? .cancel : .wait)
+                return try await changed("'\(name)' is off.")
+            case .filter:
+                let filter = request.filter ?? .all
+                try await service.setFilter(source.id, filter)
+                return try await changed(
+                    "Filter of '\(name)': \(Terminal.safe("\(filter)")). The next synchronization reads everything; what leaves the scope is removed (through the deletion guard).")
+            case .schedule:
+                let schedule = request.schedule ?? SyncSchedule.manual
+                try await service.setSchedule(source.id, schedule)
+                return try await changed("Schedule of '\(name)': \(schedule).")
+            case .sync:
+                // The run's own warnings (a history that could not be saved) come as events before it finishes.
+                let events = service.events()
+                let warnings = Task { () -> [String] in
+                    var found: [String] = []
+                    for await event in events {
+                        if case .warning(source.id, .historyNotSaved(let message)) = event { found.append("\(SourceWarning.historyNotSaved(message))") }
+                        if case .runFinished(source.id, _) = event { break }
+                    }
+                    return found
+                }
+                let record: RunRecord
+                do {
+                    record = request.confirmRemovals == true ? try await service.confirmRemovals(source.id) : try await service.synchronize(source.id)
+                } catch {
+                    warnings.cancel()
+                    throw error
+                }
+                let notes = await warnings.value
+                var output = request.json ? try JSONOutput.text(record) : SyncCommand.text(record, name: source.name).joined(separator: "\n")
+                if !request.json { output += notes.map { "\nWarning: \(Terminal.safe($0))" }.joined() }
+                return Reply(status: record.isSuccess && notes.isEmpty ? 0 : 1, output: output, error: nil, isUsageError: false)
+            }
+        } catch let error as DirectoryServiceError {
+            let classified = AdminCommand.classify(error)
+            return Reply(status: classified is UsageError ? 2 : 1, output: "", error: "\(classified)", isUsageError: classified is UsageError)
+        } catch let error as FilterError {
+            return Reply(status: 2, output: "", error: error.message, isUsageError: true)
+        } catch {
+            return Reply(status: 1, output: "", error: "\(error)", isUsageError: false)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import DirectorySync
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Administration while another `dirsync` process works on the same state folder.
+///
+/// One process at a time writes a state folder: the *owner*, which holds `DIR/control/owner.lock`
+/// for as long as it runs (a `sync`, `run-scheduler`, or any other command that writes). Meanwhile:
+/// - read-only commands (`status`, `history`, `source list`, `source show`, `users`, `groups`)
+///   read the folder directly and never wait;
+/// - `on`, `off [--cancel]`, `filter set`, `schedule set` and `sync` are *requests*: written to
+///   `DIR/control/<id>.request` (owner-only), carried out by the owner — which polls every
+///   ``pollInterval`` — and answered in `<id>.reply`, printed as if run here;
+/// - every other command needs the folder to itself, and says which process holds it.
+enum AdminControl {
+    /// How often an owner looks for requests.
+    static let pollInterval = Duration.milliseconds(200)
+    /// A request not taken within this time is dropped (its sender gave up or died).
+    static let requestLifetime: TimeInterval = 60
+    /// How long a sender waits for the answer to a request that was taken (a `sync` waits as long
+    /// as its run takes, while the owner lives).
+    static let answerTimeout: TimeInterval = 120
+
+    /// A command carried out by the folder's owner.
+    struct Request: Codable, Sendable {
+        enum Action: String, Codable, Sendable { case on, off, filter, schedule, sync }
+        var action: Action
+        var sourceID: SourceID
+        var json: Bool
+        var cancel: Bool?
+        var filter: SyncFilter?
+        var schedule: SyncSchedule?
+        var confirmRemovals: Bool?
+        var sentAt: Date
+
+        /// The command it came from.
+        var command: String {
+            switch action {
+            case .filter, .schedule: "\(action.rawValue) set"
+            default: action.rawValue
+            }
+        }
+
+        /// It lasts as long as a synchronization: `sync`, and `off` that lets the running one finish.
+        var waitsForRun: Bool { action == .sync || (action == .off && cancel != true) }
+    }
+
+    /// What a command printed and how it ended.
+    struct Reply: Codable, Sendable {
+        var status: Int32
+        var output: String
+        var error: String?
+        var isUsageError: Bool
+    }
+
+    /// Prints a reply as the command's own output; its error becomes the command's error.
+    static func finish(_ reply: Reply) throws -> Int32 {
+        if !reply.output.isEmpty { print(reply.output) }
+        guard let error = reply.error else { return reply.status }
+        if reply.isUsageError { throw UsageError(error) }
+        throw ForwardedFailure(description: error)
+    }
+
+    /// An operation that failed in the process that carried it out.
+    struct ForwardedFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Requests, replies and the owner's note are written in `dirsync`'s one JSON form.
+    static var encoder: JSONEncoder { JSONOutput.encoder }
+
+    /// Reads what ``encoder`` wrote.
+    static var decoder: JSONDecoder { JSONOutput.decoder }
+}

@@ -1,0 +1,94 @@
+import DirectorySync
+import DirectorySyncHTTP
+import Foundation
+
+/// The credential flags, read in one place for every command that takes them (`test-connection`,
+/// `read`, `--state DIR credentials set`): `--tenant`, `--client-id`, `--client-secret-env`,
+/// `--client-secret-stdin`, `--secret-expires`, `--login-url`, `--graph-url`.
+///
+/// The secret is never an argument: it comes from exactly one of an environment variable and
+/// standard input, and an empty one is refused. It is read by ``secret()`` only after the other
+/// flags were checked, so a usage error never consumes standard input.
+struct CredentialOptions {
+    /// Where the client secret comes from.
+    enum SecretSource {
+        case environment(String)
+        case standardInput
+    }
+
+    static let help = """
+          --tenant DOMAIN            the tenant's primary domain (or its id)
+          --client-id ID             the application (client) id
+          --client-secret-env VAR    read the client secret from this environment variable
+          --client-secret-stdin      read the client secret from standard input
+          --secret-expires YYYY-MM-DD   the secret's expiry date (warnings ahead of time)
+          --login-url URL --graph-url URL   other endpoints (such as `dirsync emulate-graph`'s)
+        """
+
+    /// The tenant, client id, expiry and endpoints.
+    var credentials: SourceCredentials
+    /// Where the secret comes from.
+    var secretSource: SecretSource
+
+    /// Reads the credential flags.
+    /// - Throws: ``UsageError`` for a missing or malformed flag, a secret given as an argument,
+    ///   both or neither secret source, or an endpoint the URL policy refuses.
+    static func parse(_ arguments: inout Arguments) throws -> CredentialOptions {
+        if try arguments.option("client-secret") != nil {
+            throw UsageError("the secret is never given as an argument (it would be visible to other users); use --client-secret-env VAR or --client-secret-stdin")
+        }
+        guard let tenant = try arguments.option("tenant") else { throw UsageError("--tenant DOMAIN is required") }
+        guard let clientID = try arguments.option("client-id") else { throw UsageError("--client-id ID is required") }
+        let variable = try arguments.option("client-secret-env")
+        let fromStandardInput = arguments.flag("client-secret-stdin")
+        let secretSource: SecretSource
+        switch (variable, fromStandardInput) {
+        case (let variable?, false): secretSource = .environment(variable)
+        case (nil, true): secretSource = .standardInput
+        default: throw UsageError("give the client secret with exactly one of --client-secret-env VAR and --client-secret-stdin (never as an argument)")
+        }
+        var expiry: Date?
+        if let text = try arguments.option("secret-expires") {
+            guard let date = try? Date(text + "T00:00:00Z", strategy: .iso8601) else {
+                throw UsageError("--secret-expires takes a date as YYYY-MM-DD, not '\(text)'")
+            }
+            expiry = date
+        }
+        let login = try arguments.option("login-url")
+        let graph = try arguments.option("graph-url")
+        var loginURL: URL?
+        var graphURL: URL?
+        if login != nil || graph != nil {
+            guard let login, let graph, let parsedLogin = URL(string: login), let parsedGraph = URL(string: graph) else {
+                throw UsageError("--login-url and --graph-url go together, as absolute URLs")
+            }
+            do {
+                try URLPolicy.check(parsedLogin)
+                try URLPolicy.check(parsedGraph)
+            } catch {
+                throw UsageError("\(error)")
+            }
+            loginURL = parsedLogin
+            graphURL = parsedGraph
+        }
+        return CredentialOptions(
+            credentials: SourceCredentials(clientID: clientID, tenant: tenant, secretExpiration: expiry, loginURL: loginURL, graphURL: graphURL),
+            secretSource: secretSource)
+    }
+
+    /// Reads the client secret from its source.
+    /// - Returns: The secret; never empty.
+    /// - Throws: ``UsageError`` when the variable is unset or empty, or standard input holds no secret.
+    func secret() throws -> Secret {
+        switch secretSource {
+        case .environment(let variable):
+            guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
+                throw UsageError("the environment variable \(variable) is not set or empty")
+            }
+            return Secret(value)
+        case .standardInput:
+            guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw UsageError("no secret on standard input") }
+            return Secret(line)
+        }
+    }
+}

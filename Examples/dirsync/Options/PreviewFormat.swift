@@ -1,0 +1,14 @@
+import DirectorySync
+
+/// Reads `--format json|jsonl|csv`: how a preview is exported.
+enum PreviewFormat {
+    /// The exporter for `--format`.
+    static func exporter(named name: String) throws -> any PreviewExporter {
+        switch name {
+        case "json": JSONPreviewExporter()
+        case "jsonl": JSONLinesPreviewExporter()
+        case "csv": CSVPreviewExporter()
+        default: throw UsageError("--format must be json, jsonl or csv, not '\(name)'")
+        }
+    }
+}

@@ -1,0 +1,63 @@
+/// The one shape of every public error in DirectorySync's modules: a stable code to branch on, the
+/// cause, what to do about it, and the error underneath when there is one.
+///
+/// Each area has its own error type (``IdentityStoreError``, ``FilterError``, ``ScheduleError`` …),
+/// a struct with a nested `Code` whose static constants name the cases, so a new code never breaks
+/// a caller's `switch` (switch with a `default`). A host that handles all of them alike catches the
+/// protocol:
+///
+/// ```swift
+/// do {
+///     try await service.synchronize(source.id)
+/// } catch let error as any DirectorySyncError {
+///     logger.error("\(error.code.rawValue): \(error.message)")
+///     if let underlying = error.underlying { logger.debug("caused by \(underlying)") }
+/// }
+/// ```
+///
+/// Nothing in an error — code, detail, fix, description — holds a secret.
+public protocol DirectorySyncError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The type of the stable codes: a string-backed struct with one static constant per code.
+    associatedtype Code: RawRepresentable<String>, Hashable, Sendable, Codable, CustomStringConvertible
+
+    /// What went wrong, stable across releases; branch on it.
+    var code: Code { get }
+    /// The cause, as one or more sentences (never a secret).
+    var detail: String { get }
+    /// What the caller or the administrator can do about it.
+    var fix: String { get }
+    /// The error that caused this one, when there is one (a transport error under an Entra error,
+    /// a filter error under a planning error). Equality and hashing ignore it.
+    var underlying: (any Error)? { get }
+    /// The cause and the fix as sentences, to show a person: by default `<detail>. <fix>`; a type
+    /// may add what it knows (the identity concerned, the service's request id).
+    var message: String { get }
+}
+
+extension DirectorySyncError {
+    /// No underlying error, for the error types that never have one.
+    public var underlying: (any Error)? { nil }
+
+    /// `<detail>. <fix>`.
+    public var message: String { detail.followed(bySentence: fix) }
+
+    /// `<code>: <detail>. <fix>`: the text to log.
+    public var description: String { "\(code.rawValue): \(message)" }
+}
+
+/// An error kept beside a value's other fields that equality and hashing skip, so an error type
+/// stays `Hashable` while holding the error underneath it.
+package struct UnderlyingError: Hashable, Sendable {
+    /// The error, if any.
+    package var error: (any Error)?
+
+    /// Wraps an error.
+    /// - Parameter error: The error, or `nil`.
+    package init(_ error: (any Error)?) { self.error = error }
+
+    /// Always equal: the underlying error is diagnostics, not identity.
+    package static func == (lhs: UnderlyingError, rhs: UnderlyingError) -> Bool { true }
+
+    /// Adds nothing to the hash.
+    package func hash(into hasher: inout Hasher) {}
+}

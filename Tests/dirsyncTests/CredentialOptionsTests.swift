@@ -1,0 +1,76 @@
+import DirectorySync
+import DirectorySyncTesting
+import Foundation
+import Testing
+
+/// The credential flags (`--tenant`, `--client-id`, `--client-secret-env`, `--client-secret-stdin`,
+/// `--secret-expires`, `--login-url`, `--graph-url`) mean the same in every command that takes them.
+@Suite("dirsync: credential flags are read the same way by every command")
+struct CredentialOptionsTests {
+    static let clientID = "11111111-2222-3333-4444-555555555555"
+
+    /// A state folder with one source, `Contoso`, for `credentials set`.
+    func stateFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dirsync-credentials-\(UUID().uuidString)")
+        let added = try DirsyncProcess.run(["--state", folder.path, "source", "add", "--name", "Contoso", "--domain", "contoso.com"])
+        #expect(added.status == 0, "\(added.error)")
+        return folder
+    }
+
+    /// The same flags, as `test-connection` and as `credentials set` take them.
+    func bothCommands(_ flags: [String], folder: URL) -> [(name: String, arguments: [String])] {
+        let common = ["--tenant", "contoso.com", "--client-id", Self.clientID, "--login-url", "http://127.0.0.1:9", "--graph-url", "http://127.0.0.1:9/v1.0"]
+        return [
+            ("test-connection", ["test-connection"] + common + flags),
+            ("credentials set", ["--state", folder.path, "credentials", "set", "--source", "Contoso"] + common + flags),
+        ]
+    }
+
+    @Test("an empty secret on standard input is refused by every command, with the same one line and exit status 2", arguments: ["", "\n"])
+    func emptySecretOnStandardInput(input: String) throws {
+        let folder = try stateFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var errors: [String] = []
+        for (name, arguments) in bothCommands(["--client-secret-stdin"], folder: folder) {
+            let result = try DirsyncProcess.run(arguments, input: input)
+            #expect(result.status == 2, "\(name): \(result.output)\(result.error)")
+            #expect(result.error.split(separator: "\n").count == 1, "\(name): \(result.error)")
+            errors.append(result.error)
+        }
+        #expect(Set(errors).count == 1, "\(errors)")
+    }
+
+    @Test("an empty or unset secret variable is refused by every command, with the same one line and exit status 2")
+    func emptySecretVariable() throws {
+        let folder = try stateFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for environment in [["DIRSYNC_EMPTY_SECRET": ""], [:]] {
+            var errors: [String] = []
+            for (name, arguments) in bothCommands(["--client-secret-env", "DIRSYNC_EMPTY_SECRET"], folder: folder) {
+                let result = try DirsyncProcess.run(arguments, environment: environment)
+                #expect(result.status == 2, "\(name): \(result.output)\(result.error)")
+                errors.append(result.error)
+            }
+            #expect(Set(errors).count == 1, "\(errors)")
+        }
+    }
+
+    @Test("both secret sources, a secret given as an argument, a bad expiry or a lone endpoint are refused alike", arguments: [
+        ["--client-secret-env", "HOME", "--client-secret-stdin"],
+        ["--client-secret", "s3cr3t-in-argument"],
+        ["--client-secret-env", "HOME", "--secret-expires", "31/01/2027"],
+    ])
+    func refusedAlike(flags: [String]) throws {
+        let folder = try stateFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var errors: [String] = []
+        for (name, arguments) in bothCommands(flags, folder: folder) {
+            let result = try DirsyncProcess.run(arguments, input: "secret\n")
+            #expect(result.status == 2, "\(name): \(result.output)\(result.error)")
+            #expect(result.error.split(separator: "\n").count == 1, "\(name): \(result.error)")
+            #expect(!result.error.contains("s3cr3t-in-argument"))
+            errors.append(result.error)
+        }
+        #expect(Set(errors).count == 1, "\(errors)")
+    }
+}
