@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 @Suite("dirsync: what sync and preview print")
-struct AdminRunCommandsTests {
+struct SyncAndPreviewTextTests {
     static func record(_ outcome: RunRecord.Outcome, succeeded: Int = 1, users: Int = 1, groups: Int = 2) -> RunRecord {
         RunRecord(
             id: "run-1", sourceID: "contoso", trigger: .manual, startedAt: Date(timeIntervalSince1970: 0), endedAt: Date(timeIntervalSince1970: 1),
