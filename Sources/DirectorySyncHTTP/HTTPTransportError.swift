@@ -20,8 +20,6 @@ public struct HTTPTransportError: DirectorySyncError {
         public static let invalidURL = Code(rawValue: "invalidURL")
         /// The TLS handshake failed.
         public static let tlsFailed = Code(rawValue: "tlsFailed")
-        /// Retries ran out; ``HTTPTransportError/lastStatus`` holds the last status seen, if any.
-        public static let retriesExhausted = Code(rawValue: "retriesExhausted")
         /// The response body was larger than the transport accepts (a broken or hostile server).
         public static let responseTooLarge = Code(rawValue: "responseTooLarge")
 
@@ -33,8 +31,6 @@ public struct HTTPTransportError: DirectorySyncError {
     public var code: Code
     /// Details (redacted).
     public var detail: String
-    /// The last HTTP status seen, for ``Code/retriesExhausted``.
-    public var lastStatus: Int?
     private var storedUnderlying: UnderlyingError
 
     /// The error that caused this one, such as the `URLError` (its code only: the URL it names
@@ -45,12 +41,10 @@ public struct HTTPTransportError: DirectorySyncError {
     /// - Parameters:
     ///   - code: What went wrong.
     ///   - detail: Details; they are redacted.
-    ///   - lastStatus: The last status seen.
     ///   - underlying: The error that caused this one; it must hold no secret.
-    public init(_ code: Code, detail: String, lastStatus: Int? = nil, underlying: (any Error)? = nil) {
+    public init(_ code: Code, detail: String, underlying: (any Error)? = nil) {
         self.code = code
         self.detail = Redactor.redact(detail)
-        self.lastStatus = lastStatus
         storedUnderlying = UnderlyingError(underlying)
     }
 
@@ -62,7 +56,6 @@ public struct HTTPTransportError: DirectorySyncError {
         case .insecureURL: "Use an https URL; plain http is allowed only for loopback addresses (tests and emulators)."
         case .invalidURL: "Give an absolute http or https URL."
         case .tlsFailed: "Check the server's certificate and the system's trust store."
-        case .retriesExhausted: "The service kept refusing (throttling or outage); retry later."
         case .responseTooLarge: "Check that the URL is the service's; raise the transport's maximumResponseBytes only if its answers really are that large."
         default: "See the detail."
         }

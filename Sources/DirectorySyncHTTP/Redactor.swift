@@ -2,15 +2,15 @@ import Foundation
 
 /// Removes secrets from anything that may be printed, logged or stored: authorization headers,
 /// client secrets, access tokens and JWT-shaped strings.
-public enum Redactor {
+package enum Redactor {
     /// What replaces a secret.
-    public static let mask = "«redacted»"
+    package static let mask = "«redacted»"
 
     /// Header names whose values are always secret.
-    public static let secretHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"]
+    package static let secretHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"]
 
     /// Query and form fields whose values are always secret.
-    public static let secretFields: Set<String> = [
+    package static let secretFields: Set<String> = [
         "client_secret", "access_token", "refresh_token", "id_token", "assertion", "password", "code", "token",
         "client_assertion",
     ]
@@ -18,14 +18,14 @@ public enum Redactor {
     /// The headers with secret values masked.
     /// - Parameter headers: The headers.
     /// - Returns: A copy safe to print.
-    public static func redact(_ headers: HTTPHeaders) -> HTTPHeaders {
+    package static func redact(_ headers: HTTPHeaders) -> HTTPHeaders {
         HTTPHeaders(headers.map { (name: $0.name, value: secretHeaders.contains($0.name.lowercased()) ? mask : redact($0.value)) })
     }
 
     /// The URL with secret query fields masked.
     /// - Parameter url: The URL.
     /// - Returns: The URL as text, safe to print.
-    public static func redact(url: URL) -> String {
+    package static func redact(url: URL) -> String {
         guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false), let items = components.queryItems else {
             return url.absoluteString
         }
@@ -37,7 +37,7 @@ public enum Redactor {
     /// `"access_token": "…"` style JSON members.
     /// - Parameter text: Any text.
     /// - Returns: The text, safe to print.
-    public static func redact(_ text: String) -> String {
+    package static func redact(_ text: String) -> String {
         var result = text
         result = replace(#"(?i)(bearer|basic)\s+[A-Za-z0-9\-._~+/=]+"#, in: result, with: "$1 \(mask)")
         result = replace(#"eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*"#, in: result, with: mask)

@@ -3,11 +3,11 @@ import Foundation
 
 /// Which URLs DirectorySync talks to: `https` anywhere, plain `http` only to loopback addresses
 /// (tests and emulators).
-public enum URLPolicy {
+package enum URLPolicy {
     /// Checks a URL against the policy.
     /// - Parameter url: The URL.
     /// - Throws: ``HTTPTransportError`` (`invalidURL` or `insecureURL`).
-    public static func check(_ url: URL) throws {
+    package static func check(_ url: URL) throws {
         switch SecureURL.problem(with: url) {
         case nil: return
         case .notAbsolute: throw HTTPTransportError(.invalidURL, detail: "'\(Redactor.redact(url: url))' is not an absolute URL")
@@ -18,5 +18,5 @@ public enum URLPolicy {
 
     /// Whether a host name or address is the loopback interface: `localhost`, 127.0.0.0/8 or `::1`.
     /// - Parameter host: A host name or IP address.
-    public static func isLoopback(_ host: String) -> Bool { SecureURL.isLoopback(host) }
+    package static func isLoopback(_ host: String) -> Bool { SecureURL.isLoopback(host) }
 }

@@ -22,7 +22,6 @@ struct EntraErrorTests {
         (HTTPTransportError(.insecureURL, detail: "http"), "insecureURL"),
         (HTTPTransportError(.invalidURL, detail: "x"), "invalidURL"),
         (HTTPTransportError(.tlsFailed, detail: "x"), "tlsFailed"),
-        (HTTPTransportError(.retriesExhausted, detail: "x", lastStatus: 503), "retriesExhausted"),
         (HTTPTransportError(.responseTooLarge, detail: "x"), "responseTooLarge"),
     ] + [
         "invalidInput", "unknownTenant", "unknownApplication", "wrongSecret", "expiredSecret", "missingSecret", "applicationDisabled",

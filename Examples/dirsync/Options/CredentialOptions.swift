@@ -1,5 +1,4 @@
 import DirectorySync
-import DirectorySyncHTTP
 import Foundation
 
 /// The credential flags, read in one place for every command that takes them (`test-connection`,
@@ -62,18 +61,17 @@ struct CredentialOptions {
             guard let login, let graph, let parsedLogin = URL(string: login), let parsedGraph = URL(string: graph) else {
                 throw UsageError("--login-url and --graph-url go together, as absolute URLs")
             }
-            do {
-                try URLPolicy.check(parsedLogin)
-                try URLPolicy.check(parsedGraph)
-            } catch {
-                throw UsageError("\(error)")
-            }
             loginURL = parsedLogin
             graphURL = parsedGraph
         }
-        return CredentialOptions(
-            credentials: SourceCredentials(clientID: clientID, tenant: tenant, secretExpiration: expiry, loginURL: loginURL, graphURL: graphURL),
-            secretSource: secretSource)
+        let credentials = SourceCredentials(clientID: clientID, tenant: tenant, secretExpiration: expiry, loginURL: loginURL, graphURL: graphURL)
+        // The SDK's one rule for endpoints, refused here at once (exit 2) and never echoing a password.
+        do {
+            try credentials.validateEndpoints()
+        } catch {
+            throw UsageError(error.message)
+        }
+        return CredentialOptions(credentials: credentials, secretSource: secretSource)
     }
 
     /// Reads the client secret from its source.

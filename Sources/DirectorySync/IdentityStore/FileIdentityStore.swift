@@ -275,7 +275,7 @@ public final class FileIdentityStore: IdentityStore {
         do {
             return try body()
         } catch let problem as OwnerOnlyFile.Problem {
-            throw IdentityStoreError(.unavailable, detail: "the store in '\(folder.path)' cannot be used: \(problem.description)")
+            throw IdentityStoreError(.unavailable, detail: "the store in '\(folder.path)' cannot be used: \(problem.detail)", underlying: problem)
         }
     }
 }

@@ -2,7 +2,7 @@
 /// removed (soft-deleted or deleted for good), and memberships added or removed.
 ///
 /// Providers report changes as the directory does (Graph delta queries): an object may appear more
-/// than once, and an update may carry only the properties that changed. ``DirectoryMirror/apply(_:)``
+/// than once, and an update may carry only the properties that changed. The synchronizer's mirror
 /// applies them idempotently, in order, so replays and duplicates are harmless.
 public struct DirectoryChanges: Hashable, Codable, Sendable {
     /// A created or updated user.

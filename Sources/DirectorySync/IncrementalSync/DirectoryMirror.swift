@@ -3,22 +3,22 @@
 ///
 /// Applying is idempotent and order-respecting: the last report of an object wins, a replayed
 /// change changes nothing, and a removal of something unknown is ignored.
-public struct DirectoryMirror: Hashable, Codable, Sendable {
+package struct DirectoryMirror: Hashable, Codable, Sendable {
     /// The users by object id.
-    public private(set) var users: [String: DirectoryUser]
+    package private(set) var users: [String: DirectoryUser]
     /// The groups by object id, with their direct members.
-    public private(set) var groups: [String: DirectoryGroup]
+    package private(set) var groups: [String: DirectoryGroup]
 
     /// Creates a mirror of a complete snapshot.
     /// - Parameter snapshot: What a full read returned.
-    public init(_ snapshot: DirectorySnapshot) {
+    package init(_ snapshot: DirectorySnapshot) {
         users = Dictionary(snapshot.users.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
         groups = Dictionary(snapshot.groups.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
     }
 
     /// Applies changes in the order reported.
     /// - Parameter changes: The changes.
-    public mutating func apply(_ changes: DirectoryChanges) {
+    package mutating func apply(_ changes: DirectoryChanges) {
         for change in changes.changes {
             switch change {
             case .user(let update):
@@ -51,7 +51,7 @@ public struct DirectoryMirror: Hashable, Codable, Sendable {
     }
 
     /// The mirror as a complete snapshot: users and groups sorted by id, members sorted.
-    public var snapshot: DirectorySnapshot {
+    package var snapshot: DirectorySnapshot {
         DirectorySnapshot(
             users: users.values.sorted { $0.id < $1.id },
             groups: groups.values.map { group in

@@ -25,7 +25,7 @@ public actor FileSyncStateStore: SyncStateStore {
         do {
             try OwnerOnlyFile.prepareFolder(folder, followingLink: true)
         } catch let problem as OwnerOnlyFile.Problem {
-            throw SyncStateError.unreadable(key: folder.path, detail: problem.description)
+            throw SyncStateError.unreadable(key: folder.path, detail: problem.detail)
         }
     }
 
@@ -38,7 +38,7 @@ public actor FileSyncStateStore: SyncStateStore {
             guard let data = try OwnerOnlyFile.read(url) else { return nil }
             return try Self.document(in: data, at: url)
         } catch let problem as OwnerOnlyFile.Problem {
-            throw SyncStateError.unreadable(key: key.description, detail: problem.description)
+            throw SyncStateError.unreadable(key: key.description, detail: problem.detail)
         }
     }
 
@@ -51,14 +51,14 @@ public actor FileSyncStateStore: SyncStateStore {
                     // make a removal reach elsewhere.
                     try OwnerOnlyFile.prepareFolder(url.deletingLastPathComponent(), creating: false)
                     if unlink(url.path) != 0 && errno != ENOENT {
-                        throw OwnerOnlyFile.Problem(path: url.path, description: "'\(url.path)' cannot be removed (\(String(cString: strerror(errno))))")
+                        throw OwnerOnlyFile.Problem(.unusable, path: url.path, "'\(url.path)' cannot be removed (\(String(cString: strerror(errno))))")
                     }
                     return
                 }
                 try OwnerOnlyFile.prepareFolder(url.deletingLastPathComponent())
                 try OwnerOnlyFile.write(RecordFile.frame([data]), to: url)
             } catch let problem as OwnerOnlyFile.Problem {
-                throw SyncStateError.unwritable(key: key.description, detail: problem.description)
+                throw SyncStateError.unwritable(key: key.description, detail: problem.detail)
             }
         }
     }
@@ -70,9 +70,9 @@ public actor FileSyncStateStore: SyncStateStore {
         let scan = RecordFile.scan(data)
         switch scan.end {
         case .clean where scan.payloads.count == 1: return scan.payloads[0]
-        case .clean: throw OwnerOnlyFile.Problem(path: url.path, description: "'\(url.path)' holds \(scan.payloads.count) records where one document belongs")
-        case .torn(let offset): throw OwnerOnlyFile.Problem(path: url.path, description: "'\(url.path)' is cut short at byte \(offset) (it is written whole, so this is damage)")
-        case .damaged(let offset, _, let reason): throw OwnerOnlyFile.Problem(path: url.path, description: "'\(url.path)' is damaged at byte \(offset): \(reason)")
+        case .clean: throw OwnerOnlyFile.Problem(.damaged, path: url.path, "'\(url.path)' holds \(scan.payloads.count) records where one document belongs")
+        case .torn(let offset): throw OwnerOnlyFile.Problem(.damaged, path: url.path, "'\(url.path)' is cut short at byte \(offset) (it is written whole, so this is damage)")
+        case .damaged(let offset, _, let reason): throw OwnerOnlyFile.Problem(.damaged, path: url.path, "'\(url.path)' is damaged at byte \(offset): \(reason)")
         }
     }
 
@@ -105,7 +105,7 @@ public actor FileSyncStateStore: SyncStateStore {
         do {
             descriptor = try OwnerOnlyFile.openLock(folder.appendingPathComponent(".lock"))
         } catch let problem as OwnerOnlyFile.Problem {
-            throw SyncStateError.unwritable(key: folder.path, detail: problem.description)
+            throw SyncStateError.unwritable(key: folder.path, detail: problem.detail)
         }
         defer { close(descriptor) }
         flock(descriptor, LOCK_EX)

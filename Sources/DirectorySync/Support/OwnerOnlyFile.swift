@@ -29,12 +29,53 @@ import Darwin
 /// let note = try OwnerOnlyFile.read(control.appendingPathComponent("note"))  // nil when missing
 /// ```
 public enum OwnerOnlyFile {
-    /// A file or folder that cannot be trusted or used, with a sentence naming the cause and the fix.
-    public struct Problem: Error, Sendable, CustomStringConvertible {
+    /// A file or folder that cannot be trusted or used: the package's error shape, with the path.
+    public struct Problem: DirectorySyncError {
+        /// A stable error code. New codes may be added; switch with a `default`.
+        public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+            /// The code's text.
+            public var rawValue: String
+            /// Creates a code from its text.
+            /// - Parameter rawValue: The code's text.
+            public init(rawValue: String) { self.rawValue = rawValue }
+
+            /// Another user owns it or can change it, or it is a link, device or FIFO: never read.
+            public static let untrusted = Code(rawValue: "untrusted")
+            /// The system refused to create, read, write or remove it.
+            public static let unusable = Code(rawValue: "unusable")
+            /// Its contents fail their length or checksum: damaged, nothing was changed.
+            public static let damaged = Code(rawValue: "damaged")
+
+            /// The code's text.
+            public var description: String { rawValue }
+        }
+
+        /// What went wrong.
+        public var code: Code
         /// The path concerned.
         public var path: String
-        /// The cause and the fix.
-        public var description: String
+        /// The cause and the fix, as one sentence naming the path.
+        public var detail: String
+
+        /// Creates a problem.
+        /// - Parameters:
+        ///   - code: What went wrong.
+        ///   - path: The path concerned.
+        ///   - detail: The cause and the fix, naming the path.
+        public init(_ code: Code, path: String, _ detail: String) {
+            self.code = code
+            self.path = path
+            self.detail = detail
+        }
+
+        /// What to do; the detail already names the fix for this path, so this says what holds for all.
+        public var fix: String {
+            switch code {
+            case .untrusted: "Nothing was read from it or changed."
+            case .damaged: "Nothing was changed; restore the file from a backup or remove it to start that state afresh."
+            default: "Nothing was changed."
+            }
+        }
     }
 
     /// Writes `data` to `url`, replacing what was there: the reader sees the old file or the new
@@ -142,13 +183,13 @@ public enum OwnerOnlyFile {
             do {
                 try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
-                throw Problem(path: url.path, description: "the folder '\(url.path)' cannot be created; check that its parent exists and is writable by this user")
+                throw Problem(.unusable, path: url.path, "the folder '\(url.path)' cannot be created; check that its parent exists and is writable by this user")
             }
             descriptor = open(url.path, flags)
         }
         guard descriptor >= 0 else {
             if errno == ELOOP || errno == ENOTDIR {
-                throw Problem(path: url.path, description: "'\(url.path)' is not a folder (a link or a file is in its place); DirectorySync follows no links here. Remove it")
+                throw Problem(.untrusted, path: url.path, "'\(url.path)' is not a folder (a link or a file is in its place); DirectorySync follows no links here. Remove it")
             }
             throw problem(errno, reading: url.path)
         }
@@ -157,7 +198,7 @@ public enum OwnerOnlyFile {
         guard fstat(descriptor, &info) == 0 else { throw problem(errno, reading: url.path) }
         try trust(info, path: url.path, folder: true)
         if info.st_mode & 0o077 != 0, fchmod(descriptor, 0o700) != 0 {
-            throw Problem(path: url.path, description: "the folder '\(url.path)' is open to other users and cannot be made owner-only (chmod 700 it)")
+            throw Problem(.untrusted, path: url.path, "the folder '\(url.path)' is open to other users and cannot be made owner-only (chmod 700 it)")
         }
     }
 
@@ -184,17 +225,17 @@ public enum OwnerOnlyFile {
     private static func trust(_ info: stat, path: String, folder: Bool) throws {
         let kind = info.st_mode & S_IFMT
         guard kind == (folder ? S_IFDIR : S_IFREG) else {
-            throw Problem(path: path, description: "'\(path)' is not a \(folder ? "folder" : "regular file"); DirectorySync reads no links or devices. Remove it")
+            throw Problem(.untrusted, path: path, "'\(path)' is not a \(folder ? "folder" : "regular file"); DirectorySync reads no links or devices. Remove it")
         }
         guard info.st_uid == geteuid() else {
             throw Problem(
-                path: path,
-                description: "'\(path)' belongs to another user (uid \(info.st_uid)), so it cannot be trusted; DirectorySync uses only what its own user (uid \(geteuid())) owns. Find out who created it, then remove it")
+                .untrusted, path: path,
+                "'\(path)' belongs to another user (uid \(info.st_uid)), so it cannot be trusted; DirectorySync uses only what its own user (uid \(geteuid())) owns. Find out who created it, then remove it")
         }
         guard folder || info.st_mode & 0o022 == 0 else {
             throw Problem(
-                path: path,
-                description: "'\(path)' is writable by other users (mode \(String(info.st_mode & 0o777, radix: 8))), so it cannot be trusted; check its contents, then chmod 600 it")
+                .untrusted, path: path,
+                "'\(path)' is writable by other users (mode \(String(info.st_mode & 0o777, radix: 8))), so it cannot be trusted; check its contents, then chmod 600 it")
         }
     }
 
@@ -206,11 +247,11 @@ public enum OwnerOnlyFile {
     }
 
     private static func problem(_ code: Int32, reading path: String) -> Problem {
-        Problem(path: path, description: "'\(path)' cannot be read (\(String(cString: strerror(code)))); \(advice(code))")
+        Problem(.unusable, path: path, "'\(path)' cannot be read (\(String(cString: strerror(code)))); \(advice(code))")
     }
 
     private static func problem(_ code: Int32, writing path: String) -> Problem {
-        Problem(path: path, description: "'\(path)' cannot be written (\(String(cString: strerror(code)))); \(advice(code))")
+        Problem(.unusable, path: path, "'\(path)' cannot be written (\(String(cString: strerror(code)))); \(advice(code))")
     }
 
     private static func advice(_ code: Int32) -> String {

@@ -75,6 +75,9 @@ struct ErrorShapeTests {
         (DirectoryTrackingLost(.reset, detail: "resyncRequired"), "reset"),
         (LoopbackServerError(.addressInUse, port: 8080, errno: 98), "addressInUse"),
         (LoopbackServerError(.cannotListen, port: 8080, errno: 24), "cannotListen"),
+        (OwnerOnlyFile.Problem(.untrusted, path: "/s/x", "'/s/x' belongs to another user"), "untrusted"),
+        (OwnerOnlyFile.Problem(.unusable, path: "/s/x", "'/s/x' cannot be written"), "unusable"),
+        (OwnerOnlyFile.Problem(.damaged, path: "/s/x", "'/s/x' is cut short"), "damaged"),
     ] + DirectoryServiceErrorCodes.all.map { (DirectoryServiceError($0.code, "the request broke a rule", fix: "Do it right."), $0.text) }
 
     @Test("every code of every error has its stable text, and a description `<code>: <detail>. <fix>`", arguments: 0..<errors.count)
