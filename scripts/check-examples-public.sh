@@ -29,7 +29,7 @@ for example in Examples/*/; do
     # A program with main.swift runs top-level code; the others have an @main type.
     mode=(-parse-as-library)
     for file in "${files[@]}"; do [ "$(basename "$file")" = main.swift ] && mode=(); done
-    if ! output=$(swiftc -typecheck -continue-building-after-errors -swift-version 6 "${mode[@]}" \
+    if ! output=$(swiftc -typecheck -continue-building-after-errors -swift-version 6 ${mode[@]+"${mode[@]}"} \
         -enable-upcoming-feature ExistentialAny -enable-upcoming-feature MemberImportVisibility \
         -module-name "PublicAPICheck" -I "$modules" "${files[@]}" 2>&1); then
         echo "Examples/$name uses API that is not public (a program outside the package could not build it):"

@@ -79,7 +79,7 @@ for name in done: print(name, *deps(name))
 echo "== symbol graphs =="
 while read -r module _; do
     mkdir -p "$out/symbol-graphs/$module"
-    "$extract" -module-name "$module" -I "$modules_dir" -target "$triple" "${sdk[@]}" \
+    "$extract" -module-name "$module" -I "$modules_dir" -target "$triple" ${sdk[@]+"${sdk[@]}"} \
         -minimum-access-level public -output-dir "$out/symbol-graphs/$module"
 done < "$out/modules.txt"
 
@@ -181,7 +181,7 @@ while read -r module deps; do
     if ! "$docc" convert "$out/catalogs/$module.docc" --additional-symbol-graph-dir "$out/symbol-graphs/$module" \
         --fallback-display-name "$module" --fallback-bundle-identifier "$module" \
         --output-path "$out/$module.doccarchive" --warnings-as-errors --enable-experimental-external-link-support \
-        "${dependencies[@]}" > "$out/$module.log" 2>&1; then
+        ${dependencies[@]+"${dependencies[@]}"} > "$out/$module.log" 2>&1; then
         sed "s|$PWD/||g" "$out/$module.log" | grep -v "^Finished building\|^Generated documentation" || true
         echo "$module: FAILED (full log: $out/$module.log; a link to another module's symbol names the module: \`\`DirectorySync/IdentityStore\`\`)"
         failed=1

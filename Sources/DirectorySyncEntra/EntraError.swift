@@ -4,53 +4,8 @@ import DirectorySyncHTTP
 /// Something went wrong talking to Entra ID or Microsoft Graph. Branch on ``code``; the
 /// description names the cause and the fix; ``diagnostics`` keeps the (redacted) service answer.
 public struct EntraError: DirectorySyncError {
-    /// A stable error code. New codes may be added; switch with a `default`.
-    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
-        /// The code's text.
-        public var rawValue: String
-        /// Creates a code from its text.
-        public init(rawValue: String) { self.rawValue = rawValue }
-
-        /// The input is malformed (tenant, client id, secret).
-        public static let invalidInput = Code(rawValue: "invalidInput")
-        /// No tenant has this domain or id (AADSTS90002).
-        public static let unknownTenant = Code(rawValue: "unknownTenant")
-        /// The application id is not registered in the tenant (AADSTS700016).
-        public static let unknownApplication = Code(rawValue: "unknownApplication")
-        /// The client secret is wrong (AADSTS7000215) — often the secret's id was used instead of its value.
-        public static let wrongSecret = Code(rawValue: "wrongSecret")
-        /// The client secret expired (AADSTS7000222, or the expiry date given has passed).
-        public static let expiredSecret = Code(rawValue: "expiredSecret")
-        /// No client secret was sent (AADSTS7000218).
-        public static let missingSecret = Code(rawValue: "missingSecret")
-        /// The application is disabled (AADSTS7000112).
-        public static let applicationDisabled = Code(rawValue: "applicationDisabled")
-        /// The application lacks `Directory.Read.All` (or admin consent was not granted).
-        public static let missingPermission = Code(rawValue: "missingPermission")
-        /// The source's domain is not a verified domain of the tenant.
-        public static let domainNotVerified = Code(rawValue: "domainNotVerified")
-        /// The tenant lives in a cloud this connection may not use: another cloud than the configured one, or a national cloud (GCC High, DoD, China operated by 21Vianet) that is not allowed.
-        public static let unsupportedCloud = Code(rawValue: "unsupportedCloud")
-        /// The service could not be reached.
-        public static let network = Code(rawValue: "network")
-        /// The service kept throttling (429) or was unavailable after the retries.
-        public static let throttled = Code(rawValue: "throttled")
-        /// The service answered something that is not what Graph documents (malformed or truncated).
-        public static let unexpectedResponse = Code(rawValue: "unexpectedResponse")
-        /// The access token was refused even after a renewal.
-        public static let authenticationFailed = Code(rawValue: "authenticationFailed")
-        /// Graph refused the request for another documented reason.
-        public static let graphError = Code(rawValue: "graphError")
-        /// A delta link expired or was reset (handled by falling back to a full read).
-        public static let deltaExpired = Code(rawValue: "deltaExpired")
-        /// Graph answered with an `@odata.nextLink` this read had already followed: following it
-        /// would read the same pages forever (Graph is documented to do so for some filters). The
-        /// read stops with this error instead, so nothing is changed.
-        public static let pagingLoop = Code(rawValue: "pagingLoop")
-
-        /// The code's text.
-        public var description: String { rawValue }
-    }
+    /// The stable codes of this error (``DirectorySync/ErrorCode``); each is a static constant.
+    public typealias Code = ErrorCode<EntraError>
 
     /// What went wrong.
     public var code: Code
@@ -65,6 +20,7 @@ public struct EntraError: DirectorySyncError {
     /// The service's answer, redacted and shortened.
     public var diagnostics: String?
     private var storedUnderlying: UnderlyingError
+    private var specificFix: String?
 
     /// The error that caused this one, such as the ``DirectorySyncHTTP/HTTPTransportError`` of a service that could
     /// not be reached.
@@ -79,10 +35,12 @@ public struct EntraError: DirectorySyncError {
     ///   - requestID: The request id or trace id.
     ///   - diagnostics: The service's answer; it is redacted and shortened.
     ///   - underlying: The error that caused this one; it must hold no secret.
+    ///   - fix: What to do, when the cause knows better than the code's usual advice.
     public init(
         _ code: Code, detail: String, status: Int? = nil, serviceCode: String? = nil, requestID: String? = nil, diagnostics: String? = nil,
-        underlying: (any Error)? = nil
+        underlying: (any Error)? = nil, fix: String? = nil
     ) {
+        specificFix = fix
         self.code = code
         self.detail = Redactor.redact(detail)
         self.status = status
@@ -94,7 +52,8 @@ public struct EntraError: DirectorySyncError {
 
     /// What to do about it.
     public var fix: String {
-        switch code {
+        if let specificFix { return specificFix }
+        return switch code {
         case .invalidInput: "Correct the value and try again."
         case .unknownTenant: "Check the tenant domain (the tenant's primary domain) or use the tenant id."
         case .unknownApplication: "Check the client id: it is the Application (client) ID of the app registration in this tenant."
@@ -123,4 +82,43 @@ public struct EntraError: DirectorySyncError {
         if let requestID { text += " [request \(requestID)]" }
         return text.followed(bySentence: fix)
     }
+}
+
+extension ErrorCode where Area == EntraError {
+    /// The input is malformed (tenant, client id, secret).
+    public static let invalidInput = Self(rawValue: "invalidInput")
+    /// No tenant has this domain or id (AADSTS90002).
+    public static let unknownTenant = Self(rawValue: "unknownTenant")
+    /// The application id is not registered in the tenant (AADSTS700016).
+    public static let unknownApplication = Self(rawValue: "unknownApplication")
+    /// The client secret is wrong (AADSTS7000215) — often the secret's id was used instead of its value.
+    public static let wrongSecret = Self(rawValue: "wrongSecret")
+    /// The client secret expired (AADSTS7000222, or the expiry date given has passed).
+    public static let expiredSecret = Self(rawValue: "expiredSecret")
+    /// No client secret was sent (AADSTS7000218).
+    public static let missingSecret = Self(rawValue: "missingSecret")
+    /// The application is disabled (AADSTS7000112).
+    public static let applicationDisabled = Self(rawValue: "applicationDisabled")
+    /// The application lacks `Directory.Read.All` (or admin consent was not granted).
+    public static let missingPermission = Self(rawValue: "missingPermission")
+    /// The source's domain is not a verified domain of the tenant.
+    public static let domainNotVerified = Self(rawValue: "domainNotVerified")
+    /// The tenant lives in a cloud this connection may not use: another cloud than the configured one, or a national cloud (GCC High, DoD, China operated by 21Vianet) that is not allowed.
+    public static let unsupportedCloud = Self(rawValue: "unsupportedCloud")
+    /// The service could not be reached.
+    public static let network = Self(rawValue: "network")
+    /// The service kept throttling (429) or was unavailable after the retries.
+    public static let throttled = Self(rawValue: "throttled")
+    /// The service answered something that is not what Graph documents (malformed or truncated).
+    public static let unexpectedResponse = Self(rawValue: "unexpectedResponse")
+    /// The access token was refused even after a renewal.
+    public static let authenticationFailed = Self(rawValue: "authenticationFailed")
+    /// Graph refused the request for another documented reason.
+    public static let graphError = Self(rawValue: "graphError")
+    /// A delta link expired or was reset (handled by falling back to a full read).
+    public static let deltaExpired = Self(rawValue: "deltaExpired")
+    /// Graph answered with an `@odata.nextLink` this read had already followed: following it
+    /// would read the same pages forever (Graph is documented to do so for some filters). The
+    /// read stops with this error instead, so nothing is changed.
+    public static let pagingLoop = Self(rawValue: "pagingLoop")
 }

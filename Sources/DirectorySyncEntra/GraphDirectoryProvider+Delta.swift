@@ -41,7 +41,7 @@ extension GraphDirectoryProvider {
     }
 
     /// Follows a delta round from `link` to its delta link, handing every entry to `body`; a next
-    /// link the round already followed stops it with ``EntraError/Code/pagingLoop``.
+    /// link the round already followed stops it with ``EntraError`` (`pagingLoop`).
     private func readDeltaRound<Entry: GraphJSONReadable>(
         _ type: Entry.Type, from link: String, counting counter: WritableKeyPath<Progress, Int>, _ progress: inout Progress,
         _ body: (Entry) -> Void

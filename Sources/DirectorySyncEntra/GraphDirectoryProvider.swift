@@ -135,7 +135,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         do {
             try credentials.validate()
         } catch {
-            throw EntraError(.invalidInput, detail: "\(error.detail); \(error.fix.prefix(1).lowercased())\(error.fix.dropFirst())")
+            throw EntraError(.invalidInput, detail: error.detail, underlying: error, fix: error.fix)
         }
         guard !secret.isEmpty else { throw EntraError(.invalidInput, detail: "the client secret is empty") }
     }

@@ -3,29 +3,8 @@ import Foundation
 
 /// No response could be had. Branch on ``code``; the description says what to do.
 public struct HTTPTransportError: DirectorySyncError {
-    /// A stable error code. New codes may be added; switch with a `default`.
-    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
-        /// The code's text.
-        public var rawValue: String
-        /// Creates a code from its text.
-        public init(rawValue: String) { self.rawValue = rawValue }
-
-        /// The connection could not be made or was lost (reset, refused, DNS).
-        public static let connectionFailed = Code(rawValue: "connectionFailed")
-        /// No response within the timeout.
-        public static let timedOut = Code(rawValue: "timedOut")
-        /// The URL uses plain `http` to a host that is not loopback.
-        public static let insecureURL = Code(rawValue: "insecureURL")
-        /// The URL is not an absolute `http`/`https` URL.
-        public static let invalidURL = Code(rawValue: "invalidURL")
-        /// The TLS handshake failed.
-        public static let tlsFailed = Code(rawValue: "tlsFailed")
-        /// The response body was larger than the transport accepts (a broken or hostile server).
-        public static let responseTooLarge = Code(rawValue: "responseTooLarge")
-
-        /// The code's text.
-        public var description: String { rawValue }
-    }
+    /// The stable codes of this error (``DirectorySync/ErrorCode``); each is a static constant.
+    public typealias Code = ErrorCode<HTTPTransportError>
 
     /// What went wrong.
     public var code: Code
@@ -60,4 +39,19 @@ public struct HTTPTransportError: DirectorySyncError {
         default: "See the detail."
         }
     }
+}
+
+extension ErrorCode where Area == HTTPTransportError {
+    /// The connection could not be made or was lost (reset, refused, DNS).
+    public static let connectionFailed = Self(rawValue: "connectionFailed")
+    /// No response within the timeout.
+    public static let timedOut = Self(rawValue: "timedOut")
+    /// The URL uses plain `http` to a host that is not loopback.
+    public static let insecureURL = Self(rawValue: "insecureURL")
+    /// The URL is not an absolute `http`/`https` URL.
+    public static let invalidURL = Self(rawValue: "invalidURL")
+    /// The TLS handshake failed.
+    public static let tlsFailed = Self(rawValue: "tlsFailed")
+    /// The response body was larger than the transport accepts (a broken or hostile server).
+    public static let responseTooLarge = Self(rawValue: "responseTooLarge")
 }

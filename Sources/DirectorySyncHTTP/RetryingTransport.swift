@@ -18,8 +18,6 @@ import Foundation
 /// these, with the policy and clock of their `Configuration`; a host that wants no retries passes
 /// `RetryPolicy(maximumAttempts: 1)`.
 public struct RetryingTransport: HTTPTransport {
-    /// When and how long to retry.
-    public typealias Policy = RetryPolicy
 
     /// One retry about to happen, for logs and metrics.
     public struct Retry: Sendable {
@@ -35,7 +33,7 @@ public struct RetryingTransport: HTTPTransport {
 
     private let base: any HTTPTransport
     /// When and how long to retry.
-    public let policy: Policy
+    public let policy: RetryPolicy
     private let clock: SyncClock
     private let onRetry: @Sendable (Retry) -> Void
 
@@ -47,7 +45,7 @@ public struct RetryingTransport: HTTPTransport {
     ///     `Retry-After` dates; inject a test clock to avoid real waits.
     ///   - onRetry: Called before each wait.
     public init(
-        _ base: any HTTPTransport, policy: Policy = Policy(), clock: SyncClock = .system, onRetry: @escaping @Sendable (Retry) -> Void = { _ in }
+        _ base: any HTTPTransport, policy: RetryPolicy = RetryPolicy(), clock: SyncClock = .system, onRetry: @escaping @Sendable (Retry) -> Void = { _ in }
     ) {
         self.base = base
         self.policy = policy

@@ -10,16 +10,16 @@ import FoundationNetworking
 /// Every request is bounded twice, so an interactive command never waits minutes on a host that
 /// accepts a connection and then stays silent (or speaks another protocol):
 /// ``Configuration/connectTimeout`` (10 s) until the answer starts, and ``Configuration/timeout``
-/// (30 s) for the whole request. Either one expiring throws ``HTTPTransportError/Code/timedOut``.
+/// (30 s) for the whole request. Either one expiring throws ``HTTPTransportError`` (`timedOut`).
 public struct URLSessionTransport: HTTPTransport {
     /// How the transport behaves.
     public struct Configuration: Sendable {
         /// Seconds for one whole request — connecting, sending, and receiving the full answer:
-        /// 30 by default. Over it the request fails with ``HTTPTransportError/Code/timedOut``.
+        /// 30 by default. Over it the request fails with ``HTTPTransportError`` (`timedOut`).
         public var timeout: TimeInterval
         /// Seconds until the answer starts — connecting, the TLS handshake, and the server's first
         /// response line: 10 by default. A host that accepts and then never answers, or speaks
-        /// another protocol, fails within this time with ``HTTPTransportError/Code/timedOut``.
+        /// another protocol, fails within this time with ``HTTPTransportError`` (`timedOut`).
         /// `URLSession` on Linux reports no separate "connected" event, so this also covers the
         /// time the server takes to start answering; raise it for servers that think longer.
         /// Values above ``timeout`` act as ``timeout``.
@@ -28,7 +28,7 @@ public struct URLSessionTransport: HTTPTransport {
         public var userAgent: String
         /// The largest response body accepted: 128 MiB by default (a Graph page of 999 users is a
         /// few MB). A larger one — a hostile or broken server streaming without end — fails with
-        /// ``HTTPTransportError/Code/responseTooLarge`` as soon as it passes the limit, instead of
+        /// ``HTTPTransportError`` (`responseTooLarge`) as soon as it passes the limit, instead of
         /// filling memory.
         public var maximumResponseBytes: Int
 

@@ -1,11 +1,17 @@
 import DirectorySync
 
-/// A protocol implementation broke a rule of its contract.
-public struct ContractViolation: Error, Hashable, Sendable, CustomStringConvertible {
+/// A protocol implementation broke a rule of its contract: the package's error shape, with the
+/// check that failed.
+public struct ContractViolation: DirectorySyncError {
+    /// The stable codes of this error (``DirectorySync/ErrorCode``).
+    public typealias Code = ErrorCode<ContractViolation>
+
+    /// Always `contractBroken`.
+    public var code: Code { .contractBroken }
     /// The check that failed.
     public var check: String
     /// What was expected and what happened.
-    public var message: String
+    public var detail: String
 
     /// Creates a violation.
     /// - Parameters:
@@ -13,11 +19,19 @@ public struct ContractViolation: Error, Hashable, Sendable, CustomStringConverti
     ///   - message: What was expected and what happened.
     public init(check: String, message: String) {
         self.check = check
-        self.message = message
+        detail = message
     }
 
-    /// `<check>: <message>`
-    public var description: String { "\(check): \(message)" }
+    /// Make the implementation keep the rule the check names.
+    public var fix: String { "Make the implementation keep the rule '\(check)'." }
+
+    /// `contractBroken: <check>: <what happened>. <fix>`
+    public var description: String { "\(code.rawValue): \(check): \(message)" }
+}
+
+extension ErrorCode where Area == ContractViolation {
+    /// An implementation broke a rule of its protocol's contract.
+    public static let contractBroken = Self(rawValue: "contractBroken")
 }
 
 /// One named rule of a contract, run against what a factory makes (shared by the contract suites).

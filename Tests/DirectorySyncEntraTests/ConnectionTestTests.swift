@@ -81,6 +81,17 @@ struct ConnectionTestTests {
         #expect(failure(report)?.1 == .invalidInput)
         #expect(harness.emulator.requestLog.isEmpty)
         await #expect { try await harness.provider(credentials: credentials).read() } throws: { ($0 as? EntraError)?.code == .invalidInput }
+        // The credentials' own error stays underneath, its fix the one the error gives (not a second one).
+        do {
+            _ = try await harness.provider(credentials: credentials).read()
+        } catch let error as EntraError {
+            let cause = try? #require(error.underlying as? DirectoryServiceError)
+            #expect(cause?.code == .invalidInput)
+            #expect(error.fix == cause?.fix)
+            #expect(error.description.components(separatedBy: error.fix).count == 2, "the fix appears once: \(error)")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
     }
 
     @Test("an expiry date in the past fails before calling Entra; one within the lead time warns")

@@ -56,10 +56,8 @@ enum EmulateGraphCommand {
             loginURL: base, graphURL: "\(base)/v1.0", tenant: credentials.domain, tenantID: credentials.tenantID,
             clientID: credentials.clientID, clientSecret: credentials.clientSecret, clientSecretID: credentials.clientSecretID,
             users: tenant.users.count, groups: tenant.groups.count)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let signals = await Signals.catchTermination()
-        print(String(decoding: try encoder.encode(announcement), as: UTF8.self))
+        print(try JSONOutput.line(announcement))
         fflush(nil)
         await signals.waitForTermination()
         server.stop()

@@ -45,9 +45,7 @@ enum ReadCommand {
         Terminal.endProgress()
         let stats = snapshot.statistics
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(Output(users: snapshot.users, groups: snapshot.groups, statistics: stats)), as: UTF8.self))
+            print(try JSONOutput.line(Output(users: snapshot.users, groups: snapshot.groups, statistics: stats)))
         } else {
             let memberships = snapshot.groups.reduce(0) { $0 + $1.memberUserIDs.count }
             print("Read \(snapshot.users.count.counted("user")) and \(snapshot.groups.count.counted("group")) (\(memberships.counted("direct user membership"))) in \(stats.requests.counted("request")), \(stats.resourceUnits.counted("resource unit"))\(stats.filterPushedDown ? "; the filter was evaluated by Graph" : "").")

@@ -42,8 +42,7 @@ enum ScheduleCommand {
         let runs = CalendarScheduleCalculator().runs(of: schedule, after: after, count: count)
         let utc = Date.ISO8601FormatStyle()
         if json {
-            let data = try JSONEncoder().encode(runs.map { $0.formatted(utc) })
-            print(String(decoding: data, as: UTF8.self))
+            print(try JSONOutput.line(runs.map { $0.formatted(utc) }))
             return 0
         }
         for run in runs {

@@ -53,21 +53,17 @@ struct CredentialOptions {
             }
             expiry = date
         }
-        let login = try arguments.option("login-url")
-        let graph = try arguments.option("graph-url")
-        var loginURL: URL?
-        var graphURL: URL?
-        if login != nil || graph != nil {
-            guard let login, let graph, let parsedLogin = URL(string: login), let parsedGraph = URL(string: graph) else {
-                throw UsageError("--login-url and --graph-url go together, as absolute URLs")
-            }
-            loginURL = parsedLogin
-            graphURL = parsedGraph
+        func url(_ flag: String) throws -> URL? {
+            guard let text = try arguments.option(flag) else { return nil }
+            guard let url = URL(string: text) else { throw UsageError("--\(flag) takes an absolute https URL") }
+            return url
         }
-        let credentials = SourceCredentials(clientID: clientID, tenant: tenant, secretExpiration: expiry, loginURL: loginURL, graphURL: graphURL)
-        // The SDK's one rule for endpoints, refused here at once (exit 2) and never echoing a password.
+        let credentials = SourceCredentials(
+            clientID: clientID, tenant: tenant, secretExpiration: expiry, loginURL: try url("login-url"), graphURL: try url("graph-url"))
+        // The SDK's one rule, the same for every command: refused here at once (exit 2), never
+        // echoing a password in a URL.
         do {
-            try credentials.validateEndpoints()
+            try credentials.validate()
         } catch {
             throw UsageError(error.message)
         }

@@ -1,24 +1,22 @@
+import DirectorySync
 import Foundation
 
-/// The JSON that `dirsync` prints for scripts and writes to its control files.
+/// The JSON that `dirsync` prints for scripts and writes to its control files: the package's own
+/// conventions (`JSONEncoder.deterministic`: sorted keys, ISO 8601 dates, unescaped slashes).
 enum JSONOutput {
-    /// A value as JSON (sorted keys, ISO 8601 dates, several lines).
+    /// A value as JSON over several lines (the `--state DIR` commands).
     static func text(_ value: some Encodable) throws -> String {
         String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    /// The one JSON form of `dirsync`'s output and files: sorted keys, ISO 8601 dates.
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
+    /// A value as JSON on one line (`read`, `schedule`, `test-connection`, `emulate-graph`'s announcement).
+    static func line(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder.deterministic().encode(value), as: UTF8.self)
+    }
+
+    /// The encoder of ``text(_:)``, for the control files.
+    static var encoder: JSONEncoder { .deterministic(pretty: true) }
 
     /// Reads what ``encoder`` wrote.
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }()
+    static var decoder: JSONDecoder { .deterministic() }
 }

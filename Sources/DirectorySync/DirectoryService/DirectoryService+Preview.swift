@@ -4,7 +4,7 @@ extension DirectoryService {
     /// Makes and keeps a preview of what synchronizing would do; the source must be off (it is
     /// `previewing` meanwhile). Nothing is applied and no change tracking is committed.
     /// - Returns: The preview (valid for seven days or until the next synchronization).
-    /// - Throws: ``DirectoryServiceError/Code/sourceIsOn``; read and planning errors.
+    /// - Throws: ``DirectoryServiceError`` (`sourceIsOn`); read and planning errors.
     public func preview(_ id: SourceID) async throws -> Preview {
         let source = try source(id)
         guard source.state == .off else {

@@ -31,7 +31,7 @@ extension DirectoryService {
     }
 
     /// Turns a source on: it synchronizes when asked and on its schedule.
-    /// - Throws: ``DirectoryServiceError/Code/credentialsNotTested`` unless the saved credentials passed a test.
+    /// - Throws: ``DirectoryServiceError`` (`credentialsNotTested`) unless the saved credentials passed a test.
     public func turnOn(_ id: SourceID) async throws {
         let source = try source(id)
         guard !source.state.isOn else { return }

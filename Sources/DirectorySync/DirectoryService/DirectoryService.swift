@@ -124,14 +124,14 @@ public actor DirectoryService {
     public func allSources() -> [Source] { sources.values.sorted { $0.name.lowercased() < $1.name.lowercased() } }
 
     /// The source with this identifier.
-    /// - Throws: ``DirectoryServiceError/Code/unknownSource``.
+    /// - Throws: ``DirectoryServiceError`` (`unknownSource`).
     public func source(_ id: SourceID) throws(DirectoryServiceError) -> Source {
         guard let source = sources[id] else { throw DirectoryServiceError(.unknownSource, "No source has the id '\(id)'", fix: "List the sources to see their names.") }
         return source
     }
 
     /// The source with this name (case-insensitive) or identifier.
-    /// - Throws: ``DirectoryServiceError/Code/unknownSource``.
+    /// - Throws: ``DirectoryServiceError`` (`unknownSource`).
     public func source(named name: String) throws(DirectoryServiceError) -> Source {
         if let source = sources.values.first(where: { $0.name.lowercased() == name.lowercased() }) ?? sources[SourceID(name)] { return source }
         throw DirectoryServiceError(.unknownSource, "No source is named '\(name)'", fix: "List the sources to see their names.")
@@ -178,7 +178,7 @@ public actor DirectoryService {
 
     /// Removes a source that is off, with its secret, tracking state, preview and history. The
     /// identities it synchronized stay in the store (adding a source with the same name links them again).
-    /// - Throws: ``DirectoryServiceError/Code/sourceIsOn`` when it is not off.
+    /// - Throws: ``DirectoryServiceError`` (`sourceIsOn`) when it is not off.
     public func removeSource(_ id: SourceID) async throws {
         let source = try source(id)
         guard source.state == .off, runs[id] == nil else { throw DirectoryServiceError(.sourceIsOn, "'\(source.name)' is on or synchronizing", fix: "Turn the source off before removing it.") }

@@ -73,14 +73,6 @@ public struct SourceCredentials: Hashable, Codable, Sendable, CustomStringConver
                     .invalidInput, "'\(tenant)' is not a tenant", fix: "Enter the tenant's primary domain (contoso.com) or its id (a GUID).")
             }
         }
-        try validateEndpoints()
-    }
-
-    /// Checks only the endpoints: both or neither, absolute `https` URLs (plain `http` only to
-    /// loopback), without a user name or password, with a real port. ``validate()`` includes it;
-    /// a front end that parses endpoint flags calls it to refuse a bad URL at once.
-    /// - Throws: ``DirectoryServiceError`` with code `invalidInput` (never echoing a password).
-    public func validateEndpoints() throws(DirectoryServiceError) {
         guard (loginURL == nil) == (graphURL == nil) else {
             throw DirectoryServiceError(
                 .invalidInput, "Only one of the sign-in and Graph endpoints is given", fix: "Give both endpoints, or neither for the global cloud.")

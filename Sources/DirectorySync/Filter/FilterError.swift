@@ -1,35 +1,8 @@
 /// A filter breaks a rule or its text cannot be parsed. Branch on ``code``; the ``description``
 /// names the rule and the fix.
 public struct FilterError: DirectorySyncError {
-    /// A stable error code. New codes may be added; switch with a `default`.
-    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
-        /// The code's text.
-        public var rawValue: String
-        /// Creates a code from its text.
-        public init(rawValue: String) { self.rawValue = rawValue }
-
-        /// More conditions than the product allows.
-        public static let tooManyConditions = Code(rawValue: "tooManyConditions")
-        /// More levels of AND/OR nesting than the product allows.
-        public static let tooDeeplyNested = Code(rawValue: "tooDeeplyNested")
-        /// An AND or OR with fewer than two operands.
-        public static let tooFewOperands = Code(rawValue: "tooFewOperands")
-        /// The attribute does not exist, or not on this target (users or groups).
-        public static let unknownAttribute = Code(rawValue: "unknownAttribute")
-        /// `in` without values, or another operator without exactly one value.
-        public static let wrongValueCount = Code(rawValue: "wrongValueCount")
-        /// A value is empty.
-        public static let emptyValue = Code(rawValue: "emptyValue")
-        /// A true/false attribute compared with something else than `true` or `false`.
-        public static let notABoolean = Code(rawValue: "notABoolean")
-        /// A true/false attribute used with an operator other than `eq` or `ne`.
-        public static let operatorNotSupported = Code(rawValue: "operatorNotSupported")
-        /// The text is not a filter; ``FilterError/column`` points at the place.
-        public static let syntax = Code(rawValue: "syntax")
-
-        /// The code's text.
-        public var description: String { rawValue }
-    }
+    /// The stable codes of this error (``ErrorCode``); each is a static constant.
+    public typealias Code = ErrorCode<FilterError>
 
     /// Which rule.
     public var code: Code
@@ -37,7 +10,7 @@ public struct FilterError: DirectorySyncError {
     public var detail: String
     /// What to do.
     public var fix: String
-    /// For ``Code/syntax``, the 1-based column of the filter text where parsing stopped.
+    /// For `syntax`, the 1-based column of the filter text where parsing stopped.
     public var column: Int?
 
     /// Creates an error.
@@ -139,4 +112,25 @@ public struct FilterError: DirectorySyncError {
     public static func syntax(message: String, column: Int) -> FilterError {
         FilterError(.syntax, detail: "Filter syntax error at column \(column): \(message)", fix: "Correct the filter at column \(column).", column: column)
     }
+}
+
+extension ErrorCode where Area == FilterError {
+    /// More conditions than the product allows.
+    public static let tooManyConditions = Self(rawValue: "tooManyConditions")
+    /// More levels of AND/OR nesting than the product allows.
+    public static let tooDeeplyNested = Self(rawValue: "tooDeeplyNested")
+    /// An AND or OR with fewer than two operands.
+    public static let tooFewOperands = Self(rawValue: "tooFewOperands")
+    /// The attribute does not exist, or not on this target (users or groups).
+    public static let unknownAttribute = Self(rawValue: "unknownAttribute")
+    /// `in` without values, or another operator without exactly one value.
+    public static let wrongValueCount = Self(rawValue: "wrongValueCount")
+    /// A value is empty.
+    public static let emptyValue = Self(rawValue: "emptyValue")
+    /// A true/false attribute compared with something else than `true` or `false`.
+    public static let notABoolean = Self(rawValue: "notABoolean")
+    /// A true/false attribute used with an operator other than `eq` or `ne`.
+    public static let operatorNotSupported = Self(rawValue: "operatorNotSupported")
+    /// The text is not a filter; ``FilterError/column`` points at the place.
+    public static let syntax = Self(rawValue: "syntax")
 }

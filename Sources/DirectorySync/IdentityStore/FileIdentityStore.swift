@@ -13,9 +13,9 @@ import Darwin
 /// log onto the base (`identities.base`) and compacts both: the new base is written whole and synced
 /// under a temporary name before it replaces the old one, and only then is the log replaced.
 ///
-/// The store never guesses. Opening it fails with ``IdentityStoreError/Code/damaged`` — and
+/// The store never guesses. Opening it fails with ``IdentityStoreError`` (`damaged`) — and
 /// changes no file — when a file is damaged anywhere, and with
-/// ``IdentityStoreError/Code/unavailable`` when a file cannot be read or is not trusted (owned by
+/// ``IdentityStoreError`` (`unavailable`) when a file cannot be read or is not trusted (owned by
 /// another user, or writable by others). The one thing tolerated is a last log record cut short by
 /// a crash while it was written: it was never acknowledged, so readers skip it, and a writer
 /// drops it when it compacts, after keeping a copy in `backup/`. ``check(folder:)`` reports damage
@@ -33,7 +33,7 @@ public final class FileIdentityStore: IdentityStore {
     public enum Access: Sendable {
         /// Reads and writes; one such opener at a time.
         case readWrite
-        /// Reads only: takes no lock, writes nothing; writes fail with ``IdentityStoreError/Code/forbidden``.
+        /// Reads only: takes no lock, writes nothing; writes fail with ``IdentityStoreError`` (`forbidden`).
         case readOnly
     }
 

@@ -4,10 +4,10 @@
 /// host's own database. Every implementation keeps the store's rules, which
 /// `DirectorySyncTesting.IdentityStoreContract` checks:
 /// - emails and aliases are unique across all users (case-insensitive): a clash throws
-///   ``IdentityStoreError/Code/addressInUse``;
-/// - group names are unique (case-insensitive): ``IdentityStoreError/Code/groupNameInUse``;
-/// - unknown identifiers throw ``IdentityStoreError/Code/notFound``;
-/// - only empty groups can be deleted: ``IdentityStoreError/Code/groupNotEmpty``;
+///   ``IdentityStoreError`` (`addressInUse`);
+/// - group names are unique (case-insensitive): ``IdentityStoreError`` (`groupNameInUse`);
+/// - unknown identifiers throw ``IdentityStoreError`` (`notFound`);
+/// - only empty groups can be deleted: ``IdentityStoreError`` (`groupNotEmpty`);
 /// - deleting a user removes it from every group;
 /// - adding a member twice, or removing one that is not there, succeeds and changes nothing.
 ///

@@ -2,35 +2,8 @@
 ///
 /// Branch on ``code``; the ``description`` names the cause and what to do about it.
 public struct IdentityStoreError: DirectorySyncError {
-    /// A stable error code. New codes may be added; switch with a `default`.
-    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
-        /// The code's text.
-        public var rawValue: String
-        /// Creates a code from its text.
-        public init(rawValue: String) { self.rawValue = rawValue }
-
-        /// No user or group has the identifier.
-        public static let notFound = Code(rawValue: "notFound")
-        /// An email or alias is already held by another user.
-        public static let addressInUse = Code(rawValue: "addressInUse")
-        /// The group name is already held by another group.
-        public static let groupNameInUse = Code(rawValue: "groupNameInUse")
-        /// The group still has members; only empty groups can be deleted.
-        public static let groupNotEmpty = Code(rawValue: "groupNotEmpty")
-        /// A value is empty, malformed or repeated.
-        public static let invalidValue = Code(rawValue: "invalidValue")
-        /// The identity changed since it was read (for example a stale ETag).
-        public static let modifiedConcurrently = Code(rawValue: "modifiedConcurrently")
-        /// The store cannot be reached or failed; retrying later may help.
-        public static let unavailable = Code(rawValue: "unavailable")
-        /// The store refused the credentials or the operation.
-        public static let forbidden = Code(rawValue: "forbidden")
-        /// The store's files are damaged; nothing was read into it or changed.
-        public static let damaged = Code(rawValue: "damaged")
-
-        /// The code's text.
-        public var description: String { rawValue }
-    }
+    /// The stable codes of this error (``ErrorCode``); each is a static constant.
+    public typealias Code = ErrorCode<IdentityStoreError>
 
     /// What went wrong.
     public var code: Code
@@ -87,4 +60,25 @@ public struct IdentityStoreError: DirectorySyncError {
         if let conflictingIdentityID { text += " (held by \(conflictingIdentityID))" }
         return text.followed(bySentence: fix)
     }
+}
+
+extension ErrorCode where Area == IdentityStoreError {
+    /// No user or group has the identifier.
+    public static let notFound = Self(rawValue: "notFound")
+    /// An email or alias is already held by another user.
+    public static let addressInUse = Self(rawValue: "addressInUse")
+    /// The group name is already held by another group.
+    public static let groupNameInUse = Self(rawValue: "groupNameInUse")
+    /// The group still has members; only empty groups can be deleted.
+    public static let groupNotEmpty = Self(rawValue: "groupNotEmpty")
+    /// A value is empty, malformed or repeated.
+    public static let invalidValue = Self(rawValue: "invalidValue")
+    /// The identity changed since it was read (for example a stale ETag).
+    public static let modifiedConcurrently = Self(rawValue: "modifiedConcurrently")
+    /// The store cannot be reached or failed; retrying later may help.
+    public static let unavailable = Self(rawValue: "unavailable")
+    /// The store refused the credentials or the operation.
+    public static let forbidden = Self(rawValue: "forbidden")
+    /// The store's files are damaged; nothing was read into it or changed.
+    public static let damaged = Self(rawValue: "damaged")
 }

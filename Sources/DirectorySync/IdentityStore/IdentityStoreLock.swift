@@ -35,10 +35,10 @@ public final class IdentityStoreLock: Sendable {
     }
 
     /// Whether somebody holds the lock now.
-    public var isHeld: Bool { state.withLock { $0.held } }
+    package var isHeld: Bool { state.withLock { $0.held } }
 
     /// How many tasks wait for the lock now.
-    public var waiting: Int { state.withLock { $0.waiters.count } }
+    package var waiting: Int { state.withLock { $0.waiters.count } }
 
     private func acquire() async throws {
         let ticket = state.withLock { state in

@@ -1,21 +1,8 @@
 /// A provider lost track of changes: the cursor expired or the directory asked to start over.
 /// The caller reads everything again (``SourceSynchronizer`` does this on its own).
 public struct DirectoryTrackingLost: DirectorySyncError {
-    /// A stable error code: why tracking was lost. New codes may be added; switch with a `default`.
-    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
-        /// The code's text.
-        public var rawValue: String
-        /// Creates a code from its text.
-        public init(rawValue: String) { self.rawValue = rawValue }
-
-        /// The cursor is too old (Graph: 400 `syncStateNotFound`, after 7 days).
-        public static let expired = Code(rawValue: "expired")
-        /// The directory reset tracking (Graph: 410 Gone, `resyncRequired`).
-        public static let reset = Code(rawValue: "reset")
-
-        /// The code's text.
-        public var description: String { rawValue }
-    }
+    /// The stable codes of this error (``ErrorCode``); each is a static constant.
+    public typealias Code = ErrorCode<DirectoryTrackingLost>
 
     /// Why tracking was lost.
     public var code: Code
@@ -42,4 +29,11 @@ public struct DirectoryTrackingLost: DirectorySyncError {
 
     /// `Change tracking was lost: <detail>. <fix>`
     public var message: String { "Change tracking was lost: \(detail)".followed(bySentence: fix) }
+}
+
+extension ErrorCode where Area == DirectoryTrackingLost {
+    /// The cursor is too old (Graph: 400 `syncStateNotFound`, after 7 days).
+    public static let expired = Self(rawValue: "expired")
+    /// The directory reset tracking (Graph: 410 Gone, `resyncRequired`).
+    public static let reset = Self(rawValue: "reset")
 }

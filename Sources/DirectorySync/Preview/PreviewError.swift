@@ -3,29 +3,8 @@ import Foundation
 /// A preview cannot be made, shown or exported. Branch on ``code``; the ``description`` says what
 /// to do.
 public struct PreviewError: DirectorySyncError {
-    /// A stable error code. New codes may be added; switch with a `default`.
-    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
-        /// The code's text.
-        public var rawValue: String
-        /// Creates a code from its text.
-        public init(rawValue: String) { self.rawValue = rawValue }
-
-        /// Previews are made only while the source is off.
-        public static let sourceIsOn = Code(rawValue: "sourceIsOn")
-        /// The preview is older than its validity.
-        public static let expired = Code(rawValue: "expired")
-        /// The source synchronized after the preview was made.
-        public static let invalidatedBySynchronization = Code(rawValue: "invalidatedBySynchronization")
-        /// More records than a page view may show; export instead.
-        public static let tooManyRecordsToDisplay = Code(rawValue: "tooManyRecordsToDisplay")
-        /// A page outside the records, or a limit below 1.
-        public static let invalidPage = Code(rawValue: "invalidPage")
-        /// No preview is stored for the source.
-        public static let notFound = Code(rawValue: "notFound")
-
-        /// The code's text.
-        public var description: String { rawValue }
-    }
+    /// The stable codes of this error (``ErrorCode``); each is a static constant.
+    public typealias Code = ErrorCode<PreviewError>
 
     /// What went wrong.
     public var code: Code
@@ -94,4 +73,19 @@ public struct PreviewError: DirectorySyncError {
     public static func notFound(_ source: SourceID) -> PreviewError {
         PreviewError(.notFound, detail: "No preview is stored for source '\(source)'", fix: "Generate one while the source is off.")
     }
+}
+
+extension ErrorCode where Area == PreviewError {
+    /// Previews are made only while the source is off.
+    public static let sourceIsOn = Self(rawValue: "sourceIsOn")
+    /// The preview is older than its validity.
+    public static let expired = Self(rawValue: "expired")
+    /// The source synchronized after the preview was made.
+    public static let invalidatedBySynchronization = Self(rawValue: "invalidatedBySynchronization")
+    /// More records than a page view may show; export instead.
+    public static let tooManyRecordsToDisplay = Self(rawValue: "tooManyRecordsToDisplay")
+    /// A page outside the records, or a limit below 1.
+    public static let invalidPage = Self(rawValue: "invalidPage")
+    /// No preview is stored for the source.
+    public static let notFound = Self(rawValue: "notFound")
 }

@@ -48,7 +48,7 @@ public struct CSVPreviewExporter: PreviewExporter {
     /// One field, neutralised against formula injection and quoted where RFC 4180 needs it.
     /// - Parameter value: The field's text.
     /// - Returns: The cell as written in the file.
-    public static func cell(_ value: String) -> String {
+    package static func cell(_ value: String) -> String {
         var bytes: [UInt8] = []
         appendCell(value, to: &bytes)
         return String(decoding: bytes, as: UTF8.self)

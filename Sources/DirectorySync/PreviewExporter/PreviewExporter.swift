@@ -25,7 +25,8 @@ extension PreviewExporter {
     /// - Parameters:
     ///   - preview: The preview.
     ///   - url: The file to write.
-    /// - Throws: File-system errors; the target is then unchanged.
+    /// - Throws: ``OwnerOnlyFile/Problem`` (a folder or file that cannot be used or trusted), or
+    ///   the exporter's errors; the target is then unchanged.
     public func export(_ preview: Preview, toFile url: URL) throws {
         try OwnerOnlyFile.write(to: url) { handle in
             var sink = FileHandleSink(handle)

@@ -2,39 +2,8 @@ import Foundation
 
 /// A schedule breaks a rule. Branch on ``code``; the ``description`` names the rule and the fix.
 public struct ScheduleError: DirectorySyncError {
-    /// A stable error code. New codes may be added; switch with a `default`.
-    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
-        /// The code's text.
-        public var rawValue: String
-        /// Creates a code from its text.
-        public init(rawValue: String) { self.rawValue = rawValue }
-
-        /// The hour multiple of an hourly schedule does not divide 24.
-        public static let hourMultipleMustDivide24 = Code(rawValue: "hourMultipleMustDivide24")
-        /// An hour outside 0–23.
-        public static let invalidHour = Code(rawValue: "invalidHour")
-        /// A minute outside 0–59.
-        public static let invalidMinute = Code(rawValue: "invalidMinute")
-        /// A time that is not `HH:MM`.
-        public static let malformedTime = Code(rawValue: "malformedTime")
-        /// A weekly schedule without days.
-        public static let noWeekdays = Code(rawValue: "noWeekdays")
-        /// A weekly schedule that lists a day twice.
-        public static let duplicateWeekday = Code(rawValue: "duplicateWeekday")
-        /// A weekday name that is not one of `mon` … `sun`.
-        public static let unknownWeekday = Code(rawValue: "unknownWeekday")
-        /// A monthly schedule with no dates or more than two.
-        public static let monthlyDateCount = Code(rawValue: "monthlyDateCount")
-        /// A day of the month outside 1–31.
-        public static let invalidDayOfMonth = Code(rawValue: "invalidDayOfMonth")
-        /// A monthly schedule that lists a date twice.
-        public static let duplicateDayOfMonth = Code(rawValue: "duplicateDayOfMonth")
-        /// The time zone identifier is not a known IANA identifier.
-        public static let unknownTimeZone = Code(rawValue: "unknownTimeZone")
-
-        /// The code's text.
-        public var description: String { rawValue }
-    }
+    /// The stable codes of this error (``ErrorCode``); each is a static constant.
+    public typealias Code = ErrorCode<ScheduleError>
 
     /// Which rule.
     public var code: Code
@@ -145,4 +114,29 @@ public struct ScheduleError: DirectorySyncError {
         let name = hours == 0 ? "UTC" : "Etc/GMT\(hours > 0 ? "-" : "+")\(abs(hours))"
         return ", or \(name) for a fixed offset of UTC\(hours >= 0 ? "+" : "-")\(abs(hours)) (IANA inverts the sign of Etc/GMT names)"
     }
+}
+
+extension ErrorCode where Area == ScheduleError {
+    /// The hour multiple of an hourly schedule does not divide 24.
+    public static let hourMultipleMustDivide24 = Self(rawValue: "hourMultipleMustDivide24")
+    /// An hour outside 0–23.
+    public static let invalidHour = Self(rawValue: "invalidHour")
+    /// A minute outside 0–59.
+    public static let invalidMinute = Self(rawValue: "invalidMinute")
+    /// A time that is not `HH:MM`.
+    public static let malformedTime = Self(rawValue: "malformedTime")
+    /// A weekly schedule without days.
+    public static let noWeekdays = Self(rawValue: "noWeekdays")
+    /// A weekly schedule that lists a day twice.
+    public static let duplicateWeekday = Self(rawValue: "duplicateWeekday")
+    /// A weekday name that is not one of `mon` … `sun`.
+    public static let unknownWeekday = Self(rawValue: "unknownWeekday")
+    /// A monthly schedule with no dates or more than two.
+    public static let monthlyDateCount = Self(rawValue: "monthlyDateCount")
+    /// A day of the month outside 1–31.
+    public static let invalidDayOfMonth = Self(rawValue: "invalidDayOfMonth")
+    /// A monthly schedule that lists a date twice.
+    public static let duplicateDayOfMonth = Self(rawValue: "duplicateDayOfMonth")
+    /// The time zone identifier is not a known IANA identifier.
+    public static let unknownTimeZone = Self(rawValue: "unknownTimeZone")
 }

@@ -36,21 +36,8 @@ public protocol SecretStore: Sendable {
 /// Why a secret could not be read or stored. Never contains a secret's value. Branch on ``code``;
 /// the ``description`` names the key, the cause and the fix.
 public struct SecretStoreError: DirectorySyncError {
-    /// A stable error code. New codes may be added; switch with a `default`.
-    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
-        /// The code's text.
-        public var rawValue: String
-        /// Creates a code from its text.
-        public init(rawValue: String) { self.rawValue = rawValue }
-
-        /// The store cannot be written (the environment).
-        public static let readOnly = Code(rawValue: "readOnly")
-        /// The store's medium failed (a file could not be read or written).
-        public static let storageFailed = Code(rawValue: "storageFailed")
-
-        /// The code's text.
-        public var description: String { rawValue }
-    }
+    /// The stable codes of this error (``ErrorCode``); each is a static constant.
+    public typealias Code = ErrorCode<SecretStoreError>
 
     /// What went wrong.
     public var code: Code
@@ -90,4 +77,11 @@ public struct SecretStoreError: DirectorySyncError {
         let cause = code == .readOnly ? "The secret '\(key)' cannot be stored" : "The secret '\(key)' could not be read or stored"
         return "\(cause): \(detail)".followed(bySentence: fix)
     }
+}
+
+extension ErrorCode where Area == SecretStoreError {
+    /// The store cannot be written (the environment).
+    public static let readOnly = Self(rawValue: "readOnly")
+    /// The store's medium failed (a file could not be read or written).
+    public static let storageFailed = Self(rawValue: "storageFailed")
 }

@@ -1,23 +1,8 @@
 /// Why saved state could not be read back or saved. Branch on ``code``; the ``description`` names
 /// the state, the cause and the fix.
 public struct SyncStateError: DirectorySyncError {
-    /// A stable error code. New codes may be added; switch with a `default`.
-    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
-        /// The code's text.
-        public var rawValue: String
-        /// Creates a code from its text.
-        public init(rawValue: String) { self.rawValue = rawValue }
-
-        /// The document was written by a newer version of DirectorySync.
-        public static let unsupportedFormatVersion = Code(rawValue: "unsupportedFormatVersion")
-        /// The document is not what was expected, cannot be read, or cannot be trusted.
-        public static let unreadable = Code(rawValue: "unreadable")
-        /// The document cannot be written (the state before the write is kept).
-        public static let unwritable = Code(rawValue: "unwritable")
-
-        /// The code's text.
-        public var description: String { rawValue }
-    }
+    /// The stable codes of this error (``ErrorCode``); each is a static constant.
+    public typealias Code = ErrorCode<SyncStateError>
 
     /// What went wrong.
     public var code: Code
@@ -83,4 +68,13 @@ public struct SyncStateError: DirectorySyncError {
             .unwritable, key: key, detail: "The state '\(key)' cannot be saved: \(detail)",
             fix: "The state saved before is kept; check the folder's permissions and free space, then retry.", underlying: underlying)
     }
+}
+
+extension ErrorCode where Area == SyncStateError {
+    /// The document was written by a newer version of DirectorySync.
+    public static let unsupportedFormatVersion = Self(rawValue: "unsupportedFormatVersion")
+    /// The document is not what was expected, cannot be read, or cannot be trusted.
+    public static let unreadable = Self(rawValue: "unreadable")
+    /// The document cannot be written (the state before the write is kept).
+    public static let unwritable = Self(rawValue: "unwritable")
 }

@@ -2,7 +2,7 @@
 /// cause, what to do about it, and the error underneath when there is one.
 ///
 /// Each area has its own error type (``IdentityStoreError``, ``FilterError``, ``ScheduleError`` …),
-/// a struct with a nested `Code` whose static constants name the cases, so a new code never breaks
+/// a struct whose `Code` is an ``ErrorCode`` with one static constant per case, so a new code never breaks
 /// a caller's `switch` (switch with a `default`). A host that handles all of them alike catches the
 /// protocol:
 ///
@@ -17,7 +17,8 @@
 ///
 /// Nothing in an error — code, detail, fix, description — holds a secret.
 public protocol DirectorySyncError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// The type of the stable codes: a string-backed struct with one static constant per code.
+    /// The type of the stable codes: ``ErrorCode`` of the error type itself, whose static
+    /// constants name the codes.
     associatedtype Code: RawRepresentable<String>, Hashable, Sendable, Codable, CustomStringConvertible
 
     /// What went wrong, stable across releases; branch on it.
@@ -43,6 +44,22 @@ extension DirectorySyncError {
 
     /// `<code>: <detail>. <fix>`: the text to log.
     public var description: String { "\(code.rawValue): \(message)" }
+}
+
+/// The stable code of an error: its text, typed by the error it belongs to (`Area`), so one
+/// error's codes never mix with another's. Each error names its codes as static constants in an
+/// extension (`extension ErrorCode where Area == PreviewError { static let expired = … }`), so new
+/// codes never break a caller's `switch` (switch with a `default`). JSON: the text itself.
+public struct ErrorCode<Area>: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The code's text, stable across releases.
+    public var rawValue: String
+
+    /// Creates a code from its text.
+    /// - Parameter rawValue: The code's text.
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// The code's text.
+    public var description: String { rawValue }
 }
 
 /// An error kept beside a value's other fields that equality and hashing skip, so an error type

@@ -31,24 +31,8 @@ import Darwin
 public enum OwnerOnlyFile {
     /// A file or folder that cannot be trusted or used: the package's error shape, with the path.
     public struct Problem: DirectorySyncError {
-        /// A stable error code. New codes may be added; switch with a `default`.
-        public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
-            /// The code's text.
-            public var rawValue: String
-            /// Creates a code from its text.
-            /// - Parameter rawValue: The code's text.
-            public init(rawValue: String) { self.rawValue = rawValue }
-
-            /// Another user owns it or can change it, or it is a link, device or FIFO: never read.
-            public static let untrusted = Code(rawValue: "untrusted")
-            /// The system refused to create, read, write or remove it.
-            public static let unusable = Code(rawValue: "unusable")
-            /// Its contents fail their length or checksum: damaged, nothing was changed.
-            public static let damaged = Code(rawValue: "damaged")
-
-            /// The code's text.
-            public var description: String { rawValue }
-        }
+        /// The stable codes of this error (``ErrorCode``); each is a static constant.
+        public typealias Code = ErrorCode<OwnerOnlyFile.Problem>
 
         /// What went wrong.
         public var code: Code
@@ -280,4 +264,13 @@ private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, 
     #else
     Darwin.read(descriptor, buffer, count)
     #endif
+}
+
+extension ErrorCode where Area == OwnerOnlyFile.Problem {
+    /// Another user owns it or can change it, or it is a link, device or FIFO: never read.
+    public static let untrusted = Self(rawValue: "untrusted")
+    /// The system refused to create, read, write or remove it.
+    public static let unusable = Self(rawValue: "unusable")
+    /// Its contents fail their length or checksum: damaged, nothing was changed.
+    public static let damaged = Self(rawValue: "damaged")
 }

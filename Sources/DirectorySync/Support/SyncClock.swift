@@ -6,7 +6,8 @@ import Foundation
 /// times, schedules, preview expiry), `SourceSynchronizer` (reconciliation intervals), the Graph
 /// provider (token lifetimes, secret expiry), the retrying transport (`Retry-After`, total time)
 /// and the Graph emulator — so a test can move time instead of waiting for it. Nothing reads
-/// `Date()` or sleeps behind the clock's back.
+/// `Date()` or sleeps behind the clock's back (except the emulator's `delay` fault, which exists
+/// to make a real transport wait).
 ///
 /// ```swift
 /// let service = try await DirectoryService.open(…, clock: .system)

@@ -1,19 +1,8 @@
 /// Why a plan was not applied at all. Nothing was changed. Branch on ``code``; the
 /// ``description`` names the cause and the fix.
 public struct SyncExecutionError: DirectorySyncError {
-    /// A stable error code. New codes may be added; switch with a `default`.
-    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
-        /// The code's text.
-        public var rawValue: String
-        /// Creates a code from its text.
-        public init(rawValue: String) { self.rawValue = rawValue }
-
-        /// The plan removes more than the deletion guard allows; see ``SyncExecutionError/violations``.
-        public static let deletionGuardExceeded = Code(rawValue: "deletionGuardExceeded")
-
-        /// The code's text.
-        public var description: String { rawValue }
-    }
+    /// The stable codes of this error (``ErrorCode``); each is a static constant.
+    public typealias Code = ErrorCode<SyncExecutionError>
 
     /// Why the plan was not applied.
     public var code: Code
@@ -21,7 +10,7 @@ public struct SyncExecutionError: DirectorySyncError {
     public var detail: String
     /// What to do.
     public var fix: String
-    /// For ``Code/deletionGuardExceeded``, the limits the plan goes over.
+    /// For `deletionGuardExceeded`, the limits the plan goes over.
     public var violations: [DeletionGuard.Violation]
 
     /// Creates an error.
@@ -47,4 +36,9 @@ public struct SyncExecutionError: DirectorySyncError {
             fix: "Check the filter and the directory read; if the removals are intended, apply again allowing them, or raise the limits.",
             violations: violations)
     }
+}
+
+extension ErrorCode where Area == SyncExecutionError {
+    /// The plan removes more than the deletion guard allows; see ``SyncExecutionError/violations``.
+    public static let deletionGuardExceeded = Self(rawValue: "deletionGuardExceeded")
 }

@@ -1,21 +1,8 @@
 /// Why no plan could be made. Nothing was changed. Branch on ``code``; the ``description`` names
 /// the cause and the fix.
 public struct SyncPlanningError: DirectorySyncError {
-    /// A stable error code. New codes may be added; switch with a `default`.
-    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
-        /// The code's text.
-        public var rawValue: String
-        /// Creates a code from its text.
-        public init(rawValue: String) { self.rawValue = rawValue }
-
-        /// The directory read did not finish; planning it could turn missing objects into removals.
-        public static let incompleteRead = Code(rawValue: "incompleteRead")
-        /// The source's filter breaks a rule; the ``FilterError`` is the underlying error.
-        public static let invalidFilter = Code(rawValue: "invalidFilter")
-
-        /// The code's text.
-        public var description: String { rawValue }
-    }
+    /// The stable codes of this error (``ErrorCode``); each is a static constant.
+    public typealias Code = ErrorCode<SyncPlanningError>
 
     /// Why no plan was made.
     public var code: Code
@@ -25,7 +12,7 @@ public struct SyncPlanningError: DirectorySyncError {
     public var fix: String
     private var storedUnderlying: UnderlyingError
 
-    /// The error that caused this one (the ``FilterError`` of ``Code/invalidFilter``).
+    /// The error that caused this one (the ``FilterError`` of `invalidFilter`).
     public var underlying: (any Error)? { storedUnderlying.error }
 
     /// Creates an error.
@@ -52,4 +39,11 @@ public struct SyncPlanningError: DirectorySyncError {
     public static func invalidFilter(_ error: FilterError) -> SyncPlanningError {
         SyncPlanningError(.invalidFilter, detail: "The source's filter is invalid: \(error.detail)", fix: error.fix, underlying: error)
     }
+}
+
+extension ErrorCode where Area == SyncPlanningError {
+    /// The directory read did not finish; planning it could turn missing objects into removals.
+    public static let incompleteRead = Self(rawValue: "incompleteRead")
+    /// The source's filter breaks a rule; the ``FilterError`` is the underlying error.
+    public static let invalidFilter = Self(rawValue: "invalidFilter")
 }

@@ -7,7 +7,7 @@ import FoundationNetworking
 
 /// Mounts a ``GraphEmulator`` in-process as an ``DirectorySyncHTTP/HTTPTransport``: requests never touch a socket.
 /// Delays are real sleeps (cancellable); a dropped connection throws
-/// ``DirectorySyncHTTP/HTTPTransportError/Code/connectionFailed``.
+/// ``DirectorySyncHTTP/HTTPTransportError`` (`connectionFailed`).
 public struct EmulatorTransport: HTTPTransport {
     /// The emulator answering.
     public let emulator: GraphEmulator

@@ -99,7 +99,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     /// Starts listening on loopback.
     /// - Parameter port: The port; 0 picks a free one.
     /// - Returns: The port listened on.
-    /// - Throws: ``LoopbackServerError`` when the socket cannot be made or bound (``LoopbackServerError/Code/addressInUse``
+    /// - Throws: ``LoopbackServerError`` when the socket cannot be made or bound (``LoopbackServerError`` (`addressInUse`)
     ///   when another process holds the port).
     @discardableResult
     public func start(port: UInt16 = 0) throws -> UInt16 {

@@ -9,21 +9,8 @@ import Darwin
 /// ``LoopbackHTTPServer`` could not start listening. Branch on ``code``; the description names
 /// the port, the cause and the fix.
 public struct LoopbackServerError: DirectorySyncError {
-    /// A stable error code. New codes may be added; switch with a `default`.
-    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
-        /// The code's text.
-        public var rawValue: String
-        /// Creates a code from its text.
-        public init(rawValue: String) { self.rawValue = rawValue }
-
-        /// Another socket already listens on the port (`EADDRINUSE`).
-        public static let addressInUse = Code(rawValue: "addressInUse")
-        /// The socket could not be made, bound or put to listening for another reason (see ``LoopbackServerError/errno``).
-        public static let cannotListen = Code(rawValue: "cannotListen")
-
-        /// The code's text.
-        public var description: String { rawValue }
-    }
+    /// The stable codes of this error (``DirectorySync/ErrorCode``); each is a static constant.
+    public typealias Code = ErrorCode<LoopbackServerError>
 
     /// What went wrong.
     public var code: Code
@@ -58,4 +45,11 @@ public struct LoopbackServerError: DirectorySyncError {
         default: "Choose another port, or free file descriptors if the process has run out of them."
         }
     }
+}
+
+extension ErrorCode where Area == LoopbackServerError {
+    /// Another socket already listens on the port (`EADDRINUSE`).
+    public static let addressInUse = Self(rawValue: "addressInUse")
+    /// The socket could not be made, bound or put to listening for another reason (see ``LoopbackServerError/errno``).
+    public static let cannotListen = Self(rawValue: "cannotListen")
 }
