@@ -128,6 +128,11 @@ struct JSONOutputTests {
         #expect(Set(health.keys) == ["folder", "records", "files"])
         let files = try #require(health["files"] as? [[String: Any]])
         #expect(files.allSatisfy { Set($0.keys) == ["path", "bytes", "records", "tornTail", "stale"] })
+        // A healthy store's repair keeps every record and backs nothing up (no backupFolder).
+        let repair = try object(session.run(["store", "repair", "--json"]))
+        #expect(Set(repair.keys) == ["keptRecords", "droppedBytes"])
+        #expect(repair["keptRecords"] as? Int == health["records"] as? Int)
+        #expect(repair["droppedBytes"] as? Int == 0)
 
         let removed = try object(session.run(["source", "remove", "--source", "Contoso", "--json"]))
         #expect(removed["id"] as? String == "contoso")
