@@ -1,41 +1,49 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The pipe's write end, which the signal handler writes to. Set once, before the handler is
+/// installed, and never changed: the handler may read it at any moment.
+nonisolated(unsafe) private var signalPipe: Int32 = -1
 
 /// SIGTERM and SIGINT, for commands that run until interrupted.
 ///
-/// Catching starts before the command says it is ready: a signal sent as soon as the command has
-/// printed that it runs (a test, a supervisor) is then never lost.
+/// A handler is installed in one step (`signal`), and all it does is write a byte to a pipe (the
+/// self-pipe pattern): there is no moment in which the signals are ignored, so one sent at any
+/// time — even right before the command says it is ready — is never lost; before the handler is
+/// installed, the default action still ends the process.
 struct Signals: Sendable {
-    private let arrivals: AsyncStream<Int32>
+    private let readEnd: Int32
 
-    /// Starts catching SIGTERM and SIGINT, and returns once both are caught. From then on they
-    /// no longer end the process: ``waitForTermination()`` returns instead, and a second one while
-    /// the command winds down does not end it half way.
-    static func catchTermination() async -> Signals {
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        let (arrivals, arrival) = AsyncStream.makeStream(of: Int32.self)
-        let (registrations, registration) = AsyncStream.makeStream(of: Int32.self)
-        let queue = DispatchQueue(label: "dirsync.signals")
-        let signalNumbers = [SIGTERM, SIGINT]
-        for signalNumber in signalNumbers {
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-            source.setEventHandler { arrival.yield(signalNumber) }
-            source.setRegistrationHandler { registration.yield(signalNumber) }
-            source.resume()
-            // Kept for the life of the process on purpose: it is never cancelled or released.
-            _ = Unmanaged.passRetained(source as AnyObject)
+    /// Starts catching SIGTERM and SIGINT. From then on they no longer end the process:
+    /// ``waitForTermination()`` returns instead, and a second one while the command winds down does
+    /// not end it half way.
+    static func catchTermination() -> Signals {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { fatalError("dirsync: no pipe for signals (\(String(cString: strerror(errno))))") }
+        signalPipe = ends[1]
+        for number in [SIGTERM, SIGINT] {
+            signal(number) { number in
+                var byte = UInt8(truncatingIfNeeded: number)
+                _ = write(signalPipe, &byte, 1)
+            }
         }
-        // The system takes a source on asynchronously; until it has, a signal would be ignored.
-        var registered = 0
-        for await _ in registrations {
-            registered += 1
-            if registered == signalNumbers.count { break }
-        }
-        return Signals(arrivals: arrivals)
+        return Signals(readEnd: ends[0])
     }
 
     /// Returns when SIGTERM or SIGINT has arrived since ``catchTermination()``.
     func waitForTermination() async {
-        for await _ in arrivals { return }
+        let readEnd = readEnd
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            // A blocking read on a thread of its own: it waits for the handler's byte.
+            Thread.detachNewThread {
+                var byte: UInt8 = 0
+                while read(readEnd, &byte, 1) < 0 && errno == EINTR {}
+                done.resume()
+            }
+        }
     }
 }

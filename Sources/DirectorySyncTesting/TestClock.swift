@@ -51,11 +51,17 @@ public final class TestClock: Sendable {
     /// Every sleep asked of ``syncClock`` so far, in order.
     public var sleeps: [Duration] { state.withLock { $0.sleeps } }
 
-    /// Moves time forward.
-    /// - Parameter seconds: How far.
+    /// Moves time forward (or back, with a negative step).
+    /// - Parameter seconds: How far; a step that is not a number moves nothing, and one beyond
+    ///   ±10,000 years moves 10,000 years.
     public func advance(by seconds: TimeInterval) {
-        state.withLock { $0.offset += .milliseconds(Int64((seconds * 1_000).rounded())) }
+        guard seconds.isFinite else { return }
+        let bounded = min(max(seconds, -Self.farthest), Self.farthest)
+        state.withLock { $0.offset += .milliseconds(Int64((bounded * 1_000).rounded())) }
     }
+
+    /// Ten thousand years, in seconds: the longest single step.
+    private static let farthest: TimeInterval = 10_000 * 366 * 86_400
 
     /// The clock as the package takes it: its sleeps check for cancellation, are recorded, move
     /// time on by their duration and return at once.

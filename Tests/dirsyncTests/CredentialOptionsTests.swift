@@ -18,15 +18,15 @@ struct CredentialOptionsTests {
     }
 
     /// The same flags, as `test-connection` and as `credentials set` take them.
-    func bothCommands(_ flags: [String], folder: URL) -> [(name: String, arguments: [String])] {
-        let common = ["--tenant", "contoso.com", "--client-id", Self.clientID, "--login-url", "http://127.0.0.1:9", "--graph-url", "http://127.0.0.1:9/v1.0"]
+    func bothCommands(_ flags: [String], folder: URL, clientID: String = Self.clientID) -> [(name: String, arguments: [String])] {
+        let common = ["--tenant", "contoso.com", "--client-id", clientID, "--login-url", "http://127.0.0.1:9", "--graph-url", "http://127.0.0.1:9/v1.0"]
         return [
             ("test-connection", ["test-connection"] + common + flags),
             ("credentials set", ["--state", folder.path, "credentials", "set", "--source", "Contoso"] + common + flags),
         ]
     }
 
-    @Test("an empty secret on standard input is refused by every command, with the same one line and exit status 2", arguments: ["", "\n"])
+    @Test("an empty secret on standard input is refused by every command, with the same one line and exit status 2", arguments: ["", "\n", "   \n", "\t\n"])
     func emptySecretOnStandardInput(input: String) throws {
         let folder = try stateFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -59,6 +59,11 @@ struct CredentialOptionsTests {
         ["--client-secret-env", "HOME", "--client-secret-stdin"],
         ["--client-secret", "s3cr3t-in-argument"],
         ["--client-secret-env", "HOME", "--secret-expires", "31/01/2027"],
+        ["--client-secret-env", "HOME", "--secret-expires", "2026-02-30"],
+        ["--client-secret-env", "HOME", "--secret-expires", "2026-1-1"],
+        ["--client-secret-env", "HOME", "--secret-expires", "2026-01-01T00:00:00Z"],
+        ["--client-secret-stdin", "s3cr3t-in-argument"],
+        ["--client-secret-stdin", "--client-secret=s3cr3t-in-argument"],
     ])
     func refusedAlike(flags: [String]) throws {
         let folder = try stateFolder()
@@ -69,6 +74,19 @@ struct CredentialOptionsTests {
             #expect(result.status == 2, "\(name): \(result.output)\(result.error)")
             #expect(result.error.split(separator: "\n").count == 1, "\(name): \(result.error)")
             #expect(!result.error.contains("s3cr3t-in-argument"))
+            errors.append(result.error)
+        }
+        #expect(Set(errors).count == 1, "\(errors)")
+    }
+
+    @Test("a client ID that is not a GUID is refused by every command alike, before any request (exit status 2)")
+    func badClientID() throws {
+        let folder = try stateFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var errors: [String] = []
+        for (name, arguments) in bothCommands(["--client-secret-env", "HOME"], folder: folder, clientID: "not-a-guid") {
+            let result = try DirsyncProcess.run(arguments)
+            #expect(result.status == 2, "\(name): \(result.output)\(result.error)")
             errors.append(result.error)
         }
         #expect(Set(errors).count == 1, "\(errors)")

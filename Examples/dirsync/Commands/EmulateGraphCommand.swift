@@ -56,7 +56,7 @@ enum EmulateGraphCommand {
             loginURL: base, graphURL: "\(base)/v1.0", tenant: credentials.domain, tenantID: credentials.tenantID,
             clientID: credentials.clientID, clientSecret: credentials.clientSecret, clientSecretID: credentials.clientSecretID,
             users: tenant.users.count, groups: tenant.groups.count)
-        let signals = await Signals.catchTermination()
+        let signals = Signals.catchTermination()
         print(try JSONOutput.line(announcement))
         fflush(nil)
         await signals.waitForTermination()

@@ -59,6 +59,10 @@ struct Arguments: Sendable {
         if first.hasPrefix("--"), taken.contains(String(first.dropFirst(2).prefix { $0 != "=" })) {
             throw UsageError("\(first.prefix { $0 != "=" }) is given twice; give it once")
         }
-        throw UsageError("unknown argument '\(Terminal.safe(first))'; see 'dirsync --help'")
+        // An option's name is shown; a stray value is not: it could be a secret typed in the wrong place.
+        if first.hasPrefix("-") {
+            throw UsageError("unknown argument '\(Terminal.safe(String(first.prefix { $0 != "=" })))'; see 'dirsync --help'")
+        }
+        throw UsageError("unknown argument: a value without its option (not shown: it could be a secret); see 'dirsync --help'")
     }
 }

@@ -48,8 +48,11 @@ struct CredentialOptions {
         }
         var expiry: Date?
         if let text = try arguments.option("secret-expires") {
-            guard let date = try? Date(text + "T00:00:00Z", strategy: .iso8601) else {
-                throw UsageError("--secret-expires takes a date as YYYY-MM-DD, not '\(text)'")
+            // Exactly YYYY-MM-DD, and a day that exists: 2026-02-30 is not rolled over to March.
+            guard text.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}/) != nil, let date = try? Date(text + "T00:00:00Z", strategy: .iso8601),
+                date.formatted(Date.ISO8601FormatStyle().year().month().day()) == text
+            else {
+                throw UsageError("--secret-expires takes a date as YYYY-MM-DD, not '\(Terminal.safe(text))'")
             }
             expiry = date
         }
@@ -76,12 +79,13 @@ struct CredentialOptions {
     func secret() throws -> Secret {
         switch secretSource {
         case .environment(let variable):
-            guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
+            // `Secret.isEmpty` is the SDK's rule (white space alone is no secret).
+            guard let value = ProcessInfo.processInfo.environment[variable], !Secret(value).isEmpty else {
                 throw UsageError("the environment variable \(variable) is not set or empty")
             }
             return Secret(value)
         case .standardInput:
-            guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw UsageError("no secret on standard input") }
+            guard let line = readLine(strippingNewline: true), !Secret(line).isEmpty else { throw UsageError("no secret on standard input") }
             return Secret(line)
         }
     }

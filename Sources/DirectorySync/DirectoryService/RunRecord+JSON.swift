@@ -37,14 +37,14 @@ extension RunRecord {
             case "needsConfirmation": outcome = .needsConfirmation(try container.decodeIfPresent([String].self, forKey: .guardViolations) ?? [])
             case "failed": outcome = .failed(try container.decodeIfPresent(String.self, forKey: .failure) ?? "")
             default:
-                throw DecodingError.dataCorruptedError(forKey: .outcome, in: container, debugDescription: "unknown outcome '\(name)'")
+                throw DecodingError.unknownCase(
+                    name, of: "outcome", known: ["succeeded", "partiallyFailed", "needsConfirmation", "cancelled", "failed"], codingPath: container.codingPath)
             }
         } else {
             sourceID = try legacy.decode(SourceID.self, forKey: .sourceID)
             readKind = try legacy.decodeIfPresent(ReadKind.self, forKey: .readKind)
-            outcome = try Self.legacyOutcome(legacy.nestedContainer(keyedBy: AnyCodingKey.self, forKey: .outcome))
-            summary = Self.legacySummary(
-                operations: try legacy.decode([String: Int].self, forKey: .operations), warnings: try legacy.decode([String: Int].self, forKey: .warnings))
+            outcome = try Self.legacyOutcome(legacy.superDecoder(forKey: .outcome))
+            summary = try Self.legacySummary(legacy)
         }
     }
 
@@ -75,30 +75,30 @@ extension RunRecord {
     }
 
     /// `{"succeeded": {}}`, `{"failed": {"_0": "…"}}`, `{"needsConfirmation": {"_0": […]}}`.
-    private static func legacyOutcome(_ container: KeyedDecodingContainer<AnyCodingKey>) throws -> Outcome {
-        guard let key = container.allKeys.first else {
-            throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath, debugDescription: "an empty outcome"))
-        }
-        switch key.stringValue {
+    private static func legacyOutcome(_ decoder: any Decoder) throws -> Outcome {
+        let (name, values) = try decoder.synthesizedEnumCase(expected: "an outcome")
+        switch name {
         case "succeeded": return .succeeded
         case "partiallyFailed": return .partiallyFailed
         case "cancelled": return .cancelled
-        case "failed": return .failed(try container.nestedContainer(keyedBy: AnyCodingKey.self, forKey: key).decode(String.self, forKey: AnyCodingKey("_0")))
-        case "needsConfirmation":
-            return .needsConfirmation(try container.nestedContainer(keyedBy: AnyCodingKey.self, forKey: key).decode([String].self, forKey: AnyCodingKey("_0")))
-        default: throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "unknown outcome '\(key.stringValue)'")
+        case "failed": return .failed(try values.decode(String.self, forKey: AnyCodingKey("_0")))
+        case "needsConfirmation": return .needsConfirmation(try values.decode([String].self, forKey: AnyCodingKey("_0")))
+        default:
+            throw DecodingError.unknownCase(
+                name, of: "outcome", known: ["succeeded", "partiallyFailed", "needsConfirmation", "cancelled", "failed"], codingPath: decoder.codingPath)
         }
     }
 
     /// Counts keyed by text, from before the typed summary. Those histories kept no severity, so
     /// the codes that were only ever warnings count as warnings and the others as conflicts, as
     /// `status` counted them then.
-    private static func legacySummary(operations: [String: Int], warnings: [String: Int]) -> SyncPlan.Summary {
+    private static func legacySummary(_ container: KeyedDecodingContainer<LegacyKeys>) throws -> SyncPlan.Summary {
         var summary = SyncPlan.Summary()
-        for (name, count) in operations { if let kind = SyncAction.Kind(rawValue: name) { summary.operations[kind] = count } }
-        for (name, count) in warnings {
-            guard let code = SyncIssue.Code(rawValue: name) else { continue }
-            summary.issues[code] = count
+        summary.operations = try SyncPlan.Summary.counts(
+            try container.decode([String: Int].self, forKey: .operations), named: "operation kind", in: container, key: LegacyKeys.operations)
+        summary.issues = try SyncPlan.Summary.counts(
+            try container.decode([String: Int].self, forKey: .warnings), named: "issue code", in: container, key: LegacyKeys.warnings)
+        for (code, count) in summary.issues {
             if code == .missingEmail || code == .aliasDropped { summary.warnings += count } else { summary.conflicts += count }
         }
         return summary

@@ -17,7 +17,12 @@ struct IdentityStoreFiles {
     var log: URL { folder.appendingPathComponent("identities.log") }
     var legacyBase: URL { folder.appendingPathComponent("identities.json") }
 
-    static let format = 2
+    /// The format written: 3 since records have their designed JSON (`{"kind": "putUser", …}`).
+    /// Format 2 files (records in Swift's synthesized form) are read, and rewritten by a writer;
+    /// a version that reads only format 2 sees a format 3 file as foreign instead of misreading it.
+    static let format = 3
+    /// The formats read.
+    static let readableFormats = 2...3
 
     struct Header: Codable, Equatable {
         var file: String
@@ -142,8 +147,13 @@ struct IdentityStoreFiles {
             part.damage("the file has no header record")
             return part
         }
-        guard let header = try? JSONDecoder().decode(Header.self, from: first), header.file == file, header.format == Self.format,
-            header.generation > 0, (file == "base") == (header.changes != nil)
+        let header = try? JSONDecoder().decode(Header.self, from: first)
+        if let header, header.file == file, header.format > Self.format {
+            part.damage("it was written by a newer version of DirectorySync (format \(header.format); this version reads up to \(Self.format)); upgrade DirectorySync, and do not repair it with this one")
+            return part
+        }
+        guard let header, header.file == file, Self.readableFormats.contains(header.format), header.generation > 0,
+            (file == "base") == (header.changes != nil)
         else {
             part.damage("the first record is not a \(file) header of format \(Self.format)")
             return part

@@ -34,15 +34,15 @@ extension ReadKind {
             switch kind {
             case "full": self = .full(try container.decode(FullReadReason.self, forKey: .reason))
             case "incremental": self = .incremental(changes: try container.decode(Int.self, forKey: .changes))
-            default: throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown read kind '\(kind)'")
+            default: throw DecodingError.unknownCase(kind, of: "read kind", known: ["full", "incremental"], codingPath: container.codingPath)
             }
             return
         }
-        let legacy = try decoder.container(keyedBy: AnyCodingKey.self)
-        if legacy.contains(AnyCodingKey("full")) {
-            self = .full(try legacy.nestedContainer(keyedBy: AnyCodingKey.self, forKey: AnyCodingKey("full")).decode(FullReadReason.self, forKey: AnyCodingKey("_0")))
-        } else {
-            self = .incremental(changes: try legacy.nestedContainer(keyedBy: AnyCodingKey.self, forKey: AnyCodingKey("incremental")).decode(Int.self, forKey: AnyCodingKey("changes")))
+        let (name, values) = try decoder.synthesizedEnumCase(expected: "a read kind")
+        switch name {
+        case "full": self = .full(try values.decode(FullReadReason.self, forKey: AnyCodingKey("_0")))
+        case "incremental": self = .incremental(changes: try values.decode(Int.self, forKey: AnyCodingKey("changes")))
+        default: throw DecodingError.unknownCase(name, of: "read kind", known: ["full", "incremental"], codingPath: decoder.codingPath)
         }
     }
 

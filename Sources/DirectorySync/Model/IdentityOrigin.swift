@@ -48,17 +48,16 @@ extension IdentityOrigin {
             case "manual": self = .manual
             case "directory":
                 self = .directory(try container.decode(SourceID.self, forKey: .source), externalID: try container.decode(String.self, forKey: .externalID))
-            default: throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown origin '\(kind)'")
+            default: throw DecodingError.unknownCase(kind, of: "origin", known: ["manual", "directory"], codingPath: container.codingPath)
             }
             return
         }
-        let legacy = try decoder.container(keyedBy: AnyCodingKey.self)
-        if legacy.contains(AnyCodingKey("manual")) {
-            self = .manual
-        } else {
-            let directory = try legacy.nestedContainer(keyedBy: AnyCodingKey.self, forKey: AnyCodingKey("directory"))
-            self = .directory(
-                try directory.decode(SourceID.self, forKey: AnyCodingKey("_0")), externalID: try directory.decode(String.self, forKey: AnyCodingKey("externalID")))
+        let (name, values) = try decoder.synthesizedEnumCase(expected: "an origin")
+        switch name {
+        case "manual": self = .manual
+        case "directory":
+            self = .directory(try values.decode(SourceID.self, forKey: AnyCodingKey("_0")), externalID: try values.decode(String.self, forKey: AnyCodingKey("externalID")))
+        default: throw DecodingError.unknownCase(name, of: "origin", known: ["manual", "directory"], codingPath: decoder.codingPath)
         }
     }
 

@@ -77,15 +77,18 @@ public actor FileSyncStateStore: SyncStateStore {
     }
 
     /// The file for a key: `<source>/<name>.json`, or `_service/<name>.json` for the service's own
-    /// state. Source and name are percent-encoded so no key can reach outside the folder, and a
-    /// source's leading `_` is too, so no source's folder can be the service's.
+    /// state. Source and name are percent-encoded so no key can reach outside the folder; a source
+    /// whose id is `_service` itself goes to `%5Fservice`, so no source's folder is the service's.
     nonisolated func file(for key: StateKey) -> URL {
         let owner = key.sourceID.map { id in
             let safe = Self.safe(id.rawValue)
-            return safe.hasPrefix("_") ? "%5F" + safe.dropFirst() : safe
-        } ?? "_service"
+            return safe == Self.serviceFolder ? "%5F" + safe.dropFirst() : safe
+        } ?? Self.serviceFolder
         return folder.appendingPathComponent(owner, isDirectory: true).appendingPathComponent(Self.safe(key.name) + ".json")
     }
+
+    /// The folder of the service's own state.
+    static let serviceFolder = "_service"
 
     static func safe(_ text: String) -> String {
         var result = ""

@@ -55,8 +55,11 @@ public protocol SyncStateStore: Sendable {
 }
 
 extension SyncStateStore {
-    /// The format version written into every document.
-    public static var formatVersion: Int { 1 }
+    /// The format version written into every document: 2 since values are written in their
+    /// designed JSON (run records, plans, change journals); documents of version 1 are read too.
+    /// A version of DirectorySync that reads only version 1 refuses a version 2 document with
+    /// "upgrade DirectorySync" instead of misreading it.
+    public static var formatVersion: Int { 2 }
 
     /// Reads and decodes a value.
     /// - Parameters:

@@ -127,18 +127,39 @@ public struct SyncPlan: Hashable, Codable, Sendable {
 
         private enum CodingKeys: String, CodingKey { case operations, issues, conflicts, skipped, warnings, unchangedUsers, unchangedGroups }
 
-        /// Decodes the designed form: counts keyed by the kinds' and codes' names; a name this
-        /// version does not know is left out.
+        /// Decodes the designed form: counts keyed by the kinds' and codes' names.
+        /// - Throws: `DecodingError` for a name this version does not know or a negative count —
+        ///   never dropped, so a history is never rewritten without what it held.
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            let operations = try container.decode([String: Int].self, forKey: .operations)
-            let issues = try container.decode([String: Int].self, forKey: .issues)
+            func count(_ key: CodingKeys) throws -> Int {
+                let value = try container.decode(Int.self, forKey: key)
+                guard value >= 0 else { throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "a negative count (\(value))") }
+                return value
+            }
             self.init(
-                operations: Dictionary(uniqueKeysWithValues: operations.compactMap { key, count in SyncAction.Kind(rawValue: key).map { ($0, count) } }),
-                issues: Dictionary(uniqueKeysWithValues: issues.compactMap { key, count in SyncIssue.Code(rawValue: key).map { ($0, count) } }),
-                conflicts: try container.decode(Int.self, forKey: .conflicts), skipped: try container.decode(Int.self, forKey: .skipped),
-                warnings: try container.decode(Int.self, forKey: .warnings), unchangedUsers: try container.decode(Int.self, forKey: .unchangedUsers),
-                unchangedGroups: try container.decode(Int.self, forKey: .unchangedGroups))
+                operations: try Self.counts(try container.decode([String: Int].self, forKey: .operations), named: "operation kind", in: container, key: CodingKeys.operations),
+                issues: try Self.counts(try container.decode([String: Int].self, forKey: .issues), named: "issue code", in: container, key: CodingKeys.issues),
+                conflicts: try count(.conflicts), skipped: try count(.skipped), warnings: try count(.warnings),
+                unchangedUsers: try count(.unchangedUsers), unchangedGroups: try count(.unchangedGroups))
+        }
+
+        /// Counts keyed by the names of `Name`'s cases.
+        /// - Throws: `DecodingError` for an unknown name or a negative count.
+        static func counts<Name: RawRepresentable<String> & Hashable>(
+            _ counts: [String: Int], named what: String, in container: KeyedDecodingContainer<some CodingKey>, key: some CodingKey
+        ) throws -> [Name: Int] {
+            var typed: [Name: Int] = [:]
+            for (text, count) in counts {
+                guard let name = Name(rawValue: text) else {
+                    throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath + [key], debugDescription: "an unknown \(what) '\(text)'"))
+                }
+                guard count >= 0 else {
+                    throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath + [key], debugDescription: "a negative count for '\(text)'"))
+                }
+                typed[name] = count
+            }
+            return typed
         }
 
         /// Encodes `{"operations": {"createUser": 3, …}, "issues": {"missingEmail": 1, …},

@@ -74,13 +74,19 @@ extension GraphEmulator {
                 return ok()
             case (.post, "faults", 1):
                 let fault = try decoder.decode(FaultBody.self, from: body)
+                if let problem = Self.problem(with: fault.fault) { return bad(problem) }
+                guard (fault.times ?? 1) >= 1 else { return bad("'times' is \(fault.times ?? 1); give 1 or more (or leave it out for once)") }
                 scheduleFault(fault.fault, times: fault.times ?? 1, pathPrefix: fault.pathPrefix)
                 return ok()
             case (.delete, "faults", 1):
                 clearFaults()
                 return ok()
             case (.post, "clock", 2) where parts[1] == "advance":
-                clock.advance(by: try decoder.decode(Advance.self, from: body).seconds)
+                let seconds = try decoder.decode(Advance.self, from: body).seconds
+                guard seconds.isFinite, abs(seconds) <= Self.longestAdvance else {
+                    return bad("'seconds' must be a number of seconds within ±\(Int(Self.longestAdvance)) (a century)")
+                }
+                clock.advance(by: seconds)
                 return ok()
             default:
                 return Self.json(404, Data(#"{"error":"unknown control endpoint; see Documentation/GraphEmulator.md"}"#.utf8))
@@ -88,6 +94,22 @@ extension GraphEmulator {
         } catch {
             let notJSON = (try? JSONSerialization.jsonObject(with: body, options: .fragmentsAllowed)) == nil
             return bad("the body does not fit this endpoint (\(notJSON ? "it is not JSON" : Self.problem(error))); see Documentation/GraphEmulator.md")
+        }
+    }
+
+    /// The farthest the clock moves in one step: a century.
+    static let longestAdvance: TimeInterval = 100 * 366 * 86_400
+
+    /// What makes a fault impossible to serve, if anything: a status that is not an HTTP status,
+    /// a delay that is negative, not a number or longer than an hour.
+    static func problem(with fault: EmulatorFault) -> String? {
+        switch fault {
+        case .status(let status, _) where !(100...599).contains(status):
+            return "'status' is \(status); give an HTTP status from 100 to 599"
+        case .delay(let seconds) where !(seconds.isFinite && (0...3_600).contains(seconds)):
+            return "'seconds' must be from 0 to 3600"
+        default:
+            return nil
         }
     }
 

@@ -77,4 +77,29 @@ struct EmulatorControlTests {
         #expect(nowhere.status == 404)
         #expect(nowhere.body == #"{"error":"unknown control endpoint; see Documentation/GraphEmulator.md"}"#)
     }
+
+    @Test("values the emulator cannot serve are refused with 400, never a trap or a fault that breaks the server", arguments: [
+        ("faults", #"{"fault":{"kind":"status","status":-1}}"#), ("faults", #"{"fault":{"kind":"status","status":0}}"#),
+        ("faults", #"{"fault":{"kind":"status","status":99999999999}}"#), ("faults", #"{"fault":{"kind":"delay","seconds":-1}}"#),
+        ("faults", #"{"fault":{"kind":"delay","seconds":1e300}}"#), ("faults", #"{"fault":{"kind":"status","status":503},"times":-5}"#),
+        ("faults", #"{"fault":{"kind":"status","status":503},"times":0}"#),
+        ("clock/advance", #"{"seconds":1e20}"#), ("clock/advance", #"{"seconds":-1e308}"#), ("clock/advance", #"{"seconds":1e400}"#),
+    ])
+    func outOfRange(endpoint: String, body: String) {
+        let harness = EmulatorHarness(users: 1, groups: 0)
+        let before = harness.emulator.clock.now
+        let answer = control(harness, .post, endpoint, body)
+        #expect(answer.status == 400, "\(answer.body)")
+        #expect(harness.emulator.clock.now == before)
+        #expect(control(harness, .get, "requests").status == 200)
+    }
+
+    @Test("the test clock bounds a step instead of trapping")
+    func clockBounds() {
+        let clock = TestClock.fixed(at: Date(timeIntervalSince1970: 0))
+        clock.advance(by: .nan)
+        #expect(clock.now == Date(timeIntervalSince1970: 0))
+        clock.advance(by: 1e300)
+        #expect(clock.now.timeIntervalSince1970 == 10_000 * 366 * 86_400)
+    }
 }

@@ -45,7 +45,7 @@ struct RunRecordJSONTests {
     func legacyHistory() throws {
         let legacy = """
             {"endedAt":"2026-09-21T14:14:02Z","failed":0,"groupsSynchronized":1,"id":"run-0",\
-            "operations":{"createUser":3,"retiredKind":1},"outcome":{"needsConfirmation":{"_0":["users: 40 > 20"]}},\
+            "operations":{"createUser":3},"outcome":{"needsConfirmation":{"_0":["users: 40 > 20"]}},\
             "readKind":{"incremental":{"changes":4}},"requests":2,"sourceID":"contoso","startedAt":"2026-09-21T14:13:20Z","succeeded":0,\
             "trigger":"manual","usersSynchronized":3,"warnings":{"aliasDropped":2,"emailInUse":1,"missingEmail":1}}
             """
@@ -62,6 +62,30 @@ struct RunRecordJSONTests {
         let second = try JSONDecoder.deterministic().decode(RunRecord.self, from: Data(failed.utf8))
         #expect(second.outcome == .failed("boom"))
         #expect(second.readKind == .full(.filterChanged))
+    }
+
+    @Test("a history naming an operation kind or issue code this version does not know, or a negative count, is refused — never read without it", arguments: [
+        #""operations":{"teleportUser":3}"#, #""issues":{"brandNewCode":7}"#, #""conflicts":-1"#,
+    ])
+    func unknownNamesRefused(replacement: String) throws {
+        let designed = try Self.text(Self.record)
+        let field = String(replacement.prefix { $0 != ":" })
+        let pattern = try Regex(field + #":(\{[^}]*\}|-?[0-9]+)"#)
+        let tampered = designed.replacing(pattern, with: replacement, maxReplacements: 1)
+        #expect(tampered != designed)
+        #expect(throws: DecodingError.self) { try JSONDecoder.deterministic().decode(RunRecord.self, from: Data(tampered.utf8)) }
+    }
+
+    @Test("a history the service cannot read is kept as it is, not rewritten without what it held")
+    func unreadableHistoryKept() async throws {
+        let harness = try await ServiceHarness()
+        let source = try await harness.readySource()
+        let tampered = #"{"formatVersion":2,"value":["# + (try Self.text(Self.record)).replacingOccurrences(of: #""createUser":3"#, with: #""teleportUser":3"#) + "]}"
+        try await harness.state.setData(Data(tampered.utf8), for: StateKey(source.id, "history"))
+        let run = try await harness.service.synchronize(source.id)
+        #expect(run.isSuccess)
+        #expect(try await harness.state.data(for: StateKey(source.id, "history")) == Data(tampered.utf8))
+        await #expect(throws: SyncStateError.self) { try await harness.service.history(source.id) }
     }
 
     @Test("status counts conflicts by the planner's severity: warnings of any code are never conflicts")

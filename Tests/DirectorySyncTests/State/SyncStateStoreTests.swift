@@ -40,11 +40,25 @@ struct SyncStateStoreTests {
         #expect(try await store.preview(for: "other") == nil)
     }
 
+    @Test("the service's own state and a source's never share a place, whatever the source's id", arguments: Kind.allCases)
+    func serviceKeyApart(_ kind: Kind) async throws {
+        let store = try kind.make()
+        try await store.setData(Data("service".utf8), for: .service("sources"))
+        for id in ["_service", "_x", "service", "%5Fservice"] {
+            try await store.setData(Data(id.utf8), for: StateKey(SourceID(id), "sources"))
+        }
+        #expect(try await store.data(for: .service("sources")) == Data("service".utf8))
+        for id in ["_service", "_x", "service", "%5Fservice"] {
+            #expect(try await store.data(for: StateKey(SourceID(id), "sources")) == Data(id.utf8))
+        }
+        #expect(StateKey.service("sources").description == "service/sources")
+    }
+
     @Test("documents from a newer format version are refused with a clear error", arguments: Kind.allCases)
     func newerFormat(_ kind: Kind) async throws {
         let store = try kind.make()
         try await store.setData(Data(#"{"formatVersion":99,"value":{}}"#.utf8), for: .preview(source))
-        await #expect(throws: SyncStateError.unsupportedFormatVersion(found: 99, supported: 1, key: "contoso/preview")) {
+        await #expect(throws: SyncStateError.unsupportedFormatVersion(found: 99, supported: 2, key: "contoso/preview")) {
             try await store.preview(for: source)
         }
         try await store.setData(Data("not json".utf8), for: .preview(source))

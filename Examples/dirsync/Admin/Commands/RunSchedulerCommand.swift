@@ -7,7 +7,7 @@ enum RunSchedulerCommand {
     static func run(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
         try arguments.finish()
         try context.requireOwnership("run-scheduler")
-        let signals = await Signals.catchTermination()
+        let signals = Signals.catchTermination()
         let events = context.service.events()
         await context.service.startScheduler()
         print("Running due synchronizations until interrupted (Ctrl-C).")
