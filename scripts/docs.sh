@@ -35,11 +35,17 @@ if [[ "$(uname)" == Darwin ]]; then
     extract=$(xcrun --find swift-symbolgraph-extract)
     sdk=(-sdk "$(xcrun --show-sdk-path)")
 else
-    toolchain=$(dirname "$(readlink -f "$(command -v swift)")")
+    # The toolchain's own bin folder, from the compiler's resource path (a shim such as swiftly's
+    # `swift` may live elsewhere); `readlink` of `swift` as a fallback.
+    resources=$(swift -print-target-info | python3 -c 'import json, sys; print(json.load(sys.stdin)["paths"]["runtimeResourcePath"])')
+    toolchain=$(cd "$resources/../../bin" 2>/dev/null && pwd || dirname "$(readlink -f "$(command -v swift)")")
     docc=${DOCC:-$toolchain/docc}
     extract=$toolchain/swift-symbolgraph-extract
     sdk=()
 fi
+for tool in "$docc" "$extract"; do
+    [[ -x "$tool" ]] || { echo "docs: '$tool' is missing; the toolchain must ship docc and swift-symbolgraph-extract (or set DOCC)" >&2; exit 1; }
+done
 triple=$(swift -print-target-info | python3 -c 'import json, sys; print(json.load(sys.stdin)["target"]["triple"])')
 
 out=.build/docs

@@ -95,7 +95,7 @@ extension GraphDirectoryProvider {
         let url = endpoints.login.appendingPathComponent(tenant).appendingPathComponent("v2.0/.well-known/openid-configuration")
         let response: HTTPResponse
         do {
-            response = try await rawTransport.send(HTTPRequest(url: url, headers: ["Accept": "application/json"]))
+            response = try await retryingTransport.send(HTTPRequest(url: url, headers: ["Accept": "application/json"]))
         } catch {
             throw EntraError(.network, detail: "the login endpoint could not be reached: \(error)")
         }

@@ -97,7 +97,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
     public let endpoints: EntraEndpoints
     let secret: Secret
     let session: GraphSession
-    let rawTransport: any HTTPTransport
+    let retryingTransport: any HTTPTransport
     private let onProgress: @Sendable (Progress) -> Void
 
     /// Creates a provider.
@@ -121,7 +121,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
             endpoints = configuration.endpoints
         }
         let retrying = RetryingTransport(transport, policy: configuration.retryPolicy, clock: configuration.clock)
-        rawTransport = retrying
+        retryingTransport = retrying
         session = GraphSession(
             transport: retrying,
             tokens: TokenSource(credentials: credentials, secret: secret, endpoints: endpoints, transport: retrying, clock: configuration.clock))

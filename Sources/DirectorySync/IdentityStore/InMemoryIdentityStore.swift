@@ -45,7 +45,6 @@ public actor InMemoryIdentityStore: IdentityStore {
         holds = .all
     }
 
-
     /// The number of successful writes so far: a quick way for tests to see that a run changed nothing.
     public var writeCount: Int { writes }
 

@@ -1,13 +1,13 @@
 import Foundation
 
 /// A directory read ready to plan, with what to keep if its changes get applied.
-public struct TrackedRead: Sendable {
+package struct TrackedRead: Sendable {
     /// The whole directory as of this read (a full read, or the mirror with the changes applied).
-    public var snapshot: DirectorySnapshot
+    package var snapshot: DirectorySnapshot
     /// Full or incremental, and why.
-    public var kind: ReadKind
+    package var kind: ReadKind
     /// What the read cost.
-    public var statistics: ReadStatistics { snapshot.statistics }
+    package var statistics: ReadStatistics { snapshot.statistics }
     /// What ``SourceSynchronizer/commit(_:)`` saves; `nil` when the provider does not track changes.
     let pending: Pending?
 
@@ -29,7 +29,7 @@ extension SourceSynchronizer {
     ///   - forceFullRead: Read everything.
     /// - Returns: The read, to plan and then commit.
     /// - Throws: The provider's errors. An expired or reset cursor is not an error: it becomes a full read.
-    public func read(filter: SyncFilter, forceFullRead: Bool = false) async throws -> TrackedRead {
+    package func read(filter: SyncFilter, forceFullRead: Bool = false) async throws -> TrackedRead {
         guard configuration.tracksChanges else { return try await fullRead(filter: filter, reason: .requested, tracked: false) }
         var saved: TrackingState?
         var reason = FullReadReason.firstRun
@@ -82,7 +82,7 @@ extension SourceSynchronizer {
     /// applied without failures.
     /// - Parameter read: The read.
     /// - Throws: The state store's errors.
-    public func commit(_ read: TrackedRead) async throws {
+    package func commit(_ read: TrackedRead) async throws {
         guard let pending = read.pending else { return }
         if let base = pending.base { try await state.save(base, for: .mirror(sourceID)) }
         try await state.save(pending.state, for: .tracking(sourceID))

@@ -130,7 +130,7 @@ public actor SourceSynchronizer {
     ///   - listsUnchanged: Whether the plan lists objects that need no change (previews do).
     /// - Returns: The plan.
     /// - Throws: ``SyncPlanningError``; the store's errors.
-    public func plan(_ read: TrackedRead, settings: SyncSettings, listsUnchanged: Bool = false) async throws -> SyncPlan {
+    package func plan(_ read: TrackedRead, settings: SyncSettings, listsUnchanged: Bool = false) async throws -> SyncPlan {
         try configuration.planner.plan(
             SyncPlanRequest(
                 sourceID: sourceID, directory: read.snapshot, store: try await store.contents(), settings: settings,
