@@ -118,6 +118,9 @@ struct JSONOutputTests {
 
         let off = try object(session.run(["off", "--source", "Contoso", "--json"]))
         #expect(off["state"] as? String == "off")
+        let preview = try object(session.run(["preview", "--source", "Contoso", "--json"]))
+        #expect(Set(preview.keys) == ["preview", "summary", "records"])
+        #expect((preview["summary"] as? [String: Any])?["records"] as? Int == (preview["records"] as? [Any])?.count)
         let list = try array(session.run(["source", "list", "--json"]))
         #expect(list.map { $0["id"] as? String } == ["contoso"])
         let shown = try object(session.run(["source", "show", "--source", "Contoso", "--json"]))

@@ -19,7 +19,7 @@ enum AdminCommand {
           filter set --source NAME (--all | --groups EXPR | --users EXPR)
           schedule set --source NAME --kind KIND [--every N] [--at HH:MM] [--days LIST] [--dates LIST] [--time-zone ZONE]
           on | off [--cancel] | sync | status | history | users | groups   --source NAME
-          preview --source NAME [--show [--offset N --limit N]] [--export FILE --format json|jsonl|csv]
+          preview --source NAME [--show [--offset N --limit N]] [--export FILE --format json|jsonl|csv] [--json]
           run-scheduler     run due synchronizations until interrupted (Ctrl-C)
           store check       report damage in DIR/store's files (exit 1 when damaged); changes no file
           store repair      keep every write before the damage; the damaged files go to DIR/store/backup/

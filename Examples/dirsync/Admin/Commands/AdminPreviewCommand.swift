@@ -1,9 +1,9 @@
 import DirectorySync
 import Foundation
 
-/// `dirsync --state DIR preview --source NAME [--show …] [--export FILE --format F]`: what the next
-/// synchronization of a source that is off would do (the standalone `dirsync preview` previews the
-/// demo's tenant).
+/// `dirsync --state DIR preview --source NAME [--show …] [--export FILE --format F] [--json]`: what
+/// the next synchronization of a source that is off would do (the standalone `dirsync preview`
+/// previews the demo's tenant); `--json` prints the JSON export document instead of text.
 enum AdminPreviewCommand {
     static func run(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
         try context.requireOwnership("preview")
@@ -20,9 +20,18 @@ enum AdminPreviewCommand {
         progress?.cancel()
         Terminal.endProgress()
         let records = preview.records.count
-        print("Preview of '\(Terminal.safe(source.name))': \(records.counted("record")) (\(PreviewText.summary(preview))), valid until \(preview.expiresAt.shortText) or the next synchronization.")
         if let export {
             try exporter.export(preview, toFile: URL(fileURLWithPath: export))
+        }
+        if context.json {
+            // The JSON is the export document itself (Documentation/preview.schema.json), streamed.
+            var sink = FileHandleSink(FileHandle.standardOutput)
+            try JSONPreviewExporter().export(preview, to: &sink)
+            try sink.flush()
+            return 0
+        }
+        print("Preview of '\(Terminal.safe(source.name))': \(records.counted("record")) (\(PreviewText.summary(preview))), valid until \(preview.expiresAt.shortText) or the next synchronization.")
+        if let export {
             print("Exported \(records.counted("record")) as \(formatName) to \(Terminal.safe(export)).")
         }
         if show {
