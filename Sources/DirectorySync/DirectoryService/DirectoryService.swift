@@ -115,7 +115,9 @@ public actor DirectoryService {
         }
     }
 
-    /// Every event from now on: state changes, run progress, warnings. Each call opens a new stream.
+    /// Every event from now on: state changes, run progress (every finished operation included),
+    /// warnings. Each call opens a new stream, which keeps the newest 10,000 events a slow reader
+    /// has not taken yet (older ones are dropped, never the run).
     public nonisolated func events() -> AsyncStream<ServiceEvent> { hub.stream() }
 
     // MARK: Sources

@@ -6,7 +6,8 @@ public enum ServiceEvent: Hashable, Sendable {
     case stateChanged(SourceID, from: SourceState, to: SourceState)
     /// A synchronization started.
     case runStarted(SourceID, SyncTrigger)
-    /// Progress of a running synchronization (started, phases, finished; not every operation).
+    /// Progress of a running synchronization: started, each phase, every finished operation (with
+    /// its outcome, so a host can log each change as it happens), finished.
     case progress(SourceID, SyncEvent)
     /// A synchronization ended.
     case runFinished(SourceID, RunRecord)
@@ -27,6 +28,7 @@ final class EventHub: Sendable {
     }
 
     func emit(_ event: ServiceEvent) {
-        for continuation in continuations.withLock({ Array($0.values) }) { continuation.yield(event) }
+        let open = continuations.withLock { $0.isEmpty ? [] : Array($0.values) }
+        for continuation in open { continuation.yield(event) }
     }
 }

@@ -14,10 +14,7 @@ extension DirectoryService {
         let id = source.id
         let synchronizer = SourceSynchronizer(
             source: id, provider: provider, store: store, state: state, configuration: configuration.synchronizer, clock: clock,
-            storeLock: storeLock, onEvent: { event in
-                if case .operationFinished = event { return }
-                hub.emit(.progress(id, event))
-            })
+            storeLock: storeLock, onEvent: { event in hub.emit(.progress(id, event)) })
         synchronizers[source.id] = synchronizer
         return synchronizer
     }

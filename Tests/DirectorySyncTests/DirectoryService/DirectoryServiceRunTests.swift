@@ -30,6 +30,14 @@ struct DirectoryServiceRunTests {
         #expect(seen.contains(.runStarted(source.id, .manual)))
         #expect(seen.contains { if case .progress(_, .started) = $0 { true } else { false } })
         #expect(seen.last == .runFinished(source.id, run))
+        // Every finished operation reaches the host, with its outcome, once.
+        let finished = seen.compactMap { event -> SyncOperationResult? in
+            if case .progress(_, .operationFinished(let result, _, _)) = event { return result }
+            return nil
+        }
+        #expect(finished.count == run.summary.operations.values.reduce(0, +))
+        #expect(finished.count == run.succeeded + run.failed)
+        #expect(Set(finished.map(\.operation)).count == finished.count)
     }
 
     @Test("a source that is off cannot synchronize; a second request joins the running run instead of starting another")
