@@ -18,17 +18,24 @@ nonisolated(unsafe) private var signalPipe: Int32 = -1
 struct Signals: Sendable {
     private let readEnd: Int32
 
-    /// Starts catching SIGTERM and SIGINT. From then on they no longer end the process:
-    /// ``waitForTermination()`` returns instead, and a second one while the command winds down does
-    /// not end it half way.
+    /// Starts catching SIGTERM and SIGINT; call it once per process. From then on they no longer
+    /// end the process: ``waitForTermination()`` returns instead, and a second one while the command
+    /// winds down does not end it half way.
     static func catchTermination() -> Signals {
+        precondition(signalPipe == -1, "Signals.catchTermination() is called once per process")
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { fatalError("dirsync: no pipe for signals (\(String(cString: strerror(errno))))") }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        // Never blocks the handler: once the pipe is full (signals sent in a loop while the command
+        // winds down), further bytes are dropped; one is enough.
+        _ = fcntl(ends[1], F_SETFL, fcntl(ends[1], F_GETFL) | O_NONBLOCK)
         signalPipe = ends[1]
         for number in [SIGTERM, SIGINT] {
             signal(number) { number in
+                let saved = errno
                 var byte = UInt8(truncatingIfNeeded: number)
                 _ = write(signalPipe, &byte, 1)
+                errno = saved
             }
         }
         return Signals(readEnd: ends[0])

@@ -100,7 +100,7 @@ struct AdminContext {
     /// Shows a source's events (state changes, phases) as a progress line on a terminal.
     func showProgress() -> Task<Void, Never>? {
         guard Terminal.errorIsTerminal else { return nil }
-        let events = service.events()
+        let events = service.events(includingOperations: false)
         return Task {
             for await event in events {
                 switch event {

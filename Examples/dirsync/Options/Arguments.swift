@@ -59,9 +59,10 @@ struct Arguments: Sendable {
         if first.hasPrefix("--"), taken.contains(String(first.dropFirst(2).prefix { $0 != "=" })) {
             throw UsageError("\(first.prefix { $0 != "=" }) is given twice; give it once")
         }
-        // An option's name is shown; a stray value is not: it could be a secret typed in the wrong place.
-        if first.hasPrefix("-") {
-            throw UsageError("unknown argument '\(Terminal.safe(String(first.prefix { $0 != "=" })))'; see 'dirsync --help'")
+        // An option's name is shown; anything else is not: it could be a secret typed in the wrong place.
+        let name = first.prefix { $0 != "=" }
+        if name.wholeMatch(of: /--[a-z][a-z0-9-]{0,40}/) != nil {
+            throw UsageError("unknown argument '\(name)'; see 'dirsync --help'")
         }
         throw UsageError("unknown argument: a value without its option (not shown: it could be a secret); see 'dirsync --help'")
     }

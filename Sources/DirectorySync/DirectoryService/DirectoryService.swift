@@ -115,10 +115,15 @@ public actor DirectoryService {
         }
     }
 
-    /// Every event from now on: state changes, run progress (every finished operation included),
-    /// warnings. Each call opens a new stream, which keeps the newest 10,000 events a slow reader
-    /// has not taken yet (older ones are dropped, never the run).
-    public nonisolated func events() -> AsyncStream<ServiceEvent> { hub.stream() }
+    /// Every event from now on: state changes, run progress, warnings. Each call opens a new
+    /// stream, which keeps the newest 10,000 events a slow reader has not taken yet (older ones are
+    /// dropped; the run itself never waits for a reader).
+    /// - Parameter includingOperations: Whether the stream also gets every finished operation
+    ///   (`.progress(_, .operationFinished(…))`, about one per write: a million for a large first
+    ///   run). A reader that only shows states and phases leaves them out, so they never push its
+    ///   other events out of the buffer.
+    /// - Returns: The stream.
+    public nonisolated func events(includingOperations: Bool = true) -> AsyncStream<ServiceEvent> { hub.stream(includingOperations: includingOperations) }
 
     // MARK: Sources
 

@@ -17,18 +17,24 @@ public enum ServiceEvent: Hashable, Sendable {
 
 /// Hands every ``ServiceEvent`` to every open stream.
 final class EventHub: Sendable {
-    private let continuations = Locked<[UUID: AsyncStream<ServiceEvent>.Continuation]>([:])
+    private struct Listener {
+        var continuation: AsyncStream<ServiceEvent>.Continuation
+        var includesOperations: Bool
+    }
 
-    func stream() -> AsyncStream<ServiceEvent> {
+    private let listeners = Locked<[UUID: Listener]>([:])
+
+    func stream(includingOperations: Bool) -> AsyncStream<ServiceEvent> {
         let id = UUID()
         let (stream, continuation) = AsyncStream<ServiceEvent>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
-        continuation.onTermination = { [continuations] _ in continuations.withLock { $0[id] = nil } }
-        continuations.withLock { $0[id] = continuation }
+        continuation.onTermination = { [listeners] _ in listeners.withLock { $0[id] = nil } }
+        listeners.withLock { $0[id] = Listener(continuation: continuation, includesOperations: includingOperations) }
         return stream
     }
 
     func emit(_ event: ServiceEvent) {
-        let open = continuations.withLock { $0.isEmpty ? [] : Array($0.values) }
-        for continuation in open { continuation.yield(event) }
+        let isOperation = if case .progress(_, .operationFinished) = event { true } else { false }
+        let open = listeners.withLock { $0.isEmpty ? [] : $0.values.filter { !isOperation || $0.includesOperations } }
+        for listener in open { listener.continuation.yield(event) }
     }
 }

@@ -44,6 +44,9 @@ struct IdentityStoreFiles {
         var validLength = 0
         /// The checksum of the last whole record, which the next appended record chains to.
         var lastChecksum: UInt32 = 0
+        /// The format of a file written by a newer version of DirectorySync, which this one must
+        /// neither read nor repair.
+        var newerFormat: Int?
 
         mutating func damage(_ reason: String) {
             if case .damaged = end { return }
@@ -60,6 +63,9 @@ struct IdentityStoreFiles {
         /// The log was already folded into the base.
         var logIsStale = false
         var isLegacy = false
+
+        /// The format of a file written by a newer version, if either is.
+        var newerFormat: Int? { base?.newerFormat ?? log?.newerFormat }
 
         /// The first damage, base before log (a torn log tail is not damage).
         var damage: (part: Part, offset: Int, record: Int, reason: String)? {
@@ -150,12 +156,13 @@ struct IdentityStoreFiles {
         let header = try? JSONDecoder().decode(Header.self, from: first)
         if let header, header.file == file, header.format > Self.format {
             part.damage("it was written by a newer version of DirectorySync (format \(header.format); this version reads up to \(Self.format)); upgrade DirectorySync, and do not repair it with this one")
+            part.newerFormat = header.format
             return part
         }
         guard let header, header.file == file, Self.readableFormats.contains(header.format), header.generation > 0,
             (file == "base") == (header.changes != nil)
         else {
-            part.damage("the first record is not a \(file) header of format \(Self.format)")
+            part.damage("the first record is not a \(file) header of format \(Self.readableFormats.lowerBound) to \(Self.format)")
             return part
         }
         part.generation = header.generation

@@ -28,6 +28,10 @@ extension FileIdentityStore {
         /// Users and groups changes that a writer would keep.
         public var records: Int
 
+        /// The format of a file a newer version of DirectorySync wrote, if any: this version neither
+        /// reads nor repairs the store (upgrade instead).
+        public var newerFormat: Int?
+
         /// No file is damaged (a torn last log record is not damage).
         public var isHealthy: Bool { files.allSatisfy { $0.damage == nil } }
 
@@ -41,7 +45,11 @@ extension FileIdentityStore {
                 return line
             }
             if files.isEmpty { lines.append("\(folder): no store files yet") }
-            lines.append(isHealthy ? "The store is healthy." : "The store is damaged; 'store repair' keeps every write before the damage and backs up the damaged files.")
+            if let newerFormat {
+                lines.append("The store was written by a newer version of DirectorySync (format \(newerFormat)): upgrade DirectorySync; do not repair it with this version.")
+            } else {
+                lines.append(isHealthy ? "The store is healthy." : "The store is damaged; 'store repair' keeps every write before the damage and backs up the damaged files.")
+            }
             return lines.joined(separator: "\n")
         }
     }
@@ -87,7 +95,16 @@ extension FileIdentityStore {
             }
             return health
         }
-        return Health(folder: folder.path, files: files, records: reading.changes.count)
+        var health = Health(folder: folder.path, files: files, records: reading.changes.count)
+        health.newerFormat = reading.newerFormat
+        return health
+    }
+
+    /// Refuses a store a newer version wrote: neither read nor repaired, nothing changed.
+    static func refuseNewer(_ reading: IdentityStoreFiles.Reading, folder: URL) throws {
+        guard let format = reading.newerFormat else { return }
+        throw IdentityStoreError(
+            .newerFormat, detail: "the store in '\(folder.path)' was written by a newer version of DirectorySync (format \(format); this version reads up to \(IdentityStoreFiles.format))")
     }
 
     /// Repairs a damaged store: keeps every change before the first damage (in the base, then
@@ -103,6 +120,8 @@ extension FileIdentityStore {
         defer { posixClose(lock) }
         let files = IdentityStoreFiles(folder: folder)
         let reading = try unavailable(folder) { try files.read() }
+        // Never "repaired" down to nothing: this version does not understand the newer files.
+        try refuseNewer(reading, folder: folder)
         guard let damage = reading.damage else { return RepairReport(keptRecords: reading.changes.count, droppedBytes: 0, backupFolder: nil) }
         var kept = damage.part.changes
         var dropped = damage.part.bytes - damage.part.validLength

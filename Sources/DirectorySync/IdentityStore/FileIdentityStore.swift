@@ -111,6 +111,7 @@ public final class FileIdentityStore: IdentityStore {
         })
         let store = FileIdentityStore(folder: folder, access: access, inner: inner, log: log)
         let reading = try unavailable(folder) { try files.read() }
+        try refuseNewer(reading, folder: folder)
         if let damage = reading.damage {
             throw IdentityStoreError(
                 .damaged, detail: "'\(damage.part.path)' is damaged at byte \(damage.offset) (record \(damage.record)): \(damage.reason)")

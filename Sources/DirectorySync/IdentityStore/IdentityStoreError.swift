@@ -49,6 +49,7 @@ public struct IdentityStoreError: DirectorySyncError {
         case .forbidden: "Check the store's credentials and permissions."
         case .damaged:
             "Nothing was changed. See the damage with FileIdentityStore.check(folder:) ('dirsync --state DIR store check'); FileIdentityStore.repair(folder:) ('store repair') keeps every write before the damage and backs up the damaged files."
+        case .newerFormat: "Nothing was read or changed; upgrade DirectorySync to the version that wrote the store (this one must not repair it)."
         default: "See the detail."
         }
     }
@@ -81,4 +82,6 @@ extension ErrorCode where Area == IdentityStoreError {
     public static let forbidden = Self(rawValue: "forbidden")
     /// The store's files are damaged; nothing was read into it or changed.
     public static let damaged = Self(rawValue: "damaged")
+    /// The store's files were written by a newer version of DirectorySync; nothing was read or changed.
+    public static let newerFormat = Self(rawValue: "newerFormat")
 }

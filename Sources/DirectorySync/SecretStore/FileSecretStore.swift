@@ -17,16 +17,16 @@ public struct FileSecretStore: SecretStore {
         self.folder = folder
         do {
             try OwnerOnlyFile.prepareFolder(folder, followingLink: true)
-        } catch {
-            throw SecretStoreError(.storageFailed, key: SecretKey("*"), detail: "\(error)")
+        } catch let problem as OwnerOnlyFile.Problem {
+            throw SecretStoreError(.storageFailed, key: SecretKey("*"), detail: problem.detail, underlying: problem)
         }
     }
 
     public func secret(for key: SecretKey) async throws -> Secret? {
         do {
             return try OwnerOnlyFile.read(file(for: key)).map { Secret(String(decoding: $0, as: UTF8.self)) }
-        } catch {
-            throw SecretStoreError(.storageFailed, key: key, detail: "\(error)")
+        } catch let problem as OwnerOnlyFile.Problem {
+            throw SecretStoreError(.storageFailed, key: key, detail: problem.detail, underlying: problem)
         }
     }
 
@@ -39,7 +39,7 @@ public struct FileSecretStore: SecretStore {
             }
             try OwnerOnlyFile.write(Data(secret.reveal().utf8), to: url)
         } catch {
-            throw SecretStoreError(.storageFailed, key: key, detail: "'\(url.path)' cannot be written")
+            throw SecretStoreError(.storageFailed, key: key, detail: "'\(url.path)' cannot be written", underlying: error)
         }
     }
 

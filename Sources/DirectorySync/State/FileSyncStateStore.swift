@@ -25,7 +25,7 @@ public actor FileSyncStateStore: SyncStateStore {
         do {
             try OwnerOnlyFile.prepareFolder(folder, followingLink: true)
         } catch let problem as OwnerOnlyFile.Problem {
-            throw SyncStateError.unreadable(key: folder.path, detail: problem.detail)
+            throw SyncStateError.unreadable(key: folder.path, detail: problem.detail, underlying: problem)
         }
     }
 
@@ -38,7 +38,7 @@ public actor FileSyncStateStore: SyncStateStore {
             guard let data = try OwnerOnlyFile.read(url) else { return nil }
             return try Self.document(in: data, at: url)
         } catch let problem as OwnerOnlyFile.Problem {
-            throw SyncStateError.unreadable(key: key.description, detail: problem.detail)
+            throw SyncStateError.unreadable(key: key.description, detail: problem.detail, underlying: problem)
         }
     }
 
@@ -58,7 +58,7 @@ public actor FileSyncStateStore: SyncStateStore {
                 try OwnerOnlyFile.prepareFolder(url.deletingLastPathComponent())
                 try OwnerOnlyFile.write(RecordFile.frame([data]), to: url)
             } catch let problem as OwnerOnlyFile.Problem {
-                throw SyncStateError.unwritable(key: key.description, detail: problem.detail)
+                throw SyncStateError.unwritable(key: key.description, detail: problem.detail, underlying: problem)
             }
         }
     }
@@ -78,11 +78,12 @@ public actor FileSyncStateStore: SyncStateStore {
 
     /// The file for a key: `<source>/<name>.json`, or `_service/<name>.json` for the service's own
     /// state. Source and name are percent-encoded so no key can reach outside the folder; a source
-    /// whose id is `_service` itself goes to `%5Fservice`, so no source's folder is the service's.
+    /// whose id is `_service` itself (in any case, for case-insensitive file systems) goes to `%5Fservice`,
+    /// so no source's folder is the service's.
     nonisolated func file(for key: StateKey) -> URL {
         let owner = key.sourceID.map { id in
             let safe = Self.safe(id.rawValue)
-            return safe == Self.serviceFolder ? "%5F" + safe.dropFirst() : safe
+            return safe.lowercased() == Self.serviceFolder ? "%5F" + safe.dropFirst() : safe
         } ?? Self.serviceFolder
         return folder.appendingPathComponent(owner, isDirectory: true).appendingPathComponent(Self.safe(key.name) + ".json")
     }
@@ -108,7 +109,7 @@ public actor FileSyncStateStore: SyncStateStore {
         do {
             descriptor = try OwnerOnlyFile.openLock(folder.appendingPathComponent(".lock"))
         } catch let problem as OwnerOnlyFile.Problem {
-            throw SyncStateError.unwritable(key: folder.path, detail: problem.detail)
+            throw SyncStateError.unwritable(key: folder.path, detail: problem.detail, underlying: problem)
         }
         defer { close(descriptor) }
         flock(descriptor, LOCK_EX)

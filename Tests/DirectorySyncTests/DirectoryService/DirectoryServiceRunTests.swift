@@ -9,6 +9,7 @@ struct DirectoryServiceRunTests {
     func synchronize() async throws {
         let harness = try await ServiceHarness()
         let events = harness.service.events()
+        let quiet = harness.service.events(includingOperations: false)
         let source = try await harness.readySource()
         let run = try await harness.service.synchronize(source.id)
         #expect(run.outcome == .succeeded)
@@ -38,6 +39,13 @@ struct DirectoryServiceRunTests {
         #expect(finished.count == run.summary.operations.values.reduce(0, +))
         #expect(finished.count == run.succeeded + run.failed)
         #expect(Set(finished.map(\.operation)).count == finished.count)
+        // A stream opened without them gets the same run, without the operations.
+        var quietlySeen: [ServiceEvent] = []
+        for await event in quiet {
+            quietlySeen.append(event)
+            if case .runFinished = event { break }
+        }
+        #expect(quietlySeen == seen.filter { if case .progress(_, .operationFinished) = $0 { false } else { true } })
     }
 
     @Test("a source that is off cannot synchronize; a second request joins the running run instead of starting another")

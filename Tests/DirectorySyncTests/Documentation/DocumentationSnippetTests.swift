@@ -30,7 +30,7 @@ struct DocumentationSnippetTests {
         #expect(try StandardSyncPlanner().plan(source: "contoso", directory: snapshot, store: try await store.contents(), settings: settings).isEmpty)
     }
 
-    @Test("GettingStarted, 'Plan and apply'")
+    @Test("GettingStarted, 'Synchronize in code' (the progress print kept in a counter)")
     func gettingStarted() async throws {
         let directory = InMemoryDirectoryProvider(users: users, groups: groups)
         let store = InMemoryIdentityStore()

@@ -326,4 +326,23 @@ struct FileIdentityStoreDamageTests {
         let mode = try FileManager.default.attributesOfItem(atPath: folder.path)[.posixPermissions] as? NSNumber
         #expect(mode?.intValue == 0o700)
     }
+
+    @Test("a store a newer version wrote is neither read nor repaired: open, repair and check change nothing", arguments: ["identities.base", "identities.log"])
+    func newerFormat(file: String) async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await populated(3)
+        let url = folder.appendingPathComponent(file)
+        var payloads = RecordFile.scan(try Data(contentsOf: url)).payloads
+        payloads[0] = Data(String(decoding: payloads[0], as: UTF8.self).replacingOccurrences(of: #""format":3"#, with: #""format":4"#).utf8)
+        try RecordFile.frame(payloads).write(to: url)
+        let before = try bytes()
+        await expectCode(.newerFormat) { _ = try await FileIdentityStore.open(folder: folder) }
+        await expectCode(.newerFormat) { _ = try await FileIdentityStore.open(folder: folder, access: .readOnly) }
+        await expectCode(.newerFormat) { _ = try await FileIdentityStore.repair(folder: folder) }
+        let health = try FileIdentityStore.check(folder: folder)
+        #expect(health.newerFormat == 4)
+        #expect(health.description.contains("upgrade DirectorySync; do not repair it"))
+        #expect(try bytes() == before)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("backup").path))
+    }
 }

@@ -36,6 +36,7 @@ struct ErrorShapeTests {
         (IdentityStoreError(.unavailable, detail: "down"), "unavailable"),
         (IdentityStoreError(.forbidden, detail: "401"), "forbidden"),
         (IdentityStoreError(.damaged, detail: "bad CRC"), "damaged"),
+        (IdentityStoreError(.newerFormat, detail: "format 4"), "newerFormat"),
         (SecretStoreError(.readOnly, key: .clientSecret("contoso"), detail: "the environment is read-only"), "readOnly"),
         (SecretStoreError(.storageFailed, key: .clientSecret("contoso"), detail: "disk full"), "storageFailed"),
         (SyncStateError.unsupportedFormatVersion(found: 9, supported: 1, key: "contoso/preview"), "unsupportedFormatVersion"),

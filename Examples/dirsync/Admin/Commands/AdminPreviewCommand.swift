@@ -14,6 +14,7 @@ enum AdminPreviewCommand {
         let export = try arguments.option("export")
         let formatName = try arguments.option("format") ?? "json"
         try arguments.finish()
+        if context.json && show { throw UsageError("--json prints the whole preview as its JSON export; leave out --show (or --json for a page of text)") }
         let exporter = try PreviewFormat.exporter(named: formatName)
         let progress = context.showProgress()
         let preview = try await context.service.preview(source.id)

@@ -8,7 +8,7 @@ enum RunSchedulerCommand {
         try arguments.finish()
         try context.requireOwnership("run-scheduler")
         let signals = Signals.catchTermination()
-        let events = context.service.events()
+        let events = context.service.events(includingOperations: false)
         await context.service.startScheduler()
         print("Running due synchronizations until interrupted (Ctrl-C).")
         fflush(nil)

@@ -30,7 +30,7 @@ extension AdminControl {
                 return try await changed("Schedule of '\(name)': \(schedule).")
             case .sync:
                 // The run's own warnings (a history that could not be saved) come as events before it finishes.
-                let events = service.events()
+                let events = service.events(includingOperations: false)
                 let warnings = Task { () -> [String] in
                     var found: [String] = []
                     for await event in events {
