@@ -41,8 +41,12 @@ extension DirectoryService {
         hub.emit(.runStarted(id, trigger))
         let started = clock.now()
         var record = RunRecord(id: UUID().uuidString, sourceID: id, trigger: trigger, startedAt: started, endedAt: started, outcome: .succeeded)
+        let planned = Locked<SyncPlan?>(nil)
+        var results: [SyncOperationResult]?
         do {
-            let result = try await synchronizer.synchronize(settings: settings, allowExceedingDeletionGuard: trigger == .confirmation)
+            let result = try await synchronizer.synchronize(
+                settings: settings, allowExceedingDeletionGuard: trigger == .confirmation, planned: { plan in planned.withLock { $0 = plan } })
+            results = result.report.results
             record.readKind = result.readKind
             record.requests = result.statistics.requests
             record.succeeded = result.report.succeeded
@@ -62,8 +66,28 @@ extension DirectoryService {
             record.groupsSynchronized = contents.groups.count { origin($0.origin) }
         }
         record.endedAt = clock.now()
+        if let plan = planned.withLock({ $0 }) {
+            record.summary = plan.summary
+        }
+        await saveReport(of: record, plan: planned.withLock { $0 }, results: results)
         await finish(record)
         return record
+    }
+
+    /// Keeps the run's report (every planned operation with its outcome, every issue), streamed
+    /// part by part; a report that cannot be saved is a warning, never a failed run.
+    private func saveReport(of record: RunRecord, plan: SyncPlan?, results: [SyncOperationResult]?) async {
+        let shelf = RunReportShelf(state: state, sourceID: record.sourceID, retention: configuration.reports)
+        let heldBack = if case .needsConfirmation = record.outcome { true } else { false }
+        do {
+            if let plan {
+                try await shelf.save(RunReportRecord.records(plan: plan, results: results, heldBack: heldBack), run: record.id)
+            } else {
+                try await shelf.save([RunReportRecord](), run: record.id)
+            }
+        } catch {
+            hub.emit(.warning(record.sourceID, .reportNotSaved(String(describing: error))))
+        }
     }
 
     private func finish(_ record: RunRecord) async {

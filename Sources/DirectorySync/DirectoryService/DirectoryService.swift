@@ -36,13 +36,16 @@ public actor DirectoryService {
         public var scheduleCalculator: any ScheduleCalculator
         /// How previews are made.
         public var preview: PreviewGenerator.Configuration
+        /// How many run reports each source keeps.
+        public var reports: RunReportRetention
 
         /// Creates a configuration.
         public init(
             maximumSources: Int = 25, onPremisesDomains: Set<String> = [], historyLimit: Int = 100, secretExpiryWarningDays: Int = 30,
             synchronizer: SourceSynchronizer.Configuration = .init(), scheduleCalculator: any ScheduleCalculator = CalendarScheduleCalculator(),
-            preview: PreviewGenerator.Configuration = .init()
+            preview: PreviewGenerator.Configuration = .init(), reports: RunReportRetention = RunReportRetention()
         ) {
+            self.reports = reports
             self.maximumSources = maximumSources
             self.onPremisesDomains = onPremisesDomains
             self.historyLimit = historyLimit

@@ -54,4 +54,6 @@ extension ErrorCode where Area == DirectoryServiceError {
     public static let synchronizationRunning = Self(rawValue: "synchronizationRunning")
     /// There is no preview, or it expired.
     public static let noPreview = Self(rawValue: "noPreview")
+    /// No report is kept for the run asked for (no run yet, an unknown run, or one past the retention).
+    public static let noReport = Self(rawValue: "noReport")
 }

@@ -32,6 +32,8 @@ public enum SourceWarning: Hashable, Codable, Sendable, CustomStringConvertible 
     case lastRunFailed(String)
     /// The run's record could not be added to the history (the history already saved is kept as it is).
     case historyNotSaved(String)
+    /// The run's report could not be saved (the run itself is recorded in the history).
+    case reportNotSaved(String)
 
     /// In words, with what to do.
     public var description: String {
@@ -43,13 +45,14 @@ public enum SourceWarning: Hashable, Codable, Sendable, CustomStringConvertible 
         case .needsConfirmation: "The last synchronization would remove more than the deletion guard allows: confirm it or change the filter."
         case .lastRunFailed(let message): "The last synchronization failed: \(message)"
         case .historyNotSaved(let message): "The run was not added to the history, which is kept as it was: \(message)"
+        case .reportNotSaved(let message): "The run's report was not saved (the run is in the history): \(message)"
         }
     }
 }
 
 extension SourceWarning {
     /// The warning's stable name: `secretExpiring`, `usersWithoutEmail`, `conflicts`,
-    /// `needsConfirmation`, `lastRunFailed` or `historyNotSaved`.
+    /// `needsConfirmation`, `lastRunFailed`, `historyNotSaved` or `reportNotSaved`.
     public var code: String {
         switch self {
         case .secretExpiring: "secretExpiring"
@@ -58,6 +61,7 @@ extension SourceWarning {
         case .needsConfirmation: "needsConfirmation"
         case .lastRunFailed: "lastRunFailed"
         case .historyNotSaved: "historyNotSaved"
+        case .reportNotSaved: "reportNotSaved"
         }
     }
 
@@ -77,6 +81,7 @@ extension SourceWarning {
         case "needsConfirmation": self = .needsConfirmation
         case "lastRunFailed": self = .lastRunFailed(try container.decode(String.self, forKey: .detail))
         case "historyNotSaved": self = .historyNotSaved(try container.decode(String.self, forKey: .detail))
+        case "reportNotSaved": self = .reportNotSaved(try container.decode(String.self, forKey: .detail))
         default: throw DecodingError.dataCorruptedError(forKey: .code, in: container, debugDescription: "unknown warning '\(code)'")
         }
     }
@@ -91,7 +96,7 @@ extension SourceWarning {
         switch self {
         case .secretExpiring(let days): try container.encode(days, forKey: .days)
         case .usersWithoutEmail(let count), .conflicts(let count): try container.encode(count, forKey: .count)
-        case .lastRunFailed(let detail), .historyNotSaved(let detail): try container.encode(detail, forKey: .detail)
+        case .lastRunFailed(let detail), .historyNotSaved(let detail), .reportNotSaved(let detail): try container.encode(detail, forKey: .detail)
         case .needsConfirmation: break
         }
         try container.encode(description, forKey: .message)

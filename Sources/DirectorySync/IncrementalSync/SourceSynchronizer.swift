@@ -107,11 +107,21 @@ public actor SourceSynchronizer {
     /// - Throws: Read and planning errors; ``SyncExecutionError/deletionGuardExceeded(_:)`` (nothing
     ///   applied, nothing committed).
     public func synchronize(settings: SyncSettings, forceFullRead: Bool = false, allowExceedingDeletionGuard: Bool = false) async throws -> SyncRunResult {
+        try await synchronize(settings: settings, forceFullRead: forceFullRead, allowExceedingDeletionGuard: allowExceedingDeletionGuard, planned: { _ in })
+    }
+
+    /// ``synchronize(settings:forceFullRead:allowExceedingDeletionGuard:)``, handing the plan out
+    /// as soon as it is made — before the deletion guard can stop the run — so a run's report can
+    /// show what was held back.
+    package func synchronize(
+        settings: SyncSettings, forceFullRead: Bool = false, allowExceedingDeletionGuard: Bool = false, planned: @Sendable (SyncPlan) -> Void
+    ) async throws -> SyncRunResult {
         let read = try await read(filter: settings.filter, forceFullRead: forceFullRead)
         var executor = configuration.executor
         executor.allowExceedingDeletionGuard = executor.allowExceedingDeletionGuard || allowExceedingDeletionGuard
         let (plan, report) = try await storeLock.withLock { () async throws -> (SyncPlan, SyncReport) in
             let plan = try await self.plan(read, settings: settings)
+            planned(plan)
             let report = try await SyncExecutor(configuration: executor, onEvent: self.onEvent).apply(plan, to: self.store)
             return (plan, report)
         }

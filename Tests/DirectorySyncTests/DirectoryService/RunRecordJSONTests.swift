@@ -115,7 +115,7 @@ struct RunRecordJSONTests {
         let decoder = JSONDecoder.deterministic()
         #expect(try decoder.decode(IdentityOrigin.self, from: Data(#"{"manual":{}}"#.utf8)) == .manual)
         #expect(try decoder.decode(IdentityOrigin.self, from: Data(#"{"directory":{"_0":"contoso","externalID":"e-1"}}"#.utf8)) == .directory("contoso", externalID: "e-1"))
-        for warning in [SourceWarning.secretExpiring(days: 3), .usersWithoutEmail(1), .conflicts(2), .needsConfirmation, .lastRunFailed("x"), .historyNotSaved("y")] {
+        for warning in [SourceWarning.secretExpiring(days: 3), .usersWithoutEmail(1), .conflicts(2), .needsConfirmation, .lastRunFailed("x"), .historyNotSaved("y"), .reportNotSaved("z")] {
             #expect(try decoder.decode(SourceWarning.self, from: JSONEncoder.deterministic().encode(warning)) == warning)
         }
     }

@@ -189,6 +189,6 @@ enum DirectoryServiceErrorCodes {
         (.tooManySources, "tooManySources"), (.duplicateName, "duplicateName"), (.duplicateDomain, "duplicateDomain"),
         (.onPremisesDomain, "onPremisesDomain"), (.invalidInput, "invalidInput"), (.unknownSource, "unknownSource"),
         (.sourceIsOn, "sourceIsOn"), (.sourceIsOff, "sourceIsOff"), (.credentialsNotTested, "credentialsNotTested"),
-        (.missingSecret, "missingSecret"), (.synchronizationRunning, "synchronizationRunning"), (.noPreview, "noPreview"),
+        (.missingSecret, "missingSecret"), (.synchronizationRunning, "synchronizationRunning"), (.noPreview, "noPreview"), (.noReport, "noReport"),
     ]
 }

@@ -1,0 +1,96 @@
+import Foundation
+
+/// What one run did to one object, and why: the preview's record of the operation (or of the
+/// conflict, skip or warning) with what became of it.
+///
+/// JSON: the preview record's fields (`action`, `objectKind`, `subject`, `externalID`,
+/// `identityID`, `changes`, `code`, `reason`, …) with `outcome` and, when it failed or was not
+/// attempted, `errorCode` and `error` — the same field names where a report and a preview mean the
+/// same thing.
+public struct RunReportRecord: Hashable, Sendable, Codable {
+    /// What became of a planned operation.
+    public enum Outcome: String, Hashable, Sendable, Codable, CaseIterable {
+        /// The store took the write.
+        case applied
+        /// The store refused the write (``RunReportRecord/errorCode`` and ``RunReportRecord/error`` say why).
+        case failed
+        /// Never tried: the run was cancelled, or an operation it depends on failed.
+        case notAttempted
+        /// Held back by the deletion guard: the run applied nothing and waits for confirmation.
+        case heldBack
+        /// A conflict, skip or warning the plan reported; nothing was written for it.
+        case reported
+    }
+
+    /// The object, the action and its reason, as a preview shows them.
+    public var record: PreviewRecord
+    /// What became of it.
+    public var outcome: Outcome
+    /// The store's error code (an ``IdentityStoreError`` code) when the write failed.
+    public var errorCode: String?
+    /// Why the write failed or was not attempted.
+    public var error: String?
+
+    /// Creates a record.
+    /// - Parameters:
+    ///   - record: The object, the action and its reason.
+    ///   - outcome: What became of it.
+    ///   - errorCode: The store's error code, when the write failed.
+    ///   - error: Why the write failed or was not attempted.
+    public init(_ record: PreviewRecord, outcome: Outcome, errorCode: String? = nil, error: String? = nil) {
+        self.record = record
+        self.outcome = outcome
+        self.errorCode = errorCode
+        self.error = error
+    }
+
+    private enum CodingKeys: String, CodingKey { case outcome, errorCode, error }
+
+    /// Decodes the preview record's fields and the outcome's from one object.
+    /// - Parameter decoder: The decoder.
+    /// - Throws: `DecodingError`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            try PreviewRecord(from: decoder), outcome: try container.decode(Outcome.self, forKey: .outcome),
+            errorCode: try container.decodeIfPresent(String.self, forKey: .errorCode), error: try container.decodeIfPresent(String.self, forKey: .error))
+    }
+
+    /// Encodes the preview record's fields and the outcome's in one object.
+    /// - Parameter encoder: The encoder.
+    /// - Throws: The encoder's errors.
+    public func encode(to encoder: any Encoder) throws {
+        try record.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(outcome, forKey: .outcome)
+        try container.encodeIfPresent(errorCode, forKey: .errorCode)
+        try container.encodeIfPresent(error, forKey: .error)
+    }
+}
+
+extension RunReportRecord {
+    /// The records of a run, in the plan's order (operations, then the issues), made as they are
+    /// read so that a report of a million operations is never in memory twice.
+    /// - Parameters:
+    ///   - plan: The plan the run made.
+    ///   - results: The executor's results, one per operation in the plan's order; `nil` when
+    ///     nothing was applied (`heldBack` then says why).
+    ///   - heldBack: Whether the deletion guard stopped the run.
+    /// - Returns: The records, lazily.
+    static func records(plan: SyncPlan, results: [SyncOperationResult]?, heldBack: Bool) -> FlattenSequence<[AnySequence<RunReportRecord>]> {
+        let operations = plan.operations.indices.lazy.map { index -> RunReportRecord in
+            let record = PreviewRecord(plan.operations[index])
+            guard let results, index < results.count else {
+                return RunReportRecord(record, outcome: heldBack ? .heldBack : .notAttempted, error: heldBack ? "over the deletion guard; confirm the removals to apply the plan" : "the run ended before it")
+            }
+            switch results[index].outcome {
+            case .succeeded: return RunReportRecord(record, outcome: .applied)
+            case .failed(let code, let message): return RunReportRecord(record, outcome: .failed, errorCode: code?.rawValue, error: message)
+            case .skipped(let why): return RunReportRecord(record, outcome: .notAttempted, error: why)
+            case .notStarted: return RunReportRecord(record, outcome: .notAttempted, error: "the run was cancelled before it")
+            }
+        }
+        let issues = plan.issues.lazy.map { RunReportRecord(PreviewRecord($0), outcome: .reported) }
+        return [AnySequence(operations), AnySequence(issues)].joined()
+    }
+}

@@ -1,0 +1,177 @@
+import DirectorySync
+import DirectorySyncTesting
+import Foundation
+import Testing
+
+/// A service over a fault-injecting in-memory store, with one tenant ready to connect.
+struct ReportHarness {
+    static let secret = "Sup3r~Secret.Value-for-tests"
+    static let clientID = "00000000-0000-4000-8000-0000000000aa"
+    let store = FaultInjectingIdentityStore(InMemoryIdentityStore())
+    let directory: InMemoryDirectoryProvider
+    let tenant: GeneratedTenant
+    let service: DirectoryService
+    let state: any SyncStateStore
+
+    init(users: Int = 60, seed: UInt64 = 1, configuration: DirectoryService.Configuration = .init(), state: any SyncStateStore = InMemorySyncStateStore()) async throws {
+        tenant = TenantGenerator(configuration: .init(users: users, groups: max(2, users / 10), seed: seed)).generate()
+        directory = InMemoryDirectoryProvider(users: tenant.users, groups: tenant.groups)
+        let connector = InMemoryDirectoryConnector()
+        connector.register(tenant: "contoso.com", clientID: Self.clientID, secret: Self.secret, domains: ["contoso.com"], directory: directory)
+        self.state = state
+        service = try await DirectoryService.open(
+            store: store, state: state, secrets: InMemorySecretStore(), connector: connector, configuration: configuration)
+    }
+
+    func readySource() async throws -> SourceID {
+        let sources = await service.allSources()
+        if let existing = sources.first { return existing.id }
+        let source = try await service.addSource(name: "Contoso", domain: "contoso.com")
+        try await service.setCredentials(source.id, SourceCredentials(clientID: Self.clientID, tenant: "contoso.com"), secret: Secret(Self.secret))
+        _ = try await service.testConnection(source.id)
+        try await service.turnOn(source.id)
+        return source.id
+    }
+
+    func allRecords(_ id: SourceID, run: String? = nil) async throws -> [RunReportRecord] {
+        try await service.report(id, run: run, limit: Int.max).records
+    }
+}
+
+@Suite("Run reports: what each run did to each object, and why")
+struct RunReportTests {
+    @Test("a report lists every planned operation with its outcome, failures with the store's cause (seeded)", arguments: Array(UInt64(1)...4))
+    func outcomesMatchTheStore(seed: UInt64) async throws {
+        let harness = try await ReportHarness(users: 50, seed: seed)
+        let id = try await harness.readySource()
+        let failing = Int(seed % 5) + 3
+        harness.store.failWrites(where: { kind, number in kind == .createUser && number % failing == 1 }, with: IdentityStoreError(.forbidden, detail: "injected refusal"))
+        let run = try await harness.service.synchronize(id)
+        #expect(run.outcome == .partiallyFailed)
+        let records = try await harness.allRecords(id)
+        let contents = try await harness.store.base.contents()
+        let stored = Set(contents.users.compactMap(\.origin.externalID))
+        #expect(records.count { $0.outcome == .applied } == run.succeeded)
+        #expect(records.count { $0.outcome == .failed || $0.outcome == .notAttempted } == run.failed)
+        #expect(records.count { $0.outcome == .reported } == run.summary.conflicts + run.summary.skipped + run.summary.warnings)
+        #expect(records.count { $0.outcome != .reported } == run.summary.operations.values.reduce(0, +))
+        let createdUsers = records.filter { $0.record.action == .create && $0.record.objectKind == .user }
+        #expect(!createdUsers.isEmpty)
+        for record in createdUsers {
+            let externalID = try #require(record.record.externalID)
+            switch record.outcome {
+            case .applied: #expect(stored.contains(externalID), "\(record.record.subject) applied but not stored")
+            case .failed:
+                #expect(!stored.contains(externalID))
+                #expect(record.errorCode == "forbidden")
+                #expect(record.error?.contains("injected refusal") == true)
+            default: Issue.record("a creation was \(record.outcome)")
+            }
+        }
+        #expect(createdUsers.contains { $0.outcome == .failed })
+        // A membership of a user whose creation failed was never attempted, and says why.
+        #expect(records.filter { $0.outcome == .notAttempted }.allSatisfy { $0.error?.isEmpty == false })
+    }
+
+    @Test("a run stopped by the deletion guard reports every planned operation as held back; confirming applies them")
+    func heldBack() async throws {
+        let harness = try await ReportHarness(users: 40)
+        let id = try await harness.readySource()
+        _ = try await harness.service.synchronize(id)
+        for user in harness.tenant.users.prefix(30) { harness.directory.removeUser(id: user.id) }
+        let stopped = try await harness.service.synchronize(id)
+        guard case .needsConfirmation = stopped.outcome else { Issue.record("\(stopped.outcome)"); return }
+        let held = try await harness.allRecords(id)
+        #expect(held.contains { $0.record.action == .remove })
+        #expect(held.filter { $0.outcome != .reported }.allSatisfy { $0.outcome == .heldBack })
+        #expect(stopped.summary.operations[.removeUser] == 30)
+        let confirmed = try await harness.service.confirmRemovals(id)
+        #expect(confirmed.isSuccess)
+        let applied = try await harness.allRecords(id, run: confirmed.id)
+        #expect(applied.count { $0.record.action == .remove && $0.record.objectKind == .user && $0.outcome == .applied } == 30)
+        // The held-back report is still there, by its run id.
+        #expect(try await harness.allRecords(id, run: stopped.id) == held)
+    }
+
+    @Test("pages and filters: by action, outcome, object kind and subject; counts of matching and all records")
+    func pagesAndFilters() async throws {
+        let harness = try await ReportHarness(users: 80)
+        let id = try await harness.readySource()
+        let run = try await harness.service.synchronize(id)
+        let all = try await harness.allRecords(id)
+        let first = try await harness.service.report(id, offset: 0, limit: 10)
+        #expect(first.run.id == run.id)
+        #expect(first.records == Array(all.prefix(10)))
+        #expect(first.total == all.count)
+        #expect(first.matching == all.count)
+        let second = try await harness.service.report(id, offset: 10, limit: 10)
+        #expect(second.records == Array(all.dropFirst(10).prefix(10)))
+        let users = try await harness.service.report(id, filter: RunReportFilter(actions: [.create], objectKinds: [.user]), limit: Int.max)
+        #expect(users.records == all.filter { $0.record.action == .create && $0.record.objectKind == .user })
+        #expect(users.matching == users.records.count)
+        let someone = try #require(users.records.first?.record.subject)
+        let needle = String(someone.prefix(5)).uppercased()
+        let found = try await harness.service.report(id, filter: RunReportFilter(subjectContains: needle), limit: Int.max)
+        #expect(!found.records.isEmpty)
+        #expect(found.records.allSatisfy { $0.record.subject.lowercased().contains(needle.lowercased()) })
+        let applied = try await harness.service.report(id, filter: RunReportFilter(outcomes: [.applied]), limit: 1)
+        #expect(applied.matching == run.succeeded)
+        await #expect(throws: DirectoryServiceError.self) { try await harness.service.report(id, offset: -1) }
+        await #expect(throws: DirectoryServiceError.self) { try await harness.service.report(id, run: "no-such-run") }
+    }
+
+    @Test("a report larger than one part reads back whole, in order")
+    func manyParts() async throws {
+        let harness = try await ReportHarness(users: 1_500)
+        let id = try await harness.readySource()
+        let run = try await harness.service.synchronize(id)
+        let (_, stream) = try await harness.service.reportRecords(id)
+        var count = 0
+        for try await _ in stream { count += 1 }
+        #expect(count > 2_000)
+        #expect(count == run.summary.operations.values.reduce(0, +) + run.summary.conflicts + run.summary.skipped + run.summary.warnings)
+    }
+
+    @Test("retention: the last N reports within the byte budget, oldest dropped first, their parts removed")
+    func retention() async throws {
+        let state = InMemorySyncStateStore()
+        let harness = try await ReportHarness(users: 30, configuration: .init(reports: RunReportRetention(maximumReports: 3)), state: state)
+        let id = try await harness.readySource()
+        var runs: [RunRecord] = []
+        for _ in 0..<5 { runs.append(try await harness.service.synchronize(id)) }
+        for run in runs.suffix(3) { _ = try await harness.service.report(id, run: run.id) }
+        for run in runs.prefix(2) {
+            await #expect(throws: DirectoryServiceError.self) { try await harness.service.report(id, run: run.id) }
+            #expect(try await state.data(for: StateKey(id, "report-\(run.id)-0")) == nil)
+        }
+        // A budget smaller than one report keeps only the newest.
+        let tight = try await ReportHarness(users: 30, configuration: .init(reports: RunReportRetention(maximumBytes: 1)))
+        let tightID = try await tight.readySource()
+        let older = try await tight.service.synchronize(tightID)
+        let newer = try await tight.service.synchronize(tightID)
+        _ = try await tight.service.report(tightID, run: newer.id)
+        await #expect(throws: DirectoryServiceError.self) { try await tight.service.report(tightID, run: older.id) }
+    }
+
+    @Test("a report survives a restart (file state store)")
+    func survivesRestart() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reports-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let first = try await ReportHarness(users: 30, state: try FileSyncStateStore(folder: folder))
+        let id = try await first.readySource()
+        let run = try await first.service.synchronize(id)
+        let before = try await first.allRecords(id)
+        let again = try await ReportHarness(users: 30, state: try FileSyncStateStore(folder: folder))
+        #expect(try await again.service.report(id, run: run.id, limit: Int.max).records == before)
+    }
+
+    @Test("a record's JSON is the preview record's fields plus its outcome")
+    func json() throws {
+        let record = RunReportRecord(
+            PreviewRecord(action: .create, objectKind: .user, subject: "ada@contoso.com", externalID: "e-1", code: "newInScope", reason: "new in scope"),
+            outcome: .failed, errorCode: "forbidden", error: "refused")
+        let text = String(decoding: try JSONEncoder.deterministic().encode(record), as: UTF8.self)
+        #expect(text == #"{"action":"create","attributes":{},"changes":[],"code":"newInScope","error":"refused","errorCode":"forbidden","externalID":"e-1","objectKind":"user","outcome":"failed","reason":"new in scope","subject":"ada@contoso.com"}"#)
+        #expect(try JSONDecoder.deterministic().decode(RunReportRecord.self, from: Data(text.utf8)) == record)
+    }
+}
