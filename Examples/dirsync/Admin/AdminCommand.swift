@@ -20,6 +20,8 @@ enum AdminCommand {
           schedule set --source NAME --kind KIND [--every N] [--at HH:MM] [--days LIST] [--dates LIST] [--time-zone ZONE]
           on | off [--cancel] | sync | status | history | users | groups   --source NAME
           preview --source NAME [--show [--offset N --limit N]] [--export FILE --format json|jsonl|csv] [--json]
+          history --source NAME --run ID|last [--outcome O] [--action A] [--kind K] [--subject TEXT]
+                  [--offset N --limit N | --export FILE --format json|jsonl|csv]   what one run did to each object
           run-scheduler     run due synchronizations until interrupted (Ctrl-C)
           store check       report damage in DIR/store's files (exit 1 when damaged); changes no file
           store repair      keep every write before the damage; the damaged files go to DIR/store/backup/

@@ -23,18 +23,23 @@ public struct CSVPreviewExporter: PreviewExporter {
         chunk.reserveCapacity(1 << 16)
         Self.appendRow(Self.columns, to: &chunk)
         for record in preview.records {
-            let changes = record.changes.map(\.description).joined(separator: "; ")
-            let attributes = record.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
-            Self.appendRow([
-                record.action.rawValue, record.objectKind.rawValue, record.subject, record.group ?? "",
-                record.externalID ?? "", record.identityID?.rawValue ?? "", record.code, record.reason, changes, attributes,
-            ], to: &chunk)
+            Self.appendRow(Self.fields(of: record), to: &chunk)
             if chunk.count >= 1 << 16 {
                 try sink.write(Data(chunk))
                 chunk.removeAll(keepingCapacity: true)
             }
         }
         try sink.write(Data(chunk))
+    }
+
+    /// A record's cells, in the order of ``columns``.
+    static func fields(of record: PreviewRecord) -> [String] {
+        let changes = record.changes.map(\.description).joined(separator: "; ")
+        let attributes = record.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+        return [
+            record.action.rawValue, record.objectKind.rawValue, record.subject, record.group ?? "",
+            record.externalID ?? "", record.identityID?.rawValue ?? "", record.code, record.reason, changes, attributes,
+        ]
     }
 
     static func appendRow(_ fields: [String], to output: inout [UInt8]) {
