@@ -1,8 +1,20 @@
 extension PreviewRecord {
+    /// What a run's report adds to a record, in its sorted place.
+    struct ReportFields {
+        var outcome: String
+        var errorCode: String?
+        var error: String?
+    }
+
     /// Appends the record as compact JSON with sorted keys — the same bytes `JSONEncoder` with
     /// `.sortedKeys` and `.withoutEscapingSlashes` writes, several times faster, which matters
     /// for million-record exports.
-    func appendJSON(to output: inout [UInt8]) {
+    /// - Parameters:
+    ///   - output: Where to append.
+    ///   - extra: A run report's fields, written among the record's in sorted order.
+    ///   - compact: Leave out empty `attributes` and `changes`.
+    ///   - reasonIsCodes: Leave out `reason` (its `code` gives it back).
+    func appendJSON(to output: inout [UInt8], extra: ReportFields? = nil, compact: Bool = false, reasonIsCodes: Bool = false) {
         output.append(UInt8(ascii: "{"))
         var first = true
         func key(_ name: StaticString) {
@@ -18,39 +30,46 @@ extension PreviewRecord {
             Self.appendString(value, to: &output)
         }
         string("action", action.rawValue)
-        key("attributes")
-        output.append(UInt8(ascii: "{"))
-        for (index, entry) in attributes.sorted(by: { $0.key < $1.key }).enumerated() {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            Self.appendString(entry.key, to: &output)
-            output.append(UInt8(ascii: ":"))
-            Self.appendString(entry.value, to: &output)
-        }
-        output.append(UInt8(ascii: "}"))
-        key("changes")
-        output.append(UInt8(ascii: "["))
-        for (index, change) in changes.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            output.append(contentsOf: Array("{\"field\":".utf8))
-            Self.appendString(change.field, to: &output)
-            if let new = change.new {
-                output.append(contentsOf: Array(",\"new\":".utf8))
-                Self.appendString(new, to: &output)
-            }
-            if let old = change.old {
-                output.append(contentsOf: Array(",\"old\":".utf8))
-                Self.appendString(old, to: &output)
+        if !(compact && attributes.isEmpty) {
+            key("attributes")
+            output.append(UInt8(ascii: "{"))
+            for (index, entry) in attributes.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                Self.appendString(entry.key, to: &output)
+                output.append(UInt8(ascii: ":"))
+                Self.appendString(entry.value, to: &output)
             }
             output.append(UInt8(ascii: "}"))
         }
-        output.append(UInt8(ascii: "]"))
+        if !(compact && changes.isEmpty) {
+            key("changes")
+            output.append(UInt8(ascii: "["))
+            for (index, change) in changes.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                output.append(contentsOf: Array("{\"field\":".utf8))
+                Self.appendString(change.field, to: &output)
+                if let new = change.new {
+                    output.append(contentsOf: Array(",\"new\":".utf8))
+                    Self.appendString(new, to: &output)
+                }
+                if let old = change.old {
+                    output.append(contentsOf: Array(",\"old\":".utf8))
+                    Self.appendString(old, to: &output)
+                }
+                output.append(UInt8(ascii: "}"))
+            }
+            output.append(UInt8(ascii: "]"))
+        }
         string("code", code)
+        string("error", extra?.error)
+        string("errorCode", extra?.errorCode)
         string("externalID", externalID)
         string("group", group)
         string("groupID", groupID?.rawValue)
         string("identityID", identityID?.rawValue)
         string("objectKind", objectKind.rawValue)
-        string("reason", reason)
+        string("outcome", extra?.outcome)
+        if !reasonIsCodes { string("reason", reason) }
         string("subject", subject)
         output.append(UInt8(ascii: "}"))
     }

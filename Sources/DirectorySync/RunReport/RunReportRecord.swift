@@ -44,16 +44,40 @@ public struct RunReportRecord: Hashable, Sendable, Codable {
         self.error = error
     }
 
-    private enum CodingKeys: String, CodingKey { case outcome, errorCode, error }
+    private enum CodingKeys: String, CodingKey {
+        case action, objectKind, subject, group, groupID, externalID, identityID, attributes, changes, code, reason, outcome, errorCode, error
+    }
 
-    /// Decodes the preview record's fields and the outcome's from one object.
+    /// Decodes the preview record's fields and the outcome's from one object. The saved form
+    /// leaves out what it can rebuild — empty `attributes` and `changes`, and a `reason` that is
+    /// the sentence of its `code` — so those may be missing.
     /// - Parameter decoder: The decoder.
     /// - Throws: `DecodingError`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        let code = try container.decode(String.self, forKey: .code)
+        guard let reason = try container.decodeIfPresent(String.self, forKey: .reason) ?? SyncReason(rawValue: code)?.explanation else {
+            throw DecodingError.keyNotFound(CodingKeys.reason, .init(codingPath: container.codingPath, debugDescription: "no reason for the code '\(code)'"))
+        }
+        let record = PreviewRecord(
+            action: try container.decode(PreviewRecord.Action.self, forKey: .action), objectKind: try container.decode(PreviewRecord.ObjectKind.self, forKey: .objectKind),
+            subject: try container.decode(String.self, forKey: .subject), group: try container.decodeIfPresent(String.self, forKey: .group),
+            groupID: try container.decodeIfPresent(IdentityID.self, forKey: .groupID), externalID: try container.decodeIfPresent(String.self, forKey: .externalID),
+            identityID: try container.decodeIfPresent(IdentityID.self, forKey: .identityID),
+            attributes: try container.decodeIfPresent([String: String].self, forKey: .attributes) ?? [:],
+            changes: try container.decodeIfPresent([FieldChange].self, forKey: .changes) ?? [], code: code, reason: reason)
         self.init(
-            try PreviewRecord(from: decoder), outcome: try container.decode(Outcome.self, forKey: .outcome),
-            errorCode: try container.decodeIfPresent(String.self, forKey: .errorCode), error: try container.decodeIfPresent(String.self, forKey: .error))
+            record, outcome: try container.decode(Outcome.self, forKey: .outcome), errorCode: try container.decodeIfPresent(String.self, forKey: .errorCode),
+            error: try container.decodeIfPresent(String.self, forKey: .error))
+    }
+
+    /// The saved form, written straight into bytes (a report may hold a million records): the
+    /// designed JSON with sorted keys, leaving out empty `attributes` and `changes` and a `reason`
+    /// that its `code` gives back.
+    func appendSavedJSON(to output: inout [UInt8]) {
+        record.appendJSON(
+            to: &output, extra: .init(outcome: outcome.rawValue, errorCode: errorCode, error: error),
+            compact: true, reasonIsCodes: SyncReason(rawValue: record.code)?.explanation == record.reason)
     }
 
     /// Encodes the preview record's fields and the outcome's in one object.
@@ -77,7 +101,7 @@ extension RunReportRecord {
     ///     nothing was applied (`heldBack` then says why).
     ///   - heldBack: Whether the deletion guard stopped the run.
     /// - Returns: The records, lazily.
-    static func records(plan: SyncPlan, results: [SyncOperationResult]?, heldBack: Bool) -> FlattenSequence<[AnySequence<RunReportRecord>]> {
+    package static func records(plan: SyncPlan, results: [SyncOperationResult]?, heldBack: Bool) -> FlattenSequence<[AnySequence<RunReportRecord>]> {
         let operations = plan.operations.indices.lazy.map { index -> RunReportRecord in
             let record = PreviewRecord(plan.operations[index])
             guard let results, index < results.count else {

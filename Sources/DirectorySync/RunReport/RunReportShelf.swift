@@ -20,21 +20,29 @@ public struct RunReportRetention: Hashable, Sendable {
 
 /// A source's run reports in its ``SyncStateStore``: an index (`reports`) and each report in parts
 /// of at most ``recordsPerPart`` records (`report-<run>-<part>`), written and read one part at a
-/// time — memory holds one part, however large the run — and small enough for any state store.
-struct RunReportShelf: Sendable {
+/// time — memory holds one part, however large the run. Records are written in their compact
+/// saved form (``RunReportRecord``), straight into bytes: a report may hold a million of them.
+package struct RunReportShelf: Sendable {
     /// One kept report.
-    struct Entry: Hashable, Codable {
-        var run: String
-        var parts: Int
-        var records: Int
-        var bytes: Int
+    package struct Entry: Hashable, Codable {
+        package var run: String
+        package var parts: Int
+        package var records: Int
+        package var bytes: Int
     }
 
-    static let recordsPerPart = 2_000
+    static let recordsPerPart = 20_000
 
     let state: any SyncStateStore
     let sourceID: SourceID
     let retention: RunReportRetention
+
+    /// A shelf over a source's state.
+    package init(state: any SyncStateStore, sourceID: SourceID, retention: RunReportRetention) {
+        self.state = state
+        self.sourceID = sourceID
+        self.retention = retention
+    }
 
     private var indexKey: StateKey { StateKey(sourceID, "reports") }
 
@@ -44,27 +52,34 @@ struct RunReportShelf: Sendable {
     private static func safe(_ run: String) -> String { String(run.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) || $0 == "-" }.map(Character.init)) }
 
     /// The kept reports, oldest first.
-    func entries() async throws -> [Entry] { try await state.load([Entry].self, for: indexKey) ?? [] }
+    package func entries() async throws -> [Entry] { try await state.load([Entry].self, for: indexKey) ?? [] }
 
     /// Saves a run's report part by part, then indexes it and drops the oldest reports past the
     /// retention. A report that cannot be saved leaves the earlier ones as they were.
-    func save(_ records: some Sequence<RunReportRecord>, run: String) async throws {
-        var part: [RunReportRecord] = []
-        part.reserveCapacity(Self.recordsPerPart)
+    package func save(_ records: some Sequence<RunReportRecord>, run: String) async throws {
+        // The state store's envelope around a JSON array of records, written by hand.
+        let opening = Array("{\"formatVersion\":\(type(of: state).formatVersion),\"value\":[".utf8)
+        var part = opening
+        var inPart = 0
         var parts = 0
         var count = 0
         var bytes = 0
         func flush() async throws {
-            bytes += try await state.saveCounting(part, for: partKey(run, parts))
+            part.append(contentsOf: Array("]}".utf8))
+            bytes += part.count
+            try await state.setData(Data(part), for: partKey(run, parts))
             parts += 1
-            part.removeAll(keepingCapacity: true)
+            part = opening
+            inPart = 0
         }
         for record in records {
-            part.append(record)
+            if inPart > 0 { part.append(UInt8(ascii: ",")) }
+            record.appendSavedJSON(to: &part)
+            inPart += 1
             count += 1
-            if part.count == Self.recordsPerPart { try await flush() }
+            if inPart == Self.recordsPerPart { try await flush() }
         }
-        if !part.isEmpty || parts == 0 { try await flush() }
+        if inPart > 0 || parts == 0 { try await flush() }
         var kept = try await entries().filter { $0.run != run }
         kept.append(Entry(run: run, parts: parts, records: count, bytes: bytes))
         var dropped: [Entry] = []
@@ -78,7 +93,7 @@ struct RunReportShelf: Sendable {
     }
 
     /// A kept report's records, part by part, in order.
-    func records(of entry: Entry) -> AsyncThrowingStream<RunReportRecord, any Error> {
+    package func records(of entry: Entry) -> AsyncThrowingStream<RunReportRecord, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 do {

@@ -92,16 +92,9 @@ extension SyncStateStore {
     ///   - key: The key.
     /// - Throws: Encoding or store errors.
     public func save<Value: Encodable>(_ value: Value, for key: StateKey) async throws {
-        _ = try await saveCounting(value, for: key)
-    }
-
-    /// ``save(_:for:)``, saying how many bytes the document took.
-    package func saveCounting<Value: Encodable>(_ value: Value, for key: StateKey) async throws -> Int {
         // Dates keep their fractional seconds, so a value reads back equal to what was saved.
         let encoder = JSONEncoder.deterministic(fractionalSeconds: true)
-        let data = try encoder.encode(Envelope(formatVersion: Self.formatVersion, value: value))
-        try await setData(data, for: key)
-        return data.count
+        try await setData(try encoder.encode(Envelope(formatVersion: Self.formatVersion, value: value)), for: key)
     }
 
     /// Removes a key.

@@ -174,4 +174,27 @@ struct RunReportTests {
         #expect(text == #"{"action":"create","attributes":{},"changes":[],"code":"newInScope","error":"refused","errorCode":"forbidden","externalID":"e-1","objectKind":"user","outcome":"failed","reason":"new in scope","subject":"ada@contoso.com"}"#)
         #expect(try JSONDecoder.deterministic().decode(RunReportRecord.self, from: Data(text.utf8)) == record)
     }
+
+    @Test("the saved form reads back exactly what was saved, across parts; it leaves out only what it can rebuild")
+    func savedForm() async throws {
+        let tenant = TenantGenerator(configuration: .init(users: 300, groups: 30, seed: 5, duplicateEmailPairs: 2)).generate()
+        let store = InMemoryIdentityStore()
+        for profile in tenant.manualUsers(matchingByEmail: 5, matchingByLogin: 3, unmatched: 2, seed: 5) { _ = try await store.createUser(profile, origin: .manual) }
+        let plan = try StandardSyncPlanner().plan(source: "contoso", directory: tenant.snapshot, store: try await store.contents())
+        let results = plan.operations.enumerated().map { index, operation in
+            SyncOperationResult(operation: operation, outcome: index % 11 == 3 ? .failed(code: .addressInUse, message: "held by u\(index)") : index % 13 == 5 ? .skipped("a dependency failed") : .succeeded)
+        }
+        let originals = Array(RunReportRecord.records(plan: plan, results: results, heldBack: false))
+        #expect(originals.contains { $0.record.action == .conflict } && originals.contains { $0.outcome == .failed } && originals.contains { !$0.record.changes.isEmpty || !$0.record.attributes.isEmpty })
+        let state = InMemorySyncStateStore()
+        let shelf = RunReportShelf(state: state, sourceID: "contoso", retention: RunReportRetention())
+        try await shelf.save(originals, run: "run-1")
+        let entry = try #require(try await shelf.entries().first)
+        #expect(entry.records == originals.count)
+        var read: [RunReportRecord] = []
+        for try await record in shelf.records(of: entry) { read.append(record) }
+        #expect(read == originals)
+        let bytes = try #require(try await state.data(for: StateKey("contoso", "report-run-1-0")))
+        #expect(!String(decoding: bytes, as: UTF8.self).contains("in scope and not in the store"), "a reason its code gives back is left out")
+    }
 }
