@@ -24,6 +24,16 @@ extension DirectoryService {
         }
         let (record, entry, shelf) = try await keptReport(id, run: run)
         var page: [RunReportRecord] = []
+        if filter == RunReportFilter() {
+            // Unfiltered, the page's place is known: only the parts that hold it are read.
+            var position = (offset / configuration.reports.recordsPerPart) * configuration.reports.recordsPerPart
+            for try await item in shelf.records(of: entry, fromPart: offset / configuration.reports.recordsPerPart) {
+                if position >= offset { page.append(item) }
+                position += 1
+                if page.count == limit { break }
+            }
+            return RunReportPage(run: record, records: page, offset: offset, matching: entry.records, total: entry.records)
+        }
         var matching = 0
         for try await item in shelf.records(of: entry) where filter.matches(item) {
             if matching >= offset && page.count < limit { page.append(item) }

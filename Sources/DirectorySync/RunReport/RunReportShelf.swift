@@ -1,25 +1,30 @@
 import Foundation
 
-/// How many run reports a source keeps: the last ``maximumReports``, within ``maximumBytes``;
-/// the oldest go first, the newest always stays.
+/// How run reports are kept: the last ``maximumReports`` per source, within ``maximumBytes`` (the
+/// oldest go first, the newest always stays), saved in parts of ``recordsPerPart`` records.
 public struct RunReportRetention: Hashable, Sendable {
     /// Reports kept per source (20 by default).
     public var maximumReports: Int
     /// Bytes of saved reports kept per source (64 MiB by default).
     public var maximumBytes: Int
+    /// Records per saved document (20,000 by default, about 2.5 MB); smaller for a state store
+    /// with small documents.
+    public var recordsPerPart: Int
 
     /// Creates a retention.
     /// - Parameters:
     ///   - maximumReports: Reports kept per source.
     ///   - maximumBytes: Bytes of saved reports kept per source.
-    public init(maximumReports: Int = 20, maximumBytes: Int = 64 << 20) {
+    ///   - recordsPerPart: Records per saved document.
+    public init(maximumReports: Int = 20, maximumBytes: Int = 64 << 20, recordsPerPart: Int = 20_000) {
         self.maximumReports = max(1, maximumReports)
         self.maximumBytes = maximumBytes
+        self.recordsPerPart = max(1, recordsPerPart)
     }
 }
 
 /// A source's run reports in its ``SyncStateStore``: an index (`reports`) and each report in parts
-/// of at most ``recordsPerPart`` records (`report-<run>-<part>`), written and read one part at a
+/// of at most ``RunReportRetention/recordsPerPart`` records (`report-<run>-<part>`), written and read one part at a
 /// time — memory holds one part, however large the run. Records are written in their compact
 /// saved form (``RunReportRecord``), straight into bytes: a report may hold a million of them.
 package struct RunReportShelf: Sendable {
@@ -30,8 +35,6 @@ package struct RunReportShelf: Sendable {
         package var records: Int
         package var bytes: Int
     }
-
-    static let recordsPerPart = 20_000
 
     let state: any SyncStateStore
     let sourceID: SourceID
@@ -77,7 +80,7 @@ package struct RunReportShelf: Sendable {
             record.appendSavedJSON(to: &part)
             inPart += 1
             count += 1
-            if inPart == Self.recordsPerPart { try await flush() }
+            if inPart == retention.recordsPerPart { try await flush() }
         }
         if inPart > 0 || parts == 0 { try await flush() }
         var kept = try await entries().filter { $0.run != run }
@@ -93,11 +96,14 @@ package struct RunReportShelf: Sendable {
     }
 
     /// A kept report's records, part by part, in order.
-    package func records(of entry: Entry) -> AsyncThrowingStream<RunReportRecord, any Error> {
+    /// - Parameters:
+    ///   - entry: The report.
+    ///   - fromPart: The first part to read (the records before it are skipped unread).
+    package func records(of entry: Entry, fromPart: Int = 0) -> AsyncThrowingStream<RunReportRecord, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    for index in 0..<entry.parts {
+                    for index in min(fromPart, entry.parts)..<entry.parts {
                         try Task.checkCancellation()
                         let key = partKey(entry.run, index)
                         guard let part = try await state.load([RunReportRecord].self, for: key) else {

@@ -120,16 +120,23 @@ struct RunReportTests {
         await #expect(throws: DirectoryServiceError.self) { try await harness.service.report(id, run: "no-such-run") }
     }
 
-    @Test("a report larger than one part reads back whole, in order")
+    @Test("a report of many parts reads back whole and in order; pages across parts agree with the whole")
     func manyParts() async throws {
-        let harness = try await ReportHarness(users: 1_500)
+        let harness = try await ReportHarness(users: 300, configuration: .init(reports: RunReportRetention(recordsPerPart: 97)))
         let id = try await harness.readySource()
         let run = try await harness.service.synchronize(id)
         let (_, stream) = try await harness.service.reportRecords(id)
-        var count = 0
-        for try await _ in stream { count += 1 }
-        #expect(count > 2_000)
-        #expect(count == run.summary.operations.values.reduce(0, +) + run.summary.conflicts + run.summary.skipped + run.summary.warnings)
+        var all: [RunReportRecord] = []
+        for try await record in stream { all.append(record) }
+        #expect(all.count > 97 * 3)
+        #expect(all.count == run.summary.operations.values.reduce(0, +) + run.summary.conflicts + run.summary.skipped + run.summary.warnings)
+        for (offset, limit) in [(0, 10), (90, 20), (97, 97), (250, 500), (all.count - 1, 5), (all.count, 5)] {
+            let page = try await harness.service.report(id, offset: offset, limit: limit)
+            #expect(page.records == Array(all.dropFirst(offset).prefix(limit)), "offset \(offset), limit \(limit)")
+            #expect(page.matching == all.count)
+        }
+        let failedOnly = try await harness.service.report(id, filter: RunReportFilter(outcomes: [.applied]), offset: 150, limit: 60)
+        #expect(failedOnly.records == Array(all.filter { $0.outcome == .applied }.dropFirst(150).prefix(60)))
     }
 
     @Test("retention: the last N reports within the byte budget, oldest dropped first, their parts removed")
@@ -187,7 +194,7 @@ struct RunReportTests {
         let originals = Array(RunReportRecord.records(plan: plan, results: results, heldBack: false))
         #expect(originals.contains { $0.record.action == .conflict } && originals.contains { $0.outcome == .failed } && originals.contains { !$0.record.changes.isEmpty || !$0.record.attributes.isEmpty })
         let state = InMemorySyncStateStore()
-        let shelf = RunReportShelf(state: state, sourceID: "contoso", retention: RunReportRetention())
+        let shelf = RunReportShelf(state: state, sourceID: "contoso", retention: RunReportRetention(recordsPerPart: 500))
         try await shelf.save(originals, run: "run-1")
         let entry = try #require(try await shelf.entries().first)
         #expect(entry.records == originals.count)
