@@ -42,11 +42,11 @@ extension DirectoryService {
         let started = clock.now()
         var record = RunRecord(id: UUID().uuidString, sourceID: id, trigger: trigger, startedAt: started, endedAt: started, outcome: .succeeded)
         let planned = Locked<SyncPlan?>(nil)
-        var results: [SyncOperationResult]?
+        let applied = Locked<SyncReport?>(nil)
         do {
             let result = try await synchronizer.synchronize(
-                settings: settings, allowExceedingDeletionGuard: trigger == .confirmation, planned: { plan in planned.withLock { $0 = plan } })
-            results = result.report.results
+                settings: settings, allowExceedingDeletionGuard: trigger == .confirmation, planned: { plan in planned.withLock { $0 = plan } },
+                applied: { report in applied.withLock { $0 = report } })
             record.readKind = result.readKind
             record.requests = result.statistics.requests
             record.succeeded = result.report.succeeded
@@ -69,7 +69,7 @@ extension DirectoryService {
         if let plan = planned.withLock({ $0 }) {
             record.summary = plan.summary
         }
-        await saveReport(of: record, plan: planned.withLock { $0 }, results: results)
+        await saveReport(of: record, plan: planned.withLock { $0 }, results: applied.withLock { $0 }?.results)
         await finish(record)
         return record
     }

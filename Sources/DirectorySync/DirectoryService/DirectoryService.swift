@@ -186,7 +186,7 @@ public actor DirectoryService {
         return source
     }
 
-    /// Removes a source that is off, with its secret, tracking state, preview and history. The
+    /// Removes a source that is off, with its secret, tracking state, preview, history and run reports. The
     /// identities it synchronized stay in the store (adding a source with the same name links them again).
     /// - Throws: ``DirectoryServiceError`` (`sourceIsOn`) when it is not off.
     public func removeSource(_ id: SourceID) async throws {
@@ -197,6 +197,7 @@ public actor DirectoryService {
         try await persist()
         try await secrets.setSecret(nil, for: .clientSecret(id))
         for key in [StateKey.tracking(id), .mirror(id), .preview(id), .history(id)] { try await state.remove(key) }
+        try await RunReportShelf(state: state, sourceID: id, retention: configuration.reports).removeAll()
     }
 
     private func checkedName(_ name: String, for id: SourceID?) throws(DirectoryServiceError) -> String {

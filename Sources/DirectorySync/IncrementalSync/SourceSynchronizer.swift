@@ -107,14 +107,17 @@ public actor SourceSynchronizer {
     /// - Throws: Read and planning errors; ``SyncExecutionError/deletionGuardExceeded(_:)`` (nothing
     ///   applied, nothing committed).
     public func synchronize(settings: SyncSettings, forceFullRead: Bool = false, allowExceedingDeletionGuard: Bool = false) async throws -> SyncRunResult {
-        try await synchronize(settings: settings, forceFullRead: forceFullRead, allowExceedingDeletionGuard: allowExceedingDeletionGuard, planned: { _ in })
+        try await synchronize(
+            settings: settings, forceFullRead: forceFullRead, allowExceedingDeletionGuard: allowExceedingDeletionGuard, planned: { _ in }, applied: { _ in })
     }
 
     /// ``synchronize(settings:forceFullRead:allowExceedingDeletionGuard:)``, handing the plan out
-    /// as soon as it is made — before the deletion guard can stop the run — so a run's report can
-    /// show what was held back.
+    /// as soon as it is made — before the deletion guard can stop the run — and the executor's
+    /// report as soon as it is applied — before committing the read can fail — so a run's report
+    /// says what was held back and what was applied whatever happens next.
     package func synchronize(
-        settings: SyncSettings, forceFullRead: Bool = false, allowExceedingDeletionGuard: Bool = false, planned: @Sendable (SyncPlan) -> Void
+        settings: SyncSettings, forceFullRead: Bool = false, allowExceedingDeletionGuard: Bool = false, planned: @Sendable (SyncPlan) -> Void,
+        applied: @Sendable (SyncReport) -> Void
     ) async throws -> SyncRunResult {
         let read = try await read(filter: settings.filter, forceFullRead: forceFullRead)
         var executor = configuration.executor
@@ -125,6 +128,7 @@ public actor SourceSynchronizer {
             let report = try await SyncExecutor(configuration: executor, onEvent: self.onEvent).apply(plan, to: self.store)
             return (plan, report)
         }
+        applied(report)
         var committed = false
         if report.isSuccess {
             try await commit(read)

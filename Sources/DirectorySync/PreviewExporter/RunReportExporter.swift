@@ -14,7 +14,7 @@ public protocol RunReportExporter: Sendable {
     ///   - records: Its records, in order (``DirectoryService/reportRecords(_:run:filter:)``).
     ///   - sink: Where to write.
     /// - Throws: The stream's or the sink's errors.
-    func export<Sink: ByteSink>(_ run: RunRecord, records: AsyncThrowingStream<RunReportRecord, any Error>, to sink: inout Sink) async throws
+    func export<Sink: ByteSink>(_ run: RunRecord, records: RunReportRecords, to sink: inout Sink) async throws
 }
 
 extension RunReportExporter {
@@ -24,10 +24,11 @@ extension RunReportExporter {
     ///   - run: The run's record.
     ///   - records: Its records, in order.
     ///   - url: The file to write.
-    /// - Throws: ``OwnerOnlyFile/Problem``, or the stream's errors; the target is then unchanged.
-    public func export(_ run: RunRecord, records: AsyncThrowingStream<RunReportRecord, any Error>, toFile url: URL) async throws {
-        // Written to memory in parts first would hold the report twice; a temporary file keeps it
-        // streaming, and replaces the target in one rename.
+    /// - Throws: ``OwnerOnlyFile/Problem``, file errors, or the records' errors; the target is then unchanged.
+    public func export(_ run: RunRecord, records: RunReportRecords, toFile url: URL) async throws {
+        // The report is read asynchronously, and the one file writer takes a synchronous body: it
+        // streams into an owner-only temporary file first, which the writer then copies into place
+        // (the target is replaced whole or not at all; twice the I/O of a direct write).
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).part")
         defer { try? FileManager.default.removeItem(at: temporary) }
         try OwnerOnlyFile.write(Data(), to: temporary)
@@ -55,32 +56,44 @@ struct RunReportHead: Encodable {
 }
 
 extension JSONPreviewExporter: RunReportExporter {
-    /// One document `{"run": RunRecord, "records": [ … ]}`, a record per line.
-    public func export<Sink: ByteSink>(_ run: RunRecord, records: AsyncThrowingStream<RunReportRecord, any Error>, to sink: inout Sink) async throws {
-        let encoder = JSONEncoder.deterministic()
+    /// One document `{"records": [ … ], "run": RunRecord}`, a record per line.
+    public func export<Sink: ByteSink>(_ run: RunRecord, records: RunReportRecords, to sink: inout Sink) async throws {
         try sink.write(Data("{\"records\":[".utf8))
+        var chunk: [UInt8] = []
+        chunk.reserveCapacity(1 << 16)
         var first = true
         for try await record in records {
-            try sink.write(Data((first ? "\n" : ",\n").utf8))
-            try sink.write(try encoder.encode(record))
+            chunk.append(contentsOf: first ? [0x0A] : [UInt8(ascii: ","), 0x0A])
+            record.appendJSON(to: &chunk)
             first = false
+            if chunk.count >= 1 << 16 {
+                try sink.write(Data(chunk))
+                chunk.removeAll(keepingCapacity: true)
+            }
         }
+        try sink.write(Data(chunk))
         try sink.write(Data("\n],\"run\":".utf8))
-        try sink.write(try encoder.encode(run))
+        try sink.write(try JSONEncoder.deterministic().encode(run))
         try sink.write(Data("}\n".utf8))
     }
 }
 
 extension JSONLinesPreviewExporter: RunReportExporter {
     /// A first line `{"run": RunRecord}`, then one record per line.
-    public func export<Sink: ByteSink>(_ run: RunRecord, records: AsyncThrowingStream<RunReportRecord, any Error>, to sink: inout Sink) async throws {
-        let encoder = JSONEncoder.deterministic()
-        try sink.write(try encoder.encode(RunReportHead(run: run)))
+    public func export<Sink: ByteSink>(_ run: RunRecord, records: RunReportRecords, to sink: inout Sink) async throws {
+        try sink.write(try JSONEncoder.deterministic().encode(RunReportHead(run: run)))
         try sink.write(Data("\n".utf8))
+        var chunk: [UInt8] = []
+        chunk.reserveCapacity(1 << 16)
         for try await record in records {
-            try sink.write(try encoder.encode(record))
-            try sink.write(Data("\n".utf8))
+            record.appendJSON(to: &chunk)
+            chunk.append(0x0A)
+            if chunk.count >= 1 << 16 {
+                try sink.write(Data(chunk))
+                chunk.removeAll(keepingCapacity: true)
+            }
         }
+        try sink.write(Data(chunk))
     }
 }
 
@@ -90,7 +103,7 @@ extension CSVPreviewExporter: RunReportExporter {
     public static let reportColumns = columns + ["outcome", "errorCode", "error"]
 
     /// One row per record, spreadsheet-safe like the preview's.
-    public func export<Sink: ByteSink>(_ run: RunRecord, records: AsyncThrowingStream<RunReportRecord, any Error>, to sink: inout Sink) async throws {
+    public func export<Sink: ByteSink>(_ run: RunRecord, records: RunReportRecords, to sink: inout Sink) async throws {
         var chunk: [UInt8] = []
         chunk.reserveCapacity(1 << 16)
         Self.appendRow(Self.reportColumns, to: &chunk)

@@ -26,8 +26,8 @@ extension DirectoryService {
         var page: [RunReportRecord] = []
         if filter == RunReportFilter() {
             // Unfiltered, the page's place is known: only the parts that hold it are read.
-            var position = (offset / configuration.reports.recordsPerPart) * configuration.reports.recordsPerPart
-            for try await item in shelf.records(of: entry, fromPart: offset / configuration.reports.recordsPerPart) {
+            var position = (offset / entry.recordsPerPart) * entry.recordsPerPart
+            for try await item in shelf.records(of: entry, fromPart: offset / entry.recordsPerPart) {
                 if position >= offset { page.append(item) }
                 position += 1
                 if page.count == limit { break }
@@ -51,22 +51,10 @@ extension DirectoryService {
     /// - Returns: The run and its records.
     /// - Throws: As ``report(_:run:filter:offset:limit:)``.
     public func reportRecords(_ id: SourceID, run: String? = nil, filter: RunReportFilter = RunReportFilter()) async throws
-        -> (run: RunRecord, records: AsyncThrowingStream<RunReportRecord, any Error>)
+        -> (run: RunRecord, records: RunReportRecords)
     {
         let (record, entry, shelf) = try await keptReport(id, run: run)
-        let all = shelf.records(of: entry)
-        let filtered = AsyncThrowingStream<RunReportRecord, any Error> { continuation in
-            let task = Task {
-                do {
-                    for try await item in all where filter.matches(item) { continuation.yield(item) }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
-        return (record, filtered)
+        return (record, shelf.records(of: entry).filtered(by: filter))
     }
 
     /// The run's record and where its report is kept.

@@ -71,6 +71,12 @@ public struct RunReportRecord: Hashable, Sendable, Codable {
             error: try container.decodeIfPresent(String.self, forKey: .error))
     }
 
+    /// The designed JSON, written straight into bytes (exports of a million records): the same
+    /// bytes `JSONEncoder` with sorted keys writes.
+    func appendJSON(to output: inout [UInt8]) {
+        record.appendJSON(to: &output, extra: .init(outcome: outcome.rawValue, errorCode: errorCode, error: error))
+    }
+
     /// The saved form, written straight into bytes (a report may hold a million records): the
     /// designed JSON with sorted keys, leaving out empty `attributes` and `changes` and a `reason`
     /// that its `code` gives back.

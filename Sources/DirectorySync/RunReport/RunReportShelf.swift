@@ -24,16 +24,25 @@ public struct RunReportRetention: Hashable, Sendable {
 }
 
 /// A source's run reports in its ``SyncStateStore``: an index (`reports`) and each report in parts
-/// of at most ``RunReportRetention/recordsPerPart`` records (`report-<run>-<part>`), written and read one part at a
-/// time — memory holds one part, however large the run. Records are written in their compact
-/// saved form (``RunReportRecord``), straight into bytes: a report may hold a million of them.
+/// of at most ``RunReportRetention/recordsPerPart`` records (`report-<run>-<part>`), written and
+/// read one part at a time — memory holds one part, however large the run. Records are written in
+/// their compact saved form (``RunReportRecord``), straight into bytes: a report may hold a
+/// million of them.
+///
+/// A report is indexed as incomplete before its first part is written and completed after its
+/// last, so parts left by a crash (or a failed write) are found and removed by the next save;
+/// readers see complete reports only. The index is disposable: an unreadable one starts afresh.
 package struct RunReportShelf: Sendable {
     /// One kept report.
-    package struct Entry: Hashable, Codable {
+    package struct Entry: Hashable, Codable, Sendable {
         package var run: String
         package var parts: Int
         package var records: Int
         package var bytes: Int
+        /// The records per part it was written with (pages are found by it).
+        package var recordsPerPart: Int
+        /// Whether every part was written.
+        package var complete: Bool
     }
 
     let state: any SyncStateStore
@@ -49,29 +58,55 @@ package struct RunReportShelf: Sendable {
 
     private var indexKey: StateKey { StateKey(sourceID, "reports") }
 
-    private func partKey(_ run: String, _ part: Int) -> StateKey { StateKey(sourceID, "report-\(Self.safe(run))-\(part)") }
+    func partKey(_ run: String, _ part: Int) -> StateKey { StateKey(sourceID, "report-\(run)-\(part)") }
 
-    /// Letters, digits and `-` only: a run id becomes part of a key.
-    private static func safe(_ run: String) -> String { String(run.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) || $0 == "-" }.map(Character.init)) }
+    /// The complete reports, oldest first.
+    package func entries() async throws -> [Entry] { try await allEntries().filter(\.complete) }
 
-    /// The kept reports, oldest first.
-    package func entries() async throws -> [Entry] { try await state.load([Entry].self, for: indexKey) ?? [] }
+    private func allEntries() async throws -> [Entry] { try await state.load([Entry].self, for: indexKey) ?? [] }
 
-    /// Saves a run's report part by part, then indexes it and drops the oldest reports past the
-    /// retention. A report that cannot be saved leaves the earlier ones as they were.
+    /// Saves a run's report part by part, then completes its index entry and drops the oldest
+    /// reports past the retention. A report that cannot be saved leaves no part behind.
     package func save(_ records: some Sequence<RunReportRecord>, run: String) async throws {
+        // Reports can be given up, unlike the history: an unreadable index starts afresh.
+        var index = (try? await allEntries()) ?? []
+        for stale in index.filter({ !$0.complete || $0.run == run }) { await removeParts(of: stale.run) }
+        index.removeAll { !$0.complete || $0.run == run }
+        index.append(Entry(run: run, parts: 0, records: 0, bytes: 0, recordsPerPart: retention.recordsPerPart, complete: false))
+        try await state.save(index, for: indexKey)
+        var entry = index.removeLast()
+        do {
+            entry = try await writeParts(records, of: entry)
+        } catch {
+            await removeParts(of: run)
+            throw error
+        }
+        index.append(entry)
+        var dropped: [Entry] = []
+        while index.count > retention.maximumReports || (index.count > 1 && index.reduce(0, { $0 + $1.bytes }) > retention.maximumBytes) {
+            dropped.append(index.removeFirst())
+        }
+        try await state.save(index, for: indexKey)
+        for entry in dropped { await removeParts(of: entry.run) }
+    }
+
+    /// Removes every report of the source (its parts, then the index).
+    package func removeAll() async throws {
+        for entry in (try? await allEntries()) ?? [] { await removeParts(of: entry.run) }
+        try await state.remove(indexKey)
+    }
+
+    private func writeParts(_ records: some Sequence<RunReportRecord>, of started: Entry) async throws -> Entry {
+        var entry = started
         // The state store's envelope around a JSON array of records, written by hand.
         let opening = Array("{\"formatVersion\":\(type(of: state).formatVersion),\"value\":[".utf8)
         var part = opening
         var inPart = 0
-        var parts = 0
-        var count = 0
-        var bytes = 0
         func flush() async throws {
             part.append(contentsOf: Array("]}".utf8))
-            bytes += part.count
-            try await state.setData(Data(part), for: partKey(run, parts))
-            parts += 1
+            entry.bytes += part.count
+            try await state.setData(Data(part), for: partKey(entry.run, entry.parts))
+            entry.parts += 1
             part = opening
             inPart = 0
         }
@@ -79,44 +114,79 @@ package struct RunReportShelf: Sendable {
             if inPart > 0 { part.append(UInt8(ascii: ",")) }
             record.appendSavedJSON(to: &part)
             inPart += 1
-            count += 1
-            if inPart == retention.recordsPerPart { try await flush() }
+            entry.records += 1
+            if inPart == entry.recordsPerPart { try await flush() }
         }
-        if inPart > 0 || parts == 0 { try await flush() }
-        var kept = try await entries().filter { $0.run != run }
-        kept.append(Entry(run: run, parts: parts, records: count, bytes: bytes))
-        var dropped: [Entry] = []
-        while kept.count > retention.maximumReports || (kept.count > 1 && kept.reduce(0, { $0 + $1.bytes }) > retention.maximumBytes) {
-            dropped.append(kept.removeFirst())
-        }
-        try await state.save(kept, for: indexKey)
-        for entry in dropped {
-            for index in 0..<entry.parts { try? await state.remove(partKey(entry.run, index)) }
+        if inPart > 0 || entry.parts == 0 { try await flush() }
+        entry.complete = true
+        return entry
+    }
+
+    /// Removes a report's parts, in order, until one is missing (a crash may have left fewer).
+    private func removeParts(of run: String) async {
+        var index = 0
+        while (try? await state.data(for: partKey(run, index))) ?? nil != nil {
+            try? await state.remove(partKey(run, index))
+            index += 1
         }
     }
 
-    /// A kept report's records, part by part, in order.
+    /// A kept report's records, read one part at a time as they are asked for.
     /// - Parameters:
     ///   - entry: The report.
     ///   - fromPart: The first part to read (the records before it are skipped unread).
-    package func records(of entry: Entry, fromPart: Int = 0) -> AsyncThrowingStream<RunReportRecord, any Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    for index in min(fromPart, entry.parts)..<entry.parts {
-                        try Task.checkCancellation()
-                        let key = partKey(entry.run, index)
-                        guard let part = try await state.load([RunReportRecord].self, for: key) else {
-                            throw SyncStateError.unreadable(key: key.description, detail: "part \(index + 1) of \(entry.parts) of the run's report is missing")
-                        }
-                        for record in part { continuation.yield(record) }
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
+    package func records(of entry: Entry, fromPart: Int = 0) -> RunReportRecords {
+        RunReportRecords(shelf: self, entry: entry, firstPart: fromPart, filter: RunReportFilter())
+    }
+}
+
+/// The records of a run's report, read from the state store one part at a time as they are asked
+/// for (memory holds one part however large the report), optionally filtered.
+public struct RunReportRecords: AsyncSequence, Sendable {
+    /// A record.
+    public typealias Element = RunReportRecord
+
+    let shelf: RunReportShelf
+    let entry: RunReportShelf.Entry
+    let firstPart: Int
+    let filter: RunReportFilter
+
+    /// The same records, keeping only those that pass the filter.
+    func filtered(by filter: RunReportFilter) -> RunReportRecords {
+        RunReportRecords(shelf: shelf, entry: entry, firstPart: firstPart, filter: filter)
+    }
+
+    /// Reads the next part when the one in hand is used up.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let records: RunReportRecords
+        var nextPart: Int
+        var buffer: [RunReportRecord] = []
+        var position = 0
+
+        /// The next record.
+        /// - Returns: The record, or `nil` after the last.
+        /// - Throws: ``SyncStateError`` when a part cannot be read or is missing.
+        public mutating func next() async throws -> RunReportRecord? {
+            while true {
+                while position < buffer.count {
+                    let record = buffer[position]
+                    position += 1
+                    if records.filter.matches(record) { return record }
                 }
+                guard nextPart < records.entry.parts else { return nil }
+                let key = records.shelf.partKey(records.entry.run, nextPart)
+                guard let part = try await records.shelf.state.load([RunReportRecord].self, for: key) else {
+                    throw SyncStateError.unreadable(
+                        key: key.description, detail: "part \(nextPart + 1) of \(records.entry.parts) of the run's report is missing (dropped by a newer run, or removed)")
+                }
+                buffer = part
+                position = 0
+                nextPart += 1
             }
-            continuation.onTermination = { _ in task.cancel() }
         }
     }
+
+    /// Starts reading.
+    /// - Returns: An iterator at the first record.
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(records: self, nextPart: Swift.min(firstPart, entry.parts)) }
 }

@@ -204,4 +204,41 @@ struct RunReportTests {
         let bytes = try #require(try await state.data(for: StateKey("contoso", "report-run-1-0")))
         #expect(!String(decoding: bytes, as: UTF8.self).contains("in scope and not in the store"), "a reason its code gives back is left out")
     }
+
+    @Test("removing a source removes its reports")
+    func commitFailsAndRemoval() async throws {
+        let state = InMemorySyncStateStore()
+        let harness = try await ReportHarness(users: 30, state: state)
+        let id = try await harness.readySource()
+        _ = try await harness.service.synchronize(id)
+        for key in try await harness.service.history(id).map({ StateKey(id, "report-\($0.id)-0") }) {
+            #expect(try await state.data(for: key) != nil)
+        }
+        try await harness.service.turnOff(id)
+        try await harness.service.removeSource(id)
+        #expect(try await state.data(for: StateKey(id, "reports")) == nil)
+    }
+
+    @Test("a report whose write fails leaves no part behind, and a crash's leftovers are removed by the next save")
+    func noOrphans() async throws {
+        let state = InMemorySyncStateStore()
+        let shelf = RunReportShelf(state: state, sourceID: "contoso", retention: RunReportRetention(recordsPerPart: 2))
+        let record = RunReportRecord(PreviewRecord(action: .create, objectKind: .user, subject: "a", code: "newInScope", reason: "in scope and not in the store"), outcome: .applied)
+        // A crash after two parts: the index names the run as incomplete, its parts are there.
+        try await shelf.save(Array(repeating: record, count: 3), run: "done")
+        try await state.setData(
+            Data(#"{"formatVersion":2,"value":[{"bytes":0,"complete":false,"parts":0,"records":0,"recordsPerPart":2,"run":"crashed"}]}"#.utf8),
+            for: StateKey("contoso", "reports"))
+        try await state.setData(Data("x".utf8), for: StateKey("contoso", "report-crashed-0"))
+        try await state.setData(Data("x".utf8), for: StateKey("contoso", "report-crashed-1"))
+        #expect(try await shelf.entries().isEmpty, "incomplete reports are not shown")
+        try await shelf.save([record], run: "next")
+        #expect(try await state.data(for: StateKey("contoso", "report-crashed-0")) == nil)
+        #expect(try await state.data(for: StateKey("contoso", "report-crashed-1")) == nil)
+        #expect(try await shelf.entries().map(\.run) == ["next"])
+        // An unreadable index starts afresh instead of failing every later report.
+        try await state.setData(Data("garbage".utf8), for: StateKey("contoso", "reports"))
+        try await shelf.save([record], run: "after")
+        #expect(try await shelf.entries().map(\.run) == ["after"])
+    }
 }

@@ -9,14 +9,20 @@ enum HistoryCommand {
         let source = try await context.source(&arguments)
         let runName = try arguments.option("run")
         let filter = try Self.filter(&arguments)
-        let offset = try arguments.integer("offset", in: 0...Int.max) ?? 0
-        let limit = try arguments.integer("limit", in: 1...Int.max) ?? 50
+        let offsetGiven = try arguments.integer("offset", in: 0...Int.max)
+        let limitGiven = try arguments.integer("limit", in: 1...Int.max)
         let export = try arguments.option("export")
-        let formatName = try arguments.option("format") ?? "json"
+        let formatGiven = try arguments.option("format")
         try arguments.finish()
+        let offset = offsetGiven ?? 0
+        let limit = limitGiven ?? 50
+        let formatName = formatGiven ?? "json"
+        if formatGiven != nil && export == nil { throw UsageError("--format goes with --export FILE") }
         let history = try await context.service.history(source.id)
         guard let runName else {
-            guard filter == RunReportFilter(), export == nil else { throw UsageError("--outcome, --action, --kind, --subject and --export go with --run ID|last") }
+            guard filter == RunReportFilter(), export == nil, offsetGiven == nil, limitGiven == nil, formatGiven == nil else {
+                throw UsageError("--outcome, --action, --kind, --subject, --offset, --limit, --export and --format go with --run ID|last")
+            }
             if context.json { try context.printJSON(history); return 0 }
             print(Table.render(["RUN", "STARTED", "TRIGGER", "READ", "OUTCOME", "APPLIED", "FAILED", "USERS", "GROUPS"], history.map {
                 [String($0.id.prefix(8)), $0.startedAt.shortText, $0.trigger.rawValue, RunRecordText.readKind($0), RunRecordText.outcome($0),
@@ -37,11 +43,14 @@ enum HistoryCommand {
             try context.printJSON(ReportPageDocument(page))
             return 0
         }
-        print("Run \(run.id) of '\(Terminal.safe(source.name))': \(run.trigger.rawValue), \(RunRecordText.outcome(run)), \(run.startedAt.shortText), \(page.total.counted("record")).")
+        print("Run \(Terminal.safe(run.id)) of '\(Terminal.safe(source.name))': \(run.trigger.rawValue), \(RunRecordText.outcome(run)), \(run.startedAt.shortText), \(page.total.counted("record")).")
         for item in page.records { print(Self.line(item)) }
-        let first = page.records.isEmpty ? 0 : page.offset + 1
+        guard !page.records.isEmpty else {
+            print("No records at offset \(page.offset) (\(page.matching.grouped) matching).")
+            return 0
+        }
         let next = page.offset + page.records.count < page.matching ? "; next page: --offset \(page.offset + page.records.count)" : "."
-        print("Records \(first)–\(page.offset + page.records.count) of \(page.matching.grouped) matching\(next)")
+        print("Records \(page.offset + 1)–\(page.offset + page.records.count) of \(page.matching.grouped) matching\(next)")
         return 0
     }
 

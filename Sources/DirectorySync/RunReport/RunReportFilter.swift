@@ -34,20 +34,6 @@ public struct RunReportFilter: Hashable, Sendable {
     public func matches(_ record: RunReportRecord) -> Bool {
         (actions.isEmpty || actions.contains(record.record.action)) && (outcomes.isEmpty || outcomes.contains(record.outcome))
             && (objectKinds.isEmpty || objectKinds.contains(record.record.objectKind))
-            && (subjectContains.map { record.record.subject.range(of: $0, options: .caseInsensitive) != nil } ?? true)
+            && (subjectContains.map { $0.isEmpty || record.record.subject.range(of: $0, options: .caseInsensitive) != nil } ?? true)
     }
-}
-
-/// One page of a run's report.
-public struct RunReportPage: Hashable, Sendable {
-    /// The run.
-    public var run: RunRecord
-    /// The records of the page, in the report's order.
-    public var records: [RunReportRecord]
-    /// How many matching records precede the page.
-    public var offset: Int
-    /// How many records match the filter in the whole report.
-    public var matching: Int
-    /// How many records the report holds.
-    public var total: Int
 }
