@@ -66,6 +66,9 @@ extension DirectoryService {
                 .noReport, run == nil ? "'\(source.name)' has not synchronized yet" : "'\(source.name)' has no run '\(run ?? "")' in its history",
                 fix: "List the runs with their ids in the history.")
         }
+        guard configuration.reports.maximumReports > 0 else {
+            throw DirectoryServiceError(.noReport, "Run reports are turned off for this service", fix: "Set Configuration.reports.maximumReports to 1 or more to keep them.")
+        }
         let shelf = RunReportShelf(state: state, sourceID: id, retention: configuration.reports)
         guard let entry = try await shelf.entries().last(where: { $0.run == record.id }) else {
             throw DirectoryServiceError(

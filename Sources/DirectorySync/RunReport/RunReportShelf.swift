@@ -3,7 +3,7 @@ import Foundation
 /// How run reports are kept: the last ``maximumReports`` per source, within ``maximumBytes`` (the
 /// oldest go first, the newest always stays), saved in parts of ``recordsPerPart`` records.
 public struct RunReportRetention: Hashable, Sendable {
-    /// Reports kept per source (20 by default).
+    /// Reports kept per source (20 by default); 0 keeps none (no report is written, at no cost).
     public var maximumReports: Int
     /// Bytes of saved reports kept per source (64 MiB by default).
     public var maximumBytes: Int
@@ -17,7 +17,7 @@ public struct RunReportRetention: Hashable, Sendable {
     ///   - maximumBytes: Bytes of saved reports kept per source.
     ///   - recordsPerPart: Records per saved document.
     public init(maximumReports: Int = 20, maximumBytes: Int = 64 << 20, recordsPerPart: Int = 20_000) {
-        self.maximumReports = max(1, maximumReports)
+        self.maximumReports = max(0, maximumReports)
         self.maximumBytes = maximumBytes
         self.recordsPerPart = max(1, recordsPerPart)
     }
@@ -68,6 +68,7 @@ package struct RunReportShelf: Sendable {
     /// Saves a run's report part by part, then completes its index entry and drops the oldest
     /// reports past the retention. A report that cannot be saved leaves no part behind.
     package func save(_ records: some Sequence<RunReportRecord>, run: String) async throws {
+        guard retention.maximumReports > 0 else { return }
         // Reports can be given up, unlike the history: an unreadable index starts afresh.
         var index = (try? await allEntries()) ?? []
         for stale in index.filter({ !$0.complete || $0.run == run }) { await removeParts(of: stale.run) }

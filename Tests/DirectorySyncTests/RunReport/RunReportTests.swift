@@ -151,6 +151,14 @@ struct RunReportTests {
             await #expect(throws: DirectoryServiceError.self) { try await harness.service.report(id, run: run.id) }
             #expect(try await state.data(for: StateKey(id, "report-\(run.id)-0")) == nil)
         }
+        // Turned off: nothing is written, and asking says so.
+        let off = InMemorySyncStateStore()
+        let none = try await ReportHarness(users: 30, configuration: .init(reports: RunReportRetention(maximumReports: 0)), state: off)
+        let noneID = try await none.readySource()
+        let unreported = try await none.service.synchronize(noneID)
+        #expect(unreported.isSuccess)
+        #expect(try await off.data(for: StateKey(noneID, "reports")) == nil)
+        await #expect(throws: DirectoryServiceError.self) { try await none.service.report(noneID) }
         // A budget smaller than one report keeps only the newest.
         let tight = try await ReportHarness(users: 30, configuration: .init(reports: RunReportRetention(maximumBytes: 1)))
         let tightID = try await tight.readySource()
