@@ -68,11 +68,13 @@ struct GraphHarness {
 
     /// A service over an in-memory store reading this tenant through `transport` (the emulator by
     /// default), with a source "Contoso" for its domain, not yet configured, and the credentials to save.
-    func service(transport: (any HTTPTransport)? = nil) async throws -> (service: DirectoryService, store: InMemoryIdentityStore, source: Source, credentials: SourceCredentials) {
+    func service(transport: (any HTTPTransport)? = nil, state: any SyncStateStore = InMemorySyncStateStore()) async throws
+        -> (service: DirectoryService, store: InMemoryIdentityStore, source: Source, credentials: SourceCredentials)
+    {
         let connector = GraphDirectoryConnector(configuration: .init(provider: configuration(), transport: transport ?? EmulatorTransport(emulator)))
         let store = InMemoryIdentityStore()
         let service = try await DirectoryService.open(
-            store: store, state: InMemorySyncStateStore(), secrets: InMemorySecretStore(), connector: connector, clock: clock.syncClock)
+            store: store, state: state, secrets: InMemorySecretStore(), connector: connector, clock: clock.syncClock)
         let source = try await service.addSource(name: "Contoso", domain: credentials.domain, description: "Entra tenant")
         let saved = SourceCredentials(clientID: credentials.clientID, tenant: credentials.domain, loginURL: endpoints.login, graphURL: endpoints.graph)
         return (service, store, source, saved)
