@@ -166,7 +166,8 @@ public struct RunReportRecords: AsyncSequence, Sendable {
 
         /// The next record.
         /// - Returns: The record, or `nil` after the last.
-        /// - Throws: ``SyncStateError`` when a part cannot be read or is missing.
+        /// - Throws: ``SyncStateError`` when a part cannot be read or is missing;
+        ///   ``DirectoryServiceError`` (`noReport`) when the report was dropped while it was read.
         public mutating func next() async throws -> RunReportRecord? {
             while true {
                 while position < buffer.count {
@@ -177,6 +178,12 @@ public struct RunReportRecords: AsyncSequence, Sendable {
                 guard nextPart < records.entry.parts else { return nil }
                 let key = records.shelf.partKey(records.entry.run, nextPart)
                 guard let part = try await records.shelf.state.load([RunReportRecord].self, for: key) else {
+                    // Dropped by a newer run's report while it was read, or lost.
+                    if let kept = try? await records.shelf.entries(), !kept.contains(where: { $0.run == records.entry.run }) {
+                        throw DirectoryServiceError(
+                            .noReport, "The report of run '\(records.entry.run)' was dropped while it was read, for a newer run's report",
+                            fix: "Keep more reports (Configuration.reports) to read older runs.")
+                    }
                     throw SyncStateError.unreadable(
                         key: key.description, detail: "part \(nextPart + 1) of \(records.entry.parts) of the run's report is missing (dropped by a newer run, or removed)")
                 }

@@ -249,4 +249,22 @@ struct RunReportTests {
         try await shelf.save([record], run: "after")
         #expect(try await shelf.entries().map(\.run) == ["after"])
     }
+
+    @Test("a report dropped by a newer one while it is read ends with noReport, not with damage")
+    func droppedWhileRead() async throws {
+        let state = InMemorySyncStateStore()
+        let shelf = RunReportShelf(state: state, sourceID: "contoso", retention: RunReportRetention(maximumReports: 1, recordsPerPart: 1))
+        let record = RunReportRecord(PreviewRecord(action: .create, objectKind: .user, subject: "a", code: "newInScope", reason: "in scope and not in the store"), outcome: .applied)
+        try await shelf.save(Array(repeating: record, count: 3), run: "older")
+        let entry = try #require(try await shelf.entries().first)
+        var iterator = shelf.records(of: entry).makeAsyncIterator()
+        #expect(try await iterator.next() == record)
+        try await shelf.save([record], run: "newer")
+        do {
+            _ = try await iterator.next()
+            Issue.record("read on after the report was dropped")
+        } catch let error as DirectoryServiceError {
+            #expect(error.code == .noReport)
+        }
+    }
 }
