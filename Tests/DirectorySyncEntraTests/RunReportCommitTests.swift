@@ -42,5 +42,6 @@ struct RunReportCommitTests {
         let update = try #require(records.first { $0.record.action == .update })
         #expect(update.outcome == .applied)
         #expect(records.allSatisfy { $0.outcome != .notAttempted })
+        #expect(run.succeeded == records.count { $0.outcome == .applied }, "the history counts what was applied")
     }
 }

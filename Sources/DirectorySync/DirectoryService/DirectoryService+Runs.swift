@@ -49,9 +49,6 @@ extension DirectoryService {
                 applied: { report in applied.withLock { $0 = report } })
             record.readKind = result.readKind
             record.requests = result.statistics.requests
-            record.succeeded = result.report.succeeded
-            record.failed = result.report.failed.count
-            record.summary = result.plan.summary
             record.outcome = result.report.wasCancelled ? .cancelled : result.report.isSuccess ? .succeeded : .partiallyFailed
         } catch let error as SyncExecutionError where error.code == .deletionGuardExceeded {
             record.outcome = .needsConfirmation(error.violations.map(\.description))
@@ -66,10 +63,15 @@ extension DirectoryService {
             record.groupsSynchronized = contents.groups.count { origin($0.origin) }
         }
         record.endedAt = clock.now()
-        if let plan = planned.withLock({ $0 }) {
-            record.summary = plan.summary
+        // From what was planned and applied, whatever came after (the guard, a failed commit).
+        let plan = planned.withLock { $0 }
+        let report = applied.withLock { $0 }
+        if let plan { record.summary = plan.summary }
+        if let report {
+            record.succeeded = report.succeeded
+            record.failed = report.failed.count
         }
-        await saveReport(of: record, plan: planned.withLock { $0 }, results: applied.withLock { $0 }?.results)
+        await saveReport(of: record, plan: plan, results: report?.results)
         await finish(record)
         return record
     }
