@@ -50,3 +50,23 @@ public struct DataSink: ByteSink {
     /// The bytes as UTF-8 text.
     public var text: String { String(decoding: data, as: UTF8.self) }
 }
+
+/// Small writes gathered into 64 KiB pieces before they reach a sink: one `Data` per piece rather
+/// than per record, which matters for million-record exports.
+struct ChunkedBytes {
+    /// The bytes gathered since the last piece was written.
+    var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(1 << 16) }
+
+    /// Writes the gathered bytes once they make a piece.
+    mutating func spill<Sink: ByteSink>(to sink: inout Sink) throws {
+        if bytes.count >= 1 << 16 { try flush(to: &sink) }
+    }
+
+    /// Writes what is gathered.
+    mutating func flush<Sink: ByteSink>(to sink: inout Sink) throws {
+        try sink.write(Data(bytes))
+        bytes.removeAll(keepingCapacity: true)
+    }
+}

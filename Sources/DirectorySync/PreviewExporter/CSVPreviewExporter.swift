@@ -19,17 +19,13 @@ public struct CSVPreviewExporter: PreviewExporter {
     ]
 
     public func export<Sink: ByteSink>(_ preview: Preview, to sink: inout Sink) throws {
-        var chunk: [UInt8] = []
-        chunk.reserveCapacity(1 << 16)
-        Self.appendRow(Self.columns, to: &chunk)
+        var chunk = ChunkedBytes()
+        Self.appendRow(Self.columns, to: &chunk.bytes)
         for record in preview.records {
-            Self.appendRow(Self.fields(of: record), to: &chunk)
-            if chunk.count >= 1 << 16 {
-                try sink.write(Data(chunk))
-                chunk.removeAll(keepingCapacity: true)
-            }
+            Self.appendRow(Self.fields(of: record), to: &chunk.bytes)
+            try chunk.spill(to: &sink)
         }
-        try sink.write(Data(chunk))
+        try chunk.flush(to: &sink)
     }
 
     /// A record's cells, in the order of ``columns``.

@@ -15,17 +15,13 @@ public struct JSONPreviewExporter: PreviewExporter {
         try sink.write(Data("{\"preview\":".utf8))
         try sink.write(try encoder.encode(PreviewHeader(preview)))
         try sink.write(Data(",\"records\":[".utf8))
-        var chunk: [UInt8] = []
-        chunk.reserveCapacity(1 << 16)
+        var chunk = ChunkedBytes()
         for (index, record) in preview.records.enumerated() {
-            chunk.append(contentsOf: index == 0 ? [0x0A] : [UInt8(ascii: ","), 0x0A])
-            record.appendJSON(to: &chunk)
-            if chunk.count >= 1 << 16 {
-                try sink.write(Data(chunk))
-                chunk.removeAll(keepingCapacity: true)
-            }
+            chunk.bytes.append(contentsOf: index == 0 ? [0x0A] : [UInt8(ascii: ","), 0x0A])
+            record.appendJSON(to: &chunk.bytes)
+            try chunk.spill(to: &sink)
         }
-        try sink.write(Data(chunk))
+        try chunk.flush(to: &sink)
         try sink.write(Data("\n],\"summary\":".utf8))
         try sink.write(try encoder.encode(PreviewSummary(preview)))
         try sink.write(Data("}\n".utf8))
@@ -50,16 +46,12 @@ public struct JSONLinesPreviewExporter: PreviewExporter {
         let newline = Data("\n".utf8)
         try sink.write(try encoder.encode(Head(preview: PreviewHeader(preview), summary: PreviewSummary(preview))))
         try sink.write(newline)
-        var chunk: [UInt8] = []
-        chunk.reserveCapacity(1 << 16)
+        var chunk = ChunkedBytes()
         for record in preview.records {
-            record.appendJSON(to: &chunk)
-            chunk.append(0x0A)
-            if chunk.count >= 1 << 16 {
-                try sink.write(Data(chunk))
-                chunk.removeAll(keepingCapacity: true)
-            }
+            record.appendJSON(to: &chunk.bytes)
+            chunk.bytes.append(0x0A)
+            try chunk.spill(to: &sink)
         }
-        try sink.write(Data(chunk))
+        try chunk.flush(to: &sink)
     }
 }

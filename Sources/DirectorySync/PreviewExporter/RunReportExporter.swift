@@ -59,19 +59,15 @@ extension JSONPreviewExporter: RunReportExporter {
     /// One document `{"records": [ … ], "run": RunRecord}`, a record per line.
     public func export<Sink: ByteSink>(_ run: RunRecord, records: RunReportRecords, to sink: inout Sink) async throws {
         try sink.write(Data("{\"records\":[".utf8))
-        var chunk: [UInt8] = []
-        chunk.reserveCapacity(1 << 16)
+        var chunk = ChunkedBytes()
         var first = true
         for try await record in records {
-            chunk.append(contentsOf: first ? [0x0A] : [UInt8(ascii: ","), 0x0A])
-            record.appendJSON(to: &chunk)
+            chunk.bytes.append(contentsOf: first ? [0x0A] : [UInt8(ascii: ","), 0x0A])
+            record.appendJSON(to: &chunk.bytes)
             first = false
-            if chunk.count >= 1 << 16 {
-                try sink.write(Data(chunk))
-                chunk.removeAll(keepingCapacity: true)
-            }
+            try chunk.spill(to: &sink)
         }
-        try sink.write(Data(chunk))
+        try chunk.flush(to: &sink)
         try sink.write(Data("\n],\"run\":".utf8))
         try sink.write(try JSONEncoder.deterministic().encode(run))
         try sink.write(Data("}\n".utf8))
@@ -83,17 +79,13 @@ extension JSONLinesPreviewExporter: RunReportExporter {
     public func export<Sink: ByteSink>(_ run: RunRecord, records: RunReportRecords, to sink: inout Sink) async throws {
         try sink.write(try JSONEncoder.deterministic().encode(RunReportHead(run: run)))
         try sink.write(Data("\n".utf8))
-        var chunk: [UInt8] = []
-        chunk.reserveCapacity(1 << 16)
+        var chunk = ChunkedBytes()
         for try await record in records {
-            record.appendJSON(to: &chunk)
-            chunk.append(0x0A)
-            if chunk.count >= 1 << 16 {
-                try sink.write(Data(chunk))
-                chunk.removeAll(keepingCapacity: true)
-            }
+            record.appendJSON(to: &chunk.bytes)
+            chunk.bytes.append(0x0A)
+            try chunk.spill(to: &sink)
         }
-        try sink.write(Data(chunk))
+        try chunk.flush(to: &sink)
     }
 }
 
@@ -104,16 +96,12 @@ extension CSVPreviewExporter: RunReportExporter {
 
     /// One row per record, spreadsheet-safe like the preview's.
     public func export<Sink: ByteSink>(_ run: RunRecord, records: RunReportRecords, to sink: inout Sink) async throws {
-        var chunk: [UInt8] = []
-        chunk.reserveCapacity(1 << 16)
-        Self.appendRow(Self.reportColumns, to: &chunk)
+        var chunk = ChunkedBytes()
+        Self.appendRow(Self.reportColumns, to: &chunk.bytes)
         for try await item in records {
-            Self.appendRow(Self.fields(of: item.record) + [item.outcome.rawValue, item.errorCode ?? "", item.error ?? ""], to: &chunk)
-            if chunk.count >= 1 << 16 {
-                try sink.write(Data(chunk))
-                chunk.removeAll(keepingCapacity: true)
-            }
+            Self.appendRow(Self.fields(of: item.record) + [item.outcome.rawValue, item.errorCode ?? "", item.error ?? ""], to: &chunk.bytes)
+            try chunk.spill(to: &sink)
         }
-        try sink.write(Data(chunk))
+        try chunk.flush(to: &sink)
     }
 }
