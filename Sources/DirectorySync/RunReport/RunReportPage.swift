@@ -1,7 +1,8 @@
 import Foundation
 
-/// One page of a run's report.
-public struct RunReportPage: Hashable, Sendable {
+/// One page of a run's report. JSON (`history --run … --json`): `{"run", "records", "offset",
+/// "matching", "total"}`.
+public struct RunReportPage: Hashable, Sendable, Encodable {
     /// The run.
     public var run: RunRecord
     /// The records of the page, in the report's order.

@@ -71,7 +71,7 @@ package struct RunReportShelf: Sendable {
         guard retention.maximumReports > 0 else { return }
         // Reports can be given up, unlike the history: an unreadable index starts afresh.
         var index = (try? await allEntries()) ?? []
-        for stale in index.filter({ !$0.complete || $0.run == run }) { await removeParts(of: stale.run) }
+        for stale in index.filter({ !$0.complete || $0.run == run }) { await removeParts(of: stale) }
         index.removeAll { !$0.complete || $0.run == run }
         index.append(Entry(run: run, parts: 0, records: 0, bytes: 0, recordsPerPart: retention.recordsPerPart, complete: false))
         try await state.save(index, for: indexKey)
@@ -79,7 +79,7 @@ package struct RunReportShelf: Sendable {
         do {
             entry = try await writeParts(records, of: entry)
         } catch {
-            await removeParts(of: run)
+            await removeParts(of: entry)
             throw error
         }
         index.append(entry)
@@ -88,12 +88,12 @@ package struct RunReportShelf: Sendable {
             dropped.append(index.removeFirst())
         }
         try await state.save(index, for: indexKey)
-        for entry in dropped { await removeParts(of: entry.run) }
+        for entry in dropped { await removeParts(of: entry) }
     }
 
     /// Removes every report of the source (its parts, then the index).
     package func removeAll() async throws {
-        for entry in (try? await allEntries()) ?? [] { await removeParts(of: entry.run) }
+        for entry in (try? await allEntries()) ?? [] { await removeParts(of: entry) }
         try await state.remove(indexKey)
     }
 
@@ -123,11 +123,16 @@ package struct RunReportShelf: Sendable {
         return entry
     }
 
-    /// Removes a report's parts, in order, until one is missing (a crash may have left fewer).
-    private func removeParts(of run: String) async {
+    /// Removes a report's parts: as many as it counts when complete; for one a crash or a failed
+    /// write left, in order until one is missing.
+    private func removeParts(of entry: Entry) async {
+        if entry.complete {
+            for index in 0..<entry.parts { try? await state.remove(partKey(entry.run, index)) }
+            return
+        }
         var index = 0
-        while (try? await state.data(for: partKey(run, index))) ?? nil != nil {
-            try? await state.remove(partKey(run, index))
+        while (try? await state.data(for: partKey(entry.run, index))) ?? nil != nil {
+            try? await state.remove(partKey(entry.run, index))
             index += 1
         }
     }

@@ -40,7 +40,7 @@ enum HistoryCommand {
         }
         let page = try await context.service.report(source.id, run: run.id, filter: filter, offset: offset, limit: limit)
         if context.json {
-            try context.printJSON(ReportPageDocument(page))
+            try context.printJSON(page)
             return 0
         }
         print("Run \(Terminal.safe(run.id)) of '\(Terminal.safe(source.name))': \(run.trigger.rawValue), \(RunRecordText.outcome(run)), \(run.startedAt.shortText), \(page.total.counted("record")).")
@@ -94,22 +94,5 @@ enum HistoryCommand {
         var text = "\(item.outcome.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(PreviewText.line(item.record))"
         if let error = item.error { text += "  \(Terminal.safe(item.errorCode.map { "\($0): " } ?? ""))\(Terminal.safe(error))" }
         return text
-    }
-}
-
-/// `history --run … --json`: the run, the page of records and the counts.
-struct ReportPageDocument: Encodable {
-    var run: RunRecord
-    var records: [RunReportRecord]
-    var offset: Int
-    var matching: Int
-    var total: Int
-
-    init(_ page: RunReportPage) {
-        run = page.run
-        records = page.records
-        offset = page.offset
-        matching = page.matching
-        total = page.total
     }
 }
