@@ -29,9 +29,10 @@ public struct RunReportRetention: Hashable, Sendable {
 /// their compact saved form (``RunReportRecord``), straight into bytes: a report may hold a
 /// million of them.
 ///
-/// A report is indexed as incomplete before its first part is written and completed after its
-/// last, so parts left by a crash (or a failed write) are found and removed by the next save;
-/// readers see complete reports only. The index is disposable: an unreadable one starts afresh.
+/// A report is indexed as incomplete, counting each part before it is written, and completed after
+/// its last, so parts left by a crash (or a failed write, or a removal cut short) are found and
+/// removed by the next save; readers see complete reports only. The index is disposable: an
+/// unreadable one starts afresh (the parts it named are then left where they are).
 package struct RunReportShelf: Sendable {
     /// One kept report.
     package struct Entry: Hashable, Codable, Sendable {
@@ -73,13 +74,13 @@ package struct RunReportShelf: Sendable {
         var index = (try? await allEntries()) ?? []
         for stale in index.filter({ !$0.complete || $0.run == run }) { await removeParts(of: stale) }
         index.removeAll { !$0.complete || $0.run == run }
-        index.append(Entry(run: run, parts: 0, records: 0, bytes: 0, recordsPerPart: retention.recordsPerPart, complete: false))
         try await state.save(index, for: indexKey)
-        var entry = index.removeLast()
+        var entry = Entry(run: run, parts: 0, records: 0, bytes: 0, recordsPerPart: retention.recordsPerPart, complete: false)
         do {
-            entry = try await writeParts(records, of: entry)
+            try await writeParts(records, into: &entry, beside: index)
         } catch {
             await removeParts(of: entry)
+            try? await state.save(index, for: indexKey)
             throw error
         }
         index.append(entry)
@@ -97,8 +98,10 @@ package struct RunReportShelf: Sendable {
         try await state.remove(indexKey)
     }
 
-    private func writeParts(_ records: some Sequence<RunReportRecord>, of started: Entry) async throws -> Entry {
-        var entry = started
+    /// Writes the parts. Before each part is written, the index names it (the entry, incomplete,
+    /// counts it), so whatever a crash leaves — even while its parts are being removed — is known
+    /// and removed by the next save.
+    private func writeParts(_ records: some Sequence<RunReportRecord>, into entry: inout Entry, beside index: [Entry]) async throws {
         // The state store's envelope around a JSON array of records, written by hand.
         let opening = Array("{\"formatVersion\":\(type(of: state).formatVersion),\"value\":[".utf8)
         var part = opening
@@ -106,8 +109,9 @@ package struct RunReportShelf: Sendable {
         func flush() async throws {
             part.append(contentsOf: Array("]}".utf8))
             entry.bytes += part.count
-            try await state.setData(Data(part), for: partKey(entry.run, entry.parts))
             entry.parts += 1
+            try await state.save(index + [entry], for: indexKey)
+            try await state.setData(Data(part), for: partKey(entry.run, entry.parts - 1))
             part = opening
             inPart = 0
         }
@@ -120,21 +124,13 @@ package struct RunReportShelf: Sendable {
         }
         if inPart > 0 || entry.parts == 0 { try await flush() }
         entry.complete = true
-        return entry
     }
 
-    /// Removes a report's parts: as many as it counts when complete; for one a crash or a failed
-    /// write left, in order until one is missing.
+    /// Removes a report's parts — every part its entry counts, complete or not (the index names a
+    /// part before it is written). Missing parts are no error, so a removal cut short is simply
+    /// done again by the next save.
     private func removeParts(of entry: Entry) async {
-        if entry.complete {
-            for index in 0..<entry.parts { try? await state.remove(partKey(entry.run, index)) }
-            return
-        }
-        var index = 0
-        while (try? await state.data(for: partKey(entry.run, index))) ?? nil != nil {
-            try? await state.remove(partKey(entry.run, index))
-            index += 1
-        }
+        for index in 0..<entry.parts { try? await state.remove(partKey(entry.run, index)) }
     }
 
     /// A kept report's records, read one part at a time as they are asked for.
