@@ -59,6 +59,17 @@ struct GraphSession: Sendable {
         }
     }
 
+    /// Reads one object (`GET /users/{id}`, `/groups/{id}`) with ``GraphJSONReader``.
+    func object<Item: GraphJSONReadable>(_ type: Item.Type, _ response: HTTPResponse) throws -> Item {
+        do {
+            return try GraphJSONReader.read(response.body) { try Item(reading: &$0) }
+        } catch let error as GraphJSONError {
+            throw EntraError(
+                .unexpectedResponse, detail: "a Graph object is not valid JSON (malformed or cut short) — \(error)", status: response.status,
+                requestID: response.headers["request-id"], diagnostics: String(decoding: response.body.prefix(300), as: UTF8.self))
+        }
+    }
+
     static func graphError(_ response: HTTPResponse) -> EntraError {
         struct Body: Decodable {
             struct Inner: Decodable {

@@ -18,6 +18,12 @@ enum ODataTranslation {
         .country, .officeLocation, .employeeId, .userType, .accountEnabled,
     ]
 
+    /// An OData string literal: the value in single quotes, each quote in it doubled (`'O''Brien'`),
+    /// so a value can never end the literal early.
+    static func literal(_ value: String) -> String {
+        "'" + value.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
     static func translate(_ expression: FilterExpression) -> Result? {
         var advanced = false
         guard let text = translate(expression, &advanced) else { return nil }
@@ -43,10 +49,7 @@ enum ODataTranslation {
         let attribute = condition.attribute
         guard pushable.contains(attribute) else { return nil }
         let name = attribute.rawValue
-        func literal(_ value: String) -> String {
-            if attribute.isBoolean { return value.lowercased() }
-            return "'" + value.replacingOccurrences(of: "'", with: "''") + "'"
-        }
+        func literal(_ value: String) -> String { attribute.isBoolean ? value.lowercased() : Self.literal(value) }
         guard let first = condition.values.first else { return nil }
         switch condition.operator {
         case .equals: return "\(name) eq \(literal(first))"

@@ -32,6 +32,37 @@ public enum DirectoryProviderContract {
         }.sorted { $0.id < $1.id }
     }
 
+    /// Keys of every kind against ``tenant``: ids (one upper-cased), user principal names, `mail`,
+    /// an SMTP primary of a user without `mail`, an alias, a `DOMAIN\name` login, a user in nested
+    /// groups, a group id, a group name in other case, unknown keys, and several keys at once.
+    static let sampleLookups: [DirectoryLookup] = {
+        let users = tenant.users
+        let groups = tenant.groups
+        var lookups: [DirectoryLookup] = []
+        // A user in a nested group: its path goes through more than one level.
+        let nestedMember = groups.first { !$0.memberGroupIDs.isEmpty }.flatMap { parent in
+            groups.first { parent.memberGroupIDs.contains($0.id) && !$0.memberUserIDs.isEmpty }?.memberUserIDs.first
+        }
+        if let id = nestedMember { lookups.append(DirectoryLookup(users: [id])) }
+        if let user = users.first(where: { $0.mail != nil }) {
+            lookups.append(DirectoryLookup(users: [user.id.uppercased()]))
+            lookups.append(DirectoryLookup(users: [user.userPrincipalName]))
+            lookups.append(DirectoryLookup(users: [user.mail!.uppercased()]))
+        }
+        if let user = users.first(where: { $0.mail == nil && $0.primaryEmail != nil }), let email = user.primaryEmail {
+            lookups.append(DirectoryLookup(users: [email]))
+        }
+        if let user = users.first(where: { !$0.emailAliases.isEmpty }) { lookups.append(DirectoryLookup(users: [user.emailAliases[0]])) }
+        if let user = users.first(where: { $0.onPremisesSamAccountName != nil }) {
+            lookups.append(DirectoryLookup(users: ["CORP\\\(user.onPremisesSamAccountName!.uppercased())"]))
+        }
+        if let group = groups.first(where: { !$0.memberGroupIDs.isEmpty }) { lookups.append(DirectoryLookup(groups: [group.id])) }
+        if let group = groups.last { lookups.append(DirectoryLookup(groups: [group.displayName.lowercased()])) }
+        lookups.append(DirectoryLookup(users: ["nobody@nowhere.example", "00000000-0000-4000-8000-000000000000", "CORP\\nobody"], groups: ["No such group"]))
+        lookups.append(DirectoryLookup(users: [users[3].userPrincipalName, users[7].id], groups: [groups[1].id, groups[2].displayName]))
+        return lookups
+    }()
+
     /// Every check.
     public static let checks: [Check] = [
         Check("a read returns every user with its attributes") { factory, expect in
@@ -75,6 +106,23 @@ public enum DirectoryProviderContract {
             var replayed = mirror
             replayed.apply(changes)
             try expect.that(replayed == mirror, "changes of an unchanged directory changed the mirror")
+        },
+        Check("a lookup returns what the whole directory gives for the same keys") { factory, expect in
+            let provider = try await factory(tenant)
+            let full = try await provider.read()
+            for lookup in sampleLookups {
+                let got = try await provider.lookUp(lookup)
+                let want = DirectoryExcerpt(full, lookup)
+                try expect.that(
+                    sortedUsers(got.users) == sortedUsers(want.users),
+                    "users looked up for \(lookup): \(got.users.map(\.id).sorted()), expected \(want.users.map(\.id).sorted())")
+                let gotGroups = normalizedGroups(got.groups)
+                let wantGroups = normalizedGroups(want.groups)
+                try expect.that(gotGroups.map(\.id) == wantGroups.map(\.id), "groups looked up for \(lookup): \(gotGroups.map(\.id)), expected \(wantGroups.map(\.id))")
+                for (gotGroup, wantGroup) in zip(gotGroups, wantGroups) where gotGroup != wantGroup {
+                    throw ContractViolation(check: expect.check, message: "group \(wantGroup.id) looked up for \(lookup) as \(gotGroup), expected \(wantGroup)")
+                }
+            }
         },
         Check("a cancelled read never returns a partial snapshot marked complete") { factory, expect in
             let provider = try await factory(tenant)

@@ -27,12 +27,28 @@ public protocol DirectoryProvider: Sendable {
     /// - Returns: Everything, or the changes since `cursor`.
     /// - Throws: ``DirectoryTrackingLost`` when `cursor` can no longer be used; any read error.
     func readChanges(since cursor: DirectoryCursor?, filter: SyncFilter) async throws -> DirectoryRead
+
+    /// Reads a few objects and the groups around them (``DirectoryExcerpt`` says exactly what),
+    /// for explaining or synchronizing one object: a provider that can should ask for just these
+    /// objects. The default implementation reads everything and picks them out.
+    /// - Parameter lookup: The keys.
+    /// - Returns: The objects the keys name and the groups around them; an empty excerpt when no
+    ///   key names anything.
+    /// - Throws: Any read error; cancellation as `CancellationError`.
+    func lookUp(_ lookup: DirectoryLookup) async throws -> DirectoryExcerpt
 }
 
 extension DirectoryProvider {
     /// Cannot track changes: a full read without a cursor.
     public func readChanges(since cursor: DirectoryCursor?, filter: SyncFilter) async throws -> DirectoryRead {
         .full(try await read(filter: filter), cursor: nil)
+    }
+}
+
+extension DirectoryProvider {
+    /// Reads everything and picks out what the lookup names (``DirectoryExcerpt/init(_:_:)``).
+    public func lookUp(_ lookup: DirectoryLookup) async throws -> DirectoryExcerpt {
+        DirectoryExcerpt(try await read(filter: .all), lookup)
     }
 }
 

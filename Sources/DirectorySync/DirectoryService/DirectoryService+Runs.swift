@@ -11,6 +11,7 @@ extension DirectoryService {
     public func synchronize(_ id: SourceID, trigger: SyncTrigger = .manual) async throws -> RunRecord {
         let source = try source(id)
         guard !stopping.contains(id) else { throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is being turned off", fix: "Turn it on again to synchronize.") }
+        await waitForOnDemandRun(id)
         if let running = runs[id] { return await running.value }
         guard source.state.isOn else {
             throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is off", fix: "Turn it on to synchronize (or make a preview).")
@@ -23,9 +24,65 @@ extension DirectoryService {
         }
         // The task starts on this actor only after this method suspends, so it is registered first;
         // it unregisters itself once its record is saved (a request until then joins it).
-        let task = Task { await self.execute(id, synchronizer, trigger: trigger) }
+        let settings = source.settings
+        let task = Task {
+            await self.execute(id, trigger: trigger) { planned, applied in
+                try await synchronizer.synchronize(
+                    settings: settings, allowExceedingDeletionGuard: trigger == .confirmation, planned: planned, applied: applied)
+            }
+        }
         runs[id] = task
         return await task.value
+    }
+
+    /// Synchronizes one user now, without waiting for the schedule: reads the user and what its
+    /// fate depends on (a few lookups, never a whole read), and applies that user's operations —
+    /// create, adopt, update, disable or remove, and its memberships in groups the store already
+    /// holds — under the same rules, store lock and deletion guard as a whole run. The run is
+    /// recorded with trigger ``SyncTrigger/onDemand`` and its report; change tracking is never
+    /// committed, so the next scheduled run reads what it would have read anyway. What depends on
+    /// other objects' changes waits for the next whole run (`waitsForFullSynchronization`).
+    ///
+    /// A whole run of the source that is going is waited for first; requests made meanwhile wait
+    /// for this one.
+    ///
+    /// ```swift
+    /// let record = try await service.synchronize("contoso", user: "adele@contoso.com")
+    /// let report = try await service.report("contoso", run: record.id)
+    /// ```
+    /// - Parameters:
+    ///   - id: The source (on).
+    ///   - key: The user's object id, user principal name, email address or alias, or `DOMAIN\name`.
+    /// - Returns: The run's record (also kept in the history), whatever its outcome.
+    /// - Throws: ``DirectoryServiceError`` when the source is off or unknown, the credentials are
+    ///   untested, or the key is empty.
+    public func synchronize(_ id: SourceID, user key: String) async throws -> RunRecord {
+        let key = try Self.lookupKey(key, kind: "user")
+        while true {
+            let source = try source(id)
+            guard source.state.isOn, !stopping.contains(id) else {
+                throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is off", fix: "Turn it on to synchronize a user on demand (or explain the user).")
+            }
+            let synchronizer = try await synchronizer(for: source)
+            if let running = runs[id] {
+                _ = await running.value
+                continue
+            }
+            let settings = source.settings
+            onDemandRuns.insert(id)
+            let task = Task {
+                await self.execute(id, trigger: .onDemand) { planned, applied in
+                    try await synchronizer.synchronize(user: key, settings: settings, planned: planned, applied: applied)
+                }
+            }
+            runs[id] = task
+            return await task.value
+        }
+    }
+
+    /// Waits while the source synchronizes a user on demand.
+    private func waitForOnDemandRun(_ id: SourceID) async {
+        while onDemandRuns.contains(id), let running = runs[id] { _ = await running.value }
     }
 
     /// Applies the plan the deletion guard stopped (the removals were reviewed and are wanted).
@@ -35,8 +92,13 @@ extension DirectoryService {
         try await synchronize(id, trigger: .confirmation)
     }
 
-    private func execute(_ id: SourceID, _ synchronizer: SourceSynchronizer, trigger: SyncTrigger) async -> RunRecord {
-        let settings = sources[id]?.settings ?? SyncSettings()
+    /// One synchronization of any kind: `run` reads, plans and applies, handing out what it
+    /// planned and applied; the record, report and history are kept whatever happens.
+    private func execute(
+        _ id: SourceID, trigger: SyncTrigger,
+        run: (_ planned: @escaping @Sendable (SyncPlan) -> Void, _ applied: @escaping @Sendable (SyncReport) -> Void) async throws -> SyncRunResult
+    ) async -> RunRecord {
+        let before = sources[id]?.state ?? .on
         setState(id, .synchronizing)
         hub.emit(.runStarted(id, trigger))
         let started = clock.now()
@@ -44,9 +106,7 @@ extension DirectoryService {
         let planned = Locked<SyncPlan?>(nil)
         let applied = Locked<SyncReport?>(nil)
         do {
-            let result = try await synchronizer.synchronize(
-                settings: settings, allowExceedingDeletionGuard: trigger == .confirmation, planned: { plan in planned.withLock { $0 = plan } },
-                applied: { report in applied.withLock { $0 = report } })
+            let result = try await run({ plan in planned.withLock { $0 = plan } }, { report in applied.withLock { $0 = report } })
             record.readKind = result.readKind
             record.requests = result.statistics.requests
             record.outcome = result.report.wasCancelled ? .cancelled : result.report.isSuccess ? .succeeded : .partiallyFailed
@@ -72,7 +132,7 @@ extension DirectoryService {
             record.failed = report.failed.count
         }
         await saveReport(of: record, plan: plan, results: report?.results)
-        await finish(record)
+        await finish(record, restoring: trigger == .onDemand ? before : nil)
         return record
     }
 
@@ -92,10 +152,15 @@ extension DirectoryService {
         }
     }
 
-    private func finish(_ record: RunRecord) async {
+    /// Keeps the record and sets the source's state from its outcome — or back to `restoring`
+    /// (on-demand runs: one user's run says nothing about the source as a whole).
+    private func finish(_ record: RunRecord, restoring: SourceState?) async {
         let id = record.sourceID
         if stopping.contains(id) || sources[id] == nil {
             setState(id, .off)
+        } else if let restoring {
+            setState(id, restoring == .synchronizing ? .on : restoring)
+            if case .failed = record.outcome { hub.emit(.warning(id, .lastRunFailed(Self.summary(of: record)))) }
         } else {
             switch record.outcome {
             case .succeeded: setState(id, .on)
@@ -121,6 +186,7 @@ extension DirectoryService {
         }
         if sources[id] != nil { try? await persist() }
         runs[id] = nil
+        onDemandRuns.remove(id)
         hub.emit(.runFinished(id, record))
     }
 

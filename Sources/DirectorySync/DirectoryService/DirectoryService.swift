@@ -76,6 +76,9 @@ public actor DirectoryService {
     let storeLock = IdentityStoreLock()
     var sources: [SourceID: Source] = [:]
     var runs: [SourceID: Task<RunRecord, Never>] = [:]
+    /// Sources whose run in ``runs`` synchronizes one user on demand (other requests wait for it
+    /// instead of joining it).
+    var onDemandRuns: Set<SourceID> = []
     var stopping: Set<SourceID> = []
     var synchronizers: [SourceID: SourceSynchronizer] = [:]
     var scheduler: Task<Void, Never>?

@@ -8,6 +8,8 @@ public enum SyncTrigger: String, Hashable, Codable, Sendable {
     case scheduled
     /// The host confirmed removals over the deletion guard.
     case confirmation
+    /// One user was synchronized on demand (``DirectoryService/synchronize(_:user:)``).
+    case onDemand
 }
 
 /// One synchronization in a source's history.

@@ -1,11 +1,14 @@
 /// How a synchronization read the directory.
 ///
-/// JSON: `{"kind": "full", "reason": "firstRun"}` or `{"kind": "incremental", "changes": 12}`.
+/// JSON: `{"kind": "full", "reason": "firstRun"}`, `{"kind": "incremental", "changes": 12}` or
+/// `{"kind": "lookup", "objects": 3}`.
 public enum ReadKind: Hashable, Codable, Sendable, CustomStringConvertible {
     /// Everything was read.
     case full(FullReadReason)
     /// Only the changes since the previous run were read.
     case incremental(changes: Int)
+    /// Only one object and what its fate depends on were looked up (on-demand synchronization).
+    case lookup(objects: Int)
 
     /// Whether everything was read.
     public var isFull: Bool {
@@ -18,12 +21,13 @@ public enum ReadKind: Hashable, Codable, Sendable, CustomStringConvertible {
         switch self {
         case .full(let reason): "full (\(reason.description))"
         case .incremental(let changes): "incremental (\(changes) change\(changes == 1 ? "" : "s"))"
+        case .lookup(let objects): "lookup (\(objects) object\(objects == 1 ? "" : "s"))"
         }
     }
 }
 
 extension ReadKind {
-    private enum CodingKeys: String, CodingKey { case kind, reason, changes }
+    private enum CodingKeys: String, CodingKey { case kind, reason, changes, objects }
 
     /// Decodes the designed form, or the form written before it (`{"full": {"_0": "firstRun"}}`).
     /// - Parameter decoder: The decoder.
@@ -34,7 +38,8 @@ extension ReadKind {
             switch kind {
             case "full": self = .full(try container.decode(FullReadReason.self, forKey: .reason))
             case "incremental": self = .incremental(changes: try container.decode(Int.self, forKey: .changes))
-            default: throw DecodingError.unknownCase(kind, of: "read kind", known: ["full", "incremental"], codingPath: container.codingPath)
+            case "lookup": self = .lookup(objects: try container.decode(Int.self, forKey: .objects))
+            default: throw DecodingError.unknownCase(kind, of: "read kind", known: ["full", "incremental", "lookup"], codingPath: container.codingPath)
             }
             return
         }
@@ -46,7 +51,8 @@ extension ReadKind {
         }
     }
 
-    /// Encodes `{"kind": "full", "reason": "firstRun"}` or `{"kind": "incremental", "changes": 12}`.
+    /// Encodes `{"kind": "full", "reason": "firstRun"}`, `{"kind": "incremental", "changes": 12}` or
+    /// `{"kind": "lookup", "objects": 3}`.
     /// - Parameter encoder: The encoder.
     /// - Throws: The encoder's errors.
     public func encode(to encoder: any Encoder) throws {
@@ -58,6 +64,9 @@ extension ReadKind {
         case .incremental(let changes):
             try container.encode("incremental", forKey: .kind)
             try container.encode(changes, forKey: .changes)
+        case .lookup(let objects):
+            try container.encode("lookup", forKey: .kind)
+            try container.encode(objects, forKey: .objects)
         }
     }
 }

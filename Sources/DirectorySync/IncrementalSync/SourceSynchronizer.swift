@@ -68,7 +68,7 @@ public actor SourceSynchronizer {
     let clock: SyncClock
     /// Taken while planning and applying, so synchronizers sharing a store take turns there.
     public nonisolated let storeLock: IdentityStoreLock
-    private let onEvent: SyncEventHandler
+    let onEvent: SyncEventHandler
     /// The mirror as of the last commit this instance made or loaded, keyed by its commit id.
     var cache: (commitID: String, mirror: DirectoryMirror)?
 

@@ -7,6 +7,8 @@ struct DirectoryScope {
     let groups: [DirectoryGroup]
     /// For each selected group (same index), indices into ``users`` of its members, ascending.
     let members: [[Int]]
+    /// Every group of the snapshot, selected or not.
+    let allGroupIDs: [ObjectKey]
 
     init(snapshot: DirectorySnapshot, filter: SyncFilter) {
         let allUsers = Self.unique(snapshot.users)
@@ -54,6 +56,7 @@ struct DirectoryScope {
         self.users = users
         self.groups = groups
         self.members = members
+        allGroupIDs = allGroups.map { ObjectKey($0.id) }
     }
 
     /// The items sorted by id; of several with one id, the last listed.

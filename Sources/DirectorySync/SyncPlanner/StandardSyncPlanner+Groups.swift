@@ -101,7 +101,7 @@ extension PlanBuilder {
     private func releasedGroups() -> Set<IdentityID> {
         let inScope = Set(scope.groups.map(\.id))
         var released: Set<IdentityID> = []
-        for (externalID, groups) in linkedGroups {
+        for (externalID, groups) in linkedGroups where decides(externalID) {
             for (position, group) in groups.enumerated() where position > 0 || !inScope.contains(externalID) {
                 released.insert(group.id)
             }
@@ -111,7 +111,7 @@ extension PlanBuilder {
 
     private mutating func planGroupRemovals() {
         let inScope = Set(scope.groups.map(\.id))
-        for (externalID, groups) in linkedGroups {
+        for (externalID, groups) in linkedGroups where decides(externalID) {
             for (position, group) in groups.enumerated() {
                 let leftScope = !inScope.contains(externalID)
                 guard leftScope || position > 0 else { continue }

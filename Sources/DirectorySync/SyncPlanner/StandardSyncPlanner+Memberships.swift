@@ -33,12 +33,38 @@ extension PlanBuilder {
                     subject: label, group: group.displayName, .memberInDirectory)
             }
             guard case .existing(let groupID) = groupReference else { continue }
-            // Sort only the few that leave, not every member.
-            let leaving = current.filter { !desiredExisting.contains($0) && !untouched.contains($0) && !deletedUserIDs.contains($0) }
+            // Sort only the few that leave, not every member. An excerpt decides who leaves a
+            // group only for the group's own members if it read them all, else for focused users.
+            let decided = decides(group.id)
+            let leaving = current.filter {
+                !desiredExisting.contains($0) && !untouched.contains($0) && !deletedUserIDs.contains($0) && (decided || managesMembership(of: $0))
+            }
             for member in leaving.sorted() {
                 add(.memberships, .removeMember(user: member, group: groupID), subject: userLabel(member),
                     group: group.displayName, .notMemberInDirectory)
                 removedMembershipCount += 1
+            }
+        }
+        planFocusedLeavers()
+    }
+
+    /// With a focus, focused users leave the source's groups the excerpt does not hold in scope.
+    /// A group the excerpt holds (one of the user's groups) is out of scope, and a whole run
+    /// removes it, members and all — unless a user filter decides groups by their members, which
+    /// the excerpt does not hold. A group it does not hold has the user as no member.
+    private mutating func planFocusedLeavers() {
+        guard focus != nil else { return }
+        let inScope = Set(scope.groups.map { ObjectKey($0.id) })
+        let held = Set(scope.allGroupIDs)
+        let decidedByMembers = if case .usersByUser = settings.filter { true } else { false }
+        for (externalID, groups) in linkedGroups where !decides(externalID) && !inScope.contains(ObjectKey(externalID)) {
+            let removed = held.contains(ObjectKey(externalID)) && !decidedByMembers
+            for group in groups {
+                for member in group.memberIDs.sorted() where focusedUserIDs.contains(member) && !deletedUserIDs.contains(member) {
+                    add(removed ? .emptyRemovedGroups : .memberships, .removeMember(user: member, group: group.id), subject: userLabel(member),
+                        group: group.profile.name, removed ? .groupBeingRemoved : .notMemberInDirectory)
+                    if !removed { removedMembershipCount += 1 }
+                }
             }
         }
     }

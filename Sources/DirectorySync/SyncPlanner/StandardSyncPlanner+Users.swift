@@ -220,7 +220,7 @@ extension PlanBuilder {
     private func plannedUserRemovals() -> UserRemovals {
         let inScope = Set(scope.users.map { ObjectKey($0.id) })
         var removals = UserRemovals()
-        for (externalID, users) in linkedUsers {
+        for (externalID, users) in linkedUsers where decides(externalID) {
             for (position, user) in users.enumerated() {
                 if inScope.contains(ObjectKey(externalID)) {
                     if position > 0 { removals.removed.append((user, .duplicateLink)) }

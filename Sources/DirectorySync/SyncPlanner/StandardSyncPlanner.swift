@@ -53,6 +53,10 @@ struct PlanBuilder {
     let linkedGroups: [String: [IdentityGroup]]
     /// The store users this source owns (whose memberships it manages).
     let ownedUserIDs: Set<IdentityID>
+    /// The directory objects whose fate the snapshot decides (``SyncPlanRequest/focus``); `nil`: all.
+    let focus: Set<ObjectKey>?
+    /// With a focus, the source's users linked to focused directory users.
+    let focusedUserIDs: Set<IdentityID>
 
     var operations: [SyncOperation] = []
     /// Each operation's order rank (phase and kind), group and subject, kept beside it so sorting
@@ -104,7 +108,20 @@ struct PlanBuilder {
         self.linkedUsers = linkedUsers
         self.linkedGroups = linkedGroups
         self.ownedUserIDs = ownedUserIDs
+        let focus = request.focus.map { Set($0.map(ObjectKey.init)) }
+        self.focus = focus
+        var focusedUserIDs: Set<IdentityID> = []
+        if let focus {
+            for (externalID, users) in linkedUsers where focus.contains(ObjectKey(externalID)) { focusedUserIDs.formUnion(users.map(\.id)) }
+        }
+        self.focusedUserIDs = focusedUserIDs
     }
+
+    /// Whether the snapshot decides the fate of the directory object (always, without a focus).
+    func decides(_ externalID: String) -> Bool { focus?.contains(ObjectKey(externalID)) ?? true }
+
+    /// Whether this run may take the store user out of a group it does not decide.
+    func managesMembership(of id: IdentityID) -> Bool { focus == nil || focusedUserIDs.contains(id) }
 
     func origin(_ externalID: String) -> IdentityOrigin { .directory(source, externalID: externalID) }
 

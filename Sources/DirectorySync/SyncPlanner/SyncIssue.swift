@@ -35,6 +35,10 @@ public struct SyncIssue: Hashable, Codable, Sendable, CustomStringConvertible {
         case duplicateGroupNameInSource
         /// The group's name is held by another group (another source's, or one left untouched).
         case groupNameInUse
+        /// Part of the user's change waits for the next whole synchronization: an on-demand run
+        /// leaves out what depends on other objects (an address another identity releases in the
+        /// same run, a membership in a group the store does not hold yet).
+        case waitsForFullSynchronization
     }
 
     /// Whether the object is a user or a group.

@@ -12,6 +12,14 @@ public struct SyncPlanRequest: Sendable {
     /// Whether the plan lists the in-scope objects that need no change (``SyncPlan/unchanged``);
     /// previews ask for it, synchronizations do not need it.
     public var listsUnchanged: Bool
+    /// The directory objects (user and group ids) whose fate ``directory`` decides, when it is an
+    /// excerpt (``DirectoryExcerpt``) rather than the whole directory; `nil` for a whole one.
+    ///
+    /// With a focus, the source's identities linked to objects outside it are neither removed nor
+    /// taken as released, and memberships are planned only for identities linked to users in it —
+    /// so the plan is right for the focused objects and says nothing about the others. A planner
+    /// that ignores the focus plans removals for everything the excerpt lacks.
+    public var focus: Set<String>?
     /// Creates a request.
     /// - Parameters:
     ///   - sourceID: The source.
@@ -19,9 +27,12 @@ public struct SyncPlanRequest: Sendable {
     ///   - store: The store's contents.
     ///   - settings: Filter and policies.
     ///   - listsUnchanged: Whether to list the objects that need no change.
+    ///   - focus: The objects whose fate the directory decides, when it is an excerpt.
     public init(
-        sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents, settings: SyncSettings, listsUnchanged: Bool = false
+        sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents, settings: SyncSettings, listsUnchanged: Bool = false,
+        focus: Set<String>? = nil
     ) {
+        self.focus = focus
         self.sourceID = sourceID
         self.directory = directory
         self.store = store

@@ -36,19 +36,29 @@ extension GraphEmulator {
         let units = resourceUnits(segments, query)
         if let throttled = charge(units, tenant: state, clientID: token.clientID) { return (throttled, 0) }
         var response: HTTPResponse
+        let userRoles = ["User.Read.All", "Directory.Read.All"]
+        let groupRoles = ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"]
+        // `…/members/microsoft.graph.user`: an OData cast as a fourth segment.
+        let cast = segments.count == 4 ? segments[3] : nil
         switch segments.count {
         case 1 where segments[0] == "users":
-            response = requireRole(token, ["User.Read.All", "Directory.Read.All"]) ?? list(users: state, request, query)
+            response = requireRole(token, userRoles) ?? list(users: state, request, query)
         case 1 where segments[0] == "groups":
-            response = requireRole(token, ["Group.Read.All", "GroupMember.Read.All", "Directory.Read.All"]) ?? list(groups: state, request, query)
+            response = requireRole(token, groupRoles) ?? list(groups: state, request, query)
         case 1 where segments[0] == "organization":
             response = requireRole(token, ["Organization.Read.All", "Directory.Read.All"]) ?? organization(state, request)
         case 2 where segments[1] == "delta" && (segments[0] == "users" || segments[0] == "groups"):
-            let roles = segments[0] == "users" ? ["User.Read.All", "Directory.Read.All"] : ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"]
-            response = requireRole(token, roles) ?? delta(segments[0] == "groups", state, request, query)
-        case 3 where segments[0] == "groups" && (segments[2] == "members" || segments[2] == "transitiveMembers"):
-            response = requireRole(token, ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"])
-                ?? members(of: segments[1], transitive: segments[2] == "transitiveMembers", state, request, query)
+            response = requireRole(token, segments[0] == "users" ? userRoles : groupRoles) ?? delta(segments[0] == "groups", state, request, query)
+        case 2 where segments[0] == "users":
+            response = requireRole(token, userRoles) ?? object(user: segments[1], state, request, query)
+        case 2 where segments[0] == "groups":
+            response = requireRole(token, groupRoles) ?? object(group: segments[1], state, request, query)
+        case 3...4 where segments[2] == "memberOf" && (segments[0] == "users" || segments[0] == "groups"):
+            response = requireRole(token, segments[0] == "users" ? userRoles : groupRoles)
+                ?? memberOf(segments[1], isUser: segments[0] == "users", cast: cast, state, request, query)
+        case 3...4 where segments[0] == "groups" && (segments[2] == "members" || segments[2] == "transitiveMembers"):
+            response = requireRole(token, groupRoles)
+                ?? members(of: segments[1], transitive: segments[2] == "transitiveMembers", cast: cast, state, request, query)
         default:
             response = graphError(400, "BadRequest", "Resource not found for the segment '\(segments.last ?? "")'.")
         }
@@ -74,11 +84,19 @@ extension GraphEmulator {
         return graphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
     }
 
-    /// Resource units: users 2, members 3, transitive members 5, anything else 1; `$select` takes one off.
+    /// Resource units: users 2, a user's memberOf 2, members 3, transitive members 5 (casts
+    /// included), anything else 1; `$select` takes one off.
     private func resourceUnits(_ segments: [String], _ query: [String: String]) -> Int {
         var units = 1
         if segments == ["users"] { units = 2 }
-        if segments.count == 3 { units = segments[2] == "members" ? 3 : 5 }
+        if segments.count >= 3 {
+            switch (segments[0], segments[2]) {
+            case ("users", "memberOf"): units = 2
+            case ("groups", "members"): units = 3
+            case ("groups", "transitiveMembers"): units = 5
+            default: break
+            }
+        }
         if query["$select"] != nil { units -= 1 }
         if query["$expand"] != nil { units += 1 }
         return max(1, units)
@@ -241,20 +259,33 @@ extension GraphEmulator {
         }
     }
 
-    private func members(of groupID: String, transitive: Bool, _ state: TenantState, _ request: HTTPRequest, _ query: [String: String]) -> HTTPResponse {
-        guard let record = state.groups[groupID] else {
-            return graphError(404, "Request_ResourceNotFound", "Resource '\(groupID)' does not exist or one of its queried reference-property objects are not present.")
+    private func members(
+        of groupID: String, transitive: Bool, cast: String?, _ state: TenantState, _ request: HTTPRequest, _ query: [String: String]
+    ) -> HTTPResponse {
+        guard let record = findGroup(groupID, state) else { return notFound(groupID) }
+        let castType: String?
+        switch cast {
+        case nil: castType = nil
+        case "microsoft.graph.user": castType = "user"
+        case "microsoft.graph.group": castType = "group"
+        case let other?: return unsupportedCast(other)
         }
         let parsed: CollectionQuery
-        let known = Self.userProperties.union(Self.groupProperties)
-        switch collectionQuery(request, query, known: known, defaults: Self.userDefaultProperties, filterable: [], type: "directoryObject") {
+        let known = castType == "user" ? Self.userProperties : castType == "group" ? Self.groupProperties : Self.userProperties.union(Self.groupProperties)
+        let defaults = castType == "group" ? Self.groupDefaultProperties : Self.userDefaultProperties
+        switch collectionQuery(request, query, known: known, defaults: defaults, filterable: [], type: castType ?? "directoryObject") {
         case .success(let value): parsed = value
         case .failure(let error): return error.response
+        }
+        // Graph documents casts on transitive lists as advanced queries only (on every page: the
+        // header is not carried by next links).
+        if transitive && castType != nil && !(request.headers["ConsistencyLevel"]?.lowercased() == "eventual" && parsed.count) {
+            return graphError(400, "Request_UnsupportedQuery", "Unsupported Query.")
         }
         enum Member { case user(DirectoryUser), group(DirectoryGroup), other(EmulatedOtherMember) }
         var members: [String: Member] = [:]
         var queue = [record]
-        var visited: Set<String> = [groupID]
+        var visited: Set<String> = [record.group.id]
         while let current = queue.popLast() {
             for id in current.group.memberUserIDs { if let user = state.users[id] { members[id] = .user(user) } }
             for other in current.others { members[other.id] = .other(other) }
@@ -264,13 +295,20 @@ extension GraphEmulator {
                 if transitive && visited.insert(id).inserted { queue.append(nested) }
             }
         }
-        let sorted = members.sorted { $0.key < $1.key }
+        let sorted = members.sorted { $0.key < $1.key }.filter { entry in
+            switch (castType, entry.value) {
+            case (nil, _), ("user", .user), ("group", .group): true
+            default: false
+            }
+        }
         let userSelect = parsed.select.filter(Self.userProperties.contains)
         let groupSelect = query["$select"] == nil ? Self.groupDefaultProperties : parsed.select.filter(Self.groupProperties.contains)
-        return page(sorted, id: \.key, query: parsed, request: request, context: "directoryObjects") { entry, json in
+        // Items of a cast list are all of the cast's type and carry no `@odata.type`.
+        let context = castType.map { "\($0)s" } ?? "directoryObjects"
+        return page(sorted, id: \.key, query: parsed, request: request, context: context) { entry, json in
             switch entry.value {
-            case .user(let user): Self.write(user, properties: userSelect, to: &json, odataType: "#microsoft.graph.user")
-            case .group(let group): Self.write(group, properties: groupSelect, to: &json, odataType: "#microsoft.graph.group")
+            case .user(let user): Self.write(user, properties: userSelect, to: &json, odataType: castType == nil ? "#microsoft.graph.user" : nil)
+            case .group(let group): Self.write(group, properties: groupSelect, to: &json, odataType: castType == nil ? "#microsoft.graph.group" : nil)
             case .other(let other):
                 json.beginObject()
                 json.field("@odata.type", "#microsoft.graph.\(other.type)")

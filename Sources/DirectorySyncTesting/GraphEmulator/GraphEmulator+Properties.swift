@@ -17,7 +17,8 @@ extension GraphEmulator {
     static let groupProperties: Set<String> = Set(groupDefaultProperties + ["members"])
     static let userFilterable: Set<String> = [
         "id", "displayname", "mail", "userprincipalname", "givenname", "surname", "department", "jobtitle", "companyname",
-        "city", "country", "officelocation", "employeeid", "usertype", "accountenabled",
+        "city", "country", "officelocation", "employeeid", "usertype", "accountenabled", "onpremisessamaccountname",
+        "proxyaddresses/any", "othermails/any",
     ]
     static let groupFilterable: Set<String> = ["id", "displayname", "mail", "mailenabled", "securityenabled", "description", "mailnickname"]
 
@@ -138,6 +139,9 @@ extension GraphEmulator {
         case "officelocation": text = user.officeLocation
         case "employeeid": text = user.employeeId
         case "usertype": text = user.userType
+        case "onpremisessamaccountname": text = user.onPremisesSamAccountName
+        case "proxyaddresses": return .collection(user.proxyAddresses)
+        case "othermails": return .collection(user.otherMails)
         case "accountenabled": return .bool(user.accountEnabled)
         default: text = nil
         }

@@ -136,6 +136,7 @@ public final class GraphEmulator: @unchecked Sendable {
     var pageCache: [String: [UInt8]] = [:]
     var sortedUserCache: [String: (version: Int, users: [DirectoryUser])] = [:]
     var sortedGroupCache: [String: (version: Int, groups: [GroupRecord])] = [:]
+    var parentCache: [String: (version: Int, parents: [String: [String]])] = [:]
 
     /// Creates an empty emulator.
     /// - Parameters:

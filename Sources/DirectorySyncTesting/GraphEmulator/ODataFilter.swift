@@ -1,6 +1,7 @@
 /// The subset of OData `$filter` that Graph evaluates on users and groups: `eq`, `ne`, `in`,
 /// `startsWith`, `endsWith`, `not`, `and`, `or`, parentheses, string literals with `''` escaping,
-/// `true`, `false` and `null`.
+/// `true`, `false` and `null`, and the lambda `any` over a collection property
+/// (`proxyAddresses/any(p:p eq 'smtp:a@contoso.com')`).
 ///
 /// The parser is recursive, so it bounds its input before recursing: parentheses and `not` may
 /// nest at most ``maximumDepth`` levels and a filter may hold at most ``maximumConditions``
@@ -11,15 +12,22 @@ indirect enum ODataFilter: Equatable {
     case membership(property: String, values: [ODataValue])
     case function(name: String, property: String, value: String)
     case not(ODataFilter)
+    /// `property/any(variable:inner)`: some item of the collection satisfies `inner`, in which
+    /// `variable` stands for the item.
+    case any(property: String, variable: String, inner: ODataFilter)
     case and(ODataFilter, ODataFilter)
     case or(ODataFilter, ODataFilter)
+
+    /// Properties Graph filters only in advanced queries, whatever the operator (lower-cased).
+    static let advancedProperties: Set<String> = ["onpremisessamaccountname"]
 
     /// Whether evaluating the filter needs `ConsistencyLevel: eventual` and `$count=true`.
     var isAdvanced: Bool {
         switch self {
-        case .compare(_, let op, _): op == "ne"
-        case .membership: false
-        case .function(let name, _, _): name == "endswith"
+        case .compare(let property, let op, _): op == "ne" || Self.advancedProperties.contains(property.lowercased())
+        case .membership(let property, _): Self.advancedProperties.contains(property.lowercased())
+        case .function(let name, let property, _): name == "endswith" || Self.advancedProperties.contains(property.lowercased())
+        case .any(_, _, let inner): inner.isAdvanced
         case .not: true
         case .and(let a, let b), .or(let a, let b): a.isAdvanced || b.isAdvanced
         }
@@ -29,6 +37,7 @@ indirect enum ODataFilter: Equatable {
         switch self {
         case .compare(let property, _, _), .membership(let property, _), .function(_, let property, _): [property]
         case .not(let inner): inner.properties
+        case .any(let property, _, _): ["\(property)/any"]
         case .and(let a, let b), .or(let a, let b): a.properties + b.properties
         }
     }
@@ -46,6 +55,9 @@ indirect enum ODataFilter: Equatable {
             guard case .string(let actual) = value(property) else { return false }
             return name == "startswith" ? actual.lowercased().hasPrefix(text.lowercased()) : actual.lowercased().hasSuffix(text.lowercased())
         case .not(let inner): return !inner.matches(value)
+        case .any(let property, let variable, let inner):
+            guard case .collection(let items) = value(property) else { return false }
+            return items.contains { item in inner.matches { $0 == variable ? .string(item) : value($0) } }
         case .and(let a, let b): return a.matches(value) && b.matches(value)
         case .or(let a, let b): return a.matches(value) || b.matches(value)
         }
@@ -152,6 +164,7 @@ indirect enum ODataFilter: Equatable {
             }
             guard let name = word() else { throw ParseError(message: "Invalid filter clause") }
             let lowered = name.lowercased()
+            if lowered.hasSuffix("/any") && peek("(") { return try lambda(over: String(name.dropLast(4))) }
             if (lowered == "startswith" || lowered == "endswith") && peek("(") {
                 try expect("(")
                 guard let property = word() else { throw ParseError(message: "Invalid filter clause") }
@@ -174,6 +187,23 @@ indirect enum ODataFilter: Equatable {
                 return .membership(property: name, values: values)
             default: throw ParseError(message: "Unsupported query operator '\(op)'")
             }
+        }
+
+        /// `(variable:condition)` after `property/any`: the condition may use only the variable.
+        mutating func lambda(over property: String) throws -> ODataFilter {
+            try expect("(")
+            guard !property.isEmpty, !property.contains("/"), let variable = word(), !variable.contains("/") else {
+                throw ParseError(message: "Invalid filter clause")
+            }
+            try expect(":")
+            try nest()
+            defer { depth -= 1 }
+            let inner = try orExpression()
+            try expect(")")
+            guard inner.properties.allSatisfy({ $0 == variable }) else {
+                throw ParseError(message: "Invalid filter clause: a lambda expression may only refer to its variable '\(variable)'")
+            }
+            return .any(property: property, variable: variable, inner: inner)
         }
 
         mutating func literal() throws -> ODataValue {
@@ -212,6 +242,8 @@ enum ODataValue: Equatable {
     case string(String)
     case bool(Bool)
     case null
+    /// A collection of strings, which only a lambda (`any`) can test.
+    case collection([String])
 
     func equals(_ other: ODataValue) -> Bool {
         switch (self, other) {

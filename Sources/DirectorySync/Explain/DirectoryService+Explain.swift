@@ -1,0 +1,88 @@
+extension DirectoryService {
+    /// Explains, step by step, why a user is or is not synchronized, and what a synchronization
+    /// would do to it now: whether the directory holds it, whether the filter selects it and which
+    /// condition (or group, nested path included) decided, which identity it is or would adopt or
+    /// conflicts with, the operations and issues a synchronization would have for it, and what the
+    /// last run did to it.
+    ///
+    /// It reads the user and what its fate depends on with a few lookups
+    /// (``DirectoryProvider/lookUp(_:)``), never the whole directory, and changes nothing.
+    ///
+    /// ```swift
+    /// for explanation in try await service.explain("contoso", user: "adele@contoso.com") {
+    ///     print(explanation.scope.detail, explanation.correlation.detail, explanation.action ?? .unchanged)
+    /// }
+    /// ```
+    /// - Parameters:
+    ///   - id: The source (on or off; its credentials must have passed a connection test).
+    ///   - key: The user's object id, user principal name, email address or alias, or `DOMAIN\name`.
+    /// - Returns: One explanation per user the key names; one saying so when it names none.
+    /// - Throws: ``DirectoryServiceError``; read errors.
+    public func explain(_ id: SourceID, user key: String) async throws -> [ObjectExplanation] {
+        try await explain(id, .user(try Self.lookupKey(key, kind: "user")), kind: .user)
+    }
+
+    /// Explains a group as ``explain(_:user:)`` explains a user; its records include the
+    /// memberships a synchronization would add or remove.
+    /// - Parameters:
+    ///   - id: The source.
+    ///   - key: The group's object id or display name.
+    /// - Returns: One explanation per group the key names; one saying so when it names none.
+    /// - Throws: ``DirectoryServiceError``; read errors.
+    public func explain(_ id: SourceID, group key: String) async throws -> [ObjectExplanation] {
+        try await explain(id, .group(try Self.lookupKey(key, kind: "group")), kind: .group)
+    }
+
+    private func explain(_ id: SourceID, _ target: SourceSynchronizer.FocusTarget, kind: SyncIssue.ObjectKind) async throws -> [ObjectExplanation] {
+        let source = try source(id)
+        let synchronizer = try await synchronizer(for: source)
+        let focused = try await synchronizer.focusedPlan(target, settings: source.settings)
+        let key = switch target { case .user(let key), .group(let key): key }
+        var explanations = ExplanationBuilder(focused: focused, settings: source.settings, key: key).explanations(kind: kind)
+        try await addLastRun(to: &explanations, focused: focused)
+        return explanations
+    }
+
+    /// A key without surrounding white space, or an `invalidInput` error.
+    static func lookupKey(_ key: String, kind: String) throws(DirectoryServiceError) -> String {
+        let trimmed = key.trimmed
+        guard !trimmed.isEmpty, trimmed.utf8.count <= 1_024, !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw DirectoryServiceError(
+                .invalidInput, "'\(key.prefix(64))' is not a \(kind) key",
+                fix: kind == "user" ? "Give the user's object id, user principal name or email address." : "Give the group's object id or name.")
+        }
+        return trimmed
+    }
+
+    /// Step 5: the last run, and its report's records about each object.
+    private func addLastRun(to explanations: inout [ObjectExplanation], focused: FocusedPlan) async throws {
+        guard let run = try await history(focused.plan.sourceID).last else { return }
+        for index in explanations.indices { explanations[index].lastRun = .init(run: run, records: [], reportKept: false) }
+        guard configuration.reports.maximumReports > 0 else { return }
+        let shelf = RunReportShelf(state: state, sourceID: focused.plan.sourceID, retention: configuration.reports)
+        guard let entry = try await shelf.entries().last(where: { $0.run == run.id }) else { return }
+        let wanted = explanations.map { explanation in
+            (externalID: explanation.directory.externalID, subject: explanation.directory.subject,
+             identities: explanation.directory.externalID.map { focused.identities(of: $0, kind: explanation.objectKind) } ?? [])
+        }
+        for try await record in shelf.records(of: entry) {
+            for (index, want) in wanted.enumerated() where Self.concerns(record.record, want, kind: explanations[index].objectKind) {
+                explanations[index].lastRun?.records.append(record)
+            }
+        }
+        for index in explanations.indices { explanations[index].lastRun?.reportKept = true }
+    }
+
+    private static func concerns(
+        _ record: PreviewRecord, _ want: (externalID: String?, subject: String?, identities: Set<IdentityID>), kind: SyncIssue.ObjectKind
+    ) -> Bool {
+        if record.objectKind == .membership {
+            let id = kind == .user ? record.identityID : record.groupID
+            if let id { return want.identities.contains(id) }
+            return kind == .user ? record.subject == want.subject : record.group == want.subject
+        }
+        guard record.objectKind.rawValue == kind.rawValue else { return false }
+        if let externalID = record.externalID, externalID == want.externalID { return true }
+        return record.identityID.map(want.identities.contains) ?? false
+    }
+}

@@ -1,0 +1,274 @@
+/// A plan for one directory object, made from an excerpt of the directory instead of a whole read:
+/// the object, and every object its fate depends on (``ExcerptGatherer``).
+package struct FocusedPlan: Sendable {
+    /// What the lookups read, merged.
+    package var excerpt: DirectoryExcerpt
+    /// The users or groups the key names (empty when it names nothing in the directory).
+    package var users: [DirectoryUser]
+    /// The groups the key names.
+    package var groups: [DirectoryGroup]
+    /// The directory ids a key named but the directory no longer holds (a store identity's link).
+    package var missing: [String]
+    /// The directory ids whose fate the excerpt decides (``SyncPlanRequest/focus``).
+    package var focus: Set<String>
+    /// The plan over the excerpt (``SyncPlanRequest/focus`` set).
+    package var plan: SyncPlan
+    /// The store's contents planned against.
+    package var store: IdentityStoreContents
+    /// Whether every object the target's fate depends on was read (`false` when the gathering
+    /// stopped at its bounds).
+    package var isComplete: Bool
+    /// Requests the lookups sent.
+    package var requests: Int
+
+    /// The operations and issues that concern the directory object `externalID`: its own, and the
+    /// memberships of its identities.
+    package func share(of externalID: String, kind: SyncIssue.ObjectKind) -> (operations: [SyncOperation], issues: [SyncIssue], unchanged: [SyncPlan.UnchangedObject]) {
+        let identities = identities(of: externalID, kind: kind)
+        let operations = plan.operations.filter { operation in
+            switch operation.action {
+            case .addMember(let user, let group):
+                let reference = kind == .user ? user : group
+                switch reference {
+                case .created(let id): return id == externalID
+                case .existing(let id): return identities.contains(id)
+                }
+            case .removeMember(let user, let group): return identities.contains(kind == .user ? user : group)
+            case .createUser, .adoptUser, .updateUser, .removeUser, .disableUser:
+                return kind == .user && operation.action.externalID == externalID
+            case .createGroup, .adoptGroup, .updateGroup, .removeGroup:
+                return kind == .group && operation.action.externalID == externalID
+            }
+        }
+        return (
+            operations, plan.issues.filter { $0.objectKind == kind && $0.externalID == externalID },
+            plan.unchanged.filter { $0.objectKind == kind && $0.externalID == externalID }
+        )
+    }
+
+    /// The store identities the directory object is or becomes: those linked to it, and one the
+    /// plan adopts for it.
+    package func identities(of externalID: String, kind: SyncIssue.ObjectKind) -> Set<IdentityID> {
+        var found: Set<IdentityID> = []
+        let linked: (IdentityOrigin) -> Bool = { $0.sourceID == plan.sourceID && $0.externalID == externalID }
+        if kind == .user {
+            for user in store.users where linked(user.origin) { found.insert(user.id) }
+        } else {
+            for group in store.groups where linked(group.origin) { found.insert(group.id) }
+        }
+        for operation in plan.operations {
+            switch operation.action {
+            case .adoptUser(let id, let adopted, _, _) where kind == .user && adopted == externalID: found.insert(id)
+            case .adoptGroup(let id, let adopted, _, _) where kind == .group && adopted == externalID: found.insert(id)
+            default: break
+            }
+        }
+        return found
+    }
+}
+
+/// Reads the excerpt one object's fate depends on, round by round, until nothing new is named:
+/// the directory users that share an address with a gathered user (duplicates, dropped aliases),
+/// those linked to the store identities holding its addresses (released or kept), those that could
+/// claim the same manual identity, and the users that want an address its identity holds now.
+/// Each lookup also brings the groups that contain the users named.
+struct ExcerptGatherer {
+    /// Rounds of lookups at most (each after the first follows what the previous one found).
+    static let maximumRounds = 6
+    /// Directory users gathered at most.
+    static let maximumUsers = 64
+
+    let source: SourceID
+    let provider: any DirectoryProvider
+    let store: IdentityStoreContents
+    private let holders: [String: IdentityUser]
+    private let manualByEmail: [String: IdentityUser]
+    private let manualByLogin: [String: [IdentityUser]]
+    private let linked: [String: [IdentityUser]]
+    private let groupsByName: [String: IdentityGroup]
+
+    init(source: SourceID, provider: any DirectoryProvider, store: IdentityStoreContents) {
+        self.source = source
+        self.provider = provider
+        self.store = store
+        var holders: [String: IdentityUser] = [:]
+        var manualByEmail: [String: IdentityUser] = [:]
+        var manualByLogin: [String: [IdentityUser]] = [:]
+        var linked: [String: [IdentityUser]] = [:]
+        for user in store.users {
+            for key in user.profile.addressKeys { holders[key] = user }
+            if user.origin == .manual {
+                if let email = user.profile.email { manualByEmail[email.lowercasedKey] = user }
+                for login in user.profile.logins { manualByLogin[login.lowercasedKey, default: []].append(user) }
+            } else if user.origin.sourceID == source, let externalID = user.origin.externalID {
+                linked[externalID.lowercasedKey, default: []].append(user)
+            }
+        }
+        self.holders = holders
+        self.manualByEmail = manualByEmail
+        self.manualByLogin = manualByLogin
+        self.linked = linked
+        var groupsByName: [String: IdentityGroup] = [:]
+        for group in store.groups { groupsByName[group.profile.name.lowercasedKey] = group }
+        self.groupsByName = groupsByName
+    }
+
+    /// Gathers around the users `key` names; when it names none in the directory, around the
+    /// source's identities it names in the store (by id, email, alias or login), whose directory
+    /// objects may have been deleted or renamed.
+    func gatherUsers(named key: String) async throws -> (excerpt: DirectoryExcerpt, targets: [String], missing: [String], focus: Set<String>, complete: Bool) {
+        var excerpt = DirectoryExcerpt()
+        // Users a key named (their groups were read with them), and groups read whole.
+        var focus: Set<String> = []
+        func note(_ part: DirectoryExcerpt, _ keys: [String]) {
+            for user in part.users where keys.contains(where: { DirectoryLookup.key($0, names: user) }) { focus.insert(user.id) }
+        }
+        var asked: Set<String> = []
+        var pending = [key]
+        var rounds = 0
+        var targets: [String] = []
+        var missing: [String] = []
+        while rounds < Self.maximumRounds, excerpt.users.count < Self.maximumUsers {
+            let batch = pending.filter { !$0.trimmed.isEmpty && asked.insert($0.trimmed.lowercasedKey).inserted }
+            pending = []
+            guard !batch.isEmpty else { break }
+            let part = try await provider.lookUp(DirectoryLookup(users: batch))
+            excerpt.merge(part)
+            note(part, batch)
+            rounds += 1
+            if rounds == 1 {
+                targets = part.users.filter { DirectoryLookup.key(key, names: $0) }.map(\.id)
+                if targets.isEmpty {
+                    // Not in the directory: perhaps the key names a synchronized identity whose object is gone.
+                    let links = storeLinks(named: key)
+                    let found = links.isEmpty ? DirectoryExcerpt() : try await provider.lookUp(DirectoryLookup(users: links))
+                    excerpt.merge(found)
+                    note(found, links)
+                    links.forEach { asked.insert($0.lowercasedKey) }
+                    targets = found.users.filter { user in links.contains { $0.lowercasedKey == user.id.lowercasedKey } }.map(\.id)
+                    missing = links.filter { link in !targets.contains { $0.lowercasedKey == link.lowercasedKey } }
+                    if targets.isEmpty && missing.isEmpty { break }
+                }
+            }
+            for user in excerpt.users { pending += related(to: user) }
+            for id in missing { pending += linked[id.lowercasedKey]?.flatMap(\.profile.addressKeys) ?? [] }
+        }
+        var open = pending.contains { !$0.trimmed.isEmpty && !asked.contains($0.trimmed.lowercasedKey) }
+        // The groups whose names the users' groups would take: read whole, so a name they give
+        // up in the same run is known to be free.
+        var askedGroups: Set<String> = []
+        for _ in 0..<3 {
+            let holders = nameHolders(of: excerpt.groups).filter { askedGroups.insert($0.lowercasedKey).inserted }
+            guard !holders.isEmpty else { break }
+            let part = try await provider.lookUp(DirectoryLookup(groups: holders))
+            excerpt.merge(part)
+            focus.formUnion(part.groups.filter { group in holders.contains { DirectoryLookup.key($0, names: group) } }.map(\.id))
+        }
+        open = open || !nameHolders(of: excerpt.groups).allSatisfy { askedGroups.contains($0.lowercasedKey) }
+        return (excerpt, targets, missing, focus.union(missing), !open)
+    }
+
+    /// The directory ids of the source's store groups that hold the names of these groups, other
+    /// than the groups' own identities.
+    private func nameHolders(of groups: [DirectoryGroup]) -> [String] {
+        var holders: [String] = []
+        for group in groups {
+            guard let holder = groupsByName[group.displayName.lowercasedKey], holder.origin.sourceID == source,
+                let externalID = holder.origin.externalID, externalID.lowercasedKey != group.id.lowercasedKey
+            else { continue }
+            holders.append(externalID)
+        }
+        return holders
+    }
+
+    /// Gathers the groups `key` names, every group of the same name (duplicates in the source), and
+    /// the groups linked to store groups holding that name.
+    func gatherGroups(named key: String) async throws -> (excerpt: DirectoryExcerpt, targets: [String], missing: [String]) {
+        var excerpt = try await provider.lookUp(DirectoryLookup(groups: [key]))
+        var targets = excerpt.groups.filter { DirectoryLookup.key(key, names: $0) }.map(\.id)
+        var missing: [String] = []
+        if targets.isEmpty {
+            let links = store.groups.filter { group in
+                group.origin.sourceID == source && (group.id.rawValue == key || group.profile.name.lowercasedKey == key.lowercasedKey
+                    || group.origin.externalID?.lowercasedKey == key.lowercasedKey)
+            }.compactMap(\.origin.externalID)
+            if !links.isEmpty {
+                excerpt.merge(try await provider.lookUp(DirectoryLookup(groups: links)))
+                targets = excerpt.groups.filter { group in links.contains { DirectoryLookup.key($0, names: group) } }.map(\.id)
+                missing = links.filter { link in !targets.contains { $0.lowercasedKey == link.lowercasedKey } }
+            }
+        }
+        var more: [String] = []
+        for id in targets {
+            guard let group = excerpt.groups.first(where: { $0.id == id }) else { continue }
+            if group.displayName.lowercasedKey != key.lowercasedKey { more.append(group.displayName) }
+            for holder in store.groups where holder.profile.name.lowercasedKey == group.displayName.lowercasedKey {
+                if holder.origin.sourceID == source, let externalID = holder.origin.externalID, externalID != id { more.append(externalID) }
+            }
+        }
+        if !more.isEmpty { excerpt.merge(try await provider.lookUp(DirectoryLookup(groups: more))) }
+        return (excerpt, targets, missing)
+    }
+
+    /// The source's identities in the store that `key` names, as directory ids.
+    private func storeLinks(named key: String) -> [String] {
+        let wanted = key.trimmed.lowercasedKey
+        var links: [String] = linked[wanted]?.first?.origin.externalID.map { [$0] } ?? []
+        for users in linked.values {
+            for user in users {
+                let profile = user.profile
+                if user.id.rawValue.lowercasedKey == wanted || profile.addressKeys.contains(wanted)
+                    || profile.logins.contains(where: { $0.lowercasedKey == wanted }),
+                    let externalID = user.origin.externalID, !links.contains(externalID)
+                {
+                    links.append(externalID)
+                }
+            }
+        }
+        return links.sorted()
+    }
+
+    /// The keys of the directory users whose plan can change this user's.
+    private func related(to user: DirectoryUser) -> [String] {
+        var keys: [String] = []
+        let addresses = ([user.primaryEmail].compactMap { $0 } + user.emailAliases)
+        keys += addresses
+        func manual(_ identity: IdentityUser) {
+            keys += [identity.profile.email].compactMap { $0 } + identity.profile.aliases + identity.profile.logins
+        }
+        for address in addresses {
+            guard let holder = holders[address.lowercasedKey] else { continue }
+            if holder.origin == .manual { manual(holder) }
+            if holder.origin.sourceID == source, let externalID = holder.origin.externalID { keys.append(externalID) }
+        }
+        if let email = user.primaryEmail, let match = manualByEmail[email.lowercasedKey] { manual(match) }
+        for login in user.loginMatchKeys { manualByLogin[login]?.forEach(manual) }
+        for identity in linked[user.id.lowercasedKey] ?? [] { keys += identity.profile.addressKeys }
+        return keys
+    }
+}
+
+extension DirectoryExcerpt {
+    /// Adds another lookup's objects: users once, groups once with their member lists joined.
+    mutating func merge(_ other: DirectoryExcerpt) {
+        var known = Set(users.map { ObjectKey($0.id) })
+        for user in other.users where known.insert(ObjectKey(user.id)).inserted { users.append(user) }
+        var position: [ObjectKey: Int] = [:]
+        for (index, group) in groups.enumerated() { position[ObjectKey(group.id)] = index }
+        for group in other.groups {
+            guard let index = position[ObjectKey(group.id)] else {
+                position[ObjectKey(group.id)] = groups.count
+                groups.append(group)
+                continue
+            }
+            var users = Set(groups[index].memberUserIDs.map(ObjectKey.init))
+            for id in group.memberUserIDs where users.insert(ObjectKey(id)).inserted { groups[index].memberUserIDs.append(id) }
+            var nested = Set(groups[index].memberGroupIDs.map(ObjectKey.init))
+            for id in group.memberGroupIDs where nested.insert(ObjectKey(id)).inserted { groups[index].memberGroupIDs.append(id) }
+        }
+        statistics.requests += other.statistics.requests
+        statistics.pages += other.statistics.pages
+        statistics.resourceUnits += other.statistics.resourceUnits
+        statistics.ignoredMembers += other.statistics.ignoredMembers
+    }
+}

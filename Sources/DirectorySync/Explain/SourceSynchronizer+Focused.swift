@@ -1,0 +1,129 @@
+extension SourceSynchronizer {
+    /// What one directory object a focused plan is about.
+    package enum FocusTarget: Sendable {
+        /// The users a user key names (id, user principal name, email address or `DOMAIN\name`).
+        case user(String)
+        /// The groups a group key names (id or display name).
+        case group(String)
+    }
+
+    /// Reads what the target's fate depends on (a few lookups, never a whole read) and plans for
+    /// it alone against the store as it is now. Nothing is applied or committed.
+    /// - Parameters:
+    ///   - target: The object.
+    ///   - settings: The source's filter and policies.
+    /// - Returns: The focused plan.
+    /// - Throws: Read and planning errors; the store's errors.
+    package func focusedPlan(_ target: FocusTarget, settings: SyncSettings) async throws -> FocusedPlan {
+        let contents = try await storeLock.withLock { try await self.store.contents() }
+        let gatherer = ExcerptGatherer(source: sourceID, provider: provider, store: contents)
+        switch target {
+        case .user(let key):
+            let (excerpt, targets, missing, focus, complete) = try await gatherer.gatherUsers(named: key)
+            var plan = try focusedPlan(excerpt, focus: focus, settings: settings, contents: contents)
+            plan.focus = focus
+            plan.users = excerpt.users.filter { targets.contains($0.id) }
+            plan.missing = missing
+            plan.isComplete = complete
+            return plan
+        case .group(let key):
+            let (excerpt, targets, missing) = try await gatherer.gatherGroups(named: key)
+            let named = excerpt.groups.filter { group in
+                targets.contains(group.id) || excerpt.groups.contains { targets.contains($0.id) && $0.displayName.lowercasedKey == group.displayName.lowercasedKey }
+            }
+            let focus = Set(named.map(\.id) + missing)
+            var plan = try focusedPlan(excerpt, focus: focus, settings: settings, contents: contents)
+            plan.focus = focus
+            plan.groups = excerpt.groups.filter { targets.contains($0.id) }
+            plan.missing = missing
+            return plan
+        }
+    }
+
+    /// Plans an excerpt for the focused objects.
+    package func focusedPlan(_ excerpt: DirectoryExcerpt, focus: Set<String>, settings: SyncSettings, contents: IdentityStoreContents) throws -> FocusedPlan {
+        let plan = try configuration.planner.plan(
+            SyncPlanRequest(
+                sourceID: sourceID, directory: DirectorySnapshot(users: excerpt.users, groups: excerpt.groups, statistics: excerpt.statistics),
+                store: contents, settings: settings, listsUnchanged: true, focus: focus))
+        return FocusedPlan(
+            excerpt: excerpt, users: [], groups: [], missing: [], focus: focus, plan: plan, store: contents, isComplete: true,
+            requests: excerpt.statistics.requests)
+    }
+}
+
+extension SourceSynchronizer {
+    /// Synchronizes the users `key` names, now: reads them and what their fate depends on, plans
+    /// for them alone and applies their own operations — create, adopt, update, disable or
+    /// remove, and their memberships in groups the store already holds — under the store lock and
+    /// the deletion guard. Change tracking is never committed.
+    /// - Parameters:
+    ///   - key: The user key (id, user principal name, email address or `DOMAIN\name`).
+    ///   - settings: The source's filter and policies.
+    ///   - planned: Receives the plan applied, before the deletion guard can stop it.
+    ///   - applied: Receives the executor's report.
+    /// - Returns: What was read, planned and done (`committed` is always `false`).
+    /// - Throws: Read and planning errors; ``SyncExecutionError/deletionGuardExceeded(_:)``.
+    package func synchronize(
+        user key: String, settings: SyncSettings, planned: @Sendable (SyncPlan) -> Void, applied: @Sendable (SyncReport) -> Void
+    ) async throws -> SyncRunResult {
+        let gathered = try await focusedPlan(.user(key), settings: settings)
+        let targets = gathered.users.map(\.id) + gathered.missing
+        let focus = gathered.focus
+        let (plan, report) = try await storeLock.withLock { () async throws -> (SyncPlan, SyncReport) in
+            // Planned again against the store as it is now, inside the lock.
+            let contents = try await self.store.contents()
+            let focused = try self.focusedPlan(gathered.excerpt, focus: focus, settings: settings, contents: contents)
+            let plan = focused.onDemandPlan(for: targets, guard: settings.deletionGuard)
+            planned(plan)
+            let report = try await SyncExecutor(configuration: self.configuration.executor, onEvent: self.onEvent).apply(plan, to: self.store)
+            return (plan, report)
+        }
+        applied(report)
+        var statistics = gathered.excerpt.statistics
+        statistics.filterPushedDown = false
+        return SyncRunResult(readKind: .lookup(objects: gathered.excerpt.users.count), statistics: statistics, plan: plan, report: report, committed: false)
+    }
+}
+
+extension FocusedPlan {
+    /// The plan an on-demand run applies for the target users: their own operations, and their
+    /// memberships in groups the store holds; what depends on other objects' operations is left
+    /// to the next whole run (``SyncIssue/Code/waitsForFullSynchronization``). The deletion guard
+    /// judges these removals against everything the source owns.
+    func onDemandPlan(for targets: [String], guard deletionGuard: DeletionGuard) -> SyncPlan {
+        var operations: [SyncOperation] = []
+        var issues: [SyncIssue] = []
+        var unchanged: [SyncPlan.UnchangedObject] = []
+        for target in targets {
+            let share = share(of: target, kind: .user)
+            issues += share.issues
+            unchanged += share.unchanged
+            var waiting: [String] = []
+            for operation in share.operations {
+                if operation.reason == .takesReleasedValue {
+                    waiting.append("it takes an address another identity gives up in the same run")
+                } else if case .addMember(_, .created) = operation.action {
+                    waiting.append("it joins '\(operation.group ?? "")', which the store does not hold yet")
+                } else {
+                    operations.append(operation)
+                }
+            }
+            if !waiting.isEmpty {
+                issues.append(SyncIssue(
+                    severity: .warning, code: .waitsForFullSynchronization, objectKind: .user, externalID: target,
+                    subject: share.operations.first?.subject ?? target,
+                    detail: "Part of the change waits for the next whole synchronization: \(waiting.joined(separator: "; "))."))
+            }
+        }
+        let owned = store.users.filter { $0.origin.sourceID == plan.sourceID }
+        let ownedGroups = store.groups.filter { $0.origin.sourceID == plan.sourceID }
+        let ownedIDs = Set(owned.map(\.id))
+        let verdict = deletionGuard.verdict(
+            removedUsers: operations.count { [.removeUser, .disableUser].contains($0.action.kind) }, ownedUsers: owned.count,
+            removedGroups: 0, ownedGroups: ownedGroups.count,
+            removedMemberships: operations.count { $0.action.kind == .removeMember },
+            ownedMemberships: ownedGroups.reduce(0) { $0 + $1.memberIDs.count(where: ownedIDs.contains) })
+        return SyncPlan(sourceID: plan.sourceID, operations: operations, issues: issues, guardVerdict: verdict, unchanged: unchanged)
+    }
+}
