@@ -29,14 +29,27 @@ enum SyncScenarios {
             ])
     }
 
-    /// `SourceSynchronizer.synchronize` step by step (read, plan, apply, commit), timing each step.
+    /// `SourceSynchronizer.synchronize` step by step (read, plan, apply, commit), timing each step,
+    /// with the run's report kept as `DirectoryService` keeps it (in a file state store): what was
+    /// planned written while the plan is applied, the outcomes after — the run waits only for those.
     static func staged(_ synchronizer: SourceSynchronizer) async throws -> (result: (statistics: ReadStatistics, plan: SyncPlan, report: SyncReport), stages: String) {
         let settings = SyncSettings()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dirsync-bench-report-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let shelf = RunReportShelf(state: try FileSyncStateStore(folder: folder), sourceID: "bench", retention: RunReportRetention())
+        let writer = RunReportWriter(shelf: shelf, run: UUID().uuidString)
         let read = try await measure { try await synchronizer.read(filter: settings.filter) }
         let plan = try await measure { try await synchronizer.plan(read.result, settings: settings) }
+        writer.planned(plan.result)
         let apply = try await measure { try await SyncExecutor().apply(plan.result, to: synchronizer.store) }
         try await synchronizer.commit(read.result)
-        let stages = String(format: "read %.2f s, plan %.2f s, apply %.2f s", read.wall, plan.wall, apply.wall)
+        let report = try await measure { try await writer.finish(plan: plan.result, results: apply.result.results, heldBack: false) }
+        let entry = try await shelf.entries().last
+        let (records, bytes) = (entry?.records ?? 0, entry?.bytes ?? 0)
+        let run = read.wall + plan.wall + apply.wall
+        let stages = String(
+            format: "read %.2f s, plan %.2f s, apply %.2f s; report %.2f s more = %.1f%% of the run, %d records, %d bytes per record", read.wall, plan.wall,
+            apply.wall, report.wall, report.wall / run * 100, records, records == 0 ? 0 : bytes / records)
         return ((read.result.statistics, plan.result, apply.result), stages)
     }
 

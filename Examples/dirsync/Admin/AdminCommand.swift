@@ -19,6 +19,11 @@ enum AdminCommand {
           filter set --source NAME (--all | --groups EXPR | --users EXPR)
           schedule set --source NAME --kind KIND [--every N] [--at HH:MM] [--days LIST] [--dates LIST] [--time-zone ZONE]
           on | off [--cancel] | sync | status | history | users | groups   --source NAME
+          sync --source NAME --user KEY   synchronize one user now (an id, user principal name or email
+                  address): its own changes and memberships; recorded as a run with trigger onDemand
+          explain --source NAME (--user KEY | --group KEY) [--json]   step by step: in the directory?
+                  in scope (which condition, which group path)? which identity? what a synchronization
+                  would do, and what the last run did (reads only; exit 0 also when the key names nothing)
           preview --source NAME [--show [--offset N --limit N]] [--export FILE --format json|jsonl|csv] [--json]
           history --source NAME --run ID|last [--outcome O] [--action A] [--kind K] [--subject TEXT]
                   [--offset N --limit N | --export FILE --format json|jsonl|csv]   what one run did to each object
@@ -26,13 +31,15 @@ enum AdminCommand {
           store check       report damage in DIR/store's files (exit 1 when damaged); changes no file
           store repair      keep every write before the damage; the damaged files go to DIR/store/backup/
 
-        While one process works on DIR (sync, run-scheduler …), status, history, source list/show,
-        users and groups read it, and on, off [--cancel], filter set, schedule set and sync are
-        carried out by that process; other commands say which process holds the folder.
+        While one process works on DIR (sync, run-scheduler …), status, history, explain, source
+        list/show, users and groups read it, and on, off [--cancel], filter set, schedule set and
+        sync [--user KEY] are carried out by that process; other commands say which process holds
+        the folder.
 
         The secret is never taken as an argument: give the name of an environment variable that
         holds it, or pipe it on standard input. --json prints JSON for scripts. Exit status: 0 done,
-        1 the operation failed, 2 invalid input.
+        1 the operation failed (sync: a run that did not succeed — partially failed, stopped by
+        the deletion guard, cancelled or failed), 2 invalid input.
         """
 
     static func run(state folder: String, _ arguments: Arguments) async throws -> Int32 {
@@ -79,7 +86,7 @@ enum AdminCommand {
     }
 
     /// Commands that only read: they work while another process owns the folder.
-    static let readOnlyCommands: Set<String> = ["status", "history", "users", "groups", "source list", "source show"]
+    static let readOnlyCommands: Set<String> = ["status", "history", "explain", "users", "groups", "source list", "source show"]
 
     /// Runs the command named by `command` and `subcommand` (the words after `--state DIR`).
     private static func dispatch(_ command: String, _ subcommand: String?, _ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
@@ -102,6 +109,7 @@ enum AdminCommand {
         case ("preview", _): return try await AdminPreviewCommand.run(context, &arguments)
         case ("status", _): return try await StatusCommand.run(context, &arguments)
         case ("history", _): return try await HistoryCommand.run(context, &arguments)
+        case ("explain", _): return try await ExplainCommand.run(context, &arguments)
         case ("users", _): return try await UsersCommand.run(context, &arguments)
         case ("groups", _): return try await GroupsCommand.run(context, &arguments)
         case ("run-scheduler", _): return try await RunSchedulerCommand.run(context, &arguments)

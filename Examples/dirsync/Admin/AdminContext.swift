@@ -85,7 +85,7 @@ struct AdminContext {
         let holder = AdminControl.Ownership.holder(of: folder).map { "process \($0.pid) ('\($0.command)', since \($0.since.shortText))" } ?? "another process"
         throw AdminControl.ForwardedFailure(
             description: "'\(folder.path)' is in use by \(holder); '\(command)' needs the folder to itself, so wait for that process to finish or stop it. "
-                + "Meanwhile status, history, source list, source show, users and groups read the folder, and on, off [--cancel], filter set, schedule set and sync are carried out by that process")
+                + "Meanwhile status, history, explain, source list, source show, users and groups read the folder, and on, off [--cancel], filter set, schedule set and sync are carried out by that process")
     }
 
     /// The source named by `--source` (required).

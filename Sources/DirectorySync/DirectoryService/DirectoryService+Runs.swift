@@ -105,8 +105,14 @@ extension DirectoryService {
         var record = RunRecord(id: UUID().uuidString, sourceID: id, trigger: trigger, startedAt: started, endedAt: started, outcome: .succeeded)
         let planned = Locked<SyncPlan?>(nil)
         let applied = Locked<SyncReport?>(nil)
+        // The report's planned records are written while the plan is applied.
+        let reportWriter = RunReportWriter(shelf: RunReportShelf(state: state, sourceID: id, retention: configuration.reports), run: record.id)
         do {
-            let result = try await run({ plan in planned.withLock { $0 = plan } }, { report in applied.withLock { $0 = report } })
+            let result = try await run(
+                { plan in
+                    planned.withLock { $0 = plan }
+                    reportWriter.planned(plan)
+                }, { report in applied.withLock { $0 = report } })
             record.readKind = result.readKind
             record.requests = result.statistics.requests
             record.outcome = result.report.wasCancelled ? .cancelled : result.report.isSuccess ? .succeeded : .partiallyFailed
@@ -131,25 +137,15 @@ extension DirectoryService {
             record.succeeded = report.succeeded
             record.failed = report.failed.count
         }
-        await saveReport(of: record, plan: plan, results: report?.results)
+        do {
+            let heldBack = if case .needsConfirmation = record.outcome { true } else { false }
+            try await reportWriter.finish(plan: plan, results: report?.results, heldBack: heldBack)
+        } catch {
+            // A report that cannot be saved is a warning, never a failed run.
+            hub.emit(.warning(id, .reportNotSaved(String(describing: error))))
+        }
         await finish(record, restoring: trigger == .onDemand ? before : nil)
         return record
-    }
-
-    /// Keeps the run's report (every planned operation with its outcome, every issue), streamed
-    /// part by part; a report that cannot be saved is a warning, never a failed run.
-    private func saveReport(of record: RunRecord, plan: SyncPlan?, results: [SyncOperationResult]?) async {
-        let shelf = RunReportShelf(state: state, sourceID: record.sourceID, retention: configuration.reports)
-        let heldBack = if case .needsConfirmation = record.outcome { true } else { false }
-        do {
-            if let plan {
-                try await shelf.save(RunReportRecord.records(plan: plan, results: results, heldBack: heldBack), run: record.id)
-            } else {
-                try await shelf.save([RunReportRecord](), run: record.id)
-            }
-        } catch {
-            hub.emit(.warning(record.sourceID, .reportNotSaved(String(describing: error))))
-        }
     }
 
     /// Keeps the record and sets the source's state from its outcome — or back to `restoring`

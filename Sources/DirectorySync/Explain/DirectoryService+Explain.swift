@@ -54,23 +54,37 @@ extension DirectoryService {
         return trimmed
     }
 
-    /// Step 5: the last run, and its report's records about each object.
+    /// Step 5: the last run that did something to each object — looking back from the last run
+    /// to the last whole one (on-demand runs for other users come after it) — with its report's
+    /// records about the object; else the last whole run, which did nothing to it.
     private func addLastRun(to explanations: inout [ObjectExplanation], focused: FocusedPlan) async throws {
-        guard let run = try await history(focused.plan.sourceID).last else { return }
-        for index in explanations.indices { explanations[index].lastRun = .init(run: run, records: [], reportKept: false) }
-        guard configuration.reports.maximumReports > 0 else { return }
-        let shelf = RunReportShelf(state: state, sourceID: focused.plan.sourceID, retention: configuration.reports)
-        guard let entry = try await shelf.entries().last(where: { $0.run == run.id }) else { return }
+        let history = try await history(focused.plan.sourceID)
+        let lastWhole = history.lastIndex { $0.trigger != .onDemand }
+        guard let fallback = lastWhole.map({ history[$0] }) ?? history.last else { return }
+        let candidates = Array(history[(lastWhole ?? 0)...].reversed())
         let wanted = explanations.map { explanation in
             (externalID: explanation.directory.externalID, subject: explanation.directory.subject,
              identities: explanation.directory.externalID.map { focused.identities(of: $0, kind: explanation.objectKind) } ?? [])
         }
-        for try await record in shelf.records(of: entry) {
-            for (index, want) in wanted.enumerated() where Self.concerns(record.record, want, kind: explanations[index].objectKind) {
-                explanations[index].lastRun?.records.append(record)
+        let shelf = RunReportShelf(state: state, sourceID: focused.plan.sourceID, retention: configuration.reports)
+        let kept = configuration.reports.maximumReports > 0 ? try await shelf.entries() : []
+        for index in explanations.indices {
+            explanations[index].lastRun = .init(run: fallback, records: [], reportKept: kept.contains { $0.run == fallback.id })
+        }
+        var open = Set(explanations.indices)
+        for run in candidates where !open.isEmpty {
+            guard let entry = kept.last(where: { $0.run == run.id }) else { continue }
+            var found: [Int: [RunReportRecord]] = [:]
+            for try await record in shelf.records(of: entry) {
+                for index in open where Self.concerns(record.record, wanted[index], kind: explanations[index].objectKind) {
+                    found[index, default: []].append(record)
+                }
+            }
+            for (index, records) in found {
+                explanations[index].lastRun = .init(run: run, records: records, reportKept: true)
+                open.remove(index)
             }
         }
-        for index in explanations.indices { explanations[index].lastRun?.reportKept = true }
     }
 
     private static func concerns(

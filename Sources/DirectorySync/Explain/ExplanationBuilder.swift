@@ -58,7 +58,7 @@ struct ExplanationBuilder {
             return .init(
                 inScope: matches, conditions: deciding, path: [],
                 detail: matches ? "In scope: the user filter selects it by \(words.joined(separator: " and "))."
-                    : "Out of scope: the user filter leaves it out, as \(words.joined(separator: deciding.count > 1 ? " and " : "")) does not hold.")
+                    : "Out of scope: the user filter leaves it out, as \(Self.noneHolds(words)).")
         case .usersByGroup(let expression):
             guard let (path, deciding) = groupPath(from: user.id, expression) else {
                 let direct = focused.excerpt.groups.filter { $0.memberUserIDs.contains(user.id) }.map(\.displayName).sorted()
@@ -110,7 +110,7 @@ struct ExplanationBuilder {
             return .init(
                 inScope: matches, conditions: deciding, path: [],
                 detail: matches ? "In scope: the group filter selects it by \(deciding.map(\.description).joined(separator: " and "))."
-                    : "Out of scope: the group filter leaves it out, as \(deciding.map(\.description).joined(separator: " and ")) does not hold.")
+                    : "Out of scope: the group filter leaves it out, as \(Self.noneHolds(deciding.map(\.description))).")
         case .usersByUser(let expression):
             let members = focused.excerpt.users.filter { group.memberUserIDs.contains($0.id) }
             let selected = members.filter(expression.matches)
@@ -159,6 +159,11 @@ struct ExplanationBuilder {
         if share.issues.contains(where: { $0.severity == .conflict }) { return .conflict }
         if share.issues.contains(where: { $0.severity == .skipped }) { return .skipped }
         return nil
+    }
+
+    /// "X does not hold", or "none of X, Y holds".
+    private static func noneHolds(_ conditions: [String]) -> String {
+        conditions.count == 1 ? "\(conditions[0]) does not hold" : "none of \(conditions.joined(separator: ", ")) holds"
     }
 
     private static func quoted(_ value: String?) -> String { value.map { "'\($0)'" } ?? "not set" }

@@ -160,9 +160,9 @@ struct ExcerptGatherer {
         for _ in 0..<3 {
             let holders = nameHolders(of: excerpt.groups).filter { askedGroups.insert($0.lowercasedKey).inserted }
             guard !holders.isEmpty else { break }
-            let part = try await provider.lookUp(DirectoryLookup(groups: holders))
-            excerpt.merge(part)
-            focus.formUnion(part.groups.filter { group in holders.contains { DirectoryLookup.key($0, names: group) } }.map(\.id))
+            excerpt.merge(try await provider.lookUp(DirectoryLookup(groups: holders)))
+            // Read whole, or gone: either way the excerpt decides them (a deleted holder gives its name up).
+            focus.formUnion(holders)
         }
         open = open || !nameHolders(of: excerpt.groups).allSatisfy { askedGroups.contains($0.lowercasedKey) }
         return (excerpt, targets, missing, focus.union(missing), !open)
@@ -182,8 +182,9 @@ struct ExcerptGatherer {
     }
 
     /// Gathers the groups `key` names, every group of the same name (duplicates in the source), and
-    /// the groups linked to store groups holding that name.
-    func gatherGroups(named key: String) async throws -> (excerpt: DirectoryExcerpt, targets: [String], missing: [String]) {
+    /// the groups linked to store groups holding that name (`holders`: their directory ids, read
+    /// whole or gone, so the excerpt decides them).
+    func gatherGroups(named key: String) async throws -> (excerpt: DirectoryExcerpt, targets: [String], missing: [String], holders: [String]) {
         var excerpt = try await provider.lookUp(DirectoryLookup(groups: [key]))
         var targets = excerpt.groups.filter { DirectoryLookup.key(key, names: $0) }.map(\.id)
         var missing: [String] = []
@@ -199,15 +200,17 @@ struct ExcerptGatherer {
             }
         }
         var more: [String] = []
+        var holders: [String] = []
         for id in targets {
             guard let group = excerpt.groups.first(where: { $0.id == id }) else { continue }
             if group.displayName.lowercasedKey != key.lowercasedKey { more.append(group.displayName) }
             for holder in store.groups where holder.profile.name.lowercasedKey == group.displayName.lowercasedKey {
-                if holder.origin.sourceID == source, let externalID = holder.origin.externalID, externalID != id { more.append(externalID) }
+                if holder.origin.sourceID == source, let externalID = holder.origin.externalID, externalID != id { holders.append(externalID) }
             }
         }
+        more += holders
         if !more.isEmpty { excerpt.merge(try await provider.lookUp(DirectoryLookup(groups: more))) }
-        return (excerpt, targets, missing)
+        return (excerpt, targets, missing, holders)
     }
 
     /// The source's identities in the store that `key` names, as directory ids.

@@ -60,7 +60,9 @@ public struct ObjectExplanation: Hashable, Sendable, Encodable {
         public var detail: String
     }
 
-    /// Step 5: what the last run did to it.
+    /// Step 5: what the last run did to it — the latest run since the last whole one whose report
+    /// has records about it (an on-demand run for another user does not hide a whole run), else
+    /// the last whole run.
     public struct LastRun: Hashable, Sendable {
         /// The run.
         public var run: RunRecord

@@ -27,11 +27,11 @@ extension SourceSynchronizer {
             plan.isComplete = complete
             return plan
         case .group(let key):
-            let (excerpt, targets, missing) = try await gatherer.gatherGroups(named: key)
+            let (excerpt, targets, missing, holders) = try await gatherer.gatherGroups(named: key)
             let named = excerpt.groups.filter { group in
                 targets.contains(group.id) || excerpt.groups.contains { targets.contains($0.id) && $0.displayName.lowercasedKey == group.displayName.lowercasedKey }
             }
-            let focus = Set(named.map(\.id) + missing)
+            let focus = Set(named.map(\.id) + missing + holders)
             var plan = try focusedPlan(excerpt, focus: focus, settings: settings, contents: contents)
             plan.focus = focus
             plan.groups = excerpt.groups.filter { targets.contains($0.id) }
@@ -124,6 +124,7 @@ extension FocusedPlan {
             removedGroups: 0, ownedGroups: ownedGroups.count,
             removedMemberships: operations.count { $0.action.kind == .removeMember },
             ownedMemberships: ownedGroups.reduce(0) { $0 + $1.memberIDs.count(where: ownedIDs.contains) })
-        return SyncPlan(sourceID: plan.sourceID, operations: operations, issues: issues, guardVerdict: verdict, unchanged: unchanged)
+        return SyncPlan(
+            sourceID: plan.sourceID, operations: operations, issues: issues, unchangedUsers: unchanged.count, guardVerdict: verdict, unchanged: unchanged)
     }
 }

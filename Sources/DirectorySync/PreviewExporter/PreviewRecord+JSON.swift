@@ -12,9 +12,7 @@ extension PreviewRecord {
     /// - Parameters:
     ///   - output: Where to append.
     ///   - extra: A run report's fields, written among the record's in sorted order.
-    ///   - compact: Leave out empty `attributes` and `changes`.
-    ///   - reasonIsCodes: Leave out `reason` (its `code` gives it back).
-    func appendJSON(to output: inout [UInt8], extra: ReportFields? = nil, compact: Bool = false, reasonIsCodes: Bool = false) {
+    func appendJSON(to output: inout [UInt8], extra: ReportFields? = nil) {
         output.append(UInt8(ascii: "{"))
         var first = true
         func key(_ name: StaticString) {
@@ -30,7 +28,7 @@ extension PreviewRecord {
             Self.appendString(value, to: &output)
         }
         string("action", action.rawValue)
-        if !(compact && attributes.isEmpty) {
+        do {
             key("attributes")
             output.append(UInt8(ascii: "{"))
             for (index, entry) in attributes.sorted(by: { $0.key < $1.key }).enumerated() {
@@ -41,7 +39,7 @@ extension PreviewRecord {
             }
             output.append(UInt8(ascii: "}"))
         }
-        if !(compact && changes.isEmpty) {
+        do {
             key("changes")
             output.append(UInt8(ascii: "["))
             for (index, change) in changes.enumerated() {
@@ -69,7 +67,7 @@ extension PreviewRecord {
         string("identityID", identityID?.rawValue)
         string("objectKind", objectKind.rawValue)
         string("outcome", extra?.outcome)
-        if !reasonIsCodes { string("reason", reason) }
+        string("reason", reason)
         string("subject", subject)
         output.append(UInt8(ascii: "}"))
     }

@@ -9,6 +9,7 @@ import Foundation
 /// same thing.
 public struct RunReportRecord: Hashable, Sendable, Codable {
     /// What became of a planned operation.
+    /// (Saved reports store an outcome by its place in this list: add new ones at the end.)
     public enum Outcome: String, Hashable, Sendable, Codable, CaseIterable {
         /// The store took the write.
         case applied
@@ -77,15 +78,6 @@ public struct RunReportRecord: Hashable, Sendable, Codable {
         record.appendJSON(to: &output, extra: .init(outcome: outcome.rawValue, errorCode: errorCode, error: error))
     }
 
-    /// The saved form, written straight into bytes (a report may hold a million records): the
-    /// designed JSON with sorted keys, leaving out empty `attributes` and `changes` and a `reason`
-    /// that its `code` gives back.
-    func appendSavedJSON(to output: inout [UInt8]) {
-        record.appendJSON(
-            to: &output, extra: .init(outcome: outcome.rawValue, errorCode: errorCode, error: error),
-            compact: true, reasonIsCodes: SyncReason(rawValue: record.code)?.explanation == record.reason)
-    }
-
     /// Encodes the preview record's fields and the outcome's in one object.
     /// - Parameter encoder: The encoder.
     /// - Throws: The encoder's errors.
@@ -99,28 +91,39 @@ public struct RunReportRecord: Hashable, Sendable, Codable {
 }
 
 extension RunReportRecord {
-    /// The records of a run, in the plan's order (operations, then the issues), made as they are
-    /// read so that a report of a million operations is never in memory twice.
+    /// The records of a run, in the plan's order (operations, then the issues).
     /// - Parameters:
     ///   - plan: The plan the run made.
     ///   - results: The executor's results, one per operation in the plan's order; `nil` when
     ///     nothing was applied (`heldBack` then says why).
     ///   - heldBack: Whether the deletion guard stopped the run.
     /// - Returns: The records, lazily.
-    package static func records(plan: SyncPlan, results: [SyncOperationResult]?, heldBack: Bool) -> FlattenSequence<[AnySequence<RunReportRecord>]> {
-        let operations = plan.operations.indices.lazy.map { index -> RunReportRecord in
-            let record = PreviewRecord(plan.operations[index])
+    package static func records(plan: SyncPlan, results: [SyncOperationResult]?, heldBack: Bool) -> some Sequence<RunReportRecord> {
+        zip(planned(plan), outcomes(plan: plan, results: results, heldBack: heldBack)).lazy.map { record, outcome in
+            RunReportRecord(record, outcome: outcome.0, errorCode: outcome.1, error: outcome.2)
+        }
+    }
+
+    /// What a plan holds, record by record: its operations, then its issues — made as they are
+    /// read, so that a report of a million operations is never in memory twice.
+    package static func planned(_ plan: SyncPlan) -> some Sequence<PreviewRecord> {
+        [AnySequence(plan.operations.lazy.map(PreviewRecord.init)), AnySequence(plan.issues.lazy.map(PreviewRecord.init))].joined()
+    }
+
+    /// Each record's outcome, error code and message, in the order of ``planned(_:)``.
+    package static func outcomes(plan: SyncPlan, results: [SyncOperationResult]?, heldBack: Bool) -> some Sequence<(Outcome, String?, String?)> {
+        let operations = plan.operations.indices.lazy.map { index -> (Outcome, String?, String?) in
             guard let results, index < results.count else {
-                return RunReportRecord(record, outcome: heldBack ? .heldBack : .notAttempted, error: heldBack ? "over the deletion guard; confirm the removals to apply the plan" : "the run ended before it")
+                return heldBack ? (.heldBack, nil, "over the deletion guard; confirm the removals to apply the plan") : (.notAttempted, nil, "the run ended before it")
             }
             switch results[index].outcome {
-            case .succeeded: return RunReportRecord(record, outcome: .applied)
-            case .failed(let code, let message): return RunReportRecord(record, outcome: .failed, errorCode: code?.rawValue, error: message)
-            case .skipped(let why): return RunReportRecord(record, outcome: .notAttempted, error: why)
-            case .notStarted: return RunReportRecord(record, outcome: .notAttempted, error: "the run was cancelled before it")
+            case .succeeded: return (.applied, nil, nil)
+            case .failed(let code, let message): return (.failed, code?.rawValue, message)
+            case .skipped(let why): return (.notAttempted, nil, why)
+            case .notStarted: return (.notAttempted, nil, "the run was cancelled before it")
             }
         }
-        let issues = plan.issues.lazy.map { RunReportRecord(PreviewRecord($0), outcome: .reported) }
+        let issues = plan.issues.lazy.map { _ in (Outcome.reported, String?.none, String?.none) }
         return [AnySequence(operations), AnySequence(issues)].joined()
     }
 }

@@ -44,6 +44,9 @@ package struct RunReportShelf: Sendable {
         package var recordsPerPart: Int
         /// Whether every part was written.
         package var complete: Bool
+        /// How its records are saved: 2 (``RunReportSavedForm``), or `nil` for reports written
+        /// before it (one JSON object per record).
+        package var format: Int?
     }
 
     let state: any SyncStateStore
@@ -61,28 +64,90 @@ package struct RunReportShelf: Sendable {
 
     func partKey(_ run: String, _ part: Int) -> StateKey { StateKey(sourceID, "report-\(run)-\(part)") }
 
+    /// The strings first used in a part, its records' outcomes, and their errors (saved form 2).
+    func stringsKey(_ run: String, _ part: Int) -> StateKey { StateKey(sourceID, "report-\(run)-\(part)-strings") }
+    func outcomesKey(_ run: String, _ part: Int) -> StateKey { StateKey(sourceID, "report-\(run)-\(part)-outcomes") }
+    func errorsKey(_ run: String, _ part: Int) -> StateKey { StateKey(sourceID, "report-\(run)-\(part)-errors") }
+
     /// The complete reports, oldest first.
     package func entries() async throws -> [Entry] { try await allEntries().filter(\.complete) }
 
     private func allEntries() async throws -> [Entry] { try await state.load([Entry].self, for: indexKey) ?? [] }
 
-    /// Saves a run's report part by part, then completes its index entry and drops the oldest
-    /// reports past the retention. A report that cannot be saved leaves no part behind.
-    package func save(_ records: some Sequence<RunReportRecord>, run: String) async throws {
-        guard retention.maximumReports > 0 else { return }
+    /// Saves a whole report at once (``begin(run:)``, ``write(_:into:)``, ``finish(_:outcomes:)``).
+    package func save(_ records: some Collection<RunReportRecord>, run: String) async throws {
+        guard var entry = try await begin(run: run) else { return }
+        try await write(records.lazy.map(\.record), into: &entry)
+        try await finish(entry, outcomes: records.lazy.map { ($0.outcome, $0.errorCode, $0.error) })
+    }
+
+    /// Starts a run's report: removes what earlier saves left incomplete (and an earlier report
+    /// of the same run) and returns the new report's entry, or `nil` when reports are off.
+    package func begin(run: String) async throws -> Entry? {
+        guard retention.maximumReports > 0 else { return nil }
         // Reports can be given up, unlike the history: an unreadable index starts afresh.
         var index = (try? await allEntries()) ?? []
         for stale in index.filter({ !$0.complete || $0.run == run }) { await removeParts(of: stale) }
         index.removeAll { !$0.complete || $0.run == run }
         try await state.save(index, for: indexKey)
-        var entry = Entry(run: run, parts: 0, records: 0, bytes: 0, recordsPerPart: retention.recordsPerPart, complete: false)
+        return Entry(run: run, parts: 0, records: 0, bytes: 0, recordsPerPart: retention.recordsPerPart, complete: false, format: 2)
+    }
+
+    /// Writes what was planned, part by part — while the plan is being applied. Before each part
+    /// is written, the index names it (the entry, incomplete, counts it), so whatever a crash
+    /// leaves — even while its parts are being removed — is known and removed by the next save.
+    /// A report that cannot be written leaves no part behind.
+    package func write(_ records: some Sequence<PreviewRecord>, into entry: inout Entry) async throws {
         do {
-            try await writeParts(records, into: &entry, beside: index)
+            var writer = RunReportSavedForm.Writer()
+            var part = opening
+            var inPart = 0
+            for record in records {
+                if inPart > 0 { part.append(UInt8(ascii: ",")) }
+                writer.append(record, to: &part)
+                inPart += 1
+                entry.records += 1
+                if inPart == entry.recordsPerPart {
+                    try await flush(&part, strings: writer.takeAdded(), into: &entry)
+                    inPart = 0
+                }
+            }
+            if inPart > 0 || entry.parts == 0 { try await flush(&part, strings: writer.takeAdded(), into: &entry) }
         } catch {
-            await removeParts(of: entry)
-            try? await state.save(index, for: indexKey)
+            await abandon(entry)
             throw error
         }
+    }
+
+    /// Writes each record's outcome (in the order the records were written), completes the
+    /// report and drops the oldest past the retention.
+    package func finish(_ entry: Entry, outcomes: some Sequence<(RunReportRecord.Outcome, String?, String?)>) async throws {
+        var entry = entry
+        do {
+            var iterator = outcomes.makeIterator()
+            for part in 0..<entry.parts {
+                let count = min(entry.recordsPerPart, entry.records - part * entry.recordsPerPart)
+                var numbers: [Int] = []
+                numbers.reserveCapacity(count)
+                var errors: [RunReportSavedForm.RecordError] = []
+                for position in 0..<count {
+                    let (outcome, code, message) = iterator.next() ?? (.notAttempted, nil, "the run ended before it")
+                    numbers.append(RunReportRecord.Outcome.allCases.firstIndex(of: outcome)!)
+                    if code != nil || message != nil { errors.append(.init(position: position, code: code, message: message)) }
+                }
+                var bytes = opening
+                RunReportSavedForm.Writer.appendNumbers(numbers, to: &bytes)
+                bytes.append(contentsOf: Array("]}".utf8))
+                entry.bytes += bytes.count
+                try await state.setData(Data(bytes), for: outcomesKey(entry.run, part))
+                try await state.save(errors, for: errorsKey(entry.run, part))
+            }
+            entry.complete = true
+        } catch {
+            await abandon(entry)
+            throw error
+        }
+        var index = (try? await allEntries())?.filter(\.complete) ?? []
         index.append(entry)
         var dropped: [Entry] = []
         while index.count > retention.maximumReports || (index.count > 1 && index.reduce(0, { $0 + $1.bytes }) > retention.maximumBytes) {
@@ -98,39 +163,43 @@ package struct RunReportShelf: Sendable {
         try await state.remove(indexKey)
     }
 
-    /// Writes the parts. Before each part is written, the index names it (the entry, incomplete,
-    /// counts it), so whatever a crash leaves — even while its parts are being removed — is known
-    /// and removed by the next save.
-    private func writeParts(_ records: some Sequence<RunReportRecord>, into entry: inout Entry, beside index: [Entry]) async throws {
-        // The state store's envelope around a JSON array of records, written by hand.
-        let opening = Array("{\"formatVersion\":\(type(of: state).formatVersion),\"value\":[".utf8)
-        var part = opening
-        var inPart = 0
-        func flush() async throws {
-            part.append(contentsOf: Array("]}".utf8))
-            entry.bytes += part.count
-            entry.parts += 1
-            try await state.save(index + [entry], for: indexKey)
-            try await state.setData(Data(part), for: partKey(entry.run, entry.parts - 1))
-            part = opening
-            inPart = 0
+    /// The state store's envelope around a JSON array, written by hand.
+    private var opening: [UInt8] { Array("{\"formatVersion\":\(type(of: state).formatVersion),\"value\":[".utf8) }
+
+    /// Writes one part and the strings first used in it, named in the index first.
+    private func flush(_ part: inout [UInt8], strings added: [String], into entry: inout Entry) async throws {
+        part.append(contentsOf: Array("]}".utf8))
+        var strings = opening
+        for (position, string) in added.enumerated() {
+            if position > 0 { strings.append(UInt8(ascii: ",")) }
+            JSONString.append(string, to: &strings)
         }
-        for record in records {
-            if inPart > 0 { part.append(UInt8(ascii: ",")) }
-            record.appendSavedJSON(to: &part)
-            inPart += 1
-            entry.records += 1
-            if inPart == entry.recordsPerPart { try await flush() }
-        }
-        if inPart > 0 || entry.parts == 0 { try await flush() }
-        entry.complete = true
+        strings.append(contentsOf: Array("]}".utf8))
+        entry.bytes += part.count + strings.count
+        entry.parts += 1
+        let index = (try? await allEntries())?.filter { $0.run != entry.run } ?? []
+        try await state.save(index + [entry], for: indexKey)
+        try await state.setData(Data(strings), for: stringsKey(entry.run, entry.parts - 1))
+        try await state.setData(Data(part), for: partKey(entry.run, entry.parts - 1))
+        part = opening
+    }
+
+    /// Removes an unfinished report's parts and its entry.
+    private func abandon(_ entry: Entry) async {
+        await removeParts(of: entry)
+        if let index = try? await allEntries() { try? await state.save(index.filter { $0.run != entry.run }, for: indexKey) }
     }
 
     /// Removes a report's parts — every part its entry counts, complete or not (the index names a
     /// part before it is written). Missing parts are no error, so a removal cut short is simply
     /// done again by the next save.
     private func removeParts(of entry: Entry) async {
-        for index in 0..<entry.parts { try? await state.remove(partKey(entry.run, index)) }
+        for index in 0..<entry.parts {
+            try? await state.remove(partKey(entry.run, index))
+            if entry.format != nil {
+                for key in [stringsKey(entry.run, index), outcomesKey(entry.run, index), errorsKey(entry.run, index)] { try? await state.remove(key) }
+            }
+        }
     }
 
     /// A kept report's records, read one part at a time as they are asked for.
@@ -164,6 +233,9 @@ public struct RunReportRecords: AsyncSequence, Sendable {
         var nextPart: Int
         var buffer: [RunReportRecord] = []
         var position = 0
+        /// Saved form 2: the strings of the parts read so far (and of those skipped).
+        var strings: [String] = []
+        var stringsRead = 0
 
         /// The next record.
         /// - Returns: The record, or `nil` after the last.
@@ -177,21 +249,52 @@ public struct RunReportRecords: AsyncSequence, Sendable {
                     if records.filter.matches(record) { return record }
                 }
                 guard nextPart < records.entry.parts else { return nil }
-                let key = records.shelf.partKey(records.entry.run, nextPart)
-                guard let part = try await records.shelf.state.load([RunReportRecord].self, for: key) else {
-                    // Dropped by a newer run's report while it was read, or lost.
-                    if let kept = try? await records.shelf.entries(), !kept.contains(where: { $0.run == records.entry.run }) {
-                        throw DirectoryServiceError(
-                            .noReport, "The report of run '\(records.entry.run)' was dropped while it was read, for a newer run's report",
-                            fix: "Keep more reports (Configuration.reports) to read older runs.")
-                    }
-                    throw SyncStateError.unreadable(
-                        key: key.description, detail: "part \(nextPart + 1) of \(records.entry.parts) of the run's report is missing (dropped by a newer run, or removed)")
-                }
-                buffer = part
+                buffer = try await read(part: nextPart)
                 position = 0
                 nextPart += 1
             }
+        }
+
+        private mutating func read(part: Int) async throws -> [RunReportRecord] {
+            let shelf = records.shelf
+            let key = shelf.partKey(records.entry.run, part)
+            guard records.entry.format == 2 else {
+                guard let records = try await shelf.state.load([RunReportRecord].self, for: key) else { throw try await missing(part, key) }
+                return records
+            }
+            while stringsRead <= part {
+                let stringsKey = shelf.stringsKey(records.entry.run, stringsRead)
+                guard let added = try await shelf.state.load([String].self, for: stringsKey) else { throw try await missing(stringsRead, stringsKey) }
+                strings += added
+                stringsRead += 1
+            }
+            guard let data = try await shelf.state.data(for: key) else { throw try await missing(part, key) }
+            let planned = try RunReportSavedForm.records(Array(data), strings: strings, key: key.description)
+            let outcomesKey = shelf.outcomesKey(records.entry.run, part)
+            guard let outcomesData = try await shelf.state.data(for: outcomesKey) else { throw try await missing(part, outcomesKey) }
+            let outcomes = try RunReportSavedForm.outcomes(Array(outcomesData), key: outcomesKey.description)
+            let errorsKey = shelf.errorsKey(records.entry.run, part)
+            guard let errors = try await shelf.state.load([RunReportSavedForm.RecordError].self, for: errorsKey) else { throw try await missing(part, errorsKey) }
+            guard outcomes.count == planned.count, errors.allSatisfy({ $0.position >= 0 && $0.position < planned.count }) else {
+                throw SyncStateError.unreadable(key: outcomesKey.description, detail: "the run report's outcomes do not match its records")
+            }
+            var result = zip(planned, outcomes).map { RunReportRecord($0, outcome: $1) }
+            for error in errors {
+                result[error.position].errorCode = error.code
+                result[error.position].error = error.message
+            }
+            return result
+        }
+
+        /// Why a part is missing: dropped by a newer run's report while it was read, or lost.
+        private func missing(_ part: Int, _ key: StateKey) async throws -> any Error {
+            if let kept = try? await records.shelf.entries(), !kept.contains(where: { $0.run == records.entry.run }) {
+                return DirectoryServiceError(
+                    .noReport, "The report of run '\(records.entry.run)' was dropped while it was read, for a newer run's report",
+                    fix: "Keep more reports (Configuration.reports) to read older runs.")
+            }
+            return SyncStateError.unreadable(
+                key: key.description, detail: "part \(part + 1) of \(records.entry.parts) of the run's report is missing (dropped by a newer run, or removed)")
         }
     }
 

@@ -211,6 +211,52 @@ struct RunReportTests {
         #expect(read == originals)
         let bytes = try #require(try await state.data(for: StateKey("contoso", "report-run-1-0")))
         #expect(!String(decoding: bytes, as: UTF8.self).contains("in scope and not in the store"), "a reason its code gives back is left out")
+        // Every string once: a membership record is a handful of numbers.
+        let memberships = originals.count { $0.record.objectKind == .membership }
+        #expect(memberships > 500)
+        #expect(entry.bytes / originals.count < 80, "\(entry.bytes / originals.count) bytes per record")
+    }
+
+    @Test("reports saved before saved form 2 (one JSON object per record) still read")
+    func formerSavedForm() async throws {
+        let state = InMemorySyncStateStore()
+        let shelf = RunReportShelf(state: state, sourceID: "contoso", retention: RunReportRetention())
+        let records = [
+            RunReportRecord(PreviewRecord(action: .create, objectKind: .user, subject: "a@contoso.com", externalID: "x1", attributes: ["name": "A"], code: "newInScope", reason: "in scope and not in the store"), outcome: .applied),
+            RunReportRecord(PreviewRecord(action: .addMember, objectKind: .membership, subject: "a@contoso.com", group: "Sales", code: "memberInDirectory", reason: "member in the directory"), outcome: .failed, errorCode: "notFound", error: "gone"),
+        ]
+        try await state.save(records, for: StateKey("contoso", "report-old-0"))
+        try await state.setData(
+            Data(#"{"formatVersion":2,"value":[{"bytes":100,"complete":true,"parts":1,"records":2,"recordsPerPart":20000,"run":"old"}]}"#.utf8),
+            for: StateKey("contoso", "reports"))
+        let entry = try #require(try await shelf.entries().first)
+        #expect(entry.format == nil)
+        var read: [RunReportRecord] = []
+        for try await record in shelf.records(of: entry) { read.append(record) }
+        #expect(read == records)
+    }
+
+    @Test("a damaged part, or outcomes that do not match its records, is an unreadable report — never a crash or wrong records")
+    func damagedSavedForm() async throws {
+        let state = InMemorySyncStateStore()
+        let shelf = RunReportShelf(state: state, sourceID: "contoso", retention: RunReportRetention())
+        let record = RunReportRecord(PreviewRecord(action: .create, objectKind: .user, subject: "a", code: "newInScope", reason: "in scope and not in the store"), outcome: .applied)
+        let damages: [(String, String)] = [
+            ("report-r-0", #"{"formatVersion":2,"value":[[0,1,2,null,3],[0,1"#), ("report-r-0", #"{"formatVersion":2,"value":[[0,1,999,null,3]]}"#),
+            ("report-r-0", #"{"formatVersion":2,"value":[[7,7,7,7,7]]}"#), ("report-r-0-outcomes", #"{"formatVersion":2,"value":[0,0,0]}"#),
+            ("report-r-0-outcomes", #"{"formatVersion":2,"value":[9]}"#),
+        ]
+        for (key, text) in damages {
+            try await shelf.save([record], run: "r")
+            let entry = try #require(try await shelf.entries().last)
+            try await state.setData(Data(text.utf8), for: StateKey("contoso", key))
+            do {
+                for try await _ in shelf.records(of: entry) {}
+                Issue.record("read a damaged report (\(key): \(text))")
+            } catch let error as SyncStateError {
+                #expect("\(error)".contains("report"), "\(error)")
+            }
+        }
     }
 
     @Test("removing a source removes its reports")
@@ -245,6 +291,17 @@ struct RunReportTests {
         try await shelf.save([record], run: "next")
         for part in 0..<3 { #expect(try await state.data(for: StateKey("contoso", "report-crashed-\(part)")) == nil) }
         #expect(try await shelf.entries().map(\.run) == ["next"])
+        // The same for a report in saved form 2, whose parts come with their strings and outcomes.
+        try await state.setData(
+            Data(#"{"formatVersion":2,"value":[{"bytes":0,"complete":false,"format":2,"parts":2,"records":0,"recordsPerPart":2,"run":"crashed2"}]}"#.utf8),
+            for: StateKey("contoso", "reports"))
+        for key in ["report-crashed2-0", "report-crashed2-0-strings", "report-crashed2-0-outcomes", "report-crashed2-1-strings"] {
+            try await state.setData(Data("x".utf8), for: StateKey("contoso", key))
+        }
+        try await shelf.save([record], run: "next")
+        for key in ["report-crashed2-0", "report-crashed2-0-strings", "report-crashed2-0-outcomes", "report-crashed2-1-strings"] {
+            #expect(try await state.data(for: StateKey("contoso", key)) == nil, "\(key) left behind")
+        }
         // An unreadable index starts afresh instead of failing every later report.
         try await state.setData(Data("garbage".utf8), for: StateKey("contoso", "reports"))
         try await shelf.save([record], run: "after")

@@ -41,13 +41,17 @@ extension AdminControl {
                 }
                 let record: RunRecord
                 do {
-                    record = request.confirmRemovals == true ? try await service.confirmRemovals(source.id) : try await service.synchronize(source.id)
+                    if let user = request.user {
+                        record = try await service.synchronize(source.id, user: user)
+                    } else {
+                        record = request.confirmRemovals == true ? try await service.confirmRemovals(source.id) : try await service.synchronize(source.id)
+                    }
                 } catch {
                     warnings.cancel()
                     throw error
                 }
                 let notes = await warnings.value
-                var output = request.json ? try JSONOutput.text(record) : SyncCommand.text(record, name: source.name).joined(separator: "\n")
+                var output = request.json ? try JSONOutput.text(record) : SyncCommand.text(record, name: source.name, user: request.user).joined(separator: "\n")
                 if !request.json { output += notes.map { "\nWarning: \(Terminal.safe($0))" }.joined() }
                 return Reply(status: record.isSuccess && notes.isEmpty ? 0 : 1, output: output, error: nil, isUsageError: false)
             }

@@ -8,9 +8,9 @@ import Glibc
 ///
 /// One process at a time writes a state folder: the *owner*, which holds `DIR/control/owner.lock`
 /// for as long as it runs (a `sync`, `run-scheduler`, or any other command that writes). Meanwhile:
-/// - read-only commands (`status`, `history`, `source list`, `source show`, `users`, `groups`)
+/// - read-only commands (`status`, `history`, `explain`, `source list`, `source show`, `users`, `groups`)
 ///   read the folder directly and never wait;
-/// - `on`, `off [--cancel]`, `filter set`, `schedule set` and `sync` are *requests*: written to
+/// - `on`, `off [--cancel]`, `filter set`, `schedule set` and `sync [--user KEY]` are *requests*: written to
 ///   `DIR/control/<id>.request` (owner-only), carried out by the owner — which polls every
 ///   ``pollInterval`` — and answered in `<id>.reply`, printed as if run here;
 /// - every other command needs the folder to itself, and says which process holds it.
@@ -33,6 +33,8 @@ enum AdminControl {
         var filter: SyncFilter?
         var schedule: SyncSchedule?
         var confirmRemovals: Bool?
+        /// `sync --user KEY`: the user to synchronize on demand.
+        var user: String?
         var sentAt: Date
 
         /// The command it came from.

@@ -1,0 +1,258 @@
+/// How a run report is saved (format 2): every string once, in a table that grows part by part,
+/// and each record as a JSON array of the table's indices — a membership record takes about 30
+/// bytes instead of about 180 as an object with its field names and values spelled out. What was
+/// planned is written while the plan is applied; the outcomes, once it was.
+///
+/// Part `n` of a report is four documents: the records (`report-<run>-<n>`), each
+/// `[action, objectKind, subject, group, code, externalID, identityID, groupID, reason,
+/// attributes, changes]` — table indices or `null`, trailing `null`s left out, `reason` only when
+/// it is not the one its `code` gives, `attributes` as `[name, value, …]` and `changes` as
+/// `[field, old, new, …]`; the strings first used in it (`…-strings`), so reading from part `n`
+/// needs the strings of parts `0…n` and never the records before it; each record's outcome as a
+/// number (`…-outcomes`, ``RunReportRecord/Outcome`` in declaration order); and the error codes
+/// and messages of the records that have one (`…-errors`).
+enum RunReportSavedForm {
+    /// Each string's index, and the strings added since the last part was written.
+    struct Writer {
+        private var indices: [String: Int] = [:]
+        private(set) var added: [String] = []
+
+        /// Fields of the record being written (-1 for `null`), kept between records so writing
+        /// one allocates nothing.
+        private var fields: [Int] = []
+        private var attributes: [Int] = []
+        private var changes: [Int] = []
+
+        /// Appends one record's planned part.
+        mutating func append(_ preview: PreviewRecord, to output: inout [UInt8]) {
+            let reason = SyncReason(rawValue: preview.code)?.explanation == preview.reason ? nil : preview.reason
+            fields.removeAll(keepingCapacity: true)
+            fields.append(index(preview.action.rawValue))
+            fields.append(index(preview.objectKind.rawValue))
+            fields.append(index(preview.subject))
+            fields.append(index(preview.group))
+            fields.append(index(preview.code))
+            fields.append(index(preview.externalID))
+            fields.append(index(preview.identityID?.rawValue))
+            fields.append(index(preview.groupID?.rawValue))
+            fields.append(index(reason))
+            attributes.removeAll(keepingCapacity: true)
+            if !preview.attributes.isEmpty {
+                for (name, value) in preview.attributes.sorted(by: { $0.key < $1.key }) { attributes += [index(name), index(value)] }
+            }
+            changes.removeAll(keepingCapacity: true)
+            for change in preview.changes { changes += [index(change.field), index(change.old), index(change.new)] }
+            if attributes.isEmpty && changes.isEmpty { while fields.last == -1 { fields.removeLast() } }
+            output.append(UInt8(ascii: "["))
+            Self.appendNumbers(fields, to: &output)
+            if !attributes.isEmpty || !changes.isEmpty {
+                output.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: "[")])
+                Self.appendNumbers(attributes, to: &output)
+                output.append(UInt8(ascii: "]"))
+            }
+            if !changes.isEmpty {
+                output.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: "[")])
+                Self.appendNumbers(changes, to: &output)
+                output.append(UInt8(ascii: "]"))
+            }
+            output.append(UInt8(ascii: "]"))
+        }
+
+        /// The strings added since the last call, as the JSON array a strings document holds.
+        mutating func takeAdded() -> [String] {
+            defer { added = [] }
+            return added
+        }
+
+        private mutating func index(_ string: String?) -> Int {
+            guard let string else { return -1 }
+            if let known = indices[string] { return known }
+            let next = indices.count
+            indices[string] = next
+            added.append(string)
+            return next
+        }
+
+        /// Writes comma-separated numbers, -1 as `null`, digit by digit (no string per number).
+        static func appendNumbers(_ values: [Int], to output: inout [UInt8]) {
+            for (position, value) in values.enumerated() {
+                if position > 0 { output.append(UInt8(ascii: ",")) }
+                if value < 0 {
+                    output.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+                    continue
+                }
+                var divisor = 1
+                while divisor <= value / 10 { divisor *= 10 }
+                var rest = value
+                while divisor > 0 {
+                    output.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                    rest %= divisor
+                    divisor /= 10
+                }
+            }
+        }
+    }
+
+    /// Reads the planned part of one part's records, given every string up to and including its own.
+    /// - Throws: ``SyncStateError/unreadable(key:detail:)`` when the part is not in this form.
+    static func records(_ bytes: [UInt8], strings: [String], key: String) throws -> [PreviewRecord] {
+        var parser = Parser(bytes: bytes)
+        do {
+            return try parser.records(strings)
+        } catch {
+            throw SyncStateError.unreadable(key: key, detail: "a run report part is damaged at byte \(parser.position)")
+        }
+    }
+
+    /// Reads one part's outcomes.
+    /// - Throws: ``SyncStateError/unreadable(key:detail:)`` when the document is not in this form.
+    static func outcomes(_ bytes: [UInt8], key: String) throws -> [RunReportRecord.Outcome] {
+        var parser = Parser(bytes: bytes)
+        do {
+            return try parser.numbers().map { number in
+                guard let number, number < RunReportRecord.Outcome.allCases.count else { throw Parser.Damaged() }
+                return RunReportRecord.Outcome.allCases[number]
+            }
+        } catch {
+            throw SyncStateError.unreadable(key: key, detail: "a run report's outcomes are damaged at byte \(parser.position)")
+        }
+    }
+
+    /// The error code and message of one record of a part (by its position in the part).
+    struct RecordError: Codable, Sendable {
+        var position: Int
+        var code: String?
+        var message: String?
+    }
+
+    /// A parser of exactly this form: arrays of small integers, `null`s and arrays of them, in the
+    /// state store's envelope — a hundred times faster than decoding it with `JSONDecoder`.
+    private struct Parser {
+        struct Damaged: Error {}
+        let bytes: [UInt8]
+        var position = 0
+
+        /// The envelope's value: `{"formatVersion":N,"value":[ … ]}`.
+        private mutating func value() throws {
+            guard let start = find(Array("\"value\":".utf8)) else { throw Damaged() }
+            position = start
+        }
+
+        /// The envelope's value as a list of numbers.
+        mutating func numbers() throws -> [Int?] {
+            try value()
+            return try list()
+        }
+
+        mutating func records(_ strings: [String]) throws -> [PreviewRecord] {
+            try value()
+            try expect(UInt8(ascii: "["))
+            var records: [PreviewRecord] = []
+            if peek() == UInt8(ascii: "]") { return records }
+            repeat {
+                records.append(try record(strings))
+            } while try separator(closing: UInt8(ascii: "]"))
+            return records
+        }
+
+        private mutating func record(_ strings: [String]) throws -> PreviewRecord {
+            try expect(UInt8(ascii: "["))
+            var fields: [Int?] = []
+            var lists: [[Int?]] = []
+            if peek() != UInt8(ascii: "]") {
+                repeat {
+                    if peek() == UInt8(ascii: "[") { lists.append(try list()) } else { fields.append(try number()) }
+                } while try separator(closing: UInt8(ascii: "]"))
+            }
+            func string(_ field: Int) throws -> String? {
+                guard field < fields.count, let index = fields[field] else { return nil }
+                guard index < strings.count else { throw Damaged() }
+                return strings[index]
+            }
+            func lookUp(_ index: Int?) throws -> String? {
+                guard let index else { return nil }
+                guard index < strings.count else { throw Damaged() }
+                return strings[index]
+            }
+            guard let actionText = try string(0), let action = PreviewRecord.Action(rawValue: actionText),
+                let kindText = try string(1), let kind = PreviewRecord.ObjectKind(rawValue: kindText), let subject = try string(2),
+                let code = try string(4), let reason = try string(8) ?? SyncReason(rawValue: code)?.explanation
+            else { throw Damaged() }
+            var attributes: [String: String] = [:]
+            if let pairs = lists.first {
+                guard pairs.count % 2 == 0 else { throw Damaged() }
+                for index in stride(from: 0, to: pairs.count, by: 2) {
+                    guard let name = try lookUp(pairs[index]), let value = try lookUp(pairs[index + 1]) else { throw Damaged() }
+                    attributes[name] = value
+                }
+            }
+            var changes: [FieldChange] = []
+            if lists.count > 1 {
+                let triples = lists[1]
+                guard triples.count % 3 == 0 else { throw Damaged() }
+                for index in stride(from: 0, to: triples.count, by: 3) {
+                    guard let field = try lookUp(triples[index]) else { throw Damaged() }
+                    changes.append(FieldChange(field: field, old: try lookUp(triples[index + 1]), new: try lookUp(triples[index + 2])))
+                }
+            }
+            let group = try string(3)
+            let externalID = try string(5)
+            let identityID = try string(6).map { IdentityID($0) }
+            let groupID = try string(7).map { IdentityID($0) }
+            return PreviewRecord(
+                action: action, objectKind: kind, subject: subject, group: group, groupID: groupID, externalID: externalID,
+                identityID: identityID, attributes: attributes, changes: changes, code: code, reason: reason)
+        }
+
+        private mutating func list() throws -> [Int?] {
+            try expect(UInt8(ascii: "["))
+            var values: [Int?] = []
+            if peek() == UInt8(ascii: "]") {
+                position += 1
+                return values
+            }
+            repeat { values.append(try number()) } while try separator(closing: UInt8(ascii: "]"))
+            return values
+        }
+
+        private mutating func number() throws -> Int? {
+            if bytes[position...].starts(with: [0x6E, 0x75, 0x6C, 0x6C]) {
+                position += 4
+                return nil
+            }
+            var value = 0
+            let start = position
+            while position < bytes.count, bytes[position] >= UInt8(ascii: "0"), bytes[position] <= UInt8(ascii: "9"), position - start < 12 {
+                value = value * 10 + Int(bytes[position] - UInt8(ascii: "0"))
+                position += 1
+            }
+            guard position > start else { throw Damaged() }
+            return value
+        }
+
+        /// After a value: `,` (another follows: `true`) or the closing bracket (`false`).
+        private mutating func separator(closing: UInt8) throws -> Bool {
+            guard position < bytes.count else { throw Damaged() }
+            let byte = bytes[position]
+            position += 1
+            if byte == UInt8(ascii: ",") { return true }
+            if byte == closing { return false }
+            throw Damaged()
+        }
+
+        private func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
+
+        private mutating func expect(_ byte: UInt8) throws {
+            guard peek() == byte else { throw Damaged() }
+            position += 1
+        }
+
+        private func find(_ needle: [UInt8]) -> Int? {
+            guard bytes.count >= needle.count else { return nil }
+            for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] && bytes[start..<(start + needle.count)].elementsEqual(needle) {
+                return start + needle.count
+            }
+            return nil
+        }
+    }
+}
