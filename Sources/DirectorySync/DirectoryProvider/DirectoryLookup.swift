@@ -3,7 +3,8 @@
 public struct DirectoryLookup: Hashable, Sendable {
     /// User keys. Each names the users whose object id, user principal name, `mail` or an SMTP
     /// proxy address equals it, ignoring case; a key `DOMAIN\name` also names the users whose
-    /// `onPremisesSamAccountName` is `name`.
+    /// `onPremisesSamAccountName` is `name` in that on-premises domain (its NetBIOS name or its
+    /// DNS name).
     public var users: [String]
     /// Group keys. Each names the groups whose object id or display name equals it, ignoring case.
     public var groups: [String]
@@ -23,15 +24,20 @@ public struct DirectoryLookup: Hashable, Sendable {
     ///   - user: The user.
     /// - Returns: `true` when the id, user principal name, mail or an SMTP proxy address equals
     ///   the key (ignoring case), or the key is `DOMAIN\name` and the user's
-    ///   `onPremisesSamAccountName` is `name`.
+    ///   `onPremisesSamAccountName` is `name` with `onPremisesDomainName` `DOMAIN` (or its first label).
     public static func key(_ key: String, names user: DirectoryUser) -> Bool {
         let wanted = key.trimmed.lowercasedKey
         guard !wanted.isEmpty else { return false }
         if user.id.lowercasedKey == wanted || user.userPrincipalName.lowercasedKey == wanted { return true }
         if let mail = user.mail?.trimmed, mail.lowercasedKey == wanted { return true }
         if user.proxyAddresses.contains(where: { DirectoryUser.smtpAddress($0)?.address.lowercasedKey == wanted }) { return true }
-        if let slash = wanted.firstIndex(of: "\\"), let sam = user.onPremisesSamAccountName?.trimmed.lowercasedKey {
-            return !sam.isEmpty && sam == wanted[wanted.index(after: slash)...]
+        if let slash = wanted.firstIndex(of: "\\"), let sam = user.onPremisesSamAccountName?.trimmed.lowercasedKey, !sam.isEmpty,
+            sam == wanted[wanted.index(after: slash)...]
+        {
+            // The domain part is the NetBIOS name (the domain's first label) or the whole domain.
+            let domain = String(wanted[..<slash])
+            guard let onPremises = user.onPremisesDomainName?.trimmed.lowercasedKey, !onPremises.isEmpty else { return false }
+            return domain == onPremises || domain == onPremises.split(separator: ".").first.map(String.init)
         }
         return false
     }
@@ -64,16 +70,21 @@ public struct DirectoryExcerpt: Hashable, Sendable {
     public var groups: [DirectoryGroup]
     /// What the lookup cost.
     public var statistics: ReadStatistics
+    /// Whether the lookup read everything it should; `false` (as for a snapshot) makes every plan
+    /// from it fail instead of deciding anything.
+    public var isComplete: Bool
 
     /// Creates an excerpt.
     /// - Parameters:
     ///   - users: The users.
     ///   - groups: The groups.
     ///   - statistics: What the lookup cost.
-    public init(users: [DirectoryUser] = [], groups: [DirectoryGroup] = [], statistics: ReadStatistics = ReadStatistics()) {
+    ///   - isComplete: Whether the lookup read everything it should.
+    public init(users: [DirectoryUser] = [], groups: [DirectoryGroup] = [], statistics: ReadStatistics = ReadStatistics(), isComplete: Bool = true) {
         self.users = users
         self.groups = groups
         self.statistics = statistics
+        self.isComplete = isComplete
     }
 
     /// The excerpt a lookup gives on a whole snapshot: what every provider's ``DirectoryProvider/lookUp(_:)``
@@ -131,6 +142,6 @@ public struct DirectoryExcerpt: Hashable, Sendable {
                 if visited.insert(ObjectKey(parent.id)).inserted { queue.append(parent.id) }
             }
         }
-        self.init(users: users, groups: order.map { groups[$0]! }, statistics: snapshot.statistics)
+        self.init(users: users, groups: order.map { groups[$0]! }, statistics: snapshot.statistics, isComplete: snapshot.isComplete)
     }
 }

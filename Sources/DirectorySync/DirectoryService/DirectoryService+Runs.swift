@@ -17,7 +17,9 @@ extension DirectoryService {
             throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is off", fix: "Turn it on to synchronize (or make a preview).")
         }
         let synchronizer = try await synchronizer(for: source)
-        // The source may have changed while the synchronizer was made: look again.
+        // The source may have changed while the synchronizer was made: look again (a run for one
+        // user on demand is waited for, never joined).
+        await waitForOnDemandRun(id)
         if let running = runs[id] { return await running.value }
         guard sources[id]?.state.isOn == true, !stopping.contains(id) else {
             throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' was turned off", fix: "Turn it on again to synchronize.")
@@ -57,18 +59,20 @@ extension DirectoryService {
     /// - Throws: ``DirectoryServiceError`` when the source is off or unknown, the credentials are
     ///   untested, or the key is empty.
     public func synchronize(_ id: SourceID, user key: String) async throws -> RunRecord {
+        _ = try source(id)
         let key = try Self.lookupKey(key, kind: "user")
         while true {
             let source = try source(id)
-            guard source.state.isOn, !stopping.contains(id) else {
-                throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is off", fix: "Turn it on to synchronize a user on demand (or explain the user).")
-            }
+            try Self.allowsOnDemand(source, stopping: stopping.contains(id))
             let synchronizer = try await synchronizer(for: source)
             if let running = runs[id] {
                 _ = await running.value
                 continue
             }
-            let settings = source.settings
+            // Everything may have changed while the synchronizer was made or a run was waited for.
+            guard let current = sources[id] else { throw DirectoryServiceError(.unknownSource, "The source was removed", fix: "List the sources.") }
+            try Self.allowsOnDemand(current, stopping: stopping.contains(id))
+            let settings = current.settings
             onDemandRuns.insert(id)
             let task = Task {
                 await self.execute(id, trigger: .onDemand) { planned, applied in
@@ -77,6 +81,20 @@ extension DirectoryService {
             }
             runs[id] = task
             return await task.value
+        }
+    }
+
+    /// Whether the source may synchronize a user on demand: it is on, not being turned off, and
+    /// not waiting for removals to be confirmed (one user at a time must not get around the
+    /// deletion guard that held a whole run).
+    private static func allowsOnDemand(_ source: Source, stopping: Bool) throws(DirectoryServiceError) {
+        guard source.state.isOn, !stopping else {
+            throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is off", fix: "Turn it on to synchronize a user on demand (or explain the user).")
+        }
+        guard source.state != .needsConfirmation else {
+            throw DirectoryServiceError(
+                .needsConfirmation, "'\(source.name)' waits for the removals its last run planned to be confirmed",
+                fix: "Review them (history --run last) and confirm them, or correct the filter; then synchronize users on demand.")
         }
     }
 

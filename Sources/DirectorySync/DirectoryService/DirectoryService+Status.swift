@@ -1,11 +1,16 @@
 import Foundation
 
 extension DirectoryService {
-    /// What a host shows for a source: state, schedule, last run, counts, warnings, next run.
+    /// What a host shows for a source: state, schedule, last whole run (on-demand runs for one user
+    /// are in the history only), counts, warnings, next run.
     /// - Throws: ``DirectoryServiceError``; ``SyncStateError``.
     public func status(_ id: SourceID) async throws -> SourceStatus {
         let source = try source(id)
-        let lastRun = try await history(id).last
+        // A run for one user on demand says nothing about the source as a whole.
+        let history = try await history(id)
+        let lastRun = history.last { $0.trigger != .onDemand }
+        // The counts, though, are the store's as of the latest run of any kind.
+        let latest = history.last
         var warnings: [SourceWarning] = []
         if let expiry = source.credentials?.secretExpiration {
             let days = Int((expiry.timeIntervalSince(clock.now()) / 86_400).rounded(.down))
@@ -19,7 +24,7 @@ extension DirectoryService {
             if lastRun.summary.conflicts > 0 { warnings.append(.conflicts(lastRun.summary.conflicts)) }
         }
         return SourceStatus(
-            source: source, type: connector.sourceType, lastRun: lastRun, usersSynchronized: lastRun?.usersSynchronized ?? 0,
-            groupsSynchronized: lastRun?.groupsSynchronized ?? 0, warnings: warnings, nextRun: nextRun(of: source))
+            source: source, type: connector.sourceType, lastRun: lastRun, usersSynchronized: latest?.usersSynchronized ?? 0,
+            groupsSynchronized: latest?.groupsSynchronized ?? 0, warnings: warnings, nextRun: nextRun(of: source))
     }
 }

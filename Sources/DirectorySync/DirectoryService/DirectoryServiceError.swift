@@ -56,4 +56,7 @@ extension ErrorCode where Area == DirectoryServiceError {
     public static let noPreview = Self(rawValue: "noPreview")
     /// No report is kept for the run asked for (no run yet, an unknown run, or one past the retention).
     public static let noReport = Self(rawValue: "noReport")
+    /// The source waits for the removals of its last run to be confirmed (no user is synchronized
+    /// on demand meanwhile).
+    public static let needsConfirmation = Self(rawValue: "needsConfirmation")
 }

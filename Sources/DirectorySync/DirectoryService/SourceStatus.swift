@@ -6,7 +6,8 @@ public struct SourceStatus: Hashable, Codable, Sendable {
     public var source: Source
     /// The kind of directory (`Microsoft Entra ID`).
     public var type: String
-    /// The last run, if any.
+    /// The last whole run (manual, scheduled or a confirmation), if any; runs for one user on
+    /// demand are in the history only.
     public var lastRun: RunRecord?
     /// Users the source holds in the store (as of the last run).
     public var usersSynchronized: Int

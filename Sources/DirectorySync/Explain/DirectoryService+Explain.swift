@@ -75,10 +75,16 @@ extension DirectoryService {
         for run in candidates where !open.isEmpty {
             guard let entry = kept.last(where: { $0.run == run.id }) else { continue }
             var found: [Int: [RunReportRecord]] = [:]
-            for try await record in shelf.records(of: entry) {
-                for index in open where Self.concerns(record.record, wanted[index], kind: explanations[index].objectKind) {
-                    found[index, default: []].append(record)
+            do {
+                for try await record in shelf.records(of: entry) {
+                    for index in open where Self.concerns(record.record, wanted[index], kind: explanations[index].objectKind) {
+                        found[index, default: []].append(record)
+                    }
                 }
+            } catch {
+                // A report that cannot be read (damaged, or dropped meanwhile) leaves step 5 without
+                // its records; the explanation stands.
+                continue
             }
             for (index, records) in found {
                 explanations[index].lastRun = .init(run: run, records: records, reportKept: true)

@@ -112,7 +112,8 @@ struct ExplanationBuilder {
                 detail: matches ? "In scope: the group filter selects it by \(deciding.map(\.description).joined(separator: " and "))."
                     : "Out of scope: the group filter leaves it out, as \(Self.noneHolds(deciding.map(\.description))).")
         case .usersByUser(let expression):
-            let members = focused.excerpt.users.filter { group.memberUserIDs.contains($0.id) }
+            let memberIDs = Set(group.memberUserIDs.map(ObjectKey.init))
+            let members = focused.excerpt.users.filter { memberIDs.contains(ObjectKey($0.id)) }
             let selected = members.filter(expression.matches)
             return .init(
                 inScope: !selected.isEmpty, conditions: expression.conditions, path: [],
@@ -158,6 +159,8 @@ struct ExplanationBuilder {
         if !share.unchanged.isEmpty { return .unchanged }
         if share.issues.contains(where: { $0.severity == .conflict }) { return .conflict }
         if share.issues.contains(where: { $0.severity == .skipped }) { return .skipped }
+        // Only its memberships change (a group whose own attributes need nothing, say).
+        if let membership = share.operations.first { return PreviewRecord(membership).action }
         return nil
     }
 

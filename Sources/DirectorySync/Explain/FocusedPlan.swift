@@ -19,7 +19,7 @@ package struct FocusedPlan: Sendable {
     /// stopped at its bounds).
     package var isComplete: Bool
     /// Requests the lookups sent.
-    package var requests: Int
+    package var requests: Int { excerpt.statistics.requests }
 
     /// The operations and issues that concern the directory object `externalID`: its own, and the
     /// memberships of its identities.
@@ -136,6 +136,11 @@ struct ExcerptGatherer {
             excerpt.merge(part)
             note(part, batch)
             rounds += 1
+            // A linked identity's directory id that names nobody: the object is gone, and the
+            // identity's fate (and the addresses it frees) is decided.
+            for id in batch where linked[id.trimmed.lowercasedKey] != nil && !part.users.contains(where: { $0.id.lowercasedKey == id.trimmed.lowercasedKey }) {
+                focus.insert(linked[id.trimmed.lowercasedKey]?.first?.origin.externalID ?? id)
+            }
             if rounds == 1 {
                 targets = part.users.filter { DirectoryLookup.key(key, names: $0) }.map(\.id)
                 if targets.isEmpty {
@@ -273,5 +278,6 @@ extension DirectoryExcerpt {
         statistics.pages += other.statistics.pages
         statistics.resourceUnits += other.statistics.resourceUnits
         statistics.ignoredMembers += other.statistics.ignoredMembers
+        isComplete = isComplete && other.isComplete
     }
 }

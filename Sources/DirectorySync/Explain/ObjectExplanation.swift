@@ -85,8 +85,10 @@ public struct ObjectExplanation: Hashable, Sendable, Encodable {
     /// Step 3.
     public var correlation: Correlation
     /// Step 4 in one word: what a synchronization would do to the object itself — `create`,
-    /// `adopt`, `update`, `disable`, `remove`, `unchanged`, `conflict`, `skipped` — or `nil` when
-    /// nothing (out of scope, with no identity).
+    /// `adopt`, `update`, `disable`, `remove`, `unchanged` (its attributes; its memberships may
+    /// still change), `conflict`, `skipped`; `addMember` or `removeMember` when only memberships
+    /// change and it is not listed as unchanged; or `nil` when nothing (out of scope, with no
+    /// identity).
     public var action: PreviewRecord.Action?
     /// Step 4: every operation a synchronization would make for it (its memberships included) and
     /// every conflict, skip or warning about it, as preview records.

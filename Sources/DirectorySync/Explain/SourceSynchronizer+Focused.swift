@@ -21,7 +21,6 @@ extension SourceSynchronizer {
         case .user(let key):
             let (excerpt, targets, missing, focus, complete) = try await gatherer.gatherUsers(named: key)
             var plan = try focusedPlan(excerpt, focus: focus, settings: settings, contents: contents)
-            plan.focus = focus
             plan.users = excerpt.users.filter { targets.contains($0.id) }
             plan.missing = missing
             plan.isComplete = complete
@@ -33,7 +32,6 @@ extension SourceSynchronizer {
             }
             let focus = Set(named.map(\.id) + missing + holders)
             var plan = try focusedPlan(excerpt, focus: focus, settings: settings, contents: contents)
-            plan.focus = focus
             plan.groups = excerpt.groups.filter { targets.contains($0.id) }
             plan.missing = missing
             return plan
@@ -44,11 +42,10 @@ extension SourceSynchronizer {
     package func focusedPlan(_ excerpt: DirectoryExcerpt, focus: Set<String>, settings: SyncSettings, contents: IdentityStoreContents) throws -> FocusedPlan {
         let plan = try configuration.planner.plan(
             SyncPlanRequest(
-                sourceID: sourceID, directory: DirectorySnapshot(users: excerpt.users, groups: excerpt.groups, statistics: excerpt.statistics),
+                sourceID: sourceID,
+                directory: DirectorySnapshot(users: excerpt.users, groups: excerpt.groups, isComplete: excerpt.isComplete, statistics: excerpt.statistics),
                 store: contents, settings: settings, listsUnchanged: true, focus: focus))
-        return FocusedPlan(
-            excerpt: excerpt, users: [], groups: [], missing: [], focus: focus, plan: plan, store: contents, isComplete: true,
-            requests: excerpt.statistics.requests)
+        return FocusedPlan(excerpt: excerpt, users: [], groups: [], missing: [], focus: focus, plan: plan, store: contents, isComplete: true)
     }
 }
 
@@ -68,6 +65,8 @@ extension SourceSynchronizer {
         user key: String, settings: SyncSettings, planned: @Sendable (SyncPlan) -> Void, applied: @Sendable (SyncReport) -> Void
     ) async throws -> SyncRunResult {
         let gathered = try await focusedPlan(.user(key), settings: settings)
+        // Lookups that stopped at their bounds decide nothing to apply (explain only warns).
+        guard gathered.isComplete else { throw SyncPlanningError.incompleteRead }
         let targets = gathered.users.map(\.id) + gathered.missing
         let focus = gathered.focus
         let (plan, report) = try await storeLock.withLock { () async throws -> (SyncPlan, SyncReport) in
@@ -95,16 +94,32 @@ extension FocusedPlan {
         var operations: [SyncOperation] = []
         var issues: [SyncIssue] = []
         var unchanged: [SyncPlan.UnchangedObject] = []
+        let sourceGroups = store.groups.filter { $0.origin.sourceID == plan.sourceID }
+        let ownedGroups = Set(sourceGroups.map(\.id))
         for target in targets {
             let share = share(of: target, kind: .user)
             issues += share.issues
             unchanged += share.unchanged
             var waiting: [String] = []
+            // What depends on other objects' operations in the same run: a deferred step (an
+            // address another identity gives up first, a group created first) — and then every
+            // step of the user's, so a swap is never left half done.
+            let deferred: Set<SyncPhase> = [.deferredGroups, .deferredUsers, .deferredMemberships]
+            let userWaits = share.operations.contains { deferred.contains($0.phase) && $0.action.externalID != nil }
             for operation in share.operations {
-                if operation.reason == .takesReleasedValue {
-                    waiting.append("it takes an address another identity gives up in the same run")
-                } else if case .addMember(_, .created) = operation.action {
+                switch operation.action {
+                case .addMember(_, .existing(let group)), .removeMember(_, let group):
+                    if !ownedGroups.contains(group) {
+                        waiting.append("it joins '\(operation.group ?? "")', a manual group a whole run adopts first")
+                        continue
+                    }
+                case .addMember(_, .created):
                     waiting.append("it joins '\(operation.group ?? "")', which the store does not hold yet")
+                    continue
+                default: break
+                }
+                if deferred.contains(operation.phase) || (userWaits && operation.action.externalID != nil) {
+                    waiting.append("it takes an address or name another identity gives up in the same run")
                 } else {
                     operations.append(operation)
                 }
@@ -113,17 +128,16 @@ extension FocusedPlan {
                 issues.append(SyncIssue(
                     severity: .warning, code: .waitsForFullSynchronization, objectKind: .user, externalID: target,
                     subject: share.operations.first?.subject ?? target,
-                    detail: "Part of the change waits for the next whole synchronization: \(waiting.joined(separator: "; "))."))
+                    detail: "Part of the change waits for the next whole synchronization: \(Array(Set(waiting)).sorted().joined(separator: "; "))."))
             }
         }
         let owned = store.users.filter { $0.origin.sourceID == plan.sourceID }
-        let ownedGroups = store.groups.filter { $0.origin.sourceID == plan.sourceID }
         let ownedIDs = Set(owned.map(\.id))
         let verdict = deletionGuard.verdict(
             removedUsers: operations.count { [.removeUser, .disableUser].contains($0.action.kind) }, ownedUsers: owned.count,
-            removedGroups: 0, ownedGroups: ownedGroups.count,
+            removedGroups: 0, ownedGroups: sourceGroups.count,
             removedMemberships: operations.count { $0.action.kind == .removeMember },
-            ownedMemberships: ownedGroups.reduce(0) { $0 + $1.memberIDs.count(where: ownedIDs.contains) })
+            ownedMemberships: sourceGroups.reduce(0) { $0 + $1.memberIDs.count(where: ownedIDs.contains) })
         return SyncPlan(
             sourceID: plan.sourceID, operations: operations, issues: issues, unchangedUsers: unchanged.count, guardVerdict: verdict, unchanged: unchanged)
     }

@@ -28,36 +28,32 @@ extension PreviewRecord {
             Self.appendString(value, to: &output)
         }
         string("action", action.rawValue)
-        do {
-            key("attributes")
-            output.append(UInt8(ascii: "{"))
-            for (index, entry) in attributes.sorted(by: { $0.key < $1.key }).enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                Self.appendString(entry.key, to: &output)
-                output.append(UInt8(ascii: ":"))
-                Self.appendString(entry.value, to: &output)
+        key("attributes")
+        output.append(UInt8(ascii: "{"))
+        for (index, entry) in attributes.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            Self.appendString(entry.key, to: &output)
+            output.append(UInt8(ascii: ":"))
+            Self.appendString(entry.value, to: &output)
+        }
+        output.append(UInt8(ascii: "}"))
+        key("changes")
+        output.append(UInt8(ascii: "["))
+        for (index, change) in changes.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            output.append(contentsOf: Array("{\"field\":".utf8))
+            Self.appendString(change.field, to: &output)
+            if let new = change.new {
+                output.append(contentsOf: Array(",\"new\":".utf8))
+                Self.appendString(new, to: &output)
+            }
+            if let old = change.old {
+                output.append(contentsOf: Array(",\"old\":".utf8))
+                Self.appendString(old, to: &output)
             }
             output.append(UInt8(ascii: "}"))
         }
-        do {
-            key("changes")
-            output.append(UInt8(ascii: "["))
-            for (index, change) in changes.enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                output.append(contentsOf: Array("{\"field\":".utf8))
-                Self.appendString(change.field, to: &output)
-                if let new = change.new {
-                    output.append(contentsOf: Array(",\"new\":".utf8))
-                    Self.appendString(new, to: &output)
-                }
-                if let old = change.old {
-                    output.append(contentsOf: Array(",\"old\":".utf8))
-                    Self.appendString(old, to: &output)
-                }
-                output.append(UInt8(ascii: "}"))
-            }
-            output.append(UInt8(ascii: "]"))
-        }
+        output.append(UInt8(ascii: "]"))
         string("code", code)
         string("error", extra?.error)
         string("errorCode", extra?.errorCode)

@@ -9,8 +9,8 @@
 /// it is not the one its `code` gives, `attributes` as `[name, value, …]` and `changes` as
 /// `[field, old, new, …]`; the strings first used in it (`…-strings`), so reading from part `n`
 /// needs the strings of parts `0…n` and never the records before it; each record's outcome as a
-/// number (`…-outcomes`, ``RunReportRecord/Outcome`` in declaration order); and the error codes
-/// and messages of the records that have one (`…-errors`).
+/// number (`…-outcomes`, ``RunReportRecord/Outcome`` in declaration order, then the number of
+/// records with an error); and, when there are any, their error codes and messages (`…-errors`).
 enum RunReportSavedForm {
     /// Each string's index, and the strings added since the last part was written.
     struct Writer {
@@ -27,14 +27,14 @@ enum RunReportSavedForm {
         mutating func append(_ preview: PreviewRecord, to output: inout [UInt8]) {
             let reason = SyncReason(rawValue: preview.code)?.explanation == preview.reason ? nil : preview.reason
             fields.removeAll(keepingCapacity: true)
-            fields.append(index(preview.action.rawValue))
-            fields.append(index(preview.objectKind.rawValue))
-            fields.append(index(preview.subject))
-            fields.append(index(preview.group))
-            fields.append(index(preview.code))
-            fields.append(index(preview.externalID))
-            fields.append(index(preview.identityID?.rawValue))
-            fields.append(index(preview.groupID?.rawValue))
+            fields.append(index(preview.action.rawValue, slot: 0))
+            fields.append(index(preview.objectKind.rawValue, slot: 1))
+            fields.append(index(preview.subject, slot: 2))
+            fields.append(index(preview.group, slot: 3))
+            fields.append(index(preview.code, slot: 4))
+            fields.append(index(preview.externalID, slot: 5))
+            fields.append(index(preview.identityID?.rawValue, slot: 6))
+            fields.append(index(preview.groupID?.rawValue, slot: 7))
             fields.append(index(reason))
             attributes.removeAll(keepingCapacity: true)
             if !preview.attributes.isEmpty {
@@ -62,6 +62,19 @@ enum RunReportSavedForm {
         mutating func takeAdded() -> [String] {
             defer { added = [] }
             return added
+        }
+
+        /// Each field's last string and index: consecutive records mostly repeat their action,
+        /// kind, code and group (a plan lists a group's memberships together), and comparing with
+        /// the last costs less than hashing.
+        private var recent = [(string: String, index: Int)?](repeating: nil, count: 8)
+
+        private mutating func index(_ string: String?, slot: Int) -> Int {
+            guard let string else { return -1 }
+            if let last = recent[slot], last.string == string { return last.index }
+            let found = index(string)
+            recent[slot] = (string, found)
+            return found
         }
 
         private mutating func index(_ string: String?) -> Int {
@@ -104,15 +117,17 @@ enum RunReportSavedForm {
         }
     }
 
-    /// Reads one part's outcomes.
+    /// Reads one part's outcomes, and how many of its records have an error.
     /// - Throws: ``SyncStateError/unreadable(key:detail:)`` when the document is not in this form.
-    static func outcomes(_ bytes: [UInt8], key: String) throws -> [RunReportRecord.Outcome] {
+    static func outcomes(_ bytes: [UInt8], key: String) throws -> (outcomes: [RunReportRecord.Outcome], errors: Int) {
         var parser = Parser(bytes: bytes)
         do {
-            return try parser.numbers().map { number in
+            var numbers = try parser.numbers()
+            guard let errors = numbers.popLast() ?? nil else { throw Parser.Damaged() }
+            return (try numbers.map { number in
                 guard let number, number < RunReportRecord.Outcome.allCases.count else { throw Parser.Damaged() }
                 return RunReportRecord.Outcome.allCases[number]
-            }
+            }, errors)
         } catch {
             throw SyncStateError.unreadable(key: key, detail: "a run report's outcomes are damaged at byte \(parser.position)")
         }
@@ -161,9 +176,16 @@ enum RunReportSavedForm {
             var lists: [[Int?]] = []
             if peek() != UInt8(ascii: "]") {
                 repeat {
-                    if peek() == UInt8(ascii: "[") { lists.append(try list()) } else { fields.append(try number()) }
+                    if peek() == UInt8(ascii: "[") {
+                        lists.append(try list())
+                    } else {
+                        // Numbers come first, then at most the two lists.
+                        guard lists.isEmpty else { throw Damaged() }
+                        fields.append(try number())
+                    }
                 } while try separator(closing: UInt8(ascii: "]"))
             }
+            guard fields.count <= 9, lists.count <= 2, lists.isEmpty || fields.count == 9 else { throw Damaged() }
             func string(_ field: Int) throws -> String? {
                 guard field < fields.count, let index = fields[field] else { return nil }
                 guard index < strings.count else { throw Damaged() }

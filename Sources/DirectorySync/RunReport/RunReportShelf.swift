@@ -24,13 +24,12 @@ public struct RunReportRetention: Hashable, Sendable {
 }
 
 /// A source's run reports in its ``SyncStateStore``: an index (`reports`) and each report in parts
-/// of at most ``RunReportRetention/recordsPerPart`` records (`report-<run>-<part>`), written and
-/// read one part at a time — memory holds one part, however large the run. Records are written in
-/// their compact saved form (``RunReportRecord``), straight into bytes: a report may hold a
-/// million of them.
+/// of at most ``RunReportRetention/recordsPerPart`` records, written and read one part at a time —
+/// memory holds one part and the report's strings, however large the run. Records are written in
+/// saved form 2 (``RunReportSavedForm``), straight into bytes: a report may hold a million of them.
 ///
 /// A report is indexed as incomplete, counting each part before it is written, and completed after
-/// its last, so parts left by a crash (or a failed write, or a removal cut short) are found and
+/// its outcomes, so parts left by a crash (or a failed write, or a removal cut short) are found and
 /// removed by the next save; readers see complete reports only. The index is disposable: an
 /// unreadable one starts afresh (the parts it named are then left where they are).
 package struct RunReportShelf: Sendable {
@@ -72,7 +71,18 @@ package struct RunReportShelf: Sendable {
     /// The complete reports, oldest first.
     package func entries() async throws -> [Entry] { try await allEntries().filter(\.complete) }
 
-    private func allEntries() async throws -> [Entry] { try await state.load([Entry].self, for: indexKey) ?? [] }
+    /// Every entry of the index, except those no save could have written (a negative or absurd
+    /// count would trap or loop in the code that removes or pages through them).
+    private func allEntries() async throws -> [Entry] {
+        (try await state.load([Entry].self, for: indexKey) ?? []).filter { entry in
+            let (capacity, overflow) = entry.parts.multipliedReportingOverflow(by: entry.recordsPerPart)
+            return entry.parts >= 0 && entry.parts <= Self.maximumParts && entry.records >= 0 && entry.bytes >= 0 && entry.recordsPerPart >= 1
+                && (overflow || entry.records <= capacity)
+        }
+    }
+
+    /// More parts than a report can have (a billion records in parts of 1,000).
+    static let maximumParts = 1_000_000
 
     /// Saves a whole report at once (``begin(run:)``, ``write(_:into:)``, ``finish(_:outcomes:)``).
     package func save(_ records: some Collection<RunReportRecord>, run: String) async throws {
@@ -135,12 +145,17 @@ package struct RunReportShelf: Sendable {
                     numbers.append(RunReportRecord.Outcome.allCases.firstIndex(of: outcome)!)
                     if code != nil || message != nil { errors.append(.init(position: position, code: code, message: message)) }
                 }
+                // The last number says how many errors the part's errors document holds (none: no document).
+                numbers.append(errors.count)
                 var bytes = opening
                 RunReportSavedForm.Writer.appendNumbers(numbers, to: &bytes)
                 bytes.append(contentsOf: Array("]}".utf8))
                 entry.bytes += bytes.count
+                if !errors.isEmpty {
+                    try await state.save(errors, for: errorsKey(entry.run, part))
+                    entry.bytes += errors.reduce(0) { $0 + 32 + ($1.code?.utf8.count ?? 0) + ($1.message?.utf8.count ?? 0) }
+                }
                 try await state.setData(Data(bytes), for: outcomesKey(entry.run, part))
-                try await state.save(errors, for: errorsKey(entry.run, part))
             }
             entry.complete = true
         } catch {
@@ -272,10 +287,14 @@ public struct RunReportRecords: AsyncSequence, Sendable {
             let planned = try RunReportSavedForm.records(Array(data), strings: strings, key: key.description)
             let outcomesKey = shelf.outcomesKey(records.entry.run, part)
             guard let outcomesData = try await shelf.state.data(for: outcomesKey) else { throw try await missing(part, outcomesKey) }
-            let outcomes = try RunReportSavedForm.outcomes(Array(outcomesData), key: outcomesKey.description)
-            let errorsKey = shelf.errorsKey(records.entry.run, part)
-            guard let errors = try await shelf.state.load([RunReportSavedForm.RecordError].self, for: errorsKey) else { throw try await missing(part, errorsKey) }
-            guard outcomes.count == planned.count, errors.allSatisfy({ $0.position >= 0 && $0.position < planned.count }) else {
+            let (outcomes, errorCount) = try RunReportSavedForm.outcomes(Array(outcomesData), key: outcomesKey.description)
+            var errors: [RunReportSavedForm.RecordError] = []
+            if errorCount > 0 {
+                let errorsKey = shelf.errorsKey(records.entry.run, part)
+                guard let saved = try await shelf.state.load([RunReportSavedForm.RecordError].self, for: errorsKey) else { throw try await missing(part, errorsKey) }
+                errors = saved
+            }
+            guard outcomes.count == planned.count, errors.count == errorCount, errors.allSatisfy({ $0.position >= 0 && $0.position < planned.count }) else {
                 throw SyncStateError.unreadable(key: outcomesKey.description, detail: "the run report's outcomes do not match its records")
             }
             var result = zip(planned, outcomes).map { RunReportRecord($0, outcome: $1) }

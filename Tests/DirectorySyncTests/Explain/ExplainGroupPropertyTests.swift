@@ -55,7 +55,7 @@ struct ExplainGroupPropertyTests {
     /// The plan's membership operations in the group `externalID` (its linked identities, or the one
     /// the plan creates or adopts for it).
     static func memberships(_ plan: SyncPlan, _ contents: IdentityStoreContents, group externalID: String) -> Set<Membership> {
-        let whole = FocusedPlan(excerpt: DirectoryExcerpt(), users: [], groups: [], missing: [], focus: [], plan: plan, store: contents, isComplete: true, requests: 0)
+        let whole = FocusedPlan(excerpt: DirectoryExcerpt(), users: [], groups: [], missing: [], focus: [], plan: plan, store: contents, isComplete: true)
         return Set(whole.share(of: externalID, kind: .group).operations.compactMap(Membership.init))
     }
 

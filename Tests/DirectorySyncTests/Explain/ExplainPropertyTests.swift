@@ -52,7 +52,7 @@ struct ExplainPropertyTests {
 
     /// What the whole plan holds about one user, as a sorted list of preview records.
     static func records(_ plan: SyncPlan, _ contents: IdentityStoreContents, user externalID: String) -> [PreviewRecord] {
-        let whole = FocusedPlan(excerpt: DirectoryExcerpt(), users: [], groups: [], missing: [], focus: [], plan: plan, store: contents, isComplete: true, requests: 0)
+        let whole = FocusedPlan(excerpt: DirectoryExcerpt(), users: [], groups: [], missing: [], focus: [], plan: plan, store: contents, isComplete: true)
         let share = whole.share(of: externalID, kind: .user)
         return comparable(share.operations.map(PreviewRecord.init) + share.issues.map(PreviewRecord.init) + share.unchanged.map(PreviewRecord.init))
     }

@@ -77,7 +77,8 @@ enum ExplainCommand {
         }
         step(3, "Correlation", Terminal.safe(correlation.detail), related)
 
-        let action = explanation.action.map { "\($0.rawValue): \(Self.sentence(for: $0, explanation.objectKind))" }
+        let memberships = explanation.records.count { $0.objectKind == .membership }
+        let action = explanation.action.map { "\($0.rawValue): \(Self.sentence(for: $0, explanation.objectKind, memberships: memberships))" }
             ?? "nothing: a synchronization does not touch it."
         step(4, "Action", action, Self.listed(explanation.records.map(PreviewText.line)))
 
@@ -98,14 +99,15 @@ enum ExplainCommand {
     }
 
     /// What the one-word action means for the object.
-    private static func sentence(for action: PreviewRecord.Action, _ kind: SyncIssue.ObjectKind) -> String {
+    private static func sentence(for action: PreviewRecord.Action, _ kind: SyncIssue.ObjectKind, memberships: Int) -> String {
         switch action {
         case .create: "a synchronization creates the \(kind.rawValue)."
         case .adopt: "a synchronization adopts the manual \(kind.rawValue) (links it to the directory)."
         case .update: "a synchronization updates the \(kind.rawValue)."
         case .remove: "a synchronization removes the \(kind.rawValue) from the store."
         case .disable: "a synchronization disables the \(kind.rawValue)."
-        case .addMember, .removeMember: "a synchronization changes its memberships."
+        case .addMember, .removeMember: "its attributes need no change; a synchronization changes \(memberships.counted("membership"))."
+        case .unchanged where memberships > 0: "its attributes are up to date; a synchronization changes \(memberships.counted("membership"))."
         case .unchanged: "it is up to date; a synchronization changes nothing about it."
         case .conflict: "a synchronization leaves it and the identities it conflicts with untouched."
         case .skipped: "a synchronization skips it by policy."
