@@ -61,6 +61,27 @@ extension GraphDirectoryProvider {
             }
         }
 
+        // Groups by name only: `displayName in (…)`, fifteen names a request (Graph's limit for `in`).
+        var names: [String] = []
+        var seenNames: Set<String> = []
+        for name in lookup.groupNames {
+            let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !trimmed.isEmpty && seenNames.insert(trimmed.lowercased()).inserted { names.append(trimmed) }
+        }
+        for first in stride(from: 0, to: names.count, by: 15) {
+            let batch = Array(names[first..<min(first + 15, names.count)])
+            let filter = "displayName in (\(batch.map(ODataTranslation.literal).joined(separator: ",")))"
+            let query = [("$select", Self.groupSelect), ("$filter", filter), ("$top", String(configuration.pageSize))]
+            try await pages(GraphDeltaGroup.self, url("/groups", query), headers: [:], &progress) { page in
+                for entry in page {
+                    var group = entry.directoryGroup
+                    guard !excerpt.hasGroup(group.id), batch.contains(where: { $0.lowercased() == group.displayName.lowercased() }) else { continue }
+                    (group.memberUserIDs, group.memberGroupIDs) = ([], [])
+                    excerpt.place(group)
+                }
+            }
+        }
+
         var statistics = await cost(since: start)
         statistics.pages = progress.pages
         return DirectoryExcerpt(users: excerpt.users, groups: excerpt.groups, statistics: statistics)

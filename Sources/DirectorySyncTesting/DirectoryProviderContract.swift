@@ -60,6 +60,8 @@ public enum DirectoryProviderContract {
         if let group = groups.last { lookups.append(DirectoryLookup(groups: [group.displayName.lowercased()])) }
         lookups.append(DirectoryLookup(users: ["nobody@nowhere.example", "00000000-0000-4000-8000-000000000000", "CORP\\nobody"], groups: ["No such group"]))
         lookups.append(DirectoryLookup(users: [users[3].userPrincipalName, users[7].id], groups: [groups[1].id, groups[2].displayName]))
+        // Groups by name only (without members), beside a user whose groups are also read.
+        lookups.append(DirectoryLookup(users: [users[3].id], groupNames: [groups[0].displayName.uppercased(), groups[4].displayName, "No such group"]))
         return lookups
     }()
 

@@ -224,7 +224,9 @@ struct GraphLookupTests {
     func samLogin() async throws {
         let harness = GraphHarness(users: 100, groups: 4)
         let user = try #require(harness.tenant.users.first { $0.onPremisesSamAccountName != nil && !$0.onPremisesSamAccountName!.contains("'") })
-        let excerpt = try await harness.provider().lookUp(DirectoryLookup(users: ["CONTOSO\\\(user.onPremisesSamAccountName!)"]))
+        // The domain part is the user's NetBIOS domain (the first label of its on-premises domain).
+        let netBIOS = try #require(user.onPremisesDomainName?.split(separator: ".").first).uppercased()
+        let excerpt = try await harness.provider().lookUp(DirectoryLookup(users: ["\(netBIOS)\\\(user.onPremisesSamAccountName!)"]))
         #expect(excerpt.users.map(\.id) == [user.id])
         let query = harness.emulator.requestLog.first { $0.path == "/v1.0/users" }?.query.removingPercentEncoding ?? ""
         #expect(query.contains(" or onPremisesSamAccountName eq '\(user.onPremisesSamAccountName!)'") && query.contains("$count=true"))

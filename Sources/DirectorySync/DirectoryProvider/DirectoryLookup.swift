@@ -8,14 +8,19 @@ public struct DirectoryLookup: Hashable, Sendable {
     public var users: [String]
     /// Group keys. Each names the groups whose object id or display name equals it, ignoring case.
     public var groups: [String]
+    /// Group names. Each names the groups whose display name equals it, ignoring case — read
+    /// without their members, to tell whether a name is held twice and which groups exist.
+    public var groupNames: [String]
 
     /// Creates a lookup.
     /// - Parameters:
     ///   - users: User keys: ids, user principal names, email addresses or `DOMAIN\name` logins.
     ///   - groups: Group keys: ids or display names.
-    public init(users: [String] = [], groups: [String] = []) {
+    ///   - groupNames: Display names of groups to read without their members.
+    public init(users: [String] = [], groups: [String] = [], groupNames: [String] = []) {
         self.users = users
         self.groups = groups
+        self.groupNames = groupNames
     }
 
     /// Whether the key names the user.
@@ -66,7 +71,8 @@ public struct DirectoryExcerpt: Hashable, Sendable {
     /// transitive member user (nested groups flattened, ``DirectoryGroup/memberGroupIDs`` empty);
     /// and every group that contains a named user directly or through nested groups, with member
     /// lists that name only the named users and such groups — enough to trace each path. A group
-    /// that is both carries both. Each group once.
+    /// that is both carries both. Then the groups the group names name that are neither, with
+    /// empty member lists. Each group once.
     public var groups: [DirectoryGroup]
     /// What the lookup cost.
     public var statistics: ReadStatistics
@@ -141,6 +147,13 @@ public struct DirectoryExcerpt: Hashable, Sendable {
                 place(edged)
                 if visited.insert(ObjectKey(parent.id)).inserted { queue.append(parent.id) }
             }
+        }
+        // Groups by name only, without members.
+        let names = Set(lookup.groupNames.map { $0.trimmed.lowercasedKey }.filter { !$0.isEmpty })
+        for group in snapshot.groups where groups[group.id] == nil && names.contains(group.displayName.lowercasedKey) {
+            place(DirectoryGroup(
+                id: group.id, displayName: group.displayName, description: group.description, mail: group.mail, mailEnabled: group.mailEnabled,
+                securityEnabled: group.securityEnabled, groupTypes: group.groupTypes))
         }
         self.init(users: users, groups: order.map { groups[$0]! }, statistics: snapshot.statistics, isComplete: snapshot.isComplete)
     }

@@ -159,6 +159,15 @@ struct ExcerptGatherer {
             for id in missing { pending += linked[id.lowercasedKey]?.flatMap(\.profile.addressKeys) ?? [] }
         }
         var open = pending.contains { !$0.trimmed.isEmpty && !asked.contains($0.trimmed.lowercasedKey) }
+        // The groups of the same names as the users' groups, and the source's groups the users are
+        // members of in the store, without their members: whether a name is held twice in the
+        // directory (a whole run then leaves the group alone), and the groups the users left.
+        var names = excerpt.groups.map(\.displayName)
+        let identities = Set(focus.flatMap { linked[$0.lowercasedKey]?.map(\.id) ?? [] })
+        for group in store.groups where group.origin.sourceID == source && group.memberIDs.contains(where: identities.contains) {
+            names.append(group.profile.name)
+        }
+        if !names.isEmpty { excerpt.merge(try await provider.lookUp(DirectoryLookup(groupNames: names))) }
         // The groups whose names the users' groups would take: read whole, so a name they give
         // up in the same run is known to be free.
         var askedGroups: Set<String> = []

@@ -23,7 +23,7 @@ extension SourceSynchronizer {
             var plan = try focusedPlan(excerpt, focus: focus, settings: settings, contents: contents)
             plan.users = excerpt.users.filter { targets.contains($0.id) }
             plan.missing = missing
-            plan.isComplete = complete
+            plan.isComplete = complete && !Self.namesUndecided(excerpt, settings.filter)
             return plan
         case .group(let key):
             let (excerpt, targets, missing, holders) = try await gatherer.gatherGroups(named: key)
@@ -35,6 +35,18 @@ extension SourceSynchronizer {
             plan.groups = excerpt.groups.filter { targets.contains($0.id) }
             plan.missing = missing
             return plan
+        }
+    }
+
+    /// Whether a group name is held twice in the directory by a group read without its members
+    /// while a user filter decides groups by their members: whether a whole run leaves the
+    /// users' group alone (both in scope) is then unknown.
+    static func namesUndecided(_ excerpt: DirectoryExcerpt, _ filter: SyncFilter) -> Bool {
+        guard case .usersByUser = filter else { return false }
+        var count: [String: Int] = [:]
+        for group in excerpt.groups { count[group.displayName.lowercasedKey, default: 0] += 1 }
+        return excerpt.groups.contains { group in
+            group.memberUserIDs.isEmpty && group.memberGroupIDs.isEmpty && count[group.displayName.lowercasedKey, default: 0] > 1
         }
     }
 

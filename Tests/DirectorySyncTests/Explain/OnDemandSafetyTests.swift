@@ -129,4 +129,33 @@ struct OnDemandSafetyTests {
             #expect(try await shelf.entries().map(\.run) == ["ok"])
         }
     }
+
+    @Test("a group name held twice in the directory: a whole run leaves the group alone, and so does an on-demand run", arguments: [true, false])
+    func duplicateGroupNames(joining: Bool) async throws {
+        // The source's group "Sales" (g1) and a new directory group of the same name (g2).
+        let users = [user("t", "t@contoso.com"), user("o", "o@contoso.com")]
+        let fixture = try await ExplainFixture(users: users, groups: [group("g1", "Sales", users: joining ? ["o"] : ["o", "t"])])
+        _ = try await fixture.service.synchronize(fixture.id)
+        fixture.directory.upsert(group("g1", "Sales", users: joining ? ["o", "t"] : ["o"]))
+        fixture.directory.upsert(group("g2", "Sales", users: ["o"]))
+        let (whole, _) = try await ExplainHarnessPlan.plan(fixture)
+        #expect(!whole.issues(.duplicateGroupNameInSource).isEmpty)
+        #expect(!whole.operations.contains { $0.action.kind == .addMember || $0.action.kind == .removeMember }, "\(whole.operations)")
+        let before = StoreFingerprint(try await fixture.store.contents())
+        let explanation = try await fixture.explain(user: "t")
+        #expect(!explanation.records.contains { $0.objectKind == .membership }, "\(explanation.records)")
+        _ = try await fixture.service.synchronize(fixture.id, user: "t")
+        #expect(StoreFingerprint(try await fixture.store.contents()) == before, "on demand changed a group a whole run leaves alone")
+    }
+}
+
+/// The whole plan a fixture's service would make now.
+enum ExplainHarnessPlan {
+    static func plan(_ fixture: ExplainFixture) async throws -> (SyncPlan, IdentityStoreContents) {
+        let contents = try await fixture.store.contents()
+        let settings = try await fixture.service.source(fixture.id).settings
+        let plan = try StandardSyncPlanner().plan(
+            SyncPlanRequest(sourceID: fixture.id, directory: try await fixture.directory.read(filter: .all), store: contents, settings: settings))
+        return (plan, contents)
+    }
 }
