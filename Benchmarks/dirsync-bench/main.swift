@@ -13,6 +13,8 @@ let usage = """
       graph-read   read N users, N/10 groups (or --groups M; 0 for users alone) and their memberships
                    through GraphDirectoryProvider
       read-limit   fetch N users' $select'ed pages from the loopback Graph emulator without decoding
+      explain      synchronize N users through DirectoryService (report kept in a file state store),
+                   then explain ten of them one by one: lookups, focused plan, last run's report
 
     --json prints one JSON object with the measurements as the last line.
     """
@@ -54,6 +56,7 @@ case "export": measurement = try await ExportScenario.run(records: users, format
 case "plan": measurement = try await PlanScenario.run(users: users)
 case "graph-read": measurement = try await GraphReadScenario.run(users: users, groups: groups)
 case "read-limit": measurement = try await ReadLimitScenario.run(users: users)
+case "explain": measurement = try await ExplainScenario.run(users: users)
 default:
     FileHandle.standardError.write(Data("unknown scenario '\(scenario)'\n\(usage)\n".utf8))
     exit(2)

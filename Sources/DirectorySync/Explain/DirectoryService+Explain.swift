@@ -72,11 +72,16 @@ extension DirectoryService {
             explanations[index].lastRun = .init(run: fallback, records: [], reportKept: kept.contains { $0.run == fallback.id })
         }
         var open = Set(explanations.indices)
+        var naming: Set<String> = []
+        for want in wanted {
+            naming.formUnion([want.externalID, want.subject].compactMap { $0 })
+            naming.formUnion(want.identities.map(\.rawValue))
+        }
         for run in candidates where !open.isEmpty {
             guard let entry = kept.last(where: { $0.run == run.id }) else { continue }
             var found: [Int: [RunReportRecord]] = [:]
             do {
-                for try await record in shelf.records(of: entry) {
+                for try await record in shelf.records(of: entry, naming: naming) {
                     for index in open where Self.concerns(record.record, wanted[index], kind: explanations[index].objectKind) {
                         found[index, default: []].append(record)
                     }

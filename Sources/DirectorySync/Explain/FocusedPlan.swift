@@ -86,6 +86,7 @@ struct ExcerptGatherer {
     private let manualByLogin: [String: [IdentityUser]]
     private let linked: [String: [IdentityUser]]
     private let groupsByName: [String: IdentityGroup]
+    private let linkedGroups: [String: [IdentityGroup]]
 
     init(source: SourceID, provider: any DirectoryProvider, store: IdentityStoreContents) {
         self.source = source
@@ -95,8 +96,10 @@ struct ExcerptGatherer {
         var manualByEmail: [String: IdentityUser] = [:]
         var manualByLogin: [String: [IdentityUser]] = [:]
         var linked: [String: [IdentityUser]] = [:]
+        holders.reserveCapacity(store.users.count)
         for user in store.users {
-            for key in user.profile.addressKeys { holders[key] = user }
+            if let email = user.profile.email { holders[email.lowercasedKey] = user }
+            for alias in user.profile.aliases { holders[alias.lowercasedKey] = user }
             if user.origin == .manual {
                 if let email = user.profile.email { manualByEmail[email.lowercasedKey] = user }
                 for login in user.profile.logins { manualByLogin[login.lowercasedKey, default: []].append(user) }
@@ -109,8 +112,51 @@ struct ExcerptGatherer {
         self.manualByLogin = manualByLogin
         self.linked = linked
         var groupsByName: [String: IdentityGroup] = [:]
-        for group in store.groups { groupsByName[group.profile.name.lowercasedKey] = group }
+        var linkedGroups: [String: [IdentityGroup]] = [:]
+        for group in store.groups {
+            groupsByName[group.profile.name.lowercasedKey] = group
+            if group.origin.sourceID == source, let externalID = group.origin.externalID { linkedGroups[externalID.lowercasedKey, default: []].append(group) }
+        }
         self.groupsByName = groupsByName
+        self.linkedGroups = linkedGroups
+    }
+
+    /// The identities a plan for the excerpt's focused objects can read: those linked to what the
+    /// excerpt holds or decides, those holding an address or a name it claims, the manual ones it
+    /// could adopt, the source's groups its focused users are members of, and every member of a
+    /// group it decides. Planning with the rest left out gives the same plan for the focused
+    /// objects (seeded property tests hold explain to the whole plan) at the cost of what the
+    /// excerpt holds, not of what the store holds.
+    func relevantContents(to excerpt: DirectoryExcerpt, focus: Set<String>) -> IdentityStoreContents {
+        var users: Set<IdentityID> = []
+        var groups: [IdentityID: IdentityGroup] = [:]
+        let directoryIDs = excerpt.users.map(\.id) + excerpt.groups.map(\.id) + focus
+        for id in directoryIDs {
+            for user in linked[id.lowercasedKey] ?? [] { users.insert(user.id) }
+            for group in linkedGroups[id.lowercasedKey] ?? [] { groups[group.id] = group }
+        }
+        for user in excerpt.users {
+            for address in [user.primaryEmail].compactMap({ $0 }) + user.emailAliases {
+                if let holder = holders[address.lowercasedKey] { users.insert(holder.id) }
+                if let manual = manualByEmail[address.lowercasedKey] { users.insert(manual.id) }
+            }
+            for login in user.loginMatchKeys { manualByLogin[login]?.forEach { users.insert($0.id) } }
+        }
+        for group in excerpt.groups {
+            if let holder = groupsByName[group.displayName.lowercasedKey] { groups[holder.id] = holder }
+        }
+        // The source's groups the focused users are members of, and the members of decided groups.
+        let focused = Set(focus.flatMap { linked[$0.lowercasedKey]?.map(\.id) ?? [] })
+        for list in linkedGroups.values {
+            for group in list {
+                let decided = group.origin.externalID.map(focus.contains) ?? false
+                guard decided || (!focused.isEmpty && group.memberIDs.contains(where: focused.contains)) else { continue }
+                groups[group.id] = group
+                if decided { users.formUnion(group.memberIDs) }
+            }
+        }
+        return IdentityStoreContents(
+            users: store.users.filter { users.contains($0.id) }, groups: store.groups.filter { groups[$0.id] != nil }, capabilities: store.capabilities)
     }
 
     /// Gathers around the users `key` names; when it names none in the directory, around the

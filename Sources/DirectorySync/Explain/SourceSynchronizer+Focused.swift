@@ -20,7 +20,7 @@ extension SourceSynchronizer {
         switch target {
         case .user(let key):
             let (excerpt, targets, missing, focus, complete) = try await gatherer.gatherUsers(named: key)
-            var plan = try focusedPlan(excerpt, focus: focus, settings: settings, contents: contents)
+            var plan = try focusedPlan(excerpt, focus: focus, settings: settings, gatherer: gatherer)
             plan.users = excerpt.users.filter { targets.contains($0.id) }
             plan.missing = missing
             plan.isComplete = complete && !Self.namesUndecided(excerpt, settings.filter)
@@ -31,7 +31,7 @@ extension SourceSynchronizer {
                 targets.contains(group.id) || excerpt.groups.contains { targets.contains($0.id) && $0.displayName.lowercasedKey == group.displayName.lowercasedKey }
             }
             let focus = Set(named.map(\.id) + missing + holders)
-            var plan = try focusedPlan(excerpt, focus: focus, settings: settings, contents: contents)
+            var plan = try focusedPlan(excerpt, focus: focus, settings: settings, gatherer: gatherer)
             plan.groups = excerpt.groups.filter { targets.contains($0.id) }
             plan.missing = missing
             return plan
@@ -50,14 +50,17 @@ extension SourceSynchronizer {
         }
     }
 
-    /// Plans an excerpt for the focused objects.
-    package func focusedPlan(_ excerpt: DirectoryExcerpt, focus: Set<String>, settings: SyncSettings, contents: IdentityStoreContents) throws -> FocusedPlan {
+    /// Plans an excerpt for the focused objects, against the part of the store that can matter to
+    /// them (``ExcerptGatherer/relevantContents(to:focus:)``): planning one user costs what the
+    /// excerpt holds, not what the store holds.
+    func focusedPlan(_ excerpt: DirectoryExcerpt, focus: Set<String>, settings: SyncSettings, gatherer: ExcerptGatherer) throws -> FocusedPlan {
+        let relevant = gatherer.relevantContents(to: excerpt, focus: focus)
         let plan = try configuration.planner.plan(
             SyncPlanRequest(
                 sourceID: sourceID,
                 directory: DirectorySnapshot(users: excerpt.users, groups: excerpt.groups, isComplete: excerpt.isComplete, statistics: excerpt.statistics),
-                store: contents, settings: settings, listsUnchanged: true, focus: focus))
-        return FocusedPlan(excerpt: excerpt, users: [], groups: [], missing: [], focus: focus, plan: plan, store: contents, isComplete: true)
+                store: relevant, settings: settings, listsUnchanged: true, focus: focus))
+        return FocusedPlan(excerpt: excerpt, users: [], groups: [], missing: [], focus: focus, plan: plan, store: relevant, isComplete: true)
     }
 }
 
@@ -84,8 +87,9 @@ extension SourceSynchronizer {
         let (plan, report) = try await storeLock.withLock { () async throws -> (SyncPlan, SyncReport) in
             // Planned again against the store as it is now, inside the lock.
             let contents = try await self.store.contents()
-            let focused = try self.focusedPlan(gathered.excerpt, focus: focus, settings: settings, contents: contents)
-            let plan = focused.onDemandPlan(for: targets, guard: settings.deletionGuard)
+            let gatherer = ExcerptGatherer(source: self.sourceID, provider: self.provider, store: contents)
+            let focused = try self.focusedPlan(gathered.excerpt, focus: focus, settings: settings, gatherer: gatherer)
+            let plan = focused.onDemandPlan(for: targets, guard: settings.deletionGuard, store: contents)
             planned(plan)
             let report = try await SyncExecutor(configuration: self.configuration.executor, onEvent: self.onEvent).apply(plan, to: self.store)
             return (plan, report)
@@ -101,8 +105,8 @@ extension FocusedPlan {
     /// The plan an on-demand run applies for the target users: their own operations, and their
     /// memberships in groups the store holds; what depends on other objects' operations is left
     /// to the next whole run (``SyncIssue/Code/waitsForFullSynchronization``). The deletion guard
-    /// judges these removals against everything the source owns.
-    func onDemandPlan(for targets: [String], guard deletionGuard: DeletionGuard) -> SyncPlan {
+    /// judges these removals against everything the source owns in `store` (the whole contents).
+    func onDemandPlan(for targets: [String], guard deletionGuard: DeletionGuard, store: IdentityStoreContents) -> SyncPlan {
         var operations: [SyncOperation] = []
         var issues: [SyncIssue] = []
         var unchanged: [SyncPlan.UnchangedObject] = []

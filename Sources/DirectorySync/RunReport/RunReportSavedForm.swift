@@ -108,10 +108,12 @@ enum RunReportSavedForm {
 
     /// Reads the planned part of one part's records, given every string up to and including its own.
     /// - Throws: ``SyncStateError/unreadable(key:detail:)`` when the part is not in this form.
-    static func records(_ bytes: [UInt8], strings: [String], key: String) throws -> [PreviewRecord] {
+    /// - Parameter naming: When given, only the records whose subject, group, directory object id,
+    ///   identity id or group id is one of these string indices are built; the others are `nil`.
+    static func records(_ bytes: [UInt8], strings: [String], key: String, naming: Set<Int>? = nil) throws -> [PreviewRecord?] {
         var parser = Parser(bytes: bytes)
         do {
-            return try parser.records(strings)
+            return try parser.records(strings, naming: naming)
         } catch {
             throw SyncStateError.unreadable(key: key, detail: "a run report part is damaged at byte \(parser.position)")
         }
@@ -159,20 +161,23 @@ enum RunReportSavedForm {
             return try list()
         }
 
-        mutating func records(_ strings: [String]) throws -> [PreviewRecord] {
+        mutating func records(_ strings: [String], naming: Set<Int>?) throws -> [PreviewRecord?] {
             try value()
             try expect(UInt8(ascii: "["))
-            var records: [PreviewRecord] = []
+            var records: [PreviewRecord?] = []
             if peek() == UInt8(ascii: "]") { return records }
             repeat {
-                records.append(try record(strings))
+                records.append(try record(strings, naming: naming))
             } while try separator(closing: UInt8(ascii: "]"))
             return records
         }
 
-        private mutating func record(_ strings: [String]) throws -> PreviewRecord {
+        /// The fields of the record being read, kept between records (no allocation per record).
+        var fields: [Int?] = []
+
+        private mutating func record(_ strings: [String], naming: Set<Int>?) throws -> PreviewRecord? {
             try expect(UInt8(ascii: "["))
-            var fields: [Int?] = []
+            fields.removeAll(keepingCapacity: true)
             var lists: [[Int?]] = []
             if peek() != UInt8(ascii: "]") {
                 repeat {
@@ -186,6 +191,7 @@ enum RunReportSavedForm {
                 } while try separator(closing: UInt8(ascii: "]"))
             }
             guard fields.count <= 9, lists.count <= 2, lists.isEmpty || fields.count == 9 else { throw Damaged() }
+            if let naming, ![2, 3, 5, 6, 7].contains(where: { $0 < fields.count && fields[$0].map(naming.contains) == true }) { return nil }
             func string(_ field: Int) throws -> String? {
                 guard field < fields.count, let index = fields[field] else { return nil }
                 guard index < strings.count else { throw Damaged() }

@@ -221,8 +221,11 @@ package struct RunReportShelf: Sendable {
     /// - Parameters:
     ///   - entry: The report.
     ///   - fromPart: The first part to read (the records before it are skipped unread).
-    package func records(of entry: Entry, fromPart: Int = 0) -> RunReportRecords {
-        RunReportRecords(shelf: self, entry: entry, firstPart: fromPart, filter: RunReportFilter())
+    ///   - naming: Keep only the records whose subject, group, directory object id, identity id or
+    ///     group id is one of these (decided before a record is built: finding one object's records in a report
+    ///     of a million costs a scan, not a million records); `nil` keeps all.
+    package func records(of entry: Entry, fromPart: Int = 0, naming: Set<String>? = nil) -> RunReportRecords {
+        RunReportRecords(shelf: self, entry: entry, firstPart: fromPart, filter: RunReportFilter(), naming: naming)
     }
 }
 
@@ -236,10 +239,11 @@ public struct RunReportRecords: AsyncSequence, Sendable {
     let entry: RunReportShelf.Entry
     let firstPart: Int
     let filter: RunReportFilter
+    var naming: Set<String>? = nil
 
     /// The same records, keeping only those that pass the filter.
     func filtered(by filter: RunReportFilter) -> RunReportRecords {
-        RunReportRecords(shelf: shelf, entry: entry, firstPart: firstPart, filter: filter)
+        RunReportRecords(shelf: shelf, entry: entry, firstPart: firstPart, filter: filter, naming: naming)
     }
 
     /// Reads the next part when the one in hand is used up.
@@ -248,9 +252,11 @@ public struct RunReportRecords: AsyncSequence, Sendable {
         var nextPart: Int
         var buffer: [RunReportRecord] = []
         var position = 0
-        /// Saved form 2: the strings of the parts read so far (and of those skipped).
+        /// Saved form 2: the strings of the parts read so far (and of those skipped), and the
+        /// indices of those ``RunReportRecords/naming`` names.
         var strings: [String] = []
         var stringsRead = 0
+        var named: Set<Int> = []
 
         /// The next record.
         /// - Returns: The record, or `nil` after the last.
@@ -280,11 +286,14 @@ public struct RunReportRecords: AsyncSequence, Sendable {
             while stringsRead <= part {
                 let stringsKey = shelf.stringsKey(records.entry.run, stringsRead)
                 guard let added = try await shelf.state.load([String].self, for: stringsKey) else { throw try await missing(stringsRead, stringsKey) }
+                if let naming = records.naming {
+                    for (offset, string) in added.enumerated() where naming.contains(string) { named.insert(strings.count + offset) }
+                }
                 strings += added
                 stringsRead += 1
             }
             guard let data = try await shelf.state.data(for: key) else { throw try await missing(part, key) }
-            let planned = try RunReportSavedForm.records(Array(data), strings: strings, key: key.description)
+            let planned = try RunReportSavedForm.records(Array(data), strings: strings, key: key.description, naming: records.naming == nil ? nil : named)
             let outcomesKey = shelf.outcomesKey(records.entry.run, part)
             guard let outcomesData = try await shelf.state.data(for: outcomesKey) else { throw try await missing(part, outcomesKey) }
             let (outcomes, errorCount) = try RunReportSavedForm.outcomes(Array(outcomesData), key: outcomesKey.description)
@@ -297,12 +306,15 @@ public struct RunReportRecords: AsyncSequence, Sendable {
             guard outcomes.count == planned.count, errors.count == errorCount, errors.allSatisfy({ $0.position >= 0 && $0.position < planned.count }) else {
                 throw SyncStateError.unreadable(key: outcomesKey.description, detail: "the run report's outcomes do not match its records")
             }
-            var result = zip(planned, outcomes).map { RunReportRecord($0, outcome: $1) }
-            for error in errors {
-                result[error.position].errorCode = error.code
-                result[error.position].error = error.message
+            var kept: [Int: RunReportRecord] = [:]
+            for (position, record) in planned.enumerated() {
+                if let record { kept[position] = RunReportRecord(record, outcome: outcomes[position]) }
             }
-            return result
+            for error in errors where kept[error.position] != nil {
+                kept[error.position]?.errorCode = error.code
+                kept[error.position]?.error = error.message
+            }
+            return kept.keys.sorted().map { kept[$0]! }
         }
 
         /// Why a part is missing: dropped by a newer run's report while it was read, or lost.
