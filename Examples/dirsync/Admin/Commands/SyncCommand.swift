@@ -19,7 +19,7 @@ enum SyncCommand {
             progress?.cancel()
             Terminal.endProgress()
         }
-        return try await context.submit(AdminCommand.request(.sync, source, context) {
+        return try await context.submit(AdminCommand.request(user == nil ? .sync : .syncUser, source, context) {
             $0.confirmRemovals = confirm
             $0.user = user
         })

@@ -28,7 +28,7 @@ extension AdminControl {
                 let schedule = request.schedule ?? SyncSchedule.manual
                 try await service.setSchedule(source.id, schedule)
                 return try await changed("Schedule of '\(name)': \(schedule).")
-            case .sync:
+            case .sync, .syncUser:
                 // The run's own warnings (a history that could not be saved) come as events before it finishes.
                 let events = service.events(includingOperations: false)
                 let warnings = Task { () -> [String] in
@@ -41,8 +41,8 @@ extension AdminControl {
                 }
                 let record: RunRecord
                 do {
-                    if let user = request.user {
-                        record = try await service.synchronize(source.id, user: user)
+                    if request.action == .syncUser {
+                        record = try await service.synchronize(source.id, user: request.user ?? "")
                     } else {
                         record = request.confirmRemovals == true ? try await service.confirmRemovals(source.id) : try await service.synchronize(source.id)
                     }
@@ -51,7 +51,7 @@ extension AdminControl {
                     throw error
                 }
                 let notes = await warnings.value
-                var output = request.json ? try JSONOutput.text(record) : SyncCommand.text(record, name: source.name, user: request.user).joined(separator: "\n")
+                var output = request.json ? try JSONOutput.text(record) : SyncCommand.text(record, name: source.name, user: request.action == .syncUser ? request.user : nil).joined(separator: "\n")
                 if !request.json { output += notes.map { "\nWarning: \(Terminal.safe($0))" }.joined() }
                 return Reply(status: record.isSuccess && notes.isEmpty ? 0 : 1, output: output, error: nil, isUsageError: false)
             }

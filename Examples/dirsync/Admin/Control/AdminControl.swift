@@ -25,7 +25,9 @@ enum AdminControl {
 
     /// A command carried out by the folder's owner.
     struct Request: Codable, Sendable {
-        enum Action: String, Codable, Sendable { case on, off, filter, schedule, sync }
+        /// What to do. `syncUser` is its own action (not `sync` with a user) so that an owner
+        /// from before it refuses the request instead of synchronizing the whole source.
+        enum Action: String, Codable, Sendable { case on, off, filter, schedule, sync, syncUser }
         var action: Action
         var sourceID: SourceID
         var json: Bool
@@ -41,12 +43,13 @@ enum AdminControl {
         var command: String {
             switch action {
             case .filter, .schedule: "\(action.rawValue) set"
+            case .syncUser: "sync --user"
             default: action.rawValue
             }
         }
 
         /// It lasts as long as a synchronization: `sync`, and `off` that lets the running one finish.
-        var waitsForRun: Bool { action == .sync || (action == .off && cancel != true) }
+        var waitsForRun: Bool { action == .sync || action == .syncUser || (action == .off && cancel != true) }
     }
 
     /// What a command printed and how it ended.

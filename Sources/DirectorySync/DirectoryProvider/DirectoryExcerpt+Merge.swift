@@ -1,0 +1,25 @@
+extension DirectoryExcerpt {
+    /// Adds another lookup's objects: users once, groups once with their member lists joined.
+    mutating func merge(_ other: DirectoryExcerpt) {
+        var known = Set(users.map { ObjectKey($0.id) })
+        for user in other.users where known.insert(ObjectKey(user.id)).inserted { users.append(user) }
+        var position: [ObjectKey: Int] = [:]
+        for (index, group) in groups.enumerated() { position[ObjectKey(group.id)] = index }
+        for group in other.groups {
+            guard let index = position[ObjectKey(group.id)] else {
+                position[ObjectKey(group.id)] = groups.count
+                groups.append(group)
+                continue
+            }
+            var users = Set(groups[index].memberUserIDs.map(ObjectKey.init))
+            for id in group.memberUserIDs where users.insert(ObjectKey(id)).inserted { groups[index].memberUserIDs.append(id) }
+            var nested = Set(groups[index].memberGroupIDs.map(ObjectKey.init))
+            for id in group.memberGroupIDs where nested.insert(ObjectKey(id)).inserted { groups[index].memberGroupIDs.append(id) }
+        }
+        statistics.requests += other.statistics.requests
+        statistics.pages += other.statistics.pages
+        statistics.resourceUnits += other.statistics.resourceUnits
+        statistics.ignoredMembers += other.statistics.ignoredMembers
+        isComplete = isComplete && other.isComplete
+    }
+}
