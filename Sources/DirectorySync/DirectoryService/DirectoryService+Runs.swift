@@ -73,10 +73,18 @@ extension DirectoryService {
             guard let current = sources[id] else { throw DirectoryServiceError(.unknownSource, "The source was removed", fix: "List the sources.") }
             try Self.allowsOnDemand(current, stopping: stopping.contains(id))
             let settings = current.settings
+            // The guard judges this run's removals together with those the on-demand runs since
+            // the last whole run made: one user at a time must not get around it.
+            let earlier = try await history(id).reversed().prefix { $0.trigger == .onDemand }.reduce(into: SyncPlan.Removals()) { sum, record in
+                switch record.outcome {
+                case .succeeded, .partiallyFailed, .cancelled: sum.add(record.summary)
+                case .needsConfirmation, .failed: break
+                }
+            }
             onDemandRuns.insert(id)
             let task = Task {
                 await self.execute(id, trigger: .onDemand) { planned, applied in
-                    try await synchronizer.synchronize(user: key, settings: settings, planned: planned, applied: applied)
+                    try await synchronizer.synchronize(user: key, settings: settings, earlierRemovals: earlier, planned: planned, applied: applied)
                 }
             }
             runs[id] = task

@@ -87,9 +87,11 @@ extension DirectoryService {
                     }
                 }
             } catch {
-                // A report that cannot be read (damaged, or dropped meanwhile) leaves step 5 without
-                // its records; the explanation stands.
-                continue
+                // A report that cannot be read (damaged, or dropped meanwhile): step 5 names that run
+                // as one whose report is not there to read, rather than guess from an older one.
+                for index in open { explanations[index].lastRun = .init(run: run, records: [], reportKept: false) }
+                open.removeAll()
+                break
             }
             for (index, records) in found {
                 explanations[index].lastRun = .init(run: run, records: records, reportKept: true)

@@ -68,7 +68,8 @@ public struct ObjectExplanation: Hashable, Sendable, Encodable {
         public var run: RunRecord
         /// Its report's records about the object (empty when the run did nothing to it).
         public var records: [RunReportRecord]
-        /// Whether the run's report is still kept (when not, ``records`` is empty).
+        /// Whether the run's report is kept and could be read (when not, ``records`` is empty and
+        /// says nothing about what the run did).
         public var reportKept: Bool
     }
 

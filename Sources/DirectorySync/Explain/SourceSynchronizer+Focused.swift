@@ -72,12 +72,15 @@ extension SourceSynchronizer {
     /// - Parameters:
     ///   - key: The user key (id, user principal name, email address or `DOMAIN\name`).
     ///   - settings: The source's filter and policies.
+    ///   - earlierRemovals: What earlier on-demand runs removed since the last whole run; the
+    ///     deletion guard counts them with this run's.
     ///   - planned: Receives the plan applied, before the deletion guard can stop it.
     ///   - applied: Receives the executor's report.
     /// - Returns: What was read, planned and done (`committed` is always `false`).
     /// - Throws: Read and planning errors; ``SyncExecutionError/deletionGuardExceeded(_:)``.
     package func synchronize(
-        user key: String, settings: SyncSettings, planned: @Sendable (SyncPlan) -> Void, applied: @Sendable (SyncReport) -> Void
+        user key: String, settings: SyncSettings, earlierRemovals: SyncPlan.Removals = SyncPlan.Removals(), planned: @Sendable (SyncPlan) -> Void,
+        applied: @Sendable (SyncReport) -> Void
     ) async throws -> SyncRunResult {
         let gathered = try await focusedPlan(.user(key), settings: settings)
         // Lookups that stopped at their bounds decide nothing to apply (explain only warns).
@@ -89,7 +92,7 @@ extension SourceSynchronizer {
             let contents = try await self.store.contents()
             let gatherer = ExcerptGatherer(source: self.sourceID, provider: self.provider, store: contents)
             let focused = try self.focusedPlan(gathered.excerpt, focus: focus, settings: settings, gatherer: gatherer)
-            let plan = focused.onDemandPlan(for: targets, guard: settings.deletionGuard, store: contents)
+            let plan = focused.onDemandPlan(for: targets, guard: settings.deletionGuard, store: contents, earlier: earlierRemovals)
             planned(plan)
             let report = try await SyncExecutor(configuration: self.configuration.executor, onEvent: self.onEvent).apply(plan, to: self.store)
             return (plan, report)
@@ -105,8 +108,10 @@ extension FocusedPlan {
     /// The plan an on-demand run applies for the target users: their own operations, and their
     /// memberships in groups the store holds; what depends on other objects' operations is left
     /// to the next whole run (``SyncIssue/Code/waitsForFullSynchronization``). The deletion guard
-    /// judges these removals against everything the source owns in `store` (the whole contents).
-    func onDemandPlan(for targets: [String], guard deletionGuard: DeletionGuard, store: IdentityStoreContents) -> SyncPlan {
+    /// judges these removals, with those of the on-demand runs since the last whole run
+    /// (`earlier`), against everything the source owns in `store` (the whole contents) and owned
+    /// before those runs.
+    func onDemandPlan(for targets: [String], guard deletionGuard: DeletionGuard, store: IdentityStoreContents, earlier: SyncPlan.Removals) -> SyncPlan {
         var operations: [SyncOperation] = []
         var issues: [SyncIssue] = []
         var unchanged: [SyncPlan.UnchangedObject] = []
@@ -149,11 +154,14 @@ extension FocusedPlan {
         }
         let owned = store.users.filter { $0.origin.sourceID == plan.sourceID }
         let ownedIDs = Set(owned.map(\.id))
+        let removedUsers = operations.count { [.removeUser, .disableUser].contains($0.action.kind) }
+        let removedMemberships = operations.count { $0.action.kind == .removeMember }
+        // Users removed earlier are gone from the store: what the source owned counts them back.
         let verdict = deletionGuard.verdict(
-            removedUsers: operations.count { [.removeUser, .disableUser].contains($0.action.kind) }, ownedUsers: owned.count,
+            removedUsers: removedUsers + earlier.users, ownedUsers: owned.count + earlier.removedUsers,
             removedGroups: 0, ownedGroups: sourceGroups.count,
-            removedMemberships: operations.count { $0.action.kind == .removeMember },
-            ownedMemberships: sourceGroups.reduce(0) { $0 + $1.memberIDs.count(where: ownedIDs.contains) })
+            removedMemberships: removedMemberships + earlier.memberships,
+            ownedMemberships: sourceGroups.reduce(0) { $0 + $1.memberIDs.count(where: ownedIDs.contains) } + earlier.memberships)
         return SyncPlan(
             sourceID: plan.sourceID, operations: operations, issues: issues, unchangedUsers: unchanged.count, guardVerdict: verdict, unchanged: unchanged)
     }

@@ -303,6 +303,12 @@ public struct RunReportRecords: AsyncSequence, Sendable {
                 guard let saved = try await shelf.state.load([RunReportSavedForm.RecordError].self, for: errorsKey) else { throw try await missing(part, errorsKey) }
                 errors = saved
             }
+            // Each part holds what the index says: full parts, then the rest.
+            let expected = Swift.min(records.entry.recordsPerPart, records.entry.records - part * records.entry.recordsPerPart)
+            guard planned.count == expected else {
+                throw SyncStateError.unreadable(
+                    key: key.description, detail: "part \(part + 1) of the run's report holds \(planned.count) records where its index counts \(expected)")
+            }
             guard outcomes.count == planned.count, errors.count == errorCount, errors.allSatisfy({ $0.position >= 0 && $0.position < planned.count }) else {
                 throw SyncStateError.unreadable(key: outcomesKey.description, detail: "the run report's outcomes do not match its records")
             }

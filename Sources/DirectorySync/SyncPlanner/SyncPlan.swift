@@ -69,6 +69,23 @@ public struct SyncPlan: Hashable, Codable, Sendable {
     /// Whether the plan changes nothing.
     public var isEmpty: Bool { operations.isEmpty }
 
+    /// What runs removed, as the deletion guard counts it: users removed or disabled (and of
+    /// those, the ones gone from the store), memberships removed from groups that stay.
+    package struct Removals: Sendable {
+        var users = 0
+        var removedUsers = 0
+        var memberships = 0
+
+        package init() {}
+
+        /// Adds a run's planned removals.
+        mutating func add(_ summary: Summary) {
+            users += summary[.removeUser] + summary[.disableUser]
+            removedUsers += summary[.removeUser]
+            memberships += summary[.removeMember]
+        }
+    }
+
     /// Counts per kind of operation and issue.
     public var summary: Summary { Summary(self) }
 

@@ -32,6 +32,41 @@ struct OnDemandSafetyTests {
         #expect(StoreFingerprint(try await fixture.store.contents()) == before, "one user at a time got around the guard")
     }
 
+    @Test("one user at a time does not get around the guard: on-demand removals since the last whole run count together")
+    func guardCountsEarlierRemovals() async throws {
+        let users = (1...40).map { user("d\($0)", "u\($0)@contoso.com") }
+        let fixture = try await ExplainFixture(users: users, settings: SyncSettings(outOfScope: .remove, deletionGuard: .init()))
+        _ = try await fixture.service.synchronize(fixture.id)
+        // 15 users deleted in the directory: a whole run (15 of 40, over 20%) would be held.
+        for number in 1...15 { fixture.directory.removeUser(id: "d\(number)") }
+        var held = 0
+        for number in 1...15 {
+            let record = try await fixture.service.synchronize(fixture.id, user: "d\(number)")
+            if case .needsConfirmation = record.outcome { held += 1 }
+        }
+        let left = try await fixture.store.contents().users.count
+        #expect(held > 0, "every removal applied one by one")
+        // The guard checks its share from 10 removals on: 9 pass (as they would in a whole run), the 10th would be 25%.
+        #expect(40 - left == 9, "\(40 - left) removed on demand")
+        #expect(try await fixture.service.source(fixture.id).state == .on, "an on-demand run leaves the source's state")
+        // A whole run judges the 6 left on its own (6 of 31: within the guard) and applies them.
+        let whole = try await fixture.service.synchronize(fixture.id)
+        #expect(whole.outcome == .succeeded)
+        #expect(try await fixture.store.contents().users.count == 25)
+    }
+
+    @Test("explain names a run whose report cannot be read as such, not an older run that did nothing")
+    func unreadableReport() async throws {
+        let fixture = try await ExplainFixture(users: [user("a", "a@contoso.com")])
+        _ = try await fixture.service.synchronize(fixture.id)
+        fixture.directory.upsert(user("b", "b@contoso.com"))
+        let onDemand = try await fixture.service.synchronize(fixture.id, user: "b")
+        try await fixture.state.remove(StateKey(fixture.id, "report-\(onDemand.id)-0-strings"))
+        let explanation = try await fixture.explain(user: "b")
+        #expect(explanation.lastRun?.run.id == onDemand.id)
+        #expect(explanation.lastRun?.reportKept == false)
+    }
+
     @Test("a partial directory read decides nothing: no removal, the run fails")
     func partialRead() async throws {
         let store = InMemoryIdentityStore()

@@ -236,6 +236,22 @@ struct RunReportTests {
         #expect(read == records)
     }
 
+    @Test("an index that counts more or fewer records than the parts hold is an unreadable report")
+    func indexCountMismatch() async throws {
+        let state = InMemorySyncStateStore()
+        let shelf = RunReportShelf(state: state, sourceID: "contoso", retention: RunReportRetention())
+        let record = RunReportRecord(PreviewRecord(action: .create, objectKind: .user, subject: "a", code: "newInScope", reason: "in scope and not in the store"), outcome: .applied)
+        for claimed in [1, 3] {
+            try await shelf.save([record, record], run: "r")
+            let index = try #require(try await state.data(for: StateKey("contoso", "reports")))
+            let text = String(decoding: index, as: UTF8.self).replacingOccurrences(of: #""records":2"#, with: #""records":\#(claimed)"#)
+            try await state.setData(Data(text.utf8), for: StateKey("contoso", "reports"))
+            let entry = try #require(try await shelf.entries().last)
+            #expect(entry.records == claimed)
+            await #expect(throws: SyncStateError.self) { for try await _ in shelf.records(of: entry) {} }
+        }
+    }
+
     @Test("a damaged part, or outcomes that do not match its records, is an unreadable report — never a crash or wrong records")
     func damagedSavedForm() async throws {
         let state = InMemorySyncStateStore()
