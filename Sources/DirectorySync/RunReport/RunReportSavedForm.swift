@@ -3,14 +3,15 @@
 /// bytes instead of about 180 as an object with its field names and values spelled out. What was
 /// planned is written while the plan is applied; the outcomes, once it was.
 ///
-/// Part `n` of a report is four documents: the records (`report-<run>-<n>`), each
+/// Part `n` of a report is two documents: the records (`report-<run>-<n>`), each
 /// `[action, objectKind, subject, group, code, externalID, identityID, groupID, reason,
 /// attributes, changes]` — table indices or `null`, trailing `null`s left out, `reason` only when
 /// it is not the one its `code` gives, `attributes` as `[name, value, …]` and `changes` as
-/// `[field, old, new, …]`; the strings first used in it (`…-strings`), so reading from part `n`
-/// needs the strings of parts `0…n` and never the records before it; each record's outcome as a
-/// number (`…-outcomes`, ``RunReportRecord/Outcome`` in declaration order, then the number of
-/// records with an error); and, when there are any, their error codes and messages (`…-errors`).
+/// `[field, old, new, …]`; and the strings first used in it (`…-strings`), so reading from part
+/// `n` needs the strings of parts `0…n` and never the records before it. The report has one
+/// document of outcomes (`report-<run>-outcomes`: a number per record, ``RunReportRecord/Outcome``
+/// in declaration order, then the number of records with an error), written in one go once the
+/// plan was applied, and, when there are any, their error codes and messages (`…-errors`).
 enum RunReportSavedForm {
     /// Each string's index, and the strings added since the last part was written.
     struct Writer {

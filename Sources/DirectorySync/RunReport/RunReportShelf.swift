@@ -63,10 +63,10 @@ package struct RunReportShelf: Sendable {
 
     func partKey(_ run: String, _ part: Int) -> StateKey { StateKey(sourceID, "report-\(run)-\(part)") }
 
-    /// The strings first used in a part, its records' outcomes, and their errors (saved form 2).
+    /// The strings first used in a part; a report's outcomes, and its errors (saved form 2).
     func stringsKey(_ run: String, _ part: Int) -> StateKey { StateKey(sourceID, "report-\(run)-\(part)-strings") }
-    func outcomesKey(_ run: String, _ part: Int) -> StateKey { StateKey(sourceID, "report-\(run)-\(part)-outcomes") }
-    func errorsKey(_ run: String, _ part: Int) -> StateKey { StateKey(sourceID, "report-\(run)-\(part)-errors") }
+    func outcomesKey(_ run: String) -> StateKey { StateKey(sourceID, "report-\(run)-outcomes") }
+    func errorsKey(_ run: String) -> StateKey { StateKey(sourceID, "report-\(run)-errors") }
 
     /// The complete reports, oldest first.
     package func entries() async throws -> [Entry] { try await allEntries().filter(\.complete) }
@@ -112,17 +112,18 @@ package struct RunReportShelf: Sendable {
             var writer = RunReportSavedForm.Writer()
             var part = opening
             var inPart = 0
+            var named = 0
             for record in records {
                 if inPart > 0 { part.append(UInt8(ascii: ",")) }
                 writer.append(record, to: &part)
                 inPart += 1
                 entry.records += 1
                 if inPart == entry.recordsPerPart {
-                    try await flush(&part, strings: writer.takeAdded(), into: &entry)
+                    try await flush(&part, strings: writer.takeAdded(), into: &entry, named: &named)
                     inPart = 0
                 }
             }
-            if inPart > 0 || entry.parts == 0 { try await flush(&part, strings: writer.takeAdded(), into: &entry) }
+            if inPart > 0 || entry.parts == 0 { try await flush(&part, strings: writer.takeAdded(), into: &entry, named: &named) }
         } catch {
             await abandon(entry)
             throw error
@@ -134,29 +135,27 @@ package struct RunReportShelf: Sendable {
     package func finish(_ entry: Entry, outcomes: some Sequence<(RunReportRecord.Outcome, String?, String?)>) async throws {
         var entry = entry
         do {
+            // Every record's outcome in one document (one write, not one per part), then how many
+            // records have an error; their codes and messages in another, when there are any.
+            var numbers: [Int] = []
+            numbers.reserveCapacity(entry.records + 1)
+            var errors: [RunReportSavedForm.RecordError] = []
             var iterator = outcomes.makeIterator()
-            for part in 0..<entry.parts {
-                let count = min(entry.recordsPerPart, entry.records - part * entry.recordsPerPart)
-                var numbers: [Int] = []
-                numbers.reserveCapacity(count)
-                var errors: [RunReportSavedForm.RecordError] = []
-                for position in 0..<count {
-                    let (outcome, code, message) = iterator.next() ?? (.notAttempted, nil, "the run ended before it")
-                    numbers.append(RunReportRecord.Outcome.allCases.firstIndex(of: outcome)!)
-                    if code != nil || message != nil { errors.append(.init(position: position, code: code, message: message)) }
-                }
-                // The last number says how many errors the part's errors document holds (none: no document).
-                numbers.append(errors.count)
-                var bytes = opening
-                RunReportSavedForm.Writer.appendNumbers(numbers, to: &bytes)
-                bytes.append(contentsOf: Array("]}".utf8))
-                entry.bytes += bytes.count
-                if !errors.isEmpty {
-                    try await state.save(errors, for: errorsKey(entry.run, part))
-                    entry.bytes += errors.reduce(0) { $0 + 32 + ($1.code?.utf8.count ?? 0) + ($1.message?.utf8.count ?? 0) }
-                }
-                try await state.setData(Data(bytes), for: outcomesKey(entry.run, part))
+            for position in 0..<entry.records {
+                let (outcome, code, message) = iterator.next() ?? (.notAttempted, nil, "the run ended before it")
+                numbers.append(RunReportRecord.Outcome.allCases.firstIndex(of: outcome)!)
+                if code != nil || message != nil { errors.append(.init(position: position, code: code, message: message)) }
             }
+            numbers.append(errors.count)
+            var bytes = opening
+            RunReportSavedForm.Writer.appendNumbers(numbers, to: &bytes)
+            bytes.append(contentsOf: Array("]}".utf8))
+            entry.bytes += bytes.count
+            if !errors.isEmpty {
+                try await state.save(errors, for: errorsKey(entry.run))
+                entry.bytes += errors.reduce(0) { $0 + 32 + ($1.code?.utf8.count ?? 0) + ($1.message?.utf8.count ?? 0) }
+            }
+            try await state.setData(Data(bytes), for: outcomesKey(entry.run))
             entry.complete = true
         } catch {
             await abandon(entry)
@@ -181,8 +180,13 @@ package struct RunReportShelf: Sendable {
     /// The state store's envelope around a JSON array, written by hand.
     private var opening: [UInt8] { Array("{\"formatVersion\":\(type(of: state).formatVersion),\"value\":[".utf8) }
 
-    /// Writes one part and the strings first used in it, named in the index first.
-    private func flush(_ part: inout [UInt8], strings added: [String], into entry: inout Entry) async throws {
+    /// Parts the index names ahead of those written (one index write per so many parts).
+    static let partsNamedAhead = 8
+
+    /// Writes one part and the strings first used in it. The index names it first — and the next
+    /// few with it (``partsNamedAhead``: removing a part never written is no error), so the index is
+    /// written once per eight parts, not once per part.
+    private func flush(_ part: inout [UInt8], strings added: [String], into entry: inout Entry, named: inout Int) async throws {
         part.append(contentsOf: Array("]}".utf8))
         var strings = opening
         for (position, string) in added.enumerated() {
@@ -192,8 +196,13 @@ package struct RunReportShelf: Sendable {
         strings.append(contentsOf: Array("]}".utf8))
         entry.bytes += part.count + strings.count
         entry.parts += 1
-        let index = (try? await allEntries())?.filter { $0.run != entry.run } ?? []
-        try await state.save(index + [entry], for: indexKey)
+        if entry.parts > named {
+            named = entry.parts + Self.partsNamedAhead - 1
+            var naming = entry
+            naming.parts = named
+            let index = (try? await allEntries())?.filter { $0.run != entry.run } ?? []
+            try await state.save(index + [naming], for: indexKey)
+        }
         try await state.setData(Data(strings), for: stringsKey(entry.run, entry.parts - 1))
         try await state.setData(Data(part), for: partKey(entry.run, entry.parts - 1))
         part = opening
@@ -211,9 +220,11 @@ package struct RunReportShelf: Sendable {
     private func removeParts(of entry: Entry) async {
         for index in 0..<entry.parts {
             try? await state.remove(partKey(entry.run, index))
-            if entry.format != nil {
-                for key in [stringsKey(entry.run, index), outcomesKey(entry.run, index), errorsKey(entry.run, index)] { try? await state.remove(key) }
-            }
+            if entry.format != nil { try? await state.remove(stringsKey(entry.run, index)) }
+        }
+        if entry.format != nil {
+            try? await state.remove(outcomesKey(entry.run))
+            try? await state.remove(errorsKey(entry.run))
         }
     }
 
@@ -257,6 +268,9 @@ public struct RunReportRecords: AsyncSequence, Sendable {
         var strings: [String] = []
         var stringsRead = 0
         var named: Set<Int> = []
+        /// Saved form 2: every record's outcome, and the errors by position (read once).
+        var outcomes: [RunReportRecord.Outcome]?
+        var errors: [Int: RunReportSavedForm.RecordError] = [:]
 
         /// The next record.
         /// - Returns: The record, or `nil` after the last.
@@ -294,33 +308,44 @@ public struct RunReportRecords: AsyncSequence, Sendable {
             }
             guard let data = try await shelf.state.data(for: key) else { throw try await missing(part, key) }
             let planned = try RunReportSavedForm.records(Array(data), strings: strings, key: key.description, naming: records.naming == nil ? nil : named)
-            let outcomesKey = shelf.outcomesKey(records.entry.run, part)
-            guard let outcomesData = try await shelf.state.data(for: outcomesKey) else { throw try await missing(part, outcomesKey) }
-            let (outcomes, errorCount) = try RunReportSavedForm.outcomes(Array(outcomesData), key: outcomesKey.description)
-            var errors: [RunReportSavedForm.RecordError] = []
-            if errorCount > 0 {
-                let errorsKey = shelf.errorsKey(records.entry.run, part)
-                guard let saved = try await shelf.state.load([RunReportSavedForm.RecordError].self, for: errorsKey) else { throw try await missing(part, errorsKey) }
-                errors = saved
-            }
+            if outcomes == nil { try await readOutcomes() }
+            let first = part * records.entry.recordsPerPart
             // Each part holds what the index says: full parts, then the rest.
             let expected = Swift.min(records.entry.recordsPerPart, records.entry.records - part * records.entry.recordsPerPart)
             guard planned.count == expected else {
                 throw SyncStateError.unreadable(
                     key: key.description, detail: "part \(part + 1) of the run's report holds \(planned.count) records where its index counts \(expected)")
             }
-            guard outcomes.count == planned.count, errors.count == errorCount, errors.allSatisfy({ $0.position >= 0 && $0.position < planned.count }) else {
-                throw SyncStateError.unreadable(key: outcomesKey.description, detail: "the run report's outcomes do not match its records")
-            }
-            var kept: [Int: RunReportRecord] = [:]
+            let outcomes = self.outcomes ?? []
+            var result: [RunReportRecord] = []
             for (position, record) in planned.enumerated() {
-                if let record { kept[position] = RunReportRecord(record, outcome: outcomes[position]) }
+                guard let record else { continue }
+                var kept = RunReportRecord(record, outcome: outcomes[first + position])
+                if let error = errors[first + position] { (kept.errorCode, kept.error) = (error.code, error.message) }
+                result.append(kept)
             }
-            for error in errors where kept[error.position] != nil {
-                kept[error.position]?.errorCode = error.code
-                kept[error.position]?.error = error.message
+            return result
+        }
+
+        /// Reads the report's outcomes and errors, checking they match its records.
+        private mutating func readOutcomes() async throws {
+            let shelf = records.shelf
+            let key = shelf.outcomesKey(records.entry.run)
+            guard let data = try await shelf.state.data(for: key) else { throw try await missing(records.entry.parts - 1, key) }
+            let (read, errorCount) = try RunReportSavedForm.outcomes(Array(data), key: key.description)
+            var errors: [RunReportSavedForm.RecordError] = []
+            if errorCount > 0 {
+                let errorsKey = shelf.errorsKey(records.entry.run)
+                guard let saved = try await shelf.state.load([RunReportSavedForm.RecordError].self, for: errorsKey) else {
+                    throw try await missing(records.entry.parts - 1, errorsKey)
+                }
+                errors = saved
             }
-            return kept.keys.sorted().map { kept[$0]! }
+            guard read.count == records.entry.records, errors.count == errorCount, errors.allSatisfy({ $0.position >= 0 && $0.position < read.count }) else {
+                throw SyncStateError.unreadable(key: key.description, detail: "the run report's outcomes do not match its records")
+            }
+            outcomes = read
+            for error in errors { self.errors[error.position] = error }
         }
 
         /// Why a part is missing: dropped by a newer run's report while it was read, or lost.

@@ -259,8 +259,8 @@ struct RunReportTests {
         let record = RunReportRecord(PreviewRecord(action: .create, objectKind: .user, subject: "a", code: "newInScope", reason: "in scope and not in the store"), outcome: .applied)
         let damages: [(String, String)] = [
             ("report-r-0", #"{"formatVersion":2,"value":[[0,1,2,null,3],[0,1"#), ("report-r-0", #"{"formatVersion":2,"value":[[0,1,999,null,3]]}"#),
-            ("report-r-0", #"{"formatVersion":2,"value":[[7,7,7,7,7]]}"#), ("report-r-0-outcomes", #"{"formatVersion":2,"value":[0,0,0]}"#),
-            ("report-r-0-outcomes", #"{"formatVersion":2,"value":[9]}"#),
+            ("report-r-0", #"{"formatVersion":2,"value":[[7,7,7,7,7]]}"#), ("report-r-outcomes", #"{"formatVersion":2,"value":[0,0,0]}"#),
+            ("report-r-outcomes", #"{"formatVersion":2,"value":[9]}"#),
         ]
         for (key, text) in damages {
             try await shelf.save([record], run: "r")
@@ -311,11 +311,11 @@ struct RunReportTests {
         try await state.setData(
             Data(#"{"formatVersion":2,"value":[{"bytes":0,"complete":false,"format":2,"parts":2,"records":0,"recordsPerPart":2,"run":"crashed2"}]}"#.utf8),
             for: StateKey("contoso", "reports"))
-        for key in ["report-crashed2-0", "report-crashed2-0-strings", "report-crashed2-0-outcomes", "report-crashed2-1-strings"] {
+        for key in ["report-crashed2-0", "report-crashed2-0-strings", "report-crashed2-outcomes", "report-crashed2-1-strings"] {
             try await state.setData(Data("x".utf8), for: StateKey("contoso", key))
         }
         try await shelf.save([record], run: "next")
-        for key in ["report-crashed2-0", "report-crashed2-0-strings", "report-crashed2-0-outcomes", "report-crashed2-1-strings"] {
+        for key in ["report-crashed2-0", "report-crashed2-0-strings", "report-crashed2-outcomes", "report-crashed2-1-strings"] {
             #expect(try await state.data(for: StateKey("contoso", key)) == nil, "\(key) left behind")
         }
         // An unreadable index starts afresh instead of failing every later report.
