@@ -241,7 +241,8 @@ package struct RunReportShelf: Sendable {
 }
 
 /// The records of a run's report, read from the state store one part at a time as they are asked
-/// for (memory holds one part however large the report), optionally filtered.
+/// for (memory holds one part, the strings of the parts read and an outcome per record, however
+/// large the report), optionally filtered.
 public struct RunReportRecords: AsyncSequence, Sendable {
     /// A record.
     public typealias Element = RunReportRecord
