@@ -141,7 +141,7 @@ struct ExcerptGatherer {
         // directory (a whole run then leaves the group alone), and the groups the users left.
         var names = excerpt.groups.map(\.displayName)
         let identities = Set(focus.flatMap { linked[$0.lowercasedKey]?.map(\.id) ?? [] })
-        for group in store.groups where group.origin.sourceID == source && group.memberIDs.contains(where: identities.contains) {
+        for group in linkedGroups.values.joined() where group.memberIDs.contains(where: identities.contains) {
             names.append(group.profile.name)
         }
         if !names.isEmpty { excerpt.merge(try await provider.lookUp(DirectoryLookup(groupNames: names))) }
@@ -195,9 +195,7 @@ struct ExcerptGatherer {
         for id in targets {
             guard let group = excerpt.groups.first(where: { $0.id == id }) else { continue }
             if group.displayName.lowercasedKey != key.lowercasedKey { more.append(group.displayName) }
-            for holder in store.groups where holder.profile.name.lowercasedKey == group.displayName.lowercasedKey {
-                if holder.origin.sourceID == source, let externalID = holder.origin.externalID, externalID != id { holders.append(externalID) }
-            }
+            holders += nameHolders(of: [group])
         }
         more += holders
         if !more.isEmpty { excerpt.merge(try await provider.lookUp(DirectoryLookup(groups: more))) }
