@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "DirectorySyncEntraTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncTesting"]),
         .testTarget(name: "DirectorySyncSCIMTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncSCIM", "DirectorySyncEntra", "DirectorySyncTesting"]),
         .testTarget(name: "DirectorySyncHTTPTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncTesting"]),
-        .testTarget(name: "dirsyncTests", dependencies: ["dirsync", "DirectorySync", "DirectorySyncTesting"]),
+        .testTarget(name: "dirsyncTests", dependencies: ["dirsync", "DirectorySync", "DirectorySyncHTTP", "DirectorySyncTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -34,7 +34,7 @@ struct DirSync {
         for command in commands {
             text += "  \(command.name.padding(toLength: width, withPad: " ", startingAt: 0))\(command.summary)\n"
         }
-        return text + "\nRun 'dirsync <subcommand> --help' for its options.\n\nAdministration over a state folder (sources, credentials, filters, schedules, on/off, sync,\npreview, status, history, explain, users, groups, run-scheduler): 'dirsync --state DIR --help'."
+        return text + "\nRun 'dirsync <subcommand> --help' for its options.\n\nAdministration over a state folder (sources, credentials, filters, schedules, policies, on/off,\nsync, tracking, preview, status, history, explain, users, groups, notify, run-scheduler): 'dirsync --state DIR --help'."
     }
 
     static func main() async {

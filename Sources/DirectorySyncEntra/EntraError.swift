@@ -63,6 +63,7 @@ public struct EntraError: DirectorySyncError {
         case .applicationDisabled: "Enable the application in Entra ID (Enterprise applications) or use another one."
         case .missingPermission: "Add the Microsoft Graph application permission Directory.Read.All and grant admin consent."
         case .domainNotVerified: "Use a domain that is verified in this tenant, or the credentials of the tenant that owns the domain."
+        case .onPremisesDomain: "Synchronize this domain's users from on-premises Active Directory, or choose a domain whose users are managed in Entra ID."
         case .unsupportedCloud: "Use a tenant of the configured cloud (global: commercial or GCC). National clouds (GCC High, DoD, China operated by 21Vianet) are refused unless the host allows them and their sign-in and Graph endpoints are configured."
         case .network: "Check the network, proxy and firewall, then try again."
         case .throttled: "Microsoft Graph is throttling or unavailable; try again later."
@@ -72,6 +73,23 @@ public struct EntraError: DirectorySyncError {
         case .pagingLoop:
             "Graph repeated a page, so the read stopped and nothing was changed; try again later, and if it persists simplify or remove the user filter (it is then evaluated locally) and report it to Microsoft with the request id."
         default: "See the detail and the request id."
+        }
+    }
+
+    /// `false` for what only an administrator can fix, so ``DirectorySync/DirectoryService``
+    /// quarantines the source at once: the tenant, application or secret is wrong, expired,
+    /// disabled or gone (`unknownTenant`, `unknownApplication`, `wrongSecret`, `expiredSecret`,
+    /// `missingSecret`, `applicationDisabled`), the permission or its consent was removed
+    /// (`missingPermission`), the domain is no longer verified in the tenant (`domainNotVerified`),
+    /// the tenant is in a cloud this connection may not use (`unsupportedCloud`), or a value is
+    /// malformed (`invalidInput`). Network failures, throttling, unexpected answers, refused
+    /// tokens (`authenticationFailed`, which a renewal may cure) and Graph's other errors may heal.
+    public var healsByItself: Bool {
+        switch code {
+        case .unknownTenant, .unknownApplication, .wrongSecret, .expiredSecret, .missingSecret, .applicationDisabled, .missingPermission,
+            .domainNotVerified, .unsupportedCloud, .invalidInput:
+            false
+        default: true
         }
     }
 
@@ -89,7 +107,8 @@ extension ErrorCode where Area == EntraError {
     public static let invalidInput = Self(rawValue: "invalidInput")
     /// No tenant has this domain or id (AADSTS90002).
     public static let unknownTenant = Self(rawValue: "unknownTenant")
-    /// The application id is not registered in the tenant (AADSTS700016).
+    /// The application id is not registered in the tenant (AADSTS700016), or the tenant has no
+    /// service principal for it — its enterprise application was deleted (AADSTS7000229).
     public static let unknownApplication = Self(rawValue: "unknownApplication")
     /// The client secret is wrong (AADSTS7000215) — often the secret's id was used instead of its value.
     public static let wrongSecret = Self(rawValue: "wrongSecret")
@@ -99,10 +118,15 @@ extension ErrorCode where Area == EntraError {
     public static let missingSecret = Self(rawValue: "missingSecret")
     /// The application is disabled (AADSTS7000112).
     public static let applicationDisabled = Self(rawValue: "applicationDisabled")
-    /// The application lacks `Directory.Read.All` (or admin consent was not granted).
+    /// The application lacks `Directory.Read.All`, or admin consent was not granted or was
+    /// revoked (a token without the role, Graph's 403, AADSTS65001).
     public static let missingPermission = Self(rawValue: "missingPermission")
     /// The source's domain is not a verified domain of the tenant.
     public static let domainNotVerified = Self(rawValue: "domainNotVerified")
+    /// Users of the source's domain are synchronized from on-premises Active Directory (Graph's
+    /// `onPremisesSyncEnabled`): the domain cannot also have an Entra source. The same code as
+    /// `DirectoryServiceError`'s for a domain the host registered as on-premises.
+    public static let onPremisesDomain = Self(rawValue: "onPremisesDomain")
     /// The tenant lives in a cloud this connection may not use: another cloud than the configured one, or a national cloud (GCC High, DoD, China operated by 21Vianet) that is not allowed.
     public static let unsupportedCloud = Self(rawValue: "unsupportedCloud")
     /// The service could not be reached.

@@ -5,17 +5,19 @@ import Foundation
 extension GraphDirectoryProvider {
     /// Tests the connection, step by step, on these (saved or unsaved) credentials: `input` (the
     /// credentials' shape and the secret's expiry date), `cloud` (the tenant's discovery
-    /// document), `token`, `permissions` (the token's roles), `graphRead` (a minimal read) and
-    /// `domain` (the domain is verified in the tenant). It stops at the first failure; the steps
-    /// after it are `skipped`. The failing step's ``DirectorySync/ConnectionTestResult/errorCode`` is an
+    /// document), `token`, `permissions` (the token's roles), `graphRead` (a minimal read),
+    /// `domain` (the domain is verified in the tenant; the tenant's id and verified domains become
+    /// the result's ``DirectorySync/ConnectionTestResult/tenant``) and `onPremises` (Graph reports no
+    /// user of the domain as synchronized from on-premises Active Directory). It stops at the
+    /// first failure; the steps after it are `skipped`. The failing step's ``DirectorySync/ConnectionTestResult/errorCode`` is an
     /// ``EntraError/Code`` (`wrongSecret`, `unknownTenant`, …), its detail the error's description.
     /// - Parameter domain: The source's domain, which must be verified in the tenant.
     /// - Returns: The result; ``DirectorySync/ConnectionTestResult/isSuccessful`` tells whether synchronization can work.
     public func testConnection(domain: String) async -> ConnectionTestResult {
         var steps: [ConnectionTestResult.Step] = []
-        func finish(failing step: ConnectionTestResult.Step.Name, _ error: any Error) -> ConnectionTestResult {
+        func finish(failing step: ConnectionTestResult.Step.Name, _ error: any Error, tenant: TenantIdentity? = nil) -> ConnectionTestResult {
             let entra = error as? EntraError ?? EntraError(.network, detail: String(describing: error))
-            return .failure(after: steps, failing: step, detail: entra.description, errorCode: entra.code.rawValue)
+            return .failure(after: steps, failing: step, detail: entra.description, errorCode: entra.code.rawValue, tenant: tenant)
         }
         // 1. Input, and the expiry date the administrator gave.
         do {
@@ -62,25 +64,68 @@ extension GraphDirectoryProvider {
         } catch {
             return finish(failing: .graphRead, error)
         }
-        // 6. The domain is verified in the tenant.
+        // 6. The domain is verified in the tenant; the tenant's id and verified domains are kept
+        // for the one-source-per-tenant rule.
+        let tenant: TenantIdentity?
         do {
             struct Organization: Decodable {
                 struct Domain: Decodable { var name: String }
+                var id: String?
                 var verifiedDomains: [Domain]?
             }
-            let page = try session.decode(GraphPage<Organization>.self, try await session.get(url("/organization", [("$select", "verifiedDomains")])))
+            let page = try session.decode(GraphPage<Organization>.self, try await session.get(url("/organization", [("$select", "id,verifiedDomains")])))
             let names = page.value.flatMap { $0.verifiedDomains ?? [] }.map { $0.name.lowercased() }
+            tenant = page.value.first?.id.map { TenantIdentity(id: $0, verifiedDomains: names) }
             if names.contains(domain.lowercased().trimmingCharacters(in: .whitespaces)) {
                 steps.append(.init(.domain, .passed, "\(domain) is verified in the tenant"))
             } else {
-                return finish(failing: .domain, EntraError(.domainNotVerified, detail: "\(domain) is not among the tenant's verified domains (\(names.joined(separator: ", ")))"))
+                return finish(
+                    failing: .domain, EntraError(.domainNotVerified, detail: "\(domain) is not among the tenant's verified domains (\(names.joined(separator: ", ")))"),
+                    tenant: tenant)
             }
         } catch let error as EntraError where error.code == .missingPermission {
+            tenant = nil
             steps.append(.init(.domain, .warning, "the verified domains cannot be read without Organization.Read.All or Directory.Read.All; \(domain) was not checked"))
         } catch {
             return finish(failing: .domain, error)
         }
-        return ConnectionTestResult(steps: steps)
+        // 7. The domain's users are not synchronized from on-premises Active Directory.
+        do {
+            if let synchronized = try await onPremisesSynchronizedUser(domain: domain) {
+                return finish(
+                    failing: .onPremises,
+                    EntraError(
+                        .onPremisesDomain,
+                        detail: "users of \(domain) are synchronized from on-premises Active Directory (for example \(synchronized)); a domain cannot come from both"),
+                    tenant: tenant)
+            }
+            steps.append(.init(.onPremises, .passed, "no user of \(domain) is synchronized from on-premises Active Directory"))
+        } catch let error as EntraError where error.code == .missingPermission || error.code == .graphError {
+            steps.append(.init(
+                .onPremises, .warning,
+                "whether users of \(domain) are synchronized from on-premises Active Directory could not be checked (Graph answered \(error.status.map(String.init) ?? "an error")); make sure they are not"))
+        } catch {
+            return finish(failing: .onPremises, error, tenant: tenant)
+        }
+        return ConnectionTestResult(steps: steps, tenant: tenant)
+    }
+
+    /// The user principal name of one user of `domain` that Graph reports as synchronized from
+    /// on-premises Active Directory, if there is one: `GET /users?$filter=onPremisesSyncEnabled eq
+    /// true and endsWith(userPrincipalName,'@domain')&$count=true&$top=1&$select=id,userPrincipalName`
+    /// with `ConsistencyLevel: eventual` (`endsWith` is an advanced query).
+    /// - Parameter domain: The source's domain.
+    /// - Returns: A synchronized user's principal name, or `nil` when there is none.
+    /// - Throws: ``EntraError`` (`missingPermission`, `graphError` when Graph refuses the query,
+    ///   `network`, `unexpectedResponse`).
+    func onPremisesSynchronizedUser(domain: String) async throws -> String? {
+        struct User: Decodable { var userPrincipalName: String? }
+        let suffix = "@" + domain.lowercased().trimmingCharacters(in: .whitespaces)
+        let filter = "onPremisesSyncEnabled eq true and endsWith(userPrincipalName,\(ODataTranslation.literal(suffix)))"
+        let query = [("$filter", filter), ("$count", "true"), ("$top", "1"), ("$select", "id,userPrincipalName")]
+        let page = try session.decode(GraphPage<User>.self, try await session.get(url("/users", query), headers: ["ConsistencyLevel": "eventual"]))
+        guard let user = page.value.first else { return nil }
+        return user.userPrincipalName ?? "a user"
     }
 
     /// Reads the tenant's discovery document and checks its cloud. Tokens do not cross clouds, so

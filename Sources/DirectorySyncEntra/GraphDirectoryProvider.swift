@@ -48,6 +48,12 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         public var clock: SyncClock
         /// Days before the secret's expiry at which the connection test warns.
         public var secretExpiryLeadTimes: [Int]
+        /// Requests a lookup (``GraphDirectoryProvider/lookUp(_:)``) sends at the same time, at
+        /// least 1 (one at a time). The requests of one step of a lookup do not depend on each
+        /// other — the users its keys name, one level of the groups above them, the name
+        /// requests — so with more than one in flight its time grows with the depth of the group
+        /// tree rather than the number of groups. Its answer is the same whatever the setting.
+        public var maximumLookupConcurrency: Int
 
         /// Creates a configuration.
         /// - Parameters:
@@ -58,10 +64,11 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         ///   - retryPolicy: Retries of throttled and failed requests.
         ///   - clock: The clock.
         ///   - secretExpiryLeadTimes: Days before the secret's expiry at which the connection test warns.
+        ///   - maximumLookupConcurrency: Requests a lookup sends at the same time (at least 1).
         public init(
             endpoints: EntraEndpoints = .global, allowsNationalClouds: Bool = false, pageSize: Int = 999,
             membershipStrategy: MembershipStrategy = .groupDelta, retryPolicy: RetryPolicy = RetryPolicy(), clock: SyncClock = .system,
-            secretExpiryLeadTimes: [Int] = [30, 7]
+            secretExpiryLeadTimes: [Int] = [30, 7], maximumLookupConcurrency: Int = 8
         ) {
             self.endpoints = endpoints
             self.allowsNationalClouds = allowsNationalClouds
@@ -70,6 +77,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
             self.retryPolicy = retryPolicy
             self.clock = clock
             self.secretExpiryLeadTimes = secretExpiryLeadTimes
+            self.maximumLookupConcurrency = maximumLookupConcurrency
         }
     }
 

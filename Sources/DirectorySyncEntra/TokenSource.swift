@@ -110,6 +110,8 @@ actor TokenSource {
         case 90_002: mapped = (.unknownTenant, "Entra ID has no tenant with this domain or id")
         case 900_023: mapped = (.invalidInput, "the tenant identifier is malformed")
         case 700_016: mapped = (.unknownApplication, "the application id is not registered in this tenant")
+        case 7_000_229: mapped = (.unknownApplication, "the tenant has no service principal for the application (its enterprise application was deleted or never created)")
+        case 65_001: mapped = (.missingPermission, "admin consent for the application was not granted or was revoked")
         case 7_000_215: mapped = (.wrongSecret, "the client secret is wrong (was the secret's ID used instead of its value?)")
         case 7_000_222: mapped = (.expiredSecret, "the client secret has expired")
         case 7_000_218: mapped = (.missingSecret, "no client secret was sent")

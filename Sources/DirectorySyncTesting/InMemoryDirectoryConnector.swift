@@ -1,8 +1,9 @@
 import DirectorySync
 
 /// Connects ``DirectorySync/DirectoryService`` sources to in-memory directories, so hosts can test their
-/// workflow without HTTP. Tenants are registered with the client ID and secret that unlock them
-/// and the domains they own; connection tests and reads check them like Entra ID would.
+/// workflow without HTTP. Tenants are registered with the client ID and secret that unlock them,
+/// the domains they own and their id; credentials name a tenant by its name, its id or any of its
+/// domains, as with Entra ID; connection tests and reads check them like Entra ID would.
 ///
 /// ```swift
 /// let connector = InMemoryDirectoryConnector()
@@ -10,10 +11,18 @@ import DirectorySync
 /// ```
 public final class InMemoryDirectoryConnector: DirectoryConnector {
     private struct Tenant {
+        var name: String
+        var id: String
         var clientID: String
         var secret: String
         var domains: [String]
+        var synchronizedDomains: Set<String>
         var directory: InMemoryDirectoryProvider
+
+        func isNamed(by name: String) -> Bool {
+            let name = name.lowercased()
+            return name == self.name || name == id || domains.contains(name)
+        }
     }
 
     private let tenants = Locked<[String: Tenant]>([:])
@@ -23,33 +32,57 @@ public final class InMemoryDirectoryConnector: DirectoryConnector {
 
     /// Registers a tenant.
     /// - Parameters:
-    ///   - tenant: The tenant's name (what credentials call `tenant`).
+    ///   - tenant: The tenant's name (what credentials call `tenant`, besides its id and domains).
     ///   - clientID: The application id that may read it.
     ///   - secret: The secret that application uses.
     ///   - domains: The tenant's verified domains.
     ///   - directory: Its users and groups.
-    public func register(tenant: String, clientID: String, secret: String, domains: [String], directory: InMemoryDirectoryProvider) {
-        tenants.withLock { $0[tenant.lowercased()] = Tenant(clientID: clientID, secret: secret, domains: domains.map { $0.lowercased() }, directory: directory) }
+    ///   - id: The tenant's id; by default a GUID-shaped id derived from `tenant`.
+    ///   - synchronizedDomains: Domains whose users are synchronized from on-premises Active
+    ///     Directory: a connection test for one fails its `onPremises` step.
+    public func register(
+        tenant: String, clientID: String, secret: String, domains: [String], directory: InMemoryDirectoryProvider, id: String? = nil,
+        synchronizedDomains: [String] = []
+    ) {
+        let name = tenant.lowercased()
+        let registered = Tenant(
+            name: name, id: (id ?? Self.derivedID(name)).lowercased(), clientID: clientID, secret: secret, domains: domains.map { $0.lowercased() },
+            synchronizedDomains: Set(synchronizedDomains.map { $0.lowercased() }), directory: directory)
+        tenants.withLock { $0[name] = registered }
+    }
+
+    /// A GUID-shaped id from a tenant's name (FNV-1a), the same for the same name.
+    static func derivedID(_ name: String) -> String {
+        let hash = name.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
+        let hex = String(hash, radix: 16)
+        let digits = String(repeating: "0", count: 16 - hex.count) + hex
+        return "\(digits.prefix(8))-\(digits.dropFirst(8).prefix(4))-4\(digits.dropFirst(12).prefix(3))-8000-00000000\(digits.suffix(4))"
+    }
+
+    private func tenant(named name: String) -> Tenant? {
+        tenants.withLock { tenants in tenants[name.lowercased()] ?? tenants.values.sorted { $0.name < $1.name }.first { $0.isNamed(by: name) } }
     }
 
     public var sourceType: String { "In-memory directory" }
 
     public func provider(for connection: SourceConnection) throws -> any DirectoryProvider {
-        guard let tenant = tenants.withLock({ $0[connection.credentials.tenant.lowercased()] }) else {
+        guard let tenant = tenant(named: connection.credentials.tenant) else {
             throw DirectoryServiceError(.invalidInput, "unknown tenant '\(connection.credentials.tenant)'", fix: "Use a tenant the connector was given.")
         }
         return CheckedProvider(tenant: tenant.directory, valid: tenant.clientID == connection.credentials.clientID && tenant.secret == connection.secret.reveal())
     }
 
     /// Tests the connection like Entra ID would, in the steps `cloud` (the tenant is registered),
-    /// `token` (client ID and secret) and `domain` (a domain of the tenant).
+    /// `token` (client ID and secret), `domain` (a domain of the tenant; the result carries the
+    /// tenant's id and domains) and `onPremises` (the domain is not registered as synchronized
+    /// from on-premises Active Directory).
     /// - Parameter connection: Domain, credentials and secret.
-    /// - Returns: The steps, with `unknownTenant`, `unknownApplication`, `wrongSecret` or
-    ///   `domainNotVerified` as the error code of a failure.
+    /// - Returns: The steps, with `unknownTenant`, `unknownApplication`, `wrongSecret`,
+    ///   `domainNotVerified` or `onPremisesDomain` as the error code of a failure.
     public func testConnection(_ connection: SourceConnection) async -> ConnectionTestResult {
         typealias Step = ConnectionTestResult.Step
-        let order: [Step.Name] = [.cloud, .token, .domain]
-        guard let tenant = tenants.withLock({ $0[connection.credentials.tenant.lowercased()] }) else {
+        let order: [Step.Name] = [.cloud, .token, .domain, .onPremises]
+        guard let tenant = tenant(named: connection.credentials.tenant) else {
             return .failure(
                 after: [], failing: .cloud, detail: "No tenant is named '\(connection.credentials.tenant)'; check the tenant domain.",
                 errorCode: "unknownTenant", order: order)
@@ -63,12 +96,23 @@ public final class InMemoryDirectoryConnector: DirectoryConnector {
             return .failure(after: [found], failing: .token, detail: "The client secret is wrong; use the secret's value.", errorCode: "wrongSecret", order: order)
         }
         let issued = Step(.token, .passed, "issued")
-        guard tenant.domains.contains(connection.domain.lowercased()) else {
+        let identity = TenantIdentity(id: tenant.id, verifiedDomains: tenant.domains)
+        let domain = connection.domain.lowercased()
+        guard tenant.domains.contains(domain) else {
             return .failure(
                 after: [found, issued], failing: .domain, detail: "'\(connection.domain)' is not a verified domain of this tenant",
-                errorCode: "domainNotVerified", order: order)
+                errorCode: "domainNotVerified", order: order, tenant: identity)
         }
-        return ConnectionTestResult(steps: [found, issued, Step(.domain, .passed, "'\(connection.domain)' is verified")])
+        let verified = Step(.domain, .passed, "'\(connection.domain)' is verified")
+        guard !tenant.synchronizedDomains.contains(domain) else {
+            return .failure(
+                after: [found, issued, verified], failing: .onPremises,
+                detail: "users of '\(connection.domain)' are synchronized from on-premises Active Directory; a domain cannot come from both",
+                errorCode: "onPremisesDomain", order: order, tenant: identity)
+        }
+        return ConnectionTestResult(
+            steps: [found, issued, verified, Step(.onPremises, .passed, "no user of '\(connection.domain)' is synchronized from on-premises Active Directory")],
+            tenant: identity)
     }
 }
 

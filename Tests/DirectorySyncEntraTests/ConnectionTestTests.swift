@@ -117,7 +117,9 @@ struct ConnectionTestTests {
         let harness = GraphHarness(users: 10, groups: 1, roles: ["User.Read.All", "GroupMember.Read.All"])
         let report = await harness.provider().testConnection(domain: harness.credentials.domain)
         #expect(report.isSuccessful)
-        #expect(report.steps.last?.status == .warning, "the domain step warns")
+        #expect(report.steps.first { $0.name == .domain }?.status == .warning, "the domain step warns")
+        #expect(report.steps.last?.name == .onPremises && report.steps.last?.status == .passed, "User.Read.All reads the synchronized users")
+        #expect(report.tenant == nil, "the tenant's identity is not known without Organization.Read.All or Directory.Read.All")
     }
 
     @Test("a network failure is reported as such")
@@ -162,14 +164,19 @@ struct ConnectionTestTests {
         let encoder = JSONEncoder.deterministic()
         let passed = await harness.provider().testConnection(domain: harness.credentials.domain)
         let passedJSON = try #require(try JSONSerialization.jsonObject(with: encoder.encode(passed)) as? [String: Any])
-        #expect(Set(passedJSON.keys) == ["steps"])
+        #expect(Set(passedJSON.keys) == ["steps", "tenant"])
+        let tenant = try #require(passedJSON["tenant"] as? [String: Any])
+        #expect(Set(tenant.keys) == ["id", "verifiedDomains"])
+        #expect(tenant["id"] as? String == harness.credentials.tenantID)
+        #expect(tenant["verifiedDomains"] as? [String] == [harness.credentials.domain, "contoso.onmicrosoft.com"])
         let steps = try #require(passedJSON["steps"] as? [[String: String]])
-        #expect(steps.map { $0["name"] } == ["input", "cloud", "token", "permissions", "graphRead", "domain"])
+        #expect(steps.map { $0["name"] } == ["input", "cloud", "token", "permissions", "graphRead", "domain", "onPremises"])
         #expect(steps.allSatisfy { Set($0.keys) == ["name", "status", "detail"] && $0["status"] == "passed" })
         let failed = await harness.provider(secret: "not-the-secret").testConnection(domain: harness.credentials.domain)
         let failedText = String(decoding: try encoder.encode(failed), as: UTF8.self)
         #expect(failedText.contains(#""errorCode":"wrongSecret""#))
         #expect(failedText.contains(#"{"detail":"skipped","name":"domain","status":"skipped"}"#))
+        #expect(!failedText.contains(#""tenant""#), "a test that stopped before the organization was read knows no tenant")
         #expect(try JSONDecoder().decode(ConnectionTestResult.self, from: encoder.encode(failed)) == failed)
     }
 
@@ -184,5 +191,67 @@ struct ConnectionTestTests {
         dump(GraphDirectoryProvider(credentials: credentials, secret: secret), to: &dumped)
         #expect(!dumped.contains("Canary"))
         #expect(secret.reveal() == "Canary~Secret.123")
+    }
+
+    @Test("the test reads the tenant's id and every verified domain from /organization")
+    func tenantIdentity() async throws {
+        let tenant = TenantGenerator(configuration: .init(users: 10, groups: 1, seed: 3)).generate()
+        let harness = GraphHarness(tenant: tenant, otherDomains: ["fabrikam.com"])
+        let (emulator, credentials) = (harness.emulator, harness.credentials)
+        let report = await harness.provider().testConnection(domain: "fabrikam.com")
+        #expect(report.isSuccessful, "\(report)")
+        let found = try #require(report.tenant)
+        #expect(found.id == credentials.tenantID)
+        #expect(found.verifiedDomains == [tenant.domain, "fabrikam.com", "\(tenant.domain.split(separator: ".")[0]).onmicrosoft.com"])
+        #expect(found.isNamed(by: "FABRIKAM.com.") && found.isNamed(by: credentials.tenantID.uppercased()) && !found.isNamed(by: "example.com"))
+        let request = try #require(emulator.requestLog.first { $0.path == "/v1.0/organization" })
+        #expect(request.query.removingPercentEncoding == "$select=id,verifiedDomains")
+        let unverified = await harness.provider().testConnection(domain: "example.com")
+        #expect(unverified.failure?.name == .domain)
+        #expect(unverified.tenant == found, "a domain that is not verified still tells which tenant the credentials reach")
+    }
+
+    @Test("a domain whose users Graph reports as synchronized from on-premises AD fails the onPremises step; other domains pass")
+    func onPremisesDomain() async throws {
+        let tenant = TenantGenerator(configuration: .init(users: 30, groups: 1, seed: 3, onPremisesShare: 0.5)).generate()
+        let harness = GraphHarness(tenant: tenant, otherDomains: ["cloud.contoso.com"], synchronizedDomains: [tenant.domain])
+        let (emulator, credentials) = (harness.emulator, harness.credentials)
+        let synced = await harness.provider().testConnection(domain: tenant.domain)
+        #expect(!synced.isSuccessful)
+        #expect(synced.failure?.name == .onPremises)
+        #expect(synced.errorCode == EntraError.Code.onPremisesDomain.rawValue)
+        #expect(synced.failure?.detail.contains("synchronized from on-premises Active Directory") == true, "\(synced)")
+        #expect(synced.failure?.detail.contains("choose a domain whose users are managed in Entra ID") == true, "names the fix")
+        #expect(synced.tenant?.id == credentials.tenantID, "the tenant was read before the step failed")
+        let query = try #require(emulator.requestLog.last { $0.path == "/v1.0/users" }).query.removingPercentEncoding ?? ""
+        #expect(query.contains("$filter=onPremisesSyncEnabled eq true and endsWith(userPrincipalName,'@\(tenant.domain)')"))
+        #expect(query.contains("$count=true") && query.contains("$top=1"))
+        emulator.clearRequestLog()
+        let cloud = await harness.provider().testConnection(domain: "cloud.contoso.com")
+        #expect(cloud.isSuccessful, "\(cloud)")
+        #expect(cloud.steps.last?.name == .onPremises && cloud.steps.last?.status == .passed)
+    }
+
+    @Test("an on-premises query Graph refuses (400, or 403 without a user role) warns that it was not checked instead of failing")
+    func onPremisesUnchecked() async {
+        /// Answers the on-premises query with `status`, everything else from the emulator.
+        struct RefusingTransport: HTTPTransport {
+            let base: EmulatorTransport
+            let status: Int
+            func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+                guard request.url.query?.removingPercentEncoding?.contains("onPremisesSyncEnabled") == true else { return try await base.send(request) }
+                #expect(request.headers["ConsistencyLevel"] == "eventual")
+                return HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: Data(#"{"error":{"code":"Request_UnsupportedQuery","message":"Unsupported Query."}}"#.utf8))
+            }
+        }
+        let harness = GraphHarness(users: 10, groups: 1)
+        for status in [400, 403] {
+            let report = await harness.provider(transport: RefusingTransport(base: EmulatorTransport(harness.emulator), status: status))
+                .testConnection(domain: harness.credentials.domain)
+            #expect(report.isSuccessful, "\(report)")
+            let step = report.steps.last
+            #expect(step?.name == .onPremises && step?.status == .warning)
+            #expect(step?.detail.contains("could not be checked") == true)
+        }
     }
 }

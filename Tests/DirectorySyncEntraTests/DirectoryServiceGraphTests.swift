@@ -38,4 +38,66 @@ struct DirectoryServiceGraphTests {
         #expect(preview.summary[.remove, default: 0] > 0)
         #expect(try await store.contents().users.count == 120, "a preview changes nothing")
     }
+
+    @Test("one source per tenant, against a tenant with two verified domains: another domain, the tenant id, or a test that finds the same tenant is refused, naming the first source")
+    func oneSourcePerTenant() async throws {
+        let graph = GraphHarness(tenant: TenantGenerator(configuration: .init(users: 20, groups: 2, seed: 4)).generate(), otherDomains: ["fabrikam.com"])
+        let (service, _, contoso, credentials) = try await graph.service()
+        let secret = Secret(graph.credentials.clientSecret)
+        // Before Contoso's test nothing says fabrikam.com is the same tenant: the source is added
+        // (a draft: only a source whose test passed holds a tenant).
+        let early = try await service.addSource(name: "Fabrikam", domain: "fabrikam.com")
+        try await service.setCredentials(contoso.id, credentials, secret: secret)
+        let passed = try await service.testConnection(contoso.id)
+        #expect(passed.isSuccessful, "\(passed)")
+        #expect(passed.steps.map(\.name) == ConnectionTestResult.Step.Name.entraSteps + [.tenant])
+        let known = try #require(try await service.source(contoso.id).tenant, "a passed test keeps the tenant on the source")
+        #expect(known.id == graph.credentials.tenantID)
+        #expect(known.verifiedDomains.contains("fabrikam.com") && known.verifiedDomains.contains(graph.credentials.domain))
+
+        // Now it does: by another verified domain …
+        let error = await #expect(throws: DirectoryServiceError.self) { _ = try await service.addSource(name: "Second", domain: "contoso.onmicrosoft.com") }
+        #expect(error?.code == .duplicateTenant)
+        #expect(error?.detail.contains("'Contoso'") == true, "names the first source: \(String(describing: error))")
+        #expect(error?.fix.contains("remove 'Contoso'") == true)
+        let edit = await #expect(throws: DirectoryServiceError.self) { _ = try await service.editSource(early.id, domain: "CONTOSO.onmicrosoft.com.") }
+        #expect(edit?.code == .duplicateTenant)
+
+        // … by the tenant id typed instead of a domain: the test finds the same tenant, and fails.
+        var byID = credentials
+        byID.tenant = graph.credentials.tenantID
+        try await service.setCredentials(early.id, byID, secret: secret)
+        let refused = try await service.testConnection(early.id)
+        #expect(!refused.isSuccessful)
+        #expect(refused.failure?.name == .tenant)
+        #expect(refused.errorCode == "duplicateTenant")
+        #expect(refused.failure?.detail.contains("'Contoso'") == true && refused.failure?.detail.contains(graph.credentials.tenantID) == true)
+        #expect(try await service.source(early.id).credentialsTestedAt == nil, "a refused test does not count as passed")
+        #expect(try await service.source(early.id).tenant == nil)
+        let turnOn = await #expect(throws: DirectoryServiceError.self) { try await service.turnOn(early.id) }
+        #expect(turnOn?.code == .credentialsNotTested)
+
+        // The first source is unaffected, and the rule goes away with it.
+        try await service.turnOn(contoso.id)
+        try await service.turnOff(contoso.id)
+        try await service.removeSource(contoso.id)
+        let alone = try await service.testConnection(early.id)
+        #expect(alone.isSuccessful, "\(alone)")
+        #expect(alone.steps.last?.status == .passed && alone.steps.last?.name == .tenant)
+        try await service.turnOn(early.id)
+    }
+
+    @Test("a domain whose users are synchronized from on-premises AD fails the test, and the source cannot be turned on")
+    func onPremisesDomain() async throws {
+        let tenant = TenantGenerator(configuration: .init(users: 20, groups: 2, seed: 4, onPremisesShare: 0.5)).generate()
+        let graph = GraphHarness(tenant: tenant, synchronizedDomains: [tenant.domain])
+        let (service, _, source, credentials) = try await graph.service()
+        try await service.setCredentials(source.id, credentials, secret: Secret(graph.credentials.clientSecret))
+        let result = try await service.testConnection(source.id)
+        #expect(result.failure?.name == .onPremises)
+        #expect(result.errorCode == "onPremisesDomain")
+        #expect(result.steps.last?.name == .tenant && result.steps.last?.status == .skipped)
+        await #expect(throws: DirectoryServiceError.self) { try await service.turnOn(source.id) }
+    }
 }
+

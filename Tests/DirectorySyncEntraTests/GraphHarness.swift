@@ -20,13 +20,14 @@ struct GraphHarness {
             configuration: configuration)
     }
 
-    /// An emulator loaded with the given tenant.
+    /// An emulator loaded with the given tenant, verified in `otherDomains` too, with the users of
+    /// `synchronizedDomains` synchronized from on-premises Active Directory.
     init(tenant: GeneratedTenant, roles: [String] = ["Directory.Read.All"], cloud: EmulatedTenant.Cloud = .commercial,
-         configuration: GraphEmulator.Configuration = .init()) {
+         configuration: GraphEmulator.Configuration = .init(), otherDomains: [String] = [], synchronizedDomains: [String] = []) {
         clock = TestClock.fixed(at: Date(timeIntervalSince1970: 1_790_000_000))
         emulator = GraphEmulator(configuration: configuration, clock: clock)
         self.tenant = tenant
-        credentials = emulator.load(tenant, cloud: cloud, roles: roles)
+        credentials = emulator.load(tenant, cloud: cloud, roles: roles, otherDomains: otherDomains, synchronizedDomains: synchronizedDomains)
     }
 
     var endpoints: EntraEndpoints {

@@ -24,7 +24,7 @@ struct EntraCommandTests {
         defer { server.stop() }
         let good = try DirsyncProcess.run(arguments("test-connection", server, credentials), environment: ["DIRSYNC_TEST_SECRET": credentials.clientSecret])
         #expect(good.status == 0, "\(good.output)\(good.error)")
-        #expect(good.output.split(separator: "\n").count == 6)
+        #expect(good.output.split(separator: "\n").count == 7, "one line per step, onPremises last")
         let bad = try DirsyncProcess.run(arguments("test-connection", server, credentials), environment: ["DIRSYNC_TEST_SECRET": credentials.clientSecretID])
         #expect(bad.status == 1)
         #expect(bad.output.contains("wrongSecret"))

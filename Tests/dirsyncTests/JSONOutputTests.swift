@@ -76,8 +76,9 @@ struct JSONOutputTests {
 
         let tested = try object(session.run(["test-connection", "--source", "Contoso", "--json"]))
         let steps = try #require(tested["steps"] as? [[String: String]])
-        #expect(steps.map { $0["name"] } == ["input", "cloud", "token", "permissions", "graphRead", "domain"])
+        #expect(steps.map { $0["name"] } == ["input", "cloud", "token", "permissions", "graphRead", "domain", "onPremises", "tenant"])
         #expect(steps.allSatisfy { Set($0.keys) == ["name", "status", "detail"] && $0["status"] == "passed" })
+        #expect(Set((tested["tenant"] as? [String: Any] ?? [:]).keys) == ["id", "verifiedDomains"])
 
         let filtered = try object(session.run(["filter", "set", "--source", "Contoso", "--users", "department ne 'Legal'", "--json"]))
         #expect(filtered["settings"].flatMap { ($0 as? [String: Any])?["filter"] as? [String: String] } == ["mode": "usersByUser", "expression": "department ne 'Legal'"])
@@ -85,7 +86,7 @@ struct JSONOutputTests {
         #expect(scheduled["schedule"] as? [String: String] == ["kind": "daily", "at": "03:30", "timeZone": "Europe/Oslo"])
         let on = try object(session.run(["on", "--source", "Contoso", "--json"]))
         #expect(on["state"] as? String == "on")
-        #expect(Set(on.keys) == Self.sourceKeys.union(["credentials", "credentialsTestedAt", "scheduledFrom"]))
+        #expect(Set(on.keys) == Self.sourceKeys.union(["credentials", "credentialsTestedAt", "scheduledFrom", "tenant"]))
 
         let run = try object(session.run(["sync", "--source", "Contoso", "--json"]))
         #expect(Set(run.keys) == Self.runKeys)
@@ -97,7 +98,8 @@ struct JSONOutputTests {
         #expect((summary["operations"] as? [String: Int])?["createUser"] == run["usersSynchronized"] as? Int)
 
         let status = try object(session.run(["status", "--source", "Contoso", "--json"]))
-        #expect(Set(status.keys) == ["source", "type", "lastRun", "nextRun", "usersSynchronized", "groupsSynchronized", "warnings"])
+        #expect(Set(status.keys) == ["source", "type", "lastRun", "nextRun", "usersSynchronized", "groupsSynchronized", "warnings", "consecutiveFailures"])
+        #expect(status["consecutiveFailures"] as? Int == 0, "`quarantine` only while quarantined")
         #expect(Set((status["lastRun"] as? [String: Any] ?? [:]).keys) == Self.runKeys)
         let history = try array(session.run(["history", "--source", "Contoso", "--json"]))
         #expect(history.count == 1)

@@ -12,29 +12,55 @@ enum AdminCommand {
 
           source add --name NAME --domain DOMAIN [--description TEXT]
           source list | show --source NAME | remove --source NAME
+          source edit --source NAME [--name NAME] [--description TEXT] [--domain DOMAIN]   (the domain
+                  only while off; a domain of a tenant another source holds is refused)
           credentials set --source NAME --client-id ID --tenant DOMAIN
                           (--client-secret-env VAR | --client-secret-stdin) [--secret-expires YYYY-MM-DD]
                           [--login-url URL --graph-url URL]
+                  while the source is on, they are tested first and replace the ones in use only
+                  when the test passes (exit 1, nothing changed, otherwise)
+          credentials set --source NAME --secret-expires YYYY-MM-DD   the expiry date alone
+          credentials set --source NAME (--client-secret-env VAR | --client-secret-stdin)
+                          [--secret-expires YYYY-MM-DD]   a new secret, keeping client id and tenant
           test-connection --source NAME
           filter set --source NAME (--all | --groups EXPR | --users EXPR)
           schedule set --source NAME --kind KIND [--every N] [--at HH:MM] [--days LIST] [--dates LIST] [--time-zone ZONE]
+          policy set --source NAME [--removal remove|disable|disable-then-remove|never] [--grace 7d]
+                     [--missing-email sync|skip] [--guard-users N|P%] [--guard-groups N|P%]
+                     [--guard-memberships N|P%]   change the given policies, keep the others; a guard
+                  is a count (500), a percentage of what the source owns (20%), both (500,20%) or off;
+                  the grace (d, h, m or s) is disable-then-remove's
+          policy show --source NAME   the policies, as policy set takes them (--json: the settings)
           on | off [--cancel] | sync | status | history | users | groups   --source NAME
+          sync --source NAME [--full] [--confirm-removals]   --full reads every user and group instead
+                  of the changes; --confirm-removals applies the removals the deletion guard stopped
+          tracking reset --source NAME   forget the change tracking: the next run reads everything
+          users --manual-unmatched   the store's manual users that no source matched
           sync --source NAME --user KEY   synchronize one user now (an id, user principal name or email
                   address): its own changes and memberships; recorded as a run with trigger onDemand
           explain --source NAME (--user KEY | --group KEY) [--json]   step by step: in the directory?
                   in scope (which condition, which group path)? which identity? what a synchronization
                   would do, and what the last run did (reads only; exit 0 also when the key names nothing)
-          preview --source NAME [--show [--offset N --limit N]] [--export FILE --format json|jsonl|csv] [--json]
+          preview --source NAME [--show [--new] [--action A] [--offset N --limit N]] [--export FILE --format json|jsonl|csv] [--json]
+                  --show shows the kept preview while it is valid (--new makes a new one); without it,
+                  a new one is made; --action A shows only records with that action
           history --source NAME --run ID|last [--outcome O] [--action A] [--kind K] [--subject TEXT]
                   [--offset N --limit N | --export FILE --format json|jsonl|csv]   what one run did to each object
+          notify set --webhook URL [--token-env VAR] [--events LIST]   post one JSON document per
+                  event to URL (https; http only to loopback) from every process that synchronizes;
+                  the token from the environment variable VAR is kept in DIR/secrets and sent as a
+                  bearer token; LIST: runFailed, quarantined, released, needsConfirmation,
+                  secretExpiring, secretExpired, conflictsIncreased (default: all)
+          notify show | test | remove   the settings (never the token) | send a test event and show
+                  the receiver's answer (exit 1 unless 2xx) | stop notifying
           run-scheduler     run due synchronizations until interrupted (Ctrl-C)
           store check       report damage in DIR/store's files (exit 1 when damaged); changes no file
           store repair      keep every write before the damage; the damaged files go to DIR/store/backup/
 
         While one process works on DIR (sync, run-scheduler …), status, history, explain, source
-        list/show, users and groups read it, and on, off [--cancel], filter set, schedule set and
-        sync [--user KEY] are carried out by that process; other commands say which process holds
-        the folder.
+        list/show, policy show, users and groups read it (and preview --show a kept preview), and on,
+        off [--cancel], filter set, schedule set, policy set, tracking reset and sync [--full | --user
+        KEY] are carried out by that process; other commands say which process holds the folder.
 
         The secret is never taken as an argument: give the name of an environment variable that
         holds it, or pipe it on standard input. --json prints JSON for scripts. Exit status: 0 done,
@@ -49,7 +75,7 @@ enum AdminCommand {
             return 0
         }
         guard let command = arguments.subcommand() else { throw UsageError("a command is needed after --state DIR; see 'dirsync --state DIR --help'") }
-        let subcommand = ["source", "credentials", "filter", "schedule", "store"].contains(command) ? arguments.subcommand() : nil
+        let subcommand = ["source", "credentials", "filter", "schedule", "store", "notify", "policy", "tracking"].contains(command) ? arguments.subcommand() : nil
         let name = [command, subcommand].compactMap { $0 }.joined(separator: " ")
         if command == "store" { return try await storeCommand(URL(fileURLWithPath: folder, isDirectory: true), subcommand, &arguments) }
         let context = try await AdminContext.open(folder: folder, command: name, access: readOnlyCommands.contains(name) ? .read : .write, arguments: &arguments)
@@ -86,7 +112,7 @@ enum AdminCommand {
     }
 
     /// Commands that only read: they work while another process owns the folder.
-    static let readOnlyCommands: Set<String> = ["status", "history", "explain", "users", "groups", "source list", "source show"]
+    static let readOnlyCommands: Set<String> = ["status", "history", "explain", "users", "groups", "source list", "source show", "notify show", "notify test", "policy show"]
 
     /// Runs the command named by `command` and `subcommand` (the words after `--state DIR`).
     private static func dispatch(_ command: String, _ subcommand: String?, _ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
@@ -95,7 +121,13 @@ enum AdminCommand {
         case ("source", "list"): return try await SourceListCommand.run(context, &arguments)
         case ("source", "show"): return try await SourceShowCommand.run(context, &arguments)
         case ("source", "remove"): return try await SourceRemoveCommand.run(context, &arguments)
-        case ("source", _): throw UsageError("use 'source add', 'source list', 'source show' or 'source remove'")
+        case ("source", "edit"): return try await SourceEditCommand.run(context, &arguments)
+        case ("source", _): throw UsageError("use 'source add', 'source list', 'source show', 'source edit' or 'source remove'")
+        case ("policy", "set"): return try await PolicySetCommand.run(context, &arguments)
+        case ("policy", "show"): return try await PolicyShowCommand.run(context, &arguments)
+        case ("policy", _): throw UsageError("use 'policy set' or 'policy show'")
+        case ("tracking", "reset"): return try await TrackingResetCommand.run(context, &arguments)
+        case ("tracking", _): throw UsageError("use 'tracking reset'")
         case ("credentials", "set"): return try await CredentialsSetCommand.run(context, &arguments)
         case ("credentials", _): throw UsageError("use 'credentials set'")
         case ("test-connection", _): return try await AdminTestConnectionCommand.run(context, &arguments)
@@ -113,6 +145,11 @@ enum AdminCommand {
         case ("users", _): return try await UsersCommand.run(context, &arguments)
         case ("groups", _): return try await GroupsCommand.run(context, &arguments)
         case ("run-scheduler", _): return try await RunSchedulerCommand.run(context, &arguments)
+        case ("notify", "set"): return try await NotifySetCommand.run(context, &arguments)
+        case ("notify", "show"): return try await NotifyShowCommand.run(context, &arguments)
+        case ("notify", "test"): return try await NotifyTestCommand.run(context, &arguments)
+        case ("notify", "remove"): return try await NotifyRemoveCommand.run(context, &arguments)
+        case ("notify", _): throw UsageError("use 'notify set', 'notify show', 'notify test' or 'notify remove'")
         default: throw UsageError("unknown command '\(command)'; see 'dirsync --state DIR --help'")
         }
     }
@@ -129,7 +166,7 @@ enum AdminCommand {
     /// Invalid input exits with 2, an operation that could not be done with 1.
     static func classify(_ error: DirectoryServiceError) -> any Error {
         switch error.code {
-        case .invalidInput, .duplicateName, .duplicateDomain, .onPremisesDomain, .tooManySources, .unknownSource: UsageError(error.description)
+        case .invalidInput, .duplicateName, .duplicateDomain, .duplicateTenant, .onPremisesDomain, .tooManySources, .unknownSource: UsageError(error.description)
         default: error
         }
     }

@@ -1,5 +1,6 @@
 import DirectorySync
 import DirectorySyncEntra
+import DirectorySyncHTTP
 import Foundation
 
 /// What `dirsync --state DIR …` works on: the state folder's service, store and secrets.
@@ -22,7 +23,12 @@ struct AdminContext {
     let folder: URL
     let service: DirectoryService
     let store: any IdentityStore
+    /// The folder's secret store (`DIR/secrets`).
+    let secrets: any SecretStore
     let json: Bool
+    /// The webhook of the saved notification settings, attached when this process owns the
+    /// folder (it may synchronize); ``close()`` waits for its deliveries.
+    let webhook: WebhookNotifier?
     /// Held while this process owns the folder; `nil` when it only reads or another process owns it.
     let ownership: AdminControl.Ownership?
     private let server: AdminControl.Server?
@@ -44,12 +50,30 @@ struct AdminContext {
         } else {
             store = try await FileIdentityStore.open(folder: folder.appendingPathComponent("store"), access: ownership == nil ? .readOnly : .readWrite)
         }
+        let state = try FileSyncStateStore(folder: folder.appendingPathComponent("state"))
+        let secrets = try FileSecretStore(folder: folder.appendingPathComponent("secrets"))
+        let webhook = ownership == nil ? nil : await Self.webhook(state: state, secrets: secrets)
         let service = try await DirectoryService.open(
-            store: store, state: try FileSyncStateStore(folder: folder.appendingPathComponent("state")),
-            secrets: try FileSecretStore(folder: folder.appendingPathComponent("secrets")), connector: GraphDirectoryConnector())
+            store: store, state: state, secrets: secrets, connector: GraphDirectoryConnector(),
+            configuration: .init(notifiers: webhook.map { [$0] } ?? []))
         let server = ownership == nil ? nil : AdminControl.Server(folder: folder, service: service)
-        return AdminContext(folder: folder, service: service, store: store, json: json, ownership: ownership, server: server)
+        return AdminContext(folder: folder, service: service, store: store, secrets: secrets, json: json, webhook: webhook, ownership: ownership, server: server)
     }
+
+    /// The webhook the saved notification settings describe, if any. Settings that cannot be used
+    /// are said on standard error and leave notifications off: they never stop a synchronization.
+    private static func webhook(state: any SyncStateStore, secrets: any SecretStore) async -> WebhookNotifier? {
+        do {
+            guard let settings = try await state.load(NotificationSettings.self, for: .notificationSettings) else { return nil }
+            return try await WebhookNotifier(settings: settings, secrets: secrets)
+        } catch {
+            Terminal.error("dirsync: notifications are off in this process: \(Terminal.safe("\(error)")); check them with: notify show, notify test")
+            return nil
+        }
+    }
+
+    /// How long a process waits for its notifications to be delivered before it exits.
+    static let notificationWait: Duration = .seconds(10)
 
     /// Creates the state folder's folders owner-only, or checks and tightens them; `DIR` itself
     /// may be a link to a folder, the folders inside it may not.
@@ -60,8 +84,24 @@ struct AdminContext {
         }
     }
 
-    /// Answers the requests already taken, then stops taking them.
-    func close() async { await server?.stop() }
+    /// Answers the requests already taken, then stops taking them; then waits (at most
+    /// ``notificationWait``) for the webhook to deliver what it was handed, and says on standard
+    /// error what could not be delivered.
+    func close() async {
+        await server?.stop()
+        guard let webhook else { return }
+        let flushed = await webhook.flush(timeout: Self.notificationWait)
+        let statistics = webhook.statistics
+        if !flushed {
+            Terminal.error("dirsync: \(statistics.pending.counted("notification")) not delivered: the webhook did not answer within \(Self.notificationWait.components.seconds) s")
+        }
+        if statistics.failed > 0 {
+            Terminal.error("dirsync: \(statistics.failed.counted("notification")) could not be delivered: \(Terminal.safe(statistics.lastFailure ?? "unknown"))")
+        }
+        if statistics.dropped > 0 {
+            Terminal.error("dirsync: \(statistics.dropped.counted("notification")) dropped: the webhook's queue was full")
+        }
+    }
 
     /// Carries out a request: here when this process owns the folder, else in the process that does.
     func submit(_ request: AdminControl.Request) async throws -> Int32 {

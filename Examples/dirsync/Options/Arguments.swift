@@ -23,6 +23,9 @@ struct Arguments: Sendable {
         return true
     }
 
+    /// Whether `--name` (or `--name=value`) is given, without taking it.
+    func contains(_ name: String) -> Bool { words.contains { $0 == "--\(name)" || $0.hasPrefix("--\(name)=") } }
+
     /// Takes `--name value` or `--name=value`.
     /// - Throws: ``UsageError`` when the value is missing or the option is given twice.
     mutating func option(_ name: String) throws -> String? {

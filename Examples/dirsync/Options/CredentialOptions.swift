@@ -3,7 +3,8 @@ import Foundation
 
 /// The credential flags, read in one place for every command that takes them (`test-connection`,
 /// `read`, `--state DIR credentials set`): `--tenant`, `--client-id`, `--client-secret-env`,
-/// `--client-secret-stdin`, `--secret-expires`, `--login-url`, `--graph-url`.
+/// `--client-secret-stdin`, `--secret-expires`, `--login-url`, `--graph-url`. `credentials set`
+/// also takes a secret or an expiry date alone, keeping the saved credentials (``parseChange(_:saved:)``).
 ///
 /// The secret is never an argument: it comes from exactly one of an environment variable and
 /// standard input, and an empty one is refused. It is read by ``secret()`` only after the other
@@ -38,24 +39,8 @@ struct CredentialOptions {
         }
         guard let tenant = try arguments.option("tenant") else { throw UsageError("--tenant DOMAIN is required") }
         guard let clientID = try arguments.option("client-id") else { throw UsageError("--client-id ID is required") }
-        let variable = try arguments.option("client-secret-env")
-        let fromStandardInput = arguments.flag("client-secret-stdin")
-        let secretSource: SecretSource
-        switch (variable, fromStandardInput) {
-        case (let variable?, false): secretSource = .environment(variable)
-        case (nil, true): secretSource = .standardInput
-        default: throw UsageError("give the client secret with exactly one of --client-secret-env VAR and --client-secret-stdin (never as an argument)")
-        }
-        var expiry: Date?
-        if let text = try arguments.option("secret-expires") {
-            // Exactly YYYY-MM-DD, and a day that exists: 2026-02-30 is not rolled over to March.
-            guard text.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}/) != nil, let date = try? Date(text + "T00:00:00Z", strategy: .iso8601),
-                date.formatted(Date.ISO8601FormatStyle().year().month().day()) == text
-            else {
-                throw UsageError("--secret-expires takes a date as YYYY-MM-DD, not '\(Terminal.safe(text))'")
-            }
-            expiry = date
-        }
+        guard let secretSource = try Self.secretSource(&arguments) else { throw Self.secretSourceMissing }
+        let expiry = try Self.expiry(&arguments)
         func url(_ flag: String) throws -> URL? {
             guard let text = try arguments.option(flag) else { return nil }
             guard let url = URL(string: text) else { throw UsageError("--\(flag) takes an absolute https URL") }
@@ -73,11 +58,85 @@ struct CredentialOptions {
         return CredentialOptions(credentials: credentials, secretSource: secretSource)
     }
 
+    /// What `--state DIR credentials set` changes.
+    enum Change {
+        /// New credentials, with a new secret from `secret`, or keeping the saved one (`nil`).
+        case credentials(SourceCredentials, secret: SecretSource?)
+        /// The secret's expiry date alone.
+        case expiry(Date)
+    }
+
+    /// Reads `credentials set`'s flags. With `--tenant` or `--client-id`, every flag as ``parse(_:)``
+    /// reads them. With neither, the saved credentials are kept: `--secret-expires DATE` alone
+    /// changes the expiry date (no secret asked for), and a secret (with or without
+    /// `--secret-expires`) replaces the secret.
+    /// - Parameters:
+    ///   - arguments: The arguments.
+    ///   - saved: The source's saved credentials, if any.
+    /// - Throws: ``UsageError`` as ``parse(_:)``; when neither a secret nor an expiry is given
+    ///   without `--tenant` and `--client-id`; or a secret alone for a source without credentials.
+    static func parseChange(_ arguments: inout Arguments, saved: SourceCredentials?) throws -> Change {
+        guard !["tenant", "client-id", "login-url", "graph-url"].contains(where: arguments.contains) else {
+            let options = try parse(&arguments)
+            return .credentials(options.credentials, secret: options.secretSource)
+        }
+        if try arguments.option("client-secret") != nil {
+            throw UsageError("the secret is never given as an argument (it would be visible to other users); use --client-secret-env VAR or --client-secret-stdin")
+        }
+        let secretSource = try Self.secretSource(&arguments)
+        let expiry = try Self.expiry(&arguments)
+        guard let secretSource else {
+            guard let expiry else {
+                throw UsageError("--tenant DOMAIN and --client-id ID are required, with the secret; or give --secret-expires YYYY-MM-DD alone to change the expiry date only")
+            }
+            return .expiry(expiry)
+        }
+        guard var credentials = saved else {
+            throw UsageError("the source has no credentials yet: --tenant DOMAIN and --client-id ID are required with the secret")
+        }
+        if let expiry { credentials.secretExpiration = expiry }
+        return .credentials(credentials, secret: secretSource)
+    }
+
+    /// `--client-secret-env VAR` or `--client-secret-stdin`; `nil` when neither is given.
+    /// - Throws: ``UsageError`` when both are given.
+    private static func secretSource(_ arguments: inout Arguments) throws -> SecretSource? {
+        let variable = try arguments.option("client-secret-env")
+        let fromStandardInput = arguments.flag("client-secret-stdin")
+        switch (variable, fromStandardInput) {
+        case (let variable?, false): return .environment(variable)
+        case (nil, true): return .standardInput
+        case (nil, false): return nil
+        default: throw secretSourceMissing
+        }
+    }
+
+    private static let secretSourceMissing = UsageError(
+        "give the client secret with exactly one of --client-secret-env VAR and --client-secret-stdin (never as an argument)")
+
+    /// `--secret-expires YYYY-MM-DD`, as midnight UTC.
+    /// - Throws: ``UsageError`` for anything but a date that exists.
+    private static func expiry(_ arguments: inout Arguments) throws -> Date? {
+        guard let text = try arguments.option("secret-expires") else { return nil }
+        // Exactly YYYY-MM-DD, and a day that exists: 2026-02-30 is not rolled over to March.
+        guard text.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}/) != nil, let date = try? Date(text + "T00:00:00Z", strategy: .iso8601),
+            date.formatted(Date.ISO8601FormatStyle().year().month().day()) == text
+        else {
+            throw UsageError("--secret-expires takes a date as YYYY-MM-DD, not '\(Terminal.safe(text))'")
+        }
+        return date
+    }
+
     /// Reads the client secret from its source.
     /// - Returns: The secret; never empty.
     /// - Throws: ``UsageError`` when the variable is unset or empty, or standard input holds no secret.
-    func secret() throws -> Secret {
-        switch secretSource {
+    func secret() throws -> Secret { try Self.secret(from: secretSource) }
+
+    /// Reads the client secret from `source`.
+    /// - Returns: The secret; never empty.
+    /// - Throws: ``UsageError`` when the variable is unset or empty, or standard input holds no secret.
+    static func secret(from source: SecretSource) throws -> Secret {
+        switch source {
         case .environment(let variable):
             // `Secret.isEmpty` is the SDK's rule (white space alone is no secret).
             guard let value = ProcessInfo.processInfo.environment[variable], !Secret(value).isEmpty else {

@@ -13,7 +13,8 @@ import Foundation
 /// ```
 ///
 /// `errorCode` is absent when no step failed; `name` is a ``Step/Name`` and `status` a
-/// ``Step/Status``, both as their raw strings.
+/// ``Step/Status``, both as their raw strings. A test that read the tenant's identity adds
+/// `"tenant": {"id": "…", "verifiedDomains": ["…"]}` (``tenant``).
 public struct ConnectionTestResult: Hashable, Sendable, Codable, CustomStringConvertible {
     /// One step and what it found.
     public struct Step: Hashable, Sendable, Codable {
@@ -37,9 +38,16 @@ public struct ConnectionTestResult: Hashable, Sendable, Codable, CustomStringCon
             public static let graphRead = Name(rawValue: "graphRead")
             /// The source's domain is a verified domain of the tenant.
             public static let domain = Name(rawValue: "domain")
+            /// The directory reports no user of the source's domain as synchronized from
+            /// on-premises Active Directory (such a domain cannot also have an Entra source).
+            public static let onPremises = Name(rawValue: "onPremises")
+            /// No other source synchronizes the same tenant: ``DirectoryService/testConnection(_:)``
+            /// adds this step after the connector's own, comparing the tenant found with the
+            /// other sources'.
+            public static let tenant = Name(rawValue: "tenant")
 
             /// The steps of an Entra ID connection test, in the order they run.
-            public static let entraSteps: [Name] = [.input, .cloud, .token, .permissions, .graphRead, .domain]
+            public static let entraSteps: [Name] = [.input, .cloud, .token, .permissions, .graphRead, .domain, .onPremises]
 
             /// The name's text.
             public var description: String { rawValue }
@@ -95,14 +103,19 @@ public struct ConnectionTestResult: Hashable, Sendable, Codable, CustomStringCon
     public var steps: [Step]
     /// The failing step's error code (`wrongSecret`, `unknownTenant`, …), when one failed.
     public var errorCode: String?
+    /// The tenant the credentials reached — its id and verified domains — when the test could
+    /// read them; ``DirectoryService`` keeps it on the source when the test passed.
+    public var tenant: TenantIdentity?
 
     /// Creates a result.
     /// - Parameters:
     ///   - steps: The steps, in order.
     ///   - errorCode: The failing step's error code.
-    public init(steps: [Step], errorCode: String? = nil) {
+    ///   - tenant: The tenant's id and verified domains, when the test read them.
+    public init(steps: [Step], errorCode: String? = nil, tenant: TenantIdentity? = nil) {
         self.steps = steps
         self.errorCode = errorCode
+        self.tenant = tenant
     }
 
     /// A result whose steps after `failing` were skipped: `passed` so far, then the failure.
@@ -112,13 +125,15 @@ public struct ConnectionTestResult: Hashable, Sendable, Codable, CustomStringCon
     ///   - detail: What is wrong and how to fix it.
     ///   - errorCode: The failure's stable code.
     ///   - order: Every step in order, to list the skipped ones.
+    ///   - tenant: The tenant's id and verified domains, when they were read before the failure.
     /// - Returns: The result.
     public static func failure(
-        after passed: [Step], failing: Step.Name, detail: String, errorCode: String, order: [Step.Name] = Step.Name.entraSteps
+        after passed: [Step], failing: Step.Name, detail: String, errorCode: String, order: [Step.Name] = Step.Name.entraSteps,
+        tenant: TenantIdentity? = nil
     ) -> ConnectionTestResult {
         var steps = passed + [Step(failing, .failed, detail)]
         for name in order where !steps.contains(where: { $0.name == name }) { steps.append(Step(name, .skipped, "skipped")) }
-        return ConnectionTestResult(steps: steps, errorCode: errorCode)
+        return ConnectionTestResult(steps: steps, errorCode: errorCode, tenant: tenant)
     }
 
     /// Whether every step passed (warnings allowed); an empty result is no success.
@@ -143,7 +158,7 @@ public struct ConnectionTestResult: Hashable, Sendable, Codable, CustomStringCon
         }.joined(separator: "\n")
     }
 
-    private enum CodingKeys: String, CodingKey { case steps, errorCode }
+    private enum CodingKeys: String, CodingKey { case steps, errorCode, tenant }
 
     /// Decodes a result from its designed JSON.
     /// - Parameter decoder: The decoder.
@@ -152,14 +167,17 @@ public struct ConnectionTestResult: Hashable, Sendable, Codable, CustomStringCon
         let container = try decoder.container(keyedBy: CodingKeys.self)
         steps = try container.decode([Step].self, forKey: .steps)
         errorCode = try container.decodeIfPresent(String.self, forKey: .errorCode)
+        tenant = try container.decodeIfPresent(TenantIdentity.self, forKey: .tenant)
     }
 
-    /// Encodes the result as its designed JSON (`errorCode` only when a step failed).
+    /// Encodes the result as its designed JSON (`errorCode` only when a step failed, `tenant`
+    /// only when it was read).
     /// - Parameter encoder: The encoder.
     /// - Throws: The encoder's errors.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(steps, forKey: .steps)
         try container.encodeIfPresent(errorCode, forKey: .errorCode)
+        try container.encodeIfPresent(tenant, forKey: .tenant)
     }
 }

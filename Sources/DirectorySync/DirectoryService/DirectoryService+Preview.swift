@@ -20,9 +20,10 @@ extension DirectoryService {
         let read = try await synchronizer.read(filter: source.settings.filter)
         // Contents taken between other sources' plans and applies, never half way through one.
         let contents = try await storeLock.withLock { try await store.contents() }
+        let pending = try await synchronizer.pendingRemovals(for: source.settings)
         let preview = try PreviewGenerator(planner: configuration.synchronizer.planner, configuration: configuration.preview).makePreview(
             source: id, directory: read.snapshot, store: contents, settings: source.settings, schedule: source.schedule,
-            sourceIsOn: false, now: clock.now())
+            sourceIsOn: false, now: clock.now(), pendingRemovals: pending)
         try await state.savePreview(preview)
         return preview
     }

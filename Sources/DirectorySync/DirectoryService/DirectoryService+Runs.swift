@@ -2,17 +2,25 @@ import Foundation
 
 extension DirectoryService {
     /// Synchronizes a source that is on. A request while a run of the same source is going joins
-    /// it (both get the same record): a source never synchronizes twice at once.
+    /// it (both get the same record): a source never synchronizes twice at once — except a forced
+    /// full read, which waits for the running one and then reads everything in a run of its own.
     /// - Parameters:
     ///   - id: The source.
     ///   - trigger: What asks for the run.
+    ///   - forceFullRead: Read every user and group even when only the changes could be read (the
+    ///     record's read kind is then `full` with reason `requested`); change tracking starts again
+    ///     from this read.
     /// - Returns: The run's record (also kept in the history), whatever its outcome.
     /// - Throws: ``DirectoryServiceError`` when the source is off, unknown, or has no secret.
-    public func synchronize(_ id: SourceID, trigger: SyncTrigger = .manual) async throws -> RunRecord {
+    public func synchronize(_ id: SourceID, trigger: SyncTrigger = .manual, forceFullRead: Bool = false) async throws -> RunRecord {
         let source = try source(id)
         guard !stopping.contains(id) else { throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is being turned off", fix: "Turn it on again to synchronize.") }
         await waitForOnDemandRun(id)
-        if let running = runs[id] { return await running.value }
+        if let running = runs[id] {
+            let record = await running.value
+            // A forced full read never joins a run that may read only the changes.
+            return forceFullRead ? try await synchronize(id, trigger: trigger, forceFullRead: true) : record
+        }
         guard source.state.isOn else {
             throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is off", fix: "Turn it on to synchronize (or make a preview).")
         }
@@ -20,21 +28,45 @@ extension DirectoryService {
         // The source may have changed while the synchronizer was made: look again (a run for one
         // user on demand is waited for, never joined).
         await waitForOnDemandRun(id)
-        if let running = runs[id] { return await running.value }
+        if let running = runs[id] {
+            let record = await running.value
+            // A forced full read never joins a run that may read only the changes.
+            return forceFullRead ? try await synchronize(id, trigger: trigger, forceFullRead: true) : record
+        }
         guard sources[id]?.state.isOn == true, !stopping.contains(id) else {
             throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' was turned off", fix: "Turn it on again to synchronize.")
         }
+        // An administrator's run (not a scheduled attempt) releases a quarantine: it tries now,
+        // and counts failures afresh (saved with the run's outcome).
+        if trigger != .scheduled, sources[id]?.quarantine != nil { release(id) }
         // The task starts on this actor only after this method suspends, so it is registered first;
         // it unregisters itself once its record is saved (a request until then joins it).
         let settings = source.settings
         let task = Task {
             await self.execute(id, trigger: trigger) { planned, applied in
                 try await synchronizer.synchronize(
-                    settings: settings, allowExceedingDeletionGuard: trigger == .confirmation, planned: planned, applied: applied)
+                    settings: settings, forceFullRead: forceFullRead, allowExceedingDeletionGuard: trigger == .confirmation, planned: planned,
+                    applied: applied)
             }
         }
         runs[id] = task
         return await task.value
+    }
+
+    /// A scheduled run. One that cannot start although the source is on — no secret, a secret
+    /// store that fails, credentials the connector refuses — is recorded as a failed run (history,
+    /// events, quarantine) instead of vanishing: nobody is there to see the error.
+    func scheduledRun(_ id: SourceID) async -> RunRecord? {
+        do {
+            return try await synchronize(id, trigger: .scheduled)
+        } catch let error as DirectoryServiceError where error.code == .sourceIsOff || error.code == .unknownSource {
+            return nil
+        } catch {
+            guard runs[id] == nil, sources[id]?.state.isOn == true, !stopping.contains(id) else { return nil }
+            let task = Task { await self.execute(id, trigger: .scheduled) { _, _ in throw error } }
+            runs[id] = task
+            return await task.value
+        }
     }
 
     /// Synchronizes one user now, without waiting for the schedule: reads the user and what its
@@ -131,6 +163,7 @@ extension DirectoryService {
         var record = RunRecord(id: UUID().uuidString, sourceID: id, trigger: trigger, startedAt: started, endedAt: started, outcome: .succeeded)
         let planned = Locked<SyncPlan?>(nil)
         let applied = Locked<SyncReport?>(nil)
+        var failure: RunFailure?
         // The report's planned records are written while the plan is applied.
         let reportWriter = RunReportWriter(shelf: RunReportShelf(state: state, sourceID: id, retention: configuration.reports), run: record.id)
         do {
@@ -148,6 +181,7 @@ extension DirectoryService {
             record.outcome = .cancelled
         } catch {
             record.outcome = .failed(String(describing: error))
+            failure = RunFailure(error)
         }
         if let contents = try? await store.contents() {
             let origin: (IdentityOrigin) -> Bool = { $0.sourceID == id }
@@ -170,13 +204,15 @@ extension DirectoryService {
             // A report that cannot be saved is a warning, never a failed run.
             hub.emit(.warning(id, .reportNotSaved(String(describing: error))))
         }
-        await finish(record, restoring: trigger == .onDemand ? before : nil)
+        await finish(record, restoring: trigger == .onDemand ? before : nil, failure: failure)
         return record
     }
 
     /// Keeps the record and sets the source's state from its outcome — or back to `restoring`
-    /// (on-demand runs: one user's run says nothing about the source as a whole).
-    private func finish(_ record: RunRecord, restoring: SourceState?) async {
+    /// (on-demand runs: one user's run says nothing about the source as a whole). A whole run that
+    /// failed counts towards quarantine (``recordFailure(_:_:at:)``); one that read and planned
+    /// ends it.
+    private func finish(_ record: RunRecord, restoring: SourceState?, failure: RunFailure?) async {
         let id = record.sourceID
         if stopping.contains(id) || sources[id] == nil {
             setState(id, .off)
@@ -185,13 +221,21 @@ extension DirectoryService {
             if case .failed = record.outcome { hub.emit(.warning(id, .lastRunFailed(Self.summary(of: record)))) }
         } else {
             switch record.outcome {
-            case .succeeded: setState(id, .on)
+            case .succeeded:
+                setState(id, .on)
+                release(id)
             case .needsConfirmation:
+                release(id)
                 setState(id, .needsConfirmation)
                 hub.emit(.warning(id, .needsConfirmation))
-            case .cancelled: setState(id, .on)
-            case .partiallyFailed, .failed:
+            case .cancelled: setState(id, sources[id]?.quarantine == nil ? .on : .quarantined)
+            case .partiallyFailed:
+                // The directory was read and the plan applied in part: the source works.
+                release(id)
                 setState(id, .error)
+                hub.emit(.warning(id, .lastRunFailed(Self.summary(of: record))))
+            case .failed(let message):
+                setState(id, recordFailure(id, failure ?? RunFailure(message: message, errorCode: nil, isLasting: false), at: record.endedAt))
                 hub.emit(.warning(id, .lastRunFailed(Self.summary(of: record))))
             }
         }
@@ -200,6 +244,7 @@ extension DirectoryService {
         // A history that cannot be read is never replaced: the runs it holds would be lost.
         do {
             var history = try await state.load([RunRecord].self, for: .history(id)) ?? []
+            if restoring == nil, let rise = Self.conflictsIncrease(record, after: history) { hub.emit(.warning(id, rise)) }
             history.append(record)
             if history.count > configuration.historyLimit { history.removeFirst(history.count - configuration.historyLimit) }
             try await state.save(history, for: .history(id))
@@ -210,6 +255,20 @@ extension DirectoryService {
         runs[id] = nil
         onDemandRuns.remove(id)
         hub.emit(.runFinished(id, record))
+    }
+
+    /// `conflictsIncreased` when a whole run that planned reports more conflicts than the last
+    /// whole run before it that planned (runs that failed or were cancelled planned nothing to compare).
+    static func conflictsIncrease(_ record: RunRecord, after history: [RunRecord]) -> SourceWarning? {
+        func planned(_ run: RunRecord) -> Bool {
+            guard run.trigger != .onDemand else { return false }
+            return switch run.outcome {
+            case .succeeded, .partiallyFailed, .needsConfirmation: true
+            case .failed, .cancelled: false
+            }
+        }
+        guard planned(record), let previous = history.last(where: planned), record.summary.conflicts > previous.summary.conflicts else { return nil }
+        return .conflictsIncreased(from: previous.summary.conflicts, to: record.summary.conflicts)
     }
 
     static func summary(of record: RunRecord) -> String {

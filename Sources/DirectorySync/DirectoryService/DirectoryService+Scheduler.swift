@@ -1,16 +1,25 @@
 import Foundation
 
 extension DirectoryService {
-    /// When a source's next scheduled run is due (`nil` when off or manual only).
+    /// When a source's next scheduled run is due (`nil` when off or manual only); for a
+    /// quarantined source, its next attempt.
     func nextRun(of source: Source) -> Date? {
-        guard source.state.isOn, source.state != .needsConfirmation, let from = source.scheduledFrom else { return nil }
+        guard source.state.isOn, source.state != .needsConfirmation else { return nil }
+        if let quarantine = source.quarantine { return quarantine.nextAttempt }
+        guard let from = source.scheduledFrom else { return nil }
         return configuration.scheduleCalculator.nextRun(of: source.schedule, after: from)
     }
 
     /// Runs every synchronization that is due now — once, however many runs were missed while the
-    /// host was down — concurrently across sources.
+    /// host was down — concurrently across sources; a quarantined source runs when its next
+    /// attempt is due. A scheduled run that cannot even start (its secret is gone, the connector
+    /// refuses the credentials) is recorded as a failed run, so it counts towards quarantine.
+    /// First announces every secret-expiry lead time reached since the last call
+    /// (`.warning(_, .secretExpiring(days:))`, once per lead time and expiry date, remembered in
+    /// the saved sources).
     /// - Returns: The records of the runs started.
     public func runDueSynchronizations() async -> [RunRecord] {
+        await announceSecretExpiry()
         let now = clock.now()
         var due: [SourceID] = []
         for source in sources.values where runs[source.id] == nil {
@@ -21,7 +30,7 @@ extension DirectoryService {
         guard !due.isEmpty else { return [] }
         try? await persist()
         return await withTaskGroup(of: RunRecord?.self) { group in
-            for id in due { group.addTask { try? await self.synchronize(id, trigger: .scheduled) } }
+            for id in due { group.addTask { await self.scheduledRun(id) } }
             var records: [RunRecord] = []
             for await record in group { if let record { records.append(record) } }
             return records

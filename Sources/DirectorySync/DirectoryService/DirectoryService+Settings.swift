@@ -11,27 +11,33 @@ extension DirectoryService {
         try await setSettings(id, settings)
     }
 
-    /// Sets the filter and the policies (missing email, out of scope, deletion guard).
+    /// Sets the filter and the policies (missing email, out of scope, deletion guard). Releases a
+    /// quarantine (the next scheduled run is due as usual). Settings that differ from the saved
+    /// ones also discard the kept preview, which was planned with the old ones.
     /// - Throws: ``FilterError``; ``DirectoryServiceError``.
     public func setSettings(_ id: SourceID, _ settings: SyncSettings) async throws {
         try settings.filter.validate()
-        _ = try source(id)
+        let before = try source(id).settings
         sources[id]?.settings = settings
         if sources[id]?.state == .needsConfirmation { setState(id, .on) }
+        release(id)
         try await persist()
+        if before != settings { try await state.remove(.preview(id)) }
     }
 
-    /// Sets when scheduled runs happen (already validated by ``SyncSchedule``).
+    /// Sets when scheduled runs happen (already validated by ``SyncSchedule``). Releases a quarantine.
     /// - Throws: ``DirectoryServiceError``.
     public func setSchedule(_ id: SourceID, _ schedule: SyncSchedule) async throws {
         _ = try source(id)
         sources[id]?.schedule = schedule
+        release(id)
         if sources[id]?.state.isOn == true { sources[id]?.scheduledFrom = clock.now() }
         try await persist()
     }
 
     /// Turns a source on: it synchronizes when asked and on its schedule.
-    /// - Throws: ``DirectoryServiceError`` (`credentialsNotTested`) unless the saved credentials passed a test.
+    /// - Throws: ``DirectoryServiceError`` (`credentialsNotTested`) unless the saved credentials
+    ///   passed a test; `duplicateTenant` when another source synchronizes the same tenant.
     public func turnOn(_ id: SourceID) async throws {
         let source = try source(id)
         guard !source.state.isOn else { return }
@@ -41,6 +47,8 @@ extension DirectoryService {
                 .credentialsNotTested, "'\(source.name)' has no credentials that passed a connection test",
                 fix: "Save credentials and run a successful connection test before turning '\(source.name)' on.")
         }
+        // Again: another source may have learned its tenant since this one's test.
+        if let conflict = tenantConflict(TenantClaim(source), for: id) { throw conflict }
         sources[id]?.scheduledFrom = clock.now()
         setState(id, .on)
         try await persist()
@@ -60,6 +68,9 @@ extension DirectoryService {
             _ = await task.value
         }
         sources[id]?.scheduledFrom = nil
+        // Off ends a quarantine too (no `released` event: nothing runs until it is turned on, afresh).
+        sources[id]?.quarantine = nil
+        sources[id]?.consecutiveFailures = 0
         setState(id, .off)
         try await persist()
     }

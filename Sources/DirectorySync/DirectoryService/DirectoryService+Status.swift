@@ -2,7 +2,8 @@ import Foundation
 
 extension DirectoryService {
     /// What a host shows for a source: state, schedule, last whole run (on-demand runs for one user
-    /// are in the history only), counts, warnings, next run.
+    /// are in the history only), counts, warnings, next run, and — when quarantined — since when,
+    /// why and the next attempt; under staged deletion, the removals pending.
     /// - Throws: ``DirectoryServiceError``; ``SyncStateError``.
     public func status(_ id: SourceID) async throws -> SourceStatus {
         let source = try source(id)
@@ -13,7 +14,7 @@ extension DirectoryService {
         let latest = history.last
         var warnings: [SourceWarning] = []
         if let expiry = source.credentials?.secretExpiration {
-            let days = Int((expiry.timeIntervalSince(clock.now()) / 86_400).rounded(.down))
+            let days = SecretExpiryNotice.daysLeft(until: expiry, now: clock.now())
             if days <= configuration.secretExpiryWarningDays { warnings.append(.secretExpiring(days: days)) }
         }
         if source.state == .needsConfirmation { warnings.append(.needsConfirmation) }
@@ -25,6 +26,7 @@ extension DirectoryService {
         }
         return SourceStatus(
             source: source, type: connector.sourceType, lastRun: lastRun, usersSynchronized: latest?.usersSynchronized ?? 0,
-            groupsSynchronized: latest?.groupsSynchronized ?? 0, warnings: warnings, nextRun: nextRun(of: source))
+            groupsSynchronized: latest?.groupsSynchronized ?? 0, warnings: warnings, nextRun: nextRun(of: source),
+            quarantine: source.quarantine, consecutiveFailures: source.consecutiveFailures, pendingRemovals: try await pendingRemovals(of: source))
     }
 }

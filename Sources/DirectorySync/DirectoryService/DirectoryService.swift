@@ -5,8 +5,10 @@ import Foundation
 /// kept through a ``SyncStateStore`` so a restart finds everything again.
 ///
 /// Rules: at most ``Configuration/maximumSources`` sources; names and (Entra) domains unique,
-/// case-insensitively; no source for a domain registered as synchronized from on-premises Active
-/// Directory; turning on needs credentials that passed a connection test; one synchronization per
+/// case-insensitively; one source per tenant, whichever verified domain or tenant id names it
+/// (``TenantIdentity``); no source for a domain registered as synchronized from on-premises Active
+/// Directory (or whose users the directory reports so: the connection test's `onPremises` step);
+/// turning on needs credentials that passed a connection test; one synchronization per
 /// source at a time (a second request joins the running one); previews only while off.
 ///
 /// ```swift
@@ -38,13 +40,26 @@ public actor DirectoryService {
         public var preview: PreviewGenerator.Configuration
         /// How many run reports each source keeps.
         public var reports: RunReportRetention
+        /// Who is told what needs attention (none by default): each gets a ``ServiceNotification``
+        /// for every failed run, quarantine, release, run stopped at the deletion guard, secret
+        /// about to expire and rise in conflicts, without a run ever waiting for it.
+        public var notifiers: [any Notifier]
+        /// When a failing source is quarantined and how its scheduled attempts back off.
+        public var quarantine: Quarantine
+        /// Days before the secret's expiry at which a `.warning(_, .secretExpiring(days:))` event
+        /// is emitted, once each (and once more when it expired), remembered across restarts.
+        public var secretExpiryEventDays: [Int]
 
         /// Creates a configuration.
         public init(
             maximumSources: Int = 25, onPremisesDomains: Set<String> = [], historyLimit: Int = 100, secretExpiryWarningDays: Int = 30,
             synchronizer: SourceSynchronizer.Configuration = .init(), scheduleCalculator: any ScheduleCalculator = CalendarScheduleCalculator(),
-            preview: PreviewGenerator.Configuration = .init(), reports: RunReportRetention = RunReportRetention()
+            preview: PreviewGenerator.Configuration = .init(), reports: RunReportRetention = RunReportRetention(),
+            notifiers: [any Notifier] = [], quarantine: Quarantine = Quarantine(), secretExpiryEventDays: [Int] = [30, 7, 1]
         ) {
+            self.quarantine = quarantine
+            self.secretExpiryEventDays = secretExpiryEventDays
+            self.notifiers = notifiers
             self.reports = reports
             self.maximumSources = maximumSources
             self.onPremisesDomains = onPremisesDomains
@@ -71,9 +86,14 @@ public actor DirectoryService {
     let secrets: any SecretStore
     let connector: any DirectoryConnector
     let clock: SyncClock
-    let hub = EventHub()
+    let hub: EventHub
+    /// Makes notifications of the events and hands them to the notifiers.
+    let notifications: NotificationDispatcher
     /// Every source plans and applies in turn: plans never race each other over the shared store.
     let storeLock = IdentityStoreLock()
+    /// Credential changes take turns (the same fair lock as the store's, used apart): each picks
+    /// the next secret generation and switches to it without another change in between.
+    let credentialsLock = IdentityStoreLock()
     var sources: [SourceID: Source] = [:]
     var runs: [SourceID: Task<RunRecord, Never>] = [:]
     /// Sources whose run in ``runs`` synchronizes one user on demand (other requests wait for it
@@ -92,10 +112,14 @@ public actor DirectoryService {
         self.connector = connector
         self.configuration = configuration
         self.clock = clock
+        let notifications = NotificationDispatcher(notifiers: configuration.notifiers, clock: clock)
+        self.notifications = notifications
+        let observer: (@Sendable (ServiceEvent) -> Void)? = configuration.notifiers.isEmpty ? nil : { @Sendable event in notifications.handle(event) }
+        hub = EventHub(observer: observer)
     }
 
     /// Opens the service, restoring its sources from `state`. A source left synchronizing or
-    /// previewing by a process that stopped comes back on (or off).
+    /// previewing by a process that stopped comes back on (quarantined, if it was) or off.
     /// - Parameters:
     ///   - store: The identity store.
     ///   - state: Where sources, tracking, previews and history are kept.
@@ -115,10 +139,11 @@ public actor DirectoryService {
 
     private func restore() async throws {
         for var source in try await state.load([Source].self, for: Self.serviceKey) ?? [] {
-            if source.state == .synchronizing { source.state = .on }
+            if source.state == .synchronizing { source.state = source.quarantine == nil ? .on : .quarantined }
             if source.state == .previewing { source.state = .off }
             sources[source.id] = source
         }
+        notifications.remember(sources.values)
     }
 
     /// Every event from now on: state changes, run progress, warnings. Each call opens a new
@@ -156,7 +181,9 @@ public actor DirectoryService {
     ///   - domain: The domain to synchronize (verified in the tenant).
     ///   - description: A description.
     /// - Returns: The source.
-    /// - Throws: ``DirectoryServiceError`` naming the rule broken.
+    /// - Throws: ``DirectoryServiceError`` naming the rule broken: `duplicateDomain`, or
+    ///   `duplicateTenant` when another source synchronizes the tenant this domain is verified in
+    ///   (known from that source's passed connection test) or names it as its credentials' tenant.
     public func addSource(name: String, domain: String, description: String = "") async throws -> Source {
         guard sources.count < configuration.maximumSources else {
             throw DirectoryServiceError(.tooManySources, "A store can have at most \(configuration.maximumSources) sources", fix: "Remove one first.")
@@ -170,7 +197,14 @@ public actor DirectoryService {
     }
 
     /// Changes a source's name, description or domain (the domain only while it is off; its
-    /// credentials must then be tested again).
+    /// credentials must then be tested again). A new domain follows ``addSource(name:domain:description:)``'s
+    /// rules (`duplicateDomain`, `duplicateTenant`, `onPremisesDomain`).
+    /// - Parameters:
+    ///   - id: The source.
+    ///   - name: A new unique name, or `nil` to keep it.
+    ///   - description: A new description, or `nil` to keep it.
+    ///   - domain: A new domain, or `nil` to keep it.
+    /// - Returns: The source as changed.
     /// - Throws: ``DirectoryServiceError``.
     public func editSource(_ id: SourceID, name: String? = nil, description: String? = nil, domain: String? = nil) async throws -> Source {
         var source = try source(id)
@@ -189,7 +223,7 @@ public actor DirectoryService {
         return source
     }
 
-    /// Removes a source that is off, with its secret, tracking state, preview, history and run reports. The
+    /// Removes a source that is off, with its secret, tracking state, preview, history, run reports and pending removals. The
     /// identities it synchronized stay in the store (adding a source with the same name links them again).
     /// - Throws: ``DirectoryServiceError`` (`sourceIsOn`) when it is not off.
     public func removeSource(_ id: SourceID) async throws {
@@ -198,8 +232,8 @@ public actor DirectoryService {
         sources[id] = nil
         synchronizers[id] = nil
         try await persist()
-        try await secrets.setSecret(nil, for: .clientSecret(id))
-        for key in [StateKey.tracking(id), .mirror(id), .preview(id), .history(id)] { try await state.remove(key) }
+        try await removeSecrets(of: source)
+        for key in [StateKey.tracking(id), .mirror(id), .preview(id), .history(id), .pendingRemovals(id)] { try await state.remove(key) }
         try await RunReportShelf(state: state, sourceID: id, retention: configuration.reports).removeAll()
     }
 
@@ -224,12 +258,15 @@ public actor DirectoryService {
                 .duplicateDomain, "The source '\(other.name)' already synchronizes '\(domain)'; a domain can have one Entra source only",
                 fix: "Use that source, or remove it first.")
         }
+        // Another verified domain (or the id) of a tenant another source synchronizes.
+        if let conflict = tenantConflict(TenantClaim(domain: domain, typedTenant: nil, known: nil), for: id) { throw conflict }
         return domain
     }
 
     // MARK: Bookkeeping
 
     func persist() async throws {
+        notifications.remember(sources.values)
         try await state.save(allSources(), for: Self.serviceKey)
     }
 

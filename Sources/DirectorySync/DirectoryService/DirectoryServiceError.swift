@@ -27,6 +27,11 @@ public struct DirectoryServiceError: DirectorySyncError {
         self.fix = fix
         storedUnderlying = UnderlyingError(underlying)
     }
+
+    /// `false` for what a run cannot get past until an administrator acts: no secret saved
+    /// (`missingSecret`), credentials refused or never tested (`credentialsNotTested`), new
+    /// credentials that failed their test (`credentialsTestFailed`).
+    public var healsByItself: Bool { ![.missingSecret, .credentialsNotTested, .credentialsTestFailed].contains(code) }
 }
 
 extension ErrorCode where Area == DirectoryServiceError {
@@ -36,6 +41,9 @@ extension ErrorCode where Area == DirectoryServiceError {
     public static let duplicateName = Self(rawValue: "duplicateName")
     /// Another Entra source synchronizes the same domain.
     public static let duplicateDomain = Self(rawValue: "duplicateDomain")
+    /// Another source synchronizes the same tenant, named by another of its verified domains or
+    /// by its tenant id (a tenant has one source: two would read the same users).
+    public static let duplicateTenant = Self(rawValue: "duplicateTenant")
     /// The domain is synchronized from on-premises Active Directory.
     public static let onPremisesDomain = Self(rawValue: "onPremisesDomain")
     /// The value is malformed (domain syntax, empty name …).
@@ -50,6 +58,9 @@ extension ErrorCode where Area == DirectoryServiceError {
     public static let credentialsNotTested = Self(rawValue: "credentialsNotTested")
     /// The secret store has no client secret for the source.
     public static let missingSecret = Self(rawValue: "missingSecret")
+    /// New credentials for a source that is on failed their connection test: nothing was saved,
+    /// and the source keeps the credentials and secret it had (the detail names the failing step).
+    public static let credentialsTestFailed = Self(rawValue: "credentialsTestFailed")
     /// A synchronization of this source is running.
     public static let synchronizationRunning = Self(rawValue: "synchronizationRunning")
     /// There is no preview, or it expired.

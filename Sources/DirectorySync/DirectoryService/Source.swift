@@ -15,6 +15,10 @@ public struct Source: Hashable, Codable, Sendable, Identifiable {
     public var credentials: SourceCredentials?
     /// When the saved credentials last passed "Test connection"; `nil` after they change.
     public var credentialsTestedAt: Date?
+    /// The tenant the saved credentials reached when they last passed "Test connection" (its id
+    /// and verified domains), which the one-source-per-tenant rule compares; `nil` until a test
+    /// passed, after the credentials change, and for sources saved before it was kept.
+    public var tenant: TenantIdentity?
     /// Filter and policies.
     public var settings: SyncSettings
     /// When scheduled synchronizations run.
@@ -23,6 +27,32 @@ public struct Source: Hashable, Codable, Sendable, Identifiable {
     public var state: SourceState
     /// Scheduled runs are due after this instant (set when the source is turned on and after each scheduled run).
     public var scheduledFrom: Date?
+    /// Why and since when the source is quarantined, and its next attempt; `nil` when it is not
+    /// (``SourceState/quarantined``).
+    public var quarantine: SourceQuarantine?
+    /// Whole runs that failed in a row (JSON `failureStreak`, absent when none; sources saved
+    /// without it decode as none).
+    var failureStreak: Int?
+    /// Which secret in the ``SecretStore`` goes with ``credentials`` (JSON `secretGeneration`,
+    /// absent for the first): a new secret is written under a new key and the source switches
+    /// to it in one write of the sources document, so credentials and secret always match.
+    var secretGeneration: Int?
+    /// The secret-expiry lead time already announced for the current expiry date, so each is
+    /// announced once, across restarts (JSON `secretExpiryNotice`).
+    var secretExpiryNotice: SecretExpiryNotice?
+
+    /// Whole runs that failed in a row since the last one that did not (0 when the last did not
+    /// fail). On-demand runs for one user do not count.
+    public var consecutiveFailures: Int {
+        get { failureStreak ?? 0 }
+        set { failureStreak = newValue > 0 ? newValue : nil }
+    }
+
+    /// The key under which the ``SecretStore`` keeps the client secret that goes with
+    /// ``credentials``: ``SecretKey/clientSecret(_:generation:)`` of the source's id and the
+    /// generation its last secret was saved as (0, `<id>.client-secret`, until a secret is
+    /// replaced).
+    public var secretKey: SecretKey { .clientSecret(id, generation: secretGeneration ?? 0) }
 
     /// Creates a source that is off, with no credentials, all users and groups, and no schedule.
     public init(id: SourceID, name: String, description: String = "", domain: String) {
@@ -38,7 +68,7 @@ public struct Source: Hashable, Codable, Sendable, Identifiable {
 
 /// Where a source stands.
 ///
-/// `off` → `on` (needs tested credentials) → `synchronizing` → `on`, `error` or
+/// `off` → `on` (needs tested credentials) → `synchronizing` → `on`, `error`, `quarantined` or
 /// `needsConfirmation`; `off` ↔ `previewing`. Turning off is possible from every state.
 public enum SourceState: String, Hashable, Codable, Sendable, CustomStringConvertible {
     /// Not synchronizing; previews allowed.
@@ -53,6 +83,10 @@ public enum SourceState: String, Hashable, Codable, Sendable, CustomStringConver
     case needsConfirmation
     /// The last run failed; the next scheduled or manual run tries again.
     case error
+    /// Runs failed again and again, or in a way that cannot heal by itself: scheduled attempts
+    /// back off (``Source/quarantine`` says why and when the next one is) until a manual
+    /// synchronization, a credential or settings change, or a successful run releases it.
+    case quarantined
 
     /// Whether the source is turned on (synchronizes on schedule or when asked).
     public var isOn: Bool { self != .off && self != .previewing }

@@ -15,18 +15,29 @@ public struct SourceStatus: Hashable, Codable, Sendable {
     public var groupsSynchronized: Int
     /// What needs attention.
     public var warnings: [SourceWarning]
-    /// When the next scheduled run is due, if the source is on and scheduled.
+    /// When the next scheduled run is due, if the source is on and scheduled; for a quarantined
+    /// source, its next attempt (the same as ``quarantine``'s `nextAttempt`).
     public var nextRun: Date?
+    /// Why and since when the source is quarantined, and when it tries again; `nil` when it is not.
+    public var quarantine: SourceQuarantine?
+    /// Whole runs that failed in a row (0 when the last whole run did not fail).
+    public var consecutiveFailures: Int = 0
+    /// Under staged deletion, how many removals are pending and when the first is due; `nil` when
+    /// none is (and under the other removal policies).
+    public var pendingRemovals: PendingRemovals? = nil
 }
 
 /// Something about a source that needs attention.
 public enum SourceWarning: Hashable, Codable, Sendable, CustomStringConvertible {
-    /// The client secret expires in `days` days (or has expired, `days` ≤ 0).
+    /// The client secret expires in `days` days (or has expired, `days` ≤ 0). Half a day left is
+    /// one day: `days` is 0 or less only once the expiry has passed.
     case secretExpiring(days: Int)
     /// Users synchronized without an email address in the last run.
     case usersWithoutEmail(Int)
     /// Conflicts reported in the last run (a shared email, an identity claimed twice …).
     case conflicts(Int)
+    /// A whole run reported more conflicts than the whole run before it (an event, after the run).
+    case conflictsIncreased(from: Int, to: Int)
     /// The last run stopped at the deletion guard.
     case needsConfirmation
     /// The last run failed.
@@ -43,6 +54,8 @@ public enum SourceWarning: Hashable, Codable, Sendable, CustomStringConvertible 
         case .secretExpiring(let days): "The client secret expires in \(days) day\(days == 1 ? "" : "s"): create a new one before then."
         case .usersWithoutEmail(let count): "\(count) user\(count == 1 ? " has" : "s have") no email address in Entra ID."
         case .conflicts(let count): "\(count) conflict\(count == 1 ? "" : "s") (shared emails or names) left objects unsynchronized."
+        case .conflictsIncreased(let from, let to):
+            "Conflicts rose from \(from) to \(to) since the run before (shared emails or names): more objects are left unsynchronized."
         case .needsConfirmation: "The last synchronization would remove more than the deletion guard allows: confirm it or change the filter."
         case .lastRunFailed(let message): "The last synchronization failed: \(message)"
         case .historyNotSaved(let message): "The run was not added to the history, which is kept as it was: \(message)"
@@ -53,12 +66,13 @@ public enum SourceWarning: Hashable, Codable, Sendable, CustomStringConvertible 
 
 extension SourceWarning {
     /// The warning's stable name: `secretExpiring`, `usersWithoutEmail`, `conflicts`,
-    /// `needsConfirmation`, `lastRunFailed`, `historyNotSaved` or `reportNotSaved`.
+    /// `conflictsIncreased`, `needsConfirmation`, `lastRunFailed`, `historyNotSaved` or `reportNotSaved`.
     public var code: String {
         switch self {
         case .secretExpiring: "secretExpiring"
         case .usersWithoutEmail: "usersWithoutEmail"
         case .conflicts: "conflicts"
+        case .conflictsIncreased: "conflictsIncreased"
         case .needsConfirmation: "needsConfirmation"
         case .lastRunFailed: "lastRunFailed"
         case .historyNotSaved: "historyNotSaved"
@@ -66,7 +80,7 @@ extension SourceWarning {
         }
     }
 
-    private enum CodingKeys: String, CodingKey { case code, days, count, detail, message }
+    private enum CodingKeys: String, CodingKey { case code, days, count, detail, message, from, to }
 
     /// Decodes `{"code": "conflicts", "count": 3, "message": "…"}` and its siblings (the message
     /// is derived, so it is not read back).
@@ -79,6 +93,7 @@ extension SourceWarning {
         case "secretExpiring": self = .secretExpiring(days: try container.decode(Int.self, forKey: .days))
         case "usersWithoutEmail": self = .usersWithoutEmail(try container.decode(Int.self, forKey: .count))
         case "conflicts": self = .conflicts(try container.decode(Int.self, forKey: .count))
+        case "conflictsIncreased": self = .conflictsIncreased(from: try container.decode(Int.self, forKey: .from), to: try container.decode(Int.self, forKey: .to))
         case "needsConfirmation": self = .needsConfirmation
         case "lastRunFailed": self = .lastRunFailed(try container.decode(String.self, forKey: .detail))
         case "historyNotSaved": self = .historyNotSaved(try container.decode(String.self, forKey: .detail))
@@ -88,7 +103,8 @@ extension SourceWarning {
     }
 
     /// Encodes `{"code": …, "message": …}` with the warning's value under `days`, `count` or
-    /// `detail`; `message` is the sentence ``description`` gives, for people.
+    /// `detail` (`conflictsIncreased`: `from` and `to`); `message` is the sentence ``description``
+    /// gives, for people.
     /// - Parameter encoder: The encoder.
     /// - Throws: The encoder's errors.
     public func encode(to encoder: any Encoder) throws {
@@ -97,6 +113,9 @@ extension SourceWarning {
         switch self {
         case .secretExpiring(let days): try container.encode(days, forKey: .days)
         case .usersWithoutEmail(let count), .conflicts(let count): try container.encode(count, forKey: .count)
+        case .conflictsIncreased(let from, let to):
+            try container.encode(from, forKey: .from)
+            try container.encode(to, forKey: .to)
         case .lastRunFailed(let detail), .historyNotSaved(let detail), .reportNotSaved(let detail): try container.encode(detail, forKey: .detail)
         case .needsConfirmation: break
         }

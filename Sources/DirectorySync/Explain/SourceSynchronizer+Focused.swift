@@ -17,10 +17,11 @@ extension SourceSynchronizer {
     package func focusedPlan(_ target: FocusTarget, settings: SyncSettings) async throws -> FocusedPlan {
         let contents = try await storeLock.withLock { try await self.store.contents() }
         let gatherer = ExcerptGatherer(source: sourceID, provider: provider, store: contents)
+        let pending = try await pendingRemovals(for: settings)
         switch target {
         case .user(let key):
             let (excerpt, targets, missing, focus, complete) = try await gatherer.gatherUsers(named: key)
-            var plan = try focusedPlan(excerpt, focus: focus, settings: settings, gatherer: gatherer)
+            var plan = try focusedPlan(excerpt, focus: focus, settings: settings, gatherer: gatherer, pendingRemovals: pending)
             plan.users = excerpt.users.filter { targets.contains($0.id) }
             plan.missing = missing
             plan.isComplete = complete && !Self.namesUndecided(excerpt, settings.filter)
@@ -31,7 +32,7 @@ extension SourceSynchronizer {
                 targets.contains(group.id) || excerpt.groups.contains { targets.contains($0.id) && $0.displayName.lowercasedKey == group.displayName.lowercasedKey }
             }
             let focus = Set(named.map(\.id) + missing + holders)
-            var plan = try focusedPlan(excerpt, focus: focus, settings: settings, gatherer: gatherer)
+            var plan = try focusedPlan(excerpt, focus: focus, settings: settings, gatherer: gatherer, pendingRemovals: pending)
             plan.groups = excerpt.groups.filter { targets.contains($0.id) }
             plan.missing = missing
             return plan
@@ -52,14 +53,17 @@ extension SourceSynchronizer {
 
     /// Plans an excerpt for the focused objects, against the part of the store that can matter to
     /// them (``ExcerptGatherer/relevantContents(to:focus:)``): planning one user costs what the
-    /// excerpt holds, not what the store holds.
-    func focusedPlan(_ excerpt: DirectoryExcerpt, focus: Set<String>, settings: SyncSettings, gatherer: ExcerptGatherer) throws -> FocusedPlan {
+    /// excerpt holds, not what the store holds. Staged deletion plans with the removals pending
+    /// (``pendingRemovals(for:)``) at the clock's current time.
+    func focusedPlan(
+        _ excerpt: DirectoryExcerpt, focus: Set<String>, settings: SyncSettings, gatherer: ExcerptGatherer, pendingRemovals: [PendingRemoval] = []
+    ) throws -> FocusedPlan {
         let relevant = gatherer.relevantContents(to: excerpt, focus: focus)
         let plan = try configuration.planner.plan(
             SyncPlanRequest(
                 sourceID: sourceID,
                 directory: DirectorySnapshot(users: excerpt.users, groups: excerpt.groups, isComplete: excerpt.isComplete, statistics: excerpt.statistics),
-                store: relevant, settings: settings, listsUnchanged: true, focus: focus))
+                store: relevant, settings: settings, listsUnchanged: true, focus: focus, now: clock.now(), pendingRemovals: pendingRemovals))
         return FocusedPlan(excerpt: excerpt, users: [], groups: [], missing: [], focus: focus, plan: plan, store: relevant, isComplete: true)
     }
 }
@@ -91,9 +95,13 @@ extension SourceSynchronizer {
             // Planned again against the store as it is now, inside the lock.
             let contents = try await self.store.contents()
             let gatherer = ExcerptGatherer(source: self.sourceID, provider: self.provider, store: contents)
-            let focused = try self.focusedPlan(gathered.excerpt, focus: focus, settings: settings, gatherer: gatherer)
+            let pending = try await self.pendingRemovals(for: settings)
+            let focused = try self.focusedPlan(gathered.excerpt, focus: focus, settings: settings, gatherer: gatherer, pendingRemovals: pending)
             let plan = focused.onDemandPlan(for: targets, guard: settings.deletionGuard, store: contents, earlier: earlierRemovals)
             planned(plan)
+            if plan.guardVerdict.isWithinLimits || self.configuration.executor.allowExceedingDeletionGuard {
+                try await self.remember(plan, previously: pending, settings: settings)
+            }
             let report = try await SyncExecutor(configuration: self.configuration.executor, onEvent: self.onEvent).apply(plan, to: self.store)
             return (plan, report)
         }
@@ -163,6 +171,7 @@ extension FocusedPlan {
             removedMemberships: removedMemberships + earlier.memberships,
             ownedMemberships: sourceGroups.reduce(0) { $0 + $1.memberIDs.count(where: ownedIDs.contains) } + earlier.memberships)
         return SyncPlan(
-            sourceID: plan.sourceID, operations: operations, issues: issues, unchangedUsers: unchanged.count, guardVerdict: verdict, unchanged: unchanged)
+            sourceID: plan.sourceID, operations: operations, issues: issues, unchangedUsers: unchanged.count, guardVerdict: verdict, unchanged: unchanged,
+            pendingRemovals: plan.pendingRemovals)
     }
 }

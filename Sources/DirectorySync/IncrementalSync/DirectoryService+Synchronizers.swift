@@ -9,7 +9,23 @@ extension DirectoryService {
                 fix: "Test the connection first.")
         }
         if let synchronizer = synchronizers[source.id] { return synchronizer }
-        let provider = try connector.provider(for: try await connection(for: source))
+        let connection: SourceConnection
+        do {
+            connection = try await self.connection(for: source)
+        } catch {
+            // The credentials were replaced while the secret was read (and the old one removed):
+            // make it from the new ones.
+            if let current = sources[source.id], current.secretKey != source.secretKey || current.credentials != source.credentials {
+                return try await synchronizer(for: current)
+            }
+            throw error
+        }
+        // Likewise when they were replaced after it was read: never keep one with the old ones.
+        if let current = sources[source.id], current.secretKey != source.secretKey || current.credentials != source.credentials {
+            return try await synchronizer(for: current)
+        }
+        if let synchronizer = synchronizers[source.id] { return synchronizer }
+        let provider = try connector.provider(for: connection)
         let hub = self.hub
         let id = source.id
         let synchronizer = SourceSynchronizer(

@@ -123,8 +123,14 @@ public actor SourceSynchronizer {
         var executor = configuration.executor
         executor.allowExceedingDeletionGuard = executor.allowExceedingDeletionGuard || allowExceedingDeletionGuard
         let (plan, report) = try await storeLock.withLock { () async throws -> (SyncPlan, SyncReport) in
-            let plan = try await self.plan(read, settings: settings)
+            let pending = try await self.pendingRemovals(for: settings)
+            let plan = try await self.plan(read, settings: settings, pendingRemovals: pending)
             planned(plan)
+            // Pending removals are kept before anything is applied (and only when the guard lets
+            // the plan through): a run that stops half way leaves what the next run needs.
+            if plan.guardVerdict.isWithinLimits || executor.allowExceedingDeletionGuard {
+                try await self.remember(plan, previously: pending, settings: settings)
+            }
             let report = try await SyncExecutor(configuration: executor, onEvent: self.onEvent).apply(plan, to: self.store)
             return (plan, report)
         }
@@ -142,13 +148,16 @@ public actor SourceSynchronizer {
     ///   - read: What ``read(filter:forceFullRead:)`` returned.
     ///   - settings: The source's filter and policies.
     ///   - listsUnchanged: Whether the plan lists objects that need no change (previews do).
-    /// - Returns: The plan.
+    ///   - pendingRemovals: The removals pending before this plan (``pendingRemovals(for:)``).
+    /// - Returns: The plan, made at the clock's current time.
     /// - Throws: ``SyncPlanningError``; the store's errors.
-    package func plan(_ read: TrackedRead, settings: SyncSettings, listsUnchanged: Bool = false) async throws -> SyncPlan {
+    package func plan(
+        _ read: TrackedRead, settings: SyncSettings, listsUnchanged: Bool = false, pendingRemovals: [PendingRemoval] = []
+    ) async throws -> SyncPlan {
         try configuration.planner.plan(
             SyncPlanRequest(
                 sourceID: sourceID, directory: read.snapshot, store: try await store.contents(), settings: settings,
-                listsUnchanged: listsUnchanged))
+                listsUnchanged: listsUnchanged, now: clock.now(), pendingRemovals: pendingRemovals))
     }
 
     /// Forgets the tracked changes, so the next run reads everything.

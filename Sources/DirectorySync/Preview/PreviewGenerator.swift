@@ -47,19 +47,21 @@ public struct PreviewGenerator: Sendable {
     ///   - settings: The source's filter and policies.
     ///   - schedule: The source's schedule, shown in the preview.
     ///   - sourceIsOn: Whether the source is on; previews need it off.
-    ///   - now: The current instant, from the host's clock.
+    ///   - now: The current instant, from the host's clock (staged deletion plans with it too).
     ///   - id: The preview's identifier (a new UUID by default).
+    ///   - pendingRemovals: Under staged deletion, the removals pending for the source, so the
+    ///     preview shows each one's date as the next synchronization would.
     /// - Returns: The preview.
     /// - Throws: ``PreviewError/sourceIsOn`` or ``SyncPlanningError``.
     public func makePreview(
         source sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents, settings: SyncSettings,
-        schedule: SyncSchedule? = nil, sourceIsOn: Bool, now: Date, id: String = UUID().uuidString
+        schedule: SyncSchedule? = nil, sourceIsOn: Bool, now: Date, id: String = UUID().uuidString, pendingRemovals: [PendingRemoval] = []
     ) throws -> Preview {
         if sourceIsOn { throw PreviewError.sourceIsOn }
         let plan = try planner.plan(
             SyncPlanRequest(
                 sourceID: sourceID, directory: directory, store: store, settings: settings,
-                listsUnchanged: configuration.includesUnchanged))
+                listsUnchanged: configuration.includesUnchanged, now: now, pendingRemovals: pendingRemovals))
         return Preview(
             id: id, sourceID: sourceID, generatedAt: now, expiresAt: now.addingTimeInterval(configuration.validity),
             filter: settings.filter, schedule: schedule, plan: plan)

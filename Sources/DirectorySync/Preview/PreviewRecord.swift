@@ -1,3 +1,5 @@
+import Foundation
+
 /// One user, group or membership that a synchronization would touch or skip, as a preview shows it.
 public struct PreviewRecord: Hashable, Codable, Sendable {
     /// What would happen.
@@ -10,7 +12,7 @@ public struct PreviewRecord: Hashable, Codable, Sendable {
         case update
         /// Removed from the store.
         case remove
-        /// Disabled (the `disable` out-of-scope policy).
+        /// Disabled (the `disable` removal policy, or staged deletion while the removal is pending).
         case disable
         /// Added to a group.
         case addMember
@@ -58,12 +60,15 @@ public struct PreviewRecord: Hashable, Codable, Sendable {
     public var code: String
     /// Why, in words.
     public var reason: String
+    /// Under staged deletion, when the identity is removed unless it returns to the scope first:
+    /// set on the ``SyncIssue/Code/removalPending`` warning of each identity whose removal is pending.
+    public var removalPendingUntil: Date?
 
     /// Creates a record.
     public init(
         action: Action, objectKind: ObjectKind, subject: String, group: String? = nil, groupID: IdentityID? = nil,
         externalID: String? = nil, identityID: IdentityID? = nil, attributes: [String: String] = [:], changes: [FieldChange] = [], code: String,
-        reason: String
+        reason: String, removalPendingUntil: Date? = nil
     ) {
         self.action = action
         self.objectKind = objectKind
@@ -76,6 +81,7 @@ public struct PreviewRecord: Hashable, Codable, Sendable {
         self.changes = changes
         self.code = code
         self.reason = reason
+        self.removalPendingUntil = removalPendingUntil
     }
 }
 
@@ -137,7 +143,7 @@ extension PreviewRecord {
         self.init(
             action: action, objectKind: issue.objectKind == .user ? .user : .group, subject: issue.subject,
             externalID: issue.externalID, identityID: issue.relatedIdentityIDs.first, code: issue.code.rawValue,
-            reason: issue.detail)
+            reason: issue.detail, removalPendingUntil: issue.removalPendingUntil)
     }
 
     /// The record for one object that needs no change.

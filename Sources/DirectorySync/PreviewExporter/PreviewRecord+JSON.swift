@@ -1,3 +1,5 @@
+import Foundation
+
 extension PreviewRecord {
     /// What a run's report adds to a record, in its sorted place.
     struct ReportFields {
@@ -64,11 +66,15 @@ extension PreviewRecord {
         string("objectKind", objectKind.rawValue)
         string("outcome", extra?.outcome)
         string("reason", reason)
+        string("removalPendingUntil", removalPendingUntil.map(Self.dateText))
         string("subject", subject)
         output.append(UInt8(ascii: "}"))
     }
 
     static func appendString(_ value: String, to output: inout [UInt8]) { JSONString.append(value, to: &output) }
+
+    /// A date as exports write it (`JSONEncoder`'s `.iso8601`): `2026-03-08T08:00:00Z`.
+    static func dateText(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle()) }
 }
 
 /// JSON string literals written straight into bytes: quotes, backslashes and control characters

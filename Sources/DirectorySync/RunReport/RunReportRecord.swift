@@ -46,7 +46,8 @@ public struct RunReportRecord: Hashable, Sendable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case action, objectKind, subject, group, groupID, externalID, identityID, attributes, changes, code, reason, outcome, errorCode, error
+        case action, objectKind, subject, group, groupID, externalID, identityID, attributes, changes, code, reason, removalPendingUntil, outcome,
+            errorCode, error
     }
 
     /// Decodes the preview record's fields and the outcome's from one object. The saved form
@@ -66,7 +67,8 @@ public struct RunReportRecord: Hashable, Sendable, Codable {
             groupID: try container.decodeIfPresent(IdentityID.self, forKey: .groupID), externalID: try container.decodeIfPresent(String.self, forKey: .externalID),
             identityID: try container.decodeIfPresent(IdentityID.self, forKey: .identityID),
             attributes: try container.decodeIfPresent([String: String].self, forKey: .attributes) ?? [:],
-            changes: try container.decodeIfPresent([FieldChange].self, forKey: .changes) ?? [], code: code, reason: reason)
+            changes: try container.decodeIfPresent([FieldChange].self, forKey: .changes) ?? [], code: code, reason: reason,
+            removalPendingUntil: try container.decodeIfPresent(Date.self, forKey: .removalPendingUntil))
         self.init(
             record, outcome: try container.decode(Outcome.self, forKey: .outcome), errorCode: try container.decodeIfPresent(String.self, forKey: .errorCode),
             error: try container.decodeIfPresent(String.self, forKey: .error))

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a run report is saved (format 2): every string once, in a table that grows part by part,
 /// and each record as a JSON array of the table's indices — a membership record takes about 30
 /// bytes instead of about 180 as an object with its field names and values spelled out. What was
@@ -5,9 +7,11 @@
 ///
 /// Part `n` of a report is two documents: the records (`report-<run>-<n>`), each
 /// `[action, objectKind, subject, group, code, externalID, identityID, groupID, reason,
-/// attributes, changes]` — table indices or `null`, trailing `null`s left out, `reason` only when
-/// it is not the one its `code` gives, `attributes` as `[name, value, …]` and `changes` as
-/// `[field, old, new, …]`; and the strings first used in it (`…-strings`), so reading from part
+/// removalPendingUntil, attributes, changes]` — table indices or `null`, trailing `null`s left
+/// out, `reason` only when it is not the one its `code` gives, `removalPendingUntil` as an ISO 8601
+/// string with fractional seconds, `attributes` as `[name, value, …]` and `changes` as
+/// `[field, old, new, …]` (reports saved before staged deletion have nine fields before the
+/// lists, and read the same); and the strings first used in it (`…-strings`), so reading from part
 /// `n` needs the strings of parts `0…n` and never the records before it. The report has one
 /// document of outcomes (`report-<run>-outcomes`: a number per record, ``RunReportRecord/Outcome``
 /// in declaration order, then the number of records with an error), written in one go once the
@@ -37,6 +41,7 @@ enum RunReportSavedForm {
             fields.append(index(preview.identityID?.rawValue, slot: 6))
             fields.append(index(preview.groupID?.rawValue, slot: 7))
             fields.append(index(reason))
+            fields.append(index(preview.removalPendingUntil.map(Self.dateText)))
             attributes.removeAll(keepingCapacity: true)
             if !preview.attributes.isEmpty {
                 for (name, value) in preview.attributes.sorted(by: { $0.key < $1.key }) { attributes += [index(name), index(value)] }
@@ -86,6 +91,9 @@ enum RunReportSavedForm {
             added.append(string)
             return next
         }
+
+        /// A saved date: ISO 8601 with fractional seconds, so it reads back equal.
+        static func dateText(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)) }
 
         /// Writes comma-separated numbers, -1 as `null`, digit by digit (no string per number).
         static func appendNumbers(_ values: [Int], to output: inout [UInt8]) {
@@ -191,7 +199,8 @@ enum RunReportSavedForm {
                     }
                 } while try separator(closing: UInt8(ascii: "]"))
             }
-            guard fields.count <= 9, lists.count <= 2, lists.isEmpty || fields.count == 9 else { throw Damaged() }
+            // Nine fields before the lists in reports saved before staged deletion, ten since.
+            guard fields.count <= 10, lists.count <= 2, lists.isEmpty || fields.count >= 9 else { throw Damaged() }
             if let naming, ![2, 3, 5, 6, 7].contains(where: { $0 < fields.count && fields[$0].map(naming.contains) == true }) { return nil }
             func string(_ field: Int) throws -> String? {
                 guard field < fields.count, let index = fields[field] else { return nil }
@@ -228,9 +237,14 @@ enum RunReportSavedForm {
             let externalID = try string(5)
             let identityID = try string(6).map { IdentityID($0) }
             let groupID = try string(7).map { IdentityID($0) }
+            var removalPendingUntil: Date?
+            if let text = try string(9) {
+                guard let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) else { throw Damaged() }
+                removalPendingUntil = date
+            }
             return PreviewRecord(
                 action: action, objectKind: kind, subject: subject, group: group, groupID: groupID, externalID: externalID,
-                identityID: identityID, attributes: attributes, changes: changes, code: code, reason: reason)
+                identityID: identityID, attributes: attributes, changes: changes, code: code, reason: reason, removalPendingUntil: removalPendingUntil)
         }
 
         private mutating func list() throws -> [Int?] {

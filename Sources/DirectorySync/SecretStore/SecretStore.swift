@@ -7,8 +7,17 @@ public struct SecretKey: Hashable, Sendable, Codable, CustomStringConvertible {
     /// - Parameter rawValue: The key's text.
     public init(_ rawValue: String) { self.rawValue = rawValue }
 
-    /// The key of a source's client secret.
-    public static func clientSecret(_ sourceID: SourceID) -> SecretKey { SecretKey("\(sourceID.rawValue).client-secret") }
+    /// The key of a source's client secret: `<id>.client-secret` for the first secret saved,
+    /// `<id>.client-secret.<generation>` for each one that replaced it (``DirectoryService`` writes a
+    /// new secret under a new key and switches the source to it in one write, so a crash between
+    /// the writes never pairs credentials with the wrong secret; ``Source/secretKey`` names the
+    /// one in use).
+    /// - Parameters:
+    ///   - sourceID: The source.
+    ///   - generation: Which of the source's secrets (0 for the first).
+    public static func clientSecret(_ sourceID: SourceID, generation: Int = 0) -> SecretKey {
+        SecretKey(generation == 0 ? "\(sourceID.rawValue).client-secret" : "\(sourceID.rawValue).client-secret.\(generation)")
+    }
 
     /// The key's text.
     public var description: String { rawValue }
@@ -68,13 +77,18 @@ public struct SecretStoreError: DirectorySyncError {
         switch code {
         case .readOnly: "Set it where this store reads it from, or use a writable secret store."
         case .storageFailed: "Check the folder's permissions and free space."
+        case .notFound: "Store the secret again."
         default: "See the detail."
         }
     }
 
     /// The key, the cause and the fix.
     public var message: String {
-        let cause = code == .readOnly ? "The secret '\(key)' cannot be stored" : "The secret '\(key)' could not be read or stored"
+        let cause = switch code {
+        case .readOnly: "The secret '\(key)' cannot be stored"
+        case .notFound: "The secret '\(key)' is not in the store"
+        default: "The secret '\(key)' could not be read or stored"
+        }
         return "\(cause): \(detail)".followed(bySentence: fix)
     }
 }
@@ -84,4 +98,7 @@ extension ErrorCode where Area == SecretStoreError {
     public static let readOnly = Self(rawValue: "readOnly")
     /// The store's medium failed (a file could not be read or written).
     public static let storageFailed = Self(rawValue: "storageFailed")
+    /// The store holds no secret under the key, where a caller needs one (a webhook whose saved
+    /// settings say it is sent with a token).
+    public static let notFound = Self(rawValue: "notFound")
 }

@@ -33,11 +33,21 @@ public protocol DirectorySyncError: Error, Hashable, Sendable, CustomStringConve
     /// The cause and the fix as sentences, to show a person: by default `<detail>. <fix>`; a type
     /// may add what it knows (the identity concerned, the service's request id).
     var message: String { get }
+    /// Whether trying again later can succeed without anybody changing anything — `true` (the
+    /// default) for a network failure, throttling, a store that was down; `false` for what only an
+    /// administrator can fix: a wrong or expired client secret, an application that no longer
+    /// exists or was disabled, consent that was revoked. ``DirectoryService`` quarantines a source
+    /// at once when a run fails with such an error (the error or one under it, through
+    /// ``underlying``), instead of retrying it on every scheduled run.
+    var healsByItself: Bool { get }
 }
 
 extension DirectorySyncError {
     /// No underlying error, for the error types that never have one.
     public var underlying: (any Error)? { nil }
+
+    /// `true`: trying again may succeed, unless a type says otherwise for some of its codes.
+    public var healsByItself: Bool { true }
 
     /// `<detail>. <fix>`.
     public var message: String { detail.followed(bySentence: fix) }

@@ -1,3 +1,5 @@
+import Foundation
+
 extension PlanBuilder {
     /// Correlates, creates, adopts, updates and removes the source's groups (rule 2 for groups).
     mutating func planGroups() {
@@ -32,7 +34,8 @@ extension PlanBuilder {
             claimants[index] = .init(target: targets[index], values: [.init(key: key, isPrimary: true)])
         }
 
-        let released = releasedGroups()
+        let removals = plannedGroupRemovals()
+        let released = Set(removals.removed.map(\.group.id))
         let outcomes = UniqueValueResolver.resolve(claimants, holders: nameHolders, released: released)
         for (index, outcome) in outcomes.enumerated() {
             guard let outcome else { continue }
@@ -49,7 +52,7 @@ extension PlanBuilder {
                 planGroup(at: index, target: targets[index], deferred: !deferred.isEmpty, releasesForOthers: releasesForOthers)
             }
         }
-        planGroupRemovals()
+        applyGroupRemovals(removals)
     }
 
     private mutating func leaveUntouched(groupAt index: Int, target: IdentityID?) {
@@ -80,7 +83,7 @@ extension PlanBuilder {
                 ? .adoptGroup(target, externalID: group.id, profile: profile, changes: changes)
                 : .updateGroup(target, externalID: group.id, profile: profile, changes: changes)
         }
-        let reason: SyncReason = adopting ? .matchedByName : .attributesChanged
+        let reason: SyncReason = adopting ? .matchedByName : wasPending(target) ? .returnedInScope : .attributesChanged
         guard deferred else {
             add(.groups, action(desired), subject: group.displayName, reason)
             return
@@ -96,34 +99,50 @@ extension PlanBuilder {
         }
     }
 
-    /// The source's groups that this run removes: those whose directory group left the scope, and
-    /// second links to one directory group.
-    private func releasedGroups() -> Set<IdentityID> {
-        let inScope = Set(scope.groups.map(\.id))
-        var released: Set<IdentityID> = []
-        for (externalID, groups) in linkedGroups where decides(externalID) {
-            for (position, group) in groups.enumerated() where position > 0 || !inScope.contains(externalID) {
-                released.insert(group.id)
-            }
-        }
-        return released
+    /// The source's groups that left the scope or are second links to one directory group, and
+    /// what happens to each.
+    struct GroupRemovals {
+        /// Removed in this run (their names become free).
+        var removed: [(group: IdentityGroup, externalID: String, reason: SyncReason)] = []
+        /// Kept, with their members, while their removal is pending.
+        var pending: [(group: IdentityGroup, until: Date, isNew: Bool)] = []
     }
 
-    private mutating func planGroupRemovals() {
+    private mutating func plannedGroupRemovals() -> GroupRemovals {
         let inScope = Set(scope.groups.map(\.id))
+        var removals = GroupRemovals()
         for (externalID, groups) in linkedGroups where decides(externalID) {
             for (position, group) in groups.enumerated() {
                 let leftScope = !inScope.contains(externalID)
-                guard leftScope || position > 0 else { continue }
-                let reason: SyncReason = leftScope ? .leftScope : .duplicateLink
-                for member in group.memberIDs {
-                    add(.emptyRemovedGroups, .removeMember(user: member, group: group.id),
-                        subject: userLabel(member), group: group.profile.name, .groupBeingRemoved)
+                guard position == 0 else {
+                    removals.removed.append((group, externalID, leftScope ? .leftScope : .duplicateLink))
+                    continue
                 }
-                add(.groupRemovals, .removeGroup(group.id, externalID: externalID), subject: group.profile.name, reason)
-                removedGroupCount += 1
+                guard leftScope else { continue }
+                switch fate(ofOutOfScope: .group, group.id, externalID: externalID) {
+                case .remove(let reason): removals.removed.append((group, externalID, reason))
+                case .disable: removals.removed.append((group, externalID, .leftScope))
+                case .keep: break
+                case .pending(let until, let isNew): removals.pending.append((group, until, isNew))
+                }
             }
         }
+        return removals
+    }
+
+    private mutating func applyGroupRemovals(_ removals: GroupRemovals) {
+        for (group, externalID, reason) in removals.removed {
+            for member in group.memberIDs {
+                add(.emptyRemovedGroups, .removeMember(user: member, group: group.id),
+                    subject: userLabel(member), group: group.profile.name, .groupBeingRemoved)
+            }
+            add(.groupRemovals, .removeGroup(group.id, externalID: externalID), subject: group.profile.name, reason)
+        }
+        for (group, until, isNew) in removals.pending {
+            reportPending(.group, group.id, externalID: group.origin.externalID ?? "", subject: group.profile.name, until: until, isNew: isNew, disabledNow: false)
+        }
+        // As for users: a staged removal counts once, when it becomes pending.
+        removedGroupCount = removals.removed.count { $0.reason != .gracePeriodEnded } + removals.pending.count { $0.isNew }
     }
 
     /// How a store user is named in operations: its email, else its name.

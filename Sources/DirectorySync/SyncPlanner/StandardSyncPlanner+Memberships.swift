@@ -36,8 +36,10 @@ extension PlanBuilder {
             // Sort only the few that leave, not every member. An excerpt decides who leaves a
             // group only for the group's own members if it read them all, else for focused users.
             let decided = decides(group.id)
+            // Users that left the scope but stay (`never`, or their removal is pending) keep their memberships.
             let leaving = current.filter {
-                !desiredExisting.contains($0) && !untouched.contains($0) && !deletedUserIDs.contains($0) && (decided || managesMembership(of: $0))
+                !desiredExisting.contains($0) && !untouched.contains($0) && !deletedUserIDs.contains($0) && !keptOutOfScopeUserIDs.contains($0)
+                    && (decided || managesMembership(of: $0))
             }
             for member in leaving.sorted() {
                 add(.memberships, .removeMember(user: member, group: groupID), subject: userLabel(member),
@@ -57,10 +59,21 @@ extension PlanBuilder {
         let inScope = Set(scope.groups.map { ObjectKey($0.id) })
         let held = Set(scope.allGroupIDs)
         let decidedByMembers = if case .usersByUser = settings.filter { true } else { false }
+        // Under `never` and staged deletion a group out of scope keeps its members, and one in
+        // scope keeps an in-scope member the directory lists: a group the excerpt does not hold, or
+        // whose scope a user filter decides by members it does not hold, is left to a whole run.
+        let outOfScopeGroupsStay = switch settings.outOfScope {
+            case .remove, .disable: false
+            case .never, .disableThenRemove: true
+            }
         for (externalID, groups) in linkedGroups where !decides(externalID) && !inScope.contains(ObjectKey(externalID)) {
-            let removed = held.contains(ObjectKey(externalID)) && !decidedByMembers
+            let isHeld = held.contains(ObjectKey(externalID))
+            if outOfScopeGroupsStay && (!isHeld || decidedByMembers) { continue }
             for group in groups {
-                for member in group.memberIDs.sorted() where focusedUserIDs.contains(member) && !deletedUserIDs.contains(member) {
+                let removed = isHeld && !decidedByMembers
+                if removed && !wholeRunRemoves(outOfScopeGroup: group.id, externalID: externalID) { continue }
+                for member in group.memberIDs.sorted()
+                where focusedUserIDs.contains(member) && !deletedUserIDs.contains(member) && !keptOutOfScopeUserIDs.contains(member) {
                     add(removed ? .emptyRemovedGroups : .memberships, .removeMember(user: member, group: group.id), subject: userLabel(member),
                         group: group.profile.name, removed ? .groupBeingRemoved : .notMemberInDirectory)
                     if !removed { removedMembershipCount += 1 }

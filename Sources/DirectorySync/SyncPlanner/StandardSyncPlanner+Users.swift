@@ -1,3 +1,5 @@
+import Foundation
+
 extension PlanBuilder {
     /// How a directory user found its identity in the store (rule 2).
     private enum Match {
@@ -173,11 +175,11 @@ extension PlanBuilder {
 
         let reason: SyncReason
         switch match {
-        case .linked: reason = .attributesChanged
+        case .linked: reason = wasPending(existing.id) ? .returnedInScope : .attributesChanged
         case .byEmail: reason = .matchedByEmail
         case .byLogin: reason = .matchedByLogin
         }
-        let adopting = reason != .attributesChanged
+        let adopting = if case .linked = match { false } else { true }
         if !adopting && existing.profile == desired {
             unchangedUsers += 1
             if listsUnchanged {
@@ -209,25 +211,38 @@ extension PlanBuilder {
         add(.deferredUsers, action(interim, desired, adopt: false), subject: subject, .takesReleasedValue)
     }
 
-    /// The source's users that leave the store in this run, and what happens to each.
+    /// The source's users that leave the scope in this run, and what happens to each.
     struct UserRemovals {
         var removed: [(IdentityUser, SyncReason)] = []
-        var disabled: [IdentityUser] = []
-        /// Identities whose addresses become free (deleted ones; disabled users keep theirs).
+        /// Users disabled: for good (`leftScope`) or while their removal is pending (`removalPending`).
+        var disabled: [(IdentityUser, SyncReason)] = []
+        /// Users whose removal is pending after this run.
+        var pending: [(user: IdentityUser, until: Date, isNew: Bool)] = []
+        /// Identities whose addresses become free (deleted ones; disabled and pending users keep theirs).
         var released: Set<IdentityID> { Set(removed.map(\.0.id)) }
     }
 
-    private func plannedUserRemovals() -> UserRemovals {
+    private mutating func plannedUserRemovals() -> UserRemovals {
         let inScope = Set(scope.users.map { ObjectKey($0.id) })
         var removals = UserRemovals()
         for (externalID, users) in linkedUsers where decides(externalID) {
             for (position, user) in users.enumerated() {
                 if inScope.contains(ObjectKey(externalID)) {
                     if position > 0 { removals.removed.append((user, .duplicateLink)) }
-                } else if settings.outOfScope == .remove || position > 0 {
+                    continue
+                }
+                guard position == 0 else {
                     removals.removed.append((user, .leftScope))
-                } else if user.profile.isEnabled {
-                    removals.disabled.append(user)
+                    continue
+                }
+                switch fate(ofOutOfScope: .user, user.id, externalID: externalID) {
+                case .remove(let reason): removals.removed.append((user, reason))
+                case .disable: if user.profile.isEnabled { removals.disabled.append((user, .leftScope)) }
+                case .keep: keptOutOfScopeUserIDs.insert(user.id)
+                case .pending(let until, let isNew):
+                    keptOutOfScopeUserIDs.insert(user.id)
+                    if user.profile.isEnabled { removals.disabled.append((user, .removalPending)) }
+                    removals.pending.append((user, until, isNew))
                 }
             }
         }
@@ -240,12 +255,20 @@ extension PlanBuilder {
                 subject: user.profile.email ?? user.profile.name, reason)
             deletedUserIDs.insert(user.id)
         }
-        for user in removals.disabled {
+        for (user, reason) in removals.disabled {
             var profile = user.profile
             profile.isEnabled = false
             add(.userRemovals, .disableUser(user.id, externalID: user.origin.externalID ?? "", profile: profile),
-                subject: user.profile.email ?? user.profile.name, .leftScope)
+                subject: user.profile.email ?? user.profile.name, reason)
         }
-        removedUserCount = removals.removed.count + removals.disabled.count
+        for (user, until, isNew) in removals.pending {
+            reportPending(
+                .user, user.id, externalID: user.origin.externalID ?? "", subject: user.profile.email ?? user.profile.name, until: until,
+                isNew: isNew, disabledNow: user.profile.isEnabled)
+        }
+        // The guard counts a staged removal once, in the run where it becomes pending (and the
+        // user is disabled), not again when its grace ends.
+        removedUserCount = removals.removed.count { $0.1 != .gracePeriodEnded } + removals.disabled.count { $0.1 == .leftScope }
+            + removals.pending.count { $0.isNew }
     }
 }

@@ -1,11 +1,13 @@
+import Foundation
+
 /// The planner that implements DirectorySync's synchronization rules.
 ///
 /// In short (`Documentation/SyncRules.md` has the whole text): read scope through the filter;
 /// correlate each directory user with the store — linked identity, else a manual identity with the
 /// same email, else one with a matching login — and adopt manual matches; keep emails, aliases and
 /// group names unique across the store, reporting conflicts instead of duplicating; update what
-/// differs; remove (or disable) what left the scope; manage memberships of the source's own groups
-/// only; judge removals with the deletion guard.
+/// differs; remove, disable, stage for removal or keep what left the scope, as the removal policy
+/// says; manage memberships of the source's own groups only; judge removals with the deletion guard.
 ///
 /// ```swift
 /// let plan = try StandardSyncPlanner().plan(source: "contoso", directory: snapshot, store: contents)
@@ -22,6 +24,7 @@ public struct StandardSyncPlanner: SyncPlanner {
         } catch {
             throw SyncPlanningError.invalidFilter(error)
         }
+        if case .disableThenRemove = request.settings.outOfScope, request.now == nil { throw SyncPlanningError.missingTime }
         var builder = PlanBuilder(request)
         builder.planGroups()
         builder.planUsers()
@@ -77,10 +80,25 @@ struct PlanBuilder {
     var removedUserCount = 0
     var removedGroupCount = 0
     var removedMembershipCount = 0
+    /// The current instant (read under staged deletion only).
+    let now: Date
+    /// Under staged deletion, the removals pending before this plan, by identity.
+    let remembered: [IdentityID: PendingRemoval]
+    /// Under staged deletion, the removals pending after this plan (``SyncPlan/pendingRemovals``).
+    var pendingRemovals: [PendingRemoval] = []
+    /// The source's users that left the scope and keep their memberships: all of them under
+    /// `never`, those whose removal is pending under staged deletion.
+    var keptOutOfScopeUserIDs: Set<IdentityID> = []
 
     init(_ request: SyncPlanRequest) {
         source = request.sourceID
         settings = request.settings
+        now = request.now ?? Date(timeIntervalSince1970: 0)
+        if case .disableThenRemove = request.settings.outOfScope {
+            remembered = Dictionary(request.pendingRemovals.map { ($0.identityID, $0) }) { $0.since <= $1.since ? $0 : $1 }
+        } else {
+            remembered = [:]
+        }
         listsUnchanged = request.listsUnchanged
         capabilities = request.store.capabilities
         scope = DirectoryScope(snapshot: request.directory, filter: request.settings.filter)
@@ -115,6 +133,8 @@ struct PlanBuilder {
             for (externalID, users) in linkedUsers where focus.contains(ObjectKey(externalID)) { focusedUserIDs.formUnion(users.map(\.id)) }
         }
         self.focusedUserIDs = focusedUserIDs
+        // An excerpt decides nothing about the other objects: their pending removals stay as remembered.
+        pendingRemovals = remembered.values.filter { !decides($0.externalID) }
     }
 
     /// Whether the snapshot decides the fate of the directory object (always, without a focus).
@@ -139,12 +159,12 @@ struct PlanBuilder {
 
     mutating func report(
         _ severity: SyncIssue.Severity, _ code: SyncIssue.Code, _ kind: SyncIssue.ObjectKind, externalID: String,
-        subject: String, _ detail: String, related: [IdentityID] = []
+        subject: String, _ detail: String, related: [IdentityID] = [], removalPendingUntil: Date? = nil
     ) {
         issues.append(
             SyncIssue(
                 severity: severity, code: code, objectKind: kind, externalID: externalID, subject: subject,
-                detail: detail, relatedIdentityIDs: related))
+                detail: detail, relatedIdentityIDs: related, removalPendingUntil: removalPendingUntil))
     }
 
     mutating func add(_ phase: SyncPhase, _ action: SyncAction, subject: String, group: String? = nil, _ reason: SyncReason) {
@@ -174,7 +194,8 @@ struct PlanBuilder {
         return SyncPlan(
             sourceID: source, operations: operations, issues: issues, unchangedUsers: unchangedUsers,
             unchangedGroups: unchangedGroups, guardVerdict: verdict,
-            unchanged: unchanged.sorted { ($0.objectKind.rawValue, $0.subject, $0.externalID) < ($1.objectKind.rawValue, $1.subject, $1.externalID) })
+            unchanged: unchanged.sorted { ($0.objectKind.rawValue, $0.subject, $0.externalID) < ($1.objectKind.rawValue, $1.subject, $1.externalID) },
+            pendingRemovals: pendingRemovals.sorted { ($0.objectKind.rawValue, $0.identityID.rawValue) < ($1.objectKind.rawValue, $1.identityID.rawValue) })
     }
 }
 

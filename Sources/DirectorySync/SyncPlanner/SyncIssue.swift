@@ -1,3 +1,5 @@
+import Foundation
+
 /// Something the planner reports about one directory user or group: a conflict it would not
 /// resolve on its own, an object it skipped by policy, or a warning about an object it did sync.
 public struct SyncIssue: Hashable, Codable, Sendable, CustomStringConvertible {
@@ -39,6 +41,10 @@ public struct SyncIssue: Hashable, Codable, Sendable, CustomStringConvertible {
         /// leaves out what depends on other objects (an address another identity releases in the
         /// same run, a membership in a group the store does not hold yet).
         case waitsForFullSynchronization
+        /// The identity left the scope under staged deletion
+        /// (``SyncSettings/OutOfScopeAction/disableThenRemove(after:)``): it is kept (a user
+        /// disabled) and removed at ``SyncIssue/removalPendingUntil`` unless it returns first.
+        case removalPending
     }
 
     /// Whether the object is a user or a group.
@@ -63,6 +69,8 @@ public struct SyncIssue: Hashable, Codable, Sendable, CustomStringConvertible {
     public var detail: String
     /// Store identities involved (the holder of an address, the candidates of a match).
     public var relatedIdentityIDs: [IdentityID]
+    /// For ``Code/removalPending``: when the identity is removed unless it returns to the scope first.
+    public var removalPendingUntil: Date?
 
     /// Creates an issue.
     /// - Parameters:
@@ -73,9 +81,10 @@ public struct SyncIssue: Hashable, Codable, Sendable, CustomStringConvertible {
     ///   - subject: Email, UPN or group name.
     ///   - detail: Cause and fix in words.
     ///   - relatedIdentityIDs: Store identities involved.
+    ///   - removalPendingUntil: For ``Code/removalPending``, when the identity is removed.
     public init(
         severity: Severity, code: Code, objectKind: ObjectKind, externalID: String, subject: String, detail: String,
-        relatedIdentityIDs: [IdentityID] = []
+        relatedIdentityIDs: [IdentityID] = [], removalPendingUntil: Date? = nil
     ) {
         self.severity = severity
         self.code = code
@@ -84,6 +93,7 @@ public struct SyncIssue: Hashable, Codable, Sendable, CustomStringConvertible {
         self.subject = subject
         self.detail = detail
         self.relatedIdentityIDs = relatedIdentityIDs
+        self.removalPendingUntil = removalPendingUntil
     }
 
     /// For example `conflict emailInUse user bob@contoso.com: …`.

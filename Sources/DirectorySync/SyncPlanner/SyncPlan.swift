@@ -18,6 +18,13 @@ public struct SyncPlan: Hashable, Codable, Sendable {
     public var guardVerdict: DeletionGuard.Verdict
     /// The in-scope objects that need no change, when the request asked for them.
     public var unchanged: [UnchangedObject]
+    /// Under staged deletion, the source's identities out of scope once the plan is applied, each
+    /// with the date it was first found out of scope: what the host remembers and hands to the next
+    /// plan (``SyncPlanRequest/pendingRemovals``). Those this plan removes because their grace
+    /// ended are listed too, so a removal that fails is retried by the next run instead of getting
+    /// a new grace period; the next plan drops them once they are gone. Empty under the other
+    /// policies. Each identity still pending also has a ``SyncIssue/Code/removalPending`` warning.
+    public var pendingRemovals: [PendingRemoval]
 
     /// An in-scope user or group already up to date.
     public struct UnchangedObject: Hashable, Codable, Sendable {
@@ -53,9 +60,11 @@ public struct SyncPlan: Hashable, Codable, Sendable {
     ///   - unchangedGroups: Groups already up to date.
     ///   - guardVerdict: The deletion guard's judgement.
     ///   - unchanged: The objects that need no change, if listed.
+    ///   - pendingRemovals: Under staged deletion, the identities whose removal is pending after the plan.
     public init(
         sourceID: SourceID, operations: [SyncOperation] = [], issues: [SyncIssue] = [], unchangedUsers: Int = 0,
-        unchangedGroups: Int = 0, guardVerdict: DeletionGuard.Verdict = .withinLimits, unchanged: [UnchangedObject] = []
+        unchangedGroups: Int = 0, guardVerdict: DeletionGuard.Verdict = .withinLimits, unchanged: [UnchangedObject] = [],
+        pendingRemovals: [PendingRemoval] = []
     ) {
         self.sourceID = sourceID
         self.operations = operations
@@ -64,6 +73,41 @@ public struct SyncPlan: Hashable, Codable, Sendable {
         self.unchangedGroups = unchangedGroups
         self.guardVerdict = guardVerdict
         self.unchanged = unchanged
+        self.pendingRemovals = pendingRemovals
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case sourceID, operations, issues, unchangedUsers, unchangedGroups, guardVerdict, unchanged, pendingRemovals
+    }
+
+    /// Decodes a plan; `pendingRemovals` may be missing (plans saved before staged deletion, and
+    /// plans with none).
+    /// - Parameter decoder: The decoder.
+    /// - Throws: `DecodingError`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            sourceID: try container.decode(SourceID.self, forKey: .sourceID), operations: try container.decode([SyncOperation].self, forKey: .operations),
+            issues: try container.decode([SyncIssue].self, forKey: .issues), unchangedUsers: try container.decode(Int.self, forKey: .unchangedUsers),
+            unchangedGroups: try container.decode(Int.self, forKey: .unchangedGroups),
+            guardVerdict: try container.decode(DeletionGuard.Verdict.self, forKey: .guardVerdict),
+            unchanged: try container.decode([UnchangedObject].self, forKey: .unchanged),
+            pendingRemovals: try container.decodeIfPresent([PendingRemoval].self, forKey: .pendingRemovals) ?? [])
+    }
+
+    /// Encodes the plan; `pendingRemovals` is left out when empty.
+    /// - Parameter encoder: The encoder.
+    /// - Throws: The encoder's errors.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(sourceID, forKey: .sourceID)
+        try container.encode(operations, forKey: .operations)
+        try container.encode(issues, forKey: .issues)
+        try container.encode(unchangedUsers, forKey: .unchangedUsers)
+        try container.encode(unchangedGroups, forKey: .unchangedGroups)
+        try container.encode(guardVerdict, forKey: .guardVerdict)
+        try container.encode(unchanged, forKey: .unchanged)
+        if !pendingRemovals.isEmpty { try container.encode(pendingRemovals, forKey: .pendingRemovals) }
     }
 
     /// Whether the plan changes nothing.

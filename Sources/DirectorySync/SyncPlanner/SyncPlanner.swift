@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a planner needs: the source, a complete directory snapshot, the store's contents (with what
 /// the store can hold) and the source's settings.
 public struct SyncPlanRequest: Sendable {
@@ -20,6 +22,15 @@ public struct SyncPlanRequest: Sendable {
     /// so the plan is right for the focused objects and says nothing about the others. A planner
     /// that ignores the focus plans removals for everything the excerpt lacks.
     public var focus: Set<String>?
+    /// The current instant, from the host's clock. Staged deletion
+    /// (``SyncSettings/OutOfScopeAction/disableThenRemove(after:)``) dates new pending removals
+    /// with it and compares their grace periods with it; the other policies do not read it.
+    public var now: Date?
+    /// The removals pending before this plan: the previous plan's ``SyncPlan/pendingRemovals`` as
+    /// the host remembered them. Read only under staged deletion. An entry whose identity is still
+    /// out of scope keeps its date; without an entry, an identity out of scope starts its grace
+    /// period now — so a list that was lost can only postpone removals, never bring one forward.
+    public var pendingRemovals: [PendingRemoval]
     /// Creates a request.
     /// - Parameters:
     ///   - sourceID: The source.
@@ -28,11 +39,15 @@ public struct SyncPlanRequest: Sendable {
     ///   - settings: Filter and policies.
     ///   - listsUnchanged: Whether to list the objects that need no change.
     ///   - focus: The objects whose fate the directory decides, when it is an excerpt.
+    ///   - now: The current instant (needed under staged deletion).
+    ///   - pendingRemovals: The removals pending before this plan (read under staged deletion).
     public init(
         sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents, settings: SyncSettings, listsUnchanged: Bool = false,
-        focus: Set<String>? = nil
+        focus: Set<String>? = nil, now: Date? = nil, pendingRemovals: [PendingRemoval] = []
     ) {
         self.focus = focus
+        self.now = now
+        self.pendingRemovals = pendingRemovals
         self.sourceID = sourceID
         self.directory = directory
         self.store = store
@@ -48,7 +63,8 @@ public protocol SyncPlanner: Sendable {
     /// Makes the plan that brings the store in line with the source's scope.
     /// - Parameter request: The inputs.
     /// - Returns: The plan.
-    /// - Throws: ``SyncPlanningError`` when the snapshot is incomplete or the filter invalid.
+    /// - Throws: ``SyncPlanningError`` when the snapshot is incomplete, the filter invalid, or
+    ///   staged deletion has no current time.
     func plan(_ request: SyncPlanRequest) throws -> SyncPlan
 }
 
@@ -59,11 +75,14 @@ extension SyncPlanner {
     ///   - directory: The directory snapshot.
     ///   - store: The store's contents.
     ///   - settings: Filter and policies.
+    ///   - now: The current instant (needed under staged deletion).
+    ///   - pendingRemovals: The removals pending before this plan (read under staged deletion).
     /// - Returns: The plan.
     /// - Throws: ``SyncPlanningError``.
     public func plan(
-        source sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents, settings: SyncSettings = SyncSettings()
+        source sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents, settings: SyncSettings = SyncSettings(),
+        now: Date? = nil, pendingRemovals: [PendingRemoval] = []
     ) throws -> SyncPlan {
-        try plan(SyncPlanRequest(sourceID: sourceID, directory: directory, store: store, settings: settings))
+        try plan(SyncPlanRequest(sourceID: sourceID, directory: directory, store: store, settings: settings, now: now, pendingRemovals: pendingRemovals))
     }
 }

@@ -33,6 +33,11 @@ public struct SyncPlanningError: DirectorySyncError {
         .incompleteRead, detail: "The directory read did not finish, so no plan was made and nothing was changed",
         fix: "Run the synchronization again once the directory can be read completely.")
 
+    /// Staged deletion was asked for without the current time.
+    public static let missingTime = SyncPlanningError(
+        .missingTime, detail: "The removal policy disableThenRemove dates pending removals, but the plan request has no current time",
+        fix: "Pass the host clock's time as SyncPlanRequest.now (SourceSynchronizer, DirectoryService and PreviewGenerator do).")
+
     /// The source's filter breaks a rule.
     /// - Parameter error: The rule broken; it becomes the underlying error.
     /// - Returns: The error.
@@ -46,4 +51,6 @@ extension ErrorCode where Area == SyncPlanningError {
     public static let incompleteRead = Self(rawValue: "incompleteRead")
     /// The source's filter breaks a rule; the ``FilterError`` is the underlying error.
     public static let invalidFilter = Self(rawValue: "invalidFilter")
+    /// Staged deletion needs ``SyncPlanRequest/now``, and the request has none.
+    public static let missingTime = Self(rawValue: "missingTime")
 }

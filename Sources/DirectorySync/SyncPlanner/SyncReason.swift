@@ -24,6 +24,13 @@ public enum SyncReason: String, Hashable, Codable, Sendable, CaseIterable {
     case releasesValueForAnother
     /// Takes an email, alias or name that was freed earlier in this run.
     case takesReleasedValue
+    /// Left the scope under staged deletion (``SyncSettings/OutOfScopeAction/disableThenRemove(after:)``):
+    /// disabled now, and removed when the grace period ends unless it returns.
+    case removalPending
+    /// Left the scope under staged deletion and did not return within the grace period.
+    case gracePeriodEnded
+    /// Back in scope while its removal was pending: enabled again, as the directory says.
+    case returnedInScope
 
     /// The reason in words.
     public var explanation: String {
@@ -40,6 +47,9 @@ public enum SyncReason: String, Hashable, Codable, Sendable, CaseIterable {
         case .groupBeingRemoved: "the group is emptied before it is removed"
         case .releasesValueForAnother: "frees an email, alias or name that another identity takes in this run"
         case .takesReleasedValue: "takes an email, alias or name freed earlier in this run"
+        case .removalPending: "left the scope: disabled now, and removed when the grace period ends unless it returns"
+        case .gracePeriodEnded: "left the scope and did not return within the grace period"
+        case .returnedInScope: "back in scope before its pending removal: enabled again with its memberships"
         }
     }
 }

@@ -37,18 +37,33 @@ public struct EmulatedTenant: Hashable, Sendable {
     public var id: String
     /// The display name of the organization.
     public var displayName: String
-    /// Verified domains; the first is the default.
+    /// Verified domains; the first is the default. `/organization` lists them all.
     public var verifiedDomains: [String]
     /// The cloud.
     public var cloud: Cloud
+    /// Verified domains synchronized from on-premises Active Directory (Entra Connect): their users
+    /// that have an `onPremisesSamAccountName` report `onPremisesSyncEnabled: true`. Users with one
+    /// in other domains report `false` (synchronized once, managed in the cloud since); users
+    /// without one report `null`. Empty by default.
+    public var synchronizedDomains: [String]
 
     /// Creates a tenant.
-    public init(id: String, displayName: String = "Contoso", verifiedDomains: [String], cloud: Cloud = .commercial) {
+    /// - Parameters:
+    ///   - id: The tenant id (a GUID).
+    ///   - displayName: The organization's display name.
+    ///   - verifiedDomains: Verified domains; the first is the default.
+    ///   - cloud: The national cloud.
+    ///   - synchronizedDomains: Verified domains whose users are synchronized from on-premises Active Directory.
+    public init(id: String, displayName: String = "Contoso", verifiedDomains: [String], cloud: Cloud = .commercial, synchronizedDomains: [String] = []) {
         self.id = id
         self.displayName = displayName
         self.verifiedDomains = verifiedDomains
         self.cloud = cloud
+        self.synchronizedDomains = synchronizedDomains
     }
+
+    /// ``synchronizedDomains`` lower-cased, for lookups.
+    var synchronizedDomainSet: Set<String> { Set(synchronizedDomains.map { $0.lowercased() }) }
 }
 
 /// An application registered in a tenant, with its client secrets and granted application roles.

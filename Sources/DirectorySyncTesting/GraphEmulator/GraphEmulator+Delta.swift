@@ -128,6 +128,7 @@ extension GraphEmulator {
             guard let entry = changed[id], let names = entry else { return select }
             return select.filter { $0 == "id" || names.contains($0) }
         }
+        let synchronized = state.tenant.synchronizedDomainSet
         var entries = entries
         if faults.replayNextDeltaPage, !entries.isEmpty {
             faults.replayNextDeltaPage = false
@@ -169,7 +170,7 @@ extension GraphEmulator {
                     removed(entry.id, reason: state.deletedGroups[entry.id] == nil ? "deleted" : "changed", &json)
                 }
             } else if let user = state.users[entry.id] {
-                Self.write(user, properties: properties(entry.id), to: &json)
+                Self.write(user, properties: properties(entry.id), to: &json, synchronized: synchronized)
             } else {
                 removed(entry.id, reason: state.deletedUsers[entry.id] == nil ? "deleted" : "changed", &json)
             }

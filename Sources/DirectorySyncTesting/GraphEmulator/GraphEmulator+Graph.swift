@@ -236,11 +236,14 @@ extension GraphEmulator {
         let cacheKey = "users|\(state.tenant.id)|\(state.version)|\(parsed.raw.sorted { $0.key < $1.key })|\(parsed.after ?? "")|\(parsed.emptyServed)|\(Self.origin(of: request.url))"
         if let cached = pageCache[cacheKey] { return Self.json(200, Data(cached)) }
         var users = sortedUsers(state)
-        if let filter = parsed.filter { users = users.filter { user in filter.matches { Self.filterValue(user, $0) } } }
+        let synchronized = state.tenant.synchronizedDomainSet
+        if let filter = parsed.filter {
+            users = (indexedUsers(filter, state) ?? users).filter { user in filter.matches { Self.filterValue(user, $0, synchronized: synchronized) } }
+        }
         let context = parsed.raw["$select"] == nil ? "users" : "users(\(parsed.select.joined(separator: ",")))"
         let fields = Self.fields(parsed.select)
         let response = page(users, id: \.id, query: parsed, request: request, context: context) { user, json in
-            Self.write(user, fields: fields, to: &json)
+            Self.write(user, fields: fields, to: &json, synchronized: synchronized)
         }
         pageCache[cacheKey] = Array(response.body)
         return response
@@ -253,7 +256,7 @@ extension GraphEmulator {
         case .failure(let error): return error.response
         }
         var groups = sortedGroups(state)
-        if let filter = parsed.filter { groups = groups.filter { group in filter.matches { Self.filterValue(group.group, $0) } } }
+        if let filter = parsed.filter { groups = (indexedGroups(filter, state) ?? groups).filter { group in filter.matches { Self.filterValue(group.group, $0) } } }
         return page(groups, id: \.group.id, query: parsed, request: request, context: "groups") { record, json in
             Self.write(record.group, properties: parsed.select, to: &json)
         }
@@ -305,9 +308,11 @@ extension GraphEmulator {
         let groupSelect = query["$select"] == nil ? Self.groupDefaultProperties : parsed.select.filter(Self.groupProperties.contains)
         // Items of a cast list are all of the cast's type and carry no `@odata.type`.
         let context = castType.map { "\($0)s" } ?? "directoryObjects"
+        let synchronized = state.tenant.synchronizedDomainSet
         return page(sorted, id: \.key, query: parsed, request: request, context: context) { entry, json in
             switch entry.value {
-            case .user(let user): Self.write(user, properties: userSelect, to: &json, odataType: castType == nil ? "#microsoft.graph.user" : nil)
+            case .user(let user):
+                Self.write(user, properties: userSelect, to: &json, odataType: castType == nil ? "#microsoft.graph.user" : nil, synchronized: synchronized)
             case .group(let group): Self.write(group, properties: groupSelect, to: &json, odataType: castType == nil ? "#microsoft.graph.group" : nil)
             case .other(let other):
                 json.beginObject()

@@ -21,6 +21,8 @@ extension GraphEmulator {
     public func addTenant(_ tenant: EmulatedTenant) {
         withState {
             if tenants[tenant.id] == nil { tenants[tenant.id] = TenantState(tenant: tenant) } else { tenants[tenant.id]?.tenant = tenant }
+            // Pages cached before may show users' `onPremisesSyncEnabled` as the old settings had it.
+            pageCache.removeAll()
         }
     }
 
@@ -38,16 +40,21 @@ extension GraphEmulator {
     ///   - tenantID: The tenant id.
     ///   - cloud: The national cloud.
     ///   - roles: The application's granted roles.
+    ///   - otherDomains: Verified domains besides the generated tenant's own (listed first, the
+    ///     default) and `<name>.onmicrosoft.com` (last).
+    ///   - synchronizedDomains: Verified domains whose users are synchronized from on-premises
+    ///     Active Directory (``EmulatedTenant/synchronizedDomains``).
     /// - Returns: Credentials that work.
     @discardableResult
     public func load(
         _ generated: GeneratedTenant, tenantID: String = "6f1c4f6e-1d2b-4c3a-9e8f-0a1b2c3d4e5f", cloud: EmulatedTenant.Cloud = .commercial,
-        roles: [String] = ["Directory.Read.All"]
+        roles: [String] = ["Directory.Read.All"], otherDomains: [String] = [], synchronizedDomains: [String] = []
     ) -> EmulatorCredentials {
         let credentials = EmulatorCredentials(
             tenantID: tenantID, domain: generated.domain, clientID: "11111111-2222-3333-4444-555555555555",
             clientSecret: "emulator~secret.value_\(tenantID.prefix(8))", clientSecretID: "99999999-8888-7777-6666-555555555555")
-        addTenant(EmulatedTenant(id: tenantID, verifiedDomains: [generated.domain, "\(generated.domain.split(separator: ".").first ?? "tenant").onmicrosoft.com"], cloud: cloud))
+        let initial = "\(generated.domain.split(separator: ".").first ?? "tenant").onmicrosoft.com"
+        addTenant(EmulatedTenant(id: tenantID, verifiedDomains: [generated.domain] + otherDomains + [initial], cloud: cloud, synchronizedDomains: synchronizedDomains))
         addApplication(
             EmulatedApplication(
                 clientID: credentials.clientID,

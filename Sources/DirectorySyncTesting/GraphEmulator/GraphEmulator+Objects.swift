@@ -3,18 +3,26 @@ import DirectorySyncHTTP
 import Foundation
 
 extension GraphEmulator {
-    /// A user by id or user principal name, ignoring case (`/users/{id | userPrincipalName}`).
+    /// A user by id or user principal name, ignoring case (`/users/{id | userPrincipalName}`);
+    /// the first in id order when several match, found through `lookupIndex(_:)`.
     func findUser(_ key: String, _ state: TenantState) -> DirectoryUser? {
         if let user = state.users[key] { return user }
         let wanted = key.lowercased()
-        return sortedUsers(state).first { $0.id.lowercased() == wanted || $0.userPrincipalName.lowercased() == wanted }
+        var users = sortedUsers(state)
+        if answersFromIndexes {
+            let index = lookupIndex(state).users
+            users = Set(index.positions("id", key) + index.positions("userprincipalname", key)).sorted().map { users[Int($0)] }
+        }
+        return users.first { $0.id.lowercased() == wanted || $0.userPrincipalName.lowercased() == wanted }
     }
 
-    /// A group by id, ignoring case.
+    /// A group by id, ignoring case, found through `lookupIndex(_:)`.
     func findGroup(_ id: String, _ state: TenantState) -> GroupRecord? {
         if let record = state.groups[id] { return record }
         let wanted = id.lowercased()
-        return sortedGroups(state).first { $0.group.id.lowercased() == wanted }
+        var groups = sortedGroups(state)
+        if answersFromIndexes { groups = Set(lookupIndex(state).groups.positions("id", id)).sorted().map { groups[Int($0)] } }
+        return groups.first { $0.group.id.lowercased() == wanted }
     }
 
     /// Graph's 404 for an object that does not exist (or is deleted).
@@ -40,7 +48,7 @@ extension GraphEmulator {
         }
         let context = query["$select"] == nil ? "users/$entity" : "users(\(parsed.select.joined(separator: ",")))/$entity"
         var body = JSONBytes()
-        Self.write(user, properties: parsed.select, to: &body)
+        Self.write(user, properties: parsed.select, to: &body, synchronized: state.tenant.synchronizedDomainSet)
         return entity(body.bytes, context: context, request: request)
     }
 

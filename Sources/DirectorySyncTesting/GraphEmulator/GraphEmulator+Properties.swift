@@ -18,7 +18,7 @@ extension GraphEmulator {
     static let userFilterable: Set<String> = [
         "id", "displayname", "mail", "userprincipalname", "givenname", "surname", "department", "jobtitle", "companyname",
         "city", "country", "officelocation", "employeeid", "usertype", "accountenabled", "onpremisessamaccountname",
-        "proxyaddresses/any", "othermails/any",
+        "onpremisessyncenabled", "proxyaddresses/any", "othermails/any",
     ]
     static let groupFilterable: Set<String> = ["id", "displayname", "mail", "mailenabled", "securityenabled", "description", "mailnickname"]
 
@@ -33,8 +33,19 @@ extension GraphEmulator {
         var keyBytes: [UInt8] { Array("\"\(rawValue)\":".utf8) }
     }
 
-    static func write(_ user: DirectoryUser, properties: [String], to json: inout JSONBytes, odataType: String? = nil) {
-        write(user, fields: fields(properties), to: &json, odataType: odataType)
+    static func write(_ user: DirectoryUser, properties: [String], to json: inout JSONBytes, odataType: String? = nil, synchronized: Set<String>) {
+        write(user, fields: fields(properties), to: &json, odataType: odataType, synchronized: synchronized)
+    }
+
+    /// Whether a user is reported as synchronized from on-premises Active Directory now (`true`),
+    /// once (`false`) or never (`nil`): see ``EmulatedTenant/synchronizedDomains``.
+    /// - Parameters:
+    ///   - user: The user.
+    ///   - synchronized: The tenant's synchronized domains, lower-cased.
+    static func onPremisesSyncEnabled(_ user: DirectoryUser, synchronized: Set<String>) -> Bool? {
+        guard user.onPremisesSamAccountName != nil else { return nil }
+        guard !synchronized.isEmpty, let at = user.userPrincipalName.lastIndex(of: "@") else { return false }
+        return synchronized.contains(user.userPrincipalName[user.userPrincipalName.index(after: at)...].lowercased())
     }
 
     /// The fields for a `$select`, with their keys encoded once.
@@ -42,7 +53,11 @@ extension GraphEmulator {
         properties.compactMap { UserField(rawValue: $0).map { ($0, $0.keyBytes) } }
     }
 
-    static func write(_ user: DirectoryUser, fields: [(field: UserField, key: [UInt8])], to json: inout JSONBytes, odataType: String? = nil) {
+    /// `synchronized` is the tenant's ``EmulatedTenant/synchronizedDomains``, lower-cased (computed once per page).
+    static func write(
+        _ user: DirectoryUser, fields: [(field: UserField, key: [UInt8])], to json: inout JSONBytes, odataType: String? = nil,
+        synchronized: Set<String>
+    ) {
         // The hot path of every user page: bytes appended directly, keys pre-encoded.
         json.value { out in
         out.append(UInt8(ascii: "{"))
@@ -86,7 +101,11 @@ extension GraphEmulator {
             case .onPremisesDomainName: string(user.onPremisesDomainName)
             case .onPremisesSecurityIdentifier: string(user.onPremisesSecurityIdentifier)
             case .onPremisesSyncEnabled:
-                out.append(contentsOf: user.onPremisesSamAccountName == nil ? [110, 117, 108, 108] : [116, 114, 117, 101])
+                switch onPremisesSyncEnabled(user, synchronized: synchronized) {
+                case nil: out.append(contentsOf: [110, 117, 108, 108])
+                case true?: out.append(contentsOf: [116, 114, 117, 101])
+                case false?: out.append(contentsOf: [102, 97, 108, 115, 101])
+                }
             case .businessPhones: strings([])
             case .mobilePhone, .preferredLanguage: string(nil)
             }
@@ -122,9 +141,10 @@ extension GraphEmulator {
         json.endObject()
     }
 
-    static func filterValue(_ user: DirectoryUser, _ property: String) -> ODataValue {
+    static func filterValue(_ user: DirectoryUser, _ property: String, synchronized: Set<String>) -> ODataValue {
         let text: String?
         switch property.lowercased() {
+        case "onpremisessyncenabled": return onPremisesSyncEnabled(user, synchronized: synchronized).map(ODataValue.bool) ?? .null
         case "id": text = user.id
         case "displayname": text = user.displayName
         case "mail": text = user.mail

@@ -137,6 +137,10 @@ public final class GraphEmulator: @unchecked Sendable {
     var sortedUserCache: [String: (version: Int, users: [DirectoryUser])] = [:]
     var sortedGroupCache: [String: (version: Int, groups: [GroupRecord])] = [:]
     var parentCache: [String: (version: Int, parents: [String: [String]])] = [:]
+    var lookupIndexCache: [String: LookupIndex] = [:]
+    /// Whether filtered lists and `/{id}` lookups are answered from `LookupIndex` (tests turn it
+    /// off to compare with the scan).
+    var answersFromIndexes = true
 
     /// Creates an empty emulator.
     /// - Parameters:

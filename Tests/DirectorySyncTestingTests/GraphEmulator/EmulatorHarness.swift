@@ -11,11 +11,14 @@ struct EmulatorHarness {
     let clock: TestClock
     let base = URL(string: "https://login.emulator.test")!
 
-    init(users: Int = 120, groups: Int = 12, roles: [String] = ["Directory.Read.All"], cloud: EmulatedTenant.Cloud = .commercial, configuration: GraphEmulator.Configuration = .init()) {
+    init(
+        users: Int = 120, groups: Int = 12, roles: [String] = ["Directory.Read.All"], cloud: EmulatedTenant.Cloud = .commercial,
+        configuration: GraphEmulator.Configuration = .init(), otherDomains: [String] = []
+    ) {
         clock = TestClock.fixed(at: Date(timeIntervalSince1970: 1_790_000_000))
         emulator = GraphEmulator(configuration: configuration, clock: clock)
         tenant = TenantGenerator(configuration: .init(users: users, groups: groups, seed: 8)).generate()
-        credentials = emulator.load(tenant, cloud: cloud, roles: roles)
+        credentials = emulator.load(tenant, cloud: cloud, roles: roles, otherDomains: otherDomains)
     }
 
     func send(_ request: HTTPRequest) -> HTTPResponse { emulator.handle(request).response }

@@ -60,7 +60,9 @@ struct DirectoryServiceSourceTests {
         #expect(try await service.testConnection(source.id).isSuccessful)
         try await service.turnOn(source.id)
         #expect(try await service.source(source.id).state == .on)
-        await expectCode(.sourceIsOn) { try await service.setCredentials(source.id, harness.credentials("contoso.com"), secret: nil) }
+        // While on, credentials are tested before they replace the ones in use (DirectoryServiceCredentialRotationTests).
+        try await service.setCredentials(source.id, harness.credentials("contoso.com"), secret: nil)
+        #expect(try await service.source(source.id).state == .on)
         await expectCode(.sourceIsOn) { _ = try await service.editSource(source.id, domain: "elsewhere.com") }
         await expectCode(.sourceIsOn) { try await service.removeSource(source.id) }
         try await service.turnOff(source.id)

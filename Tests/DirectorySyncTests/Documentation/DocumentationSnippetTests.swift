@@ -37,7 +37,7 @@ struct DocumentationSnippetTests {
         let settings = SyncSettings(
             filter: .all,
             missingEmail: .syncWithWarning,   // or .skip
-            outOfScope: .remove,              // or .disable
+            outOfScope: .remove,              // or .disable, .never, .disableThenRemove(after:) (pass now: to plan)
             deletionGuard: DeletionGuard())   // 500 users or 20%, 100 groups or 20%, 5,000 memberships or 30%
 
         let snapshot = try await directory.read(filter: settings.filter)

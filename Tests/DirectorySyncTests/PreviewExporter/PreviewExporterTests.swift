@@ -158,6 +158,7 @@ struct PreviewRecordJSONTests {
     func matchesJSONEncoder() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
         var random = SeededRandomNumberGenerator(seed: 77)
         for _ in 0..<2_000 {
             var optionals: [String?] = []
@@ -179,7 +180,8 @@ struct PreviewRecordJSONTests {
                 action: action, objectKind: .user, subject: subject, group: optionals[0],
                 groupID: optionals[1].map(IdentityID.init(rawValue:)), externalID: optionals[2],
                 identityID: optionals[3].map(IdentityID.init(rawValue:)), attributes: attributes, changes: changes, code: code,
-                reason: reason)
+                reason: reason,
+                removalPendingUntil: random.chance(0.3) ? Date(timeIntervalSince1970: Double(Int.random(in: 0...4_000_000_000, using: &random))) : nil)
             var bytes: [UInt8] = []
             record.appendJSON(to: &bytes)
             let expected = try encoder.encode(record)

@@ -39,6 +39,7 @@ struct ErrorShapeTests {
         (IdentityStoreError(.newerFormat, detail: "format 4"), "newerFormat"),
         (SecretStoreError(.readOnly, key: .clientSecret("contoso"), detail: "the environment is read-only"), "readOnly"),
         (SecretStoreError(.storageFailed, key: .clientSecret("contoso"), detail: "disk full"), "storageFailed"),
+        (SecretStoreError(.notFound, key: .webhookToken, detail: "the settings say there is a token"), "notFound"),
         (SyncStateError.unsupportedFormatVersion(found: 9, supported: 1, key: "contoso/preview"), "unsupportedFormatVersion"),
         (SyncStateError.unreadable(key: "contoso/preview", detail: "no format version"), "unreadable"),
         (SyncStateError.unwritable(key: "contoso/preview", detail: "read-only file system"), "unwritable"),
@@ -71,6 +72,7 @@ struct ErrorShapeTests {
         (PreviewError.notFound("contoso"), "notFound"),
         (SyncPlanningError.incompleteRead, "incompleteRead"),
         (SyncPlanningError.invalidFilter(.tooFewOperands), "invalidFilter"),
+        (SyncPlanningError.missingTime, "missingTime"),
         (SyncExecutionError.deletionGuardExceeded([.init(kind: .users, count: 5, owned: 10, limit: "at most 2")]), "deletionGuardExceeded"),
         (DirectoryTrackingLost(.expired, detail: "syncStateNotFound"), "expired"),
         (DirectoryTrackingLost(.reset, detail: "resyncRequired"), "reset"),
@@ -169,6 +171,7 @@ struct ErrorShapeTests {
         (SyncStateError.unsupportedFormatVersion(found: 2, supported: 1, key: "contoso/preview"), "The state 'contoso/preview' has format version 2, but this version of DirectorySync reads up to 1. Upgrade DirectorySync."),
         (IdentityStoreError(.notFound, detail: "no user", identityID: "u1"), "no user (identity u1). Read the store again: the identity was deleted or never existed."),
         (SecretStoreError(.readOnly, key: SecretKey("k"), detail: "read from K"), "The secret 'k' cannot be stored: read from K. Set it where this store reads it from, or use a writable secret store."),
+        (SecretStoreError(.notFound, key: SecretKey("k"), detail: "the settings say there is one"), "The secret 'k' is not in the store: the settings say there is one. Store the secret again."),
         (DirectoryTrackingLost(.expired, detail: "too old"), "Change tracking was lost: too old. A full read follows automatically."),
         (LoopbackServerError(.addressInUse, port: 8080, errno: 98), "port 8080 on 127.0.0.1 is already in use by another process. Choose another port (0 picks a free one), or stop the process that listens on 8080."),
     ])
@@ -189,6 +192,6 @@ enum DirectoryServiceErrorCodes {
         (.tooManySources, "tooManySources"), (.duplicateName, "duplicateName"), (.duplicateDomain, "duplicateDomain"),
         (.onPremisesDomain, "onPremisesDomain"), (.invalidInput, "invalidInput"), (.unknownSource, "unknownSource"),
         (.sourceIsOn, "sourceIsOn"), (.sourceIsOff, "sourceIsOff"), (.credentialsNotTested, "credentialsNotTested"),
-        (.missingSecret, "missingSecret"), (.synchronizationRunning, "synchronizationRunning"), (.noPreview, "noPreview"), (.noReport, "noReport"),
+        (.missingSecret, "missingSecret"), (.credentialsTestFailed, "credentialsTestFailed"), (.synchronizationRunning, "synchronizationRunning"), (.noPreview, "noPreview"), (.noReport, "noReport"),
     ]
 }

@@ -2,7 +2,8 @@ import DirectorySync
 import Foundation
 
 /// `dirsync --state DIR run-scheduler`: runs due synchronizations until SIGTERM or SIGINT, and
-/// carries out other processes' requests meanwhile.
+/// carries out other processes' requests meanwhile. Prints a line per run, quarantine and
+/// release, secret-expiry warning and rise in conflicts.
 enum RunSchedulerCommand {
     static func run(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
         try arguments.finish()
@@ -14,10 +15,19 @@ enum RunSchedulerCommand {
         fflush(nil)
         let printer = Task {
             for await event in events {
-                if case .runFinished(let id, let record) = event {
+                switch event {
+                case .runFinished(let id, let record):
                     print("\(record.endedAt.shortText) \(Terminal.safe("\(id)")): \(RunRecordText.outcome(record)), \(RunRecordText.readKind(record)), \(record.succeeded.grouped) applied")
-                    fflush(nil)
+                case .quarantined(let id, let quarantine):
+                    let next = quarantine.nextAttempt.map { "next attempt \($0.shortText)" } ?? "no scheduled attempt"
+                    print("\(quarantine.since.shortText) \(Terminal.safe("\(id)")): quarantined (\(next)): \(Terminal.safe(quarantine.reason))")
+                case .released(let id):
+                    print("\(Terminal.safe("\(id)")): released from quarantine")
+                case .warning(let id, let warning) where warning.code == "secretExpiring" || warning.code == "conflictsIncreased":
+                    print("\(Terminal.safe("\(id)")): \(Terminal.safe("\(warning)"))")
+                default: continue
                 }
+                fflush(nil)
             }
         }
         await signals.waitForTermination()

@@ -14,6 +14,7 @@ enum SourceShowCommand {
             State:        \(source.state)
             Credentials:  \(credentials.map(Terminal.safe(_:)) ?? "none")
             Tested:       \(source.credentialsTestedAt?.shortText ?? "no")
+            Tenant:       \(source.tenant.map { Terminal.safe("\($0)") } ?? "not known (no passed connection test)")
             Filter:       \(Terminal.safe("\(source.settings.filter)"))
             Schedule:     \(source.schedule)
             """)

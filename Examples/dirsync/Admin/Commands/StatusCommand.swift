@@ -1,6 +1,7 @@
 import DirectorySync
 
-/// `dirsync --state DIR status --source NAME`: a source's state, schedule, last run and warnings (reads only).
+/// `dirsync --state DIR status --source NAME`: a source's state, schedule, last run, quarantine
+/// (since when, why, next attempt) and warnings (reads only).
 enum StatusCommand {
     static func run(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
         let source = try await context.source(&arguments)
@@ -15,10 +16,25 @@ enum StatusCommand {
         var lines = [
             "\(Terminal.safe(source.name)) — \(status.type), \(Terminal.safe(source.domain))",
             "State:      \(source.state)",
-            "Schedule:   \(source.schedule)\(status.nextRun.map { "; next run \($0.shortText)" } ?? "")",
+            "Schedule:   \(source.schedule)\(status.quarantine == nil ? status.nextRun.map { "; next run \($0.shortText)" } ?? "" : "")",
             "Last run:   \(status.lastRun.map { "\($0.endedAt.shortText), \(RunRecordText.outcome($0)), \(RunRecordText.readKind($0))" } ?? "never")",
             "Imported:   \(status.usersSynchronized.counted("user")), \(status.groupsSynchronized.counted("group"))",
         ]
+        if let quarantine = status.quarantine {
+            let failures = quarantine.consecutiveFailures == 1 ? "a failed run" : "\(quarantine.consecutiveFailures) failed runs in a row"
+            lines.append("Quarantine: since \(quarantine.since.shortText), after \(failures): \(Terminal.safe(quarantine.reason))")
+            lines.append(
+                "            "
+                    + (quarantine.nextAttempt.map { "next attempt \($0.shortText)" } ?? "no scheduled attempt")
+                    + "; sync, credentials set, filter set or schedule set releases it now")
+        } else if status.consecutiveFailures > 0 {
+            lines.append("Failures:   \(status.consecutiveFailures.counted("failed run")) in a row")
+        }
+        if let pending = status.pendingRemovals {
+            lines.append(
+                "Removals:   \(pending.users.counted("user")), \(pending.groups.counted("group")) pending (disabled or kept until their grace ends); "
+                    + "the first on \(pending.earliestUntil.shortText) unless it returns to the scope")
+        }
         lines += status.warnings.map { "Warning:    \(Terminal.safe("\($0)"))" }
         return lines.joined(separator: "\n")
     }

@@ -1,8 +1,8 @@
 import DirectorySync
 
-/// `dirsync --state DIR sync --source NAME [--confirm-removals | --user KEY]`: synchronizes a
-/// source now — or, with `--user`, one user on demand (trigger `onDemand`); carried out by the
-/// folder's owner when another process holds it. Exit status 0 when the run succeeded, 1 when it
+/// `dirsync --state DIR sync --source NAME [--full] [--confirm-removals] | --user KEY]`: synchronizes
+/// a source now — reading everything with `--full` —, or, with `--user`, one user on demand
+/// (trigger `onDemand`); carried out by the folder's owner when another process holds it. Exit status 0 when the run succeeded, 1 when it
 /// did not (partially failed, stopped by the deletion guard, cancelled, failed) or its history
 /// could not be saved.
 enum SyncCommand {
@@ -10,16 +10,20 @@ enum SyncCommand {
         let user = try arguments.option("user")
         let source = try await context.source(&arguments)
         let confirm = arguments.flag("confirm-removals")
+        let full = arguments.flag("full")
         try arguments.finish()
         if user != nil && confirm {
             throw UsageError("--confirm-removals confirms a whole synchronization's removals and does not go with --user; run 'sync --source NAME --confirm-removals' on its own")
+        }
+        if user != nil && full {
+            throw UsageError("--full reads the whole directory and does not go with --user (which looks up one user); run 'sync --source NAME --full' on its own")
         }
         let progress = context.ownership == nil ? nil : context.showProgress()
         defer {
             progress?.cancel()
             Terminal.endProgress()
         }
-        return try await context.submit(AdminCommand.request(user == nil ? .sync : .syncUser, source, context) {
+        return try await context.submit(AdminCommand.request(user != nil ? .syncUser : full ? .syncFull : .sync, source, context) {
             $0.confirmRemovals = confirm
             $0.user = user
         })

@@ -28,7 +28,15 @@ extension AdminControl {
                 let schedule = request.schedule ?? SyncSchedule.manual
                 try await service.setSchedule(source.id, schedule)
                 return try await changed("Schedule of '\(name)': \(schedule).")
-            case .sync, .syncUser:
+            case .policy:
+                // Applied to the settings as they are now: a filter changed meanwhile is kept.
+                let settings = try (request.policy ?? PolicyChange()).applied(to: try await service.source(source.id).settings)
+                try await service.setSettings(source.id, settings)
+                return try await changed("Policies of '\(name)': \(PolicyText.summary(settings)).")
+            case .trackingReset:
+                try await service.resetTracking(source.id)
+                return try await changed("Forgot the change tracking of '\(name)': its next synchronization reads every user and group.")
+            case .sync, .syncUser, .syncFull:
                 // The run's own warnings (a history that could not be saved) come as events before it finishes.
                 let events = service.events(includingOperations: false)
                 let warnings = Task { () -> [String] in
@@ -44,7 +52,12 @@ extension AdminControl {
                     if request.action == .syncUser {
                         record = try await service.synchronize(source.id, user: request.user ?? "")
                     } else {
-                        record = request.confirmRemovals == true ? try await service.confirmRemovals(source.id) : try await service.synchronize(source.id)
+                        let full = request.action == .syncFull
+                        if request.confirmRemovals == true {
+                            record = full ? try await service.synchronize(source.id, trigger: .confirmation, forceFullRead: true) : try await service.confirmRemovals(source.id)
+                        } else {
+                            record = try await service.synchronize(source.id, forceFullRead: full)
+                        }
                     }
                 } catch {
                     warnings.cancel()

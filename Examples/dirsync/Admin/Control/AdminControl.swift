@@ -10,7 +10,8 @@ import Glibc
 /// for as long as it runs (a `sync`, `run-scheduler`, or any other command that writes). Meanwhile:
 /// - read-only commands (`status`, `history`, `explain`, `source list`, `source show`, `users`, `groups`)
 ///   read the folder directly and never wait;
-/// - `on`, `off [--cancel]`, `filter set`, `schedule set` and `sync [--user KEY]` are *requests*: written to
+/// - `on`, `off [--cancel]`, `filter set`, `schedule set`, `policy set`, `tracking reset` and
+///   `sync [--full | --user KEY]` are *requests*: written to
 ///   `DIR/control/<id>.request` (owner-only), carried out by the owner — which polls every
 ///   ``pollInterval`` — and answered in `<id>.reply`, printed as if run here;
 /// - every other command needs the folder to itself, and says which process holds it.
@@ -25,9 +26,10 @@ enum AdminControl {
 
     /// A command carried out by the folder's owner.
     struct Request: Codable, Sendable {
-        /// What to do. `syncUser` is its own action (not `sync` with a user) so that an owner
-        /// from before it refuses the request instead of synchronizing the whole source.
-        enum Action: String, Codable, Sendable { case on, off, filter, schedule, sync, syncUser }
+        /// What to do. `syncUser` and `syncFull` are actions of their own (not `sync` with a user
+        /// or a flag) so that an owner from before them refuses the request — it cannot read the
+        /// action — instead of synchronizing the whole source, or reading only the changes.
+        enum Action: String, Codable, Sendable { case on, off, filter, schedule, sync, syncUser, syncFull, policy, trackingReset }
         var action: Action
         var sourceID: SourceID
         var json: Bool
@@ -37,19 +39,25 @@ enum AdminControl {
         var confirmRemovals: Bool?
         /// `sync --user KEY`: the user to synchronize on demand.
         var user: String?
+        /// `policy set`: the policies to change.
+        var policy: PolicyChange?
         var sentAt: Date
 
         /// The command it came from.
         var command: String {
             switch action {
-            case .filter, .schedule: "\(action.rawValue) set"
+            case .filter, .schedule, .policy: "\(action.rawValue) set"
             case .syncUser: "sync --user"
+            case .syncFull: "sync --full"
+            case .trackingReset: "tracking reset"
             default: action.rawValue
             }
         }
 
         /// It lasts as long as a synchronization: `sync`, and `off` that lets the running one finish.
-        var waitsForRun: Bool { action == .sync || action == .syncUser || (action == .off && cancel != true) }
+        var waitsForRun: Bool {
+            [.sync, .syncUser, .syncFull, .trackingReset].contains(action) || (action == .off && cancel != true)
+        }
     }
 
     /// What a command printed and how it ended.

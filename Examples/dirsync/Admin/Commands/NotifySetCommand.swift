@@ -1,0 +1,55 @@
+import DirectorySync
+import Foundation
+
+/// `dirsync --state DIR notify set --webhook URL [--token-env VAR] [--events LIST]`: saves where
+/// notifications go (replacing the settings saved before); the token goes to the secret store,
+/// never into an argument. Every process that synchronizes over DIR afterwards posts to the URL.
+enum NotifySetCommand {
+    static func run(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
+        try context.requireOwnership("notify set")
+        if try arguments.option("token") != nil {
+            throw UsageError("the token is never given as an argument (it would be visible to other users); use --token-env VAR")
+        }
+        guard let text = try arguments.option("webhook") else { throw UsageError("--webhook URL is required") }
+        let variable = try arguments.option("token-env")
+        let kinds = try arguments.option("events").map(parseKinds) ?? NotificationKind.allEvents
+        try arguments.finish()
+        guard let url = URL(string: text), url.scheme != nil else { throw UsageError("--webhook takes an absolute https URL") }
+        var token: Secret?
+        if let variable {
+            guard let value = ProcessInfo.processInfo.environment[variable], !Secret(value).isEmpty else {
+                throw UsageError("the environment variable \(variable) is not set or empty")
+            }
+            token = Secret(value)
+        }
+        try await context.service.setNotificationSettings(NotificationSettings(webhookURL: url, kinds: kinds), token: token)
+        let saved = try await context.service.notificationSettings()
+        if context.json {
+            try context.printJSON(saved)
+            return 0
+        }
+        print("Saved: notifications go to \(Terminal.safe(url.absoluteString))\(token == nil ? "" : " with the token (in the secret store)"). Check with: notify test")
+        return 0
+    }
+
+    /// Reads `--events`: kind names separated by commas (`runFailed` or `run-failed`), or `all`.
+    static func parseKinds(_ list: String) throws -> Set<NotificationKind> {
+        let byName = Dictionary(uniqueKeysWithValues: NotificationKind.allEvents.map { (key($0.rawValue), $0) })
+        var kinds: Set<NotificationKind> = []
+        for word in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !word.isEmpty {
+            if key(word) == "all" {
+                kinds.formUnion(NotificationKind.allEvents)
+            } else if let kind = byName[key(word)] {
+                kinds.insert(kind)
+            } else {
+                let names = NotificationKind.allCases.filter { $0 != .test }.map(\.rawValue).joined(separator: ", ")
+                throw UsageError("--events takes kinds separated by commas — \(names) — or all, not '\(Terminal.safe(word))'")
+            }
+        }
+        guard !kinds.isEmpty else { throw UsageError("--events needs at least one kind (or all)") }
+        return kinds
+    }
+
+    /// `run-failed`, `RUN_FAILED` and `runFailed` name the same kind.
+    private static func key(_ name: String) -> String { name.lowercased().filter { $0 != "-" && $0 != "_" } }
+}

@@ -1,0 +1,119 @@
+import Foundation
+
+/// Turns the service's events into ``ServiceNotification``s and hands each to every notifier, in
+/// the emitting code's own turn: a notifier only queues, so nothing here ever waits.
+///
+/// It keeps the sources' names (the service tells it whenever it saves its sources), because an
+/// event names a source by its id and is emitted where the service's state cannot be awaited.
+/// What a run's end makes — a quarantine, a release, more conflicts — is emitted before the run's
+/// record is: those notifications are held until `.runFinished` names the run, then sent with its
+/// id, after the run's own.
+final class NotificationDispatcher: Sendable {
+    private struct State {
+        var names: [SourceID: String] = [:]
+        /// Sources with a run going, and what their run's end made so far.
+        var held: [SourceID: [ServiceNotification]] = [:]
+    }
+
+    let notifiers: [any Notifier]
+    private let clock: SyncClock
+    private let state = Locked(State())
+
+    init(notifiers: [any Notifier], clock: SyncClock) {
+        self.notifiers = notifiers
+        self.clock = clock
+    }
+
+    /// Remembers the sources' current names.
+    func remember(_ sources: some Sequence<Source>) {
+        let current = Dictionary(sources.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        state.withLock { $0.names = current }
+    }
+
+    /// Hands the event's notification, if it makes one, to every notifier (held until the run's
+    /// record when a run is going and the notification is about its end).
+    func handle(_ event: ServiceEvent) {
+        guard !notifiers.isEmpty else { return }
+        let ready: [ServiceNotification]
+        switch event {
+        case .runStarted(let id, _):
+            state.withLock { $0.held[id] = [] }
+            return
+        case .runFinished(let id, let record):
+            let held = state.withLock { $0.held.removeValue(forKey: id) } ?? []
+            ready = [notification(for: event)].compactMap { $0 } + held.map { held in
+                var notification = held
+                notification.runID = record.id
+                return notification
+            }
+        default:
+            guard let notification = notification(for: event) else { return }
+            let isRunOutcome = [.quarantined, .released, .conflictsIncreased].contains(notification.kind)
+            let heldBack = state.withLock { state -> Bool in
+                guard isRunOutcome, let id = notification.source?.id, state.held[id] != nil else { return false }
+                state.held[id]?.append(notification)
+                return true
+            }
+            if heldBack { return }
+            ready = [notification]
+        }
+        for notification in ready {
+            for notifier in notifiers { notifier.notify(notification) }
+        }
+    }
+
+    /// The notification an event makes, if any: the one place that says which events notify.
+    func notification(for event: ServiceEvent) -> ServiceNotification? {
+        let made: (id: SourceID, kind: NotificationKind, message: (String) -> String, runID: String?)
+        switch event {
+        case .runFinished(let id, let record):
+            switch record.outcome {
+            case .failed(let message):
+                made = (id, .runFailed, { "The synchronization of '\($0)' failed; nothing was applied: \(message)" }, record.id)
+            case .needsConfirmation(let violations) where record.trigger != .onDemand:
+                let over = violations.isEmpty ? "" : " (\(violations.joined(separator: "; ")))"
+                made = (
+                    id, .needsConfirmation,
+                    {
+                        "The synchronization of '\($0)' would remove more than the deletion guard allows\(over); nothing was changed. "
+                            + "Review the removals and confirm them, or correct the filter."
+                    }, record.id
+                )
+            default:
+                return nil
+            }
+        case .quarantined(let id, let quarantine):
+            let after = quarantine.consecutiveFailures > 1 ? " after \(quarantine.consecutiveFailures) failed runs" : ""
+            let next = quarantine.nextAttempt.map { "The next scheduled attempt is at \(Self.text($0)); " } ?? "No scheduled attempt is made; "
+            made = (
+                id, .quarantined,
+                {
+                    "'\($0)' is quarantined\(after): \(quarantine.reason)"
+                        .followed(bySentence: next + "a manual synchronization, a credential change or a settings change releases it.")
+                }, nil
+            )
+        case .released(let id):
+            made = (id, .released, { "'\($0)' left quarantine: scheduled synchronizations run as usual again." }, nil)
+        case .warning(let id, .secretExpiring(let days)) where days <= 0:
+            made = (id, .secretExpired, { "The client secret of '\($0)' has expired: create a new one and save it (credentials set)." }, nil)
+        case .warning(let id, .secretExpiring(let days)):
+            made = (
+                id, .secretExpiring,
+                { "The client secret of '\($0)' expires in \(days) day\(days == 1 ? "" : "s"): create a new one and save it before then (credentials set)." }, nil
+            )
+        case .warning(let id, .conflictsIncreased(let from, let to)):
+            made = (
+                id, .conflictsIncreased,
+                { "'\($0)' reported \(to) conflict\(to == 1 ? "" : "s") (shared emails or names), up from \(from) in the run before: objects are left unsynchronized." },
+                nil
+            )
+        default:
+            return nil
+        }
+        let name = state.withLock { $0.names[made.id] } ?? made.id.rawValue
+        return ServiceNotification(
+            time: clock.now(), source: .init(id: made.id, name: name), kind: made.kind, message: made.message(name), runID: made.runID)
+    }
+
+    private static func text(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle()) }
+}

@@ -1,0 +1,108 @@
+import DirectorySync
+import DirectorySyncTesting
+import Foundation
+import Testing
+
+@Suite("dirsync --state DIR credentials set: rotation while on, the expiry date alone")
+struct CredentialsSetCommandTests {
+    typealias Session = AdminCommandTests.Session
+
+    /// A session with `Contoso` added, its credentials saved and tested, and on.
+    func onSession() throws -> Session {
+        let session = try Session(users: 12)
+        for arguments in [["source", "add", "--name", "Contoso", "--domain", session.credentials.domain], session.credentialArguments(),
+            ["test-connection", "--source", "Contoso"], ["on", "--source", "Contoso"]]
+        {
+            let result = try session.run(arguments, environment: session.secretEnvironment)
+            #expect(result.status == 0, "\(arguments): \(result.output)\(result.error)")
+        }
+        return session
+    }
+
+    func source(_ session: Session) throws -> [String: Any] {
+        let shown = try session.run(["source", "show", "--source", "Contoso", "--json"])
+        return try #require(try JSONSerialization.jsonObject(with: Data(shown.output.utf8)) as? [String: Any])
+    }
+
+    /// The emulated application now accepts `secrets` only.
+    func accept(_ secrets: [String], _ session: Session) {
+        session.emulator.addApplication(
+            EmulatedApplication(
+                clientID: session.credentials.clientID,
+                secrets: secrets.map { .init(id: UUID().uuidString, value: $0, expires: Date().addingTimeInterval(400 * 86_400)) }),
+            tenant: session.credentials.tenantID)
+    }
+
+    @Test("--secret-expires alone changes the expiry date, also while on: no secret asked for, the passed test kept")
+    func expiryAlone() throws {
+        let session = try onSession()
+        let before = try source(session)
+        let result = try session.run(["credentials", "set", "--source", "Contoso", "--secret-expires", "2027-01-31"])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.contains("2027-01-31") && result.output.contains("unchanged"))
+        let after = try source(session)
+        #expect((after["credentials"] as? [String: Any])?["secretExpiration"] as? String == "2027-01-31T00:00:00Z")
+        #expect(after["state"] as? String == "on")
+        #expect(after["credentialsTestedAt"] as? String == before["credentialsTestedAt"] as? String)
+        let json = try session.run(["credentials", "set", "--source", "Contoso", "--secret-expires", "2027-02-28", "--json"])
+        #expect(json.status == 0)
+        let printed = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+        #expect((printed?["credentials"] as? [String: Any])?["secretExpiration"] as? String == "2027-02-28T00:00:00Z")
+    }
+
+    @Test("invalid input exits 2 with one line; an expiry for a source without credentials exits 1", arguments: [
+        ["--secret-expires", "2027-02-30"],
+        [],
+        ["--login-url", "http://127.0.0.1:9"],
+        ["--secret-expires", "2027-01-31", "--client-secret", "s3cr3t-in-argument"],
+        ["--client-secret-env", "HOME", "--client-secret-stdin"],
+    ])
+    func invalidInput(flags: [String]) throws {
+        let session = try Session(users: 5)
+        _ = try session.run(["source", "add", "--name", "Contoso", "--domain", "contoso.com"])
+        let result = try session.run(["credentials", "set", "--source", "Contoso"] + flags)
+        #expect(result.status == 2, "\(flags): \(result.output)\(result.error)")
+        #expect(result.error.split(separator: "\n").count == 1, "\(result.error)")
+        #expect(!result.error.contains("s3cr3t-in-argument"))
+        if flags.isEmpty {
+            let alone = try session.run(["credentials", "set", "--source", "Contoso", "--secret-expires", "2027-01-31"])
+            #expect(alone.status == 1, "no credentials yet: \(alone.error)")
+            #expect(alone.error.contains("no credentials yet"))
+            let secretOnly = try session.run(["credentials", "set", "--source", "Contoso", "--client-secret-env", "HOME"])
+            #expect(secretOnly.status == 2, "a secret alone needs saved credentials: \(secretOnly.error)")
+        }
+    }
+
+    @Test("while on, new credentials are tested first: a failed test exits 1 and changes nothing; a passed one swaps them, and runs go on")
+    func rotationWhileOn() throws {
+        let session = try onSession()
+        let before = try source(session)
+        let wrong = "not-the-secret-\(UUID().uuidString)"
+        let failed = try session.run(session.credentialArguments(), environment: ["DIRSYNC_TEST_SECRET": wrong])
+        #expect(failed.status == 1, "\(failed.output)\(failed.error)")
+        #expect(failed.error.contains("credentialsTestFailed") && failed.error.contains("keeps the credentials and secret it had"), "\(failed.error)")
+        #expect(failed.error.contains("wrongSecret"))
+        #expect(!failed.error.contains(wrong) && !failed.output.contains(wrong))
+        #expect(NSDictionary(dictionary: try source(session)) == NSDictionary(dictionary: before), "nothing changed")
+        #expect(try session.run(["sync", "--source", "Contoso"]).status == 0, "the old secret still works")
+
+        // A new secret made in Entra ID, the old one deleted: the secret alone, from standard input.
+        let replacement = "replacement~secret.value_\(UUID().uuidString.prefix(8))"
+        accept([session.credentials.clientSecret, replacement], session)
+        let rotated = try session.run(
+            ["credentials", "set", "--source", "Contoso", "--client-secret-stdin", "--secret-expires", "2027-06-30"], input: replacement + "\n")
+        #expect(rotated.status == 0, "\(rotated.error)")
+        #expect(rotated.output.contains("Tested and saved"), "\(rotated.output)")
+        accept([replacement], session)
+        let after = try source(session)
+        #expect(after["state"] as? String == "on")
+        #expect((after["credentials"] as? [String: Any])?["clientID"] as? String == session.credentials.clientID, "the saved client id is kept")
+        #expect((after["credentials"] as? [String: Any])?["secretExpiration"] as? String == "2027-06-30T00:00:00Z")
+        #expect(after["secretGeneration"] as? Int == 1)
+        let sync = try session.run(["sync", "--source", "Contoso"])
+        #expect(sync.status == 0, "the next run signs in with the new secret: \(sync.error)")
+        let printed = [failed, rotated, sync].map { $0.output + $0.error }.joined()
+        let state = try session.stateBytes()
+        #expect(!printed.contains(replacement) && !state.contains(replacement))
+    }
+}

@@ -1,0 +1,142 @@
+import DirectorySync
+import DirectorySyncHTTP
+import DirectorySyncTesting
+import Foundation
+import Testing
+
+@Suite("dirsync --state DIR notify set | show | test | remove, and the webhook of the processes that synchronize")
+struct NotifyCommandTests {
+    static let token = "canary-Cli-W3bh00k-T0ken-91c2"
+
+    /// A loopback receiver that keeps what it is sent and answers `status`.
+    final class Receiver: Sendable {
+        let server: LoopbackHTTPServer
+        private let received = Locked<[HTTPRequest]>([])
+
+        init(status: Int = 204) throws {
+            let received = received
+            server = LoopbackHTTPServer { request in
+                received.withLock { $0.append(request) }
+                return GraphEmulator.Reply(response: HTTPResponse(status: status))
+            }
+            try server.start()
+        }
+
+        deinit { server.stop() }
+
+        var url: String { "\(server.baseURL)/hooks/dirsync" }
+        var requests: [HTTPRequest] { received.withLock { $0 } }
+        func notifications() throws -> [ServiceNotification] {
+            try requests.map { try JSONDecoder.deterministic().decode(ServiceNotification.self, from: $0.body ?? Data()) }
+        }
+    }
+
+    @Test("set with a token from the environment, show as text and JSON (never the token), test against a receiver, remove")
+    func setShowTestRemove() throws {
+        let session = try AdminCommandTests.Session(users: 5)
+        let receiver = try Receiver()
+        let none = try session.run(["notify", "show"])
+        #expect(none.status == 0)
+        #expect(none.output.contains("No notifications are set"))
+        #expect(try session.run(["notify", "show", "--json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "null")
+
+        let set = try session.run(
+            ["notify", "set", "--webhook", receiver.url, "--token-env", "DIRSYNC_TEST_TOKEN", "--events", "run-failed,quarantined,secretExpired"],
+            environment: ["DIRSYNC_TEST_TOKEN": Self.token])
+        #expect(set.status == 0, "\(set.error)")
+        #expect(set.output.contains("notifications go to \(receiver.url) with the token"))
+
+        let shown = try session.run(["notify", "show"])
+        #expect(shown.output == """
+            Webhook:  \(receiver.url)
+            Token:    yes (in the secret store)
+            Events:   runFailed, quarantined, secretExpired
+
+            """)
+        let json = try session.run(["notify", "show", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        #expect(object["webhookURL"] as? String == receiver.url)
+        #expect(object["hasToken"] as? Bool == true)
+        #expect(object["kinds"] as? [String] == ["runFailed", "quarantined", "secretExpired"])
+
+        let tested = try session.run(["notify", "test"])
+        #expect(tested.status == 0, "\(tested.error)")
+        #expect(tested.output.contains("Sent a test notification to \(receiver.url): the receiver answered HTTP 204."))
+        let testJSON = try session.run(["notify", "test", "--json"])
+        #expect(testJSON.output.contains(#""delivered" : true"#) && testJSON.output.contains(#""status" : 204"#), "\(testJSON.output)")
+        #expect(try receiver.notifications().map(\.kind) == [.test, .test])
+        #expect(receiver.requests.allSatisfy { $0.headers["Authorization"] == "Bearer \(Self.token)" })
+
+        for result in [set, shown, json, tested, testJSON] { #expect(!(result.output + result.error).contains(Self.token)) }
+        #expect(!(try session.stateBytes()).contains(Self.token), "the token is in DIR/secrets only")
+
+        let removed = try session.run(["notify", "remove"])
+        #expect(removed.status == 0)
+        #expect(try session.run(["notify", "show"]).output.contains("No notifications are set"))
+        let untested = try session.run(["notify", "test"])
+        #expect(untested.status == 1)
+        #expect(untested.error.contains("no webhook is set"))
+    }
+
+    @Test("notify test fails with exit 1 and says why: the receiver's status, or the transport's error")
+    func testFailures() throws {
+        let session = try AdminCommandTests.Session(users: 5)
+        let refusing = try Receiver(status: 500)
+        #expect(try session.run(["notify", "set", "--webhook", refusing.url]).status == 0)
+        let answered = try session.run(["notify", "test"])
+        #expect(answered.status == 1)
+        #expect(answered.output.contains("the receiver answered HTTP 500; it did not accept it."), "\(answered.output)")
+        #expect(refusing.requests.count == 1, "one attempt: the receiver's own answer, at once")
+
+        #expect(try session.run(["notify", "set", "--webhook", "http://127.0.0.1:1/hook"]).status == 0)
+        let unreachable = try session.run(["notify", "test"])
+        #expect(unreachable.status == 1)
+        #expect(unreachable.output.contains("was not delivered: connectionFailed"), "\(unreachable.output)")
+    }
+
+    @Test("invalid input exits 2 with one line: plain http to a remote host, a token as an argument, an unknown kind, no URL", arguments: [
+        ["notify", "set", "--webhook", "http://hooks.example.com/x"],
+        ["notify", "set", "--webhook", "https://user:pw@hooks.example.com/x"],
+        ["notify", "set", "--webhook", "https://hooks.example.com/x", "--token", "s3cr3t-in-argument"],
+        ["notify", "set", "--webhook", "https://hooks.example.com/x", "--events", "runFailed,teleported"],
+        ["notify", "set", "--webhook", "https://hooks.example.com/x", "--token-env", "DIRSYNC_TEST_UNSET_VARIABLE"],
+        ["notify", "set"],
+        ["notify", "frobnicate"],
+    ])
+    func invalidInput(arguments: [String]) throws {
+        let session = try AdminCommandTests.Session(users: 5)
+        let result = try session.run(arguments)
+        #expect(result.status == 2, "\(result.output)\(result.error)")
+        #expect(result.error.split(separator: "\n").count == 1, "\(result.error)")
+        #expect(!result.error.contains("s3cr3t-in-argument") && !result.error.contains("pw@"))
+        #expect(try session.run(["notify", "show", "--json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "null")
+    }
+
+    @Test("sync attaches the saved webhook: a failed run is delivered, with its run id, before the process exits")
+    func syncDelivers() throws {
+        let session = try AdminCommandTests.Session(users: 10)
+        let receiver = try Receiver()
+        func ok(_ arguments: [String], environment: [String: String] = [:]) throws {
+            let result = try session.run(arguments, environment: environment)
+            #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)\(result.error)")
+        }
+        try ok(["source", "add", "--name", "Contoso", "--domain", session.credentials.domain])
+        try ok(session.credentialArguments(), environment: session.secretEnvironment)
+        try ok(["test-connection", "--source", "Contoso"])
+        try ok(["on", "--source", "Contoso"])
+        try ok(["notify", "set", "--webhook", receiver.url, "--token-env", "DIRSYNC_TEST_TOKEN"], environment: ["DIRSYNC_TEST_TOKEN": Self.token])
+        try ok(["sync", "--source", "Contoso"])
+        #expect(receiver.requests.isEmpty, "a run that succeeds says nothing")
+
+        session.emulator.scheduleFault(.status(400), times: 50, pathPrefix: "/v1.0")
+        let failed = try session.run(["sync", "--source", "Contoso", "--json"])
+        #expect(failed.status == 1)
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(failed.output.utf8)) as? [String: Any])
+        let notification = try #require(try receiver.notifications().first)
+        #expect(notification.kind == .runFailed)
+        #expect(notification.runID == record["id"] as? String)
+        #expect(notification.source == .init(id: "contoso", name: "Contoso"))
+        #expect(!failed.error.contains("not delivered"), "\(failed.error)")
+        #expect(!(failed.output + failed.error).contains(Self.token))
+    }
+}
