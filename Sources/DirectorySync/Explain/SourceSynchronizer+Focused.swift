@@ -15,12 +15,14 @@ extension SourceSynchronizer {
     /// - Returns: The focused plan.
     /// - Throws: Read and planning errors; the store's errors.
     package func focusedPlan(_ target: FocusTarget, settings: SyncSettings) async throws -> FocusedPlan {
-        let contents = try await storeLock.withLock { try await self.store.contents() }
-        let gatherer = ExcerptGatherer(source: sourceID, provider: provider, store: contents)
+        // Each read waits for a run's plan and apply to finish, so it never sees half of one.
+        var gatherer = ExcerptGatherer(source: sourceID, provider: provider) { [storeLock, store] query in
+            try await storeLock.withLock { try await store.identities(query) }
+        }
         switch target {
         case .user(let key):
             let (excerpt, targets, missing, focus, complete) = try await gatherer.gatherUsers(named: key)
-            var plan = try focusedPlan(excerpt, focus: focus, settings: settings, gatherer: gatherer)
+            var plan = try await focusedPlan(excerpt, focus: focus, settings: settings, gatherer: &gatherer)
             plan.users = excerpt.users.filter { targets.contains($0.id) }
             plan.missing = missing
             plan.isComplete = complete && !Self.namesUndecided(excerpt, settings.filter)
@@ -31,7 +33,7 @@ extension SourceSynchronizer {
                 targets.contains(group.id) || excerpt.groups.contains { targets.contains($0.id) && $0.displayName.lowercasedKey == group.displayName.lowercasedKey }
             }
             let focus = Set(named.map(\.id) + missing + holders)
-            var plan = try focusedPlan(excerpt, focus: focus, settings: settings, gatherer: gatherer)
+            var plan = try await focusedPlan(excerpt, focus: focus, settings: settings, gatherer: &gatherer)
             plan.groups = excerpt.groups.filter { targets.contains($0.id) }
             plan.missing = missing
             return plan
@@ -53,8 +55,8 @@ extension SourceSynchronizer {
     /// Plans an excerpt for the focused objects, against the part of the store that can matter to
     /// them (``ExcerptGatherer/relevantContents(to:focus:)``): planning one user costs what the
     /// excerpt holds, not what the store holds.
-    func focusedPlan(_ excerpt: DirectoryExcerpt, focus: Set<String>, settings: SyncSettings, gatherer: ExcerptGatherer) throws -> FocusedPlan {
-        let relevant = gatherer.relevantContents(to: excerpt, focus: focus)
+    func focusedPlan(_ excerpt: DirectoryExcerpt, focus: Set<String>, settings: SyncSettings, gatherer: inout ExcerptGatherer) async throws -> FocusedPlan {
+        let relevant = try await gatherer.relevantContents(to: excerpt, focus: focus)
         let plan = try configuration.planner.plan(
             SyncPlanRequest(
                 sourceID: sourceID,
@@ -90,8 +92,8 @@ extension SourceSynchronizer {
         let (plan, report) = try await storeLock.withLock { () async throws -> (SyncPlan, SyncReport) in
             // Planned again against the store as it is now, inside the lock.
             let contents = try await self.store.contents()
-            let gatherer = ExcerptGatherer(source: self.sourceID, provider: self.provider, store: contents)
-            let focused = try self.focusedPlan(gathered.excerpt, focus: focus, settings: settings, gatherer: gatherer)
+            var gatherer = ExcerptGatherer(source: self.sourceID, provider: self.provider) { [store = self.store] in try await store.identities($0) }
+            let focused = try await self.focusedPlan(gathered.excerpt, focus: focus, settings: settings, gatherer: &gatherer)
             let plan = focused.onDemandPlan(for: targets, guard: settings.deletionGuard, store: contents, earlier: earlierRemovals)
             planned(plan)
             let report = try await SyncExecutor(configuration: self.configuration.executor, onEvent: self.onEvent).apply(plan, to: self.store)
