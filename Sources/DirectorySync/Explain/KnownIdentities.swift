@@ -22,13 +22,11 @@ struct KnownIdentities {
 
     /// Reads what `query` names that was not read before.
     mutating func load(_ query: IdentityStoreQuery) async throws {
-        var fresh = IdentityStoreQuery(source: source)
-        fresh.ids = query.ids.filter { asked.insert(.id($0)).inserted }
-        fresh.addresses = query.addresses.filter { asked.insert(.address($0)).inserted }
-        fresh.logins = query.logins.filter { asked.insert(.login($0)).inserted }
-        fresh.externalIDs = query.externalIDs.filter { asked.insert(.externalID($0)).inserted }
-        fresh.groupNames = query.groupNames.filter { asked.insert(.groupName($0)).inserted }
-        fresh.groupsOf = query.groupsOf.filter { asked.insert(.groupsOf($0)).inserted }
+        let fresh = IdentityStoreQuery(
+            source: source, ids: query.ids.filter { asked.insert(.id($0)).inserted },
+            addresses: query.addresses.filter { asked.insert(.address($0)).inserted }, logins: query.logins.filter { asked.insert(.login($0)).inserted },
+            externalIDs: query.externalIDs.filter { asked.insert(.externalID($0)).inserted },
+            groupNames: query.groupNames.filter { asked.insert(.groupName($0)).inserted }, groupsOf: query.groupsOf.filter { asked.insert(.groupsOf($0)).inserted })
         guard !fresh.isEmpty else { return }
         let found = try await read(fresh)
         capabilities = found.capabilities

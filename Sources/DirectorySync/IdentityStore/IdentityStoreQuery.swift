@@ -4,19 +4,19 @@
 /// case, as the store compares them.
 public struct IdentityStoreQuery: Hashable, Sendable {
     /// Users and groups with these identifiers.
-    public var ids: Set<IdentityID>
+    public private(set) var ids: Set<IdentityID>
     /// Users holding one of these addresses (primary email or alias).
-    public var addresses: Set<String>
+    public private(set) var addresses: Set<String>
     /// Users with one of these logins.
-    public var logins: Set<String>
+    public private(set) var logins: Set<String>
     /// Users and groups of ``source`` linked to one of these directory object ids.
-    public var externalIDs: Set<String>
+    public private(set) var externalIDs: Set<String>
     /// The source whose links ``externalIDs`` names.
-    public var source: SourceID
+    public private(set) var source: SourceID
     /// Groups with one of these names.
-    public var groupNames: Set<String>
+    public private(set) var groupNames: Set<String>
     /// Groups that have one of these users as a member.
-    public var groupsOf: Set<IdentityID>
+    public private(set) var groupsOf: Set<IdentityID>
 
     /// Creates a query; an empty one finds nothing.
     /// - Parameters:
