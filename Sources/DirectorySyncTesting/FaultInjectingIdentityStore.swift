@@ -73,7 +73,7 @@ public final class FaultInjectingIdentityStore<Base: IdentityStore>: IdentitySto
     }
 
     /// Makes reads fail (or succeed again).
-    /// - Parameter fail: Whether ``contents()`` throws.
+    /// - Parameter fail: Whether ``contents()`` and ``identities(_:)`` throw.
     public func failReads(_ fail: Bool = true) { state.withLock { $0.failReads = fail } }
 
     /// Stops injecting faults.
@@ -107,6 +107,11 @@ public final class FaultInjectingIdentityStore<Base: IdentityStore>: IdentitySto
     public func contents() async throws -> IdentityStoreContents {
         if state.withLock({ $0.failReads }) { throw state.withLock { $0.error } }
         return try await base.contents()
+    }
+
+    public func identities(_ query: IdentityStoreQuery) async throws -> IdentityStoreContents {
+        if state.withLock({ $0.failReads }) { throw state.withLock { $0.error } }
+        return try await base.identities(query)
     }
 
     public func createUser(_ profile: UserProfile, origin: IdentityOrigin) async throws -> IdentityUser {

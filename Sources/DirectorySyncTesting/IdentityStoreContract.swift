@@ -172,6 +172,59 @@ public enum IdentityStoreContract {
                 try expect.that(read?.profile.description == nil, "the store says it holds no group description, yet returned one")
             }
         },
+        Check("a query reads exactly the identities its keys name, after writes that move the keys") { store, expect in
+            let sourceB: SourceID = "contract-b"
+            let linked = try await store.createUser(
+                UserProfile(name: "Linked", email: "Linked@Contoso.com", aliases: ["l2@contoso.com"], logins: ["CORP\\Linked"]),
+                origin: .directory(sourceA, externalID: "AAAA-1"))
+            let other = try await store.createUser(profile("other", "other@contoso.com"), origin: .directory(sourceB, externalID: "aaaa-1"))
+            let manual = try await store.createUser(profile("manual", "manual@contoso.com"), origin: .manual)
+            let moved = try await store.createUser(profile("moved", "old@contoso.com"), origin: .directory(sourceA, externalID: "bbbb-2"))
+            let gone = try await store.createUser(profile("gone", "gone@contoso.com"), origin: .directory(sourceA, externalID: "cccc-3"))
+            let group = try await store.createGroup(GroupProfile(name: "Staff"), origin: .directory(sourceA, externalID: "GGGG-1"))
+            let renamed = try await store.createGroup(GroupProfile(name: "Old name"), origin: .manual)
+            let deleted = try await store.createGroup(GroupProfile(name: "Deleted"), origin: .directory(sourceA, externalID: "gggg-2"))
+            try await store.addMembers([linked.id, manual.id, gone.id], to: group.id)
+            try await store.addMembers([moved.id], to: renamed.id)
+            // Keys move: a new email and login and a new link, a deleted user, a renamed and a deleted group.
+            _ = try await store.updateUser(
+                moved.id, profile: UserProfile(name: "moved", email: "new@contoso.com", logins: ["moved@new"]), origin: .directory(sourceA, externalID: "dddd-4"))
+            try await store.deleteUser(gone.id)
+            _ = try await store.updateGroup(renamed.id, profile: GroupProfile(name: "New name"), origin: .manual)
+            try await store.deleteGroup(deleted.id)
+            let queries: [IdentityStoreQuery] = [
+                IdentityStoreQuery(source: sourceA, addresses: ["LINKED@contoso.com", "l2@CONTOSO.com", "old@contoso.com", "new@contoso.com", "gone@contoso.com"]),
+                IdentityStoreQuery(source: sourceA, logins: ["corp\\linked", "moved@login", "moved@new", "manual@login"]),
+                IdentityStoreQuery(source: sourceA, externalIDs: ["aaaa-1", "BBBB-2", "dddd-4", "cccc-3", "gggg-1", "gggg-2"]),
+                IdentityStoreQuery(source: sourceB, externalIDs: ["AAAA-1"]),
+                IdentityStoreQuery(source: sourceA, ids: [linked.id, gone.id, group.id, deleted.id, IdentityID("nobody")]),
+                IdentityStoreQuery(source: sourceA, groupNames: ["staff", "OLD NAME", "new name", "deleted"]),
+                IdentityStoreQuery(source: sourceA, groupsOf: [manual.id, moved.id, gone.id, other.id]),
+                IdentityStoreQuery(source: sourceA),
+            ]
+            func normalized(_ contents: IdentityStoreContents) -> IdentityStoreContents {
+                var contents = contents
+                contents.groups = contents.groups.map { group in
+                    var group = group
+                    group.memberIDs.sort()
+                    return group
+                }
+                return contents
+            }
+            let all = try await store.contents()
+            for query in queries {
+                let found = normalized(try await store.identities(query))
+                let expected = normalized(all.matching(query))
+                try expect.that(found == expected, "\(query) read \(found.users.map(\.id)) and \(found.groups.map(\.id)), expected \(expected.users.map(\.id)) and \(expected.groups.map(\.id))")
+            }
+            // The reference itself: what each key names.
+            let byAddress = all.matching(queries[0]).users.map(\.id)
+            try expect.that(Set(byAddress) == [linked.id, moved.id], "addresses name \(byAddress)")
+            let byLink = all.matching(queries[2])
+            try expect.that(Set(byLink.users.map(\.id)) == [linked.id, moved.id] && byLink.groups.map(\.id) == [group.id], "links name \(byLink.users.map(\.id)), \(byLink.groups.map(\.id))")
+            let byMembership = all.matching(queries[6]).groups.map(\.id)
+            try expect.that(Set(byMembership) == [group.id, renamed.id], "memberships name \(byMembership)")
+        },
         Check("invalid values are refused") { store, expect in
             try await expect.fails(with: .invalidValue, "a user without a name") {
                 try await store.createUser(UserProfile(name: " "), origin: .manual)

@@ -3,6 +3,10 @@
 /// those linked to the store identities holding its addresses (released or kept), those that could
 /// claim the same manual identity, and the users that want an address its identity holds now.
 /// Each lookup also brings the groups that contain the users named.
+///
+/// The store is read the same way, a few identities at a time by their keys
+/// (``IdentityStore/identities(_:)``, through ``KnownIdentities``), never whole: one user's
+/// explanation costs what it reads, not what the store holds.
 struct ExcerptGatherer {
     /// Rounds of lookups at most (each after the first follows what the previous one found).
     static let maximumRounds = 6
@@ -11,45 +15,19 @@ struct ExcerptGatherer {
 
     let source: SourceID
     let provider: any DirectoryProvider
-    let store: IdentityStoreContents
-    private let holders: [String: IdentityUser]
-    private let manualByEmail: [String: IdentityUser]
-    private let manualByLogin: [String: [IdentityUser]]
-    private let linked: [String: [IdentityUser]]
-    private let groupsByName: [String: IdentityGroup]
-    private let linkedGroups: [String: [IdentityGroup]]
+    /// What was read of the store so far.
+    private var known: KnownIdentities
 
-    init(source: SourceID, provider: any DirectoryProvider, store: IdentityStoreContents) {
+    /// Creates a gatherer.
+    /// - Parameters:
+    ///   - source: The source.
+    ///   - provider: Reads the directory.
+    ///   - read: Reads the identities a query names (the store's ``IdentityStore/identities(_:)``,
+    ///     under the store lock or inside it).
+    init(source: SourceID, provider: any DirectoryProvider, read: @escaping @Sendable (IdentityStoreQuery) async throws -> IdentityStoreContents) {
         self.source = source
         self.provider = provider
-        self.store = store
-        var holders: [String: IdentityUser] = [:]
-        var manualByEmail: [String: IdentityUser] = [:]
-        var manualByLogin: [String: [IdentityUser]] = [:]
-        var linked: [String: [IdentityUser]] = [:]
-        holders.reserveCapacity(store.users.count)
-        for user in store.users {
-            if let email = user.profile.email { holders[email.lowercasedKey] = user }
-            for alias in user.profile.aliases { holders[alias.lowercasedKey] = user }
-            if user.origin == .manual {
-                if let email = user.profile.email { manualByEmail[email.lowercasedKey] = user }
-                for login in user.profile.logins { manualByLogin[login.lowercasedKey, default: []].append(user) }
-            } else if user.origin.sourceID == source, let externalID = user.origin.externalID {
-                linked[externalID.lowercasedKey, default: []].append(user)
-            }
-        }
-        self.holders = holders
-        self.manualByEmail = manualByEmail
-        self.manualByLogin = manualByLogin
-        self.linked = linked
-        var groupsByName: [String: IdentityGroup] = [:]
-        var linkedGroups: [String: [IdentityGroup]] = [:]
-        for group in store.groups {
-            groupsByName[group.profile.name.lowercasedKey] = group
-            if group.origin.sourceID == source, let externalID = group.origin.externalID { linkedGroups[externalID.lowercasedKey, default: []].append(group) }
-        }
-        self.groupsByName = groupsByName
-        self.linkedGroups = linkedGroups
+        known = KnownIdentities(source: source, read: read)
     }
 
     /// The identities a plan for the excerpt's focused objects can read: those linked to what the
@@ -58,42 +36,46 @@ struct ExcerptGatherer {
     /// group it decides. Planning with the rest left out gives the same plan for the focused
     /// objects (seeded property tests hold explain to the whole plan) at the cost of what the
     /// excerpt holds, not of what the store holds.
-    func relevantContents(to excerpt: DirectoryExcerpt, focus: Set<String>) -> IdentityStoreContents {
-        var users: Set<IdentityID> = []
-        var groups: [IdentityID: IdentityGroup] = [:]
+    mutating func relevantContents(to excerpt: DirectoryExcerpt, focus: Set<String>) async throws -> IdentityStoreContents {
         let directoryIDs = excerpt.users.map(\.id) + excerpt.groups.map(\.id) + focus
+        try await known.load(IdentityStoreQuery(
+            source: source, addresses: Set(excerpt.users.flatMap(\.addresses)), logins: Set(excerpt.users.flatMap(\.loginMatchKeys)),
+            externalIDs: Set(directoryIDs), groupNames: Set(excerpt.groups.map(\.displayName))))
+        var users: Set<IdentityID> = []
+        var groups: Set<IdentityID> = []
         for id in directoryIDs {
-            for user in linked[id.lowercasedKey] ?? [] { users.insert(user.id) }
-            for group in linkedGroups[id.lowercasedKey] ?? [] { groups[group.id] = group }
+            users.formUnion(known.linkedUsers(id).map(\.id))
+            groups.formUnion(known.linkedGroups(id).map(\.id))
         }
         for user in excerpt.users {
-            for address in [user.primaryEmail].compactMap({ $0 }) + user.emailAliases {
-                if let holder = holders[address.lowercasedKey] { users.insert(holder.id) }
-                if let manual = manualByEmail[address.lowercasedKey] { users.insert(manual.id) }
+            for address in user.addresses {
+                if let holder = known.holder(of: address) { users.insert(holder.id) }
+                if let manual = known.manual(email: address) { users.insert(manual.id) }
             }
-            for login in user.loginMatchKeys { manualByLogin[login]?.forEach { users.insert($0.id) } }
+            for login in user.loginMatchKeys { known.manual(login: login).forEach { users.insert($0.id) } }
         }
         for group in excerpt.groups {
-            if let holder = groupsByName[group.displayName.lowercasedKey] { groups[holder.id] = holder }
+            if let holder = known.group(named: group.displayName) { groups.insert(holder.id) }
         }
         // The source's groups the focused users are members of, and the members of decided groups.
-        let focused = Set(focus.flatMap { linked[$0.lowercasedKey]?.map(\.id) ?? [] })
-        for list in linkedGroups.values {
-            for group in list {
-                let decided = group.origin.externalID.map(focus.contains) ?? false
-                guard decided || (!focused.isEmpty && group.memberIDs.contains(where: focused.contains)) else { continue }
-                groups[group.id] = group
-                if decided { users.formUnion(group.memberIDs) }
-            }
+        let focused = Set(focus.flatMap { known.linkedUsers($0).map(\.id) })
+        try await known.load(IdentityStoreQuery(source: source, groupsOf: focused))
+        var members: Set<IdentityID> = []
+        for group in known.sourceGroups {
+            let decided = group.origin.externalID.map(focus.contains) ?? false
+            guard decided || (!focused.isEmpty && group.memberIDs.contains(where: focused.contains)) else { continue }
+            groups.insert(group.id)
+            if decided { members.formUnion(group.memberIDs) }
         }
-        return IdentityStoreContents(
-            users: store.users.filter { users.contains($0.id) }, groups: store.groups.filter { groups[$0.id] != nil }, capabilities: store.capabilities)
+        try await known.load(IdentityStoreQuery(source: source, ids: members))
+        users.formUnion(members)
+        return known.contents(users: users, groups: groups)
     }
 
     /// Gathers around the users `key` names; when it names none in the directory, around the
     /// source's identities it names in the store (by id, email, alias or login), whose directory
     /// objects may have been deleted or renamed.
-    func gatherUsers(named key: String) async throws -> (excerpt: DirectoryExcerpt, targets: [String], missing: [String], focus: Set<String>, complete: Bool) {
+    mutating func gatherUsers(named key: String) async throws -> (excerpt: DirectoryExcerpt, targets: [String], missing: [String], focus: Set<String>, complete: Bool) {
         var excerpt = DirectoryExcerpt()
         // Users a key named (their groups were read with them), and groups read whole.
         var focus: Set<String> = []
@@ -115,14 +97,16 @@ struct ExcerptGatherer {
             rounds += 1
             // A linked identity's directory id that names nobody: the object is gone, and the
             // identity's fate (and the addresses it frees) is decided.
-            for id in batch where linked[id.trimmed.lowercasedKey] != nil && !part.users.contains(where: { $0.id.lowercasedKey == id.trimmed.lowercasedKey }) {
-                focus.insert(linked[id.trimmed.lowercasedKey]?.first?.origin.externalID ?? id)
+            try await known.load(IdentityStoreQuery(source: source, externalIDs: Set(batch.map(\.trimmed))))
+            for id in batch.map(\.trimmed) {
+                guard let identity = known.linkedUsers(id).first, !part.users.contains(where: { $0.id.lowercasedKey == id.lowercasedKey }) else { continue }
+                focus.insert(identity.origin.externalID ?? id)
             }
             if rounds == 1 {
                 targets = part.users.filter { DirectoryLookup.key(key, names: $0) }.map(\.id)
                 if targets.isEmpty {
                     // Not in the directory: perhaps the key names a synchronized identity whose object is gone.
-                    let links = storeLinks(named: key)
+                    let links = try await storeLinks(named: key)
                     let found = links.isEmpty ? DirectoryExcerpt() : try await provider.lookUp(DirectoryLookup(users: links))
                     excerpt.merge(found)
                     note(found, links)
@@ -132,16 +116,18 @@ struct ExcerptGatherer {
                     if targets.isEmpty && missing.isEmpty { break }
                 }
             }
-            for user in excerpt.users { pending += related(to: user) }
-            for id in missing { pending += linked[id.lowercasedKey]?.flatMap(\.profile.addressKeys) ?? [] }
+            for user in excerpt.users { pending += try await related(to: user) }
+            try await known.load(IdentityStoreQuery(source: source, externalIDs: Set(missing)))
+            for id in missing { pending += known.linkedUsers(id).flatMap(\.profile.addressKeys) }
         }
-        var open = pending.contains { !$0.trimmed.isEmpty && !asked.contains($0.trimmed.lowercasedKey) }
+        let open = pending.contains { !$0.trimmed.isEmpty && !asked.contains($0.trimmed.lowercasedKey) }
         // The groups of the same names as the users' groups, and the source's groups the users are
         // members of in the store, without their members: whether a name is held twice in the
         // directory (a whole run then leaves the group alone), and the groups the users left.
         var names = excerpt.groups.map(\.displayName)
-        let identities = Set(focus.flatMap { linked[$0.lowercasedKey]?.map(\.id) ?? [] })
-        for group in linkedGroups.values.joined() where group.memberIDs.contains(where: identities.contains) {
+        let identities = Set(focus.flatMap { known.linkedUsers($0).map(\.id) })
+        try await known.load(IdentityStoreQuery(source: source, groupsOf: identities))
+        for group in known.sourceGroups where group.memberIDs.contains(where: identities.contains) {
             names.append(group.profile.name)
         }
         if !names.isEmpty { excerpt.merge(try await provider.lookUp(DirectoryLookup(groupNames: names))) }
@@ -149,22 +135,23 @@ struct ExcerptGatherer {
         // up in the same run is known to be free.
         var askedGroups: Set<String> = []
         for _ in 0..<3 {
-            let holders = nameHolders(of: excerpt.groups).filter { askedGroups.insert($0.lowercasedKey).inserted }
+            let holders = try await nameHolders(of: excerpt.groups).filter { askedGroups.insert($0.lowercasedKey).inserted }
             guard !holders.isEmpty else { break }
             excerpt.merge(try await provider.lookUp(DirectoryLookup(groups: holders)))
             // Read whole, or gone: either way the excerpt decides them (a deleted holder gives its name up).
             focus.formUnion(holders)
         }
-        open = open || !nameHolders(of: excerpt.groups).allSatisfy { askedGroups.contains($0.lowercasedKey) }
-        return (excerpt, targets, missing, focus.union(missing), !open)
+        let unread = try await nameHolders(of: excerpt.groups).contains { !askedGroups.contains($0.lowercasedKey) }
+        return (excerpt, targets, missing, focus.union(missing), !open && !unread)
     }
 
     /// The directory ids of the source's store groups that hold the names of these groups, other
     /// than the groups' own identities.
-    private func nameHolders(of groups: [DirectoryGroup]) -> [String] {
+    private mutating func nameHolders(of groups: [DirectoryGroup]) async throws -> [String] {
+        try await known.load(IdentityStoreQuery(source: source, groupNames: Set(groups.map(\.displayName))))
         var holders: [String] = []
         for group in groups {
-            guard let holder = groupsByName[group.displayName.lowercasedKey], holder.origin.sourceID == source,
+            guard let holder = known.group(named: group.displayName), holder.origin.sourceID == source,
                 let externalID = holder.origin.externalID, externalID.lowercasedKey != group.id.lowercasedKey
             else { continue }
             holders.append(externalID)
@@ -175,14 +162,14 @@ struct ExcerptGatherer {
     /// Gathers the groups `key` names, every group of the same name (duplicates in the source), and
     /// the groups linked to store groups holding that name (`holders`: their directory ids, read
     /// whole or gone, so the excerpt decides them).
-    func gatherGroups(named key: String) async throws -> (excerpt: DirectoryExcerpt, targets: [String], missing: [String], holders: [String]) {
+    mutating func gatherGroups(named key: String) async throws -> (excerpt: DirectoryExcerpt, targets: [String], missing: [String], holders: [String]) {
         var excerpt = try await provider.lookUp(DirectoryLookup(groups: [key]))
         var targets = excerpt.groups.filter { DirectoryLookup.key(key, names: $0) }.map(\.id)
         var missing: [String] = []
         if targets.isEmpty {
-            let links = store.groups.filter { group in
-                group.origin.sourceID == source && (group.id.rawValue == key || group.profile.name.lowercasedKey == key.lowercasedKey
-                    || group.origin.externalID?.lowercasedKey == key.lowercasedKey)
+            try await known.load(IdentityStoreQuery(source: source, ids: [IdentityID(key)], externalIDs: [key], groupNames: [key]))
+            let links = known.sourceGroups.filter { group in
+                group.id.rawValue == key || group.profile.name.lowercasedKey == key.lowercasedKey || group.origin.externalID?.lowercasedKey == key.lowercasedKey
             }.compactMap(\.origin.externalID)
             if !links.isEmpty {
                 excerpt.merge(try await provider.lookUp(DirectoryLookup(groups: links)))
@@ -195,47 +182,52 @@ struct ExcerptGatherer {
         for id in targets {
             guard let group = excerpt.groups.first(where: { $0.id == id }) else { continue }
             if group.displayName.lowercasedKey != key.lowercasedKey { more.append(group.displayName) }
-            holders += nameHolders(of: [group])
+            holders += try await nameHolders(of: [group])
         }
         more += holders
         if !more.isEmpty { excerpt.merge(try await provider.lookUp(DirectoryLookup(groups: more))) }
         return (excerpt, targets, missing, holders)
     }
 
-    /// The source's identities in the store that `key` names, as directory ids.
-    private func storeLinks(named key: String) -> [String] {
+    /// The source's identities in the store that `key` names (by identifier, directory id, email,
+    /// alias or login), as directory ids.
+    private mutating func storeLinks(named key: String) async throws -> [String] {
         let wanted = key.trimmed.lowercasedKey
-        var links: [String] = linked[wanted]?.first?.origin.externalID.map { [$0] } ?? []
-        for users in linked.values {
-            for user in users {
-                let profile = user.profile
-                if user.id.rawValue.lowercasedKey == wanted || profile.addressKeys.contains(wanted)
-                    || profile.logins.contains(where: { $0.lowercasedKey == wanted }),
-                    let externalID = user.origin.externalID, !links.contains(externalID)
-                {
-                    links.append(externalID)
-                }
+        try await known.load(IdentityStoreQuery(source: source, ids: [IdentityID(key.trimmed)], addresses: [wanted], logins: [wanted], externalIDs: [wanted]))
+        var links: [String] = known.linkedUsers(wanted).first?.origin.externalID.map { [$0] } ?? []
+        for user in known.sourceUsers {
+            let profile = user.profile
+            if user.id.rawValue.lowercasedKey == wanted || profile.addressKeys.contains(wanted)
+                || profile.logins.contains(where: { $0.lowercasedKey == wanted }),
+                let externalID = user.origin.externalID, !links.contains(externalID)
+            {
+                links.append(externalID)
             }
         }
         return links.sorted()
     }
 
     /// The keys of the directory users whose plan can change this user's.
-    private func related(to user: DirectoryUser) -> [String] {
-        var keys: [String] = []
-        let addresses = ([user.primaryEmail].compactMap { $0 } + user.emailAliases)
-        keys += addresses
+    private mutating func related(to user: DirectoryUser) async throws -> [String] {
+        let addresses = user.addresses
+        try await known.load(IdentityStoreQuery(source: source, addresses: Set(addresses), logins: Set(user.loginMatchKeys), externalIDs: [user.id]))
+        var keys = addresses
         func manual(_ identity: IdentityUser) {
             keys += [identity.profile.email].compactMap { $0 } + identity.profile.aliases + identity.profile.logins
         }
         for address in addresses {
-            guard let holder = holders[address.lowercasedKey] else { continue }
+            guard let holder = known.holder(of: address) else { continue }
             if holder.origin == .manual { manual(holder) }
             if holder.origin.sourceID == source, let externalID = holder.origin.externalID { keys.append(externalID) }
         }
-        if let email = user.primaryEmail, let match = manualByEmail[email.lowercasedKey] { manual(match) }
-        for login in user.loginMatchKeys { manualByLogin[login]?.forEach(manual) }
-        for identity in linked[user.id.lowercasedKey] ?? [] { keys += identity.profile.addressKeys }
+        if let email = user.primaryEmail, let match = known.manual(email: email) { manual(match) }
+        for login in user.loginMatchKeys { known.manual(login: login).forEach(manual) }
+        for identity in known.linkedUsers(user.id) { keys += identity.profile.addressKeys }
         return keys
     }
+}
+
+extension DirectoryUser {
+    /// The primary email and the aliases, as the directory gives them.
+    fileprivate var addresses: [String] { [primaryEmail].compactMap { $0 } + emailAliases }
 }

@@ -15,13 +15,15 @@ extension SourceSynchronizer {
     /// - Returns: The focused plan.
     /// - Throws: Read and planning errors; the store's errors.
     package func focusedPlan(_ target: FocusTarget, settings: SyncSettings) async throws -> FocusedPlan {
-        let contents = try await storeLock.withLock { try await self.store.contents() }
-        let gatherer = ExcerptGatherer(source: sourceID, provider: provider, store: contents)
+        // Each read waits for a run's plan and apply to finish, so it never sees half of one.
+        var gatherer = ExcerptGatherer(source: sourceID, provider: provider) { [storeLock, store] query in
+            try await storeLock.withLock { try await store.identities(query) }
+        }
         let pending = try await pendingRemovals(for: settings)
         switch target {
         case .user(let key):
             let (excerpt, targets, missing, focus, complete) = try await gatherer.gatherUsers(named: key)
-            var plan = try focusedPlan(excerpt, focus: focus, settings: settings, gatherer: gatherer, pendingRemovals: pending)
+            var plan = try await focusedPlan(excerpt, focus: focus, settings: settings, gatherer: &gatherer, pendingRemovals: pending)
             plan.users = excerpt.users.filter { targets.contains($0.id) }
             plan.missing = missing
             plan.isComplete = complete && !Self.namesUndecided(excerpt, settings.filter)
@@ -32,7 +34,7 @@ extension SourceSynchronizer {
                 targets.contains(group.id) || excerpt.groups.contains { targets.contains($0.id) && $0.displayName.lowercasedKey == group.displayName.lowercasedKey }
             }
             let focus = Set(named.map(\.id) + missing + holders)
-            var plan = try focusedPlan(excerpt, focus: focus, settings: settings, gatherer: gatherer, pendingRemovals: pending)
+            var plan = try await focusedPlan(excerpt, focus: focus, settings: settings, gatherer: &gatherer, pendingRemovals: pending)
             plan.groups = excerpt.groups.filter { targets.contains($0.id) }
             plan.missing = missing
             return plan
@@ -56,9 +58,9 @@ extension SourceSynchronizer {
     /// excerpt holds, not what the store holds. Staged deletion plans with the removals pending
     /// (``pendingRemovals(for:)``) at the clock's current time.
     func focusedPlan(
-        _ excerpt: DirectoryExcerpt, focus: Set<String>, settings: SyncSettings, gatherer: ExcerptGatherer, pendingRemovals: [PendingRemoval] = []
-    ) throws -> FocusedPlan {
-        let relevant = gatherer.relevantContents(to: excerpt, focus: focus)
+        _ excerpt: DirectoryExcerpt, focus: Set<String>, settings: SyncSettings, gatherer: inout ExcerptGatherer, pendingRemovals: [PendingRemoval] = []
+    ) async throws -> FocusedPlan {
+        let relevant = try await gatherer.relevantContents(to: excerpt, focus: focus)
         let plan = try configuration.planner.plan(
             SyncPlanRequest(
                 sourceID: sourceID,
@@ -94,9 +96,9 @@ extension SourceSynchronizer {
         let (plan, report) = try await storeLock.withLock { () async throws -> (SyncPlan, SyncReport) in
             // Planned again against the store as it is now, inside the lock.
             let contents = try await self.store.contents()
-            let gatherer = ExcerptGatherer(source: self.sourceID, provider: self.provider, store: contents)
+            var gatherer = ExcerptGatherer(source: self.sourceID, provider: self.provider) { [store = self.store] in try await store.identities($0) }
             let pending = try await self.pendingRemovals(for: settings)
-            let focused = try self.focusedPlan(gathered.excerpt, focus: focus, settings: settings, gatherer: gatherer, pendingRemovals: pending)
+            let focused = try await self.focusedPlan(gathered.excerpt, focus: focus, settings: settings, gatherer: &gatherer, pendingRemovals: pending)
             let plan = focused.onDemandPlan(for: targets, guard: settings.deletionGuard, store: contents, earlier: earlierRemovals)
             planned(plan)
             if plan.guardVerdict.isWithinLimits || self.configuration.executor.allowExceedingDeletionGuard {

@@ -20,6 +20,15 @@ public protocol IdentityStore: Sendable {
     /// - Throws: ``IdentityStoreError`` or the store's own errors.
     func contents() async throws -> IdentityStoreContents
 
+    /// Reads the few users and groups `query` names, each group with all its members (the same as
+    /// ``IdentityStoreContents/matching(_:)`` of ``contents()``, which the default implementation
+    /// returns). A store that indexes its identities answers from those indexes, so explaining or
+    /// synchronizing one user costs what it reads, not what the store holds.
+    /// - Parameter query: The keys.
+    /// - Returns: The identities found, and the store's capabilities.
+    /// - Throws: ``IdentityStoreError`` or the store's own errors.
+    func identities(_ query: IdentityStoreQuery) async throws -> IdentityStoreContents
+
     /// Creates a user.
     /// - Parameters:
     ///   - profile: The user's attributes.
@@ -77,4 +86,14 @@ public protocol IdentityStore: Sendable {
     ///   - groupID: The group.
     /// - Throws: ``IdentityStoreError`` (`notFound` for the group).
     func removeMembers(_ userIDs: [IdentityID], from groupID: IdentityID) async throws
+}
+
+extension IdentityStore {
+    /// Reads the whole store and keeps what `query` names.
+    /// - Parameter query: The keys.
+    /// - Returns: The identities found.
+    /// - Throws: What ``contents()`` throws.
+    public func identities(_ query: IdentityStoreQuery) async throws -> IdentityStoreContents {
+        try await contents().matching(query)
+    }
 }

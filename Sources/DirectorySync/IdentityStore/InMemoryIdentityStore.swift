@@ -14,9 +14,25 @@ public actor InMemoryIdentityStore: IdentityStore {
     private var groupNameHolders: [String: IdentityID] = [:]
     /// The groups each user is in, so deleting a user does not scan every group.
     private var groupsOfUser: [IdentityID: Set<IdentityID>] = [:]
+    /// Users by login, and users and groups by their link to a directory object (lower-cased):
+    /// with the holders above, what ``identities(_:)`` answers from.
+    private var loginHolders: [String: Set<IdentityID>] = [:]
+    private var linkedUsers: [Link: Set<IdentityID>] = [:]
+    private var linkedGroups: [Link: Set<IdentityID>] = [:]
     private var nextUserNumber = 1
     private var nextGroupNumber = 1
     private var writes = 0
+
+    private struct Link: Hashable {
+        var source: SourceID
+        var externalID: String
+
+        init?(_ origin: IdentityOrigin) {
+            guard let source = origin.sourceID, let externalID = origin.externalID else { return nil }
+            self.source = source
+            self.externalID = externalID.lowercasedKey
+        }
+    }
 
     private struct GroupRecord {
         var origin: IdentityOrigin
@@ -71,7 +87,7 @@ public actor InMemoryIdentityStore: IdentityStore {
         nextUserNumber += 1
         let user = IdentityUser(id: id, origin: origin, profile: profile)
         users[id] = user
-        for key in profile.addressKeys { addressHolders[key] = id }
+        index(user)
         writes += 1
         journal?(.putUser(user))
         return user
@@ -81,10 +97,10 @@ public actor InMemoryIdentityStore: IdentityStore {
         guard let old = users[id] else { throw notFound(id, "user") }
         try validate(profile)
         try checkAddresses(profile, for: id)
-        for key in old.profile.addressKeys { addressHolders[key] = nil }
-        for key in profile.addressKeys { addressHolders[key] = id }
+        unindex(old)
         let user = IdentityUser(id: id, origin: origin, profile: profile)
         users[id] = user
+        index(user)
         writes += 1
         journal?(.putUser(user))
         return user
@@ -92,7 +108,7 @@ public actor InMemoryIdentityStore: IdentityStore {
 
     public func deleteUser(_ id: IdentityID) async throws {
         guard let old = users.removeValue(forKey: id) else { throw notFound(id, "user") }
-        for key in old.profile.addressKeys { addressHolders[key] = nil }
+        unindex(old)
         for groupID in groupsOfUser.removeValue(forKey: id) ?? [] { groups[groupID]?.members.remove(id) }
         writes += 1
         journal?(.deleteUser(id))
@@ -106,7 +122,7 @@ public actor InMemoryIdentityStore: IdentityStore {
         nextGroupNumber += 1
         let record = GroupRecord(origin: origin, profile: profile, members: [])
         groups[id] = record
-        groupNameHolders[profile.name.lowercased()] = id
+        index(group: id, record)
         writes += 1
         journal?(.putGroup(id, origin: origin, profile: profile))
         return value(of: record, id: id)
@@ -117,11 +133,11 @@ public actor InMemoryIdentityStore: IdentityStore {
         let profile = held(profile)
         try validate(profile)
         try checkName(profile, for: id)
-        groupNameHolders[record.profile.name.lowercased()] = nil
-        groupNameHolders[profile.name.lowercased()] = id
+        unindex(group: id, record)
         record.profile = profile
         record.origin = origin
         groups[id] = record
+        index(group: id, record)
         writes += 1
         journal?(.putGroup(id, origin: origin, profile: profile))
         return value(of: record, id: id)
@@ -142,7 +158,7 @@ public actor InMemoryIdentityStore: IdentityStore {
                 identityID: id)
         }
         groups[id] = nil
-        groupNameHolders[record.profile.name.lowercased()] = nil
+        unindex(group: id, record)
         writes += 1
         journal?(.deleteGroup(id))
     }
@@ -181,22 +197,23 @@ public actor InMemoryIdentityStore: IdentityStore {
     package func replay(_ change: StoreChange) {
         switch change {
         case .putUser(let user):
-            if let old = users[user.id] { for key in old.profile.addressKeys { addressHolders[key] = nil } }
+            if let old = users[user.id] { unindex(old) }
             users[user.id] = user
-            for key in user.profile.addressKeys { addressHolders[key] = user.id }
+            index(user)
             nextUserNumber = max(nextUserNumber, Self.number(of: user.id, prefix: "u") + 1)
         case .deleteUser(let id):
             guard let old = users.removeValue(forKey: id) else { return }
-            for key in old.profile.addressKeys { addressHolders[key] = nil }
+            unindex(old)
             for groupID in groupsOfUser.removeValue(forKey: id) ?? [] { groups[groupID]?.members.remove(id) }
         case .putGroup(let id, let origin, let profile):
-            if let old = groups[id] { groupNameHolders[old.profile.name.lowercased()] = nil }
-            groups[id] = GroupRecord(origin: origin, profile: profile, members: groups[id]?.members ?? [])
-            groupNameHolders[profile.name.lowercased()] = id
+            if let old = groups[id] { unindex(group: id, old) }
+            let record = GroupRecord(origin: origin, profile: profile, members: groups[id]?.members ?? [])
+            groups[id] = record
+            index(group: id, record)
             nextGroupNumber = max(nextGroupNumber, Self.number(of: id, prefix: "g") + 1)
         case .deleteGroup(let id):
             guard let old = groups.removeValue(forKey: id) else { return }
-            groupNameHolders[old.profile.name.lowercased()] = nil
+            unindex(group: id, old)
             for member in old.members { groupsOfUser[member]?.remove(id) }
         case .addMembers(let userIDs, let groupID):
             guard groups.keys.contains(groupID) else { return }
@@ -206,6 +223,57 @@ public actor InMemoryIdentityStore: IdentityStore {
             groups[groupID]?.members.subtract(userIDs)
             for userID in userIDs { groupsOfUser[userID]?.remove(groupID) }
         }
+    }
+
+    // MARK: Indexes
+
+    public func identities(_ query: IdentityStoreQuery) async throws -> IdentityStoreContents {
+        var userIDs: Set<IdentityID> = []
+        var groupIDs: Set<IdentityID> = []
+        for id in query.ids {
+            if users[id] != nil { userIDs.insert(id) }
+            if groups[id] != nil { groupIDs.insert(id) }
+        }
+        for address in query.addresses { if let holder = addressHolders[address] { userIDs.insert(holder) } }
+        for login in query.logins { userIDs.formUnion(loginHolders[login] ?? []) }
+        for externalID in query.externalIDs {
+            let link = Link(.directory(query.source, externalID: externalID))!
+            userIDs.formUnion(linkedUsers[link] ?? [])
+            groupIDs.formUnion(linkedGroups[link] ?? [])
+        }
+        for name in query.groupNames { if let holder = groupNameHolders[name.lowercased()] { groupIDs.insert(holder) } }
+        for member in query.groupsOf { groupIDs.formUnion(groupsOfUser[member] ?? []) }
+        return IdentityStoreContents(
+            users: userIDs.compactMap { users[$0] }, groups: groupIDs.compactMap { id in groups[id].map { value(of: $0, id: id) } }, capabilities: holds)
+    }
+
+    private func index(_ user: IdentityUser) {
+        for key in user.profile.addressKeys { addressHolders[key] = user.id }
+        for login in user.profile.logins { loginHolders[login.lowercasedKey, default: []].insert(user.id) }
+        if let link = Link(user.origin) { linkedUsers[link, default: []].insert(user.id) }
+    }
+
+    private func unindex(_ user: IdentityUser) {
+        for key in user.profile.addressKeys where addressHolders[key] == user.id { addressHolders[key] = nil }
+        for login in user.profile.logins { Self.remove(user.id, from: &loginHolders, at: login.lowercasedKey) }
+        if let link = Link(user.origin) { Self.remove(user.id, from: &linkedUsers, at: link) }
+    }
+
+    private func index(group id: IdentityID, _ record: GroupRecord) {
+        groupNameHolders[record.profile.name.lowercased()] = id
+        if let link = Link(record.origin) { linkedGroups[link, default: []].insert(id) }
+    }
+
+    private func unindex(group id: IdentityID, _ record: GroupRecord) {
+        let name = record.profile.name.lowercased()
+        if groupNameHolders[name] == id { groupNameHolders[name] = nil }
+        if let link = Link(record.origin) { Self.remove(id, from: &linkedGroups, at: link) }
+    }
+
+    private static func remove<Key: Hashable>(_ id: IdentityID, from index: inout [Key: Set<IdentityID>], at key: Key) {
+        guard var holders = index[key] else { return }
+        holders.remove(id)
+        index[key] = holders.isEmpty ? nil : holders
     }
 
     private static func number(of id: IdentityID, prefix: Character) -> Int {
