@@ -4,7 +4,7 @@
 ///
 /// ``DirectoryService`` keeps it on the source (``Source/tenant``) and refuses a second source for
 /// the same tenant, whichever of its verified domains or its id names it
-/// (``DirectoryServiceError/Code/duplicateTenant``).
+/// (`duplicateTenant`, a ``DirectoryServiceError``).
 ///
 /// Its JSON (in a ``ConnectionTestResult`` and in the saved source) is
 /// `{"id": "6f1c4f6e-…", "verifiedDomains": ["contoso.com", "contoso.onmicrosoft.com"]}`.

@@ -63,8 +63,8 @@ public struct NotificationSettings: Hashable, Sendable, Codable {
         kinds = Set(try container.decode([NotificationKind].self, forKey: .kinds))
     }
 
-    /// Encodes `{"webhookURL", "hasToken", "kinds"}`, the kinds in the order of
-    /// ``NotificationKind/allCases``, so the same settings always give the same bytes.
+    /// Encodes `{"webhookURL", "hasToken", "kinds"}`, the kinds in
+    /// the order of `NotificationKind.allCases`, so the same settings always give the same bytes.
     /// - Parameter encoder: The encoder.
     /// - Throws: The encoder's errors.
     public func encode(to encoder: any Encoder) throws {
