@@ -183,7 +183,10 @@ struct WebhookNotifierTests {
     func hangingReceiverDoesNotDelayRuns() async throws {
         let receiver = try WebhookReceiver(hangs: true)
         defer { receiver.stop() }
-        let webhook = try WebhookNotifier(configuration: .init(url: receiver.url, retry: .none))
+        // The request waits for the receiver as long as the test needs (the default 10 s can pass
+        // while a loaded machine runs the three synchronizations).
+        let webhook = try WebhookNotifier(
+            configuration: .init(url: receiver.url, retry: .none), transport: URLSessionTransport(configuration: .init(timeout: 600, connectTimeout: 600)))
         let tenant = TenantGenerator(configuration: .init(users: 20, groups: 2, seed: 7, domain: "contoso.com")).generate()
         let directory = InMemoryDirectoryProvider(users: tenant.users, groups: tenant.groups)
         let connector = InMemoryDirectoryConnector()

@@ -105,4 +105,37 @@ struct CredentialsSetCommandTests {
         let state = try session.stateBytes()
         #expect(!printed.contains(replacement) && !state.contains(replacement))
     }
+
+    @Test("while run-scheduler holds the folder it carries credentials set out (runs go on): the secret is handed over through DIR/secrets, never in a request, and removed after")
+    func rotationWhileSchedulerRuns() throws {
+        let session = try onSession()
+        let (process, _, _) = try DirsyncProcess.start(["--state", session.folder.path, "run-scheduler"], until: "until interrupted")
+        defer { if process.isRunning { process.terminate() } }
+        let secrets = session.folder.appendingPathComponent("secrets")
+        func handovers() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: secrets.path).filter { $0.contains("handover") } }
+
+        let wrong = "not-the-secret-\(UUID().uuidString)"
+        let failed = try session.run(session.credentialArguments(), environment: ["DIRSYNC_TEST_SECRET": wrong])
+        #expect(failed.status == 1 && failed.error.contains("credentialsTestFailed"), "the owner tested and refused: \(failed.output)\(failed.error)")
+        #expect(!failed.error.contains(wrong) && !failed.output.contains(wrong))
+        #expect(try handovers().isEmpty, "the refused secret is gone from the secret store")
+
+        let replacement = "replacement~secret.value_\(UUID().uuidString.prefix(8))"
+        accept([session.credentials.clientSecret, replacement], session)
+        let rotated = try session.run(["credentials", "set", "--source", "Contoso", "--client-secret-stdin"], input: replacement + "\n")
+        #expect(rotated.status == 0 && rotated.output.contains("Tested and saved"), "\(rotated.output)\(rotated.error)")
+        #expect(try handovers().isEmpty)
+        let expiry = try session.run(["credentials", "set", "--source", "Contoso", "--secret-expires", "2027-03-31"])
+        #expect(expiry.status == 0 && expiry.output.contains("2027-03-31"), "\(expiry.error)")
+        accept([replacement], session)
+        let sync = try session.run(["sync", "--source", "Contoso"])
+        #expect(sync.status == 0, "the owner's next run signs in with the new secret: \(sync.error)")
+        #expect(try source(session)["secretGeneration"] as? Int == 1)
+        let printed = [failed, rotated, expiry, sync].map { $0.output + $0.error }.joined()
+        let state = try session.stateBytes()
+        #expect(!printed.contains(replacement) && !state.contains(replacement), "only the secret store holds it")
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
 }

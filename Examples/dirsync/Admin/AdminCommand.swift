@@ -59,8 +59,9 @@ enum AdminCommand {
 
         While one process works on DIR (sync, run-scheduler …), status, history, explain, source
         list/show, policy show, users and groups read it (and preview --show a kept preview), and on,
-        off [--cancel], filter set, schedule set, policy set, tracking reset and sync [--full | --user
-        KEY] are carried out by that process; other commands say which process holds the folder.
+        off [--cancel], filter set, schedule set, policy set, credentials set, tracking reset and sync
+        [--full | --user KEY] are carried out by that process; other commands say which process holds
+        the folder.
 
         The secret is never taken as an argument: give the name of an environment variable that
         holds it, or pipe it on standard input. --json prints JSON for scripts. Exit status: 0 done,

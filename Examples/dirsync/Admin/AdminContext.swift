@@ -56,7 +56,7 @@ struct AdminContext {
         let service = try await DirectoryService.open(
             store: store, state: state, secrets: secrets, connector: GraphDirectoryConnector(),
             configuration: .init(notifiers: webhook.map { [$0] } ?? []))
-        let server = ownership == nil ? nil : AdminControl.Server(folder: folder, service: service)
+        let server = ownership == nil ? nil : AdminControl.Server(folder: folder, service: service, secrets: secrets)
         return AdminContext(folder: folder, service: service, store: store, secrets: secrets, json: json, webhook: webhook, ownership: ownership, server: server)
     }
 
@@ -105,7 +105,7 @@ struct AdminContext {
 
     /// Carries out a request: here when this process owns the folder, else in the process that does.
     func submit(_ request: AdminControl.Request) async throws -> Int32 {
-        guard ownership == nil else { return try AdminControl.finish(await AdminControl.perform(request, on: service)) }
+        guard ownership == nil else { return try AdminControl.finish(await AdminControl.perform(request, on: service, secrets: secrets)) }
         if let reply = try await AdminControl.send(request, folder: folder, owner: AdminControl.Ownership.holder(of: folder)) {
             return try AdminControl.finish(reply)
         }
@@ -114,7 +114,7 @@ struct AdminContext {
             throw AdminControl.ForwardedFailure(description: "the process that held '\(folder.path)' ended and another took it; run the command again")
         }
         let owner = try await Self.make(folder: folder, ownership: ownership, scim: store is FileIdentityStore ? nil : store, json: json)
-        let reply = await AdminControl.perform(request, on: owner.service)
+        let reply = await AdminControl.perform(request, on: owner.service, secrets: owner.secrets)
         await owner.close()
         return try AdminControl.finish(reply)
     }
@@ -125,7 +125,7 @@ struct AdminContext {
         let holder = AdminControl.Ownership.holder(of: folder).map { "process \($0.pid) ('\($0.command)', since \($0.since.shortText))" } ?? "another process"
         throw AdminControl.ForwardedFailure(
             description: "'\(folder.path)' is in use by \(holder); '\(command)' needs the folder to itself, so wait for that process to finish or stop it. "
-                + "Meanwhile status, history, explain, source list, source show, users and groups read the folder, and on, off [--cancel], filter set, schedule set and sync are carried out by that process")
+                + "Meanwhile status, history, explain, source list, source show, users and groups read the folder, and on, off [--cancel], filter set, schedule set, policy set, credentials set, tracking reset and sync are carried out by that process")
     }
 
     /// The source named by `--source` (required).

@@ -2,8 +2,16 @@ import DirectorySync
 import Foundation
 
 extension AdminControl {
-    /// Carries out a request on this process's service.
-    static func perform(_ request: Request, on service: DirectoryService) async -> Reply {
+    /// Carries out a request on this process's service; `secrets` is the folder's secret store,
+    /// where `credentials set` hands a new secret over.
+    static func perform(_ request: Request, on service: DirectoryService, secrets: any SecretStore) async -> Reply {
+        let reply = await carryOut(request, on: service, secrets: secrets)
+        // A secret handed over is removed whatever happened: once saved, the source's own key keeps it.
+        if let key = request.secretHandover { try? await secrets.setSecret(nil, for: key) }
+        return reply
+    }
+
+    private static func carryOut(_ request: Request, on service: DirectoryService, secrets: any SecretStore) async -> Reply {
         do {
             let source = try await service.source(request.sourceID)
             let name = Terminal.safe(source.name)
@@ -33,6 +41,8 @@ extension AdminControl {
                 let settings = try (request.policy ?? PolicyChange()).applied(to: try await service.source(source.id).settings)
                 try await service.setSettings(source.id, settings)
                 return try await changed("Policies of '\(name)': \(PolicyText.summary(settings)).")
+            case .credentials:
+                return try await changed(try await CredentialsSetCommand.perform(request, source: source, on: service, secrets: secrets))
             case .trackingReset:
                 try await service.resetTracking(source.id)
                 return try await changed("Forgot the change tracking of '\(name)': its next synchronization reads every user and group.")

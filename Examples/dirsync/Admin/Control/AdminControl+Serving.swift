@@ -9,14 +9,14 @@ extension AdminControl {
     final class Server: Sendable {
         private let task: Task<Void, Never>
 
-        init(folder: URL, service: DirectoryService) {
+        init(folder: URL, service: DirectoryService, secrets: any SecretStore) {
             let control = folder.appendingPathComponent("control")
             AdminControl.removeLeftovers(in: control)
             task = Task {
                 await withTaskGroup(of: Void.self) { group in
                     while !Task.isCancelled {
                         for file in AdminControl.pending(in: control) {
-                            group.addTask { await AdminControl.serve(file, in: control, service: service) }
+                            group.addTask { await AdminControl.serve(file, in: control, service: service, secrets: secrets) }
                         }
                         try? await Task.sleep(for: AdminControl.pollInterval)
                     }
@@ -53,7 +53,7 @@ extension AdminControl {
         }
     }
 
-    private static func serve(_ claimed: URL, in control: URL, service: DirectoryService) async {
+    private static func serve(_ claimed: URL, in control: URL, service: DirectoryService, secrets: any SecretStore) async {
         defer { try? FileManager.default.removeItem(at: claimed) }
         let replyFile = control.appendingPathComponent(claimed.deletingPathExtension().lastPathComponent + ".reply")
         let reply: Reply
@@ -61,7 +61,7 @@ extension AdminControl {
             guard let data = try OwnerOnlyFile.read(claimed) else { return }
             let request = try decoder.decode(Request.self, from: data)
             if abs(Date().timeIntervalSince(request.sentAt)) < requestLifetime {
-                reply = await perform(request, on: service)
+                reply = await perform(request, on: service, secrets: secrets)
             } else {
                 reply = Reply(status: 1, output: "", error: "the request waited more than \(Int(requestLifetime)) s and was not carried out; run the command again", isUsageError: false)
             }

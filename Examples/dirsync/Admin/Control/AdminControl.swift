@@ -10,8 +10,8 @@ import Glibc
 /// for as long as it runs (a `sync`, `run-scheduler`, or any other command that writes). Meanwhile:
 /// - read-only commands (`status`, `history`, `explain`, `source list`, `source show`, `users`, `groups`)
 ///   read the folder directly and never wait;
-/// - `on`, `off [--cancel]`, `filter set`, `schedule set`, `policy set`, `tracking reset` and
-///   `sync [--full | --user KEY]` are *requests*: written to
+/// - `on`, `off [--cancel]`, `filter set`, `schedule set`, `policy set`, `credentials set`,
+///   `tracking reset` and `sync [--full | --user KEY]` are *requests*: written to
 ///   `DIR/control/<id>.request` (owner-only), carried out by the owner — which polls every
 ///   ``pollInterval`` — and answered in `<id>.reply`, printed as if run here;
 /// - every other command needs the folder to itself, and says which process holds it.
@@ -29,7 +29,7 @@ enum AdminControl {
         /// What to do. `syncUser` and `syncFull` are actions of their own (not `sync` with a user
         /// or a flag) so that an owner from before them refuses the request — it cannot read the
         /// action — instead of synchronizing the whole source, or reading only the changes.
-        enum Action: String, Codable, Sendable { case on, off, filter, schedule, sync, syncUser, syncFull, policy, trackingReset }
+        enum Action: String, Codable, Sendable { case on, off, filter, schedule, sync, syncUser, syncFull, policy, trackingReset, credentials }
         var action: Action
         var sourceID: SourceID
         var json: Bool
@@ -41,12 +41,20 @@ enum AdminControl {
         var user: String?
         /// `policy set`: the policies to change.
         var policy: PolicyChange?
+        /// `credentials set`: the new credentials (they hold no secret), or with ``secretExpiry``
+        /// alone the expiry date only.
+        var credentials: SourceCredentials?
+        var secretExpiry: Date?
+        /// `credentials set` with a new secret: the key under which the sender put it in the
+        /// folder's secret store (`DIR/secrets`) — a secret never goes into a request file. The
+        /// owner reads it and removes it.
+        var secretHandover: SecretKey?
         var sentAt: Date
 
         /// The command it came from.
         var command: String {
             switch action {
-            case .filter, .schedule, .policy: "\(action.rawValue) set"
+            case .filter, .schedule, .policy, .credentials: "\(action.rawValue) set"
             case .syncUser: "sync --user"
             case .syncFull: "sync --full"
             case .trackingReset: "tracking reset"
