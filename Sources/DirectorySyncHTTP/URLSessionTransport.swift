@@ -281,3 +281,9 @@ final class TaskWatcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         }
     }
 }
+
+extension URLSessionTransport: CustomReflectable {
+    /// What `dump` shows: the configuration only — never the session, whose tasks in flight carry
+    /// their requests' headers (a bearer token) and which is not safe to walk while they run.
+    public var customMirror: Mirror { Mirror(self, children: ["configuration": configuration], displayStyle: .struct) }
+}

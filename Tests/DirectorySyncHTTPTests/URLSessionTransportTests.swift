@@ -96,4 +96,22 @@ struct URLSessionTransportTests {
             headers: ["Content-Type": "application/x-www-form-urlencoded"], body: Data(form.utf8)))
         #expect(token.status == 200, "\(token)")
     }
+
+    @Test("dump of a transport with a request in flight shows its configuration, never the request's Authorization header (it walked URLSession's tasks: once it printed the header, once it crashed)")
+    func dumpInFlight() async throws {
+        let receiver = try WebhookReceiver(hangs: true)
+        defer { receiver.stop() }
+        let token = "canary-bearer-\(UUID().uuidString)"
+        let transport = URLSessionTransport(configuration: .init(timeout: 600, connectTimeout: 600))
+        let request = HTTPRequest(method: .post, url: receiver.url, headers: ["Authorization": "Bearer \(token)"], body: Data("{}".utf8))
+        let sent = Task { try await transport.send(request) }
+        var arrivals = receiver.arrivals.makeAsyncIterator()
+        _ = await arrivals.next()
+        var dumped = ""
+        dump(transport, to: &dumped)
+        #expect(dumped.contains("timeout: 600.0"))
+        #expect(!dumped.contains(token))
+        receiver.release()
+        #expect(try await sent.value.status == 204)
+    }
 }
