@@ -98,16 +98,23 @@ public struct RetryingTransport: HTTPTransport {
         return error.code == .connectionFailed || error.code == .timedOut
     }
 
+    /// The longest `Retry-After` read as it is (about 31 years); a longer one — `1e300` from a
+    /// hostile server — reads as this, beyond every total-time budget, so the retries give up
+    /// instead of converting it to an integer that overflows.
+    static let longestRetryAfter: Double = 1e9
+
     /// Reads `Retry-After`: seconds (fractional allowed) or an HTTP date.
     static func retryAfter(_ value: String?, now: Date) -> Duration? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        if let seconds = Double(value), seconds >= 0, seconds.isFinite { return .milliseconds(Int((seconds * 1_000).rounded(.up))) }
+        if let seconds = Double(value), seconds >= 0, seconds.isFinite {
+            return .milliseconds(Int((min(seconds, longestRetryAfter) * 1_000).rounded(.up)))
+        }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(secondsFromGMT: 0)
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: value) else { return nil }
-        return .milliseconds(max(0, Int((date.timeIntervalSince(now) * 1_000).rounded(.up))))
+        return .milliseconds(max(0, Int((min(date.timeIntervalSince(now), longestRetryAfter) * 1_000).rounded(.up))))
     }
 }
 

@@ -45,6 +45,18 @@ struct RetryingTransportTests {
         #expect(clock.sleeps == [.milliseconds(milliseconds)])
     }
 
+    @Test("a Retry-After too long to wait — 1e300 or 20 digits from a hostile server — gives up at once with the answer, never traps", arguments: [
+        "1e300", "99999999999999999999", "9.3e15", "Fri, 31 Dec 9999 23:59:59 GMT",
+    ])
+    func absurdRetryAfter(header: String) async throws {
+        let clock = testClock()
+        let base = ScriptedTransport([.respond(429, ["Retry-After": header]), .respond(200)])
+        let response = try await RetryingTransport(base, policy: halfJitter(), clock: clock.syncClock).send(HTTPRequest(url: endpoint))
+        #expect(response.status == 429)
+        #expect(clock.sleeps.isEmpty)
+        #expect(base.sent.withLock { $0.count } == 1)
+    }
+
     @Test("Retry-After as an HTTP date waits until then")
     func retryAfterDate() async throws {
         let clock = testClock()
