@@ -67,6 +67,6 @@ package enum EntraDecodingHooks {
             _ = GraphSession.graphError(response).description
             _ = TokenSource.tokenError(response).description
         }
-        _ = TokenSource.roles(in: String(decoding: data, as: UTF8.self))
+        _ = TokenSource.claims(in: String(decoding: data, as: UTF8.self))
     }
 }

@@ -53,6 +53,10 @@ public struct GraphDirectoryConnector: DirectoryConnector {
         await graphProvider(for: connection).testConnection(domain: connection.domain)
     }
 
+    /// The providers' ``GraphDirectoryProvider/Configuration/secretExpiryLeadTimes``: the connection
+    /// test, a service's status and its expiry events warn at the same days.
+    public var secretExpiryLeadTimes: [Int] { configuration.provider.secretExpiryLeadTimes }
+
     func graphProvider(for connection: SourceConnection) -> GraphDirectoryProvider {
         GraphDirectoryProvider(
             credentials: connection.credentials, secret: connection.secret, configuration: configuration.provider, transport: configuration.transport)

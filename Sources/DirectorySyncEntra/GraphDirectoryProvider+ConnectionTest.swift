@@ -7,7 +7,8 @@ extension GraphDirectoryProvider {
     /// credentials' shape and the secret's expiry date), `cloud` (the tenant's discovery
     /// document), `token`, `permissions` (the token's roles), `graphRead` (a minimal read),
     /// `domain` (the domain is verified in the tenant; the tenant's id and verified domains become
-    /// the result's ``DirectorySync/ConnectionTestResult/tenant``) and `onPremises` (Graph reports no
+    /// the result's ``DirectorySync/ConnectionTestResult/tenant`` — when `/organization` may not be
+    /// read, a warning, and the tenant id alone, from the access token's `tid` claim) and `onPremises` (Graph reports no
     /// user of the domain as synchronized from on-premises Active Directory). It stops at the
     /// first failure; the steps after it are `skipped`. The failing step's ``DirectorySync/ConnectionTestResult/errorCode`` is an
     /// ``EntraError/Code`` (`wrongSecret`, `unknownTenant`, …), its detail the error's description.
@@ -28,8 +29,8 @@ extension GraphDirectoryProvider {
         switch credentials.secretExpiry(now: configuration.clock.now(), leadTimes: configuration.secretExpiryLeadTimes) {
         case .expired(let since):
             return finish(failing: .input, EntraError(.expiredSecret, detail: "the client secret expired on \(since.formatted(.iso8601))"))
-        case .expiresSoon(let days): steps.append(.init(.input, .warning, "well formed; the client secret expires in \(days) days — create a new one soon"))
-        case .valid(let days): steps.append(.init(.input, .passed, "well formed; the client secret expires in \(days) days"))
+        case .expiresSoon(let days): steps.append(.init(.input, .warning, "well formed; the client secret expires in \(Self.days(days)) — create a new one soon"))
+        case .valid(let days): steps.append(.init(.input, .passed, "well formed; the client secret expires in \(Self.days(days))"))
         case .unknown: steps.append(.init(.input, .passed, "well formed; no secret expiry date given"))
         }
         // 2. Cloud discovery.
@@ -75,7 +76,7 @@ extension GraphDirectoryProvider {
             }
             let page = try session.decode(GraphPage<Organization>.self, try await session.get(url("/organization", [("$select", "id,verifiedDomains")])))
             let names = page.value.flatMap { $0.verifiedDomains ?? [] }.map { $0.name.lowercased() }
-            tenant = page.value.first?.id.map { TenantIdentity(id: $0, verifiedDomains: names) }
+            tenant = (page.value.first?.id ?? token.tenantID).map { TenantIdentity(id: $0, verifiedDomains: names) }
             if names.contains(domain.lowercased().trimmingCharacters(in: .whitespaces)) {
                 steps.append(.init(.domain, .passed, "\(domain) is verified in the tenant"))
             } else {
@@ -84,8 +85,11 @@ extension GraphDirectoryProvider {
                     tenant: tenant)
             }
         } catch let error as EntraError where error.code == .missingPermission {
-            tenant = nil
-            steps.append(.init(.domain, .warning, "the verified domains cannot be read without Organization.Read.All or Directory.Read.All; \(domain) was not checked"))
+            // The token still says which tenant issued it: enough for one source per tenant.
+            tenant = token.tenantID.map { TenantIdentity(id: $0, verifiedDomains: []) }
+            let known = tenant.map { "; the tenant id \($0.id) was read from the access token" } ?? ""
+            steps.append(.init(
+                .domain, .warning, "the verified domains cannot be read without Organization.Read.All or Directory.Read.All; \(domain) was not checked\(known)"))
         } catch {
             return finish(failing: .domain, error)
         }
@@ -172,4 +176,9 @@ extension GraphDirectoryProvider {
         }
         return "the tenant is in the \(cloud.name), region \(region); Graph host \(discovery.msgraph_host ?? "unknown")"
     }
+}
+
+extension GraphDirectoryProvider {
+    /// `1 day`, `5 days`.
+    fileprivate static func days(_ count: Int) -> String { "\(count) day\(count == 1 ? "" : "s")" }
 }

@@ -46,7 +46,10 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         /// The clock: token lifetimes, secret expiry, and the retries' waits (inject a test clock
         /// to avoid real waits).
         public var clock: SyncClock
-        /// Days before the secret's expiry at which the connection test warns.
+        /// Days before the secret's expiry at which it is warned about (30, 7 and 1 by default):
+        /// the connection test's `input` step warns within them, and a `DirectoryService` over a
+        /// ``GraphDirectoryConnector`` with this configuration warns in status and announces each
+        /// (``DirectorySync/DirectoryConnector/secretExpiryLeadTimes``) — one setting for all three.
         public var secretExpiryLeadTimes: [Int]
         /// Requests a lookup (``GraphDirectoryProvider/lookUp(_:)``) sends at the same time, at
         /// least 1 (one at a time). The requests of one step of a lookup do not depend on each
@@ -63,12 +66,12 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         ///   - membershipStrategy: How memberships are read.
         ///   - retryPolicy: Retries of throttled and failed requests.
         ///   - clock: The clock.
-        ///   - secretExpiryLeadTimes: Days before the secret's expiry at which the connection test warns.
+        ///   - secretExpiryLeadTimes: Days before the secret's expiry at which it is warned about.
         ///   - maximumLookupConcurrency: Requests a lookup sends at the same time (at least 1).
         public init(
             endpoints: EntraEndpoints = .global, allowsNationalClouds: Bool = false, pageSize: Int = 999,
             membershipStrategy: MembershipStrategy = .groupDelta, retryPolicy: RetryPolicy = RetryPolicy(), clock: SyncClock = .system,
-            secretExpiryLeadTimes: [Int] = [30, 7], maximumLookupConcurrency: Int = 8
+            secretExpiryLeadTimes: [Int] = SourceCredentials.SecretExpiry.defaultLeadTimes, maximumLookupConcurrency: Int = 8
         ) {
             self.endpoints = endpoints
             self.allowsNationalClouds = allowsNationalClouds

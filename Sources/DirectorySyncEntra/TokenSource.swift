@@ -6,7 +6,10 @@ import Foundation
 struct AccessToken: Sendable {
     var value: Secret
     var expires: Date
+    /// The `roles` claim: the application permissions granted with admin consent.
     var roles: [String]
+    /// The `tid` claim: the id of the tenant that issued the token, when the token carries it.
+    var tenantID: String?
 }
 
 /// Client-credentials tokens, cached and renewed a few minutes before they expire. Concurrent
@@ -80,20 +83,33 @@ actor TokenSource {
         guard let decoded = try? JSONDecoder().decode(Body.self, from: response.body) else {
             throw EntraError(.unexpectedResponse, detail: "the token response is not the documented JSON", status: response.status, diagnostics: response.description)
         }
+        let claims = Self.claims(in: decoded.access_token)
         return AccessToken(
             value: Secret(decoded.access_token), expires: clock.now().addingTimeInterval(TimeInterval(decoded.expires_in ?? 3_599)),
-            roles: Self.roles(in: decoded.access_token))
+            roles: claims.roles, tenantID: claims.tenantID)
     }
 
-    /// The `roles` claim of a JWT-shaped token (no signature check: only for the connection test).
-    static func roles(in token: String) -> [String] {
+    /// The `roles` and `tid` claims of a JWT-shaped token (no signature check: only for the
+    /// connection test). A token that is not JWT-shaped, or lacks a claim, gives none of it.
+    static func claims(in token: String) -> (roles: [String], tenantID: String?) {
         let parts = token.split(separator: ".")
-        guard parts.count >= 2 else { return [] }
+        guard parts.count >= 2 else { return ([], nil) }
         var base64 = String(parts[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
-        struct Claims: Decodable { var roles: [String]? }
-        guard let data = Data(base64Encoded: base64), let claims = try? JSONDecoder().decode(Claims.self, from: data) else { return [] }
-        return claims.roles ?? []
+        // Each claim on its own: one of an unexpected type does not hide the other.
+        struct Claims: Decodable {
+            var roles: [String]?
+            var tid: String?
+            enum CodingKeys: String, CodingKey { case roles, tid }
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                roles = try? container.decodeIfPresent([String].self, forKey: .roles)
+                tid = try? container.decodeIfPresent(String.self, forKey: .tid)
+            }
+        }
+        guard let data = Data(base64Encoded: base64), let claims = try? JSONDecoder().decode(Claims.self, from: data) else { return ([], nil) }
+        let tenantID = claims.tid?.trimmingCharacters(in: .whitespaces)
+        return (claims.roles ?? [], tenantID?.isEmpty == false ? tenantID : nil)
     }
 
     /// Maps a token-endpoint error by its `error_codes`, never by its text.

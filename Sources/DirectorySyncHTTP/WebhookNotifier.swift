@@ -15,9 +15,11 @@ import Foundation
 ///   (``RetryingTransport`` with ``Configuration/retry``, waiting on the injected clock), within
 ///   bounded attempts and time; then it is given up and ``Statistics/failed`` counts it. Each
 ///   attempt carries the same notification `id`, so a receiver can drop a repeat.
-/// - **Secrets.** The URL must be `https` (plain `http` only to a loopback address). An optional
-///   token goes in `Authorization: Bearer …`; it never appears in a description, an error,
-///   ``Statistics/lastFailure`` or the document.
+/// - **Secrets.** The URL must be `https` (plain `http` only to a loopback address). The URL is a
+///   credential too (a chat's incoming webhook is its path): only its scheme, host and port
+///   (`https://hooks.example.com/…`, `DirectorySync/NotificationSettings/shownWebhook(_:)`) appear
+///   in a description, a `dump`, an error or ``Statistics/lastFailure``. An optional token goes in
+///   `Authorization: Bearer …`; it never appears in any of them, nor in the document.
 /// - **Before exiting**, a process calls ``flush(timeout:)`` (or
 ///   ``DirectorySync/DirectoryService/flushNotifications(timeout:)``) so what is queued is delivered.
 ///
@@ -32,8 +34,9 @@ import Foundation
 /// JSON conventions (sorted keys, ISO 8601 dates); any 2xx answer is a delivery.
 public final class WebhookNotifier: Notifier, CustomStringConvertible, CustomReflectable {
     /// Where and what a webhook sends.
-    public struct Configuration: Sendable {
-        /// The URL each notification is posted to.
+    public struct Configuration: Sendable, CustomStringConvertible, CustomReflectable {
+        /// The URL each notification is posted to (a credential: descriptions and `dump` show its
+        /// scheme, host and port only).
         public var url: URL
         /// The kinds sent; others are ignored (a ``DirectorySync/NotificationKind/test`` is always sent).
         public var kinds: Set<NotificationKind>
@@ -63,9 +66,20 @@ public final class WebhookNotifier: Notifier, CustomStringConvertible, CustomRef
             self.retry = retry
         }
 
-        /// The configuration saved settings describe: their URL and kinds, and the defaults.
-        /// - Parameter settings: The saved settings.
-        public init(settings: NotificationSettings) { self.init(url: settings.webhookURL, kinds: settings.kinds) }
+        /// `Configuration(https://hooks.example.com/…, kinds: …)`: never the URL's path or query.
+        public var description: String {
+            "Configuration(\(NotificationSettings.shownWebhook(url)), kinds: \(NotificationKind.allCases.filter(kinds.contains).map(\.rawValue).joined(separator: ", ")))"
+        }
+
+        /// The URL as ``description`` shows it, the kinds, the queue's capacity and the retry rule.
+        public var customMirror: Mirror {
+            Mirror(
+                self,
+                children: [
+                    "url": NotificationSettings.shownWebhook(url), "kinds": NotificationKind.allCases.filter(kinds.contains), "queueCapacity": queueCapacity,
+                    "retry": retry,
+                ], displayStyle: .struct)
+        }
     }
 
     /// What the webhook has done so far.
@@ -122,17 +136,15 @@ public final class WebhookNotifier: Notifier, CustomStringConvertible, CustomRef
     ///   - transport: Sends the requests (a ``URLSessionTransport`` with a 10-second timeout by default).
     ///   - clock: Waits between attempts and bounds ``flush(timeout:)`` (inject a test clock to
     ///     move time instead of waiting).
-    /// - Throws: ``HTTPTransportError`` (`insecureURL` for plain `http` to a host that is not
-    ///   loopback, `invalidURL` for a URL that is not absolute `http`/`https` or carries a user
-    ///   name or password).
+    /// - Throws: `DirectorySync.DirectoryServiceError` (`invalidInput`) for a URL
+    ///   `NotificationSettings.validate(webhookURL:)` refuses — plain `http` to a host that is not
+    ///   loopback, not an absolute `https` URL, a user name or password in it — the error the
+    ///   service gives for the same URL.
     public init(
         configuration: Configuration, token: Secret? = nil, transport: any HTTPTransport = URLSessionTransport(configuration: .init(timeout: 10)),
         clock: SyncClock = .system
     ) throws {
-        if configuration.url.user != nil || configuration.url.password != nil {
-            throw HTTPTransportError(.invalidURL, detail: "the webhook URL carries a user name or password")
-        }
-        try URLPolicy.check(configuration.url)
+        try NotificationSettings.validate(webhookURL: configuration.url)
         var configuration = configuration
         configuration.queueCapacity = max(1, configuration.queueCapacity)
         self.configuration = configuration
@@ -141,21 +153,25 @@ public final class WebhookNotifier: Notifier, CustomStringConvertible, CustomRef
         self.clock = clock
     }
 
-    /// Creates the webhook saved settings describe, with the token from the secret store when they
-    /// say there is one.
+    /// Creates the webhook saved settings describe: its URL from the secret store (or from settings
+    /// saved before the URL moved there, which hold it), its kinds, and the token from the secret
+    /// store when they say there is one.
     /// - Parameters:
     ///   - settings: The saved settings (``DirectorySync/DirectoryService/notificationSettings()``).
-    ///   - secrets: Where the token is (under ``DirectorySync/SecretKey/webhookToken``).
+    ///   - secrets: Where the URL and the token are (under ``DirectorySync/SecretKey/webhookURL``
+    ///     and ``DirectorySync/SecretKey/webhookToken``).
     ///   - retry: The retry rule (``Configuration/defaultRetry`` by default; `.none` for a single
     ///     attempt, as `dirsync notify test` sends).
     ///   - transport: Sends the requests.
     ///   - clock: Waits between attempts and bounds ``flush(timeout:)``.
-    /// - Throws: ``DirectorySync/SecretStoreError`` (`notFound` when the settings say there is a
-    ///   token and the store has none); ``HTTPTransportError`` for a URL the policy refuses.
+    /// - Throws: ``DirectorySync/SecretStoreError`` (`notFound` when the store has no URL, or no
+    ///   token where the settings say there is one); `DirectorySync.DirectoryServiceError`
+    ///   (`invalidInput`) for a URL the rule refuses.
     public convenience init(
         settings: NotificationSettings, secrets: any SecretStore, retry: RetryPolicy = Configuration.defaultRetry,
         transport: any HTTPTransport = URLSessionTransport(configuration: .init(timeout: 10)), clock: SyncClock = .system
     ) async throws {
+        let url = try await settings.webhookURL(in: secrets)
         var token: Secret?
         if settings.hasToken {
             guard let saved = try await secrets.secret(for: .webhookToken) else {
@@ -163,22 +179,21 @@ public final class WebhookNotifier: Notifier, CustomStringConvertible, CustomRef
             }
             token = saved
         }
-        var configuration = Configuration(settings: settings)
-        configuration.retry = retry
-        try self.init(configuration: configuration, token: token, transport: transport, clock: clock)
+        try self.init(configuration: Configuration(url: url, kinds: settings.kinds, retry: retry), token: token, transport: transport, clock: clock)
     }
 
     /// What the webhook has done so far.
     public var statistics: Statistics { state.withLock { $0.statistics } }
 
-    /// `WebhookNotifier(https://host, token)`: the scheme and host only (a webhook's path is often
-    /// its secret), and whether a token is sent.
+    /// `WebhookNotifier(https://hooks.example.com/…, with a token)`: the URL's scheme, host and
+    /// port only (its path is often its secret), and whether a token is sent.
     public var description: String {
-        "WebhookNotifier(\(configuration.url.scheme ?? "?")://\(configuration.url.host ?? "?")\(token == nil ? "" : ", with a token"))"
+        "WebhookNotifier(\(NotificationSettings.shownWebhook(configuration.url))\(token == nil ? "" : ", with a token"))"
     }
 
-    /// The configuration and the statistics only: `dump` never reaches the token, nor the
-    /// transport (whose requests in flight carry the token in a header).
+    /// The configuration (its URL shown as in ``description``) and the statistics only: `dump`
+    /// never reaches the token, nor the transport (whose requests in flight carry the URL and the
+    /// token).
     public var customMirror: Mirror {
         Mirror(self, children: ["configuration": configuration, "statistics": statistics], displayStyle: .class)
     }
@@ -215,7 +230,7 @@ public final class WebhookNotifier: Notifier, CustomStringConvertible, CustomRef
                 let response = try await send(next)
                 failure = response.isSuccess ? nil : "the receiver answered HTTP \(response.status)"
             } catch {
-                failure = scrubbed("\(error)")
+                failure = "\(error)"
             }
             state.withLock { state in
                 state.statistics.pending -= 1
@@ -287,9 +302,23 @@ public final class WebhookNotifier: Notifier, CustomStringConvertible, CustomRef
     /// and returns the receiver's answer: what `dirsync notify test` reports.
     /// - Parameter notification: The notification.
     /// - Returns: The receiver's last answer, whatever its status (2xx is a delivery).
-    /// - Throws: ``HTTPTransportError`` when no answer could be had after the retries;
+    /// - Throws: ``HTTPTransportError`` when no answer could be had after the retries (its detail
+    ///   never holds the URL's path or query, nor the token, whatever the transport said);
     ///   `CancellationError`.
     public func send(_ notification: ServiceNotification) async throws -> HTTPResponse {
+        do {
+            return try await post(notification)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as HTTPTransportError {
+            // The transport's own underlying error is left out: a host transport's may name the URL.
+            throw HTTPTransportError(error.code, detail: scrubbed(error.detail), underlying: error.underlying.flatMap { $0 is URLError ? $0 : nil })
+        } catch {
+            throw HTTPTransportError(.connectionFailed, detail: scrubbed("\(error)"))
+        }
+    }
+
+    private func post(_ notification: ServiceNotification) async throws -> HTTPResponse {
         var headers: HTTPHeaders = ["Content-Type": "application/json"]
         if let token { headers["Authorization"] = "Bearer \(token.reveal())" }
         let body = try JSONEncoder.deterministic().encode(notification)
@@ -301,9 +330,20 @@ public final class WebhookNotifier: Notifier, CustomStringConvertible, CustomRef
         return try await retrying.send(request)
     }
 
-    /// The text with the token masked, for a host transport whose error might repeat a header.
+    /// The text with the URL cut to what may be shown and the token masked, for a transport whose
+    /// error might repeat the request's URL or headers.
     private func scrubbed(_ text: String) -> String {
-        guard let token, !token.isEmpty else { return text }
-        return text.replacingOccurrences(of: token.reveal(), with: Redactor.mask)
+        var text = text
+        let url = configuration.url
+        let shown = NotificationSettings.shownWebhook(url)
+        for whole in [url.absoluteString, Redactor.redact(url: url)] { text = text.replacingOccurrences(of: whole, with: shown) }
+        // The path and query alone, however the transport spelled them.
+        let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        let parts = [components?.percentEncodedQuery, components?.query, components?.percentEncodedPath, components?.path]
+        for part in parts.compactMap({ $0 }).filter({ $0.count > 1 }).sorted(by: { $0.count > $1.count }) {
+            text = text.replacingOccurrences(of: part, with: "…")
+        }
+        if let token, !token.isEmpty { text = text.replacingOccurrences(of: token.reveal(), with: Redactor.mask) }
+        return text
     }
 }

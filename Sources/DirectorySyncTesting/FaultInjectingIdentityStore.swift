@@ -109,7 +109,7 @@ public final class FaultInjectingIdentityStore<Base: IdentityStore>: IdentitySto
         return try await base.contents()
     }
 
-    public func identities(_ query: IdentityStoreQuery) async throws -> IdentityStoreContents {
+    public func identities(_ query: IdentityStoreQuery) async throws -> IdentityStoreContents? {
         if state.withLock({ $0.failReads }) { throw state.withLock { $0.error } }
         return try await base.identities(query)
     }

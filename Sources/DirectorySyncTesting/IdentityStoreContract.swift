@@ -172,7 +172,7 @@ public enum IdentityStoreContract {
                 try expect.that(read?.profile.description == nil, "the store says it holds no group description, yet returned one")
             }
         },
-        Check("a query reads exactly the identities its keys name, after writes that move the keys") { store, expect in
+        Check("a query answered from indexes reads exactly the identities its keys name, after writes that move the keys") { store, expect in
             let sourceB: SourceID = "contract-b"
             let linked = try await store.createUser(
                 UserProfile(name: "Linked", email: "Linked@Contoso.com", aliases: ["l2@contoso.com"], logins: ["CORP\\Linked"]),
@@ -213,7 +213,9 @@ public enum IdentityStoreContract {
             }
             let all = try await store.contents()
             for query in queries {
-                let found = normalized(try await store.identities(query))
+                // A store without indexes says so; callers then read its contents.
+                guard let answer = try await store.identities(query) else { continue }
+                let found = normalized(answer)
                 let expected = normalized(all.matching(query))
                 try expect.that(found == expected, "\(query) read \(found.users.map(\.id)) and \(found.groups.map(\.id)), expected \(expected.users.map(\.id)) and \(expected.groups.map(\.id))")
             }

@@ -112,14 +112,18 @@ struct ConnectionTestTests {
         #expect(credentials.secretExpiry(now: harness.clock.now, leadTimes: [3]) == .valid(daysLeft: 5))
     }
 
-    @Test("least privilege (User.Read.All + GroupMember.Read.All) passes, with a warning that the domain was not checked")
+    @Test("least privilege (User.Read.All + GroupMember.Read.All) passes, with a warning that the domain was not checked, and the tenant id from the token")
     func leastPrivilege() async {
         let harness = GraphHarness(users: 10, groups: 1, roles: ["User.Read.All", "GroupMember.Read.All"])
         let report = await harness.provider().testConnection(domain: harness.credentials.domain)
         #expect(report.isSuccessful)
-        #expect(report.steps.first { $0.name == .domain }?.status == .warning, "the domain step warns")
+        let domain = report.steps.first { $0.name == .domain }
+        #expect(domain?.status == .warning, "the domain step warns")
+        #expect(domain?.detail.contains("the tenant id \(harness.credentials.tenantID) was read from the access token") == true, "\(String(describing: domain))")
         #expect(report.steps.last?.name == .onPremises && report.steps.last?.status == .passed, "User.Read.All reads the synchronized users")
-        #expect(report.tenant == nil, "the tenant's identity is not known without Organization.Read.All or Directory.Read.All")
+        // Without Organization.Read.All or Directory.Read.All the verified domains are unknown, but
+        // the token's tid still names the tenant (one source per tenant).
+        #expect(report.tenant == TenantIdentity(id: harness.credentials.tenantID, verifiedDomains: []))
     }
 
     @Test("a network failure is reported as such")

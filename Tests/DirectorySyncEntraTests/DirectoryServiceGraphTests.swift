@@ -87,6 +87,60 @@ struct DirectoryServiceGraphTests {
         try await service.turnOn(early.id)
     }
 
+    @Test("one source per tenant without Organization.Read.All: the tenant id from the access token refuses a second source, whichever name it typed")
+    func oneSourcePerTenantLeastPrivilege() async throws {
+        let graph = GraphHarness(
+            tenant: TenantGenerator(configuration: .init(users: 20, groups: 2, seed: 4)).generate(), roles: ["User.Read.All", "GroupMember.Read.All"],
+            otherDomains: ["fabrikam.com"])
+        let (service, _, contoso, credentials) = try await graph.service()
+        let secret = Secret(graph.credentials.clientSecret)
+        try await service.setCredentials(contoso.id, credentials, secret: secret)
+        let passed = try await service.testConnection(contoso.id)
+        #expect(passed.isSuccessful, "\(passed)")
+        #expect(passed.steps.first { $0.name == .domain }?.status == .warning, "/organization cannot be read")
+        #expect(try await service.source(contoso.id).tenant == TenantIdentity(id: graph.credentials.tenantID, verifiedDomains: []))
+        try await service.turnOn(contoso.id)
+
+        // Another verified domain, typed as the domain and as the credentials' tenant: no name in
+        // common with Contoso's, and /organization cannot say it is the same tenant — the token can.
+        let fabrikam = try await service.addSource(name: "Fabrikam", domain: "fabrikam.com")
+        for typed in ["fabrikam.com", graph.credentials.tenantID.uppercased()] {
+            var other = credentials
+            other.tenant = typed
+            try await service.setCredentials(fabrikam.id, other, secret: secret)
+            let refused = try await service.testConnection(fabrikam.id)
+            #expect(refused.failure?.name == .tenant && refused.errorCode == "duplicateTenant", "\(typed): \(refused)")
+            #expect(refused.failure?.detail.contains("'Contoso'") == true && refused.failure?.detail.contains(graph.credentials.tenantID) == true)
+            #expect(try await service.source(fabrikam.id).credentialsTestedAt == nil, "a refused test does not count as passed")
+            let turnOn = await #expect(throws: DirectoryServiceError.self) { try await service.turnOn(fabrikam.id) }
+            #expect(turnOn?.code == .credentialsNotTested)
+        }
+    }
+
+    @Test("a test that reads only the tenant id keeps the verified domains an earlier test of the same tenant found")
+    func tenantIDAloneKeepsDomains() async throws {
+        let graph = GraphHarness(tenant: TenantGenerator(configuration: .init(users: 20, groups: 2, seed: 4)).generate(), otherDomains: ["fabrikam.com"])
+        let (service, _, contoso, credentials) = try await graph.service()
+        let secret = Secret(graph.credentials.clientSecret)
+        try await service.setCredentials(contoso.id, credentials, secret: secret)
+        #expect(try await service.testConnection(contoso.id).isSuccessful)
+        let known = try #require(try await service.source(contoso.id).tenant)
+        #expect(known.verifiedDomains.contains("fabrikam.com"))
+        // Organization.Read.All and Directory.Read.All withdrawn: the next test reads the id alone.
+        graph.emulator.addApplication(
+            EmulatedApplication(
+                clientID: graph.credentials.clientID,
+                secrets: [.init(id: graph.credentials.clientSecretID, value: graph.credentials.clientSecret, expires: graph.clock.now.addingTimeInterval(86_400))],
+                roles: ["User.Read.All", "GroupMember.Read.All"]),
+            tenant: graph.credentials.tenantID)
+        let again = try await service.testConnection(contoso.id)
+        #expect(again.isSuccessful && again.tenant == TenantIdentity(id: graph.credentials.tenantID, verifiedDomains: []), "\(again)")
+        #expect(try await service.source(contoso.id).tenant == known)
+        // So fabrikam.com, a domain only /organization named, is still refused for a second source.
+        let error = await #expect(throws: DirectoryServiceError.self) { _ = try await service.addSource(name: "Fabrikam", domain: "fabrikam.com") }
+        #expect(error?.code == .duplicateTenant)
+    }
+
     @Test("a domain whose users are synchronized from on-premises AD fails the test, and the source cannot be turned on")
     func onPremisesDomain() async throws {
         let tenant = TenantGenerator(configuration: .init(users: 20, groups: 2, seed: 4, onPremisesShare: 0.5)).generate()

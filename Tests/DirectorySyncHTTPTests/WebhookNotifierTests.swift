@@ -253,36 +253,44 @@ struct WebhookNotifierTests {
         #expect(webhook.statistics.delivered == 5_000)
     }
 
-    @Test("plain http to a host that is not loopback is refused, and so is a URL with a password; https and loopback http are accepted", arguments: [
-        ("http://hooks.example.com/x", "insecureURL"), ("http://10.0.0.8/x", "insecureURL"), ("ftp://hooks.example.com/x", "invalidURL"),
-        ("https://user:pa55@hooks.example.com/x", "invalidURL"),
+    @Test("plain http to a host that is not loopback is refused, and so is another scheme or a URL with a password — with the error the service gives for the same URL; https and loopback http are accepted", arguments: [
+        "http://hooks.example.com/canary-P4th", "http://10.0.0.8/canary-P4th", "ftp://hooks.example.com/canary-P4th", "https://user:pa55@hooks.example.com/canary-P4th",
+        "/canary-P4th",
     ])
-    func urlPolicy(url: String, code: String) throws {
-        #expect {
-            try WebhookNotifier(configuration: .init(url: URL(string: url)!))
-        } throws: { error in
-            guard let error = error as? HTTPTransportError else { return false }
-            return error.code.rawValue == code && !error.description.contains("pa55")
+    func urlPolicy(url: String) throws {
+        let webhookURL = try #require(URL(string: url))
+        let error = #expect(throws: DirectoryServiceError.self) { try WebhookNotifier(configuration: .init(url: webhookURL)) }
+        #expect(error?.code == .invalidInput)
+        if let error {
+            #expect(throws: error, "one error for a bad webhook URL: NotificationSettings.validate(webhookURL:)'s") { try NotificationSettings.validate(webhookURL: webhookURL) }
         }
+        let text = "\(String(describing: error)) \(error.map { String(reflecting: $0) } ?? "")"
+        #expect(!text.contains("pa55") && !text.contains("canary-P4th"), "\(text)")
         for accepted in ["https://hooks.example.com/x", "http://127.0.0.1:9/x", "http://localhost/x"] {
             #expect(throws: Never.self) { try WebhookNotifier(configuration: .init(url: URL(string: accepted)!)) }
         }
     }
 
-    @Test("made from saved settings: the token comes from the secret store; a missing one is notFound, naming the key only")
+    @Test("made from saved settings: the URL and the token come from the secret store; a missing one is notFound, naming the key only")
     func fromSettings() async throws {
         let receiver = try WebhookReceiver()
         defer { receiver.stop() }
         let secrets = InMemorySecretStore()
         let settings = NotificationSettings(webhookURL: receiver.url, hasToken: true, kinds: [.runFailed])
-        await #expect {
-            try await WebhookNotifier(settings: settings, secrets: secrets)
-        } throws: { error in
-            guard let error = error as? SecretStoreError else { return false }
-            return error.code == .notFound && error.key == .webhookToken && error.message.hasPrefix("The secret 'notifications.webhook-token' is not in the store")
+        func expectNotFound(_ key: SecretKey) async {
+            await #expect {
+                try await WebhookNotifier(settings: settings, secrets: secrets)
+            } throws: { error in
+                guard let error = error as? SecretStoreError else { return false }
+                return error.code == .notFound && error.key == key && error.message.hasPrefix("The secret '\(key)' is not in the store")
+            }
         }
+        await expectNotFound(.webhookURL)
+        try await secrets.setSecret(Secret(receiver.url.absoluteString), for: .webhookURL)
+        await expectNotFound(.webhookToken)
         try await secrets.setSecret(Secret(Self.token), for: .webhookToken)
         let webhook = try await WebhookNotifier(settings: settings, secrets: secrets)
+        #expect(webhook.configuration.url == receiver.url)
         #expect(webhook.configuration.kinds == [.runFailed])
         webhook.notify(Self.notification(.released))
         webhook.notify(Self.notification(.runFailed))
@@ -306,10 +314,77 @@ struct WebhookNotifierTests {
         #expect(await webhook.flush(timeout: .seconds(30)))
     }
 
-    /// A transport whose failure repeats the request's headers, as a careless host transport might.
+    @Test("made from settings saved with the whole URL in their document (the earlier form): posts to that URL, with nothing in the secret store")
+    func fromEarlierSettings() async throws {
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        struct Earlier: Encodable {
+            var webhookURL: URL
+            var hasToken = false
+            var kinds = ["runFailed"]
+        }
+        let state = InMemorySyncStateStore()
+        try await state.save(Earlier(webhookURL: receiver.url), for: .notificationSettings)
+        let settings = try #require(try await state.load(NotificationSettings.self, for: .notificationSettings))
+        #expect(settings.keepsURLInDocument)
+        let webhook = try await WebhookNotifier(settings: settings, secrets: InMemorySecretStore())
+        webhook.notify(Self.notification(.runFailed))
+        #expect(await webhook.flush(timeout: .seconds(30)))
+        #expect(receiver.requests.map(\.url.path) == ["/hooks/dirsync"])
+        #expect(webhook.description == "WebhookNotifier(\(settings.webhook))")
+    }
+
+    /// A transport whose failure repeats the request's URL and headers, as a careless host transport might.
     struct LeakyTransport: HTTPTransport {
         func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-            throw HTTPTransportError(.connectionFailed, detail: "failed with \(request.headers.map { "\($0.name)=\($0.value)" })")
+            throw HTTPTransportError(.connectionFailed, detail: "failed for \(request.url.absoluteString) with \(request.headers.map { "\($0.name)=\($0.value)" })")
+        }
+    }
+
+    /// A transport that fails with an error of its own that names the URL (not an HTTPTransportError).
+    struct HostErrorTransport: HTTPTransport {
+        struct Failure: Error { var url: URL }
+        func send(_ request: HTTPRequest) async throws -> HTTPResponse { throw Failure(url: request.url) }
+    }
+
+    @Test("secret canary: the URL's path and query reach the receiver only — never a description, a dump, an error, a statistic or the document")
+    func urlCanary() async throws {
+        let path = "canary-P4th-0c1d"
+        let query = "canary-Qu3ry-9e2b"
+        let receiver = try WebhookReceiver { _ in HTTPResponse(status: 500, body: Data("denied".utf8)) }
+        defer { receiver.stop() }
+        func canary(_ base: URL) -> URL { URL(string: "\(base.absoluteString)/\(path)?sig=\(query)")! }
+        var seen: [String] = []
+        func see(_ value: Any) {
+            var dumped = ""
+            dump(value, to: &dumped)
+            seen += ["\(value)", String(reflecting: value), dumped]
+        }
+        let unreachable = URL(string: "http://127.0.0.1:1/hooks")!
+        for transport in [URLSessionTransport() as any HTTPTransport, LeakyTransport(), HostErrorTransport()] {
+            for base in [receiver.server.baseURL, unreachable] {
+                let webhook = try WebhookNotifier(configuration: .init(url: canary(base), retry: .none), token: Secret(Self.token), transport: transport)
+                see(webhook)
+                see(webhook.configuration)
+                webhook.notify(Self.notification(.needsConfirmation))
+                #expect(await webhook.flush(timeout: .seconds(30)))
+                see(webhook.statistics)
+                do {
+                    see(try await webhook.send(.test(at: Self.time)))
+                } catch {
+                    see(error)
+                    if let error = error as? any DirectorySyncError { seen.append(error.message) }
+                }
+            }
+        }
+        #expect(seen.contains { $0.contains("http://127.0.0.1:1/…") })
+        #expect(seen.contains { $0.contains("connectionFailed") })
+        #expect(seen.contains { $0.contains("the receiver answered HTTP 500") })
+        for text in seen { #expect(!text.contains(path) && !text.contains(query) && !text.contains(Self.token), "\(text)") }
+        #expect(!receiver.requests.isEmpty)
+        for request in receiver.requests {
+            #expect(request.url.path == "/\(path)" && request.url.query == "sig=\(query)", "the whole URL is what is posted to")
+            #expect(!String(decoding: request.body ?? Data(), as: UTF8.self).contains(path))
         }
     }
 
@@ -342,7 +417,7 @@ struct WebhookNotifierTests {
         }
         #expect(seen.contains { $0.contains("the receiver answered HTTP 500") })
         #expect(seen.contains { $0.contains("connectionFailed") })
-        #expect(seen.contains { $0.contains("WebhookNotifier(http://127.0.0.1, with a token)") })
+        #expect(seen.contains { $0.contains("WebhookNotifier(http://127.0.0.1:1/…, with a token)") })
         for text in seen { #expect(!text.contains(Self.token), "\(text)") }
         for request in receiver.requests {
             #expect(request.headers["Authorization"] == "Bearer \(Self.token)")

@@ -138,4 +138,29 @@ struct CredentialsSetCommandTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
     }
+
+    @Test("the folder's owner removes, when it starts, the handed-over secrets a killed credentials set left behind; recent ones may be on their way and stay")
+    func leftoverHandovers() throws {
+        let session = try Session(users: 5)
+        #expect(try session.run(["source", "add", "--name", "Contoso", "--domain", session.credentials.domain]).status == 0)
+        let secrets = session.folder.appendingPathComponent("secrets")
+        func write(_ name: String, age: TimeInterval) throws {
+            let file = secrets.appendingPathComponent(name)
+            #expect(FileManager.default.createFile(atPath: file.path, contents: Data("left-behind".utf8), attributes: [.posixPermissions: 0o600]))
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: file.path)
+        }
+        let stale = "contoso%2Eclient-secret%2Ehandover-\(UUID().uuidString.lowercased()).secret"
+        let recent = "contoso%2Eclient-secret%2Ehandover-\(UUID().uuidString.lowercased()).secret"
+        let other = "contoso%2Eclient-secret%2E7.secret"
+        try write(stale, age: 3_600)
+        try write(recent, age: 5)
+        try write(other, age: 3_600)
+        // Any command that takes the folder (here a schedule change) owns it while it runs.
+        let result = try session.run(["schedule", "set", "--source", "Contoso", "--kind", "daily", "--at", "03:00", "--time-zone", "UTC"])
+        #expect(result.status == 0, "\(result.output)\(result.error)")
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: secrets.path))
+        #expect(!left.contains(stale), "the stale handover is removed")
+        #expect(left.contains(recent), "a recent one may belong to a request on its way")
+        #expect(left.contains(other), "only handovers are touched")
+    }
 }

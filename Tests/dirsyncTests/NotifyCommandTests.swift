@@ -7,6 +7,13 @@ import Testing
 @Suite("dirsync --state DIR notify set | show | test | remove, and the webhook of the processes that synchronize")
 struct NotifyCommandTests {
     static let token = "canary-Cli-W3bh00k-T0ken-91c2"
+    /// The path and query of the receiver's URL: a webhook's credential, as a chat's is.
+    static let path = "canary-Cli-P4th-4d7e"
+    static let query = "canary-Cli-Qu3ry-b815"
+
+    static func expectNoCanary(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(!text.contains(path) && !text.contains(query) && !text.contains(token), "\(text)", sourceLocation: sourceLocation)
+    }
 
     /// A loopback receiver that keeps what it is sent and answers `status`.
     final class Receiver: Sendable {
@@ -24,14 +31,16 @@ struct NotifyCommandTests {
 
         deinit { server.stop() }
 
-        var url: String { "\(server.baseURL)/hooks/dirsync" }
+        var url: String { "\(server.baseURL)/hooks/\(NotifyCommandTests.path)?sig=\(NotifyCommandTests.query)" }
+        /// What dirsync shows of the URL.
+        var shown: String { "http://127.0.0.1:\(server.baseURL.port!)/…" }
         var requests: [HTTPRequest] { received.withLock { $0 } }
         func notifications() throws -> [ServiceNotification] {
             try requests.map { try JSONDecoder.deterministic().decode(ServiceNotification.self, from: $0.body ?? Data()) }
         }
     }
 
-    @Test("set with a token from the environment, show as text and JSON (never the token), test against a receiver, remove")
+    @Test("set with a token from the environment, show as text and JSON (never the whole URL nor the token), test against a receiver, remove")
     func setShowTestRemove() throws {
         let session = try AdminCommandTests.Session(users: 5)
         let receiver = try Receiver()
@@ -44,31 +53,39 @@ struct NotifyCommandTests {
             ["notify", "set", "--webhook", receiver.url, "--token-env", "DIRSYNC_TEST_TOKEN", "--events", "run-failed,quarantined,secretExpired"],
             environment: ["DIRSYNC_TEST_TOKEN": Self.token])
         #expect(set.status == 0, "\(set.error)")
-        #expect(set.output.contains("notifications go to \(receiver.url) with the token"))
+        #expect(set.output.contains("notifications go to \(receiver.shown) with the token; the whole URL and the token are in the secret store."), "\(set.output)")
+        let setJSON = try session.run(
+            ["notify", "set", "--webhook", receiver.url, "--token-env", "DIRSYNC_TEST_TOKEN", "--events", "run-failed,quarantined,secretExpired", "--json"],
+            environment: ["DIRSYNC_TEST_TOKEN": Self.token])
+        #expect(setJSON.status == 0, "\(setJSON.error)")
 
         let shown = try session.run(["notify", "show"])
         #expect(shown.output == """
-            Webhook:  \(receiver.url)
+            Webhook:  \(receiver.shown)
             Token:    yes (in the secret store)
             Events:   runFailed, quarantined, secretExpired
 
             """)
         let json = try session.run(["notify", "show", "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
-        #expect(object["webhookURL"] as? String == receiver.url)
+        #expect(object["webhookURL"] as? String == receiver.shown)
         #expect(object["hasToken"] as? Bool == true)
         #expect(object["kinds"] as? [String] == ["runFailed", "quarantined", "secretExpired"])
 
         let tested = try session.run(["notify", "test"])
         #expect(tested.status == 0, "\(tested.error)")
-        #expect(tested.output.contains("Sent a test notification to \(receiver.url): the receiver answered HTTP 204."))
+        #expect(tested.output.contains("Sent a test notification to \(receiver.shown): the receiver answered HTTP 204."))
         let testJSON = try session.run(["notify", "test", "--json"])
         #expect(testJSON.output.contains(#""delivered" : true"#) && testJSON.output.contains(#""status" : 204"#), "\(testJSON.output)")
         #expect(try receiver.notifications().map(\.kind) == [.test, .test])
         #expect(receiver.requests.allSatisfy { $0.headers["Authorization"] == "Bearer \(Self.token)" })
+        #expect(receiver.requests.allSatisfy { $0.url.path == "/hooks/\(Self.path)" && $0.url.query == "sig=\(Self.query)" }, "posted to the whole URL")
 
-        for result in [set, shown, json, tested, testJSON] { #expect(!(result.output + result.error).contains(Self.token)) }
-        #expect(!(try session.stateBytes()).contains(Self.token), "the token is in DIR/secrets only")
+        for result in [set, setJSON, shown, json, tested, testJSON] { Self.expectNoCanary(result.output + result.error) }
+        Self.expectNoCanary(try session.stateBytes())
+        let secrets = try FileManager.default.contentsOfDirectory(at: session.folder.appendingPathComponent("secrets"), includingPropertiesForKeys: nil)
+            .map { String(decoding: (try? Data(contentsOf: $0)) ?? Data(), as: UTF8.self) }.joined()
+        #expect(secrets.contains(Self.path) && secrets.contains(Self.query) && secrets.contains(Self.token), "the URL and the token are in DIR/secrets")
 
         let removed = try session.run(["notify", "remove"])
         #expect(removed.status == 0)
@@ -92,6 +109,43 @@ struct NotifyCommandTests {
         let unreachable = try session.run(["notify", "test"])
         #expect(unreachable.status == 1)
         #expect(unreachable.output.contains("was not delivered: connectionFailed"), "\(unreachable.output)")
+
+        // The whole URL of an unreachable webhook appears nowhere either.
+        #expect(try session.run(["notify", "set", "--webhook", "http://127.0.0.1:1/\(Self.path)?sig=\(Self.query)"]).status == 0)
+        for arguments in [["notify", "test"], ["notify", "test", "--json"], ["notify", "show"], ["notify", "show", "--json"]] {
+            let result = try session.run(arguments)
+            #expect(arguments.last == "--json" || result.output.contains("http://127.0.0.1:1/…"), "\(result.output)")
+            Self.expectNoCanary(result.output + result.error)
+        }
+        Self.expectNoCanary(try session.stateBytes())
+    }
+
+    @Test("settings saved with the whole URL in their document (the earlier form) still work; notify set moves the URL to the secret store")
+    func earlierForm() async throws {
+        let session = try AdminCommandTests.Session(users: 5)
+        let receiver = try Receiver()
+        #expect(try session.run(["notify", "show"]).status == 0, "the folder is made")
+        struct Earlier: Encodable {
+            var webhookURL: URL
+            var hasToken = false
+            var kinds = ["runFailed"]
+        }
+        let state = try FileSyncStateStore(folder: session.folder.appendingPathComponent("state"))
+        try await state.save(Earlier(webhookURL: try #require(URL(string: receiver.url))), for: .notificationSettings)
+        #expect(try session.stateBytes().contains(Self.path), "what an earlier version saved")
+
+        let shown = try session.run(["notify", "show"])
+        #expect(shown.output.contains("Webhook:  \(receiver.shown) (saved by an earlier version: notify set moves its URL to the secret store)"), "\(shown.output)")
+        let tested = try session.run(["notify", "test"])
+        #expect(tested.status == 0, "\(tested.output)\(tested.error)")
+        #expect(receiver.requests.map(\.url.query) == ["sig=\(Self.query)"], "the URL in the document is used")
+        for result in [shown, tested, try session.run(["notify", "show", "--json"])] { Self.expectNoCanary(result.output + result.error) }
+
+        #expect(try session.run(["notify", "set", "--webhook", receiver.url, "--events", "run-failed"]).status == 0)
+        Self.expectNoCanary(try session.stateBytes())
+        #expect(!(try session.run(["notify", "show"]).output.contains("earlier version")))
+        #expect(try session.run(["notify", "test"]).status == 0)
+        #expect(receiver.requests.count == 2)
     }
 
     @Test("invalid input exits 2 with one line: plain http to a remote host, a token as an argument, an unknown kind, no URL", arguments: [
@@ -137,6 +191,7 @@ struct NotifyCommandTests {
         #expect(notification.runID == record["id"] as? String)
         #expect(notification.source == .init(id: "contoso", name: "Contoso"))
         #expect(!failed.error.contains("not delivered"), "\(failed.error)")
-        #expect(!(failed.output + failed.error).contains(Self.token))
+        Self.expectNoCanary(failed.output + failed.error)
+        Self.expectNoCanary(try session.stateBytes())
     }
 }

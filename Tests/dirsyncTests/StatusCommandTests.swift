@@ -38,6 +38,7 @@ struct StatusCommandTests {
         #expect(text.output.contains("State:      quarantined"))
         #expect(text.output.contains("Quarantine: since ") && text.output.contains("after a failed run"))
         #expect(text.output.contains("next attempt "), "\(text.output)")
+        #expect(text.output.contains("sync, credentials set, filter set, policy set or schedule set releases it now"), "every change that releases it")
 
         let rotated = try session.run(["credentials", "set", "--source", "Contoso", "--client-secret-stdin"], input: replacement + "\n")
         #expect(rotated.status == 0, "\(rotated.error)")

@@ -48,12 +48,16 @@ enum AdminCommand {
                   [--offset N --limit N | --export FILE --format json|jsonl|csv]   what one run did to each object
           notify set --webhook URL [--token-env VAR] [--events LIST]   post one JSON document per
                   event to URL (https; http only to loopback) from every process that synchronizes;
-                  the token from the environment variable VAR is kept in DIR/secrets and sent as a
-                  bearer token; LIST: runFailed, quarantined, released, needsConfirmation,
-                  secretExpiring, secretExpired, conflictsIncreased (default: all)
-          notify show | test | remove   the settings (never the token) | send a test event and show
-                  the receiver's answer (exit 1 unless 2xx) | stop notifying
+                  the URL and the token from the environment variable VAR are kept in DIR/secrets
+                  (only the URL's scheme and host are shown), the token sent as a bearer token;
+                  LIST: runFailed, quarantined, released, needsConfirmation, secretExpiring,
+                  secretExpired, conflictsIncreased (default: all)
+          notify show | test | remove   the settings (never the whole URL nor the token) | send a
+                  test event and show the receiver's answer (exit 1 unless 2xx) | stop notifying
           run-scheduler     run due synchronizations until interrupted (Ctrl-C)
+          run-due           run the synchronizations due now, once, and exit: for cron or a systemd
+                  timer (every few minutes), instead of sync, which releases a quarantine; exit 1
+                  when a run did not succeed
           store check       report damage in DIR/store's files (exit 1 when damaged); changes no file
           store repair      keep every write before the damage; the damaged files go to DIR/store/backup/
 
@@ -65,8 +69,8 @@ enum AdminCommand {
 
         The secret is never taken as an argument: give the name of an environment variable that
         holds it, or pipe it on standard input. --json prints JSON for scripts. Exit status: 0 done,
-        1 the operation failed (sync: a run that did not succeed — partially failed, stopped by
-        the deletion guard, cancelled or failed), 2 invalid input.
+        1 the operation failed (sync, run-due: a run that did not succeed — partially failed,
+        stopped by the deletion guard, cancelled or failed), 2 invalid input.
         """
 
     static func run(state folder: String, _ arguments: Arguments) async throws -> Int32 {
@@ -146,6 +150,7 @@ enum AdminCommand {
         case ("users", _): return try await UsersCommand.run(context, &arguments)
         case ("groups", _): return try await GroupsCommand.run(context, &arguments)
         case ("run-scheduler", _): return try await RunSchedulerCommand.run(context, &arguments)
+        case ("run-due", _): return try await RunDueCommand.run(context, &arguments)
         case ("notify", "set"): return try await NotifySetCommand.run(context, &arguments)
         case ("notify", "show"): return try await NotifyShowCommand.run(context, &arguments)
         case ("notify", "test"): return try await NotifyTestCommand.run(context, &arguments)

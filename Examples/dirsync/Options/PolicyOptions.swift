@@ -113,7 +113,7 @@ struct PolicyChange: Codable, Sendable, Equatable {
             throw UsageError("--grace '\(text)' is not a duration; give a number with d, h, m or s, such as 7d or 36h")
         }
         let seconds = value.multipliedReportingOverflow(by: unit ?? 1)
-        guard !seconds.overflow, seconds.partialValue <= 3_650 * 86_400 else {
+        guard !seconds.overflow, seconds.partialValue <= SyncSettings.OutOfScopeAction.maximumGrace.components.seconds else {
             throw UsageError("--grace '\(text)' is longer than ten years; give a shorter grace, such as 30d")
         }
         return seconds.partialValue

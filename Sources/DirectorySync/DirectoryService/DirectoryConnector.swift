@@ -38,4 +38,17 @@ public protocol DirectoryConnector: Sendable {
     /// Tests the connection step by step; never throws.
     /// - Parameter connection: Domain, credentials and secret (saved or not).
     func testConnection(_ connection: SourceConnection) async -> ConnectionTestResult
+
+    /// Days before a client secret's expiry at which it is warned about: the one setting that
+    /// the connection test (its `input` step warns), ``DirectoryService/status(_:)`` (the warning
+    /// `secretExpiring`) and the service's `secretExpiring` events (once per lead time) all use,
+    /// with days counted by ``SourceCredentials/secretExpiry(now:leadTimes:)``.
+    /// ``SourceCredentials/SecretExpiry/defaultLeadTimes`` (30, 7 and 1) unless the connector says
+    /// otherwise (`GraphDirectoryConnector` takes its provider configuration's).
+    var secretExpiryLeadTimes: [Int] { get }
+}
+
+extension DirectoryConnector {
+    /// ``SourceCredentials/SecretExpiry/defaultLeadTimes``: 30, 7 and 1 days.
+    public var secretExpiryLeadTimes: [Int] { SourceCredentials.SecretExpiry.defaultLeadTimes }
 }

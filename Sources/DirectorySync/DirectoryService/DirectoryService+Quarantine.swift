@@ -135,8 +135,7 @@ extension DirectoryService {
     /// next scheduled run after the failure; `nil` for a source that runs only when asked.
     func nextAttempt(of source: Source, failedAt: Date, failedAttempts: Int) -> Date? {
         guard let scheduled = configuration.scheduleCalculator.nextRun(of: source.schedule, after: failedAt) else { return nil }
-        let delay = configuration.quarantine.delay(afterFailedAttempts: failedAttempts).components
-        let backoff = failedAt.addingTimeInterval(Double(delay.seconds) + Double(delay.attoseconds) / 1e18)
+        let backoff = failedAt.addingTimeInterval(configuration.quarantine.delay(afterFailedAttempts: failedAttempts).timeInterval)
         return max(scheduled, backoff)
     }
 }

@@ -13,44 +13,45 @@ extension DirectoryService {
     /// - Returns: The run's record (also kept in the history), whatever its outcome.
     /// - Throws: ``DirectoryServiceError`` when the source is off, unknown, or has no secret.
     public func synchronize(_ id: SourceID, trigger: SyncTrigger = .manual, forceFullRead: Bool = false) async throws -> RunRecord {
-        let source = try source(id)
-        guard !stopping.contains(id) else { throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is being turned off", fix: "Turn it on again to synchronize.") }
-        await waitForOnDemandRun(id)
-        if let running = runs[id] {
-            let record = await running.value
-            // A forced full read never joins a run that may read only the changes.
-            return forceFullRead ? try await synchronize(id, trigger: trigger, forceFullRead: true) : record
-        }
-        guard source.state.isOn else {
-            throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is off", fix: "Turn it on to synchronize (or make a preview).")
-        }
-        let synchronizer = try await synchronizer(for: source)
-        // The source may have changed while the synchronizer was made: look again (a run for one
-        // user on demand is waited for, never joined).
-        await waitForOnDemandRun(id)
-        if let running = runs[id] {
-            let record = await running.value
-            // A forced full read never joins a run that may read only the changes.
-            return forceFullRead ? try await synchronize(id, trigger: trigger, forceFullRead: true) : record
-        }
-        guard sources[id]?.state.isOn == true, !stopping.contains(id) else {
-            throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' was turned off", fix: "Turn it on again to synchronize.")
-        }
-        // An administrator's run (not a scheduled attempt) releases a quarantine: it tries now,
-        // and counts failures afresh (saved with the run's outcome).
-        if trigger != .scheduled, sources[id]?.quarantine != nil { release(id) }
-        // The task starts on this actor only after this method suspends, so it is registered first;
-        // it unregisters itself once its record is saved (a request until then joins it).
-        let settings = source.settings
-        let task = Task {
-            await self.execute(id, trigger: trigger) { planned, applied in
-                try await synchronizer.synchronize(
-                    settings: settings, forceFullRead: forceFullRead, allowExceedingDeletionGuard: trigger == .confirmation, planned: planned,
-                    applied: applied)
+        while true {
+            // A run for one user on demand is waited for, never joined.
+            await waitForOnDemandRun(id)
+            let source = try source(id)
+            guard !stopping.contains(id) else { throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is being turned off", fix: "Turn it on again to synchronize.") }
+            if let running = runs[id] {
+                let record = await running.value
+                // A forced full read never joins a run that may read only the changes.
+                if forceFullRead { continue }
+                return record
             }
+            guard source.state.isOn else {
+                throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is off", fix: "Turn it on to synchronize (or make a preview).")
+            }
+            let synchronizer = try await synchronizer(for: source)
+            // A run may have started while the synchronizer was made: join it (or wait) instead.
+            guard runs[id] == nil else { continue }
+            guard let current = sources[id], current.state.isOn, !stopping.contains(id) else {
+                throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' was turned off", fix: "Turn it on again to synchronize.")
+            }
+            // An administrator's run (not a scheduled attempt) releases a quarantine: it tries now,
+            // and counts failures afresh (saved with the run's outcome).
+            if trigger != .scheduled, current.quarantine != nil { release(id) }
+            // From here to the registration nothing waits: the run gets the settings and
+            // credentials as they are now (a change made while it got ready is not lost).
+            let settings = current.settings
+            let signedIn = CredentialsInUse(current)
+            // The task starts on this actor only after this method suspends, so it is registered
+            // first; it unregisters itself once its record is saved (a request until then joins it).
+            let task = Task {
+                await self.execute(id, trigger: trigger, signedIn: signedIn) { planned, applied in
+                    try await synchronizer.synchronize(
+                        settings: settings, forceFullRead: forceFullRead, allowExceedingDeletionGuard: trigger == .confirmation, planned: planned,
+                        applied: applied)
+                }
+            }
+            runs[id] = task
+            return await task.value
         }
-        runs[id] = task
-        return await task.value
     }
 
     /// A scheduled run. One that cannot start although the source is on — no secret, a secret
@@ -62,8 +63,9 @@ extension DirectoryService {
         } catch let error as DirectoryServiceError where error.code == .sourceIsOff || error.code == .unknownSource {
             return nil
         } catch {
-            guard runs[id] == nil, sources[id]?.state.isOn == true, !stopping.contains(id) else { return nil }
-            let task = Task { await self.execute(id, trigger: .scheduled) { _, _ in throw error } }
+            guard runs[id] == nil, let source = sources[id], source.state.isOn, !stopping.contains(id) else { return nil }
+            let signedIn = CredentialsInUse(source)
+            let task = Task { await self.execute(id, trigger: .scheduled, signedIn: signedIn) { _, _ in throw error } }
             runs[id] = task
             return await task.value
         }
@@ -104,23 +106,31 @@ extension DirectoryService {
             // Everything may have changed while the synchronizer was made or a run was waited for.
             guard let current = sources[id] else { throw DirectoryServiceError(.unknownSource, "The source was removed", fix: "List the sources.") }
             try Self.allowsOnDemand(current, stopping: stopping.contains(id))
+            // From here to the registration nothing waits: no other run can start in between.
             let settings = current.settings
-            // The guard judges this run's removals together with those the on-demand runs since
-            // the last whole run made: one user at a time must not get around it.
-            let earlier = try await history(id).reversed().prefix { $0.trigger == .onDemand }.reduce(into: SyncPlan.Removals()) { sum, record in
-                switch record.outcome {
-                case .succeeded, .partiallyFailed, .cancelled: sum.add(record.summary)
-                case .needsConfirmation, .failed: break
-                }
-            }
+            let signedIn = CredentialsInUse(current)
             onDemandRuns.insert(id)
             let task = Task {
-                await self.execute(id, trigger: .onDemand) { planned, applied in
-                    try await synchronizer.synchronize(user: key, settings: settings, earlierRemovals: earlier, planned: planned, applied: applied)
+                await self.execute(id, trigger: .onDemand, signedIn: signedIn) { planned, applied in
+                    // The guard judges this run's removals together with those the on-demand runs
+                    // since the last whole run made: one user at a time must not get around it.
+                    // Read once the run is registered, so no run ends (or starts) meanwhile.
+                    let earlier = try await self.onDemandRemovals(id)
+                    return try await synchronizer.synchronize(user: key, settings: settings, earlierRemovals: earlier, planned: planned, applied: applied)
                 }
             }
             runs[id] = task
             return await task.value
+        }
+    }
+
+    /// The removals of the on-demand runs since the last whole run (those that applied anything).
+    private func onDemandRemovals(_ id: SourceID) async throws -> SyncPlan.Removals {
+        try await history(id).reversed().prefix { $0.trigger == .onDemand }.reduce(into: SyncPlan.Removals()) { sum, record in
+            switch record.outcome {
+            case .succeeded, .partiallyFailed, .cancelled: sum.add(record.summary)
+            case .needsConfirmation, .failed: break
+            }
         }
     }
 
@@ -153,7 +163,7 @@ extension DirectoryService {
     /// One synchronization of any kind: `run` reads, plans and applies, handing out what it
     /// planned and applied; the record, report and history are kept whatever happens.
     private func execute(
-        _ id: SourceID, trigger: SyncTrigger,
+        _ id: SourceID, trigger: SyncTrigger, signedIn: CredentialsInUse,
         run: (_ planned: @escaping @Sendable (SyncPlan) -> Void, _ applied: @escaping @Sendable (SyncReport) -> Void) async throws -> SyncRunResult
     ) async -> RunRecord {
         let before = sources[id]?.state ?? .on
@@ -204,20 +214,25 @@ extension DirectoryService {
             // A report that cannot be saved is a warning, never a failed run.
             hub.emit(.warning(id, .reportNotSaved(String(describing: error))))
         }
-        await finish(record, restoring: trigger == .onDemand ? before : nil, failure: failure)
+        await finish(record, restoring: trigger == .onDemand ? before : nil, failure: failure, signedIn: signedIn)
         return record
     }
 
     /// Keeps the record and sets the source's state from its outcome — or back to `restoring`
-    /// (on-demand runs: one user's run says nothing about the source as a whole). A whole run that
-    /// failed counts towards quarantine (``recordFailure(_:_:at:)``); one that read and planned
-    /// ends it.
-    private func finish(_ record: RunRecord, restoring: SourceState?, failure: RunFailure?) async {
+    /// (on-demand runs: one user's run says nothing about the source as a whole; a quarantine
+    /// released while it ran is not restored). A whole run that failed counts towards quarantine
+    /// (``recordFailure(_:_:at:)``) — unless the credentials it signed in with (`signedIn`) were
+    /// replaced while it ran: its failure says nothing about the new ones. One that read and
+    /// planned ends it.
+    private func finish(_ record: RunRecord, restoring: SourceState?, failure: RunFailure?, signedIn: CredentialsInUse) async {
         let id = record.sourceID
+        // What this end makes (a quarantine, a release, more conflicts) goes out with the record.
+        notifications.runEnding(id)
         if stopping.contains(id) || sources[id] == nil {
             setState(id, .off)
         } else if let restoring {
-            setState(id, restoring == .synchronizing ? .on : restoring)
+            let quarantined = sources[id]?.quarantine != nil
+            setState(id, restoring == .synchronizing || (restoring == .quarantined && !quarantined) ? .on : restoring)
             if case .failed = record.outcome { hub.emit(.warning(id, .lastRunFailed(Self.summary(of: record)))) }
         } else {
             switch record.outcome {
@@ -235,10 +250,17 @@ extension DirectoryService {
                 setState(id, .error)
                 hub.emit(.warning(id, .lastRunFailed(Self.summary(of: record))))
             case .failed(let message):
-                setState(id, recordFailure(id, failure ?? RunFailure(message: message, errorCode: nil, isLasting: false), at: record.endedAt))
+                if let source = sources[id], CredentialsInUse(source) != signedIn {
+                    setState(id, source.quarantine == nil ? .error : .quarantined)
+                } else {
+                    setState(id, recordFailure(id, failure ?? RunFailure(message: message, errorCode: nil, isLasting: false), at: record.endedAt))
+                }
                 hub.emit(.warning(id, .lastRunFailed(Self.summary(of: record))))
             }
         }
+        // Every run checks the secret's expiry too: a host that only synchronizes (a `sync` from
+        // cron) hears of it all the same (saved with the source below).
+        if sources[id] != nil { _ = announceSecretExpiry(of: id, now: record.endedAt) }
         // A preview is valid until the next synchronization.
         try? await state.remove(.preview(id))
         // A history that cannot be read is never replaced: the runs it holds would be lost.
@@ -255,6 +277,18 @@ extension DirectoryService {
         runs[id] = nil
         onDemandRuns.remove(id)
         hub.emit(.runFinished(id, record))
+    }
+
+    /// What a run signs in with: the credentials and the key of their secret (a rotation changes
+    /// the key, an edit the credentials).
+    private struct CredentialsInUse: Equatable {
+        var credentials: SourceCredentials?
+        var secretKey: SecretKey
+
+        init(_ source: Source) {
+            credentials = source.credentials
+            secretKey = source.secretKey
+        }
     }
 
     /// `conflictsIncreased` when a whole run that planned reports more conflicts than the last

@@ -14,9 +14,13 @@ extension DirectoryService {
     /// host was down — concurrently across sources; a quarantined source runs when its next
     /// attempt is due. A scheduled run that cannot even start (its secret is gone, the connector
     /// refuses the credentials) is recorded as a failed run, so it counts towards quarantine.
-    /// First announces every secret-expiry lead time reached since the last call
-    /// (`.warning(_, .secretExpiring(days:))`, once per lead time and expiry date, remembered in
-    /// the saved sources).
+    /// First announces every secret-expiry lead time reached since the last check
+    /// (`.warning(_, .secretExpiring(days:))`, once per lead time of the connector's
+    /// ``DirectoryConnector/secretExpiryLeadTimes`` and expiry date, remembered in the saved
+    /// sources; every run checks its own source too).
+    ///
+    /// A host without a process that stays up calls this from cron or a timer (`dirsync --state
+    /// DIR run-due`): quarantined sources then back off as they do under ``startScheduler()``.
     /// - Returns: The records of the runs started.
     public func runDueSynchronizations() async -> [RunRecord] {
         await announceSecretExpiry()

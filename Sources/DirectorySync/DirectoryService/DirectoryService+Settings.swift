@@ -14,9 +14,11 @@ extension DirectoryService {
     /// Sets the filter and the policies (missing email, out of scope, deletion guard). Releases a
     /// quarantine (the next scheduled run is due as usual). Settings that differ from the saved
     /// ones also discard the kept preview, which was planned with the old ones.
-    /// - Throws: ``FilterError``; ``DirectoryServiceError``.
+    /// - Throws: ``FilterError``; ``DirectoryServiceError`` (`invalidInput` for a removal grace
+    ///   outside 0 to 10 years, ``SyncSettings/OutOfScopeAction/validate()``).
     public func setSettings(_ id: SourceID, _ settings: SyncSettings) async throws {
         try settings.filter.validate()
+        try settings.outOfScope.validate()
         let before = try source(id).settings
         sources[id]?.settings = settings
         if sources[id]?.state == .needsConfirmation { setState(id, .on) }

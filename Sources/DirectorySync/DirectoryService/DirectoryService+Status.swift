@@ -13,9 +13,11 @@ extension DirectoryService {
         // The counts, though, are the store's as of the latest run of any kind.
         let latest = history.last
         var warnings: [SourceWarning] = []
-        if let expiry = source.credentials?.secretExpiration {
-            let days = SecretExpiryNotice.daysLeft(until: expiry, now: clock.now())
-            if days <= configuration.secretExpiryWarningDays { warnings.append(.secretExpiring(days: days)) }
+        let now = clock.now()
+        switch source.credentials?.secretExpiry(now: now, leadTimes: connector.secretExpiryLeadTimes) {
+        case .expiresSoon(let days): warnings.append(.secretExpiring(days: days))
+        case .expired(let since): warnings.append(.secretExpiring(days: SourceCredentials.daysLeft(until: since, now: now)))
+        case .valid, .unknown, nil: break
         }
         if source.state == .needsConfirmation { warnings.append(.needsConfirmation) }
         if let lastRun {

@@ -4,7 +4,10 @@ import Foundation
 ///
 /// A source *names* its tenant by what the administrator typed — its domain and the tenant of its
 /// credentials (a domain or the tenant id) — and, once a connection test passed, *knows* it: the
-/// tenant's id and verified domains (``Source/tenant``). A source whose credentials passed a test
+/// tenant's id and verified domains (``Source/tenant``; the id alone when the connector could
+/// read only that, as the Entra connector does from the access token without
+/// `Organization.Read.All`), so two sources that typed different names for one tenant are still
+/// found out. A source whose credentials passed a test
 /// (or that knows its tenant) *holds* the tenant; one not tested yet is a draft that holds only its
 /// domain (`duplicateDomain`), so whichever source passes its test first keeps the tenant. A
 /// source is for a tenant another holds when a name of one is a name of the other, when what one
@@ -86,9 +89,13 @@ extension DirectoryService {
     }
 
     /// Keeps what a passed test of the saved credentials found: when, and the tenant (a test that
-    /// could not read the tenant keeps the one known from these credentials).
+    /// could not read the tenant keeps the one known from these credentials, and one that found
+    /// only the tenant's id — from the access token, without `/organization` — keeps the verified
+    /// domains known for that id).
     func recordPassedTest(_ id: SourceID, _ result: ConnectionTestResult) {
         sources[id]?.credentialsTestedAt = clock.now()
-        if let tenant = result.tenant { sources[id]?.tenant = tenant }
+        guard let tenant = result.tenant else { return }
+        if tenant.verifiedDomains.isEmpty, let known = sources[id]?.tenant, known.id == tenant.id { return }
+        sources[id]?.tenant = tenant
     }
 }

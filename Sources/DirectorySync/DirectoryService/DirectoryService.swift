@@ -30,8 +30,6 @@ public actor DirectoryService {
         public var onPremisesDomains: Set<String>
         /// Runs kept per source in the history.
         public var historyLimit: Int
-        /// Days before the secret's expiry at which status starts warning.
-        public var secretExpiryWarningDays: Int
         /// How synchronizations read, plan and apply.
         public var synchronizer: SourceSynchronizer.Configuration
         /// Computes scheduled runs.
@@ -46,25 +44,20 @@ public actor DirectoryService {
         public var notifiers: [any Notifier]
         /// When a failing source is quarantined and how its scheduled attempts back off.
         public var quarantine: Quarantine
-        /// Days before the secret's expiry at which a `.warning(_, .secretExpiring(days:))` event
-        /// is emitted, once each (and once more when it expired), remembered across restarts.
-        public var secretExpiryEventDays: [Int]
 
         /// Creates a configuration.
         public init(
-            maximumSources: Int = 25, onPremisesDomains: Set<String> = [], historyLimit: Int = 100, secretExpiryWarningDays: Int = 30,
+            maximumSources: Int = 25, onPremisesDomains: Set<String> = [], historyLimit: Int = 100,
             synchronizer: SourceSynchronizer.Configuration = .init(), scheduleCalculator: any ScheduleCalculator = CalendarScheduleCalculator(),
             preview: PreviewGenerator.Configuration = .init(), reports: RunReportRetention = RunReportRetention(),
-            notifiers: [any Notifier] = [], quarantine: Quarantine = Quarantine(), secretExpiryEventDays: [Int] = [30, 7, 1]
+            notifiers: [any Notifier] = [], quarantine: Quarantine = Quarantine()
         ) {
             self.quarantine = quarantine
-            self.secretExpiryEventDays = secretExpiryEventDays
             self.notifiers = notifiers
             self.reports = reports
             self.maximumSources = maximumSources
             self.onPremisesDomains = onPremisesDomains
             self.historyLimit = historyLimit
-            self.secretExpiryWarningDays = secretExpiryWarningDays
             self.synchronizer = synchronizer
             self.scheduleCalculator = scheduleCalculator
             self.preview = preview
@@ -101,6 +94,8 @@ public actor DirectoryService {
     var onDemandRuns: Set<SourceID> = []
     var stopping: Set<SourceID> = []
     var synchronizers: [SourceID: SourceSynchronizer] = [:]
+    /// Sources whose removal goes on: gone for every call, still saved, their names and domains taken.
+    var removing: [SourceID: Source] = [:]
     var scheduler: Task<Void, Never>?
 
     static let serviceKey = StateKey.service("sources")
@@ -225,23 +220,39 @@ public actor DirectoryService {
 
     /// Removes a source that is off, with its secret, tracking state, preview, history, run reports and pending removals. The
     /// identities it synchronized stay in the store (adding a source with the same name links them again).
-    /// - Throws: ``DirectoryServiceError`` (`sourceIsOn`) when it is not off.
+    ///
+    /// What belongs to the source goes first, the source itself last: a removal that fails (or a
+    /// process that stops) half way leaves the source listed, off — removing it again finishes —
+    /// and a source added later under its name never inherits its history, tracking or pending
+    /// removals. Meanwhile the source is gone for every other call (it cannot be turned on,
+    /// changed or synchronized), and its name and domain stay taken.
+    /// - Throws: ``DirectoryServiceError`` (`sourceIsOn`) when it is not off; ``SecretStoreError``
+    ///   and ``SyncStateError`` when something cannot be removed (the source stays).
     public func removeSource(_ id: SourceID) async throws {
         let source = try source(id)
         guard source.state == .off, runs[id] == nil else { throw DirectoryServiceError(.sourceIsOn, "'\(source.name)' is on or synchronizing", fix: "Turn the source off before removing it.") }
         sources[id] = nil
         synchronizers[id] = nil
-        try await persist()
-        try await removeSecrets(of: source)
-        for key in [StateKey.tracking(id), .mirror(id), .preview(id), .history(id), .pendingRemovals(id)] { try await state.remove(key) }
-        try await RunReportShelf(state: state, sourceID: id, retention: configuration.reports).removeAll()
+        removing[id] = source
+        defer { removing[id] = nil }
+        do {
+            try await removeSecrets(of: source)
+            for key in [StateKey.tracking(id), .mirror(id), .preview(id), .history(id), .pendingRemovals(id)] { try await state.remove(key) }
+            try await RunReportShelf(state: state, sourceID: id, retention: configuration.reports).removeAll()
+            removing[id] = nil
+            try await persist()
+        } catch {
+            // Still listed in the saved sources (or saved without it on the next change): back.
+            sources[id] = source
+            throw error
+        }
     }
 
     private func checkedName(_ name: String, for id: SourceID?) throws(DirectoryServiceError) -> String {
         let name = name.trimmed
         guard !name.isEmpty, name.count <= 100 else { throw DirectoryServiceError(.invalidInput, "A source needs a name of 1 to 100 characters", fix: "Enter a name of that length.") }
         let slug = SourceID(DomainName.slug(name))
-        if let other = sources.values.first(where: { $0.id != id && ($0.name.lowercased() == name.lowercased() || $0.id == slug) }) {
+        if let other = listed.first(where: { $0.id != id && ($0.name.lowercased() == name.lowercased() || $0.id == slug) }) {
             throw DirectoryServiceError(.duplicateName, "The source '\(other.name)' already has this name", fix: "Choose another.")
         }
         return name
@@ -253,7 +264,7 @@ public actor DirectoryService {
             throw DirectoryServiceError(
                 .onPremisesDomain, "'\(domain)' is synchronized from on-premises Active Directory; a domain cannot come from both", fix: "Use another domain.")
         }
-        if let other = sources.values.first(where: { $0.id != id && $0.domain == domain }) {
+        if let other = listed.first(where: { $0.id != id && $0.domain == domain }) {
             throw DirectoryServiceError(
                 .duplicateDomain, "The source '\(other.name)' already synchronizes '\(domain)'; a domain can have one Entra source only",
                 fix: "Use that source, or remove it first.")
@@ -265,9 +276,12 @@ public actor DirectoryService {
 
     // MARK: Bookkeeping
 
+    /// Every source, with those being removed (they stay saved until their removal is done).
+    private var listed: [Source] { (Array(sources.values) + removing.values).sorted { $0.name.lowercased() < $1.name.lowercased() } }
+
     func persist() async throws {
         notifications.remember(sources.values)
-        try await state.save(allSources(), for: Self.serviceKey)
+        try await state.save(listed, for: Self.serviceKey)
     }
 
     func setState(_ id: SourceID, _ new: SourceState) {

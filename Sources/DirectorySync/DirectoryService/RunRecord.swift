@@ -34,7 +34,9 @@ public struct RunRecord: Hashable, Codable, Sendable, Identifiable {
         case needsConfirmation([String])
         /// The run was cancelled (the source was turned off).
         case cancelled
-        /// The run failed before applying anything (the read or the plan). Carries the cause.
+        /// The run failed: usually before applying anything (the read or the plan), or after applying
+        /// its changes when keeping its change tracking failed (``RunRecord/succeeded`` counts what
+        /// was applied). Carries the cause.
         case failed(String)
 
         /// The outcome's stable name: `succeeded`, `partiallyFailed`, `needsConfirmation`,

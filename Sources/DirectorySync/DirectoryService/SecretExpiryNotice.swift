@@ -11,17 +11,4 @@ struct SecretExpiryNotice: Hashable, Codable, Sendable {
     var expiration: Date
     /// The lead time announced last, in days (0 for "expired").
     var days: Int
-
-    /// Whole days left until `expiration` at `now`: at least 1 while it has not passed (so half a
-    /// day left is "1 day", never "expired"), 0 or fewer once it has.
-    static func daysLeft(until expiration: Date, now: Date) -> Int {
-        let days = Int((expiration.timeIntervalSince(now) / 86_400).rounded(.down))
-        return expiration > now ? max(1, days) : min(0, days)
-    }
-
-    /// The lead time that `daysLeft` has reached — the smallest of `leadTimes` (and 0, the
-    /// expiry) that is at least `daysLeft` — or `nil` when it is further away than all of them.
-    static func leadTime(reachedAt daysLeft: Int, leadTimes: [Int]) -> Int? {
-        (leadTimes.filter { $0 > 0 } + [0]).filter { daysLeft <= $0 }.min()
-    }
 }

@@ -99,24 +99,46 @@ public struct SourceCredentials: Hashable, Codable, Sendable, CustomStringConver
     public enum SecretExpiry: Hashable, Sendable {
         /// No expiry date is known.
         case unknown
-        /// Far enough away.
+        /// Further away than every lead time.
         case valid(daysLeft: Int)
         /// Within one of the lead times: warn the administrator.
         case expiresSoon(daysLeft: Int)
         /// Already expired: the connection test fails before calling the directory.
         case expired(since: Date)
+
+        /// Days before the expiry at which it is warned about unless a connector says otherwise
+        /// (``DirectoryConnector/secretExpiryLeadTimes``): 30, 7 and 1.
+        public static let defaultLeadTimes = [30, 7, 1]
     }
 
-    /// The secret's expiry status.
+    /// The secret's expiry status: the one count of days left that the connection test, a
+    /// source's status and the service's `secretExpiring` events share. Days left are whole days,
+    /// rounded down but at least 1 while the expiry has not passed (half a day left is 1 day,
+    /// never 0); the secret expires soon once the days left are at most one of the lead times
+    /// (exactly 30 days left is within a lead time of 30).
     /// - Parameters:
     ///   - now: The current instant, from the host's clock.
-    ///   - leadTimes: Days before expiry at which to warn (default 30 and 7).
+    ///   - leadTimes: Days before the expiry at which to warn (``SecretExpiry/defaultLeadTimes`` by
+    ///     default; a service uses its connector's ``DirectoryConnector/secretExpiryLeadTimes``).
     /// - Returns: The status.
-    public func secretExpiry(now: Date, leadTimes: [Int] = [30, 7]) -> SecretExpiry {
+    public func secretExpiry(now: Date, leadTimes: [Int] = SecretExpiry.defaultLeadTimes) -> SecretExpiry {
         guard let expiration = secretExpiration else { return .unknown }
         if expiration <= now { return .expired(since: expiration) }
+        let days = Self.daysLeft(until: expiration, now: now)
+        return Self.leadTime(reachedAt: days, leadTimes: leadTimes) == nil ? .valid(daysLeft: days) : .expiresSoon(daysLeft: days)
+    }
+
+    /// Whole days left until `expiration` at `now`: at least 1 while it has not passed (so half a
+    /// day left is "1 day", never "expired"), 0 or fewer once it has (whole days since, negative).
+    static func daysLeft(until expiration: Date, now: Date) -> Int {
         let days = Int((expiration.timeIntervalSince(now) / 86_400).rounded(.down))
-        return days < (leadTimes.max() ?? 0) ? .expiresSoon(daysLeft: days) : .valid(daysLeft: days)
+        return expiration > now ? max(1, days) : min(0, days)
+    }
+
+    /// The lead time that `daysLeft` has reached — the smallest of `leadTimes` (and 0, the expiry)
+    /// that is at least `daysLeft` — or `nil` when it is further away than all of them.
+    static func leadTime(reachedAt daysLeft: Int, leadTimes: [Int]) -> Int? {
+        (leadTimes.filter { $0 > 0 } + [0]).filter { daysLeft <= $0 }.min()
     }
 
     // MARK: JSON

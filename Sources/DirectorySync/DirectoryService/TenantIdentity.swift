@@ -1,6 +1,7 @@
 /// Which tenant a source's credentials reach: the tenant's id and its verified domains, as a
 /// connection test that passed found them (Entra ID: `GET /organization`'s `id` and
-/// `verifiedDomains[].name`).
+/// `verifiedDomains[].name`; when the application may not read `/organization`, the id alone,
+/// from the access token's `tid` claim).
 ///
 /// ``DirectoryService`` keeps it on the source (``Source/tenant``) and refuses a second source for
 /// the same tenant, whichever of its verified domains or its id names it

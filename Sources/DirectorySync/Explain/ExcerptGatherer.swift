@@ -23,11 +23,15 @@ struct ExcerptGatherer {
     ///   - source: The source.
     ///   - provider: Reads the directory.
     ///   - read: Reads the identities a query names (the store's ``IdentityStore/identities(_:)``,
-    ///     under the store lock or inside it).
-    init(source: SourceID, provider: any DirectoryProvider, read: @escaping @Sendable (IdentityStoreQuery) async throws -> IdentityStoreContents) {
+    ///     under the store lock or inside it); `nil` from a store without indexes.
+    ///   - whole: Reads the whole store, once, when `read` answers `nil`.
+    init(
+        source: SourceID, provider: any DirectoryProvider, read: @escaping @Sendable (IdentityStoreQuery) async throws -> IdentityStoreContents?,
+        whole: @escaping @Sendable () async throws -> IdentityStoreContents
+    ) {
         self.source = source
         self.provider = provider
-        known = KnownIdentities(source: source, read: read)
+        known = KnownIdentities(source: source, read: read, whole: whole)
     }
 
     /// The identities a plan for the excerpt's focused objects can read: those linked to what the
@@ -193,7 +197,9 @@ struct ExcerptGatherer {
     /// alias or login), as directory ids.
     private mutating func storeLinks(named key: String) async throws -> [String] {
         let wanted = key.trimmed.lowercasedKey
-        try await known.load(IdentityStoreQuery(source: source, ids: [IdentityID(key.trimmed)], addresses: [wanted], logins: [wanted], externalIDs: [wanted]))
+        // Identifiers are compared ignoring case, as typed, lower- or upper-cased.
+        let ids = Set([key.trimmed, wanted, key.trimmed.uppercased()].map { IdentityID($0) })
+        try await known.load(IdentityStoreQuery(source: source, ids: ids, addresses: [wanted], logins: [wanted], externalIDs: [wanted]))
         var links: [String] = known.linkedUsers(wanted).first?.origin.externalID.map { [$0] } ?? []
         for user in known.sourceUsers {
             let profile = user.profile

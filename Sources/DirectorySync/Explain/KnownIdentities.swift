@@ -4,7 +4,10 @@
 /// known after that address was queried — the gatherer loads every key before it looks it up.
 struct KnownIdentities {
     let source: SourceID
-    private let read: @Sendable (IdentityStoreQuery) async throws -> IdentityStoreContents
+    private let read: @Sendable (IdentityStoreQuery) async throws -> IdentityStoreContents?
+    private let whole: @Sendable () async throws -> IdentityStoreContents
+    /// The whole store, once read for a store without indexes; later queries look here.
+    private var snapshot: IdentityStoreContents?
     private var users: [IdentityID: IdentityUser] = [:]
     private var groups: [IdentityID: IdentityGroup] = [:]
     private var capabilities = IdentityStoreCapabilities.all
@@ -15,9 +18,17 @@ struct KnownIdentities {
         case id(IdentityID), address(String), login(String), externalID(String), groupName(String), groupsOf(IdentityID)
     }
 
-    init(source: SourceID, read: @escaping @Sendable (IdentityStoreQuery) async throws -> IdentityStoreContents) {
+    /// - Parameters:
+    ///   - source: The source.
+    ///   - read: The store's ``IdentityStore/identities(_:)``.
+    ///   - whole: The store's ``IdentityStore/contents()``, read once when `read` answers `nil`.
+    init(
+        source: SourceID, read: @escaping @Sendable (IdentityStoreQuery) async throws -> IdentityStoreContents?,
+        whole: @escaping @Sendable () async throws -> IdentityStoreContents
+    ) {
         self.source = source
         self.read = read
+        self.whole = whole
     }
 
     /// Reads what `query` names that was not read before.
@@ -28,7 +39,16 @@ struct KnownIdentities {
             externalIDs: query.externalIDs.filter { asked.insert(.externalID($0)).inserted },
             groupNames: query.groupNames.filter { asked.insert(.groupName($0)).inserted }, groupsOf: query.groupsOf.filter { asked.insert(.groupsOf($0)).inserted })
         guard !fresh.isEmpty else { return }
-        let found = try await read(fresh)
+        let found: IdentityStoreContents
+        if let snapshot {
+            found = snapshot.matching(fresh)
+        } else if let answer = try await read(fresh) {
+            found = answer
+        } else {
+            let contents = try await whole()
+            snapshot = contents
+            found = contents.matching(fresh)
+        }
         capabilities = found.capabilities
         for user in found.users { users[user.id] = user }
         for group in found.groups { groups[group.id] = group }

@@ -18,6 +18,8 @@ extension SourceSynchronizer {
         // Each read waits for a run's plan and apply to finish, so it never sees half of one.
         var gatherer = ExcerptGatherer(source: sourceID, provider: provider) { [storeLock, store] query in
             try await storeLock.withLock { try await store.identities(query) }
+        } whole: { [storeLock, store] in
+            try await storeLock.withLock { try await store.contents() }
         }
         let pending = try await pendingRemovals(for: settings)
         switch target {
@@ -96,10 +98,12 @@ extension SourceSynchronizer {
         let (plan, report) = try await storeLock.withLock { () async throws -> (SyncPlan, SyncReport) in
             // Planned again against the store as it is now, inside the lock.
             let contents = try await self.store.contents()
-            var gatherer = ExcerptGatherer(source: self.sourceID, provider: self.provider) { [store = self.store] in try await store.identities($0) }
+            var gatherer = ExcerptGatherer(source: self.sourceID, provider: self.provider) { [store = self.store] in
+                try await store.identities($0)
+            } whole: { contents }
             let pending = try await self.pendingRemovals(for: settings)
             let focused = try await self.focusedPlan(gathered.excerpt, focus: focus, settings: settings, gatherer: &gatherer, pendingRemovals: pending)
-            let plan = focused.onDemandPlan(for: targets, guard: settings.deletionGuard, store: contents, earlier: earlierRemovals)
+            let plan = focused.onDemandPlan(for: targets, guard: settings.deletionGuard, store: contents, earlier: earlierRemovals, pendingBefore: pending)
             planned(plan)
             if plan.guardVerdict.isWithinLimits || self.configuration.executor.allowExceedingDeletionGuard {
                 try await self.remember(plan, previously: pending, settings: settings)
@@ -120,13 +124,21 @@ extension FocusedPlan {
     /// to the next whole run (``SyncIssue/Code/waitsForFullSynchronization``). The deletion guard
     /// judges these removals, with those of the on-demand runs since the last whole run
     /// (`earlier`), against everything the source owns in `store` (the whole contents) and owned
-    /// before those runs.
-    func onDemandPlan(for targets: [String], guard deletionGuard: DeletionGuard, store: IdentityStoreContents, earlier: SyncPlan.Removals) -> SyncPlan {
+    /// before those runs. Under staged deletion only the targets' own pending removals change
+    /// (those of a target whose update waits for a whole run stay too): every other entry is kept
+    /// as it was before (`pendingBefore`), since the run neither disables nor enables another
+    /// user — one dated here would start a grace without a disable, and escape the guard when a
+    /// whole run disables it.
+    func onDemandPlan(
+        for targets: [String], guard deletionGuard: DeletionGuard, store: IdentityStoreContents, earlier: SyncPlan.Removals, pendingBefore: [PendingRemoval]
+    ) -> SyncPlan {
         var operations: [SyncOperation] = []
         var issues: [SyncIssue] = []
         var unchanged: [SyncPlan.UnchangedObject] = []
         let sourceGroups = store.groups.filter { $0.origin.sourceID == plan.sourceID }
         let ownedGroups = Set(sourceGroups.map(\.id))
+        // The targets whose own user operations are all applied here (none waits for a whole run).
+        var settled: Set<String> = []
         for target in targets {
             let share = share(of: target, kind: .user)
             issues += share.issues
@@ -155,6 +167,7 @@ extension FocusedPlan {
                     operations.append(operation)
                 }
             }
+            if !userWaits { settled.insert(target.lowercasedKey) }
             if !waiting.isEmpty {
                 issues.append(SyncIssue(
                     severity: .warning, code: .waitsForFullSynchronization, objectKind: .user, externalID: target,
@@ -172,8 +185,11 @@ extension FocusedPlan {
             removedGroups: 0, ownedGroups: sourceGroups.count,
             removedMemberships: removedMemberships + earlier.memberships,
             ownedMemberships: sourceGroups.reduce(0) { $0 + $1.memberIDs.count(where: ownedIDs.contains) } + earlier.memberships)
+        let own: (PendingRemoval) -> Bool = { $0.objectKind == .user && settled.contains($0.externalID.lowercasedKey) }
+        let pending = (plan.pendingRemovals.filter(own) + pendingBefore.filter { !own($0) })
+            .sorted { ($0.objectKind.rawValue, $0.identityID.rawValue) < ($1.objectKind.rawValue, $1.identityID.rawValue) }
         return SyncPlan(
             sourceID: plan.sourceID, operations: operations, issues: issues, unchangedUsers: unchanged.count, guardVerdict: verdict, unchanged: unchanged,
-            pendingRemovals: plan.pendingRemovals)
+            pendingRemovals: pending)
     }
 }

@@ -211,7 +211,7 @@ public final class FileIdentityStore: IdentityStore {
 
     public func contents() async throws -> IdentityStoreContents { try await inner.contents() }
 
-    public func identities(_ query: IdentityStoreQuery) async throws -> IdentityStoreContents { try await inner.identities(query) }
+    public func identities(_ query: IdentityStoreQuery) async throws -> IdentityStoreContents? { try await inner.identities(query) }
 
     public func createUser(_ profile: UserProfile, origin: IdentityOrigin) async throws -> IdentityUser {
         try await durable { try await inner.createUser(profile, origin: origin) }

@@ -20,14 +20,17 @@ public protocol IdentityStore: Sendable {
     /// - Throws: ``IdentityStoreError`` or the store's own errors.
     func contents() async throws -> IdentityStoreContents
 
-    /// Reads the few users and groups `query` names, each group with all its members (the same as
-    /// ``IdentityStoreContents/matching(_:)`` of ``contents()``, which the default implementation
-    /// returns). A store that indexes its identities answers from those indexes, so explaining or
-    /// synchronizing one user costs what it reads, not what the store holds.
+    /// Reads the few users and groups `query` names from the store's indexes, each group with all
+    /// its members — what ``IdentityStoreContents/matching(_:)`` finds in ``contents()`` — so
+    /// explaining or synchronizing one user costs what it reads, not what the store holds.
+    ///
+    /// A store without such indexes returns `nil` (the default): callers then read ``contents()``
+    /// once and look there, instead of asking for a whole read per query.
     /// - Parameter query: The keys.
-    /// - Returns: The identities found, and the store's capabilities.
+    /// - Returns: The identities found, and the store's capabilities; `nil` when the store cannot
+    ///   answer without reading everything.
     /// - Throws: ``IdentityStoreError`` or the store's own errors.
-    func identities(_ query: IdentityStoreQuery) async throws -> IdentityStoreContents
+    func identities(_ query: IdentityStoreQuery) async throws -> IdentityStoreContents?
 
     /// Creates a user.
     /// - Parameters:
@@ -89,11 +92,8 @@ public protocol IdentityStore: Sendable {
 }
 
 extension IdentityStore {
-    /// Reads the whole store and keeps what `query` names.
+    /// No indexes: `nil`, so callers read ``contents()`` once instead.
     /// - Parameter query: The keys.
-    /// - Returns: The identities found.
-    /// - Throws: What ``contents()`` throws.
-    public func identities(_ query: IdentityStoreQuery) async throws -> IdentityStoreContents {
-        try await contents().matching(query)
-    }
+    /// - Returns: `nil`.
+    public func identities(_ query: IdentityStoreQuery) async throws -> IdentityStoreContents? { nil }
 }

@@ -70,7 +70,7 @@ public struct IdentityStoreQuery: Hashable, Sendable {
 
 extension IdentityStoreContents {
     /// The users and groups `query` finds (groups with all their members), with the same capabilities:
-    /// what every ``IdentityStore/identities(_:)`` must answer.
+    /// what every ``IdentityStore/identities(_:)`` that answers must answer.
     /// - Parameter query: The keys.
     /// - Returns: The identities found.
     public func matching(_ query: IdentityStoreQuery) -> IdentityStoreContents {

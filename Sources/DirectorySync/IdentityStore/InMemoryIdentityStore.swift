@@ -227,7 +227,7 @@ public actor InMemoryIdentityStore: IdentityStore {
 
     // MARK: Indexes
 
-    public func identities(_ query: IdentityStoreQuery) async throws -> IdentityStoreContents {
+    public func identities(_ query: IdentityStoreQuery) async throws -> IdentityStoreContents? {
         var userIDs: Set<IdentityID> = []
         var groupIDs: Set<IdentityID> = []
         for id in query.ids {

@@ -21,7 +21,9 @@ extension SourceSynchronizer {
     /// user the plan disables, and none for an identity that came back, whatever happens during
     /// the apply (entries of removals that fail stay, so the next run retries them). Nothing is
     /// written when nothing changed. Under the other policies the document is removed, so that a
-    /// later switch back to staged deletion starts every grace afresh.
+    /// later switch back to staged deletion starts every grace afresh; a switch of policy alone
+    /// leaves it, so a switch there and back with no run between keeps every date (and the deletion
+    /// guard does not count those removals twice).
     /// - Parameters:
     ///   - plan: The plan about to be applied.
     ///   - previously: What ``pendingRemovals(for:)`` returned for it.

@@ -6,12 +6,14 @@ import Foundation
 /// It keeps the sources' names (the service tells it whenever it saves its sources), because an
 /// event names a source by its id and is emitted where the service's state cannot be awaited.
 /// What a run's end makes — a quarantine, a release, more conflicts — is emitted before the run's
-/// record is: those notifications are held until `.runFinished` names the run, then sent with its
-/// id, after the run's own.
+/// record is: from ``runEnding(_:)`` on, those notifications are held until `.runFinished` names
+/// the run, then sent after the run's own — with its id when the run made them. A release while
+/// the run is still going (an administrator's change) is not the run's doing: it is sent at once,
+/// without a run id.
 final class NotificationDispatcher: Sendable {
     private struct State {
         var names: [SourceID: String] = [:]
-        /// Sources with a run going, and what their run's end made so far.
+        /// Sources whose run is ending, and what their run's end made so far.
         var held: [SourceID: [ServiceNotification]] = [:]
     }
 
@@ -30,20 +32,31 @@ final class NotificationDispatcher: Sendable {
         state.withLock { $0.names = current }
     }
 
+    /// Marks the start of a run's end (the service calls it first thing when a run finishes): what
+    /// the source's events make from now until `.runFinished` is held for the run's record.
+    func runEnding(_ id: SourceID) {
+        guard !notifiers.isEmpty else { return }
+        state.withLock { $0.held[id] = [] }
+    }
+
     /// Hands the event's notification, if it makes one, to every notifier (held until the run's
-    /// record when a run is going and the notification is about its end).
+    /// record when the source's run is ending and the notification is about its end).
     func handle(_ event: ServiceEvent) {
         guard !notifiers.isEmpty else { return }
         let ready: [ServiceNotification]
         switch event {
-        case .runStarted(let id, _):
-            state.withLock { $0.held[id] = [] }
-            return
         case .runFinished(let id, let record):
             let held = state.withLock { $0.held.removeValue(forKey: id) } ?? []
+            // The run releases a quarantine only where its outcome does, and before anything it
+            // waits for: a release held after a run that failed came from an administrator's
+            // change made while the run was saving its record.
+            let runReleases = switch record.outcome {
+            case .succeeded, .partiallyFailed, .needsConfirmation: record.trigger != .onDemand
+            case .failed, .cancelled: false
+            }
             ready = [notification(for: event)].compactMap { $0 } + held.map { held in
                 var notification = held
-                notification.runID = record.id
+                if notification.kind != .released || runReleases { notification.runID = record.id }
                 return notification
             }
         default:
@@ -69,7 +82,11 @@ final class NotificationDispatcher: Sendable {
         case .runFinished(let id, let record):
             switch record.outcome {
             case .failed(let message):
-                made = (id, .runFailed, { "The synchronization of '\($0)' failed; nothing was applied: \(message)" }, record.id)
+                // A run can fail after applying changes (committing change tracking): say so.
+                let applied = record.succeeded == 0
+                    ? "; nothing was applied"
+                    : " after \(record.succeeded) change\(record.succeeded == 1 ? " was" : "s were") applied"
+                made = (id, .runFailed, { "The synchronization of '\($0)' failed\(applied): \(message)" }, record.id)
             case .needsConfirmation(let violations) where record.trigger != .onDemand:
                 let over = violations.isEmpty ? "" : " (\(violations.joined(separator: "; ")))"
                 made = (

@@ -1,8 +1,10 @@
 /// What a ``ServiceNotification`` is about. Its raw value is the `kind` of the notification
 /// document and the name `dirsync notify set --events` takes.
 public enum NotificationKind: String, Hashable, Sendable, Codable, CaseIterable, CustomStringConvertible {
-    /// A synchronization failed: nothing was applied (a run that applied part of its plan is not
-    /// a failed run; status and history show it).
+    /// A synchronization ended with the outcome `failed`: usually before anything was applied (the
+    /// read or the plan failed); a run that applied its changes and then could not keep its change
+    /// tracking fails too, and its message says how many changes were applied. (A run whose
+    /// operations failed in part is `partiallyFailed`, not a failed run; status and history show it.)
     case runFailed
     /// A source was quarantined after failing again and again (or at once, for credentials that
     /// cannot heal by themselves): scheduled attempts back off.

@@ -22,7 +22,10 @@ extension SyncSettings {
         /// since it left. One that comes back in time is enabled again with its memberships, as if
         /// it had never left.
         /// - Parameter after: The grace period (``SyncSettings/OutOfScopeAction/defaultGrace``, 7 days,
-        ///   unless chosen otherwise); zero or less removes at the first run that sees it out of scope.
+        ///   unless chosen otherwise), from zero to ``SyncSettings/OutOfScopeAction/maximumGrace``
+        ///   (ten years); zero removes at the first run that sees it out of scope.
+        ///   ``DirectoryService/setSettings(_:_:)`` refuses another grace (``validate()``), and
+        ///   saved settings with one read as damaged.
         case disableThenRemove(after: Duration)
         /// Add-only ("skip deletes"): nothing that left the scope is removed or disabled, and the
         /// memberships of groups that left the scope are left as they are.
@@ -30,6 +33,19 @@ extension SyncSettings {
 
         /// The grace of ``disableThenRemove(after:)`` when none is chosen: 7 days.
         public static let defaultGrace: Duration = .seconds(7 * 86_400)
+
+        /// The longest grace of ``disableThenRemove(after:)``: ten years (3,650 days).
+        public static let maximumGrace: Duration = .seconds(3_650 * 86_400)
+
+        /// Checks the policy before it is saved: the grace of ``disableThenRemove(after:)`` is from
+        /// zero to ``maximumGrace``.
+        /// - Throws: ``DirectoryServiceError`` `invalidInput` naming the grace and the range.
+        public func validate() throws(DirectoryServiceError) {
+            guard let grace, grace < .zero || grace > Self.maximumGrace else { return }
+            throw DirectoryServiceError(
+                .invalidInput, "The removal grace of \(grace.components.seconds) seconds is outside 0 seconds to 10 years",
+                fix: "Choose a grace from 0 to 10 years (the default is 7 days).")
+        }
 
         /// The policy's name in JSON and on the command line: `remove`, `disable`,
         /// `disableThenRemove` or `never`.
@@ -54,7 +70,8 @@ extension SyncSettings {
         /// Reads the policy from the `outOfScope` and `removalGraceSeconds` fields of the object being
         /// decoded (``SyncSettings`` shares its object with them).
         /// - Parameter decoder: The decoder.
-        /// - Throws: `DecodingError` for an unknown policy name or a grace that is not a number.
+        /// - Throws: `DecodingError` for an unknown policy name, or a grace that is not a number of
+        ///   seconds from zero to ``maximumGrace`` (damaged or edited by hand).
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let name = try container.decode(String.self, forKey: .outOfScope)
@@ -68,9 +85,11 @@ extension SyncSettings {
                     self = .disableThenRemove(after: Self.defaultGrace)
                     return
                 }
-                guard seconds.isFinite else {
+                // Checked before it becomes a Duration: one out of Duration's range would trap.
+                guard seconds.isFinite, seconds >= 0, seconds <= Self.maximumGrace.timeInterval else {
                     throw DecodingError.dataCorruptedError(
-                        forKey: .removalGraceSeconds, in: container, debugDescription: "The removal grace must be a finite number of seconds.")
+                        forKey: .removalGraceSeconds, in: container,
+                        debugDescription: "The removal grace of \(seconds) seconds is outside 0 seconds to 10 years (315360000 seconds); the settings are damaged or were edited by hand.")
                 }
                 self = .disableThenRemove(after: .seconds(seconds))
             default:

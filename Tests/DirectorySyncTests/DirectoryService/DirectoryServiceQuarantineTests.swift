@@ -215,6 +215,60 @@ struct DirectoryServiceQuarantineTests {
         #expect(off.state == .off && off.quarantine == nil && off.consecutiveFailures == 0)
     }
 
+    @Test("a run that started before the credentials were replaced and fails with the old ones does not count: no quarantine after the fix")
+    func failureWithReplacedCredentials() async throws {
+        let fixture = try await FaultyServiceHarness()
+        let source = try await fixture.readySource()
+        let gate = Gate()
+        fixture.connector.readGate.withLock { $0 = gate }
+        let events = EventLog(fixture.service)
+        let running = Task { try await fixture.service.synchronize(source.id) }
+        while gate.arrived == 0 { await Task.yield() }
+        // The old secret expired: the run in progress will fail with it. The administrator saves a new one.
+        let rotated = "N3w~Rotated.Secret-value"
+        fixture.harness.connector.register(
+            tenant: "contoso.com", clientID: ServiceHarness.clientID("contoso.com"), secret: rotated, domains: ["contoso.com"],
+            directory: try #require(fixture.harness.directories["contoso.com"]))
+        try await fixture.service.setCredentials(source.id, fixture.harness.credentials("contoso.com"), secret: Secret(rotated))
+        fixture.connector.fail(with: DirectoryAccessError(code: .revoked, detail: "the client secret expired"))
+        gate.open()
+        let record = try await running.value
+        #expect(!record.isSuccess, "the run failed with the old secret")
+        let after = try await fixture.service.source(source.id)
+        #expect(after.quarantine == nil, "fixed meanwhile: not quarantined")
+        #expect(after.consecutiveFailures == 0, "the failure of the replaced credentials is not counted")
+        #expect(after.state == .error)
+        let seen = await events.untilRunFinished(source.id)
+        #expect(!seen.contains { if case .quarantined = $0 { true } else { false } }, "no quarantined event")
+        #expect(seen.contains { if case .warning(source.id, .lastRunFailed) = $0 { true } else { false } }, "the failed run is still announced")
+        // The next run uses the new credentials and counts as usual.
+        fixture.connector.fail(with: nil)
+        fixture.connector.readGate.withLock { $0 = nil }
+        #expect(try await fixture.service.synchronize(source.id).isSuccess)
+    }
+
+    @Test("a run on demand of a quarantined source ends on, not quarantined, when the quarantine was released while it ran")
+    func releasedDuringOnDemandRun() async throws {
+        let fixture = try await FaultyServiceHarness()
+        let source = try await fixture.readySource()
+        _ = try await fixture.service.synchronize(source.id)
+        fixture.connector.fail(with: DirectoryAccessError(code: .revoked, detail: "consent for the application was revoked"))
+        _ = try await fixture.service.synchronize(source.id)
+        #expect(try await fixture.service.source(source.id).state == .quarantined)
+        fixture.connector.fail(with: nil)
+        let gate = Gate()
+        fixture.connector.readGate.withLock { $0 = gate }
+        let user = try #require(try await fixture.harness.store.contents().users.first { $0.origin.sourceID == source.id })
+        let running = Task { try await fixture.service.synchronize(source.id, user: user.origin.externalID ?? "") }
+        while gate.arrived == 0 { await Task.yield() }
+        try await fixture.service.setSchedule(source.id, try SyncSchedule.hourly(every: 2, startingAt: LocalTime(hour: 0), timeZone: "UTC"))
+        gate.open()
+        _ = try await running.value
+        let after = try await fixture.service.source(source.id)
+        #expect(after.quarantine == nil)
+        #expect(after.state == .on, "released meanwhile: \(after.state) without a quarantine")
+    }
+
     @Test("a quarantine survives a restart, also one that stopped in the middle of an attempt")
     func restart() async throws {
         let fixture = try await FaultyServiceHarness()

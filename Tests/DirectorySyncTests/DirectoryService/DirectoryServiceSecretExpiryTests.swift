@@ -82,4 +82,66 @@ struct DirectoryServiceSecretExpiryTests {
         guard case .secretExpiring(let days) = expired else { Issue.record("no warning"); return }
         #expect(days <= 0)
     }
+
+    @Test("the credentials' expiry, status and the events count days alike: half a day left is 1 day, exactly 30 days is within the lead time of 30",
+        arguments: [(Self.day / 2, 1), (30 * Self.day, 30), (7 * Self.day + 60, 7)])
+    func sameDays(left: TimeInterval, days: Int) async throws {
+        let harness = try await ServiceHarness()
+        let source = try await harness.readySource()
+        try await harness.service.setSecretExpiration(source.id, harness.clock.now.addingTimeInterval(left))
+        let credentials = try #require(try await harness.service.source(source.id).credentials)
+        #expect(credentials.secretExpiry(now: harness.clock.now) == .expiresSoon(daysLeft: days))
+        #expect(try await harness.service.status(source.id).warnings.contains(.secretExpiring(days: days)))
+        let log = EventLog(harness.service)
+        _ = await harness.service.runDueSynchronizations()
+        #expect(try await announced(source.id, log, harness.service) == [days])
+    }
+
+    @Test("a plain synchronization announces a lead time reached — a host that runs only sync (from cron) hears of it — once, and saves it")
+    func synchronizeAnnounces() async throws {
+        let harness = try await ServiceHarness()
+        let source = try await harness.readySource()
+        try await harness.service.setSecretExpiration(source.id, harness.clock.now.addingTimeInterval(10 * Self.day))
+        let log = EventLog(harness.service)
+        #expect(try await announced(source.id, log, harness.service) == [10])
+        #expect(try await announced(source.id, log, harness.service).isEmpty, "once")
+        let reopened = try await DirectoryService.open(
+            store: harness.store, state: harness.state, secrets: harness.secrets, connector: harness.connector, clock: harness.clock.syncClock)
+        let again = EventLog(reopened)
+        _ = await reopened.runDueSynchronizations()
+        #expect(try await announced(source.id, again, reopened).isEmpty, "saved with the source: a restart does not repeat it")
+    }
+
+    @Test("one setting: the connector's lead times drive status and events alike (30, 7 and 1 days unless it says otherwise)")
+    func connectorLeadTimes() async throws {
+        #expect(SourceCredentials.SecretExpiry.defaultLeadTimes == [30, 7, 1])
+        #expect(InMemoryDirectoryConnector().secretExpiryLeadTimes == [30, 7, 1])
+        let harness = try await ServiceHarness()
+        let service = try await DirectoryService.open(
+            store: harness.store, state: harness.state, secrets: harness.secrets, connector: LeadTimesConnector(base: harness.connector, leadTimes: [10]),
+            clock: harness.clock.syncClock)
+        let source = try await service.addSource(name: "Contoso", domain: "contoso.com")
+        var credentials = harness.credentials("contoso.com")
+        credentials.secretExpiration = harness.clock.now.addingTimeInterval(20 * Self.day + 60)
+        try await service.setCredentials(source.id, credentials, secret: Secret(ServiceHarness.secret))
+        _ = try await service.testConnection(source.id)
+        try await service.turnOn(source.id)
+        let log = EventLog(service)
+        _ = await service.runDueSynchronizations()
+        #expect(!(try await service.status(source.id).warnings.contains { $0.code == "secretExpiring" }), "20 days: not within 10")
+        #expect(try await announced(source.id, log, service).isEmpty)
+        harness.clock.advance(by: 10 * Self.day)
+        #expect(try await service.status(source.id).warnings.contains(.secretExpiring(days: 10)))
+        #expect(try await announced(source.id, log, service) == [10])
+    }
+}
+
+/// A connector that warns of a secret's expiry at other lead times.
+struct LeadTimesConnector: DirectoryConnector {
+    let base: InMemoryDirectoryConnector
+    let leadTimes: [Int]
+    var sourceType: String { base.sourceType }
+    var secretExpiryLeadTimes: [Int] { leadTimes }
+    func provider(for connection: SourceConnection) throws -> any DirectoryProvider { try base.provider(for: connection) }
+    func testConnection(_ connection: SourceConnection) async -> ConnectionTestResult { await base.testConnection(connection) }
 }

@@ -103,6 +103,49 @@ struct DirectoryServiceSourceTests {
         #expect(try await harness.service.source(source.id).schedule == schedule)
         #expect(throws: ScheduleError.self) { try SyncSchedule.hourly(every: 5, startingAt: LocalTime(hour: 2, minute: 0), timeZone: "Europe/Oslo") }
     }
+
+    @Test("a removal that fails half way leaves the source listed, off; removing it again finishes, and a source added with its name starts empty")
+    func removalThatFailsHalfWay() async throws {
+        let state = FailingStateStore()
+        let harness = try await ServiceHarness(state: state)
+        let source = try await harness.readySource()
+        _ = try await harness.service.synchronize(source.id)
+        try await harness.service.turnOff(source.id)
+        state.failing.withLock { $0 = ["history"] }
+        await #expect(throws: SyncStateError.self) { try await harness.service.removeSource(source.id) }
+        #expect(try await harness.service.source(source.id).state == .off, "still listed")
+        let reopened = try await DirectoryService.open(
+            store: harness.store, state: state, secrets: harness.secrets, connector: harness.connector, clock: harness.clock.syncClock)
+        #expect(try await reopened.source(source.id).state == .off, "still saved")
+
+        state.failing.withLock { $0 = [] }
+        try await harness.service.removeSource(source.id)
+        await expectCode(.unknownSource) { _ = try await harness.service.source(source.id) }
+        for name in ["history", "tracking", "mirror", "pending-removals", "preview"] {
+            #expect(try await state.base.data(for: StateKey(source.id, name)) == nil, "\(name) is left")
+        }
+        #expect(try await harness.secrets.secret(for: source.secretKey) == nil)
+        let again = try await harness.service.addSource(name: source.name, domain: "contoso.com")
+        #expect(again.id == source.id)
+        #expect(try await harness.service.history(again.id).isEmpty, "nothing of the removed source")
+    }
+
+    @Test("a source cannot be changed, turned on or added again under its name while its removal goes on")
+    func removalTakesTheSourceAway() async throws {
+        let state = GatedStateStore()
+        let harness = try await ServiceHarness(state: state)
+        let source = try await harness.readySource()
+        try await harness.service.turnOff(source.id)
+        // The removal waits while it reads the run reports it removes.
+        let gate = state.holdNextRead(of: "reports")
+        let removal = Task { try await harness.service.removeSource(source.id) }
+        while gate.arrived == 0 { await Task.yield() }
+        await expectCode(.unknownSource) { try await harness.service.turnOn(source.id) }
+        await expectCode(.duplicateName) { _ = try await harness.service.addSource(name: source.name, domain: "contoso.com") }
+        gate.open()
+        try await removal.value
+        #expect(try await harness.service.addSource(name: source.name, domain: "contoso.com").id == source.id)
+    }
 }
 
 func expectCode(_ code: DirectoryServiceError.Code, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {

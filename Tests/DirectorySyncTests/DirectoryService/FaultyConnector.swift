@@ -11,13 +11,15 @@ final class FaultyConnector: DirectoryConnector {
     let tests = Locked(0)
     /// Connection tests wait here first (when set).
     let testGate = Locked<Gate?>(nil)
+    /// Reads wait here first (when set), then fail or read.
+    let readGate = Locked<Gate?>(nil)
 
     init(base: InMemoryDirectoryConnector) { self.base = base }
 
     var sourceType: String { base.sourceType }
 
     func provider(for connection: SourceConnection) throws -> any DirectoryProvider {
-        FaultyProvider(base: try base.provider(for: connection), failure: failure)
+        FaultyProvider(base: try base.provider(for: connection), failure: failure, gate: readGate)
     }
 
     func testConnection(_ connection: SourceConnection) async -> ConnectionTestResult {
@@ -33,8 +35,10 @@ final class FaultyConnector: DirectoryConnector {
 struct FaultyProvider: DirectoryProvider {
     let base: any DirectoryProvider
     let failure: Locked<(any Error)?>
+    let gate: Locked<Gate?>
 
     func read(filter: SyncFilter) async throws -> DirectorySnapshot {
+        if let gate = gate.withLock({ $0 }) { await gate.wait() }
         if let error = failure.withLock({ $0 }) { throw error }
         return try await base.read(filter: filter)
     }

@@ -105,6 +105,106 @@ struct StagedDeletionServiceTests {
         #expect(try await harness.service.status(id).pendingRemovals?.earliestUntil == left.addingTimeInterval(Self.grace))
     }
 
+    @Test("an on-demand run dates no removal for a related user it leaves alone; the entries pending before stay as they were")
+    func onDemandLeavesRelatedUsers() async throws {
+        let (harness, id, earlier, firstLeft) = try await Self.pendingUser()
+        let directory = try #require(harness.directories["contoso.com"])
+        // A user deleted in Entra whose address a new user takes: the new user's run reads the old
+        // one (it holds the address) and finds it out of scope, but neither disables nor dates it.
+        let related = try #require(try await directory.read(filter: .all).users.first { $0.primaryEmail != nil && $0.accountEnabled && $0.id != earlier.id })
+        directory.removeUser(id: related.id)
+        directory.upsert(user("new-holder", related.primaryEmail!))
+        harness.clock.advance(by: 3_600)
+        let key = StateKey(id, "pending-removals")
+        let before = try #require(try await harness.state.load([PendingRemoval].self, for: key))
+        #expect(before.map(\.externalID) == [earlier.id] && before.map(\.since) == [firstLeft])
+        let record = try await harness.service.synchronize(id, user: "new-holder")
+        #expect(record.summary[.disableUser] == 0, "the related user is the next whole run's")
+        #expect(try await harness.state.load([PendingRemoval].self, for: key) == before, "only the target's own entries may change")
+        #expect(try await harness.service.status(id).pendingRemovals?.users == 1)
+        // The next whole run disables it and dates it then.
+        harness.clock.advance(by: 3_600)
+        let whole = try await harness.service.synchronize(id)
+        #expect(whole.summary[.disableUser] == 1 && whole.summary.issues[.removalPending] == 2)
+        let after = try #require(try await harness.state.load([PendingRemoval].self, for: key))
+        #expect(after.first { $0.externalID == related.id }?.since == harness.clock.now)
+        #expect(after.first { $0.externalID == earlier.id }?.since == firstLeft)
+    }
+
+    @Test("an on-demand run keeps the entry of a related user that returned: the next whole run enables it as returned")
+    func onDemandKeepsReturnedRelatedUser() async throws {
+        let (harness, id, returning, _) = try await Self.pendingUser()
+        let directory = try #require(harness.directories["contoso.com"])
+        // The pending user returns, and a new user gives its address as an alias: the new user's
+        // run reads the returning one but leaves it to the next whole run.
+        directory.upsert(returning)
+        directory.upsert(user("alias-holder", "alias-holder@contoso.com", aliases: [returning.primaryEmail!]))
+        harness.clock.advance(by: 3_600)
+        let key = StateKey(id, "pending-removals")
+        let before = try #require(try await harness.state.load([PendingRemoval].self, for: key))
+        let record = try await harness.service.synchronize(id, user: "alias-holder")
+        #expect(record.summary[.updateUser] == 0, "the returning user is the next whole run's")
+        #expect(try await harness.state.load([PendingRemoval].self, for: key) == before, "only the target's own entries may change")
+        let whole = try await harness.service.synchronize(id)
+        #expect(whole.summary[.updateUser] == 1)
+        #expect(try await harness.service.report(id, limit: 100).records.contains { $0.record.code == "returnedInScope" && $0.record.externalID == returning.id })
+        #expect(try await harness.state.data(for: key) == nil)
+    }
+
+    @Test("setSettings refuses a grace outside 0 to 10 years, so the saved settings always read back", arguments: [Int64(-5), 3_650 * 86_400 + 1, .max])
+    func graceRange(seconds: Int64) async throws {
+        let harness = try await ServiceHarness(users: 2)
+        let id = try await harness.readySource().id
+        let error = await #expect(throws: DirectoryServiceError.self) {
+            try await harness.service.setSettings(id, SyncSettings(outOfScope: .disableThenRemove(after: .seconds(seconds))))
+        }
+        #expect(error?.code == .invalidInput && error?.detail.contains("outside 0 seconds to 10 years") == true, "\(String(describing: error))")
+        #expect(try await harness.service.source(id).settings == SyncSettings())
+        for grace in [Duration.zero, SyncSettings.OutOfScopeAction.maximumGrace] {
+            try await harness.service.setSettings(id, SyncSettings(outOfScope: .disableThenRemove(after: grace)))
+            #expect(try await harness.service.source(id).settings.outOfScope.grace == grace)
+        }
+    }
+
+    @Test("saved sources whose grace was edited out of range do not open, with an error naming the field and the range", arguments: ["1e30", "-5"])
+    func damagedGrace(seconds: String) async throws {
+        let harness = try await ServiceHarness(users: 2)
+        let id = try await harness.readySource().id
+        try await harness.service.setSettings(id, Self.staged)
+        let key = StateKey.service("sources")
+        let saved = String(decoding: try #require(try await harness.state.data(for: key)), as: UTF8.self)
+        let edited = saved.replacingOccurrences(of: #""removalGraceSeconds":604800"#, with: #""removalGraceSeconds":\#(seconds)"#)
+        #expect(edited != saved)
+        try await harness.state.setData(Data(edited.utf8), for: key)
+        let error = await #expect(throws: SyncStateError.self) {
+            _ = try await DirectoryService.open(store: harness.store, state: harness.state, secrets: harness.secrets, connector: harness.connector)
+        }
+        #expect(error?.code == .unreadable)
+        #expect("\(String(describing: error))".contains("outside 0 seconds to 10 years"), "\(String(describing: error))")
+    }
+
+    @Test("switching to another policy and back before any run keeps every date; a run under the other policy forgets them")
+    func switchBack() async throws {
+        let (harness, id, _, left) = try await Self.pendingUser()
+        let until = left.addingTimeInterval(Self.grace)
+        try await harness.service.setSettings(id, SyncSettings(outOfScope: .never, deletionGuard: .disabled))
+        #expect(try await harness.service.status(id).pendingRemovals == nil, "nothing is pending under never")
+        try await harness.service.setSettings(id, Self.staged)
+        #expect(try await harness.service.status(id).pendingRemovals?.earliestUntil == until, "no run in between: the date stands")
+        harness.clock.advance(by: 3_600)
+        let again = try await harness.service.synchronize(id)
+        #expect(again.summary.operations.isEmpty && again.summary.issues[.removalPending] == 1)
+        #expect(try await harness.service.status(id).pendingRemovals?.earliestUntil == until)
+        // A run under never forgets the dates: back under staged deletion, the grace starts afresh.
+        try await harness.service.setSettings(id, SyncSettings(outOfScope: .never, deletionGuard: .disabled))
+        _ = try await harness.service.synchronize(id)
+        #expect(try await harness.state.data(for: StateKey(id, "pending-removals")) == nil)
+        try await harness.service.setSettings(id, Self.staged)
+        harness.clock.advance(by: 3_600)
+        _ = try await harness.service.synchronize(id)
+        #expect(try await harness.service.status(id).pendingRemovals?.earliestUntil == harness.clock.now.addingTimeInterval(Self.grace))
+    }
+
     @Test("explain names the pending removal and its date")
     func explain() async throws {
         let fixture = try await ExplainFixture(users: [user("u1", "gone@contoso.com"), user("u2", "stays@contoso.com")], settings: Self.staged)

@@ -20,7 +20,7 @@ struct IdentityStoreContractTests {
         try await check.run(on: FaultInjectingIdentityStore(InMemoryIdentityStore()))
     }
 
-    @Test("FileIdentityStore keeps the contract, and so does the same store reopened from its files", arguments: IdentityStoreContract.checks)
+    @Test("FileIdentityStore keeps the contract", arguments: IdentityStoreContract.checks)
     func file(_ check: IdentityStoreContract.Check) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -54,6 +54,7 @@ struct NotificationTests {
         #expect(notification.runID == failed.id)
         #expect(notification.source == .init(id: source.id, name: "Contoso.Com"))
         #expect(notification.time == harness.clock.now)
+        #expect(notification.message.hasPrefix("The synchronization of 'Contoso.Com' failed; nothing was applied: "), "a run that failed before applying anything says so")
         #expect(notification.message.contains("The directory is down"))
         #expect(UUID(uuidString: notification.id) != nil)
     }
@@ -80,6 +81,72 @@ struct NotificationTests {
         #expect(run.outcome == .succeeded)
         #expect(notifier.notifications.map(\.kind) == [.released])
         #expect(notifier.notifications.first?.source?.id == source.id)
+    }
+
+    @Test("a run that applied changes and then failed (committing change tracking) says how many were applied, never that nothing was")
+    func failedAfterApplying() async throws {
+        let notifier = RecordingNotifier()
+        let state = FailingStateStore()
+        // A directory with change tracking, so a run commits what it read after applying.
+        let directory = TrackedDirectory(users: (1...3).map { DirectoryUser(id: "u\($0)", userPrincipalName: "u\($0)@contoso.com", displayName: "U\($0)", mail: "u\($0)@contoso.com") })
+        let base = InMemoryDirectoryConnector()
+        base.register(tenant: "contoso.com", clientID: ExplainFixture.clientID, secret: ExplainFixture.secret, domains: ["contoso.com"], directory: InMemoryDirectoryProvider())
+        let service = try await DirectoryService.open(
+            store: InMemoryIdentityStore(), state: state, secrets: InMemorySecretStore(), connector: ExplainFixture.Connector(base: base, directory: directory),
+            configuration: .init(notifiers: [notifier]))
+        let id = try await service.addSource(name: "Contoso", domain: "contoso.com").id
+        try await service.setCredentials(id, SourceCredentials(clientID: ExplainFixture.clientID, tenant: "contoso.com"), secret: Secret(ExplainFixture.secret))
+        _ = try await service.testConnection(id)
+        try await service.turnOn(id)
+
+        state.failing.withLock { $0 = ["tracking"] }
+        let record = try await service.synchronize(id)
+        guard case .failed(let failure) = record.outcome else { Issue.record("\(record.outcome)"); return }
+        #expect(record.succeeded == 3)
+        let notification = try #require(notifier.notifications.first { $0.kind == .runFailed })
+        #expect(notification.runID == record.id)
+        #expect(!notification.message.contains("nothing was applied"), "\(notification.message)")
+        #expect(notification.message == "The synchronization of 'Contoso' failed after 3 changes were applied: \(failure)")
+    }
+
+    @Test("released: with the id of the run that released the source; without one when a settings change released it while a run was going")
+    func releasedRunID() async throws {
+        let notifier = RecordingNotifier()
+        let harness = try await Self.harness(notifier: notifier, configuration: .init(quarantine: .init(failedRuns: 1)))
+        let source = try await harness.readySource()
+        try await harness.service.setSchedule(source.id, try SyncSchedule.hourly(every: 1, startingAt: LocalTime(hour: 0), timeZone: "UTC"))
+        let directory = try #require(harness.directories["contoso.com"])
+
+        func quarantine() async throws -> Date {
+            directory.failNextRead(with: DirectoryServiceError(.invalidInput, "The directory is down", fix: "Wait."))
+            _ = try await harness.service.synchronize(source.id)
+            return try #require(try await harness.service.source(source.id).quarantine?.nextAttempt)
+        }
+
+        // A scheduled attempt that succeeds releases the source: the release is that run's.
+        var next = try await quarantine()
+        notifier.removeAll()
+        harness.clock.advance(by: next.timeIntervalSince(harness.clock.now))
+        let attempt = try #require(await harness.service.runDueSynchronizations().first)
+        #expect(attempt.outcome == .succeeded)
+        #expect(notifier.notifications.map(\.kind) == [.released])
+        #expect(notifier.notifications.first?.runID == attempt.id)
+
+        // A settings change while a scheduled attempt is going releases the source: not that run's doing.
+        next = try await quarantine()
+        notifier.removeAll()
+        harness.clock.advance(by: next.timeIntervalSince(harness.clock.now))
+        let gate = Gate()
+        harness.gate.withLock { $0 = gate }
+        let due = Task { await harness.service.runDueSynchronizations() }
+        while gate.arrived == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        try await harness.service.setSettings(source.id, try await harness.service.source(source.id).settings)
+        #expect(notifier.notifications.map(\.kind) == [.released], "sent at once")
+        gate.open()
+        let run = try #require(await due.value.first)
+        #expect(run.outcome == .succeeded)
+        #expect(notifier.notifications.map(\.kind) == [.released])
+        #expect(notifier.notifications.first?.runID == nil)
     }
 
     @Test("a run stopped at the deletion guard notifies needsConfirmation with the run's id")
@@ -147,61 +214,224 @@ struct NotificationTests {
 
     // MARK: Settings
 
-    @Test("settings: designed JSON, kinds in a fixed order; saved under service/notifications")
-    func settingsJSON() async throws {
-        let settings = NotificationSettings(webhookURL: URL(string: "https://hooks.example.com/dirsync")!, hasToken: true, kinds: [.secretExpired, .runFailed])
-        try expectJSON(settings, #"{"hasToken":true,"kinds":["runFailed","secretExpired"],"webhookURL":"https://hooks.example.com/dirsync"}"#)
-        #expect(StateKey.notificationSettings.description == "service/notifications")
-        #expect(SecretKey.webhookToken.rawValue == "notifications.webhook-token")
-        #expect(NotificationSettings(webhookURL: settings.webhookURL).kinds == NotificationKind.allEvents)
+    /// A webhook URL whose path and query are its credential, as a chat's incoming webhook's are.
+    static let canaryPath = "canary-P4th-5e1f"
+    static let canaryQuery = "canary-Qu3ry-77ab"
+    static let canaryURL = URL(string: "https://hooks.example.com/services/\(canaryPath)?sig=\(canaryQuery)")!
+
+    /// Every text a value can be shown as.
+    static func shown(_ value: Any) -> String {
+        var dumped = ""
+        dump(value, to: &dumped)
+        return "\(value) \(String(reflecting: value)) \(dumped)"
     }
 
-    @Test("setNotificationSettings keeps the token in the secret store only, sets hasToken from it, and removes it with the settings")
+    static func expectNoCanary(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(!text.contains(canaryPath) && !text.contains(canaryQuery), "\(text)", sourceLocation: sourceLocation)
+    }
+
+    @Test("settings: designed JSON with only the URL's scheme, host and port, kinds in a fixed order; saved under service/notifications")
+    func settingsJSON() async throws {
+        let settings = NotificationSettings(webhookURL: Self.canaryURL, hasToken: true, kinds: [.secretExpired, .runFailed])
+        try expectJSON(settings, #"{"hasToken":true,"kinds":["runFailed","secretExpired"],"webhookURL":"https://hooks.example.com/…"}"#)
+        #expect(settings.webhook == "https://hooks.example.com/…")
+        #expect(!settings.keepsURLInDocument)
+        Self.expectNoCanary(Self.shown(settings))
+        #expect(try JSONDecoder.deterministic().decode(NotificationSettings.self, from: try JSONEncoder.deterministic().encode(settings)) == settings)
+        #expect(StateKey.notificationSettings.description == "service/notifications")
+        #expect(SecretKey.webhookURL.rawValue == "notifications.webhook-url")
+        #expect(SecretKey.webhookToken.rawValue == "notifications.webhook-token")
+        #expect(NotificationSettings(webhookURL: Self.canaryURL).kinds == NotificationKind.allEvents)
+        #expect(NotificationSettings.shownWebhook(URL(string: "HTTP://127.0.0.1:8080/hook?x=1")!) == "http://127.0.0.1:8080/…")
+        #expect(NotificationSettings.shownWebhook(URL(string: "http://[::1]:9/hook")!) == "http://[::1]:9/…")
+        #expect(NotificationSettings.shownWebhook(URL(string: "https://hooks.example.com")!) == "https://hooks.example.com/…")
+    }
+
+    @Test("setNotificationSettings keeps the whole URL and the token in the secret store only, sets hasToken from the token, and removes both with the settings")
     func settingsAndToken() async throws {
         let harness = try await ServiceHarness()
         #expect(try await harness.service.notificationSettings() == nil)
-        let url = URL(string: "https://hooks.example.com/dirsync")!
-        try await harness.service.setNotificationSettings(NotificationSettings(webhookURL: url, kinds: [.runFailed]), token: Secret("tok-canary-123"))
+        let returned = try await harness.service.setNotificationSettings(webhookURL: Self.canaryURL, kinds: [.runFailed], token: Secret("tok-canary-123"))
         let saved = try #require(try await harness.service.notificationSettings())
-        #expect(saved == NotificationSettings(webhookURL: url, hasToken: true, kinds: [.runFailed]))
+        #expect(saved == returned)
+        #expect(saved == NotificationSettings(webhookURL: Self.canaryURL, hasToken: true, kinds: [.runFailed]))
+        #expect(saved.webhook == "https://hooks.example.com/…")
+        #expect(try await harness.secrets.secret(for: .webhookURL) == Secret(Self.canaryURL.absoluteString))
         #expect(try await harness.secrets.secret(for: .webhookToken) == Secret("tok-canary-123"))
-        let stored = try #require(try await harness.state.data(for: .notificationSettings))
-        #expect(!String(decoding: stored, as: UTF8.self).contains("tok-canary-123"))
+        let stored = String(decoding: try #require(try await harness.state.data(for: .notificationSettings)), as: UTF8.self)
+        #expect(!stored.contains("tok-canary-123"))
+        Self.expectNoCanary(stored)
+        Self.expectNoCanary(Self.shown(saved))
 
-        try await harness.service.setNotificationSettings(NotificationSettings(webhookURL: url, hasToken: true), token: nil)
+        try await harness.service.setNotificationSettings(webhookURL: Self.canaryURL, token: nil)
         #expect(try await harness.service.notificationSettings()?.hasToken == false)
         #expect(try await harness.secrets.secret(for: .webhookToken) == nil)
 
-        try await harness.service.setNotificationSettings(NotificationSettings(webhookURL: url), token: Secret("again"))
+        try await harness.service.setNotificationSettings(webhookURL: Self.canaryURL, token: Secret("again"))
         try await harness.service.removeNotificationSettings()
         #expect(try await harness.service.notificationSettings() == nil)
+        #expect(try await harness.secrets.secret(for: .webhookURL) == nil)
         #expect(try await harness.secrets.secret(for: .webhookToken) == nil)
     }
 
-    @Test("settings refused: plain http to a remote host, another scheme, a user or password in the URL, no kind, an empty token", arguments: [
-        ("http://hooks.example.com/x", Set(NotificationKind.allEvents), "plain http to 'hooks.example.com'"),
-        ("ftp://hooks.example.com/x", Set(NotificationKind.allEvents), "uses 'ftp'"),
-        ("https://user:pa55word@hooks.example.com/x", Set(NotificationKind.allEvents), "user name or password"),
-        ("/relative", Set(NotificationKind.allEvents), "not an absolute URL"),
-        ("https://hooks.example.com/x", Set<NotificationKind>([.test]), "No kind"),
-    ])
-    func refused(url: String, kinds: Set<NotificationKind>, expected: String) async throws {
+    @Test("settings saved with the whole URL in the document (the earlier form) are read without showing it; the next save moves it to the secret store")
+    func earlierForm() async throws {
         let harness = try await ServiceHarness()
-        let settings = NotificationSettings(webhookURL: URL(string: url)!, kinds: kinds)
-        await #expect { try await harness.service.setNotificationSettings(settings, token: nil) } throws: { error in
-            guard let error = error as? DirectoryServiceError else { return false }
-            return error.code == .invalidInput && error.detail.contains(expected) && !error.description.contains("pa55word")
+        try await harness.state.save(EarlierSettings(webhookURL: Self.canaryURL, hasToken: false, kinds: ["quarantined", "runFailed"]), for: .notificationSettings)
+        let read = try #require(try await harness.service.notificationSettings())
+        #expect(read.webhook == "https://hooks.example.com/…")
+        #expect(read.kinds == [.quarantined, .runFailed])
+        #expect(read.keepsURLInDocument)
+        #expect(try await read.webhookURL(in: harness.secrets) == Self.canaryURL, "its URL is still used")
+        Self.expectNoCanary(Self.shown(read))
+        Self.expectNoCanary(String(decoding: try JSONEncoder.deterministic().encode(read), as: UTF8.self))
+
+        try await harness.service.setNotificationSettings(webhookURL: Self.canaryURL, kinds: read.kinds, token: nil)
+        let moved = try #require(try await harness.service.notificationSettings())
+        #expect(!moved.keepsURLInDocument)
+        #expect(try await harness.secrets.secret(for: .webhookURL) == Secret(Self.canaryURL.absoluteString))
+        Self.expectNoCanary(String(decoding: try #require(try await harness.state.data(for: .notificationSettings)), as: UTF8.self))
+        #expect(try await moved.webhookURL(in: harness.secrets) == Self.canaryURL)
+
+        // A document whose webhookURL is neither form is damage: refused without repeating it.
+        try await harness.state.save(Damaged(webhookURL: Self.canaryPath, hasToken: false, kinds: ["runFailed"]), for: .notificationSettings)
+        await #expect { try await harness.service.notificationSettings() } throws: { error in
+            !"\(error)".contains(Self.canaryPath) && !String(reflecting: error).contains(Self.canaryPath)
+        }
+    }
+
+    /// Settings as the earlier form saved them: the whole URL in the document.
+    struct EarlierSettings: Encodable {
+        var webhookURL: URL
+        var hasToken: Bool
+        var kinds: [String]
+    }
+
+    /// A document whose `webhookURL` is neither a URL nor a shown webhook.
+    struct Damaged: Encodable {
+        var webhookURL: String
+        var hasToken: Bool
+        var kinds: [String]
+    }
+
+    /// The bad URLs: their text, and what the error says.
+    static let badURLs: [(String, String)] = [
+        ("http://hooks.example.com/\(canaryPath)", "plain http to 'hooks.example.com'"),
+        ("ftp://hooks.example.com/\(canaryPath)", "uses 'ftp'"),
+        ("https://user:pa55word@hooks.example.com/\(canaryPath)", "user name or password"),
+        ("/\(canaryPath)", "not an absolute URL"),
+        ("https://hooks.example.com:70000/\(canaryPath)", "is not a port"),
+    ]
+
+    @Test("settings refused: plain http to a remote host, another scheme, a user or password in the URL, a port that is none — invalidInput that never repeats the path", arguments: badURLs)
+    func refused(url: String, expected: String) async throws {
+        let harness = try await ServiceHarness()
+        let webhookURL = try #require(URL(string: url))
+        let error = await #expect(throws: DirectoryServiceError.self) { try await harness.service.setNotificationSettings(webhookURL: webhookURL, token: nil) }
+        #expect(error?.code == .invalidInput)
+        #expect(error?.detail.contains(expected) == true, "\(String(describing: error))")
+        Self.expectNoCanary("\(String(describing: error)) \(error.map { String(reflecting: $0) } ?? "")")
+        #expect(!"\(String(describing: error))".contains("pa55word"))
+        if let error { #expect(throws: error, "the same error as NotificationSettings.validate(webhookURL:)") { try NotificationSettings.validate(webhookURL: webhookURL) } }
+        #expect(try await harness.service.notificationSettings() == nil)
+        #expect(try await harness.secrets.secret(for: .webhookURL) == nil)
+    }
+
+    @Test("settings refused: no kind, an empty token")
+    func refusedKindsAndToken() async throws {
+        let harness = try await ServiceHarness()
+        await #expect { try await harness.service.setNotificationSettings(webhookURL: Self.canaryURL, kinds: [.test], token: nil) } throws: { error in
+            (error as? DirectoryServiceError)?.code == .invalidInput && "\(error)".contains("No kind")
+        }
+        await #expect(throws: DirectoryServiceError.self) {
+            try await harness.service.setNotificationSettings(webhookURL: URL(string: "https://a.example.com")!, token: Secret(" "))
         }
         #expect(try await harness.service.notificationSettings() == nil)
-        await #expect(throws: DirectoryServiceError.self) {
-            try await harness.service.setNotificationSettings(NotificationSettings(webhookURL: URL(string: "https://a.example.com")!), token: Secret(" "))
-        }
+        #expect(try await harness.secrets.secret(for: .webhookURL) == nil)
     }
 
     @Test("plain http to loopback is allowed")
     func loopback() throws {
         for url in ["http://127.0.0.1:8080/hook", "http://localhost/hook", "http://[::1]:9/hook"] {
-            #expect(throws: Never.self) { try NotificationSettings(webhookURL: URL(string: url)!).validate() }
+            #expect(throws: Never.self) { try NotificationSettings.validate(webhookURL: URL(string: url)!) }
         }
+    }
+
+    static func service(secrets: any SecretStore, state: any SyncStateStore = InMemorySyncStateStore()) async throws -> DirectoryService {
+        try await DirectoryService.open(store: InMemoryIdentityStore(), state: state, secrets: secrets, connector: InMemoryDirectoryConnector())
+    }
+
+    @Test("a read-only secret store (the environment): saving and removing write only what differs, and one that cannot take a change refuses it before anything changed")
+    func readOnlySecretStore() async throws {
+        let url = URL(string: "https://hooks.example.com/dirsync")!
+        let variable = EnvironmentSecretStore().variableName(for: .webhookURL)
+        #expect(variable == "DIRSYNC_SECRET_NOTIFICATIONS_WEBHOOK_URL")
+
+        // The URL is not in the environment: refused, nothing saved.
+        let bare = try await Self.service(secrets: EnvironmentSecretStore(environment: [:]))
+        await #expect { try await bare.setNotificationSettings(webhookURL: url, token: nil) } throws: { error in
+            (error as? SecretStoreError)?.code == .readOnly && (error as? SecretStoreError)?.key == .webhookURL
+        }
+        #expect(try await bare.notificationSettings() == nil)
+
+        // The environment holds the URL: settings without a token are saved, with nothing to write.
+        let state = InMemorySyncStateStore()
+        let provided = try await Self.service(secrets: EnvironmentSecretStore(environment: [variable: url.absoluteString]), state: state)
+        try await provided.setNotificationSettings(webhookURL: url, kinds: [.runFailed], token: nil)
+        #expect(try await provided.notificationSettings() == NotificationSettings(webhookURL: url, kinds: [.runFailed]))
+        // A token it does not hold, or another URL: refused, the saved settings unchanged.
+        await #expect(throws: SecretStoreError.self) { try await provided.setNotificationSettings(webhookURL: url, token: Secret("tok")) }
+        await #expect(throws: SecretStoreError.self) { try await provided.setNotificationSettings(webhookURL: URL(string: "https://other.example.com/x")!, token: nil) }
+        #expect(try await provided.notificationSettings() == NotificationSettings(webhookURL: url, kinds: [.runFailed]))
+        // Removing: the URL it holds cannot be removed, so nothing is.
+        await #expect { try await provided.removeNotificationSettings() } throws: { error in (error as? SecretStoreError)?.code == .readOnly }
+        #expect(try await provided.notificationSettings() != nil)
+
+        // Settings of the earlier form (URL in the document), no secret in the environment: removed.
+        let earlier = InMemorySyncStateStore()
+        try await earlier.save(EarlierSettings(webhookURL: url, hasToken: false, kinds: ["runFailed"]), for: .notificationSettings)
+        let legacy = try await Self.service(secrets: EnvironmentSecretStore(environment: [:]), state: earlier)
+        try await legacy.removeNotificationSettings()
+        #expect(try await legacy.notificationSettings() == nil)
+    }
+
+    /// A secret store whose writes of some keys fail while the test says so.
+    final class FailingSecretStore: SecretStore {
+        let base = InMemorySecretStore()
+        let failing = Locked<Set<SecretKey>>([])
+        func secret(for key: SecretKey) async throws -> Secret? { try await base.secret(for: key) }
+        func setSecret(_ secret: Secret?, for key: SecretKey) async throws {
+            if failing.withLock({ $0.contains(key) }) { throw SecretStoreError(.storageFailed, key: key, detail: "injected write failure") }
+            try await base.setSecret(secret, for: key)
+        }
+    }
+
+    @Test("a save or removal that fails half way puts back what it wrote: the saved settings and the secrets go together")
+    func failedHalfWay() async throws {
+        let secrets = FailingSecretStore()
+        let state = FailingStateStore()
+        let service = try await Self.service(secrets: secrets, state: state)
+        let first = URL(string: "https://hooks.example.com/first")!
+        try await service.setNotificationSettings(webhookURL: first, token: Secret("one"))
+        let saved = try await service.notificationSettings()
+
+        secrets.failing.withLock { $0 = [.webhookToken] }
+        await #expect(throws: SecretStoreError.self) { try await service.setNotificationSettings(webhookURL: Self.canaryURL, token: Secret("two")) }
+        #expect(try await secrets.secret(for: .webhookURL) == Secret(first.absoluteString), "the URL written first is put back")
+        #expect(try await secrets.secret(for: .webhookToken) == Secret("one"))
+        #expect(try await service.notificationSettings() == saved)
+        await #expect(throws: SecretStoreError.self) { try await service.removeNotificationSettings() }
+        #expect(try await secrets.secret(for: .webhookURL) == Secret(first.absoluteString))
+        #expect(try await service.notificationSettings() == saved)
+
+        secrets.failing.withLock { $0 = [] }
+        state.failing.withLock { $0 = ["notifications"] }
+        await #expect(throws: SyncStateError.self) { try await service.setNotificationSettings(webhookURL: Self.canaryURL, token: nil) }
+        #expect(try await secrets.secret(for: .webhookURL) == Secret(first.absoluteString))
+        #expect(try await secrets.secret(for: .webhookToken) == Secret("one"))
+        await #expect(throws: SyncStateError.self) { try await service.removeNotificationSettings() }
+        #expect(try await secrets.secret(for: .webhookURL) == Secret(first.absoluteString))
+        #expect(try await secrets.secret(for: .webhookToken) == Secret("one"))
+        #expect(try await service.notificationSettings() == saved)
     }
 }

@@ -54,4 +54,35 @@ struct OutOfScopeActionJSONTests {
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(SyncSettings.self, from: Data(unknown.utf8)) }
         #expect(!(try text(settings)).contains("_0"))
     }
+
+    @Test(
+        "a grace outside 0 to 10 years in saved settings is a DecodingError that says so, never a trap",
+        arguments: ["1e30", "-5", "-0.5", "315360000.5", "9.3e18", "1e400", "-1e400"])
+    func graceOutOfRange(seconds: String) throws {
+        let json = "{\(Self.guardText),\"filter\":{\"mode\":\"all\"},\"missingEmail\":\"skip\",\"outOfScope\":\"disableThenRemove\",\"removalGraceSeconds\":\(seconds)}"
+        let error = #expect(throws: DecodingError.self) { try JSONDecoder.deterministic().decode(SyncSettings.self, from: Data(json.utf8)) }
+        // 1e400 is no JSON number Foundation reads; every other value is read and refused for its range.
+        guard !seconds.hasSuffix("e400"), case .dataCorrupted(let context) = error else { return }
+        #expect(context.debugDescription.contains("outside 0 seconds to 10 years"), "\(context.debugDescription)")
+        #expect(context.codingPath.last?.stringValue == "removalGraceSeconds")
+    }
+
+    @Test("NaN and infinity (where a decoder reads them) are refused the same way")
+    func graceNotFinite() throws {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        for value in ["NaN", "Infinity", "-Infinity"] {
+            let json = "{\"outOfScope\":\"disableThenRemove\",\"removalGraceSeconds\":\"\(value)\"}"
+            #expect(throws: DecodingError.self, "\(value)") { try decoder.decode(SyncSettings.OutOfScopeAction.self, from: Data(json.utf8)) }
+        }
+    }
+
+    @Test("the bounds themselves read: 0 and exactly 10 years")
+    func graceBounds() throws {
+        for (seconds, grace) in [("0", Duration.zero), ("315360000", SyncSettings.OutOfScopeAction.maximumGrace)] {
+            let json = "{\"outOfScope\":\"disableThenRemove\",\"removalGraceSeconds\":\(seconds)}"
+            #expect(try JSONDecoder().decode(SyncSettings.OutOfScopeAction.self, from: Data(json.utf8)) == .disableThenRemove(after: grace))
+        }
+        #expect(SyncSettings.OutOfScopeAction.maximumGrace == .seconds(3_650 * 86_400))
+    }
 }

@@ -1,7 +1,7 @@
 import DirectorySync
 
-/// `dirsync --state DIR notify remove`: removes the notification settings and the webhook's token;
-/// processes started afterwards send no notifications.
+/// `dirsync --state DIR notify remove`: removes the notification settings and the webhook's URL
+/// and token from the secret store; processes started afterwards send no notifications.
 enum NotifyRemoveCommand {
     static func run(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
         try context.requireOwnership("notify remove")

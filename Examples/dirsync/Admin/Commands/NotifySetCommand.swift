@@ -2,8 +2,9 @@ import DirectorySync
 import Foundation
 
 /// `dirsync --state DIR notify set --webhook URL [--token-env VAR] [--events LIST]`: saves where
-/// notifications go (replacing the settings saved before); the token goes to the secret store,
-/// never into an argument. Every process that synchronizes over DIR afterwards posts to the URL.
+/// notifications go (replacing the settings saved before); the URL and the token go to the secret
+/// store (the token never into an argument), and only the URL's scheme and host are shown. Every
+/// process that synchronizes over DIR afterwards posts to the URL.
 enum NotifySetCommand {
     static func run(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
         try context.requireOwnership("notify set")
@@ -22,13 +23,13 @@ enum NotifySetCommand {
             }
             token = Secret(value)
         }
-        try await context.service.setNotificationSettings(NotificationSettings(webhookURL: url, kinds: kinds), token: token)
-        let saved = try await context.service.notificationSettings()
+        let saved = try await context.service.setNotificationSettings(webhookURL: url, kinds: kinds, token: token)
         if context.json {
             try context.printJSON(saved)
             return 0
         }
-        print("Saved: notifications go to \(Terminal.safe(url.absoluteString))\(token == nil ? "" : " with the token (in the secret store)"). Check with: notify test")
+        let kept = token == nil ? "the whole URL is" : "the whole URL and the token are"
+        print("Saved: notifications go to \(Terminal.safe(saved.webhook))\(token == nil ? "" : " with the token"); \(kept) in the secret store. Check with: notify test")
         return 0
     }
 

@@ -22,7 +22,7 @@ enum NotifyTestCommand {
         }
         // One attempt: the answer shown is the receiver's own, at once.
         let webhook = try await WebhookNotifier(settings: settings, secrets: context.secrets, retry: .none)
-        let target = Terminal.safe(settings.webhookURL.absoluteString)
+        let target = Terminal.safe(settings.webhook)
         let outcome: Outcome
         do {
             let response = try await webhook.send(.test(at: Date()))

@@ -15,18 +15,8 @@ enum RunSchedulerCommand {
         fflush(nil)
         let printer = Task {
             for await event in events {
-                switch event {
-                case .runFinished(let id, let record):
-                    print("\(record.endedAt.shortText) \(Terminal.safe("\(id)")): \(RunRecordText.outcome(record)), \(RunRecordText.readKind(record)), \(record.succeeded.grouped) applied")
-                case .quarantined(let id, let quarantine):
-                    let next = quarantine.nextAttempt.map { "next attempt \($0.shortText)" } ?? "no scheduled attempt"
-                    print("\(quarantine.since.shortText) \(Terminal.safe("\(id)")): quarantined (\(next)): \(Terminal.safe(quarantine.reason))")
-                case .released(let id):
-                    print("\(Terminal.safe("\(id)")): released from quarantine")
-                case .warning(let id, let warning) where warning.code == "secretExpiring" || warning.code == "conflictsIncreased":
-                    print("\(Terminal.safe("\(id)")): \(Terminal.safe("\(warning)"))")
-                default: continue
-                }
+                guard let line = line(for: event) else { continue }
+                print(line)
                 fflush(nil)
             }
         }
@@ -35,5 +25,21 @@ enum RunSchedulerCommand {
         printer.cancel()
         print("Stopped.")
         return 0
+    }
+
+    /// The line `run-scheduler` and `run-due` print for an event: a finished run, a quarantine, a
+    /// release, a secret-expiry warning or a rise in conflicts; `nil` for every other event.
+    static func line(for event: ServiceEvent) -> String? {
+        switch event {
+        case .runFinished(let id, let record):
+            "\(record.endedAt.shortText) \(Terminal.safe("\(id)")): \(RunRecordText.outcome(record)), \(RunRecordText.readKind(record)), \(record.succeeded.grouped) applied"
+        case .quarantined(let id, let quarantine):
+            "\(quarantine.since.shortText) \(Terminal.safe("\(id)")): quarantined (\(quarantine.nextAttempt.map { "next attempt \($0.shortText)" } ?? "no scheduled attempt")): \(Terminal.safe(quarantine.reason))"
+        case .released(let id):
+            "\(Terminal.safe("\(id)")): released from quarantine"
+        case .warning(let id, let warning) where warning.code == "secretExpiring" || warning.code == "conflictsIncreased":
+            "\(Terminal.safe("\(id)")): \(Terminal.safe("\(warning)"))"
+        default: nil
+        }
     }
 }

@@ -26,7 +26,7 @@ enum StatusCommand {
             lines.append(
                 "            "
                     + (quarantine.nextAttempt.map { "next attempt \($0.shortText)" } ?? "no scheduled attempt")
-                    + "; sync, credentials set, filter set or schedule set releases it now")
+                    + "; sync, credentials set, filter set, policy set or schedule set releases it now")
         } else if status.consecutiveFailures > 0 {
             lines.append("Failures:   \(status.consecutiveFailures.counted("failed run")) in a row")
         }

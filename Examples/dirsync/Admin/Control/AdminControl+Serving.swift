@@ -12,6 +12,7 @@ extension AdminControl {
         init(folder: URL, service: DirectoryService, secrets: any SecretStore) {
             let control = folder.appendingPathComponent("control")
             AdminControl.removeLeftovers(in: control)
+            if let secrets = secrets as? FileSecretStore { AdminControl.removeStaleHandovers(in: secrets.folder) }
             task = Task {
                 await withTaskGroup(of: Void.self) { group in
                     while !Task.isCancelled {
@@ -41,6 +42,26 @@ extension AdminControl {
             let file = control.appendingPathComponent(name)
             let modified = (try? FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date) ?? .distantPast
             if name.hasSuffix(".claimed") || Date().timeIntervalSince(modified) > requestLifetime { try? FileManager.default.removeItem(at: file) }
+        }
+    }
+
+    /// How long a secret handed over by `credentials set` can still be needed: a request not
+    /// taken within ``requestLifetime`` is never carried out, and one taken reads the secret at
+    /// once (its sender waits at most ``answerTimeout`` more).
+    static let handoverLifetime: TimeInterval = requestLifetime + answerTimeout
+
+    /// Removes the secrets `credentials set` handed over (`<source>.client-secret.handover-<id>` in
+    /// the folder's secret store) that no request can still need — older than
+    /// ``handoverLifetime`` —, which a sender or owner that was killed left behind. Younger ones may
+    /// belong to a request on its way, and stay.
+    static func removeStaleHandovers(in secrets: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: secrets.path)) ?? []
+        for name in names where name.hasSuffix(".secret") {
+            // The store percent-encodes a key into a file name (`.` is `%2E`).
+            guard let key = name.removingPercentEncoding, key.contains(".client-secret.handover-") else { continue }
+            let file = secrets.appendingPathComponent(name)
+            let modified = (try? FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date) ?? .distantFuture
+            if Date().timeIntervalSince(modified) > handoverLifetime { try? FileManager.default.removeItem(at: file) }
         }
     }
 

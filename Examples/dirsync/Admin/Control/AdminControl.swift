@@ -47,7 +47,8 @@ enum AdminControl {
         var secretExpiry: Date?
         /// `credentials set` with a new secret: the key under which the sender put it in the
         /// folder's secret store (`DIR/secrets`) — a secret never goes into a request file. The
-        /// owner reads it and removes it.
+        /// owner reads it and removes it; one a killed process left behind is removed by the next
+        /// owner when it starts (``removeStaleHandovers(in:)``).
         var secretHandover: SecretKey?
         var sentAt: Date
 
