@@ -42,7 +42,8 @@ public struct HTTPTransportError: DirectorySyncError {
 }
 
 extension ErrorCode where Area == HTTPTransportError {
-    /// The connection could not be made or was lost (reset, refused, DNS).
+    /// The connection could not be made or was lost (reset, refused, DNS), or the server's answer
+    /// is not HTTP (another service on the port).
     public static let connectionFailed = Self(rawValue: "connectionFailed")
     /// No response within the timeout.
     public static let timedOut = Self(rawValue: "timedOut")

@@ -42,7 +42,8 @@ package enum Redactor {
         result = replace(#"(?i)(bearer|basic)\s+[A-Za-z0-9\-._~+/=]+"#, in: result, with: "$1 \(mask)")
         result = replace(#"eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*"#, in: result, with: mask)
         let fields = secretFields.sorted().joined(separator: "|")
-        result = replace(#"(?i)(\b(?:\#(fields))=)[^&\s"]*"#, in: result, with: "$1\(mask)")
+        // A value ends at `&`, white space or a quote: text that quotes a URL keeps its closing quote.
+        result = replace(#"(?i)(\b(?:\#(fields))=)[^&\s"']*"#, in: result, with: "$1\(mask)")
         result = replace(#"(?i)("(?:\#(fields)|secret|clientSecret|bearerToken)"\s*:\s*")(?:[^"\\]|\\.)*""#, in: result, with: "$1\(mask)\"")
         return result
     }

@@ -183,7 +183,11 @@ public struct URLSessionTransport: HTTPTransport {
         case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
             .serverCertificateHasUnknownRoot, .clientCertificateRejected:
             return HTTPTransportError(.tlsFailed, detail: "TLS with \(host) failed (\(error.code.rawValue))", underlying: underlying)
-        case .badURL, .unsupportedURL:
+        case .unsupportedURL:
+            // The URL passed URLPolicy (absolute http or https) before it was sent: libcurl reports
+            // an answer that is not HTTP (another service on the port) as an unsupported protocol.
+            return HTTPTransportError(.connectionFailed, detail: "\(host): the server's answer is not HTTP (\(error.code.rawValue))", underlying: underlying)
+        case .badURL:
             return HTTPTransportError(.invalidURL, detail: "'\(Redactor.redact(url: url))' cannot be requested (\(error.code.rawValue))", underlying: underlying)
         default:
             // libcurl's text says what happened ("Couldn't connect to server"); Foundation's generic

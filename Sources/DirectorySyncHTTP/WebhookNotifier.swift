@@ -138,8 +138,8 @@ public final class WebhookNotifier: Notifier, CustomStringConvertible, CustomRef
     ///     move time instead of waiting).
     /// - Throws: `DirectorySync.DirectoryServiceError` (`invalidInput`) for a URL
     ///   `NotificationSettings.validate(webhookURL:)` refuses — plain `http` to a host that is not
-    ///   loopback, not an absolute `https` URL, a user name or password in it — the error the
-    ///   service gives for the same URL.
+    ///   loopback, not an absolute `https` URL, a user name or password in it, longer than 2,048
+    ///   bytes — the error the service gives for the same URL.
     public init(
         configuration: Configuration, token: Secret? = nil, transport: any HTTPTransport = URLSessionTransport(configuration: .init(timeout: 10)),
         clock: SyncClock = .system
@@ -337,10 +337,22 @@ public final class WebhookNotifier: Notifier, CustomStringConvertible, CustomRef
         let url = configuration.url
         let shown = NotificationSettings.shownWebhook(url)
         for whole in [url.absoluteString, Redactor.redact(url: url)] { text = text.replacingOccurrences(of: whole, with: shown) }
-        // The path and query alone, however the transport spelled them.
         let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
-        let parts = [components?.percentEncodedQuery, components?.query, components?.percentEncodedPath, components?.path]
-        for part in parts.compactMap({ $0 }).filter({ $0.count > 1 }).sorted(by: { $0.count > $1.count }) {
+        // The URL however it continues after its origin — redacted (`token=«redacted»`), cut or
+        // re-encoded by the transport — up to white space or a quote.
+        var origin = components
+        origin?.percentEncodedPath = ""
+        origin?.percentEncodedQuery = nil
+        origin?.percentEncodedFragment = nil
+        if let prefix = origin?.string, !prefix.isEmpty,
+            let expression = try? NSRegularExpression(pattern: "(?i)" + NSRegularExpression.escapedPattern(for: prefix) + #"[^\s'"]*"#)
+        {
+            text = expression.stringByReplacingMatches(
+                in: text, range: NSRange(text.startIndex..., in: text), withTemplate: NSRegularExpression.escapedTemplate(for: shown))
+        }
+        // The path and query alone, however the transport spelled them (redacted too).
+        let parts = [components?.percentEncodedQuery, components?.query, components?.percentEncodedPath, components?.path].compactMap { $0 }
+        for part in (parts + parts.map(Redactor.redact)).filter({ $0.count > 1 }).sorted(by: { $0.count > $1.count }) {
             text = text.replacingOccurrences(of: part, with: "…")
         }
         if let token, !token.isEmpty { text = text.replacingOccurrences(of: token.reveal(), with: Redactor.mask) }

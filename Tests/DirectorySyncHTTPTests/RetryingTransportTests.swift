@@ -192,4 +192,10 @@ struct URLPolicyAndRedactorTests {
         #expect(!request.description.contains("zzz"))
         #expect(!HTTPTransportError(.connectionFailed, detail: "failed with Bearer zzz").description.contains("zzz"))
     }
+
+    @Test("a masked field in quoted text keeps the closing quote")
+    func redactionKeepsQuotes() {
+        #expect(Redactor.redact("'https://x.test/?sig=1&token=zzz' cannot be requested") == "'https://x.test/?sig=1&token=\(Redactor.mask)' cannot be requested")
+        #expect(Redactor.redact(#"url "https://x.test/?code=zzz" failed"#) == #"url "https://x.test/?code=\#(Redactor.mask)" failed"#)
+    }
 }

@@ -114,4 +114,16 @@ struct URLSessionTransportTests {
         receiver.release()
         #expect(try await sent.value.status == 204)
     }
+
+    @Test("an answer that is not HTTP is connectionFailed saying so — not invalidURL (the URL is fine) — and names the host only, never the path or query")
+    func answerNotHTTP() async throws {
+        let server = try NotHTTPServer()
+        defer { server.stop() }
+        let url = try #require(URL(string: "\(server.baseURL.absoluteString)/services/canary-P4th-77a1?sig=canary-Qu3ry-3c5d&token=canary-T0k-8e0f"))
+        let error = await #expect(throws: HTTPTransportError.self) { try await URLSessionTransport().send(HTTPRequest(method: .post, url: url, body: Data("{}".utf8))) }
+        #expect(error?.code == .connectionFailed, "\(String(describing: error))")
+        #expect(error?.detail.contains("127.0.0.1: the server's answer is not HTTP") == true, "\(String(describing: error))")
+        let text = "\(String(describing: error)) \(error.map { String(reflecting: $0) } ?? "")"
+        #expect(!text.contains("canary"), "\(text)")
+    }
 }

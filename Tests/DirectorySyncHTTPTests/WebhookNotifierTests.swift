@@ -341,6 +341,13 @@ struct WebhookNotifierTests {
         }
     }
 
+    /// A transport whose failure quotes the request's URL, as URLSessionTransport's invalidURL does.
+    struct QuotingTransport: HTTPTransport {
+        func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+            throw HTTPTransportError(.invalidURL, detail: "'\(request.url.absoluteString)' cannot be requested (-1002)")
+        }
+    }
+
     /// A transport that fails with an error of its own that names the URL (not an HTTPTransportError).
     struct HostErrorTransport: HTTPTransport {
         struct Failure: Error { var url: URL }
@@ -353,7 +360,8 @@ struct WebhookNotifierTests {
         let query = "canary-Qu3ry-9e2b"
         let receiver = try WebhookReceiver { _ in HTTPResponse(status: 500, body: Data("denied".utf8)) }
         defer { receiver.stop() }
-        func canary(_ base: URL) -> URL { URL(string: "\(base.absoluteString)/\(path)?sig=\(query)")! }
+        // A field the redaction masks too: the rest of the query must not survive its masking.
+        func canary(_ base: URL) -> URL { URL(string: "\(base.absoluteString)/\(path)?sig=\(query)&token=\(query)")! }
         var seen: [String] = []
         func see(_ value: Any) {
             var dumped = ""
@@ -361,8 +369,10 @@ struct WebhookNotifierTests {
             seen += ["\(value)", String(reflecting: value), dumped]
         }
         let unreachable = URL(string: "http://127.0.0.1:1/hooks")!
-        for transport in [URLSessionTransport() as any HTTPTransport, LeakyTransport(), HostErrorTransport()] {
-            for base in [receiver.server.baseURL, unreachable] {
+        let notHTTP = try NotHTTPServer()
+        defer { notHTTP.stop() }
+        for transport in [URLSessionTransport() as any HTTPTransport, LeakyTransport(), QuotingTransport(), HostErrorTransport()] {
+            for base in [receiver.server.baseURL, unreachable, notHTTP.baseURL] {
                 let webhook = try WebhookNotifier(configuration: .init(url: canary(base), retry: .none), token: Secret(Self.token), transport: transport)
                 see(webhook)
                 see(webhook.configuration)
@@ -380,10 +390,11 @@ struct WebhookNotifierTests {
         #expect(seen.contains { $0.contains("http://127.0.0.1:1/…") })
         #expect(seen.contains { $0.contains("connectionFailed") })
         #expect(seen.contains { $0.contains("the receiver answered HTTP 500") })
+        #expect(seen.contains { $0.contains("the server's answer is not HTTP") })
         for text in seen { #expect(!text.contains(path) && !text.contains(query) && !text.contains(Self.token), "\(text)") }
         #expect(!receiver.requests.isEmpty)
         for request in receiver.requests {
-            #expect(request.url.path == "/\(path)" && request.url.query == "sig=\(query)", "the whole URL is what is posted to")
+            #expect(request.url.path == "/\(path)" && request.url.query == "sig=\(query)&token=\(query)", "the whole URL is what is posted to")
             #expect(!String(decoding: request.body ?? Data(), as: UTF8.self).contains(path))
         }
     }

@@ -91,4 +91,37 @@ struct CredentialOptionsTests {
         }
         #expect(Set(errors).count == 1, "\(errors)")
     }
+
+    @Test("a secret or token from an environment variable: surrounding white space trimmed, a control character inside refused with exit 2 (the client secret, the SCIM token, the webhook token alike)", arguments: [
+        "s3cret\r\nX-Injected: yes", "esc\u{1B}[31mred", "tab\tinside",
+    ])
+    func environmentSecretWithControlCharacter(value: String) throws {
+        let folder = try stateFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let environment = ["DIRSYNC_CANARY": value]
+        let runs: [[String]] = [
+            ["--state", folder.path, "credentials", "set", "--source", "Contoso", "--tenant", "contoso.com", "--client-id", Self.clientID, "--client-secret-env", "DIRSYNC_CANARY"],
+            ["--state", folder.path, "status", "--scim-url", "http://127.0.0.1:9/scim/v2", "--scim-token-env", "DIRSYNC_CANARY"],
+            ["--state", folder.path, "notify", "set", "--webhook", "http://127.0.0.1:9/hook", "--token-env", "DIRSYNC_CANARY"],
+        ]
+        for arguments in runs {
+            let result = try DirsyncProcess.run(arguments, environment: environment)
+            #expect(result.status == 2, "\(arguments): \(result.output)\(result.error)")
+            #expect(result.error.contains("control character") && result.error.contains("DIRSYNC_CANARY"), "\(result.error)")
+            #expect(!result.error.contains(value) && !result.output.contains(value))
+        }
+    }
+
+    @Test("a client secret with the line break `$(cat file)` leaves is saved without it")
+    func environmentSecretTrimmed() throws {
+        let folder = try stateFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let saved = try DirsyncProcess.run(
+            ["--state", folder.path, "credentials", "set", "--source", "Contoso", "--tenant", "contoso.com", "--client-id", Self.clientID, "--client-secret-env", "DIRSYNC_CANARY"],
+            environment: ["DIRSYNC_CANARY": "  trimmed-secret-value\n"])
+        #expect(saved.status == 0, "\(saved.error)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("secrets").path).filter { $0.hasSuffix(".secret") }
+        let stored = try files.map { try String(contentsOf: folder.appendingPathComponent("secrets").appendingPathComponent($0), encoding: .utf8) }
+        #expect(stored == ["trimmed-secret-value"])
+    }
 }

@@ -156,6 +156,7 @@ struct NotifyCommandTests {
         ["notify", "set", "--webhook", "https://hooks.example.com/x", "--token-env", "DIRSYNC_TEST_UNSET_VARIABLE"],
         ["notify", "set"],
         ["notify", "frobnicate"],
+        ["notify", "set", "--webhook", "https://hooks.example.com/" + String(repeating: "a", count: 2_100)],
     ])
     func invalidInput(arguments: [String]) throws {
         let session = try AdminCommandTests.Session(users: 5)
@@ -163,6 +164,32 @@ struct NotifyCommandTests {
         #expect(result.status == 2, "\(result.output)\(result.error)")
         #expect(result.error.split(separator: "\n").count == 1, "\(result.error)")
         #expect(!result.error.contains("s3cr3t-in-argument") && !result.error.contains("pw@"))
+        #expect(try session.run(["notify", "show", "--json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "null")
+    }
+
+    @Test("a token from --token-env is trimmed of surrounding white space (a line break from a file or echo) and then sent")
+    func tokenTrimmed() throws {
+        let session = try AdminCommandTests.Session(users: 5)
+        let receiver = try Receiver()
+        let set = try session.run(
+            ["notify", "set", "--webhook", receiver.url, "--token-env", "DIRSYNC_TEST_TOKEN"], environment: ["DIRSYNC_TEST_TOKEN": " \t\(Self.token)\r\n"])
+        #expect(set.status == 0, "\(set.error)")
+        #expect(try session.run(["notify", "test"]).status == 0)
+        #expect(receiver.requests.map { $0.headers["Authorization"] } == ["Bearer \(Self.token)"])
+    }
+
+    @Test("a token with a control character inside (CR, LF, NUL, tab) exits 2 with one line naming the cause and the fix, never the value; nothing is saved", arguments: [
+        "\(token)\nX", "\(token)\r\nX-Injected: yes", "\(token)\u{1}x", "a\tb\(token)",
+    ])
+    func tokenWithControlCharacter(value: String) throws {
+        let session = try AdminCommandTests.Session(users: 5)
+        let result = try session.run(
+            ["notify", "set", "--webhook", "https://hooks.example.com/x", "--token-env", "DIRSYNC_TEST_TOKEN"], environment: ["DIRSYNC_TEST_TOKEN": value])
+        #expect(result.status == 2, "\(result.output)\(result.error)")
+        #expect(result.error.split(separator: "\n").count == 1, "\(result.error)")
+        #expect(result.error.contains("DIRSYNC_TEST_TOKEN") && result.error.contains("control character"), "\(result.error)")
+        Self.expectNoCanary(result.output + result.error)
+        #expect(!result.error.contains("X-Injected"))
         #expect(try session.run(["notify", "show", "--json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "null")
     }
 

@@ -192,6 +192,7 @@ struct StateFolderTests {
         let filter = try session.run(["filter", "set", "--source", "Contoso", "--users", "department ne 'Legal'"])
         #expect(filter.status == 0, "\(filter.error)")
         #expect(filter.output.contains("Filter of 'Contoso'"))
+        #expect(filter.output.contains("what leaves the scope is handled as the removal policy says (removed, disabled, or disabled then removed after the grace period), through the deletion guard."), "\(filter.output)")
         let schedule = try session.run(["schedule", "set", "--source", "Contoso", "--kind", "daily", "--at", "03:00", "--time-zone", "Europe/Oslo"])
         #expect(schedule.status == 0, "\(schedule.error)")
         let sync = try session.run(["sync", "--source", "Contoso"])

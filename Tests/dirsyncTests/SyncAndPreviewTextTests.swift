@@ -15,7 +15,7 @@ struct SyncAndPreviewTextTests {
     @Test("each outcome says what happened first, with the right nouns", arguments: [
         (RunRecord.Outcome.succeeded, "Synchronized 'Contoso': read incremental (1 change), 1 operation applied, 0 failed; 1 user and 2 groups synchronized."),
         (.partiallyFailed, "Synchronized 'Contoso' in part: read incremental (1 change), 1 operation applied, 0 failed; 1 user and 2 groups synchronized. The next synchronization retries what failed."),
-        (.needsConfirmation(["1 user of 3 would be removed (limit: at most 0)"]), "Stopped by the deletion guard: the synchronization of 'Contoso' needs confirmation; nothing was changed (read incremental (1 change))."),
+        (.needsConfirmation(["1 user of 3 would be removed, disabled or set pending removal (limit: at most 0)"]), "Stopped by the deletion guard: the synchronization of 'Contoso' needs confirmation; nothing was changed (read incremental (1 change))."),
         (.cancelled, "The synchronization of 'Contoso' was cancelled: read incremental (1 change), 1 operation applied, 0 failed; 1 user and 2 groups synchronized. The next synchronization completes it."),
         (.failed("network: timed out."), "The synchronization of 'Contoso' failed; nothing was applied (read incremental (1 change))."),
     ])
@@ -23,7 +23,7 @@ struct SyncAndPreviewTextTests {
         let lines = SyncCommand.text(Self.record(outcome), name: "Contoso")
         #expect(lines.first == first)
         if case .needsConfirmation = outcome {
-            #expect(lines == [first, "  1 user of 3 would be removed (limit: at most 0)", #"Check the filter, or apply the removals with: sync --source "Contoso" --confirm-removals"#])
+            #expect(lines == [first, "  1 user of 3 would be removed, disabled or set pending removal (limit: at most 0)", #"Check the filter, or apply the removals with: sync --source "Contoso" --confirm-removals"#])
         }
         #expect(!lines.joined().contains("Synchronized") || outcome == .succeeded || outcome == .partiallyFailed)
     }

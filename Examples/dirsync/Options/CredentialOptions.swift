@@ -127,6 +127,25 @@ struct CredentialOptions {
         return date
     }
 
+    /// The secret in an environment variable — a client secret, the webhook's or the SCIM server's
+    /// token — without surrounding white space (the line break `$(cat file)` or `echo` leaves);
+    /// one with a control character inside is refused, since no header or form can carry it.
+    /// - Parameters:
+    ///   - variable: The variable's name.
+    ///   - what: What it holds, for the error (`secret`, `token`).
+    /// - Returns: The secret; never empty.
+    /// - Throws: ``UsageError`` naming the variable, never its value.
+    static func environmentSecret(_ variable: String, holding what: String) throws -> Secret {
+        let value = ProcessInfo.processInfo.environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let name = Terminal.safe(variable)
+        guard !value.isEmpty else { throw UsageError("the environment variable \(name) is not set or empty") }
+        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw UsageError(
+                "the \(what) in \(name) holds a control character (a line break, carriage return, tab or NUL), which no header can carry; set \(name) to the \(what) alone")
+        }
+        return Secret(value)
+    }
+
     /// Reads the client secret from its source.
     /// - Returns: The secret; never empty.
     /// - Throws: ``UsageError`` when the variable is unset or empty, or standard input holds no secret.
@@ -138,11 +157,7 @@ struct CredentialOptions {
     static func secret(from source: SecretSource) throws -> Secret {
         switch source {
         case .environment(let variable):
-            // `Secret.isEmpty` is the SDK's rule (white space alone is no secret).
-            guard let value = ProcessInfo.processInfo.environment[variable], !Secret(value).isEmpty else {
-                throw UsageError("the environment variable \(variable) is not set or empty")
-            }
-            return Secret(value)
+            return try environmentSecret(variable, holding: "secret")
         case .standardInput:
             guard let line = readLine(strippingNewline: true), !Secret(line).isEmpty else { throw UsageError("no secret on standard input") }
             return Secret(line)

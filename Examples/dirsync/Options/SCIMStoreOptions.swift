@@ -13,11 +13,9 @@ enum SCIMStoreOptions {
         guard let url, let variable, let base = URL(string: url) else {
             throw UsageError("--scim-url URL and --scim-token-env VAR go together")
         }
-        guard let token = ProcessInfo.processInfo.environment[variable], !token.isEmpty else {
-            throw UsageError("the environment variable \(variable) is not set or empty")
-        }
+        let token = try CredentialOptions.environmentSecret(variable, holding: "token")
         do {
-            return try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(token)))
+            return try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: token))
         } catch let error as IdentityStoreError {
             throw UsageError(error.description)
         }

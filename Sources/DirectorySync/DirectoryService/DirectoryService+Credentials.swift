@@ -22,6 +22,10 @@ extension DirectoryService {
     /// credentials with their own secret whenever the process stops, and a change that fails
     /// half way leaves the old pair in use. A change releases a quarantine. Changes to one
     /// source's credentials take turns.
+    ///
+    /// The tenant the source holds (``Source/tenant``) stays held while the new credentials are
+    /// not tested: no other source can take it meanwhile. The test they pass replaces it with the
+    /// tenant they reach.
     /// - Parameters:
     ///   - id: The source.
     ///   - credentials: The client ID, tenant, secret expiry and endpoints.
@@ -97,13 +101,13 @@ extension DirectoryService {
         sources[id]?.credentials = credentials
         sources[id]?.secretGeneration = generation == 0 ? nil : generation
         // Tested only for the domain it was tested with (the source may have been turned off and
-        // its domain changed meanwhile).
+        // its domain changed meanwhile). Untested credentials leave the tenant the source holds
+        // held (``Source/tenant``): no other source can take it until these pass their own test.
         if let tested, before.domain == source.domain {
             sources[id]?.credentialsTestedAt = clock.now()
             if let tenant = tested.tenant { sources[id]?.tenant = tenant }
         } else {
             sources[id]?.credentialsTestedAt = nil
-            sources[id]?.tenant = nil
         }
         synchronizers[id] = nil
         do {

@@ -3,7 +3,8 @@ import Foundation
 extension DirectoryService {
     /// Makes and keeps a preview of what synchronizing would do; the source must be off (it is
     /// `previewing` meanwhile). Nothing is applied and no change tracking is committed.
-    /// - Returns: The preview (valid for seven days or until the next synchronization).
+    /// - Returns: The preview (valid for seven days or until the next synchronization; under
+    ///   staged deletion no longer than until the first removal it shows as pending is due).
     /// - Throws: ``DirectoryServiceError`` (`sourceIsOn`); read and planning errors.
     public func preview(_ id: SourceID) async throws -> Preview {
         let source = try source(id)

@@ -4,7 +4,12 @@ extension DirectoryService {
     /// What a host shows for a source: state, schedule, last whole run (on-demand runs for one user
     /// are in the history only), counts, warnings, next run, and — when quarantined — since when,
     /// why and the next attempt; under staged deletion, the removals pending.
-    /// - Throws: ``DirectoryServiceError``; ``SyncStateError``.
+    ///
+    /// A pending-removals document that cannot be read does not hide the rest: the status is
+    /// given without ``SourceStatus/pendingRemovals`` and with the warning
+    /// ``SourceWarning/pendingRemovalsUnreadable(_:)`` naming the document (runs meanwhile stop
+    /// before they plan, so nothing is lost).
+    /// - Throws: ``DirectoryServiceError``; ``SyncStateError`` when the history cannot be read.
     public func status(_ id: SourceID) async throws -> SourceStatus {
         let source = try source(id)
         // A run for one user on demand says nothing about the source as a whole.
@@ -26,9 +31,15 @@ extension DirectoryService {
             if let count = lastRun.summary.issues[.missingEmail], count > 0 { warnings.append(.usersWithoutEmail(count)) }
             if lastRun.summary.conflicts > 0 { warnings.append(.conflicts(lastRun.summary.conflicts)) }
         }
+        var pending: SourceStatus.PendingRemovals?
+        do {
+            pending = try await pendingRemovals(of: source)
+        } catch {
+            warnings.append(.pendingRemovalsUnreadable(String(describing: error)))
+        }
         return SourceStatus(
             source: source, type: connector.sourceType, lastRun: lastRun, usersSynchronized: latest?.usersSynchronized ?? 0,
             groupsSynchronized: latest?.groupsSynchronized ?? 0, warnings: warnings, nextRun: nextRun(of: source),
-            quarantine: source.quarantine, consecutiveFailures: source.consecutiveFailures, pendingRemovals: try await pendingRemovals(of: source))
+            quarantine: source.quarantine, consecutiveFailures: source.consecutiveFailures, pendingRemovals: pending)
     }
 }

@@ -8,7 +8,8 @@ import Foundation
 /// read only that, as the Entra connector does from the access token without
 /// `Organization.Read.All`), so two sources that typed different names for one tenant are still
 /// found out. A source whose credentials passed a test
-/// (or that knows its tenant) *holds* the tenant; one not tested yet is a draft that holds only its
+/// (or that knows its tenant — new credentials leave the tenant known until they pass their own
+/// test) *holds* the tenant; one not tested yet is a draft that holds only its
 /// domain (`duplicateDomain`), so whichever source passes its test first keeps the tenant. A
 /// source is for a tenant another holds when a name of one is a name of the other, when what one
 /// knows names the other, or when both know the same tenant id. The rule is checked where each

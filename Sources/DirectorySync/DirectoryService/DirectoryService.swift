@@ -176,7 +176,9 @@ public actor DirectoryService {
     ///   - domain: The domain to synchronize (verified in the tenant).
     ///   - description: A description.
     /// - Returns: The source.
-    /// - Throws: ``DirectoryServiceError`` naming the rule broken: `duplicateDomain`, or
+    /// - Throws: ``DirectoryServiceError`` naming the rule broken: `invalidInput` for a name that is
+    ///   not 1 to 100 characters or a description longer than ``maximumDescriptionLength`` (1,000
+    ///   characters), `duplicateDomain`, or
     ///   `duplicateTenant` when another source synchronizes the tenant this domain is verified in
     ///   (known from that source's passed connection test) or names it as its credentials' tenant.
     public func addSource(name: String, domain: String, description: String = "") async throws -> Source {
@@ -184,6 +186,7 @@ public actor DirectoryService {
             throw DirectoryServiceError(.tooManySources, "A store can have at most \(configuration.maximumSources) sources", fix: "Remove one first.")
         }
         let name = try checkedName(name, for: nil)
+        let description = try Self.checkedDescription(description)
         let domain = try checkedDomain(domain, for: nil)
         let source = Source(id: SourceID(DomainName.slug(name)), name: name, description: description, domain: domain)
         sources[source.id] = source
@@ -204,7 +207,7 @@ public actor DirectoryService {
     public func editSource(_ id: SourceID, name: String? = nil, description: String? = nil, domain: String? = nil) async throws -> Source {
         var source = try source(id)
         if let name { source.name = try checkedName(name, for: id) }
-        if let description { source.description = description }
+        if let description { source.description = try Self.checkedDescription(description) }
         if let domain {
             let normalized = try checkedDomain(domain, for: id)
             if normalized != source.domain {
@@ -256,6 +259,18 @@ public actor DirectoryService {
             throw DirectoryServiceError(.duplicateName, "The source '\(other.name)' already has this name", fix: "Choose another.")
         }
         return name
+    }
+
+    /// The longest description a source can have, in characters.
+    public static let maximumDescriptionLength = 1_000
+
+    private static func checkedDescription(_ description: String) throws(DirectoryServiceError) -> String {
+        guard description.count <= maximumDescriptionLength else {
+            throw DirectoryServiceError(
+                .invalidInput, "A source's description can have at most \(maximumDescriptionLength) characters; this one has \(description.count)",
+                fix: "Shorten the description.")
+        }
+        return description
     }
 
     private func checkedDomain(_ domain: String, for id: SourceID?) throws(DirectoryServiceError) -> String {

@@ -15,9 +15,11 @@ public struct Source: Hashable, Codable, Sendable, Identifiable {
     public var credentials: SourceCredentials?
     /// When the saved credentials last passed "Test connection"; `nil` after they change.
     public var credentialsTestedAt: Date?
-    /// The tenant the saved credentials reached when they last passed "Test connection" (its id
-    /// and verified domains), which the one-source-per-tenant rule compares; `nil` until a test
-    /// passed, after the credentials change, and for sources saved before it was kept.
+    /// The tenant the source holds: the one its credentials reached when they last passed "Test
+    /// connection" (its id and verified domains), which the one-source-per-tenant rule compares.
+    /// New credentials leave it held until they pass their own test, which replaces it with the
+    /// tenant they reach, so no other source can take it meanwhile. `nil` until a test passed,
+    /// and for sources saved before it was kept.
     public var tenant: TenantIdentity?
     /// Filter and policies.
     public var settings: SyncSettings

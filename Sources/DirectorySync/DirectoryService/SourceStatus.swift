@@ -46,6 +46,11 @@ public enum SourceWarning: Hashable, Codable, Sendable, CustomStringConvertible 
     case historyNotSaved(String)
     /// The run's report could not be saved (the run itself is recorded in the history).
     case reportNotSaved(String)
+    /// The removals pending under staged deletion cannot be read (the saved document is damaged,
+    /// untrusted or not a file): runs stop before they plan, so nothing is removed, until it is
+    /// corrected, restored or removed (removing it starts every grace afresh). The detail is the
+    /// ``SyncStateError``'s description, naming the document and the fix.
+    case pendingRemovalsUnreadable(String)
 
     /// In words, with what to do.
     public var description: String {
@@ -56,17 +61,20 @@ public enum SourceWarning: Hashable, Codable, Sendable, CustomStringConvertible 
         case .conflicts(let count): "\(count) conflict\(count == 1 ? "" : "s") (shared emails or names) left objects unsynchronized."
         case .conflictsIncreased(let from, let to):
             "Conflicts rose from \(from) to \(to) since the run before (shared emails or names): more objects are left unsynchronized."
-        case .needsConfirmation: "The last synchronization would remove more than the deletion guard allows: confirm it or change the filter."
+        case .needsConfirmation: "The last synchronization stopped at the deletion guard (more removals than it allows): confirm them or change the filter."
         case .lastRunFailed(let message): "The last synchronization failed: \(message)"
         case .historyNotSaved(let message): "The run was not added to the history, which is kept as it was: \(message)"
         case .reportNotSaved(let message): "The run's report was not saved (the run is in the history): \(message)"
+        case .pendingRemovalsUnreadable(let message):
+            "The removals pending under staged deletion cannot be read, so runs stop before they plan (nothing is removed meanwhile): \(message)"
         }
     }
 }
 
 extension SourceWarning {
     /// The warning's stable name: `secretExpiring`, `usersWithoutEmail`, `conflicts`,
-    /// `conflictsIncreased`, `needsConfirmation`, `lastRunFailed`, `historyNotSaved` or `reportNotSaved`.
+    /// `conflictsIncreased`, `needsConfirmation`, `lastRunFailed`, `historyNotSaved`, `reportNotSaved`
+    /// or `pendingRemovalsUnreadable`.
     public var code: String {
         switch self {
         case .secretExpiring: "secretExpiring"
@@ -77,6 +85,7 @@ extension SourceWarning {
         case .lastRunFailed: "lastRunFailed"
         case .historyNotSaved: "historyNotSaved"
         case .reportNotSaved: "reportNotSaved"
+        case .pendingRemovalsUnreadable: "pendingRemovalsUnreadable"
         }
     }
 
@@ -98,6 +107,7 @@ extension SourceWarning {
         case "lastRunFailed": self = .lastRunFailed(try container.decode(String.self, forKey: .detail))
         case "historyNotSaved": self = .historyNotSaved(try container.decode(String.self, forKey: .detail))
         case "reportNotSaved": self = .reportNotSaved(try container.decode(String.self, forKey: .detail))
+        case "pendingRemovalsUnreadable": self = .pendingRemovalsUnreadable(try container.decode(String.self, forKey: .detail))
         default: throw DecodingError.dataCorruptedError(forKey: .code, in: container, debugDescription: "unknown warning '\(code)'")
         }
     }
@@ -116,7 +126,8 @@ extension SourceWarning {
         case .conflictsIncreased(let from, let to):
             try container.encode(from, forKey: .from)
             try container.encode(to, forKey: .to)
-        case .lastRunFailed(let detail), .historyNotSaved(let detail), .reportNotSaved(let detail): try container.encode(detail, forKey: .detail)
+        case .lastRunFailed(let detail), .historyNotSaved(let detail), .reportNotSaved(let detail), .pendingRemovalsUnreadable(let detail):
+            try container.encode(detail, forKey: .detail)
         case .needsConfirmation: break
         }
         try container.encode(description, forKey: .message)

@@ -28,10 +28,12 @@ extension DirectoryService {
     /// - Parameters:
     ///   - webhookURL: The URL notifications are posted to (``NotificationSettings/validate(webhookURL:)``).
     ///   - kinds: The kinds sent (every one by default; at least one besides ``NotificationKind/test``).
-    ///   - token: The token sent with each notification, or `nil` for none.
+    ///   - token: The token sent with each notification, or `nil` for none; taken as it is (trim a
+    ///     value read from a file or the environment first).
     /// - Returns: The settings saved.
     /// - Throws: ``DirectoryServiceError`` (`invalidInput`) for a URL
-    ///   ``NotificationSettings/validate(webhookURL:)`` refuses, no kind or an empty token;
+    ///   ``NotificationSettings/validate(webhookURL:)`` refuses, no kind, an empty token or a token
+    ///   with a control character (a line break, carriage return, tab, NUL: no header can carry it);
     ///   ``SecretStoreError`` (`readOnly` from a store that cannot take the URL or token);
     ///   ``SyncStateError``.
     @discardableResult
@@ -41,6 +43,12 @@ extension DirectoryService {
             throw DirectoryServiceError(.invalidInput, "No kind of notification is chosen", fix: "Choose at least one, or remove the notification settings.")
         }
         if let token, token.isEmpty { throw DirectoryServiceError(.invalidInput, "The webhook token is empty", fix: "Give the token's value, or no token.") }
+        // No header can carry one: the token would silently never be sent (or end the header early).
+        if let token, token.reveal().unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw DirectoryServiceError(
+                .invalidInput, "The webhook token holds a control character (a line break, carriage return, tab or NUL)",
+                fix: "Give the token alone, without surrounding white space or line breaks.")
+        }
         let settings = NotificationSettings(webhookURL: webhookURL, hasToken: token != nil, kinds: kinds)
         // The secrets first: saved settings never name a URL or a token the store does not hold.
         let written = try await replaceSecrets([(.webhookURL, Secret(webhookURL.absoluteString)), (.webhookToken, token)])

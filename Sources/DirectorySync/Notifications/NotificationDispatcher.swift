@@ -88,11 +88,12 @@ final class NotificationDispatcher: Sendable {
                     : " after \(record.succeeded) change\(record.succeeded == 1 ? " was" : "s were") applied"
                 made = (id, .runFailed, { "The synchronization of '\($0)' failed\(applied): \(message)" }, record.id)
             case .needsConfirmation(let violations) where record.trigger != .onDemand:
-                let over = violations.isEmpty ? "" : " (\(violations.joined(separator: "; ")))"
+                // The guard's own sentences say what would happen: removed, disabled or set pending removal.
+                let over = violations.isEmpty ? "" : ": \(violations.joined(separator: "; "))"
                 made = (
                     id, .needsConfirmation,
                     {
-                        "The synchronization of '\($0)' would remove more than the deletion guard allows\(over); nothing was changed. "
+                        "The synchronization of '\($0)' stopped at the deletion guard; nothing was changed\(over). "
                             + "Review the removals and confirm them, or correct the filter."
                     }, record.id
                 )

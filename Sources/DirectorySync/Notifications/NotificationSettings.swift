@@ -49,13 +49,19 @@ public struct NotificationSettings: Hashable, Sendable, Codable, CustomReflectab
         return "\(url.scheme?.lowercased() ?? "?")://\(host.contains(":") ? "[\(host)]" : host)\(port)/…"
     }
 
+    /// The longest webhook URL taken, in bytes (UTF-8 of its text): 2,048.
+    public static let maximumWebhookURLBytes = 2_048
+
     /// Checks a webhook's URL: absolute `https` (plain `http` only to a loopback address), without a
-    /// user name or password, on a port that exists. ``DirectoryService`` checks it before saving
-    /// settings, `WebhookNotifier` before posting anything.
+    /// user name or password, on a port that exists, at most ``maximumWebhookURLBytes`` long.
+    /// ``DirectoryService`` checks it before saving settings, `WebhookNotifier` before posting anything.
     /// - Parameter webhookURL: The URL.
     /// - Throws: ``DirectoryServiceError`` with code `invalidInput`, naming the host at most, never
     ///   the path or query (often the webhook's secret).
     public static func validate(webhookURL: URL) throws(DirectoryServiceError) {
+        if webhookURL.absoluteString.utf8.count > maximumWebhookURLBytes {
+            throw DirectoryServiceError(.invalidInput, "The webhook URL is longer than 2,048 bytes", fix: "Enter the webhook's own URL (at most 2,048 bytes).")
+        }
         if webhookURL.user != nil || webhookURL.password != nil {
             throw DirectoryServiceError(.invalidInput, "The webhook URL carries a user name or password", fix: "Enter its https URL without them; a token goes in the secret store.")
         }

@@ -6,7 +6,8 @@ import Foundation
 /// the synchronization would touch or skip — are derived from the plan on demand, in a stable
 /// order (operations in plan order, then conflicts, skips and warnings, then unchanged objects),
 /// so a million-record preview is not held twice. It is valid for seven days, or until the
-/// source's next synchronization.
+/// source's next synchronization; under staged deletion no longer than until the first removal it
+/// shows as pending is due (``expiresAt``).
 public struct Preview: Hashable, Codable, Sendable, Identifiable {
     /// The preview's identifier.
     public var id: String
@@ -14,7 +15,9 @@ public struct Preview: Hashable, Codable, Sendable, Identifiable {
     public var sourceID: SourceID
     /// When it was made.
     public var generatedAt: Date
-    /// When it stops being valid (seven days after it was made, by default).
+    /// When it stops being valid: seven days after it was made, by default, or — under staged
+    /// deletion — when the first removal it shows as pending is due, if that is earlier (from then
+    /// on the next synchronization would remove what the preview says is still pending).
     public var expiresAt: Date
     /// The filter in force.
     public var filter: SyncFilter

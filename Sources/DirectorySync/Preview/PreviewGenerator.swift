@@ -11,7 +11,8 @@ import Foundation
 public struct PreviewGenerator: Sendable {
     /// How previews are made.
     public struct Configuration: Hashable, Sendable {
-        /// How long a preview stays valid (seven days by default, as the product says).
+        /// How long a preview stays valid (seven days by default, as the product says); under
+        /// staged deletion no longer than until its first pending removal is due.
         public var validity: TimeInterval
         /// Whether records include the in-scope objects that need no change.
         public var includesUnchanged: Bool
@@ -51,7 +52,9 @@ public struct PreviewGenerator: Sendable {
     ///   - id: The preview's identifier (a new UUID by default).
     ///   - pendingRemovals: Under staged deletion, the removals pending for the source, so the
     ///     preview shows each one's date as the next synchronization would.
-    /// - Returns: The preview.
+    /// - Returns: The preview, valid for ``Configuration/validity`` — or, under staged deletion,
+    ///   until the first removal it shows as pending becomes due, if that is earlier (a preview
+    ///   never hides a removal already due).
     /// - Throws: ``PreviewError/sourceIsOn`` or ``SyncPlanningError``.
     public func makePreview(
         source sourceID: SourceID, directory: DirectorySnapshot, store: IdentityStoreContents, settings: SyncSettings,
@@ -62,8 +65,12 @@ public struct PreviewGenerator: Sendable {
             SyncPlanRequest(
                 sourceID: sourceID, directory: directory, store: store, settings: settings,
                 listsUnchanged: configuration.includesUnchanged, now: now, pendingRemovals: pendingRemovals))
-        return Preview(
-            id: id, sourceID: sourceID, generatedAt: now, expiresAt: now.addingTimeInterval(configuration.validity),
-            filter: settings.filter, schedule: schedule, plan: plan)
+        // A removal the plan leaves pending becomes due at its deadline; from then on the preview
+        // would hide it, so it expires then if that comes first.
+        var expiresAt = now.addingTimeInterval(configuration.validity)
+        if let grace = settings.outOfScope.grace, let first = plan.pendingRemovals.map({ $0.until(grace: grace) }).filter({ $0 > now }).min() {
+            expiresAt = min(expiresAt, first)
+        }
+        return Preview(id: id, sourceID: sourceID, generatedAt: now, expiresAt: expiresAt, filter: settings.filter, schedule: schedule, plan: plan)
     }
 }

@@ -76,10 +76,19 @@ public struct DeletionGuard: Hashable, Codable, Sendable {
             self.limit = limit
         }
 
-        /// For example `1200 users of 1500 would be removed (limit: at most 500)`, or `1 group of 3 …`.
+        /// For example `1200 users of 1500 would be removed, disabled or set pending removal (limit:
+        /// at most 500)`, `1 group of 3 would be removed or set pending removal …` or `2 memberships
+        /// of 9 would be removed …`: the guard counts what leaves the scope whatever the out-of-scope
+        /// policy does with it (``SyncSettings/OutOfScopeAction``), so the sentence names each
+        /// thing that can happen to it.
         public var description: String {
             let noun = count == 1 ? String(kind.rawValue.dropLast()) : kind.rawValue
-            return "\(count) \(noun) of \(owned) would be removed (limit: \(limit))"
+            let fate = switch kind {
+            case .users: "would be removed, disabled or set pending removal"
+            case .groups: "would be removed or set pending removal"
+            case .memberships: "would be removed"
+            }
+            return "\(count) \(noun) of \(owned) \(fate) (limit: \(limit))"
         }
     }
 

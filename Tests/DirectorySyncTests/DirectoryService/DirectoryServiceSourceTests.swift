@@ -41,6 +41,21 @@ struct DirectoryServiceSourceTests {
         await expectCode(.tooManySources) { _ = try await service.addSource(name: "Third", domain: "third.com") }
     }
 
+    @Test("a description has at most 1,000 characters, on adding and on editing; the error names the limit")
+    func descriptionLimit() async throws {
+        let service = try await ServiceHarness().service
+        let longest = String(repeating: "d", count: DirectoryService.maximumDescriptionLength)
+        let source = try await service.addSource(name: "Contoso", domain: "contoso.com", description: longest)
+        #expect(source.description == longest)
+        let added = await #expect(throws: DirectoryServiceError.self) { _ = try await service.addSource(name: "Big", domain: "big.com", description: String(repeating: "x", count: 100_000)) }
+        #expect(added?.code == .invalidInput)
+        #expect(added?.detail == "A source's description can have at most 1000 characters; this one has 100000")
+        #expect(await service.allSources().count == 1)
+        let edited = await #expect(throws: DirectoryServiceError.self) { _ = try await service.editSource(source.id, description: longest + "d") }
+        #expect(edited?.code == .invalidInput)
+        #expect(try await service.source(source.id).description == longest, "nothing changed")
+    }
+
     @Test("credentials: the secret goes to the secret store only; tests on unsaved and saved credentials; turning on needs a passed test")
     func credentials() async throws {
         let harness = try await ServiceHarness()

@@ -112,17 +112,33 @@ struct DirectoryServiceTenantTests {
         #expect(try await reloaded.source("one").tenant?.id == Self.tenantID)
     }
 
-    @Test("new credentials forget the tenant the old ones reached")
-    func credentialsChangeForgetsTenant() async throws {
+    @Test("new credentials keep the tenant the source holds until they pass their own test (no second source can take it meanwhile)")
+    func credentialsChangeKeepsTenantUntilTested() async throws {
         let harness = try await harness()
         let source = try await source(harness, "Northwind", domain: "northwind.com")
-        #expect(try await harness.service.testConnection(source.id).isSuccessful)
+        // A draft for another verified domain, added before any test told the two apart.
+        let other = try await self.source(harness, "Other", domain: "northwind.net", tenant: Self.tenantID)
+        let tested = try await harness.service.testConnection(source.id)
+        #expect(tested.isSuccessful)
+        // The same values saved again with the secret (`credentials set` while off), then others.
+        try await harness.service.setCredentials(source.id, credentials(), secret: Secret(ServiceHarness.secret))
         try await harness.service.setCredentials(source.id, credentials(Self.tenantID), secret: Secret(ServiceHarness.secret))
-        #expect(try await harness.service.source(source.id).tenant == nil)
-        // Its domain is no longer held by a known tenant, only by its name.
-        let error = await #expect(throws: DirectoryServiceError.self) { _ = try await harness.service.addSource(name: "Again", domain: "northwind.com") }
-        #expect(error?.code == .duplicateDomain)
-        _ = try await harness.service.addSource(name: "NET", domain: "northwind.net")
+        let saved = try await harness.service.source(source.id)
+        #expect(saved.credentialsTestedAt == nil, "the new credentials need their own test")
+        #expect(saved.tenant == tested.tenant, "the tenant stays held")
+        // The draft that reaches the tenant fails its tenant step.
+        let refused = try await harness.service.testConnection(other.id)
+        #expect(refused.failure?.name == .tenant)
+        #expect(refused.errorCode == DirectoryServiceError.Code.duplicateTenant.rawValue)
+        // Another verified domain of the tenant is still refused too, naming the source that holds it.
+        try await harness.service.removeSource(other.id)
+        let error = await #expect(throws: DirectoryServiceError.self) { _ = try await harness.service.addSource(name: "NET", domain: "northwind.net") }
+        #expect(error?.code == .duplicateTenant)
+        #expect(error?.detail.contains("'Northwind'") == true)
+        // The holder's own new credentials pass their test; the tenant they reached is kept.
+        #expect(try await harness.service.testConnection(source.id).isSuccessful)
+        #expect(try await harness.service.source(source.id).tenant?.id == Self.tenantID)
+        try await harness.service.turnOn(source.id)
     }
 
     @Test("the on-premises rule: a configured domain is refused when added; a domain the directory reports as synchronized fails the test")

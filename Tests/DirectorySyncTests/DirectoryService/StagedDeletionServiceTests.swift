@@ -85,6 +85,25 @@ struct StagedDeletionServiceTests {
         #expect(try await harness.service.storedPreview(id)?.records.contains { $0.removalPendingUntil != nil } == true)
     }
 
+    @Test("a kept preview is valid until the earlier of its usual expiry and its first removal deadline (it never hides a removal already due)")
+    func previewExpiresAtFirstDeadline() async throws {
+        let (harness, id, _, left) = try await Self.pendingUser()
+        try await harness.service.turnOff(id)
+        harness.clock.advance(by: 86_400)
+        let deadline = left.addingTimeInterval(Self.grace)
+        let preview = try await harness.service.preview(id)
+        #expect(preview.expiresAt == deadline, "a day before the usual seven")
+        harness.clock.advance(by: deadline.timeIntervalSince(harness.clock.now) - 1)
+        #expect(try await harness.service.storedPreview(id) != nil)
+        harness.clock.advance(by: 1)
+        #expect(try await harness.service.storedPreview(id) == nil, "the removal is due: a new preview shows it")
+        let expired = #expect(throws: PreviewError.self) { try preview.validate(at: harness.clock.now, lastSynchronization: nil) }
+        #expect(expired?.code == .expired)
+        let fresh = try await harness.service.preview(id)
+        #expect(fresh.records.contains { $0.action == .remove }, "the new preview removes it")
+        #expect(fresh.expiresAt == harness.clock.now.addingTimeInterval(Self.grace), "nothing pending: the usual validity")
+    }
+
     @Test("a user synchronized on demand after leaving the scope is disabled and pending, with the date whole runs then keep")
     func onDemand() async throws {
         let harness = try await ServiceHarness(users: 20)
@@ -219,6 +238,28 @@ struct StagedDeletionServiceTests {
         #expect(after.action == nil, "nothing left to do until the grace ends")
         #expect(after.records.map(\.code) == ["removalPending"])
         #expect(after.records.first?.removalPendingUntil == now.addingTimeInterval(Self.grace))
+    }
+
+    @Test("a damaged pending-removals document: runs refuse to plan (nothing lost), status still shows the source, its quarantine and the document as a warning")
+    func damagedPendingRemovals() async throws {
+        let (harness, id, _, _) = try await Self.pendingUser()
+        let key = StateKey(id, "pending-removals")
+        let saved = try #require(try await harness.state.data(for: key))
+        try await harness.state.setData(saved.prefix(saved.count / 2), for: key)
+        for _ in 0..<3 {
+            let record = try await harness.service.synchronize(id)
+            guard case .failed = record.outcome else { Issue.record("\(record.outcome)"); continue }
+        }
+        #expect(try await harness.state.data(for: key) == saved.prefix(saved.count / 2), "nothing rewritten")
+        let status = try await harness.service.status(id)
+        #expect(status.source.state == .quarantined)
+        #expect(status.quarantine != nil)
+        #expect(status.pendingRemovals == nil, "not known")
+        let warning = try #require(status.warnings.first { $0.code == "pendingRemovalsUnreadable" }, "\(status.warnings)")
+        #expect(warning.description.hasPrefix("The removals pending under staged deletion cannot be read, so runs stop before they plan (nothing is removed meanwhile): unreadable: The state '\(id)/pending-removals' cannot be read"), "\(warning)")
+        let json = String(decoding: try JSONEncoder.deterministic().encode(status), as: UTF8.self)
+        #expect(json.contains(#""code":"pendingRemovalsUnreadable","detail":"unreadable: The state '\#(id)/pending-removals' cannot be read"#), "\(json)")
+        #expect(try JSONDecoder.deterministic().decode(SourceStatus.self, from: Data(json.utf8)).warnings == status.warnings)
     }
 
     @Test("removing the source removes its pending removals")

@@ -350,6 +350,40 @@ struct NotificationTests {
         #expect(try await harness.secrets.secret(for: .webhookURL) == nil)
     }
 
+    @Test("settings refused: a token with a control character — a line break, a carriage return, NUL, a tab — which no header can carry; invalidInput that never repeats it", arguments: [
+        "tok-canary-123\n", "\ntok-canary-123", "tok-canary-123\r\nX-Injected: yes", "tok-canary\u{0}123", "tok-canary\t123", "tok-canary\u{7F}123",
+    ])
+    func refusedTokenWithControlCharacter(token: String) async throws {
+        let harness = try await ServiceHarness()
+        let error = await #expect(throws: DirectoryServiceError.self) {
+            try await harness.service.setNotificationSettings(webhookURL: Self.canaryURL, token: Secret(token))
+        }
+        #expect(error?.code == .invalidInput)
+        #expect(error?.detail == "The webhook token holds a control character (a line break, carriage return, tab or NUL)", "\(String(describing: error))")
+        let texts = "\(String(describing: error)) \(error.map { String(reflecting: $0) } ?? "")"
+        #expect(!texts.contains("tok-canary") && !texts.contains("X-Injected"), "\(texts)")
+        #expect(try await harness.service.notificationSettings() == nil)
+        #expect(try await harness.secrets.secret(for: .webhookURL) == nil)
+        #expect(try await harness.secrets.secret(for: .webhookToken) == nil)
+    }
+
+    @Test("settings refused: a URL longer than 2,048 bytes (invalidInput naming the limit, never the URL); one of 2,048 bytes is taken")
+    func refusedLongURL() async throws {
+        let harness = try await ServiceHarness()
+        let base = "https://hooks.example.com/\(Self.canaryPath)/"
+        let longest = try #require(URL(string: base + String(repeating: "a", count: 2_048 - base.utf8.count)))
+        #expect(longest.absoluteString.utf8.count == 2_048)
+        let tooLong = try #require(URL(string: longest.absoluteString + "a"))
+        let error = await #expect(throws: DirectoryServiceError.self) { try await harness.service.setNotificationSettings(webhookURL: tooLong, token: nil) }
+        #expect(error?.code == .invalidInput)
+        #expect(error?.detail == "The webhook URL is longer than 2,048 bytes", "\(String(describing: error))")
+        Self.expectNoCanary("\(String(describing: error)) \(error.map { String(reflecting: $0) } ?? "")")
+        #expect(try await harness.service.notificationSettings() == nil)
+        #expect(throws: Never.self) { try NotificationSettings.validate(webhookURL: longest) }
+        try await harness.service.setNotificationSettings(webhookURL: longest, token: nil)
+        #expect(try await harness.secrets.secret(for: .webhookURL)?.reveal() == longest.absoluteString)
+    }
+
     @Test("plain http to loopback is allowed")
     func loopback() throws {
         for url in ["http://127.0.0.1:8080/hook", "http://localhost/hook", "http://[::1]:9/hook"] {

@@ -26,9 +26,10 @@ struct StringSentenceTests {
         }
     }
 
-    @Test("a deletion guard violation of one is singular")
+    @Test("a deletion guard violation of one is singular, and names every fate the out-of-scope policies give (not only removal)")
     func violationNouns() {
-        #expect(DeletionGuard.Violation(kind: .users, count: 1, owned: 3, limit: "at most 0").description == "1 user of 3 would be removed (limit: at most 0)")
+        #expect(DeletionGuard.Violation(kind: .users, count: 1, owned: 3, limit: "at most 0").description == "1 user of 3 would be removed, disabled or set pending removal (limit: at most 0)")
         #expect(DeletionGuard.Violation(kind: .memberships, count: 2, owned: 3, limit: "at most 1").description == "2 memberships of 3 would be removed (limit: at most 1)")
+        #expect(DeletionGuard.Violation(kind: .groups, count: 1, owned: 3, limit: "at most 0").description == "1 group of 3 would be removed or set pending removal (limit: at most 0)")
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 
 /// `dirsync --state DIR notify set --webhook URL [--token-env VAR] [--events LIST]`: saves where
 /// notifications go (replacing the settings saved before); the URL and the token go to the secret
-/// store (the token never into an argument), and only the URL's scheme and host are shown. Every
+/// store (the token never into an argument: read from VAR, trimmed of surrounding white space, and
+/// refused with a control character inside), and only the URL's scheme and host are shown. Every
 /// process that synchronizes over DIR afterwards posts to the URL.
 enum NotifySetCommand {
     static func run(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
@@ -16,13 +17,7 @@ enum NotifySetCommand {
         let kinds = try arguments.option("events").map(parseKinds) ?? NotificationKind.allEvents
         try arguments.finish()
         guard let url = URL(string: text), url.scheme != nil else { throw UsageError("--webhook takes an absolute https URL") }
-        var token: Secret?
-        if let variable {
-            guard let value = ProcessInfo.processInfo.environment[variable], !Secret(value).isEmpty else {
-                throw UsageError("the environment variable \(variable) is not set or empty")
-            }
-            token = Secret(value)
-        }
+        let token = try variable.map { try CredentialOptions.environmentSecret($0, holding: "token") }
         let saved = try await context.service.setNotificationSettings(webhookURL: url, kinds: kinds, token: token)
         if context.json {
             try context.printJSON(saved)

@@ -31,7 +31,7 @@ extension AdminControl {
                 let filter = request.filter ?? .all
                 try await service.setFilter(source.id, filter)
                 return try await changed(
-                    "Filter of '\(name)': \(Terminal.safe("\(filter)")). The next synchronization reads everything; what leaves the scope is removed (through the deletion guard).")
+                    "Filter of '\(name)': \(Terminal.safe("\(filter)")). The next synchronization reads everything; what leaves the scope is handled as the removal policy says (removed, disabled, or disabled then removed after the grace period), through the deletion guard.")
             case .schedule:
                 let schedule = request.schedule ?? SyncSchedule.manual
                 try await service.setSchedule(source.id, schedule)
