@@ -105,7 +105,7 @@ extension DirectoryService {
         // held (``Source/tenant``): no other source can take it until these pass their own test.
         if let tested, before.domain == source.domain {
             sources[id]?.credentialsTestedAt = clock.now()
-            if let tenant = tested.tenant { sources[id]?.tenant = tenant }
+            keepTenant(tested.tenant, of: id)
         } else {
             sources[id]?.credentialsTestedAt = nil
         }

@@ -55,7 +55,8 @@ extension DirectoryService {
     ///   - id: The source being checked (left out of the comparison), or `nil` for a new one.
     /// - Returns: `duplicateTenant` naming the other source, or `nil`.
     func tenantConflict(_ claim: TenantClaim, for id: SourceID?) -> DirectoryServiceError? {
-        for other in allSources() where other.id != id && (other.credentialsTestedAt != nil || other.tenant != nil) {
+        // A source being removed still holds its tenant: its removal may fail and bring it back.
+        for other in listed where other.id != id && (other.credentialsTestedAt != nil || other.tenant != nil) {
             let theirs = TenantClaim(other)
             guard claim.overlaps(theirs) else { continue }
             let tenant = other.tenant ?? claim.known
@@ -95,7 +96,13 @@ extension DirectoryService {
     /// domains known for that id).
     func recordPassedTest(_ id: SourceID, _ result: ConnectionTestResult) {
         sources[id]?.credentialsTestedAt = clock.now()
-        guard let tenant = result.tenant else { return }
+        keepTenant(result.tenant, of: id)
+    }
+
+    /// Keeps the tenant a passed test found on the source — but the verified domains already known
+    /// for the same id when the test read only the id (from the access token).
+    func keepTenant(_ tenant: TenantIdentity?, of id: SourceID) {
+        guard let tenant else { return }
         if tenant.verifiedDomains.isEmpty, let known = sources[id]?.tenant, known.id == tenant.id { return }
         sources[id]?.tenant = tenant
     }

@@ -182,7 +182,7 @@ public actor DirectoryService {
     ///   `duplicateTenant` when another source synchronizes the tenant this domain is verified in
     ///   (known from that source's passed connection test) or names it as its credentials' tenant.
     public func addSource(name: String, domain: String, description: String = "") async throws -> Source {
-        guard sources.count < configuration.maximumSources else {
+        guard listed.count < configuration.maximumSources else {
             throw DirectoryServiceError(.tooManySources, "A store can have at most \(configuration.maximumSources) sources", fix: "Remove one first.")
         }
         let name = try checkedName(name, for: nil)
@@ -292,7 +292,7 @@ public actor DirectoryService {
     // MARK: Bookkeeping
 
     /// Every source, with those being removed (they stay saved until their removal is done).
-    private var listed: [Source] { (Array(sources.values) + removing.values).sorted { $0.name.lowercased() < $1.name.lowercased() } }
+    var listed: [Source] { (Array(sources.values) + removing.values).sorted { $0.name.lowercased() < $1.name.lowercased() } }
 
     func persist() async throws {
         notifications.remember(sources.values)

@@ -68,6 +68,10 @@ public struct NotificationSettings: Hashable, Sendable, Codable, CustomReflectab
         if let port = webhookURL.port, !(1...65_535).contains(port) {
             throw DirectoryServiceError(.invalidInput, "The webhook URL's port \(port) is not a port (1 to 65535)", fix: "Enter its https URL.")
         }
+        // A port written but too large to read (`:99999999999999999999`) reads as none: refused too.
+        if webhookURL.port == nil, writesPort(webhookURL) {
+            throw DirectoryServiceError(.invalidInput, "The webhook URL's port is not a port (1 to 65535)", fix: "Enter its https URL.")
+        }
         if let problem = SecureURL.problem(with: webhookURL) {
             let reason = switch problem {
             case .notAbsolute: "is not an absolute URL"
@@ -76,6 +80,16 @@ public struct NotificationSettings: Hashable, Sendable, Codable, CustomReflectab
             }
             throw DirectoryServiceError(.invalidInput, "The webhook URL \(reason)", fix: "Enter its https URL.")
         }
+    }
+
+    /// Whether the URL's authority ends in `:port` (after an IPv6 address's closing bracket).
+    private static func writesPort(_ url: URL) -> Bool {
+        guard let start = url.absoluteString.range(of: "://")?.upperBound else { return false }
+        let rest = url.absoluteString[start...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let hostAndPort = authority.split(separator: "@").last.map(Substring.init) ?? authority
+        let afterHost = hostAndPort.lastIndex(of: "]").map { hostAndPort[hostAndPort.index(after: $0)...] } ?? hostAndPort
+        return afterHost.contains(":")
     }
 
     /// The whole URL notifications are posted to: from the secret store (``SecretKey/webhookURL``),

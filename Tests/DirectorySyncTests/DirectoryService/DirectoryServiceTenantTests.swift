@@ -70,6 +70,25 @@ struct DirectoryServiceTenantTests {
         #expect(turnOn?.code == .credentialsNotTested)
     }
 
+    @Test("a source being removed still holds its tenant: no other source takes it while the removal may still fail and bring it back")
+    func tenantHeldWhileRemoving() async throws {
+        let state = GatedStateStore()
+        let harness = try await harness(state: state)
+        let first = try await source(harness, "Northwind", domain: "northwind.com")
+        // Added before the first source's test: nothing told the two apart yet.
+        let second = try await source(harness, "Northwind NET", domain: "northwind.net")
+        #expect(try await harness.service.testConnection(first.id).isSuccessful)
+        // The removal waits while it reads the run reports it removes.
+        let gate = state.holdNextRead(of: "reports")
+        let removal = Task { try await harness.service.removeSource(first.id) }
+        while gate.arrived == 0 { await Task.yield() }
+        let refused = try await harness.service.testConnection(second.id)
+        #expect(refused.errorCode == DirectoryServiceError.Code.duplicateTenant.rawValue, "\(refused)")
+        gate.open()
+        try await removal.value
+        #expect(try await harness.service.testConnection(second.id).isSuccessful, "once removed, the tenant is free")
+    }
+
     @Test("whichever is tested first keeps the tenant: the other's test is refused, naming it")
     func firstTestedWins() async throws {
         let harness = try await harness()

@@ -367,6 +367,20 @@ struct NotificationTests {
         #expect(try await harness.secrets.secret(for: .webhookToken) == nil)
     }
 
+    @Test("a port written but too large to read is refused like any port outside 1…65535; ports that exist, IPv6 and no port are taken", arguments: [
+        ("https://h.example.com:99999999999999999999999/x", false), ("https://h.example.com:70000/x", false), ("https://[::1]:99999999999999999999/x", false),
+        ("https://h.example.com:8443/x", true), ("https://h.example.com/x?a=b:c", true), ("http://[::1]:8080/x", true), ("https://user@h.example.com/x", false),
+    ])
+    func webhookPorts(text: String, accepted: Bool) throws {
+        let url = try #require(URL(string: text))
+        if accepted {
+            #expect(throws: Never.self) { try NotificationSettings.validate(webhookURL: url) }
+        } else {
+            let error = #expect(throws: DirectoryServiceError.self) { try NotificationSettings.validate(webhookURL: url) }
+            #expect(error?.code == .invalidInput)
+        }
+    }
+
     @Test("settings refused: a URL longer than 2,048 bytes (invalidInput naming the limit, never the URL); one of 2,048 bytes is taken")
     func refusedLongURL() async throws {
         let harness = try await ServiceHarness()
