@@ -164,7 +164,7 @@ extension DirectoryService {
     /// planned and applied; the record, report and history are kept whatever happens.
     private func execute(
         _ id: SourceID, trigger: SyncTrigger, signedIn: CredentialsInUse,
-        run: (_ planned: @escaping @Sendable (SyncPlan) -> Void, _ applied: @escaping @Sendable (SyncReport) -> Void) async throws -> SyncRunResult
+        run: (_ planned: @escaping @Sendable (SyncPlan, ReadKind, ReadStatistics) -> Void, _ applied: @escaping @Sendable (SyncReport) -> Void) async throws -> SyncRunResult
     ) async -> RunRecord {
         let before = sources[id]?.state ?? .on
         setState(id, .synchronizing)
@@ -172,18 +172,20 @@ extension DirectoryService {
         let started = clock.now()
         var record = RunRecord(id: UUID().uuidString, sourceID: id, trigger: trigger, startedAt: started, endedAt: started, outcome: .succeeded)
         let planned = Locked<SyncPlan?>(nil)
+        // How the directory was read, known once planned: kept when the guard or a failed commit ends the run.
+        let read = Locked<(kind: ReadKind, statistics: ReadStatistics)?>(nil)
         let applied = Locked<SyncReport?>(nil)
         var failure: RunFailure?
         // The report's planned records are written while the plan is applied.
         let reportWriter = RunReportWriter(shelf: RunReportShelf(state: state, sourceID: id, retention: configuration.reports), run: record.id)
         do {
             let result = try await run(
-                { plan in
+                { plan, kind, statistics in
                     planned.withLock { $0 = plan }
+                    read.withLock { $0 = (kind, statistics) }
                     reportWriter.planned(plan)
                 }, { report in applied.withLock { $0 = report } })
-            record.readKind = result.readKind
-            record.requests = result.statistics.requests
+            read.withLock { $0 = (result.readKind, result.statistics) }
             record.outcome = result.report.wasCancelled ? .cancelled : result.report.isSuccess ? .succeeded : .partiallyFailed
         } catch let error as SyncExecutionError where error.code == .deletionGuardExceeded {
             record.outcome = .needsConfirmation(error.violations.map(\.description))
@@ -199,7 +201,11 @@ extension DirectoryService {
             record.groupsSynchronized = contents.groups.count { origin($0.origin) }
         }
         record.endedAt = clock.now()
-        // From what was planned and applied, whatever came after (the guard, a failed commit).
+        // From what was read, planned and applied, whatever came after (the guard, a failed commit).
+        if let read = read.withLock({ $0 }) {
+            record.readKind = read.kind
+            record.requests = read.statistics.requests
+        }
         let plan = planned.withLock { $0 }
         let report = applied.withLock { $0 }
         if let plan { record.summary = plan.summary }

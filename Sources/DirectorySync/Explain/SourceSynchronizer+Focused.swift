@@ -87,7 +87,8 @@ extension SourceSynchronizer {
     /// - Returns: What was read, planned and done (`committed` is always `false`).
     /// - Throws: Read and planning errors; ``SyncExecutionError/deletionGuardExceeded(_:)``.
     package func synchronize(
-        user key: String, settings: SyncSettings, earlierRemovals: SyncPlan.Removals = SyncPlan.Removals(), planned: @Sendable (SyncPlan) -> Void,
+        user key: String, settings: SyncSettings, earlierRemovals: SyncPlan.Removals = SyncPlan.Removals(),
+        planned: @Sendable (SyncPlan, ReadKind, ReadStatistics) -> Void,
         applied: @Sendable (SyncReport) -> Void
     ) async throws -> SyncRunResult {
         let gathered = try await focusedPlan(.user(key), settings: settings)
@@ -95,6 +96,9 @@ extension SourceSynchronizer {
         guard gathered.isComplete else { throw SyncPlanningError.incompleteRead }
         let targets = gathered.users.map(\.id) + gathered.missing
         let focus = gathered.focus
+        let readKind = ReadKind.lookup(objects: gathered.excerpt.users.count)
+        var statistics = gathered.excerpt.statistics
+        statistics.filterPushedDown = false
         let (plan, report) = try await storeLock.withLock { () async throws -> (SyncPlan, SyncReport) in
             // Planned again against the store as it is now, inside the lock.
             let contents = try await self.store.contents()
@@ -104,7 +108,7 @@ extension SourceSynchronizer {
             let pending = try await self.pendingRemovals(for: settings)
             let focused = try await self.focusedPlan(gathered.excerpt, focus: focus, settings: settings, gatherer: &gatherer, pendingRemovals: pending)
             let plan = focused.onDemandPlan(for: targets, guard: settings.deletionGuard, store: contents, earlier: earlierRemovals, pendingBefore: pending)
-            planned(plan)
+            planned(plan, readKind, statistics)
             if plan.guardVerdict.isWithinLimits || self.configuration.executor.allowExceedingDeletionGuard {
                 try await self.remember(plan, previously: pending, settings: settings)
             }
@@ -112,9 +116,7 @@ extension SourceSynchronizer {
             return (plan, report)
         }
         applied(report)
-        var statistics = gathered.excerpt.statistics
-        statistics.filterPushedDown = false
-        return SyncRunResult(readKind: .lookup(objects: gathered.excerpt.users.count), statistics: statistics, plan: plan, report: report, committed: false)
+        return SyncRunResult(readKind: readKind, statistics: statistics, plan: plan, report: report, committed: false)
     }
 }
 

@@ -108,15 +108,16 @@ public actor SourceSynchronizer {
     ///   applied, nothing committed).
     public func synchronize(settings: SyncSettings, forceFullRead: Bool = false, allowExceedingDeletionGuard: Bool = false) async throws -> SyncRunResult {
         try await synchronize(
-            settings: settings, forceFullRead: forceFullRead, allowExceedingDeletionGuard: allowExceedingDeletionGuard, planned: { _ in }, applied: { _ in })
+            settings: settings, forceFullRead: forceFullRead, allowExceedingDeletionGuard: allowExceedingDeletionGuard, planned: { _, _, _ in }, applied: { _ in })
     }
 
     /// ``synchronize(settings:forceFullRead:allowExceedingDeletionGuard:)``, handing the plan out
-    /// as soon as it is made — before the deletion guard can stop the run — and the executor's
+    /// as soon as it is made, with how the directory was read — before the deletion guard can stop
+    /// the run — and the executor's
     /// report as soon as it is applied — before committing the read can fail — so a run's report
     /// says what was held back and what was applied whatever happens next.
     package func synchronize(
-        settings: SyncSettings, forceFullRead: Bool = false, allowExceedingDeletionGuard: Bool = false, planned: @Sendable (SyncPlan) -> Void,
+        settings: SyncSettings, forceFullRead: Bool = false, allowExceedingDeletionGuard: Bool = false, planned: @Sendable (SyncPlan, ReadKind, ReadStatistics) -> Void,
         applied: @Sendable (SyncReport) -> Void
     ) async throws -> SyncRunResult {
         let read = try await read(filter: settings.filter, forceFullRead: forceFullRead)
@@ -125,7 +126,7 @@ public actor SourceSynchronizer {
         let (plan, report) = try await storeLock.withLock { () async throws -> (SyncPlan, SyncReport) in
             let pending = try await self.pendingRemovals(for: settings)
             let plan = try await self.plan(read, settings: settings, pendingRemovals: pending)
-            planned(plan)
+            planned(plan, read.kind, read.statistics)
             // Pending removals are kept before anything is applied (and only when the guard lets
             // the plan through): a run that stops half way leaves what the next run needs.
             if plan.guardVerdict.isWithinLimits || executor.allowExceedingDeletionGuard {

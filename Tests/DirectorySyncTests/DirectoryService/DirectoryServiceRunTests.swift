@@ -104,6 +104,8 @@ struct DirectoryServiceRunTests {
         guard case .needsConfirmation(let violations) = stopped.outcome else { Issue.record("\(stopped.outcome)"); return }
         #expect(!violations.isEmpty)
         #expect(stopped.succeeded == 0)
+        // The run read the directory before the guard stopped it: the record says how (it showed "read -").
+        #expect(stopped.readKind != nil, "\(stopped)")
         #expect(try await harness.service.source(source.id).state == .needsConfirmation)
         #expect(try await harness.service.status(source.id).warnings.contains(.needsConfirmation))
         #expect(try await harness.store.contents().users.count == 60)
