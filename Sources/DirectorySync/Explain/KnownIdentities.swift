@@ -72,16 +72,17 @@ struct KnownIdentities {
         return users.values.filter { $0.origin == .manual && $0.profile.logins.contains { $0.lowercasedKey == key } }.sorted { $0.id < $1.id }
     }
 
-    /// The source's users linked to a directory object.
+    /// The source's users linked to a directory object (as every store matches links: the
+    /// source, the directory id ignoring case), by identifier.
     func linkedUsers(_ externalID: String) -> [IdentityUser] {
-        let key = externalID.lowercasedKey
-        return sourceUsers.filter { $0.origin.externalID?.lowercasedKey == key }
+        let link = IdentityStoreQuery(source: source, externalIDs: [externalID])
+        return users.values.filter { link.links($0.origin) }.sorted { $0.id < $1.id }
     }
 
-    /// The source's groups linked to a directory object.
+    /// The source's groups linked to a directory object, by identifier.
     func linkedGroups(_ externalID: String) -> [IdentityGroup] {
-        let key = externalID.lowercasedKey
-        return sourceGroups.filter { $0.origin.externalID?.lowercasedKey == key }
+        let link = IdentityStoreQuery(source: source, externalIDs: [externalID])
+        return groups.values.filter { link.links($0.origin) }.sorted { $0.id < $1.id }
     }
 
     /// The group with this name.

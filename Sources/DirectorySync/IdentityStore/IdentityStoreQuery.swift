@@ -48,7 +48,7 @@ public struct IdentityStoreQuery: Hashable, Sendable {
     /// Whether a user is one the query finds.
     /// - Parameter user: The user.
     public func finds(_ user: IdentityUser) -> Bool {
-        ids.contains(user.id) || links(user.origin) || user.profile.addressKeys.contains(where: contains(address:))
+        ids.contains(user.id) || links(user.origin) || user.profile.addressKeys.contains(where: addresses.contains)
             || user.profile.logins.contains { logins.contains($0.lowercasedKey) }
     }
 
@@ -64,8 +64,6 @@ public struct IdentityStoreQuery: Hashable, Sendable {
         guard !externalIDs.isEmpty, origin.sourceID == source, let externalID = origin.externalID else { return false }
         return externalIDs.contains(externalID.lowercasedKey)
     }
-
-    private func contains(address key: String) -> Bool { addresses.contains(key) }
 }
 
 extension IdentityStoreContents {
