@@ -20,8 +20,8 @@ extension DirectoryService {
     /// A new secret is written under a new key (``Source/secretKey``) before the sources document
     /// names it, and the previous one is removed only after: the saved source pairs its
     /// credentials with their own secret whenever the process stops, and a change that fails
-    /// half way leaves the old pair in use. A change releases a quarantine. Changes to one
-    /// source's credentials take turns.
+    /// half way leaves the old pair in use. A change releases a quarantine. Credential changes take
+    /// turns across every replica (the coordinator's `credentials` lock).
     ///
     /// The tenant the source holds (``Source/tenant``) stays held while the new credentials are
     /// not tested: no other source can take it meanwhile. The test they pass replaces it with the
@@ -37,10 +37,25 @@ extension DirectoryService {
     ///   `credentialsTestFailed` when the source is on and the new credentials fail their test
     ///   (nothing changed). ``SecretStoreError``.
     public func setCredentials(_ id: SourceID, _ credentials: SourceCredentials, secret: Secret?) async throws {
+        try? await refresh()
         _ = try source(id)
         try credentials.validate()
         if let secret, secret.isEmpty { throw DirectoryServiceError(.invalidInput, "The client secret is empty", fix: "Enter the client secret's value.") }
-        try await credentialsLock.withLock { try await changeCredentials(id, credentials, secret: secret) }
+        try await withCredentialsLock { try await changeCredentials(id, credentials, secret: secret) }
+    }
+
+    /// The lock credential changes take across every replica (``Configuration/coordinator``).
+    static let credentialsLock = CoordinationLock("credentials")
+
+    /// Runs `body` in the credential changes' turn across every replica, with the saved sources
+    /// taken in first: each change picks the next secret generation from what is saved and switches
+    /// to it without another change in between, whichever replica makes it (replicas may share a
+    /// writable secret store).
+    private func withCredentialsLock(_ body: () async throws -> Void) async throws {
+        try await coordinator.withLock(Self.credentialsLock) {
+            try await refresh()
+            try await body()
+        }
     }
 
     /// Changes only when the client secret expires: no connection test, the secret untouched, a
@@ -51,8 +66,9 @@ extension DirectoryService {
     ///   - expiration: When the secret expires, or `nil` when unknown.
     /// - Throws: ``DirectoryServiceError`` (`credentialsNotTested` when the source has no credentials yet).
     public func setSecretExpiration(_ id: SourceID, _ expiration: Date?) async throws {
+        try? await refresh()
         _ = try source(id)
-        try await credentialsLock.withLock {
+        try await withCredentialsLock {
             let source = try source(id)
             guard source.credentials != nil else {
                 throw DirectoryServiceError(.credentialsNotTested, "'\(source.name)' has no credentials yet", fix: "Save the client ID, tenant and secret first.")
@@ -156,10 +172,18 @@ extension DirectoryService {
     }
 
     /// Removes every secret the source may have left in the secret store: the one in use, the one
-    /// before it and one after it (a change that stopped half way).
+    /// before it and one after it (a change that stopped half way). A read-only store
+    /// (``EnvironmentSecretStore``, which replicas sharing their state use) keeps its secrets
+    /// where it reads them from: nothing to remove there.
     func removeSecrets(of source: Source) async throws {
         let generation = source.secretGeneration ?? 0
-        for old in [generation, generation + 1, generation - 1] where old >= 0 { try await secrets.setSecret(nil, for: .clientSecret(source.id, generation: old)) }
+        for old in [generation, generation + 1, generation - 1] where old >= 0 {
+            do {
+                try await secrets.setSecret(nil, for: .clientSecret(source.id, generation: old))
+            } catch let error as SecretStoreError where error.code == .readOnly {
+                continue
+            }
+        }
     }
 
     /// Tests the saved credentials; success is remembered (turning on needs it), with the tenant
@@ -169,6 +193,7 @@ extension DirectoryService {
     /// - Returns: The steps and what they found.
     /// - Throws: ``DirectoryServiceError`` when there are no credentials or no secret.
     public func testConnection(_ id: SourceID) async throws -> ConnectionTestResult {
+        try? await refresh()
         let tested = try source(id)
         let connection = try await connection(for: tested)
         let result = checkingTenant(await connector.testConnection(connection), of: id, connection: connection)

@@ -7,6 +7,7 @@ extension DirectoryService {
     ///   staged deletion no longer than until the first removal it shows as pending is due).
     /// - Throws: ``DirectoryServiceError`` (`sourceIsOn`); read and planning errors.
     public func preview(_ id: SourceID) async throws -> Preview {
+        try? await refresh()
         let source = try source(id)
         guard source.state == .off else {
             throw DirectoryServiceError(.sourceIsOn, "Previews are made while a source is off", fix: "Turn '\(source.name)' off first.")
@@ -20,7 +21,7 @@ extension DirectoryService {
         defer { setState(id, .off) }
         let read = try await synchronizer.read(filter: source.settings.filter)
         // Contents taken between other sources' plans and applies, never half way through one.
-        let contents = try await storeLock.withLock { try await store.contents() }
+        let contents = try await coordinator.withLock(.store) { try await store.contents() }
         let pending = try await synchronizer.pendingRemovals(for: source.settings)
         let preview = try PreviewGenerator(planner: configuration.synchronizer.planner, configuration: configuration.preview).makePreview(
             source: id, directory: read.snapshot, store: contents, settings: source.settings, schedule: source.schedule,
@@ -32,7 +33,7 @@ extension DirectoryService {
     /// The source's kept preview, unless it expired or a synchronization ran since.
     /// - Throws: ``DirectoryServiceError``; ``SyncStateError``.
     public func storedPreview(_ id: SourceID) async throws -> Preview? {
-        _ = try source(id)
+        _ = try await knownSource(id)
         guard let preview = try await state.preview(for: id), preview.expiresAt > clock.now() else { return nil }
         return preview
     }

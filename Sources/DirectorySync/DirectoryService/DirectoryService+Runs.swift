@@ -4,6 +4,10 @@ extension DirectoryService {
     /// Synchronizes a source that is on. A request while a run of the same source is going joins
     /// it (both get the same record): a source never synchronizes twice at once — except a forced
     /// full read, which waits for the running one and then reads everything in a run of its own.
+    ///
+    /// Across replicas (``Configuration/coordinator``) the same holds: the run claims the source
+    /// first, and a run another replica holds is waited for and its record returned from the
+    /// history (``RunHolder``); when that replica stopped before saving it, this one runs.
     /// - Parameters:
     ///   - id: The source.
     ///   - trigger: What asks for the run.
@@ -13,6 +17,8 @@ extension DirectoryService {
     /// - Returns: The run's record (also kept in the history), whatever its outcome.
     /// - Throws: ``DirectoryServiceError`` when the source is off, unknown, or has no secret.
     public func synchronize(_ id: SourceID, trigger: SyncTrigger = .manual, forceFullRead: Bool = false) async throws -> RunRecord {
+        // What other replicas changed (turned off, filter) counts for this run.
+        try? await refresh()
         while true {
             // A run for one user on demand is waited for, never joined.
             await waitForOnDemandRun(id)
@@ -43,10 +49,12 @@ extension DirectoryService {
             // The task starts on this actor only after this method suspends, so it is registered
             // first; it unregisters itself once its record is saved (a request until then joins it).
             let task = Task {
-                await self.execute(id, trigger: trigger, signedIn: signedIn) { planned, applied in
-                    try await synchronizer.synchronize(
-                        settings: settings, forceFullRead: forceFullRead, allowExceedingDeletionGuard: trigger == .confirmation, planned: planned,
-                        applied: applied)
+                await self.coordinatedRun(id, trigger: trigger, signedIn: signedIn, joining: !forceFullRead) { fence, current, planned, applied in
+                    // After waiting for another replica's run: the settings and credentials as they are now.
+                    let synchronizer = if let current { try await self.synchronizer(for: current) } else { synchronizer }
+                    return try await synchronizer.synchronize(
+                        settings: current?.settings ?? settings, forceFullRead: forceFullRead, allowExceedingDeletionGuard: trigger == .confirmation,
+                        fence: fence, planned: planned, applied: applied)
                 }
             }
             runs[id] = task
@@ -65,7 +73,7 @@ extension DirectoryService {
         } catch {
             guard runs[id] == nil, let source = sources[id], source.state.isOn, !stopping.contains(id) else { return nil }
             let signedIn = CredentialsInUse(source)
-            let task = Task { await self.execute(id, trigger: .scheduled, signedIn: signedIn) { _, _ in throw error } }
+            let task = Task { await self.coordinatedRun(id, trigger: .scheduled, signedIn: signedIn, joining: true) { _, _, _, _ in throw error } }
             runs[id] = task
             return await task.value
         }
@@ -93,6 +101,7 @@ extension DirectoryService {
     /// - Throws: ``DirectoryServiceError`` when the source is off or unknown, the credentials are
     ///   untested, or the key is empty.
     public func synchronize(_ id: SourceID, user key: String) async throws -> RunRecord {
+        try? await refresh()
         _ = try source(id)
         let key = try Self.lookupKey(key, kind: "user")
         while true {
@@ -111,12 +120,17 @@ extension DirectoryService {
             let signedIn = CredentialsInUse(current)
             onDemandRuns.insert(id)
             let task = Task {
-                await self.execute(id, trigger: .onDemand, signedIn: signedIn) { planned, applied in
+                // A run another replica makes is waited for, never joined.
+                await self.coordinatedRun(id, trigger: .onDemand, signedIn: signedIn, joining: false) { fence, current, planned, applied in
+                    if let current { try Self.allowsOnDemand(current, stopping: false) }
+                    // After waiting for another replica's run: the settings and credentials as they are now.
+                    let synchronizer = if let current { try await self.synchronizer(for: current) } else { synchronizer }
                     // The guard judges this run's removals together with those the on-demand runs
                     // since the last whole run made: one user at a time must not get around it.
-                    // Read once the run is registered, so no run ends (or starts) meanwhile.
+                    // Read once the run holds the source, so no run ends (or starts) meanwhile.
                     let earlier = try await self.onDemandRemovals(id)
-                    return try await synchronizer.synchronize(user: key, settings: settings, earlierRemovals: earlier, planned: planned, applied: applied)
+                    return try await synchronizer.synchronize(
+                        user: key, settings: current?.settings ?? settings, earlierRemovals: earlier, fence: fence, planned: planned, applied: applied)
                 }
             }
             runs[id] = task
@@ -160,22 +174,103 @@ extension DirectoryService {
         try await synchronize(id, trigger: .confirmation)
     }
 
+    /// What a run does once it holds its source: reads, plans and applies, every write fenced by
+    /// the claim, handing out what it planned and applied. `current` is the source as it is when
+    /// the claim was taken after waiting for another replica's run (its settings and credentials
+    /// may have changed meanwhile), `nil` when the run claimed at once.
+    typealias ClaimedRun = (
+        _ fence: any RunClaim, _ current: Source?, _ planned: @escaping @Sendable (SyncPlan, ReadKind, ReadStatistics) -> Void,
+        _ applied: @escaping @Sendable (SyncReport) -> Void
+    ) async throws -> SyncRunResult
+
+    /// A run of the source once this replica holds it (``SyncCoordinator/claimRun(of:runID:)``).
+    /// A run another replica holds is waited for; a whole run that may join it (`joining`) then
+    /// returns its record from the history — unless it was a run for one user on demand. Otherwise,
+    /// or when that replica stopped before saving its record, this one claims the source again.
+    /// A coordinator that fails ends the run as failed, without a record in the history and
+    /// without counting towards quarantine: the source did not fail, the coordination did.
+    private func coordinatedRun(_ id: SourceID, trigger: SyncTrigger, signedIn: CredentialsInUse, joining: Bool, run: @escaping ClaimedRun) async -> RunRecord {
+        var signedIn = signedIn
+        var current: Source?
+        while true {
+            let runID = UUID().uuidString
+            let outcome: RunClaimOutcome
+            do {
+                outcome = try await coordinator.claimRun(of: id, runID: runID)
+            } catch {
+                return coordinationFailed(id, runID: runID, trigger: trigger, error)
+            }
+            switch outcome {
+            case .claimed(let claim):
+                return await execute(id, runID: runID, trigger: trigger, signedIn: signedIn, claim: claim) { [current] planned, applied in
+                    try await run(claim, current, planned, applied)
+                }
+            case .heldBy(let holder):
+                do {
+                    try await coordinator.waitForRelease(of: id, holder)
+                } catch is CancellationError {
+                    return endWaiting(id, with: unsavedRecord(id, runID: runID, trigger: trigger, outcome: .cancelled))
+                } catch {
+                    return coordinationFailed(id, runID: runID, trigger: trigger, error)
+                }
+                try? await refresh()
+                if joining, let record = try? await state.load([RunRecord].self, for: .history(id))?.last(where: { $0.id == holder.runID }),
+                    record.trigger != .onDemand
+                {
+                    return endWaiting(id, with: record)
+                }
+                // Turned off or removed meanwhile (here or elsewhere), or cancelled: nothing runs.
+                guard !Task.isCancelled, let source = sources[id], source.state.isOn, !stopping.contains(id) else {
+                    return endWaiting(id, with: unsavedRecord(id, runID: runID, trigger: trigger, outcome: .cancelled))
+                }
+                // The next claim runs with the source as it is now.
+                current = source
+                signedIn = CredentialsInUse(source)
+            }
+        }
+    }
+
+    /// Ends a run the coordinator failed (it could not claim the source or wait for another
+    /// replica's run): a failed record kept nowhere — no claim, so no write — and a warning.
+    private func coordinationFailed(_ id: SourceID, runID: String, trigger: SyncTrigger, _ error: any Error) -> RunRecord {
+        let record = unsavedRecord(id, runID: runID, trigger: trigger, outcome: .failed(String(describing: error)))
+        hub.emit(.warning(id, .lastRunFailed(Self.summary(of: record))))
+        return endWaiting(id, with: record)
+    }
+
+    /// Ends a run that waited for another replica's instead of running: the source is free here again.
+    private func endWaiting(_ id: SourceID, with record: RunRecord) -> RunRecord {
+        runs[id] = nil
+        onDemandRuns.remove(id)
+        return record
+    }
+
+    /// The record of a run that never started here and is kept nowhere.
+    private func unsavedRecord(_ id: SourceID, runID: String, trigger: SyncTrigger, outcome: RunRecord.Outcome) -> RunRecord {
+        let now = clock.now()
+        return RunRecord(id: runID, sourceID: id, trigger: trigger, startedAt: now, endedAt: now, outcome: outcome)
+    }
+
     /// One synchronization of any kind: `run` reads, plans and applies, handing out what it
-    /// planned and applied; the record, report and history are kept whatever happens.
+    /// planned and applied; the record, report and history are kept whatever happens — unless
+    /// the run lost its claim (`claim`): another replica then runs the source, and this run writes
+    /// nothing more.
     private func execute(
-        _ id: SourceID, trigger: SyncTrigger, signedIn: CredentialsInUse,
+        _ id: SourceID, runID: String, trigger: SyncTrigger, signedIn: CredentialsInUse, claim: (any RunClaim)?,
         run: (_ planned: @escaping @Sendable (SyncPlan, ReadKind, ReadStatistics) -> Void, _ applied: @escaping @Sendable (SyncReport) -> Void) async throws -> SyncRunResult
     ) async -> RunRecord {
         let before = sources[id]?.state ?? .on
         setState(id, .synchronizing)
         hub.emit(.runStarted(id, trigger))
         let started = clock.now()
-        var record = RunRecord(id: UUID().uuidString, sourceID: id, trigger: trigger, startedAt: started, endedAt: started, outcome: .succeeded)
+        var record = RunRecord(id: runID, sourceID: id, trigger: trigger, startedAt: started, endedAt: started, outcome: .succeeded)
         let planned = Locked<SyncPlan?>(nil)
         // How the directory was read, known once planned: kept when the guard or a failed commit ends the run.
         let read = Locked<(kind: ReadKind, statistics: ReadStatistics)?>(nil)
         let applied = Locked<SyncReport?>(nil)
         var failure: RunFailure?
+        var claimLost = false
+        var coordinationFailed = false
         // The report's planned records are written while the plan is applied.
         let reportWriter = RunReportWriter(shelf: RunReportShelf(state: state, sourceID: id, retention: configuration.reports), run: record.id)
         do {
@@ -191,15 +286,29 @@ extension DirectoryService {
             record.outcome = .needsConfirmation(error.violations.map(\.description))
         } catch is CancellationError {
             record.outcome = .cancelled
+        } catch let error as SyncCoordinationError where error.code == .claimLost {
+            record.outcome = .failed(String(describing: error))
+            claimLost = true
+        } catch let error as SyncCoordinationError {
+            // The coordinator did not answer: no failure of the source's (never towards quarantine).
+            record.outcome = .failed(String(describing: error))
+            coordinationFailed = true
         } catch {
             record.outcome = .failed(String(describing: error))
             failure = RunFailure(error)
+        }
+        if let claim, claimLost || !claim.isHeld {
+            record.endedAt = clock.now()
+            if !claimLost { record.outcome = .failed(String(describing: SyncCoordinationError.claimLost(id, replica: claim.holder.replica))) }
+            return await abandon(record, before: before)
         }
         if let contents = try? await store.contents() {
             let origin: (IdentityOrigin) -> Bool = { $0.sourceID == id }
             record.usersSynchronized = contents.users.count { origin($0.origin) }
             record.groupsSynchronized = contents.groups.count { origin($0.origin) }
         }
+        // The count is a long read: a claim lost meanwhile writes nothing more.
+        if let lost = lostClaim(claim, of: id) { return await abandon(record, before: before, lost: lost) }
         record.endedAt = clock.now()
         // From what was read, planned and applied, whatever came after (the guard, a failed commit).
         if let read = read.withLock({ $0 }) {
@@ -220,7 +329,34 @@ extension DirectoryService {
             // A report that cannot be saved is a warning, never a failed run.
             hub.emit(.warning(id, .reportNotSaved(String(describing: error))))
         }
-        await finish(record, restoring: trigger == .onDemand ? before : nil, failure: failure, signedIn: signedIn)
+        // Another replica may have turned the source off (or changed it) while it ran.
+        try? await refresh()
+        if let lost = lostClaim(claim, of: id) { return await abandon(record, before: before, lost: lost) }
+        await finish(
+            record, before: before, restoring: trigger == .onDemand ? before : nil, failure: failure, signedIn: signedIn, claim: claim,
+            coordinationFailed: coordinationFailed)
+        return record
+    }
+
+    /// The record's failure when the run's claim is no longer held (known locally), else `nil`.
+    private func lostClaim(_ claim: (any RunClaim)?, of id: SourceID) -> RunRecord.Outcome? {
+        guard let claim, !claim.isHeld else { return nil }
+        return .failed(String(describing: SyncCoordinationError.claimLost(id, replica: claim.holder.replica)))
+    }
+
+    /// Ends a run that lost its claim: another replica runs the source now (or the next run does),
+    /// so this one writes nothing more — no history, report, preview removal or sources — and the
+    /// source here goes back to the state it had before the run, then takes in what is saved.
+    private func abandon(_ record: RunRecord, before: SourceState, lost: RunRecord.Outcome? = nil) async -> RunRecord {
+        var record = record
+        if let lost { record.outcome = lost }
+        let id = record.sourceID
+        if sources[id]?.state == .synchronizing { setState(id, before == .synchronizing ? .on : before) }
+        try? await refresh()
+        runs[id] = nil
+        onDemandRuns.remove(id)
+        turnedOffElsewhere.remove(id)
+        hub.emit(.runFinished(id, record))
         return record
     }
 
@@ -228,13 +364,21 @@ extension DirectoryService {
     /// (on-demand runs: one user's run says nothing about the source as a whole; a quarantine
     /// released while it ran is not restored). A whole run that failed counts towards quarantine
     /// (``recordFailure(_:_:at:)``) — unless the credentials it signed in with (`signedIn`) were
-    /// replaced while it ran: its failure says nothing about the new ones. One that read and
-    /// planned ends it.
-    private func finish(_ record: RunRecord, restoring: SourceState?, failure: RunFailure?, signedIn: CredentialsInUse) async {
+    /// replaced while it ran: its failure says nothing about the new ones — or the coordinator
+    /// failed it (`coordinationFailed`): the source did not fail. One that read and planned ends it.
+    private func finish(
+        _ record: RunRecord, before: SourceState, restoring: SourceState?, failure: RunFailure?, signedIn: CredentialsInUse, claim: (any RunClaim)?,
+        coordinationFailed: Bool
+    ) async {
         let id = record.sourceID
+        // What the run's end changes here (state, quarantine), to be undone when its claim is lost
+        // before it is saved: that standing is the run's, and the run no longer counts.
+        let standing = sources[id]
         // What this end makes (a quarantine, a release, more conflicts) goes out with the record.
         notifications.runEnding(id)
-        if stopping.contains(id) || sources[id] == nil {
+        // Turned off on another replica while it ran: off wins over the run's end.
+        let offElsewhere = turnedOffElsewhere.remove(id) != nil
+        if stopping.contains(id) || sources[id] == nil || offElsewhere {
             setState(id, .off)
         } else if let restoring {
             let quarantined = sources[id]?.quarantine != nil
@@ -256,7 +400,7 @@ extension DirectoryService {
                 setState(id, .error)
                 hub.emit(.warning(id, .lastRunFailed(Self.summary(of: record))))
             case .failed(let message):
-                if let source = sources[id], CredentialsInUse(source) != signedIn {
+                if let source = sources[id], CredentialsInUse(source) != signedIn || coordinationFailed {
                     setState(id, source.quarantine == nil ? .error : .quarantined)
                 } else {
                     setState(id, recordFailure(id, failure ?? RunFailure(message: message, errorCode: nil, isLasting: false), at: record.endedAt))
@@ -267,19 +411,36 @@ extension DirectoryService {
         // Every run checks the secret's expiry too: a host that only synchronizes (a `sync` from
         // cron) hears of it all the same (saved with the source below).
         if sources[id] != nil { _ = announceSecretExpiry(of: id, now: record.endedAt) }
-        // A preview is valid until the next synchronization.
-        try? await state.remove(.preview(id))
-        // A history that cannot be read is never replaced: the runs it holds would be lost.
+        // A preview is valid until the next synchronization. Every write from here is fenced by the
+        // run's claim: a replica that lost it writes nothing more.
         do {
-            var history = try await state.load([RunRecord].self, for: .history(id)) ?? []
-            if restoring == nil, let rise = Self.conflictsIncrease(record, after: history) { hub.emit(.warning(id, rise)) }
-            history.append(record)
-            if history.count > configuration.historyLimit { history.removeFirst(history.count - configuration.historyLimit) }
-            try await state.save(history, for: .history(id))
+            try await state.setData([(key: .preview(id), data: nil)], fencedBy: claim)
+            // A history that cannot be read is never replaced: the runs it holds would be lost.
+            // Saved on the condition that the claim is held: a replica that lost it never drops
+            // the record of the one that took over.
+            do {
+                var history = try await state.load([RunRecord].self, for: .history(id)) ?? []
+                if restoring == nil, let rise = Self.conflictsIncrease(record, after: history) { hub.emit(.warning(id, rise)) }
+                history.append(record)
+                if history.count > configuration.historyLimit { history.removeFirst(history.count - configuration.historyLimit) }
+                try await state.save([(key: .history(id), value: history)], fencedBy: claim)
+            } catch let error as SyncCoordinationError where error.code == .claimLost {
+                throw error
+            } catch {
+                hub.emit(.warning(id, .historyNotSaved(String(describing: error))))
+            }
+            if let claim, !claim.isHeld { throw SyncCoordinationError.claimLost(id, replica: claim.holder.replica) }
         } catch {
-            hub.emit(.warning(id, .historyNotSaved(String(describing: error))))
+            // Lost: the run's end is undone here (state, quarantine, failures), and the saved
+            // sources taken in.
+            if let standing, let current = sources[id], current.state != standing.state { setState(id, standing.state) }
+            if let standing, sources[id] != nil { sources[id] = standing }
+            _ = await abandon(record, before: before, lost: lostClaim(claim, of: id) ?? .failed(String(describing: error)))
+            return
         }
         if sources[id] != nil { try? await persist() }
+        // Released once the record is saved: a replica that waited for the run finds it.
+        await claim?.release()
         runs[id] = nil
         onDemandRuns.remove(id)
         hub.emit(.runFinished(id, record))
@@ -322,7 +483,7 @@ extension DirectoryService {
     /// The source's runs, oldest first (at most ``Configuration/historyLimit``).
     /// - Throws: ``DirectoryServiceError``; ``SyncStateError``.
     public func history(_ id: SourceID) async throws -> [RunRecord] {
-        _ = try source(id)
+        _ = try await knownSource(id)
         return try await state.load([RunRecord].self, for: .history(id)) ?? []
     }
 }

@@ -19,22 +19,58 @@ extension DirectoryService {
     /// ``DirectoryConnector/secretExpiryLeadTimes`` and expiry date, remembered in the saved
     /// sources; every run checks its own source too).
     ///
+    /// However many replicas run the scheduler (``Configuration/coordinator``), each due run — a
+    /// ``ScheduledSlot`` — runs once: the replica that claims it runs it
+    /// (``SyncCoordinator/claimSlot(_:)``), the others skip it. A slot whose replica stopped before
+    /// finishing it (``SyncCoordinator/abandonedSlots()``) is taken over and run again; the run
+    /// repairs what the stopped one left half applied.
+    ///
     /// A host without a process that stays up calls this from cron or a timer (`dirsync --state
     /// DIR run-due`): quarantined sources then back off as they do under ``startScheduler()``.
     /// - Returns: The records of the runs started.
     public func runDueSynchronizations() async -> [RunRecord] {
+        // What other replicas ran and changed since the last pass.
+        try? await refresh()
         await announceSecretExpiry()
         let now = clock.now()
-        var due: [SourceID] = []
-        for source in sources.values where runs[source.id] == nil {
+        var due: [SourceID: [ScheduledSlot]] = [:]
+        var skipped: Set<ScheduledSlot> = []
+        for source in allSources() where runs[source.id] == nil {
             guard let next = nextRun(of: source), next <= now else { continue }
+            let slot = ScheduledSlot(sourceID: source.id, due: next)
+            // Another replica runs it (or ran it already), or the coordinator did not answer: the
+            // scheduler looks again after a while (``skippedSlotPoll``), not at once.
+            guard (try? await coordinator.claimSlot(slot)) == true else {
+                skipped.insert(slot)
+                continue
+            }
             sources[source.id]?.scheduledFrom = now
-            due.append(source.id)
+            due[source.id, default: []].append(slot)
         }
+        for slot in (try? await coordinator.abandonedSlots()) ?? [] where runs[slot.sourceID] == nil {
+            guard (try? await coordinator.claimSlot(slot)) == true else { continue }
+            if let source = sources[slot.sourceID], source.state.isOn {
+                // Taken over: the schedule moves on from now, as for a slot claimed when due (the
+                // stopped replica may never have saved it).
+                if source.quarantine == nil, let next = nextRun(of: source), next <= now { sources[slot.sourceID]?.scheduledFrom = now }
+                skipped.remove(ScheduledSlot(sourceID: slot.sourceID, due: nextRun(of: source) ?? slot.due))
+                due[slot.sourceID, default: []].append(slot)
+            } else {
+                // Its source was turned off or removed since: nothing left to run.
+                try? await coordinator.finishSlot(slot)
+            }
+        }
+        skippedSlots = skipped
         guard !due.isEmpty else { return [] }
         try? await persist()
         return await withTaskGroup(of: RunRecord?.self) { group in
-            for id in due { group.addTask { await self.scheduledRun(id) } }
+            for (id, slots) in due {
+                group.addTask {
+                    let record = await self.scheduledRun(id)
+                    for slot in slots { try? await self.coordinator.finishSlot(slot) }
+                    return record
+                }
+            }
             var records: [RunRecord] = []
             for await record in group { if let record { records.append(record) } }
             return records
@@ -61,8 +97,19 @@ extension DirectoryService {
         scheduler = nil
     }
 
-    private func secondsUntilNextRun() -> Double {
+    /// How long the scheduler waits before it looks again at a slot it skipped (another replica
+    /// claimed it, or the coordinator did not answer): the slot stays due here until that
+    /// replica's run saves the source's next run, which takes a while.
+    static let skippedSlotPoll: Double = 10
+
+    /// Seconds until the next due run; a slot skipped in the last pass counts as due only after
+    /// ``skippedSlotPoll``.
+    func secondsUntilNextRun() -> Double {
         let now = clock.now()
-        return sources.values.compactMap { nextRun(of: $0) }.map { $0.timeIntervalSince(now) }.min() ?? 60
+        return sources.values.compactMap { source -> Double? in
+            guard let next = nextRun(of: source) else { return nil }
+            if skippedSlots.contains(ScheduledSlot(sourceID: source.id, due: next)) { return max(next.timeIntervalSince(now), Self.skippedSlotPoll) }
+            return next.timeIntervalSince(now)
+        }.min() ?? 60
     }
 }

@@ -9,9 +9,15 @@ extension DirectoryService {
     /// given without ``SourceStatus/pendingRemovals`` and with the warning
     /// ``SourceWarning/pendingRemovalsUnreadable(_:)`` naming the document (runs meanwhile stop
     /// before they plan, so nothing is lost).
+    ///
+    /// With several replicas, the status takes in what the others saved, and
+    /// ``SourceStatus/runningOn`` names the replica running the source now (a coordinator that
+    /// cannot be asked leaves it `nil`, never failing the status).
     /// - Throws: ``DirectoryServiceError``; ``SyncStateError`` when the history cannot be read.
     public func status(_ id: SourceID) async throws -> SourceStatus {
+        try? await refresh()
         let source = try source(id)
+        let runningOn = try? await coordinator.runHolder(of: id)
         // A run for one user on demand says nothing about the source as a whole.
         let history = try await history(id)
         let lastRun = history.last { $0.trigger != .onDemand }
@@ -40,6 +46,6 @@ extension DirectoryService {
         return SourceStatus(
             source: source, type: connector.sourceType, lastRun: lastRun, usersSynchronized: latest?.usersSynchronized ?? 0,
             groupsSynchronized: latest?.groupsSynchronized ?? 0, warnings: warnings, nextRun: nextRun(of: source),
-            quarantine: source.quarantine, consecutiveFailures: source.consecutiveFailures, pendingRemovals: pending)
+            quarantine: source.quarantine, consecutiveFailures: source.consecutiveFailures, pendingRemovals: pending, runningOn: runningOn)
     }
 }

@@ -7,25 +7,33 @@ extension DirectoryService {
     /// once without forgetting anything, synchronize with `forceFullRead` instead
     /// (``synchronize(_:trigger:forceFullRead:)``).
     ///
-    /// A run that starts while the tracking is being removed is waited for, and what it saved is
-    /// removed too: the first run after this call returns reads everything.
+    /// The source's run is held meanwhile, across every replica: a run asked for while the
+    /// tracking is being removed waits, then reads everything, as does the first run after this
+    /// call returns.
     /// - Parameter id: The source (on or off).
     /// - Throws: ``DirectoryServiceError`` (`synchronizationRunning` while the source synchronizes
     ///   or makes a preview; `unknownSource`); ``SyncStateError`` when the state cannot be written.
     public func resetTracking(_ id: SourceID) async throws {
+        try? await refresh()
         let source = try source(id)
         guard runs[id] == nil, source.state != .synchronizing, source.state != .previewing else {
             throw DirectoryServiceError(
                 .synchronizationRunning, "'\(source.name)' is \(source.state == .previewing ? "making a preview" : "synchronizing")",
                 fix: "Wait for it to finish, then reset the change tracking.")
         }
-        while true {
+        // The source is held while its tracking goes: no run of any replica commits tracking in
+        // between (a run asked for meanwhile waits, then reads everything).
+        let claim = try await holdSource(source, doing: "reset the change tracking")
+        do {
             // The synchronizer keeps the last mirror it read or wrote: it goes too.
             synchronizers[id] = nil
             try await state.remove(.tracking(id))
             try await state.remove(.mirror(id))
-            guard let running = runs[id] else { return }
-            _ = await running.value
+            synchronizers[id] = nil
+        } catch {
+            await claim.release()
+            throw error
         }
+        await claim.release()
     }
 }

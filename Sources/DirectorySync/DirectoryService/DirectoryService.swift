@@ -11,6 +11,11 @@ import Foundation
 /// turning on needs credentials that passed a connection test; one synchronization per
 /// source at a time (a second request joins the running one); previews only while off.
 ///
+/// Several replicas of a host — services in one process or in several, over one identity store
+/// and one state store — run as one service when they share a coordinator
+/// (``Configuration/coordinator``): one run per source across them, scheduled runs run once, writes
+/// fenced by the run's claim, and the saved sources merged rather than overwritten.
+///
 /// ```swift
 /// let service = try await DirectoryService.open(
 ///     store: store, state: try FileSyncStateStore(folder: folder), secrets: try FileSecretStore(folder: secretsFolder),
@@ -44,14 +49,21 @@ public actor DirectoryService {
         public var notifiers: [any Notifier]
         /// When a failing source is quarantined and how its scheduled attempts back off.
         public var quarantine: Quarantine
+        /// Coordinates the replicas sharing the state store and the identity store: the store lock
+        /// for planning and applying, one run per source at a time, scheduled runs that run once,
+        /// and the lock on the saved sources. ``LocalSyncCoordinator`` (the default) coordinates
+        /// this process; give every replica of a host one coordinator on a shared engine
+        /// (`EtcdSyncCoordinator`) and they run as one service.
+        public var coordinator: any SyncCoordinator
 
         /// Creates a configuration.
         public init(
             maximumSources: Int = 25, onPremisesDomains: Set<String> = [], historyLimit: Int = 100,
             synchronizer: SourceSynchronizer.Configuration = .init(), scheduleCalculator: any ScheduleCalculator = CalendarScheduleCalculator(),
             preview: PreviewGenerator.Configuration = .init(), reports: RunReportRetention = RunReportRetention(),
-            notifiers: [any Notifier] = [], quarantine: Quarantine = Quarantine()
+            notifiers: [any Notifier] = [], quarantine: Quarantine = Quarantine(), coordinator: any SyncCoordinator = LocalSyncCoordinator()
         ) {
+            self.coordinator = coordinator
             self.quarantine = quarantine
             self.notifiers = notifiers
             self.reports = reports
@@ -82,12 +94,22 @@ public actor DirectoryService {
     let hub: EventHub
     /// Makes notifications of the events and hands them to the notifiers.
     let notifications: NotificationDispatcher
-    /// Every source plans and applies in turn: plans never race each other over the shared store.
-    let storeLock = IdentityStoreLock()
-    /// Credential changes take turns (the same fair lock as the store's, used apart): each picks
-    /// the next secret generation and switches to it without another change in between.
-    let credentialsLock = IdentityStoreLock()
+    /// Coordinates this service with the other replicas (``Configuration/coordinator``): every
+    /// source plans and applies in turn under its ``CoordinationLock/store`` lock, so plans never
+    /// race each other over the shared store.
+    var coordinator: any SyncCoordinator { configuration.coordinator }
     var sources: [SourceID: Source] = [:]
+    /// The sources as this replica last loaded or saved them: what ``persist()`` compares with to
+    /// tell its own changes from other replicas'.
+    var baseline: [SourceID: Source] = [:]
+    /// The saved sources document as this replica last loaded or saved it: a save or refresh that
+    /// reads the same bytes knows nobody else changed the list.
+    var savedSourcesDocument: Data?
+    /// Counts the times ``baseline`` and ``savedSourcesDocument`` were replaced: a refresh whose
+    /// read was overtaken by a newer one (or a save) drops what it read.
+    var sourcesGeneration = 0
+    /// Sources running here that another replica turned off meanwhile: the run ends off.
+    var turnedOffElsewhere: Set<SourceID> = []
     var runs: [SourceID: Task<RunRecord, Never>] = [:]
     /// Sources whose run in ``runs`` synchronizes one user on demand (other requests wait for it
     /// instead of joining it).
@@ -97,6 +119,9 @@ public actor DirectoryService {
     /// Sources whose removal goes on: gone for every call, still saved, their names and domains taken.
     var removing: [SourceID: Source] = [:]
     var scheduler: Task<Void, Never>?
+    /// The due slots the scheduler's last pass skipped (another replica claimed them, or the
+    /// coordinator did not answer): not due again here until ``skippedSlotPoll`` has passed.
+    var skippedSlots: Set<ScheduledSlot> = []
 
     static let serviceKey = StateKey.service("sources")
 
@@ -133,9 +158,15 @@ public actor DirectoryService {
     }
 
     private func restore() async throws {
-        for var source in try await state.load([Source].self, for: Self.serviceKey) ?? [] {
+        let document = try await state.data(for: Self.serviceKey)
+        savedSourcesDocument = document
+        for var source in try document.map({ try state.decode([Source].self, from: $0, for: Self.serviceKey) }) ?? [] {
+            // A state left by a process that stopped is fixed in the baseline too: it is no change
+            // of this replica's, so the standing another replica saves later (a run's end, a
+            // quarantine) is taken in, never overwritten by this one's.
             if source.state == .synchronizing { source.state = source.quarantine == nil ? .on : .quarantined }
             if source.state == .previewing { source.state = .off }
+            baseline[source.id] = source
             sources[source.id] = source
         }
         notifications.remember(sources.values)
@@ -182,6 +213,7 @@ public actor DirectoryService {
     ///   `duplicateTenant` when another source synchronizes the tenant this domain is verified in
     ///   (known from that source's passed connection test) or names it as its credentials' tenant.
     public func addSource(name: String, domain: String, description: String = "") async throws -> Source {
+        try? await refresh()
         guard listed.count < configuration.maximumSources else {
             throw DirectoryServiceError(.tooManySources, "A store can have at most \(configuration.maximumSources) sources", fix: "Remove one first.")
         }
@@ -205,6 +237,7 @@ public actor DirectoryService {
     /// - Returns: The source as changed.
     /// - Throws: ``DirectoryServiceError``.
     public func editSource(_ id: SourceID, name: String? = nil, description: String? = nil, domain: String? = nil) async throws -> Source {
+        try? await refresh()
         var source = try source(id)
         if let name { source.name = try checkedName(name, for: id) }
         if let description { source.description = try Self.checkedDescription(description) }
@@ -232,15 +265,35 @@ public actor DirectoryService {
     /// - Throws: ``DirectoryServiceError`` (`sourceIsOn`) when it is not off; ``SecretStoreError``
     ///   and ``SyncStateError`` when something cannot be removed (the source stays).
     public func removeSource(_ id: SourceID) async throws {
+        try? await refresh()
         let source = try source(id)
         guard source.state == .off, runs[id] == nil else { throw DirectoryServiceError(.sourceIsOn, "'\(source.name)' is on or synchronizing", fix: "Turn the source off before removing it.") }
+        // The source is held while it is removed: no run of any replica (one that began before the
+        // source was turned off, or a late scheduler pass) writes its tracking or history after
+        // they are gone. A run another replica still makes is not cut short.
+        let claim = try await holdSource(source, doing: "remove the source")
+        do {
+            try await remove(source, claim: claim)
+        } catch {
+            await claim.release()
+            throw error
+        }
+        await claim.release()
+    }
+
+    /// ``removeSource(_:)`` once the source is held.
+    private func remove(_ source: Source, claim: any RunClaim) async throws {
+        let id = source.id
+        guard sources[id]?.state == .off, runs[id] == nil else {
+            throw DirectoryServiceError(.sourceIsOn, "'\(source.name)' is on or synchronizing", fix: "Turn the source off before removing it.")
+        }
         sources[id] = nil
         synchronizers[id] = nil
         removing[id] = source
         defer { removing[id] = nil }
         do {
             try await removeSecrets(of: source)
-            for key in [StateKey.tracking(id), .mirror(id), .preview(id), .history(id), .pendingRemovals(id)] { try await state.remove(key) }
+            try await state.setData([StateKey.tracking(id), .mirror(id), .preview(id), .history(id), .pendingRemovals(id)].map { (key: $0, data: nil) }, fencedBy: claim)
             try await RunReportShelf(state: state, sourceID: id, retention: configuration.reports).removeAll()
             removing[id] = nil
             try await persist()
@@ -248,6 +301,23 @@ public actor DirectoryService {
             // Still listed in the saved sources (or saved without it on the next change): back.
             sources[id] = source
             throw error
+        }
+    }
+
+    /// Claims the source's run for work that must not overlap any run of it (removal, reset of
+    /// change tracking), across every replica.
+    /// - Parameters:
+    ///   - source: The source.
+    ///   - work: What is done, for the error (`remove the source`).
+    /// - Returns: The claim, to release once the work is done.
+    /// - Throws: ``DirectoryServiceError`` (`synchronizationRunning`, naming the replica) while a run
+    ///   holds the source; ``SyncCoordinationError`` when the coordinator cannot be reached.
+    func holdSource(_ source: Source, doing work: String) async throws -> any RunClaim {
+        switch try await coordinator.claimRun(of: source.id, runID: UUID().uuidString) {
+        case .claimed(let claim): return claim
+        case .heldBy(let holder):
+            throw DirectoryServiceError(
+                .synchronizationRunning, "'\(source.name)' is synchronizing on replica '\(holder.replica)'", fix: "Wait for the run to finish, then \(work).")
         }
     }
 
@@ -293,11 +363,6 @@ public actor DirectoryService {
 
     /// Every source, with those being removed (they stay saved until their removal is done).
     var listed: [Source] { (Array(sources.values) + removing.values).sorted { $0.name.lowercased() < $1.name.lowercased() } }
-
-    func persist() async throws {
-        notifications.remember(sources.values)
-        try await state.save(listed, for: Self.serviceKey)
-    }
 
     func setState(_ id: SourceID, _ new: SourceState) {
         guard let old = sources[id]?.state, old != new else { return }

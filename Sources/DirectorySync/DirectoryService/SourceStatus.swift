@@ -25,6 +25,9 @@ public struct SourceStatus: Hashable, Codable, Sendable {
     /// Under staged deletion, how many removals are pending and when the first is due; `nil` when
     /// none is (and under the other removal policies).
     public var pendingRemovals: PendingRemovals? = nil
+    /// The replica running a synchronization of the source now, with the run and since when;
+    /// `nil` when none is (or the coordinator could not be asked). JSON `runningOn`, absent when `nil`.
+    public var runningOn: RunHolder? = nil
 }
 
 /// Something about a source that needs attention.

@@ -34,6 +34,8 @@ extension DirectoryService {
     }
 
     private func explain(_ id: SourceID, _ target: SourceSynchronizer.FocusTarget, kind: SyncIssue.ObjectKind) async throws -> [ObjectExplanation] {
+        // The filter another replica saved counts.
+        try? await refresh()
         let source = try source(id)
         let synchronizer = try await synchronizer(for: source)
         let focused = try await synchronizer.focusedPlan(target, settings: source.settings)

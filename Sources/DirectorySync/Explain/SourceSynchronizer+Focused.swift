@@ -16,10 +16,10 @@ extension SourceSynchronizer {
     /// - Throws: Read and planning errors; the store's errors.
     package func focusedPlan(_ target: FocusTarget, settings: SyncSettings) async throws -> FocusedPlan {
         // Each read waits for a run's plan and apply to finish, so it never sees half of one.
-        var gatherer = ExcerptGatherer(source: sourceID, provider: provider) { [storeLock, store] query in
-            try await storeLock.withLock { try await store.identities(query) }
-        } whole: { [storeLock, store] in
-            try await storeLock.withLock { try await store.contents() }
+        var gatherer = ExcerptGatherer(source: sourceID, provider: provider) { [coordinator, store] query in
+            try await coordinator.withLock(.store) { try await store.identities(query) }
+        } whole: { [coordinator, store] in
+            try await coordinator.withLock(.store) { try await store.contents() }
         }
         let pending = try await pendingRemovals(for: settings)
         switch target {
@@ -83,11 +83,15 @@ extension SourceSynchronizer {
     ///   - earlierRemovals: What earlier on-demand runs removed since the last whole run; the
     ///     deletion guard counts them with this run's.
     ///   - planned: Receives the plan applied, before the deletion guard can stop it.
+    ///   - fence: The run's claim on the source, or `nil`: checked before planning, and every write
+    ///     passes it (as in a whole run).
+    ///   - planned: Receives the plan applied, before the deletion guard can stop it.
     ///   - applied: Receives the executor's report.
     /// - Returns: What was read, planned and done (`committed` is always `false`).
-    /// - Throws: Read and planning errors; ``SyncExecutionError/deletionGuardExceeded(_:)``.
+    /// - Throws: Read and planning errors; ``SyncExecutionError/deletionGuardExceeded(_:)``;
+    ///   ``SyncCoordinationError`` (`claimLost`).
     package func synchronize(
-        user key: String, settings: SyncSettings, earlierRemovals: SyncPlan.Removals = SyncPlan.Removals(),
+        user key: String, settings: SyncSettings, earlierRemovals: SyncPlan.Removals = SyncPlan.Removals(), fence: (any RunClaim)? = nil,
         planned: @Sendable (SyncPlan, ReadKind, ReadStatistics) -> Void,
         applied: @Sendable (SyncReport) -> Void
     ) async throws -> SyncRunResult {
@@ -99,7 +103,9 @@ extension SourceSynchronizer {
         let readKind = ReadKind.lookup(objects: gathered.excerpt.users.count)
         var statistics = gathered.excerpt.statistics
         statistics.filterPushedDown = false
-        let (plan, report) = try await storeLock.withLock { () async throws -> (SyncPlan, SyncReport) in
+        let (plan, report) = try await coordinator.withLock(.store) { () async throws -> (SyncPlan, SyncReport) in
+            // Another replica may have taken the source over while this one looked the user up.
+            try await fence?.check()
             // Planned again against the store as it is now, inside the lock.
             let contents = try await self.store.contents()
             var gatherer = ExcerptGatherer(source: self.sourceID, provider: self.provider) { [store = self.store] in
@@ -110,9 +116,9 @@ extension SourceSynchronizer {
             let plan = focused.onDemandPlan(for: targets, guard: settings.deletionGuard, store: contents, earlier: earlierRemovals, pendingBefore: pending)
             planned(plan, readKind, statistics)
             if plan.guardVerdict.isWithinLimits || self.configuration.executor.allowExceedingDeletionGuard {
-                try await self.remember(plan, previously: pending, settings: settings)
+                try await self.remember(plan, previously: pending, settings: settings, fence: fence)
             }
-            let report = try await SyncExecutor(configuration: self.configuration.executor, onEvent: self.onEvent).apply(plan, to: self.store)
+            let report = try await SyncExecutor(configuration: self.configuration.executor, onEvent: self.onEvent).apply(plan, to: self.store, fence: fence)
             return (plan, report)
         }
         applied(report)

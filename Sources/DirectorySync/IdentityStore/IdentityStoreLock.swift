@@ -3,13 +3,12 @@
 /// A plan is made from the store's contents; if another source's plan is applied in between, the
 /// first plan may create a name or email the other one just took, and fail on apply. Synchronizers
 /// that share one store share one lock: reading the directories (the slow part) still runs
-/// concurrently, planning and applying take turns in arrival order. ``DirectoryService`` gives all
-/// its sources one lock.
+/// concurrently, planning and applying take turns in arrival order. ``LocalSyncCoordinator`` holds
+/// one per ``CoordinationLock``, and synchronizers sharing a coordinator share them.
 ///
 /// ```swift
 /// let lock = IdentityStoreLock()
-/// let a = SourceSynchronizer(source: "a", provider: graphA, store: store, state: state, storeLock: lock)
-/// let b = SourceSynchronizer(source: "b", provider: graphB, store: store, state: state, storeLock: lock)
+/// try await lock.withLock { try await store.contents() }
 /// ```
 public final class IdentityStoreLock: Sendable {
     private struct State {

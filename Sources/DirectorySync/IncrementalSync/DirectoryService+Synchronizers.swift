@@ -30,7 +30,7 @@ extension DirectoryService {
         let id = source.id
         let synchronizer = SourceSynchronizer(
             source: id, provider: provider, store: store, state: state, configuration: configuration.synchronizer, clock: clock,
-            storeLock: storeLock, onEvent: { event in hub.emit(.progress(id, event)) })
+            coordinator: coordinator, onEvent: { event in hub.emit(.progress(id, event)) })
         synchronizers[source.id] = synchronizer
         return synchronizer
     }

@@ -28,21 +28,19 @@ extension SourceSynchronizer {
     ///   - plan: The plan about to be applied.
     ///   - previously: What ``pendingRemovals(for:)`` returned for it.
     ///   - settings: The settings it was planned with.
-    /// - Throws: The state store's errors; the plan must then not be applied.
-    package func remember(_ plan: SyncPlan, previously: [PendingRemoval], settings: SyncSettings) async throws {
+    ///   - fence: The run's claim on the source, or `nil`: what is written passes it.
+    /// - Throws: The state store's errors, ``SyncCoordinationError`` (`claimLost`); the plan must
+    ///   then not be applied.
+    package func remember(_ plan: SyncPlan, previously: [PendingRemoval], settings: SyncSettings, fence: (any RunClaim)? = nil) async throws {
         let key = StateKey.pendingRemovals(sourceID)
         guard case .disableThenRemove = settings.outOfScope else {
             // One the store cannot read is left alone: a later staged run stops at it and says so.
             let saved: Data?
             do { saved = try await state.data(for: key) } catch { return }
-            if saved != nil { try await state.remove(key) }
+            if saved != nil { try await state.setData([(key, nil)], fencedBy: fence) }
             return
         }
         guard plan.pendingRemovals != previously else { return }
-        if plan.pendingRemovals.isEmpty {
-            try await state.remove(key)
-        } else {
-            try await state.save(plan.pendingRemovals, for: key)
-        }
+        try await state.save([(key, plan.pendingRemovals.isEmpty ? nil : plan.pendingRemovals)], fencedBy: fence)
     }
 }

@@ -78,14 +78,19 @@ extension SourceSynchronizer {
         }
     }
 
-    /// Keeps a read's cursor and mirror for the next run. Call it only after the read's plan was
-    /// applied without failures.
-    /// - Parameter read: The read.
-    /// - Throws: The state store's errors.
-    package func commit(_ read: TrackedRead) async throws {
+    /// Keeps a read's cursor and mirror for the next run, in one write fenced by the run's claim
+    /// (``SyncStateStore/setData(_:fencedBy:)``). Call it only after the read's plan was applied
+    /// without failures.
+    /// - Parameters:
+    ///   - read: The read.
+    ///   - fence: The run's claim on the source, or `nil`.
+    /// - Throws: ``SyncCoordinationError`` (`claimLost`: nothing committed); the state store's errors.
+    package func commit(_ read: TrackedRead, fence: (any RunClaim)? = nil) async throws {
         guard let pending = read.pending else { return }
-        if let base = pending.base { try await state.save(base, for: .mirror(sourceID)) }
-        try await state.save(pending.state, for: .tracking(sourceID))
+        var documents: [(key: StateKey, value: (any Encodable)?)] = []
+        if let base = pending.base { documents.append((.mirror(sourceID), base)) }
+        documents.append((.tracking(sourceID), pending.state))
+        try await state.save(documents, fencedBy: fence)
         cache = (pending.state.commitID, pending.mirror)
     }
 

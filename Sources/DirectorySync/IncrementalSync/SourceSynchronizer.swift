@@ -66,8 +66,9 @@ public actor SourceSynchronizer {
     public nonisolated let store: any IdentityStore
     let state: any SyncStateStore
     let clock: SyncClock
-    /// Taken while planning and applying, so synchronizers sharing a store take turns there.
-    public nonisolated let storeLock: IdentityStoreLock
+    /// Coordinates the synchronizers (and replicas) sharing the store: its
+    /// ``CoordinationLock/store`` lock is taken while planning and applying, so they take turns there.
+    public nonisolated let coordinator: any SyncCoordinator
     let onEvent: SyncEventHandler
     /// The mirror as of the last commit this instance made or loaded, keyed by its commit id.
     var cache: (commitID: String, mirror: DirectoryMirror)?
@@ -80,12 +81,13 @@ public actor SourceSynchronizer {
     ///   - state: Where cursor and mirror are kept between runs (and processes).
     ///   - configuration: Planner, executor and read policy.
     ///   - clock: The clock (for the reconciliation interval).
-    ///   - storeLock: Shared by every synchronizer of the same store (a new one: nobody to share with).
+    ///   - coordinator: Shared by every synchronizer of the same store (a new one: nobody to share
+    ///     with); a coordinator shared across processes makes their synchronizers take turns too.
     ///   - onEvent: Receives the executor's progress events.
     public init(
         source sourceID: SourceID, provider: any DirectoryProvider, store: any IdentityStore, state: any SyncStateStore,
         configuration: Configuration = Configuration(), clock: SyncClock = .system,
-        storeLock: IdentityStoreLock = IdentityStoreLock(), onEvent: @escaping SyncEventHandler = { _ in }
+        coordinator: any SyncCoordinator = LocalSyncCoordinator(), onEvent: @escaping SyncEventHandler = { _ in }
     ) {
         self.sourceID = sourceID
         self.provider = provider
@@ -93,12 +95,12 @@ public actor SourceSynchronizer {
         self.state = state
         self.configuration = configuration
         self.clock = clock
-        self.storeLock = storeLock
+        self.coordinator = coordinator
         self.onEvent = onEvent
     }
 
     /// Reads, plans and applies; commits the read when everything was applied. Planning and
-    /// applying hold ``storeLock``.
+    /// applying hold the coordinator's ``CoordinationLock/store`` lock.
     /// - Parameters:
     ///   - settings: The source's filter and policies.
     ///   - forceFullRead: Read everything even if changes could be read.
@@ -116,29 +118,37 @@ public actor SourceSynchronizer {
     /// the run — and the executor's
     /// report as soon as it is applied — before committing the read can fail — so a run's report
     /// says what was held back and what was applied whatever happens next.
+    ///
+    /// With a `fence` (the run's claim on the source), every write passes it: the claim is checked
+    /// once the store lock is taken, before planning; the executor stops starting work once it is
+    /// lost; pending removals and the commit of change tracking are written on the condition that
+    /// it is still held. A run that lost its claim throws ``SyncCoordinationError`` (`claimLost`)
+    /// and commits nothing.
     package func synchronize(
-        settings: SyncSettings, forceFullRead: Bool = false, allowExceedingDeletionGuard: Bool = false, planned: @Sendable (SyncPlan, ReadKind, ReadStatistics) -> Void,
-        applied: @Sendable (SyncReport) -> Void
+        settings: SyncSettings, forceFullRead: Bool = false, allowExceedingDeletionGuard: Bool = false, fence: (any RunClaim)? = nil,
+        planned: @Sendable (SyncPlan, ReadKind, ReadStatistics) -> Void, applied: @Sendable (SyncReport) -> Void
     ) async throws -> SyncRunResult {
         let read = try await read(filter: settings.filter, forceFullRead: forceFullRead)
         var executor = configuration.executor
         executor.allowExceedingDeletionGuard = executor.allowExceedingDeletionGuard || allowExceedingDeletionGuard
-        let (plan, report) = try await storeLock.withLock { () async throws -> (SyncPlan, SyncReport) in
+        let (plan, report) = try await coordinator.withLock(.store) { () async throws -> (SyncPlan, SyncReport) in
+            // Another replica may have taken the source over while this one read.
+            try await fence?.check()
             let pending = try await self.pendingRemovals(for: settings)
             let plan = try await self.plan(read, settings: settings, pendingRemovals: pending)
             planned(plan, read.kind, read.statistics)
             // Pending removals are kept before anything is applied (and only when the guard lets
             // the plan through): a run that stops half way leaves what the next run needs.
             if plan.guardVerdict.isWithinLimits || executor.allowExceedingDeletionGuard {
-                try await self.remember(plan, previously: pending, settings: settings)
+                try await self.remember(plan, previously: pending, settings: settings, fence: fence)
             }
-            let report = try await SyncExecutor(configuration: executor, onEvent: self.onEvent).apply(plan, to: self.store)
+            let report = try await SyncExecutor(configuration: executor, onEvent: self.onEvent).apply(plan, to: self.store, fence: fence)
             return (plan, report)
         }
         applied(report)
         var committed = false
         if report.isSuccess {
-            try await commit(read)
+            try await commit(read, fence: fence)
             committed = true
         }
         return SyncRunResult(readKind: read.kind, statistics: read.statistics, plan: plan, report: report, committed: committed)

@@ -59,7 +59,7 @@ extension DirectoryService {
 
     /// The run's record and where its report is kept.
     private func keptReport(_ id: SourceID, run: String?) async throws -> (RunRecord, RunReportShelf.Entry, RunReportShelf) {
-        let source = try source(id)
+        let source = try await knownSource(id)
         let history = try await history(id)
         guard let record = run.map({ run in history.last { $0.id == run } }) ?? history.last else {
             throw DirectoryServiceError(

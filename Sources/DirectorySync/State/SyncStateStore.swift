@@ -52,6 +52,22 @@ public protocol SyncStateStore: Sendable {
     ///   - key: The key.
     /// - Throws: The store's errors.
     func setData(_ data: Data?, for key: StateKey) async throws
+
+    /// Stores several documents at once, on the condition that a fence — a run's claim or a held
+    /// lock (``CoordinationFence``) — is still held: the fenced write a run makes when it commits
+    /// (its change tracking and mirror, its history), or a replica makes of the saved sources under
+    /// their lock, so a replica that lost its claim or lock — paused, cut off, too slow — can never
+    /// write after another one took over.
+    ///
+    /// The default checks the fence (``CoordinationFence/check()``) and then writes the documents one by one
+    /// in order; a store shared by several processes writes them in one transaction conditional on
+    /// the claim (`EtcdSyncStateStore` compares the claim's key).
+    /// - Parameters:
+    ///   - documents: The bytes per key, written in order; `nil` removes the key.
+    ///   - fence: The run's claim or the held lock, or `nil` to write unconditionally.
+    /// - Throws: ``SyncCoordinationError`` (`claimLost`, `lockLost`) when the fence is no longer
+    ///   held, nothing written; the store's errors.
+    func setData(_ documents: [(key: StateKey, data: Data?)], fencedBy fence: (any CoordinationFence)?) async throws
 }
 
 extension SyncStateStore {
@@ -69,12 +85,18 @@ extension SyncStateStore {
     /// - Throws: ``SyncStateError``.
     public func load<Value: Decodable>(_ type: Value.Type, for key: StateKey) async throws -> Value? {
         guard let data = try await data(for: key) else { return nil }
+        return try decode(type, from: data, for: key)
+    }
+
+    /// Decodes a document as ``load(_:for:)`` does, from bytes already read.
+    /// - Throws: ``SyncStateError``.
+    func decode<Value: Decodable>(_ type: Value.Type, from data: Data, for key: StateKey) throws -> Value {
         let decoder = JSONDecoder.deterministic()
         let version: Int
         do {
             version = try decoder.decode(VersionProbe.self, from: data).formatVersion
         } catch {
-            throw SyncStateError.unreadable(key: key.description, detail: "no format version")
+            throw SyncStateError.unreadable(key: key.description, detail: "no format version", underlying: error)
         }
         guard version <= Self.formatVersion else {
             throw SyncStateError.unsupportedFormatVersion(found: version, supported: Self.formatVersion, key: key.description)
@@ -92,9 +114,37 @@ extension SyncStateStore {
     ///   - key: The key.
     /// - Throws: Encoding or store errors.
     public func save<Value: Encodable>(_ value: Value, for key: StateKey) async throws {
-        // Dates keep their fractional seconds, so a value reads back equal to what was saved.
-        let encoder = JSONEncoder.deterministic(fractionalSeconds: true)
-        try await setData(try encoder.encode(Envelope(formatVersion: Self.formatVersion, value: value)), for: key)
+        try await setData(try document(value), for: key)
+    }
+
+    /// Checks the fence, then writes the documents one by one, in order.
+    /// - Parameters:
+    ///   - documents: The bytes per key; `nil` removes the key.
+    ///   - fence: The run's claim, or `nil`.
+    /// - Throws: ``SyncCoordinationError`` (`claimLost`); the store's errors.
+    public func setData(_ documents: [(key: StateKey, data: Data?)], fencedBy fence: (any CoordinationFence)?) async throws {
+        try await fence?.check()
+        for document in documents { try await setData(document.data, for: document.key) }
+    }
+
+    /// Encodes and stores several values at once, on the condition that `fence` is still held
+    /// (``setData(_:fencedBy:)``); a `nil` value removes its key.
+    /// - Parameters:
+    ///   - values: The values per key, written in order.
+    ///   - fence: The run's claim, or `nil` to write unconditionally.
+    /// - Throws: ``SyncCoordinationError`` (`claimLost`); encoding or store errors.
+    public func save(_ values: [(key: StateKey, value: (any Encodable)?)], fencedBy fence: (any CoordinationFence)?) async throws {
+        let documents = try values.map { (key: $0.key, data: try $0.value.map { try document($0) }) }
+        try await setData(documents, fencedBy: fence)
+    }
+
+    /// A value as the document ``save(_:for:)`` writes: the value in an envelope with the format
+    /// version, in the package's JSON (dates keep their fractional seconds, so it reads back equal).
+    /// - Parameter value: The value.
+    /// - Returns: The document's bytes.
+    /// - Throws: Encoding errors.
+    public func document(_ value: some Encodable) throws -> Data {
+        try JSONEncoder.deterministic(fractionalSeconds: true).encode(Envelope(formatVersion: Self.formatVersion, value: value))
     }
 
     /// Removes a key.

@@ -1,4 +1,4 @@
-/// The state of one ``SyncExecutor/apply(_:to:)`` call: outcomes so far and the identifiers of
+/// The state of one ``SyncExecutor/apply(_:to:fence:)`` call: outcomes so far and the identifiers of
 /// identities created in this run, which later phases refer to.
 struct ExecutionRun {
     let plan: SyncPlan
@@ -20,8 +20,9 @@ struct ExecutionRun {
         var created: (externalID: String, id: IdentityID, isGroup: Bool)?
     }
 
-    /// Runs the units with at most `concurrency` in flight; stops starting new ones when cancelled.
-    mutating func perform(_ units: [WorkUnit], on store: some IdentityStore, concurrency: Int) async {
+    /// Runs the units with at most `concurrency` in flight; stops starting new ones when cancelled
+    /// or once the run's claim (`fence`) is no longer held.
+    mutating func perform(_ units: [WorkUnit], on store: some IdentityStore, concurrency: Int, fence: (any RunClaim)? = nil) async {
         let operations = plan.operations
         let sourceID = plan.sourceID
         let createdUsers = self.createdUsers
@@ -29,11 +30,11 @@ struct ExecutionRun {
         await withTaskGroup(of: UnitResult.self) { group in
             var next = 0
             func startNext() -> Bool {
-                guard next < units.count, !Task.isCancelled else { return false }
+                guard next < units.count, !Task.isCancelled, fence?.isHeld ?? true else { return false }
                 let unit = units[next]
                 next += 1
                 group.addTask {
-                    await Self.run(unit, sourceID: sourceID, operations: operations, store: store, users: createdUsers, groups: createdGroups)
+                    await Self.run(unit, sourceID: sourceID, operations: operations, store: store, users: createdUsers, groups: createdGroups, fence: fence)
                 }
                 return true
             }
@@ -49,7 +50,8 @@ struct ExecutionRun {
         if let created = result.created {
             if created.isGroup { createdGroups[created.externalID] = created.id } else { createdUsers[created.externalID] = created.id }
         }
-        for (index, outcome) in result.outcomes {
+        // An operation left not started (its claim was lost) did not finish.
+        for (index, outcome) in result.outcomes where outcome != .notStarted {
             outcomes[index] = outcome
             completed += 1
             onEvent(.operationFinished(
@@ -65,12 +67,15 @@ struct ExecutionRun {
 
     // MARK: Running one unit
 
+    /// Runs one unit. Every call to the store is made only while the run's claim (`fence`) is
+    /// held, known locally: an operation whose call would come after the claim was lost is left
+    /// not started (a request already sent cannot be called back: the store has no fence).
     private static func run(
         _ unit: WorkUnit, sourceID: SourceID, operations: [SyncOperation], store: some IdentityStore,
-        users: [String: IdentityID], groups: [String: IdentityID]
+        users: [String: IdentityID], groups: [String: IdentityID], fence: (any RunClaim)?
     ) async -> UnitResult {
         if unit.indices.count == 1 || !isMembership(operations[unit.indices[0]].action) {
-            return await runSingle(unit.indices[0], sourceID: sourceID, operations: operations, store: store, users: users, groups: groups)
+            return await runSingle(unit.indices[0], sourceID: sourceID, operations: operations, store: store, users: users, groups: groups, fence: fence)
         }
         // A batch of membership changes to one group; on failure, retry one by one so that one bad
         // member does not fail the others.
@@ -89,13 +94,14 @@ struct ExecutionRun {
             }
         }
         guard let groupID, !resolved.isEmpty else { return UnitResult(outcomes: outcomes) }
+        guard fence?.isHeld ?? true else { return UnitResult(outcomes: outcomes + resolved.map { ($0.index, .notStarted) }) }
         do {
             let ids = resolved.map(\.user)
             if adding { try await store.addMembers(ids, to: groupID) } else { try await store.removeMembers(ids, from: groupID) }
             outcomes += resolved.map { ($0.index, .succeeded) }
         } catch {
             for (index, _) in resolved {
-                let single = await runSingle(index, sourceID: sourceID, operations: operations, store: store, users: users, groups: groups)
+                let single = await runSingle(index, sourceID: sourceID, operations: operations, store: store, users: users, groups: groups, fence: fence)
                 outcomes += single.outcomes
             }
         }
@@ -140,8 +146,9 @@ struct ExecutionRun {
 
     private static func runSingle(
         _ index: Int, sourceID: SourceID, operations: [SyncOperation], store: some IdentityStore,
-        users: [String: IdentityID], groups: [String: IdentityID]
+        users: [String: IdentityID], groups: [String: IdentityID], fence: (any RunClaim)?
     ) async -> UnitResult {
+        guard fence?.isHeld ?? true else { return UnitResult(outcomes: [(index, .notStarted)]) }
         let action = operations[index].action
         do {
             var created: (String, IdentityID, Bool)?

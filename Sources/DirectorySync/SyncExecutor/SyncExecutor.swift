@@ -50,12 +50,20 @@ public struct SyncExecutor: Sendable {
     }
 
     /// Applies the plan.
+    ///
+    /// With a `fence` — the claim of the run on its source (``RunClaim``) — nothing starts once the
+    /// claim is lost: the claim is checked with the coordinator before each phase
+    /// (``RunClaim/check()``) and locally before each unit of work (``RunClaim/isHeld``); what was
+    /// not started is reported not started, and the call then throws.
     /// - Parameters:
     ///   - plan: The plan to apply.
     ///   - store: The store to change.
+    ///   - fence: The run's claim on its source, or `nil` when no other replica can take it over.
     /// - Returns: One result per operation.
-    /// - Throws: ``SyncExecutionError/deletionGuardExceeded(_:)`` before changing anything.
-    public func apply(_ plan: SyncPlan, to store: some IdentityStore) async throws -> SyncReport {
+    /// - Throws: ``SyncExecutionError/deletionGuardExceeded(_:)`` before changing anything;
+    ///   ``SyncCoordinationError`` (`claimLost`, or `unavailable` when the claim could not be
+    ///   checked) once the units that had started finished.
+    public func apply(_ plan: SyncPlan, to store: some IdentityStore, fence: (any RunClaim)? = nil) async throws -> SyncReport {
         if case .exceeded(let violations) = plan.guardVerdict, !configuration.allowExceedingDeletionGuard {
             throw SyncExecutionError.deletionGuardExceeded(violations)
         }
@@ -63,15 +71,24 @@ public struct SyncExecutor: Sendable {
         onEvent(.started(sourceID: plan.sourceID, operations: plan.operations.count))
         var byPhase: [SyncPhase: [Int]] = [:]
         for index in plan.operations.indices { byPhase[plan.operations[index].phase, default: []].append(index) }
+        var fenceFailure: (any Error)?
         for phase in SyncPhase.allCases {
             let units = workUnits(byPhase[phase] ?? [], of: plan)
             guard !units.isEmpty else { continue }
             if Task.isCancelled { break }
+            if let fence {
+                do { try await fence.check() } catch {
+                    fenceFailure = error
+                    break
+                }
+            }
             onEvent(.phaseStarted(phase, operations: units.reduce(0) { $0 + $1.indices.count }))
-            await run.perform(units, on: store, concurrency: max(1, configuration.maximumConcurrency))
+            await run.perform(units, on: store, concurrency: max(1, configuration.maximumConcurrency), fence: fence)
         }
         let report = run.report(cancelled: Task.isCancelled)
         onEvent(.finished(succeeded: report.succeeded, failed: report.failed.count, notStarted: report.notStarted))
+        if let fenceFailure { throw fenceFailure }
+        if let fence, !fence.isHeld { throw SyncCoordinationError.claimLost(plan.sourceID, replica: fence.holder.replica) }
         return report
     }
 
