@@ -1,0 +1,273 @@
+import DirectorySync
+@testable import DirectorySyncEtcd
+import DirectorySyncHTTP
+import DirectorySyncTesting
+import Foundation
+import Testing
+
+/// A transport that, once armed, does something else with the next request to `path`: holds it
+/// back (it fails as a timeout, as if sent and never answered; ``replay()`` sends it later, as etcd
+/// applying a proposal late), or sends it and loses the answer (applied, then a timeout).
+final class FaultyTransport: HTTPTransport {
+    enum Fault { case holdBack, loseAnswer }
+    private let base: any HTTPTransport
+    private let state = Locked<(armed: (path: String, fault: Fault)?, held: HTTPRequest?)>((nil, nil))
+
+    init(_ base: any HTTPTransport = URLSessionTransport()) { self.base = base }
+
+    func arm(_ fault: Fault, path: String = "/v3/kv/txn") { state.withLock { $0.armed = (path, fault) } }
+
+    /// Sends the request held back, now; its answer.
+    func replay() async throws -> HTTPResponse? {
+        guard let held = state.withLock({ $0.held }) else { return nil }
+        return try await base.send(held)
+    }
+
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let fault = state.withLock { state -> Fault? in
+            guard let armed = state.armed, request.url.path.hasSuffix(armed.path) else { return nil }
+            state.armed = nil
+            if armed.fault == .holdBack { state.held = request }
+            return armed.fault
+        }
+        switch fault {
+        case nil: return try await base.send(request)
+        case .holdBack?: throw HTTPTransportError(.timedOut, detail: "held back")
+        case .loseAnswer?:
+            _ = try await base.send(request)
+            throw HTTPTransportError(.timedOut, detail: "answer lost")
+        }
+    }
+}
+
+/// The faults review 19 found in the etcd coordinator and state store, each against the real etcd.
+@Suite("etcd coordination under faults")
+struct EtcdFaultTests {
+    @Test("etcd stopped while a lock and a run claim are held, restarted within the TTL: the failed releases do not leave keys behind for ever")
+    func releaseWhileEtcdIsDown() async throws {
+        guard let member = try EtcdServer.ownMember() else { return }
+        defer { member.remove() }
+        func coordinator(_ name: String) throws -> EtcdSyncCoordinator {
+            EtcdSyncCoordinator(
+                client: try EtcdClient(configuration: .init(endpoints: [member.endpoint], requestTimeout: .seconds(1))), prefix: "/dirsync/release",
+                replica: name, configuration: .init(ttl: .seconds(10)))
+        }
+        let (a, b) = (try coordinator("a"), try coordinator("b"))
+        defer { Task { await a.shutdown(); await b.shutdown() } }
+        guard case .claimed(let claim) = try await a.claimRun(of: "contoso", runID: "run-a") else { Issue.record("not claimed"); return }
+        try await a.withLock(.store) {
+            member.stop()
+            // The run fails because etcd is gone; its claim is released as the run ends.
+            await claim.release()
+        }
+        // Back within the time to live (etcd keeps the lease, and a renews it again).
+        try member.restart()
+        // a lives on, and renews whatever session it has: b must still get the lock and the source.
+        let clock = ContinuousClock()
+        let started = clock.now
+        let locked = Task { try await b.withLock(.store) { true } }
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(30))
+            locked.cancel()
+        }
+        let got = try? await locked.value
+        deadline.cancel()
+        #expect(got == true, "the lock's key stayed on a renewed lease")
+        #expect(clock.now - started < .seconds(30))
+        try await waitUntil(timeout: .seconds(30), "the run claim's key to go") { try await b.runHolder(of: "contoso") == nil }
+        guard case .claimed(let taken) = try await b.claimRun(of: "contoso", runID: "run-b") else { Issue.record("not claimed by b"); return }
+        await taken.release()
+        // a takes locks and claims again, on a new session.
+        try await a.withLock(.store) {}
+    }
+
+    @Test("a run claim's transaction held back and applied late, after the claim was made again and released: no phantom claim")
+    func lateClaim() async throws {
+        guard let member = try EtcdServer.member(), let admin = try EtcdServer.client() else { return }
+        let faulty = FaultyTransport()
+        let prefix = EtcdServer.freshPrefix()
+        let a = EtcdSyncCoordinator(
+            client: try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: faulty), prefix: prefix, replica: "a")
+        defer { Task { await a.shutdown() } }
+        try await a.withLock(.store) {}  // a session exists
+        faulty.arm(.holdBack)
+        guard case .claimed(let claim) = try await a.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
+        await claim.release()
+        let late = try #require(try await faulty.replay())
+        #expect(late.isSuccess)
+        #expect(try await admin.range(.prefix("\(prefix)/runs/")).keyValues.isEmpty, "the late request created a claim nobody releases")
+        #expect(try await a.runHolder(of: "contoso") == nil)
+    }
+
+    @Test("a lock's transaction held back and applied late: no phantom key in the line")
+    func lateLock() async throws {
+        guard let member = try EtcdServer.member(), let admin = try EtcdServer.client() else { return }
+        let faulty = FaultyTransport()
+        let prefix = EtcdServer.freshPrefix()
+        let a = EtcdSyncCoordinator(
+            client: try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: faulty), prefix: prefix, replica: "a")
+        defer { Task { await a.shutdown() } }
+        _ = try await a.runHolder(of: "x")
+        faulty.arm(.holdBack)
+        try await a.withLock(.store) {}
+        _ = try await faulty.replay()
+        #expect(try await admin.range(.prefix("\(prefix)/locks/")).keyValues.isEmpty, "the late request queued a key nobody deletes")
+    }
+
+    @Test("a slot claim's answer lost: read back, the slot is this replica's; finished, it is done")
+    func slotAnswerLost() async throws {
+        guard let member = try EtcdServer.member() else { return }
+        let faulty = FaultyTransport()
+        let a = EtcdSyncCoordinator(
+            client: try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: faulty), prefix: EtcdServer.freshPrefix(), replica: "a")
+        defer { Task { await a.shutdown() } }
+        let slot = ScheduledSlot(sourceID: "contoso", due: Date())
+        _ = try await a.runHolder(of: "x")
+        faulty.arm(.loseAnswer)
+        #expect(try await a.claimSlot(slot))
+        try await a.finishSlot(slot)
+        #expect(try await a.abandonedSlots().isEmpty)
+        #expect(!(try await a.claimSlot(slot)))
+    }
+
+    @Test("a head transaction applied whose answer was lost: the write stands, its chunks are kept")
+    func headAnswerLost() async throws {
+        guard let member = try EtcdServer.member() else { return }
+        let faulty = FaultyTransport()
+        let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: faulty)
+        let store = EtcdSyncStateStore(client: client, prefix: EtcdServer.freshPrefix())
+        let key = StateKey("contoso", "mirror")
+        let large = Data((0..<(2 * 1024 * 1024 + 7)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        faulty.arm(.loseAnswer)
+        try await store.setData(large, for: key)
+        #expect(try await store.data(for: key) == large)
+    }
+
+    @Test("a head transaction held back: the write fails, its chunks are deleted, and applied late it changes nothing")
+    func headHeldBack() async throws {
+        guard let member = try EtcdServer.member() else { return }
+        let faulty = FaultyTransport()
+        let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: faulty)
+        let prefix = EtcdServer.freshPrefix()
+        let store = EtcdSyncStateStore(client: client, prefix: prefix)
+        let key = StateKey("contoso", "mirror")
+        let before = Data(repeating: 1, count: 1_500_000)
+        try await store.setData(before, for: key)
+        faulty.arm(.holdBack)
+        await #expect(throws: SyncStateError.self) { try await store.setData(Data(repeating: 2, count: 1_500_000), for: key) }
+        #expect(try await store.data(for: key) == before)
+        let late = try #require(try await faulty.replay())
+        #expect(late.isSuccess)
+        #expect(try await store.data(for: key) == before)
+        let generations = Set(try await client.range(.prefix("\(prefix)/blobs/"), keysOnly: true).keyValues.map { $0.key.split(separator: "/").dropLast().joined(separator: "/") })
+        #expect(generations.count == 1, "\(generations)")
+    }
+
+    @Test("a claim made on another etcd cluster: a fenced write asks the claim instead of comparing a key that cluster does not have")
+    func claimOnAnotherCluster() async throws {
+        guard let other = try EtcdServer.ownMember(), let client = try EtcdServer.client() else { return }
+        defer { other.remove() }
+        let coordinator = EtcdSyncCoordinator(client: try EtcdClient(configuration: .init(endpoints: [other.endpoint])), prefix: "/dirsync/elsewhere", replica: "a")
+        defer { Task { await coordinator.shutdown() } }
+        let store = EtcdSyncStateStore(client: client, prefix: EtcdServer.freshPrefix())
+        guard case .claimed(let claim) = try await coordinator.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
+        try await store.setData([(StateKey("contoso", "tracking"), Data("t".utf8))], fencedBy: claim)
+        #expect(try await store.data(for: StateKey("contoso", "tracking")) == Data("t".utf8))
+        await claim.release()
+        await #expect(throws: SyncCoordinationError.self) {
+            try await store.setData([(StateKey("contoso", "tracking"), Data("late".utf8))], fencedBy: claim)
+        }
+    }
+
+    @Test("the sweep of abandoned chunks never deletes the generation the head names, whatever its writer's clock said")
+    func sweepKeepsNamedGeneration() async throws {
+        guard let client = try EtcdServer.client() else { return }
+        let prefix = EtcdServer.freshPrefix()
+        let behind = TestClock.fixed(at: Date().addingTimeInterval(-2 * 3_600))
+        let skewed = EtcdSyncStateStore(client: client, prefix: prefix, clock: behind.syncClock)
+        let store = EtcdSyncStateStore(client: client, prefix: prefix)
+        let key = StateKey("contoso", "mirror")
+        let large = Data(repeating: 5, count: 1_200_000)
+        try await skewed.setData(large, for: key)
+        await store.sweepAbandoned(key, keeping: nil)
+        #expect(try await store.data(for: key) == large)
+    }
+
+    @Test("a lock's fence: held inside the body; a write fenced by a lock lost meanwhile writes nothing (lockLost)")
+    func lockFence() async throws {
+        guard let replicas = try EtcdReplicas(2, ttl: .seconds(60)) else { return }
+        defer { Task { await replicas.shutdown() } }
+        let store = EtcdSyncStateStore(client: replicas.admin, prefix: replicas.prefix)
+        let key = StateKey.service("sources")
+        try await replicas.coordinators[0].withLock(.sources) { fence in
+            #expect(fence.isHeld)
+            try await store.setData([(key, Data("a".utf8))], fencedBy: fence)
+            try await replicas.loseClaims(0)
+            do {
+                try await store.setData([(key, Data("stale".utf8))], fencedBy: fence)
+                Issue.record("a lost lock still wrote")
+            } catch let error as SyncCoordinationError {
+                #expect(error.code == .lockLost)
+            }
+            #expect(!fence.isHeld)
+        }
+        #expect(try await store.data(for: key) == Data("a".utf8))
+        try await replicas.coordinators[1].withLock(.sources) { fence in
+            try await store.setData([(key, Data("b".utf8))], fencedBy: fence)
+        }
+        #expect(try await store.data(for: key) == Data("b".utf8))
+    }
+
+    @Test("after shutdown, locks and claims fail with unavailable instead of riding on a lease nobody renews")
+    func afterShutdown() async throws {
+        guard let replicas = try EtcdReplicas(1) else { return }
+        let coordinator = replicas.coordinators[0]
+        _ = try await coordinator.runHolder(of: "x")
+        await coordinator.shutdown()
+        do {
+            _ = try await coordinator.claimRun(of: "contoso", runID: "run-1")
+            Issue.record("claimed after shutdown")
+        } catch let error as SyncCoordinationError {
+            #expect(error.code == .unavailable)
+        }
+        #expect(try await replicas.admin.range(.prefix("\(replicas.prefix)/runs/")).keyValues.isEmpty)
+    }
+
+    @Test("a renewal interval at or above the time to live is taken as a third of it: the session lives on")
+    func renewalIntervalClamped() async throws {
+        guard let admin = try EtcdServer.client() else { return }
+        let coordinator = EtcdSyncCoordinator(
+            client: try EtcdClient(configuration: admin.configuration), prefix: EtcdServer.freshPrefix(), replica: "a",
+            configuration: .init(ttl: .seconds(4), renewalInterval: .seconds(10)))
+        defer { Task { await coordinator.shutdown() } }
+        guard case .claimed(let claim) = try await coordinator.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
+        try await Task.sleep(for: .seconds(6))
+        #expect(claim.isHeld)
+        try await claim.check()
+        await claim.release()
+    }
+
+    @Test("a slot finished by a replica that lost its claim throws claimLost and stays abandoned")
+    func finishLostSlot() async throws {
+        guard let replicas = try EtcdReplicas(2) else { return }
+        defer { Task { await replicas.shutdown() } }
+        let slot = ScheduledSlot(sourceID: "contoso", due: Date())
+        #expect(try await replicas.coordinators[0].claimSlot(slot))
+        try await replicas.loseClaims(0)
+        do {
+            try await replicas.coordinators[0].finishSlot(slot)
+            Issue.record("finished a slot whose claim was lost")
+        } catch let error as SyncCoordinationError {
+            #expect(error.code == .claimLost)
+        }
+        #expect(try await replicas.coordinators[1].abandonedSlots() == [slot])
+    }
+
+    @Test("timeouts grow with the bytes moved: a second per started MiB over the request timeout")
+    func timeouts() throws {
+        let client = try EtcdClient(configuration: .init(endpoints: [URL(string: "http://127.0.0.1:2379")!]))
+        #expect(client.timeout(forBytes: 0) == .seconds(5))
+        #expect(client.timeout(forBytes: 1) == .seconds(6))
+        #expect(client.timeout(forBytes: 8 * 1024 * 1024) == .seconds(13))
+    }
+}

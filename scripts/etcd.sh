@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# A real etcd for the tests: Debian's etcd-server (3.4), one member on loopback with its data in a
+# temporary folder.
+#
+#   scripts/etcd.sh ensure                     install etcd-server with apt-get when etcd is missing; print etcd's path
+#   scripts/etcd.sh start PORT [WATCH_PID [DATADIR]]
+#                                              start one member serving http://127.0.0.1:PORT, wait until GET /health
+#                                              answers, print "PID DATADIR"; with WATCH_PID (0 or empty: none), stop it
+#                                              when that process ends, and remove the data folder this start created;
+#                                              with DATADIR, start on that folder's data (a restart after `stop`: same
+#                                              data, same peer port). A port where an etcd already answers is refused,
+#                                              and success means this start's process is the one listening.
+#   scripts/etcd.sh stop PID [DATADIR]         stop it (SIGTERM, then SIGKILL); with DATADIR, remove its data too
+#
+# Settings, and why:
+# - the peer port is a free one, chosen once and kept in DATADIR/peer-port (the default 2380 would
+#   collide between two members, and a restart must find its member's own peer URL again);
+# - --auto-compaction-mode revision --auto-compaction-retention 1000: history older than the last
+#   1000 revisions is compacted every 5 minutes, as production should do (see Documentation/ScaleOut.md):
+#   the state store rewrites large documents, and uncompacted history only grows; readers of a
+#   compacted revision retry, which the tests then exercise too;
+# - --quota-backend-bytes 8 GiB (etcd's largest recommended): the 100,000-user tests write
+#   documents of tens of MB, and their history must not hit the 2 GiB default before compaction;
+# - the default request limits (--max-request-bytes 1.5 MiB, --max-txn-ops 128): the clients must
+#   work within what a production cluster has.
+set -euo pipefail
+
+# Whether the member on PORT answers GET /health with {"health":"true"}.
+healthy() {
+    curl --silent --max-time 1 "http://127.0.0.1:$1/health" 2>/dev/null | grep -q '"health":"true"'
+}
+
+# Whether the process PID is the one listening on loopback port PORT (another member started on
+# the same port at the same moment would answer the health check in its place). Without `ss`, the
+# log saying the address was taken is the sign.
+owns_port() {
+    if command -v ss >/dev/null; then
+        ss -ltnpH "sport = :$1" 2>/dev/null | grep -q "pid=$2,"
+    else
+        ! grep -q "address already in use" "$3" 2>/dev/null
+    fi
+}
+
+# A free TCP port on loopback.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Stops the member by PID: SIGTERM, then SIGKILL if it does not end (or a blocked signal mask
+# inherited from the launching process kept SIGTERM pending).
+stop_server() {
+    kill -TERM "$1" 2>/dev/null || return 0
+    for _ in $(seq 1 25); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.2; done
+    kill -KILL "$1" 2>/dev/null || true
+}
+
+find_etcd() {
+    if [ -x /usr/bin/etcd ]; then echo /usr/bin/etcd; else command -v etcd 2>/dev/null || true; fi
+}
+
+case "${1:-}" in
+ensure)
+    etcd=$(find_etcd)
+    if [ -z "$etcd" ]; then
+        sudo=()
+        if [ "$(id -u)" != 0 ]; then
+            command -v sudo >/dev/null || { echo "etcd is not installed and installing it needs root (apt-get install etcd-server)" >&2; exit 3; }
+            sudo=(sudo)
+        fi
+        export DEBIAN_FRONTEND=noninteractive
+        if ! "${sudo[@]}" apt-get install -y etcd-server >&2; then
+            "${sudo[@]}" apt-get update >&2
+            "${sudo[@]}" apt-get install -y etcd-server >&2
+        fi
+        etcd=$(find_etcd)
+        [ -n "$etcd" ] || { echo "etcd-server was installed but no etcd binary was found" >&2; exit 3; }
+    fi
+    echo "$etcd"
+    ;;
+start)
+    port=${2:?usage: $0 start PORT [WATCH_PID [DATADIR]]}
+    watch=${3:-}
+    [ "$watch" = 0 ] && watch=
+    data=${4:-}
+    etcd=$("$0" ensure)
+    if healthy "$port"; then echo "port $port is taken: an etcd already answers there" >&2; exit 6; fi
+    created=
+    if [ -z "$data" ]; then
+        data=$(mktemp -d "${TMPDIR:-/tmp}/dirsync-etcd.XXXXXX")
+        created=1
+    fi
+    mkdir -p "$data"
+    chmod 700 "$data"
+    if [ -f "$data/peer-port" ]; then peer=$(cat "$data/peer-port"); else peer=$(free_port); echo "$peer" > "$data/peer-port"; fi
+    log="$data/etcd.log"
+    # The member's data lives in a subfolder, so etcd.log and peer-port sit beside it.
+    "$etcd" --name dirsync-test --data-dir "$data/member-data" \
+        --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
+        --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+        --initial-cluster "dirsync-test=http://127.0.0.1:$peer" \
+        --auto-compaction-mode revision --auto-compaction-retention 1000 \
+        --quota-backend-bytes 8589934592 \
+        --logger zap --log-level warn >>"$log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 200); do
+        if healthy "$port" && kill -0 "$pid" 2>/dev/null && owns_port "$port" "$pid" "$log"; then
+            if [ -n "$watch" ]; then
+                # When the watched process ends: stop the member (unless it ended before: a test
+                # stopped it, perhaps to start it again on the same data) and remove the data this
+                # start created (a restart's watcher leaves it to the first one's).
+                (running=1
+                 while kill -0 "$watch" 2>/dev/null; do
+                     if [ -n "$running" ] && ! kill -0 "$pid" 2>/dev/null; then running=; fi
+                     sleep 1
+                 done
+                 if [ -n "$running" ]; then stop_server "$pid"; fi
+                 if [ -n "$created" ]; then rm -rf "$data"; fi) >/dev/null 2>&1 </dev/null &
+            fi
+            echo "$pid $data"
+            exit 0
+        fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "etcd exited:" >&2
+            tail -5 "$log" >&2
+            if [ -n "$created" ]; then rm -rf "$data"; fi
+            exit 4
+        fi
+        sleep 0.05
+    done
+    stop_server "$pid"
+    echo "etcd did not answer on port $port within 10 s:" >&2
+    tail -5 "$log" >&2
+    if [ -n "$created" ]; then rm -rf "$data"; fi
+    exit 5
+    ;;
+stop)
+    stop_server "${2:?usage: $0 stop PID [DATADIR]}"
+    if [ -n "${3:-}" ]; then rm -rf "$3"; fi
+    ;;
+*)
+    echo "usage: $0 ensure | start PORT [WATCH_PID [DATADIR]] | stop PID [DATADIR]" >&2
+    exit 2
+    ;;
+esac
