@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "DirectorySyncHTTP", targets: ["DirectorySyncHTTP"]),
         .library(name: "DirectorySyncEntra", targets: ["DirectorySyncEntra"]),
         .library(name: "DirectorySyncSCIM", targets: ["DirectorySyncSCIM"]),
+        .library(name: "DirectorySyncEtcd", targets: ["DirectorySyncEtcd"]),
         .library(name: "DirectorySyncTesting", targets: ["DirectorySyncTesting"]),
         .executable(name: "dirsync", targets: ["dirsync"]),
         .executable(name: "dirsync-bench", targets: ["dirsync-bench"]),
@@ -18,15 +19,16 @@ let package = Package(
         .target(name: "DirectorySyncHTTP", dependencies: ["DirectorySync"]),
         .target(name: "DirectorySyncEntra", dependencies: ["DirectorySync", "DirectorySyncHTTP"]),
         .target(name: "DirectorySyncSCIM", dependencies: ["DirectorySync", "DirectorySyncHTTP"]),
+        .target(name: "DirectorySyncEtcd", dependencies: ["DirectorySync", "DirectorySyncHTTP"]),
         .target(name: "DirectorySyncTesting", dependencies: ["DirectorySync", "DirectorySyncHTTP"]),
         .executableTarget(
             name: "dirsync",
-            dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncSCIM", "DirectorySyncTesting"],
+            dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncSCIM", "DirectorySyncEtcd", "DirectorySyncTesting"],
             path: "Examples/dirsync"
         ),
         .executableTarget(
             name: "dirsync-bench",
-            dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncTesting"],
+            dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncEtcd", "DirectorySyncTesting"],
             path: "Benchmarks/dirsync-bench"
         ),
         .executableTarget(
@@ -41,8 +43,9 @@ let package = Package(
         .testTarget(name: "DirectorySyncTestingTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncTesting"]),
         .testTarget(name: "DirectorySyncEntraTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncTesting"]),
         .testTarget(name: "DirectorySyncSCIMTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncSCIM", "DirectorySyncEntra", "DirectorySyncTesting"]),
+        .testTarget(name: "DirectorySyncEtcdTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEtcd", "DirectorySyncTesting"]),
         .testTarget(name: "DirectorySyncHTTPTests", dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncTesting"]),
-        .testTarget(name: "dirsyncTests", dependencies: ["dirsync", "DirectorySync", "DirectorySyncHTTP", "DirectorySyncTesting"]),
+        .testTarget(name: "dirsyncTests", dependencies: ["dirsync", "DirectorySync", "DirectorySyncHTTP", "DirectorySyncEtcd", "DirectorySyncSCIM", "DirectorySyncTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

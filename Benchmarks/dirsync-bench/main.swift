@@ -15,6 +15,13 @@ let usage = """
       read-limit   fetch N users' $select'ed pages from the loopback Graph emulator without decoding
       explain      synchronize N users through DirectoryService (report kept in a file state store),
                    then explain ten of them one by one: lookups, focused plan, last run's report
+      coordination --etcd URL [--iterations N]   against a real etcd: p50/p99 latency of the store lock
+                   (acquire and release), a run claim (claim and release), a slot claim (claim and
+                   finish), N times each (default 200), and of the lock with three replicas contending
+
+    full-sync --etcd URL: the state in etcd (EtcdSyncStateStore), through DirectoryService, coordinated
+                   by EtcdSyncCoordinator and by LocalSyncCoordinator in turn: the difference is what
+                   the coordination costs (scenario "full-sync-etcd")
 
     --json prints one JSON object with the measurements as the last line.
     """
@@ -43,6 +50,11 @@ guard groupsText == nil || Int(groupsText!) != nil else {
     exit(2)
 }
 let groups = groupsText.flatMap { Int($0) }
+let etcd = option("etcd")
+guard let iterations = Int(option("iterations") ?? "200"), iterations > 0 else {
+    FileHandle.standardError.write(Data("--iterations must be a positive whole number\n".utf8))
+    exit(2)
+}
 guard words.isEmpty else {
     FileHandle.standardError.write(Data("unknown arguments: \(words.joined(separator: " "))\n\(usage)\n".utf8))
     exit(2)
@@ -50,7 +62,18 @@ guard words.isEmpty else {
 
 let measurement: Measurement
 switch scenario {
-case "full-sync": measurement = try await SyncScenarios.fullSync(users: users)
+case "full-sync":
+    if let etcd {
+        measurement = try await CoordinationScenario.fullSync(users: users, etcd: etcd)
+    } else {
+        measurement = try await SyncScenarios.fullSync(users: users)
+    }
+case "coordination":
+    guard let etcd else {
+        FileHandle.standardError.write(Data("coordination needs --etcd URL (a running etcd, such as scripts/etcd.sh start PORT gives)\n".utf8))
+        exit(2)
+    }
+    measurement = try await CoordinationScenario.run(etcd: etcd, iterations: iterations)
 case "incremental": measurement = try await SyncScenarios.incremental(users: users)
 case "export": measurement = try await ExportScenario.run(records: users, format: format)
 case "plan": measurement = try await PlanScenario.run(users: users)

@@ -34,16 +34,15 @@ struct DirSync {
         for command in commands {
             text += "  \(command.name.padding(toLength: width, withPad: " ", startingAt: 0))\(command.summary)\n"
         }
-        return text + "\nRun 'dirsync <subcommand> --help' for its options.\n\nAdministration over a state folder (sources, credentials, filters, schedules, policies, on/off,\nsync, tracking, preview, status, history, explain, users, groups, notify, run-scheduler): 'dirsync --state DIR --help'."
+        return text + "\nRun 'dirsync <subcommand> --help' for its options.\n\nAdministration over a state folder (sources, credentials, filters, schedules, policies, on/off,\nsync, tracking, preview, status, history, explain, users, groups, notify, run-scheduler): 'dirsync --state DIR --help'.\nThe same over state shared in etcd by several replicas: --state etcd://HOST:PORT[,HOST:PORT…]/PREFIX."
     }
 
     static func main() async {
         var arguments = Arguments(Array(CommandLine.arguments.dropFirst()))
         let status: Int32
         do {
-            if let folder = try arguments.option("state") {
-                guard !folder.isEmpty else { throw UsageError("--state needs a folder, such as --state ./dirsync (an empty one would mean the current folder)") }
-                status = try await AdminCommand.run(state: folder, arguments)
+            if let state = try arguments.option("state") {
+                status = try await AdminCommand.run(state: try StateLocation.parse(state), arguments)
                 exit(status)
             }
             let name = arguments.subcommand()

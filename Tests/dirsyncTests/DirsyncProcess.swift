@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs the built `dirsync` executable and captures what it prints.
 struct DirsyncProcess {
@@ -59,5 +62,76 @@ struct DirsyncProcess {
             text.append(chunk)
         }
         return (process, output, text)
+    }
+}
+
+extension DirsyncProcess {
+    /// A `dirsync` process running in the background, its output written to files (a pipe nobody
+    /// reads would stop it once full), for tests that kill, pause and resume it.
+    final class Background: @unchecked Sendable {
+        let process = Process()
+        let arguments: [String]
+        private let outputFile: URL
+        private let errorFile: URL
+
+        init(_ arguments: [String], environment: [String: String] = [:]) throws {
+            self.arguments = arguments
+            let base = FileManager.default.temporaryDirectory.appendingPathComponent("dirsync-background-\(UUID().uuidString)")
+            outputFile = base.appendingPathExtension("out")
+            errorFile = base.appendingPathExtension("err")
+            _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+            process.executableURL = DirsyncProcess.executable
+            process.arguments = arguments
+            var merged = ProcessInfo.processInfo.environment
+            for (key, value) in environment { merged[key] = value }
+            process.environment = merged
+            process.standardOutput = try FileHandle(forWritingTo: outputFile)
+            process.standardError = try FileHandle(forWritingTo: errorFile)
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+        }
+
+        deinit {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            try? FileManager.default.removeItem(at: outputFile)
+            try? FileManager.default.removeItem(at: errorFile)
+        }
+
+        var pid: Int32 { process.processIdentifier }
+
+        /// What it printed so far on standard output.
+        var output: String { (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "" }
+        /// What it printed so far on standard error.
+        var error: String { (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "" }
+
+        /// Sends a signal (`SIGKILL`, `SIGSTOP`, `SIGCONT`, `SIGTERM`).
+        func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+        /// Waits for the process to end (polling: `waitUntilExit` can hang on Linux).
+        /// - Throws: ``Timeout`` when it is still running after `limit`.
+        func wait(atMost limit: Duration = .seconds(120)) async throws -> Result {
+            let start = ContinuousClock.now
+            while process.isRunning {
+                guard ContinuousClock.now - start < limit else { throw Timeout(description: "\(arguments.joined(separator: " ")) still runs after \(limit): \(output)\(error)") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return Result(status: process.terminationStatus, output: output, error: error)
+        }
+    }
+
+    /// A wait that took longer than a test allows.
+    struct Timeout: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Polls `condition` until it holds (every 100 ms).
+    /// - Throws: ``Timeout`` naming `what` after `limit`.
+    static func waitUntil(_ what: String, atMost limit: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
+        let start = ContinuousClock.now
+        while try await !condition() {
+            guard ContinuousClock.now - start < limit else { throw Timeout(description: "waited \(limit) for \(what)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
 }

@@ -20,7 +20,8 @@ struct SyncAndPreviewTextTests {
         (.failed("network: timed out."), "The synchronization of 'Contoso' failed; nothing was applied (read incremental (1 change))."),
     ])
     func syncText(outcome: RunRecord.Outcome, first: String) {
-        let lines = SyncCommand.text(Self.record(outcome), name: "Contoso")
+        let failed: Bool = if case .failed = outcome { true } else { false }
+        let lines = SyncCommand.text(Self.record(outcome, succeeded: failed ? 0 : 1), name: "Contoso")
         #expect(lines.first == first)
         if case .needsConfirmation = outcome {
             #expect(lines == [first, "  1 user of 3 would be removed, disabled or set pending removal (limit: at most 0)", #"Check the filter, or apply the removals with: sync --source "Contoso" --confirm-removals"#])
@@ -28,9 +29,18 @@ struct SyncAndPreviewTextTests {
         #expect(!lines.joined().contains("Synchronized") || outcome == .succeeded || outcome == .partiallyFailed)
     }
 
+    @Test("a run that failed after applying changes (it lost its claim to another replica, or could not keep its tracking) says how many, as its notification does")
+    func failedAfterApplying() {
+        let lost = "Replica 'web-1' lost its claim on the run of 'contoso' and stopped writing"
+        #expect(SyncCommand.text(Self.record(.failed(lost), succeeded: 3), name: "Contoso") == [
+            "The synchronization of 'Contoso' failed after 3 operations were applied (read incremental (1 change)).", "  \(lost)",
+        ])
+        #expect(SyncCommand.text(Self.record(.failed("x"), succeeded: 1), name: "Contoso").first?.contains("after 1 operation was applied") == true)
+    }
+
     @Test("sync text escapes the source's name and the failure's message")
     func syncTextEscapes() {
-        let lines = SyncCommand.text(Self.record(.failed("bad\u{1B}[2J\nline")), name: "Con\u{1B}]0;x\u{07}toso")
+        let lines = SyncCommand.text(Self.record(.failed("bad\u{1B}[2J\nline"), succeeded: 0), name: "Con\u{1B}]0;x\u{07}toso")
         #expect(!lines.joined().contains("\u{1B}"))
         #expect(lines == [#"The synchronization of 'Con\u{1B}]0;x\u{7}toso' failed; nothing was applied (read incremental (1 change))."#, #"  bad\u{1B}[2J\nline"#])
     }

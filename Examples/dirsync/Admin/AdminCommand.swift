@@ -1,10 +1,13 @@
 import DirectorySync
 import Foundation
 
-/// `dirsync --state DIR <command>`: the administrator's workflow over a state folder.
+/// `dirsync --state DIR <command>`: the administrator's workflow over a state folder, or over state
+/// shared in etcd (`--state etcd://…`) by several replicas.
 enum AdminCommand {
     static let help = """
         Usage: dirsync --state DIR <command> [options] [--json]
+               dirsync --state etcd://HOST:PORT[,HOST:PORT…]/PREFIX <command>
+                       (--scim-url URL --scim-token-env VAR | --store DIR) [--replica NAME] [--lease-ttl SECONDS] [options] [--json]
 
         Administers sources kept in the folder DIR (created if missing): DIR/state holds sources,
         change tracking, previews and history; DIR/secrets the client secrets (owner-only);
@@ -67,13 +70,33 @@ enum AdminCommand {
         [--full | --user KEY] are carried out by that process; other commands say which process holds
         the folder.
 
+        State in etcd (--state etcd://HOST:PORT[,HOST:PORT…]/PREFIX, etcds:// for https): sources,
+        change tracking, previews and history live under PREFIX in the etcd cluster, shared by every
+        process given the same location (replicas, on one host or many). Every command works as
+        with a folder; each process carries out its own, and the replicas coordinate through etcd:
+        one run per source at a time (a sync started while another replica runs the source waits
+        for that run and prints its record), one plan-and-apply at a time on the identity store, and
+        each scheduled run once however many replicas run run-scheduler; status names the replica
+        running a source. off turns a source off everywhere, but waits for (or with --cancel
+        cancels) a run of its own process only: a run on another replica finishes first. The
+        identity store is --scim-url URL --scim-token-env VAR, or --store DIR (a file store: one
+        writing process at a time). Secrets never go to etcd: every replica reads a source's client
+        secret from DIRSYNC_SECRET_<SOURCE>_CLIENT_SECRET (so credentials set takes no secret
+        option), the webhook's URL and token from DIRSYNC_SECRET_NOTIFICATIONS_WEBHOOK_URL and
+        DIRSYNC_SECRET_NOTIFICATIONS_WEBHOOK_TOKEN, and etcd's user and password from
+        DIRSYNC_ETCD_USER and DIRSYNC_ETCD_PASSWORD.
+          --replica NAME        this process's name in status and in etcd (default HOST-PID)
+          --lease-ttl SECONDS   how long the runs and locks of a replica that stopped answering stay
+                                held before another replica takes over (default 10; 2 to 600)
+          store check | repair --store DIR   the file identity store DIR
+
         The secret is never taken as an argument: give the name of an environment variable that
         holds it, or pipe it on standard input. --json prints JSON for scripts. Exit status: 0 done,
         1 the operation failed (sync, run-due: a run that did not succeed — partially failed,
         stopped by the deletion guard, cancelled or failed), 2 invalid input.
         """
 
-    static func run(state folder: String, _ arguments: Arguments) async throws -> Int32 {
+    static func run(state location: StateLocation, _ arguments: Arguments) async throws -> Int32 {
         var arguments = arguments
         if arguments.flag("help") || arguments.isEmpty {
             print(help)
@@ -82,8 +105,8 @@ enum AdminCommand {
         guard let command = arguments.subcommand() else { throw UsageError("a command is needed after --state DIR; see 'dirsync --state DIR --help'") }
         let subcommand = ["source", "credentials", "filter", "schedule", "store", "notify", "policy", "tracking"].contains(command) ? arguments.subcommand() : nil
         let name = [command, subcommand].compactMap { $0 }.joined(separator: " ")
-        if command == "store" { return try await storeCommand(URL(fileURLWithPath: folder, isDirectory: true), subcommand, &arguments) }
-        let context = try await AdminContext.open(folder: folder, command: name, access: readOnlyCommands.contains(name) ? .read : .write, arguments: &arguments)
+        if command == "store" { return try await storeCommand(location, subcommand, &arguments) }
+        let context = try await AdminContext.open(state: location, command: name, access: readOnlyCommands.contains(name) ? .read : .write, arguments: &arguments)
         do {
             let status = try await dispatch(command, subcommand, context, &arguments)
             await context.close()
@@ -100,9 +123,25 @@ enum AdminCommand {
         }
     }
 
-    /// `store check` and `store repair`: the file identity store's damage, found and cut out.
-    private static func storeCommand(_ folder: URL, _ subcommand: String?, _ arguments: inout Arguments) async throws -> Int32 {
+    /// `store check` and `store repair`: the file identity store's damage, found and cut out —
+    /// `DIR/store` of a state folder, or the folder `--store DIR` names with etcd state.
+    private static func storeCommand(_ location: StateLocation, _ subcommand: String?, _ arguments: inout Arguments) async throws -> Int32 {
         let json = arguments.flag("json")
+        guard case .folder(let folder) = location else {
+            guard let path = try arguments.option("store"), !path.isEmpty else {
+                throw UsageError("with --state etcd://…, store check and store repair work on a file identity store: give its folder with --store DIR")
+            }
+            try arguments.finish()
+            let store = URL(fileURLWithPath: path, isDirectory: true)
+            guard FileManager.default.fileExists(atPath: store.path) else { throw UsageError("there is no identity store folder at '\(store.path)'; check the path given to --store") }
+            try OwnerOnlyFile.prepareFolder(store, followingLink: true, creating: false)
+            switch subcommand {
+            case "check": return try StoreCheckCommand.run(store: store, json: json)
+            // The store's own lock keeps a writing replica out while it is repaired.
+            case "repair": return try await StoreRepairCommand.run(store: store, json: json)
+            default: throw UsageError("use 'store check' or 'store repair'")
+            }
+        }
         try arguments.finish()
         guard FileManager.default.fileExists(atPath: folder.path) else {
             throw UsageError("there is no state folder at '\(folder.path)'; check the path given to --state")
@@ -110,7 +149,7 @@ enum AdminCommand {
         // Checked (and tightened) like every command's folders, but nothing is created for a check.
         try AdminContext.prepare(folder, creating: subcommand == "repair")
         switch subcommand {
-        case "check": return try StoreCheckCommand.run(folder: folder, json: json)
+        case "check": return try StoreCheckCommand.run(store: folder.appendingPathComponent("store"), json: json)
         case "repair": return try await StoreRepairCommand.run(folder: folder, json: json)
         default: throw UsageError("use 'store check' or 'store repair'")
         }
@@ -156,7 +195,7 @@ enum AdminCommand {
         case ("notify", "test"): return try await NotifyTestCommand.run(context, &arguments)
         case ("notify", "remove"): return try await NotifyRemoveCommand.run(context, &arguments)
         case ("notify", _): throw UsageError("use 'notify set', 'notify show', 'notify test' or 'notify remove'")
-        default: throw UsageError("unknown command '\(command)'; see 'dirsync --state DIR --help'")
+        default: throw UsageError("unknown command '\(Terminal.safe(command))'; see 'dirsync --state DIR --help'")
         }
     }
 

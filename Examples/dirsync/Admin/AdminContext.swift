@@ -3,16 +3,23 @@ import DirectorySyncEntra
 import DirectorySyncHTTP
 import Foundation
 
-/// What `dirsync --state DIR …` works on: the state folder's service, store and secrets.
+/// What `dirsync --state …` works on: the service over the state (a folder, or a prefix in etcd),
+/// the identity store and the secrets.
 ///
-/// `DIR/state` holds sources, tracking, previews and history; `DIR/secrets` the client secrets
-/// (owner-only); `DIR/store` the identity store, unless `--scim-url` names a SCIM server;
-/// `DIR/control` who owns the folder and requests to it (``AdminControl``). Every folder is
-/// created owner-only (0700), tightened when it is looser, and refused — with every file in it —
-/// when another user owns it or can write to a file: another local user must never be able to
-/// redirect the client secret by changing a saved endpoint.
+/// **A state folder**: `DIR/state` holds sources, tracking, previews and history; `DIR/secrets`
+/// the client secrets (owner-only); `DIR/store` the identity store, unless `--scim-url` names a
+/// SCIM server; `DIR/control` who owns the folder and requests to it (``AdminControl``). Every
+/// folder is created owner-only (0700), tightened when it is looser, and refused — with every file
+/// in it — when another user owns it or can write to a file: another local user must never be able
+/// to redirect the client secret by changing a saved endpoint.
+///
+/// **etcd** (`etcd://HOST:PORT[,…]/PREFIX`): the state lives under PREFIX in the cluster, shared by
+/// every process (replica) given the same location; nobody owns it, each process carries out its
+/// own commands, and the replicas coordinate through etcd (one run per source, the store's lock,
+/// scheduled slots run once). The identity store is `--scim-url` or `--store DIR` (a file store:
+/// one writing process at a time); secrets come from the environment (``EnvironmentSecretStore``).
 struct AdminContext {
-    /// Whether a command writes the folder.
+    /// Whether a command writes the state.
     enum Access {
         /// Reads only: never waits for the folder's owner.
         case read
@@ -20,21 +27,42 @@ struct AdminContext {
         case write
     }
 
-    let folder: URL
+    /// Where the state is.
+    let location: StateLocation
     let service: DirectoryService
     let store: any IdentityStore
-    /// The folder's secret store (`DIR/secrets`).
+    /// The secret store: the folder's (`DIR/secrets`), or the environment with etcd state.
     let secrets: any SecretStore
     let json: Bool
-    /// The webhook of the saved notification settings, attached when this process owns the
-    /// folder (it may synchronize); ``close()`` waits for its deliveries.
+    /// The webhook of the saved notification settings, attached when this process may
+    /// synchronize (it owns the folder, or the state is in etcd); ``close()`` waits for its deliveries.
     let webhook: WebhookNotifier?
-    /// Held while this process owns the folder; `nil` when it only reads or another process owns it.
+    /// Held while this process owns the folder; `nil` when it only reads, another process owns
+    /// it, or the state is in etcd (nobody owns it).
     let ownership: AdminControl.Ownership?
-    private let server: AdminControl.Server?
+    let server: AdminControl.Server?
+    /// What ``close()`` ends besides: the etcd coordinator's session (its claims and locks go at once).
+    let closing: (@Sendable () async -> Void)?
+    /// This process's name among the replicas sharing etcd state (`--replica`); `nil` with a folder.
+    let replica: String?
 
-    static func open(folder path: String, command: String, access: Access, arguments: inout Arguments) async throws -> AdminContext {
-        let folder = URL(fileURLWithPath: path, isDirectory: true)
+    /// The state folder, when the state is in one.
+    var folder: URL? {
+        if case .folder(let folder) = location { folder } else { nil }
+    }
+
+    /// Whether this process carries out its own requests: it owns the folder, or the state is in
+    /// etcd (where every process does).
+    var carriesOutRequests: Bool { ownership != nil || folder == nil }
+
+    static func open(state location: StateLocation, command: String, access: Access, arguments: inout Arguments) async throws -> AdminContext {
+        guard case .folder(let folder) = location else {
+            return try await openShared(location, access: access, arguments: &arguments)
+        }
+        for option in ["replica", "lease-ttl", "store"] where arguments.contains(option) {
+            throw UsageError(
+                "--\(option) goes with --state etcd://… (replicas sharing their state in etcd); with a state folder, one process at a time writes it and the store is DIR/store or --scim-url")
+        }
         let json = arguments.flag("json")
         try prepare(folder)
         let ownership = access == .write ? try AdminControl.Ownership.take(folder, command: command, attempts: 3) : nil
@@ -55,14 +83,16 @@ struct AdminContext {
         let webhook = ownership == nil ? nil : await Self.webhook(state: state, secrets: secrets)
         let service = try await DirectoryService.open(
             store: store, state: state, secrets: secrets, connector: GraphDirectoryConnector(),
-            configuration: .init(notifiers: webhook.map { [$0] } ?? []))
+            configuration: .init(notifiers: webhook.map { [$0] } ?? []), clock: try SyncClock.forCommandLine())
         let server = ownership == nil ? nil : AdminControl.Server(folder: folder, service: service, secrets: secrets)
-        return AdminContext(folder: folder, service: service, store: store, secrets: secrets, json: json, webhook: webhook, ownership: ownership, server: server)
+        return AdminContext(
+            location: .folder(folder), service: service, store: store, secrets: secrets, json: json, webhook: webhook, ownership: ownership, server: server,
+            closing: nil, replica: nil)
     }
 
     /// The webhook the saved notification settings describe, if any. Settings that cannot be used
     /// are said on standard error and leave notifications off: they never stop a synchronization.
-    private static func webhook(state: any SyncStateStore, secrets: any SecretStore) async -> WebhookNotifier? {
+    static func webhook(state: any SyncStateStore, secrets: any SecretStore) async -> WebhookNotifier? {
         do {
             guard let settings = try await state.load(NotificationSettings.self, for: .notificationSettings) else { return nil }
             return try await WebhookNotifier(settings: settings, secrets: secrets)
@@ -86,9 +116,15 @@ struct AdminContext {
 
     /// Answers the requests already taken, then stops taking them; then waits (at most
     /// ``notificationWait``) for the webhook to deliver what it was handed, and says on standard
-    /// error what could not be delivered.
+    /// error what could not be delivered; then ends the etcd session, if any (its claims and locks
+    /// are released at once instead of when their lease expires).
     func close() async {
         await server?.stop()
+        await flushNotifications()
+        await closing?()
+    }
+
+    private func flushNotifications() async {
         guard let webhook else { return }
         let flushed = await webhook.flush(timeout: Self.notificationWait)
         let statistics = webhook.statistics
@@ -103,9 +139,10 @@ struct AdminContext {
         }
     }
 
-    /// Carries out a request: here when this process owns the folder, else in the process that does.
+    /// Carries out a request: here when this process owns the folder or the state is in etcd,
+    /// else in the process that owns the folder.
     func submit(_ request: AdminControl.Request) async throws -> Int32 {
-        guard ownership == nil else { return try AdminControl.finish(await AdminControl.perform(request, on: service, secrets: secrets)) }
+        guard let folder, ownership == nil else { return try AdminControl.finish(await AdminControl.perform(request, on: service, secrets: secrets)) }
         if let reply = try await AdminControl.send(request, folder: folder, owner: AdminControl.Ownership.holder(of: folder)) {
             return try AdminControl.finish(reply)
         }
@@ -119,9 +156,10 @@ struct AdminContext {
         return try AdminControl.finish(reply)
     }
 
-    /// Refuses a command that needs the folder to itself while another process owns it.
+    /// Refuses a command that needs the folder to itself while another process owns it (etcd
+    /// state has no owner: the replicas coordinate through etcd).
     func requireOwnership(_ command: String) throws {
-        guard ownership == nil else { return }
+        guard let folder, ownership == nil else { return }
         let holder = AdminControl.Ownership.holder(of: folder).map { "process \($0.pid) ('\($0.command)', since \($0.since.shortText))" } ?? "another process"
         throw AdminControl.ForwardedFailure(
             description: "'\(folder.path)' is in use by \(holder); '\(command)' needs the folder to itself, so wait for that process to finish or stop it. "

@@ -40,6 +40,12 @@ struct CredentialOptions {
         guard let tenant = try arguments.option("tenant") else { throw UsageError("--tenant DOMAIN is required") }
         guard let clientID = try arguments.option("client-id") else { throw UsageError("--client-id ID is required") }
         guard let secretSource = try Self.secretSource(&arguments) else { throw Self.secretSourceMissing }
+        return CredentialOptions(credentials: try Self.credentials(tenant: tenant, clientID: clientID, &arguments), secretSource: secretSource)
+    }
+
+    /// The credentials of `tenant` and `clientID` with `--secret-expires`, `--login-url` and `--graph-url`.
+    /// - Throws: ``UsageError`` for a malformed flag or credentials the SDK refuses.
+    private static func credentials(tenant: String, clientID: String, _ arguments: inout Arguments) throws -> SourceCredentials {
         let expiry = try Self.expiry(&arguments)
         func url(_ flag: String) throws -> URL? {
             guard let text = try arguments.option(flag) else { return nil }
@@ -55,7 +61,7 @@ struct CredentialOptions {
         } catch {
             throw UsageError(error.message)
         }
-        return CredentialOptions(credentials: credentials, secretSource: secretSource)
+        return credentials
     }
 
     /// What `--state DIR credentials set` changes.
@@ -96,6 +102,32 @@ struct CredentialOptions {
         }
         if let expiry { credentials.secretExpiration = expiry }
         return .credentials(credentials, secret: secretSource)
+    }
+
+    /// Reads `credentials set`'s flags where every replica reads the client secret from the
+    /// environment (state in etcd): the same flags as ``parseChange(_:saved:)`` without a secret.
+    /// `--tenant` and `--client-id` (with the expiry and endpoints) replace the credentials and keep
+    /// using the secret in `variable`; `--secret-expires DATE` alone changes the expiry date.
+    /// - Parameters:
+    ///   - arguments: The arguments.
+    ///   - variable: The environment variable the secret is read from (named in the errors).
+    /// - Throws: ``UsageError`` for a secret option (naming `variable`), a missing `--tenant` or
+    ///   `--client-id`, a malformed flag, or nothing to change.
+    static func parseChangeWithSecretIn(_ arguments: inout Arguments, variable: String) throws -> Change {
+        if ["client-secret", "client-secret-env", "client-secret-stdin"].contains(where: arguments.contains) {
+            throw UsageError(
+                "with --state etcd://…, the client secret is never saved: every replica reads it from the environment variable \(Terminal.safe(variable)); set it there (here too) and run credentials set without --client-secret-env or --client-secret-stdin")
+        }
+        guard !["tenant", "client-id", "login-url", "graph-url"].contains(where: arguments.contains) else {
+            guard let tenant = try arguments.option("tenant") else { throw UsageError("--tenant DOMAIN is required") }
+            guard let clientID = try arguments.option("client-id") else { throw UsageError("--client-id ID is required") }
+            return .credentials(try credentials(tenant: tenant, clientID: clientID, &arguments), secret: nil)
+        }
+        guard let expiry = try Self.expiry(&arguments) else {
+            throw UsageError(
+                "--tenant DOMAIN and --client-id ID are required, or --secret-expires YYYY-MM-DD alone to change the expiry date only; a new secret goes into \(Terminal.safe(variable)) on every replica (check it with test-connection)")
+        }
+        return .expiry(expiry)
     }
 
     /// `--client-secret-env VAR` or `--client-secret-stdin`; `nil` when neither is given.

@@ -7,7 +7,12 @@ enum AdminTestConnectionCommand {
         try context.requireOwnership("test-connection")
         let source = try await context.source(&arguments)
         try arguments.finish()
-        let result = try await context.service.testConnection(source.id)
+        let result: ConnectionTestResult
+        do {
+            result = try await context.service.testConnection(source.id)
+        } catch let error as DirectoryServiceError {
+            throw AdminContext.namingVariable(error, source: source, secrets: context.secrets)
+        }
         if context.json { try context.printJSON(result) } else { print(Terminal.safe(lines: "\(result)")) }
         if result.isSuccessful, !context.json { print("The connection works; turn the source on with: on --source \"\(Terminal.safe(source.name))\"") }
         return result.isSuccessful ? 0 : 1

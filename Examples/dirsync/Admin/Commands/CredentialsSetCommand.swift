@@ -14,6 +14,9 @@ import Foundation
 enum CredentialsSetCommand {
     static func run(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
         let source = try await context.source(&arguments)
+        if let environment = context.secrets as? EnvironmentSecretStore {
+            return try await runWithSecretInEnvironment(context, source, environment, &arguments)
+        }
         let change = try CredentialOptions.parseChange(&arguments, saved: source.credentials)
         try arguments.finish()
         var request = AdminCommand.request(.credentials, source, context)
@@ -39,6 +42,29 @@ enum CredentialsSetCommand {
         return status
     }
 
+    /// `credentials set` with etcd state: every replica reads the client secret from its
+    /// environment, so only the client id, tenant, endpoints and expiry are saved; the secret in
+    /// this process's environment is the one tested (while the source is on, before anything is saved).
+    private static func runWithSecretInEnvironment(
+        _ context: AdminContext, _ source: Source, _ environment: EnvironmentSecretStore, _ arguments: inout Arguments
+    ) async throws -> Int32 {
+        let variable = environment.variableName(for: source.secretKey)
+        let change = try CredentialOptions.parseChangeWithSecretIn(&arguments, variable: variable)
+        try arguments.finish()
+        var request = AdminCommand.request(.credentials, source, context)
+        switch change {
+        case .expiry(let date):
+            request.secretExpiry = date
+        case .credentials(let credentials, _):
+            guard try await environment.secret(for: source.secretKey) != nil else {
+                throw UsageError(
+                    "set \(Terminal.safe(variable)) to the client secret of '\(Terminal.safe(source.name))' (every replica reads it from there; it is never saved in etcd), then run credentials set again")
+            }
+            request.credentials = credentials
+        }
+        return try await context.submit(request)
+    }
+
     /// Carries out a `credentials set` request on the folder owner's service.
     /// - Returns: The sentence the command prints.
     static func perform(_ request: AdminControl.Request, source: Source, on service: DirectoryService, secrets: any SecretStore) async throws -> String {
@@ -57,7 +83,8 @@ enum CredentialsSetCommand {
         }
         try await service.setCredentials(source.id, credentials, secret: secret)
         let folder = (secrets as? FileSecretStore).map { " (the secret is in \(Terminal.safe($0.folder.path)))" } ?? ""
-        let kept = secret == nil ? "" : folder
+        let environment = (secrets as? EnvironmentSecretStore).map { " (every replica reads the secret from \(Terminal.safe($0.variableName(for: source.secretKey))))" }
+        let kept = environment ?? (secret == nil ? "" : folder)
         return source.state.isOn
             ? "Tested and saved the credentials of '\(name)'\(kept); its next synchronization uses them."
             : "Saved the credentials of '\(name)'\(kept). Next: test-connection --source \"\(name)\""

@@ -5,7 +5,9 @@ import Foundation
 /// notifications go (replacing the settings saved before); the URL and the token go to the secret
 /// store (the token never into an argument: read from VAR, trimmed of surrounding white space, and
 /// refused with a control character inside), and only the URL's scheme and host are shown. Every
-/// process that synchronizes over DIR afterwards posts to the URL.
+/// process that synchronizes over DIR afterwards posts to the URL. With etcd state the URL and the
+/// token come from every replica's environment (``fromEnvironment(_:url:tokenVariable:)``); etcd
+/// keeps the settings only.
 enum NotifySetCommand {
     static func run(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
         try context.requireOwnership("notify set")
@@ -17,7 +19,12 @@ enum NotifySetCommand {
         let kinds = try arguments.option("events").map(parseKinds) ?? NotificationKind.allEvents
         try arguments.finish()
         guard let url = URL(string: text), url.scheme != nil else { throw UsageError("--webhook takes an absolute https URL") }
-        let token = try variable.map { try CredentialOptions.environmentSecret($0, holding: "token") }
+        let token: Secret?
+        if let environment = context.secrets as? EnvironmentSecretStore {
+            token = try await Self.fromEnvironment(environment, url: url, tokenVariable: variable)
+        } else {
+            token = try variable.map { try CredentialOptions.environmentSecret($0, holding: "token") }
+        }
         let saved = try await context.service.setNotificationSettings(webhookURL: url, kinds: kinds, token: token)
         if context.json {
             try context.printJSON(saved)
@@ -26,6 +33,26 @@ enum NotifySetCommand {
         let kept = token == nil ? "the whole URL is" : "the whole URL and the token are"
         print("Saved: notifications go to \(Terminal.safe(saved.webhook))\(token == nil ? "" : " with the token"); \(kept) in the secret store. Check with: notify test")
         return 0
+    }
+
+    /// With etcd state the secret store is the environment of each replica: the URL must be the
+    /// one in `DIRSYNC_SECRET_NOTIFICATIONS_WEBHOOK_URL`, and the token is the one in
+    /// `DIRSYNC_SECRET_NOTIFICATIONS_WEBHOOK_TOKEN`, if set (`--token-env` is refused). Every
+    /// replica needs the same values.
+    /// - Returns: The token, if the environment holds one.
+    private static func fromEnvironment(_ environment: EnvironmentSecretStore, url: URL, tokenVariable: String?) async throws -> Secret? {
+        let urlVariable = Terminal.safe(environment.variableName(for: .webhookURL))
+        let tokenName = Terminal.safe(environment.variableName(for: .webhookToken))
+        if tokenVariable != nil {
+            throw UsageError(
+                "with --state etcd://…, every replica reads the webhook's token from \(tokenName): set it there (here too) and run notify set without --token-env")
+        }
+        guard let held = try await environment.secret(for: .webhookURL), held.reveal() == url.absoluteString else {
+            throw UsageError(
+                "with --state etcd://…, every replica reads the webhook's whole URL from \(urlVariable) (it is never saved in etcd): set it to this URL (here too), and the token, if any, in \(tokenName); then run notify set again")
+        }
+        // As the environment holds it: the service saves nothing that differs from what the store holds.
+        return try await environment.secret(for: .webhookToken)
     }
 
     /// Reads `--events`: kind names separated by commas (`runFailed` or `run-failed`), or `all`.

@@ -2,7 +2,8 @@ import DirectorySync
 import Foundation
 
 /// `dirsync --state DIR run-scheduler`: runs due synchronizations until SIGTERM or SIGINT, and
-/// carries out other processes' requests meanwhile. Prints a line per run, quarantine and
+/// carries out other processes' requests meanwhile. With etcd state, as one replica among others
+/// (`--replica NAME`): each scheduled run runs on one of them. Prints a line per run, quarantine and
 /// release, secret-expiry warning and rise in conflicts.
 enum RunSchedulerCommand {
     static func run(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
@@ -11,7 +12,7 @@ enum RunSchedulerCommand {
         let signals = Signals.catchTermination()
         let events = context.service.events(includingOperations: false)
         await context.service.startScheduler()
-        print("Running due synchronizations until interrupted (Ctrl-C).")
+        print("Running due synchronizations\(context.replica.map { " as replica \(Terminal.safe($0))" } ?? "") until interrupted (Ctrl-C).")
         fflush(nil)
         let printer = Task {
             for await event in events {

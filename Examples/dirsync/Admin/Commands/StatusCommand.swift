@@ -1,7 +1,8 @@
 import DirectorySync
 
-/// `dirsync --state DIR status --source NAME`: a source's state, schedule, last run, quarantine
-/// (since when, why, next attempt) and warnings (reads only).
+/// `dirsync --state DIR status --source NAME`: a source's state, the replica running it now (with
+/// etcd state, or a run of this process), schedule, last run, quarantine (since when, why, next
+/// attempt) and warnings (reads only).
 enum StatusCommand {
     static func run(_ context: AdminContext, _ arguments: inout Arguments) async throws -> Int32 {
         let source = try await context.source(&arguments)
@@ -20,6 +21,9 @@ enum StatusCommand {
             "Last run:   \(status.lastRun.map { "\($0.endedAt.shortText), \(RunRecordText.outcome($0)), \(RunRecordText.readKind($0))" } ?? "never")",
             "Imported:   \(status.usersSynchronized.counted("user")), \(status.groupsSynchronized.counted("group"))",
         ]
+        if let holder = status.runningOn {
+            lines.insert("Running:    on replica \(Terminal.safe(holder.replica)) since \(holder.since.shortText) (run \(Terminal.safe(String(holder.runID.prefix(8)))))", at: 2)
+        }
         if let quarantine = status.quarantine {
             let failures = quarantine.consecutiveFailures == 1 ? "a failed run" : "\(quarantine.consecutiveFailures) failed runs in a row"
             lines.append("Quarantine: since \(quarantine.since.shortText), after \(failures): \(Terminal.safe(quarantine.reason))")

@@ -18,7 +18,7 @@ enum SyncCommand {
         if user != nil && full {
             throw UsageError("--full reads the whole directory and does not go with --user (which looks up one user); run 'sync --source NAME --full' on its own")
         }
-        let progress = context.ownership == nil ? nil : context.showProgress()
+        let progress = context.carriesOutRequests ? context.showProgress() : nil
         defer {
             progress?.cancel()
             Terminal.endProgress()
@@ -51,7 +51,10 @@ enum SyncCommand {
         case .cancelled:
             lines = ["The synchronization of \(what) was cancelled: \(counts). The next synchronization completes it."]
         case .failed(let message):
-            lines = ["The synchronization of \(what) failed; nothing was applied (\(read)).", "  \(Terminal.safe(message))"]
+            // A run can fail after applying changes (it lost its claim, or could not keep its tracking): say so.
+            let applied = record.succeeded == 0
+                ? "; nothing was applied" : " after \(record.succeeded.counted("operation")) \(record.succeeded == 1 ? "was" : "were") applied"
+            lines = ["The synchronization of \(what) failed\(applied) (\(read)).", "  \(Terminal.safe(message))"]
         }
         guard let user else { return lines }
         if record.outcome == .succeeded, record.summary.operations.isEmpty, record.summary.issues.isEmpty {

@@ -49,9 +49,11 @@ extension AdminControl {
             case .sync, .syncUser, .syncFull:
                 // The run's own warnings (a history that could not be saved) come as events before it finishes.
                 let events = service.events(includingOperations: false)
+                let watch = RunWatch()
                 let warnings = Task { () -> [String] in
                     var found: [String] = []
                     for await event in events {
+                        if case .runStarted(source.id, _) = event { await watch.started() }
                         if case .warning(source.id, .historyNotSaved(let message)) = event { found.append("\(SourceWarning.historyNotSaved(message))") }
                         if case .runFinished(source.id, _) = event { break }
                     }
@@ -73,18 +75,40 @@ extension AdminControl {
                     warnings.cancel()
                     throw error
                 }
-                let notes = await warnings.value
+                // A run of another replica that this one waited for and joined (state in etcd)
+                // sends no events here: its record is the answer, without notes.
+                let ranHere = await watch.waitForStart(atMost: .seconds(1))
+                if !ranHere { warnings.cancel() }
+                let notes = ranHere ? await warnings.value : []
                 var output = request.json ? try JSONOutput.text(record) : SyncCommand.text(record, name: source.name, user: request.action == .syncUser ? request.user : nil).joined(separator: "\n")
                 if !request.json { output += notes.map { "\nWarning: \(Terminal.safe($0))" }.joined() }
                 return Reply(status: record.isSuccess && notes.isEmpty ? 0 : 1, output: output, error: nil, isUsageError: false)
             }
         } catch let error as DirectoryServiceError {
-            let classified = AdminCommand.classify(error)
+            let source = try? await service.source(request.sourceID)
+            let classified = AdminCommand.classify(source.map { AdminContext.namingVariable(error, source: $0, secrets: secrets) } ?? error)
             return Reply(status: classified is UsageError ? 2 : 1, output: "", error: "\(classified)", isUsageError: classified is UsageError)
         } catch let error as FilterError {
             return Reply(status: 2, output: "", error: error.message, isUsageError: true)
         } catch {
             return Reply(status: 1, output: "", error: "\(error)", isUsageError: false)
         }
+    }
+}
+
+/// Whether a run started in this process: its `runStarted` event came (a run joined on another
+/// replica sends none).
+private actor RunWatch {
+    private var didStart = false
+
+    func started() { didStart = true }
+
+    /// Whether the run started here; waits up to `limit` for the event of a run that ended at once
+    /// (the events are all sent by the time the run returns, but may not be read yet).
+    func waitForStart(atMost limit: Duration) async -> Bool {
+        let clock = ContinuousClock()
+        let end = clock.now + limit
+        while !didStart, clock.now < end { try? await Task.sleep(for: .milliseconds(10)) }
+        return didStart
     }
 }
