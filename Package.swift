@@ -26,7 +26,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "dirsync-bench",
-            dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncTesting"],
+            dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncSCIM", "DirectorySyncTesting"],
             path: "Benchmarks/dirsync-bench"
         ),
         .executableTarget(
