@@ -17,12 +17,6 @@ enum ReadCommand {
           --json                     print JSON
         """
 
-    struct Output: Encodable {
-        var users: [DirectoryUser]
-        var groups: [DirectoryGroup]
-        var statistics: ReadStatistics
-    }
-
     static func run(_ arguments: Arguments) async throws -> Int32 {
         var arguments = arguments
         let options = try CredentialOptions.parse(&arguments)
@@ -45,7 +39,9 @@ enum ReadCommand {
         Terminal.endProgress()
         let stats = snapshot.statistics
         if json {
-            print(try JSONOutput.line(Output(users: snapshot.users, groups: snapshot.groups, statistics: stats)))
+            var sink = FileHandleSink(FileHandle.standardOutput)
+            try writeJSON(snapshot, to: &sink)
+            try sink.flush()
         } else {
             let memberships = snapshot.groups.reduce(0) { $0 + $1.memberUserIDs.count }
             print("Read \(snapshot.users.count.counted("user")) and \(snapshot.groups.count.counted("group")) (\(memberships.counted("direct user membership"))) in \(stats.requests.counted("request")), \(stats.resourceUnits.counted("resource unit"))\(stats.filterPushedDown ? "; the filter was evaluated by Graph" : "").")
@@ -56,5 +52,35 @@ enum ReadCommand {
             }
         }
         return 0
+    }
+
+    /// Writes the snapshot as `--json` prints it: `{"groups": […], "statistics": {…}, "users": […]}`
+    /// on one line — the bytes `JSONEncoder.deterministic()` writes for that document, with a line
+    /// break — in pieces as it goes, so a read of 100,000 users is printed in a fraction of the
+    /// encoder's time and without a second copy of the snapshot in memory.
+    static func writeJSON(_ snapshot: DirectorySnapshot, to sink: inout some ByteSink) throws {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(1 << 17)
+        func spill() throws {
+            guard bytes.count >= 1 << 16 else { return }
+            try sink.write(Data(bytes))
+            bytes.removeAll(keepingCapacity: true)
+        }
+        bytes.append(contentsOf: #"{"groups":["#.utf8)
+        for (index, group) in snapshot.groups.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            group.appendJSON(to: &bytes)
+            try spill()
+        }
+        bytes.append(contentsOf: #"],"statistics":"#.utf8)
+        bytes.append(contentsOf: try JSONEncoder.deterministic().encode(snapshot.statistics))
+        bytes.append(contentsOf: #","users":["#.utf8)
+        for (index, user) in snapshot.users.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            user.appendJSON(to: &bytes)
+            try spill()
+        }
+        bytes.append(contentsOf: "]}\n".utf8)
+        try sink.write(Data(bytes))
     }
 }
