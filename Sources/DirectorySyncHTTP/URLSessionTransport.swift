@@ -250,7 +250,12 @@ final class TaskWatcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
             refuseTooLarge(dataTask)
             return
         }
-        lock.withLock { entries[dataTask.taskIdentifier]?.response = response }
+        lock.withLock {
+            entries[dataTask.taskIdentifier]?.response = response
+            // The announced length (checked above) reserved at once: the body is gathered without
+            // growing — and copying — its buffer again and again (a Graph page is about 0.5 MB).
+            if response.expectedContentLength > 0 { entries[dataTask.taskIdentifier]?.data.reserveCapacity(Int(response.expectedContentLength)) }
+        }
         completionHandler(.allow)
     }
 

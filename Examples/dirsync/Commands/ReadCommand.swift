@@ -36,6 +36,8 @@ enum ReadCommand {
                 Terminal.progress("Read \(progress.users.counted("user")), \(progress.groups.counted("group")) (\(progress.requests.counted("request")))")
             })
         let snapshot = try await provider.read(filter: filter)
+        // Printed, then the process ends: freeing the snapshot would only delay that.
+        ExitWithoutFreeing.keep(snapshot)
         Terminal.endProgress()
         let stats = snapshot.statistics
         if json {
