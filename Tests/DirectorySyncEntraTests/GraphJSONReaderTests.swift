@@ -122,6 +122,25 @@ struct GraphJSONReaderTests {
         #expect(accepted > 500)
     }
 
+    @Test("strings are read eight bytes at a time: an escape, a quote, a control character or UTF-8 at every position of every length up to 40")
+    func stringScan() {
+        // (text in the document, whether it is valid JSON)
+        let specials: [(String, Bool)] = [("\\\"", true), ("\\\\", true), ("\\u00e9", true), ("é", true), ("😀", true), ("\u{7F}", true), ("\t", false), ("\u{01}", false)]
+        for length in 0..<40 {
+            for position in 0..<max(length, 1) {
+                for (special, valid) in specials {
+                    var text = Array(repeating: "a", count: length)
+                    if length > 0 { text[position] = special }
+                    let id = text.joined()
+                    let document = #"{"value":[{"id":"\#(id)","displayName":"x"}],"@odata.nextLink":"\#(id)"}"#
+                    let comparison = EntraDecodingHooks.comparePageReaders(Data(document.utf8))
+                    #expect(comparison.disagreements.isEmpty, "\(comparison.disagreements)")
+                    #expect(comparison.accepted.contains("GraphPage<GraphUser>") == (valid || length == 0), "\(document)")
+                }
+            }
+        }
+    }
+
     @Test("invalid JSON is refused even where JSONDecoder lets it pass", arguments: [
         #"{"value":[{"id":"a",}]}"#, #"{"value":[{"id":"a"},]}"#, #"{"value":[{"id":"a","x":01}]}"#, #"{"value":[{"id":"a","x":1.}]}"#,
         #"{"value":[{"id":"a","x":-}]}"#, #"{"value":[{"id":"a","x":.5}]}"#, #"{"value":[{"id":"a","x":1e}]}"#,
