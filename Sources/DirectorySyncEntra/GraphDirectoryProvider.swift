@@ -246,52 +246,61 @@ public struct GraphDirectoryProvider: DirectoryProvider {
             }
         }
         var users: [DirectoryUser] = []
-        var next: URL? = url("/users", query)
-        var trail: Set<String> = [next!.absoluteString]
-        while let link = next {
-            let page = try session.page(GraphUser.self, try await session.get(link, headers: headers))
-            users.append(contentsOf: page.value.map(\.directoryUser))
+        let session = self.session
+        try await readPages(from: url("/users", query), headers: headers) { response in
+            let page = try session.page(GraphUser.self, response)
+            return (page.value.map(\.directoryUser), page.nextLink)
+        } consume: { page in
+            users.append(contentsOf: page)
             progress.users = users.count
             report(&progress)
-            next = try page.nextLink.map { try follow($0, trail: &trail) }
         }
         return users
     }
 
     private func readGroupsByDelta(_ progress: inout Progress, ignored: inout Int, deltaLink: inout String?) async throws -> [DirectoryGroup] {
         // Groups in the order first met; per group, the members met so far (a large group comes in
-        // several entries, and replays repeat members): one lookup per entry, one per member.
+        // several entries, and replays repeat members): a group met once keeps its entry's keys as
+        // they came, a set is made only for a group met again.
         var position: [String: Int] = [:]
         var groups: [DirectoryGroup] = []
-        var seen: [Set<ObjectKey>] = []
-        var next: URL? = url("/groups/delta", [("$select", GraphDeltaGroup.select.joined(separator: ","))])
-        var trail: Set<String> = [next!.absoluteString]
-        while let link = next {
-            let page = try session.page(GraphDeltaGroup.self, try await session.get(link))
-            for entry in page.value where entry.removed == nil {
-                let index: Int
-                if let known = position[entry.id] {
-                    index = known
-                } else {
-                    index = groups.count
-                    position[entry.id] = index
-                    groups.append(entry.directoryGroup)
-                    seen.append([])
+        var seenKeys: [[ObjectKey]] = []
+        var seenSets: [Int: Set<ObjectKey>] = [:]
+        let session = self.session
+        try await readPages(from: url("/groups/delta", [("$select", GraphDeltaGroup.select.joined(separator: ","))])) { response in
+            let page = try session.page(GraphDeltaGroup.self, response)
+            return ((chunks: page.value.compactMap(GroupDeltaChunk.init), nextLink: page.nextLink, deltaLink: page.deltaLink), page.nextLink)
+        } consume: { (page: (chunks: [GroupDeltaChunk], nextLink: String?, deltaLink: String?)) in
+            for chunk in page.chunks {
+                guard let index = position[chunk.group.id] else {
+                    position[chunk.group.id] = groups.count
+                    var group = chunk.group
+                    for member in chunk.members {
+                        switch member.kind {
+                        case .user: group.memberUserIDs.append(member.id)
+                        case .group: group.memberGroupIDs.append(member.id)
+                        case .other: ignored += 1
+                        }
+                    }
+                    groups.append(group)
+                    seenKeys.append(chunk.members.map(\.key))
+                    continue
                 }
-                for member in entry.members ?? [] where member.removed == nil && seen[index].insert(ObjectKey(member.id)).inserted {
-                    switch member.type {
-                    case "#microsoft.graph.user": groups[index].memberUserIDs.append(member.id)
-                    case "#microsoft.graph.group": groups[index].memberGroupIDs.append(member.id)
-                    default: ignored += 1
+                var seen = seenSets.removeValue(forKey: index) ?? Set(seenKeys[index])
+                for member in chunk.members where seen.insert(member.key).inserted {
+                    switch member.kind {
+                    case .user: groups[index].memberUserIDs.append(member.id)
+                    case .group: groups[index].memberGroupIDs.append(member.id)
+                    case .other: ignored += 1
                     }
                 }
+                seenSets[index] = seen
             }
             progress.groups = groups.count
             report(&progress)
             if page.nextLink == nil && page.deltaLink == nil {
                 throw EntraError(.unexpectedResponse, detail: "a group delta page has neither a next link nor a delta link")
             }
-            next = try page.nextLink.map { try follow($0, trail: &trail) }
             deltaLink = page.deltaLink
         }
         return groups
@@ -299,21 +308,23 @@ public struct GraphDirectoryProvider: DirectoryProvider {
 
     private func readGroupsByMemberPages(_ progress: inout Progress, ignored: inout Int) async throws -> [DirectoryGroup] {
         var groups: [DirectoryGroup] = []
-        var next: URL? = url("/groups", [("$select", "id,displayName,description,mail,mailEnabled,securityEnabled,groupTypes"), ("$top", String(configuration.pageSize))])
-        var trail: Set<String> = [next!.absoluteString]
-        while let link = next {
-            let page = try session.page(GraphDeltaGroup.self, try await session.get(link))
-            groups += page.value.map(\.directoryGroup)
+        let session = self.session
+        let first = url("/groups", [("$select", "id,displayName,description,mail,mailEnabled,securityEnabled,groupTypes"), ("$top", String(configuration.pageSize))])
+        try await readPages(from: first) { response in
+            let page = try session.page(GraphDeltaGroup.self, response)
+            return (page.value.map(\.directoryGroup), page.nextLink)
+        } consume: { page in
+            groups += page
             progress.groups = groups.count
             report(&progress)
-            next = try page.nextLink.map { try follow($0, trail: &trail) }
         }
         for index in groups.indices {
-            var members: URL? = url("/groups/\(Self.encode(groups[index].id))/members", [("$select", "id"), ("$top", String(configuration.pageSize))])
-            var memberTrail: Set<String> = [members!.absoluteString]
-            while let link = members {
-                let page = try session.page(GraphMember.self, try await session.get(link))
-                for member in page.value {
+            let members = url("/groups/\(Self.encode(groups[index].id))/members", [("$select", "id"), ("$top", String(configuration.pageSize))])
+            try await readPages(from: members) { response in
+                let page = try session.page(GraphMember.self, response)
+                return (page.value, page.nextLink)
+            } consume: { page in
+                for member in page {
                     switch member.type {
                     case "#microsoft.graph.user": groups[index].memberUserIDs.append(member.id)
                     case "#microsoft.graph.group": groups[index].memberGroupIDs.append(member.id)
@@ -321,7 +332,6 @@ public struct GraphDirectoryProvider: DirectoryProvider {
                     }
                 }
                 report(&progress)
-                members = try page.nextLink.map { try follow($0, trail: &memberTrail) }
             }
         }
         return groups
@@ -339,5 +349,41 @@ extension GraphDirectoryProvider: CustomStringConvertible, CustomReflectable {
         Mirror(self, children: [
             "tenant": credentials.tenant, "clientID": credentials.clientID, "graph": endpoints.graph,
         ], displayStyle: .struct)
+    }
+}
+
+/// A group delta entry made ready to merge on the task that read its page, while the next pages
+/// arrive: the group, and the members it adds — each once, in the order they came, with its key.
+/// `nil` for a group removed.
+struct GroupDeltaChunk: Sendable {
+    struct Member: Sendable {
+        enum Kind: Sendable { case user, group, other }
+        var key: ObjectKey
+        var id: String
+        var kind: Kind
+    }
+
+    /// The group without members.
+    var group: DirectoryGroup
+    var members: [Member]
+
+    init?(_ entry: GraphDeltaGroup) {
+        guard entry.removed == nil else { return nil }
+        group = entry.directoryGroup
+        let added = (entry.members ?? []).filter { $0.removed == nil }
+        var seen = Set<ObjectKey>(minimumCapacity: added.count)
+        members = []
+        members.reserveCapacity(added.count)
+        for member in added {
+            let key = ObjectKey(member.id)
+            guard seen.insert(key).inserted else { continue }
+            let kind: Member.Kind
+            switch member.type {
+            case "#microsoft.graph.user": kind = .user
+            case "#microsoft.graph.group": kind = .group
+            default: kind = .other
+            }
+            members.append(Member(key: key, id: member.id, kind: kind))
+        }
     }
 }

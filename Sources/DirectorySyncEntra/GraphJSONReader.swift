@@ -78,6 +78,38 @@ struct GraphJSONReader {
 
     private init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
+    /// A page's `@odata.nextLink` — its first occurrence, as reading the whole page finds it —
+    /// without reading the page: Graph writes the link before `value`, so only the members before
+    /// it are looked at (a page that has its link after `value` is skipped through once). `nil`
+    /// when the page has no next link, or is not a JSON object (reading it says why).
+    static func nextLink(in data: Data) -> String? {
+        data.withUnsafeBytes { buffer in
+            var reader = GraphJSONReader(bytes: buffer)
+            if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }
+            return try? reader.firstMember("@odata.nextLink")
+        }
+    }
+
+    /// The string value of the first member named `name` of the object at the reader (`nil` for
+    /// `null` or no such member), reading no further than that member.
+    private mutating func firstMember(_ name: StaticString) throws -> String? {
+        try consume(UInt8(ascii: "{"), "an object")
+        try enter()
+        if next() == UInt8(ascii: "}") { return nil }
+        while true {
+            guard next() == UInt8(ascii: "\"") else { throw error("a key") }
+            let key = try readKey()
+            try consume(UInt8(ascii: ":"), "':' after a key")
+            if key.is(name) { return try readOptionalString() }
+            try skipValue()
+            switch next() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"): return nil
+            default: throw error("',' or '}' in an object")
+            }
+        }
+    }
+
     func error(_ expected: String) -> GraphJSONError { GraphJSONError(offset: index, expected: expected) }
 
     /// The byte at the reader, or 0 at the end (no token starts with 0).

@@ -121,3 +121,5 @@ struct GraphPage<Item: Decodable>: Decodable {
         deltaLink = try container.decodeIfPresent(String.self, forKey: .deltaLink)
     }
 }
+
+extension GraphPage: Sendable where Item: Sendable {}

@@ -97,10 +97,12 @@ struct GraphDocumentGenerator {
         let item = Int.random(in: 0..<3, using: &random)
         let items = (0..<Int.random(in: 0..<5, using: &random)).map { _ in item == 0 ? user() : item == 1 ? group() : member() }
         var members: [(String, String)] = [("\"value\"", "[" + items.joined(separator: "," + whitespace()) + "]")]
-        if chance(50) { members.append(("\"@odata.nextLink\"", string())) }
+        if chance(50) { members.append(("\"@odata.nextLink\"", chance(10) ? "null" : string())) }
         if chance(30) { members.append(("\"@odata.deltaLink\"", chance(10) ? "null" : string())) }
         if chance(50) { members.append(("\"@odata.context\"", string())) }
         members.shuffle(using: &random)
+        // A repeated next link: the first one counts.
+        if chance(10) { members.append(("\"@odata.nextLink\"", chance(20) ? "null" : string())) }
         return (chance(5) ? "\u{FEFF}" : "") + whitespace() + object(members) + whitespace()
     }
 }
@@ -139,6 +141,19 @@ struct GraphJSONReaderTests {
                 }
             }
         }
+    }
+
+    @Test("the next link found before a page is read is the one reading the page finds", arguments: [
+        #"{"@odata.nextLink":"https://g/2","value":[{"id":"a"}]}"#, #"{"value":[{"id":"a"}],"@odata.nextLink":"https://g/2"}"#,
+        #"{"@odata.context":"c","value":[],"@odata.nextLink":"https://g/2"}"#, #"{"@odata.nextLink":null,"value":[{"id":"a"}]}"#,
+        #"{"@odata.nextLink":"https://g/2","@odata.nextLink":"https://g/3","value":[]}"#, #"{"@odata.nextLink":null,"@odata.nextLink":"https://g/3","value":[]}"#,
+        #"{"value":[{"id":"a","@odata.nextLink":"https://g/9"}],"@odata.deltaLink":"https://g/d"}"#, #"{"@odata.next\u004cink":"https://g/2","value":[]}"#,
+        "\u{FEFF} {\"@odata.nextLink\" : \"https://g/\\u0032\", \"value\":[]}",
+    ])
+    func nextLinkEarly(document: String) {
+        let comparison = EntraDecodingHooks.comparePageReaders(Data(document.utf8))
+        #expect(comparison.disagreements.isEmpty, "\(comparison.disagreements)")
+        #expect(comparison.accepted.contains("GraphPage<GraphUser>"))
     }
 
     @Test("invalid JSON is refused even where JSONDecoder lets it pass", arguments: [
