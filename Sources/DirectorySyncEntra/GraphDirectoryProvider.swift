@@ -245,16 +245,20 @@ public struct GraphDirectoryProvider: DirectoryProvider {
                 headers["ConsistencyLevel"] = "eventual"
             }
         }
-        var users: [DirectoryUser] = []
+        // The pages joined once at the end, into an array of the right size.
+        var pages: [[DirectoryUser]] = []
         let session = self.session
         try await readPages(from: url("/users", query), headers: headers) { response in
-            let page = try session.page(GraphUser.self, response)
-            return (page.value.map(\.directoryUser), page.nextLink)
+            let page = try session.page(GraphUser.self, response) { $0.directoryUser }
+            return (page.value, page.nextLink)
         } consume: { page in
-            users.append(contentsOf: page)
-            progress.users = users.count
+            pages.append(page)
+            progress.users += page.count
             report(&progress)
         }
+        var users: [DirectoryUser] = []
+        users.reserveCapacity(progress.users)
+        for page in pages { users.append(contentsOf: page) }
         return users
     }
 
@@ -268,10 +272,10 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         var seenSets: [Int: Set<ObjectKey>] = [:]
         let session = self.session
         try await readPages(from: url("/groups/delta", [("$select", GraphDeltaGroup.select.joined(separator: ","))])) { response in
-            let page = try session.page(GraphDeltaGroup.self, response)
-            return ((chunks: page.value.compactMap(GroupDeltaChunk.init), nextLink: page.nextLink, deltaLink: page.deltaLink), page.nextLink)
-        } consume: { (page: (chunks: [GroupDeltaChunk], nextLink: String?, deltaLink: String?)) in
-            for chunk in page.chunks {
+            let page = try session.page(GraphDeltaGroup.self, response, GroupDeltaChunk.init)
+            return ((chunks: page.value, nextLink: page.nextLink, deltaLink: page.deltaLink), page.nextLink)
+        } consume: { (page: (chunks: [GroupDeltaChunk?], nextLink: String?, deltaLink: String?)) in
+            for case let chunk? in page.chunks {
                 guard let index = position[chunk.group.id] else {
                     position[chunk.group.id] = groups.count
                     var group = chunk.group
@@ -367,14 +371,14 @@ struct GroupDeltaChunk: Sendable {
     var group: DirectoryGroup
     var members: [Member]
 
-    init?(_ entry: GraphDeltaGroup) {
+    init?(_ entry: consuming GraphDeltaGroup) {
         guard entry.removed == nil else { return nil }
+        let added = entry.members ?? []
         group = entry.directoryGroup
-        let added = (entry.members ?? []).filter { $0.removed == nil }
         var seen = Set<ObjectKey>(minimumCapacity: added.count)
         members = []
         members.reserveCapacity(added.count)
-        for member in added {
+        for member in added where member.removed == nil {
             let key = ObjectKey(member.id)
             guard seen.insert(key).inserted else { continue }
             let kind: Member.Kind

@@ -53,13 +53,31 @@ extension GraphJSONReader {
 
 extension GraphPage: GraphJSONReadable where Item: GraphJSONReadable {
     init(reading reader: inout GraphJSONReader) throws {
+        let page = try Self.read(&reader) { $0 }
+        self.init(value: page.value, nextLink: page.nextLink, deltaLink: page.deltaLink)
+    }
+
+    /// Reads a whole page.
+    init(reading data: Data) throws {
+        self = try GraphJSONReader.read(data) { try Self(reading: &$0) }
+    }
+
+    /// Reads a page's object, each item of `value` through `transform` as soon as it is read —
+    /// the page keeps what `transform` makes of its items, never an array of the items themselves.
+    static func read<Output>(_ reader: inout GraphJSONReader, _ transform: (consuming Item) -> Output) throws
+        -> (value: [Output], nextLink: String?, deltaLink: String?)
+    {
         var fields = GraphFields()
-        var value: [Item]?
+        var value: [Output]?
         var nextLink: String?
         var deltaLink: String?
         try reader.readObject { reader, key in
             if key.is("value") {
-                try reader.field(0, &fields, &value)
+                guard fields.first(0) else { return try reader.skipValue() }
+                guard !reader.readNull() else { return }
+                var items: [Output] = []
+                try reader.readArray { reader in items.append(transform(try Item(reading: &reader))) }
+                value = items
             } else if key.is("@odata.nextLink") {
                 try reader.field(1, &fields, &nextLink)
             } else if key.is("@odata.deltaLink") {
@@ -68,12 +86,7 @@ extension GraphPage: GraphJSONReadable where Item: GraphJSONReadable {
                 try reader.skipValue()
             }
         }
-        self.init(value: value ?? [], nextLink: nextLink, deltaLink: deltaLink)
-    }
-
-    /// Reads a whole page.
-    init(reading data: Data) throws {
-        self = try GraphJSONReader.read(data) { try Self(reading: &$0) }
+        return (value ?? [], nextLink, deltaLink)
     }
 }
 

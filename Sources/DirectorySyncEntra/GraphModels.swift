@@ -29,14 +29,18 @@ struct GraphUser: Decodable {
         "employeeId", "onPremisesSamAccountName", "onPremisesDomainName", "onPremisesSecurityIdentifier",
     ]
 
+    /// The model's user; `consuming`, so a user read and then mapped hands its strings on
+    /// instead of copying them.
     var directoryUser: DirectoryUser {
-        DirectoryUser(
-            id: id, userPrincipalName: userPrincipalName ?? id, displayName: displayName, givenName: givenName, surname: surname,
-            mail: mail, otherMails: otherMails ?? [], proxyAddresses: proxyAddresses ?? [], accountEnabled: accountEnabled ?? true,
-            userType: userType, department: department, jobTitle: jobTitle, companyName: companyName, city: city,
-            country: country, officeLocation: officeLocation, employeeId: employeeId,
-            onPremisesSamAccountName: onPremisesSamAccountName, onPremisesDomainName: onPremisesDomainName,
-            onPremisesSecurityIdentifier: onPremisesSecurityIdentifier)
+        consuming get {
+            DirectoryUser(
+                id: id, userPrincipalName: userPrincipalName ?? id, displayName: displayName, givenName: givenName, surname: surname,
+                mail: mail, otherMails: otherMails ?? [], proxyAddresses: proxyAddresses ?? [], accountEnabled: accountEnabled ?? true,
+                userType: userType, department: department, jobTitle: jobTitle, companyName: companyName, city: city,
+                country: country, officeLocation: officeLocation, employeeId: employeeId,
+                onPremisesSamAccountName: onPremisesSamAccountName, onPremisesDomainName: onPremisesDomainName,
+                onPremisesSecurityIdentifier: onPremisesSecurityIdentifier)
+        }
     }
 }
 
