@@ -5,7 +5,7 @@ import Foundation
 extension GraphDirectoryProvider {
     /// Pages read ahead of the one handed on: enough to keep every core reading while the next
     /// page arrives, few enough that the pages held stay a few megabytes.
-    static var pagesAhead: Int { max(2, min(ProcessInfo.processInfo.activeProcessorCount, 4)) + 1 }
+    static let pagesAhead = max(2, min(ProcessInfo.processInfo.activeProcessorCount, 4)) + 1
 
     /// Reads a paged collection from `first` to its last page and hands the pages to `consume` in
     /// order, as a loop of request, read, next link would — but faster: the requests still go one
