@@ -49,6 +49,8 @@ struct PlannerDifferentialTests {
         let store = InMemoryIdentityStore(capabilities: IdentityStoreCapabilities(groupDescriptions: random.chance(0.8)))
         try await seedStore(store, tenant: tenant, seed: seed, random: &random)
 
+        // Members of one group without an address and with one name: store labels that tie when they leave.
+        let sameName = random.chance(0.5) ? Set(tenant.groups.randomElement(using: &random)?.memberUserIDs.prefix(4) ?? []) : []
         var mutator = TenantMutator(tenant)
         var now = Date(timeIntervalSince1970: 1_780_000_000)
         var pending: [PendingRemoval] = []
@@ -56,7 +58,7 @@ struct PlannerDifferentialTests {
         for round in 0..<(rounds ?? Int.random(in: 3...6, using: &random)) {
             let settings = randomSettings(&random)
             var directory = mutator.tenant.snapshot
-            twist(&directory, &random)
+            twist(&directory, sameName: sameName, &random)
             let remembered = rememberedRemovals(pending, &random)
             let contents = try await store.contents()
             let whole = SyncPlanRequest(
@@ -160,10 +162,11 @@ struct PlannerDifferentialTests {
     static func meddle(_ store: InMemoryIdentityStore, directory: DirectorySnapshot, _ random: inout SeededRandomNumberGenerator) async throws {
         let contents = try await store.contents()
         let linked = contents.users.filter { $0.origin.sourceID == source }
-        if random.chance(0.2), let user = linked.randomElement(using: &random), let externalID = user.origin.externalID {
+        if random.chance(0.3), let user = linked.randomElement(using: &random), let externalID = user.origin.externalID {
+            // Sometimes without an address and with the first link's name: labels that tie.
+            let email = random.chance(0.5) ? nil : "second-\(UInt32.random(in: 0...UInt32.max, using: &random))@dup.example"
             _ = try? await store.createUser(
-                UserProfile(name: "Second link", email: "second-\(UInt32.random(in: 0...UInt32.max, using: &random))@dup.example"),
-                origin: .directory(source, externalID: externalID))
+                UserProfile(name: email == nil ? user.profile.name : "Second link", email: email), origin: .directory(source, externalID: externalID))
         }
         if random.chance(0.15), let group = contents.groups.filter({ $0.origin.sourceID == source }).randomElement(using: &random),
             let externalID = group.origin.externalID
@@ -267,13 +270,20 @@ struct PlannerDifferentialTests {
 
     /// Gives a few users odd but legal data, and sometimes lists the snapshot unsorted with an
     /// object repeated (the last one listed wins).
-    static func twist(_ directory: inout DirectorySnapshot, _ random: inout SeededRandomNumberGenerator) {
+    static func twist(_ directory: inout DirectorySnapshot, sameName: Set<String>, _ random: inout SeededRandomNumberGenerator) {
         guard !directory.users.isEmpty else { return }
-        for _ in 0..<Int.random(in: 0...4, using: &random) {
+        for index in directory.users.indices where sameName.contains(directory.users[index].id) {
+            (directory.users[index].mail, directory.users[index].proxyAddresses, directory.users[index].displayName) = (nil, [], "Same Name")
+        }
+        if random.chance(0.3), let index = directory.groups.indices.randomElement(using: &random) {
+            // A group loses members at once.
+            directory.groups[index].memberUserIDs = directory.groups[index].memberUserIDs.filter { _ in random.chance(0.5) }
+        }
+        for _ in 0..<Int.random(in: 0...6, using: &random) {
             let index = Int.random(in: 0..<directory.users.count, using: &random)
             let other = directory.users.randomElement(using: &random)!
             var user = directory.users[index]
-            switch Int.random(in: 0..<14, using: &random) {
+            switch Int.random(in: 0..<15, using: &random) {
             case 0: user.mail = user.mail.map { "  \($0) " }
             case 1: user.mail = user.mail?.uppercased()
             case 2: user.mail = "   "
@@ -289,6 +299,9 @@ struct PlannerDifferentialTests {
             case 10: user.proxyAddresses += (0..<20).map { "smtp:many\($0)-\(index)@alias.example" } + ["smtp:MANY3-\(index)@alias.example"]
             case 11: user.userPrincipalName = user.userPrincipalName.uppercased()
             case 12: user.mail = other.mail
+            case 13:
+                // No address, and a name others share: store labels that tie.
+                (user.mail, user.proxyAddresses, user.displayName) = (nil, [], "Same Name")
             default: user.accountEnabled.toggle()
             }
             directory.users[index] = user
