@@ -256,17 +256,24 @@ public struct GraphDirectoryProvider: DirectoryProvider {
             progress.users += page.count
             report(&progress)
         }
-        // Each user moved, not copied: its strings were made on another core, and copying would
-        // touch every one of them (a reference count each) and then again to free the page.
-        var users: [DirectoryUser] = []
-        users.reserveCapacity(progress.users)
-        for index in pages.indices {
-            var page: [DirectoryUser] = []
-            swap(&page, &pages[index])
-            page.reverse()
-            while let user = page.popLast() { users.append(user) }
+        return Self.joined(&pages)
+    }
+
+    /// The pages' users in one array, each moved, not copied: their strings were made on other
+    /// cores, and a copy would touch every one of them (a reference count each), then again to
+    /// free the page. The pages are left holding empty users, which hold no strings.
+    static func joined(_ pages: inout [[DirectoryUser]]) -> [DirectoryUser] {
+        let empty = DirectoryUser(id: "", userPrincipalName: "", userType: nil)
+        return [DirectoryUser](unsafeUninitializedCapacity: pages.reduce(0) { $0 + $1.count }) { users, count in
+            for index in pages.indices {
+                pages[index].withUnsafeMutableBufferPointer { page in
+                    guard let start = page.baseAddress, !page.isEmpty else { return }
+                    (users.baseAddress! + count).moveInitialize(from: start, count: page.count)
+                    start.initialize(repeating: empty, count: page.count)
+                    count += page.count
+                }
+            }
         }
-        return users
     }
 
     private func readGroupsByDelta(_ progress: inout Progress, ignored: inout Int, deltaLink: inout String?) async throws -> [DirectoryGroup] {
