@@ -5,7 +5,8 @@
 # HTTP/1.1 keep-alive on loopback (graph-replay.py serve), so the server costs next to nothing.
 # Each round prints, for the same answers:
 #   plain   a plain client (Python's http.client, one connection) fetching them in order
-#   read    the whole `dirsync read` process (/usr/bin/time: wall, user + system CPU, peak RSS)
+#   read    the whole `dirsync read` process (/usr/bin/time: wall, user + system CPU, peak RSS;
+#           and the CPU other processes took meanwhile, from /proc/stat)
 #   json    the whole `dirsync read --json > /dev/null` process
 # With several binaries, each round runs them in turn (back to back, for old against new).
 #
@@ -59,10 +60,17 @@ base=$(field "$work/server" base)
 export DIRSYNC_REPLAY_SECRET=replayed
 echo "$(python3 -c "import json; e=json.load(open('$recording/index.json')); print(len(e))") recorded answers," \
     "$(du -sm "$recording" | cut -f1) MB, $users users ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
+busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }   # CPU jiffies of the whole machine
 timed() {
-    # The command's output to /dev/null; prints wall s, user + system CPU s, peak RSS MB.
+    # The command's output to /dev/null; prints wall s, user + system CPU s, peak RSS MB, and the
+    # CPU other processes took meanwhile (the machine is shared: a busy second core stretches the wall).
+    local before after
+    before=$(busy)
     /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" >/dev/null
-    awk '{ printf "%.2f s wall, %.2f s CPU, %d MB peak", $1, $2 + $3, $4 / 1024 }' "$work/time"
+    after=$(busy)
+    awk -v jiffies=$(( after - before )) -v hz="$(getconf CLK_TCK)" '{
+        others = jiffies / hz - $2 - $3; if (others < 0) others = 0
+        printf "%.2f s wall, %.2f s CPU, %d MB peak, others %.2f s CPU", $1, $2 + $3, $4 / 1024, others }' "$work/time"
 }
 for round in $(seq 1 "$rounds"); do
     plain=$(python3 scripts/graph-replay.py fetch "$recording" "$base")

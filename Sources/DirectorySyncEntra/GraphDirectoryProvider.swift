@@ -256,10 +256,24 @@ public struct GraphDirectoryProvider: DirectoryProvider {
             progress.users += page.count
             report(&progress)
         }
-        var users: [DirectoryUser] = []
-        users.reserveCapacity(progress.users)
-        for page in pages { users.append(contentsOf: page) }
-        return users
+        return Self.joined(&pages)
+    }
+
+    /// The pages' users in one array, each moved, not copied: their strings were made on other
+    /// cores, and a copy would touch every one of them (a reference count each), then again to
+    /// free the page. The pages are left holding empty users, which hold no strings.
+    static func joined(_ pages: inout [[DirectoryUser]]) -> [DirectoryUser] {
+        let empty = DirectoryUser(id: "", userPrincipalName: "", userType: nil)
+        return [DirectoryUser](unsafeUninitializedCapacity: pages.reduce(0) { $0 + $1.count }) { users, count in
+            for index in pages.indices {
+                pages[index].withUnsafeMutableBufferPointer { page in
+                    guard let start = page.baseAddress, !page.isEmpty else { return }
+                    (users.baseAddress! + count).moveInitialize(from: start, count: page.count)
+                    start.initialize(repeating: empty, count: page.count)
+                    count += page.count
+                }
+            }
+        }
     }
 
     private func readGroupsByDelta(_ progress: inout Progress, ignored: inout Int, deltaLink: inout String?) async throws -> [DirectoryGroup] {
@@ -277,27 +291,21 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         } consume: { (page: (chunks: [GroupDeltaChunk?], nextLink: String?, deltaLink: String?)) in
             for case let chunk? in page.chunks {
                 guard let index = position[chunk.group.id] else {
+                    // Met for the first time: the group as its entry made it, members and all.
                     position[chunk.group.id] = groups.count
-                    var group = chunk.group
-                    for member in chunk.members {
-                        switch member.kind {
-                        case .user: group.memberUserIDs.append(member.id)
-                        case .group: group.memberGroupIDs.append(member.id)
-                        case .other: ignored += 1
-                        }
-                    }
-                    groups.append(group)
-                    seenKeys.append(chunk.members.map(\.key))
+                    groups.append(chunk.group)
+                    seenKeys.append(chunk.keys)
+                    ignored += chunk.others.count
                     continue
                 }
                 var seen = seenSets.removeValue(forKey: index) ?? Set(seenKeys[index])
-                for member in chunk.members where seen.insert(member.key).inserted {
-                    switch member.kind {
-                    case .user: groups[index].memberUserIDs.append(member.id)
-                    case .group: groups[index].memberGroupIDs.append(member.id)
-                    case .other: ignored += 1
-                    }
+                for (id, key) in zip(chunk.group.memberUserIDs, chunk.userKeys) where seen.insert(key).inserted {
+                    groups[index].memberUserIDs.append(id)
                 }
+                for (id, key) in zip(chunk.group.memberGroupIDs, chunk.groupKeys) where seen.insert(key).inserted {
+                    groups[index].memberGroupIDs.append(id)
+                }
+                for key in chunk.others where seen.insert(key).inserted { ignored += 1 }
                 seenSets[index] = seen
             }
             progress.groups = groups.count
@@ -357,37 +365,39 @@ extension GraphDirectoryProvider: CustomStringConvertible, CustomReflectable {
 }
 
 /// A group delta entry made ready to merge on the task that read its page, while the next pages
-/// arrive: the group, and the members it adds — each once, in the order they came, with its key.
-/// `nil` for a group removed.
+/// arrive: the group with the members it adds — each once, in the order they came — and their
+/// keys, so the merge moves whole arrays instead of touching every member. `nil` for a group
+/// removed.
 struct GroupDeltaChunk: Sendable {
-    struct Member: Sendable {
-        enum Kind: Sendable { case user, group, other }
-        var key: ObjectKey
-        var id: String
-        var kind: Kind
-    }
-
-    /// The group without members.
+    /// The group with the users and groups this entry adds.
     var group: DirectoryGroup
-    var members: [Member]
+    /// The keys of `group.memberUserIDs`, `group.memberGroupIDs` and the members of other kinds
+    /// (ignored), in the order they came.
+    var userKeys: [ObjectKey] = []
+    var groupKeys: [ObjectKey] = []
+    var others: [ObjectKey] = []
+
+    /// Every key of the entry.
+    var keys: [ObjectKey] { userKeys + groupKeys + others }
 
     init?(_ entry: consuming GraphDeltaGroup) {
         guard entry.removed == nil else { return nil }
         let added = entry.members ?? []
         group = entry.directoryGroup
         var seen = Set<ObjectKey>(minimumCapacity: added.count)
-        members = []
-        members.reserveCapacity(added.count)
         for member in added where member.removed == nil {
             let key = ObjectKey(member.id)
             guard seen.insert(key).inserted else { continue }
-            let kind: Member.Kind
             switch member.type {
-            case "#microsoft.graph.user": kind = .user
-            case "#microsoft.graph.group": kind = .group
-            default: kind = .other
+            case "#microsoft.graph.user":
+                group.memberUserIDs.append(member.id)
+                userKeys.append(key)
+            case "#microsoft.graph.group":
+                group.memberGroupIDs.append(member.id)
+                groupKeys.append(key)
+            default:
+                others.append(key)
             }
-            members.append(Member(key: key, id: member.id, kind: kind))
         }
     }
 }

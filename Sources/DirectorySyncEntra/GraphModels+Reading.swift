@@ -1,3 +1,4 @@
+import DirectorySync
 import Foundation
 
 /// A Graph object the provider reads field by field with ``GraphJSONReader`` (its `Decodable`
@@ -101,20 +102,26 @@ extension GraphUser: GraphJSONReadable {
     static func read(
         _ reader: inout GraphJSONReader, _ fields: inout GraphFields, other: (inout GraphJSONReader, GraphJSONReader.Key) throws -> Void
     ) throws -> GraphUser {
-        var user = GraphUser(id: "")
+        // Straight into the model's user; the properties whose `null` means something else there
+        // are read apart and settled at the end.
+        var user = DirectoryUser(id: "", userPrincipalName: "", userType: nil)
         var id: String?
+        var userPrincipalName: String?
+        var otherMails: [String]?
+        var proxyAddresses: [String]?
+        var accountEnabled: Bool?
         var previous = -1
         try reader.readObject { reader, key in
             switch keys.position(of: key, after: &previous) {
             case 0: try reader.field(0, &fields, &id)
-            case 1: try reader.field(1, &fields, &user.userPrincipalName)
+            case 1: try reader.field(1, &fields, &userPrincipalName)
             case 2: try reader.field(2, &fields, &user.displayName)
             case 3: try reader.field(3, &fields, &user.givenName)
             case 4: try reader.field(4, &fields, &user.surname)
             case 5: try reader.field(5, &fields, &user.mail)
-            case 6: try reader.field(6, &fields, &user.otherMails)
-            case 7: try reader.field(7, &fields, &user.proxyAddresses)
-            case 8: try reader.field(8, &fields, &user.accountEnabled)
+            case 6: try reader.field(6, &fields, &otherMails)
+            case 7: try reader.field(7, &fields, &proxyAddresses)
+            case 8: try reader.field(8, &fields, &accountEnabled)
             case 9: try reader.field(9, &fields, &user.userType)
             case 10: try reader.field(10, &fields, &user.department)
             case 11: try reader.field(11, &fields, &user.jobTitle)
@@ -131,7 +138,11 @@ extension GraphUser: GraphJSONReadable {
         }
         guard let id else { throw reader.error("a string 'id' in every user") }
         user.id = id
-        return user
+        user.userPrincipalName = userPrincipalName ?? id
+        user.otherMails = otherMails ?? []
+        user.proxyAddresses = proxyAddresses ?? []
+        user.accountEnabled = accountEnabled ?? true
+        return GraphUser(directoryUser: user)
     }
 
     /// The keys ``read(_:_:other:)`` knows, in the order of ``select`` (a key's position is its field).

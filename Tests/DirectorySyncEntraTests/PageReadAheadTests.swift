@@ -152,4 +152,24 @@ struct PageReadAheadTests {
         #expect(snapshot.groups[2].memberUserIDs.isEmpty)
         #expect(snapshot.statistics.ignoredMembers == 1)
     }
+
+    @Test("users are moved from their pages into one array in order; the pages are left with empty users")
+    func joined() {
+        let sizes = [0, 3, 0, 0, 1, 999, 2, 0]
+        var next = 0
+        var pages = sizes.map { size in
+            (0..<size).map { _ in
+                next += 1
+                return DirectoryUser(id: "user-\(next)-\(String(repeating: "x", count: 20))", userPrincipalName: "u\(next)@contoso.com", proxyAddresses: ["SMTP:u\(next)@contoso.com"])
+            }
+        }
+        let flat = pages.flatMap { $0 }
+        #expect(GraphDirectoryProvider.joined(&pages) == flat)
+        #expect(pages.map(\.count) == sizes)
+        #expect(pages.joined().allSatisfy { $0.id.isEmpty && $0.proxyAddresses.isEmpty })
+        var none: [[DirectoryUser]] = []
+        #expect(GraphDirectoryProvider.joined(&none).isEmpty)
+        var empties: [[DirectoryUser]] = [[], []]
+        #expect(GraphDirectoryProvider.joined(&empties).isEmpty)
+    }
 }
