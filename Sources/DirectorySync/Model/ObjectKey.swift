@@ -13,26 +13,33 @@ package enum ObjectKey: Hashable, Sendable {
 
     /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lower-case hexadecimal, as two integers.
     private static func packedGUID(_ id: String) -> (UInt64, UInt64)? {
-        id.utf8.withContiguousStorageIfAvailable { bytes -> (UInt64, UInt64)? in
-            guard bytes.count == 36 else { return nil }
+        guard id.utf8.count == 36 else { return nil }
+        return id.utf8.withContiguousStorageIfAvailable { bytes -> (UInt64, UInt64)? in
+            guard bytes[8] == 0x2D, bytes[13] == 0x2D, bytes[18] == 0x2D, bytes[23] == 0x2D else { return nil }
+            // Sixteen digits each: bytes 0–7, 9–12, 14–17, and 19–22, 24–35.
             var high: UInt64 = 0
             var low: UInt64 = 0
-            var digits = 0
-            for (offset, byte) in bytes.enumerated() {
-                if offset == 8 || offset == 13 || offset == 18 || offset == 23 {
-                    guard byte == UInt8(ascii: "-") else { return nil }
-                    continue
-                }
-                let value: UInt8
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): value = byte - UInt8(ascii: "a") + 10
-                default: return nil
-                }
-                if digits < 16 { high = high << 4 | UInt64(value) } else { low = low << 4 | UInt64(value) }
-                digits += 1
+            var valid: UInt8 = 0
+            for index in 0..<18 where index != 8 && index != 13 {
+                let (value, bad) = digit(bytes[index])
+                high = high << 4 | value
+                valid |= bad
             }
-            return (high, low)
+            for index in 19..<36 where index != 23 {
+                let (value, bad) = digit(bytes[index])
+                low = low << 4 | value
+                valid |= bad
+            }
+            return valid == 0 ? (high, low) : nil
         } ?? nil
+    }
+
+    /// A lower-case hexadecimal digit's value, and 1 when the byte is none.
+    @inline(__always)
+    private static func digit(_ byte: UInt8) -> (UInt64, UInt8) {
+        let number = byte &- UInt8(ascii: "0")
+        let letter = byte &- UInt8(ascii: "a")
+        if number < 10 { return (UInt64(number), 0) }
+        return letter < 6 ? (UInt64(letter) + 10, 0) : (0, 1)
     }
 }
