@@ -144,13 +144,19 @@ struct IdentityStoreIndex: Sendable {
     }
 
     /// Adds user slots to the group's members.
-    mutating func addMembers(_ members: some Sequence<Int32>, toGroupAt slot: Int32) {
-        groups[Int(slot)]?.members.formUnion(members)
+    /// - Returns: The slots that were no members before.
+    @discardableResult
+    mutating func addMembers(_ members: some Sequence<Int32>, toGroupAt slot: Int32) -> [Int32] {
+        guard groups[Int(slot)] != nil else { return [] }
+        return members.filter { groups[Int(slot)]!.members.insert($0).inserted }
     }
 
     /// Takes user slots out of the group's members.
-    mutating func removeMembers(_ members: some Sequence<Int32>, fromGroupAt slot: Int32) {
-        groups[Int(slot)]?.members.subtract(members)
+    /// - Returns: The slots that were members.
+    @discardableResult
+    mutating func removeMembers(_ members: some Sequence<Int32>, fromGroupAt slot: Int32) -> [Int32] {
+        guard groups[Int(slot)] != nil else { return [] }
+        return members.filter { groups[Int(slot)]!.members.remove($0) != nil }
     }
 
     private mutating func indexAddresses(of user: IdentityUser, at slot: Int32) {

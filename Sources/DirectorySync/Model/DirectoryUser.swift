@@ -99,7 +99,9 @@ public struct DirectoryUser: Hashable, Codable, Sendable, Identifiable {
 
 extension DirectoryUser {
     /// The user's email: `mail`, else the `SMTP:` primary of `proxyAddresses`, else `nil`.
-    public var primaryEmail: String? {
+    public var primaryEmail: String? { Self.primaryEmail(mail: mail, proxyAddresses: proxyAddresses) }
+
+    private static func primaryEmail(mail: String?, proxyAddresses: [String]) -> String? {
         if let mail = mail?.trimmed, !mail.isEmpty { return mail }
         return proxyAddresses.lazy.compactMap(Self.smtpAddress).first { $0.isPrimary }?.address
     }
@@ -120,8 +122,12 @@ extension DirectoryUser {
     }
 
     /// ``primaryEmail`` and ``emailAliases`` with their keys, in one pass over the proxy addresses.
-    func emailAddresses() -> EmailAddresses {
-        let primary = primaryEmail
+    func emailAddresses() -> EmailAddresses { Self.emailAddresses(mail: mail, proxyAddresses: proxyAddresses) }
+
+    /// ``emailAddresses()`` of a user with this `mail` and these `proxyAddresses` (a planner
+    /// passes the two fields, not a copy of the whole user).
+    static func emailAddresses(mail: String?, proxyAddresses: [String]) -> EmailAddresses {
+        let primary = primaryEmail(mail: mail, proxyAddresses: proxyAddresses)
         var addresses = EmailAddresses(primary: primary, primaryKey: primary?.lowercasedKey)
         guard !proxyAddresses.isEmpty else { return addresses }
         // Keys seen so far: the primary and the aliases (a short list; a set for long ones).
@@ -170,10 +176,15 @@ extension DirectoryUser {
         return "\(label)\\\(sam)"
     }
 
-    /// Whether `login` is ``netBIOSLogin`` byte for byte (`false` also when the user has none),
-    /// decided without building it.
-    func isNetBIOSLogin(_ login: String) -> Bool {
-        guard let (label, sam) = netBIOSParts else { return false }
+    /// Whether a user with this `sAMAccountName` and domain has a ``netBIOSLogin``.
+    static func hasNetBIOSLogin(samAccountName: String?, domainName: String?) -> Bool {
+        netBIOSParts(samAccountName: samAccountName, domainName: domainName) != nil
+    }
+
+    /// Whether `login` is the ``netBIOSLogin`` of a user with this `sAMAccountName` and domain, byte
+    /// for byte (`false` also when there is none), decided without building it.
+    static func isNetBIOSLogin(_ login: String, samAccountName: String?, domainName: String?) -> Bool {
+        guard let (label, sam) = netBIOSParts(samAccountName: samAccountName, domainName: domainName) else { return false }
         var bytes = login.utf8.makeIterator()
         for byte in label.utf8 { guard bytes.next() == byte else { return false } }
         guard bytes.next() == UInt8(ascii: "\\") else { return false }
@@ -184,7 +195,11 @@ extension DirectoryUser {
     /// The NetBIOS name (the first non-empty label of the on-premises domain, upper-cased) and the
     /// `sAMAccountName`, both trimmed.
     private var netBIOSParts: (label: String, sam: String)? {
-        guard let sam = onPremisesSamAccountName?.trimmed, !sam.isEmpty, let domain = onPremisesDomainName?.trimmed else { return nil }
+        Self.netBIOSParts(samAccountName: onPremisesSamAccountName, domainName: onPremisesDomainName)
+    }
+
+    private static func netBIOSParts(samAccountName: String?, domainName: String?) -> (label: String, sam: String)? {
+        guard let sam = samAccountName?.trimmed, !sam.isEmpty, let domain = domainName?.trimmed else { return nil }
         // The first non-empty label, as `split(separator: ".").first` gives it, without the array.
         let label = domain.drop { $0 == "." }.prefix { $0 != "." }
         guard !label.isEmpty else { return nil }

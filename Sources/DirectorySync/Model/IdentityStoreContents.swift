@@ -42,6 +42,9 @@ public struct IdentityStoreContents: Hashable, Codable, Sendable {
     /// The lookups planning needs, built at the first call unless the store handed them in.
     var index: IdentityStoreIndex { cache.index { IdentityStoreIndex(users: users, groups: groups) } }
 
+    /// Whether ``index`` is built (or was handed in) already.
+    var isIndexed: Bool { cache.isBuilt }
+
     private enum CodingKeys: String, CodingKey { case users, groups, capabilities }
 
     /// Decodes contents; a document without `capabilities` (written before it existed) holds everything.
@@ -82,6 +85,8 @@ public struct IdentityStoreContents: Hashable, Codable, Sendable {
         private let stored: Locked<IdentityStoreIndex?>
 
         init(_ index: IdentityStoreIndex? = nil) { stored = Locked(index) }
+
+        var isBuilt: Bool { stored.withLock { $0 != nil } }
 
         func index(_ build: () -> IdentityStoreIndex) -> IdentityStoreIndex {
             stored.withLock { index in

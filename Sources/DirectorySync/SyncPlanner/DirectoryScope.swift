@@ -12,9 +12,9 @@ struct DirectoryScope {
     /// The snapshot's groups, as listed.
     let snapshotGroups: [DirectoryGroup]
     /// Each user's position, by its object id's key.
-    let userPositions: [ObjectKey: Int32]
+    let userPositions: ObjectKeyTable
     /// Each group's position, by its object id's key.
-    let groupPositions: [ObjectKey: Int32]
+    let groupPositions: ObjectKeyTable
     /// The selected users' positions, ascending (so sorted by object id).
     let userIndices: [Int32]
     /// The selected groups' positions, ascending.
@@ -39,9 +39,12 @@ struct DirectoryScope {
         let (userOrder, groupOrder, userPositions, groupPositions) = (userOrder, groupOrder, userPositions, groupPositions)
         func group(_ position: Int) -> DirectoryGroup { snapshot.groups[groupOrder.isEmpty ? position : Int(groupOrder[position])] }
         func user(_ position: Int) -> DirectoryUser { snapshot.users[userOrder.isEmpty ? position : Int(userOrder[position])] }
+        let snapshotGroups = snapshot.groups
         let closure = TransitiveMembers(
-            directUsers: (0..<groupCount).map { group($0).memberUserIDs.compactMap { userPositions[ObjectKey($0)] } },
-            directGroups: (0..<groupCount).map { group($0).memberGroupIDs.compactMap { groupPositions[ObjectKey($0)] } })
+            directUsers: ParallelChunks.map(groupCount, chunkSize: 64) { range in
+                range.map { snapshotGroups[groupOrder.isEmpty ? $0 : Int(groupOrder[$0])].memberUserIDs.compactMap { userPositions.value(for: ObjectKey($0)) } }
+            },
+            directGroups: (0..<groupCount).map { group($0).memberGroupIDs.compactMap { groupPositions.value(for: ObjectKey($0)) } })
 
         var userSelected: [Bool]
         var groupSelected: [Bool]
@@ -123,10 +126,9 @@ struct DirectoryScope {
 
     /// Snapshot indices in the order of their ids (of several with one id, the last listed) —
     /// empty when the items are listed sorted already — and each one's position by key.
-    private static func order<T: Identifiable>(_ items: [T]) -> ([Int32], [ObjectKey: Int32]) where T.ID == String {
-        var positions: [ObjectKey: Int32] = [:]
-        positions.reserveCapacity(items.count)
-        let keys = items.map { ObjectKey($0.id) }
+    private static func order<T: Identifiable & Sendable>(_ items: [T]) -> ([Int32], ObjectKeyTable) where T.ID == String {
+        var positions = ObjectKeyTable(capacity: items.count)
+        let keys = ParallelChunks.map(items.count) { range in range.map { ObjectKey(items[$0].id) } }
         func ordered(_ a: Int, _ b: Int) -> Bool {
             // A lower-case GUID's key orders as its text does (hexadecimal digits of one length).
             if case .guid(let ah, let al) = keys[a], case .guid(let bh, let bl) = keys[b] { return (ah, al) < (bh, bl) }
@@ -134,7 +136,7 @@ struct DirectoryScope {
         }
         // Providers usually list objects sorted by id already: then there is nothing to reorder.
         if items.indices.dropFirst().allSatisfy({ ordered($0 - 1, $0) }) {
-            for (index, key) in keys.enumerated() { positions[key] = Int32(index) }
+            for (index, key) in keys.enumerated() { positions.set(Int32(index), for: key) }
             return ([], positions)
         }
         let sorted = items.indices.sorted { a, b in ordered(a, b) || (!ordered(b, a) && a < b) }
@@ -142,7 +144,7 @@ struct DirectoryScope {
         order.reserveCapacity(items.count)
         for (place, index) in sorted.enumerated() {
             if place + 1 < sorted.count, keys[sorted[place + 1]] == keys[index] { continue }
-            positions[keys[index]] = Int32(order.count)
+            positions.set(Int32(order.count), for: keys[index])
             order.append(Int32(index))
         }
         return (order, positions)
@@ -157,15 +159,13 @@ struct TransitiveMembers {
 
     /// Members by position in `users` and `groups` (of several users or groups with one id, the last).
     init(users: [DirectoryUser], groups: [DirectoryGroup]) {
-        var userPositions: [ObjectKey: Int32] = [:]
-        userPositions.reserveCapacity(users.count)
-        for (index, user) in users.enumerated() { userPositions[ObjectKey(user.id)] = Int32(index) }
-        var groupPositions: [ObjectKey: Int32] = [:]
-        groupPositions.reserveCapacity(groups.count)
-        for (index, group) in groups.enumerated() { groupPositions[ObjectKey(group.id)] = Int32(index) }
+        var userPositions = ObjectKeyTable(capacity: users.count)
+        for (index, user) in users.enumerated() { userPositions.set(Int32(index), for: ObjectKey(user.id)) }
+        var groupPositions = ObjectKeyTable(capacity: groups.count)
+        for (index, group) in groups.enumerated() { groupPositions.set(Int32(index), for: ObjectKey(group.id)) }
         self.init(
-            directUsers: groups.map { $0.memberUserIDs.compactMap { userPositions[ObjectKey($0)] } },
-            directGroups: groups.map { $0.memberGroupIDs.compactMap { groupPositions[ObjectKey($0)] } })
+            directUsers: groups.map { $0.memberUserIDs.compactMap { userPositions.value(for: ObjectKey($0)) } },
+            directGroups: groups.map { $0.memberGroupIDs.compactMap { groupPositions.value(for: ObjectKey($0)) } })
     }
 
     /// Members given as each group's direct member users and groups, by position.

@@ -7,7 +7,7 @@ extension PlanBuilder {
         groupStates = Array(repeating: .absent, count: count)
 
         // Targets: the linked group, else a manual group with the same name (adoption).
-        var keys = KeyTable(capacity: count)
+        var keys = KeyTable()
         var nameIDs = [Int32](repeating: -1, count: count)
         var nameCount: [Int32] = []
         var targets = [Int32](repeating: -1, count: count)

@@ -6,8 +6,6 @@ struct KeyTable {
     /// Each key's text.
     private(set) var texts: [String] = []
 
-    init(capacity: Int) { if capacity > 0 { ids.reserveCapacity(capacity) } }
-
     /// The key's number, numbering it if it is new.
     mutating func intern(_ key: String) -> Int32 {
         if let id = ids[key] { return id }
@@ -18,6 +16,24 @@ struct KeyTable {
     }
 
     subscript(id: Int32) -> String { texts[Int(id)] }
+}
+
+/// What a plan needs of one in-scope user and its linked identity, worked out for every user at
+/// once (``PlanBuilder/userFacts()``, on every core): the user's addresses with their keys, and —
+/// for a linked user — which of them the identity holds and whether it needs any change.
+struct UserFacts: Sendable {
+    var addresses: DirectoryUser.EmailAddresses
+    /// The linked identity (the first by identifier), or -1.
+    var linked: Int32
+    /// Whether the linked identity holds the email.
+    var ownsPrimary = false
+    /// Whether the linked identity holds each alias (bit `n` for alias `n`, the first 64).
+    var ownsAliases: UInt64 = 0
+    /// Whether the linked identity is already what the user asks for, with every alias.
+    var unchanged = false
+
+    /// Whether the linked identity holds alias `n`; `nil` beyond the first 64.
+    func ownsAlias(_ n: Int) -> Bool? { n < 64 ? ownsAliases & 1 << UInt64(n) != 0 : nil }
 }
 
 /// The addresses the source's users claim, counted for rule 3 (an email must be unique within the
@@ -31,36 +47,43 @@ struct KeyTable {
 struct AddressClaims {
     /// Each user's email key number; -1 for an email its own identity holds that no other user claims.
     private(set) var primaryIDs: [Int32]
-    /// Each alias's key number (by place in the aliases of ``PlanBuilder/planUsers()``); -1 likewise.
+    /// Each alias's key number (by place in ``PlanBuilder/planUsers()``'s aliases); -1 likewise.
     private(set) var aliasIDs: [Int32]
     /// The numbered keys.
-    private(set) var keys = KeyTable(capacity: 0)
+    private(set) var keys = KeyTable()
     /// Per key: the users claiming it as their email, and as an alias.
     private var primaries: [Int32] = []
     private var others: [Int32] = []
     /// Per key: the store user holding it, or -1.
     private var holders: [Int32] = []
 
-    init(_ builder: PlanBuilder, targets: [Int32], excluded: [Bool], emailKeys: [String?], aliasStart: [Int32], aliasKeys: [String]) {
+    /// - Parameters:
+    ///   - owns: Whether the user's target holds its email (`nil`) or alias `n` — never asked
+    ///     for a user without a target.
+    init(
+        _ builder: PlanBuilder, facts: [UserFacts], targets: [Int32], excluded: [Bool], aliasStart: [Int32],
+        owns: (_ user: Int, _ alias: Int?) -> Bool
+    ) {
         primaryIDs = Array(repeating: -1, count: targets.count)
-        aliasIDs = Array(repeating: -1, count: aliasKeys.count)
+        aliasIDs = Array(repeating: -1, count: Int(aliasStart.last ?? 0))
         var ownPrimary = [Bool](repeating: false, count: targets.count)
-        var ownAlias = [Bool](repeating: false, count: aliasKeys.count)
+        var ownAlias = [Bool](repeating: false, count: aliasIDs.count)
         for index in targets.indices where !excluded[index] {
-            let target = targets[index]
-            if let key = emailKeys[index] {
-                if target >= 0, builder.holds(target, key) {
+            let hasTarget = targets[index] >= 0
+            if let key = facts[index].addresses.primaryKey {
+                if hasTarget, owns(index, nil) {
                     ownPrimary[index] = true
                 } else {
                     primaryIDs[index] = number(key)
                     primaries[Int(primaryIDs[index])] += 1
                 }
             }
-            for alias in Int(aliasStart[index])..<Int(aliasStart[index + 1]) {
-                if target >= 0, builder.holds(target, aliasKeys[alias]) {
+            for (n, key) in facts[index].addresses.aliasKeys.enumerated() {
+                let alias = Int(aliasStart[index]) + n
+                if hasTarget, owns(index, n) {
                     ownAlias[alias] = true
                 } else {
-                    aliasIDs[alias] = number(aliasKeys[alias])
+                    aliasIDs[alias] = number(key)
                     others[Int(aliasIDs[alias])] += 1
                 }
             }
@@ -74,13 +97,13 @@ struct AddressClaims {
             let holder = builder.store.addressHolders[key] ?? -1
             holders[id] = holder
             guard holder >= 0, case let claimant = Int(claimantOf[Int(holder)]), claimant >= 0 else { continue }
-            if ownPrimary[claimant] && emailKeys[claimant] == key {
+            if ownPrimary[claimant] && facts[claimant].addresses.primaryKey == key {
                 primaryIDs[claimant] = Int32(id)
                 primaries[id] += 1
                 continue
             }
-            for alias in Int(aliasStart[claimant])..<Int(aliasStart[claimant + 1]) where ownAlias[alias] && aliasKeys[alias] == key {
-                aliasIDs[alias] = Int32(id)
+            for (n, aliasKey) in facts[claimant].addresses.aliasKeys.enumerated() where ownAlias[Int(aliasStart[claimant]) + n] && aliasKey == key {
+                aliasIDs[Int(aliasStart[claimant]) + n] = Int32(id)
                 others[id] += 1
             }
         }
@@ -127,41 +150,53 @@ extension PlanBuilder {
         case byLogin
     }
 
+    /// Each in-scope user's ``UserFacts``, worked out in parallel: a pure read of the snapshot and
+    /// the store that touches each user's strings once.
+    func userFacts() -> [UserFacts] {
+        let (scope, store, links) = (scope, store, userLinks.first)
+        return ParallelChunks.map(scope.userCount) { range in
+            store.users.withUnsafeBufferPointer { stored in
+                range.map { index in
+                    let position = Int(scope.userIndices[index])
+                    let user = scope.userIndex(position)
+                    let users = scope.snapshotUsers
+                    var facts = UserFacts(
+                        addresses: DirectoryUser.emailAddresses(mail: users[user].mail, proxyAddresses: users[user].proxyAddresses),
+                        linked: links[position])
+                    guard facts.linked >= 0 else { return facts }
+                    let profile = stored[Int(facts.linked)]!.profile
+                    facts.ownsPrimary = facts.addresses.primaryKey.map { Self.holds(profile, $0) } ?? false
+                    for (n, key) in facts.addresses.aliasKeys.prefix(64).enumerated() where Self.holds(profile, key) { facts.ownsAliases |= 1 << UInt64(n) }
+                    facts.unchanged = Self.isUnchanged(profile, users, user, email: facts.addresses.primary, aliases: facts.addresses.aliases)
+                    return facts
+                }
+            }
+        }
+    }
+
     /// Correlates, creates, adopts, updates, removes and disables the source's users (rules 2–5).
     mutating func planUsers() {
         let count = scope.userCount
+        let facts = userFacts()
         userStates = Array(repeating: .absent, count: count)
         userLabels = []
         userLabels.reserveCapacity(count)
 
-        // Correlate: linked, else manual by email, else manual by login. Each user's addresses
-        // are worked out here, once; aliases lie in one array (`aliasStart` by scope number).
+        // Correlate: linked, else manual by email, else manual by login. Aliases are numbered
+        // across users (`aliasStart` by scope number).
         var matches = [Match](repeating: .none, count: count)
         var targets = [Int32](repeating: -1, count: count)
-        var emails = [String?](repeating: nil, count: count)
-        var emailKeys = [String?](repeating: nil, count: count)
         var aliasStart = [Int32](repeating: 0, count: count + 1)
-        var aliases: [String] = []
-        var aliasKeys: [String] = []
         var excluded = [Bool](repeating: false, count: count)
         var claimsOnManual: [Int32: [Int]] = [:]
         for index in 0..<count {
-            let position = Int(scope.userIndices[index])
-            let user = scope.userIndex(position)
-            let addresses = scope.snapshotUsers[user].emailAddresses()
-            if !addresses.aliases.isEmpty {
-                aliases.append(contentsOf: addresses.aliases)
-                aliasKeys.append(contentsOf: addresses.aliasKeys)
-            }
-            aliasStart[index + 1] = Int32(aliases.count)
-            let email = addresses.primary
-            emails[index] = email
-            emailKeys[index] = addresses.primaryKey
-            let subject = email ?? scope.snapshotUsers[user].userPrincipalName
+            aliasStart[index + 1] = aliasStart[index] + Int32(facts[index].addresses.aliases.count)
+            let email = facts[index].addresses.primary
+            let subject = email ?? scope.snapshotUsers[scope.snapshotIndex(ofUser: index)].userPrincipalName
             userLabels.append(subject)
-            let linked = userLinks.first[position]
+            let linked = facts[index].linked
             if email == nil {
-                let externalID = scope.snapshotUsers[user].id
+                let externalID = scope.userID(index)
                 if settings.missingEmail == .skip {
                     report(.skipped, .missingEmail, .user, externalID: externalID, subject: subject,
                         "The user has no email address (neither mail nor an SMTP proxy address) and the policy skips such users; give the user a mailbox or an address in Entra ID.")
@@ -176,21 +211,22 @@ extension PlanBuilder {
                 (matches[index], targets[index]) = (.linked, linked)
                 continue
             }
-            if let key = addresses.primaryKey, let manual = manualUser(withEmailKey: key) {
+            if let key = facts[index].addresses.primaryKey, let manual = manualUser(withEmailKey: key) {
                 (matches[index], targets[index]) = (.byEmail, manual)
                 claimsOnManual[manual, default: []].append(index)
                 continue
             }
             var candidates: Set<Int32> = []
-            for key in scope.snapshotUsers[user].loginMatchKeys {
+            let user = scope.snapshotUsers[scope.snapshotIndex(ofUser: index)]
+            for key in user.loginMatchKeys {
                 store.loginHolders.forEach(at: key) { slot in
                     if store.users[Int(slot)]!.origin == .manual { candidates.insert(slot) }
                 }
             }
             if candidates.count > 1 {
                 let related = candidates.map { storeUser($0).id }.sorted()
-                report(.conflict, .ambiguousMatch, .user, externalID: scope.snapshotUsers[user].id, subject: subject,
-                    "Several manual users (\(related.map(\.rawValue).joined(separator: ", "))) have a login matching \(scope.snapshotUsers[user].userPrincipalName); keep the login on one of them.",
+                report(.conflict, .ambiguousMatch, .user, externalID: user.id, subject: subject,
+                    "Several manual users (\(related.map(\.rawValue).joined(separator: ", "))) have a login matching \(user.userPrincipalName); keep the login on one of them.",
                     related: related)
                 excluded[index] = true
             } else if let manual = candidates.first {
@@ -209,9 +245,12 @@ extension PlanBuilder {
             }
         }
 
-        let claims = AddressClaims(
-            self, targets: targets, excluded: excluded, emailKeys: emailKeys, aliasStart: aliasStart, aliasKeys: aliasKeys)
-        var kept = [Bool](repeating: true, count: aliases.count)
+        let claims = AddressClaims(self, facts: facts, targets: targets, excluded: excluded, aliasStart: aliasStart) { index, alias in
+            let addresses = facts[index].addresses
+            if matches[index] == .linked, let owned = alias.map(facts[index].ownsAlias) ?? facts[index].ownsPrimary { return owned }
+            return holds(targets[index], alias.map { addresses.aliasKeys[$0] } ?? addresses.primaryKey!)
+        }
+        var kept = [Bool](repeating: true, count: Int(aliasStart[count]))
         var resolver = UniqueValueResolver()
         var values: [UniqueValueResolver.Value] = []
         for index in 0..<count {
@@ -221,21 +260,22 @@ extension PlanBuilder {
                 continue
             }
             let target = targets[index]
-            if let email = emails[index], claims.primaryCount(ofUser: index) > 1 {
+            if let email = facts[index].addresses.primary, claims.primaryCount(ofUser: index) > 1 {
                 report(.conflict, .duplicateEmailInSource, .user, externalID: scope.userID(index), subject: userLabels[index],
                     "\(claims.primaryCount(ofUser: index)) directory users have the email \(email), which must be unique in the store; correct the address in Entra ID.")
                 leaveUntouched(userAt: index, match: matches[index], target: target)
                 resolver.add(target: -1, values: values, active: false)
                 continue
             }
-            if emailKeys[index] != nil {
+            if facts[index].addresses.primaryKey != nil {
                 values.append(.init(key: claims.primaryIDs[index], holder: claims.holder(ofPrimary: index, target: target), isPrimary: true))
             }
-            for alias in Int(aliasStart[index])..<Int(aliasStart[index + 1]) {
+            for (n, text) in facts[index].addresses.aliases.enumerated() {
+                let alias = Int(aliasStart[index]) + n
                 let (primaries, others) = claims.counts(ofAlias: alias)
                 if primaries > 0 || others > 1 {
                     report(.warning, .aliasDropped, .user, externalID: scope.userID(index), subject: userLabels[index],
-                        "The alias \(aliases[alias]) also belongs to another directory user of this source, so it is left out; remove it from one of them in Entra ID.")
+                        "The alias \(text) also belongs to another directory user of this source, so it is left out; remove it from one of them in Entra ID.")
                     kept[alias] = false
                     continue
                 }
@@ -256,19 +296,30 @@ extension PlanBuilder {
                 leaveUntouched(userAt: index, match: matches[index], target: targets[index])
                 continue
             }
-            var droppedKeys: Set<Int32> = []
-            for (key, holder) in resolution.dropped[index] ?? [] {
+            let dropped = resolution.dropped[index] ?? []
+            for (key, holder) in dropped {
                 let held = storeUser(holder)
                 report(.warning, .aliasDropped, .user, externalID: scope.userID(index), subject: userLabels[index],
                     "The alias \(claims.keys[key]) is held by \(describeHolder(origin: held.origin, name: held.profile.name, id: held.id, kind: "user")), so it is left out.",
                     related: [held.id])
-                droppedKeys.insert(key)
             }
             let range = Int(aliasStart[index])..<Int(aliasStart[index + 1])
-            let userAliases = range.isEmpty ? [] : range.filter { kept[$0] && (droppedKeys.isEmpty || !droppedKeys.contains(claims.aliasIDs[$0])) }.map { aliases[$0] }
+            let allKept = dropped.isEmpty && range.allSatisfy { kept[$0] }
+            if matches[index] == .linked, allKept, facts[index].unchanged, resolution.deferred[index] == nil {
+                // The identity is already what the user asks for: nothing to build or compare.
+                userStates[index] = PlannedState(kind: .existing, slot: targets[index])
+                unchangedUsers += 1
+                if listsUnchanged {
+                    unchanged.append(.init(objectKind: .user, externalID: scope.userID(index), identityID: storeUser(targets[index]).id, subject: userLabels[index]))
+                }
+                continue
+            }
+            let droppedKeys = Set(dropped.map(\.key))
+            let userAliases =
+                allKept ? facts[index].addresses.aliases : range.filter { kept[$0] && !droppedKeys.contains(claims.aliasIDs[$0]) }.map { facts[index].addresses.aliases[$0 - range.lowerBound] }
             let deferred = Set((resolution.deferred[index] ?? []).map { claims.keys[$0] })
             planUser(
-                at: index, match: matches[index], target: targets[index], email: emails[index], aliases: userAliases, deferred: deferred,
+                at: index, match: matches[index], target: targets[index], email: facts[index].addresses.primary, aliases: userAliases, deferred: deferred,
                 releasesForOthers: resolution.releasers.contains(index))
         }
         applyUserRemovals(removals)
@@ -283,8 +334,12 @@ extension PlanBuilder {
 
     /// Whether the store user holds the address `key` (as email or alias).
     func holds(_ slot: Int32, _ key: String) -> Bool {
-        let profile = store.users[Int(slot)]!.profile
-        return profile.email?.lowercasedKey == key || profile.aliases.contains { $0.lowercasedKey == key }
+        store.users.withUnsafeBufferPointer { users in Self.holds(users[Int(slot)]!.profile, key) }
+    }
+
+    /// Whether the profile holds the address `key` (as email or alias).
+    static func holds(_ profile: UserProfile, _ key: String) -> Bool {
+        profile.email?.lowercasedKey == key || profile.aliases.contains { $0.lowercasedKey == key }
     }
 
     private mutating func leaveUntouched(userAt index: Int, match: Match, target: Int32) {
@@ -294,32 +349,21 @@ extension PlanBuilder {
     private mutating func planUser(
         at index: Int, match: Match, target: Int32, email: String?, aliases: [String], deferred: Set<String>, releasesForOthers: Bool
     ) {
-        let position = scope.snapshotIndex(ofUser: index)
         let subject = userLabels[index]
-        let name = scope.snapshotUsers[position].displayName.flatMap { $0.trimmed.isEmpty ? nil : $0 } ?? scope.snapshotUsers[position].userPrincipalName
+        let user = scope.snapshotUsers[scope.snapshotIndex(ofUser: index)]
+        let name = user.displayName.flatMap { $0.trimmed.isEmpty ? nil : $0 } ?? user.userPrincipalName
+        var desired = UserProfile(
+            name: name, firstName: user.givenName, lastName: user.surname, email: email, aliases: aliases, logins: user.logins,
+            isEnabled: user.accountEnabled)
         guard match != .none else {
-            let user = scope.snapshotUsers[position]
-            let desired = UserProfile(
-                name: name, firstName: user.givenName, lastName: user.surname, email: email, aliases: aliases, logins: user.logins,
-                isEnabled: user.accountEnabled)
             let phase: SyncPhase = deferred.isEmpty ? .users : .deferredUsers
             add(phase, .createUser(externalID: user.id, profile: desired), subject: subject, label: .scopeUser(index), .newInScope)
             userStates[index] = PlannedState(kind: deferred.isEmpty ? .created : .createdDeferred, slot: -1)
             return
         }
         userStates[index] = PlannedState(kind: .existing, slot: target)
-        if match == .linked, isUnchanged(target, scope.snapshotUsers[position], name: name, email: email, aliases: aliases) {
-            unchangedUsers += 1
-            if listsUnchanged {
-                unchanged.append(.init(objectKind: .user, externalID: scope.snapshotUsers[position].id, identityID: storeUser(target).id, subject: subject))
-            }
-            return
-        }
         let existing = storeUser(target)
-        let user = scope.snapshotUsers[position]
-        var desired = UserProfile(
-            name: name, firstName: user.givenName, lastName: user.surname, email: email, aliases: aliases, logins: user.logins,
-            isEnabled: user.accountEnabled)
+        let externalID = user.id
         // Logins an administrator added stay: synchronized users may be given extra logins.
         var seen = Set(desired.logins.map { $0.lowercasedKey })
         for login in existing.profile.logins where seen.insert(login.lowercasedKey).inserted { desired.logins.append(login) }
@@ -334,15 +378,15 @@ extension PlanBuilder {
         if !adopting && existing.profile == desired {
             unchangedUsers += 1
             if listsUnchanged {
-                unchanged.append(.init(objectKind: .user, externalID: user.id, identityID: existing.id, subject: subject))
+                unchanged.append(.init(objectKind: .user, externalID: externalID, identityID: existing.id, subject: subject))
             }
             return
         }
         func action(_ from: UserProfile, _ to: UserProfile, adopt: Bool) -> SyncAction {
             let changes = FieldChange.between(from, to)
             return adopt
-                ? .adoptUser(existing.id, externalID: user.id, profile: to, changes: changes)
-                : .updateUser(existing.id, externalID: user.id, profile: to, changes: changes)
+                ? .adoptUser(existing.id, externalID: externalID, profile: to, changes: changes)
+                : .updateUser(existing.id, externalID: externalID, profile: to, changes: changes)
         }
         guard !deferred.isEmpty else {
             add(.users, action(existing.profile, desired, adopt: adopting), subject: subject, label: .scopeUser(index), reason)
@@ -362,17 +406,19 @@ extension PlanBuilder {
         add(.deferredUsers, action(interim, desired, adopt: false), subject: subject, label: .scopeUser(index), .takesReleasedValue)
     }
 
-    /// Whether a linked user's profile already is what the directory user asks for, its logins
-    /// exactly the directory's (the usual case) — decided without building the desired profile.
-    /// `false` sends the user to the full comparison, which also keeps logins an administrator added.
-    private func isUnchanged(_ slot: Int32, _ user: DirectoryUser, name: String, email: String?, aliases: [String]) -> Bool {
-        let profile = store.users[Int(slot)]!.profile
-        guard profile.isEnabled == user.accountEnabled, profile.email == email, profile.name == name, profile.firstName == user.givenName,
-            profile.lastName == user.surname, profile.aliases == aliases, let first = profile.logins.first, first == user.userPrincipalName
+    /// Whether a linked user's profile already is what the directory user asks for with every
+    /// alias, its logins exactly the directory's (the usual case). `false` sends the user to the
+    /// full comparison, which also keeps logins an administrator added.
+    private static func isUnchanged(_ profile: UserProfile, _ users: [DirectoryUser], _ user: Int, email: String?, aliases: [String]) -> Bool {
+        let name = users[user].displayName.flatMap { $0.trimmed.isEmpty ? nil : $0 } ?? users[user].userPrincipalName
+        guard profile.isEnabled == users[user].accountEnabled, profile.email == email, profile.name == name,
+            profile.firstName == users[user].givenName, profile.lastName == users[user].surname, profile.aliases == aliases,
+            let first = profile.logins.first, first == users[user].userPrincipalName
         else { return false }
+        let (sam, domain) = (users[user].onPremisesSamAccountName, users[user].onPremisesDomainName)
         switch profile.logins.count {
-        case 1: return user.netBIOSLogin == nil
-        case 2: return user.isNetBIOSLogin(profile.logins[1])
+        case 1: return !DirectoryUser.hasNetBIOSLogin(samAccountName: sam, domainName: domain)
+        case 2: return DirectoryUser.isNetBIOSLogin(profile.logins[1], samAccountName: sam, domainName: domain)
         default: return false
         }
     }

@@ -161,19 +161,31 @@ struct PlanBuilder {
         self.store = store
         self.focus = focus
 
+        // Each store user's directory object: its position in the snapshot (-1 when the snapshot
+        // lacks it), for the source's users (-2 for the others), and whether the focus names it.
+        let users = store.users
+        let source = request.sourceID
+        let positions = scope.userPositions
+        let linked: [(position: Int32, focused: Bool)] = ParallelChunks.map(users.count) { range in
+            range.map { slot in
+                guard case .directory(let owner, let externalID)? = users[slot]?.origin, owner == source else { return (-2, false) }
+                let key = ObjectKey(externalID)
+                return (positions.value(for: key) ?? -1, focus?.contains(key) ?? false)
+            }
+        }
         var marks = [UserMarks](repeating: [], count: store.userSlotCount)
         var userLinks = SourceLinks(positions: scope.userPositionCount)
-        for (slot, user) in store.users.enumerated() {
-            guard let user, case .directory(let owner, let externalID) = user.origin, owner == request.sourceID else { continue }
-            marks[slot].insert(.owned)
-            let key = ObjectKey(externalID)
-            if let focus, focus.contains(key) { marks[slot].insert(.focused) }
-            Self.link(Int32(slot), externalID: externalID, key: key, positions: scope.userPositions, id: { store.users[Int($0)]!.id }, into: &userLinks)
+        let userIDs: (Int32) -> IdentityID = { users[Int($0)]!.id }
+        for (slot, (position, focused)) in linked.enumerated() where position > -2 {
+            marks[slot].insert(focused ? [.owned, .focused] : .owned)
+            Self.link(Int32(slot), position: position >= 0 ? position : nil, externalID: { users[slot]!.origin.externalID! }, id: userIDs, into: &userLinks)
         }
         var groupLinks = SourceLinks(positions: scope.groupPositionCount)
-        for (slot, group) in store.groups.enumerated() {
+        let groups = store.groups
+        let groupIDs: (Int32) -> IdentityID = { groups[Int($0)]!.id }
+        for (slot, group) in groups.enumerated() {
             guard let group, case .directory(let owner, let externalID) = group.origin, owner == request.sourceID else { continue }
-            Self.link(Int32(slot), externalID: externalID, key: ObjectKey(externalID), positions: scope.groupPositions, id: { store.groups[Int($0)]!.id }, into: &groupLinks)
+            Self.link(Int32(slot), position: scope.groupPositions.value(for: ObjectKey(externalID)), externalID: { externalID }, id: groupIDs, into: &groupLinks)
         }
         self.userLinks = userLinks
         self.groupLinks = groupLinks
@@ -184,10 +196,11 @@ struct PlanBuilder {
 
     /// Adds a slot to the link group of its directory object, keeping each group ordered by identifier.
     private static func link(
-        _ slot: Int32, externalID: String, key: ObjectKey, positions: [ObjectKey: Int32], id: (Int32) -> IdentityID, into links: inout SourceLinks
+        _ slot: Int32, position: Int32?, externalID: () -> String, id: (Int32) -> IdentityID, into links: inout SourceLinks
     ) {
         links.count += 1
-        guard let position = positions[key] else {
+        guard let position else {
+            let externalID = externalID()
             links.absent[externalID, default: []].append(slot)
             if let slots = links.absent[externalID], slots.count > 1 { links.absent[externalID] = slots.sorted { id($0) < id($1) } }
             return
