@@ -28,7 +28,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "dirsync-bench",
-            dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncEtcd", "DirectorySyncTesting"],
+            dependencies: ["DirectorySync", "DirectorySyncHTTP", "DirectorySyncEntra", "DirectorySyncEtcd", "DirectorySyncSCIM", "DirectorySyncTesting"],
             path: "Benchmarks/dirsync-bench"
         ),
         .executableTarget(

@@ -34,6 +34,15 @@ enum ProcessStats {
             + Double(usage.ru_stime.tv_usec) / 1e6
     }
 
+    /// User and system CPU seconds used so far, apart.
+    static var cpuTimes: (user: Double, system: Double) {
+        var usage = rusage()
+        getrusage(selfUsage, &usage)
+        return (
+            Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6, Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        )
+    }
+
     /// The largest resident set so far (the OS's high-water mark), in bytes.
     static var peakMemoryBytes: Int {
         var usage = rusage()

@@ -43,7 +43,7 @@ enum SyncScenarios {
         writer.planned(plan.result)
         let apply = try await measure { try await SyncExecutor().apply(plan.result, to: synchronizer.store) }
         try await synchronizer.commit(read.result)
-        let report = try await measure { try await writer.finish(plan: plan.result, results: apply.result.results, heldBack: false) }
+        let report = try await measure { try await writer.finish(plan: plan.result, outcomes: apply.result.results.outcomes, heldBack: false) }
         let entry = try await shelf.entries().last
         let (records, bytes) = (entry?.records ?? 0, entry?.bytes ?? 0)
         let run = read.wall + plan.wall + apply.wall

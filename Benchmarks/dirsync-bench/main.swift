@@ -3,6 +3,7 @@ import Foundation
 /// `dirsync-bench <scenario> [--users N] [--format F] [--json]`: benchmarks, run in release mode.
 let usage = """
     Usage: swift run -c release dirsync-bench <scenario> [--users N] [--groups M] [--format json|jsonl|csv] [--json]
+                                              [--scim-url URL [--scim-token-env VAR]]
 
     Scenarios:
       full-sync    synchronize N users, N/10 groups, ~10 memberships each from the loopback Graph
@@ -18,6 +19,13 @@ let usage = """
       coordination --etcd URL [--iterations N]   against a real etcd: p50/p99 latency of the store lock
                    (acquire and release), a run claim (claim and release), a slot claim (claim and
                    finish), N times each (default 200), and of the lock with three replicas contending
+      scim-sync    the first synchronization of N users (default here 500), N/25 groups and about one
+                   membership per user into the EMPTY SCIM store at --scim-url (a fresh tenant of a
+                   server you started, e.g. scripts/scim-server.sh start PORT TOKEN; the token in
+                   the variable --scim-token-env names, default SCIM_TOKEN): requests per operation,
+                   wall time, client user/system CPU
+      scim-creates the same N user creates straight through URLSessionTransport, one at a time, into
+                   an empty --scim-url: the transport's cost (compare scripts/scim-plain-client.py)
 
     full-sync --etcd URL: the state in etcd (EtcdSyncStateStore), through DirectoryService, coordinated
                    by EtcdSyncCoordinator and by LocalSyncCoordinator in turn: the difference is what
@@ -39,7 +47,9 @@ guard let scenario = words.first, !scenario.hasPrefix("-") else {
     exit(2)
 }
 words.removeFirst()
-guard let users = Int(option("users") ?? "100000"), users > 0 else {
+let scimURL = option("scim-url")
+let scimTokenVariable = option("scim-token-env") ?? "SCIM_TOKEN"
+guard let users = Int(option("users") ?? (scenario.hasPrefix("scim-") ? "500" : "100000")), users > 0 else {
     FileHandle.standardError.write(Data("--users must be a positive whole number\n".utf8))
     exit(2)
 }
@@ -80,6 +90,14 @@ case "plan": measurement = try await PlanScenario.run(users: users)
 case "graph-read": measurement = try await GraphReadScenario.run(users: users, groups: groups)
 case "read-limit": measurement = try await ReadLimitScenario.run(users: users)
 case "explain": measurement = try await ExplainScenario.run(users: users)
+case "scim-sync", "scim-creates":
+    guard let scimURL, let url = URL(string: scimURL), let token = ProcessInfo.processInfo.environment[scimTokenVariable] else {
+        FileHandle.standardError.write(Data("\(scenario) needs --scim-url URL (a fresh tenant of a running SCIM server) and its token in $\(scimTokenVariable)\n".utf8))
+        exit(2)
+    }
+    measurement = scenario == "scim-sync"
+        ? try await SCIMSyncScenario.sync(users: users, groups: groups, url: url, token: token)
+        : try await SCIMSyncScenario.creates(users: users, url: url, token: token)
 default:
     FileHandle.standardError.write(Data("unknown scenario '\(scenario)'\n\(usage)\n".utf8))
     exit(2)

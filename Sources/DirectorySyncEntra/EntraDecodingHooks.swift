@@ -34,9 +34,12 @@ package enum EntraDecodingHooks {
         package var accepted: [String] = []
     }
 
-    /// Reads `data` as every page shape with both readers and compares what they return.
+    /// Reads `data` as every page shape with both readers and compares what they return; where
+    /// both read it, the next link found before reading the page (``GraphJSONReader/nextLink(in:)``)
+    /// must be the one the whole page has.
     package static func comparePageReaders(_ data: Data) -> PageReaderComparison {
         var comparison = PageReaderComparison()
+        let early = GraphJSONReader.nextLink(in: data)
         func compare<Item: GraphJSONReadable>(_ type: Item.Type, _ canonical: (Item) -> String) {
             let name = "GraphPage<\(Item.self)>"
             let fast = try? GraphPage<Item>(reading: data)
@@ -45,7 +48,13 @@ package enum EntraDecodingHooks {
             case (let fast?, let reference?):
                 let a = [fast.nextLink ?? "-", fast.deltaLink ?? "-"] + fast.value.map(canonical)
                 let b = [reference.nextLink ?? "-", reference.deltaLink ?? "-"] + reference.value.map(canonical)
-                if a == b { comparison.accepted.append(name) } else { comparison.disagreements.append("\(name): \(a) ≠ \(b)") }
+                if a != b {
+                    comparison.disagreements.append("\(name): \(a) ≠ \(b)")
+                } else if early != fast.nextLink {
+                    comparison.disagreements.append("\(name): the next link found early, \(early ?? "none"), is not the page's \(fast.nextLink ?? "none")")
+                } else {
+                    comparison.accepted.append(name)
+                }
             case (.some, nil): comparison.disagreements.append("\(name): only GraphJSONReader accepted the document")
             case (nil, .some): comparison.rejectedByReaderOnly.append(name)
             case (nil, nil): break

@@ -42,24 +42,28 @@ extension GraphDirectoryProvider {
 
     /// Follows a delta round from `link` to its delta link, handing every entry to `body`; a next
     /// link the round already followed stops it with ``EntraError`` (`pagingLoop`).
-    private func readDeltaRound<Entry: GraphJSONReadable>(
+    private func readDeltaRound<Entry: GraphJSONReadable & Sendable>(
         _ type: Entry.Type, from link: String, counting counter: WritableKeyPath<Progress, Int>, _ progress: inout Progress,
         _ body: (Entry) -> Void
     ) async throws -> String {
-        var next: URL? = try follow(link)
-        var trail: Set<String> = [next!.absoluteString]
-        while let link = next {
-            let page = try session.page(Entry.self, try await session.get(link))
+        var deltaLink: String?
+        let session = self.session
+        try await readPages(from: try follow(link)) { response in
+            let page = try session.page(Entry.self, response)
+            return (page, page.nextLink)
+        } consume: { page in
             page.value.forEach(body)
             progress[keyPath: counter] += page.value.count
             report(&progress)
-            if let deltaLink = page.deltaLink, page.nextLink == nil { return deltaLink }
-            guard let nextLink = page.nextLink else {
-                throw EntraError(.unexpectedResponse, detail: "a delta page has neither a next link nor a delta link")
+            if page.nextLink == nil {
+                guard let link = page.deltaLink else {
+                    throw EntraError(.unexpectedResponse, detail: "a delta page has neither a next link nor a delta link")
+                }
+                deltaLink = link
             }
-            next = try follow(nextLink, trail: &trail)
         }
-        throw EntraError(.unexpectedResponse, detail: "a delta round ended without a delta link")
+        guard let deltaLink else { throw EntraError(.unexpectedResponse, detail: "a delta round ended without a delta link") }
+        return deltaLink
     }
 
     /// A delta link that starts tracking now (`$deltatoken=latest`), without reading anything.

@@ -240,16 +240,16 @@ extension GraphDirectoryProvider {
 
     /// Reads a collection to its end, handing each page's items to `body`; a next link this
     /// collection already followed stops it with ``EntraError`` `pagingLoop`.
-    private func pages<Item: GraphJSONReadable>(
+    private func pages<Item: GraphJSONReadable & Sendable>(
         _ type: Item.Type, _ first: URL, headers: HTTPHeaders, _ progress: Locked<Progress>, _ body: ([Item]) -> Void
     ) async throws {
-        var next: URL? = first
-        var trail: Set<String> = [first.absoluteString]
-        while let link = next {
-            let page = try session.page(Item.self, try await session.get(link, headers: headers))
-            body(page.value)
+        let session = self.session
+        try await readPages(from: first, headers: headers) { response in
+            let page = try session.page(Item.self, response)
+            return (page.value, page.nextLink)
+        } consume: { items in
+            body(items)
             progress.withLock { report(&$0) }
-            next = try page.nextLink.map { try follow($0, trail: &trail) }
         }
     }
 }

@@ -245,53 +245,74 @@ public struct GraphDirectoryProvider: DirectoryProvider {
                 headers["ConsistencyLevel"] = "eventual"
             }
         }
-        var users: [DirectoryUser] = []
-        var next: URL? = url("/users", query)
-        var trail: Set<String> = [next!.absoluteString]
-        while let link = next {
-            let page = try session.page(GraphUser.self, try await session.get(link, headers: headers))
-            users.append(contentsOf: page.value.map(\.directoryUser))
-            progress.users = users.count
+        // The pages joined once at the end, into an array of the right size.
+        var pages: [[DirectoryUser]] = []
+        let session = self.session
+        try await readPages(from: url("/users", query), headers: headers) { response in
+            let page = try session.page(GraphUser.self, response) { $0.directoryUser }
+            return (page.value, page.nextLink)
+        } consume: { page in
+            pages.append(page)
+            progress.users += page.count
             report(&progress)
-            next = try page.nextLink.map { try follow($0, trail: &trail) }
         }
-        return users
+        return Self.joined(&pages)
+    }
+
+    /// The pages' users in one array, each moved, not copied: their strings were made on other
+    /// cores, and a copy would touch every one of them (a reference count each), then again to
+    /// free the page. The pages are left holding empty users, which hold no strings.
+    static func joined(_ pages: inout [[DirectoryUser]]) -> [DirectoryUser] {
+        let empty = DirectoryUser(id: "", userPrincipalName: "", userType: nil)
+        return [DirectoryUser](unsafeUninitializedCapacity: pages.reduce(0) { $0 + $1.count }) { users, count in
+            for index in pages.indices {
+                pages[index].withUnsafeMutableBufferPointer { page in
+                    guard let start = page.baseAddress, !page.isEmpty else { return }
+                    (users.baseAddress! + count).moveInitialize(from: start, count: page.count)
+                    start.initialize(repeating: empty, count: page.count)
+                    count += page.count
+                }
+            }
+        }
     }
 
     private func readGroupsByDelta(_ progress: inout Progress, ignored: inout Int, deltaLink: inout String?) async throws -> [DirectoryGroup] {
         // Groups in the order first met; per group, the members met so far (a large group comes in
-        // several entries, and replays repeat members): one lookup per entry, one per member.
+        // several entries, and replays repeat members): a group met once keeps its entry's keys as
+        // they came, a set is made only for a group met again.
         var position: [String: Int] = [:]
         var groups: [DirectoryGroup] = []
-        var seen: [Set<ObjectKey>] = []
-        var next: URL? = url("/groups/delta", [("$select", GraphDeltaGroup.select.joined(separator: ","))])
-        var trail: Set<String> = [next!.absoluteString]
-        while let link = next {
-            let page = try session.page(GraphDeltaGroup.self, try await session.get(link))
-            for entry in page.value where entry.removed == nil {
-                let index: Int
-                if let known = position[entry.id] {
-                    index = known
-                } else {
-                    index = groups.count
-                    position[entry.id] = index
-                    groups.append(entry.directoryGroup)
-                    seen.append([])
+        var seenKeys: [[ObjectKey]] = []
+        var seenSets: [Int: Set<ObjectKey>] = [:]
+        let session = self.session
+        try await readPages(from: url("/groups/delta", [("$select", GraphDeltaGroup.select.joined(separator: ","))])) { response in
+            let page = try session.page(GraphDeltaGroup.self, response, GroupDeltaChunk.init)
+            return ((chunks: page.value, nextLink: page.nextLink, deltaLink: page.deltaLink), page.nextLink)
+        } consume: { (page: (chunks: [GroupDeltaChunk?], nextLink: String?, deltaLink: String?)) in
+            for case let chunk? in page.chunks {
+                guard let index = position[chunk.group.id] else {
+                    // Met for the first time: the group as its entry made it, members and all.
+                    position[chunk.group.id] = groups.count
+                    groups.append(chunk.group)
+                    seenKeys.append(chunk.keys)
+                    ignored += chunk.others.count
+                    continue
                 }
-                for member in entry.members ?? [] where member.removed == nil && seen[index].insert(ObjectKey(member.id)).inserted {
-                    switch member.type {
-                    case "#microsoft.graph.user": groups[index].memberUserIDs.append(member.id)
-                    case "#microsoft.graph.group": groups[index].memberGroupIDs.append(member.id)
-                    default: ignored += 1
-                    }
+                var seen = seenSets.removeValue(forKey: index) ?? Set(seenKeys[index])
+                for (id, key) in zip(chunk.group.memberUserIDs, chunk.userKeys) where seen.insert(key).inserted {
+                    groups[index].memberUserIDs.append(id)
                 }
+                for (id, key) in zip(chunk.group.memberGroupIDs, chunk.groupKeys) where seen.insert(key).inserted {
+                    groups[index].memberGroupIDs.append(id)
+                }
+                for key in chunk.others where seen.insert(key).inserted { ignored += 1 }
+                seenSets[index] = seen
             }
             progress.groups = groups.count
             report(&progress)
             if page.nextLink == nil && page.deltaLink == nil {
                 throw EntraError(.unexpectedResponse, detail: "a group delta page has neither a next link nor a delta link")
             }
-            next = try page.nextLink.map { try follow($0, trail: &trail) }
             deltaLink = page.deltaLink
         }
         return groups
@@ -299,21 +320,23 @@ public struct GraphDirectoryProvider: DirectoryProvider {
 
     private func readGroupsByMemberPages(_ progress: inout Progress, ignored: inout Int) async throws -> [DirectoryGroup] {
         var groups: [DirectoryGroup] = []
-        var next: URL? = url("/groups", [("$select", "id,displayName,description,mail,mailEnabled,securityEnabled,groupTypes"), ("$top", String(configuration.pageSize))])
-        var trail: Set<String> = [next!.absoluteString]
-        while let link = next {
-            let page = try session.page(GraphDeltaGroup.self, try await session.get(link))
-            groups += page.value.map(\.directoryGroup)
+        let session = self.session
+        let first = url("/groups", [("$select", "id,displayName,description,mail,mailEnabled,securityEnabled,groupTypes"), ("$top", String(configuration.pageSize))])
+        try await readPages(from: first) { response in
+            let page = try session.page(GraphDeltaGroup.self, response)
+            return (page.value.map(\.directoryGroup), page.nextLink)
+        } consume: { page in
+            groups += page
             progress.groups = groups.count
             report(&progress)
-            next = try page.nextLink.map { try follow($0, trail: &trail) }
         }
         for index in groups.indices {
-            var members: URL? = url("/groups/\(Self.encode(groups[index].id))/members", [("$select", "id"), ("$top", String(configuration.pageSize))])
-            var memberTrail: Set<String> = [members!.absoluteString]
-            while let link = members {
-                let page = try session.page(GraphMember.self, try await session.get(link))
-                for member in page.value {
+            let members = url("/groups/\(Self.encode(groups[index].id))/members", [("$select", "id"), ("$top", String(configuration.pageSize))])
+            try await readPages(from: members) { response in
+                let page = try session.page(GraphMember.self, response)
+                return (page.value, page.nextLink)
+            } consume: { page in
+                for member in page {
                     switch member.type {
                     case "#microsoft.graph.user": groups[index].memberUserIDs.append(member.id)
                     case "#microsoft.graph.group": groups[index].memberGroupIDs.append(member.id)
@@ -321,7 +344,6 @@ public struct GraphDirectoryProvider: DirectoryProvider {
                     }
                 }
                 report(&progress)
-                members = try page.nextLink.map { try follow($0, trail: &memberTrail) }
             }
         }
         return groups
@@ -339,5 +361,43 @@ extension GraphDirectoryProvider: CustomStringConvertible, CustomReflectable {
         Mirror(self, children: [
             "tenant": credentials.tenant, "clientID": credentials.clientID, "graph": endpoints.graph,
         ], displayStyle: .struct)
+    }
+}
+
+/// A group delta entry made ready to merge on the task that read its page, while the next pages
+/// arrive: the group with the members it adds — each once, in the order they came — and their
+/// keys, so the merge moves whole arrays instead of touching every member. `nil` for a group
+/// removed.
+struct GroupDeltaChunk: Sendable {
+    /// The group with the users and groups this entry adds.
+    var group: DirectoryGroup
+    /// The keys of `group.memberUserIDs`, `group.memberGroupIDs` and the members of other kinds
+    /// (ignored), in the order they came.
+    var userKeys: [ObjectKey] = []
+    var groupKeys: [ObjectKey] = []
+    var others: [ObjectKey] = []
+
+    /// Every key of the entry.
+    var keys: [ObjectKey] { userKeys + groupKeys + others }
+
+    init?(_ entry: consuming GraphDeltaGroup) {
+        guard entry.removed == nil else { return nil }
+        let added = entry.members ?? []
+        group = entry.directoryGroup
+        var seen = Set<ObjectKey>(minimumCapacity: added.count)
+        for member in added where member.removed == nil {
+            let key = ObjectKey(member.id)
+            guard seen.insert(key).inserted else { continue }
+            switch member.type {
+            case "#microsoft.graph.user":
+                group.memberUserIDs.append(member.id)
+                userKeys.append(key)
+            case "#microsoft.graph.group":
+                group.memberGroupIDs.append(member.id)
+                groupKeys.append(key)
+            default:
+                others.append(key)
+            }
+        }
     }
 }

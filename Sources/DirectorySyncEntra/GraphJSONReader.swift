@@ -33,6 +33,32 @@ struct GraphJSONReader {
         }
     }
 
+    /// The keys an object shape knows, found by position: Graph writes every object of a page with
+    /// its keys in the same order, so the key after the one found last is tried first — one
+    /// comparison per key instead of one per known name.
+    struct KeyTable: Sendable {
+        private let names: [StaticString]
+
+        /// The known keys (ASCII); a key's position here is what ``position(of:after:)`` returns.
+        init(_ names: [StaticString]) { self.names = names }
+
+        /// The position of `key` among the known names, or `nil` for another key.
+        /// - Parameter previous: The position found for the object's previous key (-1 before the
+        ///   first); updated when `key` is known.
+        func position(of key: Key, after previous: inout Int) -> Int? {
+            let expected = previous + 1
+            if expected < names.count, key.is(names[expected]) {
+                previous = expected
+                return expected
+            }
+            for (position, name) in names.enumerated() where position != expected && key.is(name) {
+                previous = position
+                return position
+            }
+            return nil
+        }
+    }
+
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
     private var depth = 0
@@ -51,6 +77,38 @@ struct GraphJSONReader {
     }
 
     private init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// A page's `@odata.nextLink` — its first occurrence, as reading the whole page finds it —
+    /// without reading the page: Graph writes the link before `value`, so only the members before
+    /// it are looked at (a page that has its link after `value` is skipped through once). `nil`
+    /// when the page has no next link, or is not a JSON object (reading it says why).
+    static func nextLink(in data: Data) -> String? {
+        data.withUnsafeBytes { buffer in
+            var reader = GraphJSONReader(bytes: buffer)
+            if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }
+            return try? reader.firstMember("@odata.nextLink")
+        }
+    }
+
+    /// The string value of the first member named `name` of the object at the reader (`nil` for
+    /// `null` or no such member), reading no further than that member.
+    private mutating func firstMember(_ name: StaticString) throws -> String? {
+        try consume(UInt8(ascii: "{"), "an object")
+        try enter()
+        if next() == UInt8(ascii: "}") { return nil }
+        while true {
+            guard next() == UInt8(ascii: "\"") else { throw error("a key") }
+            let key = try readKey()
+            try consume(UInt8(ascii: ":"), "':' after a key")
+            if key.is(name) { return try readOptionalString() }
+            try skipValue()
+            switch next() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"): return nil
+            default: throw error("',' or '}' in an object")
+            }
+        }
+    }
 
     func error(_ expected: String) -> GraphJSONError { GraphJSONError(offset: index, expected: expected) }
 
@@ -107,7 +165,11 @@ struct GraphJSONReader {
         let scanned = try scanString()
         if scanned.decoded == nil, scanned.ascii {
             let raw = UnsafeRawBufferPointer(rebasing: bytes[scanned.range])
-            if let constant = constants.first(where: { $0.utf8.elementsEqual(raw) }) { return constant }
+            let equal = { (constant: String) -> Bool in
+                constant.utf8.withContiguousStorageIfAvailable { $0.count == raw.count && memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }
+                    ?? constant.utf8.elementsEqual(raw)
+            }
+            if raw.count > 0, let constant = constants.first(where: equal) { return constant }
         }
         index = start
         return try readString()
@@ -252,6 +314,16 @@ struct GraphJSONReader {
         index += 1
         let start = index
         var high: UInt8 = 0
+        // Eight bytes at a time while none of them ends the string, starts an escape or is a
+        // control character (the bytewise loop below finds which one does).
+        var highBits: UInt64 = 0
+        while bytes.count - index >= 8 {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            guard !Self.hasQuoteBackslashOrControl(word) else { break }
+            highBits |= word
+            index += 8
+        }
+        if highBits & 0x8080_8080_8080_8080 != 0 { high = 0x80 }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
@@ -281,6 +353,21 @@ struct GraphJSONReader {
             }
         }
         throw error("the end of a string")
+    }
+
+    /// Whether any byte of `word` is `"`, `\\` or below 0x20 (exact: no false answers either way).
+    @inline(__always)
+    private static func hasQuoteBackslashOrControl(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        // A byte is zero exactly when its low seven bits plus 0x7F do not carry into its high bit
+        // and its own high bit is clear — computed per byte, so no borrow crosses bytes.
+        func zeroBytes(_ x: UInt64) -> UInt64 { ~(((x & ~highs) &+ ~highs) | x) & highs }
+        let quote = zeroBytes(word ^ (ones &* 0x22))
+        let backslash = zeroBytes(word ^ (ones &* 0x5C))
+        // Below 0x20: the top three bits are clear.
+        let control = zeroBytes(word & (ones &* 0xE0))
+        return quote | backslash | control != 0
     }
 
     private mutating func unescape(into decoded: inout [UInt8]) throws {

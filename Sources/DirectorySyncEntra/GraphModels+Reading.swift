@@ -1,3 +1,4 @@
+import DirectorySync
 import Foundation
 
 /// A Graph object the provider reads field by field with ``GraphJSONReader`` (its `Decodable`
@@ -53,13 +54,31 @@ extension GraphJSONReader {
 
 extension GraphPage: GraphJSONReadable where Item: GraphJSONReadable {
     init(reading reader: inout GraphJSONReader) throws {
+        let page = try Self.read(&reader) { $0 }
+        self.init(value: page.value, nextLink: page.nextLink, deltaLink: page.deltaLink)
+    }
+
+    /// Reads a whole page.
+    init(reading data: Data) throws {
+        self = try GraphJSONReader.read(data) { try Self(reading: &$0) }
+    }
+
+    /// Reads a page's object, each item of `value` through `transform` as soon as it is read —
+    /// the page keeps what `transform` makes of its items, never an array of the items themselves.
+    static func read<Output>(_ reader: inout GraphJSONReader, _ transform: (consuming Item) -> Output) throws
+        -> (value: [Output], nextLink: String?, deltaLink: String?)
+    {
         var fields = GraphFields()
-        var value: [Item]?
+        var value: [Output]?
         var nextLink: String?
         var deltaLink: String?
         try reader.readObject { reader, key in
             if key.is("value") {
-                try reader.field(0, &fields, &value)
+                guard fields.first(0) else { return try reader.skipValue() }
+                guard !reader.readNull() else { return }
+                var items: [Output] = []
+                try reader.readArray { reader in items.append(transform(try Item(reading: &reader))) }
+                value = items
             } else if key.is("@odata.nextLink") {
                 try reader.field(1, &fields, &nextLink)
             } else if key.is("@odata.deltaLink") {
@@ -68,12 +87,7 @@ extension GraphPage: GraphJSONReadable where Item: GraphJSONReadable {
                 try reader.skipValue()
             }
         }
-        self.init(value: value ?? [], nextLink: nextLink, deltaLink: deltaLink)
-    }
-
-    /// Reads a whole page.
-    init(reading data: Data) throws {
-        self = try GraphJSONReader.read(data) { try Self(reading: &$0) }
+        return (value ?? [], nextLink, deltaLink)
     }
 }
 
@@ -88,36 +102,55 @@ extension GraphUser: GraphJSONReadable {
     static func read(
         _ reader: inout GraphJSONReader, _ fields: inout GraphFields, other: (inout GraphJSONReader, GraphJSONReader.Key) throws -> Void
     ) throws -> GraphUser {
-        var user = GraphUser(id: "")
+        // Straight into the model's user; the properties whose `null` means something else there
+        // are read apart and settled at the end.
+        var user = DirectoryUser(id: "", userPrincipalName: "", userType: nil)
         var id: String?
+        var userPrincipalName: String?
+        var otherMails: [String]?
+        var proxyAddresses: [String]?
+        var accountEnabled: Bool?
+        var previous = -1
         try reader.readObject { reader, key in
-            if key.is("id") { try reader.field(0, &fields, &id)
-            } else if key.is("userPrincipalName") { try reader.field(1, &fields, &user.userPrincipalName)
-            } else if key.is("displayName") { try reader.field(2, &fields, &user.displayName)
-            } else if key.is("givenName") { try reader.field(3, &fields, &user.givenName)
-            } else if key.is("surname") { try reader.field(4, &fields, &user.surname)
-            } else if key.is("mail") { try reader.field(5, &fields, &user.mail)
-            } else if key.is("otherMails") { try reader.field(6, &fields, &user.otherMails)
-            } else if key.is("proxyAddresses") { try reader.field(7, &fields, &user.proxyAddresses)
-            } else if key.is("accountEnabled") { try reader.field(8, &fields, &user.accountEnabled)
-            } else if key.is("userType") { try reader.field(9, &fields, &user.userType)
-            } else if key.is("department") { try reader.field(10, &fields, &user.department)
-            } else if key.is("jobTitle") { try reader.field(11, &fields, &user.jobTitle)
-            } else if key.is("companyName") { try reader.field(12, &fields, &user.companyName)
-            } else if key.is("city") { try reader.field(13, &fields, &user.city)
-            } else if key.is("country") { try reader.field(14, &fields, &user.country)
-            } else if key.is("officeLocation") { try reader.field(15, &fields, &user.officeLocation)
-            } else if key.is("employeeId") { try reader.field(16, &fields, &user.employeeId)
-            } else if key.is("onPremisesSamAccountName") { try reader.field(17, &fields, &user.onPremisesSamAccountName)
-            } else if key.is("onPremisesDomainName") { try reader.field(18, &fields, &user.onPremisesDomainName)
-            } else if key.is("onPremisesSecurityIdentifier") { try reader.field(19, &fields, &user.onPremisesSecurityIdentifier)
-            } else { try other(&reader, key)
+            switch keys.position(of: key, after: &previous) {
+            case 0: try reader.field(0, &fields, &id)
+            case 1: try reader.field(1, &fields, &userPrincipalName)
+            case 2: try reader.field(2, &fields, &user.displayName)
+            case 3: try reader.field(3, &fields, &user.givenName)
+            case 4: try reader.field(4, &fields, &user.surname)
+            case 5: try reader.field(5, &fields, &user.mail)
+            case 6: try reader.field(6, &fields, &otherMails)
+            case 7: try reader.field(7, &fields, &proxyAddresses)
+            case 8: try reader.field(8, &fields, &accountEnabled)
+            case 9: try reader.field(9, &fields, &user.userType)
+            case 10: try reader.field(10, &fields, &user.department)
+            case 11: try reader.field(11, &fields, &user.jobTitle)
+            case 12: try reader.field(12, &fields, &user.companyName)
+            case 13: try reader.field(13, &fields, &user.city)
+            case 14: try reader.field(14, &fields, &user.country)
+            case 15: try reader.field(15, &fields, &user.officeLocation)
+            case 16: try reader.field(16, &fields, &user.employeeId)
+            case 17: try reader.field(17, &fields, &user.onPremisesSamAccountName)
+            case 18: try reader.field(18, &fields, &user.onPremisesDomainName)
+            case 19: try reader.field(19, &fields, &user.onPremisesSecurityIdentifier)
+            default: try other(&reader, key)
             }
         }
         guard let id else { throw reader.error("a string 'id' in every user") }
         user.id = id
-        return user
+        user.userPrincipalName = userPrincipalName ?? id
+        user.otherMails = otherMails ?? []
+        user.proxyAddresses = proxyAddresses ?? []
+        user.accountEnabled = accountEnabled ?? true
+        return GraphUser(directoryUser: user)
     }
+
+    /// The keys ``read(_:_:other:)`` knows, in the order of ``select`` (a key's position is its field).
+    private static let keys = GraphJSONReader.KeyTable([
+        "id", "userPrincipalName", "displayName", "givenName", "surname", "mail", "otherMails", "proxyAddresses",
+        "accountEnabled", "userType", "department", "jobTitle", "companyName", "city", "country", "officeLocation",
+        "employeeId", "onPremisesSamAccountName", "onPremisesDomainName", "onPremisesSecurityIdentifier",
+    ])
 }
 
 extension GraphDeltaUserEntry: GraphJSONReadable {
@@ -150,17 +183,21 @@ extension GraphDeltaGroup.Member: GraphJSONReadable {
         var id: String?
         var type: String?
         var removed: GraphDeltaGroup.Removed?
+        var previous = -1
         try reader.readObject { reader, key in
-            if key.is("id") { try reader.field(0, &fields, &id)
-            } else if key.is("@odata.type") {
-                if fields.first(1) { type = try reader.readOptionalString(sharing: Self.types) } else { try reader.skipValue() }
-            } else if key.is("@removed") { try reader.field(2, &fields, &removed)
-            } else { try reader.skipValue()
+            switch Self.keys.position(of: key, after: &previous) {
+            case 0: if fields.first(0) { type = try reader.readOptionalString(sharing: Self.types) } else { try reader.skipValue() }
+            case 1: try reader.field(1, &fields, &id)
+            case 2: try reader.field(2, &fields, &removed)
+            default: try reader.skipValue()
             }
         }
         guard let id else { throw reader.error("a string 'id' in every member") }
         self.init(id: id, type: type, removed: removed)
     }
+
+    /// The keys a member has, in the order Graph writes them; a key's position is its field.
+    private static let keys = GraphJSONReader.KeyTable(["@odata.type", "id", "@removed"])
 
     /// The member types Graph sends for almost every member.
     private static let types = ["#microsoft.graph.user", "#microsoft.graph.group"]
@@ -184,23 +221,30 @@ extension GraphDeltaGroup: GraphJSONReadable {
     static func read(_ reader: inout GraphJSONReader, _ fields: inout GraphFields) throws -> GraphDeltaGroup {
         var group = GraphDeltaGroup(id: "")
         var id: String?
+        var previous = -1
         try reader.readObject { reader, key in
-            if key.is("id") { try reader.field(0, &fields, &id)
-            } else if key.is("displayName") { try reader.field(1, &fields, &group.displayName)
-            } else if key.is("description") { try reader.field(2, &fields, &group.description)
-            } else if key.is("mail") { try reader.field(3, &fields, &group.mail)
-            } else if key.is("mailEnabled") { try reader.field(4, &fields, &group.mailEnabled)
-            } else if key.is("securityEnabled") { try reader.field(5, &fields, &group.securityEnabled)
-            } else if key.is("groupTypes") { try reader.field(6, &fields, &group.groupTypes)
-            } else if key.is("members@delta") { try reader.field(7, &fields, &group.members)
-            } else if key.is("@removed") { try reader.field(8, &fields, &group.removed)
-            } else { try reader.skipValue()
+            switch keys.position(of: key, after: &previous) {
+            case 0: try reader.field(0, &fields, &id)
+            case 1: try reader.field(1, &fields, &group.displayName)
+            case 2: try reader.field(2, &fields, &group.description)
+            case 3: try reader.field(3, &fields, &group.mail)
+            case 4: try reader.field(4, &fields, &group.mailEnabled)
+            case 5: try reader.field(5, &fields, &group.securityEnabled)
+            case 6: try reader.field(6, &fields, &group.groupTypes)
+            case 7: try reader.field(7, &fields, &group.members)
+            case 8: try reader.field(8, &fields, &group.removed)
+            default: try reader.skipValue()
             }
         }
         guard let id else { throw reader.error("a string 'id' in every group") }
         group.id = id
         return group
     }
+
+    /// The keys ``read(_:_:)`` knows; a key's position is its field.
+    private static let keys = GraphJSONReader.KeyTable([
+        "id", "displayName", "description", "mail", "mailEnabled", "securityEnabled", "groupTypes", "members@delta", "@removed",
+    ])
 }
 
 extension GraphDeltaGroupEntry: GraphJSONReadable {

@@ -1,27 +1,14 @@
 import DirectorySync
 
-/// A Graph user as `$select` returns it; every field lenient (Graph sends `null` for unset ones).
+/// A Graph user as `$select` returns it, read straight into the model's shape: Graph sends `null`
+/// for unset properties, and they become the model's values as the user is read — absent
+/// properties `nil`, the user principal name the id, lists empty, `accountEnabled` `true` — so a
+/// read keeps the user without converting it.
 struct GraphUser: Decodable {
-    var id: String
-    var userPrincipalName: String?
-    var displayName: String?
-    var givenName: String?
-    var surname: String?
-    var mail: String?
-    var otherMails: [String]?
-    var proxyAddresses: [String]?
-    var accountEnabled: Bool?
-    var userType: String?
-    var department: String?
-    var jobTitle: String?
-    var companyName: String?
-    var city: String?
-    var country: String?
-    var officeLocation: String?
-    var employeeId: String?
-    var onPremisesSamAccountName: String?
-    var onPremisesDomainName: String?
-    var onPremisesSecurityIdentifier: String?
+    /// The user as the model holds it.
+    var directoryUser: DirectoryUser
+
+    var id: String { directoryUser.id }
 
     static let select = [
         "id", "userPrincipalName", "displayName", "givenName", "surname", "mail", "otherMails", "proxyAddresses",
@@ -29,14 +16,29 @@ struct GraphUser: Decodable {
         "employeeId", "onPremisesSamAccountName", "onPremisesDomainName", "onPremisesSecurityIdentifier",
     ]
 
-    var directoryUser: DirectoryUser {
-        DirectoryUser(
-            id: id, userPrincipalName: userPrincipalName ?? id, displayName: displayName, givenName: givenName, surname: surname,
-            mail: mail, otherMails: otherMails ?? [], proxyAddresses: proxyAddresses ?? [], accountEnabled: accountEnabled ?? true,
-            userType: userType, department: department, jobTitle: jobTitle, companyName: companyName, city: city,
-            country: country, officeLocation: officeLocation, employeeId: employeeId,
-            onPremisesSamAccountName: onPremisesSamAccountName, onPremisesDomainName: onPremisesDomainName,
-            onPremisesSecurityIdentifier: onPremisesSecurityIdentifier)
+    init(directoryUser: DirectoryUser) { self.directoryUser = directoryUser }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, userPrincipalName, displayName, givenName, surname, mail, otherMails, proxyAddresses, accountEnabled, userType, department
+        case jobTitle, companyName, city, country, officeLocation, employeeId, onPremisesSamAccountName, onPremisesDomainName
+        case onPremisesSecurityIdentifier
+    }
+
+    /// `JSONDecoder`'s reading: the reference ``GraphJSONReader`` is compared with.
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func string(_ key: CodingKeys) throws -> String? { try container.decodeIfPresent(String.self, forKey: key) }
+        let id = try container.decode(String.self, forKey: .id)
+        directoryUser = DirectoryUser(
+            id: id, userPrincipalName: try string(.userPrincipalName) ?? id, displayName: try string(.displayName),
+            givenName: try string(.givenName), surname: try string(.surname), mail: try string(.mail),
+            otherMails: try container.decodeIfPresent([String].self, forKey: .otherMails) ?? [],
+            proxyAddresses: try container.decodeIfPresent([String].self, forKey: .proxyAddresses) ?? [],
+            accountEnabled: try container.decodeIfPresent(Bool.self, forKey: .accountEnabled) ?? true, userType: try string(.userType),
+            department: try string(.department), jobTitle: try string(.jobTitle), companyName: try string(.companyName),
+            city: try string(.city), country: try string(.country), officeLocation: try string(.officeLocation),
+            employeeId: try string(.employeeId), onPremisesSamAccountName: try string(.onPremisesSamAccountName),
+            onPremisesDomainName: try string(.onPremisesDomainName), onPremisesSecurityIdentifier: try string(.onPremisesSecurityIdentifier))
     }
 }
 

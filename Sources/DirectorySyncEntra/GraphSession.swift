@@ -50,8 +50,17 @@ struct GraphSession: Sendable {
 
     /// Reads a page of users, groups, members or delta entries with ``GraphJSONReader``.
     func page<Item: GraphJSONReadable>(_ type: Item.Type, _ response: HTTPResponse) throws -> GraphPage<Item> {
+        let page = try self.page(type, response) { $0 }
+        return GraphPage(value: page.value, nextLink: page.nextLink, deltaLink: page.deltaLink)
+    }
+
+    /// Reads a page with ``GraphJSONReader``, each item through `transform` as soon as it is read
+    /// (what a read keeps of a page — users, groups — without an array of Graph's items first).
+    func page<Item: GraphJSONReadable, Output>(_ type: Item.Type, _ response: HTTPResponse, _ transform: (consuming Item) -> Output) throws
+        -> (value: [Output], nextLink: String?, deltaLink: String?)
+    {
         do {
-            return try GraphPage<Item>(reading: response.body)
+            return try GraphJSONReader.read(response.body) { try GraphPage<Item>.read(&$0, transform) }
         } catch let error as GraphJSONError {
             throw EntraError(
                 .unexpectedResponse, detail: "a Graph page is not valid JSON (malformed or cut short) — \(error)", status: response.status,
@@ -121,3 +130,5 @@ struct GraphPage<Item: Decodable>: Decodable {
         deltaLink = try container.decodeIfPresent(String.self, forKey: .deltaLink)
     }
 }
+
+extension GraphPage: Sendable where Item: Sendable {}

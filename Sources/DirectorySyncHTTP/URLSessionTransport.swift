@@ -7,6 +7,11 @@ import FoundationNetworking
 /// `User-Agent`, an explicit `Content-Type` on every body, and failures mapped to
 /// ``HTTPTransportError`` — `URLError(.cancelled)` becomes `CancellationError`.
 ///
+/// One transport keeps one session, so its connections stay open between requests where the
+/// server allows it: make one and share it, rather than one per request. It keeps no response
+/// cache and no cookies — every answer is read fresh, and the bearer-token APIs it serves need
+/// no cookies.
+///
 /// Every request is bounded twice, so an interactive command never waits minutes on a host that
 /// accepts a connection and then stays silent (or speaks another protocol):
 /// ``Configuration/connectTimeout`` (10 s) until the answer starts, and ``Configuration/timeout``
@@ -71,6 +76,15 @@ public struct URLSessionTransport: HTTPTransport {
             let sessionConfiguration = URLSessionConfiguration.ephemeral
             sessionConfiguration.timeoutIntervalForRequest = Self.backstop(configuration.timeout)
             sessionConfiguration.timeoutIntervalForResource = Self.backstop(configuration.timeout)
+            // No response cache and no cookies: every answer is read fresh (a cached page of a
+            // directory or a store is a stale one), and bearer-token APIs need no cookies. On
+            // Linux both cost on every request: the cache looks up (and lists its folder), the
+            // cookie store parses each response's headers.
+            sessionConfiguration.urlCache = nil
+            sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
+            sessionConfiguration.httpCookieStorage = nil
+            sessionConfiguration.httpShouldSetCookies = false
+            sessionConfiguration.httpCookieAcceptPolicy = .never
             let watcher = TaskWatcher(maximumResponseBytes: configuration.maximumResponseBytes)
             self.session = URLSession(configuration: sessionConfiguration, delegate: watcher, delegateQueue: nil)
             self.watcher = watcher
@@ -236,7 +250,12 @@ final class TaskWatcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
             refuseTooLarge(dataTask)
             return
         }
-        lock.withLock { entries[dataTask.taskIdentifier]?.response = response }
+        lock.withLock {
+            entries[dataTask.taskIdentifier]?.response = response
+            // The announced length (checked above) reserved at once: the body is gathered without
+            // growing — and copying — its buffer again and again (a Graph page is about 0.5 MB).
+            if response.expectedContentLength > 0 { entries[dataTask.taskIdentifier]?.data.reserveCapacity(Int(response.expectedContentLength)) }
+        }
         completionHandler(.allow)
     }
 

@@ -17,11 +17,16 @@ import Foundation
 /// time (concurrent membership batches to one group would otherwise carry the same version and all
 /// but one get 412); a 412 — another client wrote in between — is answered by reading the version
 /// again and retrying (three attempts in all, five for membership changes, which do not depend on
-/// what the group held). A 409 `uniqueness` on create is resolved by finding the existing
+/// what the group held). A write whose answer is enough sends no request before it: a create is
+/// one POST, a membership change one PATCH with the ETag of the last answer (a missing group
+/// answers 404 itself). A 409 `uniqueness` on create is resolved by finding the existing
 /// resource: if it is the same identity (an earlier create that was not acknowledged), it is used;
-/// otherwise the clash is reported as `addressInUse` or `groupNameInUse`. Because SCIM servers need
-/// not keep referential integrity, the store removes a deleted user from its groups itself and
-/// checks that users exist before adding them.
+/// otherwise the clash is reported as `addressInUse` or `groupNameInUse`. Emails, aliases and
+/// group names, which servers do not keep unique, are checked by the store: within
+/// ``Configuration/uniquenessWindow`` after a full read against that read and its own writes
+/// since (looking up on the server only a value the read gives to someone else), otherwise on the
+/// server before each write. Because SCIM servers need not keep referential integrity, the store
+/// removes a deleted user from its groups itself and checks that users exist before adding them.
 public actor SCIMIdentityStore: IdentityStore {
     /// How the store connects.
     public struct Configuration: Sendable {
@@ -39,8 +44,18 @@ public actor SCIMIdentityStore: IdentityStore {
         /// host's — is always wrapped in them (``DirectorySyncHTTP/RetryPolicy/none`` for no retries). Only
         /// idempotent requests are retried blindly.
         public var retryPolicy: RetryPolicy
-        /// The clock of the retries' waits (inject a test clock to avoid real waits).
+        /// The clock of the retries' waits and of ``uniquenessWindow`` (inject a test clock to
+        /// avoid real waits).
         public var clock: SyncClock
+        /// Seconds after a full read (``SCIMIdentityStore/contents()``) during which emails,
+        /// aliases and group names — which SCIM servers do not keep unique — are checked against
+        /// that read and the store's own writes since, so a create or rename sends no lookup
+        /// first; the server is asked only about a value that read says another identity holds.
+        /// Outside the window (and before any full read) every address and name is looked up on
+        /// the server before the write. 300 by default, long enough for a first synchronization
+        /// of 100,000 users; 0 always asks the server. Another client's write in the window is
+        /// not seen by the check; see `Documentation/SCIM.md`.
+        public var uniquenessWindow: TimeInterval
 
         /// Creates a configuration.
         /// - Parameters:
@@ -50,10 +65,12 @@ public actor SCIMIdentityStore: IdentityStore {
         ///   - membershipBatchSize: Members per PATCH request.
         ///   - timeout: Seconds to wait for each response.
         ///   - retryPolicy: Retries of throttled and failed requests.
-        ///   - clock: The clock of the retries' waits.
+        ///   - clock: The clock of the retries' waits and of the uniqueness window.
+        ///   - uniquenessWindow: Seconds after a full read during which addresses and group names
+        ///     are checked against it instead of on the server before each write.
         public init(
             baseURL: URL, bearerToken: Secret, pageSize: Int = 200, membershipBatchSize: Int = 100, timeout: TimeInterval = 30,
-            retryPolicy: RetryPolicy = RetryPolicy(), clock: SyncClock = .system
+            retryPolicy: RetryPolicy = RetryPolicy(), clock: SyncClock = .system, uniquenessWindow: TimeInterval = 300
         ) {
             self.baseURL = baseURL
             self.bearerToken = bearerToken
@@ -62,6 +79,7 @@ public actor SCIMIdentityStore: IdentityStore {
             self.timeout = timeout
             self.retryPolicy = retryPolicy
             self.clock = clock
+            self.uniquenessWindow = uniquenessWindow
         }
     }
 
@@ -72,6 +90,8 @@ public actor SCIMIdentityStore: IdentityStore {
     var etags: [String: String] = [:]
     var knownUsers: [String: SCIMUser] = [:]
     var writeQueue = ResourceWriteQueue()
+    /// Who held each address and group name at the last full read, kept current by the store's writes.
+    var uniqueness = SCIMUniquenessIndex()
 
     /// Creates a store.
     /// - Parameters:
@@ -99,6 +119,8 @@ public actor SCIMIdentityStore: IdentityStore {
 
     public func contents() async throws -> IdentityStoreContents {
         _ = try await contentsConfig()
+        // The window counts from the start of the read: what changed while it ran may be missing.
+        let readAt = configuration.clock.elapsed()
         let users: [SCIMUser] = try await list("Users")
         let groups: [SCIMGroup] = try await list("Groups")
         knownUsers = [:]
@@ -106,6 +128,9 @@ public actor SCIMIdentityStore: IdentityStore {
         let identities = users.compactMap { user in
             user.id.map { IdentityUser(id: IdentityID($0), origin: SCIMOwnership.origin(of: user.externalId), profile: user.profile) }
         }
+        uniqueness.replace(
+            users: identities.map { ($0.id.rawValue, $0.profile.addressKeys) }, groups: groups.compactMap { group in group.id.map { ($0, group.displayName) } },
+            at: readAt)
         let groupValues = groups.compactMap { group in
             group.id.map {
                 IdentityGroup(
@@ -146,9 +171,16 @@ public actor SCIMIdentityStore: IdentityStore {
         return decoded
     }
 
+    /// Keeps what the server holds for a user: for the next PATCH's differences and the uniqueness checks.
     func rememberUser(_ user: SCIMUser) {
-        if let id = user.id { knownUsers[id] = user }
+        guard let id = user.id else { return }
+        knownUsers[id] = user
+        uniqueness.setUser(id, keys: user.profile.addressKeys)
     }
+
+    /// Whether the last full read is recent enough to check addresses and group names against
+    /// (``Configuration/uniquenessWindow``).
+    var checksAgainstLastRead: Bool { uniqueness.isCurrent(at: configuration.clock.elapsed(), window: configuration.uniquenessWindow) }
 
     // MARK: Users
 
@@ -166,6 +198,7 @@ public actor SCIMIdentityStore: IdentityStore {
             if let existing = matches.first,
                 existing.externalId == resource.externalId, resource.externalId != nil, existing.profile == profile
             {
+                rememberUser(existing)
                 return IdentityUser(id: IdentityID(existing.id ?? ""), origin: origin, profile: existing.profile)
             }
             throw error
@@ -184,7 +217,7 @@ public actor SCIMIdentityStore: IdentityStore {
             return (.put, try encode(resource))
         }
         if response.status == 204 || response.body.isEmpty {
-            knownUsers[id.rawValue] = resource
+            rememberUser(resource)
             return IdentityUser(id: id, origin: origin, profile: profile)
         }
         return remember(try decode(SCIMUser.self, response), response)
@@ -199,6 +232,7 @@ public actor SCIMIdentityStore: IdentityStore {
         _ = try await writeWithRetry(id.rawValue, collection: "Users") { (.delete, nil) }
         knownUsers[id.rawValue] = nil
         etags[id.rawValue] = nil
+        uniqueness.removeUser(id.rawValue)
     }
 
     // MARK: Groups
@@ -208,24 +242,33 @@ public actor SCIMIdentityStore: IdentityStore {
             throw IdentityStoreError(.invalidValue, detail: "a group needs a non-empty name")
         }
         let resource = SCIMGroup(externalId: SCIMOwnership.externalID(for: origin), displayName: profile.name, members: [])
-        if let holder = try await groupNamed(profile.name), holder.id != nil {
+        // Within the window, the server is asked only about a name the last read gives to a group.
+        if !checksAgainstLastRead || !uniqueness.holders(ofName: profile.name, except: nil).isEmpty,
+            let holder = try await groupNamed(profile.name), let holderID = holder.id
+        {
             if holder.externalId == resource.externalId, resource.externalId != nil {
-                return IdentityGroup(id: IdentityID(holder.id!), origin: origin, profile: profile, memberIDs: (holder.members ?? []).map { IdentityID($0.value) })
+                uniqueness.setGroup(holderID, name: holder.displayName)
+                return IdentityGroup(id: IdentityID(holderID), origin: origin, profile: profile, memberIDs: (holder.members ?? []).map { IdentityID($0.value) })
             }
-            throw IdentityStoreError(.groupNameInUse, detail: "the group name '\(profile.name)' is already used", conflictingIdentityID: IdentityID(holder.id!))
+            throw IdentityStoreError(.groupNameInUse, detail: "the group name '\(profile.name)' is already used", conflictingIdentityID: IdentityID(holderID))
         }
         do {
             let response = try await send(.post, "Groups", body: try encode(resource), conflict: .groupNameInUse)
             let created = try decode(SCIMGroup.self, response)
-            if let id = created.id, let version = response.headers["ETag"] ?? created.meta?.version { etags[id] = version }
+            if let id = created.id {
+                if let version = response.headers["ETag"] ?? created.meta?.version { etags[id] = version }
+                uniqueness.setGroup(id, name: profile.name)
+            }
             return IdentityGroup(id: IdentityID(created.id ?? ""), origin: origin, profile: profile)
         } catch let error as IdentityStoreError where error.code == .groupNameInUse {
+            // A server that keeps group names unique itself answered 409.
             let matches: [SCIMGroup] = try await list("Groups", filter: "displayName eq \(SCIMFilter.literal(profile.name))")
-            if let existing = matches.first,
+            if let existing = matches.first, let existingID = existing.id,
                 existing.externalId == resource.externalId, resource.externalId != nil, existing.displayName == profile.name
             {
+                uniqueness.setGroup(existingID, name: existing.displayName)
                 let members = (existing.members ?? []).map { IdentityID($0.value) }
-                return IdentityGroup(id: IdentityID(existing.id ?? ""), origin: origin, profile: profile, memberIDs: members)
+                return IdentityGroup(id: IdentityID(existingID), origin: origin, profile: profile, memberIDs: members)
             }
             throw error
         }
@@ -236,7 +279,9 @@ public actor SCIMIdentityStore: IdentityStore {
             throw IdentityStoreError(.invalidValue, detail: "a group needs a non-empty name")
         }
         let externalID = SCIMOwnership.externalID(for: origin)
-        if let holder = try await groupNamed(profile.name), let holderID = holder.id, holderID != id.rawValue {
+        if !checksAgainstLastRead || !uniqueness.holders(ofName: profile.name, except: id.rawValue).isEmpty,
+            let holder = try await groupNamed(profile.name), let holderID = holder.id, holderID != id.rawValue
+        {
             throw IdentityStoreError(.groupNameInUse, detail: "the group name '\(profile.name)' is already used", identityID: id, conflictingIdentityID: IdentityID(holderID))
         }
         _ = try await writeWithRetry(id.rawValue, collection: "Groups", conflict: .groupNameInUse) { [self] in
@@ -248,6 +293,7 @@ public actor SCIMIdentityStore: IdentityStore {
             let current = try decode(SCIMGroup.self, try await send(.get, "Groups/\(id.rawValue)"))
             return (.put, try encode(SCIMGroup(id: id.rawValue, externalId: externalID, displayName: profile.name, members: current.members)))
         }
+        uniqueness.setGroup(id.rawValue, name: profile.name)
         let current = try decode(SCIMGroup.self, try await send(.get, "Groups/\(id.rawValue)"))
         return IdentityGroup(id: id, origin: origin, profile: profile, memberIDs: (current.members ?? []).map { IdentityID($0.value) })
     }
@@ -259,10 +305,11 @@ public actor SCIMIdentityStore: IdentityStore {
         }
         _ = try await writeWithRetry(id.rawValue, collection: "Groups") { (.delete, nil) }
         etags[id.rawValue] = nil
+        uniqueness.removeGroup(id.rawValue)
     }
 
     public func addMembers(_ userIDs: [IdentityID], to groupID: IdentityID) async throws {
-        _ = try await send(.get, "Groups/\(groupID.rawValue)?attributes=id")
+        // No lookup of the group first: the PATCH itself answers 404 for a missing one.
         // SCIM servers may accept unknown member ids: check that every user exists first.
         for id in userIDs where knownUsers[id.rawValue] == nil {
             let user = try decode(SCIMUser.self, try await send(.get, "Users/\(id.rawValue)"))
@@ -276,7 +323,6 @@ public actor SCIMIdentityStore: IdentityStore {
     }
 
     public func removeMembers(_ userIDs: [IdentityID], from groupID: IdentityID) async throws {
-        _ = try await send(.get, "Groups/\(groupID.rawValue)?attributes=id")
         for start in stride(from: 0, to: userIDs.count, by: max(1, configuration.membershipBatchSize)) {
             let batch = userIDs[start..<min(start + configuration.membershipBatchSize, userIDs.count)]
             let operations: [[String: Any]] = batch.map { ["op": "remove", "path": "members[value eq \(SCIMFilter.literal($0.rawValue))]"] }
@@ -287,9 +333,13 @@ public actor SCIMIdentityStore: IdentityStore {
     // MARK: Uniqueness the server may not keep
 
     /// Emails and aliases are unique across users, ignoring case — SCIM servers only promise that
-    /// for `userName`, so the store checks each address first.
+    /// for `userName`, so the store checks each address first: on the server, or — within the
+    /// window after a full read — against that read, asking the server only about an address the
+    /// read gives to another user.
     private func checkAddresses(_ profile: UserProfile, for id: String?, correlating externalID: String?) async throws {
-        for key in profile.addressKeys {
+        var keys = profile.addressKeys
+        if checksAgainstLastRead { keys = keys.filter { !uniqueness.holders(ofAddress: $0, except: id).isEmpty } }
+        for key in keys {
             let holders: [SCIMUser] = try await list("Users", filter: "emails.value eq \(SCIMFilter.literal(key))")
             for holder in holders where holder.id != id && holder.emails?.contains(where: { $0.value.lowercased() == key }) == true {
                 // The same identity created earlier (an unacknowledged write) is not a clash.

@@ -97,10 +97,12 @@ struct GraphDocumentGenerator {
         let item = Int.random(in: 0..<3, using: &random)
         let items = (0..<Int.random(in: 0..<5, using: &random)).map { _ in item == 0 ? user() : item == 1 ? group() : member() }
         var members: [(String, String)] = [("\"value\"", "[" + items.joined(separator: "," + whitespace()) + "]")]
-        if chance(50) { members.append(("\"@odata.nextLink\"", string())) }
+        if chance(50) { members.append(("\"@odata.nextLink\"", chance(10) ? "null" : string())) }
         if chance(30) { members.append(("\"@odata.deltaLink\"", chance(10) ? "null" : string())) }
         if chance(50) { members.append(("\"@odata.context\"", string())) }
         members.shuffle(using: &random)
+        // A repeated next link: the first one counts.
+        if chance(10) { members.append(("\"@odata.nextLink\"", chance(20) ? "null" : string())) }
         return (chance(5) ? "\u{FEFF}" : "") + whitespace() + object(members) + whitespace()
     }
 }
@@ -120,6 +122,38 @@ struct GraphJSONReaderTests {
         }
         // Most documents are readable as some page shape: the comparison is not vacuous.
         #expect(accepted > 500)
+    }
+
+    @Test("strings are read eight bytes at a time: an escape, a quote, a control character or UTF-8 at every position of every length up to 40")
+    func stringScan() {
+        // (text in the document, whether it is valid JSON)
+        let specials: [(String, Bool)] = [("\\\"", true), ("\\\\", true), ("\\u00e9", true), ("é", true), ("😀", true), ("\u{7F}", true), ("\t", false), ("\u{01}", false)]
+        for length in 0..<40 {
+            for position in 0..<max(length, 1) {
+                for (special, valid) in specials {
+                    var text = Array(repeating: "a", count: length)
+                    if length > 0 { text[position] = special }
+                    let id = text.joined()
+                    let document = #"{"value":[{"id":"\#(id)","displayName":"x"}],"@odata.nextLink":"\#(id)"}"#
+                    let comparison = EntraDecodingHooks.comparePageReaders(Data(document.utf8))
+                    #expect(comparison.disagreements.isEmpty, "\(comparison.disagreements)")
+                    #expect(comparison.accepted.contains("GraphPage<GraphUser>") == (valid || length == 0), "\(document)")
+                }
+            }
+        }
+    }
+
+    @Test("the next link found before a page is read is the one reading the page finds", arguments: [
+        #"{"@odata.nextLink":"https://g/2","value":[{"id":"a"}]}"#, #"{"value":[{"id":"a"}],"@odata.nextLink":"https://g/2"}"#,
+        #"{"@odata.context":"c","value":[],"@odata.nextLink":"https://g/2"}"#, #"{"@odata.nextLink":null,"value":[{"id":"a"}]}"#,
+        #"{"@odata.nextLink":"https://g/2","@odata.nextLink":"https://g/3","value":[]}"#, #"{"@odata.nextLink":null,"@odata.nextLink":"https://g/3","value":[]}"#,
+        #"{"value":[{"id":"a","@odata.nextLink":"https://g/9"}],"@odata.deltaLink":"https://g/d"}"#, #"{"@odata.next\u004cink":"https://g/2","value":[]}"#,
+        "\u{FEFF} {\"@odata.nextLink\" : \"https://g/\\u0032\", \"value\":[]}",
+    ])
+    func nextLinkEarly(document: String) {
+        let comparison = EntraDecodingHooks.comparePageReaders(Data(document.utf8))
+        #expect(comparison.disagreements.isEmpty, "\(comparison.disagreements)")
+        #expect(comparison.accepted.contains("GraphPage<GraphUser>"))
     }
 
     @Test("invalid JSON is refused even where JSONDecoder lets it pass", arguments: [

@@ -38,6 +38,30 @@ struct URLSessionTransportTests {
         #expect(notFound.status == 404)
     }
 
+    @Test("every answer is read fresh, and no cookie is kept or sent, whatever the server asks")
+    func noCacheNoCookies() async throws {
+        let served = Locked(0)
+        let cookies = Locked<[String]>([])
+        let server = LoopbackHTTPServer { request in
+            let number = served.withLock { count -> Int in
+                count += 1
+                return count
+            }
+            if let cookie = request.headers["Cookie"] { cookies.withLock { $0.append(cookie) } }
+            return GraphEmulator.Reply(response: HTTPResponse(
+                status: 200, headers: ["Cache-Control": "public, max-age=600", "Set-Cookie": "affinity=\(number); Path=/", "Content-Type": "text/plain"],
+                body: Data("answer \(number)".utf8)))
+        }
+        try server.start()
+        defer { server.stop() }
+        let transport = URLSessionTransport()
+        let url = server.baseURL.appendingPathComponent("page")
+        let bodies = try await [transport.send(HTTPRequest(url: url)), transport.send(HTTPRequest(url: url)), transport.send(HTTPRequest(url: url))]
+            .map { String(decoding: $0.body, as: UTF8.self) }
+        #expect(bodies == ["answer 1", "answer 2", "answer 3"], "a cached answer came back")
+        #expect(cookies.withLock { $0 } == [], "a cookie was sent back")
+    }
+
     @Test("a refused connection is connectionFailed; plain http to a remote host is refused before sending")
     func failures() async throws {
         let transport = URLSessionTransport(configuration: .init(timeout: 5))

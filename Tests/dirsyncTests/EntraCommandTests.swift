@@ -48,6 +48,9 @@ struct EntraCommandTests {
         let statistics = object?["statistics"] as? [String: Any]
         #expect((statistics?["requests"] as? Int ?? 0) > 0)
         #expect(statistics?["filterPushedDown"] as? Bool == true)
+        // Written directly, yet the bytes JSONEncoder.deterministic() writes for the same document.
+        let document = try JSONDecoder().decode(ReadJSONTests.Reference.self, from: Data(result.output.utf8))
+        #expect(result.output == String(decoding: try JSONEncoder.deterministic().encode(document), as: UTF8.self) + "\n")
     }
 
     @Test("bad input exits 2 with one line", arguments: [

@@ -324,7 +324,7 @@ extension DirectoryService {
         }
         do {
             let heldBack = if case .needsConfirmation = record.outcome { true } else { false }
-            try await reportWriter.finish(plan: plan, results: report?.results, heldBack: heldBack)
+            try await reportWriter.finish(plan: plan, outcomes: report?.results.outcomes, heldBack: heldBack)
         } catch {
             // A report that cannot be saved is a warning, never a failed run.
             hub.emit(.warning(id, .reportNotSaved(String(describing: error))))

@@ -8,22 +8,21 @@
 /// let alice = try await store.createUser(UserProfile(name: "Alice", email: "alice@contoso.com"), origin: .manual)
 /// ```
 public actor InMemoryIdentityStore: IdentityStore {
-    private var users: [IdentityID: IdentityUser] = [:]
-    private var groups: [IdentityID: GroupRecord] = [:]
-    private var addressHolders: [String: IdentityID] = [:]
-    private var groupNameHolders: [String: IdentityID] = [:]
-    /// The groups each user is in, so deleting a user does not scan every group.
-    private var groupsOfUser: [IdentityID: Set<IdentityID>] = [:]
-    /// Users by login, and users and groups by their link to a directory object (lower-cased):
-    /// with the holders above, what ``identities(_:)`` answers from.
-    private var loginHolders: [String: Set<IdentityID>] = [:]
-    private var linkedUsers: [Link: Set<IdentityID>] = [:]
-    private var linkedGroups: [Link: Set<IdentityID>] = [:]
+    /// Users and groups in slots, with identifiers, addresses, logins and names indexed: what the
+    /// store's rules check, and what it hands to planners with its contents (kept up to date with
+    /// every write, so a plan over a large store does not index it again).
+    private var index = IdentityStoreIndex()
+    /// The groups each user is in, by user slot, so deleting a user does not scan every group.
+    private var groupsOfUser: [[Int32]] = []
+    /// Users and groups by their link to a directory object (lower-cased): with the index, what
+    /// ``identities(_:)`` answers from.
+    private var linkedUsers = SlotMultimap<Link>()
+    private var linkedGroups = SlotMultimap<Link>()
     private var nextUserNumber = 1
     private var nextGroupNumber = 1
     private var writes = 0
 
-    private struct Link: Hashable {
+    private struct Link: Hashable, Sendable {
         var source: SourceID
         var externalID: String
 
@@ -32,12 +31,6 @@ public actor InMemoryIdentityStore: IdentityStore {
             self.source = source
             self.externalID = externalID.lowercasedKey
         }
-    }
-
-    private struct GroupRecord {
-        var origin: IdentityOrigin
-        var profile: GroupProfile
-        var members: Set<IdentityID>
     }
 
     /// Receives every successful write, in the order the store applied them (``FileIdentityStore`` logs them).
@@ -66,18 +59,18 @@ public actor InMemoryIdentityStore: IdentityStore {
 
     /// The user with this identifier, if any.
     /// - Parameter id: The identifier.
-    public func user(_ id: IdentityID) -> IdentityUser? { users[id] }
+    public func user(_ id: IdentityID) -> IdentityUser? { index.userSlots[id].flatMap { index.users[Int($0)] } }
 
     /// The group with this identifier, if any.
     /// - Parameter id: The identifier.
-    public func group(_ id: IdentityID) -> IdentityGroup? { groups[id].map { value(of: $0, id: id) } }
+    public func group(_ id: IdentityID) -> IdentityGroup? { index.groupSlots[id].map(value(ofGroupAt:)) }
 
     public func contents() async throws -> IdentityStoreContents {
-        IdentityStoreContents(
-            users: Array(users.values),
-            groups: groups.map { value(of: $0.value, id: $0.key) },
-            capabilities: holds
-        )
+        var users = index.users.compactMap { $0 }
+        users.sort { $0.id < $1.id }
+        var groups = index.groupSlots.values.map(value(ofGroupAt:))
+        groups.sort { $0.id < $1.id }
+        return IdentityStoreContents(sortedUsers: users, sortedGroups: groups, capabilities: holds, index: index)
     }
 
     public func createUser(_ profile: UserProfile, origin: IdentityOrigin) async throws -> IdentityUser {
@@ -86,30 +79,26 @@ public actor InMemoryIdentityStore: IdentityStore {
         let id = IdentityID("u\(nextUserNumber)")
         nextUserNumber += 1
         let user = IdentityUser(id: id, origin: origin, profile: profile)
-        users[id] = user
-        index(user)
+        insert(user)
         writes += 1
         journal?(.putUser(user))
         return user
     }
 
     public func updateUser(_ id: IdentityID, profile: UserProfile, origin: IdentityOrigin) async throws -> IdentityUser {
-        guard let old = users[id] else { throw notFound(id, "user") }
+        guard let slot = index.userSlots[id] else { throw notFound(id, "user") }
         try validate(profile)
         try checkAddresses(profile, for: id)
-        unindex(old)
         let user = IdentityUser(id: id, origin: origin, profile: profile)
-        users[id] = user
-        index(user)
+        replace(user, at: slot)
         writes += 1
         journal?(.putUser(user))
         return user
     }
 
     public func deleteUser(_ id: IdentityID) async throws {
-        guard let old = users.removeValue(forKey: id) else { throw notFound(id, "user") }
-        unindex(old)
-        for groupID in groupsOfUser.removeValue(forKey: id) ?? [] { groups[groupID]?.members.remove(id) }
+        guard let slot = index.userSlots[id] else { throw notFound(id, "user") }
+        removeUser(at: slot)
         writes += 1
         journal?(.deleteUser(id))
     }
@@ -120,27 +109,21 @@ public actor InMemoryIdentityStore: IdentityStore {
         try checkName(profile, for: nil)
         let id = IdentityID("g\(nextGroupNumber)")
         nextGroupNumber += 1
-        let record = GroupRecord(origin: origin, profile: profile, members: [])
-        groups[id] = record
-        index(group: id, record)
+        let slot = insertGroup(id, origin: origin, profile: profile)
         writes += 1
         journal?(.putGroup(id, origin: origin, profile: profile))
-        return value(of: record, id: id)
+        return value(ofGroupAt: slot)
     }
 
     public func updateGroup(_ id: IdentityID, profile: GroupProfile, origin: IdentityOrigin) async throws -> IdentityGroup {
-        guard var record = groups[id] else { throw notFound(id, "group") }
+        guard let slot = index.groupSlots[id] else { throw notFound(id, "group") }
         let profile = held(profile)
         try validate(profile)
         try checkName(profile, for: id)
-        unindex(group: id, record)
-        record.profile = profile
-        record.origin = origin
-        groups[id] = record
-        index(group: id, record)
+        updateGroup(at: slot, profile: profile, origin: origin)
         writes += 1
         journal?(.putGroup(id, origin: origin, profile: profile))
-        return value(of: record, id: id)
+        return value(ofGroupAt: slot)
     }
 
     /// The part of a group's profile the store keeps.
@@ -151,31 +134,33 @@ public actor InMemoryIdentityStore: IdentityStore {
     }
 
     public func deleteGroup(_ id: IdentityID) async throws {
-        guard let record = groups[id] else { throw notFound(id, "group") }
-        guard record.members.isEmpty else {
+        guard let slot = index.groupSlots[id], let group = index.groups[Int(slot)] else { throw notFound(id, "group") }
+        guard group.members.isEmpty else {
             throw IdentityStoreError(
-                .groupNotEmpty, detail: "group '\(record.profile.name)' still has \(record.members.count) members",
+                .groupNotEmpty, detail: "group '\(group.profile.name)' still has \(group.members.count) members",
                 identityID: id)
         }
-        groups[id] = nil
-        unindex(group: id, record)
+        removeGroup(at: slot)
         writes += 1
         journal?(.deleteGroup(id))
     }
 
     public func addMembers(_ userIDs: [IdentityID], to groupID: IdentityID) async throws {
-        guard groups.keys.contains(groupID) else { throw notFound(groupID, "group") }
-        if let missing = userIDs.first(where: { !users.keys.contains($0) }) { throw notFound(missing, "user") }
-        groups[groupID]?.members.formUnion(userIDs)
-        for userID in userIDs { groupsOfUser[userID, default: []].insert(groupID) }
+        guard let group = index.groupSlots[groupID] else { throw notFound(groupID, "group") }
+        var slots: [Int32] = []
+        slots.reserveCapacity(userIDs.count)
+        for id in userIDs {
+            guard let slot = index.userSlots[id] else { throw notFound(id, "user") }
+            slots.append(slot)
+        }
+        addMembers(slots, toGroupAt: group)
         writes += 1
         journal?(.addMembers(userIDs, groupID))
     }
 
     public func removeMembers(_ userIDs: [IdentityID], from groupID: IdentityID) async throws {
-        guard groups.keys.contains(groupID) else { throw notFound(groupID, "group") }
-        groups[groupID]?.members.subtract(userIDs)
-        for userID in userIDs { groupsOfUser[userID]?.remove(groupID) }
+        guard let group = index.groupSlots[groupID] else { throw notFound(groupID, "group") }
+        removeMembers(userIDs.compactMap { index.userSlots[$0] }, fromGroupAt: group)
         writes += 1
         journal?(.removeMembers(userIDs, groupID))
     }
@@ -183,97 +168,110 @@ public actor InMemoryIdentityStore: IdentityStore {
     /// Runs `body` with the whole store as changes that rebuild it (users, then groups with their
     /// members, by identifier) while no write can interleave.
     package func withChanges<T: Sendable>(_ body: @Sendable ([StoreChange]) throws -> T) throws -> T {
-        var changes: [StoreChange] = users.keys.sorted().compactMap { users[$0].map(StoreChange.putUser) }
-        for id in groups.keys.sorted() {
-            guard let group = groups[id] else { continue }
+        var changes: [StoreChange] = index.userSlots.keys.sorted().map { .putUser(index.users[Int(index.userSlots[$0]!)]!) }
+        for id in index.groupSlots.keys.sorted() {
+            let group = index.groups[Int(index.groupSlots[id]!)]!
             changes.append(.putGroup(id, origin: group.origin, profile: group.profile))
-            if !group.members.isEmpty { changes.append(.addMembers(group.members.sorted(), id)) }
+            if !group.members.isEmpty { changes.append(.addMembers(group.members.map { index.users[Int($0)]!.id }.sorted(), id)) }
         }
         return try body(changes)
     }
 
     /// Applies a logged write again, without the store's checks (they held when it was logged).
-    /// Identifier counters move past every identifier seen.
+    /// Identifier counters move past every identifier seen. Members that are no user are left out.
     package func replay(_ change: StoreChange) {
         switch change {
         case .putUser(let user):
-            if let old = users[user.id] { unindex(old) }
-            users[user.id] = user
-            index(user)
+            if let slot = index.userSlots[user.id] { replace(user, at: slot) } else { insert(user) }
             nextUserNumber = max(nextUserNumber, Self.number(of: user.id, prefix: "u") + 1)
         case .deleteUser(let id):
-            guard let old = users.removeValue(forKey: id) else { return }
-            unindex(old)
-            for groupID in groupsOfUser.removeValue(forKey: id) ?? [] { groups[groupID]?.members.remove(id) }
+            guard let slot = index.userSlots[id] else { return }
+            removeUser(at: slot)
         case .putGroup(let id, let origin, let profile):
-            if let old = groups[id] { unindex(group: id, old) }
-            let record = GroupRecord(origin: origin, profile: profile, members: groups[id]?.members ?? [])
-            groups[id] = record
-            index(group: id, record)
+            if let slot = index.groupSlots[id] { updateGroup(at: slot, profile: profile, origin: origin) } else { insertGroup(id, origin: origin, profile: profile) }
             nextGroupNumber = max(nextGroupNumber, Self.number(of: id, prefix: "g") + 1)
         case .deleteGroup(let id):
-            guard let old = groups.removeValue(forKey: id) else { return }
-            unindex(group: id, old)
-            for member in old.members { groupsOfUser[member]?.remove(id) }
+            guard let slot = index.groupSlots[id] else { return }
+            removeGroup(at: slot)
         case .addMembers(let userIDs, let groupID):
-            guard groups.keys.contains(groupID) else { return }
-            groups[groupID]?.members.formUnion(userIDs)
-            for userID in userIDs { groupsOfUser[userID, default: []].insert(groupID) }
+            guard let group = index.groupSlots[groupID] else { return }
+            addMembers(userIDs.compactMap { index.userSlots[$0] }, toGroupAt: group)
         case .removeMembers(let userIDs, let groupID):
-            groups[groupID]?.members.subtract(userIDs)
-            for userID in userIDs { groupsOfUser[userID]?.remove(groupID) }
+            guard let group = index.groupSlots[groupID] else { return }
+            removeMembers(userIDs.compactMap { index.userSlots[$0] }, fromGroupAt: group)
         }
     }
 
     // MARK: Indexes
 
     public func identities(_ query: IdentityStoreQuery) async throws -> IdentityStoreContents? {
-        var userIDs: Set<IdentityID> = []
-        var groupIDs: Set<IdentityID> = []
+        var userSlots: Set<Int32> = []
+        var groupSlots: Set<Int32> = []
         for id in query.ids {
-            if users[id] != nil { userIDs.insert(id) }
-            if groups[id] != nil { groupIDs.insert(id) }
+            if let slot = index.userSlots[id] { userSlots.insert(slot) }
+            if let slot = index.groupSlots[id] { groupSlots.insert(slot) }
         }
-        for address in query.addresses { if let holder = addressHolders[address] { userIDs.insert(holder) } }
-        for login in query.logins { userIDs.formUnion(loginHolders[login] ?? []) }
+        for address in query.addresses { if let holder = index.addressHolders[address] { userSlots.insert(holder) } }
+        for login in query.logins { index.loginHolders.forEach(at: login) { userSlots.insert($0) } }
         for externalID in query.externalIDs {
             let link = Link(.directory(query.source, externalID: externalID))!
-            userIDs.formUnion(linkedUsers[link] ?? [])
-            groupIDs.formUnion(linkedGroups[link] ?? [])
+            linkedUsers.forEach(at: link) { userSlots.insert($0) }
+            linkedGroups.forEach(at: link) { groupSlots.insert($0) }
         }
-        for name in query.groupNames { if let holder = groupNameHolders[name.lowercased()] { groupIDs.insert(holder) } }
-        for member in query.groupsOf { groupIDs.formUnion(groupsOfUser[member] ?? []) }
+        for name in query.groupNames { if let holder = index.groupNameHolders[name.lowercasedKey] { groupSlots.insert(holder) } }
+        for member in query.groupsOf {
+            if let slot = index.userSlots[member] { groupSlots.formUnion(groupsOfUser[Int(slot)]) }
+        }
         return IdentityStoreContents(
-            users: userIDs.compactMap { users[$0] }, groups: groupIDs.compactMap { id in groups[id].map { value(of: $0, id: id) } }, capabilities: holds)
+            users: userSlots.map { index.users[Int($0)]! }, groups: groupSlots.map(value(ofGroupAt:)), capabilities: holds)
     }
 
-    private func index(_ user: IdentityUser) {
-        for key in user.profile.addressKeys { addressHolders[key] = user.id }
-        for login in user.profile.logins { loginHolders[login.lowercasedKey, default: []].insert(user.id) }
-        if let link = Link(user.origin) { linkedUsers[link, default: []].insert(user.id) }
+    private func insert(_ user: IdentityUser) {
+        let slot = index.insert(user)
+        if Int(slot) == groupsOfUser.count { groupsOfUser.append([]) }
+        if let link = Link(user.origin) { linkedUsers.insert(slot, at: link) }
     }
 
-    private func unindex(_ user: IdentityUser) {
-        for key in user.profile.addressKeys where addressHolders[key] == user.id { addressHolders[key] = nil }
-        for login in user.profile.logins { Self.remove(user.id, from: &loginHolders, at: login.lowercasedKey) }
-        if let link = Link(user.origin) { Self.remove(user.id, from: &linkedUsers, at: link) }
+    private func replace(_ user: IdentityUser, at slot: Int32) {
+        if let link = index.users[Int(slot)].flatMap({ Link($0.origin) }) { linkedUsers.remove(slot, at: link) }
+        index.replace(user, at: slot)
+        if let link = Link(user.origin) { linkedUsers.insert(slot, at: link) }
     }
 
-    private func index(group id: IdentityID, _ record: GroupRecord) {
-        groupNameHolders[record.profile.name.lowercased()] = id
-        if let link = Link(record.origin) { linkedGroups[link, default: []].insert(id) }
+    private func removeUser(at slot: Int32) {
+        if let link = index.users[Int(slot)].flatMap({ Link($0.origin) }) { linkedUsers.remove(slot, at: link) }
+        index.removeUser(at: slot, groups: groupsOfUser[Int(slot)])
+        groupsOfUser[Int(slot)] = []
     }
 
-    private func unindex(group id: IdentityID, _ record: GroupRecord) {
-        let name = record.profile.name.lowercased()
-        if groupNameHolders[name] == id { groupNameHolders[name] = nil }
-        if let link = Link(record.origin) { Self.remove(id, from: &linkedGroups, at: link) }
+    @discardableResult
+    private func insertGroup(_ id: IdentityID, origin: IdentityOrigin, profile: GroupProfile) -> Int32 {
+        let slot = index.insert(IdentityStoreIndex.Group(id: id, origin: origin, profile: profile, members: []))
+        if let link = Link(origin) { linkedGroups.insert(slot, at: link) }
+        return slot
     }
 
-    private static func remove<Key: Hashable>(_ id: IdentityID, from index: inout [Key: Set<IdentityID>], at key: Key) {
-        guard var holders = index[key] else { return }
-        holders.remove(id)
-        index[key] = holders.isEmpty ? nil : holders
+    private func updateGroup(at slot: Int32, profile: GroupProfile, origin: IdentityOrigin) {
+        if let link = index.groups[Int(slot)].flatMap({ Link($0.origin) }) { linkedGroups.remove(slot, at: link) }
+        index.update(groupAt: slot, profile: profile, origin: origin)
+        if let link = Link(origin) { linkedGroups.insert(slot, at: link) }
+    }
+
+    private func removeGroup(at slot: Int32) {
+        guard let group = index.groups[Int(slot)] else { return }
+        if let link = Link(group.origin) { linkedGroups.remove(slot, at: link) }
+        for member in group.members { groupsOfUser[Int(member)].removeAll { $0 == slot } }
+        index.removeGroup(at: slot)
+    }
+
+    private func addMembers(_ members: [Int32], toGroupAt slot: Int32) {
+        let added = index.addMembers(members, toGroupAt: slot)
+        for member in added { groupsOfUser[Int(member)].append(slot) }
+    }
+
+    private func removeMembers(_ members: [Int32], fromGroupAt slot: Int32) {
+        let removed = index.removeMembers(members, fromGroupAt: slot)
+        for member in removed { groupsOfUser[Int(member)].removeAll { $0 == slot } }
     }
 
     private static func number(of id: IdentityID, prefix: Character) -> Int {
@@ -282,8 +280,9 @@ public actor InMemoryIdentityStore: IdentityStore {
 
     // MARK: Rules
 
-    private func value(of record: GroupRecord, id: IdentityID) -> IdentityGroup {
-        IdentityGroup(id: id, origin: record.origin, profile: record.profile, memberIDs: Array(record.members))
+    private func value(ofGroupAt slot: Int32) -> IdentityGroup {
+        let group = index.groups[Int(slot)]!
+        return IdentityGroup(id: group.id, origin: group.origin, profile: group.profile, memberIDs: group.members.map { index.users[Int($0)]!.id })
     }
 
     private func notFound(_ id: IdentityID, _ kind: String) -> IdentityStoreError {
@@ -311,7 +310,7 @@ public actor InMemoryIdentityStore: IdentityStore {
 
     private func checkAddresses(_ profile: UserProfile, for id: IdentityID?) throws {
         for key in profile.addressKeys {
-            if let holder = addressHolders[key], holder != id {
+            if let slot = index.addressHolders[key], case let holder = index.users[Int(slot)]!.id, holder != id {
                 throw IdentityStoreError(
                     .addressInUse, detail: "the address '\(key)' is already used", identityID: id,
                     conflictingIdentityID: holder)
@@ -320,7 +319,7 @@ public actor InMemoryIdentityStore: IdentityStore {
     }
 
     private func checkName(_ profile: GroupProfile, for id: IdentityID?) throws {
-        if let holder = groupNameHolders[profile.name.lowercased()], holder != id {
+        if let slot = index.groupNameHolders[profile.name.lowercasedKey], case let holder = index.groups[Int(slot)]!.id, holder != id {
             throw IdentityStoreError(
                 .groupNameInUse, detail: "the group name '\(profile.name)' is already used", identityID: id,
                 conflictingIdentityID: holder)

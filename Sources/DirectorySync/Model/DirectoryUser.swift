@@ -99,31 +99,53 @@ public struct DirectoryUser: Hashable, Codable, Sendable, Identifiable {
 
 extension DirectoryUser {
     /// The user's email: `mail`, else the `SMTP:` primary of `proxyAddresses`, else `nil`.
-    public var primaryEmail: String? {
+    public var primaryEmail: String? { Self.primaryEmail(mail: mail, proxyAddresses: proxyAddresses) }
+
+    private static func primaryEmail(mail: String?, proxyAddresses: [String]) -> String? {
         if let mail = mail?.trimmed, !mail.isEmpty { return mail }
         return proxyAddresses.lazy.compactMap(Self.smtpAddress).first { $0.isPrimary }?.address
     }
 
     /// The `smtp:` addresses of `proxyAddresses` other than ``primaryEmail``, without duplicates
     /// (compared case-insensitively), in the order Graph lists them.
-    public var emailAliases: [String] {
-        guard !proxyAddresses.isEmpty else { return [] }
-        // Lower-cased addresses seen so far: a short list (users have a few), a set for long ones.
-        var seen: [String] = primaryEmail.map { [$0.lowercasedKey] } ?? []
-        var seenSet: Set<String>? = proxyAddresses.count > 16 ? Set(seen) : nil
+    public var emailAliases: [String] { emailAddresses().aliases }
+
+    /// The user's addresses with their case-insensitive keys, worked out once: ``primaryEmail``
+    /// and ``emailAliases``.
+    struct EmailAddresses {
+        var primary: String?
+        /// `primary` lower-cased.
+        var primaryKey: String?
         var aliases: [String] = []
+        /// Each alias lower-cased, in the same order.
+        var aliasKeys: [String] = []
+    }
+
+    /// ``primaryEmail`` and ``emailAliases`` with their keys, in one pass over the proxy addresses.
+    func emailAddresses() -> EmailAddresses { Self.emailAddresses(mail: mail, proxyAddresses: proxyAddresses) }
+
+    /// ``emailAddresses()`` of a user with this `mail` and these `proxyAddresses` (a planner
+    /// passes the two fields, not a copy of the whole user).
+    static func emailAddresses(mail: String?, proxyAddresses: [String]) -> EmailAddresses {
+        let primary = primaryEmail(mail: mail, proxyAddresses: proxyAddresses)
+        var addresses = EmailAddresses(primary: primary, primaryKey: primary?.lowercasedKey)
+        guard !proxyAddresses.isEmpty else { return addresses }
+        // Keys seen so far: the primary and the aliases (a short list; a set for long ones).
+        var seenSet: Set<String>? = proxyAddresses.count > 16 ? Set(addresses.primaryKey.map { [$0] } ?? []) : nil
         for entry in proxyAddresses {
+            // The primary's own entry (usually `SMTP:` and the primary): skipped without a copy.
+            if let key = addresses.primaryKey, Self.isSMTPEntry(entry, of: key) { continue }
             guard let smtp = Self.smtpAddress(entry) else { continue }
             let key = smtp.address.lowercasedKey
             if seenSet != nil {
                 guard seenSet!.insert(key).inserted else { continue }
             } else {
-                guard !seen.contains(key) else { continue }
-                seen.append(key)
+                guard key != addresses.primaryKey, !addresses.aliasKeys.contains(key) else { continue }
             }
-            aliases.append(smtp.address)
+            addresses.aliases.append(smtp.address)
+            addresses.aliasKeys.append(key)
         }
-        return aliases
+        return addresses
     }
 
     /// The sign-in names the directory knows for this user: the UPN and, for users synchronized
@@ -148,12 +170,53 @@ extension DirectoryUser {
         return keys
     }
 
-    private var netBIOSLogin: String? {
-        guard let sam = onPremisesSamAccountName?.trimmed, !sam.isEmpty,
-            let domain = onPremisesDomainName?.trimmed, let label = domain.split(separator: ".").first,
-            !label.isEmpty
-        else { return nil }
-        return "\(label.uppercased())\\\(sam)"
+    /// `NETBIOS\samAccountName`, for users synchronized from on-premises Active Directory.
+    var netBIOSLogin: String? {
+        guard let (label, sam) = netBIOSParts else { return nil }
+        return "\(label)\\\(sam)"
+    }
+
+    /// Whether a user with this `sAMAccountName` and domain has a ``netBIOSLogin``.
+    static func hasNetBIOSLogin(samAccountName: String?, domainName: String?) -> Bool {
+        netBIOSParts(samAccountName: samAccountName, domainName: domainName) != nil
+    }
+
+    /// Whether `login` is the ``netBIOSLogin`` of a user with this `sAMAccountName` and domain, byte
+    /// for byte (`false` also when there is none), decided without building it.
+    static func isNetBIOSLogin(_ login: String, samAccountName: String?, domainName: String?) -> Bool {
+        guard let (label, sam) = netBIOSParts(samAccountName: samAccountName, domainName: domainName) else { return false }
+        var bytes = login.utf8.makeIterator()
+        for byte in label.utf8 { guard bytes.next() == byte else { return false } }
+        guard bytes.next() == UInt8(ascii: "\\") else { return false }
+        for byte in sam.utf8 { guard bytes.next() == byte else { return false } }
+        return bytes.next() == nil
+    }
+
+    /// The NetBIOS name (the first non-empty label of the on-premises domain, upper-cased) and the
+    /// `sAMAccountName`, both trimmed.
+    private var netBIOSParts: (label: String, sam: String)? {
+        Self.netBIOSParts(samAccountName: onPremisesSamAccountName, domainName: onPremisesDomainName)
+    }
+
+    private static func netBIOSParts(samAccountName: String?, domainName: String?) -> (label: String, sam: String)? {
+        guard let sam = samAccountName?.trimmed, !sam.isEmpty, let domain = domainName?.trimmed else { return nil }
+        // The first non-empty label, as `split(separator: ".").first` gives it, without the array.
+        let label = domain.drop { $0 == "." }.prefix { $0 != "." }
+        guard !label.isEmpty else { return nil }
+        return (label.uppercased(), sam)
+    }
+
+    /// Whether `entry` is `smtp:` (any case) followed by the ASCII address whose lower-cased key is
+    /// `key`: what ``smtpAddress(_:)`` would parse to an address with that key, found without
+    /// copying it (`false` sends other entries, non-ASCII ones among them, to the full parse).
+    static func isSMTPEntry(_ entry: String, of key: String) -> Bool {
+        let (bytes, keyBytes) = (entry.utf8, key.utf8)
+        guard bytes.count == keyBytes.count + 5,
+            bytes.prefix(5).elementsEqual("smtp:".utf8, by: { $1 == UInt8(ascii: ":") ? $0 == $1 : $0 | 0x20 == $1 })
+        else { return false }
+        return zip(bytes.dropFirst(5), keyBytes).allSatisfy { byte, expected in
+            byte < 0x80 && (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == expected
+        }
     }
 
     /// Parses one `proxyAddresses` entry; `nil` unless it is an SMTP address.

@@ -14,25 +14,36 @@ package enum ObjectKey: Hashable, Sendable {
     /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lower-case hexadecimal, as two integers.
     private static func packedGUID(_ id: String) -> (UInt64, UInt64)? {
         id.utf8.withContiguousStorageIfAvailable { bytes -> (UInt64, UInt64)? in
-            guard bytes.count == 36 else { return nil }
+            guard bytes.count == 36, bytes[8] == UInt8(ascii: "-"), bytes[13] == UInt8(ascii: "-"), bytes[18] == UInt8(ascii: "-"),
+                bytes[23] == UInt8(ascii: "-")
+            else { return nil }
+            // Sixteen digits each: 8 + 4 + 4, then 4 + 12. A digit's value has its high bits clear;
+            // anything else has them set, so one test at the end says whether all were digits.
+            var invalid: UInt8 = 0
+            func digits(_ range: Range<Int>, into value: inout UInt64) {
+                for offset in range {
+                    let digit = Self.hexDigits[Int(bytes[offset])]
+                    invalid |= digit
+                    value = value << 4 | UInt64(digit & 0x0F)
+                }
+            }
             var high: UInt64 = 0
             var low: UInt64 = 0
-            var digits = 0
-            for (offset, byte) in bytes.enumerated() {
-                if offset == 8 || offset == 13 || offset == 18 || offset == 23 {
-                    guard byte == UInt8(ascii: "-") else { return nil }
-                    continue
-                }
-                let value: UInt8
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): value = byte - UInt8(ascii: "a") + 10
-                default: return nil
-                }
-                if digits < 16 { high = high << 4 | UInt64(value) } else { low = low << 4 | UInt64(value) }
-                digits += 1
-            }
-            return (high, low)
+            digits(0..<8, into: &high)
+            digits(9..<13, into: &high)
+            digits(14..<18, into: &high)
+            digits(19..<23, into: &low)
+            digits(24..<36, into: &low)
+            return invalid & 0xF0 == 0 ? (high, low) : nil
         } ?? nil
+    }
+
+    /// Each byte's value as a lower-case hexadecimal digit, 0xF0 for a byte that is none.
+    private static let hexDigits: [UInt8] = (0...255).map { byte -> UInt8 in
+        switch byte {
+        case 0x30...0x39: UInt8(byte - 0x30)
+        case 0x61...0x66: UInt8(byte - 0x61 + 10)
+        default: 0xF0
+        }
     }
 }

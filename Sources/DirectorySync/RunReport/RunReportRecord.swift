@@ -96,12 +96,12 @@ extension RunReportRecord {
     /// The records of a run, in the plan's order (operations, then the issues).
     /// - Parameters:
     ///   - plan: The plan the run made.
-    ///   - results: The executor's results, one per operation in the plan's order; `nil` when
-    ///     nothing was applied (`heldBack` then says why).
+    ///   - outcomes: What became of each operation, in the plan's order (``SyncReport/Results/outcomes``);
+    ///     `nil` when nothing was applied (`heldBack` then says why).
     ///   - heldBack: Whether the deletion guard stopped the run.
     /// - Returns: The records, lazily.
-    package static func records(plan: SyncPlan, results: [SyncOperationResult]?, heldBack: Bool) -> some Sequence<RunReportRecord> {
-        zip(planned(plan), outcomes(plan: plan, results: results, heldBack: heldBack)).lazy.map { record, outcome in
+    package static func records(plan: SyncPlan, outcomes: [SyncOperationResult.Outcome]?, heldBack: Bool) -> some Sequence<RunReportRecord> {
+        zip(planned(plan), self.outcomes(plan: plan, outcomes: outcomes, heldBack: heldBack)).lazy.map { record, outcome in
             RunReportRecord(record, outcome: outcome.0, errorCode: outcome.1, error: outcome.2)
         }
     }
@@ -113,12 +113,12 @@ extension RunReportRecord {
     }
 
     /// Each record's outcome, error code and message, in the order of ``planned(_:)``.
-    package static func outcomes(plan: SyncPlan, results: [SyncOperationResult]?, heldBack: Bool) -> some Sequence<(Outcome, String?, String?)> {
+    package static func outcomes(plan: SyncPlan, outcomes: [SyncOperationResult.Outcome]?, heldBack: Bool) -> some Sequence<(Outcome, String?, String?)> {
         let operations = plan.operations.indices.lazy.map { index -> (Outcome, String?, String?) in
-            guard let results, index < results.count else {
+            guard let outcomes, index < outcomes.count else {
                 return heldBack ? (.heldBack, nil, "over the deletion guard; confirm the removals to apply the plan") : (.notAttempted, nil, "the run ended before it")
             }
-            switch results[index].outcome {
+            switch outcomes[index] {
             case .succeeded: return (.applied, nil, nil)
             case .failed(let code, let message): return (.failed, code?.rawValue, message)
             case .skipped(let why): return (.notAttempted, nil, why)

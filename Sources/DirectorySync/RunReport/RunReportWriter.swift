@@ -26,15 +26,15 @@ package final class RunReportWriter: Sendable {
     /// Completes the report with the outcomes — an empty report when nothing was planned.
     /// - Parameters:
     ///   - plan: The plan given to ``planned(_:)``, or `nil` when the run planned nothing.
-    ///   - results: The executor's results, or `nil` when nothing was applied.
+    ///   - outcomes: What became of each operation (``SyncReport/Results/outcomes``), or `nil` when nothing was applied.
     ///   - heldBack: Whether the deletion guard stopped the run.
     /// - Throws: The state store's errors (the report is then not kept).
-    package func finish(plan: SyncPlan?, results: [SyncOperationResult]?, heldBack: Bool) async throws {
+    package func finish(plan: SyncPlan?, outcomes: [SyncOperationResult.Outcome]?, heldBack: Bool) async throws {
         guard let plan, let task = writing.withLock({ $0 }) else {
             try await shelf.save([RunReportRecord](), run: run)
             return
         }
         guard let entry = try await task.value else { return }
-        try await shelf.finish(entry, outcomes: RunReportRecord.outcomes(plan: plan, results: results, heldBack: heldBack))
+        try await shelf.finish(entry, outcomes: RunReportRecord.outcomes(plan: plan, outcomes: outcomes, heldBack: heldBack))
     }
 }

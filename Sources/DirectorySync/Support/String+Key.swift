@@ -26,8 +26,13 @@ extension String {
         case true?: return self
         case false?: return lowercased()
         default:
-            // Not ASCII (or not contiguous): unchanged when no scalar changes when lower-cased.
-            return unicodeScalars.contains(where: \.properties.changesWhenLowercased) ? lowercased() : self
+            // Not ASCII (or not contiguous): unchanged when no scalar changes when lower-cased
+            // (for an ASCII scalar, when it is no capital letter: no property lookup).
+            for scalar in unicodeScalars {
+                let changes = scalar.isASCII ? ("A"..."Z").contains(scalar) : scalar.properties.changesWhenLowercased
+                if changes { return lowercased() }
+            }
+            return self
         }
     }
 }

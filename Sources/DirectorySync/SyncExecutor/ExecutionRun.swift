@@ -61,8 +61,9 @@ struct ExecutionRun {
     }
 
     func report(cancelled: Bool) -> SyncReport {
-        let results = zip(plan.operations, outcomes).map { SyncOperationResult(operation: $0, outcome: $1) }
-        return SyncReport(sourceID: plan.sourceID, results: results, wasCancelled: cancelled || outcomes.contains(.notStarted))
+        SyncReport(
+            sourceID: plan.sourceID, results: SyncReport.Results(operations: plan.operations, outcomes: outcomes),
+            wasCancelled: cancelled || outcomes.contains(.notStarted))
     }
 
     // MARK: Running one unit

@@ -3,7 +3,7 @@ public struct SyncReport: Hashable, Codable, Sendable {
     /// The source the plan was for.
     public var sourceID: SourceID
     /// One result per operation of the plan, in the same order.
-    public var results: [SyncOperationResult]
+    public var results: Results
     /// Whether the run was cancelled before every operation ran.
     public var wasCancelled: Bool
 
@@ -13,13 +13,22 @@ public struct SyncReport: Hashable, Codable, Sendable {
     ///   - results: One result per operation.
     ///   - wasCancelled: Whether the run was cancelled.
     public init(sourceID: SourceID, results: [SyncOperationResult], wasCancelled: Bool) {
+        self.init(sourceID: sourceID, results: Results(results), wasCancelled: wasCancelled)
+    }
+
+    /// Creates a report from results that refer to the plan's operations.
+    /// - Parameters:
+    ///   - sourceID: The source.
+    ///   - results: One result per operation.
+    ///   - wasCancelled: Whether the run was cancelled.
+    public init(sourceID: SourceID, results: Results, wasCancelled: Bool) {
         self.sourceID = sourceID
         self.results = results
         self.wasCancelled = wasCancelled
     }
 
     /// Operations that succeeded.
-    public var succeeded: Int { results.count { $0.outcome == .succeeded } }
+    public var succeeded: Int { results.outcomes.count { $0 == .succeeded } }
     /// Operations that failed or were skipped because one they depend on failed.
     public var failed: [SyncOperationResult] {
         results.filter {
@@ -30,9 +39,63 @@ public struct SyncReport: Hashable, Codable, Sendable {
         }
     }
     /// Operations that never started (the run was cancelled).
-    public var notStarted: Int { results.count { $0.outcome == .notStarted } }
+    public var notStarted: Int { results.outcomes.count { $0 == .notStarted } }
     /// Whether every operation succeeded.
-    public var isSuccess: Bool { !wasCancelled && results.allSatisfy { $0.outcome == .succeeded } }
+    public var isSuccess: Bool { !wasCancelled && results.outcomes.allSatisfy { $0 == .succeeded } }
+
+    /// The results of a run: the plan's operations, each with what became of it. The operations
+    /// are the plan's own array, shared, not copied — a plan of a million operations reports on
+    /// them without a second million.
+    ///
+    /// JSON: an array of ``SyncOperationResult`` objects, as it has always been.
+    public struct Results: RandomAccessCollection, Hashable, Codable, Sendable {
+        /// The operations, in the plan's order.
+        public let operations: [SyncOperation]
+        /// What became of each operation, by position.
+        public let outcomes: [SyncOperationResult.Outcome]
+
+        /// Results of the operations.
+        /// - Parameters:
+        ///   - operations: The operations, in the plan's order (usually the plan's own array).
+        ///   - outcomes: What became of each, as many as there are operations.
+        public init(operations: [SyncOperation], outcomes: [SyncOperationResult.Outcome]) {
+            precondition(operations.count == outcomes.count, "one outcome per operation")
+            self.operations = operations
+            self.outcomes = outcomes
+        }
+
+        /// Results given one by one.
+        /// - Parameter results: The results.
+        public init(_ results: [SyncOperationResult]) {
+            self.init(operations: results.map(\.operation), outcomes: results.map(\.outcome))
+        }
+
+        /// The position of the first result.
+        public var startIndex: Int { 0 }
+        /// The position after the last result.
+        public var endIndex: Int { outcomes.count }
+
+        /// The operation at `position` with its outcome.
+        /// - Parameter position: A position of the collection.
+        public subscript(position: Int) -> SyncOperationResult {
+            SyncOperationResult(operation: operations[position], outcome: outcomes[position])
+        }
+
+        /// Decodes an array of results.
+        /// - Parameter decoder: The decoder.
+        /// - Throws: `DecodingError`.
+        public init(from decoder: any Decoder) throws {
+            self.init(try [SyncOperationResult](from: decoder))
+        }
+
+        /// Encodes the results as an array of ``SyncOperationResult`` objects.
+        /// - Parameter encoder: The encoder.
+        /// - Throws: The encoder's errors.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.unkeyedContainer()
+            for result in self { try container.encode(result) }
+        }
+    }
 }
 
 /// One operation and what became of it.

@@ -1,106 +1,200 @@
 /// The users and groups a filter selects from a snapshot, with each selected group's members
 /// flattened to the selected users among its transitive members (cycle-safe).
+///
+/// Objects are numbered, not copied. Each user and group has a *position*: its place in the
+/// snapshot's objects sorted by id (of several with one id, the last listed counts); the snapshot's
+/// arrays stay as they are, and ``userIndex(_:)`` maps a position to the snapshot's index (the
+/// identity when the snapshot lists objects sorted, as providers do). A selected user's *scope
+/// number* is its place among the selected users.
 struct DirectoryScope {
-    /// Selected users, sorted by object id.
-    let users: [DirectoryUser]
-    /// Selected groups, sorted by object id.
-    let groups: [DirectoryGroup]
-    /// For each selected group (same index), indices into ``users`` of its members, ascending.
-    let members: [[Int]]
-    /// Every group of the snapshot, selected or not.
-    let allGroupIDs: [ObjectKey]
+    /// The snapshot's users, as listed.
+    let snapshotUsers: [DirectoryUser]
+    /// The snapshot's groups, as listed.
+    let snapshotGroups: [DirectoryGroup]
+    /// Each user's position, by its object id's key.
+    let userPositions: ObjectKeyTable
+    /// Each group's position, by its object id's key.
+    let groupPositions: ObjectKeyTable
+    /// The selected users' positions, ascending (so sorted by object id).
+    let userIndices: [Int32]
+    /// The selected groups' positions, ascending.
+    let groupIndices: [Int32]
+    /// For each user position, its scope number, or -1 when it is not selected.
+    let userScopeNumbers: [Int32]
+    /// For each group position, its place in ``groupIndices``, or -1.
+    let groupScopeNumbers: [Int32]
+    /// For each selected group (same index as ``groupIndices``), the scope numbers of its members, ascending.
+    let members: [[Int32]]
+    /// Snapshot indices by position; empty when they are the same.
+    private let userOrder: [Int32]
+    private let groupOrder: [Int32]
 
     init(snapshot: DirectorySnapshot, filter: SyncFilter) {
-        let allUsers = Self.unique(snapshot.users)
-        let allGroups = Self.unique(snapshot.groups)
-        let closure = TransitiveMembers(users: allUsers, groups: allGroups)
+        snapshotUsers = snapshot.users
+        snapshotGroups = snapshot.groups
+        (userOrder, userPositions) = Self.order(snapshot.users)
+        (groupOrder, groupPositions) = Self.order(snapshot.groups)
+        let userCount = userOrder.isEmpty ? snapshot.users.count : userOrder.count
+        let groupCount = groupOrder.isEmpty ? snapshot.groups.count : groupOrder.count
+        let (userOrder, groupOrder, userPositions, groupPositions) = (userOrder, groupOrder, userPositions, groupPositions)
+        func group(_ position: Int) -> DirectoryGroup { snapshot.groups[groupOrder.isEmpty ? position : Int(groupOrder[position])] }
+        func user(_ position: Int) -> DirectoryUser { snapshot.users[userOrder.isEmpty ? position : Int(userOrder[position])] }
+        let snapshotGroups = snapshot.groups
+        let closure = TransitiveMembers(
+            directUsers: ParallelChunks.map(groupCount, chunkSize: 64) { range in
+                range.map { snapshotGroups[groupOrder.isEmpty ? $0 : Int(groupOrder[$0])].memberUserIDs.compactMap { userPositions.value(for: ObjectKey($0)) } }
+            },
+            directGroups: (0..<groupCount).map { group($0).memberGroupIDs.compactMap { groupPositions.value(for: ObjectKey($0)) } })
 
         var userSelected: [Bool]
         var groupSelected: [Bool]
-        var closures = [[Int]?](repeating: nil, count: allGroups.count)
+        var closures = [[Int]?](repeating: nil, count: groupCount)
         switch filter {
         case .all:
-            userSelected = Array(repeating: true, count: allUsers.count)
-            groupSelected = Array(repeating: true, count: allGroups.count)
+            userSelected = Array(repeating: true, count: userCount)
+            groupSelected = Array(repeating: true, count: groupCount)
         case .usersByGroup(let expression):
-            userSelected = Array(repeating: false, count: allUsers.count)
-            groupSelected = allGroups.map(expression.matches)
-            for index in allGroups.indices where groupSelected[index] {
+            userSelected = Array(repeating: false, count: userCount)
+            groupSelected = (0..<groupCount).map { expression.matches(group($0)) }
+            for index in 0..<groupCount where groupSelected[index] {
                 let members = closure.users(of: index)
                 closures[index] = members
                 for member in members { userSelected[member] = true }
             }
         case .usersByUser(let expression):
-            userSelected = allUsers.map(expression.matches)
-            groupSelected = Array(repeating: false, count: allGroups.count)
-            for index in allGroups.indices {
+            userSelected = (0..<userCount).map { expression.matches(user($0)) }
+            groupSelected = Array(repeating: false, count: groupCount)
+            for index in 0..<groupCount {
                 let members = closure.users(of: index).filter { userSelected[$0] }
                 closures[index] = members
                 groupSelected[index] = !members.isEmpty
             }
         }
 
-        var newIndex = [Int](repeating: -1, count: allUsers.count)
-        var users: [DirectoryUser] = []
-        for index in allUsers.indices where userSelected[index] {
-            newIndex[index] = users.count
-            users.append(allUsers[index])
+        var scopeNumbers = [Int32](repeating: -1, count: userCount)
+        var users: [Int32] = []
+        users.reserveCapacity(userCount)
+        for index in 0..<userCount where userSelected[index] {
+            scopeNumbers[index] = Int32(users.count)
+            users.append(Int32(index))
         }
-        var groups: [DirectoryGroup] = []
-        var members: [[Int]] = []
-        for index in allGroups.indices where groupSelected[index] {
-            groups.append(allGroups[index])
+        var groupNumbers = [Int32](repeating: -1, count: groupCount)
+        var groups: [Int32] = []
+        var members: [[Int32]] = []
+        for index in 0..<groupCount where groupSelected[index] {
+            groupNumbers[index] = Int32(groups.count)
+            groups.append(Int32(index))
             let all = closures[index] ?? closure.users(of: index)
-            members.append(all.compactMap { newIndex[$0] >= 0 ? newIndex[$0] : nil })
+            members.append(all.compactMap { scopeNumbers[$0] >= 0 ? scopeNumbers[$0] : nil })
         }
-        self.users = users
-        self.groups = groups
+        userIndices = users
+        groupIndices = groups
+        userScopeNumbers = scopeNumbers
+        groupScopeNumbers = groupNumbers
         self.members = members
-        allGroupIDs = allGroups.map { ObjectKey($0.id) }
     }
 
-    /// The items sorted by id; of several with one id, the last listed.
-    private static func unique<T: Identifiable>(_ items: [T]) -> [T] where T.ID == String {
-        // Providers usually list objects sorted by id already: then there is nothing to do.
-        if zip(items, items.dropFirst()).allSatisfy({ $0.id < $1.id }) { return items }
-        let order = items.indices.sorted { items[$0].id < items[$1].id || (items[$0].id == items[$1].id && $0 < $1) }
-        var result: [T] = []
-        result.reserveCapacity(items.count)
-        for (position, index) in order.enumerated() {
-            if position + 1 < order.count, items[order[position + 1]].id == items[index].id { continue }
-            result.append(items[index])
+    /// The number of selected users.
+    var userCount: Int { userIndices.count }
+
+    /// The number of users in the snapshot (without repeats): the size of tables by user position.
+    var userPositionCount: Int { userScopeNumbers.count }
+
+    /// The number of groups in the snapshot (without repeats).
+    var groupPositionCount: Int { groupScopeNumbers.count }
+
+    /// The snapshot index of the user at `position`.
+    func userIndex(_ position: Int) -> Int { userOrder.isEmpty ? position : Int(userOrder[position]) }
+
+    /// The snapshot index of the group at `position`.
+    func groupIndex(_ position: Int) -> Int { groupOrder.isEmpty ? position : Int(groupOrder[position]) }
+
+    /// The snapshot index of the selected user with this scope number.
+    func snapshotIndex(ofUser number: Int) -> Int { userIndex(Int(userIndices[number])) }
+
+    /// The object id of the selected user with this scope number.
+    func userID(_ number: Int) -> String { snapshotUsers[snapshotIndex(ofUser: number)].id }
+
+    /// The selected group at this place of ``groupIndices``.
+    func group(_ number: Int) -> DirectoryGroup { snapshotGroups[groupIndex(Int(groupIndices[number]))] }
+
+    /// The selected users as values, sorted by object id (tests read them; the planner reads by number).
+    var users: [DirectoryUser] { userIndices.map { snapshotUsers[userIndex(Int($0))] } }
+
+    /// The selected groups as values, sorted by object id.
+    var groups: [DirectoryGroup] { groupIndices.indices.map(group) }
+
+    /// Snapshot indices in the order of their ids (of several with one id, the last listed) —
+    /// empty when the items are listed sorted already — and each one's position by key.
+    private static func order<T: Identifiable & Sendable>(_ items: [T]) -> ([Int32], ObjectKeyTable) where T.ID == String {
+        var positions = ObjectKeyTable(capacity: items.count)
+        let keys = ParallelChunks.map(items.count) { range in range.map { ObjectKey(items[$0].id) } }
+        func ordered(_ a: Int, _ b: Int) -> Bool {
+            // A lower-case GUID's key orders as its text does (hexadecimal digits of one length).
+            if case .guid(let ah, let al) = keys[a], case .guid(let bh, let bl) = keys[b] { return (ah, al) < (bh, bl) }
+            return items[a].id < items[b].id
         }
-        return result
+        // Providers usually list objects sorted by id already: then there is nothing to reorder.
+        if items.indices.dropFirst().allSatisfy({ ordered($0 - 1, $0) }) {
+            for (index, key) in keys.enumerated() { positions.set(Int32(index), for: key) }
+            return ([], positions)
+        }
+        let sorted = items.indices.sorted { a, b in ordered(a, b) || (!ordered(b, a) && a < b) }
+        var order: [Int32] = []
+        order.reserveCapacity(items.count)
+        for (place, index) in sorted.enumerated() {
+            if place + 1 < sorted.count, keys[sorted[place + 1]] == keys[index] { continue }
+            positions.set(Int32(order.count), for: keys[index])
+            order.append(Int32(index))
+        }
+        return (order, positions)
     }
 }
 
-/// Transitive user members of groups: a breadth-first walk over nested groups that visits each
-/// group once, so cycles end and deep nesting needs no recursion.
+/// Transitive user members of groups: a walk over nested groups that visits each group once, so
+/// cycles end and deep nesting needs no recursion.
 struct TransitiveMembers {
-    private let directUsers: [[Int]]
-    private let directGroups: [[Int]]
+    private let directUsers: [[Int32]]
+    private let directGroups: [[Int32]]
 
+    /// Members by position in `users` and `groups` (of several users or groups with one id, the last).
     init(users: [DirectoryUser], groups: [DirectoryGroup]) {
-        var userIndex: [ObjectKey: Int] = [:]
-        userIndex.reserveCapacity(users.count)
-        for (index, user) in users.enumerated() { userIndex[ObjectKey(user.id)] = index }
-        var groupIndex: [ObjectKey: Int] = [:]
-        groupIndex.reserveCapacity(groups.count)
-        for (index, group) in groups.enumerated() { groupIndex[ObjectKey(group.id)] = index }
-        directUsers = groups.map { $0.memberUserIDs.compactMap { userIndex[ObjectKey($0)] } }
-        directGroups = groups.map { $0.memberGroupIDs.compactMap { groupIndex[ObjectKey($0)] } }
+        var userPositions = ObjectKeyTable(capacity: users.count)
+        for (index, user) in users.enumerated() { userPositions.set(Int32(index), for: ObjectKey(user.id)) }
+        var groupPositions = ObjectKeyTable(capacity: groups.count)
+        for (index, group) in groups.enumerated() { groupPositions.set(Int32(index), for: ObjectKey(group.id)) }
+        self.init(
+            directUsers: groups.map { $0.memberUserIDs.compactMap { userPositions.value(for: ObjectKey($0)) } },
+            directGroups: groups.map { $0.memberGroupIDs.compactMap { groupPositions.value(for: ObjectKey($0)) } })
     }
 
-    /// Indices of the users reachable from the group, ascending and without duplicates.
+    /// Members given as each group's direct member users and groups, by position.
+    init(directUsers: [[Int32]], directGroups: [[Int32]]) {
+        self.directUsers = directUsers
+        self.directGroups = directGroups
+    }
+
+    /// Positions of the users reachable from the group, ascending and without duplicates.
     func users(of group: Int) -> [Int] {
-        if directGroups[group].isEmpty { return Array(Set(directUsers[group])).sorted() }
-        var visited: Set<Int> = [group]
-        var queue = [group]
-        var members: Set<Int> = []
-        while let next = queue.popLast() {
-            members.formUnion(directUsers[next])
-            for nested in directGroups[next] where visited.insert(nested).inserted { queue.append(nested) }
+        var members: [Int] = []
+        if directGroups[group].isEmpty {
+            members = directUsers[group].map(Int.init)
+        } else {
+            var visited: Set<Int32> = [Int32(group)]
+            var queue = [Int32(group)]
+            while let next = queue.popLast() {
+                members.append(contentsOf: directUsers[Int(next)].lazy.map(Int.init))
+                for nested in directGroups[Int(next)] where visited.insert(nested).inserted { queue.append(nested) }
+            }
         }
-        return members.sorted()
+        members.sort()
+        // Without duplicates: keep each value's first occurrence.
+        var kept = 0
+        for index in members.indices where index == 0 || members[index] != members[index - 1] {
+            members[kept] = members[index]
+            kept += 1
+        }
+        members.removeLast(members.count - kept)
+        return members
     }
 }

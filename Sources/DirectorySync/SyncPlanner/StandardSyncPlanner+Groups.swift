@@ -3,99 +3,106 @@ import Foundation
 extension PlanBuilder {
     /// Correlates, creates, adopts, updates and removes the source's groups (rule 2 for groups).
     mutating func planGroups() {
-        let groups = scope.groups
-        groupStates = Array(repeating: .absent, count: groups.count)
-        var manualByName: [String: IdentityGroup] = [:]
-        var nameHolders: [String: IdentityID] = [:]
-        for group in groupsByID.values {
-            nameHolders[group.profile.name.lowercasedKey] = group.id
-            if group.origin == .manual { manualByName[group.profile.name.lowercasedKey] = group }
-        }
+        let count = scope.groupIndices.count
+        groupStates = Array(repeating: .absent, count: count)
 
         // Targets: the linked group, else a manual group with the same name (adoption).
-        var targets = [IdentityID?](repeating: nil, count: groups.count)
-        var nameCount: [String: Int] = [:]
-        for (index, group) in groups.enumerated() {
-            let key = group.displayName.lowercasedKey
-            nameCount[key, default: 0] += 1
-            targets[index] = linkedGroups[group.id]?.first?.id ?? manualByName[key]?.id
+        var keys = KeyTable()
+        var nameIDs = [Int32](repeating: -1, count: count)
+        var nameCount: [Int32] = []
+        var targets = [Int32](repeating: -1, count: count)
+        for index in 0..<count {
+            let position = Int(scope.groupIndices[index])
+            let key = scope.snapshotGroups[scope.groupIndex(position)].displayName.lowercasedKey
+            let id = keys.intern(key)
+            if Int(id) == nameCount.count { nameCount.append(0) }
+            nameCount[Int(id)] += 1
+            nameIDs[index] = id
+            let linked = groupLinks.first[position]
+            if linked >= 0 {
+                targets[index] = linked
+            } else if let holder = store.groupNameHolders[key], storeGroup(holder).origin == .manual {
+                targets[index] = holder
+            }
         }
 
-        var claimants = [UniqueValueResolver.Claimant?](repeating: nil, count: groups.count)
-        for (index, group) in groups.enumerated() {
-            let key = group.displayName.lowercasedKey
-            if nameCount[key, default: 0] > 1 {
+        var resolver = UniqueValueResolver()
+        for index in 0..<count {
+            let group = scope.group(index)
+            let id = nameIDs[index]
+            if nameCount[Int(id)] > 1 {
                 report(
                     .conflict, .duplicateGroupNameInSource, .group, externalID: group.id, subject: group.displayName,
-                    "\(nameCount[key]!) groups in the directory are named '\(group.displayName)' and group names must be unique in the store; rename all but one in Entra ID or narrow the filter.")
+                    "\(nameCount[Int(id)]) groups in the directory are named '\(group.displayName)' and group names must be unique in the store; rename all but one in Entra ID or narrow the filter.")
                 leaveUntouched(groupAt: index, target: targets[index])
+                resolver.add(target: -1, values: [], active: false)
                 continue
             }
-            claimants[index] = .init(target: targets[index], values: [.init(key: key, isPrimary: true)])
+            let holder = store.groupNameHolders[keys[id]].flatMap { $0 == targets[index] ? nil : $0 } ?? -1
+            resolver.add(target: targets[index], values: [.init(key: id, holder: holder, isPrimary: true)])
         }
 
         let removals = plannedGroupRemovals()
-        let released = Set(removals.removed.map(\.group.id))
-        let outcomes = UniqueValueResolver.resolve(claimants, holders: nameHolders, released: released)
-        for (index, outcome) in outcomes.enumerated() {
-            guard let outcome else { continue }
-            let group = groups[index]
-            switch outcome {
-            case .blocked(_, let holder):
-                let held = groupsByID[holder]!
+        let released = Set(removals.removed.map(\.slot))
+        let resolution = resolver.resolve(slots: store.groupSlotCount) { released.contains($0) }
+        for index in 0..<count where resolver.active[index] {
+            let group = scope.group(index)
+            if let (_, holder) = resolution.blocked[index] {
+                let held = storeGroup(holder)
                 report(
                     .conflict, .groupNameInUse, .group, externalID: group.id, subject: group.displayName,
-                    "The name is held by \(describeHolder(origin: held.origin, name: held.profile.name, id: holder, kind: "group")); rename one of the two groups.",
-                    related: [holder])
+                    "The name is held by \(describeHolder(origin: held.origin, name: held.profile.name, id: held.id, kind: "group")); rename one of the two groups.",
+                    related: [held.id])
                 leaveUntouched(groupAt: index, target: targets[index])
-            case .proceed(_, let deferred, let releasesForOthers):
-                planGroup(at: index, target: targets[index], deferred: !deferred.isEmpty, releasesForOthers: releasesForOthers)
+                continue
             }
+            planGroup(at: index, target: targets[index], deferred: resolution.isDeferred(index), releasesForOthers: resolution.releasers.contains(index))
         }
         applyGroupRemovals(removals)
     }
 
-    private mutating func leaveUntouched(groupAt index: Int, target: IdentityID?) {
-        if let target, groupsByID[target]?.origin.sourceID == source { groupStates[index] = .untouched(target) }
+    private mutating func leaveUntouched(groupAt index: Int, target: Int32) {
+        if target >= 0, storeGroup(target).origin.sourceID == source { groupStates[index] = PlannedState(kind: .untouched, slot: target) }
     }
 
-    private mutating func planGroup(at index: Int, target: IdentityID?, deferred: Bool, releasesForOthers: Bool) {
-        let group = scope.groups[index]
+    private mutating func planGroup(at index: Int, target: Int32, deferred: Bool, releasesForOthers: Bool) {
+        let group = scope.group(index)
         let desired = GroupProfile(name: group.displayName, description: capabilities.groupDescriptions ? group.description : nil)
-        guard let target, let existing = groupsByID[target] else {
+        guard target >= 0 else {
             add(deferred ? .deferredGroups : .groups, .createGroup(externalID: group.id, profile: desired),
-                subject: group.displayName, .newInScope)
-            groupStates[index] = .proceeds(.created(externalID: group.id), deferredCreate: deferred)
+                subject: group.displayName, label: .scopeGroup(index), .newInScope)
+            groupStates[index] = PlannedState(kind: deferred ? .createdDeferred : .created, slot: -1)
             return
         }
-        groupStates[index] = .proceeds(.existing(target), deferredCreate: false)
+        let existing = storeGroup(target)
+        groupStates[index] = PlannedState(kind: .existing, slot: target)
         let adopting = existing.origin != origin(group.id)
         if !adopting && existing.profile == desired {
             unchangedGroups += 1
             if listsUnchanged {
-                unchanged.append(.init(objectKind: .group, externalID: group.id, identityID: target, subject: group.displayName))
+                unchanged.append(.init(objectKind: .group, externalID: group.id, identityID: existing.id, subject: group.displayName))
             }
             return
         }
         func action(_ profile: GroupProfile) -> SyncAction {
             let changes = FieldChange.between(existing.profile, profile)
             return adopting
-                ? .adoptGroup(target, externalID: group.id, profile: profile, changes: changes)
-                : .updateGroup(target, externalID: group.id, profile: profile, changes: changes)
+                ? .adoptGroup(existing.id, externalID: group.id, profile: profile, changes: changes)
+                : .updateGroup(existing.id, externalID: group.id, profile: profile, changes: changes)
         }
-        let reason: SyncReason = adopting ? .matchedByName : wasPending(target) ? .returnedInScope : .attributesChanged
+        let reason: SyncReason = adopting ? .matchedByName : wasPending(existing.id) ? .returnedInScope : .attributesChanged
         guard deferred else {
-            add(.groups, action(desired), subject: group.displayName, reason)
+            add(.groups, action(desired), subject: group.displayName, label: .scopeGroup(index), reason)
             return
         }
         if releasesForOthers {
             // Two groups trade names: step aside under a name no other group can hold, then take the new one.
             let interim = GroupProfile(name: "\(desired.name) (\(group.id))", description: desired.description)
-            add(.groups, action(interim), subject: group.displayName, .releasesValueForAnother)
-            add(.deferredGroups, .updateGroup(target, externalID: group.id, profile: desired,
-                changes: FieldChange.between(interim, desired)), subject: group.displayName, .takesReleasedValue)
+            add(.groups, action(interim), subject: group.displayName, label: .scopeGroup(index), .releasesValueForAnother)
+            add(.deferredGroups, .updateGroup(existing.id, externalID: group.id, profile: desired,
+                changes: FieldChange.between(interim, desired)), subject: group.displayName, label: .scopeGroup(index), .takesReleasedValue)
         } else {
-            add(.deferredGroups, action(desired), subject: group.displayName, adopting ? reason : .takesReleasedValue)
+            add(.deferredGroups, action(desired), subject: group.displayName, label: .scopeGroup(index), adopting ? reason : .takesReleasedValue)
         }
     }
 
@@ -103,51 +110,50 @@ extension PlanBuilder {
     /// what happens to each.
     struct GroupRemovals {
         /// Removed in this run (their names become free).
-        var removed: [(group: IdentityGroup, externalID: String, reason: SyncReason)] = []
+        var removed: [(slot: Int32, reason: SyncReason)] = []
         /// Kept, with their members, while their removal is pending.
-        var pending: [(group: IdentityGroup, until: Date, isNew: Bool)] = []
+        var pending: [(slot: Int32, until: Date, isNew: Bool)] = []
     }
 
     private mutating func plannedGroupRemovals() -> GroupRemovals {
-        let inScope = Set(scope.groups.map(\.id))
         var removals = GroupRemovals()
-        for (externalID, groups) in linkedGroups where decides(externalID) {
-            for (position, group) in groups.enumerated() {
-                let leftScope = !inScope.contains(externalID)
-                guard position == 0 else {
-                    removals.removed.append((group, externalID, leftScope ? .leftScope : .duplicateLink))
-                    continue
-                }
-                guard leftScope else { continue }
-                switch fate(ofOutOfScope: .group, group.id, externalID: externalID) {
-                case .remove(let reason): removals.removed.append((group, externalID, reason))
-                case .disable: removals.removed.append((group, externalID, .leftScope))
-                case .keep: break
-                case .pending(let until, let isNew): removals.pending.append((group, until, isNew))
-                }
+        groupLinks.forEachGroup { position, first, others in
+            let inScope = position.map { scope.groupScopeNumbers[Int($0)] >= 0 } ?? false
+            let externalID = storeGroup(first).origin.externalID ?? ""
+            guard decides(externalID) else { return }
+            defer { for slot in others { removals.removed.append((slot, inScope ? .duplicateLink : .leftScope)) } }
+            guard !inScope else { return }
+            switch fate(ofOutOfScope: .group, storeGroup(first).id, externalID: externalID) {
+            case .remove(let reason): removals.removed.append((first, reason))
+            case .disable: removals.removed.append((first, .leftScope))
+            case .keep: break
+            case .pending(let until, let isNew): removals.pending.append((first, until, isNew))
             }
         }
         return removals
     }
 
     private mutating func applyGroupRemovals(_ removals: GroupRemovals) {
-        for (group, externalID, reason) in removals.removed {
-            for member in group.memberIDs {
+        for (slot, reason) in removals.removed {
+            let group = storeGroup(slot)
+            let label = Label.storeGroup(slot)
+            for member in memberIDs(of: group) {
+                let subject = userLabel(of: member)
                 add(.emptyRemovedGroups, .removeMember(user: member, group: group.id),
-                    subject: userLabel(member), group: group.profile.name, .groupBeingRemoved)
+                    subject: text(subject.reference), label: subject, group: (group.profile.name, label), .groupBeingRemoved)
             }
-            add(.groupRemovals, .removeGroup(group.id, externalID: externalID), subject: group.profile.name, reason)
+            add(.groupRemovals, .removeGroup(group.id, externalID: group.origin.externalID ?? ""), subject: group.profile.name, label: label, reason)
         }
-        for (group, until, isNew) in removals.pending {
+        for (slot, until, isNew) in removals.pending {
+            let group = storeGroup(slot)
             reportPending(.group, group.id, externalID: group.origin.externalID ?? "", subject: group.profile.name, until: until, isNew: isNew, disabledNow: false)
         }
         // As for users: a staged removal counts once, when it becomes pending.
         removedGroupCount = removals.removed.count { $0.reason != .gracePeriodEnded } + removals.pending.count { $0.isNew }
     }
 
-    /// How a store user is named in operations: its email, else its name.
-    func userLabel(_ id: IdentityID) -> String {
-        guard let user = usersByID[id] else { return id.rawValue }
-        return user.profile.email ?? user.profile.name
+    /// A store group's members by identifier, sorted, each as often as the group lists it.
+    func memberIDs(of group: IdentityStoreIndex.Group) -> [IdentityID] {
+        (group.members.map { storeUser($0).id } + group.extraMembers).sorted()
     }
 }

@@ -2,48 +2,63 @@ extension PlanBuilder {
     /// Adds and removes members of the source's groups (rule 6). Only the source's own users are
     /// managed: members an administrator added from elsewhere stay, and groups the source does not
     /// own are never touched.
+    ///
+    /// Members are compared by store slot: each group stamps its current and its wanted members
+    /// in two tables by slot, so no set is built per group.
     mutating func planMemberships() {
+        var current = [Int32](repeating: -1, count: store.userSlotCount)
+        var wanted = [Int32](repeating: -1, count: store.userSlotCount)
+        var leaving: [Int32] = []
         for (groupIndex, state) in groupStates.enumerated() {
-            guard case .proceeds(let groupReference, let groupDeferred) = state else { continue }
-            let group = scope.groups[groupIndex]
-            var desired: [(reference: IdentityReference, label: String)] = []
-            var desiredExisting: Set<IdentityID> = []
-            var untouched: Set<IdentityID> = []
-            var deferredUsers: Set<String> = []
+            let groupReference: IdentityReference
+            let group = scope.group(groupIndex)
+            switch state.kind {
+            case .absent, .untouched: continue
+            case .existing: groupReference = .existing(storeGroup(state.slot).id)
+            case .created, .createdDeferred: groupReference = .created(externalID: group.id)
+            }
+            let stamp = Int32(groupIndex)
+            let groupDeferred = state.kind == .createdDeferred
+            let groupLabel = (text: group.displayName, label: Label.scopeGroup(groupIndex))
+            if state.kind == .existing {
+                for member in storeGroup(state.slot).members where userMarks[Int(member)].contains(.owned) { current[Int(member)] = stamp }
+            }
             for member in scope.members[groupIndex] {
-                switch userStates[member] {
-                case .proceeds(let reference, let deferredCreate):
-                    desired.append((reference, userLabels[member]))
-                    if case .existing(let id) = reference { desiredExisting.insert(id) }
-                    if deferredCreate { deferredUsers.insert(scope.users[member].id) }
-                case .untouched(let id): untouched.insert(id)
-                case .absent: break
+                let memberState = userStates[Int(member)]
+                let reference: IdentityReference
+                switch memberState.kind {
+                case .absent: continue
+                case .untouched:
+                    wanted[Int(memberState.slot)] = stamp
+                    continue
+                case .existing:
+                    wanted[Int(memberState.slot)] = stamp
+                    if current[Int(memberState.slot)] == stamp { continue }
+                    reference = .existing(storeUser(memberState.slot).id)
+                case .created, .createdDeferred:
+                    reference = .created(externalID: scope.userID(Int(member)))
                 }
-            }
-
-            var current: Set<IdentityID> = []
-            if case .existing(let groupID) = groupReference, let existing = groupsByID[groupID] {
-                current = Set(existing.memberIDs.filter(ownedUserIDs.contains))
-            }
-            for (reference, label) in desired {
-                if case .existing(let id) = reference, current.contains(id) { continue }
-                var deferred = groupDeferred
-                if case .created(let externalID) = reference, deferredUsers.contains(externalID) { deferred = true }
+                let deferred = groupDeferred || memberState.kind == .createdDeferred
                 add(deferred ? .deferredMemberships : .memberships, .addMember(user: reference, group: groupReference),
-                    subject: label, group: group.displayName, .memberInDirectory)
+                    subject: userLabels[Int(member)], label: .scopeUser(Int(member)), group: groupLabel, .memberInDirectory)
             }
-            guard case .existing(let groupID) = groupReference else { continue }
-            // Sort only the few that leave, not every member. An excerpt decides who leaves a
-            // group only for the group's own members if it read them all, else for focused users.
+            guard state.kind == .existing else { continue }
+            // An excerpt decides who leaves a group only for the group's own members if it read
+            // them all, else for focused users. Users that left the scope but stay (`never`, or
+            // their removal is pending) keep their memberships.
             let decided = decides(group.id)
-            // Users that left the scope but stay (`never`, or their removal is pending) keep their memberships.
-            let leaving = current.filter {
-                !desiredExisting.contains($0) && !untouched.contains($0) && !deletedUserIDs.contains($0) && !keptOutOfScopeUserIDs.contains($0)
-                    && (decided || managesMembership(of: $0))
+            leaving.removeAll(keepingCapacity: true)
+            for member in storeGroup(state.slot).members where current[Int(member)] == stamp && wanted[Int(member)] != stamp {
+                let marks = userMarks[Int(member)]
+                guard marks.isDisjoint(with: [.removed, .keptOutOfScope]), decided || managesMembership(of: member) else { continue }
+                leaving.append(member)
             }
-            for member in leaving.sorted() {
-                add(.memberships, .removeMember(user: member, group: groupID), subject: userLabel(member),
-                    group: group.displayName, .notMemberInDirectory)
+            // Sort only the few that leave, not every member.
+            if leaving.count > 1 { leaving.sort { storeUser($0).id < storeUser($1).id } }
+            let groupID = storeGroup(state.slot).id
+            for member in leaving {
+                add(.memberships, .removeMember(user: storeUser(member).id, group: groupID), subject: userLabel(member), label: .storeUser(member),
+                    group: groupLabel, .notMemberInDirectory)
                 removedMembershipCount += 1
             }
         }
@@ -56,8 +71,6 @@ extension PlanBuilder {
     /// the excerpt does not hold. A group it does not hold has the user as no member.
     private mutating func planFocusedLeavers() {
         guard focus != nil else { return }
-        let inScope = Set(scope.groups.map { ObjectKey($0.id) })
-        let held = Set(scope.allGroupIDs)
         let decidedByMembers = if case .usersByUser = settings.filter { true } else { false }
         // Under `never` and staged deletion a group out of scope keeps its members, and one in
         // scope keeps an in-scope member the directory lists: a group the excerpt does not hold, or
@@ -66,16 +79,25 @@ extension PlanBuilder {
             case .remove, .disable: false
             case .never, .disableThenRemove: true
             }
-        for (externalID, groups) in linkedGroups where !decides(externalID) && !inScope.contains(ObjectKey(externalID)) {
-            let isHeld = held.contains(ObjectKey(externalID))
+        var linked: [(position: Int32?, slots: [Int32])] = []
+        groupLinks.forEachGroup { position, first, others in linked.append((position, [first] + others)) }
+        for (position, slots) in linked {
+            let externalID = storeGroup(slots[0]).origin.externalID ?? ""
+            let inScope = position.map { scope.groupScopeNumbers[Int($0)] >= 0 } ?? false
+            guard !decides(externalID), !inScope else { continue }
+            let isHeld = position != nil
             if outOfScopeGroupsStay && (!isHeld || decidedByMembers) { continue }
-            for group in groups {
+            for slot in slots {
+                let group = storeGroup(slot)
                 let removed = isHeld && !decidedByMembers
-                if removed && !wholeRunRemoves(outOfScopeGroup: group.id, externalID: externalID) { continue }
-                for member in group.memberIDs.sorted()
-                where focusedUserIDs.contains(member) && !deletedUserIDs.contains(member) && !keptOutOfScopeUserIDs.contains(member) {
-                    add(removed ? .emptyRemovedGroups : .memberships, .removeMember(user: member, group: group.id), subject: userLabel(member),
-                        group: group.profile.name, removed ? .groupBeingRemoved : .notMemberInDirectory)
+                if removed && !wholeRunRemoves(outOfScopeGroup: group.id, externalID: group.origin.externalID ?? "") { continue }
+                let groupLabel = (text: group.profile.name, label: Label.storeGroup(slot))
+                for member in memberIDs(of: group) {
+                    guard let memberSlot = store.userSlots[member] else { continue }
+                    let marks = userMarks[Int(memberSlot)]
+                    guard marks.contains(.focused), marks.isDisjoint(with: [.removed, .keptOutOfScope]) else { continue }
+                    add(removed ? .emptyRemovedGroups : .memberships, .removeMember(user: member, group: group.id), subject: userLabel(memberSlot),
+                        label: .storeUser(memberSlot), group: groupLabel, removed ? .groupBeingRemoved : .notMemberInDirectory)
                     if !removed { removedMembershipCount += 1 }
                 }
             }

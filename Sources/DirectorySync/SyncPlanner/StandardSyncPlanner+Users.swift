@@ -1,204 +1,399 @@
 import Foundation
 
+/// Lower-cased values numbered once per plan: counting and comparing them is then integer work.
+struct KeyTable {
+    private var ids: [String: Int32] = [:]
+    /// Each key's text.
+    private(set) var texts: [String] = []
+
+    /// The key's number, numbering it if it is new.
+    mutating func intern(_ key: String) -> Int32 {
+        if let id = ids[key] { return id }
+        let id = Int32(texts.count)
+        ids[key] = id
+        texts.append(key)
+        return id
+    }
+
+    subscript(id: Int32) -> String { texts[Int(id)] }
+}
+
+/// What a plan needs of one in-scope user and its linked identity, worked out for every user at
+/// once (``PlanBuilder/userFacts()``, on every core): the user's addresses with their keys, and —
+/// for a linked user — which of them the identity holds and whether it needs any change.
+struct UserFacts: Sendable {
+    var addresses: DirectoryUser.EmailAddresses
+    /// The linked identity (the first by identifier), or -1.
+    var linked: Int32
+    /// Whether the linked identity holds the email.
+    var ownsPrimary = false
+    /// Whether the linked identity holds each alias (bit `n` for alias `n`, the first 64).
+    var ownsAliases: UInt64 = 0
+    /// Whether the linked identity is already what the user asks for, with every alias.
+    var unchanged = false
+
+    /// Whether the linked identity holds alias `n`; `nil` beyond the first 64.
+    func ownsAlias(_ n: Int) -> Bool? { n < 64 ? ownsAliases & 1 << UInt64(n) != 0 : nil }
+}
+
+/// The addresses the source's users claim, counted for rule 3 (an email must be unique within the
+/// source; an alias another user also lists is dropped), with the store's holder of each.
+///
+/// Most claims are on an address the claimant's own identity already holds: the store keeps
+/// addresses unique, so no other identity holds it, and any other claim on it is held by someone
+/// else. Such own claims are neither numbered nor looked up; the others are numbered, counted and
+/// looked up once, and an own claim on one of their addresses is found through its holder. A plan
+/// with nothing to change hashes no address at all.
+struct AddressClaims {
+    /// Each user's email key number; -1 for an email its own identity holds that no other user claims.
+    private(set) var primaryIDs: [Int32]
+    /// Each alias's key number (by place in ``PlanBuilder/planUsers()``'s aliases); -1 likewise.
+    private(set) var aliasIDs: [Int32]
+    /// The numbered keys.
+    private(set) var keys = KeyTable()
+    /// Per key: the users claiming it as their email, and as an alias.
+    private var primaries: [Int32] = []
+    private var others: [Int32] = []
+    /// Per key: the store user holding it, or -1.
+    private var holders: [Int32] = []
+
+    /// - Parameters:
+    ///   - owns: Whether the user's target holds its email (`nil`) or alias `n` — never asked
+    ///     for a user without a target.
+    init(
+        _ builder: PlanBuilder, facts: [UserFacts], targets: [Int32], excluded: [Bool], aliasStart: [Int32],
+        owns: (_ user: Int, _ alias: Int?) -> Bool
+    ) {
+        primaryIDs = Array(repeating: -1, count: targets.count)
+        aliasIDs = Array(repeating: -1, count: Int(aliasStart.last ?? 0))
+        var ownPrimary = [Bool](repeating: false, count: targets.count)
+        var ownAlias = [Bool](repeating: false, count: aliasIDs.count)
+        for index in targets.indices where !excluded[index] {
+            let hasTarget = targets[index] >= 0
+            if let key = facts[index].addresses.primaryKey {
+                if hasTarget, owns(index, nil) {
+                    ownPrimary[index] = true
+                } else {
+                    primaryIDs[index] = number(key)
+                    primaries[Int(primaryIDs[index])] += 1
+                }
+            }
+            for (n, key) in facts[index].addresses.aliasKeys.enumerated() {
+                let alias = Int(aliasStart[index]) + n
+                if hasTarget, owns(index, n) {
+                    ownAlias[alias] = true
+                } else {
+                    aliasIDs[alias] = number(key)
+                    others[Int(aliasIDs[alias])] += 1
+                }
+            }
+        }
+        guard !keys.texts.isEmpty else { return }
+        // Holders of the numbered keys; a holder that is a claimant's own identity is that
+        // claimant's own claim on the key, counted with the others.
+        var claimantOf = [Int32](repeating: -1, count: builder.store.userSlotCount)
+        for index in targets.indices where !excluded[index] && targets[index] >= 0 { claimantOf[Int(targets[index])] = Int32(index) }
+        for (id, key) in keys.texts.enumerated() {
+            let holder = builder.store.addressHolders[key] ?? -1
+            holders[id] = holder
+            guard holder >= 0, case let claimant = Int(claimantOf[Int(holder)]), claimant >= 0 else { continue }
+            if ownPrimary[claimant] && facts[claimant].addresses.primaryKey == key {
+                primaryIDs[claimant] = Int32(id)
+                primaries[id] += 1
+                continue
+            }
+            for (n, aliasKey) in facts[claimant].addresses.aliasKeys.enumerated() where ownAlias[Int(aliasStart[claimant]) + n] && aliasKey == key {
+                aliasIDs[Int(aliasStart[claimant]) + n] = Int32(id)
+                others[id] += 1
+            }
+        }
+    }
+
+    private mutating func number(_ key: String) -> Int32 {
+        let id = keys.intern(key)
+        if Int(id) == primaries.count {
+            primaries.append(0)
+            others.append(0)
+            holders.append(-1)
+        }
+        return id
+    }
+
+    /// How many users claim the user's email as theirs.
+    func primaryCount(ofUser index: Int) -> Int32 { primaryIDs[index] < 0 ? 1 : primaries[Int(primaryIDs[index])] }
+
+    /// How many users claim the alias's address as their email, and how many as an alias.
+    func counts(ofAlias alias: Int) -> (primaries: Int32, aliases: Int32) {
+        let id = aliasIDs[alias]
+        return id < 0 ? (0, 1) : (primaries[Int(id)], others[Int(id)])
+    }
+
+    /// The store user holding the user's email, unless it is `target`: -1 for none.
+    func holder(ofPrimary index: Int, target: Int32) -> Int32 { holder(primaryIDs[index], target) }
+
+    /// The store user holding the alias's address, unless it is `target`: -1 for none.
+    func holder(ofAlias alias: Int, target: Int32) -> Int32 { holder(aliasIDs[alias], target) }
+
+    private func holder(_ id: Int32, _ target: Int32) -> Int32 {
+        guard id >= 0 else { return -1 }
+        let holder = holders[Int(id)]
+        return holder == target ? -1 : holder
+    }
+}
+
 extension PlanBuilder {
     /// How a directory user found its identity in the store (rule 2).
-    private enum Match {
-        case linked(IdentityID)
-        case byEmail(IdentityID)
-        case byLogin(IdentityID)
+    enum Match: UInt8 {
+        case none
+        case linked
+        case byEmail
+        case byLogin
+    }
 
-        var id: IdentityID {
-            switch self {
-            case .linked(let id), .byEmail(let id), .byLogin(let id): id
+    /// Each in-scope user's ``UserFacts``, worked out in parallel: a pure read of the snapshot and
+    /// the store that touches each user's strings once.
+    func userFacts() -> [UserFacts] {
+        let (scope, store, links) = (scope, store, userLinks.first)
+        return ParallelChunks.map(scope.userCount) { range in
+            store.users.withUnsafeBufferPointer { stored in
+                range.map { index in
+                    let position = Int(scope.userIndices[index])
+                    let user = scope.userIndex(position)
+                    let users = scope.snapshotUsers
+                    var facts = UserFacts(
+                        addresses: DirectoryUser.emailAddresses(mail: users[user].mail, proxyAddresses: users[user].proxyAddresses),
+                        linked: links[position])
+                    guard facts.linked >= 0 else { return facts }
+                    let profile = stored[Int(facts.linked)]!.profile
+                    facts.ownsPrimary = facts.addresses.primaryKey.map { Self.holds(profile, $0) } ?? false
+                    for (n, key) in facts.addresses.aliasKeys.prefix(64).enumerated() where Self.holds(profile, key) { facts.ownsAliases |= 1 << UInt64(n) }
+                    facts.unchanged = Self.isUnchanged(profile, users, user, email: facts.addresses.primary, aliases: facts.addresses.aliases)
+                    return facts
+                }
             }
         }
     }
 
     /// Correlates, creates, adopts, updates, removes and disables the source's users (rules 2–5).
     mutating func planUsers() {
-        let users = scope.users
-        userStates = Array(repeating: .absent, count: users.count)
-        var manualByEmail: [String: IdentityID] = [:]
-        var manualByLogin: [String: [IdentityID]] = [:]
-        var addressHolders: [String: IdentityID] = [:]
-        addressHolders.reserveCapacity(usersByID.count)
-        for user in usersByID.values {
-            for key in user.profile.addressKeys { addressHolders[key] = user.id }
-            guard user.origin == .manual else { continue }
-            if let email = user.profile.email { manualByEmail[email.lowercasedKey] = user.id }
-            for login in user.profile.logins { manualByLogin[login.lowercasedKey, default: []].append(user.id) }
-        }
-
-        // Correlate: linked, else manual by email, else manual by login.
-        var matches = [Match?](repeating: nil, count: users.count)
-        var emails = [String?](repeating: nil, count: users.count)
-        var excluded = [Bool](repeating: false, count: users.count)
+        let count = scope.userCount
+        let facts = userFacts()
+        userStates = Array(repeating: .absent, count: count)
         userLabels = []
-        userLabels.reserveCapacity(users.count)
-        var claimsOnManual: [IdentityID: [Int]] = [:]
-        for (index, user) in users.enumerated() {
-            let email = user.primaryEmail
-            emails[index] = email
-            let subject = email ?? user.userPrincipalName
+        userLabels.reserveCapacity(count)
+
+        // Correlate: linked, else manual by email, else manual by login. Aliases are numbered
+        // across users (`aliasStart` by scope number).
+        var matches = [Match](repeating: .none, count: count)
+        var targets = [Int32](repeating: -1, count: count)
+        var aliasStart = [Int32](repeating: 0, count: count + 1)
+        var excluded = [Bool](repeating: false, count: count)
+        var claimsOnManual: [Int32: [Int]] = [:]
+        for index in 0..<count {
+            aliasStart[index + 1] = aliasStart[index] + Int32(facts[index].addresses.aliases.count)
+            let email = facts[index].addresses.primary
+            let subject = email ?? scope.snapshotUsers[scope.snapshotIndex(ofUser: index)].userPrincipalName
             userLabels.append(subject)
+            let linked = facts[index].linked
             if email == nil {
+                let externalID = scope.userID(index)
                 if settings.missingEmail == .skip {
-                    report(.skipped, .missingEmail, .user, externalID: user.id, subject: subject,
+                    report(.skipped, .missingEmail, .user, externalID: externalID, subject: subject,
                         "The user has no email address (neither mail nor an SMTP proxy address) and the policy skips such users; give the user a mailbox or an address in Entra ID.")
                     excluded[index] = true
-                    if let linked = linkedUsers[user.id]?.first { userStates[index] = .untouched(linked.id) }
+                    if linked >= 0 { userStates[index] = PlannedState(kind: .untouched, slot: linked) }
                     continue
                 }
-                report(.warning, .missingEmail, .user, externalID: user.id, subject: subject,
+                report(.warning, .missingEmail, .user, externalID: externalID, subject: subject,
                     "The user has no email address (neither mail nor an SMTP proxy address); it is synchronized, but workflows that need an address will not reach it.")
             }
-            if let linked = linkedUsers[user.id]?.first {
-                matches[index] = .linked(linked.id)
+            if linked >= 0 {
+                (matches[index], targets[index]) = (.linked, linked)
                 continue
             }
-            if let email, let manual = manualByEmail[email.lowercasedKey] {
-                matches[index] = .byEmail(manual)
+            if let key = facts[index].addresses.primaryKey, let manual = manualUser(withEmailKey: key) {
+                (matches[index], targets[index]) = (.byEmail, manual)
                 claimsOnManual[manual, default: []].append(index)
                 continue
             }
-            var candidates: Set<IdentityID> = []
-            for key in user.loginMatchKeys { candidates.formUnion(manualByLogin[key] ?? []) }
+            var candidates: Set<Int32> = []
+            let user = scope.snapshotUsers[scope.snapshotIndex(ofUser: index)]
+            for key in user.loginMatchKeys {
+                store.loginHolders.forEach(at: key) { slot in
+                    if store.users[Int(slot)]!.origin == .manual { candidates.insert(slot) }
+                }
+            }
             if candidates.count > 1 {
-                let related = candidates.sorted()
+                let related = candidates.map { storeUser($0).id }.sorted()
                 report(.conflict, .ambiguousMatch, .user, externalID: user.id, subject: subject,
                     "Several manual users (\(related.map(\.rawValue).joined(separator: ", "))) have a login matching \(user.userPrincipalName); keep the login on one of them.",
                     related: related)
                 excluded[index] = true
             } else if let manual = candidates.first {
-                matches[index] = .byLogin(manual)
+                (matches[index], targets[index]) = (.byLogin, manual)
                 claimsOnManual[manual, default: []].append(index)
             }
         }
         for (manual, claimants) in claimsOnManual where claimants.count > 1 {
+            let id = storeUser(manual).id
             for index in claimants {
-                report(.conflict, .contestedMatch, .user, externalID: users[index].id,
-                    subject: emails[index] ?? users[index].userPrincipalName,
-                    "The manual user \(manual) matches \(claimants.count) directory users; change its email or logins so it matches one.",
-                    related: [manual])
+                report(.conflict, .contestedMatch, .user, externalID: scope.userID(index), subject: userLabels[index],
+                    "The manual user \(id) matches \(claimants.count) directory users; change its email or logins so it matches one.",
+                    related: [id])
                 excluded[index] = true
-                matches[index] = nil
+                (matches[index], targets[index]) = (.none, -1)
             }
         }
 
-        // Emails must be unique within the source; an alias another user of the source also lists is dropped.
-        var primaryCount: [String: Int] = [:]
-        var aliasCount: [String: Int] = [:]
-        var aliasLists = [[String]](repeating: [], count: users.count)
-        for index in users.indices where !excluded[index] {
-            if let email = emails[index] { primaryCount[email.lowercasedKey, default: 0] += 1 }
-            aliasLists[index] = users[index].emailAliases
-            for alias in aliasLists[index] { aliasCount[alias.lowercasedKey, default: 0] += 1 }
+        let claims = AddressClaims(self, facts: facts, targets: targets, excluded: excluded, aliasStart: aliasStart) { index, alias in
+            let addresses = facts[index].addresses
+            if matches[index] == .linked, let owned = alias.map(facts[index].ownsAlias) ?? facts[index].ownsPrimary { return owned }
+            return holds(targets[index], alias.map { addresses.aliasKeys[$0] } ?? addresses.primaryKey!)
         }
-        var claimants = [UniqueValueResolver.Claimant?](repeating: nil, count: users.count)
-        for (index, user) in users.enumerated() where !excluded[index] {
-            let subject = emails[index] ?? user.userPrincipalName
-            if let email = emails[index], primaryCount[email.lowercasedKey, default: 0] > 1 {
-                report(.conflict, .duplicateEmailInSource, .user, externalID: user.id, subject: subject,
-                    "\(primaryCount[email.lowercasedKey]!) directory users have the email \(email), which must be unique in the store; correct the address in Entra ID.")
-                leaveUntouched(userAt: index, match: matches[index])
+        var kept = [Bool](repeating: true, count: Int(aliasStart[count]))
+        var resolver = UniqueValueResolver()
+        var values: [UniqueValueResolver.Value] = []
+        for index in 0..<count {
+            values.removeAll(keepingCapacity: true)
+            guard !excluded[index] else {
+                resolver.add(target: -1, values: values, active: false)
                 continue
             }
-            var values: [UniqueValueResolver.Value] = []
-            if let email = emails[index] { values.append(.init(key: email.lowercasedKey, isPrimary: true)) }
-            var kept: [String] = []
-            for alias in aliasLists[index] {
-                let key = alias.lowercasedKey
-                if primaryCount[key] != nil || aliasCount[key, default: 0] > 1 {
-                    report(.warning, .aliasDropped, .user, externalID: user.id, subject: subject,
-                        "The alias \(alias) also belongs to another directory user of this source, so it is left out; remove it from one of them in Entra ID.")
+            let target = targets[index]
+            if let email = facts[index].addresses.primary, claims.primaryCount(ofUser: index) > 1 {
+                report(.conflict, .duplicateEmailInSource, .user, externalID: scope.userID(index), subject: userLabels[index],
+                    "\(claims.primaryCount(ofUser: index)) directory users have the email \(email), which must be unique in the store; correct the address in Entra ID.")
+                leaveUntouched(userAt: index, match: matches[index], target: target)
+                resolver.add(target: -1, values: values, active: false)
+                continue
+            }
+            if facts[index].addresses.primaryKey != nil {
+                values.append(.init(key: claims.primaryIDs[index], holder: claims.holder(ofPrimary: index, target: target), isPrimary: true))
+            }
+            for (n, text) in facts[index].addresses.aliases.enumerated() {
+                let alias = Int(aliasStart[index]) + n
+                let (primaries, others) = claims.counts(ofAlias: alias)
+                if primaries > 0 || others > 1 {
+                    report(.warning, .aliasDropped, .user, externalID: scope.userID(index), subject: userLabels[index],
+                        "The alias \(text) also belongs to another directory user of this source, so it is left out; remove it from one of them in Entra ID.")
+                    kept[alias] = false
                     continue
                 }
-                kept.append(alias)
-                values.append(.init(key: key, isPrimary: false))
+                values.append(.init(key: claims.aliasIDs[alias], holder: claims.holder(ofAlias: alias, target: target), isPrimary: false))
             }
-            aliasLists[index] = kept
-            claimants[index] = .init(target: matches[index]?.id, values: values)
+            resolver.add(target: target, values: values)
         }
 
         let removals = plannedUserRemovals()
-        let outcomes = UniqueValueResolver.resolve(claimants, holders: addressHolders, released: removals.released)
-        for (index, outcome) in outcomes.enumerated() {
-            guard let outcome else { continue }
-            let user = users[index]
-            let subject = emails[index] ?? user.userPrincipalName
-            switch outcome {
-            case .blocked(_, let holder):
-                let held = usersByID[holder]!
-                report(.conflict, .emailInUse, .user, externalID: user.id, subject: subject,
-                    "The email is held by \(describeHolder(origin: held.origin, name: held.profile.name, id: holder, kind: "user")); emails are unique in the store, so remove it from one of the two.",
-                    related: [holder])
-                leaveUntouched(userAt: index, match: matches[index])
-            case .proceed(let dropped, let deferred, let releasesForOthers):
-                let droppedKeys = Set(dropped.map(\.key))
-                for (key, holder) in dropped {
-                    let held = usersByID[holder]!
-                    report(.warning, .aliasDropped, .user, externalID: user.id, subject: subject,
-                        "The alias \(key) is held by \(describeHolder(origin: held.origin, name: held.profile.name, id: holder, kind: "user")), so it is left out.",
-                        related: [holder])
-                }
-                let aliases = aliasLists[index].filter { !droppedKeys.contains($0.lowercasedKey) }
-                planUser(at: index, match: matches[index], email: emails[index], aliases: aliases,
-                    deferred: deferred, releasesForOthers: releasesForOthers)
+        let marks = userMarks
+        let resolution = resolver.resolve(slots: store.userSlotCount) { marks[Int($0)].contains(.removed) }
+        for index in 0..<count where resolver.active[index] {
+            if let (_, holder) = resolution.blocked[index] {
+                let held = storeUser(holder)
+                report(.conflict, .emailInUse, .user, externalID: scope.userID(index), subject: userLabels[index],
+                    "The email is held by \(describeHolder(origin: held.origin, name: held.profile.name, id: held.id, kind: "user")); emails are unique in the store, so remove it from one of the two.",
+                    related: [held.id])
+                leaveUntouched(userAt: index, match: matches[index], target: targets[index])
+                continue
             }
+            let dropped = resolution.dropped[index] ?? []
+            for (key, holder) in dropped {
+                let held = storeUser(holder)
+                report(.warning, .aliasDropped, .user, externalID: scope.userID(index), subject: userLabels[index],
+                    "The alias \(claims.keys[key]) is held by \(describeHolder(origin: held.origin, name: held.profile.name, id: held.id, kind: "user")), so it is left out.",
+                    related: [held.id])
+            }
+            let range = Int(aliasStart[index])..<Int(aliasStart[index + 1])
+            let allKept = dropped.isEmpty && range.allSatisfy { kept[$0] }
+            if matches[index] == .linked, allKept, facts[index].unchanged, resolution.deferred[index] == nil {
+                // The identity is already what the user asks for: nothing to build or compare.
+                userStates[index] = PlannedState(kind: .existing, slot: targets[index])
+                unchangedUsers += 1
+                if listsUnchanged {
+                    unchanged.append(.init(objectKind: .user, externalID: scope.userID(index), identityID: storeUser(targets[index]).id, subject: userLabels[index]))
+                }
+                continue
+            }
+            let droppedKeys = Set(dropped.map(\.key))
+            let userAliases =
+                allKept ? facts[index].addresses.aliases : range.filter { kept[$0] && !droppedKeys.contains(claims.aliasIDs[$0]) }.map { facts[index].addresses.aliases[$0 - range.lowerBound] }
+            let deferred = Set((resolution.deferred[index] ?? []).map { claims.keys[$0] })
+            planUser(
+                at: index, match: matches[index], target: targets[index], email: facts[index].addresses.primary, aliases: userAliases, deferred: deferred,
+                releasesForOthers: resolution.releasers.contains(index))
         }
         applyUserRemovals(removals)
     }
 
-    private mutating func leaveUntouched(userAt index: Int, match: Match?) {
-        if case .linked(let id) = match { userStates[index] = .untouched(id) }
+    /// The manual user whose primary email has this key.
+    private func manualUser(withEmailKey key: String) -> Int32? {
+        guard let slot = store.addressHolders[key] else { return nil }
+        let user = storeUser(slot)
+        return user.origin == .manual && user.profile.email?.lowercasedKey == key ? slot : nil
+    }
+
+    /// Whether the store user holds the address `key` (as email or alias).
+    func holds(_ slot: Int32, _ key: String) -> Bool {
+        store.users.withUnsafeBufferPointer { users in Self.holds(users[Int(slot)]!.profile, key) }
+    }
+
+    /// Whether the profile holds the address `key` (as email or alias).
+    static func holds(_ profile: UserProfile, _ key: String) -> Bool {
+        profile.email?.lowercasedKey == key || profile.aliases.contains { $0.lowercasedKey == key }
+    }
+
+    private mutating func leaveUntouched(userAt index: Int, match: Match, target: Int32) {
+        if match == .linked { userStates[index] = PlannedState(kind: .untouched, slot: target) }
     }
 
     private mutating func planUser(
-        at index: Int, match: Match?, email: String?, aliases: [String], deferred: Set<String>, releasesForOthers: Bool
+        at index: Int, match: Match, target: Int32, email: String?, aliases: [String], deferred: Set<String>, releasesForOthers: Bool
     ) {
-        let user = scope.users[index]
-        let subject = email ?? user.userPrincipalName
+        let subject = userLabels[index]
+        let user = scope.snapshotUsers[scope.snapshotIndex(ofUser: index)]
+        let name = user.displayName.flatMap { $0.trimmed.isEmpty ? nil : $0 } ?? user.userPrincipalName
         var desired = UserProfile(
-            name: user.displayName.flatMap { $0.trimmed.isEmpty ? nil : $0 } ?? user.userPrincipalName,
-            firstName: user.givenName, lastName: user.surname, email: email, aliases: aliases,
-            logins: user.logins, isEnabled: user.accountEnabled)
-        guard let match, let existing = usersByID[match.id] else {
+            name: name, firstName: user.givenName, lastName: user.surname, email: email, aliases: aliases, logins: user.logins,
+            isEnabled: user.accountEnabled)
+        guard match != .none else {
             let phase: SyncPhase = deferred.isEmpty ? .users : .deferredUsers
-            add(phase, .createUser(externalID: user.id, profile: desired), subject: subject, .newInScope)
-            userStates[index] = .proceeds(.created(externalID: user.id), deferredCreate: !deferred.isEmpty)
+            add(phase, .createUser(externalID: user.id, profile: desired), subject: subject, label: .scopeUser(index), .newInScope)
+            userStates[index] = PlannedState(kind: deferred.isEmpty ? .created : .createdDeferred, slot: -1)
             return
         }
-        userStates[index] = .proceeds(.existing(existing.id), deferredCreate: false)
+        userStates[index] = PlannedState(kind: .existing, slot: target)
+        let existing = storeUser(target)
+        let externalID = user.id
         // Logins an administrator added stay: synchronized users may be given extra logins.
         var seen = Set(desired.logins.map { $0.lowercasedKey })
         for login in existing.profile.logins where seen.insert(login.lowercasedKey).inserted { desired.logins.append(login) }
 
-        let reason: SyncReason
-        switch match {
-        case .linked: reason = wasPending(existing.id) ? .returnedInScope : .attributesChanged
-        case .byEmail: reason = .matchedByEmail
-        case .byLogin: reason = .matchedByLogin
-        }
-        let adopting = if case .linked = match { false } else { true }
+        let reason: SyncReason =
+            switch match {
+            case .linked, .none: wasPending(existing.id) ? .returnedInScope : .attributesChanged
+            case .byEmail: .matchedByEmail
+            case .byLogin: .matchedByLogin
+            }
+        let adopting = match != .linked
         if !adopting && existing.profile == desired {
             unchangedUsers += 1
             if listsUnchanged {
-                unchanged.append(.init(objectKind: .user, externalID: user.id, identityID: existing.id, subject: subject))
+                unchanged.append(.init(objectKind: .user, externalID: externalID, identityID: existing.id, subject: subject))
             }
             return
         }
         func action(_ from: UserProfile, _ to: UserProfile, adopt: Bool) -> SyncAction {
             let changes = FieldChange.between(from, to)
             return adopt
-                ? .adoptUser(existing.id, externalID: user.id, profile: to, changes: changes)
-                : .updateUser(existing.id, externalID: user.id, profile: to, changes: changes)
+                ? .adoptUser(existing.id, externalID: externalID, profile: to, changes: changes)
+                : .updateUser(existing.id, externalID: externalID, profile: to, changes: changes)
         }
         guard !deferred.isEmpty else {
-            add(.users, action(existing.profile, desired, adopt: adopting), subject: subject, reason)
+            add(.users, action(existing.profile, desired, adopt: adopting), subject: subject, label: .scopeUser(index), reason)
             return
         }
         guard releasesForOthers else {
-            add(.deferredUsers, action(existing.profile, desired, adopt: adopting), subject: subject,
+            add(.deferredUsers, action(existing.profile, desired, adopt: adopting), subject: subject, label: .scopeUser(index),
                 adopting ? reason : .takesReleasedValue)
             return
         }
@@ -207,68 +402,85 @@ extension PlanBuilder {
         var interim = desired
         if let email = interim.email, deferred.contains(email.lowercasedKey) { interim.email = nil }
         interim.aliases.removeAll { deferred.contains($0.lowercasedKey) }
-        add(.users, action(existing.profile, interim, adopt: adopting), subject: subject, .releasesValueForAnother)
-        add(.deferredUsers, action(interim, desired, adopt: false), subject: subject, .takesReleasedValue)
+        add(.users, action(existing.profile, interim, adopt: adopting), subject: subject, label: .scopeUser(index), .releasesValueForAnother)
+        add(.deferredUsers, action(interim, desired, adopt: false), subject: subject, label: .scopeUser(index), .takesReleasedValue)
+    }
+
+    /// Whether a linked user's profile already is what the directory user asks for with every
+    /// alias, its logins exactly the directory's (the usual case). `false` sends the user to the
+    /// full comparison, which also keeps logins an administrator added.
+    private static func isUnchanged(_ profile: UserProfile, _ users: [DirectoryUser], _ user: Int, email: String?, aliases: [String]) -> Bool {
+        let name = users[user].displayName.flatMap { $0.trimmed.isEmpty ? nil : $0 } ?? users[user].userPrincipalName
+        guard profile.isEnabled == users[user].accountEnabled, profile.email == email, profile.name == name,
+            profile.firstName == users[user].givenName, profile.lastName == users[user].surname, profile.aliases == aliases,
+            let first = profile.logins.first, first == users[user].userPrincipalName
+        else { return false }
+        let (sam, domain) = (users[user].onPremisesSamAccountName, users[user].onPremisesDomainName)
+        switch profile.logins.count {
+        case 1: return !DirectoryUser.hasNetBIOSLogin(samAccountName: sam, domainName: domain)
+        case 2: return DirectoryUser.isNetBIOSLogin(profile.logins[1], samAccountName: sam, domainName: domain)
+        default: return false
+        }
     }
 
     /// The source's users that leave the scope in this run, and what happens to each.
     struct UserRemovals {
-        var removed: [(IdentityUser, SyncReason)] = []
+        var removed: [(slot: Int32, reason: SyncReason)] = []
         /// Users disabled: for good (`leftScope`) or while their removal is pending (`removalPending`).
-        var disabled: [(IdentityUser, SyncReason)] = []
+        var disabled: [(slot: Int32, reason: SyncReason)] = []
         /// Users whose removal is pending after this run.
-        var pending: [(user: IdentityUser, until: Date, isNew: Bool)] = []
-        /// Identities whose addresses become free (deleted ones; disabled and pending users keep theirs).
-        var released: Set<IdentityID> { Set(removed.map(\.0.id)) }
+        var pending: [(slot: Int32, until: Date, isNew: Bool)] = []
     }
 
+    /// The removals of this run; marks the users removed (their addresses become free) and those kept out of scope.
     private mutating func plannedUserRemovals() -> UserRemovals {
-        let inScope = Set(scope.users.map { ObjectKey($0.id) })
         var removals = UserRemovals()
-        for (externalID, users) in linkedUsers where decides(externalID) {
-            for (position, user) in users.enumerated() {
-                if inScope.contains(ObjectKey(externalID)) {
-                    if position > 0 { removals.removed.append((user, .duplicateLink)) }
-                    continue
-                }
-                guard position == 0 else {
-                    removals.removed.append((user, .leftScope))
-                    continue
-                }
-                switch fate(ofOutOfScope: .user, user.id, externalID: externalID) {
-                case .remove(let reason): removals.removed.append((user, reason))
-                case .disable: if user.profile.isEnabled { removals.disabled.append((user, .leftScope)) }
-                case .keep: keptOutOfScopeUserIDs.insert(user.id)
-                case .pending(let until, let isNew):
-                    keptOutOfScopeUserIDs.insert(user.id)
-                    if user.profile.isEnabled { removals.disabled.append((user, .removalPending)) }
-                    removals.pending.append((user, until, isNew))
-                }
+        userLinks.forEachGroup { position, first, others in
+            let inScope = position.map { scope.userScopeNumbers[Int($0)] >= 0 } ?? false
+            let externalID = storeUser(first).origin.externalID ?? ""
+            guard decides(externalID) else { return }
+            guard !inScope else {
+                for slot in others { removals.removed.append((slot, .duplicateLink)) }
+                return
+            }
+            defer { for slot in others { removals.removed.append((slot, .leftScope)) } }
+            let user = storeUser(first)
+            switch fate(ofOutOfScope: .user, user.id, externalID: externalID) {
+            case .remove(let reason): removals.removed.append((first, reason))
+            case .disable: if user.profile.isEnabled { removals.disabled.append((first, .leftScope)) }
+            case .keep: userMarks[Int(first)].insert(.keptOutOfScope)
+            case .pending(let until, let isNew):
+                userMarks[Int(first)].insert(.keptOutOfScope)
+                if user.profile.isEnabled { removals.disabled.append((first, .removalPending)) }
+                removals.pending.append((first, until, isNew))
             }
         }
+        for (slot, _) in removals.removed { userMarks[Int(slot)].insert(.removed) }
         return removals
     }
 
     private mutating func applyUserRemovals(_ removals: UserRemovals) {
-        for (user, reason) in removals.removed {
+        for (slot, reason) in removals.removed {
+            let user = storeUser(slot)
             add(.userRemovals, .removeUser(user.id, externalID: user.origin.externalID ?? ""),
-                subject: user.profile.email ?? user.profile.name, reason)
-            deletedUserIDs.insert(user.id)
+                subject: user.profile.email ?? user.profile.name, label: .storeUser(slot), reason)
         }
-        for (user, reason) in removals.disabled {
+        for (slot, reason) in removals.disabled {
+            let user = storeUser(slot)
             var profile = user.profile
             profile.isEnabled = false
             add(.userRemovals, .disableUser(user.id, externalID: user.origin.externalID ?? "", profile: profile),
-                subject: user.profile.email ?? user.profile.name, reason)
+                subject: user.profile.email ?? user.profile.name, label: .storeUser(slot), reason)
         }
-        for (user, until, isNew) in removals.pending {
+        for (slot, until, isNew) in removals.pending {
+            let user = storeUser(slot)
             reportPending(
                 .user, user.id, externalID: user.origin.externalID ?? "", subject: user.profile.email ?? user.profile.name, until: until,
                 isNew: isNew, disabledNow: user.profile.isEnabled)
         }
         // The guard counts a staged removal once, in the run where it becomes pending (and the
         // user is disabled), not again when its grace ends.
-        removedUserCount = removals.removed.count { $0.1 != .gracePeriodEnded } + removals.disabled.count { $0.1 == .leftScope }
+        removedUserCount = removals.removed.count { $0.reason != .gracePeriodEnded } + removals.disabled.count { $0.reason == .leftScope }
             + removals.pending.count { $0.isNew }
     }
 }

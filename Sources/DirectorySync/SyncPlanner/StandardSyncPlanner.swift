@@ -9,6 +9,11 @@ import Foundation
 /// differs; remove, disable, stage for removal or keep what left the scope, as the removal policy
 /// says; manage memberships of the source's own groups only; judge removals with the deletion guard.
 ///
+/// It plans over numbers, not copies: directory objects by their position in the snapshot, store
+/// identities by their slot in the store's index (``IdentityStoreContents`` keeps that index, and
+/// the SDK's stores hand it out ready), addresses interned once per plan. What it returns are the
+/// public value types.
+///
 /// ```swift
 /// let plan = try StandardSyncPlanner().plan(source: "contoso", directory: snapshot, store: contents)
 /// print(plan.summary)
@@ -33,15 +38,71 @@ public struct StandardSyncPlanner: SyncPlanner {
     }
 }
 
-/// What became of one in-scope directory object.
-enum PlannedState {
-    /// It is (or will be) this identity in the store; `deferredCreate` when it is created in a
-    /// deferred phase.
-    case proceeds(IdentityReference, deferredCreate: Bool)
-    /// It is left untouched, as the existing linked identity.
-    case untouched(IdentityID)
-    /// It has no identity in the store and gets none in this run.
-    case absent
+/// What became of one in-scope directory object: 8 bytes, one per object.
+struct PlannedState {
+    enum Kind: UInt8 {
+        /// It has no identity in the store and gets none in this run.
+        case absent
+        /// It is left untouched, as the existing linked identity in ``slot``.
+        case untouched
+        /// It is (or will be) the existing identity in ``slot``.
+        case existing
+        /// It is created in this run, in the first phases.
+        case created
+        /// It is created in a deferred phase.
+        case createdDeferred
+    }
+
+    var kind: Kind
+    /// The store slot, for `untouched` and `existing`.
+    var slot: Int32
+
+    static let absent = PlannedState(kind: .absent, slot: -1)
+}
+
+/// What a plan knows of one store user, by slot.
+struct UserMarks: OptionSet {
+    var rawValue: UInt8
+    /// Linked to this source (its memberships in the source's groups are managed).
+    static let owned = UserMarks(rawValue: 1)
+    /// Deleted in this run (its memberships go with it; its addresses become free).
+    static let removed = UserMarks(rawValue: 2)
+    /// Out of scope but kept with its memberships (`never`, or its removal is pending).
+    static let keptOutOfScope = UserMarks(rawValue: 4)
+    /// Linked to a directory object the focus names.
+    static let focused = UserMarks(rawValue: 8)
+}
+
+/// The identities a source owns of one kind, grouped by the directory object they are linked to;
+/// each group ordered by identifier (the first is the link that counts, the others are second links).
+struct SourceLinks {
+    /// For each object of the snapshot (by position), its first linked slot, or -1.
+    var first: [Int32]
+    /// Further links of objects of the snapshot, by position.
+    var more: [Int32: [Int32]] = [:]
+    /// Links to objects the snapshot does not hold, by object id.
+    var absent: [String: [Int32]] = [:]
+    /// Positions of the snapshot's objects that have a link.
+    var linkedPositions: [Int32] = []
+    /// All linked identities.
+    var count = 0
+
+    init(positions: Int) { first = Array(repeating: -1, count: positions) }
+
+    /// Every link group — the linked slots of one directory object, ordered by identifier — with
+    /// the object's position when the snapshot holds it.
+    func forEachGroup(_ body: (_ position: Int32?, _ first: Int32, _ others: [Int32]) -> Void) {
+        for position in linkedPositions { body(position, first[Int(position)], more[position] ?? []) }
+        for slots in absent.values { body(nil, slots[0], Array(slots.dropFirst())) }
+    }
+}
+
+/// An operation's sort key: its rank (phase and kind), and its group and subject as label
+/// references (``PlanBuilder/Label``), ranked among the distinct texts only when sorting.
+struct OrderKey {
+    var rank: Int32
+    var group: Int
+    var subject: Int
 }
 
 /// The mutable state of one planning pass.
@@ -49,22 +110,17 @@ struct PlanBuilder {
     let source: SourceID
     let settings: SyncSettings
     let scope: DirectoryScope
-    let usersByID: [IdentityID: IdentityUser]
-    let groupsByID: [IdentityID: IdentityGroup]
-    /// The source's identities by directory object id, ordered by identifier.
-    let linkedUsers: [String: [IdentityUser]]
-    let linkedGroups: [String: [IdentityGroup]]
-    /// The store users this source owns (whose memberships it manages).
-    let ownedUserIDs: Set<IdentityID>
+    let store: IdentityStoreIndex
+    /// The source's users and groups by directory object.
+    let userLinks: SourceLinks
+    let groupLinks: SourceLinks
     /// The directory objects whose fate the snapshot decides (``SyncPlanRequest/focus``); `nil`: all.
     let focus: Set<ObjectKey>?
-    /// With a focus, the source's users linked to focused directory users.
-    let focusedUserIDs: Set<IdentityID>
+    var userMarks: [UserMarks]
 
     var operations: [SyncOperation] = []
-    /// Each operation's order rank (phase and kind), group and subject, kept beside it so sorting
-    /// never copies the operations.
-    var orderKeys: [(rank: Int, group: String, subject: String)] = []
+    /// Each operation's order key, kept beside it so sorting never copies the operations.
+    var orderKeys: [OrderKey] = []
     var issues: [SyncIssue] = []
     var unchangedUsers = 0
     var unchangedGroups = 0
@@ -72,11 +128,9 @@ struct PlanBuilder {
     let capabilities: IdentityStoreCapabilities
     var unchanged: [SyncPlan.UnchangedObject] = []
     var userStates: [PlannedState] = []
-    /// Each in-scope user's label (email, else UPN), by scope index.
+    /// Each in-scope user's label (email, else UPN), by scope number.
     var userLabels: [String] = []
     var groupStates: [PlannedState] = []
-    /// Users deleted in this run (their memberships go with them).
-    var deletedUserIDs: Set<IdentityID> = []
     var removedUserCount = 0
     var removedGroupCount = 0
     var removedMembershipCount = 0
@@ -86,9 +140,8 @@ struct PlanBuilder {
     let remembered: [IdentityID: PendingRemoval]
     /// Under staged deletion, the removals pending after this plan (``SyncPlan/pendingRemovals``).
     var pendingRemovals: [PendingRemoval] = []
-    /// The source's users that left the scope and keep their memberships: all of them under
-    /// `never`, those whose removal is pending under staged deletion.
-    var keptOutOfScopeUserIDs: Set<IdentityID> = []
+    /// Texts operations name that no table holds (``Label/other``).
+    var otherLabels: [String] = [""]
 
     init(_ request: SyncPlanRequest) {
         source = request.sourceID
@@ -101,49 +154,82 @@ struct PlanBuilder {
         }
         listsUnchanged = request.listsUnchanged
         capabilities = request.store.capabilities
-        scope = DirectoryScope(snapshot: request.directory, filter: request.settings.filter)
-        var usersByID: [IdentityID: IdentityUser] = [:]
-        usersByID.reserveCapacity(request.store.users.count)
-        var linkedUsers: [String: [IdentityUser]] = [:]
-        var ownedUserIDs: Set<IdentityID> = []
-        for user in request.store.users {
-            usersByID[user.id] = user
-            if user.origin.sourceID == request.sourceID, let externalID = user.origin.externalID {
-                linkedUsers[externalID, default: []].append(user)
-                ownedUserIDs.insert(user.id)
-            }
-        }
-        var groupsByID: [IdentityID: IdentityGroup] = [:]
-        var linkedGroups: [String: [IdentityGroup]] = [:]
-        for group in request.store.groups {
-            groupsByID[group.id] = group
-            if group.origin.sourceID == request.sourceID, let externalID = group.origin.externalID {
-                linkedGroups[externalID, default: []].append(group)
-            }
-        }
-        self.usersByID = usersByID
-        self.groupsByID = groupsByID
-        self.linkedUsers = linkedUsers
-        self.linkedGroups = linkedGroups
-        self.ownedUserIDs = ownedUserIDs
+        let scope = DirectoryScope(snapshot: request.directory, filter: request.settings.filter)
+        let store = request.store.index
         let focus = request.focus.map { Set($0.map(ObjectKey.init)) }
+        self.scope = scope
+        self.store = store
         self.focus = focus
-        var focusedUserIDs: Set<IdentityID> = []
-        if let focus {
-            for (externalID, users) in linkedUsers where focus.contains(ObjectKey(externalID)) { focusedUserIDs.formUnion(users.map(\.id)) }
+
+        // Each store user's directory object: its position in the snapshot (-1 when the snapshot
+        // lacks it), for the source's users (-2 for the others), and whether the focus names it.
+        let users = store.users
+        let source = request.sourceID
+        let positions = scope.userPositions
+        let linked: [(position: Int32, focused: Bool)] = ParallelChunks.map(users.count) { range in
+            range.map { slot in
+                guard case .directory(let owner, let externalID)? = users[slot]?.origin, owner == source else { return (-2, false) }
+                let key = ObjectKey(externalID)
+                return (positions.value(for: key) ?? -1, focus?.contains(key) ?? false)
+            }
         }
-        self.focusedUserIDs = focusedUserIDs
+        var marks = [UserMarks](repeating: [], count: store.userSlotCount)
+        var userLinks = SourceLinks(positions: scope.userPositionCount)
+        let userIDs: (Int32) -> IdentityID = { users[Int($0)]!.id }
+        for (slot, (position, focused)) in linked.enumerated() where position > -2 {
+            marks[slot].insert(focused ? [.owned, .focused] : .owned)
+            Self.link(Int32(slot), position: position >= 0 ? position : nil, externalID: { users[slot]!.origin.externalID! }, id: userIDs, into: &userLinks)
+        }
+        var groupLinks = SourceLinks(positions: scope.groupPositionCount)
+        let groups = store.groups
+        let groupIDs: (Int32) -> IdentityID = { groups[Int($0)]!.id }
+        for (slot, group) in groups.enumerated() {
+            guard let group, case .directory(let owner, let externalID) = group.origin, owner == request.sourceID else { continue }
+            Self.link(Int32(slot), position: scope.groupPositions.value(for: ObjectKey(externalID)), externalID: { externalID }, id: groupIDs, into: &groupLinks)
+        }
+        self.userLinks = userLinks
+        self.groupLinks = groupLinks
+        userMarks = marks
         // An excerpt decides nothing about the other objects: their pending removals stay as remembered.
-        pendingRemovals = remembered.values.filter { !decides($0.externalID) }
+        pendingRemovals = remembered.values.filter { !(focus?.contains(ObjectKey($0.externalID)) ?? true) }
+    }
+
+    /// Adds a slot to the link group of its directory object, keeping each group ordered by identifier.
+    private static func link(
+        _ slot: Int32, position: Int32?, externalID: () -> String, id: (Int32) -> IdentityID, into links: inout SourceLinks
+    ) {
+        links.count += 1
+        guard let position else {
+            let externalID = externalID()
+            links.absent[externalID, default: []].append(slot)
+            if let slots = links.absent[externalID], slots.count > 1 { links.absent[externalID] = slots.sorted { id($0) < id($1) } }
+            return
+        }
+        let first = links.first[Int(position)]
+        guard first >= 0 else {
+            links.first[Int(position)] = slot
+            links.linkedPositions.append(position)
+            return
+        }
+        var all = [first] + (links.more[position] ?? []) + [slot]
+        all.sort { id($0) < id($1) }
+        links.first[Int(position)] = all[0]
+        links.more[position] = Array(all.dropFirst())
     }
 
     /// Whether the snapshot decides the fate of the directory object (always, without a focus).
     func decides(_ externalID: String) -> Bool { focus?.contains(ObjectKey(externalID)) ?? true }
 
     /// Whether this run may take the store user out of a group it does not decide.
-    func managesMembership(of id: IdentityID) -> Bool { focus == nil || focusedUserIDs.contains(id) }
+    func managesMembership(of slot: Int32) -> Bool { focus == nil || userMarks[Int(slot)].contains(.focused) }
 
     func origin(_ externalID: String) -> IdentityOrigin { .directory(source, externalID: externalID) }
+
+    /// The store user in `slot`.
+    func storeUser(_ slot: Int32) -> IdentityUser { store.users[Int(slot)]! }
+
+    /// The store group in `slot`.
+    func storeGroup(_ slot: Int32) -> IdentityStoreIndex.Group { store.groups[Int(slot)]! }
 
     /// Words for who holds a value: a manual identity, another source's, or one of this source's.
     func describeHolder(origin: IdentityOrigin, name: String, id: IdentityID, kind: String) -> String {
@@ -167,9 +253,59 @@ struct PlanBuilder {
                 detail: detail, relatedIdentityIDs: related, removalPendingUntil: removalPendingUntil))
     }
 
-    mutating func add(_ phase: SyncPhase, _ action: SyncAction, subject: String, group: String? = nil, _ reason: SyncReason) {
-        operations.append(SyncOperation(phase: phase, action: action, subject: subject, group: group, reason: reason))
-        orderKeys.append((phase.rawValue * 16 + action.kind.order, group ?? "", subject))
+    /// Where an operation's subject or group text comes from: a table and a row, so sorting
+    /// hashes integers, not strings.
+    enum Label {
+        /// An in-scope user's label (``PlanBuilder/userLabels``), by scope number.
+        case scopeUser(Int)
+        /// A store user's label (email, else name), by slot.
+        case storeUser(Int32)
+        /// An in-scope group's display name, by its position among the selected groups.
+        case scopeGroup(Int)
+        /// A store group's name, by slot.
+        case storeGroup(Int32)
+        /// A text of ``PlanBuilder/otherLabels`` (0 is the empty text: no group).
+        case other(Int)
+
+        var reference: Int {
+            switch self {
+            case .scopeUser(let row): row << 3
+            case .storeUser(let row): Int(row) << 3 | 1
+            case .scopeGroup(let row): row << 3 | 2
+            case .storeGroup(let row): Int(row) << 3 | 3
+            case .other(let row): row << 3 | 4
+            }
+        }
+    }
+
+    /// The text a label reference names.
+    func text(_ reference: Int) -> String {
+        let row = reference >> 3
+        switch reference & 7 {
+        case 0: return userLabels[row]
+        case 1: return userLabel(Int32(row))
+        case 2: return scope.group(row).displayName
+        case 3: return storeGroup(Int32(row)).profile.name
+        default: return otherLabels[row]
+        }
+    }
+
+    /// How a store user is named in operations: its email, else its name.
+    func userLabel(_ slot: Int32) -> String {
+        let user = storeUser(slot)
+        return user.profile.email ?? user.profile.name
+    }
+
+    /// A store user's label by identifier: its label, or the identifier when no user has it.
+    mutating func userLabel(of id: IdentityID) -> Label {
+        if let slot = store.userSlots[id] { return .storeUser(slot) }
+        otherLabels.append(id.rawValue)
+        return .other(otherLabels.count - 1)
+    }
+
+    mutating func add(_ phase: SyncPhase, _ action: SyncAction, subject: String, label: Label, group: (text: String, label: Label)? = nil, _ reason: SyncReason) {
+        operations.append(SyncOperation(phase: phase, action: action, subject: subject, group: group?.text, reason: reason))
+        orderKeys.append(OrderKey(rank: Int32(phase.rawValue * 16 + action.kind.order), group: (group?.label ?? .other(0)).reference, subject: label.reference))
     }
 
     mutating func finish() -> SyncPlan {
@@ -180,17 +316,17 @@ struct PlanBuilder {
             if a.subject != b.subject { return a.subject < b.subject }
             return a.externalID < b.externalID
         }
-        let ownedUsers = linkedUsers.values.reduce(0) { $0 + $1.count }
-        let ownedGroups = linkedGroups.values.reduce(0) { $0 + $1.count }
         var ownedMemberships = 0
-        for groups in linkedGroups.values {
-            for group in groups {
-                ownedMemberships += group.memberIDs.count(where: ownedUserIDs.contains)
+        groupLinks.forEachGroup { _, first, others in
+            for slot in [first] + others {
+                let group = storeGroup(slot)
+                ownedMemberships += group.members.count { userMarks[Int($0)].contains(.owned) }
+                ownedMemberships += group.extraMembers.count { id in store.userSlots[id].map { userMarks[Int($0)].contains(.owned) } ?? false }
             }
         }
         let verdict = settings.deletionGuard.verdict(
-            removedUsers: removedUserCount, ownedUsers: ownedUsers, removedGroups: removedGroupCount,
-            ownedGroups: ownedGroups, removedMemberships: removedMembershipCount, ownedMemberships: ownedMemberships)
+            removedUsers: removedUserCount, ownedUsers: userLinks.count, removedGroups: removedGroupCount,
+            ownedGroups: groupLinks.count, removedMemberships: removedMembershipCount, ownedMemberships: ownedMemberships)
         return SyncPlan(
             sourceID: source, operations: operations, issues: issues, unchangedUsers: unchangedUsers,
             unchangedGroups: unchangedGroups, guardVerdict: verdict,
@@ -201,41 +337,49 @@ struct PlanBuilder {
 
 extension PlanBuilder {
     /// Orders the operations by phase, kind, group, subject and directory object id. Groups and
-    /// subjects are replaced by their ranks among the distinct values first, so the sort compares
+    /// subjects are replaced by their ranks among the distinct texts first, so the sort compares
     /// integers (plans run to millions of operations); object ids break the rare remaining ties.
     mutating func sortOperations() {
-        let groups = Self.ranks(orderKeys.lazy.map(\.group))
-        let subjects = Self.ranks(orderKeys.lazy.map(\.subject))
-        var keys = orderKeys.indices.map { index in SortKey(rank: orderKeys[index].rank, group: groups[index], subject: subjects[index], index: index) }
+        let groups = ranks(orderKeys.lazy.map(\.group))
+        let subjects = ranks(orderKeys.lazy.map(\.subject))
+        var keys = orderKeys.indices.map { index in SortKey(rank: orderKeys[index].rank, group: groups[index], subject: subjects[index], index: Int32(index)) }
         keys.sort { a, b in
             if (a.rank, a.group, a.subject) != (b.rank, b.group, b.subject) { return (a.rank, a.group, a.subject) < (b.rank, b.group, b.subject) }
-            let (x, y) = (operations[a.index].action.externalID ?? "", operations[b.index].action.externalID ?? "")
+            let (x, y) = (operations[Int(a.index)].action.externalID ?? "", operations[Int(b.index)].action.externalID ?? "")
             return x != y ? x < y : a.index < b.index
         }
         // Move the large operation values once, in the new order.
-        operations = keys.map { operations[$0.index] }
+        operations = keys.map { operations[Int($0.index)] }
+        orderKeys = []
     }
 
-    /// Each value's position among the distinct values, sorted.
-    private static func ranks(_ values: some Collection<String>) -> [Int] {
-        var ordinals: [String: Int] = [:]
-        var distinct: [String] = []
-        let firstSeen = values.map { value in
-            if let ordinal = ordinals[value] { return ordinal }
-            ordinals[value] = distinct.count
-            distinct.append(value)
-            return distinct.count - 1
+    /// Each label reference's rank among the distinct texts the references name, sorted (equal
+    /// texts from different tables share a rank).
+    private func ranks(_ references: some Collection<Int>) -> [Int32] {
+        var ordinals: [Int: Int32] = [:]
+        var distinct: [Int] = []
+        let firstSeen = references.map { reference in
+            if let ordinal = ordinals[reference] { return ordinal }
+            ordinals[reference] = Int32(distinct.count)
+            distinct.append(reference)
+            return Int32(distinct.count - 1)
         }
-        var rankOf = [Int](repeating: 0, count: distinct.count)
-        for (rank, ordinal) in distinct.indices.sorted(by: { distinct[$0] < distinct[$1] }).enumerated() { rankOf[ordinal] = rank }
-        return firstSeen.map { rankOf[$0] }
+        let texts = distinct.map(text)
+        let order = texts.indices.sorted { texts[$0] < texts[$1] }
+        var rankOf = [Int32](repeating: 0, count: distinct.count)
+        var rank: Int32 = -1
+        for (position, ordinal) in order.enumerated() {
+            if position == 0 || texts[order[position - 1]] != texts[ordinal] { rank += 1 }
+            rankOf[ordinal] = rank
+        }
+        return firstSeen.map { rankOf[Int($0)] }
     }
 }
 
 /// A sort key of one operation: integers only (``PlanBuilder/sortOperations()``).
 private struct SortKey {
-    var rank: Int
-    var group: Int
-    var subject: Int
-    var index: Int
+    var rank: Int32
+    var group: Int32
+    var subject: Int32
+    var index: Int32
 }

@@ -6,89 +6,92 @@
 /// Otherwise the holder *keeps* it: a primary value (email, group name) then makes the claimant a
 /// conflict, and a secondary value (alias) is dropped. A claimant that becomes a conflict keeps its
 /// own current values in turn, which can block others; the resolver follows that chain to the end.
+///
+/// Values are interned keys and identities are store slots, so resolving a million claimants
+/// touches no string; the claimants' values lie in one array.
 struct UniqueValueResolver {
-    struct Value: Hashable {
-        /// Lower-cased, as uniqueness is case-insensitive.
-        var key: String
+    struct Value {
+        /// The interned key of the lower-cased value.
+        var key: Int32
+        /// The slot of the identity holding the value now, unless it is the claimant's own target; -1 for none.
+        var holder: Int32
         var isPrimary: Bool
     }
 
-    struct Claimant {
-        /// The identity the claimant becomes, if it exists already.
-        var target: IdentityID?
-        var values: [Value]
+    /// The claimants, each the identity it becomes (a slot, or -1 when it is created) and its
+    /// values: claimant `i`'s are `values[start[i]..<start[i + 1]]`. An inactive claimant (an object
+    /// already left untouched) has no outcome.
+    var targets: [Int32] = []
+    var active: [Bool] = []
+    var start: [Int32] = [0]
+    var values: [Value] = []
+
+    /// Adds a claimant.
+    mutating func add(target: Int32, values claimed: some Sequence<Value>, active isActive: Bool = true) {
+        targets.append(target)
+        active.append(isActive)
+        values.append(contentsOf: claimed)
+        start.append(Int32(values.count))
     }
 
-    enum Outcome {
-        /// A primary value is held by an identity that keeps it.
-        case blocked(key: String, holder: IdentityID)
-        /// The claimant may proceed.
-        case proceed(dropped: [(key: String, holder: IdentityID)], deferred: Set<String>, releasesForOthers: Bool)
+    /// What the resolver decided; claimants not named in it proceed with nothing dropped or deferred.
+    struct Resolution {
+        /// Claimants blocked by a primary value an identity keeps: the value's key and its holder.
+        var blocked: [Int: (key: Int32, holder: Int32)] = [:]
+        /// Secondary values held by identities that keep them, per claimant, in the claimant's order.
+        var dropped: [Int: [(key: Int32, holder: Int32)]] = [:]
+        /// Keys a claimant takes only after their holder released them.
+        var deferred: [Int: [Int32]] = [:]
+        /// Claimants whose current values others take.
+        var releasers: Set<Int> = []
+
+        func isDeferred(_ claimant: Int) -> Bool { deferred[claimant] != nil }
     }
 
     /// - Parameters:
-    ///   - claimants: The planned identities; `nil` for objects already left untouched.
-    ///   - holders: Who holds each value in the store now.
-    ///   - released: Identities removed in this run.
-    /// - Returns: One outcome per non-nil claimant.
-    static func resolve(
-        _ claimants: [Claimant?], holders: [String: IdentityID], released: Set<IdentityID>
-    ) -> [Outcome?] {
-        var active = claimants.map { $0 != nil }
-        var owner: [IdentityID: Int] = [:]
-        var wanters: [IdentityID: [Int]] = [:]
-        for (index, claimant) in claimants.enumerated() {
-            guard let claimant else { continue }
-            if let target = claimant.target { owner[target] = index }
-            for value in claimant.values where value.isPrimary {
-                if let holder = holders[value.key], holder != claimant.target { wanters[holder, default: []].append(index) }
+    ///   - slots: The number of store slots (targets and holders are below it).
+    ///   - released: Whether an identity is removed in this run.
+    /// - Returns: The resolution.
+    func resolve(slots: Int, released: (Int32) -> Bool) -> Resolution {
+        var active = self.active
+        var owner = [Int32](repeating: -1, count: slots)
+        var wanters: [Int32: [Int]] = [:]
+        for index in targets.indices where self.active[index] {
+            if targets[index] >= 0 { owner[Int(targets[index])] = Int32(index) }
+            for value in values[Int(start[index])..<Int(start[index + 1])] where value.isPrimary && value.holder >= 0 {
+                wanters[value.holder, default: []].append(index)
             }
         }
-        func releases(_ holder: IdentityID) -> Bool {
-            if let index = owner[holder], active[index] { return true }
-            return released.contains(holder)
+        func releases(_ holder: Int32) -> Bool {
+            let index = owner[Int(holder)]
+            if index >= 0, active[Int(index)] { return true }
+            return released(holder)
         }
 
-        var blockedBy: [Int: (String, IdentityID)] = [:]
-        var queue = Array(claimants.indices.reversed())
+        var resolution = Resolution()
+        var queue = Array(targets.indices.reversed())
         while let index = queue.popLast() {
-            guard active[index], let claimant = claimants[index] else { continue }
-            for value in claimant.values where value.isPrimary {
-                guard let holder = holders[value.key], holder != claimant.target, !releases(holder) else { continue }
+            guard active[index] else { continue }
+            for value in values[Int(start[index])..<Int(start[index + 1])] where value.isPrimary {
+                guard value.holder >= 0, !releases(value.holder) else { continue }
                 active[index] = false
-                blockedBy[index] = (value.key, holder)
-                if let target = claimant.target { queue.append(contentsOf: wanters[target] ?? []) }
+                resolution.blocked[index] = (value.key, value.holder)
+                if targets[index] >= 0 { queue.append(contentsOf: wanters[targets[index]] ?? []) }
                 break
             }
         }
 
-        var outcomes = [Outcome?](repeating: nil, count: claimants.count)
-        var releasers: Set<Int> = []
-        var pending: [(Int, [(String, IdentityID)], Set<String>)] = []
-        for (index, claimant) in claimants.enumerated() {
-            guard let claimant else { continue }
-            if let (key, holder) = blockedBy[index] {
-                outcomes[index] = .blocked(key: key, holder: holder)
-                continue
-            }
-            var dropped: [(String, IdentityID)] = []
-            var deferred: Set<String> = []
-            for value in claimant.values {
-                guard let holder = holders[value.key], holder != claimant.target else { continue }
-                if releases(holder) {
-                    deferred.insert(value.key)
-                    if let other = owner[holder] { releasers.insert(other) }
+        for index in targets.indices where self.active[index] && resolution.blocked[index] == nil {
+            for value in values[Int(start[index])..<Int(start[index + 1])] where value.holder >= 0 {
+                if releases(value.holder) {
+                    resolution.deferred[index, default: []].append(value.key)
+                    let other = owner[Int(value.holder)]
+                    if other >= 0 { resolution.releasers.insert(Int(other)) }
                 } else {
-                    dropped.append((value.key, holder))
+                    resolution.dropped[index, default: []].append((value.key, value.holder))
                 }
             }
-            pending.append((index, dropped, deferred))
         }
-        for (index, dropped, deferred) in pending {
-            outcomes[index] = .proceed(
-                dropped: dropped.map { (key: $0.0, holder: $0.1) }, deferred: deferred,
-                releasesForOthers: releasers.contains(index))
-        }
-        return outcomes
+        return resolution
     }
 }

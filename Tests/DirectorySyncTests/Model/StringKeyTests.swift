@@ -100,5 +100,15 @@ struct StringKeyTests {
         #expect(Set(keys).count == Set(ids).count)
         #expect(ObjectKey("ffffffff-ffff-ffff-ffff-ffffffffffff") == .guid(.max, .max))
         #expect(ObjectKey("FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF") == .other("FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF"))
+        #expect(ObjectKey("01234567-89ab-cdef-fedc-ba9876543210") == .guid(0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210))
+        // Every position, with the bytes just outside the digit ranges and a dash where a digit belongs.
+        let valid = Array("01234567-89ab-cdef-fedc-ba9876543210")
+        for offset in valid.indices where valid[offset] != "-" {
+            for wrong in ["/", ":", "`", "g", "-", "A", " "] as [Character] {
+                var id = valid
+                id[offset] = wrong
+                #expect(ObjectKey(String(id)) == .other(String(id)))
+            }
+        }
     }
 }

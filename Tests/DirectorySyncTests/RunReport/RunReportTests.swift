@@ -196,10 +196,10 @@ struct RunReportTests {
         let store = InMemoryIdentityStore()
         for profile in tenant.manualUsers(matchingByEmail: 5, matchingByLogin: 3, unmatched: 2, seed: 5) { _ = try await store.createUser(profile, origin: .manual) }
         let plan = try StandardSyncPlanner().plan(source: "contoso", directory: tenant.snapshot, store: try await store.contents())
-        let results = plan.operations.enumerated().map { index, operation in
-            SyncOperationResult(operation: operation, outcome: index % 11 == 3 ? .failed(code: .addressInUse, message: "held by u\(index)") : index % 13 == 5 ? .skipped("a dependency failed") : .succeeded)
+        let outcomes = plan.operations.indices.map { index -> SyncOperationResult.Outcome in
+            index % 11 == 3 ? .failed(code: .addressInUse, message: "held by u\(index)") : index % 13 == 5 ? .skipped("a dependency failed") : .succeeded
         }
-        let originals = Array(RunReportRecord.records(plan: plan, results: results, heldBack: false))
+        let originals = Array(RunReportRecord.records(plan: plan, outcomes: outcomes, heldBack: false))
         #expect(originals.contains { $0.record.action == .conflict } && originals.contains { $0.outcome == .failed } && originals.contains { !$0.record.changes.isEmpty || !$0.record.attributes.isEmpty })
         let state = InMemorySyncStateStore()
         let shelf = RunReportShelf(state: state, sourceID: "contoso", retention: RunReportRetention(recordsPerPart: 500))

@@ -15,6 +15,18 @@ struct SyncExecutorTests {
         #expect(await store.log == ["createGroup", "createUser", "addMembers", "deleteUser", "deleteGroup"])
     }
 
+    @Test("the report's results are the plan's operations, not a copy of them, each with its outcome in order")
+    func reportSharesOperations() async throws {
+        let store = InMemoryIdentityStore()
+        let directory = snapshot([user("1", "a@contoso.com"), user("2", "b@contoso.com")], [group("g", "G", users: ["1", "2"])])
+        let plan = try await makePlan(directory, store)
+        let report = try await SyncExecutor().apply(plan, to: store)
+        #expect(report.results.count == plan.operations.count && report.succeeded == plan.operations.count)
+        #expect(report.results.map(\.operation) == plan.operations)
+        let (planned, reported) = (plan.operations.withUnsafeBufferPointer { $0.baseAddress }, report.results.operations.withUnsafeBufferPointer { $0.baseAddress })
+        #expect(planned == reported, "the report holds the plan's own array")
+    }
+
     @Test("a failed operation does not stop unrelated ones; dependent ones are skipped; the next run repairs")
     func continuesPastFailures() async throws {
         let base = InMemoryIdentityStore()

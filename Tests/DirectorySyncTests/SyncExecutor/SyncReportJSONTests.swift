@@ -32,4 +32,22 @@ struct SyncReportJSONTests {
             result,
             #"{"operation":{"action":{"externalID":"e-1","identityID":"user-1","kind":"removeUser"},"phase":2,"reason":"leftScope","subject":"a@contoso.com"},"outcome":{"kind":"succeeded"}}"#)
     }
+
+    @Test("a report: its results as an array of operations and outcomes, the form it always had")
+    func report() throws {
+        let operations = [
+            SyncOperation(phase: .users, action: .removeUser("user-1", externalID: "e-1"), subject: "a@contoso.com", reason: .leftScope),
+            SyncOperation(phase: .groupRemovals, action: .removeGroup("group-1", externalID: "g-1"), subject: "Staff", reason: .leftScope),
+        ]
+        let report = SyncReport(
+            sourceID: "contoso", results: SyncReport.Results(operations: operations, outcomes: [.succeeded, .failed(code: .groupNotEmpty, message: "still has 1 members")]),
+            wasCancelled: false)
+        try expectJSON(
+            report,
+            #"{"results":[{"operation":{"action":{"externalID":"e-1","identityID":"user-1","kind":"removeUser"},"phase":2,"reason":"leftScope","subject":"a@contoso.com"},"outcome":{"kind":"succeeded"}},{"operation":{"action":{"externalID":"g-1","identityID":"group-1","kind":"removeGroup"},"phase":6,"reason":"leftScope","subject":"Staff"},"outcome":{"code":"groupNotEmpty","kind":"failed","message":"still has 1 members"}}],"sourceID":"contoso","wasCancelled":false}"#)
+        #expect(report == SyncReport(sourceID: "contoso", results: Array(report.results), wasCancelled: false), "results given one by one are the same report")
+        #expect(report.results.map(\.operation) == operations && report.results[1].outcome == .failed(code: .groupNotEmpty, message: "still has 1 members"))
+        #expect(report.succeeded == 1 && report.failed.map(\.operation) == [operations[1]] && report.notStarted == 0 && !report.isSuccess)
+    }
 }
+

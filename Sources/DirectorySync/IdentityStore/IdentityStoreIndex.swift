@@ -1,0 +1,219 @@
+/// A store's users and groups in numbered slots, with the lookups planning needs: identifiers,
+/// addresses, logins and group names to slots, and each group's members as user slots.
+///
+/// Building it costs a string hash per identifier, address, login and membership — for a store
+/// of 100,000 users and 1,000,000 memberships, more than the rest of a plan with nothing to
+/// change. So it is built once per contents value and cached there
+/// (``IdentityStoreContents/index``), and ``InMemoryIdentityStore`` (and the file store over it)
+/// keeps one up to date with every write and hands it out with its contents: a plan then starts
+/// from it instead of rebuilding it. A host's own store needs to do nothing: the planner builds
+/// the index from the contents the protocol returns.
+///
+/// A slot is only a number: the order of slots means nothing (the planner orders by identifier
+/// where the rules need an order). Freed slots are reused.
+struct IdentityStoreIndex: Sendable {
+    /// Users by slot; `nil` for a free slot.
+    private(set) var users: [IdentityUser?] = []
+    /// Groups by slot; `nil` for a free slot.
+    private(set) var groups: [Group?] = []
+    /// Each user's slot.
+    private(set) var userSlots: [IdentityID: Int32] = [:]
+    /// Each group's slot.
+    private(set) var groupSlots: [IdentityID: Int32] = [:]
+    /// The user holding each address (primary email or alias), lower-cased.
+    private(set) var addressHolders: [String: Int32] = [:]
+    /// The users with each login, lower-cased.
+    private(set) var loginHolders = SlotMultimap<String>()
+    /// The group holding each name, lower-cased.
+    private(set) var groupNameHolders: [String: Int32] = [:]
+    private var freeUserSlots: [Int32] = []
+    private var freeGroupSlots: [Int32] = []
+
+    /// A group in its slot: what ``IdentityGroup`` holds, with members as user slots.
+    struct Group: Sendable {
+        var id: IdentityID
+        var origin: IdentityOrigin
+        var profile: GroupProfile
+        /// The member users' slots.
+        var members: Set<Int32>
+        /// Members listed that are no user of the index, and members listed more than once (a
+        /// contents value may list them; a store never does), in the order listed.
+        var extraMembers: [IdentityID] = []
+    }
+
+    /// An empty index.
+    init() {}
+
+    /// The index of a contents value: slots in the order of `users` and `groups`.
+    init(users: [IdentityUser], groups: [IdentityGroup]) {
+        self.users.reserveCapacity(users.count)
+        userSlots.reserveCapacity(users.count)
+        addressHolders.reserveCapacity(users.count)
+        for user in users { insert(user) }
+        self.groups.reserveCapacity(groups.count)
+        groupSlots.reserveCapacity(groups.count)
+        for group in groups {
+            var members = Set<Int32>(minimumCapacity: group.memberIDs.count)
+            var extra: [IdentityID] = []
+            for member in group.memberIDs {
+                if let slot = userSlots[member], members.insert(slot).inserted { continue }
+                extra.append(member)
+            }
+            insert(Group(id: group.id, origin: group.origin, profile: group.profile, members: members, extraMembers: extra))
+        }
+    }
+
+    /// The number of user slots (free ones included): the size of tables by user slot.
+    var userSlotCount: Int { users.count }
+
+    /// The number of group slots (free ones included).
+    var groupSlotCount: Int { groups.count }
+
+    // MARK: Writes
+
+    /// Adds a user in a free slot.
+    /// - Returns: Its slot.
+    @discardableResult
+    mutating func insert(_ user: IdentityUser) -> Int32 {
+        let slot: Int32
+        if let free = freeUserSlots.popLast() {
+            slot = free
+            users[Int(slot)] = user
+        } else {
+            slot = Int32(users.count)
+            users.append(user)
+        }
+        userSlots[user.id] = slot
+        indexAddresses(of: user, at: slot)
+        return slot
+    }
+
+    /// Replaces the user in `slot` (same identifier).
+    mutating func replace(_ user: IdentityUser, at slot: Int32) {
+        guard let old = users[Int(slot)] else { return }
+        unindexAddresses(of: old, at: slot)
+        users[Int(slot)] = user
+        indexAddresses(of: user, at: slot)
+    }
+
+    /// Removes the user in `slot` and its memberships, given the groups it is in.
+    mutating func removeUser(at slot: Int32, groups memberOf: some Sequence<Int32>) {
+        guard let old = users[Int(slot)] else { return }
+        unindexAddresses(of: old, at: slot)
+        userSlots[old.id] = nil
+        users[Int(slot)] = nil
+        for group in memberOf { groups[Int(group)]?.members.remove(slot) }
+        freeUserSlots.append(slot)
+    }
+
+    /// Adds a group in a free slot.
+    /// - Returns: Its slot.
+    @discardableResult
+    mutating func insert(_ group: Group) -> Int32 {
+        let slot: Int32
+        if let free = freeGroupSlots.popLast() {
+            slot = free
+            groups[Int(slot)] = group
+        } else {
+            slot = Int32(groups.count)
+            groups.append(group)
+        }
+        groupSlots[group.id] = slot
+        groupNameHolders[group.profile.name.lowercasedKey] = slot
+        return slot
+    }
+
+    /// Changes the group's profile and origin; its members stay.
+    mutating func update(groupAt slot: Int32, profile: GroupProfile, origin: IdentityOrigin) {
+        guard let old = groups[Int(slot)] else { return }
+        let oldName = old.profile.name.lowercasedKey
+        if groupNameHolders[oldName] == slot { groupNameHolders[oldName] = nil }
+        groups[Int(slot)]!.profile = profile
+        groups[Int(slot)]!.origin = origin
+        groupNameHolders[profile.name.lowercasedKey] = slot
+    }
+
+    /// Removes the group in `slot`.
+    mutating func removeGroup(at slot: Int32) {
+        guard let old = groups[Int(slot)] else { return }
+        let name = old.profile.name.lowercasedKey
+        if groupNameHolders[name] == slot { groupNameHolders[name] = nil }
+        groupSlots[old.id] = nil
+        groups[Int(slot)] = nil
+        freeGroupSlots.append(slot)
+    }
+
+    /// Adds user slots to the group's members.
+    /// - Returns: The slots that were no members before.
+    @discardableResult
+    mutating func addMembers(_ members: some Sequence<Int32>, toGroupAt slot: Int32) -> [Int32] {
+        guard groups[Int(slot)] != nil else { return [] }
+        return members.filter { groups[Int(slot)]!.members.insert($0).inserted }
+    }
+
+    /// Takes user slots out of the group's members.
+    /// - Returns: The slots that were members.
+    @discardableResult
+    mutating func removeMembers(_ members: some Sequence<Int32>, fromGroupAt slot: Int32) -> [Int32] {
+        guard groups[Int(slot)] != nil else { return [] }
+        return members.filter { groups[Int(slot)]!.members.remove($0) != nil }
+    }
+
+    private mutating func indexAddresses(of user: IdentityUser, at slot: Int32) {
+        if let email = user.profile.email { addressHolders[email.lowercasedKey] = slot }
+        for alias in user.profile.aliases { addressHolders[alias.lowercasedKey] = slot }
+        for login in user.profile.logins { loginHolders.insert(slot, at: login.lowercasedKey) }
+    }
+
+    private mutating func unindexAddresses(of user: IdentityUser, at slot: Int32) {
+        for key in user.profile.addressKeys where addressHolders[key] == slot { addressHolders[key] = nil }
+        for login in user.profile.logins { loginHolders.remove(slot, at: login.lowercasedKey) }
+    }
+}
+
+/// Slots by key, most keys with one slot: the first slot inline, further ones apart — a
+/// million logins cost a dictionary entry each, not an array each.
+struct SlotMultimap<Key: Hashable & Sendable>: Sendable {
+    private var first: [Key: Int32] = [:]
+    private var more: [Key: [Int32]] = [:]
+
+    /// The slots under `key`, in the order they were inserted.
+    subscript(key: Key) -> [Int32] {
+        guard let slot = first[key] else { return [] }
+        guard let rest = more[key] else { return [slot] }
+        return [slot] + rest
+    }
+
+    /// Calls `body` with each slot under `key`, in the order they were inserted.
+    func forEach(at key: Key, _ body: (Int32) -> Void) {
+        guard let slot = first[key] else { return }
+        body(slot)
+        for other in more[key] ?? [] { body(other) }
+    }
+
+    /// Adds `slot` under `key` (once).
+    mutating func insert(_ slot: Int32, at key: Key) {
+        guard let existing = first[key] else {
+            first[key] = slot
+            return
+        }
+        guard existing != slot, !(more[key]?.contains(slot) ?? false) else { return }
+        more[key, default: []].append(slot)
+    }
+
+    /// Removes `slot` from under `key`.
+    mutating func remove(_ slot: Int32, at key: Key) {
+        guard let existing = first[key] else { return }
+        if existing == slot {
+            if var rest = more.removeValue(forKey: key), !rest.isEmpty {
+                first[key] = rest.removeFirst()
+                if !rest.isEmpty { more[key] = rest }
+            } else {
+                first[key] = nil
+            }
+        } else if var rest = more[key], let position = rest.firstIndex(of: slot) {
+            rest.remove(at: position)
+            more[key] = rest.isEmpty ? nil : rest
+        }
+    }
+}

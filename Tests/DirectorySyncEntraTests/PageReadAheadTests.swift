@@ -1,0 +1,175 @@
+import DirectorySync
+@testable import DirectorySyncEntra
+import DirectorySyncHTTP
+import DirectorySyncTesting
+import Foundation
+import Testing
+
+/// Passes requests to the emulator, noting how many are in flight at once and, for each, how many
+/// pages the read had handed on (reported) when it was sent; `answer` may replace the emulator's
+/// answer to the n-th user page (1-based).
+final class ReadAheadTransport: HTTPTransport, @unchecked Sendable {
+    struct State {
+        var inFlight = 0
+        var mostInFlight = 0
+        var userPages = 0
+        var reports = 0
+        /// For each page request: the pages reported before it was sent.
+        var reportsBeforeRequest: [Int] = []
+    }
+
+    let base: EmulatorTransport
+    let state = Locked(State())
+    let answer: @Sendable (Int, HTTPResponse) -> HTTPResponse
+
+    init(_ base: EmulatorTransport, answer: @escaping @Sendable (Int, HTTPResponse) -> HTTPResponse = { $1 }) {
+        self.base = base
+        self.answer = answer
+    }
+
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let userPage = state.withLock { state -> Int? in
+            state.inFlight += 1
+            state.mostInFlight = max(state.mostInFlight, state.inFlight)
+            guard !request.url.path.hasSuffix("/token") else { return nil }
+            state.reportsBeforeRequest.append(state.reports)
+            guard request.url.path.hasSuffix("/users") else { return nil }
+            state.userPages += 1
+            return state.userPages
+        }
+        defer { state.withLock { $0.inFlight -= 1 } }
+        // A pause, so a page read ahead would have time to be requested while another one is out.
+        try await Task.sleep(for: .milliseconds(1))
+        let response = try await base.send(request)
+        return userPage.map { answer($0, response) } ?? response
+    }
+
+    func reported() { state.withLock { $0.reports += 1 } }
+}
+
+@Suite("GraphDirectoryProvider: pages are read while the next ones arrive")
+struct PageReadAheadTests {
+    func provider(_ graph: GraphHarness, _ transport: ReadAheadTransport, pageSize: Int) -> GraphDirectoryProvider {
+        GraphDirectoryProvider(
+            credentials: graph.sourceCredentials, secret: graph.secret, configuration: graph.configuration(pageSize: pageSize), transport: transport,
+            onProgress: { _ in transport.reported() })
+    }
+
+    @Test("one request at a time, every page handed on in order — the same snapshot as whole pages give — and a few pages ahead at most",
+          arguments: [GraphDirectoryProvider.Configuration.MembershipStrategy.groupDelta, .memberPages])
+    func inOrder(strategy: GraphDirectoryProvider.Configuration.MembershipStrategy) async throws {
+        let graph = GraphHarness(users: 600, groups: 30)
+        let reference = try await graph.provider(strategy: strategy).read()
+        let transport = ReadAheadTransport(EmulatorTransport(graph.emulator))
+        let configuration = graph.configuration(strategy: strategy, pageSize: 7)
+        let progress = Locked<[GraphDirectoryProvider.Progress]>([])
+        let provider = GraphDirectoryProvider(
+            credentials: graph.sourceCredentials, secret: graph.secret, configuration: configuration, transport: transport,
+            onProgress: { step in
+                transport.reported()
+                progress.withLock { $0.append(step) }
+            })
+        let snapshot = try await provider.read()
+        #expect(snapshot.users == reference.users)
+        #expect(snapshot.groups == reference.groups)
+        let state = transport.state.withLock { $0 }
+        #expect(state.userPages == 86)
+        #expect(state.mostInFlight == 1, "requests go one after another")
+        let users = progress.withLock { $0.map(\.users) }
+        #expect(users == users.sorted() && users.last == 600)
+        // Page n is requested once the pages before it, less those read ahead, were handed on.
+        for (index, reports) in state.reportsBeforeRequest.enumerated() {
+            #expect(index - reports <= GraphDirectoryProvider.pagesAhead + 1, "request \(index) after \(reports) pages")
+        }
+        #expect(state.reportsBeforeRequest.enumerated().contains { $0.offset - $0.element > 1 }, "some page was requested before the one before it was handed on")
+    }
+
+    @Test("a page that cannot be read stops the read with its error, even when a page requested after it failed too")
+    func firstFailureWins() async throws {
+        let graph = GraphHarness(users: 60, groups: 3)
+        let denied = HTTPResponse(
+            status: 403, headers: ["Content-Type": "application/json"],
+            body: Data(#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#.utf8))
+        // Page 2 is cut short after its next link; page 3 is refused.
+        let transport = ReadAheadTransport(EmulatorTransport(graph.emulator)) { page, response in
+            switch page {
+            case 2: HTTPResponse(status: 200, headers: response.headers, body: response.body.dropLast(40))
+            case 3: denied
+            default: response
+            }
+        }
+        await #expect { try await provider(graph, transport, pageSize: 10).read() } throws: { error in
+            (error as? EntraError)?.code == .unexpectedResponse && "\(error)".contains("not valid JSON")
+        }
+        // With page 2 whole, page 3's refusal is the read's error, after page 2 was handed on.
+        let second = ReadAheadTransport(EmulatorTransport(graph.emulator)) { page, response in page == 3 ? denied : response }
+        await #expect { try await provider(graph, second, pageSize: 10).read() } throws: { ($0 as? EntraError)?.code == .missingPermission }
+        #expect(second.state.withLock { $0.reports } == 2)
+    }
+
+    /// Answers a token, an empty page of users, and the given group delta pages (each linking to
+    /// the next, the last one with a delta link).
+    struct ScriptedDelta: HTTPTransport {
+        let pages: [String]
+        func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+            let json: HTTPHeaders = ["Content-Type": "application/json"]
+            if request.url.path.hasSuffix("/token") {
+                return HTTPResponse(status: 200, headers: json, body: Data(#"{"token_type":"Bearer","expires_in":3599,"access_token":"abc"}"#.utf8))
+            }
+            if request.url.path.hasSuffix("/users") { return HTTPResponse(status: 200, headers: json, body: Data(#"{"value":[]}"#.utf8)) }
+            let index = Int(URLComponents(url: request.url, resolvingAgainstBaseURL: false)?.queryItems?.first { $0.name == "page" }?.value ?? "0") ?? 0
+            let link = index + 1 < pages.count
+                ? #""@odata.nextLink":"https://graph.emulator.test/v1.0/groups/delta?page=\#(index + 1)""#
+                : #""@odata.deltaLink":"https://graph.emulator.test/v1.0/groups/delta?token=d""#
+            return HTTPResponse(status: 200, headers: json, body: Data(#"{\#(link),"value":[\#(pages[index])]}"#.utf8))
+        }
+    }
+
+    @Test("a group's delta entries are merged in order across pages: each member once (its first kind), repeats and removed members left out, other kinds counted once per group")
+    func mergedEntries() async throws {
+        func member(_ id: String, _ type: String = "user", removed: Bool = false) -> String {
+            ##"{"@odata.type":"#microsoft.graph.\##(type)","id":"\##(id)"\##(removed ? #","@removed":{"reason":"deleted"}"# : "")}"##
+        }
+        func entry(_ id: String, _ members: [String], removed: Bool = false) -> String {
+            #"{"id":"\#(id)","displayName":"\#(id.uppercased())","members@delta":[\#(members.joined(separator: ","))]\#(removed ? #","@removed":{"reason":"changed"}"# : "")}"#
+        }
+        let u1 = "00000000-0000-0000-0000-000000000001", u2 = "00000000-0000-0000-0000-000000000002"
+        let u3 = "00000000-0000-0000-0000-000000000003", u4 = "00000000-0000-0000-0000-000000000004"
+        let pages = [
+            [entry("a", [member(u1), member(u2), member(u1), member("d1", "device"), member("d1", "device"), member("x1", "user")]),
+             entry("b", [member(u3)])].joined(separator: ","),
+            [entry("a", [member(u2), member(u4), member("g1", "group"), member("d1", "device"), member("u5", removed: true), member(u1, "group")]),
+             entry("gone", [member(u1)], removed: true)].joined(separator: ","),
+            [entry("a", [member("u5"), member("X1", "user")]), entry("c", [])].joined(separator: ","),
+        ]
+        let graph = GraphHarness(users: 1, groups: 0)
+        let provider = graph.provider(transport: ScriptedDelta(pages: pages))
+        let snapshot = try await provider.read()
+        #expect(snapshot.groups.map(\.id) == ["a", "b", "c"])
+        #expect(snapshot.groups[0].memberUserIDs == [u1, u2, "x1", u4, "u5", "X1"])
+        #expect(snapshot.groups[0].memberGroupIDs == ["g1"])
+        #expect(snapshot.groups[1].memberUserIDs == [u3])
+        #expect(snapshot.groups[2].memberUserIDs.isEmpty)
+        #expect(snapshot.statistics.ignoredMembers == 1)
+    }
+
+    @Test("users are moved from their pages into one array in order; the pages are left with empty users")
+    func joined() {
+        let sizes = [0, 3, 0, 0, 1, 999, 2, 0]
+        var next = 0
+        var pages = sizes.map { size in
+            (0..<size).map { _ in
+                next += 1
+                return DirectoryUser(id: "user-\(next)-\(String(repeating: "x", count: 20))", userPrincipalName: "u\(next)@contoso.com", proxyAddresses: ["SMTP:u\(next)@contoso.com"])
+            }
+        }
+        let flat = pages.flatMap { $0 }
+        #expect(GraphDirectoryProvider.joined(&pages) == flat)
+        #expect(pages.map(\.count) == sizes)
+        #expect(pages.joined().allSatisfy { $0.id.isEmpty && $0.proxyAddresses.isEmpty })
+        var none: [[DirectoryUser]] = []
+        #expect(GraphDirectoryProvider.joined(&none).isEmpty)
+        var empties: [[DirectoryUser]] = [[], []]
+        #expect(GraphDirectoryProvider.joined(&empties).isEmpty)
+    }
+}

@@ -1,0 +1,107 @@
+@testable import DirectorySync
+import DirectorySyncTesting
+import Foundation
+import Testing
+
+@Suite("The store's index between runs: kept up to date by every write, handed out with the contents, equal to one built from them")
+struct IdentityStoreIndexTests {
+    /// An index by identifiers and keys, its slots aside.
+    struct Shape: Equatable, CustomStringConvertible {
+        var users: [IdentityID: IdentityUser] = [:]
+        var groups: [IdentityID: IdentityGroup] = [:]
+        var addresses: [String: IdentityID] = [:]
+        var logins: [String: Set<IdentityID>] = [:]
+        var names: [String: IdentityID] = [:]
+
+        init(_ index: IdentityStoreIndex) {
+            for (id, slot) in index.userSlots {
+                let user = index.users[Int(slot)]
+                #expect(user?.id == id, "user slot \(slot) holds \(String(describing: user?.id)), not \(id)")
+                users[id] = user
+            }
+            #expect(index.users.compactMap { $0 }.count == index.userSlots.count, "users in free slots")
+            for (id, slot) in index.groupSlots {
+                guard let group = index.groups[Int(slot)] else {
+                    Issue.record("group slot \(slot) of \(id) is free")
+                    continue
+                }
+                #expect(group.id == id)
+                let members = group.members.compactMap { index.users[Int($0)]?.id } + group.extraMembers
+                groups[id] = IdentityGroup(id: id, origin: group.origin, profile: group.profile, memberIDs: members)
+            }
+            addresses = index.addressHolders.mapValues { index.users[Int($0)]?.id ?? IdentityID("free slot \($0)") }
+            for user in users.values {
+                for login in user.profile.logins {
+                    logins[login.lowercasedKey] = Set(index.loginHolders[login.lowercasedKey].map { index.users[Int($0)]?.id ?? IdentityID("free slot \($0)") })
+                }
+            }
+            names = index.groupNameHolders.mapValues { index.groups[Int($0)]?.id ?? IdentityID("free slot \($0)") }
+        }
+
+        var description: String { "\(users.count) users, \(groups.count) groups, \(addresses.count) addresses, \(logins.count) logins, \(names.count) names" }
+    }
+
+    /// Checks the index a contents value came with against one built from the contents alone.
+    static func expectIndexed(_ contents: IdentityStoreContents, _ context: String) {
+        #expect(contents.isIndexed, "\(context): the store hands its index out with the contents")
+        let handed = Shape(contents.index)
+        let built = Shape(IdentityStoreIndex(users: contents.users, groups: contents.groups))
+        #expect(handed == built, "\(context): handed \(handed), built \(built)")
+        #expect(handed.users.count == contents.users.count && handed.groups.count == contents.groups.count)
+    }
+
+    @Test("random writes (deletions, moved addresses and logins, renamed groups, memberships): the index equals one built from the contents", arguments: Array(UInt64(1)...8))
+    func inMemory(seed: UInt64) async throws {
+        let store = InMemoryIdentityStore()
+        _ = try await IdentityStoreQueryTests.write(store, seed: seed)
+        Self.expectIndexed(try await store.contents(), "seed \(seed)")
+        // Writes after the contents were handed out leave that value's index as it was.
+        let before = try await store.contents()
+        let shape = Shape(before.index)
+        _ = try await IdentityStoreQueryTests.write(store, seed: seed &+ 100)
+        #expect(Shape(before.index) == shape)
+        Self.expectIndexed(try await store.contents(), "seed \(seed), more writes")
+    }
+
+    @Test("the file store hands out the index too, and a reopen that replays the log builds the same", arguments: Array(UInt64(1)...3))
+    func fileStore(seed: UInt64) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("index-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var store: FileIdentityStore? = try await FileIdentityStore.open(folder: folder)
+        _ = try await IdentityStoreQueryTests.write(store!, seed: seed)
+        let written = try await store!.contents()
+        Self.expectIndexed(written, "seed \(seed)")
+        store?.close()
+        store = nil
+        let reopened = try await FileIdentityStore.open(folder: folder, access: .readOnly)
+        let read = try await reopened.contents()
+        Self.expectIndexed(read, "seed \(seed), reopened")
+        #expect(read == written)
+        #expect(Shape(read.index) == Shape(written.index))
+    }
+
+    @Test("changing the users or groups of a contents value drops its index; a value built by hand builds one at first use")
+    func cache() async throws {
+        let store = InMemoryIdentityStore()
+        let alice = try await store.createUser(UserProfile(name: "Alice", email: "alice@contoso.com"), origin: .manual)
+        _ = try await store.createGroup(GroupProfile(name: "Staff"), origin: .manual)
+        var contents = try await store.contents()
+        #expect(contents.isIndexed)
+        let copy = contents
+        contents.users.append(IdentityUser(id: "x1", origin: .manual, profile: UserProfile(name: "Bob", email: "bob@contoso.com")))
+        #expect(!contents.isIndexed)
+        #expect(copy.isIndexed, "a copy keeps the index of its own users")
+        #expect(contents.index.addressHolders["bob@contoso.com"] != nil)
+        #expect(contents.isIndexed)
+        contents.groups[0].memberIDs = [alice.id]
+        #expect(!contents.isIndexed)
+        #expect(contents.index.groups.compactMap { $0 }.first?.members.count == 1)
+
+        let byHand = IdentityStoreContents(users: copy.users, groups: copy.groups)
+        #expect(!byHand.isIndexed)
+        let shared = byHand
+        _ = byHand.index
+        #expect(byHand.isIndexed && shared.isIndexed, "copies share the index once built")
+        #expect(byHand == copy, "equality ignores the index")
+    }
+}
