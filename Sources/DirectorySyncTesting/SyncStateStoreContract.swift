@@ -128,7 +128,7 @@ public enum SyncStateStoreContract {
     ]
 }
 
-/// A run claim the contract holds and loses by hand: ``DirectorySync/RunClaim/check()`` throws
+/// A run claim the contract holds and loses by hand: ``DirectorySync/CoordinationFence/check()`` throws
 /// `claimLost` once it is lost.
 final class ContractRunClaim: RunClaim {
     private let lost = Locked(false)

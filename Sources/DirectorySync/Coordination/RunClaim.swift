@@ -5,8 +5,8 @@
 /// A replica that claims a run (``SyncCoordinator/claimRun(of:runID:)``) is the only one running the
 /// source until it releases the claim — or loses it: a replica that was paused, partitioned or too
 /// slow to renew its lease loses its claims, and another replica may take the source over. From
-/// then on the claim's writes must stop: the executor looks at ``isHeld`` before each unit of
-/// work and calls ``check()`` before each phase, and the commit of change tracking is written on
+/// then on the claim's writes must stop: the executor looks at ``CoordinationFence/isHeld`` before each unit of
+/// work and calls ``CoordinationFence/check()`` before each phase, and the commit of change tracking is written on
 /// the condition that the claim is still held
 /// (``SyncStateStore/setData(_:fencedBy:)``).
 ///

@@ -53,7 +53,7 @@ public struct SyncExecutor: Sendable {
     ///
     /// With a `fence` — the claim of the run on its source (``RunClaim``) — nothing starts once the
     /// claim is lost: the claim is checked with the coordinator before each phase
-    /// (``RunClaim/check()``) and locally before each unit of work (``RunClaim/isHeld``); what was
+    /// (``CoordinationFence/check()``) and locally before each unit of work (``CoordinationFence/isHeld``); what was
     /// not started is reported not started, and the call then throws.
     /// - Parameters:
     ///   - plan: The plan to apply.

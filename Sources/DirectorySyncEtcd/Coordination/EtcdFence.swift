@@ -9,7 +9,7 @@ protocol EtcdFence: CoordinationFence {
     /// The revision that created the claim's key.
     var fenceRevision: Int64 { get }
     /// The endpoints of the cluster that holds the key: a store on another cluster cannot compare
-    /// it, and asks the claim instead (``DirectorySync/RunClaim/check()``).
+    /// it, and asks the claim instead (``DirectorySync/CoordinationFence/check()``).
     var fenceEndpoints: [URL] { get }
     /// The error a write fenced by a lost claim throws.
     var lostError: SyncCoordinationError { get }

@@ -16,9 +16,9 @@ import Foundation
 /// default), renewed in the background every third of it; its locks, run claims and slot claims
 /// ride on it, with a key `PREFIX/sessions/<replica>/<lease>` that says the session lives. A replica
 /// that is paused, cut off or too slow to renew loses the lease: etcd deletes everything attached to
-/// it, other replicas take over, and the replica's claims report it (``DirectorySync/RunClaim/isHeld``
+/// it, other replicas take over, and the replica's claims report it (``DirectorySync/CoordinationFence/isHeld``
 /// turns false once the last acknowledged renewal plus the time to live has passed, measured on
-/// a monotonic clock; ``DirectorySync/RunClaim/check()`` asks etcd). Its next claims ride on a new session.
+/// a monotonic clock; ``DirectorySync/CoordinationFence/check()`` asks etcd). Its next claims ride on a new session.
 /// Every leased write is a transaction conditional on the session key, so a write under a lost
 /// lease fails its condition instead of being refused by etcd.
 ///
