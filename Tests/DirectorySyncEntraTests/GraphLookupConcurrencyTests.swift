@@ -121,10 +121,10 @@ struct GraphLookupConcurrencyTests {
         return (harness, user)
     }
 
-    /// Runs a lookup while a watchdog stands by to open the probe's gate.
+    /// Runs a lookup while a watchdog stands by to open the probe's gate (after 180 s: on a loaded 2-core CI machine, reading pages ahead on the cooperative pool, a 40-group lookup took over 30 s).
     fileprivate func lookUp(_ provider: GraphDirectoryProvider, _ lookup: DirectoryLookup, probe: OverlapProbe) async throws -> DirectoryExcerpt {
         let watchdog = Task {
-            try await Task.sleep(for: .seconds(30))
+            try await Task.sleep(for: .seconds(180))
             await probe.giveUp()
         }
         defer { watchdog.cancel() }
