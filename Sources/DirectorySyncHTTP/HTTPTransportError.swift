@@ -35,6 +35,7 @@ public struct HTTPTransportError: DirectorySyncError {
         case .insecureURL: "Use an https URL; plain http is allowed only for loopback addresses (tests and emulators)."
         case .invalidURL: "Give an absolute http or https URL."
         case .tlsFailed: "Check the server's certificate and the system's trust store."
+        case .invalidRequest: "Remove line breaks and control characters from the request's header names and values."
         case .responseTooLarge: "Check that the URL is the service's; raise the transport's maximumResponseBytes only if its answers really are that large."
         default: "See the detail."
         }
@@ -53,6 +54,9 @@ extension ErrorCode where Area == HTTPTransportError {
     public static let invalidURL = Self(rawValue: "invalidURL")
     /// The TLS handshake failed.
     public static let tlsFailed = Self(rawValue: "tlsFailed")
+    /// The request cannot be sent as it is: a header name or value holds a line break or another
+    /// character HTTP does not allow there.
+    public static let invalidRequest = Self(rawValue: "invalidRequest")
     /// The response body was larger than the transport accepts (a broken or hostile server).
     public static let responseTooLarge = Self(rawValue: "responseTooLarge")
 }

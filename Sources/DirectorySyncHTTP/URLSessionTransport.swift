@@ -14,60 +14,23 @@ import FoundationNetworking
 ///
 /// Every request is bounded twice, so an interactive command never waits minutes on a host that
 /// accepts a connection and then stays silent (or speaks another protocol):
-/// ``Configuration/connectTimeout`` (10 s) until the answer starts, and ``Configuration/timeout``
+/// ``HTTPTransportConfiguration/connectTimeout`` (10 s) until the answer starts, and ``HTTPTransportConfiguration/timeout``
 /// (30 s) for the whole request. Either one expiring throws ``HTTPTransportError`` (`timedOut`).
 public struct URLSessionTransport: HTTPTransport {
     /// How the transport behaves.
-    public struct Configuration: Sendable {
-        /// Seconds for one whole request — connecting, sending, and receiving the full answer:
-        /// 30 by default. Over it the request fails with ``HTTPTransportError`` (`timedOut`).
-        public var timeout: TimeInterval
-        /// Seconds until the answer starts — connecting, the TLS handshake, and the server's first
-        /// response line: 10 by default. A host that accepts and then never answers, or speaks
-        /// another protocol, fails within this time with ``HTTPTransportError`` (`timedOut`).
-        /// `URLSession` on Linux reports no separate "connected" event, so this also covers the
-        /// time the server takes to start answering; raise it for servers that think longer.
-        /// Values above ``timeout`` act as ``timeout``.
-        public var connectTimeout: TimeInterval
-        /// The `User-Agent` sent with every request.
-        public var userAgent: String
-        /// The largest response body accepted: 128 MiB by default (a Graph page of 999 users is a
-        /// few MB). A larger one — a hostile or broken server streaming without end — fails with
-        /// ``HTTPTransportError`` (`responseTooLarge`) as soon as it passes the limit, instead of
-        /// filling memory.
-        public var maximumResponseBytes: Int
-
-        /// Creates a configuration.
-        /// - Parameters:
-        ///   - timeout: Seconds for one whole request (default 30).
-        ///   - connectTimeout: Seconds until the answer starts (default 10).
-        ///   - userAgent: The `User-Agent` (default `DirectorySync/0.1`).
-        ///   - maximumResponseBytes: The largest response body accepted (default 128 MiB).
-        public init(
-            timeout: TimeInterval = 30, connectTimeout: TimeInterval = 10, userAgent: String = "DirectorySync/0.1",
-            maximumResponseBytes: Int = 128 * 1024 * 1024
-        ) {
-            self.timeout = timeout
-            self.connectTimeout = connectTimeout
-            self.userAgent = userAgent
-            self.maximumResponseBytes = maximumResponseBytes
-        }
-    }
-
-    /// How the transport behaves.
-    public let configuration: Configuration
+    public let configuration: HTTPTransportConfiguration
     private let session: URLSession
     /// Tracks the transport's own tasks; `nil` for a session passed in, whose requests are bounded
-    /// by ``Configuration/timeout`` only.
+    /// by ``HTTPTransportConfiguration/timeout`` only.
     private let watcher: TaskWatcher?
 
     /// Creates a transport.
     /// - Parameters:
     ///   - configuration: Timeouts and user agent.
     ///   - session: The session to use; an ephemeral one by default (tests may pass one whose
-    ///     `protocolClasses` answer in memory; its requests get ``Configuration/timeout`` but not
-    ///     ``Configuration/connectTimeout``).
-    public init(configuration: Configuration = Configuration(), session: URLSession? = nil) {
+    ///     `protocolClasses` answer in memory; its requests get ``HTTPTransportConfiguration/timeout`` but not
+    ///     ``HTTPTransportConfiguration/connectTimeout``).
+    public init(configuration: HTTPTransportConfiguration = HTTPTransportConfiguration(), session: URLSession? = nil) {
         self.configuration = configuration
         if let session {
             self.session = session
@@ -134,17 +97,16 @@ public struct URLSessionTransport: HTTPTransport {
     private func watched(_ urlRequest: URLRequest, watcher: TaskWatcher, host: String) async throws -> (Data, URLResponse) {
         let task = session.dataTask(with: urlRequest)
         let identifier = task.taskIdentifier
-        let timeout = max(0, configuration.timeout)
-        let connectTimeout = min(max(0, configuration.connectTimeout), timeout)
+        let (timeout, connectTimeout) = configuration.deadlines
         // Dispatch timers, not sleeping tasks: the deadlines hold even when the host's cooperative
         // threads are all busy.
         let connectDeadline = DispatchWorkItem {
             guard !watcher.hasResponse(identifier) else { return }
-            watcher.fail(identifier, HTTPTransportError(.timedOut, detail: "\(host) did not start answering within \(Self.seconds(connectTimeout)) (connect timeout)"))
+            watcher.fail(identifier, HTTPTransportError(.timedOut, detail: "\(host) did not start answering within \(HTTPTransportConfiguration.seconds(connectTimeout)) (connect timeout)"))
             task.cancel()
         }
         let requestDeadline = DispatchWorkItem {
-            watcher.fail(identifier, HTTPTransportError(.timedOut, detail: "\(host) did not answer completely within \(Self.seconds(timeout))"))
+            watcher.fail(identifier, HTTPTransportError(.timedOut, detail: "\(host) did not answer completely within \(HTTPTransportConfiguration.seconds(timeout))"))
             task.cancel()
         }
         defer {
@@ -172,7 +134,7 @@ public struct URLSessionTransport: HTTPTransport {
             group.addTask { try await session.data(for: urlRequest) }
             group.addTask {
                 try await Task.sleep(for: .seconds(timeout))
-                throw HTTPTransportError(.timedOut, detail: "\(host) did not answer completely within \(Self.seconds(timeout))")
+                throw HTTPTransportError(.timedOut, detail: "\(host) did not answer completely within \(HTTPTransportConfiguration.seconds(timeout))")
             }
             defer { group.cancelAll() }
             return try await group.next()!
@@ -182,10 +144,6 @@ public struct URLSessionTransport: HTTPTransport {
     /// URLSession's own timer, a little after ours (it counts whole seconds on Linux, where a
     /// value under one second would fire at once).
     private static func backstop(_ timeout: TimeInterval) -> TimeInterval { max(1, timeout.rounded(.up)) + 1 }
-
-    private static func seconds(_ value: TimeInterval) -> String {
-        value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
-    }
 
     static func map(_ error: URLError, url: URL) -> any Error {
         let host = url.host ?? "?"
@@ -264,7 +222,7 @@ final class TaskWatcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         dataTask.cancel()
         let host = dataTask.originalRequest?.url?.host ?? "?"
         entry.continuation.resume(throwing: HTTPTransportError(
-            .responseTooLarge, detail: "\(host) sent more than \(maximumResponseBytes) bytes (Configuration.maximumResponseBytes)"))
+            .responseTooLarge, detail: "\(host) sent more than \(maximumResponseBytes) bytes (HTTPTransportConfiguration.maximumResponseBytes)"))
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {

@@ -141,7 +141,7 @@ struct URLSessionTransportTests {
 
     @Test("an answer that is not HTTP is connectionFailed saying so — not invalidURL (the URL is fine) — and names the host only, never the path or query")
     func answerNotHTTP() async throws {
-        let server = try NotHTTPServer()
+        let server = try CannedSocketServer.notHTTP()
         defer { server.stop() }
         let url = try #require(URL(string: "\(server.baseURL.absoluteString)/services/canary-P4th-77a1?sig=canary-Qu3ry-3c5d&token=canary-T0k-8e0f"))
         let error = await #expect(throws: HTTPTransportError.self) { try await URLSessionTransport().send(HTTPRequest(method: .post, url: url, body: Data("{}".utf8))) }

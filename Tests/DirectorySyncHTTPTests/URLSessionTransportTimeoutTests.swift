@@ -8,7 +8,7 @@ import Testing
 struct URLSessionTransportTimeoutTests {
     @Test("the defaults: 10 s until the answer starts, 30 s for the whole request")
     func defaults() {
-        let configuration = URLSessionTransport.Configuration()
+        let configuration = HTTPTransportConfiguration()
         #expect(configuration.connectTimeout == 10)
         #expect(configuration.timeout == 30)
         #expect(URLSessionTransport().configuration.connectTimeout == 10)

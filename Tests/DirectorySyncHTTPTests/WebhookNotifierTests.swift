@@ -369,7 +369,7 @@ struct WebhookNotifierTests {
             seen += ["\(value)", String(reflecting: value), dumped]
         }
         let unreachable = URL(string: "http://127.0.0.1:1/hooks")!
-        let notHTTP = try NotHTTPServer()
+        let notHTTP = try CannedSocketServer.notHTTP()
         defer { notHTTP.stop() }
         for transport in [URLSessionTransport() as any HTTPTransport, LeakyTransport(), QuotingTransport(), HostErrorTransport()] {
             for base in [receiver.server.baseURL, unreachable, notHTTP.baseURL] {

@@ -8,8 +8,8 @@ extension EtcdClient {
     ///   - range: The key, prefix or key range.
     ///   - revision: The store revision to read at (`nil`: the current one); an older revision
     ///     reads the keys as they were then, until it is compacted — after that etcd answers with
-    ///     an error, which `URLSession` on Linux cannot read (see ``EtcdClient``), so the SDK's own
-    ///     types never read an older revision.
+    ///     `compacted` (an error answer, which `URLSession` on Linux cannot read: see ``EtcdClient``;
+    ///     the SDK's own types never read an older revision).
     ///   - keysOnly: Leave the values out.
     ///   - limit: At most this many keys, in key order (``EtcdRangeResult/more`` says whether more follow).
     /// - Returns: What was found.

@@ -4,7 +4,7 @@ import Foundation
 
 /// A client of etcd's v3 JSON gateway (etcd 3.4 or later) over an ``DirectorySyncHTTP/HTTPTransport``:
 /// reads, writes, transactions and leases — what DirectorySync's state store and coordinator need,
-/// and no more. No package dependency: plain JSON over `URLSession` by default.
+/// and no more. No package dependency: plain JSON over HTTP/1.1.
 ///
 /// ```swift
 /// let client = try EtcdClient(configuration: .init(endpoints: [URL(string: "https://etcd-1:2379")!, URL(string: "https://etcd-2:2379")!]))
@@ -34,18 +34,18 @@ import Foundation
 /// token in the `Authorization` header, logging in again once when a member no longer accepts it.
 /// Neither the password nor the token appears in any error or description.
 ///
-/// **Error answers.** etcd 3.4's gateway sends every error answer with an HTTP trailer, which
-/// `URLSession` on Linux (swift-corelibs-foundation before Swift 6.4) cannot read: the process stops
-/// with "Transfer completed, but there's no response". So the client and the SDK's etcd types never
-/// ask what etcd would refuse: requests over the size and operation limits fail here before they
-/// are sent, reads are at the current revision, leased writes run in transactions conditional on
-/// the lease still being alive, a lease is revoked only while it lives, and login tokens are
-/// renewed before they expire and after a member was unreachable. What remains — a leader change
-/// (etcd answers a read in flight with "leader changed" and a transaction with "raft proposal
-/// dropped", both error answers), a cluster without a leader for longer than its request timeout,
-/// a full database (`NOSPACE`), a wrong password or a user without permission — still stops a
-/// Linux process on Swift 6.3; on Apple platforms and with a host's own
-/// ``DirectorySyncHTTP/HTTPTransport`` that reads trailers it is a typed ``EtcdError``.
+/// **Transports.** etcd 3.4's gateway sends every error answer as a chunked body with an HTTP
+/// trailer, which `URLSession` on Linux (swift-corelibs-foundation, Swift 6.3) cannot read: the
+/// process stops with "Transfer completed, but there's no response". So for `http` endpoints —
+/// loopback: a member beside the replica, or a TLS-terminating proxy there — the client speaks HTTP/1.1 itself
+/// (``DirectorySyncHTTP/LoopbackHTTPTransport``), and every error answer is a typed ``EtcdError``.
+/// For `https` endpoints it uses ``DirectorySyncHTTP/URLSessionTransport``, where on Linux the
+/// answers etcd sends only in trouble — a leader change, a full database (`NOSPACE`), a wrong
+/// password, a missing permission — still stop the process; the client never asks what etcd would
+/// refuse otherwise (sizes are checked first, reads are at the current revision, leased writes are
+/// conditional on the lease). On Linux in production, reach an https cluster through a
+/// TLS-terminating proxy on loopback (etcd's own `grpc-proxy` does not serve the JSON gateway in
+/// 3.4) or pass a transport of your own that reads trailers (Documentation/ScaleOut.md).
 ///
 /// **Timeouts.** Every attempt is bounded by ``Configuration/requestTimeout``, in real time: it
 /// measures a server that does not answer, which no test clock can speed up. A write of a large
@@ -114,7 +114,8 @@ public struct EtcdClient: Sendable {
     /// Creates a client.
     /// - Parameters:
     ///   - configuration: The endpoints, credentials and limits.
-    ///   - transport: The transport; by default a `URLSessionTransport` bounded by the request timeout.
+    ///   - transport: The transport; by default a `LoopbackHTTPTransport` when every endpoint is
+    ///     plain `http` (loopback), a `URLSessionTransport` otherwise, bounded by the request timeout.
     /// - Throws: ``EtcdError`` `invalidConfiguration` when there is no endpoint, an endpoint is not
     ///   an absolute `https` URL (plain `http` outside loopback), or only one of user name and
     ///   password is given.
@@ -142,8 +143,10 @@ public struct EtcdClient: Sendable {
         // Each attempt is bounded by its own timeout (``send``); the transport's is a backstop that
         // leaves room for the longest one, a read of a page of state chunks (``timeout(forBytes:)``).
         let longest = seconds + Double(Self.transferAllowance(configuration.maximumResponseBytes).components.seconds)
-        self.transport = transport ?? URLSessionTransport(
-            configuration: .init(timeout: longest, connectTimeout: seconds, maximumResponseBytes: configuration.maximumResponseBytes))
+        let bounds = HTTPTransportConfiguration(timeout: longest, connectTimeout: seconds, maximumResponseBytes: configuration.maximumResponseBytes)
+        self.transport = transport
+            ?? (configuration.endpoints.allSatisfy { $0.scheme?.lowercased() == "http" }
+                ? LoopbackHTTPTransport(configuration: bounds) : URLSessionTransport(configuration: bounds))
         session = Locked(Session())
     }
 

@@ -42,8 +42,8 @@ import Foundation
 /// dropped the same way, so the request, should etcd apply it late, leaves nothing behind.
 ///
 /// Waiting (for a lock, for a run to end) polls with a growing pause up to
-/// ``Configuration/maximumPollInterval``: the gateway's watch is a stream, which `URLSession` on
-/// Linux cannot read as it arrives.
+/// ``Configuration/maximumPollInterval``: the gateway's watch is a stream that a request-and-answer
+/// ``DirectorySyncHTTP/HTTPTransport`` cannot read as it arrives.
 public final class EtcdSyncCoordinator: SyncCoordinator {
     /// How the coordinator uses etcd.
     public struct Configuration: Sendable {

@@ -193,6 +193,25 @@ struct EtcdClientTests {
         try member.restart()
         #expect(try await client.range(.key("/auth/a")).keyValues.count == 1)
         for text in ["\(client)", String(reflecting: client)] { #expect(!text.contains(password)) }
+        // etcd refuses the login with an error answer that carries a trailer: a typed error here.
+        let wrong = try EtcdClient(configuration: .init(endpoints: [member.endpoint], username: "root", password: Secret("not-\(password)")))
+        let refused = await expectEtcdError(.authenticationFailed) { try await wrong.range(.key("/auth/a")) }
+        #expect(refused.map { !"\($0)".contains(password) } ?? false)
+    }
+
+    @Test("etcd's error answers (chunked, with a trailer that stops URLSession on Linux) are typed errors, and the process goes on")
+    func errorAnswers() async throws {
+        guard let client = try EtcdServer.client() else { return }
+        let prefix = EtcdServer.freshPrefix()
+        for _ in 0..<20 {
+            await expectEtcdError(.leaseNotFound) { try await client.put("\(prefix)/a", value: Data("v".utf8), lease: 0x7ead_beef) }
+        }
+        let now = try await client.range(.key("\(prefix)/a")).revision
+        let future = await expectEtcdError(.server) { try await client.range(.key("\(prefix)/a"), revision: now + 1_000_000) }
+        #expect(future?.detail.contains("future revision") == true, "\(String(describing: future))")
+        // The connection the errors came on still serves.
+        try await client.put("\(prefix)/a", value: Data("v".utf8))
+        #expect(try await client.range(.key("\(prefix)/a")).keyValues.count == 1)
     }
 
     @Test("configurations that cannot work are refused up front")
@@ -222,7 +241,7 @@ struct EtcdClientTests {
 
 /// Turns authentication on for a member: user root with the root role.
 func enableAuthentication(_ endpoint: URL, password: String) async throws {
-    let transport = URLSessionTransport()
+    let transport = LoopbackHTTPTransport()
     for (path, body) in [
         ("v3/auth/user/add", #"{"name":"root","password":"\#(password)"}"#), ("v3/auth/role/add", #"{"name":"root"}"#),
         ("v3/auth/user/grant", #"{"user":"root","role":"root"}"#), ("v3/auth/enable", "{}"),
@@ -248,13 +267,16 @@ func waitUntil(timeout: Duration, _ what: String = "the condition", _ condition:
 }
 
 /// Expects `body` to throw an ``EtcdError`` with `code`.
-func expectEtcdError<T>(_ code: EtcdError.Code, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> T) async {
+@discardableResult
+func expectEtcdError<T>(_ code: EtcdError.Code, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> T) async -> EtcdError? {
     do {
         _ = try await body()
         Issue.record("expected \(code), but it succeeded", sourceLocation: sourceLocation)
     } catch let error as EtcdError {
         #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+        return error
     } catch {
         Issue.record("expected \(code), got \(error)", sourceLocation: sourceLocation)
     }
+    return nil
 }

@@ -139,7 +139,7 @@ struct EtcdSyncStateStoreTests {
     @Test("every request the store sends stays under etcd's 1.5 MiB, and every transaction under 128 operations")
     func requestSizes() async throws {
         guard let member = try EtcdServer.member() else { return }
-        let spy = SpyTransport(URLSessionTransport())
+        let spy = SpyTransport(LoopbackHTTPTransport())
         let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: spy)
         let store = EtcdSyncStateStore(client: client, prefix: EtcdServer.freshPrefix())
         let documents: [(key: StateKey, data: Data?)] = (0..<EtcdSyncStateStore.maximumDocumentsPerWrite).map { index in
