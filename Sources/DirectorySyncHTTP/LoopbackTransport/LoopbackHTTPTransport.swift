@@ -116,7 +116,7 @@ private final class IdleConnections: @unchecked Sendable {
     }
 }
 
-/// One request on its way: run on a Dispatch thread, cancelled from any thread.
+/// One request on its way: run on a thread of its own, cancelled from any thread.
 private final class Exchange: @unchecked Sendable {
     let host: String
     let port: Int
@@ -155,9 +155,9 @@ private final class Exchange: @unchecked Sendable {
         let deadline = start + .seconds(timeout)
         let connectDeadline = start + .seconds(connectTimeout)
         let origin = "\(host):\(port)"
-        // A kept connection the server closed just as it was taken fails before any answer byte;
-        // then the request goes once more on a new connection — when it may be repeated, or when
-        // nothing can have reached the server (a refused write).
+        // A kept connection the server closed just as it was taken fails before any byte of the
+        // answer; then a request that may be repeated goes once more on a new connection. Any
+        // other fails: the server may have read it before it closed.
         if let kept = idle.take(origin) {
             do {
                 return try exchange(on: kept, connectDeadline: connectDeadline, deadline: deadline)
