@@ -47,7 +47,7 @@ package final class ScriptedServer: Sendable {
     package let name: String
     private let script: URL
     private let arguments: [String]
-    private let started = Locked<Result<Started, Unavailable>?>(nil)
+    private let started = Locked<Task<Result<Started, Unavailable>, Never>?>(nil)
 
     /// Describes a server started once per test process, on first use.
     /// - Parameters:
@@ -63,23 +63,25 @@ package final class ScriptedServer: Sendable {
     /// The server, starting it on first use.
     /// - Returns: What the start script printed.
     /// - Throws: ``Unavailable`` when the script failed (the same error on every later call).
-    package func start() throws(Unavailable) -> Started {
-        let result = started.withLock { state in
+    package func start() async throws(Unavailable) -> Started {
+        let script = self.script
+        let arguments = self.arguments
+        let starting = started.withLock { state in
             if let state { return state }
-            let result = Self.run(script, arguments)
-            state = result
-            return result
+            let task = Task { await Self.offThread { Self.runBlocking(script, arguments) } }
+            state = task
+            return task
         }
-        return try result.get()
+        return try await starting.value.get()
     }
 
     /// The server for a test: what its script printed, or `nil` when it cannot run here — the
     /// test is then skipped, said loudly on standard error — unless `DIRECTORYSYNC_REQUIRE_<NAME>=1`,
     /// which makes it fail.
     /// - Throws: ``Unavailable`` when the server is required and cannot be started.
-    package func available() throws -> Started? {
+    package func available() async throws -> Started? {
         do {
-            return try start()
+            return try await start()
         } catch {
             if Self.isRequired(name) { throw error }
             FileHandle.standardError.write(
@@ -100,7 +102,20 @@ package final class ScriptedServer: Sendable {
     ///   - script: The script's path.
     ///   - arguments: Its arguments.
     /// - Returns: What the script printed, or ``Unavailable`` when it failed or printed no PID.
-    package static func run(_ script: URL, _ arguments: [String]) -> Result<Started, Unavailable> {
+    package static func run(_ script: URL, _ arguments: [String]) async -> Result<Started, Unavailable> {
+        await offThread { runBlocking(script, arguments) }
+    }
+
+    /// Runs `body` on a thread of its own and returns its result: a script that takes seconds
+    /// must not hold one of the few threads every test's async code shares (two on two cores),
+    /// or every other test stalls meanwhile.
+    package static func offThread<Value: Sendable>(_ body: @escaping @Sendable () -> Value) async -> Value {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: body()) }.start()
+        }
+    }
+
+    private static func runBlocking(_ script: URL, _ arguments: [String]) -> Result<Started, Unavailable> {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [script.path] + arguments
@@ -126,7 +141,12 @@ package final class ScriptedServer: Sendable {
     /// Stops a server by PID: `SIGTERM`, then `SIGKILL` after two seconds; returns once it is gone
     /// (or was not a child of a script run here).
     /// - Parameter pid: The server's process id.
-    package static func stop(_ pid: Int32) {
+    package static func stop(_ pid: Int32) async {
+        await offThread { stopBlocking(pid) }
+    }
+
+    /// ``stop(_:)`` on the calling thread.
+    package static func stopBlocking(_ pid: Int32) {
         guard kill(pid, SIGTERM) == 0 else { return }
         for _ in 0..<40 {
             if !isAlive(pid) { return }

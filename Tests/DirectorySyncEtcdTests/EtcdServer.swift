@@ -29,47 +29,52 @@ enum EtcdServer {
 
         var endpoint: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
-        /// Stops the member (SIGTERM), keeping its data.
-        func stop() { ScriptedServer.stop(pid.withLock { $0 }) }
+        /// Stops the member (SIGTERM), keeping its data; returns once it is gone.
+        func stop() async { await ScriptedServer.stop(pid.withLock { $0 }) }
 
         /// Starts the member again on its port and data.
-        func restart() throws {
-            let started = try ScriptedServer.run(ScriptedServer.script("etcd.sh"), ["start", String(port), String(getpid()), dataDirectory]).get()
+        func restart() async throws {
+            let started = try await ScriptedServer.run(ScriptedServer.script("etcd.sh"), ["start", String(port), String(getpid()), dataDirectory]).get()
             pid.withLock { $0 = started.pid }
         }
 
         /// Sends a signal: `SIGSTOP` pauses the member (it accepts connections and never answers), `SIGCONT` resumes it.
         func signal(_ signal: Int32) { kill(pid.withLock { $0 }, signal) }
 
-        /// Stops the member and removes its data.
+        /// Stops the member and removes its data, on a thread of its own (it may take seconds):
+        /// what a test's `defer` calls.
         func remove() {
             signal(SIGCONT)
-            stop()
-            try? FileManager.default.removeItem(atPath: dataDirectory)
+            let pid = self.pid.withLock { $0 }
+            let dataDirectory = self.dataDirectory
+            Thread {
+                ScriptedServer.stopBlocking(pid)
+                try? FileManager.default.removeItem(atPath: dataDirectory)
+            }.start()
         }
     }
 
     /// The shared member, or `nil` when etcd cannot run here (skipped loudly, or thrown when required).
-    static func member() throws -> Member? {
-        guard let started = try shared.available() else { return nil }
+    static func member() async throws -> Member? {
+        guard let started = try await shared.available() else { return nil }
         return Member(port: sharedPort, started: started)
     }
 
     /// A client of the shared member, or `nil` when etcd cannot run here.
-    static func client(requestTimeout: Duration = .seconds(5)) throws -> EtcdClient? {
-        guard let member = try member() else { return nil }
+    static func client(requestTimeout: Duration = .seconds(5)) async throws -> EtcdClient? {
+        guard let member = try await member() else { return nil }
         return try EtcdClient(configuration: .init(endpoints: [member.endpoint], requestTimeout: requestTimeout))
     }
 
     /// A member of the test's own (to stop, restart or pause), or `nil` when etcd cannot run here.
     /// Call ``Member/remove()`` at the end.
-    static func ownMember() throws -> Member? {
+    static func ownMember() async throws -> Member? {
         // A few tries: a port the kernel called free may be taken by a member another test starts
         // at the same moment (the script then refuses it).
         var problem: ScriptedServer.Unavailable?
         for _ in 0..<3 {
             let port = ScriptedServer.freePort()
-            switch ScriptedServer.run(ScriptedServer.script("etcd.sh"), ["start", String(port), String(getpid())]) {
+            switch await ScriptedServer.run(ScriptedServer.script("etcd.sh"), ["start", String(port), String(getpid())]) {
             case .success(let started): return Member(port: port, started: started)
             case .failure(let error): problem = error
             }

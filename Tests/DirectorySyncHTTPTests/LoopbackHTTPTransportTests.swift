@@ -1,5 +1,6 @@
 import DirectorySync
 import DirectorySyncHTTP
+import DirectorySyncTesting
 import Foundation
 import Testing
 
@@ -89,6 +90,39 @@ struct LoopbackHTTPTransportTests {
         #expect(closing.connections.withLock { $0 } == 2)
     }
 
+    @Test("a kept connection the server closes on the next request, unanswered: a repeatable request goes again on a new connection; another fails")
+    func closedOnReuse() async throws {
+        let server = try CannedSocketServer { request, _ in
+            request.contains("/drop") ? CannedSocketServer.Reply(bytes: [], close: true) : ok("{}")
+        }
+        defer { server.stop() }
+        let transport = LoopbackHTTPTransport()
+        _ = try await transport.send(HTTPRequest(url: server.baseURL))
+        // The server answers nothing on a path with /drop and closes: the transport cannot know
+        // whether it read the request, so only a repeatable one goes again (and is dropped again).
+        let repeated = await #expect(throws: HTTPTransportError.self) {
+            try await transport.send(HTTPRequest(method: .post, url: server.baseURL.appendingPathComponent("drop"), body: Data(), isRetryable: true))
+        }
+        #expect(repeated?.code == .connectionFailed)
+        let sentTwice = server.requests.withLock { $0.filter { $0.contains("/drop") }.count }
+        #expect(sentTwice == 2)
+        _ = try await transport.send(HTTPRequest(url: server.baseURL))
+        let once = await #expect(throws: HTTPTransportError.self) {
+            try await transport.send(HTTPRequest(method: .post, url: server.baseURL.appendingPathComponent("drop"), body: Data()))
+        }
+        #expect(once?.code == .connectionFailed)
+        #expect(server.requests.withLock { $0.filter { $0.contains("/drop") }.count } == 3)
+    }
+
+    @Test("an answer with both Transfer-Encoding and Content-Length is read by its chunks, and its connection is not used again")
+    func chunkedWithLength() async throws {
+        let server = try CannedSocketServer { _, _ in .raw("HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n") }
+        defer { server.stop() }
+        let transport = LoopbackHTTPTransport()
+        for _ in 0..<2 { #expect(String(decoding: try await transport.send(HTTPRequest(url: server.baseURL)).body, as: UTF8.self) == "ok") }
+        #expect(server.connections.withLock { $0 } == 2)
+    }
+
     @Test("bodies framed by Content-Length, by chunks and by the end of the connection; 1xx answers skipped; HEAD and 204 without a body")
     func framings() async throws {
         let answers: [(CannedSocketServer.Reply, HTTPRequest.Method, Int, String)] = [
@@ -118,6 +152,11 @@ struct LoopbackHTTPTransportTests {
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcd\r\n0\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
             "HTTP/1.1 200 OK\r\n" + String(repeating: "x", count: 20_000),
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3 0\r\n" + String(repeating: "a", count: 48) + "\r\n0\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n+3\r\nabc\r\n0\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-0\r\n\r\n",
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n",
+            String(repeating: "HTTP/1.1 100 Continue\r\n\r\n", count: 17) + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
         ])
     func notHTTP(_ answer: String) async throws {
         let server = try CannedSocketServer { _, _ in .raw(answer, close: true) }

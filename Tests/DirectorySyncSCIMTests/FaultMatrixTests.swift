@@ -133,12 +133,12 @@ struct FaultMatrixTests {
 
     /// Runs every fault against a store made by `makeStore`; returns the table rows.
     static func matrix(
-        storeName: String, makeStore: () throws -> (any IdentityStore, @Sendable (Int) -> Void, @Sendable () -> Void)
+        storeName: String, makeStore: () async throws -> (any IdentityStore, @Sendable (Int) -> Void, @Sendable () -> Void)
     ) async throws -> [String] {
         var rows: [String] = []
         for fault in faults {
             let graph = MatrixGraph(users: 40, groups: 6, seed: 21)
-            let (store, storeFault, heal) = try makeStore()
+            let (store, storeFault, heal) = try await makeStore()
             var endpoints = graph.endpoints
             var transport: any HTTPTransport = EmulatorTransport(graph.emulator)
             let server = LoopbackHTTPServer(graph.emulator)
@@ -207,14 +207,14 @@ struct FaultMatrixTests {
     }
 
     /// Cancels the run at every write index of a plan; each time the next run converges.
-    static func killedMidApply<Store: IdentityStore>(storeName: String, indices: (Int) -> [Int], makeStore: () throws -> Store) async throws -> String {
+    static func killedMidApply<Store: IdentityStore>(storeName: String, indices: (Int) -> [Int], makeStore: () async throws -> Store) async throws -> String {
         var cancelled = 0
         var converged = 0
         var total = 0
         var index = 0
         repeat {
             let graph = MatrixGraph(users: 30, groups: 4, seed: 22)
-            let store = CancellingStore(try makeStore())
+            let store = CancellingStore(try await makeStore())
             let synchronizer = SourceSynchronizer(source: "kill", provider: graph.provider(), store: store, state: InMemorySyncStateStore())
             let plan = try await synchronizer.plan(try await synchronizer.read(filter: .all), settings: SyncSettings())
             total = plan.operations.count
@@ -259,13 +259,13 @@ struct FaultMatrixTests {
 
     @Test("every fault against the real SCIM server")
     func scim() async throws {
-        guard try SCIMServer.freshStore() != nil else { return }
+        guard try await SCIMServer.freshStore() != nil else { return }
         var rows = try await Self.matrix(storeName: "SCIM") {
             let transport = FailingWrites()
-            let store = try SCIMServer.freshStore(transport: transport)!
+            let store = try await SCIMServer.freshStore(transport: transport)!
             return (store, { status in transport.plan.withLock { $0 = (2, status, 0) } }, { transport.plan.withLock { $0.at = -1 } })
         }
-        rows.append(try await Self.killedMidApply(storeName: "SCIM", indices: { [0, $0 / 3, 2 * $0 / 3, $0 - 1] }) { try SCIMServer.freshStore()! })
+        rows.append(try await Self.killedMidApply(storeName: "SCIM", indices: { [0, $0 / 3, 2 * $0 / 3, $0 - 1] }) { try await SCIMServer.freshStore()! })
         try Self.record(rows)
     }
 }

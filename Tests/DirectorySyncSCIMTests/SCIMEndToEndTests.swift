@@ -10,7 +10,7 @@ import Testing
 struct SCIMEndToEndTests {
     @Test("a generated tenant lands whole; manual users stay; a second run changes nothing; a filter change removes exactly what left")
     func endToEnd() async throws {
-        guard let store = try SCIMServer.freshStore(batch: 50) else { return }
+        guard let store = try await SCIMServer.freshStore(batch: 50) else { return }
         let tenant = TenantGenerator(configuration: .init(users: 160, groups: 12, seed: 21)).generate()
         let provider = emulatedProvider(tenant)
         let manual = try await store.createUser(UserProfile(name: "Contractor", email: "contractor@vendor.example", logins: ["VENDOR\\c1"]), origin: .manual)

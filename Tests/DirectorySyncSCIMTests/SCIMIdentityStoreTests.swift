@@ -9,13 +9,13 @@ import Testing
 struct SCIMIdentityStoreTests {
     @Test("keeps the IdentityStore contract", arguments: IdentityStoreContract.checks)
     func contract(_ check: IdentityStoreContract.Check) async throws {
-        guard let store = try SCIMServer.freshStore() else { return }
+        guard let store = try await SCIMServer.freshStore() else { return }
         try await check.run(on: store)
     }
 
     @Test("a value with quotes, backslashes, + and non-ASCII round-trips, and filters on it find it")
     func escaping() async throws {
-        guard let store = try SCIMServer.freshStore() else { return }
+        guard let store = try await SCIMServer.freshStore() else { return }
         let tricky = #"o"brien\x+tag@example.com"#
         let profile = UserProfile(name: "Zoë \"Q\" O'Brien", firstName: "Zoë", lastName: "O'Brien", email: tricky, aliases: ["ålias+1@example.com"], logins: [tricky, #"CORP\obrien"#])
         let created = try await store.createUser(profile, origin: .directory("contoso", externalID: "obj-1"))
@@ -33,7 +33,7 @@ struct SCIMIdentityStoreTests {
 
     @Test("ownership lives in externalId; identities without our prefix are manual")
     func ownership() async throws {
-        guard let store = try SCIMServer.freshStore() else { return }
+        guard let store = try await SCIMServer.freshStore() else { return }
         let synced = try await store.createUser(UserProfile(name: "S", email: "s@x.com", logins: ["s@x.com"]), origin: .directory("a:b", externalID: "id-1"))
         let manual = try await store.createUser(UserProfile(name: "M", email: "m@x.com"), origin: .manual)
         let users = try await store.contents().users
@@ -43,7 +43,7 @@ struct SCIMIdentityStoreTests {
 
     @Test("pagination advances by what the server returns, across many pages")
     func pagination() async throws {
-        guard let store = try SCIMServer.freshStore(pageSize: 7) else { return }
+        guard let store = try await SCIMServer.freshStore(pageSize: 7) else { return }
         for number in 0..<30 {
             _ = try await store.createUser(UserProfile(name: "U\(number)", email: "u\(number)@x.com", logins: ["u\(number)@x.com"]), origin: .manual)
         }
@@ -54,7 +54,7 @@ struct SCIMIdentityStoreTests {
 
     @Test("membership changes go in bounded PATCH batches")
     func batches() async throws {
-        guard let store = try SCIMServer.freshStore(batch: 4) else { return }
+        guard let store = try await SCIMServer.freshStore(batch: 4) else { return }
         var ids: [IdentityID] = []
         for number in 0..<10 {
             ids.append(try await store.createUser(UserProfile(name: "U\(number)", email: "u\(number)@x.com"), origin: .manual).id)
@@ -68,7 +68,7 @@ struct SCIMIdentityStoreTests {
 
     @Test("the bearer token never appears in errors")
     func redaction() async throws {
-        guard let good = try SCIMServer.freshStore() else { return }
+        guard let good = try await SCIMServer.freshStore() else { return }
         let bad = try SCIMIdentityStore(configuration: .init(baseURL: await good.configuration.baseURL, bearerToken: "wrong-token-canary"))
         do {
             _ = try await bad.contents()
@@ -93,7 +93,7 @@ struct SCIMIdentityStoreTests {
 struct SCIMConcurrencyTests {
     @Test("a stale ETag (412) is answered by reading again and retrying")
     func staleETag() async throws {
-        guard let probe = try SCIMServer.freshStore() else { return }
+        guard let probe = try await SCIMServer.freshStore() else { return }
         let base = await probe.configuration.baseURL
         let statuses = Locked<[Int]>([])
         let first = try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token)), transport: StatusRecorder(statuses: statuses))
@@ -110,7 +110,7 @@ struct SCIMConcurrencyTests {
 
     @Test("SCIM errors map to typed errors, with status as a string or a number")
     func errorMapping() async throws {
-        guard let store = try SCIMServer.freshStore() else { return }
+        guard let store = try await SCIMServer.freshStore() else { return }
         await #expect { try await store.deleteUser("does-not-exist") } throws: { ($0 as? IdentityStoreError)?.code == .notFound }
         await #expect { try await store.deleteGroup("does-not-exist") } throws: { ($0 as? IdentityStoreError)?.code == .notFound }
         let group = try await store.createGroup(GroupProfile(name: "G"), origin: .manual)

@@ -13,7 +13,7 @@ struct SCIMMembershipRaceTests {
     @Test("40 concurrent add/remove batches to one group all succeed and leave exactly the expected members, 10 rounds")
     func concurrentBatches() async throws {
         let recorder = StatusCounter()
-        guard let store = try SCIMServer.freshStore(transport: recorder) else { return }
+        guard let store = try await SCIMServer.freshStore(transport: recorder) else { return }
         let batchCount = 40
         var users: [IdentityID] = []
         for number in 0..<(batchCount * 2) {
@@ -47,7 +47,7 @@ struct SCIMMembershipRaceTests {
     @Test("a membership change based on a version another client changed is re-read and applied")
     func staleGroupVersion() async throws {
         let recorder = StatusCounter()
-        guard let probe = try SCIMServer.freshStore() else { return }
+        guard let probe = try await SCIMServer.freshStore() else { return }
         let base = await probe.configuration.baseURL
         let first = try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token)), transport: recorder)
         let second = try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token)))
@@ -66,7 +66,7 @@ struct SCIMMembershipRaceTests {
     @Test("a first sync of a tenant with large groups ends with no failed operation, 3 runs", arguments: [0, 1, 2])
     func firstSync(run: Int) async throws {
         let recorder = StatusCounter()
-        guard let store = try SCIMServer.freshStore(transport: recorder) else { return }
+        guard let store = try await SCIMServer.freshStore(transport: recorder) else { return }
         // Few, large groups (about 300 members each) in batches of 25: a dozen batches per group,
         // which the executor runs eight at a time. Before the store serialized its writes to a
         // group, every run ended with 35–95 failed operations.

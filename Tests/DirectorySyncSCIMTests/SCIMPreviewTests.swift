@@ -14,7 +14,7 @@ struct SCIMPreviewTests {
 
     @Test("after a synchronization through the service, the preview holds no change")
     func servicePreviewAfterSync() async throws {
-        guard let store = try SCIMServer.freshStore(batch: 50) else { return }
+        guard let store = try await SCIMServer.freshStore(batch: 50) else { return }
         let tenant = TenantGenerator(configuration: .init(users: 60, groups: 10, seed: 31)).generate()
         #expect(tenant.groups.contains { $0.description != nil }, "the tenant must have described groups for this test to mean anything")
         let connector = InMemoryDirectoryConnector()
@@ -37,7 +37,7 @@ struct SCIMPreviewTests {
 
     @Test("a preview equals what the synchronization applies, and after it a preview is empty (seeded)", arguments: [UInt64(41), 42])
     func previewEqualsApply(seed: UInt64) async throws {
-        guard let store = try SCIMServer.freshStore(batch: 50) else { return }
+        guard let store = try await SCIMServer.freshStore(batch: 50) else { return }
         let tenant = TenantGenerator(configuration: .init(users: 50, groups: 8, seed: seed)).generate()
         var mutator = TenantMutator(tenant)
         var random = SeededRandomNumberGenerator(seed: seed)

@@ -11,7 +11,7 @@ import Testing
 struct SCIMRequestEconomyTests {
     /// A store on a fresh tenant whose requests are recorded; `nil` when the server cannot run here.
     static func recordedStore(clock: TestClock = TestClock(), window: TimeInterval = 300) async throws -> (SCIMIdentityStore, RequestLog, URL)? {
-        guard let probe = try SCIMServer.freshStore() else { return nil }
+        guard let probe = try await SCIMServer.freshStore() else { return nil }
         let base = await probe.configuration.baseURL
         let log = RequestLog()
         let store = try SCIMIdentityStore(

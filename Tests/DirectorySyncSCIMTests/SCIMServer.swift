@@ -15,8 +15,8 @@ enum SCIMServer {
 
     /// A store on a fresh tenant, or `nil` when the server cannot run here (then the test is
     /// skipped loudly — unless `DIRECTORYSYNC_REQUIRE_SCIM=1`, which CI sets, makes it fail).
-    static func freshStore(pageSize: Int = 200, batch: Int = 100, transport: (any HTTPTransport)? = nil) throws -> SCIMIdentityStore? {
-        guard try server.available() != nil else { return nil }
+    static func freshStore(pageSize: Int = 200, batch: Int = 100, transport: (any HTTPTransport)? = nil) async throws -> SCIMIdentityStore? {
+        guard try await server.available() != nil else { return nil }
         let base = URL(string: "http://127.0.0.1:\(port)/\(UUID().uuidString.lowercased())/v2")!
         return try SCIMIdentityStore(
             configuration: .init(baseURL: base, bearerToken: Secret(token), pageSize: pageSize, membershipBatchSize: batch), transport: transport)

@@ -50,7 +50,7 @@ struct EtcdStateCommandTests {
 
     @Test("the administrator's workflow: add, credentials (the secret from the environment), test, on, sync, status, history, users, store check; no secret in etcd")
     func workflow() async throws {
-        guard try FailoverServers.etcd.available() != nil else { return }
+        guard try await FailoverServers.etcd.available() != nil else { return }
         let deployment = try Deployment()
         func ok(_ arguments: [String], environment: [String: String]? = nil) throws -> DirsyncProcess.Result {
             let result = try deployment.run(arguments, environment: environment)
@@ -126,7 +126,7 @@ struct EtcdStateCommandTests {
 
     @Test("notify set takes the URL and token from the environment of every replica; notify remove asks to unset them here")
     func notifications() async throws {
-        guard try FailoverServers.etcd.available() != nil else { return }
+        guard try await FailoverServers.etcd.available() != nil else { return }
         let deployment = try Deployment()
         let url = "https://hooks.example.com/dirsync/secret-path"
         let environment = ["DIRSYNC_SECRET_NOTIFICATIONS_WEBHOOK_URL": url, "DIRSYNC_SECRET_NOTIFICATIONS_WEBHOOK_TOKEN": "hook-token-value"]
@@ -151,7 +151,7 @@ struct EtcdStateCommandTests {
 
     @Test("--store DIR takes one writing process: a second one says so; reads go on")
     func oneWriterOfAFileStore() async throws {
-        guard try FailoverServers.etcd.available() != nil else { return }
+        guard try await FailoverServers.etcd.available() != nil else { return }
         let deployment = try Deployment()
         #expect(try deployment.run(["source", "add", "--name", "Contoso", "--domain", deployment.credentials.domain]).status == 0)
         let scheduler = try DirsyncProcess.Background(

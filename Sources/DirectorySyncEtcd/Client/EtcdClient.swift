@@ -199,7 +199,8 @@ public struct EtcdClient: Sendable {
             let index = (start + step) % endpoints.count
             do {
                 let response: Response = try await attempt(
-                    path, payload, endpoint: index, what: what, timeout: timeout ?? configuration.requestTimeout, lineDelimited: lineDelimited)
+                    path, payload, endpoint: index, what: what, timeout: timeout ?? configuration.requestTimeout, repeatable: resend != .ifNotSent,
+                    lineDelimited: lineDelimited)
                 session.withLock { $0.preferred = index }
                 return response
             } catch let failure as EndpointFailure {
@@ -226,14 +227,14 @@ public struct EtcdClient: Sendable {
 
     /// One attempt on one endpoint, logging in first when the configuration has a user.
     private func attempt<Response: Decodable>(
-        _ path: String, _ payload: Data, endpoint index: Int, what: String, timeout: Duration, lineDelimited: Bool
+        _ path: String, _ payload: Data, endpoint index: Int, what: String, timeout: Duration, repeatable: Bool, lineDelimited: Bool
     ) async throws -> Response {
         var loggedInAgain = false
         while true {
             let token = try await token(for: index, timeout: timeout)
             var headers: HTTPHeaders = ["Content-Type": "application/json"]
             if let token { headers["Authorization"] = token }
-            let response = try await send(path, payload, endpoint: index, headers: headers, timeout: timeout)
+            let response = try await send(path, payload, endpoint: index, headers: headers, timeout: timeout, repeatable: repeatable)
             if response.isSuccess { return try decode(response, what: what, lineDelimited: lineDelimited) }
             let failure = classify(response, what: what)
             if failure.tokenRejected, token != nil, !loggedInAgain {
@@ -259,7 +260,8 @@ public struct EtcdClient: Sendable {
             return known.isEmpty ? nil : known
         }
         let body = try Self.encoder.encode(EtcdWire.AuthenticateRequest(name: username, password: password.reveal()))
-        let response = try await send("/v3/auth/authenticate", body, endpoint: index, headers: ["Content-Type": "application/json"], timeout: timeout)
+        let response = try await send(
+            "/v3/auth/authenticate", body, endpoint: index, headers: ["Content-Type": "application/json"], timeout: timeout, repeatable: true)
         if response.isSuccess {
             let answer: EtcdWire.AuthenticateResponse = try decode(response, what: "the login")
             guard let token = answer.token, !token.isEmpty else {
@@ -282,11 +284,14 @@ public struct EtcdClient: Sendable {
     }
 
     /// Sends one request to one endpoint within the timeout; failures to get an answer become
-    /// ``EndpointFailure``s.
-    private func send(_ path: String, _ payload: Data, endpoint index: Int, headers: HTTPHeaders, timeout: Duration) async throws -> HTTPResponse {
+    /// ``EndpointFailure``s. A `repeatable` request (a read, a lease call, an idempotent write, a
+    /// login) may be sent again by the transport on a fresh connection when a kept one turns out closed.
+    private func send(
+        _ path: String, _ payload: Data, endpoint index: Int, headers: HTTPHeaders, timeout: Duration, repeatable: Bool
+    ) async throws -> HTTPResponse {
         let endpoint = configuration.endpoints[index]
         let url = endpoint.appendingPathComponent(String(path.dropFirst()))
-        let request = HTTPRequest(method: .post, url: url, headers: headers, body: payload, isRetryable: false)
+        let request = HTTPRequest(method: .post, url: url, headers: headers, body: payload, isRetryable: repeatable)
         let transport = self.transport
         do {
             return try await withThrowingTaskGroup(of: HTTPResponse.self) { group in

@@ -117,13 +117,21 @@ final class SessionKeeper: Sendable {
     }
 
     private func grant() async throws -> Session {
-        let started = ContinuousClock.now
-        let lease = try await client.grantLease(ttl: ttl)
-        let key = keyPrefix + String(lease.id, radix: 16)
-        let value = try JSONEncoder.deterministic().encode(["replica": replica])
-        // A lease granted a moment ago lives: this write does not need the session's condition.
-        try await client.put(key, value: value, lease: lease.id, idempotent: true)
-        return Session(lease: lease.id, key: key, ttl: lease.ttl, grantedAt: started)
+        var attempt = 1
+        while true {
+            let started = ContinuousClock.now
+            let lease = try await client.grantLease(ttl: ttl)
+            let key = keyPrefix + String(lease.id, radix: 16)
+            let value = try JSONEncoder.deterministic().encode(["replica": replica])
+            do {
+                // A lease granted a moment ago lives: this write needs no condition on the session…
+                try await client.put(key, value: value, lease: lease.id, idempotent: true)
+                return Session(lease: lease.id, key: key, ttl: lease.ttl, grantedAt: started)
+            } catch let error as EtcdError where error.code == .leaseNotFound && attempt < 3 {
+                // …unless etcd was so slow that it expired in between: a new one.
+                attempt += 1
+            }
+        }
     }
 
     /// Renews the current session every interval until stopped.

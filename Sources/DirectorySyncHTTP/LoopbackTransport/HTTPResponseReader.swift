@@ -18,6 +18,8 @@ package struct HTTPResponseReader<Source: HTTPByteSource> {
     static var maximumLineBytes: Int { 16_384 }
     /// The most bytes all header (or trailer) fields of one answer may take together.
     static var maximumHeaderBytes: Int { 262_144 }
+    /// The most interim (`1xx`) answers accepted before the final one.
+    static var maximumInterimAnswers: Int { 16 }
 
     private var source: Source
     private var buffer: [UInt8] = []
@@ -41,28 +43,38 @@ package struct HTTPResponseReader<Source: HTTPByteSource> {
     /// - Returns: The response, and whether the connection may carry another request.
     package mutating func read(method: HTTPRequest.Method) throws -> (response: HTTPResponse, reusable: Bool) {
         var (status, version, headers) = try head()
-        while (100..<200).contains(status) && status != 101 { (status, version, headers) = try head() }
+        var interim = 0
+        while (100..<200).contains(status) {
+            guard status != 101 else { throw notHTTP("it switches protocols, which was not asked for") }
+            interim += 1
+            guard interim <= Self.maximumInterimAnswers else { throw notHTTP("it sent more than \(Self.maximumInterimAnswers) interim (1xx) answers") }
+            (status, version, headers) = try head()
+        }
         let closes = headers.values(of: "Connection").contains("close")
         var reusable = version == "HTTP/1.1" ? !closes : headers.values(of: "Connection").contains("keep-alive")
-        let body: [UInt8]
-        if method == .head || status == 204 || status == 304 || (100..<200).contains(status) {
-            body = []
-        } else if let codings = Optional(headers.values(of: "Transfer-Encoding")), !codings.isEmpty {
+        var body = Data()
+        let codings = headers.values(of: "Transfer-Encoding")
+        if method == .head || status == 204 || status == 304 {
+            // No body, whatever the fields say.
+        } else if !codings.isEmpty {
             guard codings.last == "chunked" else {
                 throw notHTTP("its Transfer-Encoding '\(codings.joined(separator: ", "))' does not end with chunked")
             }
             guard codings.count == 1 else { throw notHTTP("its body is encoded (\(codings.joined(separator: ", "))), which was not asked for") }
-            body = try chunkedBody()
+            // RFC 9112 6.1 and 6.3: a chunked answer that also has a length, or comes as HTTP/1.0,
+            // is read by its chunks, and the connection is not used again.
+            if version != "HTTP/1.1" || !headers.values(of: "Content-Length").isEmpty { reusable = false }
+            try chunkedBody(into: &body)
         } else if let length = try contentLength(headers) {
             guard length <= maximumBodyBytes else { throw tooLarge() }
-            body = try take(length)
+            try take(length, into: &body)
         } else {
-            body = try untilClosed()
+            try untilClosed(into: &body)
             reusable = false
         }
         // Bytes after the answer that nobody asked for: the connection is not in a known state.
         if position < buffer.count { reusable = false }
-        return (HTTPResponse(status: status, headers: headers, body: Data(body)), reusable)
+        return (HTTPResponse(status: status, headers: headers, body: body), reusable)
     }
 
     // MARK: Parts
@@ -104,30 +116,31 @@ package struct HTTPResponseReader<Source: HTTPByteSource> {
         return length
     }
 
-    private mutating func chunkedBody() throws -> [UInt8] {
-        var body: [UInt8] = []
+    private mutating func chunkedBody(into body: inout Data) throws {
         while true {
+            // The size in hexadecimal, then perhaps extensions after ';' (ignored); blanks only
+            // around the size.
             let sizeLine = try line()
-            let digits = sizeLine.prefix { $0 != UInt8(ascii: ";") }.filter { $0 != UInt8(ascii: " ") && $0 != 9 }
-            guard !digits.isEmpty, digits.count <= 15, let size = Int(String(decoding: digits, as: UTF8.self), radix: 16), size >= 0 else {
-                throw notHTTP("a chunk's size is not a hexadecimal number")
-            }
+            let digits = sizeLine.prefix { $0 != UInt8(ascii: ";") }.drop { $0 == 32 || $0 == 9 }.reversed().drop { $0 == 32 || $0 == 9 }.reversed()
+            guard !digits.isEmpty, digits.count <= 15, digits.allSatisfy(isHexDigit),
+                let size = Int(String(decoding: digits, as: UTF8.self), radix: 16)
+            else { throw notHTTP("a chunk's size is not a hexadecimal number") }
             if size == 0 {
                 _ = try fields()
-                return body
+                return
             }
             guard body.count + size <= maximumBodyBytes else { throw tooLarge() }
-            body += try take(size)
+            try take(size, into: &body)
             guard try line().isEmpty else { throw notHTTP("a chunk does not end where its size says") }
         }
     }
 
-    private mutating func untilClosed() throws -> [UInt8] {
+    private mutating func untilClosed(into body: inout Data) throws {
         while try source.receive(into: &buffer) {
             guard buffer.count - position <= maximumBodyBytes else { throw tooLarge() }
         }
-        defer { position = buffer.count }
-        return Array(buffer[position...])
+        body.append(contentsOf: buffer[position...])
+        position = buffer.count
     }
 
     /// The next line, without its CRLF (a bare LF ends a line too, as RFC 9112 allows).
@@ -146,10 +159,11 @@ package struct HTTPResponseReader<Source: HTTPByteSource> {
         }
     }
 
-    private mutating func take(_ count: Int) throws -> [UInt8] {
+    /// Appends the next `count` bytes to `body`.
+    private mutating func take(_ count: Int, into body: inout Data) throws {
         while buffer.count - position < count { try more() }
-        defer { position += count }
-        return Array(buffer[position..<position + count])
+        body.append(contentsOf: buffer[position..<position + count])
+        position += count
     }
 
     private mutating func more() throws {
@@ -178,5 +192,13 @@ extension HTTPHeaders {
         filter { $0.name.lowercased() == name.lowercased() }.flatMap { field in
             field.value.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: [" ", "\t"]) }
         }
+    }
+}
+
+/// Whether a byte is a hexadecimal digit.
+private func isHexDigit(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): true
+    default: false
     }
 }

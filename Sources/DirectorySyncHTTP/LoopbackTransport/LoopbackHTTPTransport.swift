@@ -1,5 +1,10 @@
 import DirectorySync
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// An ``HTTPTransport`` that speaks HTTP/1.1 itself over TCP — plain `http` to loopback addresses
 /// only — for local servers whose answers `URLSession` on Linux cannot read.
@@ -49,9 +54,11 @@ public struct LoopbackHTTPTransport: HTTPTransport {
                 // cooperative pool, and not on Dispatch's global queues either, which run only as
                 // many blocks at once as there are cores — a few requests waiting on a silent
                 // server would hold up every other one (and let leases expire).
-                let thread = Thread { continuation.resume(with: Result { try exchange.run() }) }
-                thread.stackSize = 1 << 20
-                thread.start()
+                do {
+                    try RequestThread.start { continuation.resume(with: Result { try exchange.run() }) }
+                } catch {
+                    continuation.resume(throwing: error)
+                }
             }
         } onCancel: {
             exchange.cancel()
@@ -65,9 +72,9 @@ public struct LoopbackHTTPTransport: HTTPTransport {
         if target.isEmpty { target = "/" }
         if let query = components?.percentEncodedQuery { target += "?\(query)" }
         let authority = (host.contains(":") ? "[\(host)]" : host) + (request.url.port.map { ":\($0)" } ?? "")
-        var lines = ["\(request.method.rawValue) \(target) HTTP/1.1", "Host: \(authority)", "User-Agent: \(userAgent)"]
+        var lines = ["\(request.method.rawValue) \(target) HTTP/1.1", "Host: \(authority)"]
         let framing: Set<String> = ["host", "user-agent", "content-length", "transfer-encoding", "connection", "te", "trailer", "upgrade", "keep-alive"]
-        for field in request.headers where !framing.contains(field.name.lowercased()) {
+        for field in [(name: "User-Agent", value: userAgent)] + request.headers.filter({ !framing.contains($0.name.lowercased()) }) {
             guard !field.name.isEmpty, field.name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }),
                 field.value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == 9 })
             else {
@@ -150,6 +157,7 @@ private final class Exchange: @unchecked Sendable {
     }
 
     func run() throws -> HTTPResponse {
+        if lock.withLock({ cancelled }) { throw CancellationError() }
         let (timeout, connectTimeout) = configuration.deadlines
         let start = ContinuousClock.now
         let deadline = start + .seconds(timeout)
@@ -166,7 +174,8 @@ private final class Exchange: @unchecked Sendable {
             }
         }
         let connection = try SocketConnection.connect(
-            host: host, port: port, deadline: connectDeadline, timeoutText: HTTPTransportConfiguration.seconds(connectTimeout))
+            host: host, port: port, deadline: connectDeadline, timeoutText: HTTPTransportConfiguration.seconds(connectTimeout),
+            attempting: watch)
         do {
             return try exchange(on: connection, connectDeadline: connectDeadline, deadline: deadline)
         } catch let failure as StaleConnection {
@@ -179,13 +188,25 @@ private final class Exchange: @unchecked Sendable {
         var error: any Error
     }
 
-    private func exchange(on connection: SocketConnection, connectDeadline: ContinuousClock.Instant, deadline: ContinuousClock.Instant) throws -> HTTPResponse {
+    /// Makes `connection` the one a cancellation aborts (at once, when it came already).
+    private func watch(_ connection: SocketConnection) {
         let aborted = lock.withLock { () -> Bool in
             current = connection
             return cancelled
         }
         if aborted { connection.abort() }
-        defer { lock.withLock { current = nil } }
+    }
+
+    /// Stops watching the connection; `true` when the request was cancelled meanwhile.
+    private func unwatch() -> Bool {
+        lock.withLock {
+            current = nil
+            return cancelled
+        }
+    }
+
+    private func exchange(on connection: SocketConnection, connectDeadline: ContinuousClock.Instant, deadline: ContinuousClock.Instant) throws -> HTTPResponse {
+        watch(connection)
         connection.answered = false
         let (timeout, connectTimeout) = configuration.deadlines
         let source = SocketByteSource(
@@ -195,11 +216,13 @@ private final class Exchange: @unchecked Sendable {
             try connection.write(bytes, until: deadline, host: host, timeoutText: HTTPTransportConfiguration.seconds(timeout))
             var reader = HTTPResponseReader(source: source, host: host, maximumBodyBytes: configuration.maximumResponseBytes)
             let (response, reusable) = try reader.read(method: method)
-            if reusable { idle.give(connection) } else { connection.close() }
+            // Kept only when no cancellation can reach it any more: an abort meant for this
+            // request must never hit the next one on the same connection.
+            if !unwatch() && reusable { idle.give(connection) } else { connection.close() }
             return response
         } catch {
             connection.close()
-            if lock.withLock({ cancelled }) { throw CancellationError() }
+            if unwatch() { throw CancellationError() }
             if let error = error as? HTTPTransportError, error.code == .connectionFailed, !connection.answered {
                 throw StaleConnection(error: error)
             }
@@ -228,5 +251,39 @@ private struct SocketByteSource: HTTPByteSource {
                 : "\(host) did not start answering within \(connectText) (connect timeout)")
         if received { connection.answered = true }
         return received
+    }
+}
+
+/// Starts the threads requests run on, and says so when one cannot start (Foundation's `Thread`
+/// drops `pthread_create`'s failure, and the request would wait for ever).
+private enum RequestThread {
+    private final class Body {
+        let run: () -> Void
+        init(_ run: @escaping () -> Void) { self.run = run }
+    }
+
+    static func start(_ run: @escaping @Sendable () -> Void) throws {
+        let attributes = UnsafeMutablePointer<pthread_attr_t>.allocate(capacity: 1)
+        pthread_attr_init(attributes)
+        defer {
+            pthread_attr_destroy(attributes)
+            attributes.deallocate()
+        }
+        pthread_attr_setdetachstate(attributes, Int32(PTHREAD_CREATE_DETACHED))
+        pthread_attr_setstacksize(attributes, 1 << 20)
+        let body = Unmanaged.passRetained(Body(run)).toOpaque()
+        #if canImport(Glibc)
+        var thread: pthread_t = 0
+        #else
+        var thread: pthread_t?
+        #endif
+        let result = pthread_create(&thread, attributes, { context in
+            Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
+            return nil
+        }, body)
+        guard result == 0 else {
+            Unmanaged<Body>.fromOpaque(body).release()
+            throw HTTPTransportError(.connectionFailed, detail: "no thread could be started for the request (\(String(cString: strerror(result))))")
+        }
     }
 }

@@ -28,9 +28,15 @@ final class SocketConnection: @unchecked Sendable {
     deinit { close() }
 
     /// Connects to `host` (a name or numeric address) and `port`, trying each address it resolves to.
-    /// - Throws: ``HTTPTransportError``: `connectionFailed` with `URLError(.cannotConnectToHost)` or
-    ///   `.cannotFindHost` as its underlying error (nothing was sent), or `timedOut`.
-    static func connect(host: String, port: Int, deadline: ContinuousClock.Instant, timeoutText: String) throws -> SocketConnection {
+    /// - Parameters:
+    ///   - attempting: Called with each socket before it waits for its connection, so a
+    ///     cancellation can ``abort()`` the wait.
+    /// - Throws: ``HTTPTransportError`` `connectionFailed` with `URLError(.cannotConnectToHost)`
+    ///   (also when the connect timeout passed) or `.cannotFindHost` as its underlying error:
+    ///   nothing was sent. `CancellationError` when aborted.
+    static func connect(
+        host: String, port: Int, deadline: ContinuousClock.Instant, timeoutText: String, attempting: (SocketConnection) -> Void
+    ) throws -> SocketConnection {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         #if canImport(Glibc)
@@ -49,18 +55,29 @@ final class SocketConnection: @unchecked Sendable {
         while let address = candidate {
             candidate = address.pointee.ai_next
             let descriptor = socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
-            guard descriptor >= 0 else { continue }
+            guard descriptor >= 0 else {
+                problem = String(cString: strerror(errno))
+                continue
+            }
             let connection = SocketConnection(descriptor: descriptor, origin: "\(host):\(port)")
             _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
             var yes: Int32 = 1
             setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
+            #if canImport(Darwin)
+            setsockopt(descriptor, SOL_SOCKET, SO_NOSIGPIPE, &yes, socklen_t(MemoryLayout<Int32>.size))
+            #endif
+            attempting(connection)
             if systemConnect(descriptor, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 { return connection }
-            guard errno == EINPROGRESS else {
-                problem = String(cString: strerror(errno))
+            let connectError = errno
+            guard connectError == EINPROGRESS else {
+                problem = String(cString: strerror(connectError))
                 continue
             }
             guard try connection.wait(for: Int16(POLLOUT), until: deadline) else {
-                throw HTTPTransportError(.timedOut, detail: "\(host) did not accept the connection within \(timeoutText) (connect timeout)")
+                // Not connected, so nothing was sent: the request may go elsewhere.
+                throw HTTPTransportError(
+                    .connectionFailed, detail: "\(host) did not accept the connection within \(timeoutText) (connect timeout)",
+                    underlying: URLError(.cannotConnectToHost))
             }
             var failure: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
@@ -83,12 +100,13 @@ final class SocketConnection: @unchecked Sendable {
             let flags: Int32 = 0
             #endif
             let written = bytes[offset...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, flags) }
+            let failure = errno
             if written > 0 {
                 offset += written
                 continue
             }
             try checkAborted()
-            guard written < 0, errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR else {
+            guard written < 0, failure == EAGAIN || failure == EWOULDBLOCK || failure == EINTR else {
                 throw HTTPTransportError(.connectionFailed, detail: "\(host) closed the connection while the request was sent")
             }
             guard try wait(for: Int16(POLLOUT), until: deadline) else {

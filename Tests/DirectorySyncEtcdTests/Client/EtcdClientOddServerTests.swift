@@ -1,6 +1,7 @@
 import DirectorySync
 import DirectorySyncEtcd
 import DirectorySyncHTTP
+import DirectorySyncTesting
 import Foundation
 import Testing
 
@@ -38,6 +39,22 @@ private func client(_ transport: FakeEtcdTransport, endpoints: [URL] = one, user
 /// The client against servers that answer oddly: typed errors, never a crash.
 @Suite("EtcdClient against odd and hostile servers")
 struct EtcdClientOddServerTests {
+    @Test("a read whose kept connection the server closed unanswered goes again on a new one; a transaction does not (its outcome is unknown)")
+    func closedKeptConnection() async throws {
+        // Every second request is dropped unanswered, its connection closed: a proxy's keep-alive
+        // timeout that ends just as the connection is used again.
+        let answer = #"{"header":{"revision":"7"}}"#
+        let server = try CannedSocketServer { _, index in
+            index % 2 == 1 ? CannedSocketServer.Reply(bytes: [], close: true)
+                : .raw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(answer.utf8.count)\r\n\r\n\(answer)")
+        }
+        defer { server.stop() }
+        let client = try EtcdClient(configuration: .init(endpoints: [server.baseURL], requestTimeout: .seconds(5)))
+        for _ in 0..<3 { #expect(try await client.range(.key("/a")).revision == 7) }
+        #expect(server.connections.withLock { $0 } >= 3)
+        await expectEtcdError(.outcomeUnknown) { try await client.txn(EtcdTxn(compare: [.absent("/a")], success: [.put(key: "/a", value: Data())])) }
+    }
+
     @Test(
         "answers that are not etcd's JSON are invalidResponse",
         arguments: [

@@ -13,7 +13,7 @@ import Glibc
 struct EtcdClientTests {
     @Test("keys are written, read by key, prefix, page and revision, and deleted")
     func keys() async throws {
-        guard let client = try EtcdServer.client() else { return }
+        guard let client = try await EtcdServer.client() else { return }
         let prefix = EtcdServer.freshPrefix()
         let first = try await client.put("\(prefix)/a", value: Data("one".utf8))
         try await client.put("\(prefix)/b", value: Data([0, 255, 10, 13]))
@@ -47,7 +47,7 @@ struct EtcdClientTests {
 
     @Test("a create-if-absent transaction succeeds once; the failure branch returns the holder; puts return what they replaced")
     func transactions() async throws {
-        guard let client = try EtcdServer.client() else { return }
+        guard let client = try await EtcdServer.client() else { return }
         let key = EtcdServer.freshPrefix() + "/claim"
         let claim = EtcdTxn(compare: [.absent(key)], success: [.put(key: key, value: Data("me".utf8))], failure: [.range(.key(key))])
         let won = try await client.txn(claim)
@@ -79,7 +79,7 @@ struct EtcdClientTests {
 
     @Test("leases: keys ride on them, renewals report the time left, a revoked lease is gone and so are its keys")
     func leases() async throws {
-        guard let client = try EtcdServer.client() else { return }
+        guard let client = try await EtcdServer.client() else { return }
         let key = EtcdServer.freshPrefix() + "/leased"
         let lease = try await client.grantLease(ttl: .seconds(30))
         #expect(lease.ttl == .seconds(30) && lease.id != 0)
@@ -102,9 +102,10 @@ struct EtcdClientTests {
 
     @Test("a lease that is not renewed expires with its keys")
     func leaseExpiry() async throws {
-        guard let client = try EtcdServer.client() else { return }
+        guard let client = try await EtcdServer.client() else { return }
         let key = EtcdServer.freshPrefix() + "/short"
-        let lease = try await client.grantLease(ttl: .seconds(2))
+        // Long enough for the write to come before it expires on a loaded machine.
+        let lease = try await client.grantLease(ttl: .seconds(6))
         try await client.put(key, value: Data("x".utf8), lease: lease.id)
         try await waitUntil(timeout: .seconds(120)) { try await client.range(.key(key)).keyValues.isEmpty }
         #expect(try await client.keepAlive(lease.id) == .zero)
@@ -112,7 +113,7 @@ struct EtcdClientTests {
 
     @Test("requests over etcd's limits fail with requestTooLarge before they are sent; a chunk of 1 MiB fits")
     func limits() async throws {
-        guard let client = try EtcdServer.client() else { return }
+        guard let client = try await EtcdServer.client() else { return }
         let prefix = EtcdServer.freshPrefix()
         let large = Data(repeating: 7, count: 1_200_000)
         await expectEtcdError(.requestTooLarge) { try await client.put("\(prefix)/large", value: large) }
@@ -130,7 +131,7 @@ struct EtcdClientTests {
 
     @Test("a refused endpoint is skipped for the next one, for reads and writes alike")
     func failoverPastRefused() async throws {
-        guard let member = try EtcdServer.member() else { return }
+        guard let member = try await EtcdServer.member() else { return }
         let closed = URL(string: "http://127.0.0.1:\(ScriptedServer.freePort())")!
         let client = try EtcdClient(configuration: .init(endpoints: [closed, member.endpoint]))
         let key = EtcdServer.freshPrefix() + "/k"
@@ -154,7 +155,7 @@ struct EtcdClientTests {
 
     @Test("a paused member (accepts, never answers) times out: reads move to the next endpoint, a claim's outcome is unknown")
     func pausedEndpoint() async throws {
-        guard let shared = try EtcdServer.member(), let paused = try EtcdServer.ownMember() else { return }
+        guard let shared = try await EtcdServer.member(), let paused = try await EtcdServer.ownMember() else { return }
         defer { paused.remove() }
         paused.signal(SIGSTOP)
         let client = try EtcdClient(configuration: .init(endpoints: [paused.endpoint, shared.endpoint], requestTimeout: .seconds(3)))
@@ -181,16 +182,16 @@ struct EtcdClientTests {
 
     @Test("with authentication on, the client logs in, sends the token, and logs in afresh after the member was unreachable (a restart forgets simple tokens)")
     func authentication() async throws {
-        guard let member = try EtcdServer.ownMember() else { return }
+        guard let member = try await EtcdServer.ownMember() else { return }
         defer { member.remove() }
         let password = "pw-\(UUID().uuidString)"
         try await enableAuthentication(member.endpoint, password: password)
         let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint], username: "root", password: Secret(password), requestTimeout: .seconds(2)))
         try await client.put("/auth/a", value: Data("v".utf8))
         #expect(try await client.range(.key("/auth/a")).keyValues.first?.value == Data("v".utf8))
-        member.stop()
+        await member.stop()
         await expectEtcdError(.unavailable) { try await client.range(.key("/auth/a")) }
-        try member.restart()
+        try await member.restart()
         #expect(try await client.range(.key("/auth/a")).keyValues.count == 1)
         for text in ["\(client)", String(reflecting: client)] { #expect(!text.contains(password)) }
         // etcd refuses the login with an error answer that carries a trailer: a typed error here.
@@ -201,7 +202,7 @@ struct EtcdClientTests {
 
     @Test("etcd's error answers (chunked, with a trailer that stops URLSession on Linux) are typed errors, and the process goes on")
     func errorAnswers() async throws {
-        guard let client = try EtcdServer.client() else { return }
+        guard let client = try await EtcdServer.client() else { return }
         let prefix = EtcdServer.freshPrefix()
         for _ in 0..<20 {
             await expectEtcdError(.leaseNotFound) { try await client.put("\(prefix)/a", value: Data("v".utf8), lease: 0x7ead_beef) }
@@ -227,7 +228,7 @@ struct EtcdClientTests {
 
     @Test("the client is Sendable: used from detached tasks at once")
     func sendable() async throws {
-        guard let client = try EtcdServer.client() else { return }
+        guard let client = try await EtcdServer.client() else { return }
         let prefix = EtcdServer.freshPrefix()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<16 {

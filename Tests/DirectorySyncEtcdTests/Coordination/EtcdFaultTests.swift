@@ -45,7 +45,7 @@ final class FaultyTransport: HTTPTransport {
 struct EtcdFaultTests {
     @Test("etcd stopped while a lock and a run claim are held, restarted within the TTL: the failed releases do not leave keys behind for ever")
     func releaseWhileEtcdIsDown() async throws {
-        guard let member = try EtcdServer.ownMember() else { return }
+        guard let member = try await EtcdServer.ownMember() else { return }
         defer { member.remove() }
         func coordinator(_ name: String) throws -> EtcdSyncCoordinator {
             EtcdSyncCoordinator(
@@ -56,12 +56,12 @@ struct EtcdFaultTests {
         defer { Task { await a.shutdown(); await b.shutdown() } }
         guard case .claimed(let claim) = try await a.claimRun(of: "contoso", runID: "run-a") else { Issue.record("not claimed"); return }
         try await a.withLock(.store) {
-            member.stop()
+            await member.stop()
             // The run fails because etcd is gone; its claim is released as the run ends.
             await claim.release()
         }
         // Back within the time to live (etcd keeps the lease, and a renews it again).
-        try member.restart()
+        try await member.restart()
         // a lives on, and renews whatever session it has: b must still get the lock and the source.
         let clock = ContinuousClock()
         let started = clock.now
@@ -83,7 +83,7 @@ struct EtcdFaultTests {
 
     @Test("a run claim's transaction held back and applied late, after the claim was made again and released: no phantom claim")
     func lateClaim() async throws {
-        guard let member = try EtcdServer.member(), let admin = try EtcdServer.client() else { return }
+        guard let member = try await EtcdServer.member(), let admin = try await EtcdServer.client() else { return }
         let faulty = FaultyTransport()
         let prefix = EtcdServer.freshPrefix()
         let a = EtcdSyncCoordinator(
@@ -101,7 +101,7 @@ struct EtcdFaultTests {
 
     @Test("a lock's transaction held back and applied late: no phantom key in the line")
     func lateLock() async throws {
-        guard let member = try EtcdServer.member(), let admin = try EtcdServer.client() else { return }
+        guard let member = try await EtcdServer.member(), let admin = try await EtcdServer.client() else { return }
         let faulty = FaultyTransport()
         let prefix = EtcdServer.freshPrefix()
         let a = EtcdSyncCoordinator(
@@ -116,7 +116,7 @@ struct EtcdFaultTests {
 
     @Test("a slot claim's answer lost: read back, the slot is this replica's; finished, it is done")
     func slotAnswerLost() async throws {
-        guard let member = try EtcdServer.member() else { return }
+        guard let member = try await EtcdServer.member() else { return }
         let faulty = FaultyTransport()
         let a = EtcdSyncCoordinator(
             client: try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: faulty), prefix: EtcdServer.freshPrefix(), replica: "a")
@@ -132,7 +132,7 @@ struct EtcdFaultTests {
 
     @Test("a head transaction applied whose answer was lost: the write stands, its chunks are kept")
     func headAnswerLost() async throws {
-        guard let member = try EtcdServer.member() else { return }
+        guard let member = try await EtcdServer.member() else { return }
         let faulty = FaultyTransport()
         let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: faulty)
         let store = EtcdSyncStateStore(client: client, prefix: EtcdServer.freshPrefix())
@@ -145,7 +145,7 @@ struct EtcdFaultTests {
 
     @Test("a head transaction held back: the write fails, its chunks are deleted, and applied late it changes nothing")
     func headHeldBack() async throws {
-        guard let member = try EtcdServer.member() else { return }
+        guard let member = try await EtcdServer.member() else { return }
         let faulty = FaultyTransport()
         let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: faulty)
         let prefix = EtcdServer.freshPrefix()
@@ -165,7 +165,7 @@ struct EtcdFaultTests {
 
     @Test("a claim made on another etcd cluster: a fenced write asks the claim instead of comparing a key that cluster does not have")
     func claimOnAnotherCluster() async throws {
-        guard let other = try EtcdServer.ownMember(), let client = try EtcdServer.client() else { return }
+        guard let other = try await EtcdServer.ownMember(), let client = try await EtcdServer.client() else { return }
         defer { other.remove() }
         let coordinator = EtcdSyncCoordinator(client: try EtcdClient(configuration: .init(endpoints: [other.endpoint])), prefix: "/dirsync/elsewhere", replica: "a")
         defer { Task { await coordinator.shutdown() } }
@@ -181,7 +181,7 @@ struct EtcdFaultTests {
 
     @Test("the sweep of abandoned chunks never deletes the generation the head names, whatever its writer's clock said")
     func sweepKeepsNamedGeneration() async throws {
-        guard let client = try EtcdServer.client() else { return }
+        guard let client = try await EtcdServer.client() else { return }
         let prefix = EtcdServer.freshPrefix()
         let behind = TestClock.fixed(at: Date().addingTimeInterval(-2 * 3_600))
         let skewed = EtcdSyncStateStore(client: client, prefix: prefix, clock: behind.syncClock)
@@ -195,7 +195,7 @@ struct EtcdFaultTests {
 
     @Test("a lock's fence: held inside the body; a write fenced by a lock lost meanwhile writes nothing (lockLost)")
     func lockFence() async throws {
-        guard let replicas = try EtcdReplicas(2, ttl: .seconds(60)) else { return }
+        guard let replicas = try await EtcdReplicas(2, ttl: .seconds(60)) else { return }
         defer { Task { await replicas.shutdown() } }
         let store = EtcdSyncStateStore(client: replicas.admin, prefix: replicas.prefix)
         let key = StateKey.service("sources")
@@ -220,7 +220,7 @@ struct EtcdFaultTests {
 
     @Test("after shutdown, locks and claims fail with unavailable instead of riding on a lease nobody renews")
     func afterShutdown() async throws {
-        guard let replicas = try EtcdReplicas(1) else { return }
+        guard let replicas = try await EtcdReplicas(1) else { return }
         let coordinator = replicas.coordinators[0]
         _ = try await coordinator.runHolder(of: "x")
         await coordinator.shutdown()
@@ -235,16 +235,16 @@ struct EtcdFaultTests {
 
     @Test("a renewal interval at or above the time to live is taken as a third of it: the session lives on")
     func renewalIntervalClamped() async throws {
-        // A member of its own: the shared one, busy with other tests' 64 MiB mirrors, can be slower
+        // A member of its own: the shared one, busy with other tests, can be slower
         // than this short time to live allows.
-        guard let member = try EtcdServer.ownMember() else { return }
+        guard let member = try await EtcdServer.ownMember() else { return }
         defer { member.remove() }
         let coordinator = EtcdSyncCoordinator(
             client: try EtcdClient(configuration: .init(endpoints: [member.endpoint])), prefix: EtcdServer.freshPrefix(), replica: "a",
-            configuration: .init(ttl: .seconds(4), renewalInterval: .seconds(10)))
+            configuration: .init(ttl: .seconds(9), renewalInterval: .seconds(30)))
         defer { Task { await coordinator.shutdown() } }
         guard case .claimed(let claim) = try await coordinator.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
-        try await Task.sleep(for: .seconds(6))
+        try await Task.sleep(for: .seconds(13))
         #expect(claim.isHeld)
         try await claim.check()
         await claim.release()
@@ -252,7 +252,7 @@ struct EtcdFaultTests {
 
     @Test("a slot finished by a replica that lost its claim throws claimLost and stays abandoned")
     func finishLostSlot() async throws {
-        guard let replicas = try EtcdReplicas(2) else { return }
+        guard let replicas = try await EtcdReplicas(2) else { return }
         defer { Task { await replicas.shutdown() } }
         let slot = ScheduledSlot(sourceID: "contoso", due: Date())
         #expect(try await replicas.coordinators[0].claimSlot(slot))

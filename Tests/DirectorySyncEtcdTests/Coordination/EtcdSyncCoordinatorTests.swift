@@ -11,8 +11,8 @@ struct EtcdReplicas {
     let coordinators: [EtcdSyncCoordinator]
     let admin: EtcdClient
 
-    init?(_ count: Int, ttl: Duration = .seconds(10), clock: SyncClock = .system, prefix: String = EtcdServer.freshPrefix()) throws {
-        guard let admin = try EtcdServer.client() else { return nil }
+    init?(_ count: Int, ttl: Duration = .seconds(10), clock: SyncClock = .system, prefix: String = EtcdServer.freshPrefix()) async throws {
+        guard let admin = try await EtcdServer.client() else { return nil }
         self.prefix = prefix
         self.admin = admin
         coordinators = try (0..<count).map { index in
@@ -35,11 +35,11 @@ struct EtcdReplicas {
 struct EtcdSyncCoordinatorTests {
     @Test("replicas on one etcd keep the SyncCoordinator contract", arguments: SyncCoordinatorContract.checks)
     func contract(_ check: SyncCoordinatorContract.Check) async throws {
-        guard try EtcdServer.client() != nil else { return }
+        guard try await EtcdServer.client() != nil else { return }
         let made = Locked<[EtcdReplicas]>([])
         defer { for replicas in made.withLock({ $0 }) { Task { await replicas.shutdown() } } }
         try await check.run { count in
-            guard let replicas = try EtcdReplicas(count) else { throw ContractViolation(check: check.name, message: "etcd went away") }
+            guard let replicas = try await EtcdReplicas(count) else { throw ContractViolation(check: check.name, message: "etcd went away") }
             made.withLock { $0.append(replicas) }
             return SyncCoordinatorContract.Replicas(coordinators: replicas.coordinators) { try await replicas.loseClaims($0) }
         }
@@ -48,7 +48,7 @@ struct EtcdSyncCoordinatorTests {
     @Test("a lease revoked behind the replica's back: check() throws claimLost, isHeld turns false, a fenced write writes nothing")
     func revokedLease() async throws {
         // A long lease: no renewal notices the revocation before the write below.
-        guard let replicas = try EtcdReplicas(2, ttl: .seconds(60)) else { return }
+        guard let replicas = try await EtcdReplicas(2, ttl: .seconds(60)) else { return }
         defer { Task { await replicas.shutdown() } }
         let (a, b) = (replicas.coordinators[0], replicas.coordinators[1])
         let store = EtcdSyncStateStore(client: replicas.admin, prefix: replicas.prefix)
@@ -79,9 +79,9 @@ struct EtcdSyncCoordinatorTests {
 
     @Test("a partitioned replica: renewals fail, isHeld turns false after the TTL, another replica takes over; back, its check and fenced writes fail")
     func partition() async throws {
-        // A member of its own: the shared one, busy with other tests' large mirrors, can be slower
+        // A member of its own: the shared one, busy with other tests, can be slower
         // than this short time to live allows.
-        guard let member = try EtcdServer.ownMember() else { return }
+        guard let member = try await EtcdServer.ownMember() else { return }
         defer { member.remove() }
         let admin = try EtcdClient(configuration: .init(endpoints: [member.endpoint]))
         let prefix = EtcdServer.freshPrefix()
@@ -114,7 +114,7 @@ struct EtcdSyncCoordinatorTests {
 
     @Test("etcd stopped and restarted on its data: typed `unavailable` while down, everything works after, nothing lost")
     func etcdRestart() async throws {
-        guard let member = try EtcdServer.ownMember() else { return }
+        guard let member = try await EtcdServer.ownMember() else { return }
         defer { member.remove() }
         let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint], requestTimeout: .seconds(1)))
         let coordinator = EtcdSyncCoordinator(client: client, prefix: "/dirsync/restart", replica: "r", configuration: .init(ttl: .seconds(30)))
@@ -124,7 +124,7 @@ struct EtcdSyncCoordinatorTests {
         try await store.setData(large, for: StateKey("contoso", "mirror"))
         guard case .claimed(let claim) = try await coordinator.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
 
-        member.stop()
+        await member.stop()
         for operation: @Sendable () async throws -> Void in [
             { _ = try await coordinator.claimRun(of: "fabrikam", runID: "x") }, { _ = try await coordinator.runHolder(of: "contoso") },
             { try await claim.check() }, { _ = try await coordinator.claimSlot(ScheduledSlot(sourceID: "contoso", due: Date())) },
@@ -141,7 +141,7 @@ struct EtcdSyncCoordinatorTests {
         await #expect(throws: SyncStateError.self) { try await store.data(for: StateKey("contoso", "mirror")) }
         await #expect(throws: SyncStateError.self) { try await store.setData(Data("x".utf8), for: StateKey("contoso", "tracking")) }
 
-        try member.restart()
+        try await member.restart()
         #expect(try await store.data(for: StateKey("contoso", "mirror")) == large)
         // The lease survived the restart (etcd renews leases when a leader starts): the claim is still held.
         try await claim.check()
@@ -153,7 +153,7 @@ struct EtcdSyncCoordinatorTests {
 
     @Test("locks queue in arrival order; a waiter that gives up leaves the line; shutdown releases everything at once")
     func locks() async throws {
-        guard let replicas = try EtcdReplicas(3) else { return }
+        guard let replicas = try await EtcdReplicas(3) else { return }
         let (a, b, c) = (replicas.coordinators[0], replicas.coordinators[1], replicas.coordinators[2])
         let order = Locked<[String]>([])
         let release = AsyncGate()
@@ -187,7 +187,7 @@ struct EtcdSyncCoordinatorTests {
     @Test("finished slots older than the retention are forgotten when a slot of the source finishes")
     func slotRetention() async throws {
         let clock = TestClock.fixed(at: Date(timeIntervalSince1970: 1_790_000_000))
-        guard let replicas = try EtcdReplicas(1, clock: clock.syncClock) else { return }
+        guard let replicas = try await EtcdReplicas(1, clock: clock.syncClock) else { return }
         defer { Task { await replicas.shutdown() } }
         let coordinator = replicas.coordinators[0]
         let old = ScheduledSlot(sourceID: "contoso", due: clock.now.addingTimeInterval(-8 * 86_400))
@@ -214,7 +214,7 @@ struct EtcdSyncCoordinatorTests {
 
     @Test("state documents in etcd never hold a secret: a service's whole workflow over etcd state, every key and value scanned")
     func noSecretsInEtcd() async throws {
-        guard let member = try EtcdServer.member() else { return }
+        guard let member = try await EtcdServer.member() else { return }
         let canary = "CANARY-\(UUID().uuidString)~s3cr3t+/=.value"
         let spy = BodyRecorder(LoopbackHTTPTransport())
         let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: spy)
@@ -257,7 +257,7 @@ struct EtcdSyncCoordinatorTests {
 
     @Test("the coordinator is Sendable: claims from detached tasks at once, one winner")
     func sendable() async throws {
-        guard let replicas = try EtcdReplicas(4) else { return }
+        guard let replicas = try await EtcdReplicas(4) else { return }
         defer { Task { await replicas.shutdown() } }
         let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
             for coordinator in replicas.coordinators {

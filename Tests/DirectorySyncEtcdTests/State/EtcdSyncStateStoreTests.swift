@@ -9,13 +9,13 @@ import Testing
 struct EtcdSyncStateStoreTests {
     @Test("the etcd store keeps the SyncStateStore contract", arguments: SyncStateStoreContract.checks)
     func contract(_ check: SyncStateStoreContract.Check) async throws {
-        guard let client = try EtcdServer.client() else { return }
+        guard let client = try await EtcdServer.client() else { return }
         try await check.run { EtcdSyncStateStore(client: client, prefix: EtcdServer.freshPrefix()) }
     }
 
     @Test("keys: heads under PREFIX/state, chunks under PREFIX/blobs/<owner>/<name>/<generation>/; small documents inline, large ones in 1 MiB chunks")
     func layout() async throws {
-        guard let client = try EtcdServer.client() else { return }
+        guard let client = try await EtcdServer.client() else { return }
         let prefix = EtcdServer.freshPrefix()
         let store = EtcdSyncStateStore(client: client, prefix: prefix + "/")
         #expect(store.prefix == prefix)
@@ -43,7 +43,7 @@ struct EtcdSyncStateStoreTests {
 
     @Test("replacing a chunked document deletes the old generation; removing it deletes its chunks; nothing is left behind")
     func generations() async throws {
-        guard let client = try EtcdServer.client() else { return }
+        guard let client = try await EtcdServer.client() else { return }
         let prefix = EtcdServer.freshPrefix()
         let store = EtcdSyncStateStore(client: client, prefix: prefix, configuration: .init(chunkBytes: 1000, inlineBytes: 0))
         let key = StateKey("contoso", "mirror")
@@ -63,7 +63,7 @@ struct EtcdSyncStateStoreTests {
 
     @Test("chunks a writer left when it died are swept by a later write once they are old; fresh ones are kept")
     func abandonedChunks() async throws {
-        guard let client = try EtcdServer.client() else { return }
+        guard let client = try await EtcdServer.client() else { return }
         let prefix = EtcdServer.freshPrefix()
         let clock = TestClock()
         let store = EtcdSyncStateStore(client: client, prefix: prefix, configuration: .init(chunkBytes: 1000, inlineBytes: 0), clock: clock.syncClock)
@@ -84,7 +84,7 @@ struct EtcdSyncStateStoreTests {
 
     @Test("a reader never sees half of a document while other replicas replace it")
     func readersSeeWholeDocuments() async throws {
-        guard let client = try EtcdServer.client() else { return }
+        guard let client = try await EtcdServer.client() else { return }
         let prefix = EtcdServer.freshPrefix()
         let key = StateKey("contoso", "mirror")
         let documents = (0..<4).map { Data(repeating: UInt8($0), count: 9_000 + $0) }
@@ -107,7 +107,7 @@ struct EtcdSyncStateStoreTests {
 
     @Test("a damaged or foreign head, or a chunk that went missing, is reported as unreadable, never decoded around")
     func damage() async throws {
-        guard let client = try EtcdServer.client() else { return }
+        guard let client = try await EtcdServer.client() else { return }
         let prefix = EtcdServer.freshPrefix()
         let store = EtcdSyncStateStore(client: client, prefix: prefix, configuration: .init(chunkBytes: 1000, inlineBytes: 0))
         let key = StateKey("contoso", "history")
@@ -138,7 +138,7 @@ struct EtcdSyncStateStoreTests {
 
     @Test("every request the store sends stays under etcd's 1.5 MiB, and every transaction under 128 operations")
     func requestSizes() async throws {
-        guard let member = try EtcdServer.member() else { return }
+        guard let member = try await EtcdServer.member() else { return }
         let spy = SpyTransport(LoopbackHTTPTransport())
         let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: spy)
         let store = EtcdSyncStateStore(client: client, prefix: EtcdServer.freshPrefix())

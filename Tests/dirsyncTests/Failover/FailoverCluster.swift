@@ -22,8 +22,9 @@ enum FailoverServers {
 
     /// Both servers, or `false` when one cannot run here (the test is then skipped loudly, unless
     /// `DIRECTORYSYNC_REQUIRE_ETCD=1` or `DIRECTORYSYNC_REQUIRE_SCIM=1` makes it fail).
-    static func available() throws -> Bool {
-        try etcd.available() != nil && scim.available() != nil
+    static func available() async throws -> Bool {
+        guard try await etcd.available() != nil else { return false }
+        return try await scim.available() != nil
     }
 }
 

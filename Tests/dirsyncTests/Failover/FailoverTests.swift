@@ -18,7 +18,7 @@ struct FailoverTests {
 
     @Test("three replicas asked to sync at once: one run applies, the other two wait for it and print its record; the store equals one sync; one history record")
     func concurrentSyncs() async throws {
-        guard try FailoverServers.available() else { return }
+        guard try await FailoverServers.available() else { return }
         let cluster = try FailoverCluster(users: 300, groups: 12)
         try cluster.setUp()
         let replicas = try (1...3).map { try cluster.start(["sync", "--source", "Contoso", "--json"], replica: "web-\($0)") }
@@ -42,7 +42,7 @@ struct FailoverTests {
     // processes write in turn (the killed one's lock goes with it).
     @Test("kill -9 of the replica applying a 20,000-user sync: another replica completes the source after the lease TTL; the store equals a fresh sync")
     func killedReplica() async throws {
-        guard try FailoverServers.etcd.available() != nil else { return }
+        guard try await FailoverServers.etcd.available() != nil else { return }
         let cluster = try FailoverCluster(users: 20_000, groups: 40, leaseTTL: 3, fileStore: true)
         try cluster.setUp()
         let doomed = try cluster.start(["sync", "--source", "Contoso"], replica: "doomed")
@@ -70,7 +70,7 @@ struct FailoverTests {
 
     @Test("fencing: a replica paused (SIGSTOP) past its lease, another takes the source over; resumed, the paused one writes nothing more and its run ends with claimLost, without a record")
     func pausedReplica() async throws {
-        guard try FailoverServers.available() else { return }
+        guard try await FailoverServers.available() else { return }
         let cluster = try FailoverCluster(users: 600, groups: 12, leaseTTL: 2)
         try cluster.setUp()
         let paused = try cluster.start(["sync", "--source", "Contoso"], replica: "paused")
@@ -93,19 +93,22 @@ struct FailoverTests {
 
     @Test("etcd stopped and restarted (same data) in the middle of a run: the run completes or fails cleanly, nothing is lost, the next run converges")
     func etcdRestart() async throws {
-        guard try FailoverServers.available() else { return }
+        guard try await FailoverServers.available() else { return }
         // A member of its own: the other tests' member stays up.
         let port = ScriptedServer.freePort()
         let script = ScriptedServer.script("etcd.sh")
-        var member = try ScriptedServer.run(script, ["start", String(port), String(getpid())]).get()
+        var member = try await ScriptedServer.run(script, ["start", String(port), String(getpid())]).get()
         let data = try #require(member.details.first)
-        defer { ScriptedServer.stop(member.pid) }
+        defer {
+            let pid = member.pid
+            Thread { ScriptedServer.stopBlocking(pid) }.start()
+        }
         let cluster = try FailoverCluster(users: 600, groups: 12, leaseTTL: 10, etcdPort: port)
         try cluster.setUp()
         let before = try cluster.status()
         let replica = try cluster.start(["sync", "--source", "Contoso"], replica: "r1")
         try await DirsyncProcess.waitUntil("the replica writes users", atMost: .seconds(120)) { try await cluster.userCount() >= 100 }
-        ScriptedServer.stop(member.pid)
+        await ScriptedServer.stop(member.pid)
         // Down while the replica goes on writing to the identity store — until its lease's time
         // is up on its own clock, when it stops starting writes.
         let down = try await cluster.userCount()
@@ -113,7 +116,7 @@ struct FailoverTests {
         try await DirsyncProcess.waitUntil("more writes while etcd is down", atMost: .seconds(60)) {
             try await cluster.userCount() >= min(down + 100, 600) || !replica.process.isRunning || ContinuousClock.now - stopped > .seconds(cluster.leaseTTL + 2)
         }
-        member = try ScriptedServer.run(script, ["start", String(port), String(getpid()), data]).get()
+        member = try await ScriptedServer.run(script, ["start", String(port), String(getpid()), data]).get()
         let result = try await replica.wait(atMost: .seconds(180))
         let said = result.output + result.error
         #expect(result.status == 0 || said.contains("etcd") || said.contains("claim"), "failed cleanly, naming the cause: \(said)")
@@ -132,7 +135,7 @@ struct FailoverTests {
 
     @Test("three run-scheduler replicas over twelve hourly slots on a shared test clock: each slot runs exactly once")
     func schedulerSlots() async throws {
-        guard try FailoverServers.available() else { return }
+        guard try await FailoverServers.available() else { return }
         let start = Date(timeIntervalSince1970: Double(1_800_000_000 - 1_800_000_000 % 3_600))
         let cluster = try FailoverCluster(users: 20, groups: 3, leaseTTL: 3, clock: start)
         try cluster.setUp(schedule: ["--kind", "hourly", "--every", "1", "--at", "00:00", "--time-zone", "UTC"])

@@ -12,32 +12,41 @@ import Darwin
 /// service gets), or nothing. It reads each request (head and `Content-Length` body), passes its text
 /// to the script, and sends the script's bytes; the connection stays open for the next request
 /// unless the reply says to close it.
-final class CannedSocketServer: @unchecked Sendable {
+///
+/// Package access: the tests of this package share it; it is not part of the shipped product.
+package final class CannedSocketServer: @unchecked Sendable {
     /// What to send back for one request.
-    struct Reply: Sendable {
+    package struct Reply: Sendable {
         /// The bytes sent, as they are.
-        var bytes: [UInt8]
+        package var bytes: [UInt8]
         /// Whether the connection is closed after them.
-        var close = false
+        package var close = false
         /// Whether nothing is sent and the connection is held open without a word.
-        var silent = false
+        package var silent = false
+
+        /// Creates a reply.
+        package init(bytes: [UInt8], close: Bool = false, silent: Bool = false) {
+            self.bytes = bytes
+            self.close = close
+            self.silent = silent
+        }
 
         /// A reply of these bytes.
-        static func raw(_ text: String, close: Bool = false) -> Reply { Reply(bytes: Array(text.utf8), close: close) }
+        package static func raw(_ text: String, close: Bool = false) -> Reply { Reply(bytes: Array(text.utf8), close: close) }
         /// No answer at all.
-        static let silence = Reply(bytes: [], silent: true)
+        package static let silence = Reply(bytes: [], silent: true)
     }
 
     private let listener: Int32
     /// The port listened on.
-    let port: UInt16
+    package let port: UInt16
     /// The connections accepted so far.
-    let connections = Locked(0)
+    package let connections = Locked(0)
     /// The requests received so far (head and body as text).
-    let requests = Locked<[String]>([])
+    package let requests = Locked<[String]>([])
 
     /// Starts a server whose every request gets `script(request, index)`.
-    init(_ script: @escaping @Sendable (_ request: String, _ index: Int) -> Reply) throws {
+    package init(_ script: @escaping @Sendable (_ request: String, _ index: Int) -> Reply) throws {
         #if canImport(Glibc)
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -74,15 +83,15 @@ final class CannedSocketServer: @unchecked Sendable {
     }
 
     /// A server that answers every request with an SSH banner and closes.
-    static func notHTTP() throws -> CannedSocketServer {
+    package static func notHTTP() throws -> CannedSocketServer {
         try CannedSocketServer { _, _ in .raw("SSH-2.0-OpenSSH_9.6\r\nthis is not http at all\r\n", close: true) }
     }
 
     /// The server's base URL (`http://127.0.0.1:PORT`).
-    var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
+    package var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
     /// Stops accepting connections.
-    func stop() {
+    package func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }
