@@ -96,10 +96,9 @@ final class SessionKeeper: Sendable {
                 if state.current == nil || state.current?.isAlive == false { state.current = session }
                 state.pending = nil
                 guard state.renewal == nil, !state.stopped else { return nil }
-                let renewal = Task { [weak self] in
-                    guard let self else { return }
-                    await self.renew()
-                }
+                // On a thread of its own: renewals keep time while the host's threads are busy.
+                let renew: @Sendable () async -> Void = { [weak self] in await self?.renew() }
+                let renewal = if #available(macOS 15, iOS 18, *) { Task(executorPreference: RenewalExecutor.shared, operation: renew) } else { Task(operation: renew) }
                 state.renewal = renewal
                 return renewal
             }

@@ -233,6 +233,25 @@ struct EtcdFaultTests {
         #expect(try await replicas.admin.range(.prefix("\(replicas.prefix)/runs/")).keyValues.isEmpty)
     }
 
+    @Test("renewals keep time while every cooperative thread of the process is blocked: the claim outlives a block longer than its time to live")
+    func renewalsOffThePool() async throws {
+        guard let member = try await EtcdServer.ownMember() else { return }
+        defer { member.remove() }
+        let coordinator = EtcdSyncCoordinator(
+            client: try EtcdClient(configuration: .init(endpoints: [member.endpoint])), prefix: EtcdServer.freshPrefix(), replica: "a",
+            configuration: .init(ttl: .seconds(3)))
+        defer { Task { await coordinator.shutdown() } }
+        guard case .claimed(let claim) = try await coordinator.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
+        // A host that blocks its cooperative threads (CPU-bound work, a blocking library) for twice
+        // the time to live: one blocking task per core.
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<ProcessInfo.processInfo.activeProcessorCount { group.addTask { blockThisThread(seconds: 6) } }
+        }
+        #expect(claim.isHeld)
+        try await claim.check()
+        await claim.release()
+    }
+
     @Test("a renewal interval at or above the time to live is taken as a third of it: the session lives on")
     func renewalIntervalClamped() async throws {
         // A member of its own: the shared one, busy with other tests, can be slower
@@ -273,4 +292,9 @@ struct EtcdFaultTests {
         #expect(client.timeout(forBytes: 1) == .seconds(6))
         #expect(client.timeout(forBytes: 8 * 1024 * 1024) == .seconds(13))
     }
+}
+
+/// Blocks the calling thread, as a busy or blocking host does.
+private func blockThisThread(seconds: Double) {
+    usleep(UInt32(seconds * 1_000_000))
 }
