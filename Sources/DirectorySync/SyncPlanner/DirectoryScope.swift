@@ -26,8 +26,8 @@ struct DirectoryScope {
     /// For each selected group (same index as ``groupIndices``), the scope numbers of its members, ascending.
     let members: [[Int32]]
     /// Snapshot indices by position; empty when they are the same.
-    private let userOrder: [Int32]
-    private let groupOrder: [Int32]
+    let userOrder: [Int32]
+    let groupOrder: [Int32]
 
     init(snapshot: DirectorySnapshot, filter: SyncFilter) {
         snapshotUsers = snapshot.users
@@ -42,7 +42,7 @@ struct DirectoryScope {
         let snapshotGroups = snapshot.groups
         let closure = TransitiveMembers(
             directUsers: ParallelChunks.map(groupCount, chunkSize: 64) { range in
-                range.map { snapshotGroups[groupOrder.isEmpty ? $0 : Int(groupOrder[$0])].memberUserIDs.compactMap { userPositions.value(for: ObjectKey($0)) } }
+                range.map { userPositions.values(for: snapshotGroups[groupOrder.isEmpty ? $0 : Int(groupOrder[$0])].memberUserIDs) }
             },
             directGroups: (0..<groupCount).map { group($0).memberGroupIDs.compactMap { groupPositions.value(for: ObjectKey($0)) } })
 
@@ -128,7 +128,14 @@ struct DirectoryScope {
     /// empty when the items are listed sorted already — and each one's position by key.
     private static func order<T: Identifiable & Sendable>(_ items: [T]) -> ([Int32], ObjectKeyTable) where T.ID == String {
         var positions = ObjectKeyTable(capacity: items.count)
-        let keys = ParallelChunks.map(items.count) { range in range.map { ObjectKey(items[$0].id) } }
+        let keys = ParallelChunks.map(items.count) { range in
+            // Every id's first byte read before any is parsed: the reads overlap (see ObjectKeyTable.values(for:)).
+            var touched: UInt8 = 0
+            for index in range { touched &+= items[index].id.utf8.first ?? 0 }
+            var keys = range.map { ObjectKey(items[$0].id) }
+            if touched == 0 && keys.count < 0 { keys.append(.other("")) }
+            return keys
+        }
         func ordered(_ a: Int, _ b: Int) -> Bool {
             // A lower-case GUID's key orders as its text does (hexadecimal digits of one length).
             if case .guid(let ah, let al) = keys[a], case .guid(let bh, let bl) = keys[b] { return (ah, al) < (bh, bl) }
@@ -139,7 +146,18 @@ struct DirectoryScope {
             for (index, key) in keys.enumerated() { positions.set(Int32(index), for: key) }
             return ([], positions)
         }
-        let sorted = items.indices.sorted { a, b in ordered(a, b) || (!ordered(b, a) && a < b) }
+        let sorted: [Int]
+        if keys.allSatisfy({ if case .guid = $0 { true } else { false } }) {
+            // Packed GUIDs (every id Graph sends): sort the integers, not the texts.
+            var packed = keys.enumerated().map { index, key -> (UInt64, UInt64, Int) in
+                guard case .guid(let high, let low) = key else { return (0, 0, index) }
+                return (high, low, index)
+            }
+            packed.sort { $0 < $1 }
+            sorted = packed.map(\.2)
+        } else {
+            sorted = items.indices.sorted { a, b in ordered(a, b) || (!ordered(b, a) && a < b) }
+        }
         var order: [Int32] = []
         order.reserveCapacity(items.count)
         for (place, index) in sorted.enumerated() {

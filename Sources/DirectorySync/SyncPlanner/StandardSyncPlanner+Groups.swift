@@ -137,9 +137,13 @@ extension PlanBuilder {
         for (slot, reason) in removals.removed {
             let group = storeGroup(slot)
             let label = Label.storeGroup(slot)
-            for member in memberIDs(of: group) {
-                let subject = userLabel(of: member)
-                add(.emptyRemovedGroups, .removeMember(user: member, group: group.id),
+            for member in members(of: group) {
+                let subject: Label
+                switch member {
+                case .slot(let slot): subject = .storeUser(slot)
+                case .id(let id): subject = userLabel(of: id)
+                }
+                add(.emptyRemovedGroups, .removeMember(user: memberID(member), group: group.id),
                     subject: text(subject.reference), label: subject, group: (group.profile.name, label), .groupBeingRemoved)
             }
             add(.groupRemovals, .removeGroup(group.id, externalID: group.origin.externalID ?? ""), subject: group.profile.name, label: label, reason)
@@ -152,8 +156,28 @@ extension PlanBuilder {
         removedGroupCount = removals.removed.count { $0.reason != .gracePeriodEnded } + removals.pending.count { $0.isNew }
     }
 
-    /// A store group's members by identifier, sorted, each as often as the group lists it.
-    func memberIDs(of group: IdentityStoreIndex.Group) -> [IdentityID] {
-        (group.members.map { storeUser($0).id } + group.extraMembers).sorted()
+    /// A store group's member: a user of the store, or an identifier the group lists that no user has.
+    enum Member {
+        case slot(Int32)
+        case id(IdentityID)
+    }
+
+    /// A store group's members sorted by identifier, each as often as the group lists it.
+    func members(of group: IdentityStoreIndex.Group) -> [Member] {
+        var members = group.members.map(Member.slot)
+        for id in group.extraMembers { members.append(store.userSlots[id].map(Member.slot) ?? .id(id)) }
+        return store.users.withUnsafeBufferPointer { users in
+            members.sorted { memberID($0, users) < memberID($1, users) }
+        }
+    }
+
+    /// The member's identifier.
+    func memberID(_ member: Member) -> IdentityID { store.users.withUnsafeBufferPointer { memberID(member, $0) } }
+
+    private func memberID(_ member: Member, _ users: UnsafeBufferPointer<IdentityUser?>) -> IdentityID {
+        switch member {
+        case .slot(let slot): users[Int(slot)]!.id
+        case .id(let id): id
+        }
     }
 }

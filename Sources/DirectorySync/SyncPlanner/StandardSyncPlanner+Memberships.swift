@@ -40,7 +40,7 @@ extension PlanBuilder {
                 }
                 let deferred = groupDeferred || memberState.kind == .createdDeferred
                 add(deferred ? .deferredMemberships : .memberships, .addMember(user: reference, group: groupReference),
-                    subject: userLabels[Int(member)], label: .scopeUser(Int(member)), group: groupLabel, .memberInDirectory)
+                    subject: userLabel(ofScopeUser: Int(member)), label: .scopeUser(Int(member)), group: groupLabel, .memberInDirectory)
             }
             guard state.kind == .existing else { continue }
             // An excerpt decides who leaves a group only for the group's own members if it read
@@ -92,11 +92,11 @@ extension PlanBuilder {
                 let removed = isHeld && !decidedByMembers
                 if removed && !wholeRunRemoves(outOfScopeGroup: group.id, externalID: group.origin.externalID ?? "") { continue }
                 let groupLabel = (text: group.profile.name, label: Label.storeGroup(slot))
-                for member in memberIDs(of: group) {
-                    guard let memberSlot = store.userSlots[member] else { continue }
+                for member in members(of: group) {
+                    guard case .slot(let memberSlot) = member else { continue }
                     let marks = userMarks[Int(memberSlot)]
                     guard marks.contains(.focused), marks.isDisjoint(with: [.removed, .keptOutOfScope]) else { continue }
-                    add(removed ? .emptyRemovedGroups : .memberships, .removeMember(user: member, group: group.id), subject: userLabel(memberSlot),
+                    add(removed ? .emptyRemovedGroups : .memberships, .removeMember(user: memberID(member), group: group.id), subject: userLabel(memberSlot),
                         label: .storeUser(memberSlot), group: groupLabel, removed ? .groupBeingRemoved : .notMemberInDirectory)
                     if !removed { removedMembershipCount += 1 }
                 }

@@ -128,8 +128,9 @@ struct PlanBuilder {
     let capabilities: IdentityStoreCapabilities
     var unchanged: [SyncPlan.UnchangedObject] = []
     var userStates: [PlannedState] = []
-    /// Each in-scope user's label (email, else UPN), by scope number.
-    var userLabels: [String] = []
+    /// Each in-scope user's facts, by scope number, and the addresses they point at (``UserFacts``).
+    var userFacts: [UserFacts] = []
+    var userAddresses: [DirectoryUser.EmailAddresses] = []
     var groupStates: [PlannedState] = []
     var removedUserCount = 0
     var removedGroupCount = 0
@@ -163,16 +164,19 @@ struct PlanBuilder {
 
         // Each store user's directory object: its position in the snapshot (-1 when the snapshot
         // lacks it), for the source's users (-2 for the others), and whether the focus names it.
-        let users = store.users
-        let source = request.sourceID
+        let source = store.sources[request.sourceID] ?? -3
         let positions = scope.userPositions
-        let linked: [(position: Int32, focused: Bool)] = ParallelChunks.map(users.count) { range in
-            range.map { slot in
-                guard case .directory(let owner, let externalID)? = users[slot]?.origin, owner == source else { return (-2, false) }
-                let key = ObjectKey(externalID)
-                return (positions.value(for: key) ?? -1, focus?.contains(key) ?? false)
+        let storeLinks = store.userLinks
+        let linked: [(position: Int32, focused: Bool)] = ParallelChunks.map(storeLinks.count, chunkSize: 16_384) { range in
+            let owned = range.filter { storeLinks[$0].source == source }
+            let found = positions.values(for: owned.map { storeLinks[$0].key })
+            var result = [(position: Int32, focused: Bool)](repeating: (-2, false), count: range.count)
+            for (slot, position) in zip(owned, found) {
+                result[slot - range.lowerBound] = (position, focus?.contains(storeLinks[slot].key) ?? false)
             }
+            return result
         }
+        let users = store.users
         var marks = [UserMarks](repeating: [], count: store.userSlotCount)
         var userLinks = SourceLinks(positions: scope.userPositionCount)
         let userIDs: (Int32) -> IdentityID = { users[Int($0)]!.id }
@@ -183,9 +187,8 @@ struct PlanBuilder {
         var groupLinks = SourceLinks(positions: scope.groupPositionCount)
         let groups = store.groups
         let groupIDs: (Int32) -> IdentityID = { groups[Int($0)]!.id }
-        for (slot, group) in groups.enumerated() {
-            guard let group, case .directory(let owner, let externalID) = group.origin, owner == request.sourceID else { continue }
-            Self.link(Int32(slot), position: scope.groupPositions.value(for: ObjectKey(externalID)), externalID: { externalID }, id: groupIDs, into: &groupLinks)
+        for (slot, link) in store.groupLinks.enumerated() where link.source == source {
+            Self.link(Int32(slot), position: scope.groupPositions.value(for: link.key), externalID: { groups[slot]!.origin.externalID! }, id: groupIDs, into: &groupLinks)
         }
         self.userLinks = userLinks
         self.groupLinks = groupLinks
@@ -256,7 +259,7 @@ struct PlanBuilder {
     /// Where an operation's subject or group text comes from: a table and a row, so sorting
     /// hashes integers, not strings.
     enum Label {
-        /// An in-scope user's label (``PlanBuilder/userLabels``), by scope number.
+        /// An in-scope user's label (``PlanBuilder/userLabel(ofScopeUser:)``), by scope number.
         case scopeUser(Int)
         /// A store user's label (email, else name), by slot.
         case storeUser(Int32)
@@ -282,7 +285,7 @@ struct PlanBuilder {
     func text(_ reference: Int) -> String {
         let row = reference >> 3
         switch reference & 7 {
-        case 0: return userLabels[row]
+        case 0: return userLabel(ofScopeUser: row)
         case 1: return userLabel(Int32(row))
         case 2: return scope.group(row).displayName
         case 3: return storeGroup(Int32(row)).profile.name
