@@ -26,7 +26,7 @@ extension PlanBuilder {
             }
         }
 
-        var resolver = UniqueValueResolver()
+        var resolver = UniqueValueResolver(count: count)
         for index in 0..<count {
             let group = scope.group(index)
             let id = nameIDs[index]
@@ -35,11 +35,12 @@ extension PlanBuilder {
                     .conflict, .duplicateGroupNameInSource, .group, externalID: group.id, subject: group.displayName,
                     "\(nameCount[Int(id)]) groups in the directory are named '\(group.displayName)' and group names must be unique in the store; rename all but one in Entra ID or narrow the filter.")
                 leaveUntouched(groupAt: index, target: targets[index])
-                resolver.add(target: -1, values: [], active: false)
                 continue
             }
-            let holder = store.groupNameHolders[keys[id]].flatMap { $0 == targets[index] ? nil : $0 } ?? -1
-            resolver.add(target: targets[index], values: [.init(key: id, holder: holder, isPrimary: true)])
+            (resolver.targets[index], resolver.active[index]) = (targets[index], true)
+            if let holder = store.groupNameHolders[keys[id]], holder != targets[index] {
+                resolver.claim(index, [.init(key: id, holder: holder, isPrimary: true)])
+            }
         }
 
         let removals = plannedGroupRemovals()
@@ -166,9 +167,8 @@ extension PlanBuilder {
     func members(of group: IdentityStoreIndex.Group) -> [Member] {
         var members = group.members.map(Member.slot)
         for id in group.extraMembers { members.append(store.userSlots[id].map(Member.slot) ?? .id(id)) }
-        return store.users.withUnsafeBufferPointer { users in
-            members.sorted { memberID($0, users) < memberID($1, users) }
-        }
+        let ids = store.users.withUnsafeBufferPointer { users in members.map { memberID($0, users) } }
+        return ids.indices.sorted { ids[$0] < ids[$1] }.map { members[$0] }
     }
 
     /// The member's identifier.

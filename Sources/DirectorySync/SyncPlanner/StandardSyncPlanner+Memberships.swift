@@ -34,7 +34,7 @@ extension PlanBuilder {
                 case .existing:
                     wanted[Int(memberState.slot)] = stamp
                     if current[Int(memberState.slot)] == stamp { continue }
-                    reference = .existing(storeUser(memberState.slot).id)
+                    reference = .existing(storeUserID(memberState.slot))
                 case .created, .createdDeferred:
                     reference = .created(externalID: scope.userID(Int(member)))
                 }
@@ -54,10 +54,10 @@ extension PlanBuilder {
                 leaving.append(member)
             }
             // Sort only the few that leave, not every member.
-            if leaving.count > 1 { leaving.sort { storeUser($0).id < storeUser($1).id } }
+            if leaving.count > 1 { leaving.sort { storeUserID($0) < storeUserID($1) } }
             let groupID = storeGroup(state.slot).id
             for member in leaving {
-                add(.memberships, .removeMember(user: storeUser(member).id, group: groupID), subject: userLabel(member), label: .storeUser(member),
+                add(.memberships, .removeMember(user: storeUserID(member), group: groupID), subject: userLabel(member), label: .storeUser(member),
                     group: groupLabel, .notMemberInDirectory)
                 removedMembershipCount += 1
             }

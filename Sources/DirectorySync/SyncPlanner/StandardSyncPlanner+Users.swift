@@ -71,16 +71,22 @@ struct AddressClaims {
     private var holders: [Int32] = []
 
     /// - Parameters:
-    ///   - owns: Whether the user's target holds its email (`nil`) or alias `n` — never asked
-    ///     for a user without a target.
-    init(_ builder: PlanBuilder, targets: [Int32], excluded: [Bool], aliasStart: [Int32], owns: (_ user: Int, _ alias: Int?) -> Bool) {
+    ///   - linked: Whether each user's target is its linked identity (whose holdings the user's
+    ///     facts tell); other targets are asked.
+    init(_ builder: PlanBuilder, targets: [Int32], linked: [Bool], excluded: [Bool], aliasStart: [Int32]) {
+        let facts = builder.userFacts
+        /// Whether the user's target holds its email (`alias` nil) or alias `n`.
+        func owns(_ index: Int, _ alias: Int?) -> Bool {
+            if linked[index], let owned = alias.map(facts[index].ownsAlias) ?? facts[index].flags.contains(.ownsPrimary) { return owned }
+            return builder.holds(targets[index], alias.map { builder.aliasKeys(index)[$0] } ?? builder.emailKey(index)!)
+        }
         primaryIDs = Array(repeating: -1, count: targets.count)
         aliasIDs = Array(repeating: -1, count: Int(aliasStart.last ?? 0))
         var ownPrimary = [Bool](repeating: false, count: targets.count)
         var ownAlias = [Bool](repeating: false, count: aliasIDs.count)
         for index in targets.indices where !excluded[index] {
             let hasTarget = targets[index] >= 0
-            if builder.userFacts[index].flags.contains(.hasEmail) {
+            if facts[index].flags.contains(.hasEmail) {
                 if hasTarget, owns(index, nil) {
                     ownPrimary[index] = true
                 } else {
@@ -352,29 +358,22 @@ extension PlanBuilder {
             }
         }
 
-        let claims = AddressClaims(self, targets: targets, excluded: excluded, aliasStart: aliasStart) { index, alias in
-            if matches[index] == .linked, let owned = alias.map(facts[index].ownsAlias) ?? facts[index].flags.contains(.ownsPrimary) { return owned }
-            return holds(targets[index], alias.map { aliasKeys(index)[$0] } ?? emailKey(index)!)
-        }
+        let claims = AddressClaims(self, targets: targets, linked: matches.map { $0 == .linked }, excluded: excluded, aliasStart: aliasStart)
         var kept = [Bool](repeating: true, count: Int(aliasStart[count]))
-        var resolver = UniqueValueResolver()
+        var resolver = UniqueValueResolver(count: count)
         var values: [UniqueValueResolver.Value] = []
-        for index in 0..<count {
-            values.removeAll(keepingCapacity: true)
-            guard !excluded[index] else {
-                resolver.add(target: -1, values: values, active: false)
-                continue
-            }
+        for index in 0..<count where !excluded[index] {
             let target = targets[index]
             if claims.primaryCount(ofUser: index) > 1, let email = email(index) {
                 report(.conflict, .duplicateEmailInSource, .user, externalID: scope.userID(index), subject: userLabel(ofScopeUser: index),
                     "\(claims.primaryCount(ofUser: index)) directory users have the email \(email), which must be unique in the store; correct the address in Entra ID.")
                 leaveUntouched(userAt: index, match: matches[index], target: target)
-                resolver.add(target: -1, values: values, active: false)
                 continue
             }
-            if facts[index].flags.contains(.hasEmail) {
-                values.append(.init(key: claims.primaryIDs[index], holder: claims.holder(ofPrimary: index, target: target), isPrimary: true))
+            (resolver.targets[index], resolver.active[index]) = (target, true)
+            values.removeAll(keepingCapacity: true)
+            if facts[index].flags.contains(.hasEmail), case let holder = claims.holder(ofPrimary: index, target: target), holder >= 0 {
+                values.append(.init(key: claims.primaryIDs[index], holder: holder, isPrimary: true))
             }
             if facts[index].addresses >= 0 {
                 for (n, text) in aliases(index).enumerated() {
@@ -386,10 +385,11 @@ extension PlanBuilder {
                         kept[alias] = false
                         continue
                     }
-                    values.append(.init(key: claims.aliasIDs[alias], holder: claims.holder(ofAlias: alias, target: target), isPrimary: false))
+                    let holder = claims.holder(ofAlias: alias, target: target)
+                    if holder >= 0 { values.append(.init(key: claims.aliasIDs[alias], holder: holder, isPrimary: false)) }
                 }
             }
-            resolver.add(target: target, values: values)
+            resolver.claim(index, values)
         }
 
         let removals = plannedUserRemovals()

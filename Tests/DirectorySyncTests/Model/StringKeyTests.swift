@@ -181,5 +181,20 @@ struct StringKeyTests {
             #expect(((ah, al) < (bh, bl)) == (a < b), "\(a) / \(b)")
         }
     }
+
+    @Test("the planner's order of texts (sixteen bytes as integers where the bytes decide) equals String's order", arguments: [1, 2] as [UInt64])
+    func textOrder(seed: UInt64) {
+        var random = SeededRandomNumberGenerator(seed: seed)
+        for _ in 0..<200 {
+            let texts = (0..<Int.random(in: 0...60, using: &random)).map { _ in
+                (0..<Int.random(in: 0...24, using: &random)).map { _ in (Self.pieces + ["\u{0}", "aaaaaaaa", "b"]).randomElement(using: &random)! }.joined()
+            }
+            let order = PlanBuilder.sortedIndices(texts)
+            #expect(Set(order) == Set(texts.indices))
+            for (a, b) in zip(order, order.dropFirst()) {
+                #expect(!(texts[b] < texts[a]), "\(texts[a].debugDescription) before \(texts[b].debugDescription)")
+            }
+        }
+    }
 }
 
