@@ -358,6 +358,8 @@ extension PlanBuilder {
         // Put the operations in the new order by moving them: out to a scratch buffer at once,
         // then back one by one in order. A move copies the bytes and retains nothing, and every
         // operation is moved out and back exactly once, so the array is whole again after.
+        // (`keys` is a permutation of the operations' indices: `add` appends one order key per operation.)
+        precondition(keys.count == operations.count, "one order key per operation")
         operations.withUnsafeMutableBufferPointer { operations in
             guard let base = operations.baseAddress else { return }
             let scratch = UnsafeMutablePointer<SyncOperation>.allocate(capacity: operations.count)
