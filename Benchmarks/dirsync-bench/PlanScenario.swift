@@ -15,12 +15,16 @@ enum PlanScenario {
         var mutator = TenantMutator(tenant)
         mutator.apply(steps: max(1, users / 100), using: &random)
         let changed = mutator.tenant.snapshot
+        let (peakBefore, residentBefore) = (ProcessStats.peakMemoryBytes, ProcessStats.currentMemoryBytes)
         let timing = try await measure { try planner.plan(source: "contoso", directory: changed, store: contents) }
         let plan = timing.result
-        print("plan: \(users) users, \(tenant.groups.count) groups, \(plan.operations.count) operations planned in \(String(format: "%.2f", timing.wall)) s (\(plan.unchangedUsers) users unchanged)")
+        print("plan: \(users) users, \(tenant.groups.count) groups, \(plan.operations.count) operations planned in \(String(format: "%.2f", timing.wall)) s (\(plan.unchangedUsers) users unchanged); peak memory before planning \(megabytes(peakBefore)), resident \(megabytes(residentBefore)), after \(megabytes(ProcessStats.peakMemoryBytes))")
         return Measurement(
             scenario: "plan", users: users, wallSeconds: timing.wall, cpuSeconds: timing.cpu,
             peakMemoryBytes: ProcessStats.peakMemoryBytes, throughputPerSecond: Double(users) / timing.wall,
-            notes: ["operations": String(plan.operations.count)])
+            notes: [
+                "operations": String(plan.operations.count), "peakMemoryBytesBeforePlan": String(peakBefore),
+                "residentBytesBeforePlan": String(residentBefore),
+            ])
     }
 }

@@ -26,8 +26,31 @@ struct IdentityStoreIndex: Sendable {
     private(set) var loginHolders = SlotMultimap<String>()
     /// The group holding each name, lower-cased.
     private(set) var groupNameHolders: [String: Int32] = [:]
+    /// Each user's link to a directory object, by slot: its source (in ``sources``) and the
+    /// object id's key — read by every plan, kept here so a plan parses no id of the store.
+    private(set) var userLinks: [Link] = []
+    /// Each group's link, by slot.
+    private(set) var groupLinks: [Link] = []
+    /// The sources identities are linked to, numbered.
+    private(set) var sources: [SourceID: Int32] = [:]
     private var freeUserSlots: [Int32] = []
     private var freeGroupSlots: [Int32] = []
+
+    /// Where an identity comes from, as numbers: the source's number (-1 for a manual identity)
+    /// and the key of the directory object.
+    struct Link: Sendable {
+        var source: Int32
+        var key: ObjectKey
+
+        static let manual = Link(source: -1, key: .guid(0, 0))
+    }
+
+    private mutating func link(_ origin: IdentityOrigin) -> Link {
+        guard case .directory(let source, let externalID) = origin else { return .manual }
+        let number = sources[source] ?? Int32(sources.count)
+        if number == Int32(sources.count) { sources[source] = number }
+        return Link(source: number, key: ObjectKey(externalID))
+    }
 
     /// A group in its slot: what ``IdentityGroup`` holds, with members as user slots.
     struct Group: Sendable {
@@ -47,6 +70,7 @@ struct IdentityStoreIndex: Sendable {
     /// The index of a contents value: slots in the order of `users` and `groups`.
     init(users: [IdentityUser], groups: [IdentityGroup]) {
         self.users.reserveCapacity(users.count)
+        userLinks.reserveCapacity(users.count)
         userSlots.reserveCapacity(users.count)
         addressHolders.reserveCapacity(users.count)
         for user in users { insert(user) }
@@ -76,12 +100,15 @@ struct IdentityStoreIndex: Sendable {
     @discardableResult
     mutating func insert(_ user: IdentityUser) -> Int32 {
         let slot: Int32
+        let link = link(user.origin)
         if let free = freeUserSlots.popLast() {
             slot = free
             users[Int(slot)] = user
+            userLinks[Int(slot)] = link
         } else {
             slot = Int32(users.count)
             users.append(user)
+            userLinks.append(link)
         }
         userSlots[user.id] = slot
         indexAddresses(of: user, at: slot)
@@ -93,6 +120,7 @@ struct IdentityStoreIndex: Sendable {
         guard let old = users[Int(slot)] else { return }
         unindexAddresses(of: old, at: slot)
         users[Int(slot)] = user
+        if user.origin != old.origin { userLinks[Int(slot)] = link(user.origin) }
         indexAddresses(of: user, at: slot)
     }
 
@@ -102,6 +130,7 @@ struct IdentityStoreIndex: Sendable {
         unindexAddresses(of: old, at: slot)
         userSlots[old.id] = nil
         users[Int(slot)] = nil
+        userLinks[Int(slot)] = .manual
         for group in memberOf { groups[Int(group)]?.members.remove(slot) }
         freeUserSlots.append(slot)
     }
@@ -111,12 +140,15 @@ struct IdentityStoreIndex: Sendable {
     @discardableResult
     mutating func insert(_ group: Group) -> Int32 {
         let slot: Int32
+        let link = link(group.origin)
         if let free = freeGroupSlots.popLast() {
             slot = free
             groups[Int(slot)] = group
+            groupLinks[Int(slot)] = link
         } else {
             slot = Int32(groups.count)
             groups.append(group)
+            groupLinks.append(link)
         }
         groupSlots[group.id] = slot
         groupNameHolders[group.profile.name.lowercasedKey] = slot
@@ -129,7 +161,10 @@ struct IdentityStoreIndex: Sendable {
         let oldName = old.profile.name.lowercasedKey
         if groupNameHolders[oldName] == slot { groupNameHolders[oldName] = nil }
         groups[Int(slot)]!.profile = profile
-        groups[Int(slot)]!.origin = origin
+        if origin != old.origin {
+            groups[Int(slot)]!.origin = origin
+            groupLinks[Int(slot)] = link(origin)
+        }
         groupNameHolders[profile.name.lowercasedKey] = slot
     }
 
@@ -140,6 +175,7 @@ struct IdentityStoreIndex: Sendable {
         if groupNameHolders[name] == slot { groupNameHolders[name] = nil }
         groupSlots[old.id] = nil
         groups[Int(slot)] = nil
+        groupLinks[Int(slot)] = .manual
         freeGroupSlots.append(slot)
     }
 

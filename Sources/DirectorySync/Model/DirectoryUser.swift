@@ -207,16 +207,24 @@ extension DirectoryUser {
     }
 
     /// Whether `entry` is `smtp:` (any case) followed by the ASCII address whose lower-cased key is
-    /// `key`: what ``smtpAddress(_:)`` would parse to an address with that key, found without
-    /// copying it (`false` sends other entries, non-ASCII ones among them, to the full parse).
+    /// `key` (a primary key: trimmed, not empty): what ``smtpAddress(_:)`` would parse to an address
+    /// with that key, found without copying it (`false` sends other entries, non-ASCII ones among
+    /// them, to the full parse).
     static func isSMTPEntry(_ entry: String, of key: String) -> Bool {
-        let (bytes, keyBytes) = (entry.utf8, key.utf8)
-        guard bytes.count == keyBytes.count + 5,
-            bytes.prefix(5).elementsEqual("smtp:".utf8, by: { $1 == UInt8(ascii: ":") ? $0 == $1 : $0 | 0x20 == $1 })
-        else { return false }
-        return zip(bytes.dropFirst(5), keyBytes).allSatisfy { byte, expected in
-            byte < 0x80 && (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == expected
-        }
+        guard entry.utf8.count == key.utf8.count + 5 else { return false }
+        return entry.utf8.withContiguousStorageIfAvailable { bytes in
+            key.utf8.withContiguousStorageIfAvailable { key in
+                // `smtp:` in any case: the letters' bytes with 0x20 set, the colon as it is.
+                guard bytes[0] | 0x20 == UInt8(ascii: "s"), bytes[1] | 0x20 == UInt8(ascii: "m"), bytes[2] | 0x20 == UInt8(ascii: "t"),
+                    bytes[3] | 0x20 == UInt8(ascii: "p"), bytes[4] == UInt8(ascii: ":")
+                else { return false }
+                for index in key.indices {
+                    let byte = bytes[index + 5]
+                    guard byte < 0x80, (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == key[index] else { return false }
+                }
+                return true
+            } ?? false
+        } ?? false
     }
 
     /// Parses one `proxyAddresses` entry; `nil` unless it is an SMTP address.

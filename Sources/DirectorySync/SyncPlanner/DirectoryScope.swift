@@ -26,8 +26,8 @@ struct DirectoryScope {
     /// For each selected group (same index as ``groupIndices``), the scope numbers of its members, ascending.
     let members: [[Int32]]
     /// Snapshot indices by position; empty when they are the same.
-    private let userOrder: [Int32]
-    private let groupOrder: [Int32]
+    let userOrder: [Int32]
+    let groupOrder: [Int32]
 
     init(snapshot: DirectorySnapshot, filter: SyncFilter) {
         snapshotUsers = snapshot.users
@@ -42,33 +42,33 @@ struct DirectoryScope {
         let snapshotGroups = snapshot.groups
         let closure = TransitiveMembers(
             directUsers: ParallelChunks.map(groupCount, chunkSize: 64) { range in
-                range.map { snapshotGroups[groupOrder.isEmpty ? $0 : Int(groupOrder[$0])].memberUserIDs.compactMap { userPositions.value(for: ObjectKey($0)) } }
+                range.map { userPositions.values(for: snapshotGroups[groupOrder.isEmpty ? $0 : Int(groupOrder[$0])].memberUserIDs) }
             },
             directGroups: (0..<groupCount).map { group($0).memberGroupIDs.compactMap { groupPositions.value(for: ObjectKey($0)) } })
 
+        // The groups a group filter selects: only theirs of the closures below are needed.
+        let matched: [Bool]? = if case .usersByGroup(let expression) = filter { (0..<groupCount).map { expression.matches(group($0)) } } else { nil }
+        // Every needed group's transitive members, in parallel (a group's walk reads only the graph).
+        let closures = ParallelChunks.map(groupCount, chunkSize: 32) { range in range.map { matched?[$0] == false ? [] : closure.members(of: $0) } }
         var userSelected: [Bool]
         var groupSelected: [Bool]
-        var closures = [[Int]?](repeating: nil, count: groupCount)
+        var selectedMembers: [[Int32]]? = nil
         switch filter {
         case .all:
             userSelected = Array(repeating: true, count: userCount)
             groupSelected = Array(repeating: true, count: groupCount)
-        case .usersByGroup(let expression):
+        case .usersByGroup:
             userSelected = Array(repeating: false, count: userCount)
-            groupSelected = (0..<groupCount).map { expression.matches(group($0)) }
+            groupSelected = matched ?? []
             for index in 0..<groupCount where groupSelected[index] {
-                let members = closure.users(of: index)
-                closures[index] = members
-                for member in members { userSelected[member] = true }
+                for member in closures[index] { userSelected[Int(member)] = true }
             }
         case .usersByUser(let expression):
             userSelected = (0..<userCount).map { expression.matches(user($0)) }
-            groupSelected = Array(repeating: false, count: groupCount)
-            for index in 0..<groupCount {
-                let members = closure.users(of: index).filter { userSelected[$0] }
-                closures[index] = members
-                groupSelected[index] = !members.isEmpty
-            }
+            let selected = userSelected
+            let members = ParallelChunks.map(groupCount, chunkSize: 32) { range in range.map { closures[$0].filter { selected[Int($0)] } } }
+            groupSelected = members.map { !$0.isEmpty }
+            selectedMembers = members
         }
 
         var scopeNumbers = [Int32](repeating: -1, count: userCount)
@@ -80,12 +80,13 @@ struct DirectoryScope {
         }
         var groupNumbers = [Int32](repeating: -1, count: groupCount)
         var groups: [Int32] = []
-        var members: [[Int32]] = []
         for index in 0..<groupCount where groupSelected[index] {
             groupNumbers[index] = Int32(groups.count)
             groups.append(Int32(index))
-            let all = closures[index] ?? closure.users(of: index)
-            members.append(all.compactMap { scopeNumbers[$0] >= 0 ? scopeNumbers[$0] : nil })
+        }
+        let (numbers, chosen, memberLists) = (scopeNumbers, groups, selectedMembers ?? closures)
+        let members = ParallelChunks.map(groups.count, chunkSize: 32) { range in
+            range.map { memberLists[Int(chosen[$0])].compactMap { numbers[Int($0)] >= 0 ? numbers[Int($0)] : nil } }
         }
         userIndices = users
         groupIndices = groups
@@ -128,7 +129,14 @@ struct DirectoryScope {
     /// empty when the items are listed sorted already — and each one's position by key.
     private static func order<T: Identifiable & Sendable>(_ items: [T]) -> ([Int32], ObjectKeyTable) where T.ID == String {
         var positions = ObjectKeyTable(capacity: items.count)
-        let keys = ParallelChunks.map(items.count) { range in range.map { ObjectKey(items[$0].id) } }
+        let keys = ParallelChunks.map(items.count) { range in
+            // Every id's first byte read before any is parsed: the reads overlap (see ObjectKeyTable.values(for:)).
+            var touched: UInt8 = 0
+            for index in range { touched &+= items[index].id.utf8.first ?? 0 }
+            var keys = range.map { ObjectKey(items[$0].id) }
+            if touched == 0 && keys.count < 0 { keys.append(.other("")) }
+            return keys
+        }
         func ordered(_ a: Int, _ b: Int) -> Bool {
             // A lower-case GUID's key orders as its text does (hexadecimal digits of one length).
             if case .guid(let ah, let al) = keys[a], case .guid(let bh, let bl) = keys[b] { return (ah, al) < (bh, bl) }
@@ -139,7 +147,18 @@ struct DirectoryScope {
             for (index, key) in keys.enumerated() { positions.set(Int32(index), for: key) }
             return ([], positions)
         }
-        let sorted = items.indices.sorted { a, b in ordered(a, b) || (!ordered(b, a) && a < b) }
+        let sorted: [Int]
+        if keys.allSatisfy({ if case .guid = $0 { true } else { false } }) {
+            // Packed GUIDs (every id Graph sends): sort the integers, not the texts.
+            var packed = keys.enumerated().map { index, key -> (UInt64, UInt64, Int) in
+                guard case .guid(let high, let low) = key else { return (0, 0, index) }
+                return (high, low, index)
+            }
+            packed.sort { $0 < $1 }
+            sorted = packed.map(\.2)
+        } else {
+            sorted = items.indices.sorted { a, b in ordered(a, b) || (!ordered(b, a) && a < b) }
+        }
         var order: [Int32] = []
         order.reserveCapacity(items.count)
         for (place, index) in sorted.enumerated() {
@@ -175,15 +194,18 @@ struct TransitiveMembers {
     }
 
     /// Positions of the users reachable from the group, ascending and without duplicates.
-    func users(of group: Int) -> [Int] {
-        var members: [Int] = []
+    func users(of group: Int) -> [Int] { members(of: group).map(Int.init) }
+
+    /// ``users(of:)``, as the planner's 32-bit positions.
+    func members(of group: Int) -> [Int32] {
+        var members: [Int32] = []
         if directGroups[group].isEmpty {
-            members = directUsers[group].map(Int.init)
+            members = directUsers[group]
         } else {
             var visited: Set<Int32> = [Int32(group)]
             var queue = [Int32(group)]
             while let next = queue.popLast() {
-                members.append(contentsOf: directUsers[Int(next)].lazy.map(Int.init))
+                members.append(contentsOf: directUsers[Int(next)])
                 for nested in directGroups[Int(next)] where visited.insert(nested).inserted { queue.append(nested) }
             }
         }

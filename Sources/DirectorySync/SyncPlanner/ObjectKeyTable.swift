@@ -52,6 +52,59 @@ struct ObjectKeyTable {
         }
     }
 
+    /// The numbers stored for the ids, in order, leaving out ids without one.
+    ///
+    /// In sweeps — read every id's first byte, then parse them all (``values(for:)-(ObjectKey)``
+    /// does the same for the lookups) — so that the memory reads of one sweep are independent and
+    /// the processor waits for many at once: ids are scattered over a heap of a million objects.
+    func values(for ids: [String]) -> [Int32] {
+        var touched: UInt8 = 0
+        for id in ids { touched &+= id.utf8.first ?? 0 }
+        var found = values(for: ids.map(ObjectKey.init))
+        // Keeps the first sweep from being optimized away (`touched` is never both 0 and 1).
+        if touched == 0 && found.count == -1 { found.append(Int32(touched)) }
+        found.removeAll { $0 < 0 }
+        return found
+    }
+
+    /// The number stored for each key, -1 for a key without one: each key's entry read first, then
+    /// all the keys probed.
+    func values(for keys: [ObjectKey]) -> [Int32] {
+        var result: [Int32] = []
+        result.reserveCapacity(keys.count)
+        entries.withUnsafeBufferPointer { entries in
+            var touched: Int32 = 0
+            let slots = keys.map { key -> Int in
+                guard case .guid(let high, let low) = key else { return -1 }
+                let index = slot(high, low)
+                touched &+= entries[index].value
+                return index
+            }
+            let mask = entries.count - 1
+            for (key, start) in zip(keys, slots) {
+                guard start >= 0, case .guid(let high, let low) = key else {
+                    if case .other(let id) = key { result.append(others[id] ?? -1) } else { result.append(-1) }
+                    continue
+                }
+                var index = start
+                while true {
+                    let entry = entries[index]
+                    if entry.value < 0 {
+                        result.append(-1)
+                        break
+                    }
+                    if entry.high == high && entry.low == low {
+                        result.append(entry.value)
+                        break
+                    }
+                    index = (index + 1) & mask
+                }
+            }
+            if touched == Int32.min && result.isEmpty { result.append(touched) }
+        }
+        return result
+    }
+
     /// Stores `value` for the key, replacing the number stored before.
     mutating func set(_ value: Int32, for key: ObjectKey) {
         switch key {

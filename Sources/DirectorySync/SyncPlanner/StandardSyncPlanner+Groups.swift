@@ -26,7 +26,7 @@ extension PlanBuilder {
             }
         }
 
-        var resolver = UniqueValueResolver()
+        var resolver = UniqueValueResolver(count: count)
         for index in 0..<count {
             let group = scope.group(index)
             let id = nameIDs[index]
@@ -35,11 +35,12 @@ extension PlanBuilder {
                     .conflict, .duplicateGroupNameInSource, .group, externalID: group.id, subject: group.displayName,
                     "\(nameCount[Int(id)]) groups in the directory are named '\(group.displayName)' and group names must be unique in the store; rename all but one in Entra ID or narrow the filter.")
                 leaveUntouched(groupAt: index, target: targets[index])
-                resolver.add(target: -1, values: [], active: false)
                 continue
             }
-            let holder = store.groupNameHolders[keys[id]].flatMap { $0 == targets[index] ? nil : $0 } ?? -1
-            resolver.add(target: targets[index], values: [.init(key: id, holder: holder, isPrimary: true)])
+            (resolver.targets[index], resolver.active[index]) = (targets[index], true)
+            if let holder = store.groupNameHolders[keys[id]], holder != targets[index] {
+                resolver.claim(index, [.init(key: id, holder: holder, isPrimary: true)])
+            }
         }
 
         let removals = plannedGroupRemovals()
@@ -137,9 +138,13 @@ extension PlanBuilder {
         for (slot, reason) in removals.removed {
             let group = storeGroup(slot)
             let label = Label.storeGroup(slot)
-            for member in memberIDs(of: group) {
-                let subject = userLabel(of: member)
-                add(.emptyRemovedGroups, .removeMember(user: member, group: group.id),
+            for member in members(of: group) {
+                let subject: Label
+                switch member {
+                case .slot(let slot): subject = .storeUser(slot)
+                case .id(let id): subject = userLabel(of: id)
+                }
+                add(.emptyRemovedGroups, .removeMember(user: memberID(member), group: group.id),
                     subject: text(subject.reference), label: subject, group: (group.profile.name, label), .groupBeingRemoved)
             }
             add(.groupRemovals, .removeGroup(group.id, externalID: group.origin.externalID ?? ""), subject: group.profile.name, label: label, reason)
@@ -152,8 +157,27 @@ extension PlanBuilder {
         removedGroupCount = removals.removed.count { $0.reason != .gracePeriodEnded } + removals.pending.count { $0.isNew }
     }
 
-    /// A store group's members by identifier, sorted, each as often as the group lists it.
-    func memberIDs(of group: IdentityStoreIndex.Group) -> [IdentityID] {
-        (group.members.map { storeUser($0).id } + group.extraMembers).sorted()
+    /// A store group's member: a user of the store, or an identifier the group lists that no user has.
+    enum Member {
+        case slot(Int32)
+        case id(IdentityID)
+    }
+
+    /// A store group's members sorted by identifier, each as often as the group lists it.
+    func members(of group: IdentityStoreIndex.Group) -> [Member] {
+        var members = group.members.map(Member.slot)
+        for id in group.extraMembers { members.append(store.userSlots[id].map(Member.slot) ?? .id(id)) }
+        let ids = store.users.withUnsafeBufferPointer { users in members.map { memberID($0, users) } }
+        return ids.indices.sorted { ids[$0] < ids[$1] }.map { members[$0] }
+    }
+
+    /// The member's identifier.
+    func memberID(_ member: Member) -> IdentityID { store.users.withUnsafeBufferPointer { memberID(member, $0) } }
+
+    private func memberID(_ member: Member, _ users: UnsafeBufferPointer<IdentityUser?>) -> IdentityID {
+        switch member {
+        case .slot(let slot): users[Int(slot)]!.id
+        case .id(let id): id
+        }
     }
 }

@@ -34,13 +34,13 @@ extension PlanBuilder {
                 case .existing:
                     wanted[Int(memberState.slot)] = stamp
                     if current[Int(memberState.slot)] == stamp { continue }
-                    reference = .existing(storeUser(memberState.slot).id)
+                    reference = .existing(storeUserID(memberState.slot))
                 case .created, .createdDeferred:
                     reference = .created(externalID: scope.userID(Int(member)))
                 }
                 let deferred = groupDeferred || memberState.kind == .createdDeferred
                 add(deferred ? .deferredMemberships : .memberships, .addMember(user: reference, group: groupReference),
-                    subject: userLabels[Int(member)], label: .scopeUser(Int(member)), group: groupLabel, .memberInDirectory)
+                    subject: userLabel(ofScopeUser: Int(member)), label: .scopeUser(Int(member)), group: groupLabel, .memberInDirectory)
             }
             guard state.kind == .existing else { continue }
             // An excerpt decides who leaves a group only for the group's own members if it read
@@ -54,10 +54,10 @@ extension PlanBuilder {
                 leaving.append(member)
             }
             // Sort only the few that leave, not every member.
-            if leaving.count > 1 { leaving.sort { storeUser($0).id < storeUser($1).id } }
+            if leaving.count > 1 { leaving.sort { storeUserID($0) < storeUserID($1) } }
             let groupID = storeGroup(state.slot).id
             for member in leaving {
-                add(.memberships, .removeMember(user: storeUser(member).id, group: groupID), subject: userLabel(member), label: .storeUser(member),
+                add(.memberships, .removeMember(user: storeUserID(member), group: groupID), subject: userLabel(member), label: .storeUser(member),
                     group: groupLabel, .notMemberInDirectory)
                 removedMembershipCount += 1
             }
@@ -92,11 +92,11 @@ extension PlanBuilder {
                 let removed = isHeld && !decidedByMembers
                 if removed && !wholeRunRemoves(outOfScopeGroup: group.id, externalID: group.origin.externalID ?? "") { continue }
                 let groupLabel = (text: group.profile.name, label: Label.storeGroup(slot))
-                for member in memberIDs(of: group) {
-                    guard let memberSlot = store.userSlots[member] else { continue }
+                for member in members(of: group) {
+                    guard case .slot(let memberSlot) = member else { continue }
                     let marks = userMarks[Int(memberSlot)]
                     guard marks.contains(.focused), marks.isDisjoint(with: [.removed, .keptOutOfScope]) else { continue }
-                    add(removed ? .emptyRemovedGroups : .memberships, .removeMember(user: member, group: group.id), subject: userLabel(memberSlot),
+                    add(removed ? .emptyRemovedGroups : .memberships, .removeMember(user: memberID(member), group: group.id), subject: userLabel(memberSlot),
                         label: .storeUser(memberSlot), group: groupLabel, removed ? .groupBeingRemoved : .notMemberInDirectory)
                     if !removed { removedMembershipCount += 1 }
                 }

@@ -19,18 +19,31 @@ struct KeyTable {
 }
 
 /// What a plan needs of one in-scope user and its linked identity, worked out for every user at
-/// once (``PlanBuilder/userFacts()``, on every core): the user's addresses with their keys, and —
-/// for a linked user — which of them the identity holds and whether it needs any change.
+/// once (``PlanBuilder/workOutUserFacts()``, on every core): where its addresses are, and — for a linked
+/// user — which of them the identity holds and whether it needs any change.
+///
+/// Twenty-four bytes and no reference: most users' email is their `mail` as it is (trimmed and
+/// lower-case already) and they have no alias, so their facts point at the snapshot instead of
+/// holding strings, and a plan that changes little touches no user's strings after this pass.
 struct UserFacts: Sendable {
-    var addresses: DirectoryUser.EmailAddresses
     /// The linked identity (the first by identifier), or -1.
-    var linked: Int32
-    /// Whether the linked identity holds the email.
-    var ownsPrimary = false
+    var linked: Int32 = -1
+    /// The user's addresses in ``PlanBuilder/userAddresses`` when they are more than its `mail`
+    /// as it is; -1 otherwise.
+    var addresses: Int32 = -1
+    var flags: Flags = []
     /// Whether the linked identity holds each alias (bit `n` for alias `n`, the first 64).
     var ownsAliases: UInt64 = 0
-    /// Whether the linked identity is already what the user asks for, with every alias.
-    var unchanged = false
+
+    struct Flags: OptionSet, Sendable {
+        var rawValue: UInt8
+        /// The user has an email (its `mail`, unless ``UserFacts/addresses`` says otherwise).
+        static let hasEmail = Flags(rawValue: 1)
+        /// The linked identity holds the email.
+        static let ownsPrimary = Flags(rawValue: 2)
+        /// The linked identity is already what the user asks for, with every alias.
+        static let unchanged = Flags(rawValue: 4)
+    }
 
     /// Whether the linked identity holds alias `n`; `nil` beyond the first 64.
     func ownsAlias(_ n: Int) -> Bool? { n < 64 ? ownsAliases & 1 << UInt64(n) != 0 : nil }
@@ -58,27 +71,31 @@ struct AddressClaims {
     private var holders: [Int32] = []
 
     /// - Parameters:
-    ///   - owns: Whether the user's target holds its email (`nil`) or alias `n` — never asked
-    ///     for a user without a target.
-    init(
-        _ builder: PlanBuilder, facts: [UserFacts], targets: [Int32], excluded: [Bool], aliasStart: [Int32],
-        owns: (_ user: Int, _ alias: Int?) -> Bool
-    ) {
+    ///   - linked: Whether each user's target is its linked identity (whose holdings the user's
+    ///     facts tell); other targets are asked.
+    init(_ builder: PlanBuilder, targets: [Int32], linked: [Bool], excluded: [Bool], aliasStart: [Int32]) {
+        let facts = builder.userFacts
+        /// Whether the user's target holds its email (`alias` nil) or alias `n`.
+        func owns(_ index: Int, _ alias: Int?) -> Bool {
+            if linked[index], let owned = alias.map(facts[index].ownsAlias) ?? facts[index].flags.contains(.ownsPrimary) { return owned }
+            return builder.holds(targets[index], alias.map { builder.aliasKeys(index)[$0] } ?? builder.emailKey(index)!)
+        }
         primaryIDs = Array(repeating: -1, count: targets.count)
         aliasIDs = Array(repeating: -1, count: Int(aliasStart.last ?? 0))
         var ownPrimary = [Bool](repeating: false, count: targets.count)
         var ownAlias = [Bool](repeating: false, count: aliasIDs.count)
         for index in targets.indices where !excluded[index] {
             let hasTarget = targets[index] >= 0
-            if let key = facts[index].addresses.primaryKey {
+            if facts[index].flags.contains(.hasEmail) {
                 if hasTarget, owns(index, nil) {
                     ownPrimary[index] = true
                 } else {
-                    primaryIDs[index] = number(key)
+                    primaryIDs[index] = number(builder.emailKey(index)!)
                     primaries[Int(primaryIDs[index])] += 1
                 }
             }
-            for (n, key) in facts[index].addresses.aliasKeys.enumerated() {
+            guard aliasStart[index] < aliasStart[index + 1] else { continue }
+            for (n, key) in builder.aliasKeys(index).enumerated() {
                 let alias = Int(aliasStart[index]) + n
                 if hasTarget, owns(index, n) {
                     ownAlias[alias] = true
@@ -97,12 +114,12 @@ struct AddressClaims {
             let holder = builder.store.addressHolders[key] ?? -1
             holders[id] = holder
             guard holder >= 0, case let claimant = Int(claimantOf[Int(holder)]), claimant >= 0 else { continue }
-            if ownPrimary[claimant] && facts[claimant].addresses.primaryKey == key {
+            if ownPrimary[claimant] && builder.emailKey(claimant) == key {
                 primaryIDs[claimant] = Int32(id)
                 primaries[id] += 1
                 continue
             }
-            for (n, aliasKey) in facts[claimant].addresses.aliasKeys.enumerated() where ownAlias[Int(aliasStart[claimant]) + n] && aliasKey == key {
+            for (n, aliasKey) in builder.aliasKeys(claimant).enumerated() where ownAlias[Int(aliasStart[claimant]) + n] && aliasKey == key {
                 aliasIDs[Int(aliasStart[claimant]) + n] = Int32(id)
                 others[id] += 1
             }
@@ -150,37 +167,135 @@ extension PlanBuilder {
         case byLogin
     }
 
-    /// Each in-scope user's ``UserFacts``, worked out in parallel: a pure read of the snapshot and
-    /// the store that touches each user's strings once.
-    func userFacts() -> [UserFacts] {
+    /// Each in-scope user's ``UserFacts`` and the addresses they point at, worked out in
+    /// parallel: a pure read of the snapshot and the store that touches each user's strings once.
+    func workOutUserFacts() -> (facts: [UserFacts], addresses: [DirectoryUser.EmailAddresses]) {
         let (scope, store, links) = (scope, store, userLinks.first)
-        return ParallelChunks.map(scope.userCount) { range in
-            store.users.withUnsafeBufferPointer { stored in
-                range.map { index in
-                    let position = Int(scope.userIndices[index])
-                    let user = scope.userIndex(position)
-                    let users = scope.snapshotUsers
-                    var facts = UserFacts(
-                        addresses: DirectoryUser.emailAddresses(mail: users[user].mail, proxyAddresses: users[user].proxyAddresses),
-                        linked: links[position])
-                    guard facts.linked >= 0 else { return facts }
-                    let profile = stored[Int(facts.linked)]!.profile
-                    facts.ownsPrimary = facts.addresses.primaryKey.map { Self.holds(profile, $0) } ?? false
-                    for (n, key) in facts.addresses.aliasKeys.prefix(64).enumerated() where Self.holds(profile, key) { facts.ownsAliases |= 1 << UInt64(n) }
-                    facts.unchanged = Self.isUnchanged(profile, users, user, email: facts.addresses.primary, aliases: facts.addresses.aliases)
-                    return facts
+        let parts = ParallelChunks.chunks(scope.userCount) { range in
+            var facts: [UserFacts] = []
+            facts.reserveCapacity(range.count)
+            var extra: [(user: Int, addresses: DirectoryUser.EmailAddresses)] = []
+            scope.snapshotUsers.withUnsafeBufferPointer { users in
+                store.users.withUnsafeBufferPointer { stored in
+                    scope.userIndices.withUnsafeBufferPointer { positions in
+                        scope.userOrder.withUnsafeBufferPointer { order in
+                            // Reads of the strings about to be compared, a batch at a time,
+                            // so that the processor waits for them together, not one by one.
+                            var touched: UInt8 = 0
+                            for start in stride(from: range.lowerBound, to: range.upperBound, by: 128) {
+                                let batch = start..<min(start + 128, range.upperBound)
+                                for index in batch {
+                                    let position = Int(positions[index])
+                                    let user = order.isEmpty ? position : Int(order[position])
+                                    touched &+= Self.touch(users[user].mail) &+ Self.touch(users[user].displayName) &+ Self.touch(users[user].userPrincipalName)
+                                        &+ UInt8(truncatingIfNeeded: users[user].proxyAddresses.count)
+                                    let linked = Int(links[position])
+                                    guard linked >= 0, let profile = stored[linked]?.profile else { continue }
+                                    touched &+= Self.touch(profile.email) &+ Self.touch(profile.name) &+ UInt8(truncatingIfNeeded: profile.logins.count)
+                                }
+                                for index in batch {
+                                    let position = Int(positions[index])
+                                    let user = order.isEmpty ? position : Int(order[position])
+                                    touched &+= Self.touch(users[user].proxyAddresses.first) &+ Self.touch(users[user].onPremisesDomainName)
+                                    let linked = Int(links[position])
+                                    guard linked >= 0, let logins = stored[linked]?.profile.logins else { continue }
+                                    touched &+= Self.touch(logins.first) &+ Self.touch(logins.dropFirst().first)
+                                }
+                                for index in batch {
+                                    facts.append(fact(of: index))
+                                }
+                            }
+                            if touched == 0 && facts.count < 0 { facts.append(UserFacts()) }
+                            func fact(of index: Int) -> UserFacts {
+                                let position = Int(positions[index])
+                                let user = order.isEmpty ? position : Int(order[position])
+                                var fact = UserFacts(linked: links[position])
+                                let addresses: DirectoryUser.EmailAddresses
+                                if let mail = users[user].mail, Self.isPlain(mail, proxies: users[user].proxyAddresses) {
+                                    addresses = DirectoryUser.EmailAddresses(primary: mail, primaryKey: mail)
+                                } else {
+                                    addresses = DirectoryUser.emailAddresses(mail: users[user].mail, proxyAddresses: users[user].proxyAddresses)
+                                    fact.addresses = Int32(extra.count)
+                                    extra.append((index, addresses))
+                                }
+                                if addresses.primary != nil { fact.flags.insert(.hasEmail) }
+                                if fact.linked >= 0, let identity = stored.baseAddress.map({ $0 + Int(fact.linked) }), let directory = users.baseAddress.map({ $0 + user }) {
+                                    if let key = addresses.primaryKey, Self.holds(identity, key) { fact.flags.insert(.ownsPrimary) }
+                                    for (n, key) in addresses.aliasKeys.prefix(64).enumerated() where Self.holds(identity, key) { fact.ownsAliases |= 1 << UInt64(n) }
+                                    if Self.isUnchanged(identity, directory, email: addresses.primary, aliases: addresses.aliases) { fact.flags.insert(.unchanged) }
+                                }
+                                return fact
+                            }
+                        }
+                    }
                 }
             }
+            return (facts, extra)
         }
+        var facts: [UserFacts] = []
+        facts.reserveCapacity(scope.userCount)
+        var addresses: [DirectoryUser.EmailAddresses] = []
+        for (part, extra) in parts {
+            let offset = Int32(addresses.count)
+            facts.append(contentsOf: part.lazy.map { fact in
+                var fact = fact
+                if fact.addresses >= 0 { fact.addresses += offset }
+                return fact
+            })
+            addresses.append(contentsOf: extra.lazy.map(\.addresses))
+        }
+        return (facts, addresses)
+    }
+
+    /// The first byte of a string's storage, read so that it is in the cache when it is needed.
+    @inline(__always)
+    private static func touch(_ string: String?) -> UInt8 { string?.utf8.first ?? 0 }
+
+    /// Whether a `mail` is the user's email and key as it is, with no alias: printable ASCII at
+    /// both ends (nothing to trim), no capital letter, and no proxy address but its own.
+    private static func isPlain(_ mail: String, proxies: [String]) -> Bool {
+        guard let first = mail.utf8.first, let last = mail.utf8.last, (0x21..<0x7F).contains(first), (0x21..<0x7F).contains(last),
+            proxies.count <= 1, proxies.first.map({ DirectoryUser.isSMTPEntry($0, of: mail) }) ?? true
+        else { return false }
+        return mail.utf8.allSatisfy { $0 < 0x80 && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }
+    }
+
+    /// The user's email (by scope number).
+    func email(_ index: Int) -> String? {
+        let fact = userFacts[index]
+        if fact.addresses >= 0 { return userAddresses[Int(fact.addresses)].primary }
+        return fact.flags.contains(.hasEmail) ? scope.snapshotUsers[scope.snapshotIndex(ofUser: index)].mail : nil
+    }
+
+    /// The user's email, lower-cased.
+    func emailKey(_ index: Int) -> String? {
+        let fact = userFacts[index]
+        return fact.addresses >= 0 ? userAddresses[Int(fact.addresses)].primaryKey : email(index)
+    }
+
+    /// The user's aliases.
+    func aliases(_ index: Int) -> [String] {
+        let fact = userFacts[index]
+        return fact.addresses >= 0 ? userAddresses[Int(fact.addresses)].aliases : []
+    }
+
+    /// The user's aliases, lower-cased.
+    func aliasKeys(_ index: Int) -> [String] {
+        let fact = userFacts[index]
+        return fact.addresses >= 0 ? userAddresses[Int(fact.addresses)].aliasKeys : []
+    }
+
+    /// How an in-scope user is named in operations and issues: its email, else its UPN.
+    func userLabel(ofScopeUser index: Int) -> String {
+        email(index) ?? scope.snapshotUsers[scope.snapshotIndex(ofUser: index)].userPrincipalName
     }
 
     /// Correlates, creates, adopts, updates, removes and disables the source's users (rules 2–5).
     mutating func planUsers() {
         let count = scope.userCount
-        let facts = userFacts()
+        (userFacts, userAddresses) = workOutUserFacts()
+        let facts = userFacts
         userStates = Array(repeating: .absent, count: count)
-        userLabels = []
-        userLabels.reserveCapacity(count)
 
         // Correlate: linked, else manual by email, else manual by login. Aliases are numbered
         // across users (`aliasStart` by scope number).
@@ -190,13 +305,11 @@ extension PlanBuilder {
         var excluded = [Bool](repeating: false, count: count)
         var claimsOnManual: [Int32: [Int]] = [:]
         for index in 0..<count {
-            aliasStart[index + 1] = aliasStart[index] + Int32(facts[index].addresses.aliases.count)
-            let email = facts[index].addresses.primary
-            let subject = email ?? scope.snapshotUsers[scope.snapshotIndex(ofUser: index)].userPrincipalName
-            userLabels.append(subject)
-            let linked = facts[index].linked
-            if email == nil {
-                let externalID = scope.userID(index)
+            let fact = facts[index]
+            aliasStart[index + 1] = aliasStart[index] + Int32(fact.addresses >= 0 ? userAddresses[Int(fact.addresses)].aliases.count : 0)
+            let linked = fact.linked
+            if !fact.flags.contains(.hasEmail) {
+                let (externalID, subject) = (scope.userID(index), userLabel(ofScopeUser: index))
                 if settings.missingEmail == .skip {
                     report(.skipped, .missingEmail, .user, externalID: externalID, subject: subject,
                         "The user has no email address (neither mail nor an SMTP proxy address) and the policy skips such users; give the user a mailbox or an address in Entra ID.")
@@ -211,7 +324,7 @@ extension PlanBuilder {
                 (matches[index], targets[index]) = (.linked, linked)
                 continue
             }
-            if let key = facts[index].addresses.primaryKey, let manual = manualUser(withEmailKey: key) {
+            if let key = emailKey(index), let manual = manualUser(withEmailKey: key) {
                 (matches[index], targets[index]) = (.byEmail, manual)
                 claimsOnManual[manual, default: []].append(index)
                 continue
@@ -225,7 +338,7 @@ extension PlanBuilder {
             }
             if candidates.count > 1 {
                 let related = candidates.map { storeUser($0).id }.sorted()
-                report(.conflict, .ambiguousMatch, .user, externalID: user.id, subject: subject,
+                report(.conflict, .ambiguousMatch, .user, externalID: user.id, subject: userLabel(ofScopeUser: index),
                     "Several manual users (\(related.map(\.rawValue).joined(separator: ", "))) have a login matching \(user.userPrincipalName); keep the login on one of them.",
                     related: related)
                 excluded[index] = true
@@ -237,7 +350,7 @@ extension PlanBuilder {
         for (manual, claimants) in claimsOnManual where claimants.count > 1 {
             let id = storeUser(manual).id
             for index in claimants {
-                report(.conflict, .contestedMatch, .user, externalID: scope.userID(index), subject: userLabels[index],
+                report(.conflict, .contestedMatch, .user, externalID: scope.userID(index), subject: userLabel(ofScopeUser: index),
                     "The manual user \(id) matches \(claimants.count) directory users; change its email or logins so it matches one.",
                     related: [id])
                 excluded[index] = true
@@ -245,43 +358,38 @@ extension PlanBuilder {
             }
         }
 
-        let claims = AddressClaims(self, facts: facts, targets: targets, excluded: excluded, aliasStart: aliasStart) { index, alias in
-            let addresses = facts[index].addresses
-            if matches[index] == .linked, let owned = alias.map(facts[index].ownsAlias) ?? facts[index].ownsPrimary { return owned }
-            return holds(targets[index], alias.map { addresses.aliasKeys[$0] } ?? addresses.primaryKey!)
-        }
+        let claims = AddressClaims(self, targets: targets, linked: matches.map { $0 == .linked }, excluded: excluded, aliasStart: aliasStart)
         var kept = [Bool](repeating: true, count: Int(aliasStart[count]))
-        var resolver = UniqueValueResolver()
+        var resolver = UniqueValueResolver(count: count)
         var values: [UniqueValueResolver.Value] = []
-        for index in 0..<count {
-            values.removeAll(keepingCapacity: true)
-            guard !excluded[index] else {
-                resolver.add(target: -1, values: values, active: false)
-                continue
-            }
+        for index in 0..<count where !excluded[index] {
             let target = targets[index]
-            if let email = facts[index].addresses.primary, claims.primaryCount(ofUser: index) > 1 {
-                report(.conflict, .duplicateEmailInSource, .user, externalID: scope.userID(index), subject: userLabels[index],
+            if claims.primaryCount(ofUser: index) > 1, let email = email(index) {
+                report(.conflict, .duplicateEmailInSource, .user, externalID: scope.userID(index), subject: userLabel(ofScopeUser: index),
                     "\(claims.primaryCount(ofUser: index)) directory users have the email \(email), which must be unique in the store; correct the address in Entra ID.")
                 leaveUntouched(userAt: index, match: matches[index], target: target)
-                resolver.add(target: -1, values: values, active: false)
                 continue
             }
-            if facts[index].addresses.primaryKey != nil {
-                values.append(.init(key: claims.primaryIDs[index], holder: claims.holder(ofPrimary: index, target: target), isPrimary: true))
+            (resolver.targets[index], resolver.active[index]) = (target, true)
+            values.removeAll(keepingCapacity: true)
+            if facts[index].flags.contains(.hasEmail), case let holder = claims.holder(ofPrimary: index, target: target), holder >= 0 {
+                values.append(.init(key: claims.primaryIDs[index], holder: holder, isPrimary: true))
             }
-            for (n, text) in facts[index].addresses.aliases.enumerated() {
-                let alias = Int(aliasStart[index]) + n
-                let (primaries, others) = claims.counts(ofAlias: alias)
-                if primaries > 0 || others > 1 {
-                    report(.warning, .aliasDropped, .user, externalID: scope.userID(index), subject: userLabels[index],
-                        "The alias \(text) also belongs to another directory user of this source, so it is left out; remove it from one of them in Entra ID.")
-                    kept[alias] = false
-                    continue
+            if facts[index].addresses >= 0 {
+                for (n, text) in aliases(index).enumerated() {
+                    let alias = Int(aliasStart[index]) + n
+                    let (primaries, others) = claims.counts(ofAlias: alias)
+                    if primaries > 0 || others > 1 {
+                        report(.warning, .aliasDropped, .user, externalID: scope.userID(index), subject: userLabel(ofScopeUser: index),
+                            "The alias \(text) also belongs to another directory user of this source, so it is left out; remove it from one of them in Entra ID.")
+                        kept[alias] = false
+                        continue
+                    }
+                    let holder = claims.holder(ofAlias: alias, target: target)
+                    if holder >= 0 { values.append(.init(key: claims.aliasIDs[alias], holder: holder, isPrimary: false)) }
                 }
-                values.append(.init(key: claims.aliasIDs[alias], holder: claims.holder(ofAlias: alias, target: target), isPrimary: false))
             }
-            resolver.add(target: target, values: values)
+            resolver.claim(index, values)
         }
 
         let removals = plannedUserRemovals()
@@ -290,7 +398,7 @@ extension PlanBuilder {
         for index in 0..<count where resolver.active[index] {
             if let (_, holder) = resolution.blocked[index] {
                 let held = storeUser(holder)
-                report(.conflict, .emailInUse, .user, externalID: scope.userID(index), subject: userLabels[index],
+                report(.conflict, .emailInUse, .user, externalID: scope.userID(index), subject: userLabel(ofScopeUser: index),
                     "The email is held by \(describeHolder(origin: held.origin, name: held.profile.name, id: held.id, kind: "user")); emails are unique in the store, so remove it from one of the two.",
                     related: [held.id])
                 leaveUntouched(userAt: index, match: matches[index], target: targets[index])
@@ -299,27 +407,28 @@ extension PlanBuilder {
             let dropped = resolution.dropped[index] ?? []
             for (key, holder) in dropped {
                 let held = storeUser(holder)
-                report(.warning, .aliasDropped, .user, externalID: scope.userID(index), subject: userLabels[index],
+                report(.warning, .aliasDropped, .user, externalID: scope.userID(index), subject: userLabel(ofScopeUser: index),
                     "The alias \(claims.keys[key]) is held by \(describeHolder(origin: held.origin, name: held.profile.name, id: held.id, kind: "user")), so it is left out.",
                     related: [held.id])
             }
             let range = Int(aliasStart[index])..<Int(aliasStart[index + 1])
             let allKept = dropped.isEmpty && range.allSatisfy { kept[$0] }
-            if matches[index] == .linked, allKept, facts[index].unchanged, resolution.deferred[index] == nil {
+            if matches[index] == .linked, allKept, facts[index].flags.contains(.unchanged) {
                 // The identity is already what the user asks for: nothing to build or compare.
                 userStates[index] = PlannedState(kind: .existing, slot: targets[index])
                 unchangedUsers += 1
                 if listsUnchanged {
-                    unchanged.append(.init(objectKind: .user, externalID: scope.userID(index), identityID: storeUser(targets[index]).id, subject: userLabels[index]))
+                    unchanged.append(
+                        .init(objectKind: .user, externalID: scope.userID(index), identityID: storeUser(targets[index]).id, subject: userLabel(ofScopeUser: index)))
                 }
                 continue
             }
             let droppedKeys = Set(dropped.map(\.key))
-            let userAliases =
-                allKept ? facts[index].addresses.aliases : range.filter { kept[$0] && !droppedKeys.contains(claims.aliasIDs[$0]) }.map { facts[index].addresses.aliases[$0 - range.lowerBound] }
+            let all = aliases(index)
+            let userAliases = allKept ? all : range.filter { kept[$0] && !droppedKeys.contains(claims.aliasIDs[$0]) }.map { all[$0 - range.lowerBound] }
             let deferred = Set((resolution.deferred[index] ?? []).map { claims.keys[$0] })
             planUser(
-                at: index, match: matches[index], target: targets[index], email: facts[index].addresses.primary, aliases: userAliases, deferred: deferred,
+                at: index, match: matches[index], target: targets[index], email: email(index), aliases: userAliases, deferred: deferred,
                 releasesForOthers: resolution.releasers.contains(index))
         }
         applyUserRemovals(removals)
@@ -334,12 +443,13 @@ extension PlanBuilder {
 
     /// Whether the store user holds the address `key` (as email or alias).
     func holds(_ slot: Int32, _ key: String) -> Bool {
-        store.users.withUnsafeBufferPointer { users in Self.holds(users[Int(slot)]!.profile, key) }
+        store.users.withUnsafeBufferPointer { users in Self.holds(users.baseAddress! + Int(slot), key) }
     }
 
-    /// Whether the profile holds the address `key` (as email or alias).
-    static func holds(_ profile: UserProfile, _ key: String) -> Bool {
-        profile.email?.lowercasedKey == key || profile.aliases.contains { $0.lowercasedKey == key }
+    /// Whether the identity holds the address `key` (as email or alias). Read in place: a copy
+    /// of the identity would retain every one of its strings.
+    static func holds(_ identity: UnsafePointer<IdentityUser?>, _ key: String) -> Bool {
+        identity.pointee?.profile.email?.lowercasedKey == key || identity.pointee?.profile.aliases.contains(where: { $0.lowercasedKey == key }) == true
     }
 
     private mutating func leaveUntouched(userAt index: Int, match: Match, target: Int32) {
@@ -349,7 +459,7 @@ extension PlanBuilder {
     private mutating func planUser(
         at index: Int, match: Match, target: Int32, email: String?, aliases: [String], deferred: Set<String>, releasesForOthers: Bool
     ) {
-        let subject = userLabels[index]
+        let subject = userLabel(ofScopeUser: index)
         let user = scope.snapshotUsers[scope.snapshotIndex(ofUser: index)]
         let name = user.displayName.flatMap { $0.trimmed.isEmpty ? nil : $0 } ?? user.userPrincipalName
         var desired = UserProfile(
@@ -409,13 +519,14 @@ extension PlanBuilder {
     /// Whether a linked user's profile already is what the directory user asks for with every
     /// alias, its logins exactly the directory's (the usual case). `false` sends the user to the
     /// full comparison, which also keeps logins an administrator added.
-    private static func isUnchanged(_ profile: UserProfile, _ users: [DirectoryUser], _ user: Int, email: String?, aliases: [String]) -> Bool {
-        let name = users[user].displayName.flatMap { $0.trimmed.isEmpty ? nil : $0 } ?? users[user].userPrincipalName
-        guard profile.isEnabled == users[user].accountEnabled, profile.email == email, profile.name == name,
-            profile.firstName == users[user].givenName, profile.lastName == users[user].surname, profile.aliases == aliases,
-            let first = profile.logins.first, first == users[user].userPrincipalName
+    private static func isUnchanged(_ identity: UnsafePointer<IdentityUser?>, _ user: UnsafePointer<DirectoryUser>, email: String?, aliases: [String]) -> Bool {
+        guard let profile = identity.pointee?.profile else { return false }
+        let name = user.pointee.displayName.flatMap { $0.trimmed.isEmpty ? nil : $0 } ?? user.pointee.userPrincipalName
+        guard profile.isEnabled == user.pointee.accountEnabled, profile.email == email, profile.name == name,
+            profile.firstName == user.pointee.givenName, profile.lastName == user.pointee.surname, profile.aliases == aliases,
+            let first = profile.logins.first, first == user.pointee.userPrincipalName
         else { return false }
-        let (sam, domain) = (users[user].onPremisesSamAccountName, users[user].onPremisesDomainName)
+        let (sam, domain) = (user.pointee.onPremisesSamAccountName, user.pointee.onPremisesDomainName)
         switch profile.logins.count {
         case 1: return !DirectoryUser.hasNetBIOSLogin(samAccountName: sam, domainName: domain)
         case 2: return DirectoryUser.isNetBIOSLogin(profile.logins[1], samAccountName: sam, domainName: domain)
@@ -437,6 +548,8 @@ extension PlanBuilder {
         var removals = UserRemovals()
         userLinks.forEachGroup { position, first, others in
             let inScope = position.map { scope.userScopeNumbers[Int($0)] >= 0 } ?? false
+            // Most links are of users in scope and have no second link: nothing to read.
+            if inScope && others.isEmpty { return }
             let externalID = storeUser(first).origin.externalID ?? ""
             guard decides(externalID) else { return }
             guard !inScope else {

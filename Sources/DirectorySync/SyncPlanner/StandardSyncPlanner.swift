@@ -128,8 +128,9 @@ struct PlanBuilder {
     let capabilities: IdentityStoreCapabilities
     var unchanged: [SyncPlan.UnchangedObject] = []
     var userStates: [PlannedState] = []
-    /// Each in-scope user's label (email, else UPN), by scope number.
-    var userLabels: [String] = []
+    /// Each in-scope user's facts, by scope number, and the addresses they point at (``UserFacts``).
+    var userFacts: [UserFacts] = []
+    var userAddresses: [DirectoryUser.EmailAddresses] = []
     var groupStates: [PlannedState] = []
     var removedUserCount = 0
     var removedGroupCount = 0
@@ -163,16 +164,19 @@ struct PlanBuilder {
 
         // Each store user's directory object: its position in the snapshot (-1 when the snapshot
         // lacks it), for the source's users (-2 for the others), and whether the focus names it.
-        let users = store.users
-        let source = request.sourceID
+        let source = store.sources[request.sourceID] ?? -3
         let positions = scope.userPositions
-        let linked: [(position: Int32, focused: Bool)] = ParallelChunks.map(users.count) { range in
-            range.map { slot in
-                guard case .directory(let owner, let externalID)? = users[slot]?.origin, owner == source else { return (-2, false) }
-                let key = ObjectKey(externalID)
-                return (positions.value(for: key) ?? -1, focus?.contains(key) ?? false)
+        let storeLinks = store.userLinks
+        let linked: [(position: Int32, focused: Bool)] = ParallelChunks.map(storeLinks.count, chunkSize: 16_384) { range in
+            let owned = range.filter { storeLinks[$0].source == source }
+            let found = positions.values(for: owned.map { storeLinks[$0].key })
+            var result = [(position: Int32, focused: Bool)](repeating: (-2, false), count: range.count)
+            for (slot, position) in zip(owned, found) {
+                result[slot - range.lowerBound] = (position, focus?.contains(storeLinks[slot].key) ?? false)
             }
+            return result
         }
+        let users = store.users
         var marks = [UserMarks](repeating: [], count: store.userSlotCount)
         var userLinks = SourceLinks(positions: scope.userPositionCount)
         let userIDs: (Int32) -> IdentityID = { users[Int($0)]!.id }
@@ -183,9 +187,8 @@ struct PlanBuilder {
         var groupLinks = SourceLinks(positions: scope.groupPositionCount)
         let groups = store.groups
         let groupIDs: (Int32) -> IdentityID = { groups[Int($0)]!.id }
-        for (slot, group) in groups.enumerated() {
-            guard let group, case .directory(let owner, let externalID) = group.origin, owner == request.sourceID else { continue }
-            Self.link(Int32(slot), position: scope.groupPositions.value(for: ObjectKey(externalID)), externalID: { externalID }, id: groupIDs, into: &groupLinks)
+        for (slot, link) in store.groupLinks.enumerated() where link.source == source {
+            Self.link(Int32(slot), position: scope.groupPositions.value(for: link.key), externalID: { groups[slot]!.origin.externalID! }, id: groupIDs, into: &groupLinks)
         }
         self.userLinks = userLinks
         self.groupLinks = groupLinks
@@ -228,6 +231,10 @@ struct PlanBuilder {
     /// The store user in `slot`.
     func storeUser(_ slot: Int32) -> IdentityUser { store.users[Int(slot)]! }
 
+    /// The identifier of the store user in `slot`, read in place (a copy of the user would retain
+    /// every one of its strings).
+    func storeUserID(_ slot: Int32) -> IdentityID { store.users.withUnsafeBufferPointer { $0[Int(slot)]!.id } }
+
     /// The store group in `slot`.
     func storeGroup(_ slot: Int32) -> IdentityStoreIndex.Group { store.groups[Int(slot)]! }
 
@@ -256,7 +263,7 @@ struct PlanBuilder {
     /// Where an operation's subject or group text comes from: a table and a row, so sorting
     /// hashes integers, not strings.
     enum Label {
-        /// An in-scope user's label (``PlanBuilder/userLabels``), by scope number.
+        /// An in-scope user's label (``PlanBuilder/userLabel(ofScopeUser:)``), by scope number.
         case scopeUser(Int)
         /// A store user's label (email, else name), by slot.
         case storeUser(Int32)
@@ -282,7 +289,7 @@ struct PlanBuilder {
     func text(_ reference: Int) -> String {
         let row = reference >> 3
         switch reference & 7 {
-        case 0: return userLabels[row]
+        case 0: return userLabel(ofScopeUser: row)
         case 1: return userLabel(Int32(row))
         case 2: return scope.group(row).displayName
         case 3: return storeGroup(Int32(row)).profile.name
@@ -292,8 +299,7 @@ struct PlanBuilder {
 
     /// How a store user is named in operations: its email, else its name.
     func userLabel(_ slot: Int32) -> String {
-        let user = storeUser(slot)
-        return user.profile.email ?? user.profile.name
+        store.users.withUnsafeBufferPointer { users in users[Int(slot)]!.profile.email ?? users[Int(slot)]!.profile.name }
     }
 
     /// A store user's label by identifier: its label, or the identifier when no user has it.
@@ -348,9 +354,19 @@ extension PlanBuilder {
             let (x, y) = (operations[Int(a.index)].action.externalID ?? "", operations[Int(b.index)].action.externalID ?? "")
             return x != y ? x < y : a.index < b.index
         }
-        // Move the large operation values once, in the new order.
-        operations = keys.map { operations[Int($0.index)] }
         orderKeys = []
+        // Put the operations in the new order by moving them: out to a scratch buffer at once,
+        // then back one by one in order. A move copies the bytes and retains nothing, and every
+        // operation is moved out and back exactly once, so the array is whole again after.
+        // (`keys` is a permutation of the operations' indices: `add` appends one order key per operation.)
+        precondition(keys.count == operations.count, "one order key per operation")
+        operations.withUnsafeMutableBufferPointer { operations in
+            guard let base = operations.baseAddress else { return }
+            let scratch = UnsafeMutablePointer<SyncOperation>.allocate(capacity: operations.count)
+            defer { scratch.deallocate() }
+            scratch.moveInitialize(from: base, count: operations.count)
+            for (position, key) in keys.enumerated() { (base + position).moveInitialize(from: scratch + Int(key.index), count: 1) }
+        }
     }
 
     /// Each label reference's rank among the distinct texts the references name, sorted (equal
@@ -365,7 +381,7 @@ extension PlanBuilder {
             return Int32(distinct.count - 1)
         }
         let texts = distinct.map(text)
-        let order = texts.indices.sorted { texts[$0] < texts[$1] }
+        let order = Self.sortedIndices(texts)
         var rankOf = [Int32](repeating: 0, count: distinct.count)
         var rank: Int32 = -1
         for (position, ordinal) in order.enumerated() {
@@ -373,6 +389,54 @@ extension PlanBuilder {
             rankOf[ordinal] = rank
         }
         return firstSeen.map { rankOf[Int($0)] }
+    }
+}
+
+extension PlanBuilder {
+    /// The texts' indices in the order of the texts (`String`'s `<`), found faster: a text whose
+    /// UTF-8 bytes all come before U+0300 is in normal form C, and two such texts order as their
+    /// bytes do — so their first sixteen bytes, as two integers, decide most comparisons. Other
+    /// pairs, and ties, are compared as strings.
+    static func sortedIndices(_ texts: [String]) -> [Int] {
+        struct Key: Sendable {
+            var high: UInt64
+            var low: UInt64
+            var isPlain: Bool
+        }
+        let keys = texts.map { text -> Key in
+            var key = Key(high: 0, low: 0, isPlain: true)
+            var count = 0
+            for byte in text.utf8 {
+                if byte >= 0xCC { key.isPlain = false }
+                if count < 8 { key.high |= UInt64(byte) << (56 - 8 * count) } else if count < 16 { key.low |= UInt64(byte) << (56 - 8 * (count - 8)) }
+                count += 1
+            }
+            return key
+        }
+        let ordered: @Sendable (Int, Int) -> Bool = { a, b in
+            let (x, y) = (keys[a], keys[b])
+            if x.isPlain && y.isPlain && (x.high, x.low) != (y.high, y.low) { return (x.high, x.low) < (y.high, y.low) }
+            return texts[a] < texts[b]
+        }
+        // Large lists: the halves sorted at once on two cores, then merged.
+        let halves = ParallelChunks.chunks(texts.count, chunkSize: max(50_000, (texts.count + 1) / 2)) { range in range.sorted(by: ordered) }
+        guard halves.count == 2 else { return halves.flatMap { $0 } }
+        var merged: [Int] = []
+        merged.reserveCapacity(texts.count)
+        var (left, right) = (halves[0][...], halves[1][...])
+        while let a = left.first, let b = right.first {
+            // Stable: of equal texts, the left half's (the earlier index) first.
+            if ordered(b, a) {
+                merged.append(b)
+                right = right.dropFirst()
+            } else {
+                merged.append(a)
+                left = left.dropFirst()
+            }
+        }
+        merged.append(contentsOf: left)
+        merged.append(contentsOf: right)
+        return merged
     }
 }
 

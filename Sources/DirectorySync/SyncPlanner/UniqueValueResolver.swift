@@ -8,30 +8,33 @@
 /// own current values in turn, which can block others; the resolver follows that chain to the end.
 ///
 /// Values are interned keys and identities are store slots, so resolving a million claimants
-/// touches no string; the claimants' values lie in one array.
+/// touches no string; and only values another identity holds are listed.
 struct UniqueValueResolver {
     struct Value {
         /// The interned key of the lower-cased value.
         var key: Int32
-        /// The slot of the identity holding the value now, unless it is the claimant's own target; -1 for none.
+        /// The slot of the identity holding the value now (never the claimant's own target).
         var holder: Int32
         var isPrimary: Bool
     }
 
-    /// The claimants, each the identity it becomes (a slot, or -1 when it is created) and its
-    /// values: claimant `i`'s are `values[start[i]..<start[i + 1]]`. An inactive claimant (an object
-    /// already left untouched) has no outcome.
-    var targets: [Int32] = []
-    var active: [Bool] = []
-    var start: [Int32] = [0]
-    var values: [Value] = []
+    /// The claimants by number: the identity each becomes (a slot, or -1 when it is created) and
+    /// whether it claims at all (an object already left untouched does not, and has no outcome).
+    var targets: [Int32]
+    var active: [Bool]
+    /// The values a claimant claims that another identity holds now, in the claimant's order.
+    /// Values nobody else holds decide nothing, so they are not listed: most claimants list none.
+    var values: [Int: [Value]] = [:]
 
-    /// Adds a claimant.
-    mutating func add(target: Int32, values claimed: some Sequence<Value>, active isActive: Bool = true) {
-        targets.append(target)
-        active.append(isActive)
-        values.append(contentsOf: claimed)
-        start.append(Int32(values.count))
+    /// `count` claimants, none active yet: the planner sets each one's target and activity.
+    init(count: Int) {
+        targets = Array(repeating: -1, count: count)
+        active = Array(repeating: false, count: count)
+    }
+
+    /// Adds a claimant's values held by others (``values``).
+    mutating func claim(_ claimant: Int, _ held: [Value]) {
+        if !held.isEmpty { values[claimant] = held }
     }
 
     /// What the resolver decided; claimants not named in it proceed with nothing dropped or deferred.
@@ -55,12 +58,11 @@ struct UniqueValueResolver {
     func resolve(slots: Int, released: (Int32) -> Bool) -> Resolution {
         var active = self.active
         var owner = [Int32](repeating: -1, count: slots)
+        for index in targets.indices where self.active[index] && targets[index] >= 0 { owner[Int(targets[index])] = Int32(index) }
+        let claimants = values.keys.filter { self.active[$0] }.sorted()
         var wanters: [Int32: [Int]] = [:]
-        for index in targets.indices where self.active[index] {
-            if targets[index] >= 0 { owner[Int(targets[index])] = Int32(index) }
-            for value in values[Int(start[index])..<Int(start[index + 1])] where value.isPrimary && value.holder >= 0 {
-                wanters[value.holder, default: []].append(index)
-            }
+        for index in claimants {
+            for value in values[index]! where value.isPrimary { wanters[value.holder, default: []].append(index) }
         }
         func releases(_ holder: Int32) -> Bool {
             let index = owner[Int(holder)]
@@ -68,12 +70,14 @@ struct UniqueValueResolver {
             return released(holder)
         }
 
+        // A claimant whose primary value is kept by its holder is blocked; it then keeps its own
+        // values, which may block those that wanted them in turn.
         var resolution = Resolution()
-        var queue = Array(targets.indices.reversed())
+        var queue = Array(claimants.reversed())
         while let index = queue.popLast() {
-            guard active[index] else { continue }
-            for value in values[Int(start[index])..<Int(start[index + 1])] where value.isPrimary {
-                guard value.holder >= 0, !releases(value.holder) else { continue }
+            guard active[index], let held = values[index] else { continue }
+            for value in held where value.isPrimary {
+                guard !releases(value.holder) else { continue }
                 active[index] = false
                 resolution.blocked[index] = (value.key, value.holder)
                 if targets[index] >= 0 { queue.append(contentsOf: wanters[targets[index]] ?? []) }
@@ -81,8 +85,8 @@ struct UniqueValueResolver {
             }
         }
 
-        for index in targets.indices where self.active[index] && resolution.blocked[index] == nil {
-            for value in values[Int(start[index])..<Int(start[index + 1])] where value.holder >= 0 {
+        for index in claimants where resolution.blocked[index] == nil {
+            for value in values[index]! {
                 if releases(value.holder) {
                     resolution.deferred[index, default: []].append(value.key)
                     let other = owner[Int(value.holder)]

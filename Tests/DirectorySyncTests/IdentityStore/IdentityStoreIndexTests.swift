@@ -12,6 +12,8 @@ struct IdentityStoreIndexTests {
         var addresses: [String: IdentityID] = [:]
         var logins: [String: Set<IdentityID>] = [:]
         var names: [String: IdentityID] = [:]
+        /// Each identity's link: its source and the key of its directory object.
+        var links: [IdentityID: String] = [:]
 
         init(_ index: IdentityStoreIndex) {
             for (id, slot) in index.userSlots {
@@ -36,6 +38,16 @@ struct IdentityStoreIndexTests {
                 }
             }
             names = index.groupNameHolders.mapValues { index.groups[Int($0)]?.id ?? IdentityID("free slot \($0)") }
+            let sources = Dictionary(uniqueKeysWithValues: index.sources.map { ($0.value, $0.key) })
+            func link(_ link: IdentityStoreIndex.Link) -> String { link.source < 0 ? "manual" : "\(sources[link.source].map(\.rawValue) ?? "?")/\(link.key)" }
+            for (id, slot) in index.userSlots { links[id] = link(index.userLinks[Int(slot)]) }
+            for (id, slot) in index.groupSlots { links[id] = link(index.groupLinks[Int(slot)]) }
+            func expected(_ origin: IdentityOrigin) -> String {
+                guard case .directory(let source, let externalID) = origin else { return "manual" }
+                return "\(source.rawValue)/\(ObjectKey(externalID))"
+            }
+            for user in users.values { #expect(links[user.id] == expected(user.origin), "\(user.id)") }
+            for group in groups.values { #expect(links[group.id] == expected(group.origin), "\(group.id)") }
         }
 
         var description: String { "\(users.count) users, \(groups.count) groups, \(addresses.count) addresses, \(logins.count) logins, \(names.count) names" }

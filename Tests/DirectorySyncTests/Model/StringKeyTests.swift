@@ -111,4 +111,100 @@ struct StringKeyTests {
             }
         }
     }
+
+    @Test("a user's addresses worked out in one pass equal primaryEmail and emailAliases; an SMTP entry recognised without copying is one the parser reads", arguments: [1, 2, 3] as [UInt64])
+    func addressesInOnePass(seed: UInt64) {
+        var random = SeededRandomNumberGenerator(seed: seed)
+        let addresses = ["a@x.com", "A@X.com", "b@x.com", "ü@x.com", "Ü@X.COM", " c@x.com ", "d@x.com", "a@x.co", "\u{212A}@x.com", ""]
+        for _ in 0..<5_000 {
+            let count = Int.random(in: 0...(Bool.random(using: &random) ? 4 : 30), using: &random)
+            let proxies = (0..<count).map { _ in
+                ["SMTP:", "smtp:", "x500:", "SmTp:", "smtp", "SMTP: "].randomElement(using: &random)! + addresses.randomElement(using: &random)!
+            }
+            let mail: String? = Bool.random(using: &random) ? addresses.randomElement(using: &random) : nil
+            let user = DirectoryUser(id: "1", userPrincipalName: "u@x.com", mail: mail, proxyAddresses: proxies)
+            let worked = user.emailAddresses()
+            #expect(worked.primary == user.primaryEmail && worked.primaryKey == user.primaryEmail?.lowercased(), "\(mail ?? "-") \(proxies)")
+            #expect(worked.aliases == user.emailAliases && worked.aliasKeys == user.emailAliases.map { $0.lowercased() }, "\(mail ?? "-") \(proxies)")
+            for entry in proxies {
+                // Keys as the planner has them: primary keys, trimmed and not empty.
+                for key in addresses.compactMap({ DirectoryUser(id: "k", userPrincipalName: "k", mail: $0).primaryEmail?.lowercased() })
+                where DirectoryUser.isSMTPEntry(entry, of: key) {
+                    #expect(DirectoryUser.smtpAddress(entry)?.address.lowercased() == key, "\(entry) / \(key)")
+                }
+                if let parsed = DirectoryUser.smtpAddress(entry), parsed.address.utf8.allSatisfy({ $0 < 0x80 }), !entry.utf8.prefix(5).contains(where: { $0 >= 0x80 }) {
+                    #expect(DirectoryUser.isSMTPEntry(entry, of: parsed.address.lowercased()) == (entry.utf8.count == parsed.address.utf8.count + 5), "\(entry)")
+                }
+            }
+        }
+    }
+
+    @Test("the NetBIOS login without the split array equals its definition; comparing with it equals comparing its bytes", arguments: [1, 2] as [UInt64])
+    func netBIOS(seed: UInt64) {
+        var random = SeededRandomNumberGenerator(seed: seed)
+        let domains: [String?] = [nil, "", ".", "corp", "corp.contoso.com", ".corp.contoso.com", "..x", " corp.x ", "ÿcorp.x", "Corp.X", "x.", "a.b.c"]
+        let sams: [String?] = [nil, "", " ", "jdoe", " jdoe ", "Ünal", "averyveryverylongsamaccountname"]
+        func reference(_ user: DirectoryUser) -> String? {
+            guard let sam = user.onPremisesSamAccountName?.trimmed, !sam.isEmpty,
+                let domain = user.onPremisesDomainName?.trimmed, let label = domain.split(separator: ".").first, !label.isEmpty
+            else { return nil }
+            return "\(label.uppercased())\\\(sam)"
+        }
+        for _ in 0..<2_000 {
+            let user = DirectoryUser(
+                id: "1", userPrincipalName: "u@x.com", onPremisesSamAccountName: sams.randomElement(using: &random)!,
+                onPremisesDomainName: domains.randomElement(using: &random)!)
+            let expected = reference(user)
+            #expect(user.netBIOSLogin == expected)
+            #expect(DirectoryUser.hasNetBIOSLogin(samAccountName: user.onPremisesSamAccountName, domainName: user.onPremisesDomainName) == (expected != nil))
+            let candidates = [expected, expected.map { $0 + "x" }, expected.map { String($0.dropLast()) }, expected?.lowercased(), "CORP\\jdoe", ""].compactMap { $0 }
+            for login in candidates {
+                let same = expected.map { Array($0.utf8) == Array(login.utf8) } ?? false
+                #expect(DirectoryUser.isNetBIOSLogin(login, samAccountName: user.onPremisesSamAccountName, domainName: user.onPremisesDomainName) == same, "\(login)")
+            }
+        }
+    }
+
+    @Test("the table of object keys finds what a dictionary finds; packed GUIDs order as their texts do", arguments: [1, 2] as [UInt64])
+    func objectKeyTable(seed: UInt64) {
+        var random = SeededRandomNumberGenerator(seed: seed)
+        var table = ObjectKeyTable(capacity: 10)
+        var dictionary: [ObjectKey: Int32] = [:]
+        var ids: [String] = []
+        for step in 0..<20_000 {
+            let id = Int.random(in: 0..<10, using: &random) == 0 ? "user-\(Int.random(in: 0..<500, using: &random))"
+                : Bool.random(using: &random) && !ids.isEmpty ? ids.randomElement(using: &random)! : random.guid()
+            ids.append(id)
+            table.set(Int32(step), for: ObjectKey(id))
+            dictionary[ObjectKey(id)] = Int32(step)
+        }
+        #expect(table.count == dictionary.count)
+        for id in ids + (0..<2_000).map({ _ in random.guid() }) + ["user-x", "", "USER-1"] {
+            #expect(table.value(for: ObjectKey(id)) == dictionary[ObjectKey(id)], "\(id)")
+        }
+        for _ in 0..<5_000 {
+            let (a, b) = (random.guid(), random.guid())
+            guard case .guid(let ah, let al) = ObjectKey(a), case .guid(let bh, let bl) = ObjectKey(b) else {
+                Issue.record("\(a) or \(b) not packed")
+                continue
+            }
+            #expect(((ah, al) < (bh, bl)) == (a < b), "\(a) / \(b)")
+        }
+    }
+
+    @Test("the planner's order of texts (sixteen bytes as integers where the bytes decide) equals String's order", arguments: [1, 2] as [UInt64])
+    func textOrder(seed: UInt64) {
+        var random = SeededRandomNumberGenerator(seed: seed)
+        for _ in 0..<200 {
+            let texts = (0..<Int.random(in: 0...60, using: &random)).map { _ in
+                (0..<Int.random(in: 0...24, using: &random)).map { _ in (Self.pieces + ["\u{0}", "aaaaaaaa", "b"]).randomElement(using: &random)! }.joined()
+            }
+            let order = PlanBuilder.sortedIndices(texts)
+            #expect(Set(order) == Set(texts.indices))
+            for (a, b) in zip(order, order.dropFirst()) {
+                #expect(!(texts[b] < texts[a]), "\(texts[a].debugDescription) before \(texts[b].debugDescription)")
+            }
+        }
+    }
 }
+
