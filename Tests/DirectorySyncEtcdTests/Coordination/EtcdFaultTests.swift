@@ -260,10 +260,10 @@ struct EtcdFaultTests {
         defer { member.remove() }
         let coordinator = EtcdSyncCoordinator(
             client: try EtcdClient(configuration: .init(endpoints: [member.endpoint])), prefix: EtcdServer.freshPrefix(), replica: "a",
-            configuration: .init(ttl: .seconds(9), renewalInterval: .seconds(30)))
+            configuration: .init(ttl: .seconds(20), renewalInterval: .seconds(60)))
         defer { Task { await coordinator.shutdown() } }
         guard case .claimed(let claim) = try await coordinator.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
-        try await Task.sleep(for: .seconds(13))
+        try await Task.sleep(for: .seconds(25))
         #expect(claim.isHeld)
         try await claim.check()
         await claim.release()

@@ -117,7 +117,7 @@ struct EtcdSyncCoordinatorTests {
         guard let member = try await EtcdServer.ownMember() else { return }
         defer { member.remove() }
         let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint], requestTimeout: .seconds(1)))
-        let coordinator = EtcdSyncCoordinator(client: client, prefix: "/dirsync/restart", replica: "r", configuration: .init(ttl: .seconds(30)))
+        let coordinator = EtcdSyncCoordinator(client: client, prefix: "/dirsync/restart", replica: "r", configuration: .init(ttl: .seconds(90)))
         defer { Task { await coordinator.shutdown() } }
         let store = EtcdSyncStateStore(client: client, prefix: "/dirsync/restart")
         let large = Data(repeating: 4, count: 2 * 1024 * 1024)
