@@ -239,13 +239,14 @@ struct EtcdFaultTests {
         defer { member.remove() }
         let coordinator = EtcdSyncCoordinator(
             client: try EtcdClient(configuration: .init(endpoints: [member.endpoint])), prefix: EtcdServer.freshPrefix(), replica: "a",
-            configuration: .init(ttl: .seconds(3)))
+            configuration: .init(ttl: .seconds(6)))
         defer { Task { await coordinator.shutdown() } }
         guard case .claimed(let claim) = try await coordinator.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
-        // A host that blocks its cooperative threads (CPU-bound work, a blocking library) for twice
-        // the time to live: one blocking task per core.
+        // A host that blocks its cooperative threads (CPU-bound work, a blocking library) for half
+        // as long again as the time to live: one blocking task per core. (A shorter time to live
+        // leaves too little room for a renewal on a loaded machine.)
         await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<ProcessInfo.processInfo.activeProcessorCount { group.addTask { blockThisThread(seconds: 6) } }
+            for _ in 0..<ProcessInfo.processInfo.activeProcessorCount { group.addTask { blockThisThread(seconds: 9) } }
         }
         #expect(claim.isHeld)
         try await claim.check()
