@@ -12,6 +12,14 @@ final class RenewalExecutor: TaskExecutor, @unchecked Sendable {
 
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
+    private var ran = 0
+
+    /// How many jobs this thread has run (tests: the renewals run here).
+    var jobsRun: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return ran
+    }
 
     private init() {
         let thread = Thread { RenewalExecutor.shared.loop() }
@@ -32,6 +40,7 @@ final class RenewalExecutor: TaskExecutor, @unchecked Sendable {
             condition.lock()
             while jobs.isEmpty { condition.wait() }
             let job = jobs.removeFirst()
+            ran += 1
             condition.unlock()
             job.runSynchronously(on: asUnownedTaskExecutor())
         }
