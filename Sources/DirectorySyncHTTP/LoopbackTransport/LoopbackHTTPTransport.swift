@@ -132,6 +132,9 @@ private final class Exchange: @unchecked Sendable {
     let retryable: Bool
     let configuration: HTTPTransportConfiguration
     let idle: IdleConnections
+    /// The two deadlines' lengths, as messages show them.
+    private let connectText: String
+    private let timeoutText: String
     private let lock = NSLock()
     private var cancelled = false
     private var current: SocketConnection?
@@ -147,6 +150,9 @@ private final class Exchange: @unchecked Sendable {
         self.retryable = retryable
         self.configuration = configuration
         self.idle = idle
+        let (timeout, connectTimeout) = configuration.deadlines
+        connectText = HTTPTransportConfiguration.seconds(connectTimeout)
+        timeoutText = HTTPTransportConfiguration.seconds(timeout)
     }
 
     func cancel() {
@@ -174,8 +180,7 @@ private final class Exchange: @unchecked Sendable {
             }
         }
         let connection = try SocketConnection.connect(
-            host: host, port: port, deadline: connectDeadline, timeoutText: HTTPTransportConfiguration.seconds(connectTimeout),
-            attempting: watch)
+            host: host, port: port, deadline: connectDeadline, timeoutText: connectText, attempting: watch)
         do {
             return try exchange(on: connection, connectDeadline: connectDeadline, deadline: deadline)
         } catch let failure as StaleConnection {
@@ -208,12 +213,10 @@ private final class Exchange: @unchecked Sendable {
     private func exchange(on connection: SocketConnection, connectDeadline: ContinuousClock.Instant, deadline: ContinuousClock.Instant) throws -> HTTPResponse {
         watch(connection)
         connection.answered = false
-        let (timeout, connectTimeout) = configuration.deadlines
         let source = SocketByteSource(
-            connection: connection, host: host, connectDeadline: connectDeadline, deadline: deadline,
-            connectText: HTTPTransportConfiguration.seconds(connectTimeout), timeoutText: HTTPTransportConfiguration.seconds(timeout))
+            connection: connection, host: host, connectDeadline: connectDeadline, deadline: deadline, connectText: connectText, timeoutText: timeoutText)
         do {
-            try connection.write(bytes, until: deadline, host: host, timeoutText: HTTPTransportConfiguration.seconds(timeout))
+            try connection.write(bytes, until: deadline, host: host, timeoutText: timeoutText)
             var reader = HTTPResponseReader(source: source, host: host, maximumBodyBytes: configuration.maximumResponseBytes)
             let (response, reusable) = try reader.read(method: method)
             // Kept only when no cancellation can reach it any more: an abort meant for this
