@@ -24,8 +24,8 @@ struct AdminCommandTests {
             try? FileManager.default.removeItem(at: folder)
         }
 
-        func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> DirsyncProcess.Result {
-            try DirsyncProcess.run(["--state", folder.path] + arguments, environment: environment, input: input)
+        func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) async throws -> DirsyncProcess.Result {
+            try await DirsyncProcess.run(["--state", folder.path] + arguments, environment: environment, input: input)
         }
 
         func credentialArguments(secretFromStandardInput: Bool = false) -> [String] {
@@ -47,64 +47,64 @@ struct AdminCommandTests {
     }
 
     @Test("add, credentials, test, filter, schedule, on, sync twice (full, then incremental), status, history, users, groups, off, preview, export")
-    func workflow() throws {
+    func workflow() async throws {
         let session = try Session()
         var outputs: [DirsyncProcess.Result] = []
-        func ok(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> DirsyncProcess.Result {
-            let result = try session.run(arguments, environment: environment, input: input)
+        func ok(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) async throws -> DirsyncProcess.Result {
+            let result = try await session.run(arguments, environment: environment, input: input)
             outputs.append(result)
             #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)\(result.error)")
             return result
         }
-        _ = try ok(["source", "add", "--name", "Contoso", "--domain", session.credentials.domain, "--description", "main tenant"])
-        let wrong = try session.run(session.credentialArguments(), environment: ["DIRSYNC_TEST_SECRET": "not-it"])
+        _ = try await ok(["source", "add", "--name", "Contoso", "--domain", session.credentials.domain, "--description", "main tenant"])
+        let wrong = try await session.run(session.credentialArguments(), environment: ["DIRSYNC_TEST_SECRET": "not-it"])
         #expect(wrong.status == 0, "saving works; the test fails")
-        let failedTest = try session.run(["test-connection", "--source", "Contoso"])
+        let failedTest = try await session.run(["test-connection", "--source", "Contoso"])
         #expect(failedTest.status == 1)
         #expect(failedTest.output.contains("wrongSecret"))
-        let turnOnUntested = try session.run(["on", "--source", "Contoso"])
+        let turnOnUntested = try await session.run(["on", "--source", "Contoso"])
         #expect(turnOnUntested.status == 1)
-        _ = try ok(session.credentialArguments(secretFromStandardInput: true), input: session.credentials.clientSecret + "\n")
-        _ = try ok(["test-connection", "--source", "Contoso"])
-        _ = try ok(["filter", "set", "--source", "Contoso", "--users", "department ne 'Legal'"])
-        _ = try ok(["schedule", "set", "--source", "Contoso", "--kind", "weekly", "--days", "mon,thu", "--at", "03:30", "--time-zone", "Europe/Oslo"])
-        _ = try ok(["on", "--source", "Contoso"])
-        let first = try ok(["sync", "--source", "Contoso"])
+        _ = try await ok(session.credentialArguments(secretFromStandardInput: true), input: session.credentials.clientSecret + "\n")
+        _ = try await ok(["test-connection", "--source", "Contoso"])
+        _ = try await ok(["filter", "set", "--source", "Contoso", "--users", "department ne 'Legal'"])
+        _ = try await ok(["schedule", "set", "--source", "Contoso", "--kind", "weekly", "--days", "mon,thu", "--at", "03:30", "--time-zone", "Europe/Oslo"])
+        _ = try await ok(["on", "--source", "Contoso"])
+        let first = try await ok(["sync", "--source", "Contoso"])
         #expect(first.output.contains("full (first run)"))
 
         let user = try #require(session.emulator.users(tenant: session.credentials.tenantID).first { $0.department != "Legal" })
         session.emulator.modifyUser(id: user.id, tenant: session.credentials.tenantID) { $0.displayName = "Renamed By Test" }
-        let second = try ok(["sync", "--source", "Contoso", "--json"])
+        let second = try await ok(["sync", "--source", "Contoso", "--json"])
         let record = try JSONSerialization.jsonObject(with: Data(second.output.utf8)) as? [String: Any]
         #expect(record?["succeeded"] as? Int == 1)
 
-        let status = try ok(["status", "--source", "Contoso", "--json"])
+        let status = try await ok(["status", "--source", "Contoso", "--json"])
         let statusObject = try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any]
         #expect(statusObject?["type"] as? String == "Microsoft Entra ID")
         #expect(statusObject?["nextRun"] is String)
-        let history = try ok(["history", "--source", "Contoso", "--json"])
+        let history = try await ok(["history", "--source", "Contoso", "--json"])
         #expect((try JSONSerialization.jsonObject(with: Data(history.output.utf8)) as? [Any])?.count == 2)
-        let users = try ok(["users", "--source", "Contoso", "--json"])
+        let users = try await ok(["users", "--source", "Contoso", "--json"])
         let rows = try JSONSerialization.jsonObject(with: Data(users.output.utf8)) as? [[String: Any]] ?? []
         let renamed = try #require(rows.first { $0["name"] as? String == "Renamed By Test" })
         #expect((renamed["origin"] as? [String: String]) == ["kind": "directory", "source": "contoso", "externalID": user.id])
         #expect((renamed["logins"] as? [String])?.contains(user.userPrincipalName) == true)
         #expect(rows.allSatisfy { $0["memberOf"] is [String] })
-        let table = try ok(["users", "--source", "Contoso"])
+        let table = try await ok(["users", "--source", "Contoso"])
         #expect(table.output.contains("Renamed By Test"))
-        let groups = try ok(["groups", "--source", "Contoso"])
+        let groups = try await ok(["groups", "--source", "Contoso"])
         #expect(groups.output.contains("groups from 'Contoso'"))
 
-        let previewWhileOn = try session.run(["preview", "--source", "Contoso"])
+        let previewWhileOn = try await session.run(["preview", "--source", "Contoso"])
         #expect(previewWhileOn.status == 1)
-        _ = try ok(["off", "--source", "Contoso"])
-        _ = try ok(["filter", "set", "--source", "Contoso", "--all"])
+        _ = try await ok(["off", "--source", "Contoso"])
+        _ = try await ok(["filter", "set", "--source", "Contoso", "--all"])
         let export = session.folder.deletingLastPathComponent().appendingPathComponent("preview-\(UUID().uuidString).csv")
         defer { try? FileManager.default.removeItem(at: export) }
-        let preview = try ok(["preview", "--source", "Contoso", "--show", "--limit", "5", "--export", export.path, "--format", "csv"])
+        let preview = try await ok(["preview", "--source", "Contoso", "--show", "--limit", "5", "--export", export.path, "--format", "csv"])
         #expect(preview.output.contains("Records 1–"))
         #expect(try String(contentsOf: export, encoding: .utf8).split(whereSeparator: \.isNewline).count > 1)
-        let list = try ok(["source", "list"])
+        let list = try await ok(["source", "list"])
         #expect(list.output.contains("Contoso") && list.output.contains("off"))
 
         let secret = session.credentials.clientSecret
@@ -129,25 +129,24 @@ struct AdminCommandTests {
         ["source", "add", "--name", "Again", "--domain", "contoso.com"],
         ["frobnicate"],
     ])
-    func invalidInput(arguments: [String]) throws {
+    func invalidInput(arguments: [String]) async throws {
         let session = try Session(users: 10)
-        _ = try session.run(["source", "add", "--name", "Contoso", "--domain", "contoso.com"])
-        let result = try session.run(arguments)
+        _ = try await session.run(["source", "add", "--name", "Contoso", "--domain", "contoso.com"])
+        let result = try await session.run(arguments)
         #expect(result.status == 2, "\(result.output)\(result.error)")
         #expect(result.error.split(separator: "\n").count == 1, "\(result.error)")
         #expect(!result.error.contains("s3cr3t-in-argument"))
     }
 
     @Test("run-scheduler runs until interrupted, then stops cleanly")
-    func runScheduler() throws {
+    func runScheduler() async throws {
         let session = try Session(users: 10)
-        _ = try session.run(["source", "add", "--name", "Contoso", "--domain", "contoso.com"])
-        let (process, output, started) = try DirsyncProcess.start(["--state", session.folder.path, "run-scheduler"], until: "until interrupted")
+        _ = try await session.run(["source", "add", "--name", "Contoso", "--domain", "contoso.com"])
+        let (process, output, started) = try await DirsyncProcess.start(["--state", session.folder.path, "run-scheduler"], until: "until interrupted")
         var text = started
-        Thread.sleep(forTimeInterval: 0.2)
+        try await Task.sleep(for: .milliseconds(200))
         process.interrupt()
-        text.append(output.fileHandleForReading.readDataToEndOfFile())
-        process.waitUntilExit()
+        text.append(await DirsyncProcess.finish(process, output: output))
         #expect(process.terminationStatus == 0)
         #expect(String(decoding: text, as: UTF8.self).contains("Stopped."))
     }

@@ -10,9 +10,9 @@ struct CredentialOptionsTests {
     static let clientID = "11111111-2222-3333-4444-555555555555"
 
     /// A state folder with one source, `Contoso`, for `credentials set`.
-    func stateFolder() throws -> URL {
+    func stateFolder() async throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dirsync-credentials-\(UUID().uuidString)")
-        let added = try DirsyncProcess.run(["--state", folder.path, "source", "add", "--name", "Contoso", "--domain", "contoso.com"])
+        let added = try await DirsyncProcess.run(["--state", folder.path, "source", "add", "--name", "Contoso", "--domain", "contoso.com"])
         #expect(added.status == 0, "\(added.error)")
         return folder
     }
@@ -27,12 +27,12 @@ struct CredentialOptionsTests {
     }
 
     @Test("an empty secret on standard input is refused by every command, with the same one line and exit status 2", arguments: ["", "\n", "   \n", "\t\n"])
-    func emptySecretOnStandardInput(input: String) throws {
-        let folder = try stateFolder()
+    func emptySecretOnStandardInput(input: String) async throws {
+        let folder = try await stateFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         var errors: [String] = []
         for (name, arguments) in bothCommands(["--client-secret-stdin"], folder: folder) {
-            let result = try DirsyncProcess.run(arguments, input: input)
+            let result = try await DirsyncProcess.run(arguments, input: input)
             #expect(result.status == 2, "\(name): \(result.output)\(result.error)")
             #expect(result.error.split(separator: "\n").count == 1, "\(name): \(result.error)")
             errors.append(result.error)
@@ -41,13 +41,13 @@ struct CredentialOptionsTests {
     }
 
     @Test("an empty or unset secret variable is refused by every command, with the same one line and exit status 2")
-    func emptySecretVariable() throws {
-        let folder = try stateFolder()
+    func emptySecretVariable() async throws {
+        let folder = try await stateFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         for environment in [["DIRSYNC_EMPTY_SECRET": ""], [:]] {
             var errors: [String] = []
             for (name, arguments) in bothCommands(["--client-secret-env", "DIRSYNC_EMPTY_SECRET"], folder: folder) {
-                let result = try DirsyncProcess.run(arguments, environment: environment)
+                let result = try await DirsyncProcess.run(arguments, environment: environment)
                 #expect(result.status == 2, "\(name): \(result.output)\(result.error)")
                 errors.append(result.error)
             }
@@ -65,12 +65,12 @@ struct CredentialOptionsTests {
         ["--client-secret-stdin", "s3cr3t-in-argument"],
         ["--client-secret-stdin", "--client-secret=s3cr3t-in-argument"],
     ])
-    func refusedAlike(flags: [String]) throws {
-        let folder = try stateFolder()
+    func refusedAlike(flags: [String]) async throws {
+        let folder = try await stateFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         var errors: [String] = []
         for (name, arguments) in bothCommands(flags, folder: folder) {
-            let result = try DirsyncProcess.run(arguments, input: "secret\n")
+            let result = try await DirsyncProcess.run(arguments, input: "secret\n")
             #expect(result.status == 2, "\(name): \(result.output)\(result.error)")
             #expect(result.error.split(separator: "\n").count == 1, "\(name): \(result.error)")
             #expect(!result.error.contains("s3cr3t-in-argument"))
@@ -80,12 +80,12 @@ struct CredentialOptionsTests {
     }
 
     @Test("a client ID that is not a GUID is refused by every command alike, before any request (exit status 2)")
-    func badClientID() throws {
-        let folder = try stateFolder()
+    func badClientID() async throws {
+        let folder = try await stateFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         var errors: [String] = []
         for (name, arguments) in bothCommands(["--client-secret-env", "HOME"], folder: folder, clientID: "not-a-guid") {
-            let result = try DirsyncProcess.run(arguments)
+            let result = try await DirsyncProcess.run(arguments)
             #expect(result.status == 2, "\(name): \(result.output)\(result.error)")
             errors.append(result.error)
         }
@@ -95,8 +95,8 @@ struct CredentialOptionsTests {
     @Test("a secret or token from an environment variable: surrounding white space trimmed, a control character inside refused with exit 2 (the client secret, the SCIM token, the webhook token alike)", arguments: [
         "s3cret\r\nX-Injected: yes", "esc\u{1B}[31mred", "tab\tinside",
     ])
-    func environmentSecretWithControlCharacter(value: String) throws {
-        let folder = try stateFolder()
+    func environmentSecretWithControlCharacter(value: String) async throws {
+        let folder = try await stateFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let environment = ["DIRSYNC_CANARY": value]
         let runs: [[String]] = [
@@ -105,7 +105,7 @@ struct CredentialOptionsTests {
             ["--state", folder.path, "notify", "set", "--webhook", "http://127.0.0.1:9/hook", "--token-env", "DIRSYNC_CANARY"],
         ]
         for arguments in runs {
-            let result = try DirsyncProcess.run(arguments, environment: environment)
+            let result = try await DirsyncProcess.run(arguments, environment: environment)
             #expect(result.status == 2, "\(arguments): \(result.output)\(result.error)")
             #expect(result.error.contains("control character") && result.error.contains("DIRSYNC_CANARY"), "\(result.error)")
             #expect(!result.error.contains(value) && !result.output.contains(value))
@@ -113,10 +113,10 @@ struct CredentialOptionsTests {
     }
 
     @Test("a client secret with the line break `$(cat file)` leaves is saved without it")
-    func environmentSecretTrimmed() throws {
-        let folder = try stateFolder()
+    func environmentSecretTrimmed() async throws {
+        let folder = try await stateFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let saved = try DirsyncProcess.run(
+        let saved = try await DirsyncProcess.run(
             ["--state", folder.path, "credentials", "set", "--source", "Contoso", "--tenant", "contoso.com", "--client-id", Self.clientID, "--client-secret-env", "DIRSYNC_CANARY"],
             environment: ["DIRSYNC_CANARY": "  trimmed-secret-value\n"])
         #expect(saved.status == 0, "\(saved.error)")

@@ -1,11 +1,16 @@
+import DirectorySyncTesting
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Runs the built `dirsync` executable and captures what it prints.
+///
+/// Every wait for a process happens on a thread of its own (``ScriptedServer/offThread(_:)``):
+/// a test blocked on a child process must not hold one of the few threads all tests' async code
+/// shares (two on two cores), or every other test stalls meanwhile and time-bound ones fail.
 struct DirsyncProcess {
-    struct Result {
+    struct Result: Sendable {
         var status: Int32
         var output: String
         var error: String
@@ -22,7 +27,12 @@ struct DirsyncProcess {
         return directory.appendingPathComponent("dirsync")
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Result {
+    /// Runs `dirsync` with `arguments` to its end.
+    static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) async throws -> Result {
+        try await ScriptedServer.offThread { Swift.Result { try runBlocking(arguments, environment: environment, input: input) } }.get()
+    }
+
+    private static func runBlocking(_ arguments: [String], environment: [String: String], input: String?) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -48,7 +58,29 @@ struct DirsyncProcess {
 
     /// Starts `dirsync` in the background and returns once its output contains `line`.
     /// - Returns: The process and its standard output, read up to `line`.
-    static func start(_ arguments: [String], until line: String) throws -> (process: Process, output: Pipe, text: Data) {
+    static func start(_ arguments: [String], until line: String) async throws -> (process: Process, output: Pipe, text: Data) {
+        let started = await ScriptedServer.offThread { Swift.Result { Started(try startBlocking(arguments, until: line)) } }
+        let value = try started.get().value
+        return (value.process, value.output, value.text)
+    }
+
+    /// Reads the rest of `process`'s output and waits for its end.
+    /// - Returns: The output read.
+    static func finish(_ process: Process, output: Pipe? = nil) async -> Data {
+        await ScriptedServer.offThread {
+            let rest = output.map { $0.fileHandleForReading.readDataToEndOfFile() } ?? Data()
+            process.waitUntilExit()
+            return rest
+        }
+    }
+
+    /// A started process handed from the thread that started it (Process and Pipe are not Sendable).
+    private struct Started: @unchecked Sendable {
+        var value: (process: Process, output: Pipe, text: Data)
+        init(_ value: (process: Process, output: Pipe, text: Data)) { self.value = value }
+    }
+
+    private static func startBlocking(_ arguments: [String], until line: String) throws -> (process: Process, output: Pipe, text: Data) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

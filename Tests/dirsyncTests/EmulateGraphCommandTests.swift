@@ -8,18 +8,7 @@ import Testing
 struct EmulateGraphCommandTests {
     @Test("prints one JSON line with URLs and credentials, serves requests, and stops on SIGTERM")
     func serves() async throws {
-        let process = Process()
-        process.executableURL = DirsyncProcess.executable
-        process.arguments = ["emulate-graph", "--users", "25", "--groups", "3"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
+        let (process, _, line) = try await DirsyncProcess.start(["emulate-graph", "--users", "25", "--groups", "3"], until: "\n")
         let announcement = try JSONSerialization.jsonObject(with: line) as? [String: Any] ?? [:]
         let login = try #require(announcement["loginURL"] as? String)
         #expect((announcement["graphURL"] as? String) == "\(login)/v1.0")
@@ -30,7 +19,7 @@ struct EmulateGraphCommandTests {
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         #expect(String(decoding: data, as: UTF8.self).contains("tenant_region_scope"))
         process.terminate()
-        process.waitUntilExit()
+        _ = await DirsyncProcess.finish(process)
         #expect(process.terminationStatus == 0)
     }
 
@@ -39,7 +28,7 @@ struct EmulateGraphCommandTests {
         // Catching the signal used to start after the announcement: a signal in between was
         // ignored and lost, and the emulator ran on.
         for _ in 1...8 {
-            let (process, _, text) = try DirsyncProcess.start(["emulate-graph", "--users", "3", "--groups", "1"], until: "\n")
+            let (process, _, text) = try await DirsyncProcess.start(["emulate-graph", "--users", "3", "--groups", "1"], until: "\n")
             #expect(String(decoding: text, as: UTF8.self).contains("loginURL"))
             process.terminate()
             var waited = Duration.zero
@@ -49,11 +38,11 @@ struct EmulateGraphCommandTests {
             }
             guard !process.isRunning else {
                 kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
+                _ = await DirsyncProcess.finish(process)
                 Issue.record("the emulator did not stop on SIGTERM")
                 return
             }
-            process.waitUntilExit()
+            _ = await DirsyncProcess.finish(process)
             #expect(process.terminationReason == .exit && process.terminationStatus == 0)
         }
     }

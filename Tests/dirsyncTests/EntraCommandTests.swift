@@ -19,27 +19,27 @@ struct EntraCommandTests {
     }
 
     @Test("test-connection prints each step and exits 0 when all pass; 1 with the cause otherwise; the secret never shows")
-    func testConnection() throws {
+    func testConnection() async throws {
         let (server, credentials) = try Self.emulator()
         defer { server.stop() }
-        let good = try DirsyncProcess.run(arguments("test-connection", server, credentials), environment: ["DIRSYNC_TEST_SECRET": credentials.clientSecret])
+        let good = try await DirsyncProcess.run(arguments("test-connection", server, credentials), environment: ["DIRSYNC_TEST_SECRET": credentials.clientSecret])
         #expect(good.status == 0, "\(good.output)\(good.error)")
         #expect(good.output.split(separator: "\n").count == 7, "one line per step, onPremises last")
-        let bad = try DirsyncProcess.run(arguments("test-connection", server, credentials), environment: ["DIRSYNC_TEST_SECRET": credentials.clientSecretID])
+        let bad = try await DirsyncProcess.run(arguments("test-connection", server, credentials), environment: ["DIRSYNC_TEST_SECRET": credentials.clientSecretID])
         #expect(bad.status == 1)
         #expect(bad.output.contains("wrongSecret"))
         for result in [good, bad] { #expect(!(result.output + result.error).contains(credentials.clientSecret)) }
-        let viaStdin = try DirsyncProcess.run(
+        let viaStdin = try await DirsyncProcess.run(
             arguments("test-connection", server, credentials).filter { $0 != "--client-secret-env" && $0 != "DIRSYNC_TEST_SECRET" } + ["--client-secret-stdin"],
             input: credentials.clientSecret + "\n")
         #expect(viaStdin.status == 0)
     }
 
     @Test("read --json prints the snapshot and the request counts; a filter is pushed down")
-    func read() throws {
+    func read() async throws {
         let (server, credentials) = try Self.emulator()
         defer { server.stop() }
-        let result = try DirsyncProcess.run(arguments("read", server, credentials) + ["--json", "--filter", "department eq 'Sales'"], environment: ["DIRSYNC_TEST_SECRET": credentials.clientSecret])
+        let result = try await DirsyncProcess.run(arguments("read", server, credentials) + ["--json", "--filter", "department eq 'Sales'"], environment: ["DIRSYNC_TEST_SECRET": credentials.clientSecret])
         #expect(result.status == 0, "\(result.error)")
         let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
         let users = object?["users"] as? [[String: Any]] ?? []
@@ -62,8 +62,8 @@ struct EntraCommandTests {
         ["read", "--tenant", "contoso.com", "--client-id", "x", "--client-secret-env", "HOME", "--group-filter", String(repeating: "(", count: 5_000) + "displayName eq 'a'" + String(repeating: ")", count: 5_000)],
         ["read", "--tenant", "contoso.com", "--tenant", "fabrikam.com", "--client-id", "x", "--client-secret-env", "HOME"],
     ])
-    func badInput(arguments: [String]) throws {
-        let result = try DirsyncProcess.run(arguments)
+    func badInput(arguments: [String]) async throws {
+        let result = try await DirsyncProcess.run(arguments)
         #expect(result.status == 2, "\(result.error)")
         #expect(result.error.split(separator: "\n").count == 1)
     }

@@ -15,7 +15,7 @@ struct ExplainCommandTests {
 
     /// A session whose tenant also holds Adele (Sales), a member of 'Sales EMEA', itself a member
     /// of 'Sales' (named `nestedName`); the source is tested and on, never synchronized.
-    func session(nestedName: String = "Sales EMEA", adeleName: String = "Adele Vance") throws -> Session {
+    func session(nestedName: String = "Sales EMEA", adeleName: String = "Adele Vance") async throws -> Session {
         let session = try Session(users: 10)
         let tenant = session.credentials.tenantID
         session.emulator.upsertUser(
@@ -29,7 +29,7 @@ struct ExplainCommandTests {
             ["source", "add", "--name", "Contoso", "--domain", session.credentials.domain], session.credentialArguments(),
             ["test-connection", "--source", "Contoso"], ["on", "--source", "Contoso"],
         ] {
-            let result = try session.run(arguments, environment: session.secretEnvironment)
+            let result = try await session.run(arguments, environment: session.secretEnvironment)
             #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)\(result.error)")
         }
         return session
@@ -37,16 +37,16 @@ struct ExplainCommandTests {
 
     func adele(_ session: Session) -> String { "adele.vance@\(session.credentials.domain)" }
 
-    func ok(_ session: Session, _ arguments: [String]) throws -> DirsyncProcess.Result {
-        let result = try session.run(arguments)
+    func ok(_ session: Session, _ arguments: [String]) async throws -> DirsyncProcess.Result {
+        let result = try await session.run(arguments)
         #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)\(result.error)")
         return result
     }
 
     @Test("a user in scope: five numbered steps, the action a synchronization would take, then what the last run did")
-    func inScope() throws {
-        let session = try session()
-        let before = try ok(session, ["explain", "--source", "Contoso", "--user", adele(session)])
+    func inScope() async throws {
+        let session = try await session()
+        let before = try await ok(session, ["explain", "--source", "Contoso", "--user", adele(session)])
         let lines = before.output.split(separator: "\n").map(String.init)
         #expect(lines.first == "User '\(adele(session))' of 'Contoso':")
         for (number, step) in ["Directory", "Scope", "Correlation", "Action", "Last run"].enumerated() {
@@ -60,8 +60,8 @@ struct ExplainCommandTests {
         #expect(lines.last?.hasPrefix("Explained with ") == true && lines.last?.hasSuffix(" directory requests.") == true)
         #expect(!before.output.contains("Warning:"))
 
-        _ = try ok(session, ["sync", "--source", "Contoso"])
-        let after = try ok(session, ["explain", "--source", "Contoso", "--user", Self.adeleID])
+        _ = try await ok(session, ["sync", "--source", "Contoso"])
+        let after = try await ok(session, ["explain", "--source", "Contoso", "--user", Self.adeleID])
         #expect(after.output.contains("3 Correlation  The identity "), "\(after.output)")
         #expect(after.output.contains("of this source is linked to it."))
         #expect(after.output.contains("4 Action       unchanged:"))
@@ -70,38 +70,38 @@ struct ExplainCommandTests {
     }
 
     @Test("a user a user filter leaves out: the deciding condition and the user's value")
-    func userFilter() throws {
-        let session = try session()
+    func userFilter() async throws {
+        let session = try await session()
         let legal = try #require(session.emulator.users(tenant: session.credentials.tenantID).first { $0.department == "Legal" })
-        _ = try ok(session, ["filter", "set", "--source", "Contoso", "--users", "department ne 'Legal'"])
-        let result = try ok(session, ["explain", "--source", "Contoso", "--user", legal.userPrincipalName])
+        _ = try await ok(session, ["filter", "set", "--source", "Contoso", "--users", "department ne 'Legal'"])
+        let result = try await ok(session, ["explain", "--source", "Contoso", "--user", legal.userPrincipalName])
         #expect(result.output.contains("2 Scope        Out of scope: the user filter leaves it out, as department ne 'Legal' (department is 'Legal') does not hold."), "\(result.output)")
         #expect(result.output.contains("conditions: department ne 'Legal'"))
         #expect(result.output.contains("4 Action       nothing: a synchronization does not touch it."))
     }
 
     @Test("a user a group filter selects through nested groups: the path from the selected group down to the user")
-    func nestedGroupPath() throws {
-        let session = try session()
-        _ = try ok(session, ["filter", "set", "--source", "Contoso", "--groups", "displayName eq 'Sales'"])
-        let result = try ok(session, ["explain", "--source", "Contoso", "--user", adele(session)])
+    func nestedGroupPath() async throws {
+        let session = try await session()
+        _ = try await ok(session, ["filter", "set", "--source", "Contoso", "--groups", "displayName eq 'Sales'"])
+        let result = try await ok(session, ["explain", "--source", "Contoso", "--user", adele(session)])
         #expect(result.output.contains("In scope: it is a member of 'Sales' through 'Sales EMEA', which the group filter selects by displayName eq 'Sales'."), "\(result.output)")
         #expect(result.output.contains("path: Sales › Sales EMEA › \(adele(session))"))
         #expect(result.output.split(separator: "\n").contains { $0.contains("addMember") && $0.contains("→ Sales") })
 
-        let group = try ok(session, ["explain", "--source", "Contoso", "--group", "Sales EMEA"])
+        let group = try await ok(session, ["explain", "--source", "Contoso", "--group", "Sales EMEA"])
         #expect(group.output.hasPrefix("Group 'Sales EMEA' of 'Contoso':"))
         #expect(group.output.contains("Out of scope: the group filter leaves it out"), "\(group.output)")
     }
 
     @Test("a key that names nothing: step 1 says so, exit 0; with --json, directory.found is false")
-    func unknownKey() throws {
-        let session = try session()
-        let result = try ok(session, ["explain", "--source", "Contoso", "--user", "nobody@example.org"])
+    func unknownKey() async throws {
+        let session = try await session()
+        let result = try await ok(session, ["explain", "--source", "Contoso", "--user", "nobody@example.org"])
         #expect(result.output.contains(
             "1 Directory    No user in the directory has the id, user principal name or email address 'nobody@example.org', and no identity of this source is linked to one."))
         #expect(result.output.contains("3 Correlation  It has no identity in the store."))
-        let json = try ok(session, ["explain", "--source", "Contoso", "--user", "nobody@example.org", "--json"])
+        let json = try await ok(session, ["explain", "--source", "Contoso", "--user", "nobody@example.org", "--json"])
         let documents = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]])
         #expect(documents.count == 1)
         #expect((documents.first?["directory"] as? [String: Any])?["found"] as? Bool == false)
@@ -109,11 +109,11 @@ struct ExplainCommandTests {
     }
 
     @Test("--json prints an array of the documented explanation documents")
-    func json() throws {
-        let session = try session()
-        _ = try ok(session, ["filter", "set", "--source", "Contoso", "--groups", "displayName eq 'Sales'"])
-        _ = try ok(session, ["sync", "--source", "Contoso"])
-        let result = try ok(session, ["explain", "--source", "Contoso", "--user", adele(session), "--json"])
+    func json() async throws {
+        let session = try await session()
+        _ = try await ok(session, ["filter", "set", "--source", "Contoso", "--groups", "displayName eq 'Sales'"])
+        _ = try await ok(session, ["sync", "--source", "Contoso"])
+        let result = try await ok(session, ["explain", "--source", "Contoso", "--user", adele(session), "--json"])
         let documents = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]])
         let document = try #require(documents.first)
         #expect(documents.count == 1)
@@ -146,55 +146,55 @@ struct ExplainCommandTests {
     @Test("explain needs exactly one of --user and --group (exit 2); an unknown source is exit 2", arguments: [
         [String](), ["--user", "a@contoso.com", "--group", "Sales"], ["--group", " "],
     ])
-    func oneKey(extra: [String]) throws {
-        let session = try session()
-        let result = try session.run(["explain", "--source", "Contoso"] + extra)
+    func oneKey(extra: [String]) async throws {
+        let session = try await session()
+        let result = try await session.run(["explain", "--source", "Contoso"] + extra)
         #expect(result.status == 2, "\(result.output)\(result.error)")
         #expect(result.error.split(separator: "\n").count == 1, "\(result.error)")
-        let unknown = try session.run(["explain", "--source", "Nobody", "--user", "a@contoso.com"])
+        let unknown = try await session.run(["explain", "--source", "Nobody", "--user", "a@contoso.com"])
         #expect(unknown.status == 2)
         #expect(unknown.error.contains("unknownSource"), "\(unknown.error)")
     }
 
     @Test("sync --user creates exactly that user; the run has trigger onDemand and a lookup read, and its report says what it did")
-    func syncOneUser() throws {
-        let session = try session()
-        let result = try ok(session, ["sync", "--source", "Contoso", "--user", adele(session)])
+    func syncOneUser() async throws {
+        let session = try await session()
+        let result = try await ok(session, ["sync", "--source", "Contoso", "--user", adele(session)])
         #expect(result.output.hasPrefix("Synchronized '\(adele(session))' from 'Contoso' on demand: read lookup (1 object), 1 operation applied, 0 failed; 1 user and 0 groups synchronized."), "\(result.output)")
         // Its membership of 'Sales' waits: the store does not hold the group yet.
         #expect(result.output.contains("Part of the change waits for the next whole synchronization"))
-        let users = try ok(session, ["users", "--source", "Contoso", "--json"])
+        let users = try await ok(session, ["users", "--source", "Contoso", "--json"])
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(users.output.utf8)) as? [[String: Any]])
         #expect(rows.map { $0["email"] as? String } == [adele(session)])
 
-        let history = try ok(session, ["history", "--source", "Contoso"])
+        let history = try await ok(session, ["history", "--source", "Contoso"])
         let row = try #require(history.output.split(separator: "\n").dropFirst().first)
         #expect(row.contains("onDemand") && row.contains("lookup (1 object)"), "\(history.output)")
         let runID = try #require(row.split(separator: " ").first.map(String.init))
         #expect(result.output.contains("What it did to each object: history --source \"Contoso\" --run \(runID)"))
-        let report = try ok(session, ["history", "--source", "Contoso", "--run", runID])
+        let report = try await ok(session, ["history", "--source", "Contoso", "--run", runID])
         #expect(report.output.contains(": onDemand, succeeded, "), "\(report.output)")
         #expect(report.output.split(separator: "\n").contains { $0.hasPrefix("applied") && $0.contains("create") && $0.contains(adele(session)) })
         #expect(report.output.split(separator: "\n").contains { $0.hasPrefix("reported") && $0.contains("warning") && $0.contains("waits for the next whole synchronization") })
 
-        let json = try ok(session, ["sync", "--source", "Contoso", "--user", adele(session), "--json"])
+        let json = try await ok(session, ["sync", "--source", "Contoso", "--user", adele(session), "--json"])
         let record = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
         #expect(record["trigger"] as? String == "onDemand")
         #expect((record["read"] as? [String: Any])?["kind"] as? String == "lookup")
 
-        let nobody = try ok(session, ["sync", "--source", "Contoso", "--user", "nobody@example.org"])
+        let nobody = try await ok(session, ["sync", "--source", "Contoso", "--user", "nobody@example.org"])
         #expect(nobody.output.contains("read lookup (0 objects)"))
         #expect(nobody.output.contains("No user in the directory has that id, user principal name or email address"), "\(nobody.output)")
     }
 
     @Test("sync --user of a user with nothing to change says so, points to explain, and counts the user as unchanged")
-    func syncUnchangedUser() throws {
-        let session = try session()
-        _ = try ok(session, ["sync", "--source", "Contoso"])
-        let result = try ok(session, ["sync", "--source", "Contoso", "--user", adele(session)])
+    func syncUnchangedUser() async throws {
+        let session = try await session()
+        _ = try await ok(session, ["sync", "--source", "Contoso"])
+        let result = try await ok(session, ["sync", "--source", "Contoso", "--user", adele(session)])
         #expect(result.output.contains("0 operations applied"))
         #expect(result.output.contains(#"Nothing to change for that user; explain --source "Contoso" --user "\#(adele(session))" says why."#), "\(result.output)")
-        let history = try ok(session, ["history", "--source", "Contoso", "--json"])
+        let history = try await ok(session, ["history", "--source", "Contoso", "--json"])
         let runs = try #require(try JSONSerialization.jsonObject(with: Data(history.output.utf8)) as? [[String: Any]])
         let summary = try #require(runs.last?["summary"] as? [String: Any])
         #expect(runs.last?["trigger"] as? String == "onDemand")
@@ -205,50 +205,50 @@ struct ExplainCommandTests {
         ["--source", "Contoso", "--user", "a@contoso.com", "--confirm-removals"], ["--user", "a@contoso.com"],
         ["--source", "Contoso", "--user", "a@contoso.com", "--all"], ["--source", "Contoso", "--user"],
     ])
-    func syncUserRefused(arguments: [String]) throws {
-        let session = try session()
-        let result = try session.run(["sync"] + arguments)
+    func syncUserRefused(arguments: [String]) async throws {
+        let session = try await session()
+        let result = try await session.run(["sync"] + arguments)
         #expect(result.status == 2, "\(result.output)\(result.error)")
         #expect(result.error.split(separator: "\n").count == 1, "\(result.error)")
-        #expect(try session.run(["history", "--source", "Contoso", "--json"]).output.contains("onDemand") == false)
+        await #expect(try session.run(["history", "--source", "Contoso", "--json"]).output.contains("onDemand") == false)
     }
 
     @Test("sync --user on a source that is off fails with exit 1 and says how to fix it")
-    func syncUserOff() throws {
-        let session = try session()
-        _ = try ok(session, ["off", "--source", "Contoso"])
-        let result = try session.run(["sync", "--source", "Contoso", "--user", adele(session)])
+    func syncUserOff() async throws {
+        let session = try await session()
+        _ = try await ok(session, ["off", "--source", "Contoso"])
+        let result = try await session.run(["sync", "--source", "Contoso", "--user", adele(session)])
         #expect(result.status == 1)
         #expect(result.error.contains("sourceIsOff") && result.error.contains("Turn it on"), "\(result.error)")
-        let explained = try ok(session, ["explain", "--source", "Contoso", "--user", adele(session)])
+        let explained = try await ok(session, ["explain", "--source", "Contoso", "--user", adele(session)])
         #expect(explained.output.contains("create"), "explain works while the source is off")
     }
 
     @Test("explain and sync --user while run-scheduler holds the folder: explain reads, sync --user is carried out by the owner")
-    func whileOwned() throws {
-        let session = try session()
-        let (process, _, _) = try DirsyncProcess.start(["--state", session.folder.path, "run-scheduler"], until: "until interrupted")
+    func whileOwned() async throws {
+        let session = try await session()
+        let (process, _, _) = try await DirsyncProcess.start(["--state", session.folder.path, "run-scheduler"], until: "until interrupted")
         defer { if process.isRunning { process.terminate() } }
-        let explained = try ok(session, ["explain", "--source", "Contoso", "--user", adele(session)])
+        let explained = try await ok(session, ["explain", "--source", "Contoso", "--user", adele(session)])
         #expect(explained.output.contains("4 Action       create"))
-        let synchronized = try ok(session, ["sync", "--source", "Contoso", "--user", adele(session)])
+        let synchronized = try await ok(session, ["sync", "--source", "Contoso", "--user", adele(session)])
         #expect(synchronized.output.contains("on demand"), "\(synchronized.output)")
         process.interrupt()
-        process.waitUntilExit()
+        _ = await DirsyncProcess.finish(process)
     }
 
     @Test("what came from the directory is escaped in explain's text: a group name with an escape sequence and a newline")
-    func hostileValues() throws {
+    func hostileValues() async throws {
         let hostile = "Sales\u{1B}[2J\nEvil\u{202E}"
-        let session = try session(nestedName: hostile, adeleName: "Ad\u{1B}]0;pwned\u{07}ele")
-        _ = try ok(session, ["filter", "set", "--source", "Contoso", "--groups", "displayName eq 'Sales'"])
-        _ = try ok(session, ["sync", "--source", "Contoso"])
+        let session = try await session(nestedName: hostile, adeleName: "Ad\u{1B}]0;pwned\u{07}ele")
+        _ = try await ok(session, ["filter", "set", "--source", "Contoso", "--groups", "displayName eq 'Sales'"])
+        _ = try await ok(session, ["sync", "--source", "Contoso"])
         session.emulator.modifyUser(id: Self.adeleID, tenant: session.credentials.tenantID) { $0.displayName = "Adele\u{1B}[31m\r\nRed" }
-        let result = try ok(session, ["explain", "--source", "Contoso", "--user", adele(session)])
+        let result = try await ok(session, ["explain", "--source", "Contoso", "--user", adele(session)])
         #expect(!result.output.contains("\u{1B}") && !result.output.contains("\u{202E}") && !result.output.contains("\r"), "\(result.output)")
         #expect(result.output.contains(#"path: Sales › Sales\u{1B}[2J\nEvil\u{202E} › "#), "\(result.output)")
         #expect(result.output.contains(#"Adele\u{1B}[31m\r\nRed"#), "the update's new name, escaped: \(result.output)")
-        let json = try ok(session, ["explain", "--source", "Contoso", "--user", adele(session), "--json"])
+        let json = try await ok(session, ["explain", "--source", "Contoso", "--user", adele(session), "--json"])
         let documents = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]])
         #expect((documents.first?["scope"] as? [String: Any])?["path"] as? [String] == ["Sales", hostile], "JSON stays exact")
     }

@@ -28,9 +28,9 @@ struct JSONOutputTests {
     ]
 
     @Test("every admin command's --json, from source add to source remove")
-    func adminDocuments() throws {
+    func adminDocuments() async throws {
         let session = try Session(users: 12)
-        let added = try session.run(["source", "add", "--name", "Contoso", "--domain", session.credentials.domain, "--json"])
+        let added = try await session.run(["source", "add", "--name", "Contoso", "--domain", session.credentials.domain, "--json"])
         #expect(added.output == """
             {
               "description" : "",
@@ -70,25 +70,25 @@ struct JSONOutputTests {
 
             """)
 
-        let saved = try object(session.run(session.credentialArguments() + ["--json"], environment: session.secretEnvironment))
+        let saved = try object(await session.run(session.credentialArguments() + ["--json"], environment: session.secretEnvironment))
         #expect(Set(saved.keys) == Self.sourceKeys.union(["credentials"]))
         #expect(Set((saved["credentials"] as? [String: Any] ?? [:]).keys) == ["clientID", "tenant", "loginURL", "graphURL"])
 
-        let tested = try object(session.run(["test-connection", "--source", "Contoso", "--json"]))
+        let tested = try object(await session.run(["test-connection", "--source", "Contoso", "--json"]))
         let steps = try #require(tested["steps"] as? [[String: String]])
         #expect(steps.map { $0["name"] } == ["input", "cloud", "token", "permissions", "graphRead", "domain", "onPremises", "tenant"])
         #expect(steps.allSatisfy { Set($0.keys) == ["name", "status", "detail"] && $0["status"] == "passed" })
         #expect(Set((tested["tenant"] as? [String: Any] ?? [:]).keys) == ["id", "verifiedDomains"])
 
-        let filtered = try object(session.run(["filter", "set", "--source", "Contoso", "--users", "department ne 'Legal'", "--json"]))
+        let filtered = try object(await session.run(["filter", "set", "--source", "Contoso", "--users", "department ne 'Legal'", "--json"]))
         #expect(filtered["settings"].flatMap { ($0 as? [String: Any])?["filter"] as? [String: String] } == ["mode": "usersByUser", "expression": "department ne 'Legal'"])
-        let scheduled = try object(session.run(["schedule", "set", "--source", "Contoso", "--kind", "daily", "--at", "03:30", "--time-zone", "Europe/Oslo", "--json"]))
+        let scheduled = try object(await session.run(["schedule", "set", "--source", "Contoso", "--kind", "daily", "--at", "03:30", "--time-zone", "Europe/Oslo", "--json"]))
         #expect(scheduled["schedule"] as? [String: String] == ["kind": "daily", "at": "03:30", "timeZone": "Europe/Oslo"])
-        let on = try object(session.run(["on", "--source", "Contoso", "--json"]))
+        let on = try object(await session.run(["on", "--source", "Contoso", "--json"]))
         #expect(on["state"] as? String == "on")
         #expect(Set(on.keys) == Self.sourceKeys.union(["credentials", "credentialsTestedAt", "scheduledFrom", "tenant"]))
 
-        let run = try object(session.run(["sync", "--source", "Contoso", "--json"]))
+        let run = try object(await session.run(["sync", "--source", "Contoso", "--json"]))
         #expect(Set(run.keys) == Self.runKeys)
         #expect(run["outcome"] as? String == "succeeded")
         #expect(run["trigger"] as? String == "manual")
@@ -97,15 +97,15 @@ struct JSONOutputTests {
         #expect(Set(summary.keys) == ["operations", "issues", "conflicts", "skipped", "warnings", "unchangedUsers", "unchangedGroups"])
         #expect((summary["operations"] as? [String: Int])?["createUser"] == run["usersSynchronized"] as? Int)
 
-        let status = try object(session.run(["status", "--source", "Contoso", "--json"]))
+        let status = try object(await session.run(["status", "--source", "Contoso", "--json"]))
         #expect(Set(status.keys) == ["source", "type", "lastRun", "nextRun", "usersSynchronized", "groupsSynchronized", "warnings", "consecutiveFailures"])
         #expect(status["consecutiveFailures"] as? Int == 0, "`quarantine` only while quarantined")
         #expect(Set((status["lastRun"] as? [String: Any] ?? [:]).keys) == Self.runKeys)
-        let history = try array(session.run(["history", "--source", "Contoso", "--json"]))
+        let history = try array(await session.run(["history", "--source", "Contoso", "--json"]))
         #expect(history.count == 1)
         #expect(history.first?["id"] as? String == run["id"] as? String)
 
-        let users = try array(session.run(["users", "--source", "Contoso", "--json"]))
+        let users = try array(await session.run(["users", "--source", "Contoso", "--json"]))
         #expect(!users.isEmpty)
         for row in users {
             #expect(Set(row.keys).isSubset(of: ["id", "name", "origin", "email", "logins", "enabled", "memberOf"]))
@@ -114,50 +114,47 @@ struct JSONOutputTests {
             #expect(Set(origin.keys) == ["kind", "source", "externalID"])
             #expect(origin["kind"] == "directory" && origin["source"] == "contoso")
         }
-        let groups = try array(session.run(["groups", "--source", "Contoso", "--json"]))
+        let groups = try array(await session.run(["groups", "--source", "Contoso", "--json"]))
         #expect(!groups.isEmpty)
         #expect(groups.allSatisfy { Set($0.keys) == ["id", "name", "origin", "members"] })
 
-        let off = try object(session.run(["off", "--source", "Contoso", "--json"]))
+        let off = try object(await session.run(["off", "--source", "Contoso", "--json"]))
         #expect(off["state"] as? String == "off")
-        let preview = try object(session.run(["preview", "--source", "Contoso", "--json"]))
+        let preview = try object(await session.run(["preview", "--source", "Contoso", "--json"]))
         #expect(Set(preview.keys) == ["preview", "summary", "records"])
         #expect((preview["summary"] as? [String: Any])?["records"] as? Int == (preview["records"] as? [Any])?.count)
-        let list = try array(session.run(["source", "list", "--json"]))
+        let list = try array(await session.run(["source", "list", "--json"]))
         #expect(list.map { $0["id"] as? String } == ["contoso"])
-        let shown = try object(session.run(["source", "show", "--source", "Contoso", "--json"]))
+        let shown = try object(await session.run(["source", "show", "--source", "Contoso", "--json"]))
         #expect(shown["id"] as? String == "contoso")
-        #expect(try !session.run(["source", "list", "--json"]).output.contains(session.credentials.clientSecret))
+        await #expect(try !session.run(["source", "list", "--json"]).output.contains(session.credentials.clientSecret))
 
-        let health = try object(session.run(["store", "check", "--json"]))
+        let health = try object(await session.run(["store", "check", "--json"]))
         #expect(Set(health.keys) == ["folder", "records", "files"])
         let files = try #require(health["files"] as? [[String: Any]])
         #expect(files.allSatisfy { Set($0.keys) == ["path", "bytes", "records", "tornTail", "stale"] })
         // A healthy store's repair keeps every record and backs nothing up (no backupFolder).
-        let repair = try object(session.run(["store", "repair", "--json"]))
+        let repair = try object(await session.run(["store", "repair", "--json"]))
         #expect(Set(repair.keys) == ["keptRecords", "droppedBytes"])
         #expect(repair["keptRecords"] as? Int == health["records"] as? Int)
         #expect(repair["droppedBytes"] as? Int == 0)
 
-        let removed = try object(session.run(["source", "remove", "--source", "Contoso", "--json"]))
+        let removed = try object(await session.run(["source", "remove", "--source", "Contoso", "--json"]))
         #expect(removed["id"] as? String == "contoso")
-        #expect(try array(session.run(["source", "list", "--json"])).isEmpty)
+        await #expect(try array(session.run(["source", "list", "--json"])).isEmpty)
     }
 
     @Test("schedule --json: one line, an array of UTC instants")
-    func schedule() throws {
-        let result = try DirsyncProcess.run(["schedule", "--kind", "daily", "--at", "02:00", "--count", "2", "--after", "2026-01-01T00:00:00Z", "--json"])
+    func schedule() async throws {
+        let result = try await DirsyncProcess.run(["schedule", "--kind", "daily", "--at", "02:00", "--count", "2", "--after", "2026-01-01T00:00:00Z", "--json"])
         #expect(result.status == 0)
         #expect(result.output == "[\"2026-01-01T02:00:00Z\",\"2026-01-02T02:00:00Z\"]\n")
     }
 
     @Test("emulate-graph: one line with the documented fields")
-    func emulatorAnnouncement() throws {
-        let (process, _, text) = try DirsyncProcess.start(["emulate-graph", "--users", "3", "--groups", "1"], until: "\n")
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
+    func emulatorAnnouncement() async throws {
+        let (process, _, text) = try await DirsyncProcess.start(["emulate-graph", "--users", "3", "--groups", "1"], until: "\n")
+        defer { process.terminate() }
         let line = try #require(String(decoding: text, as: UTF8.self).split(separator: "\n").first)
         let announcement = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect(Set(announcement.keys) == ["loginURL", "graphURL", "tenant", "tenantID", "clientID", "clientSecret", "clientSecretID", "users", "groups"])

@@ -41,41 +41,41 @@ struct NotifyCommandTests {
     }
 
     @Test("set with a token from the environment, show as text and JSON (never the whole URL nor the token), test against a receiver, remove")
-    func setShowTestRemove() throws {
+    func setShowTestRemove() async throws {
         let session = try AdminCommandTests.Session(users: 5)
         let receiver = try Receiver()
-        let none = try session.run(["notify", "show"])
+        let none = try await session.run(["notify", "show"])
         #expect(none.status == 0)
         #expect(none.output.contains("No notifications are set"))
-        #expect(try session.run(["notify", "show", "--json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "null")
+        await #expect(try session.run(["notify", "show", "--json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "null")
 
-        let set = try session.run(
+        let set = try await session.run(
             ["notify", "set", "--webhook", receiver.url, "--token-env", "DIRSYNC_TEST_TOKEN", "--events", "run-failed,quarantined,secretExpired"],
             environment: ["DIRSYNC_TEST_TOKEN": Self.token])
         #expect(set.status == 0, "\(set.error)")
         #expect(set.output.contains("notifications go to \(receiver.shown) with the token; the whole URL and the token are in the secret store."), "\(set.output)")
-        let setJSON = try session.run(
+        let setJSON = try await session.run(
             ["notify", "set", "--webhook", receiver.url, "--token-env", "DIRSYNC_TEST_TOKEN", "--events", "run-failed,quarantined,secretExpired", "--json"],
             environment: ["DIRSYNC_TEST_TOKEN": Self.token])
         #expect(setJSON.status == 0, "\(setJSON.error)")
 
-        let shown = try session.run(["notify", "show"])
+        let shown = try await session.run(["notify", "show"])
         #expect(shown.output == """
             Webhook:  \(receiver.shown)
             Token:    yes (in the secret store)
             Events:   runFailed, quarantined, secretExpired
 
             """)
-        let json = try session.run(["notify", "show", "--json"])
+        let json = try await session.run(["notify", "show", "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
         #expect(object["webhookURL"] as? String == receiver.shown)
         #expect(object["hasToken"] as? Bool == true)
         #expect(object["kinds"] as? [String] == ["runFailed", "quarantined", "secretExpired"])
 
-        let tested = try session.run(["notify", "test"])
+        let tested = try await session.run(["notify", "test"])
         #expect(tested.status == 0, "\(tested.error)")
         #expect(tested.output.contains("Sent a test notification to \(receiver.shown): the receiver answered HTTP 204."))
-        let testJSON = try session.run(["notify", "test", "--json"])
+        let testJSON = try await session.run(["notify", "test", "--json"])
         #expect(testJSON.output.contains(#""delivered" : true"#) && testJSON.output.contains(#""status" : 204"#), "\(testJSON.output)")
         #expect(try receiver.notifications().map(\.kind) == [.test, .test])
         #expect(receiver.requests.allSatisfy { $0.headers["Authorization"] == "Bearer \(Self.token)" })
@@ -87,33 +87,33 @@ struct NotifyCommandTests {
             .map { String(decoding: (try? Data(contentsOf: $0)) ?? Data(), as: UTF8.self) }.joined()
         #expect(secrets.contains(Self.path) && secrets.contains(Self.query) && secrets.contains(Self.token), "the URL and the token are in DIR/secrets")
 
-        let removed = try session.run(["notify", "remove"])
+        let removed = try await session.run(["notify", "remove"])
         #expect(removed.status == 0)
-        #expect(try session.run(["notify", "show"]).output.contains("No notifications are set"))
-        let untested = try session.run(["notify", "test"])
+        await #expect(try session.run(["notify", "show"]).output.contains("No notifications are set"))
+        let untested = try await session.run(["notify", "test"])
         #expect(untested.status == 1)
         #expect(untested.error.contains("no webhook is set"))
     }
 
     @Test("notify test fails with exit 1 and says why: the receiver's status, or the transport's error")
-    func testFailures() throws {
+    func testFailures() async throws {
         let session = try AdminCommandTests.Session(users: 5)
         let refusing = try Receiver(status: 500)
-        #expect(try session.run(["notify", "set", "--webhook", refusing.url]).status == 0)
-        let answered = try session.run(["notify", "test"])
+        await #expect(try session.run(["notify", "set", "--webhook", refusing.url]).status == 0)
+        let answered = try await session.run(["notify", "test"])
         #expect(answered.status == 1)
         #expect(answered.output.contains("the receiver answered HTTP 500; it did not accept it."), "\(answered.output)")
         #expect(refusing.requests.count == 1, "one attempt: the receiver's own answer, at once")
 
-        #expect(try session.run(["notify", "set", "--webhook", "http://127.0.0.1:1/hook"]).status == 0)
-        let unreachable = try session.run(["notify", "test"])
+        await #expect(try session.run(["notify", "set", "--webhook", "http://127.0.0.1:1/hook"]).status == 0)
+        let unreachable = try await session.run(["notify", "test"])
         #expect(unreachable.status == 1)
         #expect(unreachable.output.contains("was not delivered: connectionFailed"), "\(unreachable.output)")
 
         // The whole URL of an unreachable webhook appears nowhere either.
-        #expect(try session.run(["notify", "set", "--webhook", "http://127.0.0.1:1/\(Self.path)?sig=\(Self.query)"]).status == 0)
+        await #expect(try session.run(["notify", "set", "--webhook", "http://127.0.0.1:1/\(Self.path)?sig=\(Self.query)"]).status == 0)
         for arguments in [["notify", "test"], ["notify", "test", "--json"], ["notify", "show"], ["notify", "show", "--json"]] {
-            let result = try session.run(arguments)
+            let result = try await session.run(arguments)
             #expect(arguments.last == "--json" || result.output.contains("http://127.0.0.1:1/…"), "\(result.output)")
             Self.expectNoCanary(result.output + result.error)
         }
@@ -124,7 +124,7 @@ struct NotifyCommandTests {
     func earlierForm() async throws {
         let session = try AdminCommandTests.Session(users: 5)
         let receiver = try Receiver()
-        #expect(try session.run(["notify", "show"]).status == 0, "the folder is made")
+        await #expect(try session.run(["notify", "show"]).status == 0, "the folder is made")
         struct Earlier: Encodable {
             var webhookURL: URL
             var hasToken = false
@@ -134,17 +134,17 @@ struct NotifyCommandTests {
         try await state.save(Earlier(webhookURL: try #require(URL(string: receiver.url))), for: .notificationSettings)
         #expect(try session.stateBytes().contains(Self.path), "what an earlier version saved")
 
-        let shown = try session.run(["notify", "show"])
+        let shown = try await session.run(["notify", "show"])
         #expect(shown.output.contains("Webhook:  \(receiver.shown) (saved by an earlier version: notify set moves its URL to the secret store)"), "\(shown.output)")
-        let tested = try session.run(["notify", "test"])
+        let tested = try await session.run(["notify", "test"])
         #expect(tested.status == 0, "\(tested.output)\(tested.error)")
         #expect(receiver.requests.map(\.url.query) == ["sig=\(Self.query)"], "the URL in the document is used")
-        for result in [shown, tested, try session.run(["notify", "show", "--json"])] { Self.expectNoCanary(result.output + result.error) }
+        for result in await [shown, tested, try session.run(["notify", "show", "--json"])] { Self.expectNoCanary(result.output + result.error) }
 
-        #expect(try session.run(["notify", "set", "--webhook", receiver.url, "--events", "run-failed"]).status == 0)
+        await #expect(try session.run(["notify", "set", "--webhook", receiver.url, "--events", "run-failed"]).status == 0)
         Self.expectNoCanary(try session.stateBytes())
-        #expect(!(try session.run(["notify", "show"]).output.contains("earlier version")))
-        #expect(try session.run(["notify", "test"]).status == 0)
+        await #expect(!(try session.run(["notify", "show"]).output.contains("earlier version")))
+        await #expect(try session.run(["notify", "test"]).status == 0)
         #expect(receiver.requests.count == 2)
     }
 
@@ -158,59 +158,59 @@ struct NotifyCommandTests {
         ["notify", "frobnicate"],
         ["notify", "set", "--webhook", "https://hooks.example.com/" + String(repeating: "a", count: 2_100)],
     ])
-    func invalidInput(arguments: [String]) throws {
+    func invalidInput(arguments: [String]) async throws {
         let session = try AdminCommandTests.Session(users: 5)
-        let result = try session.run(arguments)
+        let result = try await session.run(arguments)
         #expect(result.status == 2, "\(result.output)\(result.error)")
         #expect(result.error.split(separator: "\n").count == 1, "\(result.error)")
         #expect(!result.error.contains("s3cr3t-in-argument") && !result.error.contains("pw@"))
-        #expect(try session.run(["notify", "show", "--json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "null")
+        await #expect(try session.run(["notify", "show", "--json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "null")
     }
 
     @Test("a token from --token-env is trimmed of surrounding white space (a line break from a file or echo) and then sent")
-    func tokenTrimmed() throws {
+    func tokenTrimmed() async throws {
         let session = try AdminCommandTests.Session(users: 5)
         let receiver = try Receiver()
-        let set = try session.run(
+        let set = try await session.run(
             ["notify", "set", "--webhook", receiver.url, "--token-env", "DIRSYNC_TEST_TOKEN"], environment: ["DIRSYNC_TEST_TOKEN": " \t\(Self.token)\r\n"])
         #expect(set.status == 0, "\(set.error)")
-        #expect(try session.run(["notify", "test"]).status == 0)
+        await #expect(try session.run(["notify", "test"]).status == 0)
         #expect(receiver.requests.map { $0.headers["Authorization"] } == ["Bearer \(Self.token)"])
     }
 
     @Test("a token with a control character inside (CR, LF, NUL, tab) exits 2 with one line naming the cause and the fix, never the value; nothing is saved", arguments: [
         "\(token)\nX", "\(token)\r\nX-Injected: yes", "\(token)\u{1}x", "a\tb\(token)",
     ])
-    func tokenWithControlCharacter(value: String) throws {
+    func tokenWithControlCharacter(value: String) async throws {
         let session = try AdminCommandTests.Session(users: 5)
-        let result = try session.run(
+        let result = try await session.run(
             ["notify", "set", "--webhook", "https://hooks.example.com/x", "--token-env", "DIRSYNC_TEST_TOKEN"], environment: ["DIRSYNC_TEST_TOKEN": value])
         #expect(result.status == 2, "\(result.output)\(result.error)")
         #expect(result.error.split(separator: "\n").count == 1, "\(result.error)")
         #expect(result.error.contains("DIRSYNC_TEST_TOKEN") && result.error.contains("control character"), "\(result.error)")
         Self.expectNoCanary(result.output + result.error)
         #expect(!result.error.contains("X-Injected"))
-        #expect(try session.run(["notify", "show", "--json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "null")
+        await #expect(try session.run(["notify", "show", "--json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "null")
     }
 
     @Test("sync attaches the saved webhook: a failed run is delivered, with its run id, before the process exits")
-    func syncDelivers() throws {
+    func syncDelivers() async throws {
         let session = try AdminCommandTests.Session(users: 10)
         let receiver = try Receiver()
-        func ok(_ arguments: [String], environment: [String: String] = [:]) throws {
-            let result = try session.run(arguments, environment: environment)
+        func ok(_ arguments: [String], environment: [String: String] = [:]) async throws {
+            let result = try await session.run(arguments, environment: environment)
             #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)\(result.error)")
         }
-        try ok(["source", "add", "--name", "Contoso", "--domain", session.credentials.domain])
-        try ok(session.credentialArguments(), environment: session.secretEnvironment)
-        try ok(["test-connection", "--source", "Contoso"])
-        try ok(["on", "--source", "Contoso"])
-        try ok(["notify", "set", "--webhook", receiver.url, "--token-env", "DIRSYNC_TEST_TOKEN"], environment: ["DIRSYNC_TEST_TOKEN": Self.token])
-        try ok(["sync", "--source", "Contoso"])
+        try await ok(["source", "add", "--name", "Contoso", "--domain", session.credentials.domain])
+        try await ok(session.credentialArguments(), environment: session.secretEnvironment)
+        try await ok(["test-connection", "--source", "Contoso"])
+        try await ok(["on", "--source", "Contoso"])
+        try await ok(["notify", "set", "--webhook", receiver.url, "--token-env", "DIRSYNC_TEST_TOKEN"], environment: ["DIRSYNC_TEST_TOKEN": Self.token])
+        try await ok(["sync", "--source", "Contoso"])
         #expect(receiver.requests.isEmpty, "a run that succeeds says nothing")
 
         session.emulator.scheduleFault(.status(400), times: 50, pathPrefix: "/v1.0")
-        let failed = try session.run(["sync", "--source", "Contoso", "--json"])
+        let failed = try await session.run(["sync", "--source", "Contoso", "--json"])
         #expect(failed.status == 1)
         let record = try #require(try JSONSerialization.jsonObject(with: Data(failed.output.utf8)) as? [String: Any])
         let notification = try #require(try receiver.notifications().first)

@@ -8,13 +8,13 @@ struct RunDueCommandTests {
     typealias Session = AdminCommandTests.Session
 
     /// A session with `Contoso` added, its credentials saved and tested, scheduled hourly, and on.
-    func onSession() throws -> Session {
+    func onSession() async throws -> Session {
         let session = try Session(users: 12)
         for arguments in [["source", "add", "--name", "Contoso", "--domain", session.credentials.domain], session.credentialArguments(),
             ["test-connection", "--source", "Contoso"],
             ["schedule", "set", "--source", "Contoso", "--kind", "hourly", "--every", "1", "--at", "00:00", "--time-zone", "UTC"], ["on", "--source", "Contoso"]]
         {
-            let result = try session.run(arguments, environment: session.secretEnvironment)
+            let result = try await session.run(arguments, environment: session.secretEnvironment)
             #expect(result.status == 0, "\(arguments): \(result.output)\(result.error)")
         }
         return session
@@ -28,65 +28,65 @@ struct RunDueCommandTests {
         try await state.save(sources, for: .service("sources"))
     }
 
-    func history(_ session: Session) throws -> Int {
-        let result = try session.run(["history", "--source", "Contoso", "--json"])
+    func history(_ session: Session) async throws -> Int {
+        let result = try await session.run(["history", "--source", "Contoso", "--json"])
         return (try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [Any])?.count ?? -1
     }
 
     @Test("runs what is due, once, and exits; nothing due says so; --help names it")
     func dueRuns() async throws {
-        let session = try onSession()
-        let idle = try session.run(["run-due"])
+        let session = try await onSession()
+        let idle = try await session.run(["run-due"])
         #expect(idle.status == 0 && idle.output.contains("No synchronization was due."), "\(idle.output)\(idle.error)")
         try await makeDue(session)
-        let due = try session.run(["run-due"])
+        let due = try await session.run(["run-due"])
         #expect(due.status == 0, "\(due.output)\(due.error)")
         #expect(due.output.contains("contoso: succeeded, full (first run)"), "\(due.output)")
-        let again = try session.run(["run-due", "--json"])
+        let again = try await session.run(["run-due", "--json"])
         #expect(again.status == 0, "\(again.error)")
         let records = try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [Any]
         #expect(records?.isEmpty == true, "the next run is an hour away: \(again.output)")
-        #expect(try history(session) == 1)
-        let help = try session.run(["--help"])
+        await #expect(try history(session) == 1)
+        let help = try await session.run(["--help"])
         #expect(help.output.contains("run-due") && help.output.contains("cron"))
     }
 
     @Test("a due run that fails exits 1 and quarantines; the next passes back off (no attempt before the next one is due), unlike sync")
     func failureBacksOff() async throws {
-        let session = try onSession()
+        let session = try await onSession()
         session.emulator.addApplication(
             EmulatedApplication(
                 clientID: session.credentials.clientID, secrets: [.init(id: UUID().uuidString, value: "another-secret", expires: Date().addingTimeInterval(86_400 * 30))]),
             tenant: session.credentials.tenantID)
         try await makeDue(session)
-        let failed = try session.run(["run-due"])
+        let failed = try await session.run(["run-due"])
         #expect(failed.status == 1, "\(failed.output)\(failed.error)")
         #expect(failed.output.contains("contoso: failed"))
         #expect(failed.output.contains("quarantined (next attempt "), "\(failed.output)")
         try await makeDue(session)
-        let held = try session.run(["run-due"])
+        let held = try await session.run(["run-due"])
         #expect(held.status == 0 && held.output.contains("No synchronization was due."), "backing off: \(held.output)\(held.error)")
-        #expect(try history(session) == 1)
-        let status = try session.run(["status", "--source", "Contoso"])
+        await #expect(try history(session) == 1)
+        let status = try await session.run(["status", "--source", "Contoso"])
         #expect(status.output.contains("State:      quarantined"))
     }
 
     @Test("secret-expiry warnings are printed once per lead time; one a sync announced is not repeated")
     func expiryWarnings() async throws {
-        let session = try onSession()
+        let session = try await onSession()
         let format = Date.ISO8601FormatStyle().year().month().day()
         let soon = Date().addingTimeInterval(10 * 86_400).formatted(format)
-        #expect(try session.run(["credentials", "set", "--source", "Contoso", "--secret-expires", soon]).status == 0)
-        let first = try session.run(["run-due"])
+        await #expect(try session.run(["credentials", "set", "--source", "Contoso", "--secret-expires", soon]).status == 0)
+        let first = try await session.run(["run-due"])
         #expect(first.output.contains("contoso: The client secret expires in "), "\(first.output)")
-        let second = try session.run(["run-due"])
+        let second = try await session.run(["run-due"])
         #expect(!second.output.contains("The client secret expires"), "once: \(second.output)")
 
         // A sync announces the next lead time itself (a host that runs only sync from cron).
         let sooner = Date().addingTimeInterval(3 * 86_400).formatted(format)
-        #expect(try session.run(["credentials", "set", "--source", "Contoso", "--secret-expires", sooner]).status == 0)
-        #expect(try session.run(["sync", "--source", "Contoso"]).status == 0)
-        let third = try session.run(["run-due"])
+        await #expect(try session.run(["credentials", "set", "--source", "Contoso", "--secret-expires", sooner]).status == 0)
+        await #expect(try session.run(["sync", "--source", "Contoso"]).status == 0)
+        let third = try await session.run(["run-due"])
         #expect(!third.output.contains("The client secret expires"), "the sync announced it: \(third.output)")
     }
 }

@@ -4,8 +4,8 @@ import Testing
 @Suite("dirsync schedule")
 struct ScheduleCommandTests {
     @Test("prints one UTC instant a line")
-    func lines() throws {
-        let result = try DirsyncProcess.run([
+    func lines() async throws {
+        let result = try await DirsyncProcess.run([
             "schedule", "--kind", "hourly", "--every", "6", "--at", "02:00", "--time-zone", "America/New_York",
             "--after", "2026-03-07T00:00:00Z", "--count", "10",
         ])
@@ -16,8 +16,8 @@ struct ScheduleCommandTests {
     }
 
     @Test("--local adds the local time with its offset")
-    func local() throws {
-        let result = try DirsyncProcess.run([
+    func local() async throws {
+        let result = try await DirsyncProcess.run([
             "schedule", "--kind", "daily", "--at", "02:30", "--time-zone", "America/New_York",
             "--after", "2026-03-07T00:00:00Z", "--count", "2", "--local",
         ])
@@ -25,8 +25,8 @@ struct ScheduleCommandTests {
     }
 
     @Test("--json prints a JSON array of UTC strings")
-    func json() throws {
-        let result = try DirsyncProcess.run([
+    func json() async throws {
+        let result = try await DirsyncProcess.run([
             "schedule", "--kind", "weekly", "--days", "mon,wed,fri", "--at", "09:00", "--after", "2026-11-27T10:00:00Z", "--count", "3", "--json",
         ])
         let decoded = try JSONDecoder().decode([String].self, from: Data(result.output.utf8))
@@ -34,16 +34,16 @@ struct ScheduleCommandTests {
     }
 
     @Test("monthly dates past the month's end run on its last day")
-    func monthly() throws {
-        let result = try DirsyncProcess.run([
+    func monthly() async throws {
+        let result = try await DirsyncProcess.run([
             "schedule", "--kind", "monthly", "--dates", "15,31", "--at", "12:00", "--after", "2026-02-01T00:00:00Z", "--count", "3",
         ])
         #expect(result.output == "2026-02-15T12:00:00Z\n2026-02-28T12:00:00Z\n2026-03-15T12:00:00Z\n")
     }
 
     @Test("--kind none prints nothing and says manual only on standard error")
-    func none() throws {
-        let result = try DirsyncProcess.run(["schedule", "--kind", "none"])
+    func none() async throws {
+        let result = try await DirsyncProcess.run(["schedule", "--kind", "none"])
         #expect(result.status == 0)
         #expect(result.output.isEmpty)
         #expect(result.error.contains("manual only"))
@@ -62,8 +62,8 @@ struct ScheduleCommandTests {
         (["--kind", "daily", "--at", "02:00", "--after", "yesterday"], "ISO 8601"),
         (["--kind", "daily", "--at", "02:00", "--bogus"], "unknown argument"),
     ])
-    func invalid(arguments: [String], fragment: String) throws {
-        let result = try DirsyncProcess.run(["schedule"] + arguments)
+    func invalid(arguments: [String], fragment: String) async throws {
+        let result = try await DirsyncProcess.run(["schedule"] + arguments)
         #expect(result.status == 2)
         #expect(result.output.isEmpty)
         #expect(result.error.split(separator: "\n").count == 1)

@@ -11,13 +11,13 @@ struct StateFolderTests {
     typealias Session = AdminCommandTests.Session
 
     /// A state folder with one source, tested and on, synchronized once.
-    func synchronized(users: Int = 100) throws -> Session {
+    func synchronized(users: Int = 100) async throws -> Session {
         let session = try Session(users: users)
         for arguments in [
             ["source", "add", "--name", "Contoso", "--domain", session.credentials.domain],
             session.credentialArguments(), ["test-connection", "--source", "Contoso"], ["on", "--source", "Contoso"], ["sync", "--source", "Contoso"],
         ] {
-            let result = try session.run(arguments, environment: session.secretEnvironment)
+            let result = try await session.run(arguments, environment: session.secretEnvironment)
             #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.output)\(result.error)")
         }
         return session
@@ -33,8 +33,8 @@ struct StateFolderTests {
     }
 
     @Test("one bad byte in the store's log: read-only commands fail and change nothing; store check finds it, store repair keeps what came before")
-    func corruptLog() throws {
-        let session = try synchronized()
+    func corruptLog() async throws {
+        let session = try await synchronized()
         let log = session.folder.appendingPathComponent("store/identities.log")
         var lines = try String(contentsOf: log, encoding: .utf8).components(separatedBy: "\n")
         #expect(lines.count > 100)
@@ -43,41 +43,41 @@ struct StateFolderTests {
         let before = try storeBytes(session)
 
         for arguments in [["users", "--source", "Contoso"], ["status", "--source", "Contoso"], ["sync", "--source", "Contoso"]] {
-            let result = try session.run(arguments)
+            let result = try await session.run(arguments)
             #expect(result.status == 1, "\(arguments): \(result.output)")
             #expect(result.error.contains("damaged at byte") && result.error.contains("store repair"), "\(result.error)")
         }
         #expect(try storeBytes(session) == before, "nothing was changed")
 
-        let check = try session.run(["store", "check"])
+        let check = try await session.run(["store", "check"])
         #expect(check.status == 1)
         #expect(check.output.contains("DAMAGED at byte"))
-        let repair = try session.run(["store", "repair"])
+        let repair = try await session.run(["store", "repair"])
         #expect(repair.status == 0, "\(repair.error)")
         #expect(repair.output.contains("Kept 3 changes"))
-        #expect(try session.run(["store", "check"]).status == 0)
-        let resync = try session.run(["sync", "--source", "Contoso"])
+        await #expect(try session.run(["store", "check"]).status == 0)
+        let resync = try await session.run(["sync", "--source", "Contoso"])
         #expect(resync.status == 0, "\(resync.error)")
-        let users = try session.run(["users", "--source", "Contoso"])
+        let users = try await session.run(["users", "--source", "Contoso"])
         #expect(users.output.contains("100 users from 'Contoso'"), "the next synchronization restores the rest")
     }
 
     @Test("a sync whose run cannot be added to a damaged history says so and exits 1; the history is kept")
-    func damagedHistory() throws {
-        let session = try synchronized(users: 5)
+    func damagedHistory() async throws {
+        let session = try await synchronized(users: 5)
         let history = session.folder.appendingPathComponent("state/contoso/history.json")
         var bytes = try Data(contentsOf: history)
         bytes[bytes.count / 2] ^= 0x04
         try bytes.write(to: history)
-        let result = try session.run(["sync", "--source", "Contoso"])
+        let result = try await session.run(["sync", "--source", "Contoso"])
         #expect(result.status == 1)
         #expect(result.output.contains("Warning: The run was not added to the history"), "\(result.output)")
         #expect(try Data(contentsOf: history) == bytes)
     }
 
     @Test("three syncs started at once: each runs or is carried out by the one that does, none fails")
-    func simultaneousSyncs() throws {
-        let session = try synchronized(users: 5)
+    func simultaneousSyncs() async throws {
+        let session = try await synchronized(users: 5)
         for _ in 0..<4 {
             let processes = try (0..<3).map { _ in
                 let process = Process()
@@ -88,19 +88,19 @@ struct StateFolderTests {
                 return process
             }
             for process in processes {
-                process.waitUntilExit()
+                _ = await DirsyncProcess.finish(process)
                 #expect(process.terminationStatus == 0)
             }
         }
     }
 
     @Test("an unreadable store file fails the command with exit 1 and is left as it is")
-    func unreadableStore() throws {
-        let session = try synchronized(users: 10)
+    func unreadableStore() async throws {
+        let session = try await synchronized(users: 10)
         let base = session.folder.appendingPathComponent("store/identities.base")
         try FileManager.default.removeItem(at: base)
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: false)
-        let result = try session.run(["users", "--source", "Contoso"])
+        let result = try await session.run(["users", "--source", "Contoso"])
         #expect(result.status == 1)
         #expect(result.error.contains("identities.base"), "\(result.error)")
         var isFolder: ObjCBool = false
@@ -108,12 +108,12 @@ struct StateFolderTests {
     }
 
     @Test("a state folder others could write is tightened; a sources file another user put there is refused and no secret is sent")
-    func looseStateFolder() throws {
-        let session = try synchronized(users: 10)
+    func looseStateFolder() async throws {
+        let session = try await synchronized(users: 10)
         let state = session.folder.appendingPathComponent("state")
         chmod(session.folder.path, 0o777)
         chmod(state.path, 0o777)
-        #expect(try session.run(["source", "list"]).status == 0)
+        await #expect(try session.run(["source", "list"]).status == 0)
         for folder in [session.folder, state] {
             let mode = try FileManager.default.attributesOfItem(atPath: folder.path)[.posixPermissions] as? NSNumber
             #expect(mode?.intValue == 0o700, "\(folder.path)")
@@ -131,15 +131,15 @@ struct StateFolderTests {
         try FileManager.default.removeItem(at: sources)
         try text.write(to: sources, atomically: false, encoding: .utf8)
         chown(sources.path, 65534, 65534)
-        let result = try session.run(["test-connection", "--source", "Contoso"])
+        let result = try await session.run(["test-connection", "--source", "Contoso"])
         #expect(result.status == 1)
         #expect(result.error.contains("belongs to another user"), "\(result.error)")
         #expect(attacker.requestLog.isEmpty, "nothing reached the other user's listener")
     }
 
     @Test("a sender whose request was taken by an owner that then died fails at once instead of waiting forever")
-    func ownerDiesAfterTakingRequest() throws {
-        let session = try synchronized(users: 5)
+    func ownerDiesAfterTakingRequest() async throws {
+        let session = try await synchronized(users: 5)
         // A stand-in owner: takes the folder's lock, takes the first request, and ends without answering.
         let owner = Process()
         owner.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -160,63 +160,63 @@ struct StateFolderTests {
         owner.standardOutput = output
         try owner.run()
         defer { if owner.isRunning { owner.terminate() } }
-        #expect(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).contains("ready"))
+        let reader = output.fileHandleForReading
+        #expect(String(decoding: await ScriptedServer.offThread { reader.availableData }, as: UTF8.self).contains("ready"))
         let started = Date()
-        let result = try session.run(["off", "--source", "Contoso"])
+        let result = try await session.run(["off", "--source", "Contoso"])
         #expect(result.status == 1)
         #expect(result.error.contains("ended before answering"), "\(result.error)")
         #expect(Date().timeIntervalSince(started) < 30)
     }
 
     @Test("store check on a folder that does not exist says so (exit 2) rather than calling it healthy")
-    func storeCheckMissingFolder() throws {
+    func storeCheckMissingFolder() async throws {
         let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-state-\(UUID().uuidString)")
-        let result = try DirsyncProcess.run(["--state", missing.path, "store", "check"])
+        let result = try await DirsyncProcess.run(["--state", missing.path, "store", "check"])
         #expect(result.status == 2)
         #expect(result.error.contains("no state folder"))
         #expect(!FileManager.default.fileExists(atPath: missing.path))
     }
 
     @Test("while run-scheduler runs: reads work, on/off/filter/schedule/sync are carried out by it, other commands name it")
-    func administrationWhileRunning() throws {
-        let session = try synchronized(users: 20)
-        let (process, output, started) = try DirsyncProcess.start(["--state", session.folder.path, "run-scheduler"], until: "until interrupted")
+    func administrationWhileRunning() async throws {
+        let session = try await synchronized(users: 20)
+        let (process, output, started) = try await DirsyncProcess.start(["--state", session.folder.path, "run-scheduler"], until: "until interrupted")
         var text = started
         defer { if process.isRunning { process.terminate() } }
 
         for arguments in [["status", "--source", "Contoso"], ["source", "list"], ["source", "show", "--source", "Contoso"], ["history", "--source", "Contoso"],
                           ["users", "--source", "Contoso"], ["groups", "--source", "Contoso"]] {
-            let result = try session.run(arguments)
+            let result = try await session.run(arguments)
             #expect(result.status == 0, "\(arguments): \(result.error)")
         }
-        let filter = try session.run(["filter", "set", "--source", "Contoso", "--users", "department ne 'Legal'"])
+        let filter = try await session.run(["filter", "set", "--source", "Contoso", "--users", "department ne 'Legal'"])
         #expect(filter.status == 0, "\(filter.error)")
         #expect(filter.output.contains("Filter of 'Contoso'"))
         #expect(filter.output.contains("what leaves the scope is handled as the removal policy says (removed, disabled, or disabled then removed after the grace period), through the deletion guard."), "\(filter.output)")
-        let schedule = try session.run(["schedule", "set", "--source", "Contoso", "--kind", "daily", "--at", "03:00", "--time-zone", "Europe/Oslo"])
+        let schedule = try await session.run(["schedule", "set", "--source", "Contoso", "--kind", "daily", "--at", "03:00", "--time-zone", "Europe/Oslo"])
         #expect(schedule.status == 0, "\(schedule.error)")
-        let sync = try session.run(["sync", "--source", "Contoso"])
+        let sync = try await session.run(["sync", "--source", "Contoso"])
         #expect(sync.status == 0, "\(sync.error)")
         #expect(sync.output.contains("Synchronized 'Contoso'"))
-        let off = try session.run(["off", "--source", "Contoso", "--cancel"])
+        let off = try await session.run(["off", "--source", "Contoso", "--cancel"])
         #expect(off.status == 0, "\(off.error)")
         #expect(off.output.contains("'Contoso' is off."))
-        let show = try session.run(["source", "show", "--source", "Contoso", "--json"])
+        let show = try await session.run(["source", "show", "--source", "Contoso", "--json"])
         let object = try JSONSerialization.jsonObject(with: Data(show.output.utf8)) as? [String: Any]
         #expect(object?["state"] as? String == "off", "the running process saved the change")
-        let invalid = try session.run(["filter", "set", "--source", "Contoso", "--users", "department eq"])
+        let invalid = try await session.run(["filter", "set", "--source", "Contoso", "--users", "department eq"])
         #expect(invalid.status == 2, "invalid input is still exit 2")
 
         // (credentials set is carried out by the owner now; run-due needs the folder to itself.)
-        let busy = try session.run(["run-due"])
+        let busy = try await session.run(["run-due"])
         #expect(busy.status == 1)
         #expect(busy.error.contains("in use by process \(process.processIdentifier)") && busy.error.contains("run-scheduler"), "\(busy.error)")
 
         process.interrupt()
-        text.append(output.fileHandleForReading.readDataToEndOfFile())
-        process.waitUntilExit()
+        text.append(await DirsyncProcess.finish(process, output: output))
         #expect(process.terminationStatus == 0)
-        let afterwards = try session.run(session.credentialArguments(), environment: session.secretEnvironment)
+        let afterwards = try await session.run(session.credentialArguments(), environment: session.secretEnvironment)
         #expect(afterwards.status == 0, "the folder is free again: \(afterwards.error)")
     }
 }

@@ -20,8 +20,18 @@ struct EmulatorProcessTests {
         }
     }
 
-    /// Reads a line from a pipe, giving up after `seconds`.
-    static func firstLine(_ pipe: Pipe, within seconds: Double) -> String? {
+    /// Reads a line from a pipe, giving up after `seconds` (waiting off the shared threads).
+    static func firstLine(_ pipe: Pipe, within seconds: Double) async -> String? {
+        let pipe = UncheckedPipe(pipe)
+        return await ScriptedServer.offThread { firstLineBlocking(pipe.value, within: seconds) }
+    }
+
+    private struct UncheckedPipe: @unchecked Sendable {
+        let value: Pipe
+        init(_ value: Pipe) { self.value = value }
+    }
+
+    private static func firstLineBlocking(_ pipe: Pipe, within seconds: Double) -> String? {
         let line = Locked(Data())
         let done = DispatchSemaphore(value: 0)
         let handle = pipe.fileHandleForReading
@@ -53,7 +63,7 @@ struct EmulatorProcessTests {
             if process.isRunning { process.terminate() }
             process.waitUntilExit()
         }
-        let line = try #require(Self.firstLine(output, within: 30))
+        let line = try #require(await Self.firstLine(output, within: 30))
         let announcement = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         let login = try #require((announcement["loginURL"] as? String).flatMap(URL.init(string:)))
         let port = try #require(login.port.flatMap(UInt16.init(exactly:)))
@@ -79,7 +89,7 @@ struct EmulatorProcessTests {
     }
 
     @Test("a port in use is one clear line naming the port and --port, exit status 1")
-    func portInUse() throws {
+    func portInUse() async throws {
         let holder = LoopbackHTTPServer { _ in GraphEmulator.Reply(response: HTTPResponse(status: 200)) }
         let port = try holder.start()
         defer { holder.stop() }
@@ -92,7 +102,7 @@ struct EmulatorProcessTests {
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
         try process.run()
-        if exited.wait(timeout: .now() + 30) == .timedOut, process.isRunning {
+        if await ScriptedServer.offThread({ exited.wait(timeout: .now() + 30) }) == .timedOut, process.isRunning {
             // SIGKILL: a SIGTERM that arrives while the emulator installs its handlers is lost,
             // and waiting for the exit would then hang the test run.
             kill(process.processIdentifier, SIGKILL)

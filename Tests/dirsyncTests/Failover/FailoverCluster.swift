@@ -98,14 +98,14 @@ final class FailoverCluster: Sendable {
     }
 
     /// Runs one command to its end.
-    func run(_ command: [String], replica: String = "admin") throws -> DirsyncProcess.Result {
-        try DirsyncProcess.run(arguments(command, replica: replica), environment: environment)
+    func run(_ command: [String], replica: String = "admin") async throws -> DirsyncProcess.Result {
+        try await DirsyncProcess.run(arguments(command, replica: replica), environment: environment)
     }
 
     /// Runs one command that must succeed.
     @discardableResult
-    func ok(_ command: [String], replica: String = "admin", sourceLocation: SourceLocation = #_sourceLocation) throws -> DirsyncProcess.Result {
-        let result = try run(command, replica: replica)
+    func ok(_ command: [String], replica: String = "admin", sourceLocation: SourceLocation = #_sourceLocation) async throws -> DirsyncProcess.Result {
+        let result = try await run(command, replica: replica)
         #expect(result.status == 0, "\(command.joined(separator: " ")): \(result.output)\(result.error)", sourceLocation: sourceLocation)
         return result
     }
@@ -117,32 +117,32 @@ final class FailoverCluster: Sendable {
 
     /// Adds `Contoso`, saves its credentials (the secret is in the environment), tests them,
     /// sets the schedule, and turns it on.
-    func setUp(schedule: [String]? = nil) throws {
-        try ok(["source", "add", "--name", "Contoso", "--domain", credentials.domain])
-        try ok([
+    func setUp(schedule: [String]? = nil) async throws {
+        try await ok(["source", "add", "--name", "Contoso", "--domain", credentials.domain])
+        try await ok([
             "credentials", "set", "--source", "Contoso", "--client-id", credentials.clientID, "--tenant", credentials.domain, "--login-url",
             server.baseURL.absoluteString, "--graph-url", "\(server.baseURL)/v1.0",
         ])
-        try ok(["test-connection", "--source", "Contoso"])
-        if let schedule { try ok(["schedule", "set", "--source", "Contoso"] + schedule) }
-        try ok(["on", "--source", "Contoso"])
+        try await ok(["test-connection", "--source", "Contoso"])
+        if let schedule { try await ok(["schedule", "set", "--source", "Contoso"] + schedule) }
+        try await ok(["on", "--source", "Contoso"])
     }
 
     /// The source's history, newest first (`history --json`).
-    func history() throws -> [[String: Any]] {
-        let result = try ok(["history", "--source", "Contoso", "--json"])
+    func history() async throws -> [[String: Any]] {
+        let result = try await ok(["history", "--source", "Contoso", "--json"])
         return try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]] ?? []
     }
 
     /// The source's status (`status --json`).
-    func status() throws -> [String: Any] {
-        let result = try ok(["status", "--source", "Contoso", "--json"])
+    func status() async throws -> [String: Any] {
+        let result = try await ok(["status", "--source", "Contoso", "--json"])
         return try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any] ?? [:]
     }
 
     /// The replica running the source now, from `status --json` (`runningOn.replica`).
-    func runningOn() throws -> String? {
-        (try status()["runningOn"] as? [String: Any])?["replica"] as? String
+    func runningOn() async throws -> String? {
+        (try await status()["runningOn"] as? [String: Any])?["replica"] as? String
     }
 
     /// The SCIM store the replicas write.
