@@ -9,7 +9,13 @@ import Glibc
 /// Every wait for a process happens on a thread of its own (``ScriptedServer/offThread(_:)``):
 /// a test blocked on a child process must not hold one of the few threads all tests' async code
 /// shares (two on two cores), or every other test stalls meanwhile and time-bound ones fail.
+/// At most ``concurrentRuns`` processes run at once through ``run(_:environment:input:)``: the
+/// tests start hundreds, and all at once they would starve the etcd and SCIM servers beside them.
 struct DirsyncProcess {
+    /// How many `dirsync` processes ``run(_:environment:input:)`` runs at once.
+    static let concurrentRuns = 2
+    private static let slots = Slots(concurrentRuns)
+
     struct Result: Sendable {
         var status: Int32
         var output: String
@@ -29,7 +35,30 @@ struct DirsyncProcess {
 
     /// Runs `dirsync` with `arguments` to its end.
     static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) async throws -> Result {
-        try await ScriptedServer.offThread { Swift.Result { try runBlocking(arguments, environment: environment, input: input) } }.get()
+        await slots.acquire()
+        let result = await ScriptedServer.offThread { Swift.Result { try runBlocking(arguments, environment: environment, input: input) } }
+        await slots.release()
+        return try result.get()
+    }
+
+    /// A counting semaphore for async callers: waiters queue in order.
+    private actor Slots {
+        private var free: Int
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+
+        init(_ count: Int) { free = count }
+
+        func acquire() async {
+            if free > 0 {
+                free -= 1
+                return
+            }
+            await withCheckedContinuation { waiting.append($0) }
+        }
+
+        func release() {
+            if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+        }
     }
 
     private static func runBlocking(_ arguments: [String], environment: [String: String], input: String?) throws -> Result {
