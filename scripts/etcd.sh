@@ -43,9 +43,22 @@ owns_port() {
     fi
 }
 
-# A free TCP port on loopback.
+# A free TCP port on loopback, below the kernel's ephemeral range (32768 and up): a port the
+# kernel picked for us could be taken by the next outgoing connection before etcd binds it.
 free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+    python3 -c '
+import random, socket
+for _ in range(200):
+    port = random.randint(20000, 32767)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+print(port)'
 }
 
 # Stops the member by PID: SIGTERM, then SIGKILL if it does not end (or a blocked signal mask

@@ -204,24 +204,43 @@ package final class ScriptedServer: Sendable {
         ScriptedServer(name: "ETCD", script: script("etcd.sh"), arguments: ["start", String(port), String(getpid())])
     }
 
-    /// A loopback port for a server, unlikely to be taken: the kernel's choice of a free one.
+    /// A loopback port for a server started later by another process, unlikely to be taken by
+    /// then: a free one below the kernel's ephemeral range (32768 and up on Linux). A port the
+    /// kernel picked would be free now, but the next outgoing connection or `bind` to port 0 —
+    /// hundreds of them while the tests run — may take it before the server binds it.
+    /// A port is handed out once per process: two servers not yet started cannot get the same one.
     /// - Returns: The port.
     package static func freePort() -> Int {
+        handedOut.withLock { given in
+            for _ in 0..<200 {
+                let port = Int.random(in: 20_000...32_767)
+                if !given.contains(port) && isFree(port) {
+                    given.insert(port)
+                    return port
+                }
+            }
+            return Int.random(in: 20_000...32_767)
+        }
+    }
+
+    private static let handedOut = Locked<Set<Int>>([])
+
+    /// Whether a TCP socket can bind loopback `port` now.
+    private static func isFree(_ port: Int) -> Bool {
         #if canImport(Glibc)
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
         let descriptor = socket(AF_INET, SOCK_STREAM, 0)
         #endif
+        guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        return bound ? Int(UInt16(bigEndian: address.sin_port)) : Int.random(in: 20_000...60_000)
     }
 
     /// The PIDs stopped when the process exits.
