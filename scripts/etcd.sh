@@ -11,6 +11,7 @@
 #                                              data, same peer port). A port where an etcd already answers is refused,
 #                                              and success means this start's process is the one listening.
 #   scripts/etcd.sh stop PID [DATADIR]         stop it (SIGTERM, then SIGKILL); with DATADIR, remove its data too
+#   scripts/etcd.sh free-port                  print a free loopback port below the ephemeral range (see free_port)
 #
 # Settings, and why:
 # - the peer port is a free one, chosen once and kept in DATADIR/peer-port (the default 2380 would
@@ -92,6 +93,9 @@ ensure)
     fi
     echo "$etcd"
     ;;
+free-port)
+    free_port
+    ;;
 start)
     port=${2:?usage: $0 start PORT [WATCH_PID [DATADIR]]}
     watch=${3:-}
@@ -157,7 +161,7 @@ stop)
     if [ -n "${3:-}" ]; then rm -rf "$3"; fi
     ;;
 *)
-    echo "usage: $0 ensure | start PORT [WATCH_PID [DATADIR]] | stop PID [DATADIR]" >&2
+    echo "usage: $0 ensure | free-port | start PORT [WATCH_PID [DATADIR]] | stop PID [DATADIR]" >&2
     exit 2
     ;;
 esac

@@ -106,7 +106,7 @@ struct EtcdClientTests {
         guard let client = try await EtcdServer.client() else { return }
         let key = EtcdServer.freshPrefix() + "/short"
         // Long enough for the write to come before it expires on a loaded machine.
-        let lease = try await client.grantLease(ttl: .seconds(6))
+        let lease = try await client.grantLease(ttl: .seconds(10))
         try await client.put(key, value: Data("x".utf8), lease: lease.id)
         try await waitUntil(timeout: .seconds(120)) { try await client.range(.key(key)).keyValues.isEmpty }
         #expect(try await client.keepAlive(lease.id) == .zero)
