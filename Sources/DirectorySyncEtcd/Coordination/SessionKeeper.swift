@@ -38,6 +38,11 @@ final class SessionKeeper: Sendable {
 
         var isLost: Bool { !isAlive }
 
+        /// How long the lease may still live by the last acknowledged renewal (zero once lost).
+        var timeLeft: Duration {
+            state.withLock { state in state.lost ? .zero : max(.zero, ttl - (ContinuousClock.now - state.acknowledged)) }
+        }
+
         /// A renewal sent at `sent` was acknowledged.
         func acknowledge(sentAt sent: ContinuousClock.Instant) {
             state.withLock { state in
@@ -133,12 +138,16 @@ final class SessionKeeper: Sendable {
         }
     }
 
-    /// Renews the current session every interval until stopped.
+    /// Renews the current session every interval until stopped. A renewal that fails or goes
+    /// unanswered is sent again soon, not an interval later, for as long as the lease may live:
+    /// one slow answer from a busy etcd must not cost the session.
     private func renew() async {
+        var pause = renewalInterval
         while !Task.isCancelled {
             // Stopped while waiting: no renewal is sent (a request cancelled as it starts can
             // crash FoundationNetworking on Linux when the process exits right after).
-            do { try await Task.sleep(for: renewalInterval) } catch { return }
+            do { try await Task.sleep(for: pause) } catch { return }
+            pause = renewalInterval
             guard let session = state.withLock({ $0.current }) else { continue }
             guard session.isAlive else {
                 // Its deadline passed without a renewal: give the lease up in case it still lives.
@@ -147,14 +156,19 @@ final class SessionKeeper: Sendable {
             }
             let sent = ContinuousClock.now
             do {
-                let left = try await client.keepAlive(session.lease, timeout: min(renewalInterval, client.configuration.requestTimeout))
+                // An answer after the lease's deadline is of no use: wait no longer than that.
+                let left = try await client.keepAlive(session.lease, timeout: max(min(session.timeLeft, client.configuration.requestTimeout), .milliseconds(100)))
                 if left > .zero { session.acknowledge(sentAt: sent) } else { lost(session) }
             } catch {
-                // Unreachable for now: the session lives on until its time to live has passed.
-                if !session.isAlive { lost(session) }
+                // Unreachable or slow for now: the session lives on until its time to live has
+                // passed, and the renewal goes again shortly.
+                if session.isAlive { pause = min(renewalInterval, Self.retryPause) } else { lost(session) }
             }
         }
     }
+
+    /// The pause before a failed renewal goes again.
+    static let retryPause = Duration.milliseconds(250)
 
     /// Records that a session is lost: its claims are gone, the next claim grants a new lease. The
     /// lease is revoked in case it still lives on etcd, so other replicas take over at once.

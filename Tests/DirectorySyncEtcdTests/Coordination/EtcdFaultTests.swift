@@ -5,17 +5,21 @@ import DirectorySyncTesting
 import Foundation
 import Testing
 
-/// A transport that, once armed, does something else with the next request to `path`: holds it
-/// back (it fails as a timeout, as if sent and never answered; ``replay()`` sends it later, as etcd
-/// applying a proposal late), or sends it and loses the answer (applied, then a timeout).
+/// A transport that, once armed, does something else with the next request (or `times` requests)
+/// to `path`: holds it back (it fails as a timeout, as if sent and never answered; ``replay()``
+/// sends the last one later, as etcd applying a proposal late), or sends it and loses the answer
+/// (applied, then a timeout). It counts the requests to each path.
 final class FaultyTransport: HTTPTransport {
     enum Fault { case holdBack, loseAnswer }
     private let base: any HTTPTransport
-    private let state = Locked<(armed: (path: String, fault: Fault)?, held: HTTPRequest?)>((nil, nil))
+    private let state = Locked<(armed: (path: String, fault: Fault, times: Int)?, held: HTTPRequest?, counts: [String: Int])>((nil, nil, [:]))
 
     init(_ base: any HTTPTransport = LoopbackHTTPTransport()) { self.base = base }
 
-    func arm(_ fault: Fault, path: String = "/v3/kv/txn") { state.withLock { $0.armed = (path, fault) } }
+    func arm(_ fault: Fault, path: String = "/v3/kv/txn", times: Int = 1) { state.withLock { $0.armed = (path, fault, times) } }
+
+    /// How many requests to `path` were sent or faulted so far.
+    func requests(to path: String) -> Int { state.withLock { $0.counts[path] ?? 0 } }
 
     /// Sends the request held back, now; its answer.
     func replay() async throws -> HTTPResponse? {
@@ -25,8 +29,9 @@ final class FaultyTransport: HTTPTransport {
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let fault = state.withLock { state -> Fault? in
+            state.counts[request.url.path, default: 0] += 1
             guard let armed = state.armed, request.url.path.hasSuffix(armed.path) else { return nil }
-            state.armed = nil
+            state.armed = armed.times > 1 ? (armed.path, armed.fault, armed.times - 1) : nil
             if armed.fault == .holdBack { state.held = request }
             return armed.fault
         }
@@ -247,6 +252,28 @@ struct EtcdFaultTests {
         // run on the renewal thread. (Blocking every cooperative thread to show it stalled the
         // other tests running beside this one.)
         try await waitUntil(timeout: .seconds(120), "renewals on the renewal thread") { RenewalExecutor.shared.jobsRun >= before + 3 }
+        await claim.release()
+    }
+
+    @Test("a renewal that goes unanswered is sent again soon, not an interval later: three in a row do not cost a 10 s session")
+    func renewalRetriedSoon() async throws {
+        guard let shared = try await EtcdServer.client() else { return }
+        let faulty = FaultyTransport()
+        let coordinator = EtcdSyncCoordinator(
+            client: try EtcdClient(configuration: shared.configuration, transport: faulty), prefix: EtcdServer.freshPrefix(), replica: "a",
+            configuration: .init(ttl: .seconds(10)))
+        defer { Task { await coordinator.shutdown() } }
+        guard case .claimed(let claim) = try await coordinator.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
+        let path = "/v3/lease/keepalive"
+        let before = faulty.requests(to: path)
+        // Renewing every 3.3 s, three unanswered renewals would reach the 10 s deadline; sent
+        // again after a short pause, the fourth renews it.
+        faulty.arm(.holdBack, path: path, times: 3)
+        try await waitUntil(timeout: .seconds(120), "two renewals after the three unanswered ones, or the session lost") {
+            faulty.requests(to: path) >= before + 5 || !claim.isHeld
+        }
+        #expect(claim.isHeld)
+        try await claim.check()
         await claim.release()
     }
 
