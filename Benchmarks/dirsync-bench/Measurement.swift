@@ -54,6 +54,34 @@ enum ProcessStats {
         #endif
     }
 
+    /// Starts the high-water mark of ``peakMemoryBytesSinceReset`` at the resident set now
+    /// (Linux: `/proc/self/clear_refs`), so that a scenario measures its own part, not its setup.
+    /// - Returns: Whether the mark could be reset (otherwise only the process peak is known).
+    static func resetPeakMemory() -> Bool {
+        guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
+        defer { try? handle.close() }
+        return (try? handle.write(contentsOf: Data("5".utf8))) != nil && peakMemoryBytesSinceReset > 0
+    }
+
+    /// The resident set's high-water mark since ``resetPeakMemory()`` (`VmHWM`), in bytes; 0 where unknown.
+    /// (`getrusage`'s peak keeps the marks of threads that ended before the reset.)
+    static var peakMemoryBytesSinceReset: Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return 0 }
+        return (Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") ?? 0) * 1_024
+    }
+
+    /// Gives memory freed by the setup back to the system (glibc keeps it otherwise), so that the
+    /// resident set is what is still held.
+    static func releaseFreeMemory() {
+        #if canImport(Glibc)
+        // malloc_trim is glibc's, not in Swift's Glibc module: looked up by name.
+        typealias Trim = @convention(c) (Int) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") { _ = unsafeBitCast(symbol, to: Trim.self)(0) }
+        #endif
+    }
+
     /// The resident set now, in bytes (Linux: /proc/self/statm).
     static var currentMemoryBytes: Int {
         guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }

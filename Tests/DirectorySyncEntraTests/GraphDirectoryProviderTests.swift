@@ -67,6 +67,32 @@ struct GraphDirectoryProviderTests {
         #expect(Set(perGroup.groups.map { $0.memberUserIDs.sorted() }) == Set(snapshot.groups.map { $0.memberUserIDs.sorted() }))
     }
 
+    @Test("a member that is a user read is named by the user's own id string, not a copy of it; other members keep theirs", arguments: [
+        GraphDirectoryProvider.Configuration.MembershipStrategy.groupDelta, .memberPages,
+    ])
+    func sharedMemberIDs(strategy: GraphDirectoryProvider.Configuration.MembershipStrategy) async throws {
+        let harness = GraphHarness(users: 300, groups: 0, configuration: .init(membersPerDeltaEntry: 40))
+        let ids = harness.tenant.users.map(\.id)
+        // Two members the read has no user for (outside a pushed-down filter, say): kept as they came.
+        // The delta lists them; member pages list only objects that exist.
+        let strangers = ["00000000-0000-0000-0000-0000000000aa", "Not-A-Guid"]
+        harness.emulator.upsertGroup(
+            DirectoryGroup(id: "big", displayName: "Big", memberUserIDs: Array(ids[0..<120]) + strangers), tenant: harness.credentials.tenantID)
+        let snapshot = try await harness.provider(strategy: strategy).read()
+        let users = snapshot.users.filter { ids[0..<120].contains($0.id) }
+        let group = try #require(snapshot.groups.first { $0.id == "big" })
+        let expected = ids[0..<120] + (strategy == .groupDelta ? strangers : [])
+        #expect(Set(group.memberUserIDs) == Set(expected), "the members are the same ids")
+        let storage = Dictionary(uniqueKeysWithValues: users.map { ($0.id, Self.storage(of: $0.id)) })
+        let shared = group.memberUserIDs.filter { storage[$0] != nil && Self.storage(of: $0) == storage[$0] }
+        #expect(shared.count == 120, "every member that is a user read shares its string: \(shared.count) of 120")
+    }
+
+    /// Where a string's bytes are (a 36-character id is held in a heap block of its own).
+    private static func storage(of text: String) -> UInt? {
+        text.utf8.withContiguousStorageIfAvailable { UInt(bitPattern: $0.baseAddress) } ?? nil
+    }
+
     @Test("large groups arrive in several delta entries and are merged; non-user members are counted and ignored")
     func largeGroups() async throws {
         let harness = GraphHarness(users: 400, groups: 0, configuration: .init(membersPerDeltaEntry: 30))

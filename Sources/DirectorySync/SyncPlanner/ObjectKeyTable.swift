@@ -5,7 +5,9 @@
 /// A plan looks up every member of every group here — millions of lookups at a million users — so
 /// a lookup costs one memory access where a `Dictionary<ObjectKey, Int32>` costs three (the
 /// occupancy bitmap, the key and the value arrays) and a keyed hash.
-struct ObjectKeyTable {
+///
+/// Package access: the Graph provider numbers the users it read with it too.
+package struct ObjectKeyTable: Sendable {
     private struct Entry {
         var high: UInt64
         var low: UInt64
@@ -18,10 +20,10 @@ struct ObjectKeyTable {
     private var others: [String: Int32] = [:]
     /// Mixed into the hash, so ids chosen to collide cannot slow every plan down.
     private let seed: UInt64
-    private(set) var count = 0
+    package private(set) var count = 0
 
     /// A table for about `capacity` ids.
-    init(capacity: Int) {
+    package init(capacity: Int) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
         entries = Array(repeating: Entry(high: 0, low: 0, value: -1), count: size)
@@ -35,7 +37,7 @@ struct ObjectKeyTable {
     }
 
     /// The number stored for the key, if any.
-    func value(for key: ObjectKey) -> Int32? {
+    package func value(for key: ObjectKey) -> Int32? {
         switch key {
         case .other(let id): return others[id]
         case .guid(let high, let low):
@@ -106,7 +108,7 @@ struct ObjectKeyTable {
     }
 
     /// Stores `value` for the key, replacing the number stored before.
-    mutating func set(_ value: Int32, for key: ObjectKey) {
+    package mutating func set(_ value: Int32, for key: ObjectKey) {
         switch key {
         case .other(let id):
             if others.updateValue(value, forKey: id) == nil { count += 1 }
