@@ -146,7 +146,14 @@ struct ReplicaFaultTests {
         harness.coordinators[0].refuseSlots.withLock { $0 = true }
         let sleepsBefore = harness.clock.sleeps.count
         await a.startScheduler()
-        try await waitUntil("three passes") { harness.coordinators[0].slotClaims >= 3 }
+        // Stopped whatever happens: on the test clock its sleeps return at once, and a scheduler
+        // left running spins on a core for the rest of the test run (leases lapsed beside it).
+        do {
+            try await waitUntil("three passes", limit: .seconds(120)) { harness.coordinators[0].slotClaims >= 3 }
+        } catch {
+            await a.stopScheduler()
+            throw error
+        }
         await a.stopScheduler()
         let sleeps = harness.clock.sleeps.dropFirst(sleepsBefore)
         #expect(!sleeps.isEmpty)

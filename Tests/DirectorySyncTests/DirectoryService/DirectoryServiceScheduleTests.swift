@@ -29,7 +29,14 @@ struct DirectoryServiceScheduleTests {
         let source = try await harness.readySource()
         try await harness.service.setSchedule(source.id, try SyncSchedule.hourly(every: 1, startingAt: LocalTime(hour: 0), timeZone: "UTC"))
         await harness.service.startScheduler()
-        while try await harness.service.history(source.id).count < 3 { await Task.yield() }
+        // Stopped whatever happens: on the test clock its sleeps return at once, and a scheduler
+        // left running would spin on a core for the rest of the test run.
+        do {
+            while try await harness.service.history(source.id).count < 3 { await Task.yield() }
+        } catch {
+            await harness.service.stopScheduler()
+            throw error
+        }
         await harness.service.stopScheduler()
         let count = try await harness.service.history(source.id).count
         for _ in 0..<100 { await Task.yield() }
