@@ -44,22 +44,24 @@ owns_port() {
     fi
 }
 
-# A free TCP port on loopback, below the kernel's ephemeral range (32768 and up): a port the
-# kernel picked for us could be taken by the next outgoing connection before etcd binds it.
+# A free TCP port on loopback from 27000 to 32767, below the kernel's ephemeral range (32768 and
+# up): a port the kernel picked for us could be taken by the next outgoing connection before etcd
+# binds it. (The tests hand out client ports from 20000 to 26999, so the two never meet.)
 free_port() {
     python3 -c '
-import random, socket
-for _ in range(200):
-    port = random.randint(20000, 32767)
+import random, socket, sys
+for _ in range(1000):
+    port = random.randint(27000, 32767)
     s = socket.socket()
     try:
         s.bind(("127.0.0.1", port))
-        break
+        print(port)
+        sys.exit(0)
     except OSError:
         pass
     finally:
         s.close()
-print(port)'
+sys.exit("no free loopback port from 27000 to 32767 in 1,000 tries")'
 }
 
 # Stops the member by PID: SIGTERM, then SIGKILL if it does not end (or a blocked signal mask
@@ -114,7 +116,13 @@ start)
     fi
     mkdir -p "$data"
     chmod 700 "$data"
-    if [ -f "$data/peer-port" ]; then peer=$(cat "$data/peer-port"); else peer=$(free_port); echo "$peer" > "$data/peer-port"; fi
+    if [ -f "$data/peer-port" ]; then
+        peer=$(cat "$data/peer-port")
+    else
+        peer=$(free_port)
+        while [ "$peer" = "$port" ]; do peer=$(free_port); done
+        echo "$peer" > "$data/peer-port"
+    fi
     log="$data/etcd.log"
     # The member's data lives in a subfolder, so etcd.log and peer-port sit beside it.
     "$etcd" --name dirsync-test --data-dir "$data/member-data" \

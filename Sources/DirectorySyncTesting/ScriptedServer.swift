@@ -205,21 +205,22 @@ package final class ScriptedServer: Sendable {
     }
 
     /// A loopback port for a server started later by another process, unlikely to be taken by
-    /// then: a free one below the kernel's ephemeral range (32768 and up on Linux). A port the
-    /// kernel picked would be free now, but the next outgoing connection or `bind` to port 0 —
-    /// hundreds of them while the tests run — may take it before the server binds it.
+    /// then: a free one from 20000 to 26999, below the kernel's ephemeral range (32768 and up on
+    /// Linux; `scripts/etcd.sh` picks its peer ports from 27000 to 32767). A port the kernel picked
+    /// would be free now, but the next outgoing connection or `bind` to port 0 — hundreds of them
+    /// while the tests run — may take it before the server binds it.
     /// A port is handed out once per process: two servers not yet started cannot get the same one.
     /// - Returns: The port.
     package static func freePort() -> Int {
         handedOut.withLock { given in
-            for _ in 0..<200 {
-                let port = Int.random(in: 20_000...32_767)
+            for _ in 0..<1_000 {
+                let port = Int.random(in: 20_000...26_999)
                 if !given.contains(port) && isFree(port) {
                     given.insert(port)
                     return port
                 }
             }
-            return Int.random(in: 20_000...32_767)
+            preconditionFailure("no free loopback port from 20000 to 26999 in 1,000 tries")
         }
     }
 

@@ -89,8 +89,8 @@ struct AdminSafetyTests {
     @Test("a run stopped by the deletion guard says so, changes nothing and exits 1")
     func deletionGuard() async throws {
         let session = try await Self.synchronizedSession()
-        await #expect(try session.run(["sync", "--source", "Contoso"]).status == 0)
-        await #expect(try session.run(["filter", "set", "--source", "Contoso", "--users", "department eq 'Nobody works here'"]).status == 0)
+        #expect(try await session.run(["sync", "--source", "Contoso"]).status == 0)
+        #expect(try await session.run(["filter", "set", "--source", "Contoso", "--users", "department eq 'Nobody works here'"]).status == 0)
         let stopped = try await session.run(["sync", "--source", "Contoso"])
         #expect(stopped.status == 1)
         let lines = stopped.output.split(separator: "\n").map(String.init)
@@ -106,7 +106,7 @@ struct AdminSafetyTests {
     @Test("a preview export is owner-only")
     func exportMode() async throws {
         let session = try await Self.synchronizedSession()
-        await #expect(try session.run(["off", "--source", "Contoso"]).status == 0)
+        #expect(try await session.run(["off", "--source", "Contoso"]).status == 0)
         let export = session.folder.deletingLastPathComponent().appendingPathComponent("preview-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: export) }
         let result = try await session.run(["preview", "--source", "Contoso", "--export", export.path])

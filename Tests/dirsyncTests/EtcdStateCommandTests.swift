@@ -78,8 +78,8 @@ struct EtcdStateCommandTests {
         let object = try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any]
         #expect(object?["usersSynchronized"] as? Int == 30)
         #expect(object?["runningOn"] == nil, "nothing runs now")
-        await #expect(try ok(["history", "--source", "Contoso"]).output.contains("succeeded"))
-        await #expect(try ok(["users", "--source", "Contoso"]).output.contains("30 users from 'Contoso'"))
+        #expect(try await ok(["history", "--source", "Contoso"]).output.contains("succeeded"))
+        #expect(try await ok(["users", "--source", "Contoso"]).output.contains("30 users from 'Contoso'"))
         let check = try await DirsyncProcess.run(["--state", deployment.state, "store", "check", "--store", deployment.store.path])
         #expect(check.status == 0 && check.output.contains("healthy"), "\(check.output)\(check.error)")
         let stored = try await deployment.etcdText()
@@ -112,7 +112,7 @@ struct EtcdStateCommandTests {
         for fragment in ["dirsync --state etcd://HOST:PORT[,HOST:PORT…]/PREFIX <command>", "--replica NAME", "--lease-ttl SECONDS", "DIRSYNC_SECRET_<SOURCE>_CLIENT_SECRET", "DIRSYNC_ETCD_USER", "store check | repair --store DIR"] {
             #expect(admin.output.contains(fragment), "\(fragment)")
         }
-        await #expect(try DirsyncProcess.run(["--help"]).output.contains("--state etcd://HOST:PORT"))
+        #expect(try await DirsyncProcess.run(["--help"]).output.contains("--state etcd://HOST:PORT"))
     }
 
     @Test("with a state folder, --replica, --lease-ttl and --store are refused (exit 2)", arguments: ["--replica", "--lease-ttl", "--store"])
@@ -153,7 +153,7 @@ struct EtcdStateCommandTests {
     func oneWriterOfAFileStore() async throws {
         guard try await FailoverServers.etcd.available() != nil else { return }
         let deployment = try Deployment()
-        await #expect(try deployment.run(["source", "add", "--name", "Contoso", "--domain", deployment.credentials.domain]).status == 0)
+        #expect(try await deployment.run(["source", "add", "--name", "Contoso", "--domain", deployment.credentials.domain]).status == 0)
         let scheduler = try DirsyncProcess.Background(
             ["--state", deployment.state, "run-scheduler", "--store", deployment.store.path, "--replica", "scheduler"], environment: deployment.secretEnvironment)
         try await DirsyncProcess.waitUntil("the scheduler starts") { scheduler.output.contains("Running due synchronizations") }

@@ -127,7 +127,7 @@ struct JSONOutputTests {
         #expect(list.map { $0["id"] as? String } == ["contoso"])
         let shown = try object(await session.run(["source", "show", "--source", "Contoso", "--json"]))
         #expect(shown["id"] as? String == "contoso")
-        await #expect(try !session.run(["source", "list", "--json"]).output.contains(session.credentials.clientSecret))
+        #expect(try await !session.run(["source", "list", "--json"]).output.contains(session.credentials.clientSecret))
 
         let health = try object(await session.run(["store", "check", "--json"]))
         #expect(Set(health.keys) == ["folder", "records", "files"])
@@ -141,7 +141,7 @@ struct JSONOutputTests {
 
         let removed = try object(await session.run(["source", "remove", "--source", "Contoso", "--json"]))
         #expect(removed["id"] as? String == "contoso")
-        await #expect(try array(session.run(["source", "list", "--json"])).isEmpty)
+        #expect(try await array(session.run(["source", "list", "--json"])).isEmpty)
     }
 
     @Test("schedule --json: one line, an array of UTC instants")

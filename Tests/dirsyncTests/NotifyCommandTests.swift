@@ -47,7 +47,7 @@ struct NotifyCommandTests {
         let none = try await session.run(["notify", "show"])
         #expect(none.status == 0)
         #expect(none.output.contains("No notifications are set"))
-        await #expect(try session.run(["notify", "show", "--json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "null")
+        #expect(try await session.run(["notify", "show", "--json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "null")
 
         let set = try await session.run(
             ["notify", "set", "--webhook", receiver.url, "--token-env", "DIRSYNC_TEST_TOKEN", "--events", "run-failed,quarantined,secretExpired"],
@@ -89,7 +89,7 @@ struct NotifyCommandTests {
 
         let removed = try await session.run(["notify", "remove"])
         #expect(removed.status == 0)
-        await #expect(try session.run(["notify", "show"]).output.contains("No notifications are set"))
+        #expect(try await session.run(["notify", "show"]).output.contains("No notifications are set"))
         let untested = try await session.run(["notify", "test"])
         #expect(untested.status == 1)
         #expect(untested.error.contains("no webhook is set"))
@@ -99,19 +99,19 @@ struct NotifyCommandTests {
     func testFailures() async throws {
         let session = try AdminCommandTests.Session(users: 5)
         let refusing = try Receiver(status: 500)
-        await #expect(try session.run(["notify", "set", "--webhook", refusing.url]).status == 0)
+        #expect(try await session.run(["notify", "set", "--webhook", refusing.url]).status == 0)
         let answered = try await session.run(["notify", "test"])
         #expect(answered.status == 1)
         #expect(answered.output.contains("the receiver answered HTTP 500; it did not accept it."), "\(answered.output)")
         #expect(refusing.requests.count == 1, "one attempt: the receiver's own answer, at once")
 
-        await #expect(try session.run(["notify", "set", "--webhook", "http://127.0.0.1:1/hook"]).status == 0)
+        #expect(try await session.run(["notify", "set", "--webhook", "http://127.0.0.1:1/hook"]).status == 0)
         let unreachable = try await session.run(["notify", "test"])
         #expect(unreachable.status == 1)
         #expect(unreachable.output.contains("was not delivered: connectionFailed"), "\(unreachable.output)")
 
         // The whole URL of an unreachable webhook appears nowhere either.
-        await #expect(try session.run(["notify", "set", "--webhook", "http://127.0.0.1:1/\(Self.path)?sig=\(Self.query)"]).status == 0)
+        #expect(try await session.run(["notify", "set", "--webhook", "http://127.0.0.1:1/\(Self.path)?sig=\(Self.query)"]).status == 0)
         for arguments in [["notify", "test"], ["notify", "test", "--json"], ["notify", "show"], ["notify", "show", "--json"]] {
             let result = try await session.run(arguments)
             #expect(arguments.last == "--json" || result.output.contains("http://127.0.0.1:1/…"), "\(result.output)")
@@ -124,7 +124,7 @@ struct NotifyCommandTests {
     func earlierForm() async throws {
         let session = try AdminCommandTests.Session(users: 5)
         let receiver = try Receiver()
-        await #expect(try session.run(["notify", "show"]).status == 0, "the folder is made")
+        #expect(try await session.run(["notify", "show"]).status == 0, "the folder is made")
         struct Earlier: Encodable {
             var webhookURL: URL
             var hasToken = false
@@ -141,10 +141,10 @@ struct NotifyCommandTests {
         #expect(receiver.requests.map(\.url.query) == ["sig=\(Self.query)"], "the URL in the document is used")
         for result in await [shown, tested, try session.run(["notify", "show", "--json"])] { Self.expectNoCanary(result.output + result.error) }
 
-        await #expect(try session.run(["notify", "set", "--webhook", receiver.url, "--events", "run-failed"]).status == 0)
+        #expect(try await session.run(["notify", "set", "--webhook", receiver.url, "--events", "run-failed"]).status == 0)
         Self.expectNoCanary(try session.stateBytes())
         await #expect(!(try session.run(["notify", "show"]).output.contains("earlier version")))
-        await #expect(try session.run(["notify", "test"]).status == 0)
+        #expect(try await session.run(["notify", "test"]).status == 0)
         #expect(receiver.requests.count == 2)
     }
 
@@ -164,7 +164,7 @@ struct NotifyCommandTests {
         #expect(result.status == 2, "\(result.output)\(result.error)")
         #expect(result.error.split(separator: "\n").count == 1, "\(result.error)")
         #expect(!result.error.contains("s3cr3t-in-argument") && !result.error.contains("pw@"))
-        await #expect(try session.run(["notify", "show", "--json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "null")
+        #expect(try await session.run(["notify", "show", "--json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "null")
     }
 
     @Test("a token from --token-env is trimmed of surrounding white space (a line break from a file or echo) and then sent")
@@ -174,7 +174,7 @@ struct NotifyCommandTests {
         let set = try await session.run(
             ["notify", "set", "--webhook", receiver.url, "--token-env", "DIRSYNC_TEST_TOKEN"], environment: ["DIRSYNC_TEST_TOKEN": " \t\(Self.token)\r\n"])
         #expect(set.status == 0, "\(set.error)")
-        await #expect(try session.run(["notify", "test"]).status == 0)
+        #expect(try await session.run(["notify", "test"]).status == 0)
         #expect(receiver.requests.map { $0.headers["Authorization"] } == ["Bearer \(Self.token)"])
     }
 
@@ -190,7 +190,7 @@ struct NotifyCommandTests {
         #expect(result.error.contains("DIRSYNC_TEST_TOKEN") && result.error.contains("control character"), "\(result.error)")
         Self.expectNoCanary(result.output + result.error)
         #expect(!result.error.contains("X-Injected"))
-        await #expect(try session.run(["notify", "show", "--json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "null")
+        #expect(try await session.run(["notify", "show", "--json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "null")
     }
 
     @Test("sync attaches the saved webhook: a failed run is delivered, with its run id, before the process exits")

@@ -46,6 +46,6 @@ struct PreviewCommandTests {
 
     @Test("bad options exit 2", arguments: [["--format", "xml"], ["--action", "explode"], ["--limit", "0"]])
     func badOptions(arguments: [String]) async throws {
-        await #expect(try DirsyncProcess.run(["preview", "--users", "20"] + arguments).status == 2)
+        #expect(try await DirsyncProcess.run(["preview", "--users", "20"] + arguments).status == 2)
     }
 }

@@ -46,7 +46,7 @@ struct RunDueCommandTests {
         #expect(again.status == 0, "\(again.error)")
         let records = try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [Any]
         #expect(records?.isEmpty == true, "the next run is an hour away: \(again.output)")
-        await #expect(try history(session) == 1)
+        #expect(try await history(session) == 1)
         let help = try await session.run(["--help"])
         #expect(help.output.contains("run-due") && help.output.contains("cron"))
     }
@@ -66,7 +66,7 @@ struct RunDueCommandTests {
         try await makeDue(session)
         let held = try await session.run(["run-due"])
         #expect(held.status == 0 && held.output.contains("No synchronization was due."), "backing off: \(held.output)\(held.error)")
-        await #expect(try history(session) == 1)
+        #expect(try await history(session) == 1)
         let status = try await session.run(["status", "--source", "Contoso"])
         #expect(status.output.contains("State:      quarantined"))
     }
@@ -76,7 +76,7 @@ struct RunDueCommandTests {
         let session = try await onSession()
         let format = Date.ISO8601FormatStyle().year().month().day()
         let soon = Date().addingTimeInterval(10 * 86_400).formatted(format)
-        await #expect(try session.run(["credentials", "set", "--source", "Contoso", "--secret-expires", soon]).status == 0)
+        #expect(try await session.run(["credentials", "set", "--source", "Contoso", "--secret-expires", soon]).status == 0)
         let first = try await session.run(["run-due"])
         #expect(first.output.contains("contoso: The client secret expires in "), "\(first.output)")
         let second = try await session.run(["run-due"])
@@ -84,8 +84,8 @@ struct RunDueCommandTests {
 
         // A sync announces the next lead time itself (a host that runs only sync from cron).
         let sooner = Date().addingTimeInterval(3 * 86_400).formatted(format)
-        await #expect(try session.run(["credentials", "set", "--source", "Contoso", "--secret-expires", sooner]).status == 0)
-        await #expect(try session.run(["sync", "--source", "Contoso"]).status == 0)
+        #expect(try await session.run(["credentials", "set", "--source", "Contoso", "--secret-expires", sooner]).status == 0)
+        #expect(try await session.run(["sync", "--source", "Contoso"]).status == 0)
         let third = try await session.run(["run-due"])
         #expect(!third.output.contains("The client secret expires"), "the sync announced it: \(third.output)")
     }

@@ -55,7 +55,7 @@ struct StateFolderTests {
         let repair = try await session.run(["store", "repair"])
         #expect(repair.status == 0, "\(repair.error)")
         #expect(repair.output.contains("Kept 3 changes"))
-        await #expect(try session.run(["store", "check"]).status == 0)
+        #expect(try await session.run(["store", "check"]).status == 0)
         let resync = try await session.run(["sync", "--source", "Contoso"])
         #expect(resync.status == 0, "\(resync.error)")
         let users = try await session.run(["users", "--source", "Contoso"])
@@ -113,7 +113,7 @@ struct StateFolderTests {
         let state = session.folder.appendingPathComponent("state")
         chmod(session.folder.path, 0o777)
         chmod(state.path, 0o777)
-        await #expect(try session.run(["source", "list"]).status == 0)
+        #expect(try await session.run(["source", "list"]).status == 0)
         for folder in [session.folder, state] {
             let mode = try FileManager.default.attributesOfItem(atPath: folder.path)[.posixPermissions] as? NSNumber
             #expect(mode?.intValue == 0o700, "\(folder.path)")

@@ -138,9 +138,9 @@ final class SessionKeeper: Sendable {
         }
     }
 
-    /// Renews the current session every interval until stopped. A renewal that fails or goes
-    /// unanswered is sent again soon, not an interval later, for as long as the lease may live:
-    /// one slow answer from a busy etcd must not cost the session.
+    /// Renews the current session every interval (from when the last renewal was sent) until
+    /// stopped. A renewal that fails or times out is sent again soon, not an interval later, for as
+    /// long as the lease may live: one slow answer from a busy etcd must not cost the session.
     private func renew() async {
         var pause = renewalInterval
         while !Task.isCancelled {
@@ -159,6 +159,9 @@ final class SessionKeeper: Sendable {
                 // An answer after the lease's deadline is of no use: wait no longer than that.
                 let left = try await client.keepAlive(session.lease, timeout: max(min(session.timeLeft, client.configuration.requestTimeout), .milliseconds(100)))
                 if left > .zero { session.acknowledge(sentAt: sent) } else { lost(session) }
+                // The next one an interval after this one was sent (its deadline counts from then),
+                // however long the answer took.
+                pause = max(.zero, renewalInterval - (ContinuousClock.now - sent))
             } catch {
                 // Unreachable or slow for now: the session lives on until its time to live has
                 // passed, and the renewal goes again shortly.

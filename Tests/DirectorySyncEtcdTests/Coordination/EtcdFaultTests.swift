@@ -255,7 +255,7 @@ struct EtcdFaultTests {
         await claim.release()
     }
 
-    @Test("a renewal that goes unanswered is sent again soon, not an interval later: three in a row do not cost a 10 s session")
+    @Test("a renewal that fails (as a timed-out one does) is sent again soon, not an interval later: three in a row do not cost a 10 s session")
     func renewalRetriedSoon() async throws {
         guard let shared = try await EtcdServer.client() else { return }
         let faulty = FaultyTransport()
@@ -266,10 +266,10 @@ struct EtcdFaultTests {
         guard case .claimed(let claim) = try await coordinator.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
         let path = "/v3/lease/keepalive"
         let before = faulty.requests(to: path)
-        // Renewing every 3.3 s, three unanswered renewals would reach the 10 s deadline; sent
-        // again after a short pause, the fourth renews it.
+        // Renewing every 3.3 s, three failed renewals would reach the 10 s deadline; sent again
+        // after a short pause, the fourth renews it.
         faulty.arm(.holdBack, path: path, times: 3)
-        try await waitUntil(timeout: .seconds(120), "two renewals after the three unanswered ones, or the session lost") {
+        try await waitUntil(timeout: .seconds(120), "two renewals after the three failed ones, or the session lost") {
             faulty.requests(to: path) >= before + 5 || !claim.isHeld
         }
         #expect(claim.isHeld)

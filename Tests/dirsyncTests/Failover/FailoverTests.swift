@@ -48,7 +48,7 @@ struct FailoverTests {
         let doomed = try cluster.start(["sync", "--source", "Contoso"], replica: "doomed")
         // Some of its writes are in the store (a few thousand operations' worth of log).
         try await DirsyncProcess.waitUntil("the first replica writes to the store", atMost: .seconds(120)) { cluster.storeLogBytes() >= 1_000_000 }
-        await #expect(try cluster.runningOn() == "doomed")
+        #expect(try await cluster.runningOn() == "doomed")
         let status = try await cluster.ok(["status", "--source", "Contoso"]).output
         #expect(status.contains("Running:    on replica doomed since "), "\(status)")
         doomed.signal(SIGKILL)
@@ -65,7 +65,7 @@ struct FailoverTests {
         #expect(history.first?["id"] as? String == Self.recordID(survivor))
         let fingerprint = try await cluster.fingerprint()
         #expect(fingerprint == (try await cluster.reference()), "\(fingerprint)")
-        await #expect(try cluster.runningOn() == nil)
+        #expect(try await cluster.runningOn() == nil)
     }
 
     @Test("fencing: a replica paused (SIGSTOP) past its lease, another takes the source over; resumed, the paused one writes nothing more and its run ends with claimLost, without a record")
