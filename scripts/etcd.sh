@@ -76,6 +76,15 @@ find_etcd() {
     if [ -x /usr/bin/etcd ]; then echo /usr/bin/etcd; else command -v etcd 2>/dev/null || true; fi
 }
 
+# Closes every inherited descriptor but 0-2 and 255 (bash reads this script through 255).
+close_inherited_descriptors() {
+    local fd
+    for fd in /proc/$$/fd/*; do
+        fd=${fd##*/}
+        case "$fd" in 0|1|2|255|*[!0-9]*) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+    done
+}
+
 case "${1:-}" in
 ensure)
     etcd=$(find_etcd)
@@ -99,6 +108,11 @@ free-port)
     free_port
     ;;
 start)
+    # Every descriptor but 0-2 (and 255, bash's own copy of this script) closed first: a process
+    # that started this script while another one's pipe was open passed that pipe on, and a
+    # long-lived server holding it keeps the other process's reader from ever seeing its end
+    # (a test run then never ended, waiting for a script's output).
+    close_inherited_descriptors
     port=${2:?usage: $0 start PORT [WATCH_PID [DATADIR]]}
     watch=${3:-}
     [ "$watch" = 0 ] && watch=

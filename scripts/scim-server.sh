@@ -28,6 +28,15 @@ stop_server() {
     kill -KILL "$1" 2>/dev/null || true
 }
 
+# Closes every inherited descriptor but 0-2 and 255 (bash reads this script through 255).
+close_inherited_descriptors() {
+    local fd
+    for fd in /proc/$$/fd/*; do
+        fd=${fd##*/}
+        case "$fd" in 0|1|2|255|*[!0-9]*) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+    done
+}
+
 case "${1:-}" in
 ensure)
     if [ ! -x "$server" ]; then
@@ -38,6 +47,11 @@ ensure)
     echo "$server"
     ;;
 start)
+    # Every descriptor but 0-2 (and 255, bash's own copy of this script) closed first: a process
+    # that started this script while another one's pipe was open passed that pipe on, and a
+    # long-lived server holding it keeps the other process's reader from ever seeing its end
+    # (a test run then never ended, waiting for a script's output).
+    close_inherited_descriptors
     port=$2
     token=$3
     watch=${4:-}
