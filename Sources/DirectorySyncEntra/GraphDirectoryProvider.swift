@@ -421,9 +421,14 @@ struct UserIDs: Sendable {
         ids = users.map(\.id)
     }
 
-    /// The user's own id string when `id` is one of theirs, else `id`.
+    /// The user's own id string when `id` is one of theirs — the same bytes — else `id`.
     func shared(_ id: String, key: ObjectKey? = nil) -> String {
-        guard !ids.isEmpty, let index = table.value(for: key ?? ObjectKey(id)) else { return id }
-        return ids[Int(index)]
+        let key = key ?? ObjectKey(id)
+        guard !ids.isEmpty, let index = table.value(for: key) else { return id }
+        let own = ids[Int(index)]
+        // A packed GUID has one spelling; other ids compare equal as Unicode, and only the same
+        // bytes may stand for them.
+        if case .other = key, !own.utf8.elementsEqual(id.utf8) { return id }
+        return own
     }
 }
