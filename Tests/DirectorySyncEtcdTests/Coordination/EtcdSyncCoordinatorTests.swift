@@ -6,12 +6,16 @@ import Foundation
 import Testing
 
 /// Replicas of one deployment on the shared etcd: each with its own client, as separate processes have.
+///
+/// Leases of 30 s by default: under the whole suite on two cores the test process sometimes gets
+/// no renewal through for more than 10 s, and these tests end a replica's claims by revoking its
+/// lease (``loseClaims(_:)``), never by waiting for it to expire.
 struct EtcdReplicas {
     let prefix: String
     let coordinators: [EtcdSyncCoordinator]
     let admin: EtcdClient
 
-    init?(_ count: Int, ttl: Duration = .seconds(10), clock: SyncClock = .system, prefix: String = EtcdServer.freshPrefix()) async throws {
+    init?(_ count: Int, ttl: Duration = .seconds(30), clock: SyncClock = .system, prefix: String = EtcdServer.freshPrefix()) async throws {
         guard let admin = try await EtcdServer.client() else { return nil }
         self.prefix = prefix
         self.admin = admin
