@@ -303,9 +303,7 @@ extension DirectoryService {
             return await abandon(record, before: before)
         }
         if let contents = try? await store.contents() {
-            let origin: (IdentityOrigin) -> Bool = { $0.sourceID == id }
-            record.usersSynchronized = contents.users.count { origin($0.origin) }
-            record.groupsSynchronized = contents.groups.count { origin($0.origin) }
+            (record.usersSynchronized, record.groupsSynchronized) = contents.ownedCounts(of: id)
         }
         // The count is a long read: a claim lost meanwhile writes nothing more.
         if let lost = lostClaim(claim, of: id) { return await abandon(record, before: before, lost: lost) }

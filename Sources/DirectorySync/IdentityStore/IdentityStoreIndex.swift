@@ -87,6 +87,28 @@ struct IdentityStoreIndex: Sendable {
         }
     }
 
+    /// The users, sorted by identifier (``IdentityStoreContents/users``).
+    func sortedUsers() -> [IdentityUser] {
+        var sorted = users.compactMap { $0 }
+        sorted.sort { $0.id < $1.id }
+        return sorted
+    }
+
+    /// The groups as values, sorted by identifier (``IdentityStoreContents/groups``).
+    func sortedGroups() -> [IdentityGroup] {
+        var sorted = groupSlots.values.map(group(at:))
+        sorted.sort { $0.id < $1.id }
+        return sorted
+    }
+
+    /// The group in `slot` as a value: its members by identifier (the listed ones no user of
+    /// the index holds after them).
+    func group(at slot: Int32) -> IdentityGroup {
+        let group = groups[Int(slot)]!
+        return IdentityGroup(
+            id: group.id, origin: group.origin, profile: group.profile, memberIDs: group.members.map { users[Int($0)]!.id } + group.extraMembers)
+    }
+
     /// The number of user slots (free ones included): the size of tables by user slot.
     var userSlotCount: Int { users.count }
 

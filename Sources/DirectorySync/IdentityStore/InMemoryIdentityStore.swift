@@ -63,15 +63,9 @@ public actor InMemoryIdentityStore: IdentityStore {
 
     /// The group with this identifier, if any.
     /// - Parameter id: The identifier.
-    public func group(_ id: IdentityID) -> IdentityGroup? { index.groupSlots[id].map(value(ofGroupAt:)) }
+    public func group(_ id: IdentityID) -> IdentityGroup? { index.groupSlots[id].map(index.group(at:)) }
 
-    public func contents() async throws -> IdentityStoreContents {
-        var users = index.users.compactMap { $0 }
-        users.sort { $0.id < $1.id }
-        var groups = index.groupSlots.values.map(value(ofGroupAt:))
-        groups.sort { $0.id < $1.id }
-        return IdentityStoreContents(sortedUsers: users, sortedGroups: groups, capabilities: holds, index: index)
-    }
+    public func contents() async throws -> IdentityStoreContents { IdentityStoreContents(index: index, capabilities: holds) }
 
     public func createUser(_ profile: UserProfile, origin: IdentityOrigin) async throws -> IdentityUser {
         try validate(profile)
@@ -112,7 +106,7 @@ public actor InMemoryIdentityStore: IdentityStore {
         let slot = insertGroup(id, origin: origin, profile: profile)
         writes += 1
         journal?(.putGroup(id, origin: origin, profile: profile))
-        return value(ofGroupAt: slot)
+        return index.group(at: slot)
     }
 
     public func updateGroup(_ id: IdentityID, profile: GroupProfile, origin: IdentityOrigin) async throws -> IdentityGroup {
@@ -123,7 +117,7 @@ public actor InMemoryIdentityStore: IdentityStore {
         updateGroup(at: slot, profile: profile, origin: origin)
         writes += 1
         journal?(.putGroup(id, origin: origin, profile: profile))
-        return value(ofGroupAt: slot)
+        return index.group(at: slot)
     }
 
     /// The part of a group's profile the store keeps.
@@ -223,7 +217,7 @@ public actor InMemoryIdentityStore: IdentityStore {
             if let slot = index.userSlots[member] { groupSlots.formUnion(groupsOfUser[Int(slot)]) }
         }
         return IdentityStoreContents(
-            users: userSlots.map { index.users[Int($0)]! }, groups: groupSlots.map(value(ofGroupAt:)), capabilities: holds)
+            users: userSlots.map { index.users[Int($0)]! }, groups: groupSlots.map(index.group(at:)), capabilities: holds)
     }
 
     private func insert(_ user: IdentityUser) {
@@ -279,11 +273,6 @@ public actor InMemoryIdentityStore: IdentityStore {
     }
 
     // MARK: Rules
-
-    private func value(ofGroupAt slot: Int32) -> IdentityGroup {
-        let group = index.groups[Int(slot)]!
-        return IdentityGroup(id: group.id, origin: group.origin, profile: group.profile, memberIDs: group.members.map { index.users[Int($0)]!.id })
-    }
 
     private func notFound(_ id: IdentityID, _ kind: String) -> IdentityStoreError {
         IdentityStoreError(.notFound, detail: "no \(kind) has the identifier '\(id)'", identityID: id)

@@ -5,18 +5,40 @@
 /// A contents value also carries the lookups a planner needs (identifiers, addresses, logins and
 /// names to identities, members by group), built the first time a plan asks and kept with the
 /// value; ``InMemoryIdentityStore`` and ``FileIdentityStore`` keep them up to date with every
-/// write and hand them out with their contents, so a plan over a large store does not index it
-/// again. Changing ``users`` or ``groups`` drops them.
+/// write and hand out their contents as them, so a plan over a large store does not index it
+/// again, and the lists are made only when read. Changing ``users`` or ``groups`` drops them.
 public struct IdentityStoreContents: Hashable, Codable, Sendable {
     /// The store's users, sorted by identifier.
-    public var users: [IdentityUser] { didSet { cache = IndexCache() } }
+    ///
+    /// Contents that ``InMemoryIdentityStore`` or ``FileIdentityStore`` hand out make this list
+    /// (and ``groups``) the first time it is read: a plan reads the store's index instead, so a
+    /// synchronization of a large store never copies and sorts its users.
+    public var users: [IdentityUser] {
+        get { storage.lists.users }
+        set { storage = Storage(Lists(users: newValue, groups: storage.lists.groups)) }
+        _modify {
+            var lists = takeLists()
+            defer { storage = Storage(lists) }
+            yield &lists.users
+        }
+    }
+
     /// The store's groups, sorted by identifier.
-    public var groups: [IdentityGroup] { didSet { cache = IndexCache() } }
+    public var groups: [IdentityGroup] {
+        get { storage.lists.groups }
+        set { storage = Storage(Lists(users: storage.lists.users, groups: newValue)) }
+        _modify {
+            var lists = takeLists()
+            defer { storage = Storage(lists) }
+            yield &lists.groups
+        }
+    }
+
     /// What the store can hold (a SCIM server's groups keep no description); the planner leaves
     /// out what it cannot, so plans stay empty once the store is in step.
     public var capabilities: IdentityStoreCapabilities
-    /// The index of ``users`` and ``groups``, once built or handed in.
-    private var cache: IndexCache
+    /// The lists, the index, or both: whichever was given, the other made when first needed.
+    private var storage: Storage
 
     /// Creates a contents value; both lists are sorted by identifier.
     /// - Parameters:
@@ -25,25 +47,45 @@ public struct IdentityStoreContents: Hashable, Codable, Sendable {
     ///   - capabilities: What the store can hold; a store that holds less than every attribute
     ///     must say so here, in what its ``IdentityStore/contents()`` returns.
     public init(users: [IdentityUser] = [], groups: [IdentityGroup] = [], capabilities: IdentityStoreCapabilities = .all) {
-        self.users = users.sorted { $0.id < $1.id }
-        self.groups = groups.sorted { $0.id < $1.id }
+        storage = Storage(Lists(users: users.sorted { $0.id < $1.id }, groups: groups.sorted { $0.id < $1.id }))
         self.capabilities = capabilities
-        cache = IndexCache()
     }
 
-    /// A contents value with the index the store keeps for exactly these users and groups.
-    init(sortedUsers: [IdentityUser], sortedGroups: [IdentityGroup], capabilities: IdentityStoreCapabilities, index: IdentityStoreIndex) {
-        users = sortedUsers
-        groups = sortedGroups
+    /// The contents a store's index holds: ``users`` and ``groups`` are made from it, sorted, when
+    /// first read.
+    init(index: IdentityStoreIndex, capabilities: IdentityStoreCapabilities) {
+        storage = Storage(index: index)
         self.capabilities = capabilities
-        cache = IndexCache(index)
     }
 
     /// The lookups planning needs, built at the first call unless the store handed them in.
-    var index: IdentityStoreIndex { cache.index { IdentityStoreIndex(users: users, groups: groups) } }
+    var index: IdentityStoreIndex { storage.index }
 
     /// Whether ``index`` is built (or was handed in) already.
-    var isIndexed: Bool { cache.isBuilt }
+    var isIndexed: Bool { storage.isIndexed }
+
+    /// Whether ``users`` and ``groups`` are made already (a store's contents make them when first read).
+    var hasLists: Bool { storage.read { lists, _ in lists != nil } }
+
+    /// How many users and groups the source owns, counted in the lists or, when they are not made,
+    /// in the index (without making them).
+    func ownedCounts(of source: SourceID) -> (users: Int, groups: Int) {
+        storage.read { lists, index in
+            if let lists {
+                (lists.users.count { $0.origin.sourceID == source }, lists.groups.count { $0.origin.sourceID == source })
+            } else {
+                (index!.users.count { $0?.origin.sourceID == source }, index!.groups.count { $0?.origin.sourceID == source })
+            }
+        }
+    }
+
+    /// The lists, made if need be, with this value's hold on its storage given up first, so that
+    /// a value whose storage no copy shares changes its lists in place.
+    private mutating func takeLists() -> Lists {
+        let lists = storage.lists
+        storage = Storage(Lists(users: [], groups: []))
+        return lists
+    }
 
     private enum CodingKeys: String, CodingKey { case users, groups, capabilities }
 
@@ -79,21 +121,47 @@ public struct IdentityStoreContents: Hashable, Codable, Sendable {
         hasher.combine(capabilities)
     }
 
-    /// Holds the index once built; shared by the copies of one contents value (it never changes
-    /// once set: a copy whose users or groups change gets a new, empty cache).
-    private final class IndexCache: Sendable {
-        private let stored: Locked<IdentityStoreIndex?>
+    /// The users and groups as lists.
+    private struct Lists: Sendable {
+        var users: [IdentityUser]
+        var groups: [IdentityGroup]
+    }
 
-        init(_ index: IdentityStoreIndex? = nil) { stored = Locked(index) }
+    /// The lists or the index, whichever a value was made with, and the other once made from it.
+    /// Shared by the copies of one contents value; what it holds never changes once set (a copy
+    /// whose users or groups change gets a storage of its own).
+    private final class Storage: Sendable {
+        private struct State {
+            var lists: Lists?
+            var index: IdentityStoreIndex?
+        }
 
-        var isBuilt: Bool { stored.withLock { $0 != nil } }
+        private let state: Locked<State>
 
-        func index(_ build: () -> IdentityStoreIndex) -> IdentityStoreIndex {
-            stored.withLock { index in
-                if let index { return index }
-                let built = build()
-                index = built
-                return built
+        init(_ lists: Lists) { state = Locked(State(lists: lists, index: nil)) }
+
+        init(index: IdentityStoreIndex) { state = Locked(State(lists: nil, index: index)) }
+
+        var isIndexed: Bool { state.withLock { $0.index != nil } }
+
+        /// `body` with the lists and the index as they are (at least one of them is there).
+        func read<Result>(_ body: (Lists?, IdentityStoreIndex?) -> Result) -> Result { state.withLock { body($0.lists, $0.index) } }
+
+        var lists: Lists {
+            state.withLock { state in
+                if let lists = state.lists { return lists }
+                let lists = Lists(users: state.index!.sortedUsers(), groups: state.index!.sortedGroups())
+                state.lists = lists
+                return lists
+            }
+        }
+
+        var index: IdentityStoreIndex {
+            state.withLock { state in
+                if let index = state.index { return index }
+                let index = IdentityStoreIndex(users: state.lists!.users, groups: state.lists!.groups)
+                state.index = index
+                return index
             }
         }
     }

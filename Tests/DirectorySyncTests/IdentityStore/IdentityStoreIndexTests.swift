@@ -116,4 +116,39 @@ struct IdentityStoreIndexTests {
         #expect(byHand.isIndexed && shared.isIndexed, "copies share the index once built")
         #expect(byHand == copy, "equality ignores the index")
     }
+
+    @Test("a store's contents make their lists only when read: a plan and the run's counts read the index; the lists are the store's, sorted; copies stay apart", arguments: Array(UInt64(1)...3))
+    func listsWhenRead(seed: UInt64) async throws {
+        let tenant = TenantGenerator(configuration: .init(users: 120, groups: 12, seed: seed)).generate()
+        let store = InMemoryIdentityStore()
+        let manual = try await store.createUser(UserProfile(name: "Manual", email: "manual@contoso.com"), origin: .manual)
+        let first = try StandardSyncPlanner().plan(source: "contoso", directory: tenant.snapshot, store: try await store.contents())
+        _ = try await SyncExecutor().apply(first, to: store)
+
+        let contents = try await store.contents()
+        #expect(!contents.hasLists)
+        var changed = tenant
+        changed.users[0].displayName = "Renamed"
+        let plan = try StandardSyncPlanner().plan(source: "contoso", directory: changed.snapshot, store: contents)
+        #expect(plan.operations.count == 1)
+        let counts = contents.ownedCounts(of: "contoso")
+        #expect(!contents.hasLists, "planning and counting made the lists")
+
+        let byHand = IdentityStoreContents(users: contents.users, groups: contents.groups)
+        #expect(contents.hasLists)
+        #expect(contents.users.map(\.id) == contents.users.map(\.id).sorted() && contents.groups.map(\.id) == contents.groups.map(\.id).sorted())
+        #expect(Shape(byHand.index) == Shape(contents.index), "the lists made from the index index alike")
+        #expect(counts.users == contents.users.count { $0.origin.sourceID == "contoso" } && counts.users == tenant.users.count)
+        #expect(counts.groups == contents.groups.count { $0.origin.sourceID == "contoso" } && counts.groups == tenant.groups.count)
+        #expect(byHand.ownedCounts(of: "contoso") == counts)
+
+        var copy = try await store.contents()
+        let original = copy
+        copy.users.removeAll { $0.id == manual.id }
+        copy.groups[0].memberIDs.append(manual.id)
+        #expect(original.users.contains { $0.id == manual.id } && !original.groups[0].memberIDs.contains(manual.id), "a change to a copy reached the original")
+        #expect(copy.users.count == original.users.count - 1 && copy.groups[0].memberIDs.last == manual.id)
+        #expect(copy.index.userSlots[manual.id] == nil && original.index.userSlots[manual.id] != nil)
+        #expect(original == (try await store.contents()))
+    }
 }
