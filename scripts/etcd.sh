@@ -27,6 +27,7 @@
 # - the default request limits (--max-request-bytes 1.5 MiB, --max-txn-ops 128): the clients must
 #   work within what a production cluster has.
 set -euo pipefail
+. "$(dirname "$0")/server-process.sh"
 
 # Whether the member on PORT answers GET /health with {"health":"true"}.
 healthy() {
@@ -64,25 +65,8 @@ for _ in range(1000):
 sys.exit("no free loopback port from 27000 to 32767 in 1,000 tries")'
 }
 
-# Stops the member by PID: SIGTERM, then SIGKILL if it does not end (or a blocked signal mask
-# inherited from the launching process kept SIGTERM pending).
-stop_server() {
-    kill -TERM "$1" 2>/dev/null || return 0
-    for _ in $(seq 1 25); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.2; done
-    kill -KILL "$1" 2>/dev/null || true
-}
-
 find_etcd() {
     if [ -x /usr/bin/etcd ]; then echo /usr/bin/etcd; else command -v etcd 2>/dev/null || true; fi
-}
-
-# Closes every inherited descriptor but 0-2 and 255 (bash reads this script through 255).
-close_inherited_descriptors() {
-    local fd
-    for fd in /proc/$$/fd/*; do
-        fd=${fd##*/}
-        case "$fd" in 0|1|2|255|*[!0-9]*) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
-    done
 }
 
 case "${1:-}" in

@@ -7,6 +7,7 @@
 #                                              with WATCH_PID, stop it when that process ends
 #   scripts/scim-server.sh stop PID            stop it (SIGTERM, then SIGKILL; it ignores SIGINT in the background)
 set -euo pipefail
+. "$(dirname "$0")/server-process.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/.venv/scim"
 server="$venv/bin/scim2-server"
@@ -18,23 +19,6 @@ import sys, urllib.request
 request = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/ready/v2/ServiceProviderConfig", headers={"Authorization": f"Bearer {sys.argv[2]}"})
 urllib.request.urlopen(request, timeout=1).read()
 PY
-}
-
-# Stops the server by PID: SIGTERM, then SIGKILL if a blocked signal mask inherited from the
-# launching process kept SIGTERM pending.
-stop_server() {
-    kill -TERM "$1" 2>/dev/null || return 0
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$1" 2>/dev/null || return 0; sleep 0.2; done
-    kill -KILL "$1" 2>/dev/null || true
-}
-
-# Closes every inherited descriptor but 0-2 and 255 (bash reads this script through 255).
-close_inherited_descriptors() {
-    local fd
-    for fd in /proc/$$/fd/*; do
-        fd=${fd##*/}
-        case "$fd" in 0|1|2|255|*[!0-9]*) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
-    done
 }
 
 case "${1:-}" in
