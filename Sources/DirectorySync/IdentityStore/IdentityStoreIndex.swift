@@ -101,8 +101,8 @@ struct IdentityStoreIndex: Sendable {
         return sorted
     }
 
-    /// The group in `slot` as a value: its members by identifier (the listed ones no user of
-    /// the index holds after them).
+    /// The group in `slot` as a value: its members by identifier, those no user of the index
+    /// holds among them (`IdentityGroup` sorts them).
     func group(at slot: Int32) -> IdentityGroup {
         let group = groups[Int(slot)]!
         return IdentityGroup(

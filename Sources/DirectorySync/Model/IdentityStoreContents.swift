@@ -83,9 +83,12 @@ public struct IdentityStoreContents: Hashable, Codable, Sendable {
     /// a value whose storage no copy shares changes its lists in place.
     private mutating func takeLists() -> Lists {
         let lists = storage.lists
-        storage = Storage(Lists(users: [], groups: []))
+        storage = Self.placeholder
         return lists
     }
+
+    /// What a value holds while its lists are being changed in place.
+    private static let placeholder = Storage(Lists(users: [], groups: []))
 
     private enum CodingKeys: String, CodingKey { case users, groups, capabilities }
 
@@ -164,6 +167,14 @@ public struct IdentityStoreContents: Hashable, Codable, Sendable {
                 return index
             }
         }
+    }
+}
+
+extension IdentityStoreContents: CustomReflectable {
+    /// The users, groups and capabilities, as a value with stored lists would show them (in
+    /// `print`, `dump` and test failures).
+    public var customMirror: Mirror {
+        Mirror(self, children: ["users": users, "groups": groups, "capabilities": capabilities], displayStyle: .struct)
     }
 }
 

@@ -150,5 +150,6 @@ struct IdentityStoreIndexTests {
         #expect(copy.users.count == original.users.count - 1 && copy.groups[0].memberIDs.last == manual.id)
         #expect(copy.index.userSlots[manual.id] == nil && original.index.userSlots[manual.id] != nil)
         #expect(original == (try await store.contents()))
+        #expect(String(describing: original).hasPrefix("IdentityStoreContents(users: [DirectorySync.IdentityUser(id: \(manual.id), "), "a printed contents value lists its users")
     }
 }
