@@ -303,7 +303,8 @@ extension DirectoryService {
             return await abandon(record, before: before)
         }
         if let contents = try? await store.contents() {
-            (record.usersSynchronized, record.groupsSynchronized) = contents.ownedCounts(of: id)
+            let owned = contents.ownership(of: id)
+            (record.usersSynchronized, record.groupsSynchronized) = (owned.users, owned.groups.count)
         }
         // The count is a long read: a claim lost meanwhile writes nothing more.
         if let lost = lostClaim(claim, of: id) { return await abandon(record, before: before, lost: lost) }

@@ -143,8 +143,9 @@ extension FocusedPlan {
         var operations: [SyncOperation] = []
         var issues: [SyncIssue] = []
         var unchanged: [SyncPlan.UnchangedObject] = []
-        let sourceGroups = store.groups.filter { $0.origin.sourceID == plan.sourceID }
-        let ownedGroups = Set(sourceGroups.map(\.id))
+        // Counted without making the store's lists: a store's contents are its index.
+        let owned = store.ownership(of: plan.sourceID)
+        let ownedGroups = owned.groups
         // The targets whose own user operations are all applied here (none waits for a whole run).
         var settled: Set<String> = []
         for target in targets {
@@ -183,16 +184,14 @@ extension FocusedPlan {
                     detail: "Part of the change waits for the next whole synchronization: \(Array(Set(waiting)).sorted().joined(separator: "; "))."))
             }
         }
-        let owned = store.users.filter { $0.origin.sourceID == plan.sourceID }
-        let ownedIDs = Set(owned.map(\.id))
         let removedUsers = operations.count { [.removeUser, .disableUser].contains($0.action.kind) }
         let removedMemberships = operations.count { $0.action.kind == .removeMember }
         // Users removed earlier are gone from the store: what the source owned counts them back.
         let verdict = deletionGuard.verdict(
-            removedUsers: removedUsers + earlier.users, ownedUsers: owned.count + earlier.removedUsers,
-            removedGroups: 0, ownedGroups: sourceGroups.count,
+            removedUsers: removedUsers + earlier.users, ownedUsers: owned.users + earlier.removedUsers,
+            removedGroups: 0, ownedGroups: owned.groups.count,
             removedMemberships: removedMemberships + earlier.memberships,
-            ownedMemberships: sourceGroups.reduce(0) { $0 + $1.memberIDs.count(where: ownedIDs.contains) } + earlier.memberships)
+            ownedMemberships: owned.memberships + earlier.memberships)
         let own: (PendingRemoval) -> Bool = { $0.objectKind == .user && settled.contains($0.externalID.lowercasedKey) }
         let pending = (plan.pendingRemovals.filter(own) + pendingBefore.filter { !own($0) })
             .sorted { ($0.objectKind.rawValue, $0.identityID.rawValue) < ($1.objectKind.rawValue, $1.identityID.rawValue) }

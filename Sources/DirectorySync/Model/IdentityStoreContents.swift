@@ -67,16 +67,40 @@ public struct IdentityStoreContents: Hashable, Codable, Sendable {
     /// Whether ``users`` and ``groups`` are made already (a store's contents make them when first read).
     var hasLists: Bool { storage.read { lists, _ in lists != nil } }
 
-    /// How many users and groups the source owns, counted in the lists or, when they are not made,
-    /// in the index (without making them).
-    func ownedCounts(of source: SourceID) -> (users: Int, groups: Int) {
+    /// What a source owns here: how many users, which groups, and how many memberships of its
+    /// users in its groups.
+    struct Ownership: Equatable {
+        var users = 0
+        var groups: Set<IdentityID> = []
+        var memberships = 0
+    }
+
+    /// What the source owns, counted in the lists or, when they are not made, in the index
+    /// (without making them).
+    func ownership(of source: SourceID) -> Ownership {
+        var owned = Ownership()
         storage.read { lists, index in
             if let lists {
-                (lists.users.count { $0.origin.sourceID == source }, lists.groups.count { $0.origin.sourceID == source })
-            } else {
-                (index!.users.count { $0?.origin.sourceID == source }, index!.groups.count { $0?.origin.sourceID == source })
+                let users = Set(lists.users.lazy.filter { $0.origin.sourceID == source }.map(\.id))
+                owned.users = users.count
+                for group in lists.groups where group.origin.sourceID == source {
+                    owned.groups.insert(group.id)
+                    owned.memberships += group.memberIDs.count(where: users.contains)
+                }
+            } else if let index {
+                var ownedSlots = [Bool](repeating: false, count: index.userSlotCount)
+                for (slot, user) in index.users.enumerated() where user?.origin.sourceID == source {
+                    ownedSlots[slot] = true
+                    owned.users += 1
+                }
+                for case let group? in index.groups where group.origin.sourceID == source {
+                    owned.groups.insert(group.id)
+                    owned.memberships += group.members.count { ownedSlots[Int($0)] }
+                        + group.extraMembers.count { index.userSlots[$0].map { ownedSlots[Int($0)] } ?? false }
+                }
             }
         }
+        return owned
     }
 
     /// The lists, made if need be, with this value's hold on its storage given up first, so that

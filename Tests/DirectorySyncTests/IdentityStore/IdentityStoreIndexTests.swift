@@ -131,16 +131,20 @@ struct IdentityStoreIndexTests {
         changed.users[0].displayName = "Renamed"
         let plan = try StandardSyncPlanner().plan(source: "contoso", directory: changed.snapshot, store: contents)
         #expect(plan.operations.count == 1)
-        let counts = contents.ownedCounts(of: "contoso")
+        let owned = contents.ownership(of: "contoso")
         #expect(!contents.hasLists, "planning and counting made the lists")
 
         let byHand = IdentityStoreContents(users: contents.users, groups: contents.groups)
         #expect(contents.hasLists)
         #expect(contents.users.map(\.id) == contents.users.map(\.id).sorted() && contents.groups.map(\.id) == contents.groups.map(\.id).sorted())
         #expect(Shape(byHand.index) == Shape(contents.index), "the lists made from the index index alike")
-        #expect(counts.users == contents.users.count { $0.origin.sourceID == "contoso" } && counts.users == tenant.users.count)
-        #expect(counts.groups == contents.groups.count { $0.origin.sourceID == "contoso" } && counts.groups == tenant.groups.count)
-        #expect(byHand.ownedCounts(of: "contoso") == counts)
+        let ownedUsers = Set(contents.users.filter { $0.origin.sourceID == "contoso" }.map(\.id))
+        let ownedGroups = contents.groups.filter { $0.origin.sourceID == "contoso" }
+        #expect(owned.users == ownedUsers.count && owned.users == tenant.users.count)
+        #expect(owned.groups == Set(ownedGroups.map(\.id)) && owned.groups.count == tenant.groups.count)
+        #expect(owned.memberships == ownedGroups.reduce(0) { $0 + $1.memberIDs.count(where: ownedUsers.contains) } && owned.memberships > 0)
+        #expect(byHand.ownership(of: "contoso") == owned)
+        #expect(contents.ownership(of: "fabrikam") == .init() && byHand.ownership(of: "fabrikam") == .init())
 
         var copy = try await store.contents()
         let original = copy
