@@ -133,6 +133,25 @@ package struct ObjectKeyTable: Sendable {
         }
     }
 
+    /// Stores each value for its key in order, as ``set(_:for:)`` one pair after another does,
+    /// with the entries of a batch of keys read before any is stored: the reads overlap (see
+    /// ``values(for:)-(ObjectKey)``).
+    mutating func set(_ pairs: [(value: Int32, key: ObjectKey)]) {
+        var touched: Int32 = 0
+        for start in stride(from: 0, to: pairs.count, by: 64) {
+            let batch = start..<min(start + 64, pairs.count)
+            entries.withUnsafeBufferPointer { entries in
+                for index in batch {
+                    guard case .guid(let high, let low) = pairs[index].key else { continue }
+                    touched &+= entries[slot(high, low)].value
+                }
+            }
+            for index in batch { set(pairs[index].value, for: pairs[index].key) }
+        }
+        // Keeps the reads from being optimized away (no array's count is -1).
+        if touched == Int32.min && pairs.count == -1 { others[""] = touched }
+    }
+
     private mutating func grow() {
         let old = entries
         entries = Array(repeating: Entry(high: 0, low: 0, value: -1), count: old.count * 2)

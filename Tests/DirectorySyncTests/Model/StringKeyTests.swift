@@ -192,6 +192,35 @@ struct StringKeyTests {
         }
     }
 
+    @Test("ids stored in batches are found as ids stored one by one; GUID keys sorted by buckets order as a comparison sort orders them", arguments: [1, 2, 3] as [UInt64])
+    func batchesAndBuckets(seed: UInt64) {
+        var random = SeededRandomNumberGenerator(seed: seed)
+        for count in [0, 1, 2, 17, 300, 5_000] {
+            // Repeats, and ids whose first digits agree (one bucket holds many), besides random GUIDs.
+            var ids: [String] = []
+            for _ in 0..<count {
+                switch Int.random(in: 0..<6, using: &random) {
+                case 0 where !ids.isEmpty: ids.append(ids.randomElement(using: &random)!)
+                case 1: ids.append("0000" + random.guid().dropFirst(4))
+                default: ids.append(random.guid())
+                }
+            }
+            let keys = ids.map(ObjectKey.init)
+            let expected = keys.indices.sorted { a, b in
+                guard case .guid(let ah, let al) = keys[a], case .guid(let bh, let bl) = keys[b] else { return false }
+                return (ah, al, a) < (bh, bl, b)
+            }
+            #expect(sortedByGUID(keys) == expected, "\(count) ids")
+
+            var oneByOne = ObjectKeyTable(capacity: count)
+            var batched = ObjectKeyTable(capacity: count)
+            for (index, key) in keys.enumerated() { oneByOne.set(Int32(index), for: key) }
+            batched.set(keys.enumerated().map { (Int32($0), $1) })
+            #expect(batched.count == oneByOne.count)
+            for key in keys + [ObjectKey(random.guid()), ObjectKey("user-1")] { #expect(batched.value(for: key) == oneByOne.value(for: key)) }
+        }
+    }
+
     @Test("the planner's order of texts (sixteen bytes as integers where the bytes decide) equals String's order", arguments: [1, 2] as [UInt64])
     func textOrder(seed: UInt64) {
         var random = SeededRandomNumberGenerator(seed: seed)
