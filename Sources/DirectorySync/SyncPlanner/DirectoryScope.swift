@@ -167,7 +167,8 @@ struct DirectoryScope {
 
 /// The positions of packed GUID keys in the order of the keys (of equal keys, the earlier position
 /// first): distributed into buckets by their top bits — GUIDs spread evenly, so a few keys each —
-/// and each bucket sorted, in linear time where a comparison sort of a million keys is not.
+/// and each bucket sorted, in linear time where a comparison sort of a million keys is not. Every
+/// key must be a packed GUID.
 func sortedByGUID(_ keys: [ObjectKey]) -> [Int] {
     let bits = min(16, max(1, keys.count.bitWidth - keys.count.leadingZeroBitCount - 4))
     var starts = [Int](repeating: 0, count: (1 << bits) + 1)
