@@ -156,4 +156,34 @@ struct IdentityStoreIndexTests {
         #expect(original == (try await store.contents()))
         #expect(String(describing: original).hasPrefix("IdentityStoreContents(users: [DirectorySync.IdentityUser(id: \(manual.id), "), "a printed contents value lists its users")
     }
+
+    @Test("copies of one store contents read from many tasks at once (lists, index, ownership) while another copy changes in place see one value")
+    func concurrentReaders() async throws {
+        let tenant = TenantGenerator(configuration: .init(users: 300, groups: 20, seed: 4)).generate()
+        let store = InMemoryIdentityStore()
+        _ = try await SyncExecutor().apply(try StandardSyncPlanner().plan(source: "contoso", directory: tenant.snapshot, store: IdentityStoreContents()), to: store)
+        let shared = try await store.contents()
+        let expected = IdentityStoreContents(users: try await store.contents().users, groups: try await store.contents().groups)
+        let seen = await withTaskGroup(of: Bool.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    let copy = shared
+                    switch task % 3 {
+                    case 0: return copy.users == expected.users && copy.groups == expected.groups
+                    case 1: return Shape(copy.index) == Shape(expected.index)
+                    default: return copy.ownership(of: "contoso") == expected.ownership(of: "contoso")
+                    }
+                }
+            }
+            group.addTask {
+                var changed = shared
+                for index in changed.users.indices { changed.users[index].profile.name += " (changed)" }
+                changed.groups.removeAll()
+                return changed.users.allSatisfy { $0.profile.name.hasSuffix(" (changed)") } && changed.groups.isEmpty
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(seen.count == 9 && seen.allSatisfy { $0 })
+        #expect(shared == expected, "a change in place reached a copy")
+    }
 }
