@@ -102,11 +102,11 @@ extension GraphUser: GraphJSONReadable {
     static func read(
         _ reader: inout GraphJSONReader, _ fields: inout GraphFields, other: (inout GraphJSONReader, GraphJSONReader.Key) throws -> Void
     ) throws -> GraphUser {
-        // Straight into the model's user; the properties whose `null` means something else there
-        // are read apart and settled at the end.
-        var user = DirectoryUser(id: "", userPrincipalName: "", userType: nil)
-        var id: String?
-        var userPrincipalName: String?
+        // Each property read into its own value, the model's user made from them at once (it
+        // keeps its strings together); the properties whose `null` means something else there
+        // are settled at the end.
+        var id, userPrincipalName, displayName, givenName, surname, mail, userType, department, jobTitle: String?
+        var companyName, city, country, officeLocation, employeeId, samAccountName, domainName, securityIdentifier: String?
         var otherMails: [String]?
         var proxyAddresses: [String]?
         var accountEnabled: Bool?
@@ -115,34 +115,35 @@ extension GraphUser: GraphJSONReadable {
             switch keys.position(of: key, after: &previous) {
             case 0: try reader.field(0, &fields, &id)
             case 1: try reader.field(1, &fields, &userPrincipalName)
-            case 2: try reader.field(2, &fields, &user.displayName)
-            case 3: try reader.field(3, &fields, &user.givenName)
-            case 4: try reader.field(4, &fields, &user.surname)
-            case 5: try reader.field(5, &fields, &user.mail)
+            case 2: try reader.field(2, &fields, &displayName)
+            case 3: try reader.field(3, &fields, &givenName)
+            case 4: try reader.field(4, &fields, &surname)
+            case 5: try reader.field(5, &fields, &mail)
             case 6: try reader.field(6, &fields, &otherMails)
             case 7: try reader.field(7, &fields, &proxyAddresses)
             case 8: try reader.field(8, &fields, &accountEnabled)
-            case 9: try reader.field(9, &fields, &user.userType)
-            case 10: try reader.field(10, &fields, &user.department)
-            case 11: try reader.field(11, &fields, &user.jobTitle)
-            case 12: try reader.field(12, &fields, &user.companyName)
-            case 13: try reader.field(13, &fields, &user.city)
-            case 14: try reader.field(14, &fields, &user.country)
-            case 15: try reader.field(15, &fields, &user.officeLocation)
-            case 16: try reader.field(16, &fields, &user.employeeId)
-            case 17: try reader.field(17, &fields, &user.onPremisesSamAccountName)
-            case 18: try reader.field(18, &fields, &user.onPremisesDomainName)
-            case 19: try reader.field(19, &fields, &user.onPremisesSecurityIdentifier)
+            case 9: try reader.field(9, &fields, &userType)
+            case 10: try reader.field(10, &fields, &department)
+            case 11: try reader.field(11, &fields, &jobTitle)
+            case 12: try reader.field(12, &fields, &companyName)
+            case 13: try reader.field(13, &fields, &city)
+            case 14: try reader.field(14, &fields, &country)
+            case 15: try reader.field(15, &fields, &officeLocation)
+            case 16: try reader.field(16, &fields, &employeeId)
+            case 17: try reader.field(17, &fields, &samAccountName)
+            case 18: try reader.field(18, &fields, &domainName)
+            case 19: try reader.field(19, &fields, &securityIdentifier)
             default: try other(&reader, key)
             }
         }
         guard let id else { throw reader.error("a string 'id' in every user") }
-        user.id = id
-        user.userPrincipalName = userPrincipalName ?? id
-        user.otherMails = otherMails ?? []
-        user.proxyAddresses = proxyAddresses ?? []
-        user.accountEnabled = accountEnabled ?? true
-        return GraphUser(directoryUser: user)
+        return GraphUser(
+            directoryUser: DirectoryUser(
+                id: id, userPrincipalName: userPrincipalName ?? id, displayName: displayName, givenName: givenName, surname: surname,
+                mail: mail, otherMails: otherMails ?? [], proxyAddresses: proxyAddresses ?? [], accountEnabled: accountEnabled ?? true,
+                userType: userType, department: department, jobTitle: jobTitle, companyName: companyName, city: city, country: country,
+                officeLocation: officeLocation, employeeId: employeeId, onPremisesSamAccountName: samAccountName,
+                onPremisesDomainName: domainName, onPremisesSecurityIdentifier: securityIdentifier))
     }
 
     /// The keys ``read(_:_:other:)`` knows, in the order of ``select`` (a key's position is its field).

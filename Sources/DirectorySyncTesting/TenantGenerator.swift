@@ -160,8 +160,10 @@ public struct TenantGenerator: Sendable {
         if perUser > 0 {
             for user in users {
                 let memberships = Int.random(in: 0...(2 * perUser), using: &random)
+                // One id string for all of the user's memberships (as a read shares it).
+                let id = user.id
                 for _ in 0..<memberships {
-                    groups[Int.random(in: 0..<count, using: &random)].memberUserIDs.append(user.id)
+                    groups[Int.random(in: 0..<count, using: &random)].memberUserIDs.append(id)
                 }
             }
             for index in groups.indices {

@@ -93,7 +93,8 @@ public struct TenantMutator: Sendable {
             guard let index = users.randomElement(using: &random) else { return }
             let removed = tenant.users.remove(at: index)
             if let email = removed.primaryEmail { freedEmails.append(email) }
-            for group in tenant.groups.indices { tenant.groups[group].memberUserIDs.removeAll { $0 == removed.id } }
+            let removedID = removed.id
+            for group in tenant.groups.indices { tenant.groups[group].memberUserIDs.removeAll { $0 == removedID } }
         case .renameUser:
             guard let index = users.randomElement(using: &random) else { return }
             tenant.users[index].displayName = "Renamed \(counter)"

@@ -3,46 +3,106 @@
 /// The fields mirror the Microsoft Graph `user` properties the synchronization needs. Unset
 /// properties are `nil`; lists are empty when Graph sends `null`.
 public struct DirectoryUser: Hashable, Codable, Sendable, Identifiable {
+    /// The string properties, kept together (see ``Fields``).
+    private(set) var fields: Fields
+
     /// The Entra object id (a GUID). Stable for the life of the user.
-    public var id: String
+    public var id: String {
+        get { fields.string(.id)! }
+        set { fields.replace(.id, with: .string(newValue)) }
+    }
     /// The user principal name, for example `adele@contoso.com`.
-    public var userPrincipalName: String
+    public var userPrincipalName: String {
+        get { fields.string(.userPrincipalName)! }
+        set { fields.replace(.userPrincipalName, with: .string(newValue)) }
+    }
     /// The display name.
-    public var displayName: String?
+    public var displayName: String? {
+        get { fields.string(.displayName) }
+        set { fields.replace(.displayName, with: .string(newValue)) }
+    }
     /// The given (first) name.
-    public var givenName: String?
+    public var givenName: String? {
+        get { fields.string(.givenName) }
+        set { fields.replace(.givenName, with: .string(newValue)) }
+    }
     /// The surname.
-    public var surname: String?
+    public var surname: String? {
+        get { fields.string(.surname) }
+        set { fields.replace(.surname, with: .string(newValue)) }
+    }
     /// The `mail` property: the primary SMTP address when the user has a mailbox.
-    public var mail: String?
+    public var mail: String? {
+        get { fields.string(.mail) }
+        set { fields.replace(.mail, with: .string(newValue)) }
+    }
     /// Additional addresses the user registered (often external); not synchronized as aliases.
-    public var otherMails: [String]
+    public var otherMails: [String] {
+        get { fields.strings(.otherMails) }
+        set { fields.replace(.otherMails, with: .list(newValue)) }
+    }
     /// Proxy addresses such as `SMTP:primary@contoso.com` (upper-case prefix) and `smtp:alias@contoso.com`.
-    public var proxyAddresses: [String]
+    public var proxyAddresses: [String] {
+        get { fields.strings(.proxyAddresses) }
+        set { fields.replace(.proxyAddresses, with: .list(newValue)) }
+    }
     /// Whether the account can sign in.
     public var accountEnabled: Bool
     /// `Member` or `Guest`.
-    public var userType: String?
+    public var userType: String? {
+        get { fields.string(.userType) }
+        set { fields.replace(.userType, with: .string(newValue)) }
+    }
     /// The department.
-    public var department: String?
+    public var department: String? {
+        get { fields.string(.department) }
+        set { fields.replace(.department, with: .string(newValue)) }
+    }
     /// The job title.
-    public var jobTitle: String?
+    public var jobTitle: String? {
+        get { fields.string(.jobTitle) }
+        set { fields.replace(.jobTitle, with: .string(newValue)) }
+    }
     /// The company name.
-    public var companyName: String?
+    public var companyName: String? {
+        get { fields.string(.companyName) }
+        set { fields.replace(.companyName, with: .string(newValue)) }
+    }
     /// The city.
-    public var city: String?
+    public var city: String? {
+        get { fields.string(.city) }
+        set { fields.replace(.city, with: .string(newValue)) }
+    }
     /// The country or region.
-    public var country: String?
+    public var country: String? {
+        get { fields.string(.country) }
+        set { fields.replace(.country, with: .string(newValue)) }
+    }
     /// The office location.
-    public var officeLocation: String?
+    public var officeLocation: String? {
+        get { fields.string(.officeLocation) }
+        set { fields.replace(.officeLocation, with: .string(newValue)) }
+    }
     /// The employee identifier.
-    public var employeeId: String?
+    public var employeeId: String? {
+        get { fields.string(.employeeId) }
+        set { fields.replace(.employeeId, with: .string(newValue)) }
+    }
     /// The on-premises `sAMAccountName`, for users synchronized from Active Directory.
-    public var onPremisesSamAccountName: String?
+    public var onPremisesSamAccountName: String? {
+        get { fields.string(.onPremisesSamAccountName) }
+        set { fields.replace(.onPremisesSamAccountName, with: .string(newValue)) }
+    }
     /// The on-premises DNS domain name, for example `corp.contoso.com`.
-    public var onPremisesDomainName: String?
+    public var onPremisesDomainName: String? {
+        get { fields.string(.onPremisesDomainName) }
+        set { fields.replace(.onPremisesDomainName, with: .string(newValue)) }
+    }
     /// The on-premises security identifier (SID).
-    public var onPremisesSecurityIdentifier: String?
+    public var onPremisesSecurityIdentifier: String? {
+        get { fields.string(.onPremisesSecurityIdentifier) }
+        set { fields.replace(.onPremisesSecurityIdentifier, with: .string(newValue)) }
+    }
 
     /// Creates a directory user.
     /// - Parameters:
@@ -74,26 +134,13 @@ public struct DirectoryUser: Hashable, Codable, Sendable, Identifiable {
         officeLocation: String? = nil, employeeId: String? = nil, onPremisesSamAccountName: String? = nil,
         onPremisesDomainName: String? = nil, onPremisesSecurityIdentifier: String? = nil
     ) {
-        self.id = id
-        self.userPrincipalName = userPrincipalName
-        self.displayName = displayName
-        self.givenName = givenName
-        self.surname = surname
-        self.mail = mail
-        self.otherMails = otherMails
-        self.proxyAddresses = proxyAddresses
+        fields = Fields([
+            .string(id), .string(userPrincipalName), .string(mail), .list(proxyAddresses),
+            .string(displayName), .string(givenName), .string(surname), .string(onPremisesSamAccountName), .string(onPremisesDomainName),
+            .string(userType), .string(department), .string(jobTitle), .string(companyName), .string(city),
+            .string(country), .string(officeLocation), .string(employeeId), .string(onPremisesSecurityIdentifier), .list(otherMails),
+        ])
         self.accountEnabled = accountEnabled
-        self.userType = userType
-        self.department = department
-        self.jobTitle = jobTitle
-        self.companyName = companyName
-        self.city = city
-        self.country = country
-        self.officeLocation = officeLocation
-        self.employeeId = employeeId
-        self.onPremisesSamAccountName = onPremisesSamAccountName
-        self.onPremisesDomainName = onPremisesDomainName
-        self.onPremisesSecurityIdentifier = onPremisesSecurityIdentifier
     }
 }
 
@@ -211,20 +258,21 @@ extension DirectoryUser {
     /// with that key, found without copying it (`false` sends other entries, non-ASCII ones among
     /// them, to the full parse).
     static func isSMTPEntry(_ entry: String, of key: String) -> Bool {
-        guard entry.utf8.count == key.utf8.count + 5 else { return false }
-        return entry.utf8.withContiguousStorageIfAvailable { bytes in
-            key.utf8.withContiguousStorageIfAvailable { key in
-                // `smtp:` in any case: the letters' bytes with 0x20 set, the colon as it is.
-                guard bytes[0] | 0x20 == UInt8(ascii: "s"), bytes[1] | 0x20 == UInt8(ascii: "m"), bytes[2] | 0x20 == UInt8(ascii: "t"),
-                    bytes[3] | 0x20 == UInt8(ascii: "p"), bytes[4] == UInt8(ascii: ":")
-                else { return false }
-                for index in key.indices {
-                    let byte = bytes[index + 5]
-                    guard byte < 0x80, (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == key[index] else { return false }
-                }
-                return true
-            } ?? false
-        } ?? false
+        entry.utf8.withContiguousStorageIfAvailable { entry in key.utf8.withContiguousStorageIfAvailable { isSMTPEntry(entry, of: $0) } ?? false } ?? false
+    }
+
+    /// ``isSMTPEntry(_:of:)`` of an entry's and a key's UTF-8 bytes.
+    static func isSMTPEntry(_ bytes: UnsafeBufferPointer<UInt8>, of key: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count == key.count + 5 else { return false }
+        // `smtp:` in any case: the letters' bytes with 0x20 set, the colon as it is.
+        guard bytes[0] | 0x20 == UInt8(ascii: "s"), bytes[1] | 0x20 == UInt8(ascii: "m"), bytes[2] | 0x20 == UInt8(ascii: "t"),
+            bytes[3] | 0x20 == UInt8(ascii: "p"), bytes[4] == UInt8(ascii: ":")
+        else { return false }
+        for index in key.indices {
+            let byte = bytes[index + 5]
+            guard byte < 0x80, (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == key[index] else { return false }
+        }
+        return true
     }
 
     /// Parses one `proxyAddresses` entry; `nil` unless it is an SMTP address.
