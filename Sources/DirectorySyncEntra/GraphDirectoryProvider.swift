@@ -416,7 +416,7 @@ struct UserIDs: Sendable {
     /// The ids of `users`.
     init(_ users: [DirectoryUser]) {
         var table = ObjectKeyTable(capacity: users.count)
-        for (index, user) in users.enumerated() { table.set(Int32(index), for: ObjectKey(user.id)) }
+        for (index, user) in users.enumerated() { table.set(Int32(index), for: user.objectKey) }
         self.table = table
         ids = users.map(\.id)
     }

@@ -1,8 +1,8 @@
 extension DirectoryExcerpt {
     /// Adds another lookup's objects: users once, groups once with their member lists joined.
     mutating func merge(_ other: DirectoryExcerpt) {
-        var known = Set(users.map { ObjectKey($0.id) })
-        for user in other.users where known.insert(ObjectKey(user.id)).inserted { users.append(user) }
+        var known = Set(users.map { $0.objectKey })
+        for user in other.users where known.insert(user.objectKey).inserted { users.append(user) }
         var position: [ObjectKey: Int] = [:]
         for (index, group) in groups.enumerated() { position[ObjectKey(group.id)] = index }
         for group in other.groups {

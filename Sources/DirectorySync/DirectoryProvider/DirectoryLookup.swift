@@ -100,12 +100,12 @@ public struct DirectoryExcerpt: Hashable, Sendable {
     ///   - lookup: The keys.
     public init(_ snapshot: DirectorySnapshot, _ lookup: DirectoryLookup) {
         var userByKey: [ObjectKey: DirectoryUser] = [:]
-        for user in snapshot.users { userByKey[ObjectKey(user.id)] = user }
+        for user in snapshot.users { userByKey[user.objectKey] = user }
         let closure = TransitiveMembers(users: snapshot.users, groups: snapshot.groups)
 
         var users: [DirectoryUser] = []
         var taken: Set<ObjectKey> = []
-        func take(_ user: DirectoryUser) { if taken.insert(ObjectKey(user.id)).inserted { users.append(user) } }
+        func take(_ user: DirectoryUser) { if taken.insert(user.objectKey).inserted { users.append(user) } }
         let named = snapshot.users.filter { user in lookup.users.contains { DirectoryLookup.key($0, names: user) } }
         named.forEach(take)
 

@@ -82,12 +82,13 @@ extension PreviewRecord {
 /// exporters and the Graph emulator.
 package enum JSONString {
     package static func append(_ value: String, to output: inout [UInt8]) {
+        if value.utf8.withContiguousStorageIfAvailable({ append($0, to: &output) }) == nil { append(Array(value.utf8), to: &output) }
+    }
+
+    /// ``append(_:to:)-(String,_)`` of a string's UTF-8 bytes.
+    package static func append(_ utf8: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        let utf8 = value.utf8
-        let plain = utf8.withContiguousStorageIfAvailable { bytes in
-            !bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
-        }
-        if plain == true {
+        if !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
             output.append(contentsOf: utf8)
             output.append(UInt8(ascii: "\""))
             return
@@ -108,5 +109,10 @@ package enum JSONString {
             }
         }
         output.append(UInt8(ascii: "\""))
+    }
+
+    /// ``append(_:to:)-(UnsafeBufferPointer<UInt8>,_)`` of bytes in an array.
+    private static func append(_ utf8: [UInt8], to output: inout [UInt8]) {
+        utf8.withUnsafeBufferPointer { append($0, to: &output) }
     }
 }

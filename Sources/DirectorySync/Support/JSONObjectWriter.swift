@@ -21,6 +21,13 @@ struct JSONObjectWriter {
         JSONString.append(value, to: &output)
     }
 
+    /// A string given as its UTF-8 bytes; `nil` left out.
+    mutating func string(_ name: StaticString, utf8 value: UnsafeBufferPointer<UInt8>?, to output: inout [UInt8]) {
+        guard let value else { return }
+        key(name, to: &output)
+        JSONString.append(value, to: &output)
+    }
+
     mutating func bool(_ name: StaticString, _ value: Bool, to output: inout [UInt8]) {
         key(name, to: &output)
         if value {

@@ -127,13 +127,13 @@ struct DirectoryScope {
 
     /// Snapshot indices in the order of their ids (of several with one id, the last listed) —
     /// empty when the items are listed sorted already — and each one's position by key.
-    private static func order<T: Identifiable & Sendable>(_ items: [T]) -> ([Int32], ObjectKeyTable) where T.ID == String {
+    private static func order<T: KeyedDirectoryObject>(_ items: [T]) -> ([Int32], ObjectKeyTable) {
         var positions = ObjectKeyTable(capacity: items.count)
         let keys = ParallelChunks.map(items.count) { range in
             // Every id's first byte read before any is parsed: the reads overlap (see ObjectKeyTable.values(for:)).
             var touched: UInt8 = 0
-            for index in range { touched &+= items[index].id.utf8.first ?? 0 }
-            var keys = range.map { ObjectKey(items[$0].id) }
+            for index in range { touched &+= items[index].leadingByte }
+            var keys = range.map { items[$0].objectKey }
             if touched == 0 && keys.count < 0 { keys.append(.other("")) }
             return keys
         }
@@ -203,7 +203,7 @@ struct TransitiveMembers {
     /// Members by position in `users` and `groups` (of several users or groups with one id, the last).
     init(users: [DirectoryUser], groups: [DirectoryGroup]) {
         var userPositions = ObjectKeyTable(capacity: users.count)
-        for (index, user) in users.enumerated() { userPositions.set(Int32(index), for: ObjectKey(user.id)) }
+        for (index, user) in users.enumerated() { userPositions.set(Int32(index), for: user.objectKey) }
         var groupPositions = ObjectKeyTable(capacity: groups.count)
         for (index, group) in groups.enumerated() { groupPositions.set(Int32(index), for: ObjectKey(group.id)) }
         self.init(

@@ -9,6 +9,9 @@ extension PlanBuilder {
         var current = [Int32](repeating: -1, count: store.userSlotCount)
         var wanted = [Int32](repeating: -1, count: store.userSlotCount)
         var leaving: [Int32] = []
+        // Each member's id and label made once for all its groups (a user keeps its strings together).
+        var ids: [String?] = []
+        var labels: [String?] = []
         for (groupIndex, state) in groupStates.enumerated() {
             let groupReference: IdentityReference
             let group = scope.group(groupIndex)
@@ -36,11 +39,15 @@ extension PlanBuilder {
                     if current[Int(memberState.slot)] == stamp { continue }
                     reference = .existing(storeUserID(memberState.slot))
                 case .created, .createdDeferred:
-                    reference = .created(externalID: scope.userID(Int(member)))
+                    if ids.isEmpty { ids = Array(repeating: nil, count: scope.userCount) }
+                    if ids[Int(member)] == nil { ids[Int(member)] = scope.userID(Int(member)) }
+                    reference = .created(externalID: ids[Int(member)]!)
                 }
                 let deferred = groupDeferred || memberState.kind == .createdDeferred
+                if labels.isEmpty { labels = Array(repeating: nil, count: scope.userCount) }
+                if labels[Int(member)] == nil { labels[Int(member)] = userLabel(ofScopeUser: Int(member)) }
                 add(deferred ? .deferredMemberships : .memberships, .addMember(user: reference, group: groupReference),
-                    subject: userLabel(ofScopeUser: Int(member)), label: .scopeUser(Int(member)), group: groupLabel, .memberInDirectory)
+                    subject: labels[Int(member)]!, label: .scopeUser(Int(member)), group: groupLabel, .memberInDirectory)
             }
             guard state.kind == .existing else { continue }
             // An excerpt decides who leaves a group only for the group's own members if it read

@@ -187,17 +187,13 @@ extension PlanBuilder {
                                 for index in batch {
                                     let position = Int(positions[index])
                                     let user = order.isEmpty ? position : Int(order[position])
-                                    touched &+= Self.touch(users[user].mail) &+ Self.touch(users[user].displayName) &+ Self.touch(users[user].userPrincipalName)
-                                        &+ UInt8(truncatingIfNeeded: users[user].proxyAddresses.count)
+                                    touched &+= users[user].leadingByte
                                     let linked = Int(links[position])
                                     guard linked >= 0, let profile = stored[linked]?.profile else { continue }
                                     touched &+= Self.touch(profile.email) &+ Self.touch(profile.name) &+ UInt8(truncatingIfNeeded: profile.logins.count)
                                 }
                                 for index in batch {
-                                    let position = Int(positions[index])
-                                    let user = order.isEmpty ? position : Int(order[position])
-                                    touched &+= Self.touch(users[user].proxyAddresses.first) &+ Self.touch(users[user].onPremisesDomainName)
-                                    let linked = Int(links[position])
+                                    let linked = Int(links[Int(positions[index])])
                                     guard linked >= 0, let logins = stored[linked]?.profile.logins else { continue }
                                     touched &+= Self.touch(logins.first) &+ Self.touch(logins.dropFirst().first)
                                 }
@@ -210,19 +206,31 @@ extension PlanBuilder {
                                 let position = Int(positions[index])
                                 let user = order.isEmpty ? position : Int(order[position])
                                 var fact = UserFacts(linked: links[position])
-                                let addresses: DirectoryUser.EmailAddresses
-                                if let mail = users[user].mail, Self.isPlain(mail, proxies: users[user].proxyAddresses) {
-                                    addresses = DirectoryUser.EmailAddresses(primary: mail, primaryKey: mail)
-                                } else {
-                                    addresses = DirectoryUser.emailAddresses(mail: users[user].mail, proxyAddresses: users[user].proxyAddresses)
-                                    fact.addresses = Int32(extra.count)
-                                    extra.append((index, addresses))
+                                let directory = users.baseAddress! + user
+                                let identity = fact.linked >= 0 ? stored.baseAddress! + Int(fact.linked) : nil
+                                // The usual user: a plain `mail`, read where it lies.
+                                let plain = directory.pointee.fields.withBytes(.mail) { mail -> Bool in
+                                    guard let mail, Self.isPlain(mail, directory.pointee.fields) else { return false }
+                                    fact.flags.insert(.hasEmail)
+                                    guard let profile = identity?.pointee?.profile else { return true }
+                                    typealias Fields = DirectoryUser.Fields
+                                    if Fields.equivalent(mail, profile.email?.lowercasedKey) || profile.aliases.contains(where: { Fields.equivalent(mail, $0.lowercasedKey) }) {
+                                        fact.flags.insert(.ownsPrimary)
+                                    }
+                                    if Fields.equivalent(mail, profile.email) && Self.isUnchanged(profile, directory, aliases: []) { fact.flags.insert(.unchanged) }
+                                    return true
                                 }
+                                guard !plain else { return fact }
+                                let addresses = DirectoryUser.emailAddresses(mail: directory.pointee.mail, proxyAddresses: directory.pointee.proxyAddresses)
+                                fact.addresses = Int32(extra.count)
+                                extra.append((index, addresses))
                                 if addresses.primary != nil { fact.flags.insert(.hasEmail) }
-                                if fact.linked >= 0, let identity = stored.baseAddress.map({ $0 + Int(fact.linked) }), let directory = users.baseAddress.map({ $0 + user }) {
+                                if let identity, let profile = identity.pointee?.profile {
                                     if let key = addresses.primaryKey, Self.holds(identity, key) { fact.flags.insert(.ownsPrimary) }
                                     for (n, key) in addresses.aliasKeys.prefix(64).enumerated() where Self.holds(identity, key) { fact.ownsAliases |= 1 << UInt64(n) }
-                                    if Self.isUnchanged(identity, directory, email: addresses.primary, aliases: addresses.aliases) { fact.flags.insert(.unchanged) }
+                                    if profile.email == addresses.primary && Self.isUnchanged(profile, directory, aliases: addresses.aliases) {
+                                        fact.flags.insert(.unchanged)
+                                    }
                                 }
                                 return fact
                             }
@@ -251,13 +259,20 @@ extension PlanBuilder {
     @inline(__always)
     private static func touch(_ string: String?) -> UInt8 { string?.utf8.first ?? 0 }
 
-    /// Whether a `mail` is the user's email and key as it is, with no alias: printable ASCII at
-    /// both ends (nothing to trim), no capital letter, and no proxy address but its own.
-    private static func isPlain(_ mail: String, proxies: [String]) -> Bool {
-        guard let first = mail.utf8.first, let last = mail.utf8.last, (0x21..<0x7F).contains(first), (0x21..<0x7F).contains(last),
-            proxies.count <= 1, proxies.first.map({ DirectoryUser.isSMTPEntry($0, of: mail) }) ?? true
+    /// Whether a `mail` (its bytes) is the user's email and key as it is, with no alias: printable
+    /// ASCII at both ends (nothing to trim), no capital letter, and no proxy address but its own
+    /// (the user's `fields`' entries, read in place).
+    private static func isPlain(_ mail: UnsafeBufferPointer<UInt8>, _ fields: DirectoryUser.Fields) -> Bool {
+        guard let first = mail.first, let last = mail.last, (0x21..<0x7F).contains(first), (0x21..<0x7F).contains(last),
+            mail.allSatisfy({ $0 < 0x80 && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) })
         else { return false }
-        return mail.utf8.allSatisfy { $0 < 0x80 && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }
+        var count = 0
+        var own = true
+        fields.forEachEntry(.proxyAddresses) { entry in
+            count += 1
+            own = own && DirectoryUser.isSMTPEntry(entry, of: mail)
+        }
+        return count <= 1 && own
     }
 
     /// The user's email (by scope number).
@@ -517,19 +532,34 @@ extension PlanBuilder {
     }
 
     /// Whether a linked user's profile already is what the directory user asks for with every
-    /// alias, its logins exactly the directory's (the usual case). `false` sends the user to the
-    /// full comparison, which also keeps logins an administrator added.
-    private static func isUnchanged(_ identity: UnsafePointer<IdentityUser?>, _ user: UnsafePointer<DirectoryUser>, email: String?, aliases: [String]) -> Bool {
-        guard let profile = identity.pointee?.profile else { return false }
-        let name = user.pointee.displayName.flatMap { $0.trimmed.isEmpty ? nil : $0 } ?? user.pointee.userPrincipalName
-        guard profile.isEnabled == user.pointee.accountEnabled, profile.email == email, profile.name == name,
-            profile.firstName == user.pointee.givenName, profile.lastName == user.pointee.surname, profile.aliases == aliases,
-            let first = profile.logins.first, first == user.pointee.userPrincipalName
-        else { return false }
-        let (sam, domain) = (user.pointee.onPremisesSamAccountName, user.pointee.onPremisesDomainName)
+    /// alias, its logins exactly the directory's (the usual case); the caller compares the email.
+    /// `false` sends the user to the full comparison, which also keeps logins an administrator added.
+    private static func isUnchanged(_ profile: UserProfile, _ user: UnsafePointer<DirectoryUser>, aliases: [String]) -> Bool {
+        guard profile.isEnabled == user.pointee.accountEnabled, profile.aliases == aliases, let first = profile.logins.first else { return false }
+        // The directory's strings compared where they lie, in one pass, none copied.
+        typealias Fields = DirectoryUser.Fields
+        let (same, sam) = user.pointee.fields.read { fields -> (Bool, Bool) in
+            let login = fields.bytes(.userPrincipalName)
+            let display = fields.bytes(.displayName)
+            guard Fields.equivalent(fields.bytes(.givenName), profile.firstName), Fields.equivalent(fields.bytes(.surname), profile.lastName),
+                Fields.equivalent(login, first)
+            else { return (false, false) }
+            // The name: the display name unless blank (printable ASCII at both ends: not blank, nothing to trim).
+            var name = display
+            if let display, !(display.first.map { (0x21..<0x7F).contains($0) } == true && (0x21..<0x7F).contains(display.last!)),
+                String(decoding: display, as: UTF8.self).trimmed.isEmpty
+            {
+                name = login
+            }
+            return (Fields.equivalent(name ?? login, profile.name), fields.bytes(.onPremisesSamAccountName) != nil)
+        }
+        guard same else { return false }
         switch profile.logins.count {
-        case 1: return !DirectoryUser.hasNetBIOSLogin(samAccountName: sam, domainName: domain)
-        case 2: return DirectoryUser.isNetBIOSLogin(profile.logins[1], samAccountName: sam, domainName: domain)
+        case 1: return !sam || !DirectoryUser.hasNetBIOSLogin(samAccountName: user.pointee.onPremisesSamAccountName, domainName: user.pointee.onPremisesDomainName)
+        case 2:
+            return sam
+                && DirectoryUser.isNetBIOSLogin(
+                    profile.logins[1], samAccountName: user.pointee.onPremisesSamAccountName, domainName: user.pointee.onPremisesDomainName)
         default: return false
         }
     }
