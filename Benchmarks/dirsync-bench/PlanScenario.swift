@@ -33,12 +33,16 @@ enum PlanScenario {
     }
 
     /// The directory with 1% of users changed, and the contents of a store holding the tenant
-    /// before the change; nothing else of the setup stays referenced.
+    /// before the change; nothing else of the setup stays referenced. The store is filled from a
+    /// second generation of the same tenant, so that — as in a real process, where the store
+    /// was read from its file or server and the directory from Graph — the two hold equal
+    /// strings, not the same ones.
     private static func inputs(users: Int) async throws -> (DirectorySnapshot, IdentityStoreContents) {
-        var mutator = TenantMutator(TenantGenerator(configuration: .init(users: users, groups: max(10, users / 100), seed: 1)).generate())
+        let generator = TenantGenerator(configuration: .init(users: users, groups: max(10, users / 100), seed: 1))
         let store = InMemoryIdentityStore()
-        let initial = try StandardSyncPlanner().plan(source: "contoso", directory: mutator.tenant.snapshot, store: IdentityStoreContents())
+        let initial = try StandardSyncPlanner().plan(source: "contoso", directory: generator.generate().snapshot, store: IdentityStoreContents())
         _ = try await SyncExecutor(configuration: .init(maximumConcurrency: 1, membershipBatchSize: 10_000)).apply(initial, to: store)
+        var mutator = TenantMutator(generator.generate())
         var random = SeededRandomNumberGenerator(seed: 2)
         mutator.apply(steps: max(1, users / 100), using: &random)
         return (mutator.tenant.snapshot, try await store.contents())
