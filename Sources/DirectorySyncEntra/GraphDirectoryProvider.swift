@@ -261,7 +261,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
 
     /// The pages' users in one array, each moved, not copied: their strings were made on other
     /// cores, and a copy would touch every one of them (a reference count each), then again to
-    /// free the page. The pages are left holding empty users, which hold no strings.
+    /// free the page. The pages are left holding one shared empty user.
     static func joined(_ pages: inout [[DirectoryUser]]) -> [DirectoryUser] {
         let empty = DirectoryUser(id: "", userPrincipalName: "", userType: nil)
         return [DirectoryUser](unsafeUninitializedCapacity: pages.reduce(0) { $0 + $1.count }) { users, count in

@@ -40,10 +40,14 @@ extension DirectoryUser {
 
         /// Fields of these values, one per ``Slot`` in order.
         init(_ values: [Value]) {
+            assert(values.count == Slot.all.count, "one value per slot")
             let size = values.reduce(0) { $0 + Self.size(of: $1) }
             var bytes: [UInt8] = []
             bytes.reserveCapacity(size)
-            for value in values { Self.append(value, to: &bytes) }
+            for (slot, value) in zip(Slot.all, values) {
+                if case .list = value { assert(slot.isList, "a list for a list slot") } else { assert(!slot.isList, "a string for a single-value slot") }
+                Self.append(value, to: &bytes)
+            }
             self.bytes = bytes
         }
 
@@ -64,7 +68,8 @@ extension DirectoryUser {
 
         /// The bytes of a single-value slot (`nil` for none), without a copy.
         func withBytes<R>(_ slot: Slot, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R {
-            try bytes.withUnsafeBufferPointer { buffer in
+            assert(!slot.isList, "a single-value slot")
+            return try bytes.withUnsafeBufferPointer { buffer in
                 var cursor = Cursor(buffer, at: slot)
                 let header = cursor.length()
                 guard header > 0 else { return try body(nil) }
@@ -102,7 +107,8 @@ extension DirectoryUser {
 
         /// How many entries a list slot has.
         func count(_ slot: Slot) -> Int {
-            bytes.withUnsafeBufferPointer { buffer in
+            assert(slot.isList, "a list slot")
+            return bytes.withUnsafeBufferPointer { buffer in
                 var cursor = Cursor(buffer, at: slot)
                 return cursor.length()
             }
@@ -110,6 +116,7 @@ extension DirectoryUser {
 
         /// Calls `body` with each entry's bytes of a list slot, in order.
         func forEachEntry(_ slot: Slot, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+            assert(slot.isList, "a list slot")
             try bytes.withUnsafeBufferPointer { buffer in
                 var cursor = Cursor(buffer, at: slot)
                 for _ in 0..<cursor.length() {
@@ -195,9 +202,12 @@ extension DirectoryUser {
 
         static func == (a: Fields, b: Fields) -> Bool { a.isEquivalent(to: b) }
 
+        /// Hashes what canonical equivalence leaves as it is: the id, which values are absent, and
+        /// the lists' lengths (equal values hash alike; the bytes of equal strings may differ).
         func hash(into hasher: inout Hasher) {
-            for slot in Slot.all {
-                if slot.isList { hasher.combine(strings(slot)) } else { hasher.combine(string(slot)) }
+            hasher.combine(string(.id))
+            for slot in Slot.all.dropFirst() {
+                if slot.isList { hasher.combine(count(slot)) } else { hasher.combine(withBytes(slot) { $0 == nil }) }
             }
         }
 

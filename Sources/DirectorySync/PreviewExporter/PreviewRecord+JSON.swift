@@ -82,7 +82,9 @@ extension PreviewRecord {
 /// exporters and the Graph emulator.
 package enum JSONString {
     package static func append(_ value: String, to output: inout [UInt8]) {
-        if value.utf8.withContiguousStorageIfAvailable({ append($0, to: &output) }) == nil { append(Array(value.utf8), to: &output) }
+        if value.utf8.withContiguousStorageIfAvailable({ append($0, to: &output) }) == nil {
+            Array(value.utf8).withUnsafeBufferPointer { append($0, to: &output) }
+        }
     }
 
     /// ``append(_:to:)-(String,_)`` of a string's UTF-8 bytes.
@@ -109,10 +111,5 @@ package enum JSONString {
             }
         }
         output.append(UInt8(ascii: "\""))
-    }
-
-    /// ``append(_:to:)-(UnsafeBufferPointer<UInt8>,_)`` of bytes in an array.
-    private static func append(_ utf8: [UInt8], to output: inout [UInt8]) {
-        utf8.withUnsafeBufferPointer { append($0, to: &output) }
     }
 }

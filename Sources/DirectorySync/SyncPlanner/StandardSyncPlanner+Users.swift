@@ -538,7 +538,7 @@ extension PlanBuilder {
         guard profile.isEnabled == user.pointee.accountEnabled, profile.aliases == aliases, let first = profile.logins.first else { return false }
         // The directory's strings compared where they lie, in one pass, none copied.
         typealias Fields = DirectoryUser.Fields
-        let (same, sam) = user.pointee.fields.read { fields -> (Bool, Bool) in
+        let (same, hasSam) = user.pointee.fields.read { fields -> (Bool, Bool) in
             let login = fields.bytes(.userPrincipalName)
             let display = fields.bytes(.displayName)
             guard Fields.equivalent(fields.bytes(.givenName), profile.firstName), Fields.equivalent(fields.bytes(.surname), profile.lastName),
@@ -555,9 +555,9 @@ extension PlanBuilder {
         }
         guard same else { return false }
         switch profile.logins.count {
-        case 1: return !sam || !DirectoryUser.hasNetBIOSLogin(samAccountName: user.pointee.onPremisesSamAccountName, domainName: user.pointee.onPremisesDomainName)
+        case 1: return !hasSam || !DirectoryUser.hasNetBIOSLogin(samAccountName: user.pointee.onPremisesSamAccountName, domainName: user.pointee.onPremisesDomainName)
         case 2:
-            return sam
+            return hasSam
                 && DirectoryUser.isNetBIOSLogin(
                     profile.logins[1], samAccountName: user.pointee.onPremisesSamAccountName, domainName: user.pointee.onPremisesDomainName)
         default: return false
