@@ -67,7 +67,7 @@ struct GraphDirectoryProviderTests {
         #expect(Set(perGroup.groups.map { $0.memberUserIDs.sorted() }) == Set(snapshot.groups.map { $0.memberUserIDs.sorted() }))
     }
 
-    @Test("a member that is a user read is named by the user's own id string, not a copy of it; other members keep theirs", arguments: [
+    @Test("a member that is a user read is named by one id string in all its groups, not a copy per membership; other members keep theirs", arguments: [
         GraphDirectoryProvider.Configuration.MembershipStrategy.groupDelta, .memberPages,
     ])
     func sharedMemberIDs(strategy: GraphDirectoryProvider.Configuration.MembershipStrategy) async throws {
@@ -76,16 +76,20 @@ struct GraphDirectoryProviderTests {
         // Two members the read has no user for (outside a pushed-down filter, say): kept as they came.
         // The delta lists them; member pages list only objects that exist.
         let strangers = ["00000000-0000-0000-0000-0000000000aa", "Not-A-Guid"]
-        harness.emulator.upsertGroup(
-            DirectoryGroup(id: "big", displayName: "Big", memberUserIDs: Array(ids[0..<120]) + strangers), tenant: harness.credentials.tenantID)
+        for name in ["Big", "Also big"] {
+            harness.emulator.upsertGroup(
+                DirectoryGroup(id: name, displayName: name, memberUserIDs: Array(ids[0..<120]) + strangers), tenant: harness.credentials.tenantID)
+        }
         let snapshot = try await harness.provider(strategy: strategy).read()
-        let users = snapshot.users.filter { ids[0..<120].contains($0.id) }
-        let group = try #require(snapshot.groups.first { $0.id == "big" })
+        let big = try #require(snapshot.groups.first { $0.id == "Big" })
+        let alsoBig = try #require(snapshot.groups.first { $0.id == "Also big" })
         let expected = ids[0..<120] + (strategy == .groupDelta ? strangers : [])
-        #expect(Set(group.memberUserIDs) == Set(expected), "the members are the same ids")
-        let storage = Dictionary(uniqueKeysWithValues: users.map { ($0.id, Self.storage(of: $0.id)) })
-        let shared = group.memberUserIDs.filter { storage[$0] != nil && Self.storage(of: $0) == storage[$0] }
-        #expect(shared.count == 120, "every member that is a user read shares its string: \(shared.count) of 120")
+        #expect(Set(big.memberUserIDs) == Set(expected), "the members are the same ids")
+        #expect(Set(alsoBig.memberUserIDs) == Set(expected), "the members are the same ids")
+        // A user's memberships share one string: the same storage in both groups.
+        let storage = Dictionary(uniqueKeysWithValues: big.memberUserIDs.map { ($0, Self.storage(of: $0)) })
+        let shared = alsoBig.memberUserIDs.filter { ids[0..<120].contains($0) && storage[$0] != nil && Self.storage(of: $0) == storage[$0] }
+        #expect(shared.count == 120, "every member that is a user read is one string for all its groups: \(shared.count) of 120")
     }
 
     /// Where a string's bytes are (a 36-character id is held in a heap block of its own).
