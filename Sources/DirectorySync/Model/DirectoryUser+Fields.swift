@@ -72,8 +72,7 @@ extension DirectoryUser {
             return try bytes.withUnsafeBufferPointer { buffer in
                 var cursor = Cursor(buffer, at: slot)
                 let header = cursor.length()
-                guard header > 0 else { return try body(nil) }
-                return try body(UnsafeBufferPointer(rebasing: buffer[cursor.offset..<cursor.offset + header - 1]))
+                return try body(header > 0 ? cursor.take(header - 1) : nil)
             }
         }
 
@@ -119,11 +118,7 @@ extension DirectoryUser {
             assert(slot.isList, "a list slot")
             try bytes.withUnsafeBufferPointer { buffer in
                 var cursor = Cursor(buffer, at: slot)
-                for _ in 0..<cursor.length() {
-                    let length = cursor.length()
-                    try body(UnsafeBufferPointer(rebasing: buffer[cursor.offset..<cursor.offset + length]))
-                    cursor.offset += length
-                }
+                for _ in 0..<cursor.length() { try body(cursor.take(cursor.length())) }
             }
         }
 
@@ -185,11 +180,15 @@ extension DirectoryUser {
         /// Whether the bytes hold `string`'s value as `String` compares them.
         static func equivalent(_ bytes: UnsafeBufferPointer<UInt8>?, _ string: String?) -> Bool {
             guard let bytes, let string else { return bytes == nil && string == nil }
-            let equal = string.utf8.withContiguousStorageIfAvailable { other -> Bool? in
-                if same(bytes, other) { return true }
-                return isASCII(bytes) && isASCII(other) ? false : nil
-            }
-            return (equal ?? nil) ?? (String(decoding: bytes, as: UTF8.self) == string)
+            return string.utf8.withContiguousStorageIfAvailable { equivalent(bytes, $0) } ?? (String(decoding: bytes, as: UTF8.self) == string)
+        }
+
+        /// Whether a string is empty or white space only (what `trimmed` leaves empty), decided
+        /// from its bytes when printable ASCII at both ends says it is not.
+        static func isBlank(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard let first = bytes.first, let last = bytes.last else { return true }
+            if (0x21..<0x7F).contains(first) && (0x21..<0x7F).contains(last) { return false }
+            return String(decoding: bytes, as: UTF8.self).trimmed.isEmpty
         }
 
         /// Whether two buffers hold the same bytes.

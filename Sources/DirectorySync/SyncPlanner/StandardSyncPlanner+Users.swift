@@ -540,18 +540,12 @@ extension PlanBuilder {
         typealias Fields = DirectoryUser.Fields
         let (same, hasSam) = user.pointee.fields.read { fields -> (Bool, Bool) in
             let login = fields.bytes(.userPrincipalName)
-            let display = fields.bytes(.displayName)
+            // The name: the display name unless blank, else the UPN.
+            let name = fields.bytes(.displayName).flatMap { Fields.isBlank($0) ? nil : $0 } ?? login
             guard Fields.equivalent(fields.bytes(.givenName), profile.firstName), Fields.equivalent(fields.bytes(.surname), profile.lastName),
-                Fields.equivalent(login, first)
+                Fields.equivalent(login, first), Fields.equivalent(name, profile.name)
             else { return (false, false) }
-            // The name: the display name unless blank (printable ASCII at both ends: not blank, nothing to trim).
-            var name = display
-            if let display, !(display.first.map { (0x21..<0x7F).contains($0) } == true && (0x21..<0x7F).contains(display.last!)),
-                String(decoding: display, as: UTF8.self).trimmed.isEmpty
-            {
-                name = login
-            }
-            return (Fields.equivalent(name ?? login, profile.name), fields.bytes(.onPremisesSamAccountName) != nil)
+            return (true, fields.bytes(.onPremisesSamAccountName) != nil)
         }
         guard same else { return false }
         switch profile.logins.count {

@@ -30,6 +30,28 @@ struct UpdateAndRemovalTests {
         #expect(await store.writeCount == writes)
     }
 
+    @Test("names and logins equal as strings are unchanged however their bytes are written; a blank display name stays the UPN")
+    func unchangedAsStrings() async throws {
+        let store = InMemoryIdentityStore()
+        let composed = DirectoryUser(
+            id: "1", userPrincipalName: "zoë@contoso.com", displayName: "Zoë Ångström", givenName: "Zoë", surname: "Ångström", mail: "zoe@contoso.com")
+        let blank = DirectoryUser(id: "2", userPrincipalName: "b@contoso.com", displayName: "  ", mail: "b@contoso.com")
+        try await sync(snapshot([composed, blank]), store)
+        #expect(try await store.contents().users.map(\.profile.name).sorted() == ["Zoë Ångström", "b@contoso.com"])
+        // The same strings decomposed (and U+212B ANGSTROM SIGN for Å), another blank display name.
+        let decomposed = DirectoryUser(
+            id: "1", userPrincipalName: "zoe\u{308}@contoso.com", displayName: "Zoe\u{308} \u{212B}ngstro\u{308}m", givenName: "Zoe\u{308}",
+            surname: "A\u{30A}ngstro\u{308}m", mail: "zoe@contoso.com")
+        let otherBlank = DirectoryUser(id: "2", userPrincipalName: "b@contoso.com", displayName: "\t\u{3000}", mail: "b@contoso.com")
+        let (unchanged, _) = try await sync(snapshot([decomposed, otherBlank]), store)
+        #expect(unchanged.isEmpty && unchanged.unchangedUsers == 2)
+        var renamed = decomposed
+        renamed.surname = "Angstrom"
+        let (plan, _) = try await sync(snapshot([renamed, otherBlank]), store)
+        #expect(plan.kinds == [.updateUser])
+        #expect(plan.operations[0].action.changes.map(\.field) == ["lastName"])
+    }
+
     @Test("a user deleted in the directory is removed; manual users never are")
     func removesDeleted() async throws {
         let store = InMemoryIdentityStore()
