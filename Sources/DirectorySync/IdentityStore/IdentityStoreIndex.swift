@@ -22,8 +22,10 @@ struct IdentityStoreIndex: Sendable {
     private(set) var groupSlots: [IdentityID: Int32] = [:]
     /// The user holding each address (primary email or alias), lower-cased.
     private(set) var addressHolders: [String: Int32] = [:]
-    /// The users with each login, lower-cased.
-    private(set) var loginHolders = SlotMultimap<String>()
+    /// The users with each login, by the hash of the login lower-cased: a million users' logins
+    /// cost an integer each here, not a lower-cased copy of each login. A hash is no proof, so
+    /// ``forEachLoginHolder(_:_:)`` checks each user it finds.
+    private var loginHolders = SlotMultimap<Int>()
     /// The group holding each name, lower-cased.
     private(set) var groupNameHolders: [String: Int32] = [:]
     /// Each user's link to a directory object, by slot: its source (in ``sources``) and the
@@ -36,20 +38,21 @@ struct IdentityStoreIndex: Sendable {
     private var freeUserSlots: [Int32] = []
     private var freeGroupSlots: [Int32] = []
 
-    /// Where an identity comes from, as numbers: the source's number (-1 for a manual identity)
-    /// and the key of the directory object.
+    /// Where an identity comes from, as numbers: the key of the directory object and the source's
+    /// number (-1 for a manual identity) — in this order, 24 bytes a link (the other order pads
+    /// to 32: a key is 17 bytes aligned to 8).
     struct Link: Sendable {
-        var source: Int32
         var key: ObjectKey
+        var source: Int32
 
-        static let manual = Link(source: -1, key: .guid(0, 0))
+        static let manual = Link(key: .guid(0, 0), source: -1)
     }
 
     private mutating func link(_ origin: IdentityOrigin) -> Link {
         guard case .directory(let source, let externalID) = origin else { return .manual }
         let number = sources[source] ?? Int32(sources.count)
         if number == Int32(sources.count) { sources[source] = number }
-        return Link(source: number, key: ObjectKey(externalID))
+        return Link(key: ObjectKey(externalID), source: number)
     }
 
     /// A group in its slot: what ``IdentityGroup`` holds, with members as user slots.
@@ -108,6 +111,18 @@ struct IdentityStoreIndex: Sendable {
         return IdentityGroup(
             id: group.id, origin: group.origin, profile: group.profile, memberIDs: group.members.map { users[Int($0)]!.id } + group.extraMembers)
     }
+
+    /// Calls `body` with the slot of each user holding the login `key` (lower-cased), in the order
+    /// they got it.
+    func forEachLoginHolder(_ key: String, _ body: (Int32) -> Void) {
+        loginHolders.forEach(at: key.hashValue) { slot in
+            if users[Int(slot)]?.profile.logins.contains(where: { $0.lowercasedKey == key }) == true { body(slot) }
+        }
+    }
+
+    /// How many (user, login) entries the login table holds: one per distinct login of each user,
+    /// fewer only where two logins' hashes meet.
+    var loginEntryCount: Int { loginHolders.count }
 
     /// The number of user slots (free ones included): the size of tables by user slot.
     var userSlotCount: Int { users.count }
@@ -220,12 +235,12 @@ struct IdentityStoreIndex: Sendable {
     private mutating func indexAddresses(of user: IdentityUser, at slot: Int32) {
         if let email = user.profile.email { addressHolders[email.lowercasedKey] = slot }
         for alias in user.profile.aliases { addressHolders[alias.lowercasedKey] = slot }
-        for login in user.profile.logins { loginHolders.insert(slot, at: login.lowercasedKey) }
+        for login in user.profile.logins { loginHolders.insert(slot, at: login.lowercasedKey.hashValue) }
     }
 
     private mutating func unindexAddresses(of user: IdentityUser, at slot: Int32) {
         for key in user.profile.addressKeys where addressHolders[key] == slot { addressHolders[key] = nil }
-        for login in user.profile.logins { loginHolders.remove(slot, at: login.lowercasedKey) }
+        for login in user.profile.logins { loginHolders.remove(slot, at: login.lowercasedKey.hashValue) }
     }
 }
 
@@ -235,12 +250,8 @@ struct SlotMultimap<Key: Hashable & Sendable>: Sendable {
     private var first: [Key: Int32] = [:]
     private var more: [Key: [Int32]] = [:]
 
-    /// The slots under `key`, in the order they were inserted.
-    subscript(key: Key) -> [Int32] {
-        guard let slot = first[key] else { return [] }
-        guard let rest = more[key] else { return [slot] }
-        return [slot] + rest
-    }
+    /// How many slots are held, under all keys.
+    var count: Int { more.values.reduce(first.count) { $0 + $1.count } }
 
     /// Calls `body` with each slot under `key`, in the order they were inserted.
     func forEach(at key: Key, _ body: (Int32) -> Void) {

@@ -206,7 +206,7 @@ public actor InMemoryIdentityStore: IdentityStore {
             if let slot = index.groupSlots[id] { groupSlots.insert(slot) }
         }
         for address in query.addresses { if let holder = index.addressHolders[address] { userSlots.insert(holder) } }
-        for login in query.logins { index.loginHolders.forEach(at: login) { userSlots.insert($0) } }
+        for login in query.logins { index.forEachLoginHolder(login) { userSlots.insert($0) } }
         for externalID in query.externalIDs {
             let link = Link(.directory(query.source, externalID: externalID))!
             linkedUsers.forEach(at: link) { userSlots.insert($0) }

@@ -347,7 +347,7 @@ extension PlanBuilder {
             var candidates: Set<Int32> = []
             let user = scope.snapshotUsers[scope.snapshotIndex(ofUser: index)]
             for key in user.loginMatchKeys {
-                store.loginHolders.forEach(at: key) { slot in
+                store.forEachLoginHolder(key) { slot in
                     if store.users[Int(slot)]!.origin == .manual { candidates.insert(slot) }
                 }
             }

@@ -11,6 +11,8 @@ struct IdentityStoreIndexTests {
         var groups: [IdentityID: IdentityGroup] = [:]
         var addresses: [String: IdentityID] = [:]
         var logins: [String: Set<IdentityID>] = [:]
+        /// The login table's entries: more than the users' logins would be entries left behind.
+        var loginEntries = 0
         var names: [String: IdentityID] = [:]
         /// Each identity's link: its source and the key of its directory object.
         var links: [IdentityID: String] = [:]
@@ -34,9 +36,12 @@ struct IdentityStoreIndexTests {
             addresses = index.addressHolders.mapValues { index.users[Int($0)]?.id ?? IdentityID("free slot \($0)") }
             for user in users.values {
                 for login in user.profile.logins {
-                    logins[login.lowercasedKey] = Set(index.loginHolders[login.lowercasedKey].map { index.users[Int($0)]?.id ?? IdentityID("free slot \($0)") })
+                    var holders: Set<IdentityID> = []
+                    index.forEachLoginHolder(login.lowercasedKey) { holders.insert(index.users[Int($0)]?.id ?? IdentityID("free slot \($0)")) }
+                    logins[login.lowercasedKey] = holders
                 }
             }
+            loginEntries = index.loginEntryCount
             names = index.groupNameHolders.mapValues { index.groups[Int($0)]?.id ?? IdentityID("free slot \($0)") }
             let sources = Dictionary(uniqueKeysWithValues: index.sources.map { ($0.value, $0.key) })
             func link(_ link: IdentityStoreIndex.Link) -> String { link.source < 0 ? "manual" : "\(sources[link.source].map(\.rawValue) ?? "?")/\(link.key)" }
