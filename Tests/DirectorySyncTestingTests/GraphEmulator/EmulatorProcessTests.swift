@@ -74,7 +74,7 @@ struct EmulatorProcessTests {
         for _ in 0..<100 { crowd.append(try RawConnection(port: port)) }
         // The last connections wait in the listen queue: the server has no descriptor to accept them.
         crowd[99].write(request)
-        #expect(await crowd[99].status(within: 1) == nil, "the limit was not reached, so this test proves nothing")
+        #expect(crowd[99].status(within: 1) == nil, "the limit was not reached, so this test proves nothing")
         crowd.removeAll()
 
         let deadline = Date().addingTimeInterval(15)
@@ -82,7 +82,7 @@ struct EmulatorProcessTests {
         while status == nil, Date() < deadline {
             let connection = try RawConnection(port: port)
             connection.write(request)
-            status = await connection.status(within: 3)
+            status = connection.status(within: 3)
         }
         #expect(status == 200)
         #expect(process.isRunning)

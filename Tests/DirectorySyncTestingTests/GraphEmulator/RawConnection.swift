@@ -7,12 +7,7 @@ import Darwin
 #endif
 
 /// A plain TCP client for sending bytes no HTTP library would send, with deadlines on every wait.
-///
-/// Its waits block a thread of their own, never one of the few the tests' tasks share: tests run
-/// in parallel, and a wait of seconds on a shared thread holds up every other test's tasks (one
-/// waiting for something to happen within its own deadline then fails). One test uses a
-/// connection at a time, so it is `Sendable` for those waits.
-final class RawConnection: @unchecked Sendable {
+final class RawConnection {
     let descriptor: Int32
 
     /// Connects to `127.0.0.1:port`.
@@ -49,16 +44,12 @@ final class RawConnection: @unchecked Sendable {
 
     /// Reads until the peer closes or the deadline passes.
     /// - Returns: What arrived, and whether the peer closed (or reset) the connection.
-    func readToEnd(within seconds: Double) async -> (bytes: [UInt8], closed: Bool) {
-        await receive(within: seconds) { _ in false }
+    func readToEnd(within seconds: Double) -> (bytes: [UInt8], closed: Bool) {
+        receive(within: seconds) { _ in false }
     }
 
     /// Reads until `done` says the bytes so far are enough, the peer closes, or the deadline passes.
-    func receive(within seconds: Double, until done: @escaping @Sendable ([UInt8]) -> Bool) async -> (bytes: [UInt8], closed: Bool) {
-        await ScriptedServer.offThread { self.receiveBlocking(within: seconds, until: done) }
-    }
-
-    private func receiveBlocking(within seconds: Double, until done: ([UInt8]) -> Bool) -> (bytes: [UInt8], closed: Bool) {
+    func receive(within seconds: Double, until done: ([UInt8]) -> Bool) -> (bytes: [UInt8], closed: Bool) {
         let deadline = Date().addingTimeInterval(seconds)
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
@@ -76,8 +67,8 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// Reads one response head (up to the empty line) and returns its status, or `nil`.
-    func status(within seconds: Double) async -> Int? {
-        let (bytes, _) = await receive(within: seconds) { String(decoding: $0, as: UTF8.self).contains("\r\n\r\n") }
+    func status(within seconds: Double) -> Int? {
+        let (bytes, _) = receive(within: seconds) { String(decoding: $0, as: UTF8.self).contains("\r\n\r\n") }
         return Self.status(bytes)
     }
 
