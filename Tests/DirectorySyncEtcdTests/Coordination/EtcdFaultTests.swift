@@ -172,7 +172,10 @@ struct EtcdFaultTests {
     func claimOnAnotherCluster() async throws {
         guard let other = try await EtcdServer.ownMember(), let client = try await EtcdServer.client() else { return }
         defer { other.remove() }
-        let coordinator = EtcdSyncCoordinator(client: try EtcdClient(configuration: .init(endpoints: [other.endpoint])), prefix: "/dirsync/elsewhere", replica: "a")
+        // A long time to live: the claim must outlast a loaded machine's pauses between the claim and the write.
+        let coordinator = EtcdSyncCoordinator(
+            client: try EtcdClient(configuration: .init(endpoints: [other.endpoint])), prefix: "/dirsync/elsewhere", replica: "a",
+            configuration: .init(ttl: .seconds(60)))
         defer { Task { await coordinator.shutdown() } }
         let store = EtcdSyncStateStore(client: client, prefix: EtcdServer.freshPrefix())
         guard case .claimed(let claim) = try await coordinator.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
@@ -281,15 +284,16 @@ struct EtcdFaultTests {
     @Test("a renewal interval at or above the time to live is taken as a third of it: the session lives on")
     func renewalIntervalClamped() async throws {
         // A member of its own: the shared one, busy with other tests, can be slower
-        // than this short time to live allows.
+        // than this time to live allows. The time to live is long enough to outlast a loaded
+        // machine's pauses, and the wait longer than it: without renewals the claim is gone.
         guard let member = try await EtcdServer.ownMember() else { return }
         defer { member.remove() }
         let coordinator = EtcdSyncCoordinator(
             client: try EtcdClient(configuration: .init(endpoints: [member.endpoint])), prefix: EtcdServer.freshPrefix(), replica: "a",
-            configuration: .init(ttl: .seconds(20), renewalInterval: .seconds(60)))
+            configuration: .init(ttl: .seconds(60), renewalInterval: .seconds(180)))
         defer { Task { await coordinator.shutdown() } }
         guard case .claimed(let claim) = try await coordinator.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
-        try await Task.sleep(for: .seconds(25))
+        try await Task.sleep(for: .seconds(65))
         #expect(claim.isHeld)
         try await claim.check()
         await claim.release()

@@ -132,9 +132,11 @@ struct ReplicaHarness {
 
 /// Waits, yielding, until `condition` holds (the tests wait for what they observe, never for a
 /// time); gives up with a recorded issue after `limit` on the continuous clock, so a regression
-/// fails the test instead of hanging the suite.
+/// fails the test instead of hanging the suite. The limit is generous: it bounds a hang, and on a
+/// loaded 2-core machine running every suite at once a replica's few steps to a read have taken
+/// more than 30 s to be scheduled.
 func waitUntil(
-    _ what: String = "the condition", limit: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
+    _ what: String = "the condition", limit: Duration = .seconds(120), sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + limit
