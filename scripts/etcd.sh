@@ -131,7 +131,9 @@ start)
         --quota-backend-bytes 8589934592 \
         --logger zap --log-level warn >>"$log" 2>&1 &
     pid=$!
-    for _ in $(seq 1 200); do
+    # A deadline in seconds, not a count of tries: on a loaded machine each try takes longer.
+    deadline=$((SECONDS + 120))
+    while [ "$SECONDS" -lt "$deadline" ]; do
         if healthy "$port" && kill -0 "$pid" 2>/dev/null && owns_port "$port" "$pid" "$log"; then
             if [ -n "$watch" ]; then
                 # When the watched process ends: stop the member (unless it ended before: a test
@@ -157,7 +159,7 @@ start)
         sleep 0.05
     done
     stop_server "$pid"
-    echo "etcd did not answer on port $port within 10 s:" >&2
+    echo "etcd did not answer on port $port within 120 s:" >&2
     tail -5 "$log" >&2
     if [ -n "$created" ]; then rm -rf "$data"; fi
     exit 5

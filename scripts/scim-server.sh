@@ -42,7 +42,9 @@ start)
     "$0" ensure >/dev/null
     "$server" --hostname 127.0.0.1 --port "$port" --bearer-token "$token" --dynamic-tenants >"$venv/server-$port.log" 2>&1 &
     pid=$!
-    for _ in $(seq 1 100); do
+    # A deadline in seconds, not a count of tries: on a loaded machine each try takes longer.
+    deadline=$((SECONDS + 120))
+    while [ "$SECONDS" -lt "$deadline" ]; do
         if answers "$port" "$token"; then
             if [ -n "$watch" ]; then
                 (while kill -0 "$watch" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do sleep 1; done; stop_server "$pid") >/dev/null 2>&1 &
@@ -54,7 +56,7 @@ start)
         sleep 0.1
     done
     kill -TERM "$pid"
-    echo "scim2-server did not answer on port $port" >&2
+    echo "scim2-server did not answer on port $port within 120 s" >&2
     exit 5
     ;;
 stop)

@@ -237,7 +237,7 @@ struct GraphLookupConcurrencyTests {
         let (quiet, other) = planted(groups: 6)
         let waiting = FailingTransport(base: EmulatorTransport(quiet.emulator), failing: "none")
         let task = Task { try await provider(quiet, transport: waiting).lookUp(DirectoryLookup(users: [other.id])) }
-        while waiting.endings.withLock({ $0.started }) < 6 { await Task.yield() }
+        while waiting.endings.withLock({ $0.started }) < 6 { try? await Task.sleep(for: .milliseconds(2)) }
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         let stopped = waiting.endings.withLock { $0 }

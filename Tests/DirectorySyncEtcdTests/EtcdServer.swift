@@ -61,7 +61,7 @@ enum EtcdServer {
     }
 
     /// A client of the shared member, or `nil` when etcd cannot run here.
-    static func client(requestTimeout: Duration = .seconds(5)) async throws -> EtcdClient? {
+    static func client(requestTimeout: Duration = .seconds(30)) async throws -> EtcdClient? {
         guard let member = try await member() else { return nil }
         return try EtcdClient(configuration: .init(endpoints: [member.endpoint], requestTimeout: requestTimeout))
     }

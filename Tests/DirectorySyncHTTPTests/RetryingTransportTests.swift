@@ -119,7 +119,7 @@ struct RetryingTransportTests {
         let slow = SyncClock(now: { Date() }, elapsed: { .zero }, sleep: { try await Task.sleep(for: $0 * 10) })
         let task = Task { try await RetryingTransport(base, clock: slow).send(HTTPRequest(url: endpoint)) }
         // Cancel once the first attempt was sent (the retry then waits ten seconds).
-        while base.sent.withLock({ $0.isEmpty }) { await Task.yield() }
+        while base.sent.withLock({ $0.isEmpty }) { try? await Task.sleep(for: .milliseconds(2)) }
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(base.sent.withLock { $0.count } == 1)

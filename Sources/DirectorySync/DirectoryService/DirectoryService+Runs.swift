@@ -25,7 +25,9 @@ extension DirectoryService {
             let source = try source(id)
             guard !stopping.contains(id) else { throw DirectoryServiceError(.sourceIsOff, "'\(source.name)' is being turned off", fix: "Turn it on again to synchronize.") }
             if let running = runs[id] {
+                requestsWaitingForRun[id, default: 0] += 1
                 let record = await running.value
+                requestsWaitingForRun[id, default: 1] -= 1
                 // A forced full read never joins a run that may read only the changes.
                 if forceFullRead { continue }
                 return record

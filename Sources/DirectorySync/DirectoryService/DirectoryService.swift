@@ -111,6 +111,9 @@ public actor DirectoryService {
     /// Sources running here that another replica turned off meanwhile: the run ends off.
     var turnedOffElsewhere: Set<SourceID> = []
     var runs: [SourceID: Task<RunRecord, Never>] = [:]
+    /// How many requests wait for a source's running run (to join it, or to run after it): what
+    /// tests observe instead of sleeping until their requests have arrived.
+    var requestsWaitingForRun: [SourceID: Int] = [:]
     /// Sources whose run in ``runs`` synchronizes one user on demand (other requests wait for it
     /// instead of joining it).
     var onDemandRuns: Set<SourceID> = []

@@ -92,7 +92,8 @@ struct EtcdFaultTests {
         let faulty = FaultyTransport()
         let prefix = EtcdServer.freshPrefix()
         let a = EtcdSyncCoordinator(
-            client: try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: faulty), prefix: prefix, replica: "a")
+            client: try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: faulty), prefix: prefix, replica: "a",
+            configuration: .init(ttl: .seconds(120)))
         defer { Task { await a.shutdown() } }
         try await a.withLock(.store) {}  // a session exists
         faulty.arm(.holdBack)
@@ -110,7 +111,8 @@ struct EtcdFaultTests {
         let faulty = FaultyTransport()
         let prefix = EtcdServer.freshPrefix()
         let a = EtcdSyncCoordinator(
-            client: try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: faulty), prefix: prefix, replica: "a")
+            client: try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: faulty), prefix: prefix, replica: "a",
+            configuration: .init(ttl: .seconds(120)))
         defer { Task { await a.shutdown() } }
         _ = try await a.runHolder(of: "x")
         faulty.arm(.holdBack)
@@ -124,7 +126,8 @@ struct EtcdFaultTests {
         guard let member = try await EtcdServer.member() else { return }
         let faulty = FaultyTransport()
         let a = EtcdSyncCoordinator(
-            client: try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: faulty), prefix: EtcdServer.freshPrefix(), replica: "a")
+            client: try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: faulty), prefix: EtcdServer.freshPrefix(), replica: "a",
+            configuration: .init(ttl: .seconds(120)))
         defer { Task { await a.shutdown() } }
         let slot = ScheduledSlot(sourceID: "contoso", due: Date())
         _ = try await a.runHolder(of: "x")

@@ -51,8 +51,9 @@ struct EtcdSyncCoordinatorTests {
 
     @Test("a lease revoked behind the replica's back: check() throws claimLost, isHeld turns false, a fenced write writes nothing")
     func revokedLease() async throws {
-        // A long lease: no renewal notices the revocation before the write below.
-        guard let replicas = try await EtcdReplicas(2, ttl: .seconds(60)) else { return }
+        // A lease so long that its first renewal (a third of it, 200 s) comes after this test: no
+        // renewal can notice the revocation before the write below, however slow the machine.
+        guard let replicas = try await EtcdReplicas(2, ttl: .seconds(600)) else { return }
         defer { Task { await replicas.shutdown() } }
         let (a, b) = (replicas.coordinators[0], replicas.coordinators[1])
         let store = EtcdSyncStateStore(client: replicas.admin, prefix: replicas.prefix)
@@ -228,7 +229,8 @@ struct EtcdSyncCoordinatorTests {
         connector.register(
             tenant: "contoso.com", clientID: "c4a2a7e0-0000-4000-8000-00000000ca11", secret: canary, domains: ["contoso.com"],
             directory: InMemoryDirectoryProvider(users: tenant.users, groups: tenant.groups))
-        let coordinator = EtcdSyncCoordinator(client: client, prefix: prefix, replica: "canary")
+        // A time to live that outlasts the whole workflow on a loaded machine.
+        let coordinator = EtcdSyncCoordinator(client: client, prefix: prefix, replica: "canary", configuration: .init(ttl: .seconds(120)))
         defer { Task { await coordinator.shutdown() } }
         let service = try await DirectoryService.open(
             store: InMemoryIdentityStore(), state: EtcdSyncStateStore(client: client, prefix: prefix), secrets: InMemorySecretStore(),

@@ -130,7 +130,7 @@ struct ReplicaHarness {
     }
 }
 
-/// Waits, yielding, until `condition` holds (the tests wait for what they observe, never for a
+/// Waits, polling, until `condition` holds (the tests wait for what they observe, never for a
 /// time); gives up with a recorded issue after `limit` on the continuous clock, so a regression
 /// fails the test instead of hanging the suite. The limit is generous: it bounds a hang, and on a
 /// loaded 2-core machine running every suite at once a replica's few steps to a read have taken
@@ -145,7 +145,9 @@ func waitUntil(
             Issue.record("waited \(limit) for \(what)", sourceLocation: sourceLocation)
             throw WaitTimedOut()
         }
-        await Task.yield()
+        // A short sleep, not a yield: a loop of yields keeps one of the two cooperative threads
+        // busy for as long as it waits, and starves every test beside it.
+        try await Task.sleep(for: .milliseconds(2))
     }
 }
 

@@ -62,7 +62,7 @@ struct DirectoryServiceCredentialRotationTests {
         let gate = Gate()
         harness.gate.withLock { $0 = gate }
         let running = Task { try await harness.service.synchronize(source.id) }
-        while gate.arrived == 0 { await Task.yield() }
+        while gate.arrived == 0 { try? await Task.sleep(for: .milliseconds(2)) }
         // The administrator made a new secret in Entra ID (the old one no longer works for new sign-ins).
         harness.connector.register(
             tenant: "contoso.com", clientID: ServiceHarness.clientID("contoso.com"), secret: Self.newSecret, domains: ["contoso.com"],
@@ -97,7 +97,7 @@ struct DirectoryServiceCredentialRotationTests {
         let gate = Gate()
         secrets.gate.withLock { $0 = gate }
         let run = Task { try await service.synchronize(source.id) }
-        while gate.arrived == 0 { await Task.yield() }
+        while gate.arrived == 0 { try? await Task.sleep(for: .milliseconds(2)) }
         secrets.gate.withLock { $0 = nil }
         harness.connector.register(
             tenant: "contoso.com", clientID: ServiceHarness.clientID("contoso.com"), secret: Self.newSecret, domains: ["contoso.com"],
@@ -155,7 +155,7 @@ struct DirectoryServiceCredentialRotationTests {
         let gate = Gate()
         fixture.connector.testGate.withLock { $0 = gate }
         let test = Task { try await fixture.service.testConnection(source.id) }
-        while gate.arrived == 0 { await Task.yield() }
+        while gate.arrived == 0 { try? await Task.sleep(for: .milliseconds(2)) }
         try await fixture.service.setCredentials(source.id, fixture.harness.credentials("contoso.com"), secret: Secret("a-new-untested-secret"))
         gate.open()
         #expect(try await test.value.isSuccessful, "the old secret passed")

@@ -1,4 +1,4 @@
-import DirectorySync
+@testable import DirectorySync
 import DirectorySyncTesting
 import Foundation
 import Testing
@@ -44,14 +44,14 @@ struct DirectoryServiceFullReadTests {
         let gate = Gate()
         harness.gate.withLock { $0 = gate }
         let running = Task { try await harness.service.synchronize(source.id) }
-        while gate.arrived == 0 { await Task.yield() }
+        while gate.arrived == 0 { try? await Task.sleep(for: .milliseconds(2)) }
         let refused = await #expect(throws: DirectoryServiceError.self) { try await harness.service.resetTracking(source.id) }
         #expect(refused?.code == .synchronizationRunning)
         #expect(refused?.fix.contains("Wait for it to finish") == true)
         let joined = Task { try await harness.service.synchronize(source.id) }
         let forced = Task { try await harness.service.synchronize(source.id, forceFullRead: true) }
         // Both requests reach the service while the first run waits at the gate.
-        try await Task.sleep(for: .milliseconds(100))
+        try await waitUntil("both requests wait for the running run") { await harness.service.requestsWaitingForRun[source.id] == 2 }
         gate.open()
         let first = try await running.value
         #expect(try await joined.value == first, "a plain request joins the running run")

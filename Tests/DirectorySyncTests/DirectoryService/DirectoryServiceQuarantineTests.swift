@@ -223,7 +223,7 @@ struct DirectoryServiceQuarantineTests {
         fixture.connector.readGate.withLock { $0 = gate }
         let events = EventLog(fixture.service)
         let running = Task { try await fixture.service.synchronize(source.id) }
-        while gate.arrived == 0 { await Task.yield() }
+        while gate.arrived == 0 { try? await Task.sleep(for: .milliseconds(2)) }
         // The old secret expired: the run in progress will fail with it. The administrator saves a new one.
         let rotated = "N3w~Rotated.Secret-value"
         fixture.harness.connector.register(
@@ -260,7 +260,7 @@ struct DirectoryServiceQuarantineTests {
         fixture.connector.readGate.withLock { $0 = gate }
         let user = try #require(try await fixture.harness.store.contents().users.first { $0.origin.sourceID == source.id })
         let running = Task { try await fixture.service.synchronize(source.id, user: user.origin.externalID ?? "") }
-        while gate.arrived == 0 { await Task.yield() }
+        while gate.arrived == 0 { try? await Task.sleep(for: .milliseconds(2)) }
         try await fixture.service.setSchedule(source.id, try SyncSchedule.hourly(every: 2, startingAt: LocalTime(hour: 0), timeZone: "UTC"))
         gate.open()
         _ = try await running.value

@@ -54,7 +54,7 @@ final class RunWatch: Sendable {
 
     /// Waits until a run with `trigger` (any, when `nil`) has started.
     func waitForStart(_ trigger: SyncTrigger? = nil) async {
-        while !started.contains(where: { trigger == nil || $0 == trigger }) { await Task.yield() }
+        while !started.contains(where: { trigger == nil || $0 == trigger }) { try? await Task.sleep(for: .milliseconds(2)) }
     }
 }
 
@@ -75,7 +75,7 @@ struct DirectoryServiceRunRaceTests {
 
         let onDemand = Task { try await harness.service.synchronize(source.id, user: user) }
         // The run on demand waits at its first suspension: the read of the history.
-        while history.arrived == 0 { await Task.yield() }
+        while history.arrived == 0 { try? await Task.sleep(for: .milliseconds(2)) }
         let whole = Task { try await harness.service.synchronize(source.id) }
         // One run has started: the whole run (it found none going) or the run on demand.
         await watch.waitForStart()
@@ -107,7 +107,7 @@ struct DirectoryServiceRunRaceTests {
 
         // The run reads the secret to make its synchronizer; meanwhile the filter changes.
         let run = Task { try await service.synchronize(source.id) }
-        while secret.arrived == 0 { await Task.yield() }
+        while secret.arrived == 0 { try? await Task.sleep(for: .milliseconds(2)) }
         try await service.setFilter(source.id, .usersByUser(try FilterExpression(parsing: "department eq 'Nonexistent'")))
         secret.open()
         let record = try await run.value

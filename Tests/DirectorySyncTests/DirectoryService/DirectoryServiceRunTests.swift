@@ -61,7 +61,7 @@ struct DirectoryServiceRunTests {
         harness.gate.withLock { $0 = gate }
         let directory = try #require(harness.directories["contoso.com"])
         let first = Task { try await harness.service.synchronize(source.id) }
-        while gate.arrived == 0 { await Task.yield() }
+        while gate.arrived == 0 { try? await Task.sleep(for: .milliseconds(2)) }
         #expect(try await harness.service.source(source.id).state == .synchronizing)
         let second = Task { try await harness.service.synchronize(source.id, trigger: .scheduled) }
         // Give the second request time to arrive while the first is held at the gate.
@@ -81,9 +81,9 @@ struct DirectoryServiceRunTests {
             let gate = Gate()
             harness.gate.withLock { $0 = gate }
             let run = Task { try await harness.service.synchronize(source.id) }
-            while gate.arrived == 0 { await Task.yield() }
+            while gate.arrived == 0 { try? await Task.sleep(for: .milliseconds(2)) }
             let off = Task { try await harness.service.turnOff(source.id, running: cancel ? .cancel : .wait) }
-            while await !harness.service.stopping.contains(source.id) { await Task.yield() }
+            while await !harness.service.stopping.contains(source.id) { try? await Task.sleep(for: .milliseconds(2)) }
             await expectCode(.sourceIsOff) { _ = try await harness.service.synchronize(source.id) }
             gate.open()
             try await off.value

@@ -32,7 +32,7 @@ struct DirectoryServiceScheduleTests {
         // Stopped whatever happens: on the test clock its sleeps return at once, and a scheduler
         // left running would spin on a core for the rest of the test run.
         do {
-            while try await harness.service.history(source.id).count < 3 { await Task.yield() }
+            while try await harness.service.history(source.id).count < 3 { try? await Task.sleep(for: .milliseconds(2)) }
         } catch {
             await harness.service.stopScheduler()
             throw error

@@ -154,7 +154,7 @@ struct DirectoryServiceSourceTests {
         // The removal waits while it reads the run reports it removes.
         let gate = state.holdNextRead(of: "reports")
         let removal = Task { try await harness.service.removeSource(source.id) }
-        while gate.arrived == 0 { await Task.yield() }
+        while gate.arrived == 0 { try? await Task.sleep(for: .milliseconds(2)) }
         await expectCode(.unknownSource) { try await harness.service.turnOn(source.id) }
         await expectCode(.duplicateName) { _ = try await harness.service.addSource(name: source.name, domain: "contoso.com") }
         gate.open()

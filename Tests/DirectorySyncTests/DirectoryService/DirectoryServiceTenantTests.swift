@@ -81,7 +81,7 @@ struct DirectoryServiceTenantTests {
         // The removal waits while it reads the run reports it removes.
         let gate = state.holdNextRead(of: "reports")
         let removal = Task { try await harness.service.removeSource(first.id) }
-        while gate.arrived == 0 { await Task.yield() }
+        while gate.arrived == 0 { try? await Task.sleep(for: .milliseconds(2)) }
         let refused = try await harness.service.testConnection(second.id)
         #expect(refused.errorCode == DirectoryServiceError.Code.duplicateTenant.rawValue, "\(refused)")
         gate.open()

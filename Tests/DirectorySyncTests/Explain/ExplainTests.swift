@@ -561,7 +561,7 @@ struct ExplainTests {
         for await event in events {
             if case .runStarted(_, .onDemand) = event { break }
         }
-        while gate.arrived == 0 { await Task.yield() }
+        while gate.arrived == 0 { try? await Task.sleep(for: .milliseconds(2)) }
         #expect(try await fixture.service.source(fixture.id).state == .synchronizing)
 
         let asked = Locked(false)
@@ -572,7 +572,7 @@ struct ExplainTests {
             return try await fixture.service.synchronize(fixture.id)
         }
         // Give the request time to reach the service (it has nothing to show until it runs).
-        while !asked.withLock({ $0 }) { await Task.yield() }
+        while !asked.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(2)) }
         for _ in 0..<200 { await Task.yield() }
         #expect(!answered.withLock { $0 }, "the whole run was answered while the on-demand run was held")
         #expect(fixture.directory.wholeReads == 0, "the whole run read while the on-demand run was going")

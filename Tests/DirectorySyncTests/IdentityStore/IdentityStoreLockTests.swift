@@ -40,12 +40,12 @@ struct IdentityStoreLockTests {
         let overlap = Overlap()
         let release = Gate()
         let holder = Task { try await lock.withLock { await release.wait() } }
-        while !lock.isHeld { await Task.yield() }
+        while !lock.isHeld { try? await Task.sleep(for: .milliseconds(2)) }
         var waiters: [Task<Void, any Error>] = []
         for index in 0..<10 {
             waiters.append(Task { try await lock.withLock { overlap.enter(index); overlap.leave() } })
             // This waiter is in line before the next one asks.
-            while lock.waiting < index + 1 { await Task.yield() }
+            while lock.waiting < index + 1 { try? await Task.sleep(for: .milliseconds(2)) }
         }
         release.open()
         try await holder.value
@@ -58,10 +58,10 @@ struct IdentityStoreLockTests {
         let lock = IdentityStoreLock()
         let release = Gate()
         let holder = Task { try await lock.withLock { await release.wait() } }
-        while !lock.isHeld { await Task.yield() }
+        while !lock.isHeld { try? await Task.sleep(for: .milliseconds(2)) }
         let ran = Locked(false)
         let cancelled = Task { try await lock.withLock { ran.withLock { $0 = true } } }
-        while lock.waiting < 1 { await Task.yield() }
+        while lock.waiting < 1 { try? await Task.sleep(for: .milliseconds(2)) }
         cancelled.cancel()
         await #expect(throws: CancellationError.self) { try await cancelled.value }
         let after = Task { try await lock.withLock { 42 } }

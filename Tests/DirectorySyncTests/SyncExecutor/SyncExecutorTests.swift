@@ -79,7 +79,7 @@ struct SyncExecutorTests {
         let plan = try await makePlan(snapshot(users), store)
         let task = Task { try await SyncExecutor(configuration: .init(maximumConcurrency: 2)).apply(plan, to: store) }
         // Cancel once a few writes have started, however fast or slow the machine is.
-        while await store.log.count < 3 { await Task.yield() }
+        while await store.log.count < 3 { try? await Task.sleep(for: .milliseconds(2)) }
         task.cancel()
         let report = try await task.value
         #expect(report.wasCancelled)

@@ -56,7 +56,7 @@ final class FailoverCluster: Sendable {
     ///   - clock: The start time of a test clock shared by the replicas, or `nil` for the real time.
     ///   - fileStore: Whether the identity store is a file store (`--store DIR`: one writing
     ///     process at a time, fast) instead of the SCIM server.
-    init(users: Int, groups: Int, leaseTTL: Int = 3, etcdPort: Int = FailoverServers.etcdPort, clock: Date? = nil, fileStore: Bool = false) throws {
+    init(users: Int, groups: Int, leaseTTL: Int = 10, etcdPort: Int = FailoverServers.etcdPort, clock: Date? = nil, fileStore: Bool = false) throws {
         tenant = TenantGenerator(configuration: .init(users: users, groups: groups, seed: 19, membershipsPerUser: 3)).generate()
         credentials = emulator.load(tenant)
         server = LoopbackHTTPServer(emulator)

@@ -43,7 +43,7 @@ struct FailoverTests {
     @Test("kill -9 of the replica applying a 20,000-user sync: another replica completes the source after the lease TTL; the store equals a fresh sync")
     func killedReplica() async throws {
         guard try await FailoverServers.etcd.available() != nil else { return }
-        let cluster = try FailoverCluster(users: 20_000, groups: 40, leaseTTL: 3, fileStore: true)
+        let cluster = try FailoverCluster(users: 20_000, groups: 40, leaseTTL: 10, fileStore: true)
         try await cluster.setUp()
         let doomed = try cluster.start(["sync", "--source", "Contoso"], replica: "doomed")
         // Some of its writes are in the store (a few thousand operations' worth of log).
@@ -71,7 +71,7 @@ struct FailoverTests {
     @Test("fencing: a replica paused (SIGSTOP) past its lease, another takes the source over; resumed, the paused one writes nothing more and its run ends with claimLost, without a record")
     func pausedReplica() async throws {
         guard try await FailoverServers.available() else { return }
-        let cluster = try FailoverCluster(users: 600, groups: 12, leaseTTL: 2)
+        let cluster = try FailoverCluster(users: 600, groups: 12, leaseTTL: 10)
         try await cluster.setUp()
         let paused = try cluster.start(["sync", "--source", "Contoso"], replica: "paused")
         try await DirsyncProcess.waitUntil("the replica writes users", atMost: .seconds(120)) { try await cluster.userCount() >= 100 }
