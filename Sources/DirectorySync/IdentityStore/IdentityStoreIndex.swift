@@ -20,8 +20,10 @@ struct IdentityStoreIndex: Sendable {
     private(set) var userSlots: [IdentityID: Int32] = [:]
     /// Each group's slot.
     private(set) var groupSlots: [IdentityID: Int32] = [:]
-    /// The user holding each address (primary email or alias), lower-cased.
-    private(set) var addressHolders: [String: Int32] = [:]
+    /// The users holding each address (primary email or alias), by the hash of its key (the
+    /// address lower-cased): a million addresses cost an integer each here, not a string each. A
+    /// hash is no proof, so ``addressHolder(_:)`` checks each user it finds.
+    private var addressHolders = SlotMultimap<Int>()
     /// The users with each login, by the hash of the login lower-cased: a million users' logins
     /// cost an integer each here, not a lower-cased copy of each login. A hash is no proof, so
     /// ``forEachLoginHolder(_:_:)`` checks each user it finds.
@@ -116,9 +118,25 @@ struct IdentityStoreIndex: Sendable {
     /// they got it.
     func forEachLoginHolder(_ key: String, _ body: (Int32) -> Void) {
         loginHolders.forEach(at: key.hashValue) { slot in
-            if users[Int(slot)]?.profile.logins.contains(where: { $0.lowercasedKey == key }) == true { body(slot) }
+            if users[Int(slot)]?.profile.holdsLogin(key) == true { body(slot) }
         }
     }
+
+    /// The user holding the address `key` (lower-cased) as email or alias, if any: of two that
+    /// hold it (a host's store may), the one that got it last.
+    func addressHolder(_ key: String) -> Int32? {
+        var holder: Int32?
+        users.withUnsafeBufferPointer { users in
+            addressHolders.forEach(at: key.hashValue) { slot in
+                if users[Int(slot)]?.profile.holdsAddress(key) == true { holder = slot }
+            }
+        }
+        return holder
+    }
+
+    /// How many (user, address) entries the address table holds: one per distinct address key of
+    /// each user, fewer only where two keys' hashes meet.
+    var addressEntryCount: Int { addressHolders.count }
 
     /// How many (user, login) entries the login table holds: one per distinct login of each user,
     /// fewer only where two logins' hashes meet.
@@ -233,13 +251,12 @@ struct IdentityStoreIndex: Sendable {
     }
 
     private mutating func indexAddresses(of user: IdentityUser, at slot: Int32) {
-        if let email = user.profile.email { addressHolders[email.lowercasedKey] = slot }
-        for alias in user.profile.aliases { addressHolders[alias.lowercasedKey] = slot }
+        for key in user.profile.addressKeys { addressHolders.insert(slot, at: key.hashValue) }
         for login in user.profile.logins { loginHolders.insert(slot, at: login.lowercasedKey.hashValue) }
     }
 
     private mutating func unindexAddresses(of user: IdentityUser, at slot: Int32) {
-        for key in user.profile.addressKeys where addressHolders[key] == slot { addressHolders[key] = nil }
+        for key in user.profile.addressKeys { addressHolders.remove(slot, at: key.hashValue) }
         for login in user.profile.logins { loginHolders.remove(slot, at: login.lowercasedKey.hashValue) }
     }
 }
@@ -249,6 +266,9 @@ struct IdentityStoreIndex: Sendable {
 struct SlotMultimap<Key: Hashable & Sendable>: Sendable {
     private var first: [Key: Int32] = [:]
     private var more: [Key: [Int32]] = [:]
+
+    /// Makes room for `count` keys.
+    mutating func reserveCapacity(_ count: Int) { first.reserveCapacity(count) }
 
     /// How many slots are held, under all keys.
     var count: Int { more.values.reduce(first.count) { $0 + $1.count } }

@@ -205,7 +205,7 @@ public actor InMemoryIdentityStore: IdentityStore {
             if let slot = index.userSlots[id] { userSlots.insert(slot) }
             if let slot = index.groupSlots[id] { groupSlots.insert(slot) }
         }
-        for address in query.addresses { if let holder = index.addressHolders[address] { userSlots.insert(holder) } }
+        for address in query.addresses { if let holder = index.addressHolder(address) { userSlots.insert(holder) } }
         for login in query.logins { index.forEachLoginHolder(login) { userSlots.insert($0) } }
         for externalID in query.externalIDs {
             let link = Link(.directory(query.source, externalID: externalID))!
@@ -299,7 +299,7 @@ public actor InMemoryIdentityStore: IdentityStore {
 
     private func checkAddresses(_ profile: UserProfile, for id: IdentityID?) throws {
         for key in profile.addressKeys {
-            if let slot = index.addressHolders[key], case let holder = index.users[Int(slot)]!.id, holder != id {
+            if let slot = index.addressHolder(key), case let holder = index.users[Int(slot)]!.id, holder != id {
                 throw IdentityStoreError(
                     .addressInUse, detail: "the address '\(key)' is already used", identityID: id,
                     conflictingIdentityID: holder)

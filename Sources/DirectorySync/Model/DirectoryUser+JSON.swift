@@ -32,12 +32,12 @@ extension DirectoryUser {
 
 extension JSONObjectWriter {
     /// A user's single-value slot, written from where it lies.
-    fileprivate mutating func string(_ name: StaticString, _ slot: DirectoryUser.Fields.Slot, of fields: DirectoryUser.Fields, to output: inout [UInt8]) {
+    fileprivate mutating func string(_ name: StaticString, _ slot: DirectoryUser.FieldSlot, of fields: DirectoryUser.Fields, to output: inout [UInt8]) {
         fields.withBytes(slot) { string(name, utf8: $0, to: &output) }
     }
 
     /// A user's list slot, written from where it lies.
-    fileprivate mutating func strings(_ name: StaticString, _ slot: DirectoryUser.Fields.Slot, of fields: DirectoryUser.Fields, to output: inout [UInt8]) {
+    fileprivate mutating func strings(_ name: StaticString, _ slot: DirectoryUser.FieldSlot, of fields: DirectoryUser.Fields, to output: inout [UInt8]) {
         key(name, to: &output)
         output.append(UInt8(ascii: "["))
         var first = true

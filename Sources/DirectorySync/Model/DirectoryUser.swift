@@ -231,8 +231,14 @@ extension DirectoryUser {
     /// Whether `login` is the ``netBIOSLogin`` of a user with this `sAMAccountName` and domain, byte
     /// for byte (`false` also when there is none), decided without building it.
     static func isNetBIOSLogin(_ login: String, samAccountName: String?, domainName: String?) -> Bool {
+        isNetBIOSLogin(bytes: login.utf8, samAccountName: samAccountName, domainName: domainName)
+    }
+
+    /// Whether a login's UTF-8 bytes are the ``netBIOSLogin`` of a user with this
+    /// `sAMAccountName` and domain (see ``isNetBIOSLogin(_:samAccountName:domainName:)``).
+    static func isNetBIOSLogin(bytes login: some Sequence<UInt8>, samAccountName: String?, domainName: String?) -> Bool {
         guard let (label, sam) = netBIOSParts(samAccountName: samAccountName, domainName: domainName) else { return false }
-        var bytes = login.utf8.makeIterator()
+        var bytes = login.makeIterator()
         for byte in label.utf8 { guard bytes.next() == byte else { return false } }
         guard bytes.next() == UInt8(ascii: "\\") else { return false }
         for byte in sam.utf8 { guard bytes.next() == byte else { return false } }

@@ -111,7 +111,7 @@ struct AddressClaims {
         var claimantOf = [Int32](repeating: -1, count: builder.store.userSlotCount)
         for index in targets.indices where !excluded[index] && targets[index] >= 0 { claimantOf[Int(targets[index])] = Int32(index) }
         for (id, key) in keys.texts.enumerated() {
-            let holder = builder.store.addressHolders[key] ?? -1
+            let holder = builder.store.addressHolder(key) ?? -1
             holders[id] = holder
             guard holder >= 0, case let claimant = Int(claimantOf[Int(holder)]), claimant >= 0 else { continue }
             if ownPrimary[claimant] && builder.emailKey(claimant) == key {
@@ -190,12 +190,7 @@ extension PlanBuilder {
                                     touched &+= users[user].leadingByte
                                     let linked = Int(links[position])
                                     guard linked >= 0, let profile = stored[linked]?.profile else { continue }
-                                    touched &+= Self.touch(profile.email) &+ Self.touch(profile.name) &+ UInt8(truncatingIfNeeded: profile.logins.count)
-                                }
-                                for index in batch {
-                                    let linked = Int(links[Int(positions[index])])
-                                    guard linked >= 0, let logins = stored[linked]?.profile.logins else { continue }
-                                    touched &+= Self.touch(logins.first) &+ Self.touch(logins.dropFirst().first)
+                                    touched &+= profile.fields.firstByte
                                 }
                                 for index in batch {
                                     facts.append(fact(of: index))
@@ -213,11 +208,9 @@ extension PlanBuilder {
                                     guard let mail, Self.isPlain(mail, directory.pointee.fields) else { return false }
                                     fact.flags.insert(.hasEmail)
                                     guard let profile = identity?.pointee?.profile else { return true }
-                                    typealias Fields = DirectoryUser.Fields
-                                    if Fields.equivalent(mail, profile.email?.lowercasedKey) || profile.aliases.contains(where: { Fields.equivalent(mail, $0.lowercasedKey) }) {
-                                        fact.flags.insert(.ownsPrimary)
-                                    }
-                                    if Fields.equivalent(mail, profile.email) && Self.isUnchanged(profile, directory, aliases: []) { fact.flags.insert(.unchanged) }
+                                    if profile.fields.holdsAddress(key: mail) { fact.flags.insert(.ownsPrimary) }
+                                    let sameEmail = profile.fields.withBytes(.email) { DirectoryUser.Fields.equivalent(mail, $0) }
+                                    if sameEmail && Self.isUnchanged(profile, directory, aliases: []) { fact.flags.insert(.unchanged) }
                                     return true
                                 }
                                 guard !plain else { return fact }
@@ -228,7 +221,8 @@ extension PlanBuilder {
                                 if let identity, let profile = identity.pointee?.profile {
                                     if let key = addresses.primaryKey, Self.holds(identity, key) { fact.flags.insert(.ownsPrimary) }
                                     for (n, key) in addresses.aliasKeys.prefix(64).enumerated() where Self.holds(identity, key) { fact.ownsAliases |= 1 << UInt64(n) }
-                                    if profile.email == addresses.primary && Self.isUnchanged(profile, directory, aliases: addresses.aliases) {
+                                    let sameEmail = profile.fields.withBytes(.email) { DirectoryUser.Fields.equivalent($0, addresses.primary) }
+                                    if sameEmail && Self.isUnchanged(profile, directory, aliases: addresses.aliases) {
                                         fact.flags.insert(.unchanged)
                                     }
                                 }
@@ -254,10 +248,6 @@ extension PlanBuilder {
         }
         return (facts, addresses)
     }
-
-    /// The first byte of a string's storage, read so that it is in the cache when it is needed.
-    @inline(__always)
-    private static func touch(_ string: String?) -> UInt8 { string?.utf8.first ?? 0 }
 
     /// Whether a `mail` (its bytes) is the user's email and key as it is, with no alias: printable
     /// ASCII at both ends (nothing to trim), no capital letter, and no proxy address but its own
@@ -451,7 +441,7 @@ extension PlanBuilder {
 
     /// The manual user whose primary email has this key.
     private func manualUser(withEmailKey key: String) -> Int32? {
-        guard let slot = store.addressHolders[key] else { return nil }
+        guard let slot = store.addressHolder(key) else { return nil }
         let user = storeUser(slot)
         return user.origin == .manual && user.profile.email?.lowercasedKey == key ? slot : nil
     }
@@ -462,9 +452,9 @@ extension PlanBuilder {
     }
 
     /// Whether the identity holds the address `key` (as email or alias). Read in place: a copy
-    /// of the identity would retain every one of its strings.
+    /// of the identity would retain its strings.
     static func holds(_ identity: UnsafePointer<IdentityUser?>, _ key: String) -> Bool {
-        identity.pointee?.profile.email?.lowercasedKey == key || identity.pointee?.profile.aliases.contains(where: { $0.lowercasedKey == key }) == true
+        identity.pointee?.profile.holdsAddress(key) ?? false
     }
 
     private mutating func leaveUntouched(userAt index: Int, match: Match, target: Int32) {
@@ -535,26 +525,39 @@ extension PlanBuilder {
     /// alias, its logins exactly the directory's (the usual case); the caller compares the email.
     /// `false` sends the user to the full comparison, which also keeps logins an administrator added.
     private static func isUnchanged(_ profile: UserProfile, _ user: UnsafePointer<DirectoryUser>, aliases: [String]) -> Bool {
-        guard profile.isEnabled == user.pointee.accountEnabled, profile.aliases == aliases, let first = profile.logins.first else { return false }
-        // The directory's strings compared where they lie, in one pass, none copied.
+        guard profile.isEnabled == user.pointee.accountEnabled else { return false }
+        // Both sides' strings compared where they lie, each read in one pass, none copied.
         typealias Fields = DirectoryUser.Fields
-        let (same, hasSam) = user.pointee.fields.read { fields -> (Bool, Bool) in
-            let login = fields.bytes(.userPrincipalName)
-            // The name: the display name unless blank, else the UPN.
-            let name = fields.bytes(.displayName).flatMap { Fields.isBlank($0) ? nil : $0 } ?? login
-            guard Fields.equivalent(fields.bytes(.givenName), profile.firstName), Fields.equivalent(fields.bytes(.surname), profile.lastName),
-                Fields.equivalent(login, first), Fields.equivalent(name, profile.name)
-            else { return (false, false) }
-            return (true, fields.bytes(.onPremisesSamAccountName) != nil)
-        }
-        guard same else { return false }
-        switch profile.logins.count {
-        case 1: return !hasSam || !DirectoryUser.hasNetBIOSLogin(samAccountName: user.pointee.onPremisesSamAccountName, domainName: user.pointee.onPremisesDomainName)
-        case 2:
-            return hasSam
-                && DirectoryUser.isNetBIOSLogin(
-                    profile.logins[1], samAccountName: user.pointee.onPremisesSamAccountName, domainName: user.pointee.onPremisesDomainName)
-        default: return false
+        return profile.fields.read { stored -> Bool in
+            let name = stored.bytes(.name)
+            var logins: (count: Int, first: UnsafeBufferPointer<UInt8>?, second: UnsafeBufferPointer<UInt8>?) = (0, nil, nil)
+            stored.forEachEntry(.logins) { login in
+                if logins.count == 0 { logins.first = login } else if logins.count == 1 { logins.second = login }
+                logins.count += 1
+            }
+            let (firstName, lastName) = (stored.bytes(.firstName), stored.bytes(.lastName))
+            var (aliasCount, sameAliases) = (0, true)
+            stored.forEachEntry(.aliases) { alias in
+                sameAliases = sameAliases && aliasCount < aliases.count && Fields.equivalent(alias, aliases[aliasCount])
+                aliasCount += 1
+            }
+            guard sameAliases, aliasCount == aliases.count, let first = logins.first else { return false }
+            let (same, hasSam) = user.pointee.fields.read { fields -> (Bool, Bool) in
+                let login = fields.bytes(.userPrincipalName)
+                // The name: the display name unless blank, else the UPN.
+                let displayName = fields.bytes(.displayName).flatMap { Fields.isBlank($0) ? nil : $0 } ?? login
+                guard Fields.equivalent(fields.bytes(.givenName), firstName), Fields.equivalent(fields.bytes(.surname), lastName),
+                    Fields.equivalent(login, first), Fields.equivalent(displayName, name)
+                else { return (false, false) }
+                return (true, fields.bytes(.onPremisesSamAccountName) != nil)
+            }
+            guard same else { return false }
+            let (sam, domain) = (user.pointee.onPremisesSamAccountName, user.pointee.onPremisesDomainName)
+            switch logins.count {
+            case 1: return !hasSam || !DirectoryUser.hasNetBIOSLogin(samAccountName: sam, domainName: domain)
+            case 2: return hasSam && DirectoryUser.isNetBIOSLogin(bytes: logins.second!, samAccountName: sam, domainName: domain)
+            default: return false
+            }
         }
     }
 

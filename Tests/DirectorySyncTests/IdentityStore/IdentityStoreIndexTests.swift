@@ -13,6 +13,8 @@ struct IdentityStoreIndexTests {
         var logins: [String: Set<IdentityID>] = [:]
         /// The login table's entries: more than the users' logins would be entries left behind.
         var loginEntries = 0
+        /// The address table's entries: more than the users' addresses would be entries left behind.
+        var addressEntries = 0
         var names: [String: IdentityID] = [:]
         /// Each identity's link: its source and the key of its directory object.
         var links: [IdentityID: String] = [:]
@@ -33,15 +35,16 @@ struct IdentityStoreIndexTests {
                 let members = group.members.compactMap { index.users[Int($0)]?.id } + group.extraMembers
                 groups[id] = IdentityGroup(id: id, origin: group.origin, profile: group.profile, memberIDs: members)
             }
-            addresses = index.addressHolders.mapValues { index.users[Int($0)]?.id ?? IdentityID("free slot \($0)") }
             for user in users.values {
+                for key in user.profile.addressKeys { addresses[key] = index.addressHolder(key).map { index.users[Int($0)]!.id } }
                 for login in user.profile.logins {
                     var holders: Set<IdentityID> = []
-                    index.forEachLoginHolder(login.lowercasedKey) { holders.insert(index.users[Int($0)]?.id ?? IdentityID("free slot \($0)")) }
+                    index.forEachLoginHolder(login.lowercasedKey) { holders.insert(index.users[Int($0)]!.id) }
                     logins[login.lowercasedKey] = holders
                 }
             }
             loginEntries = index.loginEntryCount
+            addressEntries = index.addressEntryCount
             names = index.groupNameHolders.mapValues { index.groups[Int($0)]?.id ?? IdentityID("free slot \($0)") }
             let sources = Dictionary(uniqueKeysWithValues: index.sources.map { ($0.value, $0.key) })
             func link(_ link: IdentityStoreIndex.Link) -> String { link.source < 0 ? "manual" : "\(sources[link.source].map(\.rawValue) ?? "?")/\(link.key)" }
@@ -108,7 +111,7 @@ struct IdentityStoreIndexTests {
         contents.users.append(IdentityUser(id: "x1", origin: .manual, profile: UserProfile(name: "Bob", email: "bob@contoso.com")))
         #expect(!contents.isIndexed)
         #expect(copy.isIndexed, "a copy keeps the index of its own users")
-        #expect(contents.index.addressHolders["bob@contoso.com"] != nil)
+        #expect(contents.index.addressHolder("bob@contoso.com") != nil)
         #expect(contents.isIndexed)
         contents.groups[0].memberIDs = [alice.id]
         #expect(!contents.isIndexed)
