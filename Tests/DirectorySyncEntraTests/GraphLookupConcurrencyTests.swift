@@ -86,7 +86,7 @@ private struct FailingTransport: HTTPTransport {
         }
         endings.withLock { $0.started += 1 }
         do {
-            try await Task.sleep(for: .seconds(60))
+            try await Task.sleep(for: .seconds(3_600))  // only a cancellation ends it, however late
         } catch {
             endings.withLock { $0.cancelled += 1 }
             throw error

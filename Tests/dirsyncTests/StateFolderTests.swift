@@ -79,17 +79,24 @@ struct StateFolderTests {
     func simultaneousSyncs() async throws {
         let session = try await synchronized(users: 5)
         for _ in 0..<4 {
+            // Each process's output in a file of its own, shown when it fails.
             let processes = try (0..<3).map { _ in
+                let output = FileManager.default.temporaryDirectory.appendingPathComponent("dirsync-simultaneous-\(UUID().uuidString)")
+                _ = FileManager.default.createFile(atPath: output.path, contents: nil)
                 let process = Process()
                 process.executableURL = DirsyncProcess.executable
                 process.arguments = ["--state", session.folder.path, "sync", "--source", "Contoso"]
-                process.standardOutput = FileHandle.nullDevice
+                let handle = try FileHandle(forWritingTo: output)
+                (process.standardOutput, process.standardError) = (handle, handle)
                 try process.run()
-                return process
+                try handle.close()
+                return (process, output)
             }
-            for process in processes {
+            for (process, output) in processes {
                 _ = await DirsyncProcess.finish(process)
-                #expect(process.terminationStatus == 0)
+                let printed = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+                try? FileManager.default.removeItem(at: output)
+                #expect(process.terminationStatus == 0, "\(printed)")
             }
         }
     }

@@ -8,7 +8,8 @@ import Darwin
 protocol PackedSlot: RawRepresentable, Sendable where RawValue == Int {
     /// Whether the slot holds a list of strings (else one optional string).
     var isList: Bool { get }
-    /// Every slot in order, numbered from 0 (without the array `allCases` makes).
+    /// Every slot in order, numbered from 0 (without the array `allCases` makes). The first is a
+    /// single value that tells values apart (an id, a name): the hash is made of it.
     static var all: [Self] { get }
 }
 
@@ -237,7 +238,7 @@ struct PackedStrings<Slot: PackedSlot>: Hashable, Sendable {
     static func == (a: PackedStrings, b: PackedStrings) -> Bool { a.isEquivalent(to: b) }
 
     /// Hashes what canonical equivalence leaves as it is: the first slot's value (a single
-    /// value: the user's id, the profile's email), which values are absent, and the lists'
+    /// value: the user's id, the profile's name), which values are absent, and the lists'
     /// lengths (equal values hash alike; the bytes of equal strings may differ).
     func hash(into hasher: inout Hasher) {
         hasher.combine(string(Slot.all[0]))

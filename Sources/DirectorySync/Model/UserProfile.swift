@@ -5,8 +5,9 @@
 ///
 /// The strings lie together in one allocation (``PackedStrings``), as a ``DirectoryUser``'s do: a
 /// store of a million users holds a million profiles, and a plan reads each one's email, name and
-/// logins. Equality, hashing, `Codable` and the printed form are those of a struct with the seven
-/// properties stored.
+/// logins. Equality, `Codable` and the printed form are those of a struct with the seven
+/// properties stored (strings compared as `String` compares them); the hash is made of the name,
+/// which values are absent and how long the lists are, so equal profiles hash alike.
 public struct UserProfile: Hashable, Codable, Sendable {
     /// The string properties, kept together.
     private(set) var fields: Fields
@@ -57,7 +58,7 @@ public struct UserProfile: Hashable, Codable, Sendable {
         name: String, firstName: String? = nil, lastName: String? = nil, email: String? = nil,
         aliases: [String] = [], logins: [String] = [], isEnabled: Bool = true
     ) {
-        fields = Fields([.string(email), .string(name), .list(logins), .string(firstName), .string(lastName), .list(aliases)])
+        fields = Fields([.string(name), .string(email), .list(logins), .string(firstName), .string(lastName), .list(aliases)])
         self.isEnabled = isEnabled
     }
 
@@ -74,9 +75,10 @@ extension UserProfile {
     /// A profile's strings, kept together.
     typealias Fields = PackedStrings<FieldSlot>
 
-    /// A profile's string properties in the order they are kept: the ones a plan reads first.
+    /// A profile's string properties in the order they are kept: the ones a plan reads first,
+    /// the name first of all (never absent, it tells profiles apart in their hash).
     enum FieldSlot: Int, CaseIterable, PackedSlot {
-        case email, name, logins, firstName, lastName, aliases
+        case name, email, logins, firstName, lastName, aliases
 
         /// Whether the slot holds a list of strings (else one optional string).
         var isList: Bool { self == .logins || self == .aliases }

@@ -83,6 +83,26 @@ struct IdentityStoreIndexTests {
         Self.expectIndexed(try await store.contents(), "seed \(seed), more writes")
     }
 
+    @Test("an address two users hold (a host's store may hand such contents over): the later one holds it, the earlier once the later is gone; an email equal to an alias leaves no entry behind")
+    func sharedAddress() {
+        let origin = IdentityOrigin.directory(SourceID("contoso"), externalID: "x")
+        let first = IdentityUser(id: IdentityID("a"), origin: .manual, profile: UserProfile(name: "A", email: "Shared@contoso.com"))
+        let second = IdentityUser(id: IdentityID("b"), origin: origin, profile: UserProfile(name: "B", aliases: ["shared@CONTOSO.com"]))
+        var index = IdentityStoreIndex(users: [first, second], groups: [])
+        let (a, b) = (index.userSlots[first.id]!, index.userSlots[second.id]!)
+        #expect(index.addressHolder("shared@contoso.com") == b)
+        index.removeUser(at: b, groups: [Int32]())
+        #expect(index.addressHolder("shared@contoso.com") == a)
+        #expect(index.addressHolder("other@contoso.com") == nil)
+        // The email and an alias with one key: one entry, gone with the user.
+        let both = IdentityUser(id: IdentityID("c"), origin: .manual, profile: UserProfile(name: "C", email: "C@contoso.com", aliases: ["c@contoso.com"]))
+        let c = index.insert(both)
+        #expect(index.addressEntryCount == 2)
+        index.removeUser(at: c, groups: [Int32]())
+        index.removeUser(at: a, groups: [Int32]())
+        #expect(index.addressEntryCount == 0 && index.addressHolder("c@contoso.com") == nil)
+    }
+
     @Test("the file store hands out the index too, and a reopen that replays the log builds the same", arguments: Array(UInt64(1)...3))
     func fileStore(seed: UInt64) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("index-\(UUID().uuidString)")

@@ -100,6 +100,8 @@ struct UserProfileStorageTests {
         #expect(composed.fields.bytes != decomposed.fields.bytes)
         #expect(composed == decomposed && composed.hashValue == decomposed.hashValue)
         #expect(Set([composed, decomposed]).count == 1)
+        // Profiles without an email still hash apart (by their names).
+        #expect(Set((0..<1_000).map { UserProfile(name: "User \($0)").hashValue }).count > 990)
         // `nil` and empty differ; so do lists of different lengths.
         #expect(UserProfile(name: "a", email: nil) != UserProfile(name: "a", email: ""))
         #expect(UserProfile(name: "a", aliases: [""]) != UserProfile(name: "a"))

@@ -74,13 +74,16 @@ struct SyncExecutorTests {
 
     @Test("cancellation stops new operations; the report says what did not start; a fresh run converges")
     func cancellation() async throws {
-        let store = RecordingStore(delay: .milliseconds(5))
+        // Writes after the third wait at a gate until the run is cancelled: however late this task
+        // gets to cancel it, the run cannot have finished meanwhile.
+        let gate = Gate()
+        let store = RecordingStore(delay: .milliseconds(5), gate: (after: 3, gate))
         let users = (0..<200).map { user("\($0)", "u\($0)@contoso.com") }
         let plan = try await makePlan(snapshot(users), store)
         let task = Task { try await SyncExecutor(configuration: .init(maximumConcurrency: 2)).apply(plan, to: store) }
-        // Cancel once a few writes have started, however fast or slow the machine is.
         while await store.log.count < 3 { try? await Task.sleep(for: .milliseconds(2)) }
         task.cancel()
+        gate.open()
         let report = try await task.value
         #expect(report.wasCancelled)
         #expect(report.notStarted > 0)
@@ -135,16 +138,22 @@ struct SyncExecutorTests {
 private actor RecordingStore: IdentityStore {
     private let base = InMemoryIdentityStore()
     private let delay: Duration?
+    /// Writes after the first `after` wait at `gate`.
+    private let gate: (after: Int, Gate)?
     private(set) var log: [String] = []
     private(set) var maximumInFlight = 0
     private var inFlight = 0
 
-    init(delay: Duration? = nil) { self.delay = delay }
+    init(delay: Duration? = nil, gate: (after: Int, Gate)? = nil) {
+        self.delay = delay
+        self.gate = gate
+    }
 
     func reset() { log = [] }
 
     private func record<T>(_ name: String, _ body: () async throws -> T) async throws -> T {
         log.append(name)
+        if let (after, gate) = gate, log.count > after { await gate.wait() }
         inFlight += 1
         maximumInFlight = max(maximumInFlight, inFlight)
         defer { inFlight -= 1 }
