@@ -169,12 +169,12 @@ extension PlanBuilder {
 
     /// Each in-scope user's ``UserFacts`` and the addresses they point at, worked out in
     /// parallel: a pure read of the snapshot and the store that touches each user's strings once.
-    func workOutUserFacts() -> (facts: [UserFacts], addresses: [DirectoryUser.EmailAddresses]) {
+    func workOutUserFacts() -> (facts: [UserFacts], addresses: [UserAddresses]) {
         let (scope, store, links) = (scope, store, userLinks.first)
         let parts = ParallelChunks.chunks(scope.userCount) { range in
             var facts: [UserFacts] = []
             facts.reserveCapacity(range.count)
-            var extra: [(user: Int, addresses: DirectoryUser.EmailAddresses)] = []
+            var extra: [(user: Int, addresses: UserAddresses)] = []
             scope.snapshotUsers.withUnsafeBufferPointer { users in
                 store.users.withUnsafeBufferPointer { stored in
                     scope.userIndices.withUnsafeBufferPointer { positions in
@@ -216,7 +216,7 @@ extension PlanBuilder {
                                 guard !plain else { return fact }
                                 let addresses = DirectoryUser.emailAddresses(mail: directory.pointee.mail, proxyAddresses: directory.pointee.proxyAddresses)
                                 fact.addresses = Int32(extra.count)
-                                extra.append((index, addresses))
+                                extra.append((index, UserAddresses(addresses)))
                                 if addresses.primary != nil { fact.flags.insert(.hasEmail) }
                                 if let identity, let profile = identity.pointee?.profile {
                                     if let key = addresses.primaryKey, Self.holds(identity, key) { fact.flags.insert(.ownsPrimary) }
@@ -236,7 +236,7 @@ extension PlanBuilder {
         }
         var facts: [UserFacts] = []
         facts.reserveCapacity(scope.userCount)
-        var addresses: [DirectoryUser.EmailAddresses] = []
+        var addresses: [UserAddresses] = []
         for (part, extra) in parts {
             let offset = Int32(addresses.count)
             facts.append(contentsOf: part.lazy.map { fact in
@@ -311,7 +311,7 @@ extension PlanBuilder {
         var claimsOnManual: [Int32: [Int]] = [:]
         for index in 0..<count {
             let fact = facts[index]
-            aliasStart[index + 1] = aliasStart[index] + Int32(fact.addresses >= 0 ? userAddresses[Int(fact.addresses)].aliases.count : 0)
+            aliasStart[index + 1] = aliasStart[index] + Int32(fact.addresses >= 0 ? userAddresses[Int(fact.addresses)].aliasCount : 0)
             let linked = fact.linked
             if !fact.flags.contains(.hasEmail) {
                 let (externalID, subject) = (scope.userID(index), userLabel(ofScopeUser: index))

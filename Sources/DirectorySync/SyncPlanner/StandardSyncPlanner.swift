@@ -130,7 +130,7 @@ struct PlanBuilder {
     var userStates: [PlannedState] = []
     /// Each in-scope user's facts, by scope number, and the addresses they point at (``UserFacts``).
     var userFacts: [UserFacts] = []
-    var userAddresses: [DirectoryUser.EmailAddresses] = []
+    var userAddresses: [UserAddresses] = []
     var groupStates: [PlannedState] = []
     var removedUserCount = 0
     var removedGroupCount = 0
