@@ -23,7 +23,7 @@ protocol PackedSlot: RawRepresentable, Sendable where RawValue == Int {
 /// - a list: the number of entries, then each entry's length `n` and `n` bytes;
 ///
 /// lengths as LEB128 (one byte under 128). Reading a property walks the lengths before it.
-/// ``DirectoryUser`` and ``UserProfile`` keep their strings so.
+/// ``DirectoryUser``, ``UserProfile`` and a plan's `UserAddresses` keep their strings so.
 struct PackedStrings<Slot: PackedSlot>: Hashable, Sendable {
     /// The encoding.
     private(set) var bytes: [UInt8]

@@ -3,7 +3,7 @@
 /// Emails and aliases are unique across the whole store (case-insensitive); logins are what an
 /// endpoint reports when the user signs in (a UPN, or `DOMAIN\samAccountName`).
 ///
-/// The strings lie together in one allocation (``PackedStrings``), as a ``DirectoryUser``'s do: a
+/// The strings lie together in one allocation (`PackedStrings`), as a ``DirectoryUser``'s do: a
 /// store of a million users holds a million profiles, and a plan reads each one's email, name and
 /// logins. Equality, `Codable` and the printed form are those of a struct with the seven
 /// properties stored (strings compared as `String` compares them); the hash is made of the name,
