@@ -12,6 +12,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/.venv/scim"
 server="$venv/bin/scim2-server"
 
+# scim2-server's own entry point, with a listen backlog of 1024 (see `start`).
+launch='import socketserver, sys
+socketserver.TCPServer.request_queue_size = 1024
+from scim2_server.testserver.cli import main
+sys.argv[0] = "scim2-server"
+sys.exit(main())'
+
 # Whether the server on PORT answers with TOKEN.
 answers() {
     python3 - "$1" "$2" 2>/dev/null <<'PY'
@@ -40,7 +47,10 @@ start)
     token=$3
     watch=${4:-}
     "$0" ensure >/dev/null
-    "$server" --hostname 127.0.0.1 --port "$port" --bearer-token "$token" --dynamic-tenants >"$venv/server-$port.log" 2>&1 &
+    # Its listen backlog raised from Python's default of 5: when more tests connect at once, the
+    # kernel drops their connections (SYNs), and each client waits for a retransmission 1, 3, 7,
+    # 15 s later, past a 10 s connect timeout.
+    "$venv/bin/python3" -c "$launch" --hostname 127.0.0.1 --port "$port" --bearer-token "$token" --dynamic-tenants >"$venv/server-$port.log" 2>&1 &
     pid=$!
     # A deadline in seconds, not a count of tries: on a loaded machine each try takes longer.
     deadline=$((SECONDS + 120))

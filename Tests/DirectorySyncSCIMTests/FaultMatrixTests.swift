@@ -8,7 +8,7 @@ import Testing
 
 /// Fails the SCIM write number `at` (POST, PUT, PATCH, DELETE, counted from 0) with `status`.
 final class FailingWrites: HTTPTransport {
-    let base = URLSessionTransport()
+    let base = SCIMServer.transport()
     let plan = Locked<(at: Int, status: Int, seen: Int)>((-1, 0, 0))
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         if request.method != .get {
@@ -97,10 +97,10 @@ struct FaultMatrixTests {
         MatrixFault(name: "connection resets (within the retries)", allowed: ["succeeded"]) { e, _ in e.scheduleFault(.dropConnection, times: 2) },
         MatrixFault(name: "connection resets, persistent", allowed: ["failed: network"]) { e, _ in e.scheduleFault(.dropConnection, times: 50) },
         MatrixFault(name: "slow responses past the timeout (within the retries)", allowed: ["succeeded"], overLoopback: true) { e, _ in
-            e.scheduleFault(.delay(3), times: 2, pathPrefix: "/v1.0/")
+            e.scheduleFault(.delay(8), times: 2, pathPrefix: "/v1.0/")
         },
         MatrixFault(name: "slow responses past the timeout, persistent", allowed: ["failed: network"], overLoopback: true) { e, _ in
-            e.scheduleFault(.delay(3), times: 50, pathPrefix: "/v1.0/")
+            e.scheduleFault(.delay(8), times: 50, pathPrefix: "/v1.0/")
         },
         MatrixFault(name: "401 on a page (token renewed once)", allowed: ["succeeded"]) { e, _ in e.scheduleFault(.status(401), times: 1, pathPrefix: "/v1.0/") },
         MatrixFault(name: "401 on a page, persistent", allowed: ["failed: authenticationFailed"]) { e, _ in e.scheduleFault(.status(401), times: 50, pathPrefix: "/v1.0/") },
@@ -146,7 +146,8 @@ struct FaultMatrixTests {
             if fault.overLoopback {
                 try server.start()
                 endpoints = EntraEndpoints(login: server.baseURL, graph: server.baseURL.appendingPathComponent("v1.0"))
-                transport = URLSessionTransport(configuration: .init(timeout: 1))
+                // 3 s against answers held back 8 s: a busy machine's ordinary answers stay well inside it.
+                transport = URLSessionTransport(configuration: .init(timeout: 3))
             }
             let connector = GraphDirectoryConnector(configuration: .init(
                 provider: graph.configuration(retryPolicy: RetryPolicy(maximumAttempts: 4, jitter: { 0.5 }), pageSize: 10), transport: transport))

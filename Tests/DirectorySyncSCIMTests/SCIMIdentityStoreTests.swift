@@ -96,8 +96,8 @@ struct SCIMConcurrencyTests {
         guard let probe = try await SCIMServer.freshStore() else { return }
         let base = await probe.configuration.baseURL
         let statuses = Locked<[Int]>([])
-        let first = try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token)), transport: StatusRecorder(statuses: statuses))
-        let second = try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token)))
+        let first = try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token), timeout: SCIMServer.patience), transport: StatusRecorder(statuses: statuses))
+        let second = try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token), timeout: SCIMServer.patience))
         let user = try await first.createUser(UserProfile(name: "A", email: "a@x.com", logins: ["a@x.com"]), origin: .manual)
         _ = try await second.contents()
         _ = try await second.updateUser(user.id, profile: UserProfile(name: "B", email: "a@x.com", logins: ["a@x.com"]), origin: .manual)
@@ -123,7 +123,7 @@ struct SCIMConcurrencyTests {
 struct StatusRecorder: HTTPTransport {
     let statuses: Locked<[Int]>
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let response = try await URLSessionTransport().send(request)
+        let response = try await SCIMServer.transport().send(request)
         statuses.withLock { $0.append(response.status) }
         return response
     }

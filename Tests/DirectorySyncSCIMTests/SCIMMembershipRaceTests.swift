@@ -49,8 +49,8 @@ struct SCIMMembershipRaceTests {
         let recorder = StatusCounter()
         guard let probe = try await SCIMServer.freshStore() else { return }
         let base = await probe.configuration.baseURL
-        let first = try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token)), transport: recorder)
-        let second = try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token)))
+        let first = try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token), timeout: SCIMServer.patience), transport: recorder)
+        let second = try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token), timeout: SCIMServer.patience))
         let a = try await first.createUser(UserProfile(name: "A", email: "a@x.com", logins: ["a@x.com"]), origin: .manual)
         let b = try await first.createUser(UserProfile(name: "B", email: "b@x.com", logins: ["b@x.com"]), origin: .manual)
         let group = try await first.createGroup(GroupProfile(name: "G"), origin: .manual)
@@ -98,7 +98,7 @@ struct SCIMMembershipRaceTests {
 
 /// Sends through URLSession (the store wraps it in its retries) and counts the statuses it saw.
 final class StatusCounter: HTTPTransport, Sendable {
-    private let base = URLSessionTransport()
+    private let base = SCIMServer.transport()
     private let statuses = Locked<[Int: Int]>([:])
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {

@@ -15,7 +15,7 @@ struct SCIMRequestEconomyTests {
         let base = await probe.configuration.baseURL
         let log = RequestLog()
         let store = try SCIMIdentityStore(
-            configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token), clock: clock.syncClock, uniquenessWindow: window), transport: log)
+            configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token), timeout: SCIMServer.patience, clock: clock.syncClock, uniquenessWindow: window), transport: log)
         return (store, log, base)
     }
 
@@ -48,7 +48,7 @@ struct SCIMRequestEconomyTests {
     @Test("an address the read says is held, but whose holder gave it up since (another client), is confirmed with the server and then used")
     func staleHolder() async throws {
         guard let (store, log, base) = try await Self.recordedStore() else { return }
-        let other = try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token)))
+        let other = try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token), timeout: SCIMServer.patience))
         let holder = try await store.createUser(Self.profile("Holder", email: "moving@x.com"), origin: .manual)
         _ = try await store.contents()
         _ = try await other.updateUser(holder.id, profile: Self.profile("Holder", email: "moved@x.com"), origin: .manual)
@@ -72,7 +72,7 @@ struct SCIMRequestEconomyTests {
         // Another client's user, created after the read: the server is asked, so it is caught.
         _ = try await store.contents()
         clock.advance(by: 61)
-        let other = try SCIMIdentityStore(configuration: .init(baseURL: await store.configuration.baseURL, bearerToken: Secret(SCIMServer.token)))
+        let other = try SCIMIdentityStore(configuration: .init(baseURL: await store.configuration.baseURL, bearerToken: Secret(SCIMServer.token), timeout: SCIMServer.patience))
         _ = try await other.createUser(Self.profile("C", email: "c@x.com"), origin: .manual)
         await #expect { try await store.createUser(Self.profile("D", email: "c@x.com"), origin: .manual) } throws: {
             ($0 as? IdentityStoreError)?.code == .addressInUse
@@ -82,7 +82,7 @@ struct SCIMRequestEconomyTests {
     @Test("a 409 uniqueness on a create without a lookup first: the same identity is reused, anyone else's userName is addressInUse")
     func conflictsWithoutLookup() async throws {
         guard let (store, log, base) = try await Self.recordedStore() else { return }
-        let other = try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token)))
+        let other = try SCIMIdentityStore(configuration: .init(baseURL: base, bearerToken: Secret(SCIMServer.token), timeout: SCIMServer.patience))
         _ = try await store.contents()
         // Written by another client after the read, under the same identity (an unacknowledged create).
         let profile = Self.profile("Lost answer", email: "lost@x.com")
@@ -146,7 +146,7 @@ struct SCIMRequestEconomyTests {
 
 /// Sends through URLSession and records `METHOD path` (the query reduced to `?`) and the status of every request.
 final class RequestLog: HTTPTransport, Sendable {
-    private let base = URLSessionTransport()
+    private let base = SCIMServer.transport()
     private let entries = Locked<[(request: String, status: Int)]>([])
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {

@@ -12,6 +12,12 @@ enum SCIMServer {
     static let token = "scim-test-token-\(UUID().uuidString.prefix(8))"
     static let port = ScriptedServer.freePort()
     static let server = ScriptedServer.scim(port: port, token: token)
+    /// Seconds a test's client waits for the server. One server serves every test of the process,
+    /// and on a loaded machine an answer can take many seconds (CI once waited more than 10 s).
+    static let patience: TimeInterval = 120
+
+    /// A plain transport with that patience, for tests that record or alter requests.
+    static func transport() -> URLSessionTransport { URLSessionTransport(configuration: .init(timeout: patience, connectTimeout: patience)) }
 
     /// A store on a fresh tenant, or `nil` when the server cannot run here (then the test is
     /// skipped loudly — unless `DIRECTORYSYNC_REQUIRE_SCIM=1`, which CI sets, makes it fail).
@@ -19,7 +25,7 @@ enum SCIMServer {
         guard try await server.available() != nil else { return nil }
         let base = URL(string: "http://127.0.0.1:\(port)/\(UUID().uuidString.lowercased())/v2")!
         return try SCIMIdentityStore(
-            configuration: .init(baseURL: base, bearerToken: Secret(token), pageSize: pageSize, membershipBatchSize: batch), transport: transport)
+            configuration: .init(baseURL: base, bearerToken: Secret(token), pageSize: pageSize, membershipBatchSize: batch, timeout: patience), transport: transport)
     }
 }
 

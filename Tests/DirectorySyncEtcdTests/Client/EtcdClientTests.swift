@@ -134,7 +134,7 @@ struct EtcdClientTests {
     func failoverPastRefused() async throws {
         guard let member = try await EtcdServer.member() else { return }
         let closed = URL(string: "http://127.0.0.1:\(ScriptedServer.freePort())")!
-        let client = try EtcdClient(configuration: .init(endpoints: [closed, member.endpoint]))
+        let client = try EtcdClient(configuration: .init(endpoints: [closed, member.endpoint], requestTimeout: .seconds(30)))
         let key = EtcdServer.freshPrefix() + "/k"
         let claim = try await client.txn(EtcdTxn(compare: [.absent(key)], success: [.put(key: key, value: Data("v".utf8))]))
         #expect(claim.succeeded)
@@ -196,7 +196,7 @@ struct EtcdClientTests {
         #expect(try await client.range(.key("/auth/a")).keyValues.count == 1)
         for text in ["\(client)", String(reflecting: client)] { #expect(!text.contains(password)) }
         // etcd refuses the login with an error answer that carries a trailer: a typed error here.
-        let wrong = try EtcdClient(configuration: .init(endpoints: [member.endpoint], username: "root", password: Secret("not-\(password)")))
+        let wrong = try EtcdClient(configuration: .init(endpoints: [member.endpoint], username: "root", password: Secret("not-\(password)"), requestTimeout: .seconds(30)))
         let refused = await expectEtcdError(.authenticationFailed) { try await wrong.range(.key("/auth/a")) }
         #expect(refused.map { !"\($0)".contains(password) } ?? false)
     }

@@ -84,17 +84,19 @@ struct EtcdSyncCoordinatorTests {
 
     @Test("a partitioned replica: renewals fail, isHeld turns false after the TTL, another replica takes over; back, its check and fenced writes fail")
     func partition() async throws {
-        // A member of its own, and the default time to live: under the whole suite on two
-        // cores, leases of 2 s lapsed between a claim and its first check.
+        // A member of its own, leases of 20 s and requests that wait 30 s: under the whole suite
+        // on two cores, leases of 2 s lapsed between a claim and its first check, and a session
+        // of 10 s whose renewals gave up after 1 s was lost between a claim and its check. The
+        // cut itself fails at once, so no short timeout is needed to see it.
         guard let member = try await EtcdServer.ownMember() else { return }
         defer { member.remove() }
-        let admin = try EtcdClient(configuration: .init(endpoints: [member.endpoint]))
+        let admin = try EtcdClient(configuration: .init(endpoints: [member.endpoint], requestTimeout: .seconds(30)))
         let prefix = EtcdServer.freshPrefix()
         let cut = CuttableTransport(LoopbackHTTPTransport())
         let isolated = EtcdSyncCoordinator(
-            client: try EtcdClient(configuration: .init(endpoints: [member.endpoint], requestTimeout: .seconds(1)), transport: cut), prefix: prefix,
-            replica: "isolated", configuration: .init(ttl: .seconds(10)))
-        let other = EtcdSyncCoordinator(client: try EtcdClient(configuration: admin.configuration), prefix: prefix, replica: "other", configuration: .init(ttl: .seconds(10)))
+            client: try EtcdClient(configuration: admin.configuration, transport: cut), prefix: prefix,
+            replica: "isolated", configuration: .init(ttl: .seconds(20)))
+        let other = EtcdSyncCoordinator(client: try EtcdClient(configuration: admin.configuration), prefix: prefix, replica: "other", configuration: .init(ttl: .seconds(20)))
         defer { Task { await other.shutdown(); await isolated.shutdown() } }
         guard case .claimed(let claim) = try await isolated.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
         cut.isCut = true
@@ -121,7 +123,9 @@ struct EtcdSyncCoordinatorTests {
     func etcdRestart() async throws {
         guard let member = try await EtcdServer.ownMember() else { return }
         defer { member.remove() }
-        let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint], requestTimeout: .seconds(1)))
+        // A stopped member refuses connections at once: the timeout only bounds a slow answer
+        // (10 s, not 1 s: a 2 MiB write on a busy machine can take longer than a second).
+        let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint], requestTimeout: .seconds(10)))
         let coordinator = EtcdSyncCoordinator(client: client, prefix: "/dirsync/restart", replica: "r", configuration: .init(ttl: .seconds(90)))
         defer { Task { await coordinator.shutdown() } }
         let store = EtcdSyncStateStore(client: client, prefix: "/dirsync/restart")
@@ -222,7 +226,7 @@ struct EtcdSyncCoordinatorTests {
         guard let member = try await EtcdServer.member() else { return }
         let canary = "CANARY-\(UUID().uuidString)~s3cr3t+/=.value"
         let spy = BodyRecorder(LoopbackHTTPTransport())
-        let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: spy)
+        let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint], requestTimeout: .seconds(30)), transport: spy)
         let prefix = EtcdServer.freshPrefix()
         let tenant = TenantGenerator(configuration: .init(users: 60, groups: 6, seed: 7, domain: "contoso.com")).generate()
         let connector = InMemoryDirectoryConnector()

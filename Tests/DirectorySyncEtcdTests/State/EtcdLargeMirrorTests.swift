@@ -20,7 +20,7 @@ struct EtcdLargeMirrorTests {
         // short leases depend on.
         guard let member = try await EtcdServer.ownMember() else { return }
         defer { member.remove() }
-        let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint]))
+        let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint], requestTimeout: .seconds(30)))
         let prefix = EtcdServer.freshPrefix()
         let store = EtcdSyncStateStore(client: client, prefix: prefix)
         // The heavy encoding runs off the cooperative pool, so the etcd tests running beside this

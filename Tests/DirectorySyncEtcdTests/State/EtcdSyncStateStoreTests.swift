@@ -140,7 +140,7 @@ struct EtcdSyncStateStoreTests {
     func requestSizes() async throws {
         guard let member = try await EtcdServer.member() else { return }
         let spy = SpyTransport(LoopbackHTTPTransport())
-        let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: spy)
+        let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint], requestTimeout: .seconds(30)), transport: spy)
         let store = EtcdSyncStateStore(client: client, prefix: EtcdServer.freshPrefix())
         let documents: [(key: StateKey, data: Data?)] = (0..<EtcdSyncStateStore.maximumDocumentsPerWrite).map { index in
             (StateKey(SourceID("s\(index)"), "tracking"), Data(repeating: UInt8(index), count: index == 0 ? 3_000_000 : 200_000))
