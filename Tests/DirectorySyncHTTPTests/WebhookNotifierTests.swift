@@ -104,6 +104,10 @@ struct WebhookNotifierTests {
             message: "message \(index) about \(kind)", runID: kind == .runFailed ? "run-\(index)" : nil)
     }
 
+    /// A transport that waits 120 s, not the notifier's default 10 s: a retry after a timeout on a
+    /// loaded machine would break the tests that count requests and retries.
+    static let patient = URLSessionTransport(configuration: .init(timeout: 120, connectTimeout: 120))
+
     /// Retries at once, so a test never waits for a backoff.
     static let quickRetry = RetryPolicy(maximumAttempts: 3, baseDelay: .milliseconds(1), retryableStatuses: [429, 500, 502, 503, 504], jitter: { 0 })
 
@@ -111,7 +115,7 @@ struct WebhookNotifierTests {
     func deliversEveryKind() async throws {
         let receiver = try WebhookReceiver()
         defer { receiver.stop() }
-        let webhook = try WebhookNotifier(configuration: .init(url: receiver.url), token: Secret(Self.token))
+        let webhook = try WebhookNotifier(configuration: .init(url: receiver.url), token: Secret(Self.token), transport: Self.patient)
         let sent = NotificationKind.allCases.enumerated().map { Self.notification($1, $0) }
         for notification in sent { webhook.notify(notification) }
         #expect(await webhook.flush(timeout: .seconds(30)))
@@ -137,7 +141,7 @@ struct WebhookNotifierTests {
     func kindsFilter() async throws {
         let receiver = try WebhookReceiver()
         defer { receiver.stop() }
-        let webhook = try WebhookNotifier(configuration: .init(url: receiver.url, kinds: [.quarantined]))
+        let webhook = try WebhookNotifier(configuration: .init(url: receiver.url, kinds: [.quarantined]), transport: Self.patient)
         for kind in NotificationKind.allCases { webhook.notify(Self.notification(kind)) }
         #expect(await webhook.flush(timeout: .seconds(30)))
         #expect(try receiver.notifications().map(\.kind) == [.quarantined, .test])
@@ -156,7 +160,7 @@ struct WebhookNotifierTests {
         defer { receiver.stop() }
         let sleeps = RecordingSleeps()
         let policy = RetryPolicy(maximumAttempts: 4, baseDelay: .seconds(2), retryableStatuses: [503], jitter: { 1 })
-        let webhook = try WebhookNotifier(configuration: .init(url: receiver.url, retry: policy), clock: sleeps.clock)
+        let webhook = try WebhookNotifier(configuration: .init(url: receiver.url, retry: policy), transport: Self.patient, clock: sleeps.clock)
         let response = try await webhook.send(Self.notification(.runFailed))
         #expect(response.status == 202)
         #expect(receiver.requests.count == 3)
@@ -169,7 +173,7 @@ struct WebhookNotifierTests {
     func queuedRetries() async throws {
         let receiver = try WebhookReceiver { index in HTTPResponse(status: index == 0 ? 503 : index == 1 ? 204 : 500) }
         defer { receiver.stop() }
-        let webhook = try WebhookNotifier(configuration: .init(url: receiver.url, retry: Self.quickRetry))
+        let webhook = try WebhookNotifier(configuration: .init(url: receiver.url, retry: Self.quickRetry), transport: Self.patient)
         webhook.notify(Self.notification(.quarantined))
         #expect(await webhook.flush(timeout: .seconds(30)))
         #expect(webhook.statistics.delivered == 1)
@@ -302,7 +306,7 @@ struct WebhookNotifierTests {
     func dumpInFlight() async throws {
         let receiver = try WebhookReceiver(hangs: true)
         defer { receiver.stop() }
-        let webhook = try WebhookNotifier(configuration: .init(url: receiver.url), token: Secret(Self.token))
+        let webhook = try WebhookNotifier(configuration: .init(url: receiver.url), token: Secret(Self.token), transport: Self.patient)
         webhook.notify(Self.notification(.runFailed))
         var arrivals = receiver.arrivals.makeAsyncIterator()
         _ = await arrivals.next()

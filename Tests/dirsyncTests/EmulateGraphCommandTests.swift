@@ -32,7 +32,7 @@ struct EmulateGraphCommandTests {
             #expect(String(decoding: text, as: UTF8.self).contains("loginURL"))
             process.terminate()
             var waited = Duration.zero
-            while process.isRunning && waited < .seconds(10) {
+            while process.isRunning && waited < .seconds(120) {
                 try await Task.sleep(for: .milliseconds(20))
                 waited += .milliseconds(20)
             }

@@ -42,7 +42,7 @@ struct EtcdStateCommandTests {
 
         /// Every value stored under the prefix, as text.
         func etcdText() async throws -> String {
-            let client = try EtcdClient(configuration: .init(endpoints: [URL(string: "http://127.0.0.1:\(FailoverServers.etcdPort)")!]))
+            let client = try EtcdClient(configuration: .init(endpoints: [URL(string: "http://127.0.0.1:\(FailoverServers.etcdPort)")!], requestTimeout: .seconds(30)))
             let found = try await client.range(.prefix(prefix + "/"))
             return found.keyValues.map { "\($0.key) \(String(decoding: $0.value, as: UTF8.self))" }.joined(separator: "\n")
         }

@@ -49,7 +49,7 @@ struct EtcdClientOddServerTests {
                 : .raw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(answer.utf8.count)\r\n\r\n\(answer)")
         }
         defer { server.stop() }
-        let client = try EtcdClient(configuration: .init(endpoints: [server.baseURL], requestTimeout: .seconds(5)))
+        let client = try EtcdClient(configuration: .init(endpoints: [server.baseURL], requestTimeout: .seconds(30)))
         for _ in 0..<3 { #expect(try await client.range(.key("/a")).revision == 7) }
         #expect(server.connections.withLock { $0 } >= 3)
         await expectEtcdError(.outcomeUnknown) { try await client.txn(EtcdTxn(compare: [.absent("/a")], success: [.put(key: "/a", value: Data())])) }

@@ -146,7 +146,7 @@ struct EtcdFaultTests {
     func headAnswerLost() async throws {
         guard let member = try await EtcdServer.member() else { return }
         let faulty = FaultyTransport()
-        let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: faulty)
+        let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint], requestTimeout: .seconds(30)), transport: faulty)
         let store = EtcdSyncStateStore(client: client, prefix: EtcdServer.freshPrefix())
         let key = StateKey("contoso", "mirror")
         let large = Data((0..<(2 * 1024 * 1024 + 7)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
@@ -159,7 +159,7 @@ struct EtcdFaultTests {
     func headHeldBack() async throws {
         guard let member = try await EtcdServer.member() else { return }
         let faulty = FaultyTransport()
-        let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint]), transport: faulty)
+        let client = try EtcdClient(configuration: .init(endpoints: [member.endpoint], requestTimeout: .seconds(30)), transport: faulty)
         let prefix = EtcdServer.freshPrefix()
         let store = EtcdSyncStateStore(client: client, prefix: prefix)
         let key = StateKey("contoso", "mirror")
@@ -253,8 +253,8 @@ struct EtcdFaultTests {
         guard let member = try await EtcdServer.ownMember() else { return }
         defer { member.remove() }
         let coordinator = EtcdSyncCoordinator(
-            client: try EtcdClient(configuration: .init(endpoints: [member.endpoint])), prefix: EtcdServer.freshPrefix(), replica: "a",
-            configuration: .init(ttl: .seconds(10)))
+            client: try EtcdClient(configuration: .init(endpoints: [member.endpoint], requestTimeout: .seconds(30))), prefix: EtcdServer.freshPrefix(), replica: "a",
+            configuration: .init(ttl: .seconds(30)))
         defer { Task { await coordinator.shutdown() } }
         let before = RenewalExecutor.shared.jobsRun
         guard case .claimed(let claim) = try await coordinator.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
@@ -296,7 +296,7 @@ struct EtcdFaultTests {
         guard let member = try await EtcdServer.ownMember() else { return }
         defer { member.remove() }
         let coordinator = EtcdSyncCoordinator(
-            client: try EtcdClient(configuration: .init(endpoints: [member.endpoint])), prefix: EtcdServer.freshPrefix(), replica: "a",
+            client: try EtcdClient(configuration: .init(endpoints: [member.endpoint], requestTimeout: .seconds(30))), prefix: EtcdServer.freshPrefix(), replica: "a",
             configuration: .init(ttl: .seconds(60), renewalInterval: .seconds(180)))
         defer { Task { await coordinator.shutdown() } }
         guard case .claimed(let claim) = try await coordinator.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }

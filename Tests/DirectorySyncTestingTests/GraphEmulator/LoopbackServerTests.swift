@@ -6,13 +6,18 @@ import Testing
 
 @Suite("Graph emulator on a loopback socket, and its control API")
 struct LoopbackServerTests {
+    /// `URLSessionTransport` with 120 s for every bound: on a loaded machine the server's answers
+    /// (and the connections of requests the concurrency test holds) can take longer than the
+    /// default 10 s to start.
+    static func transport() -> URLSessionTransport { URLSessionTransport(configuration: .init(timeout: 120, connectTimeout: 120)) }
+
     @Test("a full user read over a real socket with URLSessionTransport, many requests on kept-alive connections")
     func fullRead() async throws {
         let harness = EmulatorHarness(users: 1_500, groups: 5)
         let server = LoopbackHTTPServer(harness.emulator)
         try server.start()
         defer { server.stop() }
-        let transport = URLSessionTransport()
+        let transport = Self.transport()
         let form = "client_id=\(harness.credentials.clientID)&client_secret=\(harness.credentials.clientSecret.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&grant_type=client_credentials&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
         let tokenResponse = try await transport.send(HTTPRequest(
             method: .post, url: server.baseURL.appendingPathComponent("\(harness.credentials.domain)/oauth2/v2.0/token"),
@@ -32,7 +37,7 @@ struct LoopbackServerTests {
 
     @Test("concurrent clients are served at once")
     func concurrency() async throws {
-        // Each request waits (up to 10 s) until three are in the server together: a server that
+        // Each request waits (up to 120 s) until three are in the server together: a server that
         // served one connection at a time would never get there.
         let inside = Locked(0)
         let peak = Locked(0)
@@ -42,13 +47,13 @@ struct LoopbackServerTests {
                 return count
             }
             peak.withLock { $0 = max($0, now) }
-            for _ in 0..<1_000 where peak.withLock({ $0 }) < 3 { Thread.sleep(forTimeInterval: 0.01) }
+            for _ in 0..<12_000 where peak.withLock({ $0 }) < 3 { Thread.sleep(forTimeInterval: 0.01) }
             inside.withLock { $0 -= 1 }
             return GraphEmulator.Reply(response: HTTPResponse(status: 200, body: Data(request.url.path.utf8)))
         }
         try server.start()
         defer { server.stop() }
-        let transport = URLSessionTransport()
+        let transport = Self.transport()
         try await withThrowingTaskGroup(of: String.self) { group in
             for number in 0..<3 {
                 group.addTask { String(decoding: try await transport.send(HTTPRequest(url: server.baseURL.appendingPathComponent("n\(number)"))).body, as: UTF8.self) }
@@ -66,7 +71,7 @@ struct LoopbackServerTests {
         let server = LoopbackHTTPServer(harness.emulator)
         try server.start()
         defer { server.stop() }
-        let transport = URLSessionTransport()
+        let transport = Self.transport()
         func call(_ method: HTTPRequest.Method, _ path: String, _ body: String? = nil) async throws -> HTTPResponse {
             try await transport.send(HTTPRequest(
                 method: method, url: URL(string: "\(server.baseURL)/_emulator/\(path)")!,

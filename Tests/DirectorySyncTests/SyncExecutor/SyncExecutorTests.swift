@@ -65,7 +65,8 @@ struct SyncExecutorTests {
 
     @Test("no more than the configured number of operations run at once")
     func boundedConcurrency() async throws {
-        let store = RecordingStore(delay: .milliseconds(2))
+        // 20 ms a write: long enough that a worker started late still finds the others busy.
+        let store = RecordingStore(delay: .milliseconds(20))
         let users = (0..<40).map { user("\($0)", "u\($0)@contoso.com") }
         let plan = try await makePlan(snapshot(users), store)
         _ = try await SyncExecutor(configuration: .init(maximumConcurrency: 3)).apply(plan, to: store)

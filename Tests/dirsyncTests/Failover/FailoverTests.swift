@@ -137,7 +137,7 @@ struct FailoverTests {
     func schedulerSlots() async throws {
         guard try await FailoverServers.available() else { return }
         let start = Date(timeIntervalSince1970: Double(1_800_000_000 - 1_800_000_000 % 3_600))
-        let cluster = try FailoverCluster(users: 20, groups: 3, leaseTTL: 3, clock: start)
+        let cluster = try FailoverCluster(users: 20, groups: 3, clock: start)
         try await cluster.setUp(schedule: ["--kind", "hourly", "--every", "1", "--at", "00:00", "--time-zone", "UTC"])
         let schedulers = try (1...3).map { try cluster.start(["run-scheduler"], replica: "scheduler-\($0)") }
         try await DirsyncProcess.waitUntil("the schedulers start") { schedulers.allSatisfy { $0.output.contains("Running due synchronizations") } }
