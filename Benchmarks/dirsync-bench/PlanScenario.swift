@@ -16,8 +16,12 @@ enum PlanScenario {
         let residentBefore = ProcessStats.currentMemoryBytes
         let peakMeasured = ProcessStats.resetPeakMemory()
         let planner = StandardSyncPlanner()
+        // On standard error, so a profiler can attach to the plan alone (setting up takes minutes)
+        // and stop when it is made.
+        FileHandle.standardError.write(Data("planning (process \(getpid()))\n".utf8))
         let timing = try await measure { try planner.plan(source: "contoso", directory: changed, store: contents) }
         let plan = timing.result
+        FileHandle.standardError.write(Data("planned\n".utf8))
         let planPeak = peakMeasured ? ProcessStats.peakMemoryBytesSinceReset : ProcessStats.peakMemoryBytes
         print("plan: \(users) users, \(changed.groups.count) groups, \(plan.operations.count) operations planned in \(String(format: "%.2f", timing.wall)) s (\(plan.unchangedUsers) users unchanged); resident with the inputs \(megabytes(residentBefore)), peak while planning \(megabytes(planPeak)), \(megabytes(max(0, planPeak - residentBefore))) of it the plan's own (setting up peaked at \(megabytes(setupPeak)))")
         return Measurement(
