@@ -75,12 +75,12 @@ struct StateFolderTests {
         #expect(try Data(contentsOf: history) == bytes)
     }
 
-    @Test("three syncs started at once: each runs or is carried out by the one that does, none fails")
+    @Test("eight syncs started at once, four times: each runs or is carried out by the one that does, none fails")
     func simultaneousSyncs() async throws {
         let session = try await synchronized(users: 5)
         for _ in 0..<4 {
             // Each process's output in a file of its own, shown when it fails.
-            let processes = try (0..<3).map { _ in
+            let processes = try (0..<8).map { _ in
                 let output = FileManager.default.temporaryDirectory.appendingPathComponent("dirsync-simultaneous-\(UUID().uuidString)")
                 _ = FileManager.default.createFile(atPath: output.path, contents: nil)
                 let process = Process()

@@ -143,18 +143,25 @@ struct AdminContext {
     /// else in the process that owns the folder.
     func submit(_ request: AdminControl.Request) async throws -> Int32 {
         guard let folder, ownership == nil else { return try AdminControl.finish(await AdminControl.perform(request, on: service, secrets: secrets)) }
-        if let reply = try await AdminControl.send(request, folder: folder, owner: AdminControl.Ownership.holder(of: folder)) {
+        // Each round ends with a reply, with the folder taken here, or with a new owner (another
+        // sender took the folder when the one before ended): the request then goes to that one.
+        for _ in 1...Self.handoverRounds {
+            if let reply = try await AdminControl.send(request, folder: folder, owner: AdminControl.Ownership.holder(of: folder)) {
+                return try AdminControl.finish(reply)
+            }
+            // The owner ended before it took the request: take the folder and carry it out here.
+            guard let ownership = try AdminControl.Ownership.take(folder, command: request.command, attempts: 3) else { continue }
+            let owner = try await Self.make(folder: folder, ownership: ownership, scim: store is FileIdentityStore ? nil : store, json: json)
+            let reply = await AdminControl.perform(request, on: owner.service, secrets: owner.secrets)
+            await owner.close()
             return try AdminControl.finish(reply)
         }
-        // The owner ended before it took the request: take the folder and carry it out here.
-        guard let ownership = try AdminControl.Ownership.take(folder, command: request.command, attempts: 3) else {
-            throw AdminControl.ForwardedFailure(description: "the process that held '\(folder.path)' ended and another took it; run the command again")
-        }
-        let owner = try await Self.make(folder: folder, ownership: ownership, scim: store is FileIdentityStore ? nil : store, json: json)
-        let reply = await AdminControl.perform(request, on: owner.service, secrets: owner.secrets)
-        await owner.close()
-        return try AdminControl.finish(reply)
+        throw AdminControl.ForwardedFailure(
+            description: "the folder '\(folder.path)' changed hands \(Self.handoverRounds) times while this request waited, and no owner took it; run the command again")
     }
+
+    /// How many owners in a row may end before taking a request before its sender gives up.
+    static let handoverRounds = 20
 
     /// Refuses a command that needs the folder to itself while another process owns it (etcd
     /// state has no owner: the replicas coordinate through etcd).
