@@ -75,17 +75,18 @@ struct StateFolderTests {
         #expect(try Data(contentsOf: history) == bytes)
     }
 
-    @Test("eight syncs started at once, four times: each runs or is carried out by the one that does, none fails")
-    func simultaneousSyncs() async throws {
+    @Test("eight commands started at once, four times — sync, on, filter set: each is carried out, by itself or by the process that owns the folder; none fails")
+    func simultaneousCommands() async throws {
         let session = try await synchronized(users: 5)
+        let commands = [["sync", "--source", "Contoso"], ["on", "--source", "Contoso"], ["filter", "set", "--source", "Contoso", "--all"]]
         for _ in 0..<4 {
             // Each process's output in a file of its own, shown when it fails.
-            let processes = try (0..<8).map { _ in
+            let processes = try (0..<8).map { index in
                 let output = FileManager.default.temporaryDirectory.appendingPathComponent("dirsync-simultaneous-\(UUID().uuidString)")
                 _ = FileManager.default.createFile(atPath: output.path, contents: nil)
                 let process = Process()
                 process.executableURL = DirsyncProcess.executable
-                process.arguments = ["--state", session.folder.path, "sync", "--source", "Contoso"]
+                process.arguments = ["--state", session.folder.path] + commands[index % commands.count]
                 let handle = try FileHandle(forWritingTo: output)
                 (process.standardOutput, process.standardError) = (handle, handle)
                 try process.run()
@@ -96,7 +97,7 @@ struct StateFolderTests {
                 _ = await DirsyncProcess.finish(process)
                 let printed = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
                 try? FileManager.default.removeItem(at: output)
-                #expect(process.terminationStatus == 0, "\(printed)")
+                #expect(process.terminationStatus == 0, "\(process.arguments ?? []): \(printed)")
             }
         }
     }
@@ -144,10 +145,10 @@ struct StateFolderTests {
         #expect(attacker.requestLog.isEmpty, "nothing reached the other user's listener")
     }
 
-    @Test("a sender whose request was taken by an owner that then died fails at once instead of waiting forever")
-    func ownerDiesAfterTakingRequest() async throws {
-        let session = try await synchronized(users: 5)
-        // A stand-in owner: takes the folder's lock, takes the first request, and ends without answering.
+    /// A stand-in owner: takes the folder's lock and the first request, then ends without
+    /// answering — or, with `clearingClaim`, removes the request it took, as the next owner does
+    /// when it starts after the one that took it died, and holds the folder on.
+    func standInOwner(_ session: Session, clearingClaim: Bool) async throws -> Process {
         let owner = Process()
         owner.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         owner.arguments = ["python3", "-c", """
@@ -159,21 +160,67 @@ struct StateFolderTests {
             deadline = time.time() + 60
             while time.time() < deadline:
                 for request in glob.glob(control + '/*.request'):
-                    os.rename(request, request[:-len('.request')] + '.claimed')
-                    sys.exit(0)
+                    claimed = request[:-len('.request')] + '.claimed'
+                    os.rename(request, claimed)
+                    if sys.argv[2] != 'clear':
+                        sys.exit(0)
+                    os.remove(claimed)
+                    time.sleep(120)
                 time.sleep(0.05)
-            """, session.folder.path]
+            """, session.folder.path, clearingClaim ? "clear" : "end"]
         let output = Pipe()
         owner.standardOutput = output
         try owner.run()
-        defer { if owner.isRunning { owner.terminate() } }
         let reader = output.fileHandleForReading
         #expect(String(decoding: await ScriptedServer.offThread { reader.availableData }, as: UTF8.self).contains("ready"))
+        return owner
+    }
+
+    @Test("a sender whose request was taken by an owner that then died fails at once instead of waiting forever")
+    func ownerDiesAfterTakingRequest() async throws {
+        let session = try await synchronized(users: 5)
+        let owner = try await standInOwner(session, clearingClaim: false)
+        defer { if owner.isRunning { owner.terminate() } }
         let started = Date()
         let result = try await session.run(["off", "--source", "Contoso"])
         #expect(result.status == 1)
         #expect(result.error.contains("ended before answering"), "\(result.error)")
         #expect(Date().timeIntervalSince(started) < 30)
+    }
+
+    @Test("a sync whose request was taken by an owner that died, and cleared away by the next owner, fails at once instead of waiting for as long as that one runs")
+    func nextOwnerClearsTakenRequest() async throws {
+        let session = try await synchronized(users: 5)
+        let owner = try await standInOwner(session, clearingClaim: true)
+        defer { if owner.isRunning { owner.terminate() } }
+        let started = Date()
+        let result = try await session.run(["sync", "--source", "Contoso"])
+        #expect(result.status == 1)
+        #expect(result.error.contains("ended before answering"), "\(result.error)")
+        #expect(Date().timeIntervalSince(started) < 30)
+        #expect(owner.isRunning, "the next owner still holds the folder")
+    }
+
+    @Test("the next owner removes what killed processes left in DIR/control: taken requests, and answers and half-written files older than a request's lifetime")
+    func controlLeftovers() async throws {
+        let session = try await synchronized(users: 5)
+        let control = session.folder.appendingPathComponent("control")
+        let old = Date(timeIntervalSinceNow: -3_600)
+        var names: [String: Bool] = [:]
+        for (name, modified, removed) in [
+            ("A.claimed", Date(), true), (".B.reply.\(UUID().uuidString).tmp", old, true), ("C.reply", old, true), ("D.withdrawn", old, true),
+            (".E.request.\(UUID().uuidString).tmp", Date(), false), ("F.reply", Date(), false),
+        ] {
+            let file = control.appendingPathComponent(name)
+            try Data("{}".utf8).write(to: file)
+            try FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: file.path)
+            names[name] = removed
+        }
+        let result = try await session.run(["sync", "--source", "Contoso"])
+        #expect(result.status == 0, "\(result.error)")
+        for (name, removed) in names {
+            #expect(FileManager.default.fileExists(atPath: control.appendingPathComponent(name).path) == !removed, "\(name)")
+        }
     }
 
     @Test("store check on a folder that does not exist says so (exit 2) rather than calling it healthy")

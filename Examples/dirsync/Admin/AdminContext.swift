@@ -144,8 +144,13 @@ struct AdminContext {
     func submit(_ request: AdminControl.Request) async throws -> Int32 {
         guard let folder, ownership == nil else { return try AdminControl.finish(await AdminControl.perform(request, on: service, secrets: secrets)) }
         // Each round ends with a reply, with the folder taken here, or with a new owner (another
-        // sender took the folder when the one before ended): the request then goes to that one.
-        for _ in 1...Self.handoverRounds {
+        // sender took the folder when the one before ended): the request then goes to that one,
+        // sent anew (an owner refuses a request sent more than `requestLifetime` ago).
+        let clock = ContinuousClock()
+        let start = clock.now
+        var request = request
+        while clock.now - start < .seconds(AdminControl.requestLifetime) {
+            request.sentAt = Date()
             if let reply = try await AdminControl.send(request, folder: folder, owner: AdminControl.Ownership.holder(of: folder)) {
                 return try AdminControl.finish(reply)
             }
@@ -157,11 +162,8 @@ struct AdminContext {
             return try AdminControl.finish(reply)
         }
         throw AdminControl.ForwardedFailure(
-            description: "the folder '\(folder.path)' changed hands \(Self.handoverRounds) times while this request waited, and no owner took it; run the command again")
+            description: "no process that held '\(folder.path)' took the request within \(Int(AdminControl.requestLifetime)) s: each ended before it did, and another took the folder first; run the command again")
     }
-
-    /// How many owners in a row may end before taking a request before its sender gives up.
-    static let handoverRounds = 20
 
     /// Refuses a command that needs the folder to itself while another process owns it (etcd
     /// state has no owner: the replicas coordinate through etcd).

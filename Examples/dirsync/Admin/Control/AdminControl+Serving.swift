@@ -17,7 +17,9 @@ extension AdminControl {
                 await withTaskGroup(of: Void.self) { group in
                     while !Task.isCancelled {
                         for file in AdminControl.pending(in: control) {
-                            group.addTask { await AdminControl.serve(file, in: control, service: service, secrets: secrets) }
+                            // Served in a task of its own: `stop()` cancels taking requests, not
+                            // the ones taken (awaiting a task's value does not pass cancellation on).
+                            group.addTask { await Task { await AdminControl.serve(file, in: control, service: service, secrets: secrets) }.value }
                         }
                         try? await Task.sleep(for: AdminControl.pollInterval)
                     }
@@ -35,10 +37,11 @@ extension AdminControl {
     }
 
     /// Removes what earlier owners and senders left: requests taken by an owner that died, and
-    /// answers nobody read within a request's lifetime.
+    /// answers and half-written files (`.<name>.<id>.tmp`, of a process killed while it wrote)
+    /// nobody read within a request's lifetime.
     static func removeLeftovers(in control: URL) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: control.path)) ?? []
-        for name in names where name.hasSuffix(".claimed") || name.hasSuffix(".reply") || name.hasSuffix(".withdrawn") {
+        for name in names where name.hasSuffix(".claimed") || name.hasSuffix(".reply") || name.hasSuffix(".withdrawn") || name.hasSuffix(".tmp") {
             let file = control.appendingPathComponent(name)
             let modified = (try? FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date) ?? .distantPast
             if name.hasSuffix(".claimed") || Date().timeIntervalSince(modified) > requestLifetime { try? FileManager.default.removeItem(at: file) }
