@@ -145,22 +145,26 @@ struct StateFolderTests {
         #expect(attacker.requestLog.isEmpty, "nothing reached the other user's listener")
     }
 
-    /// A stand-in owner: takes the folder's lock and the first request, then ends without
-    /// answering — or, with `clearingClaim`, removes the request it took, as the next owner does
-    /// when it starts after the one that took it died, and holds the folder on.
+    /// A stand-in owner: takes the folder's lock (and says so in `owner.json`, as `run-scheduler`)
+    /// and the first request, then ends without answering — or, with `clearingClaim`, removes the
+    /// request it took, as the next owner does when it starts after the one that took it died
+    /// (the claim names process 999999 as its taker), and holds the folder on.
     func standInOwner(_ session: Session, clearingClaim: Bool) async throws -> Process {
         let owner = Process()
         owner.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         owner.arguments = ["python3", "-c", """
-            import fcntl, glob, os, sys, time
+            import fcntl, glob, json, os, sys, time
             control = sys.argv[1] + '/control'
             lock = open(control + '/owner.lock', 'a+')
             fcntl.flock(lock, fcntl.LOCK_EX)
+            with open(control + '/owner.json', 'w') as note:
+                json.dump({'pid': os.getpid(), 'command': 'run-scheduler', 'since': '2026-01-01T00:00:00Z'}, note)
             print('ready', flush=True)
             deadline = time.time() + 60
             while time.time() < deadline:
                 for request in glob.glob(control + '/*.request'):
-                    claimed = request[:-len('.request')] + '.claimed'
+                    taker = 999999 if sys.argv[2] == 'clear' else os.getpid()
+                    claimed = request[:-len('.request')] + '.%d.claimed' % taker
                     os.rename(request, claimed)
                     if sys.argv[2] != 'clear':
                         sys.exit(0)
@@ -176,7 +180,7 @@ struct StateFolderTests {
         return owner
     }
 
-    @Test("a sender whose request was taken by an owner that then died fails at once instead of waiting forever")
+    @Test("a sender whose request was taken by an owner that then died fails at once instead of waiting forever, naming that owner")
     func ownerDiesAfterTakingRequest() async throws {
         let session = try await synchronized(users: 5)
         let owner = try await standInOwner(session, clearingClaim: false)
@@ -184,11 +188,11 @@ struct StateFolderTests {
         let started = Date()
         let result = try await session.run(["off", "--source", "Contoso"])
         #expect(result.status == 1)
-        #expect(result.error.contains("ended before answering"), "\(result.error)")
+        #expect(result.error.contains("(process \(owner.processIdentifier)") && result.error.contains("ended before answering"), "\(result.error)")
         #expect(Date().timeIntervalSince(started) < 30)
     }
 
-    @Test("a sync whose request was taken by an owner that died, and cleared away by the next owner, fails at once instead of waiting for as long as that one runs")
+    @Test("a sync whose request was taken by an owner that died, and cleared away by the next owner, fails at once instead of waiting for as long as that one runs, and does not name the live one")
     func nextOwnerClearsTakenRequest() async throws {
         let session = try await synchronized(users: 5)
         let owner = try await standInOwner(session, clearingClaim: true)
@@ -197,6 +201,7 @@ struct StateFolderTests {
         let result = try await session.run(["sync", "--source", "Contoso"])
         #expect(result.status == 1)
         #expect(result.error.contains("ended before answering"), "\(result.error)")
+        #expect(!result.error.contains("process \(owner.processIdentifier)"), "the next owner is alive and took nothing: \(result.error)")
         #expect(Date().timeIntervalSince(started) < 30)
         #expect(owner.isRunning, "the next owner still holds the folder")
     }
@@ -208,7 +213,7 @@ struct StateFolderTests {
         let old = Date(timeIntervalSinceNow: -3_600)
         var names: [String: Bool] = [:]
         for (name, modified, removed) in [
-            ("A.claimed", Date(), true), (".B.reply.\(UUID().uuidString).tmp", old, true), ("C.reply", old, true), ("D.withdrawn", old, true),
+            ("A.123.claimed", Date(), true), (".B.reply.\(UUID().uuidString).tmp", old, true), ("C.reply", old, true), ("D.withdrawn", old, true),
             (".E.request.\(UUID().uuidString).tmp", Date(), false), ("F.reply", Date(), false),
         ] {
             let file = control.appendingPathComponent(name)

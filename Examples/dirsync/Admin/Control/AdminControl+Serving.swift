@@ -68,18 +68,22 @@ extension AdminControl {
         }
     }
 
-    /// Takes the requests waiting in `control` (renamed, so no other owner takes them too).
+    /// Takes the requests waiting in `control`: `<id>.request` renamed `<id>.<pid>.claimed`, so no
+    /// other owner takes it too, and its sender knows which process took it.
     static func pending(in control: URL) -> [URL] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: control.path)) ?? []
         return names.filter { $0.hasSuffix(".request") }.compactMap { name in
-            let claimed = control.appendingPathComponent(name.replacingOccurrences(of: ".request", with: ".claimed"))
+            let claimed = control.appendingPathComponent("\(requestID(name)).\(getpid()).claimed")
             return rename(control.appendingPathComponent(name).path, claimed.path) == 0 ? claimed : nil
         }
     }
 
+    /// The request id a control file's name starts with (`<id>.request`, `<id>.<pid>.claimed`, …).
+    static func requestID(_ name: String) -> Substring { name.prefix { $0 != "." } }
+
     private static func serve(_ claimed: URL, in control: URL, service: DirectoryService, secrets: any SecretStore) async {
         defer { try? FileManager.default.removeItem(at: claimed) }
-        let replyFile = control.appendingPathComponent(claimed.deletingPathExtension().lastPathComponent + ".reply")
+        let replyFile = control.appendingPathComponent(requestID(claimed.lastPathComponent) + ".reply")
         let reply: Reply
         do {
             guard let data = try OwnerOnlyFile.read(claimed) else { return }
