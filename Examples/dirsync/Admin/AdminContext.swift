@@ -114,7 +114,11 @@ struct AdminContext {
         }
     }
 
-    /// Answers the requests already taken, then stops taking them; then waits (at most
+    /// Stops taking other processes' requests while this one winds down; those taken are still
+    /// carried out (``close()`` waits for them).
+    func stopTakingRequests() { server?.stopTaking() }
+
+    /// Stops taking requests and answers those already taken; then waits (at most
     /// ``notificationWait``) for the webhook to deliver what it was handed, and says on standard
     /// error what could not be delivered; then ends the etcd session, if any (its claims and locks
     /// are released at once instead of when their lease expires).

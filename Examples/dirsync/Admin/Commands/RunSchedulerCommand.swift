@@ -22,6 +22,8 @@ enum RunSchedulerCommand {
             }
         }
         await signals.waitForTermination()
+        // Takes no more requests while the scheduler's runs end; those taken are carried out.
+        context.stopTakingRequests()
         await context.service.stopScheduler()
         printer.cancel()
         print("Stopped.")

@@ -14,10 +14,10 @@ extension AdminControl {
         let requestFile = control.appendingPathComponent("\(id).request")
         let replyFile = control.appendingPathComponent("\(id).reply")
         try OwnerOnlyFile.write(try encoder.encode(request), to: requestFile)
-        // The owner named in errors: the process that took the request (its claim names it), once
-        // it is taken; the holder when it was sent before.
-        var named = owner.map { " (process \($0.pid), '\($0.command)')" } ?? ""
-        var taken = false
+        let holder = owner.map { " (process \($0.pid), '\($0.command)')" } ?? ""
+        // Once taken: the claim, and the process it names (the holder at sending for an owner of
+        // an earlier version, whose claims name none).
+        var claim: (file: URL, taker: String)?
         let clock = ContinuousClock()
         let start = clock.now
         while true {
@@ -27,17 +27,13 @@ extension AdminControl {
             }
             let waited = clock.now - start
             let unclaimed = FileManager.default.fileExists(atPath: requestFile.path)
-            let claim = unclaimed ? nil : Self.claim(of: id, in: control)
-            if let claim, !taken {
-                taken = true
-                named = claim.pid.map { pid in
-                    let holder = Ownership.holder(of: folder).flatMap { $0.pid == pid ? $0 : nil }
-                    return " (process \(pid)\(holder.map { ", '\($0.command)'" } ?? ""))"
-                } ?? named
-            } else if !unclaimed, !taken {
-                // Taken, and its claim already cleared away: which process took it is not known.
-                taken = true
-                named = ""
+            if !unclaimed, claim == nil {
+                // A folder that cannot be listed now says nothing: look again.
+                guard let names = try? FileManager.default.contentsOfDirectory(atPath: control.path) else {
+                    try await Task.sleep(for: .milliseconds(100))
+                    continue
+                }
+                claim = Self.claim(of: id, among: names, in: control, folder: folder).map { ($0.file, $0.taker ?? holder) }
             }
             let ownerGone = unclaimed && Ownership.isFree(folder)
             if unclaimed, ownerGone || waited > .seconds(requestLifetime) {
@@ -47,29 +43,34 @@ extension AdminControl {
                     try? FileManager.default.removeItem(at: withdrawn)
                     if ownerGone { return nil }
                     throw ForwardedFailure(
-                        description: "the process that holds '\(folder.path)'\(named) did not take the request within \(Int(requestLifetime)) s (is it stopped?); run the command again")
+                        description: "the process that holds '\(folder.path)'\(holder) did not take the request within \(Int(requestLifetime)) s (is it stopped?); run the command again")
                 }
-            } else if !unclaimed, claim == nil || Ownership.isFree(folder), try OwnerOnlyFile.read(replyFile) == nil {
+            } else if !unclaimed, claim.map({ !FileManager.default.fileExists(atPath: $0.file.path) }) ?? true || Ownership.isFree(folder),
+                try OwnerOnlyFile.read(replyFile) == nil
+            {
                 // An owner answers what it took before it lets the folder go, and writes the answer
-                // before it removes its claim: this one ended without answering (its claim is gone
-                // when the next owner cleared it away).
+                // before it removes its claim: this one ended without answering. Its claim is gone
+                // when the next owner cleared it away — then, unseen, it names no process.
                 if let claim { try? FileManager.default.removeItem(at: claim.file) }
                 throw ForwardedFailure(
-                    description: "the process that held '\(folder.path)'\(named) took the request but ended before answering (it was stopped or killed); check with 'status', then run the command again")
+                    description: "the process that held '\(folder.path)'\(claim?.taker ?? "") took the request but ended before answering (it was killed, or could not write its answer); check with 'status', then run the command again")
             } else if !unclaimed, !request.waitsForRun, waited > .seconds(answerTimeout) {
                 throw ForwardedFailure(
-                    description: "the process that holds '\(folder.path)'\(named) took the request but did not answer within \(Int(answerTimeout)) s; check with 'status' whether it was carried out")
+                    description: "the process that holds '\(folder.path)'\(claim?.taker ?? holder) took the request but did not answer within \(Int(answerTimeout)) s; check with 'status' whether it was carried out")
             }
             try await Task.sleep(for: .milliseconds(100))
         }
     }
 
-    /// The claim of request `id` — `<id>.<pid>.claimed`, or `<id>.claimed` from an owner of an
-    /// earlier version — and the pid of the process that took it, if the name holds one.
-    private static func claim(of id: String, in control: URL) -> (file: URL, pid: Int32?)? {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: control.path)) ?? []
+    /// The claim of request `id` among the control folder's `names` — `<id>.<pid>.claimed`, or
+    /// `<id>.claimed` from an owner of an earlier version — and the process it names, as errors
+    /// name it (with its command while it holds the folder).
+    private static func claim(of id: String, among names: [String], in control: URL, folder: URL) -> (file: URL, taker: String?)? {
         guard let name = names.first(where: { $0.hasPrefix("\(id).") && $0.hasSuffix(".claimed") }) else { return nil }
-        let middle = name.dropFirst(id.count + 1).dropLast(".claimed".count)
-        return (control.appendingPathComponent(name), Int32(middle))
+        let taker = Int32(name.dropFirst(id.count + 1).dropLast(".claimed".count)).map { pid in
+            let command = Ownership.holder(of: folder).flatMap { $0.pid == pid ? $0.command : nil }
+            return " (process \(pid)\(command.map { ", '\($0)'" } ?? ""))"
+        }
+        return (control.appendingPathComponent(name), taker)
     }
 }

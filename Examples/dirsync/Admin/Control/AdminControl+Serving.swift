@@ -29,6 +29,9 @@ extension AdminControl {
             }
         }
 
+        /// Stops taking requests; those taken are carried out (``stop()`` waits for them).
+        func stopTaking() { task.cancel() }
+
         /// Stops taking requests and waits for those taken.
         func stop() async {
             task.cancel()
@@ -48,9 +51,10 @@ extension AdminControl {
         }
     }
 
-    /// How long a secret handed over by `credentials set` can still be needed: a request not
-    /// taken within ``requestLifetime`` is never carried out, and one taken reads the secret at
-    /// once (its sender waits at most ``answerTimeout`` more).
+    /// How long a secret handed over by `credentials set` can still be needed: each sending of a
+    /// request not taken within ``requestLifetime`` is never carried out, and a sender sends it
+    /// anew for at most ``requestLifetime`` (while owners end before taking it) — so the secret is
+    /// read, at once by the owner that takes it, at most twice that after it was written.
     static let handoverLifetime: TimeInterval = requestLifetime + answerTimeout
 
     /// Removes the secrets `credentials set` handed over (`<source>.client-secret.handover-<id>` in
