@@ -145,12 +145,18 @@ struct StateFolderTests {
         #expect(attacker.requestLog.isEmpty, "nothing reached the other user's listener")
     }
 
-    /// A stand-in owner: takes the folder's lock (and says so in `owner.json`, as `run-scheduler`)
-    /// and the first request, then ends without answering — or, with `clearingClaim`, removes the
-    /// request it took, as the next owner does when it starts after the one that took it died
-    /// (the claim names process 999999 as its taker), and holds the folder on. Tests end it with
-    /// SIGKILL: a child inherits the test process's blocked signals, SIGTERM among them.
-    func standInOwner(_ session: Session, clearingClaim: Bool) async throws -> Process {
+    /// Sends a command to a stand-in owner that takes the folder's lock (and says so in
+    /// `owner.json`, as `run-scheduler`) and the first request, then ends without answering — or,
+    /// with `clearingClaim`, removes the request it took, as the next owner does when it starts
+    /// after the one that took it died (the claim names process 999999 as its taker), and holds
+    /// the folder on. The sender is timed from its start, not from a free slot of
+    /// ``DirsyncProcess``: "at once" is well within the stand-in's 900 s, which an unnoticed
+    /// failure would wait out.
+    /// - Returns: The sender's result, the stand-in's pid and whether it still ran when the sender
+    ///   ended. The stand-in is ended after with SIGKILL: a child inherits the test process's
+    ///   blocked signals, SIGTERM among them.
+    func sendToStandIn(clearingClaim: Bool, _ arguments: [String]) async throws -> (result: DirsyncProcess.Result, owner: Int32, ownerRuns: Bool) {
+        let session = try await synchronized(users: 5)
         let owner = Process()
         owner.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         owner.arguments = ["python3", "-c", """
@@ -178,40 +184,27 @@ struct StateFolderTests {
         // Not the test's own standard error: `swift test` waits for every writer of it to end.
         owner.standardError = FileHandle.nullDevice
         try owner.run()
+        defer { if owner.isRunning { kill(owner.processIdentifier, SIGKILL) } }
         let reader = output.fileHandleForReading
         #expect(String(decoding: await ScriptedServer.offThread { reader.availableData }, as: UTF8.self).contains("ready"))
-        return owner
-    }
-
-    /// A command sent to the stand-in owner, timed from its start (not from a free slot of
-    /// ``DirsyncProcess``): "at once" is well within the stand-in's 900 s, which an unnoticed
-    /// failure would wait out.
-    func sendToStandIn(_ session: Session, _ arguments: [String]) async throws -> DirsyncProcess.Result {
-        let sender = try DirsyncProcess.Background(["--state", session.folder.path] + arguments)
-        return try await sender.wait(atMost: .seconds(300))
+        let result = try await DirsyncProcess.Background(["--state", session.folder.path] + arguments).wait(atMost: .seconds(300))
+        return (result, owner.processIdentifier, owner.isRunning)
     }
 
     @Test("a sender whose request was taken by an owner that then died fails at once instead of waiting forever, naming that owner")
     func ownerDiesAfterTakingRequest() async throws {
-        let session = try await synchronized(users: 5)
-        let owner = try await standInOwner(session, clearingClaim: false)
-        defer { if owner.isRunning { kill(owner.processIdentifier, SIGKILL) } }
-        let result = try await sendToStandIn(session, ["off", "--source", "Contoso"])
+        let (result, owner, _) = try await sendToStandIn(clearingClaim: false, ["off", "--source", "Contoso"])
         #expect(result.status == 1)
-        #expect(result.error.contains("(process \(owner.processIdentifier)") && result.error.contains("ended before answering"), "\(result.error)")
+        #expect(result.error.contains("(process \(owner)") && result.error.contains("ended before answering"), "\(result.error)")
     }
 
     @Test("a sync whose request was taken by an owner that died, and cleared away by the next owner, fails at once instead of waiting for as long as that one runs, and does not name the live one")
     func nextOwnerClearsTakenRequest() async throws {
-        let session = try await synchronized(users: 5)
-        let owner = try await standInOwner(session, clearingClaim: true)
-        defer { if owner.isRunning { kill(owner.processIdentifier, SIGKILL) } }
-        let result = try await sendToStandIn(session, ["sync", "--source", "Contoso"])
+        let (result, owner, ownerRuns) = try await sendToStandIn(clearingClaim: true, ["sync", "--source", "Contoso"])
         #expect(result.status == 1)
         #expect(result.error.contains("ended before answering"), "\(result.error)")
-        let live = owner.processIdentifier
-        #expect(!result.error.contains("process \(live),") && !result.error.contains("process \(live))"), "the next owner is alive and took nothing: \(result.error)")
-        #expect(owner.isRunning, "the next owner still holds the folder")
+        #expect(!result.error.contains("process \(owner),") && !result.error.contains("process \(owner))"), "the next owner is alive and took nothing: \(result.error)")
+        #expect(ownerRuns, "the next owner still holds the folder")
     }
 
     @Test("the next owner removes what killed processes left in DIR/control: taken requests, and answers and half-written files older than a request's lifetime")

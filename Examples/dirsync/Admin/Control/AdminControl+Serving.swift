@@ -34,7 +34,7 @@ extension AdminControl {
 
         /// Stops taking requests and waits for those taken.
         func stop() async {
-            task.cancel()
+            stopTaking()
             await task.value
         }
     }
