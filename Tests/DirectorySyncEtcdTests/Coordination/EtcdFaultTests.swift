@@ -210,7 +210,7 @@ struct EtcdFaultTests {
 
     @Test("a lock's fence: held inside the body; a write fenced by a lock lost meanwhile writes nothing (lockLost)")
     func lockFence() async throws {
-        guard let replicas = try await EtcdReplicas(2, ttl: .seconds(60)) else { return }
+        guard let replicas = try await EtcdReplicas(2) else { return }
         defer { Task { await replicas.shutdown() } }
         let store = EtcdSyncStateStore(client: replicas.admin, prefix: replicas.prefix)
         let key = StateKey.service("sources")

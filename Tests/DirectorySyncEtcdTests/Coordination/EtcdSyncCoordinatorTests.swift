@@ -7,15 +7,17 @@ import Testing
 
 /// Replicas of one deployment on the shared etcd: each with its own client, as separate processes have.
 ///
-/// Leases of 30 s by default: under the whole suite on two cores the test process sometimes gets
-/// no renewal through for more than 10 s, and these tests end a replica's claims by revoking its
-/// lease (``loseClaims(_:)``), never by waiting for it to expire.
+/// Leases of 300 s by default. These tests end a replica's claims by revoking its lease
+/// (``loseClaims(_:)``), never by waiting for it to expire, so a long lease costs nothing. A short
+/// one does: under the whole suite on two cores, the test process's cooperative threads are so
+/// busy that a few etcd requests can take longer than 30 s (a CI run saw a claim made and checked
+/// at once fail its check because its 30 s lease, counted from before the grant, had run out).
 struct EtcdReplicas {
     let prefix: String
     let coordinators: [EtcdSyncCoordinator]
     let admin: EtcdClient
 
-    init?(_ count: Int, ttl: Duration = .seconds(30), clock: SyncClock = .system, prefix: String = EtcdServer.freshPrefix()) async throws {
+    init?(_ count: Int, ttl: Duration = .seconds(300), clock: SyncClock = .system, prefix: String = EtcdServer.freshPrefix()) async throws {
         guard let admin = try await EtcdServer.client() else { return nil }
         self.prefix = prefix
         self.admin = admin
