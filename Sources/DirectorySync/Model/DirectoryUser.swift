@@ -245,6 +245,30 @@ extension DirectoryUser {
         return bytes.next() == nil
     }
 
+    /// ``isNetBIOSLogin(bytes:samAccountName:domainName:)`` (with `login`) or
+    /// ``hasNetBIOSLogin(samAccountName:domainName:)`` (without) from the values' UTF-8 bytes, when
+    /// both are printable ASCII without white space (nothing to trim, and upper-casing is byte for
+    /// byte); `nil` for other values, which the strings decide.
+    static func netBIOSLogin(
+        matches login: UnsafeBufferPointer<UInt8>?, samAccountName sam: UnsafeBufferPointer<UInt8>?, domainName domain: UnsafeBufferPointer<UInt8>?
+    ) -> Bool? {
+        let isPlain = { (bytes: UnsafeBufferPointer<UInt8>?) in bytes?.allSatisfy { (0x21..<0x7F).contains($0) } ?? true }
+        guard isPlain(sam), isPlain(domain) else { return nil }
+        guard let sam, !sam.isEmpty, let domain else { return false }
+        // The first non-empty label.
+        let start = domain.firstIndex { $0 != UInt8(ascii: ".") } ?? domain.endIndex
+        let end = domain[start...].firstIndex(of: UInt8(ascii: ".")) ?? domain.endIndex
+        guard start < end else { return false }
+        guard let login else { return true }
+        let label = UnsafeBufferPointer(rebasing: domain[start..<end])
+        guard login.count == label.count + 1 + sam.count, login[label.count] == UInt8(ascii: "\\") else { return false }
+        for (byte, labelByte) in zip(login, label) {
+            let upper = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(labelByte) ? labelByte & ~0x20 : labelByte
+            guard byte == upper else { return false }
+        }
+        return UnsafeBufferPointer(rebasing: login[(label.count + 1)...]).elementsEqual(sam)
+    }
+
     /// The NetBIOS name (the first non-empty label of the on-premises domain, upper-cased) and the
     /// `sAMAccountName`, both trimmed.
     private var netBIOSParts: (label: String, sam: String)? {
@@ -259,24 +283,29 @@ extension DirectoryUser {
         return (label.uppercased(), sam)
     }
 
-    /// Whether `entry` is `smtp:` (any case) followed by the ASCII address whose lower-cased key is
-    /// `key` (a primary key: trimmed, not empty): what ``smtpAddress(_:)`` would parse to an address
-    /// with that key, found without copying it (`false` sends other entries, non-ASCII ones among
-    /// them, to the full parse).
+    /// Whether `entry` is `smtp:` (any case) followed by the address whose lower-cased key is `key`
+    /// (a primary key: trimmed, not empty): what ``smtpAddress(_:)`` would parse to an address with
+    /// that key, found without copying it. The address may differ from the key in the case of its
+    /// ASCII letters only; `false` sends other entries (and keys that do not start with ASCII) to
+    /// the full parse.
     static func isSMTPEntry(_ entry: String, of key: String) -> Bool {
         entry.utf8.withContiguousStorageIfAvailable { entry in key.utf8.withContiguousStorageIfAvailable { isSMTPEntry(entry, of: $0) } ?? false } ?? false
     }
 
     /// ``isSMTPEntry(_:of:)`` of an entry's and a key's UTF-8 bytes.
     static func isSMTPEntry(_ bytes: UnsafeBufferPointer<UInt8>, of key: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard bytes.count == key.count + 5 else { return false }
+        // A key that starts with ASCII: the colon is a character of its own, and the address is
+        // the bytes after it.
+        guard bytes.count == key.count + 5, let first = key.first, first < 0x80 else { return false }
         // `smtp:` in any case: the letters' bytes with 0x20 set, the colon as it is.
         guard bytes[0] | 0x20 == UInt8(ascii: "s"), bytes[1] | 0x20 == UInt8(ascii: "m"), bytes[2] | 0x20 == UInt8(ascii: "t"),
             bytes[3] | 0x20 == UInt8(ascii: "p"), bytes[4] == UInt8(ascii: ":")
         else { return false }
+        // ASCII capitals lower-case byte for byte; every other byte (of other scalars, which
+        // lower-case to themselves in a key) is the key's. (ASCII bytes occur in no other scalar.)
         for index in key.indices {
             let byte = bytes[index + 5]
-            guard byte < 0x80, (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == key[index] else { return false }
+            guard (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == key[index] else { return false }
         }
         return true
     }

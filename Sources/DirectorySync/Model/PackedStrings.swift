@@ -32,6 +32,17 @@ struct PackedStrings<Slot: PackedSlot>: Hashable, Sendable {
     enum Value {
         case string(String?)
         case list([String])
+        /// A single value given as its UTF-8 bytes (valid UTF-8), `nil` for none.
+        case bytes(UnsafeBufferPointer<UInt8>?)
+        /// A list given as its entries' UTF-8 bytes (valid UTF-8).
+        case byteList([UnsafeBufferPointer<UInt8>])
+
+        var isList: Bool {
+            switch self {
+            case .list, .byteList: true
+            case .string, .bytes: false
+            }
+        }
     }
 
     /// The encoding of these values, one per `Slot` in order.
@@ -41,7 +52,7 @@ struct PackedStrings<Slot: PackedSlot>: Hashable, Sendable {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(size)
         for (slot, value) in zip(Slot.all, values) {
-            if case .list = value { assert(slot.isList, "a list for a list slot") } else { assert(!slot.isList, "a string for a single-value slot") }
+            assert(value.isList == slot.isList, "a list for a list slot, a string for a single-value slot")
             Self.append(value, to: &bytes)
         }
         self.bytes = bytes
@@ -206,8 +217,10 @@ struct PackedStrings<Slot: PackedSlot>: Hashable, Sendable {
         func isKey(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
             // ASCII lower-cases byte for byte. Other strings are compared as `String`s: some
             // lower-case to ASCII (the Kelvin sign), some are equivalent to it (the Greek question
-            // mark to `;`).
-            guard asciiKey && Self.isASCII(bytes) else { return Self.equivalent(key, String(decoding: bytes, as: UTF8.self).lowercasedKey) }
+            // mark to `;`) — unless they are the key's bytes (a lower-cased key lower-cases to itself).
+            guard asciiKey && Self.isASCII(bytes) else {
+                return Self.same(bytes, key) || Self.equivalent(key, String(decoding: bytes, as: UTF8.self).lowercasedKey)
+            }
             return bytes.count == key.count
                 && zip(bytes, key).allSatisfy { byte, keyByte in
                     (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 == keyByte : byte == keyByte
@@ -260,6 +273,9 @@ struct PackedStrings<Slot: PackedSlot>: Hashable, Sendable {
                 let count = entry.utf8.count
                 return size + lengthSize(count) + count
             }
+        case .bytes(nil): return 1
+        case .bytes(let bytes?): return lengthSize(bytes.count + 1) + bytes.count
+        case .byteList(let list): return list.reduce(lengthSize(list.count)) { $0 + lengthSize($1.count) + $1.count }
         }
     }
 
@@ -274,6 +290,16 @@ struct PackedStrings<Slot: PackedSlot>: Hashable, Sendable {
             for entry in list {
                 appendLength(entry.utf8.count, to: &bytes)
                 bytes.append(contentsOf: entry.utf8)
+            }
+        case .bytes(nil): bytes.append(0)
+        case .bytes(let value?):
+            appendLength(value.count + 1, to: &bytes)
+            bytes.append(contentsOf: value)
+        case .byteList(let list):
+            appendLength(list.count, to: &bytes)
+            for entry in list {
+                appendLength(entry.count, to: &bytes)
+                bytes.append(contentsOf: entry)
             }
         }
     }

@@ -214,17 +214,17 @@ extension PlanBuilder {
                                     return true
                                 }
                                 guard !plain else { return fact }
-                                let addresses = DirectoryUser.emailAddresses(mail: directory.pointee.mail, proxyAddresses: directory.pointee.proxyAddresses)
+                                let addresses = UserAddresses(plain: directory.pointee.fields)
+                                    ?? UserAddresses(DirectoryUser.emailAddresses(mail: directory.pointee.mail, proxyAddresses: directory.pointee.proxyAddresses))
                                 fact.addresses = Int32(extra.count)
-                                extra.append((index, UserAddresses(addresses)))
-                                if addresses.primary != nil { fact.flags.insert(.hasEmail) }
-                                if let identity, let profile = identity.pointee?.profile {
-                                    if let key = addresses.primaryKey, Self.holds(identity, key) { fact.flags.insert(.ownsPrimary) }
-                                    for (n, key) in addresses.aliasKeys.prefix(64).enumerated() where Self.holds(identity, key) { fact.ownsAliases |= 1 << UInt64(n) }
-                                    let sameEmail = profile.fields.withBytes(.email) { DirectoryUser.Fields.equivalent($0, addresses.primary) }
-                                    if sameEmail && Self.isUnchanged(profile, directory, aliases: addresses.aliases) {
-                                        fact.flags.insert(.unchanged)
-                                    }
+                                extra.append((index, addresses))
+                                addresses.withBytes { primary, primaryKey, aliases, aliasKeys in
+                                    if primary != nil { fact.flags.insert(.hasEmail) }
+                                    guard let profile = identity?.pointee?.profile else { return }
+                                    if let primaryKey, profile.fields.holdsAddress(key: primaryKey) { fact.flags.insert(.ownsPrimary) }
+                                    for (n, key) in aliasKeys.prefix(64).enumerated() where profile.fields.holdsAddress(key: key) { fact.ownsAliases |= 1 << UInt64(n) }
+                                    let sameEmail = profile.fields.withBytes(.email) { DirectoryUser.Fields.equivalent($0, primary) }
+                                    if sameEmail && Self.isUnchanged(profile, directory, aliases: aliases) { fact.flags.insert(.unchanged) }
                                 }
                                 return fact
                             }
@@ -249,13 +249,11 @@ extension PlanBuilder {
         return (facts, addresses)
     }
 
-    /// Whether a `mail` (its bytes) is the user's email and key as it is, with no alias: printable
-    /// ASCII at both ends (nothing to trim), no capital letter, and no proxy address but its own
-    /// (the user's `fields`' entries, read in place).
+    /// Whether a `mail` (its bytes) is the user's email and key as it is, with no alias: its own
+    /// key (``UserAddresses/isOwnKey(_:)``), and no proxy address but its own (the user's
+    /// `fields`' entries, read in place).
     private static func isPlain(_ mail: UnsafeBufferPointer<UInt8>, _ fields: DirectoryUser.Fields) -> Bool {
-        guard let first = mail.first, let last = mail.last, (0x21..<0x7F).contains(first), (0x21..<0x7F).contains(last),
-            mail.allSatisfy({ $0 < 0x80 && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) })
-        else { return false }
+        guard UserAddresses.isOwnKey(mail) else { return false }
         var count = 0
         var own = true
         fields.forEachEntry(.proxyAddresses) { entry in
@@ -524,7 +522,7 @@ extension PlanBuilder {
     /// Whether a linked user's profile already is what the directory user asks for with every
     /// alias, its logins exactly the directory's (the usual case); the caller compares the email.
     /// `false` sends the user to the full comparison, which also keeps logins an administrator added.
-    private static func isUnchanged(_ profile: UserProfile, _ user: UnsafePointer<DirectoryUser>, aliases: [String]) -> Bool {
+    private static func isUnchanged(_ profile: UserProfile, _ user: UnsafePointer<DirectoryUser>, aliases: [UnsafeBufferPointer<UInt8>]) -> Bool {
         guard profile.isEnabled == user.pointee.accountEnabled else { return false }
         // Both sides' strings compared where they lie, each read in one pass, none copied.
         typealias Fields = DirectoryUser.Fields
@@ -542,22 +540,25 @@ extension PlanBuilder {
                 aliasCount += 1
             }
             guard sameAliases, aliasCount == aliases.count, let first = logins.first else { return false }
-            let (same, hasSam) = user.pointee.fields.read { fields -> (Bool, Bool) in
+            guard logins.count <= 2 else { return false }
+            // The second login, if any, is the NetBIOS login (decided from the bytes when they are plain).
+            let (same, netBIOS) = user.pointee.fields.read { fields -> (Bool, Bool?) in
                 let login = fields.bytes(.userPrincipalName)
                 // The name: the display name unless blank, else the UPN.
                 let displayName = fields.bytes(.displayName).flatMap { Fields.isBlank($0) ? nil : $0 } ?? login
                 guard Fields.equivalent(fields.bytes(.givenName), firstName), Fields.equivalent(fields.bytes(.surname), lastName),
                     Fields.equivalent(login, first), Fields.equivalent(displayName, name)
                 else { return (false, false) }
-                return (true, fields.bytes(.onPremisesSamAccountName) != nil)
+                let found = DirectoryUser.netBIOSLogin(
+                    matches: logins.second, samAccountName: fields.bytes(.onPremisesSamAccountName), domainName: fields.bytes(.onPremisesDomainName))
+                return (true, found.map { logins.count == 2 ? $0 : !$0 })
             }
             guard same else { return false }
+            if let netBIOS { return netBIOS }
             let (sam, domain) = (user.pointee.onPremisesSamAccountName, user.pointee.onPremisesDomainName)
-            switch logins.count {
-            case 1: return !hasSam || !DirectoryUser.hasNetBIOSLogin(samAccountName: sam, domainName: domain)
-            case 2: return hasSam && DirectoryUser.isNetBIOSLogin(bytes: logins.second!, samAccountName: sam, domainName: domain)
-            default: return false
-            }
+            return logins.count == 2
+                ? DirectoryUser.isNetBIOSLogin(bytes: logins.second!, samAccountName: sam, domainName: domain)
+                : !DirectoryUser.hasNetBIOSLogin(samAccountName: sam, domainName: domain)
         }
     }
 

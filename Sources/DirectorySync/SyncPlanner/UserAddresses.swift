@@ -27,6 +27,94 @@ struct UserAddresses: Sendable {
         fields = PackedStrings([.string(addresses.primary), .string(primaryKey), .list(addresses.aliases), .list(aliasKeys)])
     }
 
+    /// The addresses of a user whose `mail` and SMTP addresses are their own keys (``isOwnKey(_:)``),
+    /// and whose proxy addresses start with ASCII, read from the user's bytes:
+    /// what ``DirectoryUser/emailAddresses(mail:proxyAddresses:)`` works out, without making a
+    /// string (most users with aliases). `nil` for any other user, whose strings decide.
+    init?(plain user: DirectoryUser.Fields) {
+        var packed: PackedStrings<Slot>?
+        user.withBytes(.mail) { mail in
+            let mail = mail.flatMap { $0.isEmpty ? nil : $0 }
+            if let mail, !Self.isOwnKey(mail) { return }
+            // The SMTP addresses in order; the first `SMTP:` one is the primary when `mail` is empty.
+            var addresses: [UnsafeBufferPointer<UInt8>] = []
+            var primary = mail
+            var plain = true
+            user.forEachEntry(.proxyAddresses) { entry in
+                guard plain, entry.count > 5 else { return }
+                // Entries whose first five bytes are five characters, as `DirectoryUser.smtpAddress`
+                // reads them: ASCII, and a sixth that starts a character of its own.
+                guard entry.prefix(5).allSatisfy({ $0 < 0x80 }), entry[5] < 0x80 || Self.startsCharacter(UnsafeBufferPointer(rebasing: entry[5...])) else {
+                    return plain = false
+                }
+                // `smtp:` in any case, and an address.
+                guard zip(entry, "smtp:".utf8).allSatisfy({ $1 == UInt8(ascii: ":") ? $0 == $1 : $0 | 0x20 == $1 }) else { return }
+                let address = UnsafeBufferPointer(rebasing: entry[5...])
+                guard Self.isOwnKey(address) else { return plain = false }
+                if mail == nil, primary == nil, entry.starts(with: "SMTP:".utf8) { primary = address }
+                addresses.append(address)
+            }
+            guard plain else { return }
+            // The aliases: the other addresses, each once (each is its own key; keys are compared
+            // as strings).
+            typealias Bytes = PackedStrings<Slot>
+            var aliases: [UnsafeBufferPointer<UInt8>] = []
+            for address in addresses where !(primary.map { Bytes.equivalent($0, address) } ?? false) {
+                if !aliases.contains(where: { Bytes.equivalent($0, address) }) { aliases.append(address) }
+            }
+            packed = PackedStrings([.bytes(primary), .bytes(nil), .byteList(aliases), .byteList([])])
+        }
+        guard let packed else { return nil }
+        fields = packed
+    }
+
+    /// Whether an address (valid UTF-8) is its own key as it is: it starts with a character of its
+    /// own that is no white space (``startsCharacter(_:)``) and ends with printable ASCII (`trimmed`
+    /// leaves it as it is), and no scalar changes when lower-cased (`lowercasedKey` leaves it as it is).
+    static func isOwnKey(_ address: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let last = address.last, (0x21..<0x7F).contains(last), startsCharacter(address) else { return false }
+        var ascii = true
+        for byte in address {
+            if byte >= 0x80 { ascii = false } else if (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) { return false }
+        }
+        if ascii { return true }
+        var (bytes, decoder) = (address.makeIterator(), UTF8())
+        while true {
+            switch decoder.decode(&bytes) {
+            case .scalarValue(let scalar): if !scalar.isASCII && scalar.properties.changesWhenLowercased { return false }
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
+    }
+
+    /// Whether the bytes (valid UTF-8) start with a scalar that no mark can join to what comes
+    /// before it and that is no white space: printable ASCII, or a Latin letter from U+00C0 to
+    /// U+024F (`å`, `ø`, `é`), as names in addresses start.
+    static func startsCharacter(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first else { return false }
+        if first < 0x80 { return (0x21..<0x7F).contains(first) }
+        var (iterator, decoder) = (bytes.makeIterator(), UTF8())
+        guard case .scalarValue(let scalar) = decoder.decode(&iterator) else { return false }
+        return (0xC0...0x24F).contains(scalar.value)
+    }
+
+    /// Calls `body` with the bytes of the primary email and its key, and of the aliases and their
+    /// keys in the same order, read where they lie.
+    func withBytes<R>(
+        _ body: (_ primary: UnsafeBufferPointer<UInt8>?, _ primaryKey: UnsafeBufferPointer<UInt8>?, _ aliases: [UnsafeBufferPointer<UInt8>], _ aliasKeys: [UnsafeBufferPointer<UInt8>]) throws -> R
+    ) rethrows -> R {
+        try fields.read { reader in
+            let primary = reader.bytes(.primary)
+            let primaryKey = reader.bytes(.primaryKey) ?? primary
+            var aliases: [UnsafeBufferPointer<UInt8>] = []
+            reader.forEachEntry(.aliases) { aliases.append($0) }
+            var keys: [UnsafeBufferPointer<UInt8>] = []
+            reader.forEachEntry(.aliasKeys) { keys.append($0) }
+            return try body(primary, primaryKey, aliases, keys.isEmpty ? aliases : keys)
+        }
+    }
+
     /// The primary email.
     var primary: String? { fields.string(.primary) }
     /// The primary email lower-cased.

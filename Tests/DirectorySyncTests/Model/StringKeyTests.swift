@@ -142,8 +142,8 @@ struct StringKeyTests {
     @Test("the NetBIOS login without the split array equals its definition; comparing with it equals comparing its bytes", arguments: [1, 2] as [UInt64])
     func netBIOS(seed: UInt64) {
         var random = SeededRandomNumberGenerator(seed: seed)
-        let domains: [String?] = [nil, "", ".", "corp", "corp.contoso.com", ".corp.contoso.com", "..x", " corp.x ", "ÿcorp.x", "Corp.X", "x.", "a.b.c"]
-        let sams: [String?] = [nil, "", " ", "jdoe", " jdoe ", "Ünal", "averyveryverylongsamaccountname"]
+        let domains: [String?] = [nil, "", ".", "corp", "corp.contoso.com", ".corp.contoso.com", "..x", " corp.x ", "ÿcorp.x", "Corp.X", "x.", "a.b.c", "c0rp-1_z.x", "..."]
+        let sams: [String?] = [nil, "", " ", "jdoe", " jdoe ", "Ünal", "averyveryverylongsamaccountname", "J.Doe-2"]
         func reference(_ user: DirectoryUser) -> String? {
             guard let sam = user.onPremisesSamAccountName?.trimmed, !sam.isEmpty,
                 let domain = user.onPremisesDomainName?.trimmed, let label = domain.split(separator: ".").first, !label.isEmpty
@@ -157,10 +157,25 @@ struct StringKeyTests {
             let expected = reference(user)
             #expect(user.netBIOSLogin == expected)
             #expect(DirectoryUser.hasNetBIOSLogin(samAccountName: user.onPremisesSamAccountName, domainName: user.onPremisesDomainName) == (expected != nil))
+            // The bytes' answer, where they give one, is the strings'; plain ASCII values always give one.
+            func fromBytes(_ login: String?) -> Bool? {
+                func bytes<R>(_ value: String?, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+                    guard let value else { return body(nil) }
+                    return Array(value.utf8).withUnsafeBufferPointer { body($0) }
+                }
+                return bytes(login) { login in
+                    bytes(user.onPremisesSamAccountName) { sam in
+                        bytes(user.onPremisesDomainName) { DirectoryUser.netBIOSLogin(matches: login, samAccountName: sam, domainName: $0) }
+                    }
+                }
+            }
+            let plain = [user.onPremisesSamAccountName, user.onPremisesDomainName].allSatisfy { $0?.utf8.allSatisfy { (0x21..<0x7F).contains($0) } ?? true }
+            #expect(fromBytes(nil) == (plain ? expected != nil : nil))
             let candidates = [expected, expected.map { $0 + "x" }, expected.map { String($0.dropLast()) }, expected?.lowercased(), "CORP\\jdoe", ""].compactMap { $0 }
             for login in candidates {
                 let same = expected.map { Array($0.utf8) == Array(login.utf8) } ?? false
                 #expect(DirectoryUser.isNetBIOSLogin(login, samAccountName: user.onPremisesSamAccountName, domainName: user.onPremisesDomainName) == same, "\(login)")
+                #expect(fromBytes(login) == (plain ? same : nil), "\(login)")
             }
         }
     }

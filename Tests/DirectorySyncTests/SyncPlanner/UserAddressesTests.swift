@@ -18,6 +18,63 @@ struct UserAddressesTests {
             // Byte for byte, not only as `String` compares them: keys are interned and compared as bytes.
             #expect(kept.primaryKey.map { Array($0.utf8) } == worked.primaryKey.map { Array($0.utf8) })
             #expect(kept.aliasKeys.map { Array($0.utf8) } == worked.aliasKeys.map { Array($0.utf8) })
+            kept.withBytes { primary, primaryKey, aliases, aliasKeys in
+                #expect(primary.map(Array.init) == worked.primary.map { Array($0.utf8) } && primaryKey.map(Array.init) == worked.primaryKey.map { Array($0.utf8) })
+                #expect(aliases.map(Array.init) == worked.aliases.map { Array($0.utf8) } && aliasKeys.map(Array.init) == worked.aliasKeys.map { Array($0.utf8) })
+            }
         }
+    }
+
+    @Test("read from a plain user's bytes: what the strings give, byte for byte; any other user is left to the strings (seeded)", arguments: [1, 2, 3] as [UInt64])
+    func plainUsers(seed: UInt64) {
+        var random = SeededRandomNumberGenerator(seed: seed)
+        // Mostly pieces that are their own keys, so that most users are read from their bytes
+        // (among them two spellings of one string: "é" and "e\u{301}"), and the ones that are not.
+        let plain = ["a", "k", "0", "-", "@", ".", "x.example", "b@c.example", "é", "e\u{301}", "ø", "中"]
+        let other = ["B", "\u{212A}", "É", " ", "\t", "\u{301}", "Ø", "\u{903}", "\u{600}", "\r\n"]
+        func address() -> String {
+            (0..<Int.random(in: 0...5, using: &random)).map { _ in (random.chance(0.9) ? plain : other).randomElement(using: &random)! }.joined()
+                + (random.chance(0.5) ? "a" : "")
+        }
+        var (read, left) = (0, 0)
+        for _ in 0..<5_000 {
+            let prefixes = ["SMTP:", "smtp:", "SmTp:", "x500:", "sip:", "smtp", ""]
+            let proxies = (0..<Int.random(in: 0...5, using: &random)).map { _ in prefixes.randomElement(using: &random)! + address() }
+            let mail: String? = random.chance(0.2) ? nil : random.chance(0.1) ? "" : address()
+            let user = DirectoryUser(id: "1", userPrincipalName: "u@x.example", mail: mail, proxyAddresses: proxies)
+            let worked = user.emailAddresses()
+            // Starts with printable ASCII or a Latin letter (U+00C0–U+024F).
+            let startsPlainly = { (text: String) in
+                text.unicodeScalars.first.map { (0x21..<0x7F).contains($0.value) || (0xC0...0x24F).contains($0.value) } ?? false
+            }
+            // Its own key: printable ASCII at the end, and lower-casing changes no byte.
+            let isOwnKey = { (text: String) in
+                guard let last = text.utf8.last else { return false }
+                return startsPlainly(text) && (0x21..<0x7F).contains(last) && Array(text.lowercased().utf8) == Array(text.utf8)
+            }
+            let long = proxies.filter { $0.utf8.count > 5 }
+            let rest = { (entry: String) in String(decoding: entry.utf8.dropFirst(5), as: UTF8.self) }
+            let smtp = long.compactMap { $0.utf8.prefix(5).map { $0 | 0x20 } == Array("smtp:".utf8).map { $0 | 0x20 } ? rest($0) : nil }
+            let expectPlain = (mail.map { $0.isEmpty || isOwnKey($0) } ?? true)
+                && long.allSatisfy { $0.utf8.prefix(5).allSatisfy { $0 < 0x80 } && (Array($0.utf8)[5] < 0x80 || startsPlainly(rest($0))) }
+                && smtp.allSatisfy(isOwnKey)
+            guard let kept = UserAddresses(plain: user.fields) else {
+                left += 1
+                #expect(!expectPlain, "\(mail ?? "-") \(proxies)")
+                continue
+            }
+            read += 1
+            #expect(expectPlain, "\(mail ?? "-") \(proxies)")
+            #expect(kept.primary.map { Array($0.utf8) } == worked.primary.map { Array($0.utf8) }, "\(mail ?? "-") \(proxies)")
+            #expect(kept.primaryKey.map { Array($0.utf8) } == worked.primaryKey.map { Array($0.utf8) })
+            #expect(kept.aliases.map { Array($0.utf8) } == worked.aliases.map { Array($0.utf8) }, "\(mail ?? "-") \(proxies)")
+            #expect(kept.aliasKeys.map { Array($0.utf8) } == worked.aliasKeys.map { Array($0.utf8) })
+            kept.withBytes { primary, primaryKey, aliases, aliasKeys in
+                #expect(primary.map(Array.init) == worked.primary.map { Array($0.utf8) } && primaryKey.map(Array.init) == worked.primaryKey.map { Array($0.utf8) })
+                #expect(aliases.map(Array.init) == worked.aliases.map { Array($0.utf8) } && aliasKeys.map(Array.init) == worked.aliasKeys.map { Array($0.utf8) })
+            }
+        }
+        // Both kinds were met often.
+        #expect(read > 1_000 && left > 1_000, "\(read) read from bytes, \(left) left to the strings")
     }
 }
