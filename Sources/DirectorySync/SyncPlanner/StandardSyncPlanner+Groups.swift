@@ -145,7 +145,7 @@ extension PlanBuilder {
                 case .id(let id): subject = userLabel(of: id)
                 }
                 add(.emptyRemovedGroups, .removeMember(user: memberID(member), group: group.id),
-                    subject: text(subject.reference), label: subject, group: (group.profile.name, label), .groupBeingRemoved)
+                    subject: labelText(subject), label: subject, group: (group.profile.name, label), .groupBeingRemoved)
             }
             add(.groupRemovals, .removeGroup(group.id, externalID: group.origin.externalID ?? ""), subject: group.profile.name, label: label, reason)
         }

@@ -9,9 +9,8 @@ extension PlanBuilder {
         var current = [Int32](repeating: -1, count: store.userSlotCount)
         var wanted = [Int32](repeating: -1, count: store.userSlotCount)
         var leaving: [Int32] = []
-        // Each member's id and label made once for all its groups (a user keeps its strings together).
+        // Each member's id made once for all its groups (a user keeps its strings together), as its label is.
         var ids: [String?] = []
-        var labels: [String?] = []
         for (groupIndex, state) in groupStates.enumerated() {
             let groupReference: IdentityReference
             let group = scope.group(groupIndex)
@@ -44,10 +43,8 @@ extension PlanBuilder {
                     reference = .created(externalID: ids[Int(member)]!)
                 }
                 let deferred = groupDeferred || memberState.kind == .createdDeferred
-                if labels.isEmpty { labels = Array(repeating: nil, count: scope.userCount) }
-                if labels[Int(member)] == nil { labels[Int(member)] = userLabel(ofScopeUser: Int(member)) }
                 add(deferred ? .deferredMemberships : .memberships, .addMember(user: reference, group: groupReference),
-                    subject: labels[Int(member)]!, label: .scopeUser(Int(member)), group: groupLabel, .memberInDirectory)
+                    subject: labelText(.scopeUser(Int(member))), label: .scopeUser(Int(member)), group: groupLabel, .memberInDirectory)
             }
             guard state.kind == .existing else { continue }
             // An excerpt decides who leaves a group only for the group's own members if it read
@@ -64,7 +61,7 @@ extension PlanBuilder {
             if leaving.count > 1 { leaving.sort { storeUserID($0) < storeUserID($1) } }
             let groupID = storeGroup(state.slot).id
             for member in leaving {
-                add(.memberships, .removeMember(user: storeUserID(member), group: groupID), subject: userLabel(member), label: .storeUser(member),
+                add(.memberships, .removeMember(user: storeUserID(member), group: groupID), subject: labelText(.storeUser(member)), label: .storeUser(member),
                     group: groupLabel, .notMemberInDirectory)
                 removedMembershipCount += 1
             }
@@ -103,7 +100,7 @@ extension PlanBuilder {
                     guard case .slot(let memberSlot) = member else { continue }
                     let marks = userMarks[Int(memberSlot)]
                     guard marks.contains(.focused), marks.isDisjoint(with: [.removed, .keptOutOfScope]) else { continue }
-                    add(removed ? .emptyRemovedGroups : .memberships, .removeMember(user: memberID(member), group: group.id), subject: userLabel(memberSlot),
+                    add(removed ? .emptyRemovedGroups : .memberships, .removeMember(user: memberID(member), group: group.id), subject: labelText(.storeUser(memberSlot)),
                         label: .storeUser(memberSlot), group: groupLabel, removed ? .groupBeingRemoved : .notMemberInDirectory)
                     if !removed { removedMembershipCount += 1 }
                 }

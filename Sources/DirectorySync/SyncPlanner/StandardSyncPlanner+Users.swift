@@ -462,7 +462,7 @@ extension PlanBuilder {
     private mutating func planUser(
         at index: Int, match: Match, target: Int32, email: String?, aliases: [String], deferred: Set<String>, releasesForOthers: Bool
     ) {
-        let subject = userLabel(ofScopeUser: index)
+        let subject = labelText(.scopeUser(index))
         let user = scope.snapshotUsers[scope.snapshotIndex(ofUser: index)]
         let name = user.displayName.flatMap { $0.trimmed.isEmpty ? nil : $0 } ?? user.userPrincipalName
         var desired = UserProfile(

@@ -143,6 +143,10 @@ struct PlanBuilder {
     var pendingRemovals: [PendingRemoval] = []
     /// Texts operations name that no table holds (``Label/other``).
     var otherLabels: [String] = [""]
+    /// The labels of users made so far — in-scope users' by scope number (empty until the first),
+    /// store users' by slot — so that a user many operations name is one string, made once.
+    var scopeUserLabels: [String?] = []
+    var storeUserLabels: [Int32: String] = [:]
 
     init(_ request: SyncPlanRequest) {
         source = request.sourceID
@@ -285,12 +289,31 @@ struct PlanBuilder {
         }
     }
 
+    /// The text a label names, kept for the next operation that names the same user.
+    mutating func labelText(_ label: Label) -> String {
+        switch label {
+        case .scopeUser(let row):
+            if scopeUserLabels.isEmpty { scopeUserLabels = Array(repeating: nil, count: scope.userCount) }
+            if let text = scopeUserLabels[row] { return text }
+            let text = userLabel(ofScopeUser: row)
+            scopeUserLabels[row] = text
+            return text
+        case .storeUser(let slot):
+            if let text = storeUserLabels[slot] { return text }
+            let text = userLabel(slot)
+            storeUserLabels[slot] = text
+            return text
+        case .scopeGroup, .storeGroup, .other:
+            return text(label.reference)
+        }
+    }
+
     /// The text a label reference names.
     func text(_ reference: Int) -> String {
         let row = reference >> 3
         switch reference & 7 {
-        case 0: return userLabel(ofScopeUser: row)
-        case 1: return userLabel(Int32(row))
+        case 0: return scopeUserLabels.isEmpty ? userLabel(ofScopeUser: row) : scopeUserLabels[row] ?? userLabel(ofScopeUser: row)
+        case 1: return storeUserLabels[Int32(row)] ?? userLabel(Int32(row))
         case 2: return scope.group(row).displayName
         case 3: return storeGroup(Int32(row)).profile.name
         default: return otherLabels[row]
