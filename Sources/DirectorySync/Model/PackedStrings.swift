@@ -211,7 +211,8 @@ struct PackedStrings<Slot: PackedSlot>: Hashable, Sendable {
     }
 
     /// Whether the slot's value, or one of a list slot's entries, lower-cased as
-    /// `lowercasedKey` does, is `key` (a lower-cased key's bytes), read where it lies.
+    /// `lowercasedKey` does, is `key` (a lower-cased key's bytes, which `lowercasedKey` leaves as
+    /// they are), read where it lies.
     func hasKey(_ key: UnsafeBufferPointer<UInt8>, in slot: Slot) -> Bool {
         let asciiKey = Self.isASCII(key)
         func isKey(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -144,7 +144,8 @@ struct PlanBuilder {
     /// Texts operations name that no table holds (``Label/other``).
     var otherLabels: [String] = [""]
     /// The labels of users made so far — in-scope users' by scope number (empty until the first),
-    /// store users' by slot — so that a user many operations name is one string, made once.
+    /// store users' by slot (few: a table, not an array as long as the store) — so that a user
+    /// many operations name is one string, made once.
     var scopeUserLabels: [String?] = []
     var storeUserLabels: [Int32: String] = [:]
 
@@ -312,7 +313,7 @@ struct PlanBuilder {
     func text(_ reference: Int) -> String {
         let row = reference >> 3
         switch reference & 7 {
-        case 0: return scopeUserLabels.isEmpty ? userLabel(ofScopeUser: row) : scopeUserLabels[row] ?? userLabel(ofScopeUser: row)
+        case 0: return (scopeUserLabels.isEmpty ? nil : scopeUserLabels[row]) ?? userLabel(ofScopeUser: row)
         case 1: return storeUserLabels[Int32(row)] ?? userLabel(Int32(row))
         case 2: return scope.group(row).displayName
         case 3: return storeGroup(Int32(row)).profile.name

@@ -32,10 +32,10 @@ struct UserAddresses: Sendable {
     /// what ``DirectoryUser/emailAddresses(mail:proxyAddresses:)`` works out, without making a
     /// string (most users with aliases). `nil` for any other user, whose strings decide.
     init?(plain user: DirectoryUser.Fields) {
-        var packed: PackedStrings<Slot>?
-        user.withBytes(.mail) { mail in
-            let mail = mail.flatMap { $0.isEmpty ? nil : $0 }
-            if let mail, !Self.isOwnKey(mail) { return }
+        // One pass over the user's bytes (`mail` comes before `proxyAddresses`), every buffer used within it.
+        guard let packed = user.read({ user -> PackedStrings<Slot>? in
+            let mail = user.bytes(.mail).flatMap { $0.isEmpty ? nil : $0 }
+            if let mail, !Self.isOwnKey(mail) { return nil }
             // The SMTP addresses in order; the first `SMTP:` one is the primary when `mail` is empty.
             var addresses: [UnsafeBufferPointer<UInt8>] = []
             var primary = mail
@@ -51,10 +51,11 @@ struct UserAddresses: Sendable {
                 guard zip(entry, "smtp:".utf8).allSatisfy({ $1 == UInt8(ascii: ":") ? $0 == $1 : $0 | 0x20 == $1 }) else { return }
                 let address = UnsafeBufferPointer(rebasing: entry[5...])
                 guard Self.isOwnKey(address) else { return plain = false }
-                if mail == nil, primary == nil, entry.starts(with: "SMTP:".utf8) { primary = address }
+                if primary == nil, entry.starts(with: "SMTP:".utf8) { primary = address }
                 addresses.append(address)
             }
-            guard plain else { return }
+            // Long lists are left to the strings, which find repeats with a set.
+            guard plain, addresses.count <= 16 else { return nil }
             // The aliases: the other addresses, each once (each is its own key; keys are compared
             // as strings).
             typealias Bytes = PackedStrings<Slot>
@@ -62,9 +63,8 @@ struct UserAddresses: Sendable {
             for address in addresses where !(primary.map { Bytes.equivalent($0, address) } ?? false) {
                 if !aliases.contains(where: { Bytes.equivalent($0, address) }) { aliases.append(address) }
             }
-            packed = PackedStrings([.bytes(primary), .bytes(nil), .byteList(aliases), .byteList([])])
-        }
-        guard let packed else { return nil }
+            return PackedStrings([.bytes(primary), .bytes(nil), .byteList(aliases), .byteList([])])
+        }) else { return nil }
         fields = packed
     }
 
@@ -90,7 +90,7 @@ struct UserAddresses: Sendable {
 
     /// Whether the bytes (valid UTF-8) start with a scalar that no mark can join to what comes
     /// before it and that is no white space: printable ASCII, or a Latin letter from U+00C0 to
-    /// U+024F (`å`, `ø`, `é`), as names in addresses start.
+    /// U+024F (`å`, `ø`, `é`; `×` and `÷` among them), as names in addresses start.
     static func startsCharacter(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = bytes.first else { return false }
         if first < 0x80 { return (0x21..<0x7F).contains(first) }

@@ -76,5 +76,9 @@ struct UserAddressesTests {
         }
         // Both kinds were met often.
         #expect(read > 1_000 && left > 1_000, "\(read) read from bytes, \(left) left to the strings")
+        // More than 16 addresses are left to the strings (which find repeats with a set).
+        let many = (0..<17).map { "smtp:a\($0)@x.example" }
+        #expect(UserAddresses(plain: DirectoryUser(id: "1", userPrincipalName: "u@x.example", proxyAddresses: Array(many.prefix(16))).fields) != nil)
+        #expect(UserAddresses(plain: DirectoryUser(id: "1", userPrincipalName: "u@x.example", proxyAddresses: many).fields) == nil)
     }
 }
