@@ -71,7 +71,7 @@ extension PlanBuilder {
         let desired = GroupProfile(name: group.displayName, description: capabilities.groupDescriptions ? group.description : nil)
         guard target >= 0 else {
             add(deferred ? .deferredGroups : .groups, .createGroup(externalID: group.id, profile: desired),
-                subject: group.displayName, label: .scopeGroup(index), .newInScope)
+                label: .scopeGroup(index), .newInScope)
             groupStates[index] = PlannedState(kind: deferred ? .createdDeferred : .created, slot: -1)
             return
         }
@@ -93,17 +93,17 @@ extension PlanBuilder {
         }
         let reason: SyncReason = adopting ? .matchedByName : wasPending(existing.id) ? .returnedInScope : .attributesChanged
         guard deferred else {
-            add(.groups, action(desired), subject: group.displayName, label: .scopeGroup(index), reason)
+            add(.groups, action(desired), label: .scopeGroup(index), reason)
             return
         }
         if releasesForOthers {
             // Two groups trade names: step aside under a name no other group can hold, then take the new one.
             let interim = GroupProfile(name: "\(desired.name) (\(group.id))", description: desired.description)
-            add(.groups, action(interim), subject: group.displayName, label: .scopeGroup(index), .releasesValueForAnother)
+            add(.groups, action(interim), label: .scopeGroup(index), .releasesValueForAnother)
             add(.deferredGroups, .updateGroup(existing.id, externalID: group.id, profile: desired,
-                changes: FieldChange.between(interim, desired)), subject: group.displayName, label: .scopeGroup(index), .takesReleasedValue)
+                changes: FieldChange.between(interim, desired)), label: .scopeGroup(index), .takesReleasedValue)
         } else {
-            add(.deferredGroups, action(desired), subject: group.displayName, label: .scopeGroup(index), adopting ? reason : .takesReleasedValue)
+            add(.deferredGroups, action(desired), label: .scopeGroup(index), adopting ? reason : .takesReleasedValue)
         }
     }
 
@@ -145,9 +145,9 @@ extension PlanBuilder {
                 case .id(let id): subject = userLabel(of: id)
                 }
                 add(.emptyRemovedGroups, .removeMember(user: memberID(member), group: group.id),
-                    subject: labelText(subject), label: subject, group: (group.profile.name, label), .groupBeingRemoved)
+                    label: subject, group: (group.profile.name, label), .groupBeingRemoved)
             }
-            add(.groupRemovals, .removeGroup(group.id, externalID: group.origin.externalID ?? ""), subject: group.profile.name, label: label, reason)
+            add(.groupRemovals, .removeGroup(group.id, externalID: group.origin.externalID ?? ""), label: label, reason)
         }
         for (slot, until, isNew) in removals.pending {
             let group = storeGroup(slot)

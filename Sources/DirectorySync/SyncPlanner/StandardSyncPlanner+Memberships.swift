@@ -44,7 +44,7 @@ extension PlanBuilder {
                 }
                 let deferred = groupDeferred || memberState.kind == .createdDeferred
                 add(deferred ? .deferredMemberships : .memberships, .addMember(user: reference, group: groupReference),
-                    subject: labelText(.scopeUser(Int(member))), label: .scopeUser(Int(member)), group: groupLabel, .memberInDirectory)
+                    label: .scopeUser(Int(member)), group: groupLabel, .memberInDirectory)
             }
             guard state.kind == .existing else { continue }
             // An excerpt decides who leaves a group only for the group's own members if it read
@@ -61,7 +61,7 @@ extension PlanBuilder {
             if leaving.count > 1 { leaving.sort { storeUserID($0) < storeUserID($1) } }
             let groupID = storeGroup(state.slot).id
             for member in leaving {
-                add(.memberships, .removeMember(user: storeUserID(member), group: groupID), subject: labelText(.storeUser(member)), label: .storeUser(member),
+                add(.memberships, .removeMember(user: storeUserID(member), group: groupID), label: .storeUser(member),
                     group: groupLabel, .notMemberInDirectory)
                 removedMembershipCount += 1
             }
@@ -100,8 +100,8 @@ extension PlanBuilder {
                     guard case .slot(let memberSlot) = member else { continue }
                     let marks = userMarks[Int(memberSlot)]
                     guard marks.contains(.focused), marks.isDisjoint(with: [.removed, .keptOutOfScope]) else { continue }
-                    add(removed ? .emptyRemovedGroups : .memberships, .removeMember(user: memberID(member), group: group.id), subject: labelText(.storeUser(memberSlot)),
-                        label: .storeUser(memberSlot), group: groupLabel, removed ? .groupBeingRemoved : .notMemberInDirectory)
+                    add(removed ? .emptyRemovedGroups : .memberships, .removeMember(user: memberID(member), group: group.id), label: .storeUser(memberSlot),
+                        group: groupLabel, removed ? .groupBeingRemoved : .notMemberInDirectory)
                     if !removed { removedMembershipCount += 1 }
                 }
             }

@@ -470,7 +470,7 @@ extension PlanBuilder {
             isEnabled: user.accountEnabled)
         guard match != .none else {
             let phase: SyncPhase = deferred.isEmpty ? .users : .deferredUsers
-            add(phase, .createUser(externalID: user.id, profile: desired), subject: subject, label: .scopeUser(index), .newInScope)
+            add(phase, .createUser(externalID: user.id, profile: desired), label: .scopeUser(index), .newInScope)
             userStates[index] = PlannedState(kind: deferred.isEmpty ? .created : .createdDeferred, slot: -1)
             return
         }
@@ -502,11 +502,11 @@ extension PlanBuilder {
                 : .updateUser(existing.id, externalID: externalID, profile: to, changes: changes)
         }
         guard !deferred.isEmpty else {
-            add(.users, action(existing.profile, desired, adopt: adopting), subject: subject, label: .scopeUser(index), reason)
+            add(.users, action(existing.profile, desired, adopt: adopting), label: .scopeUser(index), reason)
             return
         }
         guard releasesForOthers else {
-            add(.deferredUsers, action(existing.profile, desired, adopt: adopting), subject: subject, label: .scopeUser(index),
+            add(.deferredUsers, action(existing.profile, desired, adopt: adopting), label: .scopeUser(index),
                 adopting ? reason : .takesReleasedValue)
             return
         }
@@ -515,8 +515,8 @@ extension PlanBuilder {
         var interim = desired
         if let email = interim.email, deferred.contains(email.lowercasedKey) { interim.email = nil }
         interim.aliases.removeAll { deferred.contains($0.lowercasedKey) }
-        add(.users, action(existing.profile, interim, adopt: adopting), subject: subject, label: .scopeUser(index), .releasesValueForAnother)
-        add(.deferredUsers, action(interim, desired, adopt: false), subject: subject, label: .scopeUser(index), .takesReleasedValue)
+        add(.users, action(existing.profile, interim, adopt: adopting), label: .scopeUser(index), .releasesValueForAnother)
+        add(.deferredUsers, action(interim, desired, adopt: false), label: .scopeUser(index), .takesReleasedValue)
     }
 
     /// Whether a linked user's profile already is what the directory user asks for with every
@@ -604,14 +604,14 @@ extension PlanBuilder {
         for (slot, reason) in removals.removed {
             let user = storeUser(slot)
             add(.userRemovals, .removeUser(user.id, externalID: user.origin.externalID ?? ""),
-                subject: user.profile.email ?? user.profile.name, label: .storeUser(slot), reason)
+                label: .storeUser(slot), reason)
         }
         for (slot, reason) in removals.disabled {
             let user = storeUser(slot)
             var profile = user.profile
             profile.isEnabled = false
             add(.userRemovals, .disableUser(user.id, externalID: user.origin.externalID ?? "", profile: profile),
-                subject: user.profile.email ?? user.profile.name, label: .storeUser(slot), reason)
+                label: .storeUser(slot), reason)
         }
         for (slot, until, isNew) in removals.pending {
             let user = storeUser(slot)

@@ -333,8 +333,10 @@ struct PlanBuilder {
         return .other(otherLabels.count - 1)
     }
 
-    mutating func add(_ phase: SyncPhase, _ action: SyncAction, subject: String, label: Label, group: (text: String, label: Label)? = nil, _ reason: SyncReason) {
-        operations.append(SyncOperation(phase: phase, action: action, subject: subject, group: group?.text, reason: reason))
+    /// Adds an operation on the object `label` names (its subject is the label's text), in
+    /// `group` (its text made once by the caller, for the group's many operations).
+    mutating func add(_ phase: SyncPhase, _ action: SyncAction, label: Label, group: (text: String, label: Label)? = nil, _ reason: SyncReason) {
+        operations.append(SyncOperation(phase: phase, action: action, subject: labelText(label), group: group?.text, reason: reason))
         orderKeys.append(OrderKey(rank: Int32(phase.rawValue * 16 + action.kind.order), group: (group?.label ?? .other(0)).reference, subject: label.reference))
     }
 
