@@ -265,23 +265,24 @@ struct EtcdFaultTests {
         await claim.release()
     }
 
-    @Test("a renewal that fails (as a timed-out one does) is sent again soon, not an interval later: three in a row do not cost the session")
+    @Test("a renewal that fails (as a timed-out one does) is sent again soon, not an interval later: nine in a row do not cost the session")
     func renewalRetriedSoon() async throws {
         guard let shared = try await EtcdServer.client() else { return }
         let faulty = FaultyTransport()
         let coordinator = EtcdSyncCoordinator(
             client: try EtcdClient(configuration: shared.configuration, transport: faulty), prefix: EtcdServer.freshPrefix(), replica: "a",
-            configuration: .init(ttl: .seconds(30)))
+            configuration: .init(ttl: .seconds(90), renewalInterval: .seconds(10)))
         defer { Task { await coordinator.shutdown() } }
         guard case .claimed(let claim) = try await coordinator.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
         let path = "/v3/lease/keepalive"
         let before = faulty.requests(to: path)
-        // Renewing every 10 s, three failed renewals would reach the 30 s deadline; sent again
-        // after a short pause, the fourth renews it. (30 s: under the whole suite on two cores
-        // the test process sometimes gets no renewal through for more than 10 s.)
-        faulty.arm(.holdBack, path: path, times: 3)
-        try await waitUntil(timeout: .seconds(120), "two renewals after the three failed ones, or the session lost") {
-            faulty.requests(to: path) >= before + 5 || !claim.isHeld
+        // Renewing every 10 s, nine failed renewals would reach the 90 s deadline; sent again
+        // after a short pause, the tenth renews it. (A long time to live: under the whole suite on
+        // two cores the test process sometimes gets no renewal through for more than 30 s, and a
+        // 30 s lease with three failures was lost to that, not to the code.)
+        faulty.arm(.holdBack, path: path, times: 9)
+        try await waitUntil(timeout: .seconds(240), "two renewals after the nine failed ones, or the session lost") {
+            faulty.requests(to: path) >= before + 11 || !claim.isHeld
         }
         #expect(claim.isHeld)
         try await claim.check()
