@@ -3,70 +3,105 @@ extension PlanBuilder {
     /// managed: members an administrator added from elsewhere stay, and groups the source does not
     /// own are never touched.
     ///
-    /// Members are compared by store slot: each group stamps its current and its wanted members
-    /// in two tables by slot, so no set is built per group.
+    /// The changes are found on every core (``membershipChanges()``), then added in the groups'
+    /// order, so the plan is the same however the work was split.
     mutating func planMemberships() {
-        var current = [Int32](repeating: -1, count: store.userSlotCount)
-        var wanted = [Int32](repeating: -1, count: store.userSlotCount)
-        var leaving: [Int32] = []
         // Each member's id made once for all its groups (a user keeps its strings together), as its label is.
         var ids: [String?] = []
-        for (groupIndex, state) in groupStates.enumerated() {
-            let groupReference: IdentityReference
-            let group = scope.group(groupIndex)
-            switch state.kind {
-            case .absent, .untouched: continue
-            case .existing: groupReference = .existing(storeGroup(state.slot).id)
-            case .created, .createdDeferred: groupReference = .created(externalID: group.id)
+        var groupIndex = -1
+        var groupReference = IdentityReference.created(externalID: "")
+        var groupLabel = (text: "", label: Label.other(0))
+        for change in membershipChanges().joined() {
+            if Int(change.group) != groupIndex {
+                groupIndex = Int(change.group)
+                let group = scope.group(groupIndex)
+                let state = groupStates[groupIndex]
+                groupReference = state.kind == .existing ? .existing(storeGroup(state.slot).id) : .created(externalID: group.id)
+                groupLabel = (text: group.displayName, label: Label.scopeGroup(groupIndex))
             }
-            let stamp = Int32(groupIndex)
-            let groupDeferred = state.kind == .createdDeferred
-            let groupLabel = (text: group.displayName, label: Label.scopeGroup(groupIndex))
-            if state.kind == .existing {
-                for member in storeGroup(state.slot).members where userMarks[Int(member)].contains(.owned) { current[Int(member)] = stamp }
-            }
-            for member in scope.members[groupIndex] {
-                let memberState = userStates[Int(member)]
-                let reference: IdentityReference
-                switch memberState.kind {
-                case .absent: continue
-                case .untouched:
-                    wanted[Int(memberState.slot)] = stamp
-                    continue
-                case .existing:
-                    wanted[Int(memberState.slot)] = stamp
-                    if current[Int(memberState.slot)] == stamp { continue }
-                    reference = .existing(storeUserID(memberState.slot))
-                case .created, .createdDeferred:
-                    if ids.isEmpty { ids = Array(repeating: nil, count: scope.userCount) }
-                    if ids[Int(member)] == nil { ids[Int(member)] = scope.userID(Int(member)) }
-                    reference = .created(externalID: ids[Int(member)]!)
-                }
-                let deferred = groupDeferred || memberState.kind == .createdDeferred
-                add(deferred ? .deferredMemberships : .memberships, .addMember(user: reference, group: groupReference),
-                    label: .scopeUser(Int(member)), group: groupLabel, .memberInDirectory)
-            }
-            guard state.kind == .existing else { continue }
-            // An excerpt decides who leaves a group only for the group's own members if it read
-            // them all, else for focused users. Users that left the scope but stay (`never`, or
-            // their removal is pending) keep their memberships.
-            let decided = decides(group.id)
-            leaving.removeAll(keepingCapacity: true)
-            for member in storeGroup(state.slot).members where current[Int(member)] == stamp && wanted[Int(member)] != stamp {
-                let marks = userMarks[Int(member)]
-                guard marks.isDisjoint(with: [.removed, .keptOutOfScope]), decided || managesMembership(of: member) else { continue }
-                leaving.append(member)
-            }
-            // Sort only the few that leave, not every member.
-            if leaving.count > 1 { leaving.sort { storeUserID($0) < storeUserID($1) } }
-            let groupID = storeGroup(state.slot).id
-            for member in leaving {
-                add(.memberships, .removeMember(user: storeUserID(member), group: groupID), label: .storeUser(member),
-                    group: groupLabel, .notMemberInDirectory)
+            guard !change.leaves else {
+                add(.memberships, .removeMember(user: storeUserID(change.member), group: storeGroup(groupStates[groupIndex].slot).id),
+                    label: .storeUser(change.member), group: groupLabel, .notMemberInDirectory)
                 removedMembershipCount += 1
+                continue
             }
+            let memberState = userStates[Int(change.member)]
+            let reference: IdentityReference
+            if memberState.kind == .existing {
+                reference = .existing(storeUserID(memberState.slot))
+            } else {
+                if ids.isEmpty { ids = Array(repeating: nil, count: scope.userCount) }
+                if ids[Int(change.member)] == nil { ids[Int(change.member)] = scope.userID(Int(change.member)) }
+                reference = .created(externalID: ids[Int(change.member)]!)
+            }
+            let deferred = groupStates[groupIndex].kind == .createdDeferred || memberState.kind == .createdDeferred
+            add(deferred ? .deferredMemberships : .memberships, .addMember(user: reference, group: groupReference),
+                label: .scopeUser(Int(change.member)), group: groupLabel, .memberInDirectory)
         }
         planFocusedLeavers()
+    }
+
+    /// A member that joins or leaves one of the source's groups: ``PlanBuilder/membershipChanges()``.
+    struct MembershipChange {
+        /// The group, by its place among the selected groups.
+        var group: Int32
+        /// The joining user's scope number, or the leaving user's store slot.
+        var member: Int32
+        var leaves: Bool
+    }
+
+    /// The members that join and leave each of the source's groups, in the groups' order: each
+    /// group's joiners in scope order, then its leavers by identifier.
+    ///
+    /// A pure read, on every core: groups are split into chunks, and each chunk compares members
+    /// by store slot — it stamps a group's current and wanted members in two tables by slot of its
+    /// own, so no set is built per group.
+    func membershipChanges() -> [[MembershipChange]] {
+        let builder = self
+        let count = groupStates.count
+        return ParallelChunks.chunks(count, chunkSize: max(256, (count + 7) / 8)) { range in
+            var changes: [MembershipChange] = []
+            var current = [Int32](repeating: -1, count: builder.store.userSlotCount)
+            var wanted = [Int32](repeating: -1, count: builder.store.userSlotCount)
+            var leaving: [Int32] = []
+            for groupIndex in range {
+                let state = builder.groupStates[groupIndex]
+                guard state.kind != .absent, state.kind != .untouched else { continue }
+                let stamp = Int32(groupIndex)
+                if state.kind == .existing {
+                    for member in builder.storeGroup(state.slot).members where builder.userMarks[Int(member)].contains(.owned) { current[Int(member)] = stamp }
+                }
+                for member in builder.scope.members[groupIndex] {
+                    let memberState = builder.userStates[Int(member)]
+                    switch memberState.kind {
+                    case .absent: continue
+                    case .untouched:
+                        wanted[Int(memberState.slot)] = stamp
+                        continue
+                    case .existing:
+                        wanted[Int(memberState.slot)] = stamp
+                        if current[Int(memberState.slot)] == stamp { continue }
+                    case .created, .createdDeferred: break
+                    }
+                    changes.append(MembershipChange(group: stamp, member: member, leaves: false))
+                }
+                guard state.kind == .existing else { continue }
+                // An excerpt decides who leaves a group only for the group's own members if it read
+                // them all, else for focused users. Users that left the scope but stay (`never`, or
+                // their removal is pending) keep their memberships.
+                let decided = builder.decides(builder.scope.group(groupIndex).id)
+                leaving.removeAll(keepingCapacity: true)
+                for member in builder.storeGroup(state.slot).members where current[Int(member)] == stamp && wanted[Int(member)] != stamp {
+                    let marks = builder.userMarks[Int(member)]
+                    guard marks.isDisjoint(with: [.removed, .keptOutOfScope]), decided || builder.managesMembership(of: member) else { continue }
+                    leaving.append(member)
+                }
+                // Sort only the few that leave, not every member.
+                if leaving.count > 1 { leaving.sort { builder.storeUserID($0) < builder.storeUserID($1) } }
+                changes.append(contentsOf: leaving.map { MembershipChange(group: stamp, member: $0, leaves: true) })
+            }
+            return changes
+        }
     }
 
     /// With a focus, focused users leave the source's groups the excerpt does not hold in scope.
