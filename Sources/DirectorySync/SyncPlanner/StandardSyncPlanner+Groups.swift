@@ -135,10 +135,14 @@ extension PlanBuilder {
     }
 
     private mutating func applyGroupRemovals(_ removals: GroupRemovals) {
-        for (slot, reason) in removals.removed {
+        // The removed groups' members, and their labels made at once (a removed group's members
+        // run to thousands).
+        let removedMembers = removals.removed.map { members(of: storeGroup($0.slot)) }
+        prepareLabels(removedMembers.joined().lazy.compactMap { if case .slot(let slot) = $0 { Label.storeUser(slot) } else { nil } })
+        for ((slot, reason), members) in zip(removals.removed, removedMembers) {
             let group = storeGroup(slot)
             let label = Label.storeGroup(slot)
-            for member in members(of: group) {
+            for member in members {
                 let subject: Label
                 switch member {
                 case .slot(let slot): subject = .storeUser(slot)

@@ -11,7 +11,9 @@ extension PlanBuilder {
         var groupIndex = -1
         var groupReference = IdentityReference.created(externalID: "")
         var groupLabel = (text: "", label: Label.other(0))
-        for change in membershipChanges().joined() {
+        let changes = membershipChanges().joined()
+        prepareLabels(changes.lazy.map { $0.leaves ? .storeUser($0.member) : .scopeUser(Int($0.member)) })
+        for change in changes {
             if Int(change.group) != groupIndex {
                 groupIndex = Int(change.group)
                 let group = scope.group(groupIndex)

@@ -309,6 +309,50 @@ struct PlanBuilder {
         }
     }
 
+    /// Makes the texts of the users these labels name, on every core, and keeps them for
+    /// ``labelText(_:)``: a plan's operations name up to hundreds of thousands of users, and each
+    /// user's label is a string made from its bytes. Labels of other kinds are left as they are.
+    mutating func prepareLabels(_ labels: some Sequence<Label>) {
+        var scopeRows: [Int] = []
+        var storeSlots: [Int32] = []
+        for label in labels {
+            switch label {
+            case .scopeUser(let row) where scopeUserLabels.isEmpty || scopeUserLabels[row] == nil: scopeRows.append(row)
+            case .storeUser(let slot) where storeUserLabels[slot] == nil: storeSlots.append(slot)
+            default: break
+            }
+        }
+        guard !scopeRows.isEmpty || !storeSlots.isEmpty else { return }
+        scopeRows = Self.distinct(scopeRows)
+        storeSlots = Self.distinct(storeSlots)
+        let (scopeTexts, storeTexts) = userLabels(scopeRows, storeSlots)
+        if !scopeRows.isEmpty && scopeUserLabels.isEmpty { scopeUserLabels = Array(repeating: nil, count: scope.userCount) }
+        for (row, text) in zip(scopeRows, scopeTexts) { scopeUserLabels[row] = text }
+        storeUserLabels.reserveCapacity(storeUserLabels.count + storeSlots.count)
+        for (slot, text) in zip(storeSlots, storeTexts) { storeUserLabels[slot] = text }
+    }
+
+    /// The labels of these in-scope users and these store users, made on every core.
+    private func userLabels(_ scopeRows: [Int], _ storeSlots: [Int32]) -> (scope: [String], store: [String]) {
+        let builder = self
+        return (
+            ParallelChunks.map(scopeRows.count, chunkSize: 4_096) { range in range.map { builder.userLabel(ofScopeUser: scopeRows[$0]) } },
+            ParallelChunks.map(storeSlots.count, chunkSize: 4_096) { range in range.map { builder.userLabel(storeSlots[$0]) } })
+    }
+
+    /// The values sorted, each once.
+    private static func distinct<T: Comparable>(_ values: [T]) -> [T] {
+        var values = values
+        values.sort()
+        var kept = 0
+        for index in values.indices where index == 0 || values[index] != values[index - 1] {
+            values[kept] = values[index]
+            kept += 1
+        }
+        values.removeLast(values.count - kept)
+        return values
+    }
+
     /// The text a label reference names.
     func text(_ reference: Int) -> String {
         let row = reference >> 3
