@@ -60,19 +60,11 @@ package struct ObjectKeyTable: Sendable {
     /// does the same for the lookups) — so that the memory reads of one sweep are independent and
     /// the processor waits for many at once: ids are scattered over a heap of a million objects.
     func values(for ids: [String]) -> [Int32] {
-        // Each id read in place through the array's buffer, never retained: the ids are the
-        // users' own strings, shared by every group the user is in, and two threads retaining them
-        // at once fight over their reference counts.
-        var found = ids.withUnsafeBufferPointer { ids in
-            var touched: UInt8 = 0
-            for index in ids.indices { touched &+= ids[index].utf8.withContiguousStorageIfAvailable { $0.first ?? 0 } ?? 0 }
-            var keys: [ObjectKey] = []
-            keys.reserveCapacity(ids.count)
-            for index in ids.indices { keys.append(ids[index].utf8.withContiguousStorageIfAvailable(ObjectKey.init(utf8:)) ?? ObjectKey(ids[index])) }
-            // Keeps the first sweep from being optimized away (`touched` is never both 0 and 1).
-            if touched == 0 && keys.count == -1 { keys.append(.other("")) }
-            return values(for: keys)
-        }
+        var touched: UInt8 = 0
+        for id in ids { touched &+= id.utf8.first ?? 0 }
+        var found = values(for: ids.map(ObjectKey.init))
+        // Keeps the first sweep from being optimized away (`touched` is never both 0 and 1).
+        if touched == 0 && found.count == -1 { found.append(Int32(touched)) }
         found.removeAll { $0 < 0 }
         return found
     }
