@@ -49,6 +49,7 @@ extension PlanBuilder {
         var group: Int32
         /// The joining user's scope number, or the leaving user's store slot.
         var member: Int32
+        /// Whether the user leaves the group (else it joins).
         var leaves: Bool
     }
 

@@ -37,6 +37,11 @@ struct PlannerDifferentialTests {
         #expect(try await Self.run(seed: 90_001, users: 600, groups: 60, rounds: 3) >= 3)
     }
 
+    @Test("the same where the passes split their work: memberships over more than 256 groups, labels of more than 4,096 users")
+    func splitWork() async throws {
+        #expect(try await Self.run(seed: 90_002, users: 5_000, groups: 700, rounds: 2) >= 2)
+    }
+
     /// Runs one case; returns the number of plans compared.
     static func run(seed: UInt64, users: Int? = nil, groups: Int? = nil, rounds: Int? = nil) async throws -> Int {
         var random = SeededRandomNumberGenerator(seed: seed &* 0x9E37_79B9)
