@@ -233,14 +233,7 @@ struct TransitiveMembers {
                 for nested in directGroups[Int(next)] where visited.insert(nested).inserted { queue.append(nested) }
             }
         }
-        members.sort()
-        // Without duplicates: keep each value's first occurrence.
-        var kept = 0
-        for index in members.indices where index == 0 || members[index] != members[index - 1] {
-            members[kept] = members[index]
-            kept += 1
-        }
-        members.removeLast(members.count - kept)
+        members.sortAndRemoveDuplicates()
         return members
     }
 }

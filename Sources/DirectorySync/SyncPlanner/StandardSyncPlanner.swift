@@ -323,8 +323,8 @@ struct PlanBuilder {
             }
         }
         guard !scopeRows.isEmpty || !storeSlots.isEmpty else { return }
-        scopeRows = Self.distinct(scopeRows)
-        storeSlots = Self.distinct(storeSlots)
+        scopeRows.sortAndRemoveDuplicates()
+        storeSlots.sortAndRemoveDuplicates()
         let (scopeTexts, storeTexts) = userLabels(scopeRows, storeSlots)
         if !scopeRows.isEmpty && scopeUserLabels.isEmpty { scopeUserLabels = Array(repeating: nil, count: scope.userCount) }
         for (row, text) in zip(scopeRows, scopeTexts) { scopeUserLabels[row] = text }
@@ -338,19 +338,6 @@ struct PlanBuilder {
         return (
             ParallelChunks.map(scopeRows.count, chunkSize: 4_096) { range in range.map { builder.userLabel(ofScopeUser: scopeRows[$0]) } },
             ParallelChunks.map(storeSlots.count, chunkSize: 4_096) { range in range.map { builder.userLabel(storeSlots[$0]) } })
-    }
-
-    /// The values sorted, each once.
-    private static func distinct<T: Comparable>(_ values: [T]) -> [T] {
-        var values = values
-        values.sort()
-        var kept = 0
-        for index in values.indices where index == 0 || values[index] != values[index - 1] {
-            values[kept] = values[index]
-            kept += 1
-        }
-        values.removeLast(values.count - kept)
-        return values
     }
 
     /// The text a label reference names.
