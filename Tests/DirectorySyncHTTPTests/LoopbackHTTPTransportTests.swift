@@ -221,15 +221,6 @@ struct LoopbackHTTPTransportTests {
     }
 }
 
-/// Waits until `condition` holds (observed, not slept on), at most 30 seconds.
-private func waitUntil(_ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(30)
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw CancellationError() }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-}
-
 extension CannedSocketServer.Reply {
     /// Two replies' bytes in one, closing if the second closes.
     static func + (lhs: Self, rhs: Self) -> Self { Self(bytes: lhs.bytes + rhs.bytes, close: lhs.close || rhs.close) }

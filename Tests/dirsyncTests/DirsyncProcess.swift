@@ -186,13 +186,4 @@ extension DirsyncProcess {
         var description: String
     }
 
-    /// Polls `condition` until it holds (every 100 ms).
-    /// - Throws: ``Timeout`` naming `what` after `limit`.
-    static func waitUntil(_ what: String, atMost limit: Duration = .seconds(180), _ condition: () async throws -> Bool) async throws {
-        let start = ContinuousClock.now
-        while try await !condition() {
-            guard ContinuousClock.now - start < limit else { throw Timeout(description: "waited \(limit) for \(what)") }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-    }
 }

@@ -156,7 +156,7 @@ struct EtcdStateCommandTests {
         #expect(try await deployment.run(["source", "add", "--name", "Contoso", "--domain", deployment.credentials.domain]).status == 0)
         let scheduler = try DirsyncProcess.Background(
             ["--state", deployment.state, "run-scheduler", "--store", deployment.store.path, "--replica", "scheduler"], environment: deployment.secretEnvironment)
-        try await DirsyncProcess.waitUntil("the scheduler starts") { scheduler.output.contains("Running due synchronizations") }
+        try await waitUntil("the scheduler starts") { scheduler.output.contains("Running due synchronizations") }
         let writer = try await deployment.run(["source", "add", "--name", "Fabrikam", "--domain", "fabrikam.com"])
         #expect(writer.status == 1)
         #expect(writer.error.contains("one writing process at a time"), "\(writer.error)")

@@ -109,7 +109,7 @@ struct EtcdClientTests {
         // Long enough for the write to come before it expires on a loaded machine.
         let lease = try await client.grantLease(ttl: .seconds(30))
         try await client.put(key, value: Data("x".utf8), lease: lease.id)
-        try await waitUntil(timeout: .seconds(120)) { try await client.range(.key(key)).keyValues.isEmpty }
+        try await waitUntil("the key to go") { try await client.range(.key(key)).keyValues.isEmpty }
         #expect(try await client.keepAlive(lease.id) == .zero)
     }
 
@@ -253,21 +253,6 @@ func enableAuthentication(_ endpoint: URL, password: String) async throws {
     ] {
         let response = try await transport.send(HTTPRequest(method: .post, url: endpoint.appendingPathComponent(path), body: Data(body.utf8)))
         guard response.isSuccess else { throw EtcdError(.server, detail: "\(path): \(response)") }
-    }
-}
-
-/// Waits until `condition` holds, polling; fails the test after `timeout`.
-func waitUntil(timeout: Duration, _ what: String = "the condition", _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    var pause = Duration.milliseconds(20)
-    while true {
-        if try await condition() { return }
-        guard ContinuousClock.now < deadline else {
-            Issue.record("timed out waiting for \(what)")
-            return
-        }
-        try await Task.sleep(for: pause)
-        pause = min(pause * 2, .milliseconds(500))
     }
 }
 

@@ -83,7 +83,7 @@ struct EtcdFaultTests {
         deadline.cancel()
         #expect(got == true, "the lock's key stayed on a renewed lease")
         #expect(clock.now - started < .seconds(120))
-        try await waitUntil(timeout: .seconds(120), "the run claim's key to go") { try await b.runHolder(of: "contoso") == nil }
+        try await waitUntil("the run claim's key to go") { try await b.runHolder(of: "contoso") == nil }
         guard case .claimed(let taken) = try await b.claimRun(of: "contoso", runID: "run-b") else { Issue.record("not claimed by b"); return }
         await taken.release()
         // a takes locks and claims again, on a new session.
@@ -261,7 +261,7 @@ struct EtcdFaultTests {
         // A renewal every third of the time to live: its steps (the wait, the request, the answer)
         // run on the renewal thread. (Blocking every cooperative thread to show it stalled the
         // other tests running beside this one.)
-        try await waitUntil(timeout: .seconds(120), "renewals on the renewal thread") { RenewalExecutor.shared.jobsRun >= before + 3 }
+        try await waitUntil("renewals on the renewal thread") { RenewalExecutor.shared.jobsRun >= before + 3 }
         await claim.release()
     }
 
@@ -281,7 +281,7 @@ struct EtcdFaultTests {
         // two cores the test process sometimes gets no renewal through for more than 30 s, and a
         // 30 s lease with three failures was lost to that, not to the code.)
         faulty.arm(.holdBack, path: path, times: 9)
-        try await waitUntil(timeout: .seconds(240), "two renewals after the nine failed ones, or the session lost") {
+        try await waitUntil("two renewals after the nine failed ones, or the session lost", atMost: .seconds(240)) {
             faulty.requests(to: path) >= before + 11 || !claim.isHeld
         }
         #expect(claim.isHeld)

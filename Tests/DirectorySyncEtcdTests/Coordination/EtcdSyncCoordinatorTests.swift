@@ -102,8 +102,8 @@ struct EtcdSyncCoordinatorTests {
         defer { Task { await other.shutdown(); await isolated.shutdown() } }
         guard case .claimed(let claim) = try await isolated.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
         cut.isCut = true
-        try await waitUntil(timeout: .seconds(120), "the claim to be no longer held") { !claim.isHeld }
-        try await waitUntil(timeout: .seconds(120), "another replica to take the source over") {
+        try await waitUntil("the claim to be no longer held") { !claim.isHeld }
+        try await waitUntil("another replica to take the source over") {
             if case .claimed(let takeover) = try await other.claimRun(of: "contoso", runID: "run-2") {
                 await takeover.release()
                 return true
@@ -169,15 +169,15 @@ struct EtcdSyncCoordinatorTests {
         let order = Locked<[String]>([])
         let release = AsyncGate()
         let holding = Task { try await a.withLock(.store) { order.withLock { $0.append("a") }; await release.wait() } }
-        try await waitUntil(timeout: .seconds(120), "a to hold the lock") { order.withLock { $0 } == ["a"] }
+        try await waitUntil("a to hold the lock") { order.withLock { $0 } == ["a"] }
         let lockPrefix = "\(replicas.prefix)/locks/store/"
         let waitingB = Task { try await b.withLock(.store) { order.withLock { $0.append("b") } } }
-        try await waitUntil(timeout: .seconds(120), "b to queue") { try await replicas.admin.range(.prefix(lockPrefix), keysOnly: true).count == 2 }
+        try await waitUntil("b to queue") { try await replicas.admin.range(.prefix(lockPrefix), keysOnly: true).count == 2 }
         let giving = Task { try await c.withLock(.store) { order.withLock { $0.append("c-gave-up") } } }
-        try await waitUntil(timeout: .seconds(120), "c to queue") { try await replicas.admin.range(.prefix(lockPrefix), keysOnly: true).count == 3 }
+        try await waitUntil("c to queue") { try await replicas.admin.range(.prefix(lockPrefix), keysOnly: true).count == 3 }
         giving.cancel()
         await #expect(throws: CancellationError.self) { try await giving.value }
-        try await waitUntil(timeout: .seconds(120), "c to leave the line") { try await replicas.admin.range(.prefix(lockPrefix), keysOnly: true).count == 2 }
+        try await waitUntil("c to leave the line") { try await replicas.admin.range(.prefix(lockPrefix), keysOnly: true).count == 2 }
         release.open()
         try await holding.value
         try await waitingB.value
@@ -185,7 +185,7 @@ struct EtcdSyncCoordinatorTests {
 
         guard case .claimed = try await a.claimRun(of: "contoso", runID: "run-a") else { Issue.record("not claimed"); return }
         let stuck = Task { try await a.withLock(.sources) { try await Task.sleep(for: .seconds(3_600)) } }
-        try await waitUntil(timeout: .seconds(120), "a to hold the sources lock") {
+        try await waitUntil("a to hold the sources lock") {
             try await replicas.admin.range(.prefix("\(replicas.prefix)/locks/sources/"), keysOnly: true).count == 1
         }
         await a.shutdown()

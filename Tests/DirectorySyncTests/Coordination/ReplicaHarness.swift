@@ -130,30 +130,6 @@ struct ReplicaHarness {
     }
 }
 
-/// Waits, polling, until `condition` holds (the tests wait for what they observe, never for a
-/// time); gives up with a recorded issue after `limit` on the continuous clock, so a regression
-/// fails the test instead of hanging the suite. The limit is generous: it bounds a hang, and on a
-/// loaded 2-core machine running every suite at once a replica's few steps to a read have taken
-/// more than 30 s to be scheduled.
-func waitUntil(
-    _ what: String = "the condition", limit: Duration = .seconds(120), sourceLocation: SourceLocation = #_sourceLocation,
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + limit
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("waited \(limit) for \(what)", sourceLocation: sourceLocation)
-            throw WaitTimedOut()
-        }
-        // A short sleep, not a yield: a loop of yields keeps one of the two cooperative threads
-        // busy for as long as it waits, and starves every test beside it.
-        try await Task.sleep(for: .milliseconds(2))
-    }
-}
-
-/// ``waitUntil(_:limit:sourceLocation:_:)`` gave up.
-struct WaitTimedOut: Error {}
-
 /// A state store over a shared one whose reads a test can hook: `afterRead` runs once a
 /// document was read, before it is handed back (to pause a replica there, or fail the read).
 final class HookedStateStore: SyncStateStore {

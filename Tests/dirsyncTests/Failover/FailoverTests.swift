@@ -47,7 +47,7 @@ struct FailoverTests {
         try await cluster.setUp()
         let doomed = try cluster.start(["sync", "--source", "Contoso"], replica: "doomed")
         // Some of its writes are in the store (a few thousand operations' worth of log).
-        try await DirsyncProcess.waitUntil("the first replica writes to the store", atMost: .seconds(120)) { cluster.storeLogBytes() >= 1_000_000 }
+        try await waitUntil("the first replica writes to the store") { cluster.storeLogBytes() >= 1_000_000 }
         #expect(try await cluster.runningOn() == "doomed")
         let status = try await cluster.ok(["status", "--source", "Contoso"]).output
         #expect(status.contains("Running:    on replica doomed since "), "\(status)")
@@ -74,9 +74,9 @@ struct FailoverTests {
         let cluster = try FailoverCluster(users: 600, groups: 12, leaseTTL: 10)
         try await cluster.setUp()
         let paused = try cluster.start(["sync", "--source", "Contoso"], replica: "paused")
-        try await DirsyncProcess.waitUntil("the replica writes users", atMost: .seconds(120)) { try await cluster.userCount() >= 100 }
+        try await waitUntil("the replica writes users") { try await cluster.userCount() >= 100 }
         paused.signal(SIGSTOP)
-        try await DirsyncProcess.waitUntil("the paused replica's claim expires") { try await cluster.runningOn() == nil }
+        try await waitUntil("the paused replica's claim expires") { try await cluster.runningOn() == nil }
         let taker = try await cluster.run(["sync", "--source", "Contoso", "--json"], replica: "taker")
         #expect(taker.status == 0, "\(taker.output)\(taker.error)")
         let taken = try await cluster.fingerprint()
@@ -107,13 +107,13 @@ struct FailoverTests {
         try await cluster.setUp()
         let before = try await cluster.status()
         let replica = try cluster.start(["sync", "--source", "Contoso"], replica: "r1")
-        try await DirsyncProcess.waitUntil("the replica writes users", atMost: .seconds(120)) { try await cluster.userCount() >= 100 }
+        try await waitUntil("the replica writes users") { try await cluster.userCount() >= 100 }
         await ScriptedServer.stop(member.pid)
         // Down while the replica goes on writing to the identity store — until its lease's time
         // is up on its own clock, when it stops starting writes.
         let down = try await cluster.userCount()
         let stopped = ContinuousClock.now
-        try await DirsyncProcess.waitUntil("more writes while etcd is down", atMost: .seconds(60)) {
+        try await waitUntil("more writes while etcd is down") {
             try await cluster.userCount() >= min(down + 100, 600) || !replica.process.isRunning || ContinuousClock.now - stopped > .seconds(cluster.leaseTTL + 2)
         }
         member = try await ScriptedServer.run(script, ["start", String(port), String(getpid()), data]).get()
@@ -140,12 +140,12 @@ struct FailoverTests {
         let cluster = try FailoverCluster(users: 20, groups: 3, clock: start)
         try await cluster.setUp(schedule: ["--kind", "hourly", "--every", "1", "--at", "00:00", "--time-zone", "UTC"])
         let schedulers = try (1...3).map { try cluster.start(["run-scheduler"], replica: "scheduler-\($0)") }
-        try await DirsyncProcess.waitUntil("the schedulers start") { schedulers.allSatisfy { $0.output.contains("Running due synchronizations") } }
+        try await waitUntil("the schedulers start") { schedulers.allSatisfy { $0.output.contains("Running due synchronizations") } }
         #expect(schedulers[0].output.contains("Running due synchronizations as replica scheduler-1 until interrupted"), "\(schedulers[0].output)")
         let slots = 12
         for slot in 1...slots {
             try cluster.setClock(start.addingTimeInterval(Double(slot) * 3_600 + 30))
-            try await DirsyncProcess.waitUntil("slot \(slot) runs") { try await cluster.history().count >= slot }
+            try await waitUntil("slot \(slot) runs") { try await cluster.history().count >= slot }
         }
         for scheduler in schedulers { scheduler.signal(SIGTERM) }
         for scheduler in schedulers {
