@@ -108,6 +108,10 @@ struct WebhookNotifierTests {
     /// loaded machine would break the tests that count requests and retries.
     static let patient = URLSessionTransport(configuration: .init(timeout: 120, connectTimeout: 120))
 
+    /// How long a test lets a flush take: long enough to bound a hang, never a speed check. On a
+    /// loaded 2-core machine running every suite at once, eight deliveries have taken over 30 s.
+    static let patience = Duration.seconds(180)
+
     /// Retries at once, so a test never waits for a backoff.
     static let quickRetry = RetryPolicy(maximumAttempts: 3, baseDelay: .milliseconds(1), retryableStatuses: [429, 500, 502, 503, 504], jitter: { 0 })
 
@@ -118,7 +122,7 @@ struct WebhookNotifierTests {
         let webhook = try WebhookNotifier(configuration: .init(url: receiver.url), token: Secret(Self.token), transport: Self.patient)
         let sent = NotificationKind.allCases.enumerated().map { Self.notification($1, $0) }
         for notification in sent { webhook.notify(notification) }
-        #expect(await webhook.flush(timeout: .seconds(30)))
+        #expect(await webhook.flush(timeout: Self.patience))
         #expect(try receiver.notifications() == sent)
         for (request, notification) in zip(receiver.requests, sent) {
             #expect(request.method == .post)
@@ -143,7 +147,7 @@ struct WebhookNotifierTests {
         defer { receiver.stop() }
         let webhook = try WebhookNotifier(configuration: .init(url: receiver.url, kinds: [.quarantined]), transport: Self.patient)
         for kind in NotificationKind.allCases { webhook.notify(Self.notification(kind)) }
-        #expect(await webhook.flush(timeout: .seconds(30)))
+        #expect(await webhook.flush(timeout: Self.patience))
         #expect(try receiver.notifications().map(\.kind) == [.quarantined, .test])
         #expect(receiver.requests.allSatisfy { $0.headers["Authorization"] == nil })
     }
@@ -175,10 +179,10 @@ struct WebhookNotifierTests {
         defer { receiver.stop() }
         let webhook = try WebhookNotifier(configuration: .init(url: receiver.url, retry: Self.quickRetry), transport: Self.patient)
         webhook.notify(Self.notification(.quarantined))
-        #expect(await webhook.flush(timeout: .seconds(30)))
+        #expect(await webhook.flush(timeout: Self.patience))
         #expect(webhook.statistics.delivered == 1)
         webhook.notify(Self.notification(.released))
-        #expect(await webhook.flush(timeout: .seconds(30)))
+        #expect(await webhook.flush(timeout: Self.patience))
         #expect(receiver.requests.count == 2 + 3)
         #expect(webhook.statistics == .init(pending: 0, delivered: 1, failed: 1, dropped: 0, retries: 3, lastFailure: "the receiver answered HTTP 500"))
     }
@@ -222,7 +226,7 @@ struct WebhookNotifierTests {
         #expect(await service.flushNotifications(timeout: .milliseconds(200)) == false)
 
         receiver.release()
-        #expect(await service.flushNotifications(timeout: .seconds(30)))
+        #expect(await service.flushNotifications(timeout: Self.patience))
         #expect(try receiver.notifications().map(\.runID) == [failed.id, second.id])
         #expect(webhook.statistics.delivered == 2)
     }
@@ -237,7 +241,7 @@ struct WebhookNotifierTests {
         for index in 2...5 { webhook.notify(Self.notification(.runFailed, index)) }
         #expect(webhook.statistics == .init(pending: 3, delivered: 0, failed: 0, dropped: 2, retries: 0))
         transport.open()
-        #expect(await webhook.flush(timeout: .seconds(30)))
+        #expect(await webhook.flush(timeout: Self.patience))
         let ids = try transport.sent.map { try JSONDecoder.deterministic().decode(ServiceNotification.self, from: $0.body ?? Data()).id }
         #expect(ids == ["n-runFailed-1", "n-runFailed-4", "n-runFailed-5"])
         #expect(webhook.statistics == .init(pending: 0, delivered: 3, failed: 0, dropped: 2, retries: 0))
@@ -253,7 +257,7 @@ struct WebhookNotifierTests {
         #expect(webhook.statistics.pending == 5_000)
         #expect(await webhook.flush(timeout: .milliseconds(50)) == false)
         transport.open()
-        #expect(await webhook.flush(timeout: .seconds(60)))
+        #expect(await webhook.flush(timeout: Self.patience))
         #expect(webhook.statistics.delivered == 5_000)
     }
 
@@ -298,7 +302,7 @@ struct WebhookNotifierTests {
         #expect(webhook.configuration.kinds == [.runFailed])
         webhook.notify(Self.notification(.released))
         webhook.notify(Self.notification(.runFailed))
-        #expect(await webhook.flush(timeout: .seconds(30)))
+        #expect(await webhook.flush(timeout: Self.patience))
         #expect(receiver.requests.map { $0.headers["Authorization"] } == ["Bearer \(Self.token)"])
     }
 
@@ -315,7 +319,7 @@ struct WebhookNotifierTests {
         #expect(dumped.contains("pending: 1"))
         #expect(!dumped.contains(Self.token))
         receiver.release()
-        #expect(await webhook.flush(timeout: .seconds(30)))
+        #expect(await webhook.flush(timeout: Self.patience))
     }
 
     @Test("made from settings saved with the whole URL in their document (the earlier form): posts to that URL, with nothing in the secret store")
@@ -333,7 +337,7 @@ struct WebhookNotifierTests {
         #expect(settings.keepsURLInDocument)
         let webhook = try await WebhookNotifier(settings: settings, secrets: InMemorySecretStore())
         webhook.notify(Self.notification(.runFailed))
-        #expect(await webhook.flush(timeout: .seconds(30)))
+        #expect(await webhook.flush(timeout: Self.patience))
         #expect(receiver.requests.map(\.url.path) == ["/hooks/dirsync"])
         #expect(webhook.description == "WebhookNotifier(\(settings.webhook))")
     }
@@ -381,7 +385,7 @@ struct WebhookNotifierTests {
                 see(webhook)
                 see(webhook.configuration)
                 webhook.notify(Self.notification(.needsConfirmation))
-                #expect(await webhook.flush(timeout: .seconds(30)))
+                #expect(await webhook.flush(timeout: Self.patience))
                 see(webhook.statistics)
                 do {
                     see(try await webhook.send(.test(at: Self.time)))
@@ -417,7 +421,7 @@ struct WebhookNotifierTests {
                 dump(webhook, to: &dumped)
                 seen.append(dumped)
                 webhook.notify(Self.notification(.needsConfirmation))
-                #expect(await webhook.flush(timeout: .seconds(30)))
+                #expect(await webhook.flush(timeout: Self.patience))
                 #expect(webhook.statistics.failed == 1)
                 seen.append("\(webhook.statistics)")
                 do {

@@ -208,7 +208,7 @@ struct NotificationTests {
         _ = try await harness.service.synchronize(source.id)
         #expect(first.notifications.count == 1)
         #expect(first.notifications == second.notifications)
-        #expect(await harness.service.flushNotifications(timeout: .seconds(1)))
+        #expect(await harness.service.flushNotifications(timeout: .seconds(180)))
         #expect(try await ServiceHarness().service.flushNotifications(timeout: .zero))
     }
 
