@@ -427,59 +427,64 @@ extension PlanBuilder {
     }
 
     /// Each label reference's rank among the distinct texts the references name, sorted (equal
-    /// texts from different tables share a rank).
+    /// texts from different tables share a rank). The distinct references are found through one
+    /// flat table, a slot per row of each label table, not by hashing.
     private func ranks(_ references: some Collection<Int>) -> [Int32] {
-        var ordinals: [Int: Int32] = [:]
+        // Where each label kind's rows start in the flat table (kinds as in `Label.reference`).
+        let rows = [scope.userCount, store.userSlotCount, scope.groupIndices.count, store.groupSlotCount, otherLabels.count]
+        var starts = [0]
+        for count in rows { starts.append(starts.last! + count) }
+        func slot(_ reference: Int) -> Int { starts[reference & 7] + reference >> 3 }
+        var rankOf = [Int32](repeating: -1, count: starts.last!)
         var distinct: [Int] = []
-        let firstSeen = references.map { reference in
-            if let ordinal = ordinals[reference] { return ordinal }
-            ordinals[reference] = Int32(distinct.count)
+        for reference in references where rankOf[slot(reference)] < 0 {
+            rankOf[slot(reference)] = 0
             distinct.append(reference)
-            return Int32(distinct.count - 1)
         }
-        let texts = distinct.map(text)
-        let order = Self.sortedIndices(texts)
-        var rankOf = [Int32](repeating: 0, count: distinct.count)
-        var rank: Int32 = -1
-        for (position, ordinal) in order.enumerated() {
-            if position == 0 || texts[order[position - 1]] != texts[ordinal] { rank += 1 }
-            rankOf[ordinal] = rank
-        }
-        return firstSeen.map { rankOf[Int($0)] }
+        let (builder, named) = (self, distinct)
+        let texts = ParallelChunks.map(named.count, chunkSize: 16_384) { range in range.map { builder.text(named[$0]) } }
+        for (reference, rank) in zip(distinct, Self.textRanks(texts)) { rankOf[slot(reference)] = rank }
+        return references.map { rankOf[slot($0)] }
     }
 }
 
 extension PlanBuilder {
-    /// The texts' indices in the order of the texts (`String`'s `<`), found faster: a text whose
-    /// UTF-8 bytes all come before U+0300 is in normal form C, and two such texts order as their
-    /// bytes do — so their first sixteen bytes, as two integers, decide most comparisons. Other
-    /// pairs, and ties, are compared as strings.
-    static func sortedIndices(_ texts: [String]) -> [Int] {
-        struct Key: Sendable {
-            var high: UInt64
-            var low: UInt64
-            var isPlain: Bool
-        }
-        let keys = texts.map { text -> Key in
-            var key = Key(high: 0, low: 0, isPlain: true)
-            var count = 0
-            for byte in text.utf8 {
-                if byte >= 0xCC { key.isPlain = false }
-                if count < 8 { key.high |= UInt64(byte) << (56 - 8 * count) } else if count < 16 { key.low |= UInt64(byte) << (56 - 8 * (count - 8)) }
-                count += 1
-            }
-            return key
-        }
+    /// Each text's rank among the distinct texts in `String`'s order (equal texts share a rank),
+    /// found faster: a text whose UTF-8 bytes all come before U+0300 is in normal form C, and two
+    /// such texts order and compare as their bytes do — so their first sixteen bytes, as two
+    /// integers, decide most comparisons, and two such texts whose first sixteen bytes differ are
+    /// different. Other pairs, and ties, are compared as strings. Large lists are keyed and sorted
+    /// on two cores.
+    static func textRanks(_ texts: [String]) -> [Int32] {
+        let keys = ParallelChunks.map(texts.count, chunkSize: 16_384) { range in range.map { TextKey(texts[$0]) } }
         let ordered: @Sendable (Int, Int) -> Bool = { a, b in
             let (x, y) = (keys[a], keys[b])
             if x.isPlain && y.isPlain && (x.high, x.low) != (y.high, y.low) { return (x.high, x.low) < (y.high, y.low) }
             return texts[a] < texts[b]
         }
-        // Large lists: the halves sorted at once on two cores, then merged.
-        let halves = ParallelChunks.chunks(texts.count, chunkSize: max(50_000, (texts.count + 1) / 2)) { range in range.sorted(by: ordered) }
+        var ranks = [Int32](repeating: 0, count: texts.count)
+        var rank: Int32 = -1
+        var previous: Int?
+        for index in sortedIndices(texts.count, by: ordered) {
+            if let previous {
+                let (x, y) = (keys[previous], keys[index])
+                if (x.isPlain && y.isPlain && (x.high, x.low) != (y.high, y.low)) || texts[previous] != texts[index] { rank += 1 }
+            } else {
+                rank = 0
+            }
+            ranks[index] = rank
+            previous = index
+        }
+        return ranks
+    }
+
+    /// `0..<count` sorted by `ordered`, stably; large lists as two halves sorted at once on two
+    /// cores, then merged.
+    private static func sortedIndices(_ count: Int, by ordered: @Sendable (Int, Int) -> Bool) -> [Int] {
+        let halves = ParallelChunks.chunks(count, chunkSize: max(50_000, (count + 1) / 2)) { range in range.sorted(by: ordered) }
         guard halves.count == 2 else { return halves.flatMap { $0 } }
         var merged: [Int] = []
-        merged.reserveCapacity(texts.count)
+        merged.reserveCapacity(count)
         var (left, right) = (halves[0][...], halves[1][...])
         while let a = left.first, let b = right.first {
             // Stable: of equal texts, the left half's (the earlier index) first.
@@ -494,6 +499,29 @@ extension PlanBuilder {
         merged.append(contentsOf: left)
         merged.append(contentsOf: right)
         return merged
+    }
+}
+
+/// The first sixteen UTF-8 bytes of a text as two big-endian integers, and whether every byte
+/// comes before U+0300 (``PlanBuilder/textRanks(_:)``).
+private struct TextKey: Sendable {
+    var high: UInt64 = 0
+    var low: UInt64 = 0
+    var isPlain = true
+
+    init(_ text: String) {
+        if let key = text.utf8.withContiguousStorageIfAvailable(Self.init(bytes:)) {
+            self = key
+        } else {
+            self = Array(text.utf8).withUnsafeBufferPointer(Self.init(bytes:))
+        }
+    }
+
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        for (place, byte) in bytes.prefix(16).enumerated() {
+            if place < 8 { high |= UInt64(byte) << (56 - 8 * place) } else { low |= UInt64(byte) << (56 - 8 * (place - 8)) }
+        }
+        isPlain = !bytes.contains { $0 >= 0xCC }
     }
 }
 
