@@ -462,18 +462,16 @@ extension PlanBuilder {
             if x.isPlain && y.isPlain && (x.high, x.low) != (y.high, y.low) { return (x.high, x.low) < (y.high, y.low) }
             return texts[a] < texts[b]
         }
+        func differ(_ a: Int, _ b: Int) -> Bool {
+            let (x, y) = (keys[a], keys[b])
+            return (x.isPlain && y.isPlain && (x.high, x.low) != (y.high, y.low)) || texts[a] != texts[b]
+        }
+        let order = sortedIndices(texts.count, by: ordered)
         var ranks = [Int32](repeating: 0, count: texts.count)
-        var rank: Int32 = -1
-        var previous: Int?
-        for index in sortedIndices(texts.count, by: ordered) {
-            if let previous {
-                let (x, y) = (keys[previous], keys[index])
-                if (x.isPlain && y.isPlain && (x.high, x.low) != (y.high, y.low)) || texts[previous] != texts[index] { rank += 1 }
-            } else {
-                rank = 0
-            }
+        var rank: Int32 = 0
+        for (position, index) in order.enumerated() {
+            if position > 0 && differ(order[position - 1], index) { rank += 1 }
             ranks[index] = rank
-            previous = index
         }
         return ranks
     }
