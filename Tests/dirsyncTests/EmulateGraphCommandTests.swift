@@ -1,6 +1,7 @@
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import DirectorySyncTesting
 import Foundation
 import Testing
 
@@ -31,12 +32,9 @@ struct EmulateGraphCommandTests {
             let (process, _, text) = try await DirsyncProcess.start(["emulate-graph", "--users", "3", "--groups", "1"], until: "\n")
             #expect(String(decoding: text, as: UTF8.self).contains("loginURL"))
             process.terminate()
-            var waited = Duration.zero
-            while process.isRunning && waited < .seconds(120) {
-                try await Task.sleep(for: .milliseconds(20))
-                waited += .milliseconds(20)
-            }
-            guard !process.isRunning else {
+            do {
+                try await waitUntil("the emulator to stop on SIGTERM", atMost: .seconds(120)) { !process.isRunning }
+            } catch is WaitTimedOut {
                 kill(process.processIdentifier, SIGKILL)
                 _ = await DirsyncProcess.finish(process)
                 Issue.record("the emulator did not stop on SIGTERM")

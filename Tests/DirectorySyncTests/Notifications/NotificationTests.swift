@@ -139,7 +139,7 @@ struct NotificationTests {
         let gate = Gate()
         harness.gate.withLock { $0 = gate }
         let due = Task { await harness.service.runDueSynchronizations() }
-        while gate.arrived == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        try await waitUntil("the scheduled run to start") { gate.arrived > 0 }
         try await harness.service.setSettings(source.id, try await harness.service.source(source.id).settings)
         #expect(notifier.notifications.map(\.kind) == [.released], "sent at once")
         gate.open()
