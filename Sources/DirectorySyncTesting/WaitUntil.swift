@@ -11,7 +11,7 @@ import Foundation
 /// seen at once; a sleep, never a yield, since a loop of yields keeps one of the two cooperative
 /// threads busy and starves every test beside it.
 ///
-/// Package access: the tests of this package share it; it is not part of the shipped product.
+/// Package access: the tests of this package share it; the library's clients do not see it.
 /// - Throws: ``WaitTimedOut`` naming `what` and the caller's line; whatever `condition` throws.
 package func waitUntil(
     _ what: String = "the condition", atMost limit: Duration = .seconds(180),

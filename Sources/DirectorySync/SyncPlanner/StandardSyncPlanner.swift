@@ -265,8 +265,8 @@ struct PlanBuilder {
                 detail: detail, relatedIdentityIDs: related, removalPendingUntil: removalPendingUntil))
     }
 
-    /// Where an operation's subject or group text comes from: a table and a row, so sorting
-    /// hashes integers, not strings.
+    /// Where an operation's subject or group text comes from: a table and a row, so sorting finds
+    /// the distinct texts by integers, not by hashing strings.
     enum Label {
         /// An in-scope user's label (``PlanBuilder/userLabel(ofScopeUser:)``), by scope number.
         case scopeUser(Int)

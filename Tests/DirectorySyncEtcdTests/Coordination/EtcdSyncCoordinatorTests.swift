@@ -102,6 +102,7 @@ struct EtcdSyncCoordinatorTests {
         defer { Task { await other.shutdown(); await isolated.shutdown() } }
         guard case .claimed(let claim) = try await isolated.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
         cut.isCut = true
+        defer { cut.isCut = false }  // also when a wait below gives up, so the shutdown above reaches etcd
         try await waitUntil("the claim to be no longer held") { !claim.isHeld }
         try await waitUntil("another replica to take the source over") {
             if case .claimed(let takeover) = try await other.claimRun(of: "contoso", runID: "run-2") {
@@ -168,6 +169,12 @@ struct EtcdSyncCoordinatorTests {
         let (a, b, c) = (replicas.coordinators[0], replicas.coordinators[1], replicas.coordinators[2])
         let order = Locked<[String]>([])
         let release = AsyncGate()
+        // Whatever happens below (a wait that gives up throws): no task left holding a lock, no
+        // session left renewing for the rest of the run.
+        defer {
+            release.open()
+            Task { await replicas.shutdown() }
+        }
         let holding = Task { try await a.withLock(.store) { order.withLock { $0.append("a") }; await release.wait() } }
         try await waitUntil("a to hold the lock") { order.withLock { $0 } == ["a"] }
         let lockPrefix = "\(replicas.prefix)/locks/store/"
@@ -185,13 +192,13 @@ struct EtcdSyncCoordinatorTests {
 
         guard case .claimed = try await a.claimRun(of: "contoso", runID: "run-a") else { Issue.record("not claimed"); return }
         let stuck = Task { try await a.withLock(.sources) { try await Task.sleep(for: .seconds(3_600)) } }
+        defer { stuck.cancel() }
         try await waitUntil("a to hold the sources lock") {
             try await replicas.admin.range(.prefix("\(replicas.prefix)/locks/sources/"), keysOnly: true).count == 1
         }
         await a.shutdown()
         #expect(try await b.runHolder(of: "contoso") == nil)
         try await b.withLock(.sources) {}
-        stuck.cancel()
         await replicas.shutdown()
     }
 

@@ -149,7 +149,7 @@ struct ReplicaFaultTests {
         // Stopped whatever happens: on the test clock its sleeps return at once, and a scheduler
         // left running spins on a core for the rest of the test run (leases lapsed beside it).
         do {
-            try await waitUntil("three passes") { harness.coordinators[0].slotClaims >= 3 }
+            try await waitUntil("three passes", atMost: .seconds(120)) { harness.coordinators[0].slotClaims >= 3 }
         } catch {
             await a.stopScheduler()
             throw error

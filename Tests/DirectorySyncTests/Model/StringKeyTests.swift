@@ -236,12 +236,17 @@ struct StringKeyTests {
         }
     }
 
+    /// The pieces that do not start with a combining mark: `String`'s own `<` is not consistent
+    /// with its `==` on texts that do ("\u{345}\u{301}" sorts apart from an equal text, whatever
+    /// sorts them), so an order's tests build their texts of these.
+    static let orderedPieces = pieces.filter { $0.unicodeScalars.first!.properties.canonicalCombiningClass == .notReordered }
+
     @Test("the planner's ranks of texts (sixteen bytes as integers where the bytes decide) follow String's order and equality", arguments: [1, 2] as [UInt64])
     func textRanks(seed: UInt64) {
         var random = SeededRandomNumberGenerator(seed: seed)
         for _ in 0..<200 {
             let texts = (0..<Int.random(in: 0...60, using: &random)).map { _ in
-                (0..<Int.random(in: 0...24, using: &random)).map { _ in (Self.pieces + ["\u{0}", "aaaaaaaa", "b"]).randomElement(using: &random)! }.joined()
+                (0..<Int.random(in: 0...24, using: &random)).map { _ in (Self.orderedPieces + ["\u{0}", "aaaaaaaa", "b"]).randomElement(using: &random)! }.joined()
             }
             let ranks = PlanBuilder.textRanks(texts)
             for a in texts.indices {
@@ -256,9 +261,7 @@ struct StringKeyTests {
 
     @Test("a long list is ranked in halves on two cores, and merged: its ranks still follow String's order and equality")
     func textRanksInHalves() {
-        // No piece that starts with a combining mark: String's own `<` is not consistent with its
-        // `==` on such texts ("\u{345}\u{301}" sorts apart from an equal text), whatever sorts them.
-        let pieces = (Self.pieces + ["aaaaaaaabbbbbbbb", "b", "@contoso.com"]).filter { $0.unicodeScalars.first!.properties.canonicalCombiningClass == .notReordered }
+        let pieces = Self.orderedPieces + ["aaaaaaaabbbbbbbb", "b", "@contoso.com"]
         var random = SeededRandomNumberGenerator(seed: 7)
         let texts = (0..<120_000).map { _ in (0..<Int.random(in: 1...5, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined() }
         let ranks = PlanBuilder.textRanks(texts)
