@@ -40,6 +40,29 @@ struct PlannerPropertyTests {
             deletionGuard: .disabled)
     }
 
+    @Test("operations named by texts String orders inconsistently (leading combining marks) come in one order, however the snapshot lists them")
+    func orderOfUnorderableNames() async throws {
+        var random = SeededRandomNumberGenerator(seed: 31)
+        // Group names String's `<` disagrees with its `==` on ("\u{345}\u{301}" sorts apart from
+        // an equal text), distinct under `==`, each group with members that join it.
+        var names: [String] = []
+        var seen: Set<String> = []
+        for _ in 0..<20_000 where names.count < 300 {
+            let name = (0..<Int.random(in: 1...6, using: &random)).map { _ in ["\u{345}", "\u{301}", "a", "b", "\u{345}\u{301}", "\u{301}\u{345}"].randomElement(using: &random)! }.joined()
+            if seen.insert(name).inserted { names.append(name) }
+        }
+        #expect(names.count == 300)
+        let users = (0..<60).map { user("u" + String(1000 + $0), "u\($0)@contoso.com") }
+        let groups = names.enumerated().map { index, name in
+            group("g" + String(1000 + index), name, users: (0..<3).map { _ in users.randomElement(using: &random)!.id })
+        }
+        let first = try await makePlan(snapshot(users, groups), InMemoryIdentityStore())
+        let again = try await makePlan(snapshot(users.reversed(), groups.shuffled(using: &random)), InMemoryIdentityStore())
+        #expect(first.operations.count >= 300 + 60)
+        #expect(first.operations == again.operations)
+        #expect(first.issues.isEmpty, "\(first.issues.prefix(3))")
+    }
+
     @Test("applying a plan, then planning again, gives an empty plan — round after round of changes", arguments: seeds)
     func idempotence(seed: UInt64) async throws {
         let (tenant, store) = try await Self.scenario(seed: seed)
