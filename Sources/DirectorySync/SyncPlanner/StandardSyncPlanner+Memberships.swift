@@ -10,6 +10,7 @@ extension PlanBuilder {
         var ids: [String?] = []
         var groupIndex = -1
         var groupReference = IdentityReference.created(externalID: "")
+        var groupID: IdentityID?  // the store group's, for an existing group
         var groupLabel = (text: "", label: Label.other(0))
         let changes = membershipChanges().joined()
         prepareLabels(changes.lazy.map { $0.leaves ? .storeUser($0.member) : .scopeUser(Int($0.member)) })
@@ -18,11 +19,13 @@ extension PlanBuilder {
                 groupIndex = Int(change.group)
                 let group = scope.group(groupIndex)
                 let state = groupStates[groupIndex]
-                groupReference = state.kind == .existing ? .existing(storeGroup(state.slot).id) : .created(externalID: group.id)
+                groupID = state.kind == .existing ? storeGroup(state.slot).id : nil
+                groupReference = groupID.map(IdentityReference.existing) ?? .created(externalID: group.id)
                 groupLabel = (text: group.displayName, label: Label.scopeGroup(groupIndex))
             }
             guard !change.leaves else {
-                add(.memberships, .removeMember(user: storeUserID(change.member), group: storeGroup(groupStates[groupIndex].slot).id),
+                // Only an existing group has leavers (``membershipChanges()``), so its id is set.
+                add(.memberships, .removeMember(user: storeUserID(change.member), group: groupID!),
                     label: .storeUser(change.member), group: groupLabel, .notMemberInDirectory)
                 removedMembershipCount += 1
                 continue

@@ -458,19 +458,14 @@ extension PlanBuilder {
     static func textRanks(_ texts: [String]) -> [Int32] {
         let keys = ParallelChunks.map(texts.count, chunkSize: 16_384) { range in range.map { TextKey(texts[$0]) } }
         let ordered: @Sendable (Int, Int) -> Bool = { a, b in
-            let (x, y) = (keys[a], keys[b])
-            if x.isPlain && y.isPlain && (x.high, x.low) != (y.high, y.low) { return (x.high, x.low) < (y.high, y.low) }
+            if keys[a].decides(keys[b]) { return (keys[a].high, keys[a].low) < (keys[b].high, keys[b].low) }
             return texts[a] < texts[b]
-        }
-        func differ(_ a: Int, _ b: Int) -> Bool {
-            let (x, y) = (keys[a], keys[b])
-            return (x.isPlain && y.isPlain && (x.high, x.low) != (y.high, y.low)) || texts[a] != texts[b]
         }
         let order = sortedIndices(texts.count, by: ordered)
         var ranks = [Int32](repeating: 0, count: texts.count)
         var rank: Int32 = 0
         for (position, index) in order.enumerated() {
-            if position > 0 && differ(order[position - 1], index) { rank += 1 }
+            if position > 0, case let previous = order[position - 1], keys[previous].decides(keys[index]) || texts[previous] != texts[index] { rank += 1 }
             ranks[index] = rank
         }
         return ranks
@@ -521,6 +516,10 @@ private struct TextKey: Sendable {
         }
         isPlain = !bytes.contains { $0 >= 0xCC }
     }
+
+    /// Whether the two keys alone order their texts, and tell them apart: both plain, and
+    /// different in their first sixteen bytes.
+    func decides(_ other: TextKey) -> Bool { isPlain && other.isPlain && (high, low) != (other.high, other.low) }
 }
 
 /// A sort key of one operation: integers only (``PlanBuilder/sortOperations()``).
