@@ -135,9 +135,10 @@ extension PlanBuilder {
     }
 
     private mutating func applyGroupRemovals(_ removals: GroupRemovals) {
-        // The removed groups' members, and their labels made at once (a removed group's members
-        // run to thousands).
-        let removedMembers = removals.removed.map { members(of: storeGroup($0.slot)) }
+        // The removed groups' members — each group's sorted by identifier, on every core — and
+        // their labels made at once (a removed group's members run to thousands).
+        let (builder, removed) = (self, removals.removed)
+        let removedMembers = ParallelChunks.map(removed.count, chunkSize: 8) { range in range.map { builder.members(of: builder.storeGroup(removed[$0].slot)) } }
         prepareLabels(removedMembers.joined().lazy.compactMap { if case .slot(let slot) = $0 { Label.storeUser(slot) } else { nil } })
         for ((slot, reason), members) in zip(removals.removed, removedMembers) {
             let group = storeGroup(slot)

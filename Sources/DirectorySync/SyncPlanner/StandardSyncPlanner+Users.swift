@@ -378,19 +378,18 @@ extension PlanBuilder {
             if facts[index].flags.contains(.hasEmail), case let holder = claims.holder(ofPrimary: index, target: target), holder >= 0 {
                 values.append(.init(key: claims.primaryIDs[index], holder: holder, isPrimary: true))
             }
-            if facts[index].addresses >= 0 {
-                for (n, text) in aliases(index).enumerated() {
-                    let alias = Int(aliasStart[index]) + n
-                    let (primaries, others) = claims.counts(ofAlias: alias)
-                    if primaries > 0 || others > 1 {
-                        report(.warning, .aliasDropped, .user, externalID: scope.userID(index), subject: userLabel(ofScopeUser: index),
-                            "The alias \(text) also belongs to another directory user of this source, so it is left out; remove it from one of them in Entra ID.")
-                        kept[alias] = false
-                        continue
-                    }
-                    let holder = claims.holder(ofAlias: alias, target: target)
-                    if holder >= 0 { values.append(.init(key: claims.aliasIDs[alias], holder: holder, isPrimary: false)) }
+            // Aliases by number: a text is made only for a report.
+            for alias in Int(aliasStart[index])..<Int(aliasStart[index + 1]) {
+                let (primaries, others) = claims.counts(ofAlias: alias)
+                if primaries > 0 || others > 1 {
+                    let text = aliases(index)[alias - Int(aliasStart[index])]
+                    report(.warning, .aliasDropped, .user, externalID: scope.userID(index), subject: userLabel(ofScopeUser: index),
+                        "The alias \(text) also belongs to another directory user of this source, so it is left out; remove it from one of them in Entra ID.")
+                    kept[alias] = false
+                    continue
                 }
+                let holder = claims.holder(ofAlias: alias, target: target)
+                if holder >= 0 { values.append(.init(key: claims.aliasIDs[alias], holder: holder, isPrimary: false)) }
             }
             resolver.claim(index, values)
         }
