@@ -32,7 +32,10 @@ package struct ObjectKeyTable: Sendable {
     }
 
     @inline(__always)
-    private func slot(_ high: UInt64, _ low: UInt64) -> Int {
+    private func slot(_ high: UInt64, _ low: UInt64) -> Int { Self.slot(high, low, seed: seed, shift: shift) }
+
+    @inline(__always)
+    private static func slot(_ high: UInt64, _ low: UInt64, seed: UInt64, shift: UInt64) -> Int {
         Int(truncatingIfNeeded: ((high ^ (low &* seed)) &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
@@ -133,23 +136,77 @@ package struct ObjectKeyTable: Sendable {
         }
     }
 
-    /// Stores each value for its key in order, as ``set(_:for:)`` one pair after another does,
-    /// with the entries of a batch of keys read before any is stored: the reads overlap (see
-    /// ``values(for:)-(ObjectKey)``).
-    mutating func set(_ pairs: [(value: Int32, key: ObjectKey)]) {
+    /// Stores each value for its key in order, as ``set(_:for:)`` one pair after another does.
+    ///
+    /// From `parallelFrom` pairs on, on two cores: each fills the entries of one half of the table
+    /// with the packed GUIDs whose slot lies in it, and leaves a key whose probe would run past its
+    /// half to the rest. The rest are stored in turn, with the entries of a batch of keys read before
+    /// any is stored: the reads overlap (see ``values(for:)-(ObjectKey)``). Either way each key
+    /// ends where a lookup's probe finds it, and of repeated keys the last pair's value counts.
+    mutating func set(_ pairs: [(value: Int32, key: ObjectKey)], parallelFrom: Int = 1 << 15) {
+        while (count + pairs.count) * 2 > entries.count { grow() }
+        let rest = pairs.count >= parallelFrom ? fillHalves(pairs) : Array(pairs.indices)
         var touched: Int32 = 0
-        for start in stride(from: 0, to: pairs.count, by: 64) {
-            let batch = start..<min(start + 64, pairs.count)
+        for start in stride(from: 0, to: rest.count, by: 64) {
+            let batch = start..<min(start + 64, rest.count)
             entries.withUnsafeBufferPointer { entries in
-                for index in batch {
-                    guard case .guid(let high, let low) = pairs[index].key else { continue }
+                for place in batch {
+                    guard case .guid(let high, let low) = pairs[rest[place]].key else { continue }
                     touched &+= entries[slot(high, low)].value
                 }
             }
-            for index in batch { set(pairs[index].value, for: pairs[index].key) }
+            for place in batch { set(pairs[rest[place]].value, for: pairs[rest[place]].key) }
         }
         // Keeps the reads from being optimized away (no array's count is -1).
         if touched == Int32.min && pairs.count == -1 { others[""] = touched }
+    }
+
+    /// Stores the packed GUIDs of `pairs` whose probes stay within the half of the table their
+    /// slot lies in, each half on a core of its own, and returns the indices of the other pairs, in
+    /// order. A repeated key's pairs share a slot and so a half, which stores them in order — or,
+    /// once the probe runs past the half, leaves them all to the rest.
+    private mutating func fillHalves(_ pairs: [(value: Int32, key: ObjectKey)]) -> [Int] {
+        let (seed, shift, half) = (seed, shift, entries.count / 2)
+        let results = entries.withUnsafeMutableBufferPointer { entries in
+            let table = SharedEntries(base: entries.baseAddress!)
+            return ParallelChunks.chunks(2, chunkSize: 1) { part in
+                let region = part.lowerBound * half..<(part.lowerBound + 1) * half
+                var (stored, rest) = (0, [Int]())
+                for (place, pair) in pairs.enumerated() {
+                    guard case .guid(let high, let low) = pair.key else {
+                        if part.lowerBound == 0 { rest.append(place) }
+                        continue
+                    }
+                    var index = Self.slot(high, low, seed: seed, shift: shift)
+                    guard region.contains(index) else { continue }
+                    while true {
+                        if index == region.upperBound {
+                            rest.append(place)
+                            break
+                        }
+                        let entry = table.base[index]
+                        if entry.value < 0 {
+                            table.base[index] = Entry(high: high, low: low, value: pair.value)
+                            stored += 1
+                            break
+                        }
+                        if entry.high == high && entry.low == low {
+                            table.base[index].value = pair.value
+                            break
+                        }
+                        index += 1
+                    }
+                }
+                return (stored, rest)
+            }
+        }
+        count += results.reduce(0) { $0 + $1.0 }
+        return (results[0].1 + results[1].1).sorted()
+    }
+
+    /// The entries, written by two cores at once in halves that do not meet.
+    private struct SharedEntries: @unchecked Sendable {
+        let base: UnsafeMutablePointer<Entry>
     }
 
     private mutating func grow() {

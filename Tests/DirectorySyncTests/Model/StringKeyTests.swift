@@ -207,7 +207,7 @@ struct StringKeyTests {
         }
     }
 
-    @Test("ids stored in batches are found as ids stored one by one; GUID keys sorted by buckets order as a comparison sort orders them", arguments: [1, 2, 3] as [UInt64])
+    @Test("ids stored in batches, and by halves of the table on two cores, are found as ids stored one by one; GUID keys sorted by buckets order as a comparison sort orders them", arguments: [1, 2, 3] as [UInt64])
     func batchesAndBuckets(seed: UInt64) {
         var random = SeededRandomNumberGenerator(seed: seed)
         for count in [0, 1, 2, 17, 300, 5_000] {
@@ -227,12 +227,27 @@ struct StringKeyTests {
             }
             #expect(sortedByGUID(keys) == expected, "\(count) ids")
 
-            var oneByOne = ObjectKeyTable(capacity: count)
-            var batched = ObjectKeyTable(capacity: count)
-            for (index, key) in keys.enumerated() { oneByOne.set(Int32(index), for: key) }
-            batched.set(keys.enumerated().map { (Int32($0), $1) })
-            #expect(batched.count == oneByOne.count)
-            for key in keys + [ObjectKey(random.guid()), ObjectKey("user-1")] { #expect(batched.value(for: key) == oneByOne.value(for: key)) }
+            // Each table already holds some of the keys (a batch replaces their values), and is
+            // filled in turn, and by halves on two cores (in a table this small, probes run past
+            // the middle and past the end: those keys are left to the rest); ids that are no GUIDs
+            // are among them.
+            let mixed = keys.enumerated().map { $0.offset % 7 == 3 ? ObjectKey("user-\($0.offset % 40)") : $0.element }
+            let held = mixed.prefix(count / 3).enumerated().map { (Int32(-2 - $0), $1) }
+            var oneByOne = ObjectKeyTable(capacity: count / 4)
+            var batched = ObjectKeyTable(capacity: count / 4)
+            var halves = ObjectKeyTable(capacity: count / 4)
+            for (value, key) in held { oneByOne.set(value, for: key) }
+            batched.set(held)
+            halves.set(held, parallelFrom: 1)
+            for (index, key) in mixed.enumerated() { oneByOne.set(Int32(index), for: key) }
+            batched.set(mixed.enumerated().map { (Int32($0), $1) })
+            halves.set(mixed.enumerated().map { (Int32($0), $1) }, parallelFrom: 1)
+            #expect(batched.count == oneByOne.count && halves.count == oneByOne.count)
+            for key in mixed + [ObjectKey(random.guid()), ObjectKey("user-1")] {
+                #expect(batched.value(for: key) == oneByOne.value(for: key))
+                #expect(halves.value(for: key) == oneByOne.value(for: key))
+            }
+            #expect(halves.values(for: mixed) == oneByOne.values(for: mixed))
         }
     }
 
