@@ -23,12 +23,15 @@ package struct ObjectKeyTable: Sendable {
     package private(set) var count = 0
 
     /// A table for about `capacity` ids.
-    package init(capacity: Int) {
+    package init(capacity: Int) { self.init(capacity: capacity, seed: UInt64.random(in: .min ... .max)) }
+
+    /// A table for about `capacity` ids whose hash mixes in `seed` (tests choose it, to place ids).
+    init(capacity: Int, seed: UInt64) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
         entries = Array(repeating: Entry(high: 0, low: 0, value: -1), count: size)
         shift = UInt64(64 - size.trailingZeroBitCount)
-        seed = UInt64.random(in: .min ... .max) | 1
+        self.seed = seed | 1
     }
 
     @inline(__always)
@@ -138,7 +141,7 @@ package struct ObjectKeyTable: Sendable {
 
     /// Stores each value for its key in order, as ``set(_:for:)`` one pair after another does.
     ///
-    /// From `parallelFrom` pairs on, on two cores: each fills the entries of one half of the table
+    /// The table first grows to hold every pair as a new key. From `parallelFrom` pairs on, on two cores: each fills the entries of one half of the table
     /// with the packed GUIDs whose slot lies in it, and leaves a key whose probe would run past its
     /// half to the rest. The rest are stored in turn, with the entries of a batch of keys read before
     /// any is stored: the reads overlap (see ``values(for:)-(ObjectKey)``). Either way each key

@@ -135,8 +135,8 @@ extension PlanBuilder {
     }
 
     private mutating func applyGroupRemovals(_ removals: GroupRemovals) {
-        // The removed groups' members — each group's sorted by identifier, on every core — and
-        // their labels made at once (a removed group's members run to thousands).
+        // The removed groups' members, each group's sorted by identifier (the groups spread over
+        // the cores), and their labels made at once (a removed group's members run to thousands).
         let (builder, removed) = (self, removals.removed)
         let removedMembers = ParallelChunks.map(removed.count, chunkSize: 8) { range in range.map { builder.members(of: builder.storeGroup(removed[$0].slot)) } }
         prepareLabels(removedMembers.joined().lazy.compactMap { if case .slot(let slot) = $0 { Label.storeUser(slot) } else { nil } })

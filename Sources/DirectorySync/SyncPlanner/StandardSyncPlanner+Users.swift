@@ -378,11 +378,13 @@ extension PlanBuilder {
             if facts[index].flags.contains(.hasEmail), case let holder = claims.holder(ofPrimary: index, target: target), holder >= 0 {
                 values.append(.init(key: claims.primaryIDs[index], holder: holder, isPrimary: true))
             }
-            // Aliases by number: a text is made only for a report.
+            // Aliases by number: their texts are made only for a report.
+            var texts: [String] = []
             for alias in Int(aliasStart[index])..<Int(aliasStart[index + 1]) {
                 let (primaries, others) = claims.counts(ofAlias: alias)
                 if primaries > 0 || others > 1 {
-                    let text = aliases(index)[alias - Int(aliasStart[index])]
+                    if texts.isEmpty { texts = aliases(index) }
+                    let text = texts[alias - Int(aliasStart[index])]
                     report(.warning, .aliasDropped, .user, externalID: scope.userID(index), subject: userLabel(ofScopeUser: index),
                         "The alias \(text) also belongs to another directory user of this source, so it is left out; remove it from one of them in Entra ID.")
                     kept[alias] = false

@@ -228,11 +228,9 @@ struct StringKeyTests {
             #expect(sortedByGUID(keys) == expected, "\(count) ids")
 
             // Each table already holds some of the keys (a batch replaces their values), and is
-            // filled in turn, and by halves on two cores (in a table this small, probes run past
-            // the middle and past the end: those keys are left to the rest); ids that are no GUIDs
-            // are among them.
+            // filled in turn, and by halves on two cores; ids that are no GUIDs are among them.
             let mixed = keys.enumerated().map { $0.offset % 7 == 3 ? ObjectKey("user-\($0.offset % 40)") : $0.element }
-            let held = mixed.prefix(count / 3).enumerated().map { (Int32(-2 - $0), $1) }
+            let held = mixed.prefix(count / 3).enumerated().map { (Int32(count + $0), $1) }
             var oneByOne = ObjectKeyTable(capacity: count / 4)
             var batched = ObjectKeyTable(capacity: count / 4)
             var halves = ObjectKeyTable(capacity: count / 4)
@@ -248,6 +246,28 @@ struct StringKeyTests {
                 #expect(halves.value(for: key) == oneByOne.value(for: key))
             }
             #expect(halves.values(for: mixed) == oneByOne.values(for: mixed))
+        }
+    }
+
+    @Test("a batch stored by halves of the table finds what ids stored one by one find: probes that reach the middle or the end, keys held before, repeats")
+    func tableHalves() {
+        var random = SeededRandomNumberGenerator(seed: 7)
+        for round in 0..<3_000 {
+            // Small tables (16 or 32 entries) at up to half full: probes run past the middle and
+            // past the end often. The seeds are fixed, so every run places the keys alike.
+            let ids = (0..<Int.random(in: 1...8, using: &random)).map { _ in random.guid() }
+            let held = ids.filter { _ in Bool.random(using: &random) }.map { (Int32.random(in: 0...1_000, using: &random), ObjectKey($0)) }
+            let batch = (0..<Int.random(in: 1...8, using: &random)).map { _ in (Int32.random(in: 0...1_000, using: &random), ObjectKey(ids.randomElement(using: &random)!)) }
+            var oneByOne = ObjectKeyTable(capacity: 8, seed: UInt64(round))
+            var halves = ObjectKeyTable(capacity: 8, seed: UInt64(round))
+            for (value, key) in held {
+                oneByOne.set(value, for: key)
+                halves.set(value, for: key)
+            }
+            for (value, key) in batch { oneByOne.set(value, for: key) }
+            halves.set(batch, parallelFrom: 1)
+            #expect(halves.count == oneByOne.count, "round \(round)")
+            #expect(halves.values(for: ids.map(ObjectKey.init)) == oneByOne.values(for: ids.map(ObjectKey.init)), "round \(round)")
         }
     }
 
