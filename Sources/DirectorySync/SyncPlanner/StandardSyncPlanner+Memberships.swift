@@ -3,17 +3,47 @@ extension PlanBuilder {
     /// managed: members an administrator added from elsewhere stay, and groups the source does not
     /// own are never touched.
     ///
-    /// The changes are found on every core (``membershipChanges()``), then added in the groups'
-    /// order, so the plan is the same however the work was split.
+    /// The changes are found on every core (``membershipChanges()``), their users' labels and ids
+    /// made once, and their operations made on every core too, then added in the groups' order:
+    /// the plan is the same however the work was split.
     mutating func planMemberships() {
-        // Each member's id made once for all its groups (a user keeps its strings together), as its label is.
-        var ids: [String?] = []
+        let chunks = membershipChanges()
+        let changes = chunks.joined()
+        prepareLabels(changes.lazy.map { $0.leaves ? .storeUser($0.member) : .scopeUser(Int($0.member)) })
+        // Each created member's id made once for all its groups (a user keeps its strings together), as its label is.
+        let states = userStates
+        var created = changes.compactMap { !$0.leaves && states[Int($0.member)].kind != .existing ? Int($0.member) : nil }
+        created.sortAndRemoveDuplicates()
+        let (scope, members) = (scope, created)
+        let made = ParallelChunks.map(members.count, chunkSize: 4_096) { range in range.map { scope.userID(members[$0]) } }
+        var ids: [String?] = members.isEmpty ? [] : Array(repeating: nil, count: scope.userCount)
+        for (member, id) in zip(members, made) { ids[member] = id }
+        let (builder, memberIDs) = (self, ids)
+        let parts = ParallelChunks.chunks(chunks.count, chunkSize: 1) { range in range.map { builder.membershipOperations(chunks[$0], ids: memberIDs) } }
+        for part in parts.joined() {
+            operations.append(contentsOf: part.operations)
+            orderKeys.append(contentsOf: part.keys)
+            removedMembershipCount += part.leavers
+        }
+        planFocusedLeavers()
+    }
+
+    /// The operations of these membership changes, in order, with their order keys and the number
+    /// that take a user out of a group. Pure: the users' labels are made (``prepareLabels(_:)``),
+    /// and so are the ids of the members the plan creates (`ids`, by scope number).
+    private func membershipOperations(_ changes: [MembershipChange], ids: [String?]) -> (operations: [SyncOperation], keys: [OrderKey], leavers: Int) {
+        var (operations, keys, leavers) = ([SyncOperation](), [OrderKey](), 0)
+        operations.reserveCapacity(changes.count)
+        keys.reserveCapacity(changes.count)
+        func add(_ phase: SyncPhase, _ action: SyncAction, label: Label, group: (text: String, label: Label), _ reason: SyncReason) {
+            let (operation, key) = self.operation(phase, action, subject: (text(label.reference), label), group: group, reason)
+            operations.append(operation)
+            keys.append(key)
+        }
         var groupIndex = -1
         var groupReference = IdentityReference.created(externalID: "")
         var groupID: IdentityID?  // the store group's, for an existing group
         var groupLabel = (text: "", label: Label.other(0))
-        let changes = membershipChanges().joined()
-        prepareLabels(changes.lazy.map { $0.leaves ? .storeUser($0.member) : .scopeUser(Int($0.member)) })
         for change in changes {
             if Int(change.group) != groupIndex {
                 groupIndex = Int(change.group)
@@ -27,23 +57,17 @@ extension PlanBuilder {
                 // Only an existing group has leavers (``membershipChanges()``), so its id is set.
                 add(.memberships, .removeMember(user: storeUserID(change.member), group: groupID!),
                     label: .storeUser(change.member), group: groupLabel, .notMemberInDirectory)
-                removedMembershipCount += 1
+                leavers += 1
                 continue
             }
             let memberState = userStates[Int(change.member)]
-            let reference: IdentityReference
-            if memberState.kind == .existing {
-                reference = .existing(storeUserID(memberState.slot))
-            } else {
-                if ids.isEmpty { ids = Array(repeating: nil, count: scope.userCount) }
-                if ids[Int(change.member)] == nil { ids[Int(change.member)] = scope.userID(Int(change.member)) }
-                reference = .created(externalID: ids[Int(change.member)]!)
-            }
+            let reference: IdentityReference = memberState.kind == .existing
+                ? .existing(storeUserID(memberState.slot)) : .created(externalID: ids[Int(change.member)]!)
             let deferred = groupStates[groupIndex].kind == .createdDeferred || memberState.kind == .createdDeferred
             add(deferred ? .deferredMemberships : .memberships, .addMember(user: reference, group: groupReference),
                 label: .scopeUser(Int(change.member)), group: groupLabel, .memberInDirectory)
         }
-        planFocusedLeavers()
+        return (operations, keys, leavers)
     }
 
     /// A member that joins or leaves one of the source's groups: ``PlanBuilder/membershipChanges()``.

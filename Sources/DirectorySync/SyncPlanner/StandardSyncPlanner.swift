@@ -367,8 +367,17 @@ struct PlanBuilder {
     /// Adds an operation on the object `label` names (its subject is the label's text), in
     /// `group` (its text made once by the caller, for the group's many operations).
     mutating func add(_ phase: SyncPhase, _ action: SyncAction, label: Label, group: (text: String, label: Label)? = nil, _ reason: SyncReason) {
-        operations.append(SyncOperation(phase: phase, action: action, subject: labelText(label), group: group?.text, reason: reason))
-        orderKeys.append(OrderKey(rank: Int32(phase.rawValue * 16 + action.kind.order), group: (group?.label ?? .other(0)).reference, subject: label.reference))
+        let (operation, key) = self.operation(phase, action, subject: (labelText(label), label), group: group, reason)
+        operations.append(operation)
+        orderKeys.append(key)
+    }
+
+    /// An operation and its order key, as ``add(_:_:label:group:_:)`` adds them (the subject's text given).
+    func operation(
+        _ phase: SyncPhase, _ action: SyncAction, subject: (text: String, label: Label), group: (text: String, label: Label)?, _ reason: SyncReason
+    ) -> (SyncOperation, OrderKey) {
+        (SyncOperation(phase: phase, action: action, subject: subject.text, group: group?.text, reason: reason),
+         OrderKey(rank: Int32(phase.rawValue * 16 + action.kind.order), group: (group?.label ?? .other(0)).reference, subject: subject.label.reference))
     }
 
     mutating func finish() -> SyncPlan {
