@@ -19,11 +19,16 @@ extension PlanBuilder {
         var ids: [String?] = members.isEmpty ? [] : Array(repeating: nil, count: scope.userCount)
         for (member, id) in zip(members, made) { ids[member] = id }
         let (builder, memberIDs) = (self, ids)
-        let parts = ParallelChunks.chunks(chunks.count, chunkSize: 1) { range in range.map { builder.membershipOperations(chunks[$0], ids: memberIDs) } }
-        for part in parts.joined() {
-            operations.append(contentsOf: part.operations)
-            orderKeys.append(contentsOf: part.keys)
-            removedMembershipCount += part.leavers
+        var parts = ParallelChunks.chunks(chunks.count, chunkSize: 1) { range in builder.membershipOperations(chunks[range.lowerBound], ids: memberIDs) }
+        // Room for them all at once, and each chunk's operations freed once added: a first sync
+        // of a large tenant makes millions.
+        operations.reserveCapacity(operations.count + parts.reduce(0) { $0 + $1.operations.count })
+        orderKeys.reserveCapacity(operations.capacity)
+        for index in parts.indices {
+            operations.append(contentsOf: parts[index].operations)
+            orderKeys.append(contentsOf: parts[index].keys)
+            removedMembershipCount += parts[index].leavers
+            parts[index] = ([], [], 0)
         }
         planFocusedLeavers()
     }
