@@ -8,22 +8,13 @@ extension PlanBuilder {
     /// the plan is the same however the work was split.
     mutating func planMemberships() {
         let chunks = membershipChanges()
-        let changes = chunks.joined()
-        prepareLabels(changes.lazy.map { $0.leaves ? .storeUser($0.member) : .scopeUser(Int($0.member)) })
-        // Each created member's id made once for all its groups (a user keeps its strings together), as its label is.
-        let states = userStates
-        var created = changes.compactMap { !$0.leaves && states[Int($0.member)].kind != .existing ? Int($0.member) : nil }
-        created.sortAndRemoveDuplicates()
-        let (scope, members) = (scope, created)
-        let made = ParallelChunks.map(members.count, chunkSize: 4_096) { range in range.map { scope.userID(members[$0]) } }
-        var ids: [String?] = members.isEmpty ? [] : Array(repeating: nil, count: scope.userCount)
-        for (member, id) in zip(members, made) { ids[member] = id }
-        let (builder, memberIDs) = (self, ids)
-        var parts = ParallelChunks.chunks(chunks.count, chunkSize: 1) { range in builder.membershipOperations(chunks[range.lowerBound], ids: memberIDs) }
+        prepareLabels(chunks.joined().lazy.map { $0.leaves ? .storeUser($0.member) : .scopeUser(Int($0.member)) })
+        var parts = membershipOperations(chunks)
         // Room for them all at once, and each chunk's operations freed once added: a first sync
         // of a large tenant makes millions.
-        operations.reserveCapacity(operations.count + parts.reduce(0) { $0 + $1.operations.count })
-        orderKeys.reserveCapacity(operations.capacity)
+        let total = operations.count + parts.reduce(0) { $0 + $1.operations.count }
+        operations.reserveCapacity(total)
+        orderKeys.reserveCapacity(total)
         for index in parts.indices {
             operations.append(contentsOf: parts[index].operations)
             orderKeys.append(contentsOf: parts[index].keys)
@@ -33,10 +24,25 @@ extension PlanBuilder {
         planFocusedLeavers()
     }
 
+    /// Each chunk's operations, made on every core, with their order keys and the number that take
+    /// a user out of a group. The users' labels are made before (``prepareLabels(_:)``; a label
+    /// not made is made again for each operation), and each created member's id is made here once
+    /// for all its groups (a user keeps its strings together), as its label is.
+    private func membershipOperations(_ chunks: [[MembershipChange]]) -> [(operations: [SyncOperation], keys: [OrderKey], leavers: Int)] {
+        var isCreated = [Bool](repeating: false, count: scope.userCount)
+        for change in chunks.joined() where !change.leaves && userStates[Int(change.member)].kind != .existing { isCreated[Int(change.member)] = true }
+        let (scope, created) = (scope, isCreated.indices.filter { isCreated[$0] })
+        let made = ParallelChunks.map(created.count, chunkSize: 4_096) { range in range.map { scope.userID(created[$0]) } }
+        var ids: [String?] = created.isEmpty ? [] : Array(repeating: nil, count: scope.userCount)
+        for (member, id) in zip(created, made) { ids[member] = id }
+        let (builder, memberIDs) = (self, ids)
+        return ParallelChunks.chunks(chunks.count, chunkSize: 1) { range in builder.chunkOperations(chunks[range.lowerBound], ids: memberIDs) }
+    }
+
     /// The operations of these membership changes, in order, with their order keys and the number
-    /// that take a user out of a group. Pure: the users' labels are made (``prepareLabels(_:)``),
-    /// and so are the ids of the members the plan creates (`ids`, by scope number).
-    private func membershipOperations(_ changes: [MembershipChange], ids: [String?]) -> (operations: [SyncOperation], keys: [OrderKey], leavers: Int) {
+    /// that take a user out of a group; `ids` holds the id of every member the plan creates, by
+    /// scope number.
+    private func chunkOperations(_ changes: [MembershipChange], ids: [String?]) -> (operations: [SyncOperation], keys: [OrderKey], leavers: Int) {
         var (operations, keys, leavers) = ([SyncOperation](), [OrderKey](), 0)
         operations.reserveCapacity(changes.count)
         keys.reserveCapacity(changes.count)
