@@ -141,9 +141,9 @@ package struct ObjectKeyTable: Sendable {
 
     /// Stores each value for its key in order, as ``set(_:for:)`` one pair after another does.
     ///
-    /// The table first grows to hold every pair as a new key. From `parallelFrom` pairs on, on two cores: each fills the entries of one half of the table
-    /// with the packed GUIDs whose slot lies in it, and leaves a key whose probe would run past its
-    /// half to the rest. The rest are stored in turn, with the entries of a batch of keys read before
+    /// The table first grows to hold every pair as a new key. From `parallelFrom` pairs on, two
+    /// cores each fill the entries of one half of the table with the packed GUIDs whose slot lies
+    /// in it, and leave a key whose probe would run past its half to the rest. The rest are stored in turn, with the entries of a batch of keys read before
     /// any is stored: the reads overlap (see ``values(for:)-(ObjectKey)``). Either way each key
     /// ends where a lookup's probe finds it, and of repeated keys the last pair's value counts.
     mutating func set(_ pairs: [(value: Int32, key: ObjectKey)], parallelFrom: Int = 1 << 15) {

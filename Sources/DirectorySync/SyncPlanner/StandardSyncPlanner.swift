@@ -310,8 +310,8 @@ struct PlanBuilder {
     }
 
     /// Makes the texts of the users these labels name, on every core, and keeps them for
-    /// ``labelText(_:)`` and ``text(_:)``: a plan's operations name up to hundreds of thousands of users, and each
-    /// user's label is a string made from its bytes. Labels of other kinds are left as they are.
+    /// ``labelText(_:)`` and ``text(_:)``: a plan's operations name up to hundreds of thousands of
+    /// users, and each user's label is a string made from its bytes. Labels of other kinds are left as they are.
     mutating func prepareLabels(_ labels: some Sequence<Label>) {
         var scopeRows: [Int] = []
         var storeSlots: [Int32] = []
