@@ -135,31 +135,55 @@ extension PlanBuilder {
     }
 
     private mutating func applyGroupRemovals(_ removals: GroupRemovals) {
-        // The removed groups' members, each group's sorted by identifier (the groups spread over
-        // the cores), and their labels made at once (a removed group's members run to thousands).
-        let (builder, removed) = (self, removals.removed)
-        let removedMembers = ParallelChunks.map(removed.count, chunkSize: 8) { range in range.map { builder.members(of: builder.storeGroup(removed[$0].slot)) } }
-        prepareLabels(removedMembers.joined().lazy.compactMap { if case .slot(let slot) = $0 { Label.storeUser(slot) } else { nil } })
-        for ((slot, reason), members) in zip(removals.removed, removedMembers) {
-            let group = storeGroup(slot)
-            let label = Label.storeGroup(slot)
-            for member in members {
-                let subject: Label
-                switch member {
-                case .slot(let slot): subject = .storeUser(slot)
-                case .id(let id): subject = userLabel(of: id)
-                }
-                add(.emptyRemovedGroups, .removeMember(user: memberID(member), group: group.id),
-                    label: subject, group: (group.profile.name, label), .groupBeingRemoved)
-            }
-            add(.groupRemovals, .removeGroup(group.id, externalID: group.origin.externalID ?? ""), label: label, reason)
+        // A removed group's members run to thousands: they are sorted, labelled and their
+        // operations made on every core. A member id no user has is a label of its own, made first.
+        let members = removedGroupsMembers(removals.removed)
+        prepareLabels(members.joined().lazy.compactMap { if case .slot(let slot) = $0 { Label.storeUser(slot) } else { nil } })
+        var idLabels = [[Label]](repeating: [], count: members.count)
+        for (index, groupMembers) in members.enumerated() {
+            for case .id(let id) in groupMembers { idLabels[index].append(userLabel(of: id)) }
         }
+        var batches = removalOperations(removals.removed, members: members, idLabels: idLabels)
+        append(&batches)
         for (slot, until, isNew) in removals.pending {
             let group = storeGroup(slot)
             reportPending(.group, group.id, externalID: group.origin.externalID ?? "", subject: group.profile.name, until: until, isNew: isNew, disabledNow: false)
         }
         // As for users: a staged removal counts once, when it becomes pending.
         removedGroupCount = removals.removed.count { $0.reason != .gracePeriodEnded } + removals.pending.count { $0.isNew }
+    }
+
+    /// Each removed group's members sorted by identifier (``members(of:)``), the groups spread over the cores.
+    private func removedGroupsMembers(_ removed: [(slot: Int32, reason: SyncReason)]) -> [[Member]] {
+        let builder = self
+        return ParallelChunks.map(removed.count, chunkSize: 8) { range in range.map { builder.members(of: builder.storeGroup(removed[$0].slot)) } }
+    }
+
+    /// The operations that empty and remove these groups, on every core: each group's members
+    /// leave it, then it is removed. `idLabels` holds, for each group, the labels of the member ids
+    /// no user has, in the members' order.
+    private func removalOperations(_ removed: [(slot: Int32, reason: SyncReason)], members: [[Member]], idLabels: [[Label]]) -> [OperationBatch] {
+        let builder = self
+        return ParallelChunks.chunks(removed.count, chunkSize: 8) { range in
+            var batch = OperationBatch(capacity: range.reduce(0) { $0 + members[$1].count + 1 })
+            for index in range {
+                let group = builder.storeGroup(removed[index].slot)
+                let groupLabel = (text: group.profile.name, label: Label.storeGroup(removed[index].slot))
+                var idLabel = idLabels[index].makeIterator()
+                for member in members[index] {
+                    let subject: Label
+                    switch member {
+                    case .slot(let slot): subject = .storeUser(slot)
+                    case .id: subject = idLabel.next()!
+                    }
+                    builder.add(to: &batch, .emptyRemovedGroups, .removeMember(user: builder.memberID(member), group: group.id),
+                        label: subject, group: groupLabel, .groupBeingRemoved)
+                }
+                builder.add(to: &batch, .groupRemovals, .removeGroup(group.id, externalID: group.origin.externalID ?? ""),
+                    label: groupLabel.label, group: nil, removed[index].reason)
+            }
+            return batch
+        }
     }
 
     /// A store group's member: a user of the store, or an identifier the group lists that no user has.

@@ -9,18 +9,11 @@ extension PlanBuilder {
     mutating func planMemberships() {
         let chunks = membershipChanges()
         prepareLabels(chunks.joined().lazy.map { $0.leaves ? .storeUser($0.member) : .scopeUser(Int($0.member)) })
-        var parts = membershipOperations(chunks)
-        // Room for them all at once, and each chunk's operations freed once added: a first sync
-        // of a large tenant makes millions.
-        let total = operations.count + parts.reduce(0) { $0 + $1.operations.count }
-        operations.reserveCapacity(total)
-        orderKeys.reserveCapacity(total)
-        for index in parts.indices {
-            operations.append(contentsOf: parts[index].operations)
-            orderKeys.append(contentsOf: parts[index].keys)
-            removedMembershipCount += parts[index].leavers
-            parts[index] = ([], [], 0)
-        }
+        var batches: [OperationBatch]
+        let leavers: Int
+        (batches, leavers) = membershipOperations(chunks)
+        append(&batches)
+        removedMembershipCount += leavers
         planFocusedLeavers()
     }
 
@@ -28,7 +21,7 @@ extension PlanBuilder {
     /// a user out of a group. The users' labels are made before (``prepareLabels(_:)``; a label
     /// not made is made again for each operation), and each created member's id is made here once
     /// for all its groups (a user keeps its strings together), as its label is.
-    private func membershipOperations(_ chunks: [[MembershipChange]]) -> [(operations: [SyncOperation], keys: [OrderKey], leavers: Int)] {
+    private func membershipOperations(_ chunks: [[MembershipChange]]) -> (batches: [OperationBatch], leavers: Int) {
         var isCreated = [Bool](repeating: false, count: scope.userCount)
         for change in chunks.joined() where !change.leaves && userStates[Int(change.member)].kind != .existing { isCreated[Int(change.member)] = true }
         let (scope, created) = (scope, isCreated.indices.filter { isCreated[$0] })
@@ -36,21 +29,15 @@ extension PlanBuilder {
         var ids: [String?] = created.isEmpty ? [] : Array(repeating: nil, count: scope.userCount)
         for (member, id) in zip(created, made) { ids[member] = id }
         let (builder, memberIDs) = (self, ids)
-        return ParallelChunks.chunks(chunks.count, chunkSize: 1) { range in builder.chunkOperations(chunks[range.lowerBound], ids: memberIDs) }
+        let parts = ParallelChunks.chunks(chunks.count, chunkSize: 1) { range in builder.chunkOperations(chunks[range.lowerBound], ids: memberIDs) }
+        return (parts.map(\.batch), parts.reduce(0) { $0 + $1.leavers })
     }
 
     /// The operations of these membership changes, in order, with their order keys and the number
     /// that take a user out of a group; `ids` holds the id of every member the plan creates, by
     /// scope number.
-    private func chunkOperations(_ changes: [MembershipChange], ids: [String?]) -> (operations: [SyncOperation], keys: [OrderKey], leavers: Int) {
-        var (operations, keys, leavers) = ([SyncOperation](), [OrderKey](), 0)
-        operations.reserveCapacity(changes.count)
-        keys.reserveCapacity(changes.count)
-        func add(_ phase: SyncPhase, _ action: SyncAction, label: Label, group: (text: String, label: Label), _ reason: SyncReason) {
-            let (operation, key) = self.operation(phase, action, subject: (text(label.reference), label), group: group, reason)
-            operations.append(operation)
-            keys.append(key)
-        }
+    private func chunkOperations(_ changes: [MembershipChange], ids: [String?]) -> (batch: OperationBatch, leavers: Int) {
+        var (batch, leavers) = (OperationBatch(capacity: changes.count), 0)
         var groupIndex = -1
         var groupReference = IdentityReference.created(externalID: "")
         var groupID: IdentityID?  // the store group's, for an existing group
@@ -66,7 +53,7 @@ extension PlanBuilder {
             }
             guard !change.leaves else {
                 // Only an existing group has leavers (``membershipChanges()``), so its id is set.
-                add(.memberships, .removeMember(user: storeUserID(change.member), group: groupID!),
+                add(to: &batch, .memberships, .removeMember(user: storeUserID(change.member), group: groupID!),
                     label: .storeUser(change.member), group: groupLabel, .notMemberInDirectory)
                 leavers += 1
                 continue
@@ -75,10 +62,10 @@ extension PlanBuilder {
             let reference: IdentityReference = memberState.kind == .existing
                 ? .existing(storeUserID(memberState.slot)) : .created(externalID: ids[Int(change.member)]!)
             let deferred = groupStates[groupIndex].kind == .createdDeferred || memberState.kind == .createdDeferred
-            add(deferred ? .deferredMemberships : .memberships, .addMember(user: reference, group: groupReference),
+            add(to: &batch, deferred ? .deferredMemberships : .memberships, .addMember(user: reference, group: groupReference),
                 label: .scopeUser(Int(change.member)), group: groupLabel, .memberInDirectory)
         }
-        return (operations, keys, leavers)
+        return (batch, leavers)
     }
 
     /// A member that joins or leaves one of the source's groups: ``PlanBuilder/membershipChanges()``.

@@ -105,6 +105,20 @@ struct OrderKey {
     var subject: Int
 }
 
+/// Operations made apart from the plan — on every core, a chunk of objects each — with their
+/// order keys, added to the plan in order by ``PlanBuilder/append(_:)``.
+struct OperationBatch {
+    var operations: [SyncOperation] = []
+    var keys: [OrderKey] = []
+
+    init() {}
+
+    init(capacity: Int) {
+        operations.reserveCapacity(capacity)
+        keys.reserveCapacity(capacity)
+    }
+}
+
 /// The mutable state of one planning pass.
 struct PlanBuilder {
     let source: SourceID
@@ -378,6 +392,29 @@ struct PlanBuilder {
     ) -> (SyncOperation, OrderKey) {
         (SyncOperation(phase: phase, action: action, subject: subject.text, group: group?.text, reason: reason),
          OrderKey(rank: Int32(phase.rawValue * 16 + action.kind.order), group: (group?.label ?? .other(0)).reference, subject: subject.label.reference))
+    }
+
+    /// Adds an operation to a batch made apart from the plan, as ``add(_:_:label:group:_:)`` adds
+    /// one to the plan; the label's text is made before (``prepareLabels(_:)``), else again here.
+    func add(
+        to batch: inout OperationBatch, _ phase: SyncPhase, _ action: SyncAction, label: Label, group: (text: String, label: Label)?, _ reason: SyncReason
+    ) {
+        let (operation, key) = self.operation(phase, action, subject: (text(label.reference), label), group: group, reason)
+        batch.operations.append(operation)
+        batch.keys.append(key)
+    }
+
+    /// Adds batches made apart, in order, into room made for them all at once; each batch is freed
+    /// once added (a first sync of a large tenant makes millions of operations).
+    mutating func append(_ batches: inout [OperationBatch]) {
+        let total = operations.count + batches.reduce(0) { $0 + $1.operations.count }
+        operations.reserveCapacity(total)
+        orderKeys.reserveCapacity(total)
+        for index in batches.indices {
+            operations.append(contentsOf: batches[index].operations)
+            orderKeys.append(contentsOf: batches[index].keys)
+            batches[index] = OperationBatch()
+        }
     }
 
     mutating func finish() -> SyncPlan {

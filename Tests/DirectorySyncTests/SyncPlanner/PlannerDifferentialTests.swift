@@ -15,7 +15,7 @@ import Testing
 /// capabilities, the remembered pending removals (kept, lost or with stale entries), excerpts with a
 /// focus, unsorted snapshots with repeated objects, and users with odd addresses (blank or padded
 /// mail, aliases in other letter case, aliases shared or equal to another user's email,
-/// non-ASCII upper case, on-premises domains without a dot).
+/// non-ASCII upper case, on-premises domains without a dot), and groups listing member ids no user has.
 ///
 /// `DIRECTORYSYNC_DIFFERENTIAL_CASES` sets the number of cases (default 100, in four parallel parts; thousands for a thorough run).
 @Suite("Planner differential (seeded): StandardSyncPlanner against the reference")
@@ -67,7 +67,8 @@ struct PlannerDifferentialTests {
             var directory = mutator.tenant.snapshot
             twist(&directory, sameName: sameName, &random)
             let remembered = rememberedRemovals(pending, &random)
-            let contents = try await store.contents()
+            var contents = try await store.contents()
+            if random.chance(0.25) { contents = ghostMembers(contents, &random) }
             let whole = SyncPlanRequest(
                 sourceID: source, directory: directory, store: contents, settings: settings, listsUnchanged: random.chance(0.4), now: now,
                 pendingRemovals: remembered)
@@ -210,6 +211,18 @@ struct PlannerDifferentialTests {
         if random.chance(0.1), let group = directory.groups.randomElement(using: &random) {
             _ = try? await store.createGroup(GroupProfile(name: group.displayName.lowercased()), origin: .directory(otherSource, externalID: group.id))
         }
+    }
+
+    /// The contents with some groups listing member ids no user has (a user removed behind the
+    /// store's back, a nested group a SCIM server lists): a removed group's such members leave it
+    /// by id, each a label of its own.
+    static func ghostMembers(_ contents: IdentityStoreContents, _ random: inout SeededRandomNumberGenerator) -> IdentityStoreContents {
+        var groups = contents.groups
+        for index in groups.indices where random.chance(0.3) {
+            for _ in 0..<Int.random(in: 1...2, using: &random) { groups[index].memberIDs.append(IdentityID("ghost-\(UInt32.random(in: 0...UInt32.max, using: &random))")) }
+            groups[index].memberIDs.sort()
+        }
+        return IdentityStoreContents(users: contents.users, groups: groups, capabilities: contents.capabilities)
     }
 
     // MARK: Settings and requests
