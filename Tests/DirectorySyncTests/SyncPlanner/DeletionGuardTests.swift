@@ -49,6 +49,23 @@ struct DeletionGuardTests {
         #expect(violations.map(\.kind) == [.groups, .memberships])
     }
 
+    @Test("the memberships' base is every membership of the source's users in the source's groups, counted over 600 groups")
+    func ownedMemberships() async throws {
+        let store = InMemoryIdentityStore()
+        let users = (0..<40).map { user("\($0)", "u\($0)@contoso.com") }
+        // Two members each: 1,200 owned memberships, counted in chunks of groups on every core.
+        let groups = (0..<600).map { group("g\($0)", "Group \($0)", users: ["\($0 % 40)", "\(($0 + 1) % 40)"]) }
+        try await sync(snapshot(users, groups), store, allowExceedingGuard: true)
+        // A manual user in some of them is not the source's: it is not counted.
+        let manual = try await store.createUser(UserProfile(name: "Manual", email: "manual@contoso.com"), origin: .manual)
+        for group in try await store.contents().groups.prefix(300) { try await store.addMembers([manual.id], to: group.id) }
+        var changed = groups
+        changed[599].memberUserIDs.removeLast()
+        let settings = SyncSettings(deletionGuard: DeletionGuard(users: .unlimited, groups: .unlimited, memberships: .init(maximumCount: 0, maximumPercentage: nil)))
+        let plan = try await makePlan(snapshot(users, changed), store, settings: settings)
+        #expect(plan.guardVerdict == .exceeded([DeletionGuard.Violation(kind: .memberships, count: 1, owned: 1_200, limit: "at most 0")]))
+    }
+
     @Test("an over-limit plan applies when the caller explicitly allows it")
     func override() async throws {
         let (store, users) = try await populatedStore(users: 30)
