@@ -11,7 +11,7 @@ enum ParallelChunks {
     ///   - chunkSize: Items per chunk.
     ///   - body: Works on a range of items; called at once for several ranges.
     /// - Returns: Each chunk's result, in order.
-    static func chunks<R>(_ count: Int, chunkSize: Int = 8_192, _ body: @Sendable (Range<Int>) -> R) -> [R] {
+    static func chunks<R: Sendable>(_ count: Int, chunkSize: Int = 8_192, _ body: @Sendable (Range<Int>) -> R) -> [R] {
         let chunks = (count + chunkSize - 1) / chunkSize
         guard chunks > 1 else { return [body(0..<count)] }
         let parts = Locked([R?](repeating: nil, count: chunks))
@@ -28,7 +28,7 @@ enum ParallelChunks {
     ///   - chunkSize: Items per chunk.
     ///   - body: Maps a range of items to their results, in order; called at once for several ranges.
     /// - Returns: The results of every item, in order.
-    static func map<T>(_ count: Int, chunkSize: Int = 8_192, _ body: @Sendable (Range<Int>) -> [T]) -> [T] {
+    static func map<T: Sendable>(_ count: Int, chunkSize: Int = 8_192, _ body: @Sendable (Range<Int>) -> [T]) -> [T] {
         let parts = chunks(count, chunkSize: chunkSize, body)
         guard parts.count > 1 else { return parts.first ?? [] }
         var joined: [T] = []

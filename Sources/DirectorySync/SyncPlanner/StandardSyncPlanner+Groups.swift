@@ -136,14 +136,16 @@ extension PlanBuilder {
 
     private mutating func applyGroupRemovals(_ removals: GroupRemovals) {
         // A removed group's members run to thousands: they are sorted, labelled and their
-        // operations made on every core. A member id no user has is a label of its own, made first.
+        // operations made on every core. A member id no user has is named by itself: those labels
+        // are numbered first, each group's from `firstOther` on, in the members' order.
         let members = removedGroupsMembers(removals.removed)
         prepareLabels(members.joined().lazy.compactMap { if case .slot(let slot) = $0 { Label.storeUser(slot) } else { nil } })
-        var idLabels = [[Label]](repeating: [], count: members.count)
+        var firstOther = [Int](repeating: 0, count: members.count)
         for (index, groupMembers) in members.enumerated() {
-            for case .id(let id) in groupMembers { idLabels[index].append(userLabel(of: id)) }
+            firstOther[index] = otherLabels.count
+            for case .id(let id) in groupMembers { otherLabels.append(id.rawValue) }
         }
-        var batches = removalOperations(removals.removed, members: members, idLabels: idLabels)
+        var batches = removalOperations(removals.removed, members: members, firstOther: firstOther)
         append(&batches)
         for (slot, until, isNew) in removals.pending {
             let group = storeGroup(slot)
@@ -160,21 +162,23 @@ extension PlanBuilder {
     }
 
     /// The operations that empty and remove these groups, on every core: each group's members
-    /// leave it, then it is removed. `idLabels` holds, for each group, the labels of the member ids
-    /// no user has, in the members' order.
-    private func removalOperations(_ removed: [(slot: Int32, reason: SyncReason)], members: [[Member]], idLabels: [[Label]]) -> [OperationBatch] {
+    /// leave it, then it is removed. A group's member ids no user has are named by the other
+    /// labels numbered from `firstOther[group]` on, in the members' order.
+    private func removalOperations(_ removed: [(slot: Int32, reason: SyncReason)], members: [[Member]], firstOther: [Int]) -> [OperationBatch] {
         let builder = self
         return ParallelChunks.chunks(removed.count, chunkSize: 8) { range in
             var batch = OperationBatch(capacity: range.reduce(0) { $0 + members[$1].count + 1 })
             for index in range {
                 let group = builder.storeGroup(removed[index].slot)
                 let groupLabel = (text: group.profile.name, label: Label.storeGroup(removed[index].slot))
-                var idLabel = idLabels[index].makeIterator()
+                var other = firstOther[index]
                 for member in members[index] {
                     let subject: Label
                     switch member {
                     case .slot(let slot): subject = .storeUser(slot)
-                    case .id: subject = idLabel.next()!
+                    case .id:
+                        subject = .other(other)
+                        other += 1
                     }
                     builder.add(to: &batch, .emptyRemovedGroups, .removeMember(user: builder.memberID(member), group: group.id),
                         label: subject, group: groupLabel, .groupBeingRemoved)

@@ -9,6 +9,7 @@ extension PlanBuilder {
     mutating func planMemberships() {
         let chunks = membershipChanges()
         prepareLabels(chunks.joined().lazy.map { $0.leaves ? .storeUser($0.member) : .scopeUser(Int($0.member)) })
+        // Unpacked into a `var` alone: a copy kept beside it would keep every batch alive while `append` frees them.
         var batches: [OperationBatch]
         let leavers: Int
         (batches, leavers) = membershipOperations(chunks)

@@ -107,7 +107,7 @@ struct OrderKey {
 
 /// Operations made apart from the plan — on every core, a chunk of objects each — with their
 /// order keys, added to the plan in order by ``PlanBuilder/append(_:)``.
-struct OperationBatch {
+struct OperationBatch: Sendable {
     var operations: [SyncOperation] = []
     var keys: [OrderKey] = []
 
@@ -369,13 +369,6 @@ struct PlanBuilder {
     /// How a store user is named in operations: its email, else its name.
     func userLabel(_ slot: Int32) -> String {
         store.users.withUnsafeBufferPointer { users in users[Int(slot)]!.profile.email ?? users[Int(slot)]!.profile.name }
-    }
-
-    /// A store user's label by identifier: its label, or the identifier when no user has it.
-    mutating func userLabel(of id: IdentityID) -> Label {
-        if let slot = store.userSlots[id] { return .storeUser(slot) }
-        otherLabels.append(id.rawValue)
-        return .other(otherLabels.count - 1)
     }
 
     /// Adds an operation on the object `label` names (its subject is the label's text), in

@@ -49,7 +49,7 @@ struct DeletionGuardTests {
         #expect(violations.map(\.kind) == [.groups, .memberships])
     }
 
-    @Test("the memberships' base is every membership of the source's users in the source's groups, counted over 600 groups")
+    @Test("the memberships' base is every membership of the source's users in the source's groups, each as often as listed, counted over 600 groups")
     func ownedMemberships() async throws {
         let store = InMemoryIdentityStore()
         let users = (0..<40).map { user("\($0)", "u\($0)@contoso.com") }
@@ -59,11 +59,16 @@ struct DeletionGuardTests {
         // A manual user in some of them is not the source's: it is not counted.
         let manual = try await store.createUser(UserProfile(name: "Manual", email: "manual@contoso.com"), origin: .manual)
         for group in try await store.contents().groups.prefix(300) { try await store.addMembers([manual.id], to: group.id) }
+        // Ten groups list a member twice (counted twice) and an id no user has (not counted).
+        var contents = try await store.contents()
+        for index in 0..<10 {
+            contents.groups[index].memberIDs += [contents.groups[index].memberIDs[0], IdentityID("ghost-\(index)")]
+        }
         var changed = groups
         changed[599].memberUserIDs.removeLast()
         let settings = SyncSettings(deletionGuard: DeletionGuard(users: .unlimited, groups: .unlimited, memberships: .init(maximumCount: 0, maximumPercentage: nil)))
-        let plan = try await makePlan(snapshot(users, changed), store, settings: settings)
-        #expect(plan.guardVerdict == .exceeded([DeletionGuard.Violation(kind: .memberships, count: 1, owned: 1_200, limit: "at most 0")]))
+        let plan = try StandardSyncPlanner().plan(source: source, directory: snapshot(users, changed), store: contents, settings: settings)
+        #expect(plan.guardVerdict == .exceeded([DeletionGuard.Violation(kind: .memberships, count: 1, owned: 1_210, limit: "at most 0")]))
     }
 
     @Test("an over-limit plan applies when the caller explicitly allows it")

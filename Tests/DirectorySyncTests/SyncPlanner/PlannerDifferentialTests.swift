@@ -42,6 +42,25 @@ struct PlannerDifferentialTests {
         #expect(try await Self.run(seed: 90_002, users: 5_000, groups: 700, rounds: 2) >= 2)
     }
 
+    @Test("the same where removed groups list member ids no user has, over three chunks of groups")
+    func ghostMembersOfRemovedGroups() async throws {
+        let users = (0..<30).map { user("\($0)", "u\($0)@contoso.com") }
+        let groups = (0..<20).map { group("g\($0)", "Group \($0)", users: ["\($0)", "\(($0 + 7) % 30)"]) }
+        let store = InMemoryIdentityStore()
+        try await sync(snapshot(users, groups), store, allowExceedingGuard: true)
+        var contents = try await store.contents()
+        for index in contents.groups.indices {
+            contents.groups[index].memberIDs += [IdentityID("ghost-\(index)-b"), IdentityID("ghost-\(index)-a")]
+            contents.groups[index].memberIDs.sort()
+        }
+        // Every group leaves the scope: 20 groups removed, 8 to a chunk.
+        let request = SyncPlanRequest(sourceID: source, directory: snapshot(users), store: contents, settings: SyncSettings(deletionGuard: .disabled))
+        let plan = try #require(try Self.compare(request, seed: 0, round: 0))
+        let ghosts = plan.operations.filter { $0.phase == .emptyRemovedGroups && $0.subject.hasPrefix("ghost-") }
+        #expect(ghosts.count == 40)
+        #expect(plan.count(.removeGroup) == 20)
+    }
+
     /// Runs one case; returns the number of plans compared.
     static func run(seed: UInt64, users: Int? = nil, groups: Int? = nil, rounds: Int? = nil) async throws -> Int {
         var random = SeededRandomNumberGenerator(seed: seed &* 0x9E37_79B9)
