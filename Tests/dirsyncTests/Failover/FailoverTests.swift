@@ -45,20 +45,22 @@ struct FailoverTests {
         guard try await FailoverServers.etcd.available() != nil else { return }
         let cluster = try FailoverCluster(users: 20_000, groups: 40, leaseTTL: 10, fileStore: true)
         try await cluster.setUp()
+        let reference = try await cluster.reference()
         let doomed = try cluster.start(["sync", "--source", "Contoso"], replica: "doomed")
-        // Its claim is seen first; the kill follows the first writes at once, with nothing between
-        // (a `status` process started there gave the run time to write every user).
+        // Its claim and status are checked before it writes; once its first writes are seen it
+        // is killed at once, only a poll between (a `status` process run there once gave the run
+        // time to write every user).
         try await waitUntil("the first replica claims the source") { try await cluster.runningOn() == "doomed" }
         let status = try await cluster.ok(["status", "--source", "Contoso"]).output
         #expect(status.contains("Running:    on replica doomed since "), "\(status)")
         // Some of its writes are in the store (a few thousand operations' worth of log).
         try await waitUntil("the first replica writes to the store") { cluster.storeLogBytes() >= 1_000_000 }
         doomed.signal(SIGKILL)
+        let killed = ContinuousClock.now
         _ = try await doomed.wait()
         let partial = try await cluster.fingerprint()
-        #expect(partial != (try await cluster.reference()), "killed part way: \(partial)")
-        // Asked at once: it waits for the dead replica's lease to expire, then runs the source itself.
-        let killed = ContinuousClock.now
+        #expect(partial != reference, "killed part way: \(partial)")
+        // Asked now: it waits for the dead replica's lease to expire, then runs the source itself.
         let survivor = try await cluster.run(["sync", "--source", "Contoso", "--json"], replica: "survivor")
         #expect(survivor.status == 0, "\(survivor.output)\(survivor.error)")
         #expect(ContinuousClock.now - killed >= .seconds(cluster.leaseTTL - 1), "not before the lease expired")
@@ -66,7 +68,7 @@ struct FailoverTests {
         #expect(history.count == 1, "the killed run left no record; the survivor's is the one")
         #expect(history.first?["id"] as? String == Self.recordID(survivor))
         let fingerprint = try await cluster.fingerprint()
-        #expect(fingerprint == (try await cluster.reference()), "\(fingerprint)")
+        #expect(fingerprint == reference, "\(fingerprint)")
         #expect(try await cluster.runningOn() == nil)
     }
 
