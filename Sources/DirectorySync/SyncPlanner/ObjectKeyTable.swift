@@ -143,9 +143,10 @@ package struct ObjectKeyTable: Sendable {
     ///
     /// The table first grows to hold every pair as a new key. From `parallelFrom` pairs on, two
     /// cores each fill the entries of one half of the table with the packed GUIDs whose slot lies
-    /// in it, and leave a key whose probe would run past its half to the rest. The rest are stored in turn, with the entries of a batch of keys read before
-    /// any is stored: the reads overlap (see ``values(for:)-(ObjectKey)``). Either way each key
-    /// ends where a lookup's probe finds it, and of repeated keys the last pair's value counts.
+    /// in it, and leave a key whose probe would run past its half to the rest. The rest are
+    /// stored in turn, with the entries of a batch of keys read before any is stored: the reads
+    /// overlap (see ``values(for:)-(ObjectKey)``). Either way each key ends where a lookup's probe
+    /// finds it, and of repeated keys the last pair's value counts.
     mutating func set(_ pairs: [(value: Int32, key: ObjectKey)], parallelFrom: Int = 1 << 15) {
         while (count + pairs.count) * 2 > entries.count { grow() }
         let rest = pairs.count >= parallelFrom ? fillHalves(pairs) : Array(pairs.indices)
