@@ -7,12 +7,19 @@ import Testing
 struct RunDueCommandTests {
     typealias Session = AdminCommandTests.Session
 
-    /// A session with `Contoso` added, its credentials saved and tested, scheduled hourly, and on.
+    /// A session with `Contoso` added, its credentials saved and tested, scheduled daily an hour
+    /// before now, and on. A run made due (``makeDue(_:)``) runs that slot; the next is 23 hours
+    /// away, so no test meets a slot that falls due while it runs (an hourly schedule did at the
+    /// turn of an hour).
     func onSession() async throws -> Session {
         let session = try Session(users: 12)
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = try #require(TimeZone(identifier: "UTC"))
+        let hourAgo = utc.dateComponents([.hour, .minute], from: Date().addingTimeInterval(-3_600))
+        let at = String(format: "%02d:%02d", hourAgo.hour ?? 0, hourAgo.minute ?? 0)
         for arguments in [["source", "add", "--name", "Contoso", "--domain", session.credentials.domain], session.credentialArguments(),
             ["test-connection", "--source", "Contoso"],
-            ["schedule", "set", "--source", "Contoso", "--kind", "hourly", "--every", "1", "--at", "00:00", "--time-zone", "UTC"], ["on", "--source", "Contoso"]]
+            ["schedule", "set", "--source", "Contoso", "--kind", "daily", "--at", at, "--time-zone", "UTC"], ["on", "--source", "Contoso"]]
         {
             let result = try await session.run(arguments, environment: session.secretEnvironment)
             #expect(result.status == 0, "\(arguments): \(result.output)\(result.error)")
@@ -20,7 +27,7 @@ struct RunDueCommandTests {
         return session
     }
 
-    /// Makes the hourly run due: the schedule counts from two hours ago.
+    /// Makes the daily run due: the schedule counts from two hours ago, before the slot an hour ago.
     func makeDue(_ session: Session) async throws {
         let state = try FileSyncStateStore(folder: session.folder.appendingPathComponent("state"))
         var sources = try #require(try await state.load([Source].self, for: .service("sources")))
@@ -45,7 +52,7 @@ struct RunDueCommandTests {
         let again = try await session.run(["run-due", "--json"])
         #expect(again.status == 0, "\(again.error)")
         let records = try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [Any]
-        #expect(records?.isEmpty == true, "the next run is an hour away: \(again.output)")
+        #expect(records?.isEmpty == true, "the next run is 23 hours away: \(again.output)")
         #expect(try await history(session) == 1)
         let help = try await session.run(["--help"])
         #expect(help.output.contains("run-due") && help.output.contains("cron"))
