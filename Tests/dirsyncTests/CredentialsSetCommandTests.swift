@@ -89,15 +89,17 @@ struct CredentialsSetCommandTests {
         // A new secret made in Entra ID, the old one deleted: the secret alone, from standard input.
         let replacement = "replacement~secret.value_\(UUID().uuidString.prefix(8))"
         accept([session.credentials.clientSecret, replacement], session)
+        // The new secret is tested, so its expiry date must lie ahead of whenever the test runs.
+        let expires = Date().addingTimeInterval(400 * 86_400).formatted(Date.ISO8601FormatStyle().year().month().day())
         let rotated = try await session.run(
-            ["credentials", "set", "--source", "Contoso", "--client-secret-stdin", "--secret-expires", "2027-06-30"], input: replacement + "\n")
+            ["credentials", "set", "--source", "Contoso", "--client-secret-stdin", "--secret-expires", expires], input: replacement + "\n")
         #expect(rotated.status == 0, "\(rotated.error)")
         #expect(rotated.output.contains("Tested and saved"), "\(rotated.output)")
         accept([replacement], session)
         let after = try await source(session)
         #expect(after["state"] as? String == "on")
         #expect((after["credentials"] as? [String: Any])?["clientID"] as? String == session.credentials.clientID, "the saved client id is kept")
-        #expect((after["credentials"] as? [String: Any])?["secretExpiration"] as? String == "2027-06-30T00:00:00Z")
+        #expect((after["credentials"] as? [String: Any])?["secretExpiration"] as? String == "\(expires)T00:00:00Z")
         #expect(after["secretGeneration"] as? Int == 1)
         let sync = try await session.run(["sync", "--source", "Contoso"])
         #expect(sync.status == 0, "the next run signs in with the new secret: \(sync.error)")

@@ -90,7 +90,9 @@ struct RunDueCommandTests {
         #expect(!second.output.contains("The client secret expires"), "once: \(second.output)")
 
         // A sync announces the next lead time itself (a host that runs only sync from cron).
-        let sooner = Date().addingTimeInterval(3 * 86_400).formatted(format)
+        // Five days on: four days left, or three once midnight UTC passes mid-test — the 7-day
+        // lead time either way (three days on left two or one, another lead time at midnight).
+        let sooner = Date().addingTimeInterval(5 * 86_400).formatted(format)
         #expect(try await session.run(["credentials", "set", "--source", "Contoso", "--secret-expires", sooner]).status == 0)
         #expect(try await session.run(["sync", "--source", "Contoso"]).status == 0)
         let third = try await session.run(["run-due"])
