@@ -112,6 +112,48 @@ struct StringKeyTests {
         }
     }
 
+    @Test("a GUID's bytes give the key its digits' text gives read as two hexadecimal numbers; any other byte anywhere, or another length, makes the id no GUID", arguments: [1, 2, 3] as [UInt64])
+    func packedGUIDs(seed: UInt64) {
+        var random = SeededRandomNumberGenerator(seed: seed)
+        // The definition: the digits' text read as two hexadecimal numbers, lower case only.
+        func reference(_ bytes: [UInt8]) -> ObjectKey? {
+            let digits = Array("0123456789abcdef".utf8)
+            guard bytes.count == 36, [8, 13, 18, 23].allSatisfy({ bytes[$0] == UInt8(ascii: "-") }) else { return nil }
+            let hex = bytes.enumerated().filter { ![8, 13, 18, 23].contains($0.offset) }.map(\.element)
+            guard hex.allSatisfy(digits.contains) else { return nil }
+            let text = String(decoding: hex, as: UTF8.self)
+            return .guid(UInt64(text.prefix(16), radix: 16)!, UInt64(text.suffix(16), radix: 16)!)
+        }
+        let valid = Array(random.guid().utf8)
+        for round in 0..<10_000 {
+            var bytes = Array(random.guid().utf8)
+            // Most rounds change one to three bytes to any byte value; some change the length.
+            for _ in 0..<(round % 4) { bytes[Int.random(in: 0..<36, using: &random)] = UInt8.random(in: 0...255, using: &random) }
+            if round % 97 == 0 { bytes.append(valid[round % 36]) }
+            if round % 89 == 0 { bytes.removeLast() }
+            let key = bytes.withUnsafeBufferPointer { ObjectKey(utf8: $0) }
+            if let expected = reference(bytes) {
+                #expect(key == expected, "\(bytes)")
+            } else if case .guid = key {
+                Issue.record("\(bytes) parsed as a GUID")
+            }
+        }
+    }
+
+    @Test("ids looked up in a sweep find what each id's own lookup finds, in order, without the ids that have none", arguments: [1, 2] as [UInt64])
+    func sweptLookups(seed: UInt64) {
+        var random = SeededRandomNumberGenerator(seed: seed)
+        var table = ObjectKeyTable(capacity: 500)
+        let held = (0..<1_000).map { $0 % 9 == 4 ? "user-\($0)" : random.guid() }
+        for (index, id) in held.enumerated() { table.set(Int32(index), for: ObjectKey(id)) }
+        for _ in 0..<200 {
+            let ids = (0..<Int.random(in: 0...60, using: &random)).map { _ in
+                Int.random(in: 0..<4, using: &random) == 0 ? (Bool.random(using: &random) ? random.guid() : "user-x") : held.randomElement(using: &random)!
+            }
+            #expect(table.values(for: ids) == ids.compactMap { table.value(for: ObjectKey($0)) })
+        }
+    }
+
     @Test("a user's addresses worked out in one pass equal primaryEmail and emailAliases; an SMTP entry recognised without copying is one the parser reads", arguments: [1, 2, 3] as [UInt64])
     func addressesInOnePass(seed: UInt64) {
         var random = SeededRandomNumberGenerator(seed: seed)
