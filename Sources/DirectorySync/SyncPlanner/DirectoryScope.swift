@@ -133,9 +133,8 @@ struct DirectoryScope {
             // Every id's first byte read before any is parsed: the reads overlap (see ObjectKeyTable.values(for:)).
             var touched: UInt8 = 0
             for index in range { touched &+= items[index].leadingByte }
-            var keys = range.map { items[$0].objectKey }
-            if touched == 0 && keys.count < 0 { keys.append(.other("")) }
-            return keys
+            keepReads(touched)
+            return range.map { items[$0].objectKey }
         }
         func ordered(_ a: Int, _ b: Int) -> Bool {
             // A lower-case GUID's key orders as its text does (hexadecimal digits of one length).

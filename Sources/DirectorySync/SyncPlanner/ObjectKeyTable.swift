@@ -68,9 +68,8 @@ package struct ObjectKeyTable: Sendable {
     func values(for ids: [String]) -> [Int32] {
         var touched: UInt8 = 0
         for id in ids { touched &+= id.utf8.first ?? 0 }
+        keepReads(touched)
         var found = values(for: ids.map(ObjectKey.init))
-        // Keeps the first sweep from being optimized away (`touched` is never both 0 and 1).
-        if touched == 0 && found.count == -1 { found.append(Int32(touched)) }
         found.removeAll { $0 < 0 }
         return found
     }
@@ -108,7 +107,7 @@ package struct ObjectKeyTable: Sendable {
                     index = (index + 1) & mask
                 }
             }
-            if touched == Int32.min && result.isEmpty { result.append(touched) }
+            keepReads(touched)
         }
         return result
     }
@@ -161,8 +160,7 @@ package struct ObjectKeyTable: Sendable {
             }
             for place in batch { set(pairs[rest[place]].value, for: pairs[rest[place]].key) }
         }
-        // Keeps the reads from being optimized away (no array's count is -1).
-        if touched == Int32.min && pairs.count == -1 { others[""] = touched }
+        keepReads(touched)
     }
 
     /// Stores the packed GUIDs of `pairs` whose probes stay within the half of the table their

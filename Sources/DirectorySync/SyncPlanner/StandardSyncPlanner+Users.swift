@@ -196,7 +196,7 @@ extension PlanBuilder {
                                     facts.append(fact(of: index))
                                 }
                             }
-                            if touched == 0 && facts.count < 0 { facts.append(UserFacts()) }
+                            keepReads(touched)
                             func fact(of index: Int) -> UserFacts {
                                 let position = Int(positions[index])
                                 let user = order.isEmpty ? position : Int(order[position])
