@@ -462,17 +462,31 @@ extension PlanBuilder {
             return x != y ? x < y : a.index < b.index
         }
         orderKeys = []
-        // Put the operations in the new order by moving them: out to a scratch buffer at once,
-        // then back one by one in order. A move copies the bytes and retains nothing, and every
-        // operation is moved out and back exactly once, so the array is whole again after.
+        // Put the operations in the new order in place, cycle by cycle of the permutation: the
+        // first operation of a cycle is held, each place then takes the operation that belongs
+        // there, and the last takes the one held. A move copies the bytes and retains nothing,
+        // every operation is moved exactly once, and no second array of operations is made (at a
+        // million users, 50 MB at the plan's peak). A key whose place is filled is marked -1.
         // (`keys` is a permutation of the operations' indices: `add` appends one order key per operation.)
         precondition(keys.count == operations.count, "one order key per operation")
         operations.withUnsafeMutableBufferPointer { operations in
             guard let base = operations.baseAddress else { return }
-            let scratch = UnsafeMutablePointer<SyncOperation>.allocate(capacity: operations.count)
-            defer { scratch.deallocate() }
-            scratch.moveInitialize(from: base, count: operations.count)
-            for (position, key) in keys.enumerated() { (base + position).moveInitialize(from: scratch + Int(key.index), count: 1) }
+            keys.withUnsafeMutableBufferPointer { keys in
+                for start in keys.indices where keys[start].index >= 0 {
+                    let held = (base + start).move()
+                    var place = start
+                    while true {
+                        let from = Int(keys[place].index)
+                        keys[place].index = -1
+                        if from == start {
+                            (base + place).initialize(to: held)
+                            break
+                        }
+                        (base + place).moveInitialize(from: base + from, count: 1)
+                        place = from
+                    }
+                }
+            }
         }
     }
 
