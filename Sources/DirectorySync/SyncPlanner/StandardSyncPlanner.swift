@@ -464,9 +464,9 @@ extension PlanBuilder {
         orderKeys = []
         // Put the operations in the new order in place, cycle by cycle of the permutation: the
         // first operation of a cycle is held, each place then takes the operation that belongs
-        // there, and the last takes the one held. A move copies the bytes and retains nothing,
-        // every operation is moved exactly once, and no second array of operations is made (at a
-        // million users, 50 MB at the plan's peak). A key whose place is filled is marked -1.
+        // there, and the last takes the one held. A move copies the bytes; every operation is
+        // moved once (the first of a cycle twice), and no second array of operations is made (at
+        // a million users, 50 MB at the plan's peak). A key whose place is filled is marked -1.
         // (`keys` is a permutation of the operations' indices: `add` appends one order key per operation.)
         precondition(keys.count == operations.count, "one order key per operation")
         operations.withUnsafeMutableBufferPointer { operations in
