@@ -11,10 +11,6 @@ struct DirectoryScope {
     let snapshotUsers: [DirectoryUser]
     /// The snapshot's groups, as listed.
     let snapshotGroups: [DirectoryGroup]
-    /// Each user's position, by its object id's key.
-    let userPositions: ObjectKeyTable
-    /// Each group's position, by its object id's key.
-    let groupPositions: ObjectKeyTable
     /// The selected users' positions, ascending (so sorted by object id).
     let userIndices: [Int32]
     /// The selected groups' positions, ascending.
@@ -29,14 +25,34 @@ struct DirectoryScope {
     let userOrder: [Int32]
     let groupOrder: [Int32]
 
-    init(snapshot: DirectorySnapshot, filter: SyncFilter) {
+    /// Each object's position by its id's key. The scope needs the tables only to number its
+    /// members, and a plan only to link the store's identities, so the scope does not keep them:
+    /// at a million users they take 48 MB, freed before the plan's peak.
+    struct Positions {
+        let users: ObjectKeyTable
+        let groups: ObjectKeyTable
+    }
+
+    /// The users and groups the filter selects from the snapshot.
+    init(snapshot: DirectorySnapshot, filter: SyncFilter) { self = Self.make(snapshot: snapshot, filter: filter).scope }
+
+    /// The scope, and the positions it was numbered with (``Positions``).
+    static func make(snapshot: DirectorySnapshot, filter: SyncFilter) -> (scope: DirectoryScope, positions: Positions) {
+        let (userOrder, userPositions) = order(snapshot.users)
+        let (groupOrder, groupPositions) = order(snapshot.groups)
+        let positions = Positions(users: userPositions, groups: groupPositions)
+        return (DirectoryScope(snapshot: snapshot, filter: filter, userOrder: userOrder, groupOrder: groupOrder, positions: positions), positions)
+    }
+
+    /// The scope of objects already ordered and numbered (``make(snapshot:filter:)``).
+    private init(snapshot: DirectorySnapshot, filter: SyncFilter, userOrder: [Int32], groupOrder: [Int32], positions: Positions) {
         snapshotUsers = snapshot.users
         snapshotGroups = snapshot.groups
-        (userOrder, userPositions) = Self.order(snapshot.users)
-        (groupOrder, groupPositions) = Self.order(snapshot.groups)
+        self.userOrder = userOrder
+        self.groupOrder = groupOrder
         let userCount = userOrder.isEmpty ? snapshot.users.count : userOrder.count
         let groupCount = groupOrder.isEmpty ? snapshot.groups.count : groupOrder.count
-        let (userOrder, groupOrder, userPositions, groupPositions) = (userOrder, groupOrder, userPositions, groupPositions)
+        let (userPositions, groupPositions) = (positions.users, positions.groups)
         func group(_ position: Int) -> DirectoryGroup { snapshot.groups[groupOrder.isEmpty ? position : Int(groupOrder[position])] }
         func user(_ position: Int) -> DirectoryUser { snapshot.users[userOrder.isEmpty ? position : Int(userOrder[position])] }
         let snapshotGroups = snapshot.groups

@@ -99,10 +99,11 @@ struct SourceLinks {
 
 /// An operation's sort key: its rank (phase and kind), and its group and subject as label
 /// references (``PlanBuilder/Label``), ranked among the distinct texts only when sorting.
+/// Twelve bytes, one per operation: references are 32-bit (rows up to 2²⁸ of each kind).
 struct OrderKey {
     var rank: Int32
-    var group: Int
-    var subject: Int
+    var group: Int32
+    var subject: Int32
 }
 
 /// Operations made apart from the plan — on every core, a chunk of objects each — with their
@@ -174,7 +175,7 @@ struct PlanBuilder {
         }
         listsUnchanged = request.listsUnchanged
         capabilities = request.store.capabilities
-        let scope = DirectoryScope(snapshot: request.directory, filter: request.settings.filter)
+        let (scope, objectPositions) = DirectoryScope.make(snapshot: request.directory, filter: request.settings.filter)
         let store = request.store.index
         let focus = request.focus.map { Set($0.map(ObjectKey.init)) }
         self.scope = scope
@@ -184,7 +185,7 @@ struct PlanBuilder {
         // Each store user's directory object: its position in the snapshot (-1 when the snapshot
         // lacks it), for the source's users (-2 for the others), and whether the focus names it.
         let source = store.sources[request.sourceID] ?? -3
-        let positions = scope.userPositions
+        let positions = objectPositions.users
         let storeLinks = store.userLinks
         let linked: [(position: Int32, focused: Bool)] = ParallelChunks.map(storeLinks.count, chunkSize: 16_384) { range in
             let owned = range.filter { storeLinks[$0].source == source }
@@ -207,7 +208,7 @@ struct PlanBuilder {
         let groups = store.groups
         let groupIDs: (Int32) -> IdentityID = { groups[Int($0)]!.id }
         for (slot, link) in store.groupLinks.enumerated() where link.source == source {
-            Self.link(Int32(slot), position: scope.groupPositions.value(for: link.key), externalID: { groups[slot]!.origin.externalID! }, id: groupIDs, into: &groupLinks)
+            Self.link(Int32(slot), position: objectPositions.groups.value(for: link.key), externalID: { groups[slot]!.origin.externalID! }, id: groupIDs, into: &groupLinks)
         }
         self.userLinks = userLinks
         self.groupLinks = groupLinks
@@ -384,7 +385,7 @@ struct PlanBuilder {
         _ phase: SyncPhase, _ action: SyncAction, subject: (text: String, label: Label), group: (text: String, label: Label)?, _ reason: SyncReason
     ) -> (SyncOperation, OrderKey) {
         (SyncOperation(phase: phase, action: action, subject: subject.text, group: group?.text, reason: reason),
-         OrderKey(rank: Int32(phase.rawValue * 16 + action.kind.order), group: (group?.label ?? .other(0)).reference, subject: subject.label.reference))
+         OrderKey(rank: Int32(phase.rawValue * 16 + action.kind.order), group: Int32((group?.label ?? .other(0)).reference), subject: Int32(subject.label.reference)))
     }
 
     /// Adds an operation to a batch made apart from the plan, as ``add(_:_:label:group:_:)`` adds
@@ -453,8 +454,8 @@ extension PlanBuilder {
     /// subjects are replaced by their ranks among the distinct texts first, so the sort compares
     /// integers (plans run to millions of operations); object ids break the rare remaining ties.
     mutating func sortOperations() {
-        let groups = ranks(orderKeys.lazy.map(\.group))
-        let subjects = ranks(orderKeys.lazy.map(\.subject))
+        let groups = ranks(orderKeys.lazy.map { Int($0.group) })
+        let subjects = ranks(orderKeys.lazy.map { Int($0.subject) })
         var keys = orderKeys.indices.map { index in SortKey(rank: orderKeys[index].rank, group: groups[index], subject: subjects[index], index: Int32(index)) }
         keys.sort { a, b in
             if (a.rank, a.group, a.subject) != (b.rank, b.group, b.subject) { return (a.rank, a.group, a.subject) < (b.rank, b.group, b.subject) }

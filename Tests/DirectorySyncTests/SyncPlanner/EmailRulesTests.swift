@@ -82,6 +82,49 @@ struct EmailRulesTests {
         #expect(contents.user(email: "b@contoso.com")?.profile.aliases == [])
     }
 
+    @Test("a user with more aliases than the plan's bit set (32) is unchanged when its identity holds them all, and gets back those taken away")
+    func manyAliases() async throws {
+        var entra = user("1", "many@contoso.com")
+        let aliases = (0..<40).map { "alias\($0)@contoso.com" }
+        entra.proxyAddresses = ["SMTP:many@contoso.com"] + aliases.map { "smtp:\($0)" }
+        let store = InMemoryIdentityStore()
+        try await sync(snapshot([entra]), store)
+        let synced = try #require(try await store.contents().users.first)
+        #expect(synced.profile.aliases == aliases)
+        #expect(try await self.planEmpty(snapshot([entra]), store))
+        // Aliases 5 and 36 taken away outside the sync: one in the bit set, one beyond it.
+        var trimmed = synced.profile
+        trimmed.aliases.removeAll { $0 == aliases[5] || $0 == aliases[36] }
+        _ = try await store.updateUser(synced.id, profile: trimmed, origin: synced.origin)
+        let (plan, report) = try await sync(snapshot([entra]), store)
+        #expect(plan.kinds == [.updateUser])
+        #expect(report.isSuccess)
+        #expect(try await store.contents().users.first?.profile.aliases == aliases)
+        #expect(try await self.planEmpty(snapshot([entra]), store))
+    }
+
+    @Test("an alias beyond the plan's bit set that its owner's identity lacks and another user lists is dropped from both")
+    func sharedAliasBeyondBitSet() async throws {
+        var owner = user("1", "many@contoso.com")
+        let aliases = (0..<40).map { "alias\($0)@contoso.com" }
+        owner.proxyAddresses = ["SMTP:many@contoso.com"] + aliases.map { "smtp:\($0)" }
+        let store = InMemoryIdentityStore()
+        try await sync(snapshot([owner]), store)
+        // Alias 37 taken from the identity (alias 5, bit 37 mod 32, stays), and listed by a second user.
+        let synced = try #require(try await store.contents().users.first)
+        var trimmed = synced.profile
+        trimmed.aliases.removeAll { $0 == aliases[37] }
+        _ = try await store.updateUser(synced.id, profile: trimmed, origin: synced.origin)
+        var other = user("2", "other@contoso.com")
+        other.proxyAddresses = ["SMTP:other@contoso.com", "smtp:\(aliases[37])"]
+        let (plan, report) = try await sync(snapshot([owner, other]), store)
+        #expect(report.isSuccess)
+        #expect(plan.issues(.aliasDropped).map(\.externalID).sorted() == ["1", "2"])
+        let contents = try await store.contents()
+        #expect(contents.users.filter { $0.profile.aliases.contains(aliases[37]) }.isEmpty)
+        #expect(contents.user(email: "many@contoso.com")?.profile.aliases == aliases.filter { $0 != aliases[37] })
+    }
+
     @Test("an email freed by a removed user is taken in the same run, after the removal")
     func handover() async throws {
         let store = InMemoryIdentityStore()
