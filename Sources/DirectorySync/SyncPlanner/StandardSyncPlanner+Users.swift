@@ -401,16 +401,16 @@ extension PlanBuilder {
         let marks = userMarks
         let resolution = resolver.resolve(slots: store.userSlotCount) { marks[Int($0)].contains(.removed) }
         // Room for the users' operations at most (one a user that may change — all but those the
-        // loop below finds unchanged — a second one a user that releases an address, one a
-        // removal), so that a few thousand of them after the groups' hundreds of thousands do not
-        // double the plan's array: at a million users that is 20 MB less when the memberships'
-        // operations are added, the moment the plan peaks.
+        // loop below finds unchanged, and one more a user with an alias held elsewhere — a second
+        // one a user that releases an address, one a removal), so that a few thousand of them
+        // after the groups' hundreds of thousands do not double the plan's array: at a million
+        // users that is 20 MB less when the memberships' operations are added, the moment the plan peaks.
         let changing = (0..<count).count { index in
             resolver.active[index]
-                && !(matches[index] == .linked && facts[index].flags.contains(.unchanged) && resolution.dropped[index] == nil
+                && !(matches[index] == .linked && facts[index].flags.contains(.unchanged)
                     && (Int(aliasStart[index])..<Int(aliasStart[index + 1])).allSatisfy { kept[$0] })
         }
-        let room = operations.count + changing + resolution.releasers.count + removals.removed.count + removals.disabled.count
+        let room = operations.count + changing + resolution.dropped.count + resolution.releasers.count + removals.removed.count + removals.disabled.count
         operations.reserveCapacity(room)
         orderKeys.reserveCapacity(room)
         for index in 0..<count where resolver.active[index] {
