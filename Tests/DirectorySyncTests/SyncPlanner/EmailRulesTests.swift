@@ -84,18 +84,13 @@ struct EmailRulesTests {
 
     @Test("a user with more aliases than the plan's bit set (32) is unchanged when its identity holds them all, and gets back those taken away")
     func manyAliases() async throws {
-        var entra = user("1", "many@contoso.com")
-        let aliases = (0..<40).map { "alias\($0)@contoso.com" }
-        entra.proxyAddresses = ["SMTP:many@contoso.com"] + aliases.map { "smtp:\($0)" }
+        let (entra, aliases) = Self.userWithFortyAliases()
         let store = InMemoryIdentityStore()
         try await sync(snapshot([entra]), store)
-        let synced = try #require(try await store.contents().users.first)
-        #expect(synced.profile.aliases == aliases)
+        #expect(try await store.contents().users.first?.profile.aliases == aliases)
         #expect(try await self.planEmpty(snapshot([entra]), store))
         // Aliases 5 and 36 taken away outside the sync: one in the bit set, one beyond it.
-        var trimmed = synced.profile
-        trimmed.aliases.removeAll { $0 == aliases[5] || $0 == aliases[36] }
-        _ = try await store.updateUser(synced.id, profile: trimmed, origin: synced.origin)
+        try await Self.takeAway([aliases[5], aliases[36]], in: store)
         let (plan, report) = try await sync(snapshot([entra]), store)
         #expect(plan.kinds == [.updateUser])
         #expect(report.isSuccess)
@@ -105,16 +100,11 @@ struct EmailRulesTests {
 
     @Test("an alias beyond the plan's bit set that its owner's identity lacks and another user lists is dropped from both")
     func sharedAliasBeyondBitSet() async throws {
-        var owner = user("1", "many@contoso.com")
-        let aliases = (0..<40).map { "alias\($0)@contoso.com" }
-        owner.proxyAddresses = ["SMTP:many@contoso.com"] + aliases.map { "smtp:\($0)" }
+        let (owner, aliases) = Self.userWithFortyAliases()
         let store = InMemoryIdentityStore()
         try await sync(snapshot([owner]), store)
         // Alias 37 taken from the identity (alias 5, bit 37 mod 32, stays), and listed by a second user.
-        let synced = try #require(try await store.contents().users.first)
-        var trimmed = synced.profile
-        trimmed.aliases.removeAll { $0 == aliases[37] }
-        _ = try await store.updateUser(synced.id, profile: trimmed, origin: synced.origin)
+        try await Self.takeAway([aliases[37]], in: store)
         var other = user("2", "other@contoso.com")
         other.proxyAddresses = ["SMTP:other@contoso.com", "smtp:\(aliases[37])"]
         let (plan, report) = try await sync(snapshot([owner, other]), store)
@@ -187,5 +177,21 @@ struct EmailRulesTests {
 
     private func planEmpty(_ directory: DirectorySnapshot, _ store: InMemoryIdentityStore) async throws -> Bool {
         try await makePlan(directory, store).isEmpty
+    }
+
+    /// User "1" (many@contoso.com) with forty aliases, more than a plan's bit set of owned aliases holds.
+    private static func userWithFortyAliases() -> (DirectoryUser, aliases: [String]) {
+        var entra = user("1", "many@contoso.com")
+        let aliases = (0..<40).map { "alias\($0)@contoso.com" }
+        entra.proxyAddresses = ["SMTP:many@contoso.com"] + aliases.map { "smtp:\($0)" }
+        return (entra, aliases)
+    }
+
+    /// Takes aliases away from the store's only user, outside any sync.
+    private static func takeAway(_ removed: [String], in store: InMemoryIdentityStore) async throws {
+        let synced = try #require(try await store.contents().users.first)
+        var trimmed = synced.profile
+        trimmed.aliases.removeAll(where: removed.contains)
+        _ = try await store.updateUser(synced.id, profile: trimmed, origin: synced.origin)
     }
 }
