@@ -399,15 +399,19 @@ struct PlanBuilder {
     }
 
     /// Adds batches made apart, in order, into room made for them all at once; each batch is freed
-    /// once added (a first sync of a large tenant makes millions of operations).
+    /// once added (a first sync of a large tenant makes millions of operations). Operations are
+    /// moved, not copied: a copy retains every string an operation names, and freeing the batch
+    /// releases them all again — one core's work at the plan's peak.
     mutating func append(_ batches: inout [OperationBatch]) {
         let total = operations.count + batches.reduce(0) { $0 + $1.operations.count }
         operations.reserveCapacity(total)
         orderKeys.reserveCapacity(total)
         for index in batches.indices {
-            operations.append(contentsOf: batches[index].operations)
-            orderKeys.append(contentsOf: batches[index].keys)
-            batches[index] = OperationBatch()
+            var batch = OperationBatch()
+            swap(&batch, &batches[index])
+            orderKeys.append(contentsOf: batch.keys)
+            batch.operations.reverse()
+            while let operation = batch.operations.popLast() { operations.append(operation) }
         }
     }
 
@@ -457,12 +461,12 @@ extension PlanBuilder {
         let groups = ranks(orderKeys.lazy.map { Int($0.group) })
         let subjects = ranks(orderKeys.lazy.map { Int($0.subject) })
         var keys = orderKeys.indices.map { index in SortKey(rank: orderKeys[index].rank, group: groups[index], subject: subjects[index], index: Int32(index)) }
-        keys.sort { a, b in
+        orderKeys = []
+        Self.sortInHalves(&keys) { [operations] a, b in
             if (a.rank, a.group, a.subject) != (b.rank, b.group, b.subject) { return (a.rank, a.group, a.subject) < (b.rank, b.group, b.subject) }
             let (x, y) = (operations[Int(a.index)].action.externalID ?? "", operations[Int(b.index)].action.externalID ?? "")
             return x != y ? x < y : a.index < b.index
         }
-        orderKeys = []
         // Put the operations in the new order in place, cycle by cycle of the permutation: the
         // first operation of a cycle is held, each place then takes the operation that belongs
         // there, and the last takes the one held. A move copies the bytes; every operation is
@@ -526,7 +530,8 @@ extension PlanBuilder {
             if keys[a].decides(keys[b]) { return (keys[a].high, keys[a].low) < (keys[b].high, keys[b].low) }
             return texts[a] < texts[b]
         }
-        let order = sortedIndices(texts.count, by: ordered)
+        var order = Array(texts.indices)
+        sortInHalves(&order, by: ordered)
         var ranks = [Int32](repeating: 0, count: texts.count)
         var rank: Int32 = 0
         for (position, index) in order.enumerated() {
@@ -536,27 +541,34 @@ extension PlanBuilder {
         return ranks
     }
 
-    /// `0..<count` sorted by `ordered`, stably; large lists as two halves sorted at once on two
-    /// cores, then merged.
-    private static func sortedIndices(_ count: Int, by ordered: @Sendable (Int, Int) -> Bool) -> [Int] {
-        let halves = ParallelChunks.chunks(count, chunkSize: max(50_000, (count + 1) / 2)) { range in range.sorted(by: ordered) }
-        guard halves.count == 2 else { return halves.flatMap { $0 } }
-        var merged: [Int] = []
-        merged.reserveCapacity(count)
-        var (left, right) = (halves[0][...], halves[1][...])
-        while let a = left.first, let b = right.first {
-            // Stable: of equal texts, the left half's (the earlier index) first.
-            if ordered(b, a) {
-                merged.append(b)
-                right = right.dropFirst()
-            } else {
-                merged.append(a)
-                left = left.dropFirst()
+    /// Sorts `items` by `ordered`, stably; a large list as two halves sorted at once on two
+    /// cores, then merged back into its place.
+    static func sortInHalves<T: Sendable>(_ items: inout [T], by ordered: @Sendable (T, T) -> Bool) {
+        guard items.count > 50_000 else { return items.sort(by: ordered) }
+        let halves: [[T]]
+        do {
+            // The halves are copies, so the list can take the merge in place once this is gone.
+            let list = items
+            halves = ParallelChunks.chunks(list.count, chunkSize: (list.count + 1) / 2) { range in list[range].sorted(by: ordered) }
+        }
+        items.withUnsafeMutableBufferPointer { merged in
+            var (left, right, place) = (halves[0][...], halves[1][...], 0)
+            while let a = left.first, let b = right.first {
+                // Stable: of equal items, the left half's (the earlier) first.
+                if ordered(b, a) {
+                    merged[place] = b
+                    right = right.dropFirst()
+                } else {
+                    merged[place] = a
+                    left = left.dropFirst()
+                }
+                place += 1
+            }
+            for item in left.isEmpty ? right : left {
+                merged[place] = item
+                place += 1
             }
         }
-        merged.append(contentsOf: left)
-        merged.append(contentsOf: right)
-        return merged
     }
 }
 

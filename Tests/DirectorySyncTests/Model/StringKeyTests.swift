@@ -355,5 +355,18 @@ struct StringKeyTests {
         #expect(wrong.isEmpty, "\(wrong.prefix(3).map { (texts[$0].debugDescription, texts[$1].debugDescription) })")
         #expect(Set(ranks).count == Set(texts).count, "one rank per distinct text")
     }
+
+    @Test("a long list sorted in halves on two cores and merged is the list sorted in one, equal items in their order")
+    func sortedInHalves() {
+        var random = SeededRandomNumberGenerator(seed: 11)
+        for count in [0, 1, 49_999, 50_001, 120_001] {
+            // Few distinct keys, so that most items have equals; the payload tells equal items apart.
+            let items = (0..<count).map { payload in (key: Int.random(in: 0..<500, using: &random), payload: payload) }
+            var halves = items
+            PlanBuilder.sortInHalves(&halves) { $0.key < $1.key }
+            let whole = items.sorted { $0.key < $1.key }
+            #expect(halves.map(\.key) == whole.map(\.key) && halves.map(\.payload) == whole.map(\.payload), "\(count) items")
+        }
+    }
 }
 
