@@ -216,11 +216,13 @@ struct PackedStrings<Slot: PackedSlot>: Hashable, Sendable {
     func hasKey(_ key: UnsafeBufferPointer<UInt8>, in slot: Slot) -> Bool {
         let asciiKey = Self.isASCII(key)
         func isKey(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            // The usual value: the key's own bytes (a lower-cased key lower-cases to itself).
+            if Self.same(bytes, key) { return true }
             // ASCII lower-cases byte for byte. Other strings are compared as `String`s: some
             // lower-case to ASCII (the Kelvin sign), some are equivalent to it (the Greek question
-            // mark to `;`) — unless they are the key's bytes (a lower-cased key lower-cases to itself).
+            // mark to `;`).
             guard asciiKey && Self.isASCII(bytes) else {
-                return Self.same(bytes, key) || Self.equivalent(key, String(decoding: bytes, as: UTF8.self).lowercasedKey)
+                return Self.equivalent(key, String(decoding: bytes, as: UTF8.self).lowercasedKey)
             }
             return bytes.count == key.count
                 && zip(bytes, key).allSatisfy { byte, keyByte in
@@ -247,7 +249,7 @@ struct PackedStrings<Slot: PackedSlot>: Hashable, Sendable {
         a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 
-    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { bytes.allSatisfy { $0 < 0x80 } }
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { bytes.asciiCases.ascii }
 
     static func == (a: PackedStrings, b: PackedStrings) -> Bool { a.isEquivalent(to: b) }
 

@@ -15,12 +15,8 @@ extension String {
     /// but the string itself (no copy) when lower-casing would not change it, as with most addresses.
     var lowercasedKey: String {
         let ascii = utf8.withContiguousStorageIfAvailable { bytes -> Bool? in
-            var high: UInt8 = 0
-            for byte in bytes {
-                if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { return false }
-                high |= byte
-            }
-            return high < 0x80 ? true : nil
+            let (upper, ascii) = bytes.asciiCases
+            return upper ? false : ascii ? true : nil
         }
         switch ascii {
         case true?: return self

@@ -73,10 +73,8 @@ struct UserAddresses: Sendable {
     /// leaves it as it is), and no scalar changes when lower-cased (`lowercasedKey` leaves it as it is).
     static func isOwnKey(_ address: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let last = address.last, (0x21..<0x7F).contains(last), startsCharacter(address) else { return false }
-        var ascii = true
-        for byte in address {
-            if byte >= 0x80 { ascii = false } else if (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) { return false }
-        }
+        let (upper, ascii) = address.asciiCases
+        if upper { return false }
         if ascii { return true }
         var (bytes, decoder) = (address.makeIterator(), UTF8())
         while true {
