@@ -410,7 +410,9 @@ struct PlanBuilder {
             var batch = OperationBatch()
             swap(&batch, &batches[index])
             orderKeys.append(contentsOf: batch.keys)
-            batch.operations.reverse()
+            // Reversed through a buffer pointer, whose swaps move the operations (an array's own
+            // swaps copy them, retaining their strings), then taken from the end.
+            batch.operations.withUnsafeMutableBufferPointer { $0.reverse() }
             while let operation = batch.operations.popLast() { operations.append(operation) }
         }
     }
@@ -462,7 +464,7 @@ extension PlanBuilder {
         let subjects = ranks(orderKeys.lazy.map { Int($0.subject) })
         var keys = orderKeys.indices.map { index in SortKey(rank: orderKeys[index].rank, group: groups[index], subject: subjects[index], index: Int32(index)) }
         orderKeys = []
-        Self.sortInHalves(&keys) { [operations] a, b in
+        keys.sort { a, b in
             if (a.rank, a.group, a.subject) != (b.rank, b.group, b.subject) { return (a.rank, a.group, a.subject) < (b.rank, b.group, b.subject) }
             let (x, y) = (operations[Int(a.index)].action.externalID ?? "", operations[Int(b.index)].action.externalID ?? "")
             return x != y ? x < y : a.index < b.index

@@ -42,8 +42,8 @@ struct PlannerDifferentialTests {
         #expect(try await Self.run(seed: 90_002, users: 5_000, groups: 700, rounds: 2) >= 2)
     }
 
-    @Test("the same where the plan's operations are sorted in two halves: a first sync of more than 50,000 operations")
-    func sortedInHalves() throws {
+    @Test("the same on a first sync of more than 50,000 operations, moved into the plan from batches made on both cores")
+    func largeFirstSync() throws {
         let tenant = TenantGenerator(configuration: .init(users: 7_000, groups: 700, seed: 90_003, membershipsPerUser: 7)).generate()
         let request = SyncPlanRequest(sourceID: source, directory: tenant.snapshot, store: IdentityStoreContents(), settings: SyncSettings(deletionGuard: .disabled))
         let plan = try #require(try Self.compare(request, seed: 90_003, round: 0))
