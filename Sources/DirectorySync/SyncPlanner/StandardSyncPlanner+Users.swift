@@ -32,9 +32,11 @@ struct UserFacts: Sendable {
     /// as it is; -1 otherwise.
     var addresses: Int32 = -1
     var flags: Flags = []
-    /// Whether the linked identity holds each alias (bit `n` for alias `n`, the first 32; the
+    /// Whether the linked identity holds each alias (bit `n` for alias `n`, the first ``aliasBits``; the
     /// others are asked of the identity).
     var ownsAliases: UInt32 = 0
+    /// How many aliases ``ownsAliases`` covers.
+    static let aliasBits = UInt32.bitWidth
 
     struct Flags: OptionSet, Sendable {
         var rawValue: UInt8
@@ -46,8 +48,8 @@ struct UserFacts: Sendable {
         static let unchanged = Flags(rawValue: 4)
     }
 
-    /// Whether the linked identity holds alias `n`; `nil` beyond the first 32.
-    func ownsAlias(_ n: Int) -> Bool? { n < 32 ? ownsAliases & 1 << UInt32(n) != 0 : nil }
+    /// Whether the linked identity holds alias `n`; `nil` beyond the first ``aliasBits``.
+    func ownsAlias(_ n: Int) -> Bool? { n < Self.aliasBits ? ownsAliases & 1 << UInt32(n) != 0 : nil }
 }
 
 /// The addresses the source's users claim, counted for rule 3 (an email must be unique within the
@@ -223,7 +225,7 @@ extension PlanBuilder {
                                     if primary != nil { fact.flags.insert(.hasEmail) }
                                     guard let profile = identity?.pointee?.profile else { return }
                                     if let primaryKey, profile.fields.holdsAddress(key: primaryKey) { fact.flags.insert(.ownsPrimary) }
-                                    for (n, key) in aliasKeys.prefix(32).enumerated() where profile.fields.holdsAddress(key: key) { fact.ownsAliases |= 1 << UInt32(n) }
+                                    for (n, key) in aliasKeys.prefix(UserFacts.aliasBits).enumerated() where profile.fields.holdsAddress(key: key) { fact.ownsAliases |= 1 << UInt32(n) }
                                     let sameEmail = profile.fields.withBytes(.email) { DirectoryUser.Fields.equivalent($0, primary) }
                                     if sameEmail && Self.isUnchanged(profile, directory, aliases: aliases) { fact.flags.insert(.unchanged) }
                                 }
