@@ -98,8 +98,9 @@ public struct URLSessionTransport: HTTPTransport {
         let task = session.dataTask(with: urlRequest)
         let identifier = task.taskIdentifier
         let (timeout, connectTimeout) = configuration.deadlines
-        // Dispatch timers, not sleeping tasks: the deadlines hold even when the host's cooperative
-        // threads are all busy.
+        // Dispatch timers on a queue of their own, not sleeping tasks: the deadlines hold even when
+        // the host's cooperative threads are all busy. Not the global queue either: on Linux, Swift's
+        // tasks run on it, and a deadline there waits behind them (a spinning pool delayed one by 1.9 s).
         let connectDeadline = DispatchWorkItem {
             guard !watcher.hasResponse(identifier) else { return }
             watcher.fail(identifier, HTTPTransportError(.timedOut, detail: "\(host) did not start answering within \(HTTPTransportConfiguration.seconds(connectTimeout)) (connect timeout)"))
@@ -117,14 +118,17 @@ public struct URLSessionTransport: HTTPTransport {
             try await withCheckedThrowingContinuation { continuation in
                 // Registered before the deadlines start, so one that fires always finds the request.
                 watcher.register(identifier, continuation)
-                DispatchQueue.global().asyncAfter(deadline: .now() + connectTimeout, execute: connectDeadline)
-                DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: requestDeadline)
+                Self.deadlines.asyncAfter(deadline: .now() + connectTimeout, execute: connectDeadline)
+                Self.deadlines.asyncAfter(deadline: .now() + timeout, execute: requestDeadline)
                 task.resume()
             }
         } onCancel: {
             task.cancel()
         }
     }
+
+    /// Where every transport's deadlines fire: each only fails its request and cancels its task.
+    private static let deadlines = DispatchQueue(label: "DirectorySyncHTTP request deadlines")
 
     /// `data(for:)` on a session passed in, failing it when it has not finished by the request deadline.
     private func bounded(_ urlRequest: URLRequest, host: String) async throws -> (Data, URLResponse) {

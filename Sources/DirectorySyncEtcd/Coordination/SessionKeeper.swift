@@ -103,7 +103,7 @@ final class SessionKeeper: Sendable {
                 guard state.renewal == nil, !state.stopped else { return nil }
                 // On a thread of its own: renewals keep time while the host's threads are busy.
                 let renew: @Sendable () async -> Void = { [weak self] in await self?.renew() }
-                let renewal = if #available(macOS 15, iOS 18, *) { Task(executorPreference: RenewalExecutor.shared, operation: renew) } else { Task(operation: renew) }
+                let renewal = if #available(macOS 15, iOS 18, *) { Task(executorPreference: ThreadExecutor.leaseRenewals, operation: renew) } else { Task(operation: renew) }
                 state.renewal = renewal
                 return renewal
             }
@@ -212,4 +212,14 @@ final class SessionKeeper: Sendable {
         session.lose()
         try? await client.revokeLease(session.lease)
     }
+}
+
+extension ThreadExecutor {
+    /// The process's one thread for lease renewals: a host whose cooperative threads are all busy
+    /// — a long plan of a million users, a library that blocks — would otherwise leave renewals
+    /// waiting past the lease's time to live, and lose its claims in the middle of a run. Renewals
+    /// are short (each waits on its transport, not on this thread), so one thread serves every
+    /// coordinator of the process.
+    @available(macOS 15, iOS 18, *)
+    static let leaseRenewals = ThreadExecutor(name: "DirectorySyncEtcd lease renewals")
 }

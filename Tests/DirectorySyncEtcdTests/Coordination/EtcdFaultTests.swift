@@ -256,12 +256,12 @@ struct EtcdFaultTests {
             client: try EtcdClient(configuration: .init(endpoints: [member.endpoint], requestTimeout: .seconds(30))), prefix: EtcdServer.freshPrefix(), replica: "a",
             configuration: .init(ttl: .seconds(30)))
         defer { Task { await coordinator.shutdown() } }
-        let before = RenewalExecutor.shared.jobsRun
+        let before = ThreadExecutor.leaseRenewals.jobsRun
         guard case .claimed(let claim) = try await coordinator.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
         // A renewal every third of the time to live: its steps (the wait, the request, the answer)
         // run on the renewal thread. (Blocking every cooperative thread to show it stalled the
         // other tests running beside this one.)
-        try await waitUntil("renewals on the renewal thread") { RenewalExecutor.shared.jobsRun >= before + 3 }
+        try await waitUntil("renewals on the renewal thread") { ThreadExecutor.leaseRenewals.jobsRun >= before + 3 }
         await claim.release()
     }
 
