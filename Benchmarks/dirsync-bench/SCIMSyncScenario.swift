@@ -9,7 +9,8 @@ import Foundation
 ///
 /// - `scim-sync`: the first synchronization of a generated tenant (N users, N/25 groups, one
 ///   membership per user on average: about 400 memberships for 500 users) into an **empty** store
-///   through `SCIMIdentityStore` — read the store, plan, apply with `SyncExecutor` as a run does.
+///   through `SCIMIdentityStore` — read the store, plan, apply with `SyncExecutor` as a run does —
+///   over the transport the store makes by default for the URL.
 /// - `scim-creates`: the same N user creates sent straight through `URLSessionTransport`, one at a
 ///   time, with no store around them: the transport's own cost per request, to compare with a
 ///   plain client (`scripts/scim-plain-client.py`) sending the same bodies.
@@ -24,7 +25,8 @@ enum SCIMSyncScenario {
 
     static func sync(users: Int, groups: Int?, url: URL, token: String) async throws -> Measurement {
         let tenant = tenant(users: users, groups: groups)
-        let counter = CountingTransport(URLSessionTransport())
+        // The transport the store makes by default for this URL (LoopbackHTTPTransport for plain http).
+        let counter = CountingTransport(DefaultHTTPTransport.for([url], configuration: .init()))
         let store = try SCIMIdentityStore(configuration: .init(baseURL: url, bearerToken: Secret(token)), transport: counter)
         let directory = InMemoryDirectoryProvider(users: tenant.users, groups: tenant.groups)
         let snapshot = try await directory.read(filter: SyncSettings().filter)

@@ -96,8 +96,9 @@ public actor SCIMIdentityStore: IdentityStore {
     /// Creates a store.
     /// - Parameters:
     ///   - configuration: URL, token, page and batch sizes.
-    ///   - transport: The HTTP transport (`URLSessionTransport` with the configured timeout by
-    ///     default); whichever it is, the store wraps it in the retries of
+    ///   - transport: The HTTP transport; by default, with the configured timeout,
+    ///     `LoopbackHTTPTransport` for a plain `http` URL (loopback only) and `URLSessionTransport`
+    ///     for `https`. Whichever it is, the store wraps it in the retries of
     ///     ``Configuration/retryPolicy``, as the Graph provider does.
     /// - Throws: ``DirectorySync/IdentityStoreError`` (`invalidValue`) for a URL the policy refuses.
     public init(configuration: Configuration, transport: (any HTTPTransport)? = nil) throws {
@@ -108,7 +109,7 @@ public actor SCIMIdentityStore: IdentityStore {
         }
         self.configuration = configuration
         self.transport = RetryingTransport(
-            transport ?? URLSessionTransport(configuration: .init(timeout: configuration.timeout, connectTimeout: configuration.timeout)),
+            transport ?? DefaultHTTPTransport.for([configuration.baseURL], configuration: .init(timeout: configuration.timeout, connectTimeout: configuration.timeout)),
             policy: configuration.retryPolicy, clock: configuration.clock)
     }
 

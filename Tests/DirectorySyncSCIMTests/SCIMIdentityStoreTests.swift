@@ -13,6 +13,14 @@ struct SCIMIdentityStoreTests {
         try await check.run(on: store)
     }
 
+    /// The default for the loopback server is `LoopbackHTTPTransport`; `https` servers get
+    /// `URLSessionTransport`, which this runs the contract through.
+    @Test("keeps the IdentityStore contract through URLSessionTransport", arguments: IdentityStoreContract.checks)
+    func contractThroughURLSession(_ check: IdentityStoreContract.Check) async throws {
+        guard let store = try await SCIMServer.freshStore(transport: SCIMServer.transport()) else { return }
+        try await check.run(on: store)
+    }
+
     @Test("a value with quotes, backslashes, + and non-ASCII round-trips, and filters on it find it")
     func escaping() async throws {
         guard let store = try await SCIMServer.freshStore() else { return }

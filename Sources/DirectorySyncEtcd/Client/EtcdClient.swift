@@ -144,9 +144,7 @@ public struct EtcdClient: Sendable {
         // leaves room for the longest one, a read of a page of state chunks (``timeout(forBytes:)``).
         let longest = seconds + Double(Self.transferAllowance(configuration.maximumResponseBytes).components.seconds)
         let bounds = HTTPTransportConfiguration(timeout: longest, connectTimeout: seconds, maximumResponseBytes: configuration.maximumResponseBytes)
-        self.transport = transport
-            ?? (configuration.endpoints.allSatisfy { $0.scheme?.lowercased() == "http" }
-                ? LoopbackHTTPTransport(configuration: bounds) : URLSessionTransport(configuration: bounds))
+        self.transport = transport ?? DefaultHTTPTransport.for(configuration.endpoints, configuration: bounds)
         session = Locked(Session())
     }
 
