@@ -295,7 +295,9 @@ public struct EtcdClient: Sendable {
             return try await withThrowingTaskGroup(of: HTTPResponse.self) { group in
                 group.addTask { try await transport.send(request) }
                 group.addTask {
-                    try await Task.sleep(for: timeout)
+                    // On a timer, not `Task.sleep`: a task on a thread of its own (the lease
+                    // renewals) is woken there, not behind the host's busy threads.
+                    try await sleepOnTimer(for: timeout)
                     throw HTTPTransportError(.timedOut, detail: "no answer within \(timeout)")
                 }
                 defer { group.cancelAll() }

@@ -146,7 +146,8 @@ final class SessionKeeper: Sendable {
         while !Task.isCancelled {
             // Stopped while waiting: no renewal is sent (a request cancelled as it starts can
             // crash FoundationNetworking on Linux when the process exits right after).
-            do { try await Task.sleep(for: pause) } catch { return }
+            // On a timer: `Task.sleep` would wake this task behind the host's busy threads.
+            do { try await sleepOnTimer(for: pause) } catch { return }
             pause = renewalInterval
             guard let session = state.withLock({ $0.current }) else { continue }
             guard session.isAlive else {
