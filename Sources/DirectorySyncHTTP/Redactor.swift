@@ -1,3 +1,4 @@
+import DirectorySync
 import Foundation
 
 /// Removes secrets from anything that may be printed, logged or stored: authorization headers,
@@ -47,6 +48,26 @@ package enum Redactor {
         result = replace(#"(?i)("(?:\#(fields)|secret|clientSecret|bearerToken)"\s*:\s*")(?:[^"\\]|\\.)*""#, in: result, with: "$1\(mask)\"")
         return result
     }
+
+    /// Text with every occurrence of the given secrets' values masked: for text a server wrote,
+    /// which may repeat the credential it was sent (an error that echoes the request) without any
+    /// of the shapes ``redact(_:)`` knows. Values shorter than ``shortestMaskedSecret`` characters
+    /// are not searched for: they would mask ordinary words, and no real credential is that short.
+    /// - Parameters:
+    ///   - secrets: The secrets the text must not show.
+    ///   - text: Any text.
+    /// - Returns: The text, safe to print.
+    package static func mask(_ secrets: [Secret?], in text: String) -> String {
+        var text = text
+        for secret in secrets {
+            guard let value = secret?.reveal(), value.count >= shortestMaskedSecret else { continue }
+            text = text.replacingOccurrences(of: value, with: mask)
+        }
+        return text
+    }
+
+    /// The shortest secret value ``mask(_:in:)`` looks for.
+    package static let shortestMaskedSecret = 6
 
     private static func replace(_ pattern: String, in text: String, with template: String) -> String {
         guard let expression = try? NSRegularExpression(pattern: pattern) else { return text }

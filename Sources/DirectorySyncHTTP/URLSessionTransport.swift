@@ -118,17 +118,14 @@ public struct URLSessionTransport: HTTPTransport {
             try await withCheckedThrowingContinuation { continuation in
                 // Registered before the deadlines start, so one that fires always finds the request.
                 watcher.register(identifier, continuation)
-                Self.deadlines.asyncAfter(deadline: .now() + connectTimeout, execute: connectDeadline)
-                Self.deadlines.asyncAfter(deadline: .now() + timeout, execute: requestDeadline)
+                watcher.deadlines.asyncAfter(deadline: .now() + connectTimeout, execute: connectDeadline)
+                watcher.deadlines.asyncAfter(deadline: .now() + timeout, execute: requestDeadline)
                 task.resume()
             }
         } onCancel: {
             task.cancel()
         }
     }
-
-    /// Where every transport's deadlines fire: each only fails its request and cancels its task.
-    private static let deadlines = DispatchQueue(label: "DirectorySyncHTTP request deadlines")
 
     /// `data(for:)` on a session passed in, failing it when it has not finished by the request deadline.
     private func bounded(_ urlRequest: URLRequest, host: String) async throws -> (Data, URLResponse) {
@@ -188,6 +185,9 @@ final class TaskWatcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [Int: Entry] = [:]
     private let maximumResponseBytes: Int
+    /// Where this transport's deadlines fire. Its own: cancelling a task waits for its session's
+    /// queue, so a busy session holds up only its own deadlines.
+    let deadlines = DispatchQueue(label: "DirectorySyncHTTP request deadlines")
 
     init(maximumResponseBytes: Int) { self.maximumResponseBytes = maximumResponseBytes }
 

@@ -355,7 +355,6 @@ public final class WebhookNotifier: Notifier, CustomStringConvertible, CustomRef
         for part in (parts + parts.map(Redactor.redact)).filter({ $0.count > 1 }).sorted(by: { $0.count > $1.count }) {
             text = text.replacingOccurrences(of: part, with: "…")
         }
-        if let token, !token.isEmpty { text = text.replacingOccurrences(of: token.reveal(), with: Redactor.mask) }
-        return text
+        return Redactor.mask([token], in: text)
     }
 }

@@ -28,14 +28,18 @@ extension SCIMIdentityStore {
         } catch let error as HTTPTransportError {
             throw IdentityStoreError(.unavailable, detail: "the SCIM server could not be reached: \(error.detail)", underlying: error)
         }
-        guard response.isSuccess else { throw Self.error(response, method: method, path: path, conflict: conflict) }
+        guard response.isSuccess else { throw Self.error(response, method: method, path: path, conflict: conflict, token: configuration.bearerToken) }
         return response
     }
 
-    /// Maps a SCIM error (`status`, `scimType`, `detail`) to a typed error; `detail` is kept.
-    static func error(_ response: HTTPResponse, method: HTTPRequest.Method, path: String, conflict: IdentityStoreError.Code) -> IdentityStoreError {
+    /// Maps a SCIM error (`status`, `scimType`, `detail`) to a typed error; `detail` is kept, with
+    /// secrets masked: a server may echo the request, `Authorization` header and all.
+    static func error(
+        _ response: HTTPResponse, method: HTTPRequest.Method, path: String, conflict: IdentityStoreError.Code, token: Secret? = nil
+    ) -> IdentityStoreError {
         let body = try? JSONDecoder().decode(SCIMErrorBody.self, from: response.body)
-        let detail = "\(method) \(path.split(separator: "?").first ?? ""): \(response.status)\(body?.scimType.map { " \($0)" } ?? "")\(body?.detail.map { ": \($0)" } ?? "")"
+        let told = "\(body?.scimType.map { " \($0)" } ?? "")\(body?.detail.map { ": \($0)" } ?? "")"
+        let detail = "\(method) \(path.split(separator: "?").first ?? ""): \(response.status)\(Redactor.mask([token], in: Redactor.redact(told)))"
         let id = path.split(separator: "/").dropFirst().first.map { IdentityID(String($0.split(separator: "?").first ?? $0)) }
         switch (response.status, body?.scimType) {
         case (404, _): return IdentityStoreError(.notFound, detail: detail, identityID: id)

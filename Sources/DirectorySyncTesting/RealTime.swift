@@ -11,6 +11,11 @@ import Foundation
 /// clock is read there, before the caller resumes. Before macOS 15 and iOS 18 the body runs where
 /// it is called.
 ///
+/// What stays on the shared threads: `Task {}` inside the body (it does not inherit the thread),
+/// code isolated to an actor, and the wake-up of `Task.sleep` — time a timeout with
+/// `sleepOnTimer(for:)` instead. One thread serves every timed test: a body must wait, never
+/// block it or spin on it (nor block on its own child tasks, which run there too).
+///
 /// Package access: the tests of this package share it; the library's clients do not see it.
 package func realTime(of body: () async throws -> Void) async rethrows -> Duration {
     let clock = ContinuousClock()

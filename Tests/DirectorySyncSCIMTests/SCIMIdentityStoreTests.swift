@@ -89,6 +89,24 @@ struct SCIMIdentityStoreTests {
         #expect(!(await good.configuration.bearerToken.description).contains(SCIMServer.token))
     }
 
+    @Test("a server whose error echoes the request's credentials: the token shows nowhere in the error", arguments: [400, 401, 404, 409, 412, 500])
+    func echoedToken(_ status: Int) async throws {
+        let token = "tok-SECRET-\(UUID().uuidString.prefix(8))"
+        let echo = EchoingSCIMServer(status: status)
+        let store = try SCIMIdentityStore(
+            configuration: .init(baseURL: URL(string: "http://127.0.0.1:1/v2")!, bearerToken: Secret(token), retryPolicy: .none), transport: echo)
+        do {
+            _ = try await store.createUser(UserProfile(name: "A", email: "a@contoso.com"), origin: .manual)
+            Issue.record("an error answer was taken for a user")
+        } catch let error as IdentityStoreError {
+            for text in [error.description, String(reflecting: error), error.detail] {
+                #expect(!text.contains(token), "\(text)")
+                #expect(!text.contains("qs-SECRET-9"), "\(text)")
+            }
+            #expect(error.detail.contains("\(status)"), "the status is still told")
+        }
+    }
+
     @Test("plain http is refused for non-loopback hosts")
     func httpsOnly() {
         #expect(throws: IdentityStoreError.self) {
@@ -124,6 +142,22 @@ struct SCIMConcurrencyTests {
         let group = try await store.createGroup(GroupProfile(name: "G"), origin: .manual)
         await #expect { try await store.addMembers(["ghost"], to: group.id) } throws: { ($0 as? IdentityStoreError)?.code == .notFound }
         #expect(try await store.contents().groups.first?.memberIDs == [])
+    }
+}
+
+/// A SCIM server that reads fine but answers every write with `status` and an error whose detail
+/// repeats the request: its `Authorization` header, a secret query field, and the token bare.
+struct EchoingSCIMServer: HTTPTransport {
+    let status: Int
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        guard request.method != .get else { return try await EmptySCIMServer().send(request) }
+        let authorization = request.headers["Authorization"] ?? ""
+        let bare = authorization.split(separator: " ").last.map(String.init) ?? ""
+        let detail = "could not parse \(request.method) \(request.url)?access_token=qs-SECRET-9 with Authorization: \(authorization) (raw=\(bare))"
+        let body = try JSONSerialization.data(withJSONObject: [
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": String(status), "scimType": bare, "detail": detail,
+        ])
+        return HTTPResponse(status: status, headers: ["Content-Type": "application/scim+json"], body: body)
     }
 }
 
