@@ -54,6 +54,13 @@ final class SocketConnection: @unchecked Sendable {
         var candidate: UnsafeMutablePointer<addrinfo>? = first
         while let address = candidate {
             candidate = address.pointee.ai_next
+            // A name that looked like loopback (`localhost`, `127.0.0.08`) but resolved elsewhere —
+            // through a hosts file without it, or DNS — is never connected to: the request may
+            // carry a credential in plain text.
+            guard let socketAddress = address.pointee.ai_addr, Self.isLoopback(socketAddress) else {
+                problem = "it resolves to an address that is not loopback"
+                continue
+            }
             let descriptor = socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
             guard descriptor >= 0 else {
                 problem = String(cString: strerror(errno))
@@ -87,6 +94,25 @@ final class SocketConnection: @unchecked Sendable {
         }
         throw HTTPTransportError(
             .connectionFailed, detail: "\(host): could not connect to port \(port) (\(problem))", underlying: URLError(.cannotConnectToHost))
+    }
+
+    /// Whether a socket address is a loopback one: `127.0.0.0/8`, `::1`, or `::ffff:127.x.y.z`.
+    static func isLoopback(_ address: UnsafePointer<sockaddr>) -> Bool {
+        switch Int32(address.pointee.sa_family) {
+        case Int32(AF_INET):
+            return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) >> 24 == 127 }
+        case Int32(AF_INET6):
+            return address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { address in
+                withUnsafeBytes(of: address.pointee.sin6_addr) { bytes in
+                    let zeros = bytes.prefix(10).allSatisfy { $0 == 0 }
+                    let one = zeros && bytes[10] == 0 && bytes[11] == 0 && bytes[12..<15].allSatisfy { $0 == 0 } && bytes[15] == 1
+                    let mapped = zeros && bytes[10] == 0xFF && bytes[11] == 0xFF && bytes[12] == 127
+                    return one || mapped
+                }
+            }
+        default:
+            return false
+        }
     }
 
     /// Sends every byte.
