@@ -123,7 +123,13 @@ start)
     fi
     log="$data/etcd.log"
     # The member's data lives in a subfolder, so etcd.log and peer-port sit beside it.
-    "$etcd" --name dirsync-test --data-dir "$data/member-data" \
+    # A session of its own: otherwise etcd shares this script's process group, and a test that
+    # pauses it (SIGSTOP) just as this script exits leaves a stopped process in a group that has
+    # just become orphaned — the kernel then sends it SIGHUP and SIGCONT, which woke or killed the
+    # "paused" member. setsid execs etcd in place, so $! stays its PID.
+    session=()
+    command -v setsid >/dev/null && session=(setsid)
+    "${session[@]}" "$etcd" --name dirsync-test --data-dir "$data/member-data" \
         --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
         --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
         --initial-cluster "dirsync-test=http://127.0.0.1:$peer" \
