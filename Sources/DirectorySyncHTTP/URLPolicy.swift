@@ -16,6 +16,14 @@ package enum URLPolicy {
         }
     }
 
+    /// Whether a redirect from `from` to `to` may be followed: only to the same origin (scheme, host
+    /// and port) and under the policy — never to plain http, never to another host that would
+    /// receive the request's bearer token. Every transport of the package follows this one rule.
+    package static func followsRedirect(from: URL, to: URL) -> Bool {
+        (try? check(to)) != nil && from.scheme?.lowercased() == to.scheme?.lowercased()
+            && from.host?.lowercased() == to.host?.lowercased() && from.port == to.port
+    }
+
     /// Whether a host name or address is the loopback interface: `localhost`, 127.0.0.0/8 or `::1`.
     /// - Parameter host: A host name or IP address.
     package static func isLoopback(_ host: String) -> Bool { SecureURL.isLoopback(host) }

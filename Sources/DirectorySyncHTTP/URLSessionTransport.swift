@@ -55,6 +55,10 @@ public struct URLSessionTransport: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try await Redirects.follow(request, through: sendOnce)
+    }
+
+    private func sendOnce(_ request: HTTPRequest) async throws -> HTTPResponse {
         try URLPolicy.check(request.url)
         var urlRequest = URLRequest(url: request.url)
         // URLSession's own timer (whole seconds on Linux) is only a backstop: the deadlines below
@@ -243,16 +247,13 @@ final class TaskWatcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         if tooLarge { refuseTooLarge(dataTask) }
     }
 
-    /// A redirect is followed only to the same origin under the URL policy: never to plain http,
-    /// never to another host that would receive the request's bearer token.
+    /// No redirect is followed here: ``Redirects`` follows them, as for every transport
+    /// (`URLSession` on Linux repeats a 307's method without its body).
     func urlSession(
         _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
         completionHandler: @escaping @Sendable (URLRequest?) -> Void
     ) {
-        guard let from = task.originalRequest?.url, let to = request.url, (try? URLPolicy.check(to)) != nil,
-            from.scheme?.lowercased() == to.scheme?.lowercased(), from.host?.lowercased() == to.host?.lowercased(), from.port == to.port
-        else { return completionHandler(nil) }
-        completionHandler(request)
+        completionHandler(nil)
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {

@@ -50,6 +50,22 @@ struct HTTPResponseReaderTests {
         }
     }
 
+    @Test("a compressed body that was not asked for is connectionFailed saying so; identity, and a HEAD or 204 answer, are read", arguments: [
+        ("gzip", false, 200), ("deflate, gzip", false, 200), ("br", false, 404), ("identity", true, 200), ("gzip", true, 204),
+    ])
+    func compressed(_ coding: String, _ readable: Bool, _ status: Int) throws {
+        let bytes = Array("HTTP/1.1 \(status) X\r\nContent-Encoding: \(coding)\r\nContent-Length: 4\r\n\r\n".utf8) + (status == 204 ? [] : [0x1F, 0x8B, 8, 0])
+        var reader = HTTPResponseReader(source: PiecedBytes(pieces: [bytes]), host: "h", maximumBodyBytes: 1 << 20)
+        if readable {
+            #expect(try reader.read(method: .get).response.status == status)
+        } else {
+            #expect { try reader.read(method: .get) } throws: { error in
+                guard let error = error as? HTTPTransportError else { return false }
+                return error.code == .connectionFailed && error.detail.contains("compressed (Content-Encoding: \(coding))")
+            }
+        }
+    }
+
     @Test("an answer cut short is connectionFailed, not a shorter body")
     func cutShort() throws {
         let full = Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n".utf8)

@@ -4,10 +4,18 @@ import DirectorySyncTesting
 import Foundation
 import Testing
 
-@Suite("URLSessionTransport follows redirects only where the URL policy would send the request itself")
+/// The package's transports, by name, for tests that hold for each.
+enum TransportKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case urlSession, loopback
+
+    var transport: any HTTPTransport { self == .urlSession ? URLSessionTransport() : LoopbackHTTPTransport() }
+    var testDescription: String { rawValue }
+}
+
+@Suite("Both transports follow redirects only where the URL policy would send the request itself")
 struct URLSessionTransportRedirectTests {
-    @Test("a redirect to another host is not followed (its bearer token stays here); one to the same origin is")
-    func redirects() async throws {
+    @Test("a redirect to another host is not followed (its bearer token stays here); one to the same origin is", arguments: TransportKind.allCases)
+    func redirects(_ kind: TransportKind) async throws {
         let elsewhere = Locked(0)
         let other = LoopbackHTTPServer { _ in
             elsewhere.withLock { $0 += 1 }
@@ -27,7 +35,7 @@ struct URLSessionTransportRedirectTests {
         }
         try server.start()
         defer { server.stop() }
-        let transport = URLSessionTransport()
+        let transport = kind.transport
         let away = try await transport.send(HTTPRequest(url: server.baseURL.appendingPathComponent("away"), headers: ["Authorization": "Bearer token"]))
         #expect(away.status == 302)
         #expect(elsewhere.withLock { $0 } == 0, "nothing reached the other host")
@@ -35,6 +43,38 @@ struct URLSessionTransportRedirectTests {
         #expect(here.status == 200)
         #expect(String(decoding: here.body, as: UTF8.self) == "final")
         #expect(origin.withLock { $0 } == 1)
+    }
+
+    @Test("307 and 308 repeat the method and body; 301, 302 and 303 after a POST fetch with GET", arguments: TransportKind.allCases, [301, 302, 303, 307, 308])
+    func methods(_ kind: TransportKind, _ status: Int) async throws {
+        let seen = Locked<[String]>([])
+        let server = LoopbackHTTPServer { request in
+            guard request.url.path == "/final" else {
+                return GraphEmulator.Reply(response: HTTPResponse(status: status, headers: ["Location": "/final?from=\(status)"]))
+            }
+            seen.withLock { $0.append("\(request.method) \(String(decoding: request.body ?? Data(), as: UTF8.self))") }
+            return GraphEmulator.Reply(response: HTTPResponse(status: 201))
+        }
+        try server.start()
+        defer { server.stop() }
+        let response = try await kind.transport.send(
+            HTTPRequest(method: .post, url: server.baseURL.appendingPathComponent("Users"), headers: ["Content-Type": "application/json"], body: Data("{}".utf8)))
+        #expect(response.status == 201)
+        #expect(seen.withLock { $0 } == [status >= 307 ? "POST {}" : "GET "])
+    }
+
+    @Test("a redirect loop ends: the last answer comes back as it is, after at most ten more requests", arguments: TransportKind.allCases)
+    func loop(_ kind: TransportKind) async throws {
+        let requests = Locked(0)
+        let server = LoopbackHTTPServer { _ in
+            requests.withLock { $0 += 1 }
+            return GraphEmulator.Reply(response: HTTPResponse(status: 302, headers: ["Location": "/again"]))
+        }
+        try server.start()
+        defer { server.stop() }
+        let response = try await kind.transport.send(HTTPRequest(url: server.baseURL.appendingPathComponent("start")))
+        #expect(response.status == 302)
+        #expect(requests.withLock { $0 } == Redirects.limit + 1)
     }
 }
 

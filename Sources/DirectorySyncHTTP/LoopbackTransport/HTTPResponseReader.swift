@@ -54,8 +54,13 @@ package struct HTTPResponseReader<Source: HTTPByteSource> {
         var reusable = version == "HTTP/1.1" ? !closes : headers.values(of: "Connection").contains("keep-alive")
         var body = Data()
         let codings = headers.values(of: "Transfer-Encoding")
+        let compressed = headers.values(of: "Content-Encoding").filter { $0 != "identity" }
         if method == .head || status == 204 || status == 304 {
             // No body, whatever the fields say.
+        } else if !compressed.isEmpty {
+            // The request asks for no compression (it sends no Accept-Encoding): say so, rather
+            // than hand compressed bytes on as the answer.
+            throw notHTTP("its body is compressed (Content-Encoding: \(compressed.joined(separator: ", "))), which was not asked for")
         } else if !codings.isEmpty {
             guard codings.last == "chunked" else {
                 throw notHTTP("its Transfer-Encoding '\(codings.joined(separator: ", "))' does not end with chunked")

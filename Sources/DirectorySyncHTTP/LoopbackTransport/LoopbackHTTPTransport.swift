@@ -21,7 +21,8 @@ import Darwin
 /// ``HTTPTransportConfiguration/timeout`` for the whole request, and an answer longer than
 /// ``HTTPTransportConfiguration/maximumResponseBytes`` fails as soon as it passes the limit.
 /// Cancelling the task closes the connection at once and throws `CancellationError`. It follows
-/// no redirect, keeps no cache and no cookies, and asks for no compression.
+/// redirects as every transport of the package does (to the same origin only), keeps no cache and no
+/// cookies, and asks for no compression.
 ///
 /// An `https` URL, or `http` to a host that is not loopback, fails with ``HTTPTransportError``
 /// (`insecureURL` or `invalidURL`) before anything is sent: use ``URLSessionTransport`` there.
@@ -37,6 +38,10 @@ public struct LoopbackHTTPTransport: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try await Redirects.follow(request, through: sendOnce)
+    }
+
+    private func sendOnce(_ request: HTTPRequest) async throws -> HTTPResponse {
         try URLPolicy.check(request.url)
         guard request.url.scheme?.lowercased() == "http", let host = request.url.host, URLPolicy.isLoopback(host) else {
             throw HTTPTransportError(
@@ -176,7 +181,7 @@ private final class Exchange: @unchecked Sendable {
             do {
                 return try exchange(on: kept, connectDeadline: connectDeadline, deadline: deadline)
             } catch let failure as StaleConnection {
-                guard retryable else { throw failure.error }
+                guard retryable else { throw failure.mayHaveApplied }
             }
         }
         let connection = try SocketConnection.connect(
@@ -184,13 +189,18 @@ private final class Exchange: @unchecked Sendable {
         do {
             return try exchange(on: connection, connectDeadline: connectDeadline, deadline: deadline)
         } catch let failure as StaleConnection {
-            throw failure.error
+            throw failure.mayHaveApplied
         }
     }
 
     /// A failure before any byte of the answer on a kept connection.
     private struct StaleConnection: Error {
-        var error: any Error
+        var error: HTTPTransportError
+
+        /// The failure, saying that the request went out: the server may have acted on it.
+        var mayHaveApplied: HTTPTransportError {
+            HTTPTransportError(error.code, detail: "\(error.detail), after the request was sent: it may have been applied", underlying: error.underlying)
+        }
     }
 
     /// Makes `connection` the one a cancellation aborts (at once, when it came already).
