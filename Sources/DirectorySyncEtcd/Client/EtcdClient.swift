@@ -292,9 +292,17 @@ public struct EtcdClient: Sendable {
         let request = HTTPRequest(method: .post, url: url, headers: headers, body: payload, isRetryable: repeatable)
         let transport = self.transport
         do {
+            // The timeout counts from when the request is handed to the transport, not from when
+            // the two tasks were made: on a host whose threads are all busy, the sending task may
+            // start seconds after the timer's, and the time it waited is not etcd's.
+            let (sending, sent) = AsyncStream<Void>.makeStream()
             return try await withThrowingTaskGroup(of: HTTPResponse.self) { group in
-                group.addTask { try await transport.send(request) }
                 group.addTask {
+                    sent.finish()
+                    return try await transport.send(request)
+                }
+                group.addTask {
+                    for await _ in sending {}
                     // On a timer, not `Task.sleep`: a task on a thread of its own (the lease
                     // renewals) is woken there, not behind the host's busy threads.
                     try await sleepOnTimer(for: timeout)
