@@ -129,7 +129,7 @@ start)
     # "paused" member. setsid execs etcd in place, so $! stays its PID.
     session=()
     command -v setsid >/dev/null && session=(setsid)
-    "${session[@]}" "$etcd" --name dirsync-test --data-dir "$data/member-data" \
+    ${session[@]+"${session[@]}"} "$etcd" --name dirsync-test --data-dir "$data/member-data" \
         --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
         --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
         --initial-cluster "dirsync-test=http://127.0.0.1:$peer" \

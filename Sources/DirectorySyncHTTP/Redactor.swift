@@ -51,23 +51,18 @@ package enum Redactor {
 
     /// Text with every occurrence of the given secrets' values masked: for text a server wrote,
     /// which may repeat the credential it was sent (an error that echoes the request) without any
-    /// of the shapes ``redact(_:)`` knows. Values shorter than ``shortestMaskedSecret`` characters
-    /// are not searched for: they would mask ordinary words, and no real credential is that short.
+    /// of the shapes ``redact(_:)`` knows. Every non-empty value is masked, however short.
     /// - Parameters:
     ///   - secrets: The secrets the text must not show.
     ///   - text: Any text.
     /// - Returns: The text, safe to print.
     package static func mask(_ secrets: [Secret?], in text: String) -> String {
         var text = text
-        for secret in secrets {
-            guard let value = secret?.reveal(), value.count >= shortestMaskedSecret else { continue }
-            text = text.replacingOccurrences(of: value, with: mask)
+        for case let secret? in secrets where !secret.isEmpty {
+            text = text.replacingOccurrences(of: secret.reveal(), with: mask)
         }
         return text
     }
-
-    /// The shortest secret value ``mask(_:in:)`` looks for.
-    package static let shortestMaskedSecret = 6
 
     private static func replace(_ pattern: String, in text: String, with template: String) -> String {
         guard let expression = try? NSRegularExpression(pattern: pattern) else { return text }

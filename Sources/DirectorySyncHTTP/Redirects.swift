@@ -4,22 +4,35 @@ import Foundation
 /// (which, on Linux, repeats a 307's method without its body: a POST arrived empty).
 ///
 /// A redirect is followed only as ``URLPolicy/followsRedirect(from:to:)`` allows — to the same
-/// origin, never to another host that would receive the request's bearer token. 307 and 308 repeat
-/// the method and body; 301, 302 and 303 become a `GET` without a body (a `HEAD` stays one). After
-/// ``limit`` redirects the last answer is returned as it is.
+/// origin, never to another host that would receive the request's bearer token. The method and
+/// body are kept, except that a `POST` answered 301 or 302, and anything but `GET` or `HEAD`
+/// answered 303, fetch the new URL with `GET` (RFC 9110 15.4): a `DELETE` or `PATCH` answered 302
+/// is never turned into a `GET` that would look like success. At most ``limit`` redirects, all
+/// within the request's one timeout; after the last, its answer is returned as it is.
 package enum Redirects {
     /// How many redirects one request follows.
     package static let limit = 10
 
-    /// Sends `request` through `send`, following its redirects.
-    package static func follow(_ request: HTTPRequest, through send: (HTTPRequest) async throws -> HTTPResponse) async throws -> HTTPResponse {
+    /// Sends `request` through `send`, following its redirects, all within `timeout` seconds:
+    /// `send` gets the time left for each hop.
+    /// - Throws: What `send` throws; ``HTTPTransportError`` (`timedOut`) when the time is up
+    ///   between two hops.
+    package static func follow(
+        _ request: HTTPRequest, within timeout: TimeInterval, through send: (HTTPRequest, TimeInterval) async throws -> HTTPResponse
+    ) async throws -> HTTPResponse {
+        let deadline = ContinuousClock.now + .seconds(max(0, timeout))
         var request = request
-        for _ in 0..<limit {
-            let response = try await send(request)
-            guard let next = next(after: request, answered: response) else { return response }
+        for hop in 0...limit {
+            let left = deadline - ContinuousClock.now
+            guard hop == 0 || left > .zero else {
+                throw HTTPTransportError(
+                    .timedOut, detail: "\(request.url.host ?? "?") did not answer completely within \(HTTPTransportConfiguration.seconds(timeout)) (\(hop) redirects)")
+            }
+            let response = try await send(request, hop == 0 ? timeout : Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
+            guard hop < limit, let next = next(after: request, answered: response) else { return response }
             request = next
         }
-        return try await send(request)
+        preconditionFailure("the loop returns at its last hop")
     }
 
     /// The request a redirect asks for, or `nil` when `response` is none or may not be followed.
@@ -29,7 +42,8 @@ package enum Redirects {
         else { return nil }
         var next = request
         next.url = target
-        if response.status < 307, request.method != .head {
+        let fetches = response.status == 303 ? request.method != .get && request.method != .head : response.status < 307 && request.method == .post
+        if fetches {
             next.method = .get
             next.body = nil
             next.headers["Content-Type"] = nil

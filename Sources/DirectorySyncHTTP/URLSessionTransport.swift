@@ -1,3 +1,4 @@
+import DirectorySync
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -29,7 +30,8 @@ public struct URLSessionTransport: HTTPTransport {
     ///   - configuration: Timeouts and user agent.
     ///   - session: The session to use; an ephemeral one by default (tests may pass one whose
     ///     `protocolClasses` answer in memory; its requests get ``HTTPTransportConfiguration/timeout`` but not
-    ///     ``HTTPTransportConfiguration/connectTimeout``).
+    ///     ``HTTPTransportConfiguration/connectTimeout``, and it follows redirects as its own
+    ///     delegate decides, before the transport's rule sees them).
     public init(configuration: HTTPTransportConfiguration = HTTPTransportConfiguration(), session: URLSession? = nil) {
         self.configuration = configuration
         if let session {
@@ -55,10 +57,15 @@ public struct URLSessionTransport: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try await Redirects.follow(request, through: sendOnce)
+        try await Redirects.follow(request, within: configuration.timeout) { request, left in
+            var bounds = configuration
+            bounds.timeout = left
+            return try await send(request, bounds: bounds)
+        }
     }
 
-    private func sendOnce(_ request: HTTPRequest) async throws -> HTTPResponse {
+    /// One request, no redirect followed (but by a session passed in), within `bounds`' timeouts.
+    private func send(_ request: HTTPRequest, bounds: HTTPTransportConfiguration) async throws -> HTTPResponse {
         try URLPolicy.check(request.url)
         var urlRequest = URLRequest(url: request.url)
         // URLSession's own timer (whole seconds on Linux) is only a backstop: the deadlines below
@@ -77,9 +84,9 @@ public struct URLSessionTransport: HTTPTransport {
         let response: URLResponse
         do {
             if let watcher {
-                (data, response) = try await watched(urlRequest, watcher: watcher, host: request.url.host ?? "?")
+                (data, response) = try await watched(urlRequest, watcher: watcher, host: request.url.host ?? "?", bounds: bounds)
             } else {
-                (data, response) = try await bounded(urlRequest, host: request.url.host ?? "?")
+                (data, response) = try await bounded(urlRequest, host: request.url.host ?? "?", bounds: bounds)
             }
         } catch let error as URLError {
             throw Self.map(error, url: request.url)
@@ -98,10 +105,10 @@ public struct URLSessionTransport: HTTPTransport {
 
     /// Runs a data task through the delegate, failing it when the answer has not started by the
     /// connect deadline or not finished by the request deadline.
-    private func watched(_ urlRequest: URLRequest, watcher: TaskWatcher, host: String) async throws -> (Data, URLResponse) {
+    private func watched(_ urlRequest: URLRequest, watcher: TaskWatcher, host: String, bounds: HTTPTransportConfiguration) async throws -> (Data, URLResponse) {
         let task = session.dataTask(with: urlRequest)
         let identifier = task.taskIdentifier
-        let (timeout, connectTimeout) = configuration.deadlines
+        let (timeout, connectTimeout) = bounds.deadlines
         // Dispatch timers on a queue of their own, not sleeping tasks: the deadlines hold even when
         // the host's cooperative threads are all busy. Not the global queue either: on Linux, Swift's
         // tasks run on it, and a deadline there waits behind them (a spinning pool delayed one by 1.9 s).
@@ -132,13 +139,13 @@ public struct URLSessionTransport: HTTPTransport {
     }
 
     /// `data(for:)` on a session passed in, failing it when it has not finished by the request deadline.
-    private func bounded(_ urlRequest: URLRequest, host: String) async throws -> (Data, URLResponse) {
-        let timeout = max(0, configuration.timeout)
+    private func bounded(_ urlRequest: URLRequest, host: String, bounds: HTTPTransportConfiguration) async throws -> (Data, URLResponse) {
+        let timeout = max(0, bounds.timeout)
         let session = self.session
         return try await withThrowingTaskGroup(of: (Data, URLResponse).self) { group in
             group.addTask { try await session.data(for: urlRequest) }
             group.addTask {
-                try await Task.sleep(for: .seconds(timeout))
+                try await sleepOnTimer(for: .seconds(timeout))
                 throw HTTPTransportError(.timedOut, detail: "\(host) did not answer completely within \(HTTPTransportConfiguration.seconds(timeout))")
             }
             defer { group.cancelAll() }

@@ -17,7 +17,7 @@ package enum SCIMDecodingHooks {
         }
         _ = try? decoder.decode(SCIMServiceProviderConfig.self, from: data)
         for status in [400, 404, 409, 412, 500] {
-            _ = SCIMIdentityStore.error(HTTPResponse(status: status, body: data), method: .post, path: "/Users", conflict: .addressInUse).description
+            _ = SCIMIdentityStore.error(HTTPResponse(status: status, body: data), method: .post, path: "/Users", conflict: .addressInUse, token: nil).description
         }
         _ = SCIMOwnership.origin(of: String(decoding: data, as: UTF8.self))
     }

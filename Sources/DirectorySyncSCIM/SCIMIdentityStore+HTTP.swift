@@ -35,7 +35,7 @@ extension SCIMIdentityStore {
     /// Maps a SCIM error (`status`, `scimType`, `detail`) to a typed error; `detail` is kept, with
     /// secrets masked: a server may echo the request, `Authorization` header and all.
     static func error(
-        _ response: HTTPResponse, method: HTTPRequest.Method, path: String, conflict: IdentityStoreError.Code, token: Secret? = nil
+        _ response: HTTPResponse, method: HTTPRequest.Method, path: String, conflict: IdentityStoreError.Code, token: Secret?
     ) -> IdentityStoreError {
         let body = try? JSONDecoder().decode(SCIMErrorBody.self, from: response.body)
         let told = "\(body?.scimType.map { " \($0)" } ?? "")\(body?.detail.map { ": \($0)" } ?? "")"

@@ -167,6 +167,7 @@ struct URLPolicyAndRedactorTests {
         ("https://graph.microsoft.com/v1.0", true), ("http://127.0.0.1:8080/x", true), ("http://localhost/x", true),
         ("http://[::1]:9/x", true), ("http://127.9.8.7/x", true), ("http://graph.microsoft.com/v1.0", false),
         ("http://127.0.0.1.evil.example/x", false), ("ftp://example.com/x", false), ("/relative", false),
+        ("http://127.0.0.08/x", false), ("http://127.0.0.001/x", false), ("http://127.00.0.1/x", false), ("http://127.0.0.+1/x", false),
     ])
     func policy(url: String, allowed: Bool) {
         let result = Result { try URLPolicy.check(URL(string: url)!) }

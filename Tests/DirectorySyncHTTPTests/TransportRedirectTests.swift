@@ -13,7 +13,7 @@ enum TransportKind: String, CaseIterable, CustomTestStringConvertible, Sendable 
 }
 
 @Suite("Both transports follow redirects only where the URL policy would send the request itself")
-struct URLSessionTransportRedirectTests {
+struct TransportRedirectTests {
     @Test("a redirect to another host is not followed (its bearer token stays here); one to the same origin is", arguments: TransportKind.allCases)
     func redirects(_ kind: TransportKind) async throws {
         let elsewhere = Locked(0)
@@ -45,8 +45,17 @@ struct URLSessionTransportRedirectTests {
         #expect(origin.withLock { $0 } == 1)
     }
 
-    @Test("307 and 308 repeat the method and body; 301, 302 and 303 after a POST fetch with GET", arguments: TransportKind.allCases, [301, 302, 303, 307, 308])
-    func methods(_ kind: TransportKind, _ status: Int) async throws {
+    /// Each case: the method sent, the redirect's status, and what reaches the new URL.
+    static let methodCases: [(method: String, status: Int, arrives: String)] = [
+        ("POST", 301, "GET "), ("POST", 302, "GET "), ("POST", 303, "GET "), ("POST", 307, "POST {}"), ("POST", 308, "POST {}"),
+        ("DELETE", 301, "DELETE {}"), ("DELETE", 302, "DELETE {}"), ("DELETE", 303, "GET "), ("PATCH", 302, "PATCH {}"),
+        ("PATCH", 303, "GET "), ("PUT", 307, "PUT {}"), ("GET", 303, "GET "),
+    ]
+
+    @Test("the method and body are kept, except a POST answered 301 or 302, and anything but GET or HEAD answered 303, which fetch with GET",
+          arguments: TransportKind.allCases, methodCases.indices)
+    func methods(_ kind: TransportKind, _ index: Int) async throws {
+        let (method, status, arrives) = Self.methodCases[index]
         let seen = Locked<[String]>([])
         let server = LoopbackHTTPServer { request in
             guard request.url.path == "/final" else {
@@ -57,10 +66,11 @@ struct URLSessionTransportRedirectTests {
         }
         try server.start()
         defer { server.stop() }
+        let body = method == "GET" ? nil : Data("{}".utf8)
         let response = try await kind.transport.send(
-            HTTPRequest(method: .post, url: server.baseURL.appendingPathComponent("Users"), headers: ["Content-Type": "application/json"], body: Data("{}".utf8)))
+            HTTPRequest(method: .init(rawValue: method), url: server.baseURL.appendingPathComponent("Users"), headers: ["Content-Type": "application/json"], body: body))
         #expect(response.status == 201)
-        #expect(seen.withLock { $0 } == [status >= 307 ? "POST {}" : "GET "])
+        #expect(seen.withLock { $0 } == [arrives], "\(method) answered \(status)")
     }
 
     @Test("a redirect loop ends: the last answer comes back as it is, after at most ten more requests", arguments: TransportKind.allCases)

@@ -29,6 +29,7 @@ package enum SecureURL {
         let lowered = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         if lowered == "localhost" || lowered == "::1" || lowered == "0:0:0:0:0:0:0:1" { return true }
         let parts = lowered.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+        // Each part as an address spells it (`08` is no octet: the resolver would ask DNS for it).
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { part in UInt8(part).map { String($0) == part } ?? false }
     }
 }

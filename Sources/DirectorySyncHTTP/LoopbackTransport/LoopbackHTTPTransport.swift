@@ -38,10 +38,15 @@ public struct LoopbackHTTPTransport: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try await Redirects.follow(request, through: sendOnce)
+        try await Redirects.follow(request, within: configuration.timeout) { request, left in
+            var bounds = configuration
+            bounds.timeout = left
+            return try await send(request, bounds: bounds)
+        }
     }
 
-    private func sendOnce(_ request: HTTPRequest) async throws -> HTTPResponse {
+    /// One request, no redirect followed, within `bounds`' timeouts.
+    private func send(_ request: HTTPRequest, bounds: HTTPTransportConfiguration) async throws -> HTTPResponse {
         try URLPolicy.check(request.url)
         guard request.url.scheme?.lowercased() == "http", let host = request.url.host, URLPolicy.isLoopback(host) else {
             throw HTTPTransportError(
@@ -52,7 +57,7 @@ public struct LoopbackHTTPTransport: HTTPTransport {
         if let body = request.body { bytes += body }
         let exchange = Exchange(
             host: host, port: request.url.port ?? 80, bytes: bytes, method: request.method, retryable: request.isRetryable,
-            configuration: configuration, idle: idle)
+            configuration: bounds, idle: idle)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 // Blocking socket calls, bounded by poll, on a thread of their own: not on the
