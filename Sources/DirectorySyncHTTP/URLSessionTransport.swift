@@ -57,15 +57,11 @@ public struct URLSessionTransport: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try await Redirects.follow(request, within: configuration.timeout) { request, left in
-            var bounds = configuration
-            bounds.timeout = left
-            return try await send(request, bounds: bounds)
-        }
+        try await Redirects.follow(request, through: sendOnce)
     }
 
-    /// One request, no redirect followed (but by a session passed in), within `bounds`' timeouts.
-    private func send(_ request: HTTPRequest, bounds: HTTPTransportConfiguration) async throws -> HTTPResponse {
+    /// One request, no redirect followed (but by a session passed in).
+    private func sendOnce(_ request: HTTPRequest) async throws -> HTTPResponse {
         try URLPolicy.check(request.url)
         var urlRequest = URLRequest(url: request.url)
         // URLSession's own timer (whole seconds on Linux) is only a backstop: the deadlines below
@@ -84,9 +80,9 @@ public struct URLSessionTransport: HTTPTransport {
         let response: URLResponse
         do {
             if let watcher {
-                (data, response) = try await watched(urlRequest, watcher: watcher, host: request.url.host ?? "?", bounds: bounds)
+                (data, response) = try await watched(urlRequest, watcher: watcher, host: request.url.host ?? "?")
             } else {
-                (data, response) = try await bounded(urlRequest, host: request.url.host ?? "?", bounds: bounds)
+                (data, response) = try await bounded(urlRequest, host: request.url.host ?? "?")
             }
         } catch let error as URLError {
             throw Self.map(error, url: request.url)
@@ -105,10 +101,10 @@ public struct URLSessionTransport: HTTPTransport {
 
     /// Runs a data task through the delegate, failing it when the answer has not started by the
     /// connect deadline or not finished by the request deadline.
-    private func watched(_ urlRequest: URLRequest, watcher: TaskWatcher, host: String, bounds: HTTPTransportConfiguration) async throws -> (Data, URLResponse) {
+    private func watched(_ urlRequest: URLRequest, watcher: TaskWatcher, host: String) async throws -> (Data, URLResponse) {
         let task = session.dataTask(with: urlRequest)
         let identifier = task.taskIdentifier
-        let (timeout, connectTimeout) = bounds.deadlines
+        let (timeout, connectTimeout) = configuration.deadlines
         // Dispatch timers on a queue of their own, not sleeping tasks: the deadlines hold even when
         // the host's cooperative threads are all busy. Not the global queue either: on Linux, Swift's
         // tasks run on it, and a deadline there waits behind them (a spinning pool delayed one by 1.9 s).
@@ -139,8 +135,8 @@ public struct URLSessionTransport: HTTPTransport {
     }
 
     /// `data(for:)` on a session passed in, failing it when it has not finished by the request deadline.
-    private func bounded(_ urlRequest: URLRequest, host: String, bounds: HTTPTransportConfiguration) async throws -> (Data, URLResponse) {
-        let timeout = max(0, bounds.timeout)
+    private func bounded(_ urlRequest: URLRequest, host: String) async throws -> (Data, URLResponse) {
+        let timeout = max(0, configuration.timeout)
         let session = self.session
         return try await withThrowingTaskGroup(of: (Data, URLResponse).self) { group in
             group.addTask { try await session.data(for: urlRequest) }

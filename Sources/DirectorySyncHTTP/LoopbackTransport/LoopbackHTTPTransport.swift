@@ -38,15 +38,11 @@ public struct LoopbackHTTPTransport: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try await Redirects.follow(request, within: configuration.timeout) { request, left in
-            var bounds = configuration
-            bounds.timeout = left
-            return try await send(request, bounds: bounds)
-        }
+        try await Redirects.follow(request, through: sendOnce)
     }
 
-    /// One request, no redirect followed, within `bounds`' timeouts.
-    private func send(_ request: HTTPRequest, bounds: HTTPTransportConfiguration) async throws -> HTTPResponse {
+    /// One request, no redirect followed.
+    private func sendOnce(_ request: HTTPRequest) async throws -> HTTPResponse {
         try URLPolicy.check(request.url)
         guard request.url.scheme?.lowercased() == "http", let host = request.url.host, URLPolicy.isLoopback(host) else {
             throw HTTPTransportError(
@@ -57,7 +53,7 @@ public struct LoopbackHTTPTransport: HTTPTransport {
         if let body = request.body { bytes += body }
         let exchange = Exchange(
             host: host, port: request.url.port ?? 80, bytes: bytes, method: request.method, retryable: request.isRetryable,
-            configuration: bounds, idle: idle)
+            configuration: configuration, idle: idle)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 // Blocking socket calls, bounded by poll, on a thread of their own: not on the
