@@ -56,7 +56,7 @@ extension GraphDirectoryProvider {
         }
         let members = try await Self.concurrently(namedGroups.map(\.id), width: width) { try await transitiveMemberUsers(of: $0, progress) }
         for (var group, members) in zip(namedGroups, members) {
-            group.memberUserIDs = members.map(\.id)
+            group.memberUserIDs = DirectoryObjectIDs(members.map(\.id))
             excerpt.place(group)
             members.forEach { excerpt.take($0) }
         }

@@ -170,10 +170,10 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         let groups: [DirectoryGroup]
         switch configuration.membershipStrategy {
         case .groupDelta:
-            groups = try await readGroupsByDelta(&progress, ignored: &ignored, deltaLink: &groupsLink, userIDs: UserIDs(users))
+            groups = try await readGroupsByDelta(&progress, ignored: &ignored, deltaLink: &groupsLink)
         case .memberPages:
             if tracking { groupsLink = try await latestDeltaLink("/groups/delta", select: GraphDeltaGroup.select) }
-            groups = try await readGroupsByMemberPages(&progress, ignored: &ignored, userIDs: UserIDs(users))
+            groups = try await readGroupsByMemberPages(&progress, ignored: &ignored)
         }
         var statistics = await cost(since: start)
         statistics.pages = progress.pages
@@ -276,7 +276,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         }
     }
 
-    private func readGroupsByDelta(_ progress: inout Progress, ignored: inout Int, deltaLink: inout String?, userIDs: UserIDs) async throws -> [DirectoryGroup] {
+    private func readGroupsByDelta(_ progress: inout Progress, ignored: inout Int, deltaLink: inout String?) async throws -> [DirectoryGroup] {
         // Groups in the order first met; per group, the members met so far (a large group comes in
         // several entries, and replays repeat members): a group met once keeps its entry's keys as
         // they came, a set is made only for a group met again.
@@ -286,7 +286,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         var seenSets: [Int: Set<ObjectKey>] = [:]
         let session = self.session
         try await readPages(from: url("/groups/delta", [("$select", GraphDeltaGroup.select.joined(separator: ","))])) { response in
-            let page = try session.page(GraphDeltaGroup.self, response) { GroupDeltaChunk($0, userIDs: userIDs) }
+            let page = try session.page(GraphDeltaGroup.self, response) { GroupDeltaChunk($0) }
             return ((chunks: page.value, nextLink: page.nextLink, deltaLink: page.deltaLink), page.nextLink)
         } consume: { (page: (chunks: [GroupDeltaChunk?], nextLink: String?, deltaLink: String?)) in
             for case let chunk? in page.chunks {
@@ -299,11 +299,11 @@ public struct GraphDirectoryProvider: DirectoryProvider {
                     continue
                 }
                 var seen = seenSets.removeValue(forKey: index) ?? Set(seenKeys[index])
-                for (id, key) in zip(chunk.group.memberUserIDs, chunk.userKeys) where seen.insert(key).inserted {
-                    groups[index].memberUserIDs.append(id)
+                for (position, key) in chunk.userKeys.enumerated() where seen.insert(key).inserted {
+                    groups[index].memberUserIDs.append(chunk.group.memberUserIDs[position], key: key)
                 }
-                for (id, key) in zip(chunk.group.memberGroupIDs, chunk.groupKeys) where seen.insert(key).inserted {
-                    groups[index].memberGroupIDs.append(id)
+                for (position, key) in chunk.groupKeys.enumerated() where seen.insert(key).inserted {
+                    groups[index].memberGroupIDs.append(chunk.group.memberGroupIDs[position], key: key)
                 }
                 for key in chunk.others where seen.insert(key).inserted { ignored += 1 }
                 seenSets[index] = seen
@@ -318,7 +318,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         return groups
     }
 
-    private func readGroupsByMemberPages(_ progress: inout Progress, ignored: inout Int, userIDs: UserIDs) async throws -> [DirectoryGroup] {
+    private func readGroupsByMemberPages(_ progress: inout Progress, ignored: inout Int) async throws -> [DirectoryGroup] {
         var groups: [DirectoryGroup] = []
         let session = self.session
         let first = url("/groups", [("$select", "id,displayName,description,mail,mailEnabled,securityEnabled,groupTypes"), ("$top", String(configuration.pageSize))])
@@ -338,7 +338,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
             } consume: { page in
                 for member in page {
                     switch member.type {
-                    case "#microsoft.graph.user": groups[index].memberUserIDs.append(userIDs.shared(member.id))
+                    case "#microsoft.graph.user": groups[index].memberUserIDs.append(member.id)
                     case "#microsoft.graph.group": groups[index].memberGroupIDs.append(member.id)
                     default: ignored += 1
                     }
@@ -380,10 +380,8 @@ struct GroupDeltaChunk: Sendable {
     /// Every key of the entry.
     var keys: [ObjectKey] { userKeys + groupKeys + others }
 
-    /// - Parameters:
-    ///   - entry: The entry as read.
-    ///   - userIDs: The users read before: a member that is one of them is named by its string.
-    init?(_ entry: consuming GraphDeltaGroup, userIDs: UserIDs) {
+    /// - Parameter entry: The entry as read.
+    init?(_ entry: consuming GraphDeltaGroup) {
         guard entry.removed == nil else { return nil }
         let added = entry.members ?? []
         group = entry.directoryGroup
@@ -393,42 +391,14 @@ struct GroupDeltaChunk: Sendable {
             guard seen.insert(key).inserted else { continue }
             switch member.type {
             case "#microsoft.graph.user":
-                group.memberUserIDs.append(userIDs.shared(member.id, key: key))
+                group.memberUserIDs.append(member.id, key: key)
                 userKeys.append(key)
             case "#microsoft.graph.group":
-                group.memberGroupIDs.append(member.id)
+                group.memberGroupIDs.append(member.id, key: key)
                 groupKeys.append(key)
             default:
                 others.append(key)
             }
         }
-    }
-}
-
-/// The ids of the users a read returned, by key: a group member that is one of them is named by
-/// the user's own string, so the member lists hold no copies of ids. (A million users with ten
-/// memberships each are ten million member ids: as strings of their own, 36 bytes and a heap
-/// block each, about 800 MB more for every snapshot, mirror and plan that holds them.)
-struct UserIDs: Sendable {
-    private let table: ObjectKeyTable
-    private let ids: [String]
-
-    /// The ids of `users`.
-    init(_ users: [DirectoryUser]) {
-        var table = ObjectKeyTable(capacity: users.count)
-        for (index, user) in users.enumerated() { table.set(Int32(index), for: user.objectKey) }
-        self.table = table
-        ids = users.map(\.id)
-    }
-
-    /// The user's own id string when `id` is one of theirs — the same bytes — else `id`.
-    func shared(_ id: String, key: ObjectKey? = nil) -> String {
-        let key = key ?? ObjectKey(id)
-        guard !ids.isEmpty, let index = table.value(for: key) else { return id }
-        let own = ids[Int(index)]
-        // A packed GUID has one spelling; other ids compare equal as Unicode, and only the same
-        // bytes may stand for them.
-        if case .other = key, !own.utf8.elementsEqual(id.utf8) { return id }
-        return own
     }
 }

@@ -142,7 +142,7 @@ public struct TenantMutator: Sendable {
         case .addGroup:
             let members = (0..<3).compactMap { _ in users.randomElement(using: &random).map { tenant.users[$0].id } }
             tenant.groups.append(
-                DirectoryGroup(id: random.guid(), displayName: "New group \(counter)", memberUserIDs: Array(Set(members)).sorted()))
+                DirectoryGroup(id: random.guid(), displayName: "New group \(counter)", memberUserIDs: DirectoryObjectIDs(Set(members).sorted())))
         case .deleteGroup:
             guard let index = groups.randomElement(using: &random) else { return }
             let removed = tenant.groups.remove(at: index)

@@ -67,34 +67,27 @@ struct GraphDirectoryProviderTests {
         #expect(Set(perGroup.groups.map { $0.memberUserIDs.sorted() }) == Set(snapshot.groups.map { $0.memberUserIDs.sorted() }))
     }
 
-    @Test("a member that is a user read is named by one id string in all its groups, not a copy per membership; other members keep theirs", arguments: [
+    @Test("members read are kept packed — 16 bytes each, no string per membership — while every id is a GUID; a group with another id keeps it as it came", arguments: [
         GraphDirectoryProvider.Configuration.MembershipStrategy.groupDelta, .memberPages,
     ])
-    func sharedMemberIDs(strategy: GraphDirectoryProvider.Configuration.MembershipStrategy) async throws {
+    func packedMemberIDs(strategy: GraphDirectoryProvider.Configuration.MembershipStrategy) async throws {
         let harness = GraphHarness(users: 300, groups: 0, configuration: .init(membersPerDeltaEntry: 40))
         let ids = harness.tenant.users.map(\.id)
-        // Two members the read has no user for (outside a pushed-down filter, say): kept as they came.
+        // Members the read has no user for (outside a pushed-down filter, say): kept as they came.
         // The delta lists them; member pages list only objects that exist.
-        let strangers = ["00000000-0000-0000-0000-0000000000aa", "Not-A-Guid"]
-        for name in ["Big", "Also big"] {
+        let strangers = ["Big": ["00000000-0000-0000-0000-0000000000aa"], "Odd": ["00000000-0000-0000-0000-0000000000aa", "Not-A-Guid"]]
+        for (name, others) in strangers {
             harness.emulator.upsertGroup(
-                DirectoryGroup(id: name, displayName: name, memberUserIDs: Array(ids[0..<120]) + strangers), tenant: harness.credentials.tenantID)
+                DirectoryGroup(id: name, displayName: name, memberUserIDs: DirectoryObjectIDs(ids[0..<120]) + others), tenant: harness.credentials.tenantID)
         }
         let snapshot = try await harness.provider(strategy: strategy).read()
-        let big = try #require(snapshot.groups.first { $0.id == "Big" })
-        let alsoBig = try #require(snapshot.groups.first { $0.id == "Also big" })
-        let expected = ids[0..<120] + (strategy == .groupDelta ? strangers : [])
-        #expect(Set(big.memberUserIDs) == Set(expected), "the members are the same ids")
-        #expect(Set(alsoBig.memberUserIDs) == Set(expected), "the members are the same ids")
-        // A user's memberships share one string: the same storage in both groups.
-        let storage = Dictionary(uniqueKeysWithValues: big.memberUserIDs.map { ($0, Self.storage(of: $0)) })
-        let shared = alsoBig.memberUserIDs.filter { ids[0..<120].contains($0) && storage[$0] != nil && Self.storage(of: $0) == storage[$0] }
-        #expect(shared.count == 120, "every member that is a user read is one string for all its groups: \(shared.count) of 120")
-    }
-
-    /// Where a string's bytes are (a 36-character id is held in a heap block of its own).
-    private static func storage(of text: String) -> UInt? {
-        text.utf8.withContiguousStorageIfAvailable { UInt(bitPattern: $0.baseAddress) } ?? nil
+        for (name, others) in strangers {
+            let group = try #require(snapshot.groups.first { $0.id == name })
+            let expected = Array(ids[0..<120]) + (strategy == .groupDelta ? others : [])
+            #expect(Set(group.memberUserIDs) == Set(expected), "the members are the same ids")
+            #expect(group.memberUserIDs.count == expected.count, "each once")
+            #expect((group.memberUserIDs.packedGUIDs != nil) == expected.allSatisfy { PackedGUID($0) != nil }, "\(name)")
+        }
     }
 
     @Test("large groups arrive in several delta entries and are merged; non-user members are counted and ignored")
@@ -102,7 +95,7 @@ struct GraphDirectoryProviderTests {
         let harness = GraphHarness(users: 400, groups: 0, configuration: .init(membersPerDeltaEntry: 30))
         let t = harness.credentials.tenantID
         let ids = harness.tenant.users.map(\.id)
-        harness.emulator.upsertGroup(DirectoryGroup(id: "big", displayName: "Big", memberUserIDs: Array(ids[0..<250])), others: [EmulatedOtherMember(type: "device", id: "d1"), EmulatedOtherMember(type: "orgContact", id: "c1")], tenant: t)
+        harness.emulator.upsertGroup(DirectoryGroup(id: "big", displayName: "Big", memberUserIDs: DirectoryObjectIDs(ids[0..<250])), others: [EmulatedOtherMember(type: "device", id: "d1"), EmulatedOtherMember(type: "orgContact", id: "c1")], tenant: t)
         let snapshot = try await harness.provider().read()
         #expect(snapshot.groups.first?.memberUserIDs.count == 250)
         #expect(snapshot.statistics.ignoredMembers == 2)

@@ -153,9 +153,9 @@ struct GraphLookupTests {
         let harness = GraphHarness(users: 3_000, groups: 30)
         let t = harness.credentials.tenantID
         let ids = harness.tenant.users.map(\.id)
-        harness.emulator.upsertGroup(DirectoryGroup(id: "bbbbbbbb-0000-4000-8000-000000000002", displayName: "Child", memberUserIDs: Array(ids[1_000..<2_500])), tenant: t)
+        harness.emulator.upsertGroup(DirectoryGroup(id: "bbbbbbbb-0000-4000-8000-000000000002", displayName: "Child", memberUserIDs: DirectoryObjectIDs(ids[1_000..<2_500])), tenant: t)
         harness.emulator.upsertGroup(
-            DirectoryGroup(id: "bbbbbbbb-0000-4000-8000-000000000001", displayName: "Parent", memberUserIDs: Array(ids[0..<1_200]), memberGroupIDs: ["bbbbbbbb-0000-4000-8000-000000000002"]),
+            DirectoryGroup(id: "bbbbbbbb-0000-4000-8000-000000000001", displayName: "Parent", memberUserIDs: DirectoryObjectIDs(ids[0..<1_200]), memberGroupIDs: ["bbbbbbbb-0000-4000-8000-000000000002"]),
             others: [EmulatedOtherMember(type: "device", id: "d1")], tenant: t)
         let excerpt = try await harness.provider().lookUp(DirectoryLookup(groups: ["parent"]))
         let group = try #require(excerpt.groups.first)

@@ -39,7 +39,7 @@ struct InputAbuseTests {
     @Test("one group with 100,000 members is read across member chunks and applied in batches")
     func hugeGroup() async throws {
         let users = (0..<100_000).map { DirectoryUser(id: String(format: "u%06d", $0), userPrincipalName: "u\($0)@contoso.com") }
-        let tenant = GeneratedTenant(domain: "contoso.com", users: users, groups: [DirectoryGroup(id: "g", displayName: "Everyone", memberUserIDs: users.map(\.id))])
+        let tenant = GeneratedTenant(domain: "contoso.com", users: users, groups: [DirectoryGroup(id: "g", displayName: "Everyone", memberUserIDs: DirectoryObjectIDs(users.map(\.id)))])
         let (contents, report) = try await sync(tenant)
         #expect(report.isSuccess)
         #expect(contents.groups.first?.memberIDs.count == 100_000)

@@ -30,7 +30,7 @@ struct ReadJSONTests {
         let groups = (0..<Int.random(in: 0...10, using: &random)).map { _ in
             DirectoryGroup(
                 id: oddString(&random), displayName: oddString(&random), description: optional(), mail: optional(),
-                mailEnabled: random.chance(0.5), groupTypes: strings(), memberUserIDs: strings(), memberGroupIDs: strings())
+                mailEnabled: random.chance(0.5), groupTypes: strings(), memberUserIDs: DirectoryObjectIDs(strings()), memberGroupIDs: DirectoryObjectIDs(strings()))
         }
         let statistics = ReadStatistics(
             requests: Int.random(in: 0...1_000, using: &random), pages: Int.random(in: 0...1_000, using: &random),

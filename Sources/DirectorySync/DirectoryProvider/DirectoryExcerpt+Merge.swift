@@ -11,10 +11,8 @@ extension DirectoryExcerpt {
                 groups.append(group)
                 continue
             }
-            var users = Set(groups[index].memberUserIDs.map(ObjectKey.init))
-            for id in group.memberUserIDs where users.insert(ObjectKey(id)).inserted { groups[index].memberUserIDs.append(id) }
-            var nested = Set(groups[index].memberGroupIDs.map(ObjectKey.init))
-            for id in group.memberGroupIDs where nested.insert(ObjectKey(id)).inserted { groups[index].memberGroupIDs.append(id) }
+            groups[index].memberUserIDs.join(group.memberUserIDs)
+            groups[index].memberGroupIDs.join(group.memberGroupIDs)
         }
         statistics.requests += other.statistics.requests
         statistics.pages += other.statistics.pages

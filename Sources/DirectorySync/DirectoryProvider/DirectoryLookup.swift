@@ -118,17 +118,17 @@ public struct DirectoryExcerpt: Hashable, Sendable {
         }
         for (index, group) in snapshot.groups.enumerated() where lookup.groups.contains(where: { DirectoryLookup.key($0, names: group) }) {
             var flattened = group
-            flattened.memberUserIDs = closure.users(of: index).map { snapshot.users[$0].id }
+            flattened.memberUserIDs = DirectoryObjectIDs(closure.users(of: index).map { snapshot.users[$0].id })
             flattened.memberGroupIDs = []
             place(flattened)
-            flattened.memberUserIDs.compactMap { userByKey[ObjectKey($0)] }.forEach(take)
+            flattened.memberUserIDs.objectKeys.compactMap { userByKey[$0] }.forEach(take)
         }
 
         // Ancestors of the named users, with the edges among them.
         var parents: [ObjectKey: [Int]] = [:]
         for (index, group) in snapshot.groups.enumerated() {
-            for member in group.memberUserIDs { parents[ObjectKey(member), default: []].append(index) }
-            for member in group.memberGroupIDs { parents[ObjectKey(member), default: []].append(index) }
+            for member in group.memberUserIDs.objectKeys { parents[member, default: []].append(index) }
+            for member in group.memberGroupIDs.objectKeys { parents[member, default: []].append(index) }
         }
         var queue = named.map(\.id)
         var visited: Set<ObjectKey> = Set(queue.map(ObjectKey.init))

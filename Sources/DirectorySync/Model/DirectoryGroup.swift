@@ -14,10 +14,10 @@ public struct DirectoryGroup: Hashable, Codable, Sendable, Identifiable {
     public var securityEnabled: Bool
     /// Graph's `groupTypes`: `Unified` marks a Microsoft 365 group, `DynamicMembership` a dynamic one.
     public var groupTypes: [String]
-    /// Object ids of the users that are direct members.
-    public var memberUserIDs: [String]
-    /// Object ids of the groups that are direct members (nested groups).
-    public var memberGroupIDs: [String]
+    /// Object ids of the users that are direct members, kept packed (``DirectoryObjectIDs``).
+    public var memberUserIDs: DirectoryObjectIDs
+    /// Object ids of the groups that are direct members (nested groups), kept packed.
+    public var memberGroupIDs: DirectoryObjectIDs
 
     /// Creates a directory group.
     /// - Parameters:
@@ -33,7 +33,7 @@ public struct DirectoryGroup: Hashable, Codable, Sendable, Identifiable {
     public init(
         id: String, displayName: String, description: String? = nil, mail: String? = nil,
         mailEnabled: Bool = false, securityEnabled: Bool = true, groupTypes: [String] = [],
-        memberUserIDs: [String] = [], memberGroupIDs: [String] = []
+        memberUserIDs: DirectoryObjectIDs = [], memberGroupIDs: DirectoryObjectIDs = []
     ) {
         self.id = id
         self.displayName = displayName

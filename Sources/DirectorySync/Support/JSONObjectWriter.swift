@@ -46,4 +46,21 @@ struct JSONObjectWriter {
         }
         output.append(UInt8(ascii: "]"))
     }
+
+    /// Object ids: a packed GUID's 36 digits and dashes written straight from its bits.
+    mutating func strings(_ name: StaticString, _ values: DirectoryObjectIDs, to output: inout [UInt8]) {
+        guard let guids = values.packedGUIDs else { return strings(name, Array(values), to: &output) }
+        key(name, to: &output)
+        output.append(UInt8(ascii: "["))
+        let length = PackedGUID.length + 2
+        output.reserveCapacity(output.count + guids.count * (length + 1) + 1)
+        for (index, guid) in guids.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            output.append(contentsOf: repeatElement(UInt8(ascii: "\""), count: length))
+            output.withUnsafeMutableBufferPointer { bytes in
+                _ = guid.write(to: UnsafeMutableBufferPointer(rebasing: bytes[(bytes.count - length + 1)...]))
+            }
+        }
+        output.append(UInt8(ascii: "]"))
+    }
 }

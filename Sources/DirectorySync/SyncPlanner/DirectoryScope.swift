@@ -60,7 +60,7 @@ struct DirectoryScope {
             directUsers: ParallelChunks.map(groupCount, chunkSize: 64) { range in
                 range.map { userPositions.values(for: snapshotGroups[groupOrder.isEmpty ? $0 : Int(groupOrder[$0])].memberUserIDs) }
             },
-            directGroups: (0..<groupCount).map { group($0).memberGroupIDs.compactMap { groupPositions.value(for: ObjectKey($0)) } })
+            directGroups: (0..<groupCount).map { groupPositions.values(for: group($0).memberGroupIDs) })
 
         // The groups a group filter selects: only theirs of the closures below are needed.
         let matched: [Bool]? = if case .usersByGroup(let expression) = filter { (0..<groupCount).map { expression.matches(group($0)) } } else { nil }
@@ -222,8 +222,8 @@ struct TransitiveMembers {
         var groupPositions = ObjectKeyTable(capacity: groups.count)
         for (index, group) in groups.enumerated() { groupPositions.set(Int32(index), for: ObjectKey(group.id)) }
         self.init(
-            directUsers: groups.map { $0.memberUserIDs.compactMap { userPositions.value(for: ObjectKey($0)) } },
-            directGroups: groups.map { $0.memberGroupIDs.compactMap { groupPositions.value(for: ObjectKey($0)) } })
+            directUsers: groups.map { userPositions.values(for: $0.memberUserIDs) },
+            directGroups: groups.map { groupPositions.values(for: $0.memberGroupIDs) })
     }
 
     /// Members given as each group's direct member users and groups, by position.

@@ -60,16 +60,10 @@ package struct ObjectKeyTable: Sendable {
         }
     }
 
-    /// The numbers stored for the ids, in order, leaving out ids without one.
-    ///
-    /// In sweeps — read every id's first byte, then parse them all (``values(for:)-(ObjectKey)``
-    /// does the same for the lookups) — so that the memory reads of one sweep are independent and
-    /// the processor waits for many at once: ids are scattered over a heap of a million objects.
-    func values(for ids: [String]) -> [Int32] {
-        var touched: UInt8 = 0
-        for id in ids { touched &+= id.utf8.first ?? 0 }
-        keepReads(touched)
-        var found = values(for: ids.map(ObjectKey.init))
+    /// The numbers stored for the ids, in order, leaving out ids without one. Packed ids are
+    /// looked up without a string read or made (``DirectoryObjectIDs``).
+    func values(for ids: DirectoryObjectIDs) -> [Int32] {
+        var found = values(for: ids.objectKeys)
         found.removeAll { $0 < 0 }
         return found
     }

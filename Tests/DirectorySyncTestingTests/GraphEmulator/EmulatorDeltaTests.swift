@@ -39,7 +39,7 @@ struct EmulatorDeltaTests {
         let harness = EmulatorHarness(users: 300, groups: 0, configuration: .init(membersPerDeltaEntry: 50))
         let t = harness.credentials.tenantID
         let ids = harness.tenant.users.map(\.id)
-        harness.emulator.upsertGroup(DirectoryGroup(id: "g-big", displayName: "Big", memberUserIDs: Array(ids[0..<120])), tenant: t)
+        harness.emulator.upsertGroup(DirectoryGroup(id: "g-big", displayName: "Big", memberUserIDs: DirectoryObjectIDs(ids[0..<120])), tenant: t)
         let first = harness.all("/v1.0/groups/delta?$select=id,displayName,members")
         let entries = first.items.filter { $0["id"] as? String == "g-big" }
         #expect(entries.count == 3)

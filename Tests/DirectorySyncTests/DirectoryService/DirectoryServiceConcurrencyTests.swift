@@ -80,7 +80,7 @@ struct DirectoryServiceConcurrencyTests {
             for domain in domains {
                 let directory = try #require(harness.directories[domain])
                 let members = try await directory.read(filter: .all).users.prefix(3).map(\.id)
-                directory.upsert(DirectoryGroup(id: "shared-\(domain)", displayName: "Shared Team", memberUserIDs: members))
+                directory.upsert(DirectoryGroup(id: "shared-\(domain)", displayName: "Shared Team", memberUserIDs: DirectoryObjectIDs(members)))
                 ids.append(try await harness.readySource(domain).id)
             }
             // Both reads wait at the gate, so both plans are made as close together as possible.

@@ -21,6 +21,12 @@ struct DirectoryObjectJSONTests {
         (0..<Int.random(in: 0...3, using: &random)).map { _ in oddString(&random) }
     }
 
+    /// Member ids: half the lists all GUIDs (kept packed), the others with odd strings among them.
+    static func memberIDs(_ random: inout SeededRandomNumberGenerator) -> DirectoryObjectIDs {
+        let packed = random.chance(0.5)
+        return DirectoryObjectIDs((0..<Int.random(in: 0...4, using: &random)).map { _ in packed || random.chance(0.5) ? random.guid() : oddString(&random) })
+    }
+
     static func user(_ random: inout SeededRandomNumberGenerator) -> DirectoryUser {
         DirectoryUser(
             id: oddString(&random), userPrincipalName: oddString(&random), displayName: optional(&random), givenName: optional(&random),
@@ -35,7 +41,7 @@ struct DirectoryObjectJSONTests {
         DirectoryGroup(
             id: oddString(&random), displayName: oddString(&random), description: optional(&random), mail: optional(&random),
             mailEnabled: random.chance(0.5), securityEnabled: random.chance(0.5), groupTypes: strings(&random),
-            memberUserIDs: strings(&random), memberGroupIDs: strings(&random))
+            memberUserIDs: memberIDs(&random), memberGroupIDs: memberIDs(&random))
     }
 
     @Test("users are written byte for byte as JSONEncoder.deterministic() writes them (seeded random users, every field set or not)")

@@ -158,7 +158,7 @@ struct StringKeyTests {
             let ids = (0..<Int.random(in: 0...60, using: &random)).map { _ in
                 Int.random(in: 0..<4, using: &random) == 0 ? (Bool.random(using: &random) ? random.guid() : "user-x") : held.randomElement(using: &random)!
             }
-            #expect(table.values(for: ids) == ids.compactMap { table.value(for: ObjectKey($0)) })
+            #expect(table.values(for: DirectoryObjectIDs(ids)) == ids.compactMap { table.value(for: ObjectKey($0)) })
         }
     }
 

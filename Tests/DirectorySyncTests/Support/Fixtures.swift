@@ -18,7 +18,7 @@ func user(
 }
 
 func group(_ id: String, _ name: String, users: [String] = [], groups: [String] = []) -> DirectoryGroup {
-    DirectoryGroup(id: id, displayName: name, memberUserIDs: users, memberGroupIDs: groups)
+    DirectoryGroup(id: id, displayName: name, memberUserIDs: DirectoryObjectIDs(users), memberGroupIDs: DirectoryObjectIDs(groups))
 }
 
 func makePlan(

@@ -84,7 +84,7 @@ struct PlannerDifferentialTests {
         try await seedStore(store, tenant: tenant, seed: seed, random: &random)
 
         // Members of one group without an address and with one name: store labels that tie when they leave.
-        let sameName = random.chance(0.5) ? Set(tenant.groups.randomElement(using: &random)?.memberUserIDs.prefix(4) ?? []) : []
+        let sameName = random.chance(0.5) ? Set(tenant.groups.randomElement(using: &random).map { Array($0.memberUserIDs.prefix(4)) } ?? []) : []
         var mutator = TenantMutator(tenant)
         var now = Date(timeIntervalSince1970: 1_780_000_000)
         var pending: [PendingRemoval] = []
