@@ -299,11 +299,11 @@ public struct GraphDirectoryProvider: DirectoryProvider {
                     continue
                 }
                 var seen = seenSets.removeValue(forKey: index) ?? Set(seenKeys[index])
-                for (position, key) in chunk.userKeys.enumerated() where seen.insert(key).inserted {
-                    groups[index].memberUserIDs.append(chunk.group.memberUserIDs[position], key: key)
+                for (place, key) in chunk.userKeys.enumerated() where seen.insert(key).inserted {
+                    groups[index].memberUserIDs.append(chunk.group.memberUserIDs[place], key: key)
                 }
-                for (position, key) in chunk.groupKeys.enumerated() where seen.insert(key).inserted {
-                    groups[index].memberGroupIDs.append(chunk.group.memberGroupIDs[position], key: key)
+                for (place, key) in chunk.groupKeys.enumerated() where seen.insert(key).inserted {
+                    groups[index].memberGroupIDs.append(chunk.group.memberGroupIDs[place], key: key)
                 }
                 for key in chunk.others where seen.insert(key).inserted { ignored += 1 }
                 seenSets[index] = seen

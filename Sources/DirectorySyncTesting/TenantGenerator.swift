@@ -160,15 +160,15 @@ public struct TenantGenerator: Sendable {
         if perUser > 0 {
             for user in users {
                 let memberships = Int.random(in: 0...(2 * perUser), using: &random)
-                // One id string for all of the user's memberships (as a read shares it).
-                let id = user.id
+                let (id, key) = (user.id, user.objectKey)
                 for _ in 0..<memberships {
-                    groups[Int.random(in: 0..<count, using: &random)].memberUserIDs.append(id)
+                    groups[Int.random(in: 0..<count, using: &random)].memberUserIDs.append(id, key: key)
                 }
             }
             for index in groups.indices {
-                var seen: Set<String> = []
-                groups[index].memberUserIDs = groups[index].memberUserIDs.filter { seen.insert($0).inserted }
+                var unique = DirectoryObjectIDs()
+                unique.join(groups[index].memberUserIDs)
+                groups[index].memberUserIDs = unique
             }
         }
         for index in 0..<count where index + 1 < count && random.chance(configuration.nestedGroupShare) {

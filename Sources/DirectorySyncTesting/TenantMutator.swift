@@ -94,7 +94,7 @@ public struct TenantMutator: Sendable {
             let removed = tenant.users.remove(at: index)
             if let email = removed.primaryEmail { freedEmails.append(email) }
             let removedID = removed.id
-            for group in tenant.groups.indices { tenant.groups[group].memberUserIDs.removeAll { $0 == removedID } }
+            for group in tenant.groups.indices { tenant.groups[group].memberUserIDs.removeAll(removedID) }
         case .renameUser:
             guard let index = users.randomElement(using: &random) else { return }
             tenant.users[index].displayName = "Renamed \(counter)"
@@ -146,7 +146,7 @@ public struct TenantMutator: Sendable {
         case .deleteGroup:
             guard let index = groups.randomElement(using: &random) else { return }
             let removed = tenant.groups.remove(at: index)
-            for group in tenant.groups.indices { tenant.groups[group].memberGroupIDs.removeAll { $0 == removed.id } }
+            for group in tenant.groups.indices { tenant.groups[group].memberGroupIDs.removeAll(removed.id) }
         }
     }
 

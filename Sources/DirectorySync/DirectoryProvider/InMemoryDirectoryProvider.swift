@@ -63,7 +63,7 @@ public final class InMemoryDirectoryProvider: DirectoryProvider {
     public func removeUser(id: String) {
         state.withLock { state in
             state.users[id] = nil
-            for key in Array(state.groups.keys) { state.groups[key]?.memberUserIDs.removeAll { $0 == id } }
+            for key in Array(state.groups.keys) { state.groups[key]?.memberUserIDs.removeAll(id) }
         }
     }
 
@@ -72,7 +72,7 @@ public final class InMemoryDirectoryProvider: DirectoryProvider {
     public func removeGroup(id: String) {
         state.withLock { state in
             state.groups[id] = nil
-            for key in Array(state.groups.keys) { state.groups[key]?.memberGroupIDs.removeAll { $0 == id } }
+            for key in Array(state.groups.keys) { state.groups[key]?.memberGroupIDs.removeAll(id) }
         }
     }
 

@@ -78,11 +78,11 @@ struct ExplanationBuilder {
     /// selected one first.
     private func groupPath(from userID: String, _ expression: FilterExpression) -> ([String], [FilterCondition])? {
         let groups = focused.excerpt.groups
-        var parents: [String: [Int]] = [:]
+        var parents: [ObjectKey: [Int]] = [:]
         for (index, group) in groups.enumerated() {
-            for member in group.memberUserIDs + group.memberGroupIDs { parents[member, default: []].append(index) }
+            for member in group.memberUserIDs.objectKeys + group.memberGroupIDs.objectKeys { parents[member, default: []].append(index) }
         }
-        var queue: [(Int, [String])] = (parents[userID] ?? []).sorted { groups[$0].displayName < groups[$1].displayName }.map { ($0, [groups[$0].displayName]) }
+        var queue: [(Int, [String])] = (parents[ObjectKey(userID)] ?? []).sorted { groups[$0].displayName < groups[$1].displayName }.map { ($0, [groups[$0].displayName]) }
         var visited = Set(queue.map(\.0))
         var position = 0
         while position < queue.count {
@@ -90,7 +90,7 @@ struct ExplanationBuilder {
             position += 1
             let decision = expression.decision(for: groups[index])
             if decision.matches { return (chain.reversed(), decision.deciding) }
-            for parent in (parents[groups[index].id] ?? []).sorted(by: { groups[$0].displayName < groups[$1].displayName })
+            for parent in (parents[ObjectKey(groups[index].id)] ?? []).sorted(by: { groups[$0].displayName < groups[$1].displayName })
             where visited.insert(parent).inserted {
                 queue.append((parent, chain + [groups[parent].displayName]))
             }
@@ -112,7 +112,7 @@ struct ExplanationBuilder {
                 detail: matches ? "In scope: the group filter selects it by \(deciding.map(\.description).joined(separator: " and "))."
                     : "Out of scope: the group filter leaves it out, as \(Self.noneHolds(deciding.map(\.description))).")
         case .usersByUser(let expression):
-            let memberIDs = Set(group.memberUserIDs.map(ObjectKey.init))
+            let memberIDs = Set(group.memberUserIDs.objectKeys)
             let members = focused.excerpt.users.filter { memberIDs.contains(ObjectKey($0.id)) }
             let selected = members.filter(expression.matches)
             return .init(

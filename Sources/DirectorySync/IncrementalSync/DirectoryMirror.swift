@@ -41,8 +41,8 @@ package struct DirectoryMirror: Hashable, Codable, Sendable {
                 switch (membership.memberKind, membership.isAdded) {
                 case (.user, true) where !group.memberUserIDs.contains(membership.memberID): group.memberUserIDs.append(membership.memberID)
                 case (.group, true) where !group.memberGroupIDs.contains(membership.memberID): group.memberGroupIDs.append(membership.memberID)
-                case (.user, false): group.memberUserIDs.remove(membership.memberID)
-                case (.group, false): group.memberGroupIDs.remove(membership.memberID)
+                case (.user, false): group.memberUserIDs.removeAll(membership.memberID)
+                case (.group, false): group.memberGroupIDs.removeAll(membership.memberID)
                 default: continue
                 }
                 groups[group.id] = group

@@ -23,6 +23,10 @@ public struct DirectoryObjectIDs: Sendable {
     /// Creates a list of these ids, in order.
     /// - Parameter ids: The ids.
     public init<Ids: Sequence>(_ ids: Ids) where Ids.Element == String {
+        if let list = ids as? DirectoryObjectIDs {
+            self = list
+            return
+        }
         var packed: [PackedGUID] = []
         packed.reserveCapacity(ids.underestimatedCount)
         var iterator = ids.makeIterator()
@@ -53,14 +57,13 @@ public struct DirectoryObjectIDs: Sendable {
         }
     }
 
-    /// Appends an id whose key was made before (`key == ObjectKey(id)`), without parsing it again.
-    package mutating func append(_ id: String, key: ObjectKey) {
-        if case .guid(let high, let low) = key, case .guids(var guids) = storage {
-            storage = .guids([])
-            guids.append(PackedGUID(high: high, low: low))
-            storage = .guids(guids)
+    /// Appends an id whose key was made before (`key == ObjectKey(id)`), without parsing it again
+    /// (nor making its string, for a GUID kept packed).
+    package mutating func append(_ id: @autoclosure () -> String, key: ObjectKey) {
+        if case .guid(let high, let low) = key, case .guids = storage {
+            modifyGUIDs { $0.append(PackedGUID(high: high, low: low)) }
         } else {
-            modifyStrings { $0.append(id) }
+            modifyStrings { $0.append(id()) }
         }
     }
 
@@ -70,13 +73,13 @@ public struct DirectoryObjectIDs: Sendable {
         for (position, key) in other.objectKeys.enumerated() where known.insert(key).inserted { append(other[position], key: key) }
     }
 
-    /// Removes every `id` from the list, comparing packed ids without making their strings.
-    package mutating func remove(_ id: String) {
-        if case .guids(var guids) = storage {
+    /// Removes every `id` from the list, as `removeAll { $0 == id }` does, without making the
+    /// string of each id it compares.
+    /// - Parameter id: An object id.
+    public mutating func removeAll(_ id: String) {
+        if case .guids = storage {
             guard let guid = PackedGUID(id) else { return }
-            storage = .guids([])
-            guids.removeAll { $0 == guid }
-            storage = .guids(guids)
+            modifyGUIDs { $0.removeAll { $0 == guid } }
         } else {
             modifyStrings { $0.removeAll { $0 == id } }
         }
@@ -101,14 +104,20 @@ public struct DirectoryObjectIDs: Sendable {
     /// Sorts the ids in place, in the order of their strings (`<`), as `[String].sort()` does.
     public mutating func sort() {
         switch storage {
-        case .guids(var guids):
+        case .guids:
             // Lower-case hexadecimal digits of one length sort as the numbers they spell.
-            storage = .guids([])
-            guids.sort { ($0.high, $0.low) < ($1.high, $1.low) }
-            storage = .guids(guids)
+            modifyGUIDs { $0.sort { ($0.high, $0.low) < ($1.high, $1.low) } }
         case .strings:
             modifyStrings { $0.sort() }
         }
+    }
+
+    /// Runs `body` on the packed ids, which the list must keep (no copy: the list lets go of them meanwhile).
+    private mutating func modifyGUIDs<Result>(_ body: (inout [PackedGUID]) -> Result) -> Result {
+        guard case .guids(var guids) = storage else { preconditionFailure("the list keeps strings") }
+        storage = .guids([])
+        defer { storage = .guids(guids) }
+        return body(&guids)
     }
 
     /// Runs `body` on the ids as strings, and keeps them so.
@@ -146,10 +155,8 @@ extension DirectoryObjectIDs: RandomAccessCollection, MutableCollection, RangeRe
             }
         }
         set {
-            if case .guids(var guids) = storage, let guid = PackedGUID(newValue) {
-                storage = .guids([])
-                guids[position] = guid
-                storage = .guids(guids)
+            if case .guids = storage, let guid = PackedGUID(newValue) {
+                modifyGUIDs { $0[position] = guid }
             } else {
                 modifyStrings { $0[position] = newValue }
             }
@@ -161,21 +168,24 @@ extension DirectoryObjectIDs: RandomAccessCollection, MutableCollection, RangeRe
     ///   - subrange: The positions to replace.
     ///   - newElements: The ids to put there.
     public mutating func replaceSubrange<Ids: Collection>(_ subrange: Range<Int>, with newElements: Ids) where Ids.Element == String {
-        if case .guids(var guids) = storage {
-            var packed: [PackedGUID] = []
-            packed.reserveCapacity(newElements.count)
-            for id in newElements {
-                guard let guid = PackedGUID(id) else { break }
-                packed.append(guid)
-            }
-            if packed.count == newElements.count {
-                storage = .guids([])
-                guids.replaceSubrange(subrange, with: packed)
-                storage = .guids(guids)
-                return
-            }
+        let ids = DirectoryObjectIDs(newElements)
+        if case .guids = storage, case .guids(let packed) = ids.storage {
+            modifyGUIDs { $0.replaceSubrange(subrange, with: packed) }
+        } else {
+            modifyStrings { $0.replaceSubrange(subrange, with: ids) }
         }
-        modifyStrings { $0.replaceSubrange(subrange, with: newElements) }
+    }
+
+    /// Appends the ids of `newElements`, in order. (The collections' own version reserves room
+    /// for exactly the ids it adds: appending in a loop would copy the whole list every time.)
+    /// - Parameter newElements: The ids to add.
+    public mutating func append<Ids: Sequence>(contentsOf newElements: Ids) where Ids.Element == String {
+        let ids = DirectoryObjectIDs(newElements)
+        if case .guids = storage, case .guids(let packed) = ids.storage {
+            modifyGUIDs { $0.append(contentsOf: packed) }
+        } else {
+            modifyStrings { $0.append(contentsOf: ids) }
+        }
     }
 
     /// Appends an id.
@@ -186,12 +196,8 @@ extension DirectoryObjectIDs: RandomAccessCollection, MutableCollection, RangeRe
     /// - Parameter minimumCapacity: The number of ids to make room for.
     public mutating func reserveCapacity(_ minimumCapacity: Int) {
         switch storage {
-        case .guids(var guids):
-            storage = .guids([])
-            guids.reserveCapacity(minimumCapacity)
-            storage = .guids(guids)
-        case .strings:
-            modifyStrings { $0.reserveCapacity(minimumCapacity) }
+        case .guids: modifyGUIDs { $0.reserveCapacity(minimumCapacity) }
+        case .strings: modifyStrings { $0.reserveCapacity(minimumCapacity) }
         }
     }
 }
@@ -199,8 +205,11 @@ extension DirectoryObjectIDs: RandomAccessCollection, MutableCollection, RangeRe
 extension DirectoryObjectIDs: Hashable {
     /// Whether both lists hold the same ids in the same order.
     public static func == (lhs: Self, rhs: Self) -> Bool {
-        if case .guids(let left) = lhs.storage, case .guids(let right) = rhs.storage { return left == right }
-        return lhs.count == rhs.count && lhs.elementsEqual(rhs)
+        switch (lhs.storage, rhs.storage) {
+        case (.guids(let left), .guids(let right)): return left == right
+        case (.strings(let left), .strings(let right)): return left == right
+        default: return lhs.count == rhs.count && lhs.elementsEqual(rhs)
+        }
     }
 
     /// Hashes the ids in order: a list's hash does not depend on whether it keeps strings.

@@ -8,7 +8,20 @@ package enum ObjectKey: Hashable, Sendable {
 
     /// The key of an id.
     package init(_ id: String) {
-        if let (high, low) = id.utf8.withContiguousStorageIfAvailable(Self.packedGUID) ?? nil { self = .guid(high, low) } else { self = .other(id) }
+        if let (high, low) = id.utf8.withContiguousStorageIfAvailable(Self.packedGUID) ?? Self.packedGUID(copying: id) {
+            self = .guid(high, low)
+        } else {
+            self = .other(id)
+        }
+    }
+
+    /// The GUID of an id whose bytes are not contiguous (a string bridged from `NSString` on
+    /// Apple platforms), read from a contiguous copy: one id has one key however it is held.
+    private static func packedGUID(copying id: String) -> (UInt64, UInt64)? {
+        guard id.utf8.count == 36 else { return nil }
+        var copy = id
+        copy.makeContiguousUTF8()
+        return copy.utf8.withContiguousStorageIfAvailable(packedGUID) ?? nil
     }
 
     /// The key of the id with these UTF-8 bytes.

@@ -52,14 +52,13 @@ struct JSONObjectWriter {
         guard let guids = values.packedGUIDs else { return strings(name, Array(values), to: &output) }
         key(name, to: &output)
         output.append(UInt8(ascii: "["))
-        let length = PackedGUID.length + 2
-        output.reserveCapacity(output.count + guids.count * (length + 1) + 1)
         for (index, guid) in guids.enumerated() {
             if index > 0 { output.append(UInt8(ascii: ",")) }
-            output.append(contentsOf: repeatElement(UInt8(ascii: "\""), count: length))
-            output.withUnsafeMutableBufferPointer { bytes in
-                _ = guid.write(to: UnsafeMutableBufferPointer(rebasing: bytes[(bytes.count - length + 1)...]))
-            }
+            output.append(UInt8(ascii: "\""))
+            let start = output.count
+            output.append(contentsOf: repeatElement(0, count: PackedGUID.length))
+            output.withUnsafeMutableBufferPointer { _ = guid.write(to: UnsafeMutableBufferPointer(rebasing: $0[start...])) }
+            output.append(UInt8(ascii: "\""))
         }
         output.append(UInt8(ascii: "]"))
     }

@@ -146,7 +146,7 @@ struct DirectoryScope {
     private static func order<T: KeyedDirectoryObject>(_ items: [T]) -> ([Int32], ObjectKeyTable) {
         var positions = ObjectKeyTable(capacity: items.count)
         let keys = ParallelChunks.map(items.count) { range in
-            // Every id's first byte read before any is parsed: the reads overlap (see ObjectKeyTable.values(for:)).
+            // Every id's first byte read before any is parsed: the reads overlap, where one after another each waits.
             var touched: UInt8 = 0
             for index in range { touched &+= items[index].leadingByte }
             keepReads(touched)

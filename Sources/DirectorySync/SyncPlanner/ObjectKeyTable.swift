@@ -5,9 +5,7 @@
 /// A plan looks up every member of every group here — millions of lookups at a million users — so
 /// a lookup costs one memory access where a `Dictionary<ObjectKey, Int32>` costs three (the
 /// occupancy bitmap, the key and the value arrays) and a keyed hash.
-///
-/// Package access: the Graph provider numbers the users it read with it too.
-package struct ObjectKeyTable: Sendable {
+struct ObjectKeyTable: Sendable {
     private struct Entry {
         var high: UInt64
         var low: UInt64
@@ -20,10 +18,10 @@ package struct ObjectKeyTable: Sendable {
     private var others: [String: Int32] = [:]
     /// Mixed into the hash, so ids chosen to collide cannot slow every plan down.
     private let seed: UInt64
-    package private(set) var count = 0
+    private(set) var count = 0
 
     /// A table for about `capacity` ids.
-    package init(capacity: Int) { self.init(capacity: capacity, seed: UInt64.random(in: .min ... .max)) }
+    init(capacity: Int) { self.init(capacity: capacity, seed: UInt64.random(in: .min ... .max)) }
 
     /// A table for about `capacity` ids whose hash mixes in `seed` (tests choose it, to place ids).
     init(capacity: Int, seed: UInt64) {
@@ -43,7 +41,7 @@ package struct ObjectKeyTable: Sendable {
     }
 
     /// The number stored for the key, if any.
-    package func value(for key: ObjectKey) -> Int32? {
+    func value(for key: ObjectKey) -> Int32? {
         switch key {
         case .other(let id): return others[id]
         case .guid(let high, let low):
@@ -107,7 +105,7 @@ package struct ObjectKeyTable: Sendable {
     }
 
     /// Stores `value` for the key, replacing the number stored before.
-    package mutating func set(_ value: Int32, for key: ObjectKey) {
+    mutating func set(_ value: Int32, for key: ObjectKey) {
         switch key {
         case .other(let id):
             if others.updateValue(value, forKey: id) == nil { count += 1 }

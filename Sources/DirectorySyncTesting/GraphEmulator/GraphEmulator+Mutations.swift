@@ -173,8 +173,8 @@ extension GraphEmulator {
             if record.group.memberGroupIDs.contains(memberID) { type = "group" }
             if let other = record.others.first(where: { $0.id == memberID }) { type = other.type }
             guard !type.isEmpty else { return }
-            record.group.memberUserIDs.removeAll { $0 == memberID }
-            record.group.memberGroupIDs.removeAll { $0 == memberID }
+            record.group.memberUserIDs.removeAll(memberID)
+            record.group.memberGroupIDs.removeAll(memberID)
             record.others.removeAll { $0.id == memberID }
             tenants[tenantID]?.groups[groupID] = record
             membership(tenantID, groupID, "\(type)/\(memberID)", added: false)
@@ -267,8 +267,8 @@ extension GraphEmulator {
         for (groupID, record) in groups
         where record.group.memberUserIDs.contains(memberID) || record.group.memberGroupIDs.contains(memberID) {
             let type = record.group.memberUserIDs.contains(memberID) ? "user" : "group"
-            tenants[tenantID]?.groups[groupID]?.group.memberUserIDs.removeAll { $0 == memberID }
-            tenants[tenantID]?.groups[groupID]?.group.memberGroupIDs.removeAll { $0 == memberID }
+            tenants[tenantID]?.groups[groupID]?.group.memberUserIDs.removeAll(memberID)
+            tenants[tenantID]?.groups[groupID]?.group.memberGroupIDs.removeAll(memberID)
             membership(tenantID, groupID, "\(type)/\(memberID)", added: false)
         }
     }

@@ -30,7 +30,7 @@ struct DirectoryObjectIDsTests {
             var ids = DirectoryObjectIDs(model)
             for _ in 0..<20 {
                 let id = Self.id(&random)
-                switch Int.random(in: 0..<9, using: &random) {
+                switch Int.random(in: 0..<12, using: &random) {
                 case 0:
                     model.append(id)
                     ids.append(id)
@@ -57,11 +57,27 @@ struct DirectoryObjectIDsTests {
                 case 6:
                     let gone = model.randomElement(using: &random) ?? id
                     model.removeAll { $0 == gone }
-                    if random.chance(0.5) { ids.removeAll { $0 == gone } } else { ids.remove(gone) }
+                    if random.chance(0.5) { ids.removeAll { $0 == gone } } else { ids.removeAll(gone) }
                 case 7:
                     let other = (0..<Int.random(in: 0...3, using: &random)).map { _ in Self.id(&random) }
                     model += other
-                    ids += other
+                    if random.chance(0.5) { ids += other } else { ids += DirectoryObjectIDs(other) }
+                case 8 where model.count >= 2:
+                    let (a, b) = (Int.random(in: 0..<model.count, using: &random), Int.random(in: 0..<model.count, using: &random))
+                    model.swapAt(a, b)
+                    ids.swapAt(a, b)
+                case 9 where !model.isEmpty:
+                    let lower = Int.random(in: 0..<model.count, using: &random)
+                    let range = lower..<Int.random(in: lower...model.count, using: &random)
+                    model.removeSubrange(range)
+                    ids.removeSubrange(range)
+                    if !model.isEmpty { #expect(model.removeFirst() == ids.removeFirst()) }
+                case 10:
+                    let added = (0..<Int.random(in: 0...3, using: &random)).map { _ in Self.id(&random) }
+                    let lower = Int.random(in: 0...model.count, using: &random)
+                    let range = lower..<Int.random(in: lower...model.count, using: &random)
+                    model[range] = ArraySlice(added)
+                    ids.replaceSubrange(range, with: DirectoryObjectIDs(added))
                 default:
                     model.reverse()
                     ids.reverse()
