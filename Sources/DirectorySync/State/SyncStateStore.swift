@@ -144,7 +144,10 @@ extension SyncStateStore {
     /// - Returns: The document's bytes.
     /// - Throws: Encoding errors.
     public func document(_ value: some Encodable) throws -> Data {
-        try JSONEncoder.deterministic(fractionalSeconds: true).encode(Envelope(formatVersion: Self.formatVersion, value: value))
+        let encoder = JSONEncoder.deterministic(fractionalSeconds: true)
+        // A mirror names each user in all its groups: one string per id (see ObjectIDStrings).
+        encoder.userInfo[ObjectIDStrings.key] = ObjectIDStrings()
+        return try encoder.encode(Envelope(formatVersion: Self.formatVersion, value: value))
     }
 
     /// Removes a key.

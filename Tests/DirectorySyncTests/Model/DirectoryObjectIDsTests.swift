@@ -151,4 +151,24 @@ struct DirectoryObjectIDsTests {
         }
         #expect(DirectoryObjectIDs(["a", "b"]).description == ["a", "b"].description)
     }
+
+    @Test("an encoder that makes each id's string once writes the same bytes, and hands out one string per id (seeded)")
+    func stringsMadeOnce() throws {
+        var random = SeededRandomNumberGenerator(seed: 8)
+        let pool = (0..<20).map { _ in Self.id(&random) }
+        let groups = (0..<50).map { number in
+            DirectoryGroup(
+                id: "g\(number)", displayName: "G",
+                memberUserIDs: DirectoryObjectIDs((0..<Int.random(in: 0...12, using: &random)).map { _ in pool.randomElement(using: &random)! }))
+        }
+        let plain = JSONEncoder.deterministic()
+        let sharing = JSONEncoder.deterministic()
+        sharing.userInfo[ObjectIDStrings.key] = ObjectIDStrings()
+        #expect(try sharing.encode(groups) == plain.encode(groups))
+        let strings = ObjectIDStrings()
+        let guid = try #require(PackedGUID(random.guid()))
+        func address(_ text: String) -> UInt? { text.utf8.withContiguousStorageIfAvailable { UInt(bitPattern: $0.baseAddress) } ?? nil }
+        #expect(strings.string(guid) == guid.id)
+        #expect(address(strings.string(guid)) == address(strings.string(guid)), "the second time, the string made the first time")
+    }
 }
