@@ -23,7 +23,7 @@ public struct DirectoryObjectIDs: Sendable {
     /// Creates a list of these ids, in order.
     /// - Parameter ids: The ids.
     public init<Ids: Sequence>(_ ids: Ids) where Ids.Element == String {
-        if let list = ids as? DirectoryObjectIDs {
+        if let list = ids as? DirectoryObjectIDs, list.packedGUIDs != nil {
             self = list
             return
         }
@@ -176,8 +176,8 @@ extension DirectoryObjectIDs: RandomAccessCollection, MutableCollection, RangeRe
         }
     }
 
-    /// Appends the ids of `newElements`, in order. (The collections' own version reserves room
-    /// for exactly the ids it adds: appending in a loop would copy the whole list every time.)
+    /// Appends the ids of `newElements`, in order: the packed ids of a list as they are kept, other
+    /// ids parsed once, in one copy (the collections' own version appends them one by one).
     /// - Parameter newElements: The ids to add.
     public mutating func append<Ids: Sequence>(contentsOf newElements: Ids) where Ids.Element == String {
         let ids = DirectoryObjectIDs(newElements)
