@@ -10,7 +10,8 @@ let usage = """
                    emulator into an empty in-memory store, then again with nothing to change
       incremental  the same with change tracking; change 1% of the users; measure the incremental run
       export   export a preview of N records (--users, default 100,000) to /dev/null
-      plan     plan N users (default 100,000) against a store holding them, 1% changed
+      plan     plan N users (default 100,000) against a store holding them, 1% changed; with
+               --iterations K, plan the same inputs K times (the first is the figure reported)
       graph-read   read N users, N/10 groups (or --groups M; 0 for users alone) and their memberships
                    through GraphDirectoryProvider
       read-limit   fetch N users' $select'ed pages from the loopback Graph emulator without decoding
@@ -61,7 +62,7 @@ guard groupsText == nil || Int(groupsText!) != nil else {
 }
 let groups = groupsText.flatMap { Int($0) }
 let etcd = option("etcd")
-guard let iterations = Int(option("iterations") ?? "200"), iterations > 0 else {
+guard let iterations = Int(option("iterations") ?? (scenario == "plan" ? "1" : "200")), iterations > 0 else {
     FileHandle.standardError.write(Data("--iterations must be a positive whole number\n".utf8))
     exit(2)
 }
@@ -86,7 +87,7 @@ case "coordination":
     measurement = try await CoordinationScenario.run(etcd: etcd, iterations: iterations)
 case "incremental": measurement = try await SyncScenarios.incremental(users: users)
 case "export": measurement = try await ExportScenario.run(records: users, format: format)
-case "plan": measurement = try await PlanScenario.run(users: users)
+case "plan": measurement = try await PlanScenario.run(users: users, rounds: iterations)
 case "graph-read": measurement = try await GraphReadScenario.run(users: users, groups: groups)
 case "read-limit": measurement = try await ReadLimitScenario.run(users: users)
 case "explain": measurement = try await ExplainScenario.run(users: users)
