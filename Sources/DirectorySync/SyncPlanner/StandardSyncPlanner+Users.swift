@@ -23,20 +23,27 @@ struct KeyTable {
 /// user — which of them the identity holds and whether it needs any change.
 ///
 /// Sixteen bytes and no reference: most users' email is their `mail` as it is (trimmed and
-/// lower-case already) and they have no alias, so their facts point at the snapshot instead of
-/// holding strings, and a plan that changes little touches no user's strings after this pass.
+/// lower-case already), and their aliases, if any, are their own keys too, so their facts point at
+/// the snapshot instead of holding strings, and a plan that changes little touches no user's
+/// strings after this pass.
 struct UserFacts: Sendable {
     /// The linked identity (the first by identifier), or -1.
     var linked: Int32 = -1
-    /// The user's addresses in ``PlanBuilder/userAddresses`` when they are more than its `mail`
-    /// as it is; -1 otherwise.
+    /// The user's addresses in ``PlanBuilder/userAddresses`` when they are not read from the
+    /// snapshot (its `mail` as it is, and ``Flags/aliasesInPlace``); -1 otherwise.
     var addresses: Int32 = -1
     var flags: Flags = []
+    /// How many aliases the user has (``PlanBuilder/aliasCount(_:)``): kept here, in the padding
+    /// after ``flags``, so that numbering the aliases of a million users reads no addresses.
+    /// ``manyAliases`` when the count does not fit.
+    var aliasCount: UInt16 = 0
     /// Whether the linked identity holds each alias (bit `n` for alias `n`, the first ``aliasBits``; the
     /// others are asked of the identity).
     var ownsAliases: UInt32 = 0
     /// How many aliases ``ownsAliases`` covers.
     static let aliasBits = UInt32.bitWidth
+    /// ``aliasCount`` of a user with this many aliases or more: ask its addresses.
+    static let manyAliases = UInt16.max
 
     struct Flags: OptionSet, Sendable {
         var rawValue: UInt8
@@ -46,6 +53,9 @@ struct UserFacts: Sendable {
         static let ownsPrimary = Flags(rawValue: 2)
         /// The linked identity is already what the user asks for, with every alias.
         static let unchanged = Flags(rawValue: 4)
+        /// The user's email is its `mail` and its aliases are read from its bytes when asked
+        /// (``UserAddresses/withPlainBytes(of:_:)``): all its addresses are their own keys.
+        static let aliasesInPlace = Flags(rawValue: 8)
     }
 
     /// Whether the linked identity holds alias `n`; `nil` beyond the first ``aliasBits``.
@@ -97,13 +107,16 @@ struct AddressClaims {
                     primaries[Int(primaryIDs[index])] += 1
                 }
             }
-            guard aliasStart[index] < aliasStart[index + 1] else { continue }
-            for (n, key) in builder.aliasKeys(index).enumerated() {
-                let alias = Int(aliasStart[index]) + n
+            // The keys are made only for aliases the target does not hold (a linked user's facts
+            // tell which it holds).
+            var keys: [String]?
+            for alias in Int(aliasStart[index])..<Int(aliasStart[index + 1]) {
+                let n = alias - Int(aliasStart[index])
                 if hasTarget, owns(index, n) {
                     ownAlias[alias] = true
                 } else {
-                    aliasIDs[alias] = number(key)
+                    if keys == nil { keys = builder.aliasKeys(index) }
+                    aliasIDs[alias] = number(keys![n])
                     others[Int(aliasIDs[alias])] += 1
                 }
             }
@@ -217,19 +230,37 @@ extension PlanBuilder {
                                     return true
                                 }
                                 guard !plain else { return fact }
+                                // A plain `mail` with aliases that are their own keys: read where
+                                // they lie, now and whenever a plan step asks (most users with aliases).
+                                let inPlace = UserAddresses.withPlainBytes(of: directory.pointee.fields) { primary, primaryIsMail, aliases in
+                                    guard primaryIsMail else { return false }
+                                    judge(primary: primary, primaryKey: primary, aliases: aliases, aliasKeys: aliases)
+                                    return true
+                                } ?? false
+                                if inPlace {
+                                    fact.flags.insert(.aliasesInPlace)
+                                    return fact
+                                }
                                 let addresses = UserAddresses(plain: directory.pointee.fields)
                                     ?? UserAddresses(DirectoryUser.emailAddresses(mail: directory.pointee.mail, proxyAddresses: directory.pointee.proxyAddresses))
                                 fact.addresses = Int32(extra.count)
                                 extra.append((index, addresses))
-                                addresses.withBytes { primary, primaryKey, aliases, aliasKeys in
+                                addresses.withBytes(judge)
+                                return fact
+
+                                /// The facts of a user with these addresses.
+                                func judge(
+                                    primary: UnsafeBufferPointer<UInt8>?, primaryKey: UnsafeBufferPointer<UInt8>?,
+                                    aliases: [UnsafeBufferPointer<UInt8>], aliasKeys: [UnsafeBufferPointer<UInt8>]
+                                ) {
                                     if primary != nil { fact.flags.insert(.hasEmail) }
+                                    fact.aliasCount = UInt16(min(aliases.count, Int(UserFacts.manyAliases)))
                                     guard let profile = identity?.pointee?.profile else { return }
                                     if let primaryKey, profile.fields.holdsAddress(key: primaryKey) { fact.flags.insert(.ownsPrimary) }
                                     for (n, key) in aliasKeys.prefix(UserFacts.aliasBits).enumerated() where profile.fields.holdsAddress(key: key) { fact.ownsAliases |= 1 << UInt32(n) }
                                     let sameEmail = profile.fields.withBytes(.email) { DirectoryUser.Fields.equivalent($0, primary) }
                                     if sameEmail && Self.isUnchanged(profile, directory, aliases: aliases) { fact.flags.insert(.unchanged) }
                                 }
-                                return fact
                             }
                         }
                     }
@@ -282,12 +313,28 @@ extension PlanBuilder {
     /// The user's aliases.
     func aliases(_ index: Int) -> [String] {
         let fact = userFacts[index]
+        if fact.flags.contains(.aliasesInPlace) { return inPlaceAliases(index) }
         return fact.addresses >= 0 ? userAddresses[Int(fact.addresses)].aliases : []
+    }
+
+    /// The aliases of a user whose facts read them in place (``UserFacts/Flags/aliasesInPlace``),
+    /// read again from the same bytes: each is its own key.
+    private func inPlaceAliases(_ index: Int) -> [String] {
+        let fields = scope.snapshotUsers[scope.snapshotIndex(ofUser: index)].fields
+        // The facts found the user plain, and its bytes have not changed since.
+        return UserAddresses.withPlainBytes(of: fields) { _, _, aliases in aliases.map { String(decoding: $0, as: UTF8.self) } }!
+    }
+
+    /// How many aliases the user has.
+    func aliasCount(_ index: Int) -> Int {
+        let fact = userFacts[index]
+        return fact.aliasCount < UserFacts.manyAliases ? Int(fact.aliasCount) : userAddresses[Int(fact.addresses)].aliasCount
     }
 
     /// The user's aliases, lower-cased.
     func aliasKeys(_ index: Int) -> [String] {
         let fact = userFacts[index]
+        if fact.flags.contains(.aliasesInPlace) { return inPlaceAliases(index) }
         return fact.addresses >= 0 ? userAddresses[Int(fact.addresses)].aliasKeys : []
     }
 
@@ -312,7 +359,7 @@ extension PlanBuilder {
         var claimsOnManual: [Int32: [Int]] = [:]
         for index in 0..<count {
             let fact = facts[index]
-            aliasStart[index + 1] = aliasStart[index] + Int32(fact.addresses >= 0 ? userAddresses[Int(fact.addresses)].aliasCount : 0)
+            aliasStart[index + 1] = aliasStart[index] + Int32(aliasCount(index))
             let linked = fact.linked
             if !fact.flags.contains(.hasEmail) {
                 let (externalID, subject) = (scope.userID(index), userLabel(ofScopeUser: index))

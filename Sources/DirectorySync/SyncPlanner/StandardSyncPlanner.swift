@@ -332,14 +332,18 @@ struct PlanBuilder {
         var storeSlots: [Int32] = []
         for label in labels {
             switch label {
-            case .scopeUser(let row) where scopeUserLabels.isEmpty || scopeUserLabels[row] == nil: scopeRows.append(row)
-            case .storeUser(let slot) where storeUserLabels[slot] == nil: storeSlots.append(slot)
+            case .scopeUser(let row): scopeRows.append(row)
+            case .storeUser(let slot): storeSlots.append(slot)
             default: break
             }
         }
-        guard !scopeRows.isEmpty || !storeSlots.isEmpty else { return }
+        // Each user once, then those whose label is made already left out: looked up once a
+        // user, by index, without copying the text (a lookup of the text retains it).
         scopeRows.sortAndRemoveDuplicates()
         storeSlots.sortAndRemoveDuplicates()
+        if !scopeUserLabels.isEmpty { scopeRows.removeAll { scopeUserLabels[$0] != nil } }
+        storeSlots.removeAll { storeUserLabels.index(forKey: $0) != nil }
+        guard !scopeRows.isEmpty || !storeSlots.isEmpty else { return }
         let (scopeTexts, storeTexts) = userLabels(scopeRows, storeSlots)
         if !scopeRows.isEmpty && scopeUserLabels.isEmpty { scopeUserLabels = Array(repeating: nil, count: scope.userCount) }
         for (row, text) in zip(scopeRows, scopeTexts) { scopeUserLabels[row] = text }

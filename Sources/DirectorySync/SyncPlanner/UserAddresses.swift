@@ -32,8 +32,21 @@ struct UserAddresses: Sendable {
     /// what ``DirectoryUser/emailAddresses(mail:proxyAddresses:)`` works out, without making a
     /// string (most users with aliases). `nil` for any other user, whose strings decide.
     init?(plain user: DirectoryUser.Fields) {
+        guard let packed = Self.withPlainBytes(of: user, { primary, _, aliases in
+            PackedStrings<Slot>([.bytes(primary), .bytes(nil), .byteList(aliases), .byteList([])])
+        }) else { return nil }
+        fields = packed
+    }
+
+    /// Calls `body` with the addresses of a plain user (``init(plain:)``) where they lie in its
+    /// bytes — the primary email, whether that is the user's `mail`, and the aliases, each its
+    /// own key — and returns what it returns; `nil` for any other user, without calling `body`.
+    static func withPlainBytes<R>(
+        of user: DirectoryUser.Fields,
+        _ body: (_ primary: UnsafeBufferPointer<UInt8>?, _ primaryIsMail: Bool, _ aliases: [UnsafeBufferPointer<UInt8>]) -> R
+    ) -> R? {
         // One pass over the user's bytes (`mail` comes before `proxyAddresses`), every buffer used within it.
-        guard let packed = user.read({ user -> PackedStrings<Slot>? in
+        user.read { user -> R? in
             let mail = user.bytes(.mail).flatMap { $0.isEmpty ? nil : $0 }
             if let mail, !Self.isOwnKey(mail) { return nil }
             // The SMTP addresses in order; the first `SMTP:` one is the primary when `mail` is empty.
@@ -63,9 +76,8 @@ struct UserAddresses: Sendable {
             for address in addresses where !(primary.map { Bytes.equivalent($0, address) } ?? false) {
                 if !aliases.contains(where: { Bytes.equivalent($0, address) }) { aliases.append(address) }
             }
-            return PackedStrings([.bytes(primary), .bytes(nil), .byteList(aliases), .byteList([])])
-        }) else { return nil }
-        fields = packed
+            return body(primary, mail != nil, aliases)
+        }
     }
 
     /// Whether an address (valid UTF-8) is its own key as it is: it starts with a character of its

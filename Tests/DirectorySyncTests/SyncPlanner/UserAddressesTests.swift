@@ -81,4 +81,27 @@ struct UserAddressesTests {
         #expect(UserAddresses(plain: DirectoryUser(id: "1", userPrincipalName: "u@x.example", proxyAddresses: Array(many.prefix(16))).fields) != nil)
         #expect(UserAddresses(plain: DirectoryUser(id: "1", userPrincipalName: "u@x.example", proxyAddresses: many).fields) == nil)
     }
+
+    @Test("a user's facts count its aliases, in sixteen bytes; plain aliases are read in place, others kept; a count too large for the facts is read from the addresses")
+    func factsCountAliases() throws {
+        let plain = DirectoryUser(id: "1", userPrincipalName: "a@x.example", mail: "a@x.example", proxyAddresses: ["SMTP:a@x.example", "smtp:b@x.example", "smtp:c@x.example"])
+        let capitals = DirectoryUser(id: "2", userPrincipalName: "d@x.example", mail: "D@x.example", proxyAddresses: (0..<40).map { "smtp:D\($0)@x.example" })
+        let none = DirectoryUser(id: "3", userPrincipalName: "e@x.example", mail: "e@x.example")
+        var builder = PlanBuilder(SyncPlanRequest(sourceID: "contoso", directory: snapshot([plain, capitals, none]), store: IdentityStoreContents(), settings: SyncSettings()))
+        (builder.userFacts, builder.userAddresses) = builder.workOutUserFacts()
+        let byID = Dictionary(uniqueKeysWithValues: (0..<3).map { (builder.scope.userID($0), $0) })
+        #expect(byID.mapValues { builder.aliasCount($0) } == ["1": 2, "2": 40, "3": 0])
+        #expect(byID.mapValues { builder.userFacts[$0].aliasCount } == ["1": 2, "2": 40, "3": 0])
+        // Plain addresses are read in place, when worked out and when asked again; others are kept.
+        let plainUser = try #require(byID["1"])
+        #expect(builder.userFacts[plainUser].flags.contains(.aliasesInPlace) && builder.userFacts[plainUser].addresses == -1)
+        #expect(builder.aliases(plainUser) == ["b@x.example", "c@x.example"] && builder.aliasKeys(plainUser) == ["b@x.example", "c@x.example"])
+        #expect(builder.email(plainUser) == "a@x.example" && builder.emailKey(plainUser) == "a@x.example")
+        let many = try #require(byID["2"])
+        #expect(!builder.userFacts[many].flags.contains(.aliasesInPlace) && builder.userAddresses.count == 1)
+        #expect(builder.aliasKeys(many) == (0..<40).map { "d\($0)@x.example" } && builder.emailKey(many) == "d@x.example")
+        builder.userFacts[many].aliasCount = UserFacts.manyAliases
+        #expect(builder.aliasCount(many) == 40)
+        #expect(MemoryLayout<UserFacts>.size == 16)
+    }
 }
