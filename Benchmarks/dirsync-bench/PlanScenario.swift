@@ -22,25 +22,30 @@ enum PlanScenario {
         // On standard error, so a profiler can attach to the plan alone (setting up takes minutes)
         // and stop when it is made.
         FileHandle.standardError.write(Data("planning (process \(getpid()))\n".utf8))
-        let timing = try await measure { try planner.plan(source: "contoso", directory: changed, store: contents) }
-        let plan = timing.result
+        // The plan itself is not kept: further rounds plan without it resident.
+        let (wall, cpu, operations, unchangedUsers): (Double, Double, Int, Int)
+        do {
+            let timing = try await measure { try planner.plan(source: "contoso", directory: changed, store: contents) }
+            (wall, cpu, operations, unchangedUsers) = (timing.wall, timing.cpu, timing.result.operations.count, timing.result.unchangedUsers)
+        }
         FileHandle.standardError.write(Data("planned\n".utf8))
         let planPeak = peakMeasured ? ProcessStats.peakMemoryBytesSinceReset : ProcessStats.peakMemoryBytes
+        let processPeak = max(setupPeak, ProcessStats.peakMemoryBytes)
         var again: [String] = []
         for _ in 1..<rounds {
-            // The plan freed after its time is taken, as the first one is.
+            // Each plan freed after its time is taken, as the first one is.
             let round = try await measure { try planner.plan(source: "contoso", directory: changed, store: contents) }
             again.append(String(format: "%.2f (%.2f)", round.wall, round.cpu))
         }
         if !again.isEmpty { print("planned again, wall (CPU) s: \(again.joined(separator: ", "))") }
-        print("plan: \(users) users, \(changed.groups.count) groups, \(plan.operations.count) operations planned in \(String(format: "%.2f", timing.wall)) s (\(plan.unchangedUsers) users unchanged); resident with the inputs \(megabytes(residentBefore)), peak while planning \(megabytes(planPeak)), \(megabytes(max(0, planPeak - residentBefore))) of it the plan's own (setting up peaked at \(megabytes(setupPeak)))")
+        print("plan: \(users) users, \(changed.groups.count) groups, \(operations) operations planned in \(String(format: "%.2f", wall)) s (\(unchangedUsers) users unchanged); resident with the inputs \(megabytes(residentBefore)), peak while planning \(megabytes(planPeak)), \(megabytes(max(0, planPeak - residentBefore))) of it the plan's own (setting up peaked at \(megabytes(setupPeak)))")
         return Measurement(
-            scenario: "plan", users: users, wallSeconds: timing.wall, cpuSeconds: timing.cpu,
-            peakMemoryBytes: planPeak, throughputPerSecond: Double(users) / timing.wall,
+            scenario: "plan", users: users, wallSeconds: wall, cpuSeconds: cpu,
+            peakMemoryBytes: planPeak, throughputPerSecond: Double(users) / wall,
             notes: [
-                "operations": String(plan.operations.count), "residentBytesWithInputs": String(residentBefore),
+                "operations": String(operations), "residentBytesWithInputs": String(residentBefore),
                 // (getrusage's peak may restart at the reset: the setup's peak bounds it from below.)
-                "processPeakBytes": String(max(setupPeak, ProcessStats.peakMemoryBytes)), "setupPeakBytes": String(setupPeak),
+                "processPeakBytes": String(processPeak), "setupPeakBytes": String(setupPeak),
                 "planOwnBytes": String(max(0, planPeak - residentBefore)),
                 "peakSinceInputs": peakMeasured ? "measured" : "unavailable: process peak reported",
             ].merging(again.isEmpty ? [:] : ["again": again.joined(separator: ", ")]) { $1 })

@@ -88,10 +88,10 @@ struct AddressClaims {
     ///     facts tell); other targets are asked.
     init(_ builder: PlanBuilder, targets: [Int32], linked: [Bool], excluded: [Bool], aliasStart: [Int32]) {
         let facts = builder.userFacts
-        /// Whether the user's target holds its email (`alias` nil) or alias `n`.
-        func owns(_ index: Int, _ alias: Int?) -> Bool {
+        /// Whether the user's target holds its email (`alias` nil) or alias `n`, whose key `key` makes.
+        func owns(_ index: Int, _ alias: Int?, key: () -> String) -> Bool {
             if linked[index], let owned = alias.map(facts[index].ownsAlias) ?? facts[index].flags.contains(.ownsPrimary) { return owned }
-            return builder.holds(targets[index], alias.map { builder.aliasKeys(index)[$0] } ?? builder.emailKey(index)!)
+            return builder.holds(targets[index], key())
         }
         primaryIDs = Array(repeating: -1, count: targets.count)
         aliasIDs = Array(repeating: -1, count: Int(aliasStart.last ?? 0))
@@ -100,23 +100,26 @@ struct AddressClaims {
         for index in targets.indices where !excluded[index] {
             let hasTarget = targets[index] >= 0
             if facts[index].flags.contains(.hasEmail) {
-                if hasTarget, owns(index, nil) {
+                if hasTarget, owns(index, nil, key: { builder.emailKey(index)! }) {
                     ownPrimary[index] = true
                 } else {
                     primaryIDs[index] = number(builder.emailKey(index)!)
                     primaries[Int(primaryIDs[index])] += 1
                 }
             }
-            // The keys are made only for aliases the target does not hold (a linked user's facts
-            // tell which it holds).
+            // The user's alias keys are made once, and only when needed: a linked user's facts
+            // tell which aliases its identity holds, so most users need none.
             var keys: [String]?
+            func key(_ n: Int) -> String {
+                if keys == nil { keys = builder.aliasKeys(index) }
+                return keys![n]
+            }
             for alias in Int(aliasStart[index])..<Int(aliasStart[index + 1]) {
                 let n = alias - Int(aliasStart[index])
-                if hasTarget, owns(index, n) {
+                if hasTarget, owns(index, n, key: { key(n) }) {
                     ownAlias[alias] = true
                 } else {
-                    if keys == nil { keys = builder.aliasKeys(index) }
-                    aliasIDs[alias] = number(keys![n])
+                    aliasIDs[alias] = number(key(n))
                     others[Int(aliasIDs[alias])] += 1
                 }
             }
@@ -184,7 +187,8 @@ extension PlanBuilder {
     }
 
     /// Each in-scope user's ``UserFacts`` and the addresses they point at, worked out in
-    /// parallel: a pure read of the snapshot and the store that touches each user's strings once.
+    /// parallel: a pure read of the snapshot and the store that touches each user's strings once
+    /// (a user whose aliases are read in place is read again only if a later step asks for them).
     func workOutUserFacts() -> (facts: [UserFacts], addresses: [UserAddresses]) {
         let (scope, store, links) = (scope, store, userLinks.first)
         let parts = ParallelChunks.chunks(scope.userCount) { range in
@@ -230,22 +234,24 @@ extension PlanBuilder {
                                     return true
                                 }
                                 guard !plain else { return fact }
-                                // A plain `mail` with aliases that are their own keys: read where
-                                // they lie, now and whenever a plan step asks (most users with aliases).
-                                let inPlace = UserAddresses.withPlainBytes(of: directory.pointee.fields) { primary, primaryIsMail, aliases in
-                                    guard primaryIsMail else { return false }
+                                // Addresses that are their own keys, judged where they lie. With a
+                                // plain `mail` (most users with aliases) they are read there again
+                                // whenever a plan step asks; others are copied.
+                                var copy: UserAddresses?
+                                let ownKeys = UserAddresses.withPlainBytes(of: directory.pointee.fields) { primary, primaryIsMail, aliases in
                                     judge(primary: primary, primaryKey: primary, aliases: aliases, aliasKeys: aliases)
+                                    if !primaryIsMail { copy = UserAddresses(plainPrimary: primary, aliases: aliases) }
                                     return true
                                 } ?? false
-                                if inPlace {
+                                if ownKeys && copy == nil {
                                     fact.flags.insert(.aliasesInPlace)
                                     return fact
                                 }
-                                let addresses = UserAddresses(plain: directory.pointee.fields)
-                                    ?? UserAddresses(DirectoryUser.emailAddresses(mail: directory.pointee.mail, proxyAddresses: directory.pointee.proxyAddresses))
+                                // Any other user's addresses are worked out from its strings.
+                                let addresses = copy ?? UserAddresses(DirectoryUser.emailAddresses(mail: directory.pointee.mail, proxyAddresses: directory.pointee.proxyAddresses))
                                 fact.addresses = Int32(extra.count)
                                 extra.append((index, addresses))
-                                addresses.withBytes(judge)
+                                if !ownKeys { addresses.withBytes(judge) }
                                 return fact
 
                                 /// The facts of a user with these addresses.
@@ -328,12 +334,16 @@ extension PlanBuilder {
     /// How many aliases the user has.
     func aliasCount(_ index: Int) -> Int {
         let fact = userFacts[index]
-        return fact.aliasCount < UserFacts.manyAliases ? Int(fact.aliasCount) : userAddresses[Int(fact.addresses)].aliasCount
+        guard fact.aliasCount == UserFacts.manyAliases else { return Int(fact.aliasCount) }
+        // Only a copy holds that many: aliases read in place are 16 at most.
+        assert(fact.addresses >= 0, "a count beyond the facts is in a copy")
+        return userAddresses[Int(fact.addresses)].aliasCount
     }
 
     /// The user's aliases, lower-cased.
     func aliasKeys(_ index: Int) -> [String] {
         let fact = userFacts[index]
+        // Aliases read in place are their own keys.
         if fact.flags.contains(.aliasesInPlace) { return inPlaceAliases(index) }
         return fact.addresses >= 0 ? userAddresses[Int(fact.addresses)].aliasKeys : []
     }

@@ -30,12 +30,18 @@ struct UserAddresses: Sendable {
     /// The addresses of a user whose `mail` and SMTP addresses are their own keys (``isOwnKey(_:)``),
     /// and whose proxy addresses start with ASCII, read from the user's bytes:
     /// what ``DirectoryUser/emailAddresses(mail:proxyAddresses:)`` works out, without making a
-    /// string (most users with aliases). `nil` for any other user, whose strings decide.
+    /// string. `nil` for any other user, whose strings decide. (The planner reads most such
+    /// users' addresses in place, ``withPlainBytes(of:_:)``, and copies the others with
+    /// ``init(plainPrimary:aliases:)``.)
     init?(plain user: DirectoryUser.Fields) {
-        guard let packed = Self.withPlainBytes(of: user, { primary, _, aliases in
-            PackedStrings<Slot>([.bytes(primary), .bytes(nil), .byteList(aliases), .byteList([])])
-        }) else { return nil }
-        fields = packed
+        guard let addresses = Self.withPlainBytes(of: user, { primary, _, aliases in Self(plainPrimary: primary, aliases: aliases) }) else { return nil }
+        self = addresses
+    }
+
+    /// A copy of a plain user's addresses, as ``withPlainBytes(of:_:)`` hands them over: each is
+    /// its own key.
+    init(plainPrimary primary: UnsafeBufferPointer<UInt8>?, aliases: [UnsafeBufferPointer<UInt8>]) {
+        fields = PackedStrings([.bytes(primary), .bytes(nil), .byteList(aliases), .byteList([])])
     }
 
     /// Calls `body` with the addresses of a plain user (``init(plain:)``) where they lie in its

@@ -104,4 +104,39 @@ struct UserAddressesTests {
         #expect(builder.aliasCount(many) == 40)
         #expect(MemoryLayout<UserFacts>.size == 16)
     }
+
+    @Test("only a user with a plain mail has its aliases read in place; a proxy-only email or a capital keeps a copy; a linked user's facts tell which aliases its identity holds")
+    func aliasesInPlaceOrCopied() async throws {
+        let plain = DirectoryUser(id: "1", userPrincipalName: "a@x.example", mail: "a@x.example", proxyAddresses: ["SMTP:a@x.example", "smtp:b@x.example", "smtp:c@x.example"])
+        let proxyOnly = DirectoryUser(id: "2", userPrincipalName: "f@x.example", proxyAddresses: ["SMTP:f@x.example", "smtp:g@x.example"])
+        let capital = DirectoryUser(id: "3", userPrincipalName: "h@x.example", mail: "h@x.example", proxyAddresses: ["SMTP:H@x.example", "smtp:i@x.example"])
+        let store = InMemoryIdentityStore()
+        try await sync(snapshot([plain, proxyOnly, capital]), store)
+        // The plain user's identity loses alias c outside the sync.
+        var contents = try await store.contents()
+        let synced = try #require(contents.user(externalID: "1"))
+        var trimmed = synced.profile
+        trimmed.aliases = ["b@x.example"]
+        _ = try await store.updateUser(synced.id, profile: trimmed, origin: synced.origin)
+        contents = try await store.contents()
+
+        var builder = PlanBuilder(SyncPlanRequest(sourceID: source, directory: snapshot([plain, proxyOnly, capital]), store: contents, settings: SyncSettings()))
+        (builder.userFacts, builder.userAddresses) = builder.workOutUserFacts()
+        let byID = Dictionary(uniqueKeysWithValues: (0..<3).map { (builder.scope.userID($0), $0) })
+        let (first, second, third) = (try #require(byID["1"]), try #require(byID["2"]), try #require(byID["3"]))
+        #expect(builder.userFacts[first].flags.contains(.aliasesInPlace) && builder.userFacts[first].linked >= 0)
+        #expect(builder.userFacts[first].ownsAliases == 0b01 && builder.userFacts[first].flags.contains(.ownsPrimary))
+        #expect(!builder.userFacts[first].flags.contains(.unchanged))
+        for index in [second, third] {
+            #expect(!builder.userFacts[index].flags.contains(.aliasesInPlace) && builder.userFacts[index].addresses >= 0)
+            #expect(builder.userFacts[index].flags.contains(.unchanged) && builder.userFacts[index].ownsAliases == 0b1)
+        }
+        #expect(builder.email(second) == "f@x.example" && builder.aliases(second) == ["g@x.example"])
+        #expect(builder.email(third) == "h@x.example" && builder.aliasKeys(third) == ["i@x.example"])
+        // The plan gives the alias back, and the next plan has nothing to do.
+        let (plan, report) = try await sync(snapshot([plain, proxyOnly, capital]), store)
+        #expect(plan.operations.map(\.action.kind) == [.updateUser] && report.isSuccess)
+        #expect(try await store.contents().user(externalID: "1")?.profile.aliases == ["b@x.example", "c@x.example"])
+        #expect(try await makePlan(snapshot([plain, proxyOnly, capital]), store).operations.isEmpty)
+    }
 }
