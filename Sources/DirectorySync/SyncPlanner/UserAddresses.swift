@@ -27,26 +27,20 @@ struct UserAddresses: Sendable {
         fields = PackedStrings([.string(addresses.primary), .string(primaryKey), .list(addresses.aliases), .list(aliasKeys)])
     }
 
-    /// The addresses of a user whose `mail` and SMTP addresses are their own keys (``isOwnKey(_:)``),
-    /// and whose proxy addresses start with ASCII, read from the user's bytes:
-    /// what ``DirectoryUser/emailAddresses(mail:proxyAddresses:)`` works out, without making a
-    /// string. `nil` for any other user, whose strings decide. (The planner reads most such
-    /// users' addresses in place, ``withPlainBytes(of:_:)``, and copies the others with
-    /// ``init(plainPrimary:aliases:)``.)
-    init?(plain user: DirectoryUser.Fields) {
-        guard let addresses = Self.withPlainBytes(of: user, { primary, _, aliases in Self(plainPrimary: primary, aliases: aliases) }) else { return nil }
-        self = addresses
-    }
-
-    /// A copy of a plain user's addresses, as ``withPlainBytes(of:_:)`` hands them over: each is
-    /// its own key.
+    /// A copy of a plain user's addresses (``withPlainBytes(of:_:)``), as they lie in its bytes:
+    /// each is its own key.
     init(plainPrimary primary: UnsafeBufferPointer<UInt8>?, aliases: [UnsafeBufferPointer<UInt8>]) {
         fields = PackedStrings([.bytes(primary), .bytes(nil), .byteList(aliases), .byteList([])])
     }
 
-    /// Calls `body` with the addresses of a plain user (``init(plain:)``) where they lie in its
-    /// bytes — the primary email, whether that is the user's `mail`, and the aliases, each its
-    /// own key — and returns what it returns; `nil` for any other user, without calling `body`.
+    /// Calls `body` with the addresses of a *plain* user — one whose `mail` and SMTP addresses are
+    /// their own keys (``isOwnKey(_:)``) and whose proxy addresses start with ASCII — where they
+    /// lie in its bytes: what ``DirectoryUser/emailAddresses(mail:proxyAddresses:)`` works out,
+    /// without making a string (most users with aliases). `body` gets the primary email, whether
+    /// that is the user's `mail` (else its first `SMTP:` address), and the aliases, each its own
+    /// key; its result is returned. `nil` for any other user, whose strings decide, without
+    /// calling `body`. The planner reads a plain user's addresses in place when its `mail` is the
+    /// primary, and copies the others (``init(plainPrimary:aliases:)``).
     static func withPlainBytes<R>(
         of user: DirectoryUser.Fields,
         _ body: (_ primary: UnsafeBufferPointer<UInt8>?, _ primaryIsMail: Bool, _ aliases: [UnsafeBufferPointer<UInt8>]) -> R

@@ -58,7 +58,7 @@ struct UserAddressesTests {
             let expectPlain = (mail.map { $0.isEmpty || isOwnKey($0) } ?? true)
                 && long.allSatisfy { $0.utf8.prefix(5).allSatisfy { $0 < 0x80 } && (Array($0.utf8)[5] < 0x80 || startsPlainly(rest($0))) }
                 && smtp.allSatisfy(isOwnKey)
-            guard let kept = UserAddresses(plain: user.fields) else {
+            guard let kept = plainCopy(user.fields) else {
                 left += 1
                 #expect(!expectPlain, "\(mail ?? "-") \(proxies)")
                 continue
@@ -78,8 +78,8 @@ struct UserAddressesTests {
         #expect(read > 1_000 && left > 1_000, "\(read) read from bytes, \(left) left to the strings")
         // More than 16 addresses are left to the strings (which find repeats with a set).
         let many = (0..<17).map { "smtp:a\($0)@x.example" }
-        #expect(UserAddresses(plain: DirectoryUser(id: "1", userPrincipalName: "u@x.example", proxyAddresses: Array(many.prefix(16))).fields) != nil)
-        #expect(UserAddresses(plain: DirectoryUser(id: "1", userPrincipalName: "u@x.example", proxyAddresses: many).fields) == nil)
+        #expect(plainCopy(DirectoryUser(id: "1", userPrincipalName: "u@x.example", proxyAddresses: Array(many.prefix(16))).fields) != nil)
+        #expect(plainCopy(DirectoryUser(id: "1", userPrincipalName: "u@x.example", proxyAddresses: many).fields) == nil)
     }
 
     @Test("a user's facts count its aliases, in sixteen bytes; plain aliases are read in place, others kept; a count too large for the facts is read from the addresses")
@@ -138,5 +138,10 @@ struct UserAddressesTests {
         #expect(plan.operations.map(\.action.kind) == [.updateUser] && report.isSuccess)
         #expect(try await store.contents().user(externalID: "1")?.profile.aliases == ["b@x.example", "c@x.example"])
         #expect(try await makePlan(snapshot([plain, proxyOnly, capital]), store).operations.isEmpty)
+    }
+
+    /// A plain user's addresses copied as the planner copies them, or `nil` when they are not plain.
+    private func plainCopy(_ user: DirectoryUser.Fields) -> UserAddresses? {
+        UserAddresses.withPlainBytes(of: user) { primary, _, aliases in UserAddresses(plainPrimary: primary, aliases: aliases) }
     }
 }
