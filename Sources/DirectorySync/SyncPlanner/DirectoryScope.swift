@@ -57,15 +57,15 @@ struct DirectoryScope {
         func user(_ position: Int) -> DirectoryUser { snapshot.users[userOrder.isEmpty ? position : Int(userOrder[position])] }
         let snapshotGroups = snapshot.groups
         let closure = TransitiveMembers(
-            directUsers: ParallelChunks.map(groupCount, chunkSize: 64) { range in
-                range.map { userPositions.values(for: snapshotGroups[groupOrder.isEmpty ? $0 : Int(groupOrder[$0])].memberUserIDs) }
+            directUsers: ParallelChunks.map(groupCount, chunkSize: 64) {
+                userPositions.values(for: snapshotGroups[groupOrder.isEmpty ? $0 : Int(groupOrder[$0])].memberUserIDs)
             },
             directGroups: (0..<groupCount).map { groupPositions.values(for: group($0).memberGroupIDs) })
 
         // The groups a group filter selects: only theirs of the closures below are needed.
         let matched: [Bool]? = if case .usersByGroup(let expression) = filter { (0..<groupCount).map { expression.matches(group($0)) } } else { nil }
         // Every needed group's transitive members, in parallel (a group's walk reads only the graph).
-        let closures = ParallelChunks.map(groupCount, chunkSize: 32) { range in range.map { matched?[$0] == false ? [] : closure.members(of: $0) } }
+        let closures = ParallelChunks.map(groupCount, chunkSize: 32) { matched?[$0] == false ? [] : closure.members(of: $0) }
         var userSelected: [Bool]
         var groupSelected: [Bool]
         var selectedMembers: [[Int32]]? = nil
@@ -82,7 +82,7 @@ struct DirectoryScope {
         case .usersByUser(let expression):
             userSelected = (0..<userCount).map { expression.matches(user($0)) }
             let selected = userSelected
-            let members = ParallelChunks.map(groupCount, chunkSize: 32) { range in range.map { closures[$0].filter { selected[Int($0)] } } }
+            let members = ParallelChunks.map(groupCount, chunkSize: 32) { closures[$0].filter { selected[Int($0)] } }
             groupSelected = members.map { !$0.isEmpty }
             selectedMembers = members
         }
@@ -101,9 +101,7 @@ struct DirectoryScope {
             groups.append(Int32(index))
         }
         let (numbers, chosen, memberLists) = (scopeNumbers, groups, selectedMembers ?? closures)
-        let members = ParallelChunks.map(groups.count, chunkSize: 32) { range in
-            range.map { memberLists[Int(chosen[$0])].compactMap { numbers[Int($0)] >= 0 ? numbers[Int($0)] : nil } }
-        }
+        let members = ParallelChunks.map(groups.count, chunkSize: 32) { memberLists[Int(chosen[$0])].compactMap { numbers[Int($0)] >= 0 ? numbers[Int($0)] : nil } }
         userIndices = users
         groupIndices = groups
         userScopeNumbers = scopeNumbers
@@ -145,13 +143,8 @@ struct DirectoryScope {
     /// empty when the items are listed sorted already — and each one's position by key.
     private static func order<T: KeyedDirectoryObject>(_ items: [T]) -> ([Int32], ObjectKeyTable) {
         var positions = ObjectKeyTable(capacity: items.count)
-        let keys = ParallelChunks.map(items.count) { range in
-            // Every id's first byte read before any is parsed: the reads overlap, where one after another each waits.
-            var touched: UInt8 = 0
-            for index in range { touched &+= items[index].leadingByte }
-            keepReads(touched)
-            return range.map { items[$0].objectKey }
-        }
+        // Every id's first byte of a chunk read before any is parsed: the reads overlap, where one after another each waits.
+        let keys = ParallelChunks.map(items.count, readAhead: { range in keepReads(range.reduce(UInt8(0)) { $0 &+ items[$1].leadingByte }) }) { items[$0].objectKey }
         func ordered(_ a: Int, _ b: Int) -> Bool {
             // A lower-case GUID's key orders as its text does (hexadecimal digits of one length).
             if case .guid(let ah, let al) = keys[a], case .guid(let bh, let bl) = keys[b] { return (ah, al) < (bh, bl) }

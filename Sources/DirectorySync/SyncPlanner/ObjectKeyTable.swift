@@ -162,7 +162,7 @@ struct ObjectKeyTable: Sendable {
     private mutating func fillHalves(_ pairs: [(value: Int32, key: ObjectKey)]) -> [Int] {
         let (seed, shift, half) = (seed, shift, entries.count / 2)
         let results = entries.withUnsafeMutableBufferPointer { entries in
-            let table = SharedEntries(base: entries.baseAddress!)
+            let table = SharedPointer(entries.baseAddress!)
             return ParallelChunks.chunks(2, chunkSize: 1) { part in
                 let region = part.lowerBound * half..<(part.lowerBound + 1) * half
                 var (stored, rest) = (0, [Int]())
@@ -196,11 +196,6 @@ struct ObjectKeyTable: Sendable {
         }
         count += results.reduce(0) { $0 + $1.0 }
         return (results[0].1 + results[1].1).sorted()
-    }
-
-    /// The entries, written by two cores at once in halves that do not meet.
-    private struct SharedEntries: @unchecked Sendable {
-        let base: UnsafeMutablePointer<Entry>
     }
 
     private mutating func grow() {

@@ -22,18 +22,52 @@ enum ParallelChunks {
         return parts.withLock { $0.map { $0! } }
     }
 
-    /// `body` over `0..<count` in chunks, the chunks' results joined in order.
+    /// `transform` of every item of `0..<count`, in order, worked out in chunks at once and
+    /// written straight into the result: no chunk's results are gathered and copied (a copy
+    /// retains every string or array a result holds, and freeing the chunk releases them again —
+    /// on one core, after the parallel part).
     /// - Parameters:
     ///   - count: The number of items.
     ///   - chunkSize: Items per chunk.
-    ///   - body: Maps a range of items to their results, in order; called at once for several ranges.
+    ///   - readAhead: Called with each chunk's range before its items are transformed, on the same
+    ///     core: it reads what they will need (``keepReads(_:)``), so that the waits overlap.
+    ///   - transform: An item's result; called at once for items of several chunks.
     /// - Returns: The results of every item, in order.
-    static func map<T: Sendable>(_ count: Int, chunkSize: Int = 8_192, _ body: @Sendable (Range<Int>) -> [T]) -> [T] {
-        let parts = chunks(count, chunkSize: chunkSize, body)
-        guard parts.count > 1 else { return parts.first ?? [] }
-        var joined: [T] = []
-        joined.reserveCapacity(count)
-        for part in parts { joined.append(contentsOf: part) }
-        return joined
+    static func map<T: Sendable>(
+        _ count: Int, chunkSize: Int = 8_192, readAhead: (@Sendable (Range<Int>) -> Void)? = nil, _ transform: @Sendable (Int) -> T
+    ) -> [T] {
+        guard count > 0 else { return [] }
+        return Array(unsafeUninitializedCapacity: count) { buffer, initialized in
+            let results = SharedPointer(buffer.baseAddress!)
+            _ = chunks(count, chunkSize: chunkSize) { range in
+                readAhead?(range)
+                for index in range { (results.base + index).initialize(to: transform(index)) }
+            }
+            initialized = count
+        }
     }
+
+    /// Sets `table[row]` to `make(row)` for each of `rows`, in chunks at once; each value is
+    /// moved into its place, not copied.
+    /// - Precondition: `rows` are distinct indices of `table` (chunks write their rows at once).
+    static func fill<T: Sendable>(_ table: inout [T], rows: [Int], chunkSize: Int = 4_096, _ make: @Sendable (Int) -> T) {
+        guard !rows.isEmpty else { return }
+        table.withUnsafeMutableBufferPointer { table in
+            let (places, count) = (SharedPointer(table.baseAddress!), table.count)
+            _ = chunks(rows.count, chunkSize: chunkSize) { range in
+                for row in rows[range] {
+                    precondition(row >= 0 && row < count, "a row of the table")
+                    places.base[row] = make(row)
+                }
+            }
+        }
+    }
+}
+
+/// Memory that chunks running at once on several cores write, each in places no other chunk
+/// reads or writes (``ParallelChunks/map(_:chunkSize:readAhead:_:)``, ``ObjectKeyTable``'s halves).
+struct SharedPointer<Pointee>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Pointee>
+
+    init(_ base: UnsafeMutablePointer<Pointee>) { self.base = base }
 }

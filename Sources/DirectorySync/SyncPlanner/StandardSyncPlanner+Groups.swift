@@ -158,7 +158,7 @@ extension PlanBuilder {
     /// Each removed group's members sorted by identifier (``members(of:)``), the groups spread over the cores.
     private func removedGroupsMembers(_ removed: [(slot: Int32, reason: SyncReason)]) -> [[Member]] {
         let builder = self
-        return ParallelChunks.map(removed.count, chunkSize: 8) { range in range.map { builder.members(of: builder.storeGroup(removed[$0].slot)) } }
+        return ParallelChunks.map(removed.count, chunkSize: 8) { builder.members(of: builder.storeGroup(removed[$0].slot)) }
     }
 
     /// The operations that empty and remove these groups, on every core: each group's members

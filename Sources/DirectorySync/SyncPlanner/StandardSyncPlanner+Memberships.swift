@@ -26,7 +26,7 @@ extension PlanBuilder {
         var isCreated = [Bool](repeating: false, count: scope.userCount)
         for change in chunks.joined() where !change.leaves && userStates[Int(change.member)].kind != .existing { isCreated[Int(change.member)] = true }
         let (scope, created) = (scope, isCreated.indices.filter { isCreated[$0] })
-        let made = ParallelChunks.map(created.count, chunkSize: 4_096) { range in range.map { scope.userID(created[$0]) } }
+        let made = ParallelChunks.map(created.count, chunkSize: 4_096) { scope.userID(created[$0]) }
         var ids: [String?] = created.isEmpty ? [] : Array(repeating: nil, count: scope.userCount)
         for (member, id) in zip(created, made) { ids[member] = id }
         let (builder, memberIDs) = (self, ids)

@@ -158,11 +158,9 @@ struct PlanBuilder {
     var pendingRemovals: [PendingRemoval] = []
     /// Texts operations name that no table holds (``Label/other``).
     var otherLabels: [String] = [""]
-    /// The labels of users made so far — in-scope users' by scope number (empty until the first),
-    /// store users' by slot (few: a table, not an array as long as the store) — so that a user
-    /// many operations name is one string, made once.
-    var scopeUserLabels: [String?] = []
-    var storeUserLabels: [Int32: String] = [:]
+    /// The labels of users made so far: in-scope users' by scope number, store users' by slot.
+    var scopeUserLabels: UserLabelTable
+    var storeUserLabels: UserLabelTable
 
     init(_ request: SyncPlanRequest) {
         source = request.sourceID
@@ -181,13 +179,16 @@ struct PlanBuilder {
         self.scope = scope
         self.store = store
         self.focus = focus
+        scopeUserLabels = UserLabelTable(rows: scope.userCount)
+        storeUserLabels = UserLabelTable(rows: store.userSlotCount)
 
         // Each store user's directory object: its position in the snapshot (-1 when the snapshot
         // lacks it), for the source's users (-2 for the others), and whether the focus names it.
         let source = store.sources[request.sourceID] ?? -3
         let positions = objectPositions.users
         let storeLinks = store.userLinks
-        let linked: [(position: Int32, focused: Bool)] = ParallelChunks.map(storeLinks.count, chunkSize: 16_384) { range in
+        // Looked up a chunk at a time: `values(for:)` reads a batch of entries ahead.
+        let linked: [(position: Int32, focused: Bool)] = Array(ParallelChunks.chunks(storeLinks.count, chunkSize: 16_384) { range in
             let owned = range.filter { storeLinks[$0].source == source }
             let found = positions.values(for: owned.map { storeLinks[$0].key })
             var result = [(position: Int32, focused: Bool)](repeating: (-2, false), count: range.count)
@@ -195,7 +196,7 @@ struct PlanBuilder {
                 result[slot - range.lowerBound] = (position, focus?.contains(storeLinks[slot].key) ?? false)
             }
             return result
-        }
+        }.joined())
         let users = store.users
         var marks = [UserMarks](repeating: [], count: store.userSlotCount)
         var userLinks = SourceLinks(positions: scope.userPositionCount)
@@ -309,15 +310,14 @@ struct PlanBuilder {
     mutating func labelText(_ label: Label) -> String {
         switch label {
         case .scopeUser(let row):
-            if scopeUserLabels.isEmpty { scopeUserLabels = Array(repeating: nil, count: scope.userCount) }
             if let text = scopeUserLabels[row] { return text }
             let text = userLabel(ofScopeUser: row)
-            scopeUserLabels[row] = text
+            scopeUserLabels.set(text, row: row)
             return text
         case .storeUser(let slot):
-            if let text = storeUserLabels[slot] { return text }
+            if let text = storeUserLabels[Int(slot)] { return text }
             let text = userLabel(slot)
-            storeUserLabels[slot] = text
+            storeUserLabels.set(text, row: Int(slot))
             return text
         case .scopeGroup, .storeGroup, .other:
             return text(label.reference)
@@ -325,46 +325,33 @@ struct PlanBuilder {
     }
 
     /// Makes the texts of the users these labels name, on every core, and keeps them for
-    /// ``labelText(_:)`` and ``text(_:)``: a plan's operations name up to hundreds of thousands of
-    /// users, and each user's label is a string made from its bytes. Labels of other kinds are left as they are.
+    /// ``labelText(_:)`` and ``text(_:)``. Labels of other kinds are left as they are.
     mutating func prepareLabels(_ labels: some Sequence<Label>) {
         var scopeRows: [Int] = []
-        var storeSlots: [Int32] = []
+        var storeSlots: [Int] = []
         for label in labels {
             switch label {
             case .scopeUser(let row): scopeRows.append(row)
-            case .storeUser(let slot): storeSlots.append(slot)
+            case .storeUser(let slot): storeSlots.append(Int(slot))
             default: break
             }
         }
-        // Each user once, then those whose label is made already left out: looked up once a
-        // user, by index, without copying the text (a lookup of the text retains it).
-        scopeRows.sortAndRemoveDuplicates()
-        storeSlots.sortAndRemoveDuplicates()
-        if !scopeUserLabels.isEmpty { scopeRows.removeAll { scopeUserLabels[$0] != nil } }
-        storeSlots.removeAll { storeUserLabels.index(forKey: $0) != nil }
-        guard !scopeRows.isEmpty || !storeSlots.isEmpty else { return }
-        let (scopeTexts, storeTexts) = userLabels(scopeRows, storeSlots)
-        if !scopeRows.isEmpty && scopeUserLabels.isEmpty { scopeUserLabels = Array(repeating: nil, count: scope.userCount) }
-        for (row, text) in zip(scopeRows, scopeTexts) { scopeUserLabels[row] = text }
-        storeUserLabels.reserveCapacity(storeUserLabels.count + storeSlots.count)
-        for (slot, text) in zip(storeSlots, storeTexts) { storeUserLabels[slot] = text }
-    }
-
-    /// The labels of these in-scope users and these store users, made on every core.
-    private func userLabels(_ scopeRows: [Int], _ storeSlots: [Int32]) -> (scope: [String], store: [String]) {
+        // The tables are taken out of the builder whose copy makes the labels: a copy that
+        // shared them would make the first write copy them whole.
+        var (scopeLabels, storeLabels) = (scopeUserLabels, storeUserLabels)
+        (scopeUserLabels, storeUserLabels) = (UserLabelTable(rows: 0), UserLabelTable(rows: 0))
         let builder = self
-        return (
-            ParallelChunks.map(scopeRows.count, chunkSize: 4_096) { range in range.map { builder.userLabel(ofScopeUser: scopeRows[$0]) } },
-            ParallelChunks.map(storeSlots.count, chunkSize: 4_096) { range in range.map { builder.userLabel(storeSlots[$0]) } })
+        scopeLabels.make(scopeRows) { builder.userLabel(ofScopeUser: $0) }
+        storeLabels.make(storeSlots) { builder.userLabel(Int32($0)) }
+        (scopeUserLabels, storeUserLabels) = (scopeLabels, storeLabels)
     }
 
     /// The text a label reference names.
     func text(_ reference: Int) -> String {
         let row = reference >> 3
         switch reference & 7 {
-        case 0: return (scopeUserLabels.isEmpty ? nil : scopeUserLabels[row]) ?? userLabel(ofScopeUser: row)
-        case 1: return storeUserLabels[Int32(row)] ?? userLabel(Int32(row))
+        case 0: return scopeUserLabels[row] ?? userLabel(ofScopeUser: row)
+        case 1: return storeUserLabels[row] ?? userLabel(Int32(row))
         case 2: return scope.group(row).displayName
         case 3: return storeGroup(Int32(row)).profile.name
         default: return otherLabels[row]
@@ -517,7 +504,7 @@ extension PlanBuilder {
             distinct.append(reference)
         }
         let (builder, named) = (self, distinct)
-        let texts = ParallelChunks.map(named.count, chunkSize: 16_384) { range in range.map { builder.text(named[$0]) } }
+        let texts = ParallelChunks.map(named.count, chunkSize: 16_384) { builder.text(named[$0]) }
         for (reference, rank) in zip(distinct, Self.textRanks(texts)) { rankOf[slot(reference)] = rank }
         return references.map { rankOf[slot($0)] }
     }
@@ -531,7 +518,7 @@ extension PlanBuilder {
     /// different. Other pairs, and ties, are compared as strings. Large lists are keyed and sorted
     /// on two cores.
     static func textRanks(_ texts: [String]) -> [Int32] {
-        let keys = ParallelChunks.map(texts.count, chunkSize: 16_384) { range in range.map { TextKey(texts[$0]) } }
+        let keys = ParallelChunks.map(texts.count, chunkSize: 16_384) { TextKey(texts[$0]) }
         let ordered: @Sendable (Int, Int) -> Bool = { a, b in
             if keys[a].decides(keys[b]) { return (keys[a].high, keys[a].low) < (keys[b].high, keys[b].low) }
             return texts[a] < texts[b]
