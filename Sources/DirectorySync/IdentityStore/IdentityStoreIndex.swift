@@ -47,7 +47,7 @@ struct IdentityStoreIndex: Sendable {
         var key: ObjectKey
         var source: Int32
 
-        static let manual = Link(key: .guid(0, 0), source: -1)
+        static let manual = Link(key: .guid(PackedGUID(high: 0, low: 0)), source: -1)
     }
 
     private mutating func link(_ origin: IdentityOrigin) -> Link {

@@ -52,7 +52,7 @@ public struct DirectoryObjectIDs: Sendable {
     /// Each id's key (``ObjectKey``), made without a string for a packed id.
     package var objectKeys: [ObjectKey] {
         switch storage {
-        case .guids(let guids): guids.map { .guid($0.high, $0.low) }
+        case .guids(let guids): guids.map(ObjectKey.guid)
         case .strings(let strings): strings.map(ObjectKey.init)
         }
     }
@@ -60,8 +60,8 @@ public struct DirectoryObjectIDs: Sendable {
     /// Appends an id whose key was made before (`key == ObjectKey(id)`), without parsing it again
     /// (nor making its string, for a GUID kept packed).
     package mutating func append(_ id: @autoclosure () -> String, key: ObjectKey) {
-        if case .guid(let high, let low) = key, case .guids = storage {
-            modifyGUIDs { $0.append(PackedGUID(high: high, low: low)) }
+        if case .guid(let guid) = key, case .guids = storage {
+            modifyGUIDs { $0.append(guid) }
         } else {
             modifyStrings { $0.append(id()) }
         }
@@ -105,8 +105,7 @@ public struct DirectoryObjectIDs: Sendable {
     public mutating func sort() {
         switch storage {
         case .guids:
-            // Lower-case hexadecimal digits of one length sort as the numbers they spell.
-            modifyGUIDs { $0.sort { ($0.high, $0.low) < ($1.high, $1.low) } }
+            modifyGUIDs { $0.sort() }
         case .strings:
             modifyStrings { $0.sort() }
         }
@@ -281,57 +280,4 @@ extension DirectoryObjectIDs: CustomStringConvertible, CustomReflectable {
 
     /// What `dump` shows: the ids, as for an array.
     public var customMirror: Mirror { Mirror(self, unlabeledChildren: Array(self), displayStyle: .collection) }
-}
-
-/// A lower-case GUID, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, as the two numbers its 32 digits
-/// spell: the first 16 digits and the last 16.
-package struct PackedGUID: Hashable, Sendable {
-    /// The first 16 digits.
-    var high: UInt64
-    /// The last 16 digits.
-    var low: UInt64
-
-    init(high: UInt64, low: UInt64) {
-        self.high = high
-        self.low = low
-    }
-
-    /// The GUID that `id` spells, or `nil` for an id that is not a lower-case GUID.
-    package init?(_ id: String) {
-        guard case .guid(let high, let low) = ObjectKey(id) else { return nil }
-        (self.high, self.low) = (high, low)
-    }
-
-    /// The GUID's string.
-    var id: String { String(unsafeUninitializedCapacity: Self.length) { write(to: $0) } }
-
-    /// The number of bytes of a GUID's string.
-    static let length = 36
-
-    /// Writes the GUID's string's 36 bytes at the start of `buffer` and returns 36.
-    @discardableResult
-    func write(to buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
-        let digits: StaticString = "0123456789abcdef"
-        var position = 0
-        func put(_ value: UInt64, digits count: Int, from shift: Int) {
-            for index in 0..<count {
-                buffer[position] = digits.utf8Start[Int(truncatingIfNeeded: (value >> UInt64(shift - 4 * index)) & 0xF)]
-                position += 1
-            }
-        }
-        func dash() {
-            buffer[position] = UInt8(ascii: "-")
-            position += 1
-        }
-        put(high, digits: 8, from: 60)
-        dash()
-        put(high, digits: 4, from: 28)
-        dash()
-        put(high, digits: 4, from: 12)
-        dash()
-        put(low, digits: 4, from: 60)
-        dash()
-        put(low, digits: 12, from: 44)
-        return Self.length
-    }
 }

@@ -3,13 +3,13 @@
 /// hashing and comparing a packed GUID never touches string storage, which matters when a read or
 /// a plan looks up a million member ids.
 package enum ObjectKey: Hashable, Sendable {
-    case guid(UInt64, UInt64)
+    case guid(PackedGUID)
     case other(String)
 
     /// The key of an id.
     package init(_ id: String) {
-        if let (high, low) = id.utf8.withContiguousStorageIfAvailable(Self.packedGUID) ?? Self.packedGUID(copying: id) {
-            self = .guid(high, low)
+        if let guid = id.utf8.withContiguousStorageIfAvailable(PackedGUID.init(utf8:)) ?? Self.packedGUID(copying: id) {
+            self = .guid(guid)
         } else {
             self = .other(id)
         }
@@ -17,50 +17,16 @@ package enum ObjectKey: Hashable, Sendable {
 
     /// The GUID of an id whose bytes are not contiguous (a string bridged from `NSString` on
     /// Apple platforms), read from a contiguous copy: one id has one key however it is held.
-    private static func packedGUID(copying id: String) -> (UInt64, UInt64)? {
-        guard id.utf8.count == 36 else { return nil }
+    private static func packedGUID(copying id: String) -> PackedGUID? {
+        guard id.utf8.count == PackedGUID.length else { return nil }
         var copy = id
         copy.makeContiguousUTF8()
-        return copy.utf8.withContiguousStorageIfAvailable(packedGUID) ?? nil
+        return copy.utf8.withContiguousStorageIfAvailable(PackedGUID.init(utf8:)) ?? nil
     }
 
     /// The key of the id with these UTF-8 bytes.
     init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
-        if let (high, low) = Self.packedGUID(bytes) { self = .guid(high, low) } else { self = .other(String(decoding: bytes, as: UTF8.self)) }
-    }
-
-    /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lower-case hexadecimal, as two integers.
-    private static func packedGUID(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
-        guard bytes.count == 36, bytes[8] == UInt8(ascii: "-"), bytes[13] == UInt8(ascii: "-"), bytes[18] == UInt8(ascii: "-"),
-            bytes[23] == UInt8(ascii: "-")
-        else { return nil }
-        // Sixteen digits each: 8 + 4 + 4, then 4 + 12. A digit's value has its high bits clear;
-        // anything else has them set, so one test at the end says whether all were digits.
-        var invalid: UInt8 = 0
-        func digits(_ range: Range<Int>, into value: inout UInt64) {
-            for offset in range {
-                let digit = Self.hexDigits[Int(bytes[offset])]
-                invalid |= digit
-                value = value << 4 | UInt64(digit & 0x0F)
-            }
-        }
-        var high: UInt64 = 0
-        var low: UInt64 = 0
-        digits(0..<8, into: &high)
-        digits(9..<13, into: &high)
-        digits(14..<18, into: &high)
-        digits(19..<23, into: &low)
-        digits(24..<36, into: &low)
-        return invalid & 0xF0 == 0 ? (high, low) : nil
-    }
-
-    /// Each byte's value as a lower-case hexadecimal digit, 0xF0 for a byte that is none.
-    private static let hexDigits: [UInt8] = (0...255).map { byte -> UInt8 in
-        switch byte {
-        case 0x30...0x39: UInt8(byte - 0x30)
-        case 0x61...0x66: UInt8(byte - 0x61 + 10)
-        default: 0xF0
-        }
+        if let guid = PackedGUID(utf8: bytes) { self = .guid(guid) } else { self = .other(String(decoding: bytes, as: UTF8.self)) }
     }
 }
 

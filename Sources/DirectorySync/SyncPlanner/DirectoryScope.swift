@@ -147,7 +147,7 @@ struct DirectoryScope {
         let keys = ParallelChunks.map(items.count, readAhead: { range in keepReads(range.reduce(UInt8(0)) { $0 &+ items[$1].leadingByte }) }) { items[$0].objectKey }
         func ordered(_ a: Int, _ b: Int) -> Bool {
             // A lower-case GUID's key orders as its text does (hexadecimal digits of one length).
-            if case .guid(let ah, let al) = keys[a], case .guid(let bh, let bl) = keys[b] { return (ah, al) < (bh, bl) }
+            if case .guid(let x) = keys[a], case .guid(let y) = keys[b] { return x < y }
             return items[a].id < items[b].id
         }
         // Providers usually list objects sorted by id already: then there is nothing to reorder.
@@ -182,17 +182,17 @@ func sortedByGUID(_ keys: [ObjectKey]) -> [Int] {
     var starts = [Int](repeating: 0, count: (1 << bits) + 1)
     func bucket(_ high: UInt64) -> Int { Int(truncatingIfNeeded: high >> UInt64(64 - bits)) }
     for key in keys {
-        guard case .guid(let high, _) = key else { continue }
-        starts[bucket(high) + 1] += 1
+        guard case .guid(let guid) = key else { continue }
+        starts[bucket(guid.high) + 1] += 1
     }
     for index in 1..<starts.count { starts[index] += starts[index - 1] }
     var next = starts
     var entries = [(high: UInt64, low: UInt64, position: Int)](repeating: (0, 0, 0), count: keys.count)
     for (position, key) in keys.enumerated() {
-        guard case .guid(let high, let low) = key else { continue }
-        let place = next[bucket(high)]
-        entries[place] = (high, low, position)
-        next[bucket(high)] = place + 1
+        guard case .guid(let guid) = key else { continue }
+        let place = next[bucket(guid.high)]
+        entries[place] = (guid.high, guid.low, position)
+        next[bucket(guid.high)] = place + 1
     }
     entries.withUnsafeMutableBufferPointer { entries in
         for index in 0..<(starts.count - 1) where starts[index + 1] - starts[index] > 1 {

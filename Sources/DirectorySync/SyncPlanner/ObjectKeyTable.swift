@@ -7,10 +7,12 @@
 /// occupancy bitmap, the key and the value arrays) and a keyed hash.
 struct ObjectKeyTable: Sendable {
     private struct Entry {
-        var high: UInt64
-        var low: UInt64
+        var guid: PackedGUID
         /// -1 for an empty entry.
         var value: Int32
+
+        /// An entry that holds no key.
+        static let empty = Entry(guid: PackedGUID(high: 0, low: 0), value: -1)
     }
 
     private var entries: [Entry]
@@ -27,31 +29,31 @@ struct ObjectKeyTable: Sendable {
     init(capacity: Int, seed: UInt64) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        entries = Array(repeating: Entry(high: 0, low: 0, value: -1), count: size)
+        entries = Array(repeating: .empty, count: size)
         shift = UInt64(64 - size.trailingZeroBitCount)
         self.seed = seed | 1
     }
 
     @inline(__always)
-    private func slot(_ high: UInt64, _ low: UInt64) -> Int { Self.slot(high, low, seed: seed, shift: shift) }
+    private func slot(_ guid: PackedGUID) -> Int { Self.slot(guid, seed: seed, shift: shift) }
 
     @inline(__always)
-    private static func slot(_ high: UInt64, _ low: UInt64, seed: UInt64, shift: UInt64) -> Int {
-        Int(truncatingIfNeeded: ((high ^ (low &* seed)) &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    private static func slot(_ guid: PackedGUID, seed: UInt64, shift: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((guid.high ^ (guid.low &* seed)) &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
     /// The number stored for the key, if any.
     func value(for key: ObjectKey) -> Int32? {
         switch key {
         case .other(let id): return others[id]
-        case .guid(let high, let low):
+        case .guid(let guid):
             return entries.withUnsafeBufferPointer { entries in
-                var index = slot(high, low)
+                var index = slot(guid)
                 let mask = entries.count - 1
                 while true {
                     let entry = entries[index]
                     if entry.value < 0 { return nil }
-                    if entry.high == high && entry.low == low { return entry.value }
+                    if entry.guid == guid { return entry.value }
                     index = (index + 1) & mask
                 }
             }
@@ -74,14 +76,14 @@ struct ObjectKeyTable: Sendable {
         entries.withUnsafeBufferPointer { entries in
             var touched: Int32 = 0
             let slots = keys.map { key -> Int in
-                guard case .guid(let high, let low) = key else { return -1 }
-                let index = slot(high, low)
+                guard case .guid(let guid) = key else { return -1 }
+                let index = slot(guid)
                 touched &+= entries[index].value
                 return index
             }
             let mask = entries.count - 1
             for (key, start) in zip(keys, slots) {
-                guard start >= 0, case .guid(let high, let low) = key else {
+                guard start >= 0, case .guid(let guid) = key else {
                     if case .other(let id) = key { result.append(others[id] ?? -1) } else { result.append(-1) }
                     continue
                 }
@@ -92,7 +94,7 @@ struct ObjectKeyTable: Sendable {
                         result.append(-1)
                         break
                     }
-                    if entry.high == high && entry.low == low {
+                    if entry.guid == guid {
                         result.append(entry.value)
                         break
                     }
@@ -109,17 +111,17 @@ struct ObjectKeyTable: Sendable {
         switch key {
         case .other(let id):
             if others.updateValue(value, forKey: id) == nil { count += 1 }
-        case .guid(let high, let low):
+        case .guid(let guid):
             if (count + 1) * 2 > entries.count { grow() }
             let mask = entries.count - 1
-            var index = slot(high, low)
+            var index = slot(guid)
             let inserted = entries.withUnsafeMutableBufferPointer { entries in
                 while true {
                     if entries[index].value < 0 {
-                        entries[index] = Entry(high: high, low: low, value: value)
+                        entries[index] = Entry(guid: guid, value: value)
                         return true
                     }
-                    if entries[index].high == high && entries[index].low == low {
+                    if entries[index].guid == guid {
                         entries[index].value = value
                         return false
                     }
@@ -146,8 +148,8 @@ struct ObjectKeyTable: Sendable {
             let batch = start..<min(start + 64, rest.count)
             entries.withUnsafeBufferPointer { entries in
                 for place in batch {
-                    guard case .guid(let high, let low) = pairs[rest[place]].key else { continue }
-                    touched &+= entries[slot(high, low)].value
+                    guard case .guid(let guid) = pairs[rest[place]].key else { continue }
+                    touched &+= entries[slot(guid)].value
                 }
             }
             for place in batch { set(pairs[rest[place]].value, for: pairs[rest[place]].key) }
@@ -167,11 +169,11 @@ struct ObjectKeyTable: Sendable {
                 let region = part.lowerBound * half..<(part.lowerBound + 1) * half
                 var (stored, rest) = (0, [Int]())
                 for (place, pair) in pairs.enumerated() {
-                    guard case .guid(let high, let low) = pair.key else {
+                    guard case .guid(let guid) = pair.key else {
                         if part.lowerBound == 0 { rest.append(place) }
                         continue
                     }
-                    var index = Self.slot(high, low, seed: seed, shift: shift)
+                    var index = Self.slot(guid, seed: seed, shift: shift)
                     guard region.contains(index) else { continue }
                     while true {
                         if index == region.upperBound {
@@ -180,11 +182,11 @@ struct ObjectKeyTable: Sendable {
                         }
                         let entry = table.base[index]
                         if entry.value < 0 {
-                            table.base[index] = Entry(high: high, low: low, value: pair.value)
+                            table.base[index] = Entry(guid: guid, value: pair.value)
                             stored += 1
                             break
                         }
-                        if entry.high == high && entry.low == low {
+                        if entry.guid == guid {
                             table.base[index].value = pair.value
                             break
                         }
@@ -200,11 +202,11 @@ struct ObjectKeyTable: Sendable {
 
     private mutating func grow() {
         let old = entries
-        entries = Array(repeating: Entry(high: 0, low: 0, value: -1), count: old.count * 2)
+        entries = Array(repeating: .empty, count: old.count * 2)
         shift -= 1
         let mask = entries.count - 1
         for entry in old where entry.value >= 0 {
-            var index = slot(entry.high, entry.low)
+            var index = slot(entry.guid)
             while entries[index].value >= 0 { index = (index + 1) & mask }
             entries[index] = entry
         }

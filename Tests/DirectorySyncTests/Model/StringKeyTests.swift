@@ -98,9 +98,9 @@ struct StringKeyTests {
             #expect((keys[a] == keys[b]) == (ids[a] == ids[b]), "\(ids[a]) / \(ids[b])")
         }
         #expect(Set(keys).count == Set(ids).count)
-        #expect(ObjectKey("ffffffff-ffff-ffff-ffff-ffffffffffff") == .guid(.max, .max))
+        #expect(ObjectKey("ffffffff-ffff-ffff-ffff-ffffffffffff") == .guid(PackedGUID(high: .max, low: .max)))
         #expect(ObjectKey("FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF") == .other("FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF"))
-        #expect(ObjectKey("01234567-89ab-cdef-fedc-ba9876543210") == .guid(0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210))
+        #expect(ObjectKey("01234567-89ab-cdef-fedc-ba9876543210") == .guid(PackedGUID(high: 0x0123_4567_89ab_cdef, low: 0xfedc_ba98_7654_3210)))
         // Every position, with the bytes just outside the digit ranges and a dash where a digit belongs.
         let valid = Array("01234567-89ab-cdef-fedc-ba9876543210")
         for offset in valid.indices where valid[offset] != "-" {
@@ -122,7 +122,7 @@ struct StringKeyTests {
             let hex = bytes.enumerated().filter { ![8, 13, 18, 23].contains($0.offset) }.map(\.element)
             guard hex.allSatisfy(digits.contains) else { return nil }
             let text = String(decoding: hex, as: UTF8.self)
-            return .guid(UInt64(text.prefix(16), radix: 16)!, UInt64(text.suffix(16), radix: 16)!)
+            return .guid(PackedGUID(high: UInt64(text.prefix(16), radix: 16)!, low: UInt64(text.suffix(16), radix: 16)!))
         }
         let valid = Array(random.guid().utf8)
         func check(_ bytes: [UInt8]) {
@@ -249,11 +249,11 @@ struct StringKeyTests {
         }
         for _ in 0..<5_000 {
             let (a, b) = (random.guid(), random.guid())
-            guard case .guid(let ah, let al) = ObjectKey(a), case .guid(let bh, let bl) = ObjectKey(b) else {
+            guard case .guid(let x) = ObjectKey(a), case .guid(let y) = ObjectKey(b) else {
                 Issue.record("\(a) or \(b) not packed")
                 continue
             }
-            #expect(((ah, al) < (bh, bl)) == (a < b), "\(a) / \(b)")
+            #expect((x < y) == (a < b), "\(a) / \(b)")
         }
     }
 
@@ -272,8 +272,8 @@ struct StringKeyTests {
             }
             let keys = ids.map(ObjectKey.init)
             let expected = keys.indices.sorted { a, b in
-                guard case .guid(let ah, let al) = keys[a], case .guid(let bh, let bl) = keys[b] else { return false }
-                return (ah, al, a) < (bh, bl, b)
+                guard case .guid(let x) = keys[a], case .guid(let y) = keys[b] else { return false }
+                return (x.high, x.low, a) < (y.high, y.low, b)
             }
             #expect(sortedByGUID(keys) == expected, "\(count) ids")
 
