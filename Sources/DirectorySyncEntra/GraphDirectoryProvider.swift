@@ -278,11 +278,11 @@ public struct GraphDirectoryProvider: DirectoryProvider {
 
     private func readGroupsByDelta(_ progress: inout Progress, ignored: inout Int, deltaLink: inout String?) async throws -> [DirectoryGroup] {
         // Groups in the order first met; per group, the members met so far (a large group comes in
-        // several entries, and replays repeat members): a group met once keeps its entry's keys as
-        // they came, a set is made only for a group met again.
+        // several entries, and replays repeat members): the group's own lists and the members of
+        // other kinds it ignored, made a set only for a group met again.
         var position: [String: Int] = [:]
         var groups: [DirectoryGroup] = []
-        var seenKeys: [[ObjectKey]] = []
+        var othersMet: [[ObjectKey]] = []
         var seenSets: [Int: Set<ObjectKey>] = [:]
         let session = self.session
         try await readPages(from: url("/groups/delta", [("$select", GraphDeltaGroup.select.joined(separator: ","))])) { response in
@@ -294,15 +294,16 @@ public struct GraphDirectoryProvider: DirectoryProvider {
                     // Met for the first time: the group as its entry made it, members and all.
                     position[chunk.group.id] = groups.count
                     groups.append(chunk.group)
-                    seenKeys.append(chunk.keys)
+                    othersMet.append(chunk.others)
                     ignored += chunk.others.count
                     continue
                 }
-                var seen = seenSets.removeValue(forKey: index) ?? Set(seenKeys[index])
-                for (place, key) in chunk.userKeys.enumerated() where seen.insert(key).inserted {
+                var seen = seenSets.removeValue(forKey: index)
+                    ?? Set(groups[index].memberUserIDs.objectKeys + groups[index].memberGroupIDs.objectKeys + othersMet[index])
+                for (place, key) in chunk.group.memberUserIDs.objectKeys.enumerated() where seen.insert(key).inserted {
                     groups[index].memberUserIDs.append(chunk.group.memberUserIDs[place], key: key)
                 }
-                for (place, key) in chunk.groupKeys.enumerated() where seen.insert(key).inserted {
+                for (place, key) in chunk.group.memberGroupIDs.objectKeys.enumerated() where seen.insert(key).inserted {
                     groups[index].memberGroupIDs.append(chunk.group.memberGroupIDs[place], key: key)
                 }
                 for key in chunk.others where seen.insert(key).inserted { ignored += 1 }
@@ -365,20 +366,14 @@ extension GraphDirectoryProvider: CustomStringConvertible, CustomReflectable {
 }
 
 /// A group delta entry made ready to merge on the task that read its page, while the next pages
-/// arrive: the group with the members it adds — each once, in the order they came — and their
-/// keys, so the merge moves whole arrays instead of touching every member. `nil` for a group
+/// arrive: the group with the members it adds — each once, in the order they came — so the merge
+/// of a group met once moves whole arrays instead of touching every member. `nil` for a group
 /// removed.
 struct GroupDeltaChunk: Sendable {
     /// The group with the users and groups this entry adds.
     var group: DirectoryGroup
-    /// The keys of `group.memberUserIDs`, `group.memberGroupIDs` and the members of other kinds
-    /// (ignored), in the order they came.
-    var userKeys: [ObjectKey] = []
-    var groupKeys: [ObjectKey] = []
+    /// The keys of the members of other kinds (ignored), in the order they came.
     var others: [ObjectKey] = []
-
-    /// Every key of the entry.
-    var keys: [ObjectKey] { userKeys + groupKeys + others }
 
     /// - Parameter entry: The entry as read.
     init?(_ entry: consuming GraphDeltaGroup) {
@@ -392,10 +387,8 @@ struct GroupDeltaChunk: Sendable {
             switch member.type {
             case "#microsoft.graph.user":
                 group.memberUserIDs.append(member.id, key: key)
-                userKeys.append(key)
             case "#microsoft.graph.group":
                 group.memberGroupIDs.append(member.id, key: key)
-                groupKeys.append(key)
             default:
                 others.append(key)
             }
