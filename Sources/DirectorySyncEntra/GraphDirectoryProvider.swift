@@ -298,8 +298,16 @@ public struct GraphDirectoryProvider: DirectoryProvider {
                     ignored += chunk.others.count
                     continue
                 }
-                var seen = seenSets.removeValue(forKey: index)
-                    ?? Set(groups[index].memberUserIDs.objectKeys + groups[index].memberGroupIDs.objectKeys + othersMet[index])
+                var seen: Set<ObjectKey>
+                if let kept = seenSets.removeValue(forKey: index) {
+                    seen = kept
+                } else {
+                    let group = groups[index]
+                    seen = Set(minimumCapacity: group.memberUserIDs.count + group.memberGroupIDs.count + othersMet[index].count)
+                    seen.formUnion(group.memberUserIDs.objectKeys)
+                    seen.formUnion(group.memberGroupIDs.objectKeys)
+                    seen.formUnion(othersMet[index])
+                }
                 for (place, key) in chunk.group.memberUserIDs.objectKeys.enumerated() where seen.insert(key).inserted {
                     groups[index].memberUserIDs.append(chunk.group.memberUserIDs[place], key: key)
                 }

@@ -125,7 +125,7 @@ struct PageReadAheadTests {
         }
     }
 
-    @Test("a group's delta entries are merged in order across pages: each member once (its first kind), repeats and removed members left out, other kinds counted once per group")
+    @Test("a group's delta entries are merged in order across pages: each member once (its first kind), repeats and removed members left out, other kinds counted once per group; a group of GUIDs stays packed")
     func mergedEntries() async throws {
         func member(_ id: String, _ type: String = "user", removed: Bool = false) -> String {
             ##"{"@odata.type":"#microsoft.graph.\##(type)","id":"\##(id)"\##(removed ? #","@removed":{"reason":"deleted"}"# : "")}"##
@@ -137,20 +137,23 @@ struct PageReadAheadTests {
         let u3 = "00000000-0000-0000-0000-000000000003", u4 = "00000000-0000-0000-0000-000000000004"
         let pages = [
             [entry("a", [member(u1), member(u2), member(u1), member("d1", "device"), member("d1", "device"), member("x1", "user")]),
-             entry("b", [member(u3)])].joined(separator: ","),
+             entry("b", [member(u3)]), entry("p", [member(u1), member(u2)])].joined(separator: ","),
             [entry("a", [member(u2), member(u4), member("g1", "group"), member("d1", "device"), member("u5", removed: true), member(u1, "group")]),
-             entry("gone", [member(u1)], removed: true)].joined(separator: ","),
+             entry("gone", [member(u1)], removed: true), entry("p", [member(u2, "group"), member(u3), member(u1), member("d2", "device")])].joined(separator: ","),
             [entry("a", [member("u5"), member("X1", "user")]), entry("c", [])].joined(separator: ","),
         ]
         let graph = GraphHarness(users: 1, groups: 0)
         let provider = graph.provider(transport: ScriptedDelta(pages: pages))
         let snapshot = try await provider.read()
-        #expect(snapshot.groups.map(\.id) == ["a", "b", "c"])
+        #expect(snapshot.groups.map(\.id) == ["a", "b", "p", "c"])
         #expect(snapshot.groups[0].memberUserIDs == [u1, u2, "x1", u4, "u5", "X1"])
         #expect(snapshot.groups[0].memberGroupIDs == ["g1"])
         #expect(snapshot.groups[1].memberUserIDs == [u3])
-        #expect(snapshot.groups[2].memberUserIDs.isEmpty)
-        #expect(snapshot.statistics.ignoredMembers == 1)
+        // A group whose ids are all GUIDs keeps them packed through the merge.
+        #expect(snapshot.groups[2].memberUserIDs == [u1, u2, u3] && snapshot.groups[2].memberGroupIDs.isEmpty)
+        #expect(snapshot.groups[2].memberUserIDs.packedGUIDs != nil)
+        #expect(snapshot.groups[3].memberUserIDs.isEmpty)
+        #expect(snapshot.statistics.ignoredMembers == 2)
     }
 
     @Test("users are moved from their pages into one array in order; the pages are left with empty users")

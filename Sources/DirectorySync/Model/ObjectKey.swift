@@ -8,20 +8,7 @@ package enum ObjectKey: Hashable, Sendable {
 
     /// The key of an id.
     package init(_ id: String) {
-        if let guid = id.utf8.withContiguousStorageIfAvailable(PackedGUID.init(utf8:)) ?? Self.packedGUID(copying: id) {
-            self = .guid(guid)
-        } else {
-            self = .other(id)
-        }
-    }
-
-    /// The GUID of an id whose bytes are not contiguous (a string bridged from `NSString` on
-    /// Apple platforms), read from a contiguous copy: one id has one key however it is held.
-    private static func packedGUID(copying id: String) -> PackedGUID? {
-        guard id.utf8.count == PackedGUID.length else { return nil }
-        var copy = id
-        copy.makeContiguousUTF8()
-        return copy.utf8.withContiguousStorageIfAvailable(PackedGUID.init(utf8:)) ?? nil
+        if let guid = PackedGUID(id) { self = .guid(guid) } else { self = .other(id) }
     }
 
     /// The key of the id with these UTF-8 bytes.

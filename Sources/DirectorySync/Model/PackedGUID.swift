@@ -16,8 +16,17 @@ package struct PackedGUID: Hashable, Comparable, Sendable {
 
     /// The GUID that `id` spells, or `nil` for an id that is not a lower-case GUID.
     package init?(_ id: String) {
-        guard case .guid(let guid) = ObjectKey(id) else { return nil }
+        guard let guid = id.utf8.withContiguousStorageIfAvailable(PackedGUID.init(utf8:)) ?? Self.packedGUID(copying: id) else { return nil }
         self = guid
+    }
+
+    /// The GUID of an id whose bytes are not contiguous (a string bridged from `NSString` on
+    /// Apple platforms), read from a contiguous copy: one id has one GUID however it is held.
+    private static func packedGUID(copying id: String) -> PackedGUID? {
+        guard id.utf8.count == length else { return nil }
+        var copy = id
+        copy.makeContiguousUTF8()
+        return copy.utf8.withContiguousStorageIfAvailable(PackedGUID.init(utf8:)) ?? nil
     }
 
     /// The GUID that these UTF-8 bytes spell, or `nil` for bytes that are not a lower-case GUID.

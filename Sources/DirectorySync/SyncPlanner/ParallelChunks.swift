@@ -49,15 +49,19 @@ enum ParallelChunks {
 
     /// Sets `table[row]` to `make(row)` for each of `rows`, in chunks at once; each value is
     /// moved into its place, not copied.
-    /// - Precondition: `rows` are distinct indices of `table` (chunks write their rows at once).
+    /// - Precondition: `rows` are indices of `table` in ascending order, each once (chunks write
+    ///   their rows at once, so two writes of one row would race).
     static func fill<T: Sendable>(_ table: inout [T], rows: [Int], chunkSize: Int = 4_096, _ make: @Sendable (Int) -> T) {
         guard !rows.isEmpty else { return }
         table.withUnsafeMutableBufferPointer { table in
             let (places, count) = (SharedPointer(table.baseAddress!), table.count)
             _ = chunks(rows.count, chunkSize: chunkSize) { range in
+                // Each row after the one before it, across the chunk's start too: none twice.
+                var previous = range.lowerBound > 0 ? rows[range.lowerBound - 1] : -1
                 for row in rows[range] {
-                    precondition(row >= 0 && row < count, "a row of the table")
+                    precondition(row > previous && row < count, "rows of the table in ascending order, each once")
                     places.base[row] = make(row)
+                    previous = row
                 }
             }
         }
@@ -65,7 +69,8 @@ enum ParallelChunks {
 }
 
 /// Memory that chunks running at once on several cores write, each in places no other chunk
-/// reads or writes (``ParallelChunks/map(_:chunkSize:readAhead:_:)``, ``ObjectKeyTable``'s halves).
+/// reads or writes (``ParallelChunks/map(_:chunkSize:readAhead:_:)``,
+/// ``ParallelChunks/fill(_:rows:chunkSize:_:)``, ``ObjectKeyTable``'s halves).
 struct SharedPointer<Pointee>: @unchecked Sendable {
     let base: UnsafeMutablePointer<Pointee>
 

@@ -14,14 +14,17 @@ struct ParallelChunksTests {
                 let expected = (0..<count).map { "item \($0)" + String(repeating: "x", count: $0 % 40) }
                 let ranges = Locked([Range<Int>]())
                 let transformed = Locked([Int]())
+                // Checked after the map: the chunks run on threads outside the test's task.
+                let lateReads = Locked(0)
                 let made = ParallelChunks.map(count, chunkSize: chunkSize, readAhead: { range in
-                    transformed.withLock { done in #expect(range.allSatisfy { !done.contains($0) }, "read ahead before its items") }
+                    if transformed.withLock({ done in range.contains { done.contains($0) } }) { lateReads.withLock { $0 += 1 } }
                     ranges.withLock { $0.append(range) }
                 }) { index in
                     transformed.withLock { $0.append(index) }
                     return "item \(index)" + String(repeating: "x", count: index % 40)
                 }
                 #expect(made == expected, "\(count) items in chunks of \(chunkSize)")
+                #expect(lateReads.withLock { $0 } == 0, "each chunk read ahead before its items")
                 let read = ranges.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
                 #expect(read.flatMap { Array($0) } == Array(0..<count), "the chunks cover every item once")
                 #expect(count == 0 || read.allSatisfy { $0.count <= chunkSize })
@@ -35,12 +38,13 @@ struct ParallelChunksTests {
     func fillRows(seed: UInt64) {
         var random = SeededRandomNumberGenerator(seed: seed)
         for count in Self.counts {
-            var table: [String?] = (0..<count).map { random.chance(0.3) ? "before \($0)" : nil }
+            // Texts longer than 15 bytes, so each is an object whose references count.
+            var table: [String?] = (0..<count).map { random.chance(0.3) ? "the text before row \($0)" : nil }
             let before = table
-            let rows = (0..<count).filter { _ in random.chance(0.5) }.shuffled(using: &random)
-            ParallelChunks.fill(&table, rows: rows, chunkSize: Int.random(in: 1...9, using: &random)) { "row \($0)" }
+            let rows = (0..<count).filter { _ in random.chance(0.5) }
+            ParallelChunks.fill(&table, rows: rows, chunkSize: Int.random(in: 1...9, using: &random)) { "the text made for row \($0)" }
             for row in 0..<count {
-                #expect(table[row] == (rows.contains(row) ? "row \(row)" : before[row]), "row \(row) of \(count)")
+                #expect(table[row] == (rows.contains(row) ? "the text made for row \(row)" : before[row]), "row \(row) of \(count)")
             }
         }
     }
