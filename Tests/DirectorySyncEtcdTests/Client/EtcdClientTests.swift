@@ -160,16 +160,17 @@ struct EtcdClientTests {
         guard let shared = try await EtcdServer.member(), let paused = try await EtcdServer.ownMember() else { return }
         defer { paused.remove() }
         paused.signal(SIGSTOP)
-        // 20 s: long enough for the shared member's answers on a loaded machine, which the same
-        // timeout bounds (10 s was not, once, in a CI run where trivial suites waited 110 s).
-        let client = try EtcdClient(configuration: .init(endpoints: [paused.endpoint, shared.endpoint], requestTimeout: .seconds(20)))
+        // 60 s: long enough for the shared member's answers on a loaded machine, which the same
+        // timeout bounds (10 s was not, once, in a CI run where trivial suites waited 110 s; 20 s
+        // was not either, once, for the transaction below, in a CI run of 2026-12-01).
+        let client = try EtcdClient(configuration: .init(endpoints: [paused.endpoint, shared.endpoint], requestTimeout: .seconds(60)))
         let key = EtcdServer.freshPrefix() + "/k"
         var found = 0
         let elapsed = try await realTime { found = try await client.range(.key(key)).keyValues.count }
         #expect(found == 0)
-        // Bounded by the two timeouts (40 s at most), not by the paused member; the clock is read on
-        // a thread of its own, so a busy test run does not count.
-        #expect(elapsed < .seconds(60))
+        // Bounded by the two timeouts (120 s at most), not by the paused member; the clock is read
+        // on a thread of its own, so a busy test run does not count.
+        #expect(elapsed < .seconds(150))
         // The client now prefers the endpoint that answered.
         #expect(try await client.txn(EtcdTxn(compare: [.absent(key)], success: [.put(key: key, value: Data())])).succeeded)
 
@@ -181,7 +182,7 @@ struct EtcdClientTests {
             #expect(error.code == .outcomeUnknown)
         }
         // An idempotent write is repeated on the next endpoint.
-        let third = try EtcdClient(configuration: .init(endpoints: [paused.endpoint, shared.endpoint], requestTimeout: .seconds(20)))
+        let third = try EtcdClient(configuration: .init(endpoints: [paused.endpoint, shared.endpoint], requestTimeout: .seconds(60)))
         try await third.put(key + "3", value: Data("v".utf8), idempotent: true)
         #expect(try await client.range(.key(key + "3")).keyValues.count == 1)
     }
