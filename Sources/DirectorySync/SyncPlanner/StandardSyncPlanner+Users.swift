@@ -238,11 +238,10 @@ extension PlanBuilder {
                                 // plain `mail` (most users with aliases) they are read there again
                                 // whenever a plan step asks; others are copied.
                                 var copy: UserAddresses?
-                                let ownKeys = UserAddresses.withPlainBytes(of: directory.pointee.fields) { primary, primaryIsMail, aliases in
+                                let ownKeys = UserAddresses.withPlainBytes(of: directory.pointee.fields) { primary, primaryIsMail, aliases -> Void in
                                     judge(primary: primary, primaryKey: primary, aliases: aliases, aliasKeys: aliases)
                                     if !primaryIsMail { copy = UserAddresses(plainPrimary: primary, aliases: aliases) }
-                                    return true
-                                } ?? false
+                                } != nil
                                 if ownKeys && copy == nil {
                                     fact.flags.insert(.aliasesInPlace)
                                     return fact
