@@ -108,24 +108,29 @@ extension RunReportRecord {
 
     /// What a plan holds, record by record: its operations, then its issues — made as they are
     /// read, so that a report of a million operations is never in memory twice.
-    package static func planned(_ plan: SyncPlan) -> some Sequence<PreviewRecord> {
-        [AnySequence(plan.operations.lazy.map(PreviewRecord.init)), AnySequence(plan.issues.lazy.map(PreviewRecord.init))].joined()
+    package static func planned(_ plan: SyncPlan) -> LazyMapSequence<Range<Int>, PreviewRecord> {
+        let (operations, issues) = (plan.operations, plan.issues)
+        return (0..<(operations.count + issues.count)).lazy.map { position in
+            position < operations.count ? PreviewRecord(operations[position]) : PreviewRecord(issues[position - operations.count])
+        }
     }
 
     /// Each record's outcome, error code and message, in the order of ``planned(_:)``.
-    package static func outcomes(plan: SyncPlan, outcomes: [SyncOperationResult.Outcome]?, heldBack: Bool) -> some Sequence<(Outcome, String?, String?)> {
-        let operations = plan.operations.indices.lazy.map { index -> (Outcome, String?, String?) in
-            guard let outcomes, index < outcomes.count else {
+    package static func outcomes(
+        plan: SyncPlan, outcomes: [SyncOperationResult.Outcome]?, heldBack: Bool
+    ) -> LazyMapSequence<Range<Int>, (Outcome, String?, String?)> {
+        let operations = plan.operations.count
+        return (0..<(operations + plan.issues.count)).lazy.map { position -> (Outcome, String?, String?) in
+            guard position < operations else { return (.reported, nil, nil) }
+            guard let outcomes, position < outcomes.count else {
                 return heldBack ? (.heldBack, nil, "over the deletion guard; confirm the removals to apply the plan") : (.notAttempted, nil, "the run ended before it")
             }
-            switch outcomes[index] {
+            switch outcomes[position] {
             case .succeeded: return (.applied, nil, nil)
             case .failed(let code, let message): return (.failed, code?.rawValue, message)
             case .skipped(let why): return (.notAttempted, nil, why)
             case .notStarted: return (.notAttempted, nil, "the run was cancelled before it")
             }
         }
-        let issues = plan.issues.lazy.map { _ in (Outcome.reported, String?.none, String?.none) }
-        return [AnySequence(operations), AnySequence(issues)].joined()
     }
 }

@@ -30,7 +30,7 @@ enum RunReportSavedForm {
 
         /// Appends one record's planned part.
         mutating func append(_ preview: PreviewRecord, to output: inout [UInt8]) {
-            let reason = SyncReason(rawValue: preview.code)?.explanation == preview.reason ? nil : preview.reason
+            let reason = isCodesOwn(preview) ? nil : preview.reason
             fields.removeAll(keepingCapacity: true)
             fields.append(index(preview.action.rawValue, slot: 0))
             fields.append(index(preview.objectKind.rawValue, slot: 1))
@@ -44,7 +44,9 @@ enum RunReportSavedForm {
             fields.append(index(preview.removalPendingUntil.map(Self.dateText)))
             attributes.removeAll(keepingCapacity: true)
             if !preview.attributes.isEmpty {
-                for (name, value) in preview.attributes.sorted(by: { $0.key < $1.key }) { attributes += [index(name), index(value)] }
+                for (position, (name, value)) in preview.attributes.sorted(by: { $0.key < $1.key }).enumerated() {
+                    attributes += [index(name, slot: Self.namesFirstSlot + position), index(value)]
+                }
             }
             changes.removeAll(keepingCapacity: true)
             for change in preview.changes { changes += [index(change.field), index(change.old), index(change.new)] }
@@ -70,13 +72,29 @@ enum RunReportSavedForm {
             return added
         }
 
+        /// The last record's code and reason, and whether the reason is the sentence of its code:
+        /// consecutive records mostly share both, and comparing costs less than looking the code up.
+        private var lastReason: (code: String, reason: String, isCodesOwn: Bool)?
+
+        /// Whether the record's reason is the sentence its code gives (it is then not saved).
+        private mutating func isCodesOwn(_ preview: PreviewRecord) -> Bool {
+            if let last = lastReason, last.code == preview.code, last.reason == preview.reason { return last.isCodesOwn }
+            let isCodesOwn = SyncReason(rawValue: preview.code)?.explanation == preview.reason
+            lastReason = (preview.code, preview.reason, isCodesOwn)
+            return isCodesOwn
+        }
+
         /// Each field's last string and index: consecutive records mostly repeat their action,
-        /// kind, code and group (a plan lists a group's memberships together), and comparing with
-        /// the last costs less than hashing.
-        private var recent = [(string: String, index: Int)?](repeating: nil, count: 8)
+        /// kind, code and group (a plan lists a group's memberships together), and the names of
+        /// their attributes (by place); comparing with the last costs less than hashing.
+        private var recent = [(string: String, index: Int)?](repeating: nil, count: 16)
+
+        /// The slot of the first attribute's name; the names after the eighth are not kept.
+        private static let namesFirstSlot = 8
 
         private mutating func index(_ string: String?, slot: Int) -> Int {
             guard let string else { return -1 }
+            guard slot < recent.count else { return index(string) }
             if let last = recent[slot], last.string == string { return last.index }
             let found = index(string)
             recent[slot] = (string, found)
@@ -136,13 +154,19 @@ enum RunReportSavedForm {
             var numbers = try parser.numbers()
             guard let errors = numbers.popLast() ?? nil else { throw Parser.Damaged() }
             return (try numbers.map { number in
-                guard let number, number < RunReportRecord.Outcome.allCases.count else { throw Parser.Damaged() }
-                return RunReportRecord.Outcome.allCases[number]
+                guard let number, number < outcomeOrder.count else { throw Parser.Damaged() }
+                return outcomeOrder[number]
             }, errors)
         } catch {
             throw SyncStateError.unreadable(key: key, detail: "a run report's outcomes are damaged at byte \(parser.position)")
         }
     }
+
+    /// Outcomes by their saved number (their place in the declaration).
+    static let outcomeOrder = RunReportRecord.Outcome.allCases
+
+    /// An outcome's saved number.
+    static func number(_ outcome: RunReportRecord.Outcome) -> Int { outcomeOrder.firstIndex(of: outcome)! }
 
     /// The error code and message of one record of a part (by its position in the part).
     struct RecordError: Codable, Sendable {

@@ -143,7 +143,7 @@ package struct RunReportShelf: Sendable {
             var iterator = outcomes.makeIterator()
             for position in 0..<entry.records {
                 let (outcome, code, message) = iterator.next() ?? (.notAttempted, nil, "the run ended before it")
-                numbers.append(RunReportRecord.Outcome.allCases.firstIndex(of: outcome)!)
+                numbers.append(RunReportSavedForm.number(outcome))
                 if code != nil || message != nil { errors.append(.init(position: position, code: code, message: message)) }
             }
             numbers.append(errors.count)

@@ -96,8 +96,11 @@ public struct SyncExecutor: Sendable {
     /// memberships of one group.
     private func workUnits(_ indices: [Int], of plan: SyncPlan) -> [WorkUnit] {
         var units: [WorkUnit] = []
-        var batches: [BatchKey: [Int]] = [:]
-        var batchOrder: [BatchKey] = []
+        // Each group's batch, in the order the groups first come; a plan lists a group's
+        // memberships together, so the last batch is compared before any is looked up.
+        var batches: [[Int]] = []
+        var slots: [BatchKey: Int] = [:]
+        var last: (key: BatchKey, slot: Int)?
         for index in indices {
             let key: BatchKey
             switch plan.operations[index].action {
@@ -107,12 +110,20 @@ public struct SyncExecutor: Sendable {
                 units.append(WorkUnit(indices: [index]))
                 continue
             }
-            if batches[key] == nil { batchOrder.append(key) }
-            batches[key, default: []].append(index)
+            if let last, last.key == key {
+                batches[last.slot].append(index)
+                continue
+            }
+            let slot = slots[key] ?? batches.count
+            if slot == batches.count {
+                slots[key] = slot
+                batches.append([])
+            }
+            batches[slot].append(index)
+            last = (key, slot)
         }
         let size = max(1, configuration.membershipBatchSize)
-        for key in batchOrder {
-            let indices = batches[key]!
+        for indices in batches {
             for start in stride(from: 0, to: indices.count, by: size) {
                 units.append(WorkUnit(indices: Array(indices[start..<min(start + size, indices.count)])))
             }

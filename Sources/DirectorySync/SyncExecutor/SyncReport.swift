@@ -31,12 +31,13 @@ public struct SyncReport: Hashable, Codable, Sendable {
     public var succeeded: Int { results.outcomes.count { $0 == .succeeded } }
     /// Operations that failed or were skipped because one they depend on failed.
     public var failed: [SyncOperationResult] {
-        results.filter {
-            switch $0.outcome {
+        // Outcomes first: only the results that failed are made (each copies its operation).
+        results.outcomes.indices.lazy.filter {
+            switch results.outcomes[$0] {
             case .failed, .skipped: true
             case .succeeded, .notStarted: false
             }
-        }
+        }.map { results[$0] }
     }
     /// Operations that never started (the run was cancelled).
     public var notStarted: Int { results.outcomes.count { $0 == .notStarted } }

@@ -63,6 +63,33 @@ struct SyncExecutorTests {
         #expect(report.failed.first.map { if case .failed(.notFound, _) = $0.outcome { true } else { false } } == true)
     }
 
+    @Test("membership changes go in batches per group, groups in the order they first come, however the plan interleaves them")
+    func batchesPerGroup() async throws {
+        let store = RecordingStore()
+        let users = (0..<7).map { user("\($0)", "u\($0)@contoso.com") }
+        try await sync(snapshot(users, [group("g1", "G1"), group("g2", "G2")]), store)
+        let members = snapshot(users, [group("g1", "G1", users: ["0", "1", "2", "3", "4"]), group("g2", "G2", users: ["2", "5", "6"])])
+        var plan = try await makePlan(members, store)
+        var random = SeededRandomNumberGenerator(seed: 11)
+        plan.operations.shuffle(using: &random)
+        let groupsInOrder = plan.operations.compactMap(\.group)
+        #expect(zip(groupsInOrder, groupsInOrder.dropFirst()).count { $0 != $1 } > 1, "the shuffled plan interleaves the groups")
+        await store.reset()
+        let report = try await SyncExecutor(configuration: .init(maximumConcurrency: 1, membershipBatchSize: 2)).apply(plan, to: store)
+        #expect(report.succeeded == 8)
+        // The plan's adds grouped by group (the order groups first come, each group's in plan
+        // order), cut every two.
+        var expected: [(group: IdentityID, users: [IdentityID])] = []
+        for case .addMember(.existing(let user), .existing(let group)) in plan.operations.map(\.action) {
+            if let place = expected.firstIndex(where: { $0.group == group }) { expected[place].users.append(user) } else { expected.append((group, [user])) }
+        }
+        let batches = expected.flatMap { group in stride(from: 0, to: group.users.count, by: 2).map { (group.group, Array(group.users[$0..<min($0 + 2, group.users.count)])) } }
+        let calls = await store.memberCalls
+        #expect(calls.map(\.group) == batches.map(\.0))
+        #expect(calls.map(\.users) == batches.map(\.1))
+        #expect(Set(expected.map(\.group)).count == 2 && calls.count == 5)
+    }
+
     @Test("no more than the configured number of operations run at once")
     func boundedConcurrency() async throws {
         // 20 ms a write: long enough that a worker started late still finds the others busy.
@@ -142,6 +169,8 @@ private actor RecordingStore: IdentityStore {
     /// Writes after the first `after` wait at `gate`.
     private let gate: (after: Int, Gate)?
     private(set) var log: [String] = []
+    /// Each membership call's group and users, in the order made.
+    private(set) var memberCalls: [(group: IdentityID, users: [IdentityID])] = []
     private(set) var maximumInFlight = 0
     private var inFlight = 0
 
@@ -178,6 +207,7 @@ private actor RecordingStore: IdentityStore {
     }
     func deleteGroup(_ id: IdentityID) async throws { try await record("deleteGroup") { try await base.deleteGroup(id) } }
     func addMembers(_ userIDs: [IdentityID], to groupID: IdentityID) async throws {
+        memberCalls.append((groupID, userIDs))
         try await record("addMembers") { try await base.addMembers(userIDs, to: groupID) }
     }
     func removeMembers(_ userIDs: [IdentityID], from groupID: IdentityID) async throws {
