@@ -4,8 +4,8 @@ struct ExecutionRun {
     let plan: SyncPlan
     let onEvent: SyncEventHandler
     private var outcomes: [SyncOperationResult.Outcome]
-    private var createdUsers: [String: IdentityID] = [:]
-    private var createdGroups: [String: IdentityID] = [:]
+    private var createdUsers: [ObjectKey: IdentityID] = [:]
+    private var createdGroups: [ObjectKey: IdentityID] = [:]
     private var completed = 0
 
     init(plan: SyncPlan, onEvent: @escaping SyncEventHandler) {
@@ -48,7 +48,7 @@ struct ExecutionRun {
 
     private mutating func record(_ result: UnitResult) {
         if let created = result.created {
-            if created.isGroup { createdGroups[created.externalID] = created.id } else { createdUsers[created.externalID] = created.id }
+            if created.isGroup { createdGroups[ObjectKey(created.externalID)] = created.id } else { createdUsers[ObjectKey(created.externalID)] = created.id }
         }
         // An operation left not started (its claim was lost) did not finish.
         for (index, outcome) in result.outcomes where outcome != .notStarted {
@@ -73,7 +73,7 @@ struct ExecutionRun {
     /// not started (a request already sent cannot be called back: the store has no fence).
     private static func run(
         _ unit: WorkUnit, sourceID: SourceID, operations: [SyncOperation], store: some IdentityStore,
-        users: [String: IdentityID], groups: [String: IdentityID], fence: (any RunClaim)?
+        users: [ObjectKey: IdentityID], groups: [ObjectKey: IdentityID], fence: (any RunClaim)?
     ) async -> UnitResult {
         if unit.indices.count == 1 || !isMembership(operations[unit.indices[0]].action) {
             return await runSingle(unit.indices[0], sourceID: sourceID, operations: operations, store: store, users: users, groups: groups, fence: fence)
@@ -121,12 +121,12 @@ struct ExecutionRun {
     }
 
     private static func resolve(
-        _ action: SyncAction, users: [String: IdentityID], groups: [String: IdentityID]
+        _ action: SyncAction, users: [ObjectKey: IdentityID], groups: [ObjectKey: IdentityID]
     ) -> Result<(IdentityID, IdentityID, Bool), Skip> {
-        func lookup(_ reference: IdentityReference, _ created: [String: IdentityID]) -> IdentityID? {
+        func lookup(_ reference: IdentityReference, _ created: [ObjectKey: IdentityID]) -> IdentityID? {
             switch reference {
             case .existing(let id): id
-            case .created(let externalID): created[externalID]
+            case .created(let externalID): created[ObjectKey(externalID)]
             }
         }
         switch action {
@@ -147,7 +147,7 @@ struct ExecutionRun {
 
     private static func runSingle(
         _ index: Int, sourceID: SourceID, operations: [SyncOperation], store: some IdentityStore,
-        users: [String: IdentityID], groups: [String: IdentityID], fence: (any RunClaim)?
+        users: [ObjectKey: IdentityID], groups: [ObjectKey: IdentityID], fence: (any RunClaim)?
     ) async -> UnitResult {
         guard fence?.isHeld ?? true else { return UnitResult(outcomes: [(index, .notStarted)]) }
         let action = operations[index].action
