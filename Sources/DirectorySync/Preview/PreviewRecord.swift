@@ -87,7 +87,7 @@ public struct PreviewRecord: Hashable, Codable, Sendable {
 
 extension PreviewRecord {
     /// The record for one plan operation.
-    init(_ operation: borrowing SyncOperation) {
+    init(_ operation: SyncOperation) {
         let reason = operation.reason
         func user(_ profile: UserProfile) -> [String: String] {
             var attributes = ["name": profile.name, "enabled": String(profile.isEnabled)]

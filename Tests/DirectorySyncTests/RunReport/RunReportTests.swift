@@ -190,6 +190,31 @@ struct RunReportTests {
         #expect(try JSONDecoder.deterministic().decode(RunReportRecord.self, from: Data(text.utf8)) == record)
     }
 
+    @Test("the saved form keeps a reason that differs from its code's sentence, whatever record came before, and attribute names in any place")
+    func savedReasonsAndNames() async throws {
+        let own = SyncReason.newInScope.explanation
+        func record(_ reason: String, code: String = SyncReason.newInScope.rawValue, attributes: [String: String] = [:]) -> RunReportRecord {
+            RunReportRecord(PreviewRecord(action: .create, objectKind: .user, subject: "ada@contoso.com", attributes: attributes, code: code, reason: reason), outcome: .applied)
+        }
+        // Ten names, more than the writer compares in place; sets that shift names to other places.
+        let many = Dictionary(uniqueKeysWithValues: (0..<10).map { ("name\($0)", "value \($0)") })
+        let originals = [
+            record(own), record("a sentence of its own"), record(own), record("another"), record("another"), record(own),
+            record("no sentence for this code", code: "notACode"), record(own, attributes: many),
+            record(own, attributes: ["email": "a@contoso.com", "name": "Ada"]), record(own, attributes: ["name": "Ada"]),
+            record(own, attributes: ["aliases": "x@contoso.com", "name": "Ada"]), record(own, attributes: many.filter { $0.key != "name3" }),
+        ]
+        let state = InMemorySyncStateStore()
+        let shelf = RunReportShelf(state: state, sourceID: "contoso", retention: RunReportRetention(recordsPerPart: 5))
+        try await shelf.save(originals, run: "run-1")
+        let entry = try #require(try await shelf.entries().first)
+        var read: [RunReportRecord] = []
+        for try await record in shelf.records(of: entry) { read.append(record) }
+        #expect(read == originals)
+        let strings = try #require(try await state.data(for: StateKey("contoso", "report-run-1-0-strings")))
+        #expect(!String(decoding: strings, as: UTF8.self).contains(own), "a reason its code gives back is left out")
+    }
+
     @Test("the saved form reads back exactly what was saved, across parts; it leaves out only what it can rebuild")
     func savedForm() async throws {
         let tenant = TenantGenerator(configuration: .init(users: 300, groups: 30, seed: 5, duplicateEmailPairs: 2)).generate()

@@ -63,31 +63,45 @@ struct SyncExecutorTests {
         #expect(report.failed.first.map { if case .failed(.notFound, _) = $0.outcome { true } else { false } } == true)
     }
 
-    @Test("membership changes go in batches per group, groups in the order they first come, however the plan interleaves them")
+    @Test("membership changes go in batches per group and direction, groups in the order they first come, however the plan interleaves them")
     func batchesPerGroup() async throws {
         let store = RecordingStore()
-        let users = (0..<7).map { user("\($0)", "u\($0)@contoso.com") }
-        try await sync(snapshot(users, [group("g1", "G1"), group("g2", "G2")]), store)
-        let members = snapshot(users, [group("g1", "G1", users: ["0", "1", "2", "3", "4"]), group("g2", "G2", users: ["2", "5", "6"])])
+        let users = (0..<9).map { user("\($0)", "u\($0)@contoso.com") }
+        try await sync(snapshot(users, [group("g1", "G1"), group("g2", "G2", users: ["5", "6", "7"])]), store)
+        // Adds to groups that exist and to groups created in the same run, removals from one.
+        let members = snapshot(users, [
+            group("g1", "G1", users: ["0", "1", "2", "3", "4"]), group("g2", "G2", users: ["2", "8"]),
+            group("g3", "G3", users: ["1", "5", "6"]), group("g4", "G4", users: ["0", "7", "8"]),
+        ])
         var plan = try await makePlan(members, store)
         var random = SeededRandomNumberGenerator(seed: 11)
         plan.operations.shuffle(using: &random)
-        let groupsInOrder = plan.operations.compactMap(\.group)
-        #expect(zip(groupsInOrder, groupsInOrder.dropFirst()).count { $0 != $1 } > 1, "the shuffled plan interleaves the groups")
+        let memberships = plan.operations.filter { $0.phase == .memberships }
+        #expect(zip(memberships, memberships.dropFirst()).count { $0.group != $1.group } > 4, "the shuffled plan interleaves the groups")
         await store.reset()
         let report = try await SyncExecutor(configuration: .init(maximumConcurrency: 1, membershipBatchSize: 2)).apply(plan, to: store)
-        #expect(report.succeeded == 8)
-        // The plan's adds grouped by group (the order groups first come, each group's in plan
-        // order), cut every two.
-        var expected: [(group: IdentityID, users: [IdentityID])] = []
-        for case .addMember(.existing(let user), .existing(let group)) in plan.operations.map(\.action) {
-            if let place = expected.firstIndex(where: { $0.group == group }) { expected[place].users.append(user) } else { expected.append((group, [user])) }
+        #expect(report.isSuccess)
+        // The plan's membership changes grouped by direction and group (in the order each pair
+        // first comes, each one's changes in plan order), cut every two.
+        var expected: [(adding: Bool, group: String, users: [String])] = []
+        for operation in memberships {
+            let adding = if case .addMember = operation.action { true } else { false }
+            if let place = expected.firstIndex(where: { $0.adding == adding && $0.group == operation.group }) {
+                expected[place].users.append(operation.subject)
+            } else {
+                expected.append((adding, operation.group!, [operation.subject]))
+            }
         }
-        let batches = expected.flatMap { group in stride(from: 0, to: group.users.count, by: 2).map { (group.group, Array(group.users[$0..<min($0 + 2, group.users.count)])) } }
-        let calls = await store.memberCalls
-        #expect(calls.map(\.group) == batches.map(\.0))
-        #expect(calls.map(\.users) == batches.map(\.1))
-        #expect(Set(expected.map(\.group)).count == 2 && calls.count == 5)
+        let batches = expected.flatMap { batch in
+            stride(from: 0, to: batch.users.count, by: 2).map { "\(batch.adding ? "add" : "remove") \(batch.group): \(batch.users[$0..<min($0 + 2, batch.users.count)].joined(separator: " "))" }
+        }
+        let contents = try await store.contents()
+        let calls = await store.memberCalls.map { call in
+            let names = call.users.map { id in contents.users.first { $0.id == id }?.profile.email ?? id.rawValue }
+            return "\(call.adding ? "add" : "remove") \(contents.groups.first { $0.id == call.group }?.profile.name ?? call.group.rawValue): \(names.joined(separator: " "))"
+        }
+        #expect(calls == batches)
+        #expect(Set(expected.map(\.group)).count == 4 && expected.contains { !$0.adding })
     }
 
     @Test("no more than the configured number of operations run at once")
@@ -169,8 +183,8 @@ private actor RecordingStore: IdentityStore {
     /// Writes after the first `after` wait at `gate`.
     private let gate: (after: Int, Gate)?
     private(set) var log: [String] = []
-    /// Each membership call's group and users, in the order made.
-    private(set) var memberCalls: [(group: IdentityID, users: [IdentityID])] = []
+    /// Each membership call's direction, group and users, in the order made.
+    private(set) var memberCalls: [(adding: Bool, group: IdentityID, users: [IdentityID])] = []
     private(set) var maximumInFlight = 0
     private var inFlight = 0
 
@@ -179,7 +193,10 @@ private actor RecordingStore: IdentityStore {
         self.gate = gate
     }
 
-    func reset() { log = [] }
+    func reset() {
+        log = []
+        memberCalls = []
+    }
 
     private func record<T>(_ name: String, _ body: () async throws -> T) async throws -> T {
         log.append(name)
@@ -207,10 +224,11 @@ private actor RecordingStore: IdentityStore {
     }
     func deleteGroup(_ id: IdentityID) async throws { try await record("deleteGroup") { try await base.deleteGroup(id) } }
     func addMembers(_ userIDs: [IdentityID], to groupID: IdentityID) async throws {
-        memberCalls.append((groupID, userIDs))
+        memberCalls.append((true, groupID, userIDs))
         try await record("addMembers") { try await base.addMembers(userIDs, to: groupID) }
     }
     func removeMembers(_ userIDs: [IdentityID], from groupID: IdentityID) async throws {
+        memberCalls.append((false, groupID, userIDs))
         try await record("removeMembers") { try await base.removeMembers(userIDs, from: groupID) }
     }
 }
