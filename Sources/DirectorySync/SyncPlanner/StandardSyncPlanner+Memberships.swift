@@ -26,9 +26,8 @@ extension PlanBuilder {
         var isCreated = [Bool](repeating: false, count: scope.userCount)
         for change in chunks.joined() where !change.leaves && userStates[Int(change.member)].kind != .existing { isCreated[Int(change.member)] = true }
         let (scope, created) = (scope, isCreated.indices.filter { isCreated[$0] })
-        let made = ParallelChunks.map(created.count, chunkSize: 4_096) { scope.userID(created[$0]) }
         var ids: [String?] = created.isEmpty ? [] : Array(repeating: nil, count: scope.userCount)
-        for (member, id) in zip(created, made) { ids[member] = id }
+        ParallelChunks.fill(&ids, rows: created) { scope.userID($0) }
         let (builder, memberIDs) = (self, ids)
         let parts = ParallelChunks.chunks(chunks.count, chunkSize: 1) { range in builder.chunkOperations(chunks[range.lowerBound], ids: memberIDs) }
         return (parts.map(\.batch), parts.reduce(0) { $0 + $1.leavers })
