@@ -178,7 +178,7 @@ extension GraphEmulator {
     /// The normal reply, bypassing faults (lock held).
     func unfaultedReply(_ request: HTTPRequest) -> Reply {
         let path = request.url.path
-        if path.hasPrefix("/v1.0/") { return Reply(response: graph(request).0) }
+        if path.hasPrefix("/v1.0/") { return Reply(response: graph(request).0.response()) }
         return Reply(response: login(request))
     }
 }

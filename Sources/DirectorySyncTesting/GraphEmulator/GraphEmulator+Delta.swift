@@ -17,39 +17,41 @@ extension GraphEmulator {
         var issued: Double
     }
 
-    func delta(_ isGroups: Bool, _ state: TenantState, _ request: HTTPRequest, _ query: [String: String]) -> HTTPResponse {
+    /// A delta page: what it reports is decided under the emulator's lock, its members and JSON
+    /// made after it is released (``Answer/page(_:)``).
+    func delta(_ isGroups: Bool, _ state: TenantState, _ request: HTTPRequest, _ query: [String: String]) -> Answer {
         let kind = isGroups ? "groups" : "users"
         let origin = Self.origin(of: request.url)
         let path = "\(origin)/v1.0/\(kind)/delta"
         for unsupported in ["$top", "$orderby", "$expand", "$search"] where query[unsupported] != nil {
-            return graphError(400, "Request_UnsupportedQuery", "The query parameter '\(unsupported)' is not supported with delta.")
+            return .ready(graphError(400, "Request_UnsupportedQuery", "The query parameter '\(unsupported)' is not supported with delta."))
         }
         var delta: DeltaState
         if let token = query["$deltatoken"] ?? query["$skiptoken"] {
             if token == "latest" {
                 let latest = DeltaState(since: state.version, upTo: state.version, select: query["$select"], issued: clock.now.timeIntervalSince1970)
-                return deltaPage([], latest, state, request, path: path, isGroups: isGroups, done: true)
+                return .ready(deltaPage([], latest, state, request, path: path, isGroups: isGroups, done: true))
             }
             guard let data = Data(base64URL: token), let decoded = try? JSONDecoder().decode(DeltaState.self, from: data) else {
-                return graphError(400, "Request_BadRequest", "Invalid delta or skip token.")
+                return .ready(graphError(400, "Request_BadRequest", "Invalid delta or skip token."))
             }
             delta = decoded
             if query["$deltatoken"] != nil {
                 if deltaResetMode {
                     var select = ""
                     if let fields = delta.select { select = "?$select=\(fields)" }
-                    return graphError(410, "resyncRequired", "The delta token is no longer valid; start a new round.", headers: ["Location": "\(path)\(select)"])
+                    return .ready(graphError(410, "resyncRequired", "The delta token is no longer valid; start a new round.", headers: ["Location": "\(path)\(select)"]))
                 }
                 let issued = Date(timeIntervalSince1970: delta.issued)
                 if clock.now.timeIntervalSince(issued) > configuration.deltaLinkLifetime || issued < state.deltaValidFrom {
-                    return graphError(400, "syncStateNotFound", "The sync state generation is not valid; the delta token has expired.")
+                    return .ready(graphError(400, "syncStateNotFound", "The sync state generation is not valid; the delta token has expired."))
                 }
                 delta.after = nil
                 delta.upTo = state.version
             }
         } else {
             if let filter = query["$filter"], !filter.lowercased().hasPrefix("id eq") {
-                return graphError(400, "Request_UnsupportedQuery", "Only 'id eq' filters are supported with delta.")
+                return .ready(graphError(400, "Request_UnsupportedQuery", "Only 'id eq' filters are supported with delta."))
             }
             delta = DeltaState(since: nil, upTo: state.version, select: query["$select"], issued: clock.now.timeIntervalSince1970)
         }
@@ -57,7 +59,7 @@ extension GraphEmulator {
         let select = delta.select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             ?? (isGroups ? Self.groupDefaultProperties : Self.userDefaultProperties)
         if let unknown = select.first(where: { !known.contains($0) }) {
-            return graphError(400, "Request_BadRequest", "Could not find a property named '\(unknown)' on type 'microsoft.graph.\(isGroups ? "group" : "user")'.")
+            return .ready(graphError(400, "Request_BadRequest", "Could not find a property named '\(unknown)' on type 'microsoft.graph.\(isGroups ? "group" : "user")'."))
         }
 
         // The objects the round reports, by id: current state, or removal with its reason.
@@ -93,35 +95,41 @@ extension GraphEmulator {
         }
         if let after = delta.after { ids = ids.filter { $0 > after } }
         let pageIDs = Array(ids.prefix(configuration.deltaPageSize))
-        if isGroups && delta.since == nil {
-            // A first round reports every current member, for this page's groups only.
-            for id in pageIDs {
-                guard let record = state.groups[id] else { continue }
-                memberChanges[id] = record.group.memberUserIDs.map { ($0, "user", true) } + record.group.memberGroupIDs.map { ($0, "group", true) }
-                    + record.others.map { ($0.id, $0.type, true) }
-            }
-        }
         var next = delta
         next.after = pageIDs.last
         let done = pageIDs.count == ids.count
-        var entries: [(id: String, members: ArraySlice<(id: String, type: String, added: Bool)>?)] = []
-        let withMembers = isGroups && select.contains("members")
-        for id in pageIDs {
-            let members = (memberChanges[id] ?? []).sorted { $0.id < $1.id }
-            if withMembers && members.count > configuration.membersPerDeltaEntry {
-                for start in stride(from: 0, to: members.count, by: configuration.membersPerDeltaEntry) {
-                    entries.append((id, members[start..<min(start + configuration.membersPerDeltaEntry, members.count)]))
+        let replay = faults.replayNextDeltaPage && !pageIDs.isEmpty
+        if replay { faults.replayNextDeltaPage = false }
+        return .page { [self, delta, changes = memberChanges, changedProperties] in
+            var memberChanges = changes
+            if isGroups && delta.since == nil {
+                // A first round reports every current member, for this page's groups only.
+                for id in pageIDs {
+                    guard let record = state.groups[id] else { continue }
+                    memberChanges[id] = record.group.memberUserIDs.map { ($0, "user", true) } + record.group.memberGroupIDs.map { ($0, "group", true) }
+                        + record.others.map { ($0.id, $0.type, true) }
                 }
-            } else {
-                entries.append((id, withMembers ? members[...] : nil))
             }
+            var entries: [(id: String, members: ArraySlice<(id: String, type: String, added: Bool)>?)] = []
+            let withMembers = isGroups && select.contains("members")
+            for id in pageIDs {
+                let members = (memberChanges[id] ?? []).sorted { $0.id < $1.id }
+                if withMembers && members.count > configuration.membersPerDeltaEntry {
+                    for start in stride(from: 0, to: members.count, by: configuration.membersPerDeltaEntry) {
+                        entries.append((id, members[start..<min(start + configuration.membersPerDeltaEntry, members.count)]))
+                    }
+                } else {
+                    entries.append((id, withMembers ? members[...] : nil))
+                }
+            }
+            return deltaPage(
+                entries, next, state, request, path: path, isGroups: isGroups, done: done, replay: replay, select: select, changed: changedProperties)
         }
-        return deltaPage(entries, next, state, request, path: path, isGroups: isGroups, done: done, select: select, changed: changedProperties)
     }
 
     private func deltaPage(
         _ entries: [(id: String, members: ArraySlice<(id: String, type: String, added: Bool)>?)],
-        _ delta: DeltaState, _ state: TenantState, _ request: HTTPRequest, path: String, isGroups: Bool, done: Bool,
+        _ delta: DeltaState, _ state: TenantState, _ request: HTTPRequest, path: String, isGroups: Bool, done: Bool, replay: Bool = false,
         select: [String] = [], changed: [String: Set<String>?] = [:]
     ) -> HTTPResponse {
         func properties(_ id: String) -> [String] {
@@ -130,10 +138,7 @@ extension GraphEmulator {
         }
         let synchronized = state.tenant.synchronizedDomainSet
         var entries = entries
-        if faults.replayNextDeltaPage, !entries.isEmpty {
-            faults.replayNextDeltaPage = false
-            entries += entries.prefix(max(1, entries.count / 2))
-        }
+        if replay { entries += entries.prefix(max(1, entries.count / 2)) }
         var json = JSONBytes()
         json.beginObject()
         json.field("@odata.context", "\(Self.origin(of: request.url))/v1.0/$metadata#\(isGroups ? "groups" : "users")")

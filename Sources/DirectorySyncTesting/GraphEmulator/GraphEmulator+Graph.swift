@@ -14,19 +14,61 @@ extension GraphEmulator {
         var emptyServed = false
     }
 
-    /// Routes a Graph request after checking its token and its budget; returns the response and
+    /// A Graph response, or a page of the tenant's objects to encode once the emulator's lock is
+    /// released. Which objects a page holds is decided under the lock; encoding them, the longest
+    /// part of answering, then runs on the connection's own thread, from a copy of the tenant's
+    /// state, so that a client reading users and groups at once is answered on two cores.
+    enum Answer {
+        /// A response made under the lock.
+        case ready(HTTPResponse)
+        /// A page (status 200), encoded when called.
+        case page(() -> HTTPResponse)
+
+        /// The response, encoded now if it is a page.
+        func response() -> HTTPResponse {
+            switch self {
+            case .ready(let response): response
+            case .page(let encode): encode()
+            }
+        }
+
+        /// The same answer with the `x-ms-resource-unit` header Graph sends.
+        func withResourceUnits(_ units: Int) -> Answer {
+            switch self {
+            case .ready(var response):
+                response.headers["x-ms-resource-unit"] = String(units)
+                return .ready(response)
+            case .page(let encode):
+                return .page {
+                    var response = encode()
+                    response.headers["x-ms-resource-unit"] = String(units)
+                    return response
+                }
+            }
+        }
+
+        /// The response's status, known before a page is encoded.
+        var status: Int {
+            switch self {
+            case .ready(let response): response.status
+            case .page: 200
+            }
+        }
+    }
+
+    /// Routes a Graph request after checking its token and its budget; returns the answer and
     /// the resource units charged.
-    func graph(_ request: HTTPRequest) -> (HTTPResponse, Int) {
+    func graph(_ request: HTTPRequest) -> (Answer, Int) {
         guard request.method == .get else {
-            return (graphError(405, "Request_BadRequest", "Only GET is supported by this emulator for Graph resources."), 0)
+            return (.ready(graphError(405, "Request_BadRequest", "Only GET is supported by this emulator for Graph resources.")), 0)
         }
         let token: IssuedToken
         switch authenticate(request) {
         case .success(let found): token = found
-        case .failure(let error): return (error.response, 0)
+        case .failure(let error): return (.ready(error.response), 0)
         }
         guard let state = tenants[token.tenantID] else {
-            return (graphError(401, "InvalidAuthenticationToken", "Access token validation failure: unknown tenant."), 0)
+            return (.ready(graphError(401, "InvalidAuthenticationToken", "Access token validation failure: unknown tenant.")), 0)
         }
         // `delta`, `delta()` and `microsoft.graph.delta()` name the same function (SDKs send the latter forms).
         let segments = Array(request.url.path.split(separator: "/").map(String.init).dropFirst()).map { segment in
@@ -34,36 +76,35 @@ extension GraphEmulator {
         }
         let query = Self.queryItems(request.url)
         let units = resourceUnits(segments, query)
-        if let throttled = charge(units, tenant: state, clientID: token.clientID) { return (throttled, 0) }
-        var response: HTTPResponse
+        if let throttled = charge(units, tenant: state, clientID: token.clientID) { return (.ready(throttled), 0) }
         let userRoles = ["User.Read.All", "Directory.Read.All"]
         let groupRoles = ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"]
         // `…/members/microsoft.graph.user`: an OData cast as a fourth segment.
         let cast = segments.count == 4 ? segments[3] : nil
+        let answer: Answer
         switch segments.count {
         case 1 where segments[0] == "users":
-            response = requireRole(token, userRoles) ?? list(users: state, request, query)
+            answer = requireRole(token, userRoles).map(Answer.ready) ?? list(users: state, request, query)
         case 1 where segments[0] == "groups":
-            response = requireRole(token, groupRoles) ?? list(groups: state, request, query)
+            answer = .ready(requireRole(token, groupRoles) ?? list(groups: state, request, query))
         case 1 where segments[0] == "organization":
-            response = requireRole(token, ["Organization.Read.All", "Directory.Read.All"]) ?? organization(state, request)
+            answer = .ready(requireRole(token, ["Organization.Read.All", "Directory.Read.All"]) ?? organization(state, request))
         case 2 where segments[1] == "delta" && (segments[0] == "users" || segments[0] == "groups"):
-            response = requireRole(token, segments[0] == "users" ? userRoles : groupRoles) ?? delta(segments[0] == "groups", state, request, query)
+            answer = requireRole(token, segments[0] == "users" ? userRoles : groupRoles).map(Answer.ready) ?? delta(segments[0] == "groups", state, request, query)
         case 2 where segments[0] == "users":
-            response = requireRole(token, userRoles) ?? object(user: segments[1], state, request, query)
+            answer = .ready(requireRole(token, userRoles) ?? object(user: segments[1], state, request, query))
         case 2 where segments[0] == "groups":
-            response = requireRole(token, groupRoles) ?? object(group: segments[1], state, request, query)
+            answer = .ready(requireRole(token, groupRoles) ?? object(group: segments[1], state, request, query))
         case 3...4 where segments[2] == "memberOf" && (segments[0] == "users" || segments[0] == "groups"):
-            response = requireRole(token, segments[0] == "users" ? userRoles : groupRoles)
-                ?? memberOf(segments[1], isUser: segments[0] == "users", cast: cast, state, request, query)
+            answer = .ready(requireRole(token, segments[0] == "users" ? userRoles : groupRoles)
+                ?? memberOf(segments[1], isUser: segments[0] == "users", cast: cast, state, request, query))
         case 3...4 where segments[0] == "groups" && (segments[2] == "members" || segments[2] == "transitiveMembers"):
-            response = requireRole(token, groupRoles)
-                ?? members(of: segments[1], transitive: segments[2] == "transitiveMembers", cast: cast, state, request, query)
+            answer = .ready(requireRole(token, groupRoles)
+                ?? members(of: segments[1], transitive: segments[2] == "transitiveMembers", cast: cast, state, request, query))
         default:
-            response = graphError(400, "BadRequest", "Resource not found for the segment '\(segments.last ?? "")'.")
+            answer = .ready(graphError(400, "BadRequest", "Resource not found for the segment '\(segments.last ?? "")'."))
         }
-        response.headers["x-ms-resource-unit"] = String(units)
-        return (response, units)
+        return (answer.withResourceUnits(units), units)
     }
 
     private func authenticate(_ request: HTTPRequest) -> Result<IssuedToken, ErrorResponse> {
@@ -227,14 +268,14 @@ extension GraphEmulator {
         return Self.json(200, json.data)
     }
 
-    private func list(users state: TenantState, _ request: HTTPRequest, _ query: [String: String]) -> HTTPResponse {
+    private func list(users state: TenantState, _ request: HTTPRequest, _ query: [String: String]) -> Answer {
         let parsed: CollectionQuery
         switch collectionQuery(request, query, known: Self.userProperties, defaults: Self.userDefaultProperties, filterable: Self.userFilterable, type: "user") {
         case .success(let value): parsed = value
-        case .failure(let error): return error.response
+        case .failure(let error): return .ready(error.response)
         }
         let cacheKey = "users|\(state.tenant.id)|\(state.version)|\(parsed.raw.sorted { $0.key < $1.key })|\(parsed.after ?? "")|\(parsed.emptyServed)|\(Self.origin(of: request.url))"
-        if let cached = pageCache[cacheKey] { return Self.json(200, Data(cached)) }
+        if let cached = pageCache[cacheKey] { return .ready(Self.json(200, Data(cached))) }
         var users = sortedUsers(state)
         let synchronized = state.tenant.synchronizedDomainSet
         if let filter = parsed.filter {
@@ -242,11 +283,13 @@ extension GraphEmulator {
         }
         let context = parsed.raw["$select"] == nil ? "users" : "users(\(parsed.select.joined(separator: ",")))"
         let fields = Self.fields(parsed.select)
-        let response = page(users, id: \.id, query: parsed, request: request, context: context) { user, json in
-            Self.write(user, fields: fields, to: &json, synchronized: synchronized)
+        return .page { [self, users] in
+            let response = page(users, id: \.id, query: parsed, request: request, context: context) { user, json in
+                Self.write(user, fields: fields, to: &json, synchronized: synchronized)
+            }
+            withState { pageCache[cacheKey] = Array(response.body) }
+            return response
         }
-        pageCache[cacheKey] = Array(response.body)
-        return response
     }
 
     private func list(groups state: TenantState, _ request: HTTPRequest, _ query: [String: String]) -> HTTPResponse {

@@ -162,26 +162,28 @@ public final class GraphEmulator: @unchecked Sendable {
     /// - Parameter request: The request.
     /// - Returns: The response and how to deliver it.
     public func handle(_ request: HTTPRequest) -> Reply {
-        withState {
+        // Decided under the lock; a page of objects is encoded after it is released (``Answer``).
+        let reply = withState { () -> () -> Reply in
             requestCounter += 1
             let path = request.url.path
             if let fault = faults.next(for: path) {
                 let reply = fault.reply(for: request, emulator: self)
                 record(request, status: reply.response.status, units: 0)
-                return reply
+                return { reply }
             }
             var units = 0
-            let response: HTTPResponse
+            let answer: Answer
             if path.hasPrefix("/_emulator/") {
-                response = control(request)
+                answer = .ready(control(request))
             } else if path.hasPrefix("/v1.0/") {
-                (response, units) = graph(request)
+                (answer, units) = graph(request)
             } else {
-                response = login(request)
+                answer = .ready(login(request))
             }
-            record(request, status: response.status, units: units)
-            return Reply(response: response)
+            record(request, status: answer.status, units: units)
+            return { Reply(response: answer.response()) }
         }
+        return reply()
     }
 
     private func record(_ request: HTTPRequest, status: Int, units: Int) {
