@@ -161,22 +161,17 @@ public struct GraphDirectoryProvider: DirectoryProvider {
     func readEverything(pushdown: ODataTranslation.Result?, tracking: Bool) async throws -> (snapshot: DirectorySnapshot, cursor: DirectoryCursor?) {
         try Self.validate(credentials, secret: secret)
         let start = await cost()
-        var progress = Progress(pages: 0, users: 0, groups: 0, requests: 0, resourceUnits: 0, start: session.counters.withLock { $0 })
+        let progress = Locked(Progress(pages: 0, users: 0, groups: 0, requests: 0, resourceUnits: 0, start: session.counters.withLock { $0 }))
         // Tracking starts before the read: changes made while it runs are reported again next time.
         let usersLink = tracking ? try await latestDeltaLink("/users/delta", select: GraphUser.select) : nil
-        let users = try await readUsers(pushdown: pushdown, &progress)
-        var ignored = 0
-        var groupsLink: String?
-        let groups: [DirectoryGroup]
-        switch configuration.membershipStrategy {
-        case .groupDelta:
-            groups = try await readGroupsByDelta(&progress, ignored: &ignored, deltaLink: &groupsLink)
-        case .memberPages:
-            if tracking { groupsLink = try await latestDeltaLink("/groups/delta", select: GraphDeltaGroup.select) }
-            groups = try await readGroupsByMemberPages(&progress, ignored: &ignored)
-        }
+        // Users and groups are read at the same time: each is a chain of pages that must be
+        // requested one after another, so two chains take about half as long as one after the
+        // other. A failure of the users' read is reported first (the groups' read is then cancelled).
+        async let groupsRead = readGroups(tracking: tracking, progress)
+        let users = try await readUsers(pushdown: pushdown, progress)
+        let (groups, ignored, groupsLink) = try await groupsRead
         var statistics = await cost(since: start)
-        statistics.pages = progress.pages
+        statistics.pages = progress.withLock { $0.pages }
         statistics.ignoredMembers = ignored
         statistics.filterPushedDown = pushdown != nil
         var cursor: DirectoryCursor?
@@ -235,7 +230,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         return url
     }
 
-    private func readUsers(pushdown: ODataTranslation.Result?, _ progress: inout Progress) async throws -> [DirectoryUser] {
+    private func readUsers(pushdown: ODataTranslation.Result?, _ progress: Locked<Progress>) async throws -> [DirectoryUser] {
         var query = [("$select", GraphUser.select.joined(separator: ",")), ("$top", String(configuration.pageSize))]
         var headers = HTTPHeaders()
         if let pushdown {
@@ -253,8 +248,11 @@ public struct GraphDirectoryProvider: DirectoryProvider {
             return (page.value, page.nextLink)
         } consume: { page in
             pages.append(page)
-            progress.users += page.count
-            report(&progress)
+            // Under the lock, so the host sees its progress reports in order.
+            progress.withLock {
+                $0.users += page.count
+                report(&$0)
+            }
         }
         return Self.joined(&pages)
     }
@@ -276,7 +274,23 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         }
     }
 
-    private func readGroupsByDelta(_ progress: inout Progress, ignored: inout Int, deltaLink: inout String?) async throws -> [DirectoryGroup] {
+    /// Reads every group and its members by the configured ``Configuration/membershipStrategy``;
+    /// with `tracking`, also the groups' delta link.
+    private func readGroups(tracking: Bool, _ progress: Locked<Progress>) async throws -> (groups: [DirectoryGroup], ignored: Int, deltaLink: String?) {
+        var ignored = 0
+        var deltaLink: String?
+        let groups: [DirectoryGroup]
+        switch configuration.membershipStrategy {
+        case .groupDelta:
+            groups = try await readGroupsByDelta(progress, ignored: &ignored, deltaLink: &deltaLink)
+        case .memberPages:
+            if tracking { deltaLink = try await latestDeltaLink("/groups/delta", select: GraphDeltaGroup.select) }
+            groups = try await readGroupsByMemberPages(progress, ignored: &ignored)
+        }
+        return (groups, ignored, deltaLink)
+    }
+
+    private func readGroupsByDelta(_ progress: Locked<Progress>, ignored: inout Int, deltaLink: inout String?) async throws -> [DirectoryGroup] {
         // Groups in the order first met; per group, the members met so far (a large group comes in
         // several entries, and replays repeat members): the group's own lists and the members of
         // other kinds it ignored, made a set only for a group met again.
@@ -317,8 +331,10 @@ public struct GraphDirectoryProvider: DirectoryProvider {
                 for key in chunk.others where seen.insert(key).inserted { ignored += 1 }
                 seenSets[index] = seen
             }
-            progress.groups = groups.count
-            report(&progress)
+            progress.withLock {
+                $0.groups = groups.count
+                report(&$0)
+            }
             if page.nextLink == nil && page.deltaLink == nil {
                 throw EntraError(.unexpectedResponse, detail: "a group delta page has neither a next link nor a delta link")
             }
@@ -327,7 +343,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         return groups
     }
 
-    private func readGroupsByMemberPages(_ progress: inout Progress, ignored: inout Int) async throws -> [DirectoryGroup] {
+    private func readGroupsByMemberPages(_ progress: Locked<Progress>, ignored: inout Int) async throws -> [DirectoryGroup] {
         var groups: [DirectoryGroup] = []
         let session = self.session
         let first = url("/groups", [("$select", "id,displayName,description,mail,mailEnabled,securityEnabled,groupTypes"), ("$top", String(configuration.pageSize))])
@@ -336,8 +352,10 @@ public struct GraphDirectoryProvider: DirectoryProvider {
             return (page.value.map(\.directoryGroup), page.nextLink)
         } consume: { page in
             groups += page
-            progress.groups = groups.count
-            report(&progress)
+            progress.withLock {
+                $0.groups = groups.count
+                report(&$0)
+            }
         }
         for index in groups.indices {
             let members = url("/groups/\(Self.encode(groups[index].id))/members", [("$select", "id"), ("$top", String(configuration.pageSize))])
@@ -352,7 +370,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
                     default: ignored += 1
                     }
                 }
-                report(&progress)
+                progress.withLock { report(&$0) }
             }
         }
         return groups

@@ -5,17 +5,24 @@ import DirectorySyncTesting
 import Foundation
 import Testing
 
-/// Passes requests to the emulator, noting how many are in flight at once and, for each, how many
-/// pages the read had handed on (reported) when it was sent; `answer` may replace the emulator's
-/// answer to the n-th user page (1-based).
+/// Passes requests to the emulator, noting for each chain of pages — the users', and the groups'
+/// with their members — how many of its requests are in flight at once and, for each, how many of
+/// its pages the read had handed on (reported) when it was sent; `answer` may replace the
+/// emulator's answer to the n-th user page (1-based).
 final class ReadAheadTransport: HTTPTransport, @unchecked Sendable {
+    enum Chain: Hashable { case users, groups }
+
     struct State {
-        var inFlight = 0
-        var mostInFlight = 0
+        var inFlight: [Chain: Int] = [:]
+        var mostInFlight: [Chain: Int] = [:]
+        /// The most requests of both chains in flight at once.
+        var mostInFlightTogether = 0
         var userPages = 0
-        var reports = 0
-        /// For each page request: the pages reported before it was sent.
-        var reportsBeforeRequest: [Int] = []
+        var reports: [Chain: Int] = [:]
+        /// Users reported so far: a report that adds none is the groups' chain's.
+        var usersReported = 0
+        /// For each page request of a chain: the pages of that chain reported before it was sent.
+        var reportsBeforeRequest: [Chain: [Int]] = [:]
     }
 
     let base: EmulatorTransport
@@ -28,23 +35,32 @@ final class ReadAheadTransport: HTTPTransport, @unchecked Sendable {
     }
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        guard !request.url.path.hasSuffix("/token") else { return try await base.send(request) }
+        let chain: Chain = request.url.path.hasSuffix("/users") ? .users : .groups
         let userPage = state.withLock { state -> Int? in
-            state.inFlight += 1
-            state.mostInFlight = max(state.mostInFlight, state.inFlight)
-            guard !request.url.path.hasSuffix("/token") else { return nil }
-            state.reportsBeforeRequest.append(state.reports)
-            guard request.url.path.hasSuffix("/users") else { return nil }
+            state.inFlight[chain, default: 0] += 1
+            state.mostInFlight[chain] = max(state.mostInFlight[chain] ?? 0, state.inFlight[chain]!)
+            state.mostInFlightTogether = max(state.mostInFlightTogether, state.inFlight.values.reduce(0, +))
+            state.reportsBeforeRequest[chain, default: []].append(state.reports[chain] ?? 0)
+            guard chain == .users else { return nil }
             state.userPages += 1
             return state.userPages
         }
-        defer { state.withLock { $0.inFlight -= 1 } }
+        defer { state.withLock { $0.inFlight[chain]! -= 1 } }
         // A pause, so a page read ahead would have time to be requested while another one is out.
         try await Task.sleep(for: .milliseconds(1))
         let response = try await base.send(request)
         return userPage.map { answer($0, response) } ?? response
     }
 
-    func reported() { state.withLock { $0.reports += 1 } }
+    /// Notes a progress report (users pages here are never empty).
+    func reported(_ progress: GraphDirectoryProvider.Progress) {
+        state.withLock { state in
+            let chain: Chain = progress.users > state.usersReported ? .users : .groups
+            state.usersReported = progress.users
+            state.reports[chain, default: 0] += 1
+        }
+    }
 }
 
 @Suite("GraphDirectoryProvider: pages are read while the next ones arrive")
@@ -52,10 +68,10 @@ struct PageReadAheadTests {
     func provider(_ graph: GraphHarness, _ transport: ReadAheadTransport, pageSize: Int) -> GraphDirectoryProvider {
         GraphDirectoryProvider(
             credentials: graph.sourceCredentials, secret: graph.secret, configuration: graph.configuration(pageSize: pageSize), transport: transport,
-            onProgress: { _ in transport.reported() })
+            onProgress: { transport.reported($0) })
     }
 
-    @Test("one request at a time, every page handed on in order — the same snapshot as whole pages give — and a few pages ahead at most",
+    @Test("each chain of pages one request at a time, every page handed on in order — the same snapshot as whole pages give — and a few pages ahead at most",
           arguments: [GraphDirectoryProvider.Configuration.MembershipStrategy.groupDelta, .memberPages])
     func inOrder(strategy: GraphDirectoryProvider.Configuration.MembershipStrategy) async throws {
         let graph = GraphHarness(users: 600, groups: 30)
@@ -66,7 +82,7 @@ struct PageReadAheadTests {
         let provider = GraphDirectoryProvider(
             credentials: graph.sourceCredentials, secret: graph.secret, configuration: configuration, transport: transport,
             onProgress: { step in
-                transport.reported()
+                transport.reported(step)
                 progress.withLock { $0.append(step) }
             })
         let snapshot = try await provider.read()
@@ -74,14 +90,76 @@ struct PageReadAheadTests {
         #expect(snapshot.groups == reference.groups)
         let state = transport.state.withLock { $0 }
         #expect(state.userPages == 86)
-        #expect(state.mostInFlight == 1, "requests go one after another")
-        let users = progress.withLock { $0.map(\.users) }
-        #expect(users == users.sorted() && users.last == 600)
-        // Page n is requested once the pages before it, less those read ahead, were handed on.
-        for (index, reports) in state.reportsBeforeRequest.enumerated() {
-            #expect(index - reports <= GraphDirectoryProvider.pagesAhead + 1, "request \(index) after \(reports) pages")
+        #expect(state.mostInFlight == [.users: 1, .groups: 1], "each chain's requests go one after another")
+        #expect(state.mostInFlightTogether <= 2)
+        let steps = progress.withLock { $0 }
+        #expect(steps.map(\.users) == steps.map(\.users).sorted() && steps.last?.users == 600)
+        #expect(steps.map(\.groups) == steps.map(\.groups).sorted() && steps.last?.groups == 30)
+        #expect(steps.map(\.pages) == Array(1...steps.count), "reports come one at a time, in order")
+        // Page n of a chain is requested once its pages before it, less those read ahead, were handed on.
+        for (chain, sent) in state.reportsBeforeRequest {
+            for (index, reports) in sent.enumerated() {
+                #expect(index - reports <= GraphDirectoryProvider.pagesAhead + 1, "\(chain) request \(index) after \(reports) pages")
+            }
         }
-        #expect(state.reportsBeforeRequest.enumerated().contains { $0.offset - $0.element > 1 }, "some page was requested before the one before it was handed on")
+        #expect(state.reportsBeforeRequest[.users, default: []].enumerated().contains { $0.offset - $0.element > 1 },
+                "some page was requested before the one before it was handed on")
+    }
+
+    @Test("users and groups are read at the same time: no users page is answered until the groups' first request was sent",
+          arguments: [GraphDirectoryProvider.Configuration.MembershipStrategy.groupDelta, .memberPages])
+    func usersBesideGroups(strategy: GraphDirectoryProvider.Configuration.MembershipStrategy) async throws {
+        /// Holds every users page until a groups request arrives: a read of one after the other never finishes.
+        struct Gate: HTTPTransport {
+            let base: EmulatorTransport
+            let groupsSent = Locked(false)
+            func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+                if request.url.path.contains("/groups") { groupsSent.withLock { $0 = true } }
+                if request.url.path.hasSuffix("/users") {
+                    try await waitUntil("a groups request while the users are read", atMost: .seconds(60)) { groupsSent.withLock { $0 } }
+                }
+                return try await base.send(request)
+            }
+        }
+        let graph = GraphHarness(users: 50, groups: 5)
+        let reference = try await graph.provider(strategy: strategy).read()
+        let provider = GraphDirectoryProvider(
+            credentials: graph.sourceCredentials, secret: graph.secret, configuration: graph.configuration(strategy: strategy, pageSize: 10),
+            transport: Gate(base: EmulatorTransport(graph.emulator)))
+        let snapshot = try await provider.read()
+        #expect(snapshot.users == reference.users && snapshot.groups == reference.groups)
+    }
+
+    @Test("when both chains fail, the users' error is the read's; a groups failure alone is the read's error")
+    func usersErrorFirst() async throws {
+        let graph = GraphHarness(users: 30, groups: 3)
+        let denied = HTTPResponse(
+            status: 403, headers: ["Content-Type": "application/json"],
+            body: Data(#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#.utf8))
+        /// Refuses the groups' requests at once, and cuts the users' third page short.
+        struct Failing: HTTPTransport {
+            let base: EmulatorTransport
+            let denied: HTTPResponse
+            let cutUsers: Bool
+            let userPages = Locked(0)
+            func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+                if request.url.path.contains("/groups") { return denied }
+                let response = try await base.send(request)
+                guard cutUsers, request.url.path.hasSuffix("/users") else { return response }
+                let page = userPages.withLock { $0 += 1; return $0 }
+                return page == 3 ? HTTPResponse(status: 200, headers: response.headers, body: response.body.dropLast(40)) : response
+            }
+        }
+        func read(cutUsers: Bool) async throws -> DirectorySnapshot {
+            try await GraphDirectoryProvider(
+                credentials: graph.sourceCredentials, secret: graph.secret, configuration: graph.configuration(pageSize: 5),
+                transport: Failing(base: EmulatorTransport(graph.emulator), denied: denied, cutUsers: cutUsers)
+            ).read()
+        }
+        await #expect { try await read(cutUsers: true) } throws: { error in
+            (error as? EntraError)?.code == .unexpectedResponse && "\(error)".contains("not valid JSON")
+        }
+        await #expect { try await read(cutUsers: false) } throws: { ($0 as? EntraError)?.code == .missingPermission }
     }
 
     @Test("a page that cannot be read stops the read with its error, even when a page requested after it failed too")
@@ -104,7 +182,7 @@ struct PageReadAheadTests {
         // With page 2 whole, page 3's refusal is the read's error, after page 2 was handed on.
         let second = ReadAheadTransport(EmulatorTransport(graph.emulator)) { page, response in page == 3 ? denied : response }
         await #expect { try await provider(graph, second, pageSize: 10).read() } throws: { ($0 as? EntraError)?.code == .missingPermission }
-        #expect(second.state.withLock { $0.reports } == 2)
+        #expect(second.state.withLock { $0.reports[.users] } == 2)
     }
 
     /// Answers a token, an empty page of users, and the given group delta pages (each linking to
