@@ -118,7 +118,8 @@ public struct GraphDirectoryProvider: DirectoryProvider {
     ///   - configuration: Endpoints, policies and the clock.
     ///   - transport: The HTTP transport (`URLSessionTransport` by default); it is always wrapped
     ///     in the retry layer of ``Configuration/retryPolicy``.
-    ///   - onProgress: Called after each page.
+    ///   - onProgress: Called after each page, one call at a time and in order (a full read's users
+    ///     and groups are read at once, and a slow callback holds both up).
     public init(
         credentials: SourceCredentials, secret: Secret, configuration: Configuration = Configuration(),
         transport: any HTTPTransport = URLSessionTransport(), onProgress: @escaping @Sendable (Progress) -> Void = { _ in }
@@ -166,7 +167,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         let usersLink = tracking ? try await latestDeltaLink("/users/delta", select: GraphUser.select) : nil
         // Users and groups are read at the same time: each is a chain of pages that must be
         // requested one after another, so two chains take about half as long as one after the
-        // other. A failure of the users' read is reported first (the groups' read is then cancelled).
+        // other. When the users' read fails, its error is the read's (the groups' read is then cancelled).
         async let groupsRead = readGroups(tracking: tracking, progress)
         let users = try await readUsers(pushdown: pushdown, progress)
         let (groups, ignored, groupsLink) = try await groupsRead

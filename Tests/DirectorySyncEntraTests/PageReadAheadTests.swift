@@ -15,8 +15,6 @@ final class ReadAheadTransport: HTTPTransport, @unchecked Sendable {
     struct State {
         var inFlight: [Chain: Int] = [:]
         var mostInFlight: [Chain: Int] = [:]
-        /// The most requests of both chains in flight at once.
-        var mostInFlightTogether = 0
         var userPages = 0
         var reports: [Chain: Int] = [:]
         /// Users reported so far: a report that adds none is the groups' chain's.
@@ -40,7 +38,6 @@ final class ReadAheadTransport: HTTPTransport, @unchecked Sendable {
         let userPage = state.withLock { state -> Int? in
             state.inFlight[chain, default: 0] += 1
             state.mostInFlight[chain] = max(state.mostInFlight[chain] ?? 0, state.inFlight[chain]!)
-            state.mostInFlightTogether = max(state.mostInFlightTogether, state.inFlight.values.reduce(0, +))
             state.reportsBeforeRequest[chain, default: []].append(state.reports[chain] ?? 0)
             guard chain == .users else { return nil }
             state.userPages += 1
@@ -91,7 +88,6 @@ struct PageReadAheadTests {
         let state = transport.state.withLock { $0 }
         #expect(state.userPages == 86)
         #expect(state.mostInFlight == [.users: 1, .groups: 1], "each chain's requests go one after another")
-        #expect(state.mostInFlightTogether <= 2)
         let steps = progress.withLock { $0 }
         #expect(steps.map(\.users) == steps.map(\.users).sorted() && steps.last?.users == 600)
         #expect(steps.map(\.groups) == steps.map(\.groups).sorted() && steps.last?.groups == 30)
@@ -128,6 +124,57 @@ struct PageReadAheadTests {
             transport: Gate(base: EmulatorTransport(graph.emulator)))
         let snapshot = try await provider.read()
         #expect(snapshot.users == reference.users && snapshot.groups == reference.groups)
+    }
+
+    @Test("a users' read that fails cancels the groups' read at once: the users' error is the read's")
+    func usersFailureCancelsGroups() async throws {
+        /// Refuses every users page; holds every groups request until it is cancelled.
+        struct Stuck: HTTPTransport {
+            let base: EmulatorTransport
+            let denied: HTTPResponse
+            let groupsCancelled = Locked(false)
+            func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+                if request.url.path.hasSuffix("/users") { return denied }
+                guard request.url.path.contains("/groups") else { return try await base.send(request) }
+                do {
+                    try await waitUntil("the groups' request to be cancelled", atMost: .seconds(60)) { false }
+                } catch is CancellationError {
+                    groupsCancelled.withLock { $0 = true }
+                    throw CancellationError()
+                }
+                return try await base.send(request)
+            }
+        }
+        let graph = GraphHarness(users: 30, groups: 3)
+        let denied = HTTPResponse(
+            status: 403, headers: ["Content-Type": "application/json"],
+            body: Data(#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#.utf8))
+        let transport = Stuck(base: EmulatorTransport(graph.emulator), denied: denied)
+        let provider = GraphDirectoryProvider(
+            credentials: graph.sourceCredentials, secret: graph.secret, configuration: graph.configuration(pageSize: 5), transport: transport)
+        await #expect { try await provider.read() } throws: { ($0 as? EntraError)?.code == .missingPermission }
+        #expect(transport.groupsCancelled.withLock { $0 }, "the groups' request was cancelled, not left to time out")
+    }
+
+    @Test("a full read for tracking gives both delta links with either membership strategy, and the same snapshot as a plain read",
+          arguments: [GraphDirectoryProvider.Configuration.MembershipStrategy.groupDelta, .memberPages])
+    func trackingLinks(strategy: GraphDirectoryProvider.Configuration.MembershipStrategy) async throws {
+        let graph = GraphHarness(users: 40, groups: 4)
+        let provider = graph.provider(strategy: strategy)
+        let reference = try await provider.read()
+        guard case .full(let snapshot, let cursor) = try await provider.readChanges(since: nil, filter: .all) else {
+            Issue.record("a read without a cursor is a full read")
+            return
+        }
+        #expect(snapshot.users == reference.users && snapshot.groups == reference.groups)
+        let links = try #require(cursor?.positions)
+        #expect(links["users"]?.contains("/users/delta") == true && links["groups"]?.contains("/groups/delta") == true)
+        // The links work: nothing changed since.
+        guard case .changes(let changes, _, _) = try await provider.readChanges(since: cursor, filter: .all) else {
+            Issue.record("a read from a cursor reads changes")
+            return
+        }
+        #expect(changes.isEmpty)
     }
 
     @Test("when both chains fail, the users' error is the read's; a groups failure alone is the read's error")

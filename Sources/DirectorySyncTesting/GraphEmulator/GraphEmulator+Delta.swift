@@ -30,7 +30,7 @@ extension GraphEmulator {
         if let token = query["$deltatoken"] ?? query["$skiptoken"] {
             if token == "latest" {
                 let latest = DeltaState(since: state.version, upTo: state.version, select: query["$select"], issued: clock.now.timeIntervalSince1970)
-                return .ready(deltaPage([], latest, state, request, path: path, isGroups: isGroups, done: true))
+                return .ready(deltaPage([], latest, state, request, path: path, isGroups: isGroups, done: true, now: clock.now))
             }
             guard let data = Data(base64URL: token), let decoded = try? JSONDecoder().decode(DeltaState.self, from: data) else {
                 return .ready(graphError(400, "Request_BadRequest", "Invalid delta or skip token."))
@@ -100,7 +100,8 @@ extension GraphEmulator {
         let done = pageIDs.count == ids.count
         let replay = faults.replayNextDeltaPage && !pageIDs.isEmpty
         if replay { faults.replayNextDeltaPage = false }
-        return .page { [self, delta, changes = memberChanges, changedProperties] in
+        let now = clock.now
+        return .page { [self, delta, next, changes = memberChanges, changedProperties] in
             var memberChanges = changes
             if isGroups && delta.since == nil {
                 // A first round reports every current member, for this page's groups only.
@@ -123,13 +124,14 @@ extension GraphEmulator {
                 }
             }
             return deltaPage(
-                entries, next, state, request, path: path, isGroups: isGroups, done: done, replay: replay, select: select, changed: changedProperties)
+                entries, next, state, request, path: path, isGroups: isGroups, done: done, now: now, replay: replay, select: select,
+                changed: changedProperties)
         }
     }
 
     private func deltaPage(
         _ entries: [(id: String, members: ArraySlice<(id: String, type: String, added: Bool)>?)],
-        _ delta: DeltaState, _ state: TenantState, _ request: HTTPRequest, path: String, isGroups: Bool, done: Bool, replay: Bool = false,
+        _ delta: DeltaState, _ state: TenantState, _ request: HTTPRequest, path: String, isGroups: Bool, done: Bool, now: Date, replay: Bool = false,
         select: [String] = [], changed: [String: Set<String>?] = [:]
     ) -> HTTPResponse {
         func properties(_ id: String) -> [String] {
@@ -144,7 +146,7 @@ extension GraphEmulator {
         json.field("@odata.context", "\(Self.origin(of: request.url))/v1.0/$metadata#\(isGroups ? "groups" : "users")")
         var link = delta
         if done {
-            link = DeltaState(since: delta.upTo, upTo: delta.upTo, after: nil, select: delta.select, issued: clock.now.timeIntervalSince1970)
+            link = DeltaState(since: delta.upTo, upTo: delta.upTo, after: nil, select: delta.select, issued: now.timeIntervalSince1970)
         }
         let token = (try? JSONEncoder.sorted.encode(link))?.base64URL ?? ""
         json.field(done ? "@odata.deltaLink" : "@odata.nextLink", "\(path)?\(done ? "$deltatoken" : "$skiptoken")=\(token)")

@@ -47,7 +47,8 @@ extension GraphEmulator {
             }
         }
 
-        /// The response's status, known before a page is encoded.
+        /// The response's status, known before a page is encoded (`page(_:)` and `deltaPage`
+        /// always answer 200: what could fail was checked under the lock).
         var status: Int {
             switch self {
             case .ready(let response): response.status
@@ -283,11 +284,13 @@ extension GraphEmulator {
         }
         let context = parsed.raw["$select"] == nil ? "users" : "users(\(parsed.select.joined(separator: ",")))"
         let fields = Self.fields(parsed.select)
-        return .page { [self, users] in
+        return .page { [self, users, generation = pageCacheGeneration] in
             let response = page(users, id: \.id, query: parsed, request: request, context: context) { user, json in
                 Self.write(user, fields: fields, to: &json, synchronized: synchronized)
             }
-            withState { pageCache[cacheKey] = Array(response.body) }
+            withState {
+                if pageCacheGeneration == generation { pageCache[cacheKey] = Array(response.body) }
+            }
             return response
         }
     }

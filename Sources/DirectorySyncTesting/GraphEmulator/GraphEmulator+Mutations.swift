@@ -22,7 +22,7 @@ extension GraphEmulator {
         withState {
             if tenants[tenant.id] == nil { tenants[tenant.id] = TenantState(tenant: tenant) } else { tenants[tenant.id]?.tenant = tenant }
             // Pages cached before may show users' `onPremisesSyncEnabled` as the old settings had it.
-            pageCache.removeAll()
+            emptyPageCache()
         }
     }
 
@@ -235,7 +235,12 @@ extension GraphEmulator {
 
     func touch(_ tenantID: String) {
         tenants[tenantID]?.version += 1
+        emptyPageCache()
+    }
+
+    func emptyPageCache() {
         pageCache.removeAll()
+        pageCacheGeneration += 1
     }
 
     private func journal(_ tenantID: String, isGroup: Bool, id: String, _ kind: ChangeKind, properties: Set<String>? = nil) {

@@ -134,6 +134,9 @@ public final class GraphEmulator: @unchecked Sendable {
     var deltaResetMode = false
     var requestCounter = 0
     var pageCache: [String: [UInt8]] = [:]
+    /// Counts the times `pageCache` was emptied: a page encoded after the lock was released is
+    /// kept only if the cache was not emptied meanwhile (its bytes may show the old settings).
+    var pageCacheGeneration = 0
     var sortedUserCache: [String: (version: Int, users: [DirectoryUser])] = [:]
     var sortedGroupCache: [String: (version: Int, groups: [GroupRecord])] = [:]
     var parentCache: [String: (version: Int, parents: [String: [String]])] = [:]

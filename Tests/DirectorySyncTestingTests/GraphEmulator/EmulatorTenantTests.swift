@@ -1,6 +1,6 @@
 import DirectorySync
 import DirectorySyncHTTP
-import DirectorySyncTesting
+@testable import DirectorySyncTesting
 import Foundation
 import Testing
 
@@ -50,6 +50,23 @@ struct EmulatorTenantTests {
         #expect(!formerly.isEmpty && formerly.allSatisfy { $0["onPremisesSyncEnabled"] as? Bool == false })
         let single = json(harness.get("/v1.0/users/aaaaaaaa-0000-4000-8000-0000000000f1?$select=id,onPremisesSyncEnabled"))
         #expect(single["onPremisesSyncEnabled"] as? Bool == true)
+    }
+
+    @Test("a users page encoded after the lock is released while the tenant's settings change is answered as chosen, but not kept for later requests")
+    func settingsChangedWhileEncoding() throws {
+        let harness = harness()
+        let synced = "aaaaaaaa-0000-4000-8000-0000000000f1"
+        let path = "/v1.0/users?$select=id,onPremisesSyncEnabled&$top=999"
+        func syncEnabled(_ response: HTTPResponse) -> Bool? { values(response).first { $0["id"] as? String == synced }?["onPremisesSyncEnabled"] as? Bool }
+        let request = HTTPRequest(url: URL(string: "https://graph.emulator.test\(path)")!, headers: ["Authorization": "Bearer \(harness.token())"])
+        // Chosen under the lock, as `handle` does; the settings change before the page is encoded.
+        let (answer, _) = harness.emulator.withState { harness.emulator.graph(request) }
+        guard case .page = answer else { Issue.record("a users page is encoded after the lock is released"); return }
+        harness.emulator.addTenant(EmulatedTenant(
+            id: harness.credentials.tenantID, verifiedDomains: ["contoso.com", "fabrikam.com", "contoso.onmicrosoft.com"], synchronizedDomains: []))
+        #expect(syncEnabled(answer.response()) == true)
+        #expect(syncEnabled(harness.get(path)) == false, "the page encoded with the old settings was not kept")
+        #expect(syncEnabled(harness.get(path)) == false)
     }
 
     @Test("$filter on onPremisesSyncEnabled: eq plainly; with endsWith(userPrincipalName) only as an advanced query, which counts")
