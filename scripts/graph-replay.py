@@ -10,11 +10,12 @@ standard library only.
       one file per body), with the upstream's and the proxy's own base URL in the bodies (next
       and delta links) replaced by a placeholder. Stop it with SIGTERM or SIGINT.
 
-  graph-replay.py serve DIR [PORT]
+  graph-replay.py serve DIR [PORT [LATENCY_MS]]
       Answers the recorded requests (method and path with query; request bodies and headers are
       not compared, no token is checked) from memory over HTTP/1.1 keep-alive, links pointing back
-      at itself. Anything not recorded gets 404. Prints {"base": …} like `record`. Stop it with
-      SIGTERM or SIGINT.
+      at itself. Anything not recorded gets 404. With LATENCY_MS, each answer waits that long
+      before it is sent, as a round trip to Microsoft Graph would (each connection on its own).
+      Prints {"base": …} like `record`. Stop it with SIGTERM or SIGINT.
 
   graph-replay.py fetch DIR BASE
       The plain client: sends the recorded requests in order over one keep-alive connection with
@@ -121,13 +122,15 @@ def load(folder):
     return entries
 
 
-def serve(folder, port):
+def serve(folder, port, latency_ms=0):
     entries = load(folder)
     answers = {}
 
     class Replayer(Handler):
         def answer(self, method):
             self.request_body()
+            if latency_ms:
+                time.sleep(latency_ms / 1000)
             found = answers.get((method, self.path))
             if found is None:
                 self.send(404, [("Content-Type", "text/plain")], b"not recorded\n")
@@ -173,7 +176,7 @@ def main(arguments):
     if len(arguments) >= 3 and arguments[0] == "record":
         record(arguments[1], arguments[2], int(arguments[3]) if len(arguments) > 3 else 0)
     elif len(arguments) >= 2 and arguments[0] == "serve":
-        serve(arguments[1], int(arguments[2]) if len(arguments) > 2 else 0)
+        serve(arguments[1], int(arguments[2]) if len(arguments) > 2 else 0, int(arguments[3]) if len(arguments) > 3 else 0)
     elif len(arguments) == 3 and arguments[0] == "fetch":
         fetch(arguments[1], arguments[2])
     else:
