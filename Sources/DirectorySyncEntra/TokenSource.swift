@@ -13,8 +13,9 @@ struct AccessToken: Sendable {
 }
 
 /// Client-credentials tokens, cached and renewed a few minutes before they expire. Concurrent
-/// callers share one in-flight request; a token Graph refused is dropped so the next call gets a
-/// fresh one.
+/// callers share one in-flight request; a caller that is cancelled stops waiting for it, and the
+/// request is cancelled once no caller waits for it. A token Graph refused is dropped so the next
+/// call gets a fresh one.
 actor TokenSource {
     private let credentials: SourceCredentials
     private let secret: Secret
@@ -24,6 +25,10 @@ actor TokenSource {
     private let renewBefore: TimeInterval
     private var cached: AccessToken?
     private var inFlight: Task<AccessToken, any Error>?
+    /// The callers waiting for `inFlight` that were not cancelled.
+    private var waiting: Set<UUID> = []
+    /// How many callers wait for the request in flight (tests).
+    var waiters: Int { inFlight == nil ? 0 : waiting.count }
     private(set) var requests = 0
 
     init(
@@ -40,13 +45,38 @@ actor TokenSource {
 
     func token() async throws -> AccessToken {
         if let cached, cached.expires.timeIntervalSince(clock.now()) > renewBefore { return cached }
-        if let inFlight { return try await inFlight.value }
-        let task = Task { try await self.fetch() }
-        inFlight = task
-        defer { inFlight = nil }
-        let token = try await task.value
-        cached = token
-        return token
+        let fetch: Task<AccessToken, any Error>
+        if let inFlight {
+            fetch = inFlight
+        } else {
+            fetch = Task { try await self.fetch() }
+            (inFlight, waiting) = (fetch, [])
+        }
+        let waiter = UUID()
+        waiting.insert(waiter)
+        // The request is a task of its own, shared by every caller: a caller's cancellation does
+        // not reach it, so a cancelled caller leaves, and the last one to leave cancels it.
+        let result = await withTaskCancellationHandler {
+            await fetch.result
+        } onCancel: {
+            Task { await self.leave(fetch, waiter) }
+        }
+        if inFlight == fetch {
+            inFlight = nil
+            if case .success(let token) = result { cached = token }
+        }
+        return try result.get()
+    }
+
+    /// A cancelled caller stops waiting for `fetch`; with no caller left, the request is cancelled
+    /// and the next caller starts a new one.
+    private func leave(_ fetch: Task<AccessToken, any Error>, _ waiter: UUID) {
+        guard inFlight == fetch else { return }
+        waiting.remove(waiter)
+        if waiting.isEmpty {
+            fetch.cancel()
+            inFlight = nil
+        }
     }
 
     /// Forgets a token Graph refused (only if it is still the cached one).

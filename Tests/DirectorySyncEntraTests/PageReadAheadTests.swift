@@ -156,6 +156,47 @@ struct PageReadAheadTests {
         #expect(transport.groupsCancelled.withLock { $0 }, "the groups' request was cancelled, not left to time out")
     }
 
+    @Test("a users' read that fails while the groups' read renews its token cancels the renewal: the users' error comes at once")
+    func usersFailureCancelsTokenRenewal() async throws {
+        /// Answers the first token request; holds the next one (the groups' renewal after their 401)
+        /// until it is cancelled; refuses the users once the renewal was sent.
+        final class Renewal: HTTPTransport, @unchecked Sendable {
+            let state = Locked((tokens: 0, renewalCancelled: false))
+            let denied: HTTPResponse
+            init(denied: HTTPResponse) { self.denied = denied }
+            func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+                let json: HTTPHeaders = ["Content-Type": "application/json"]
+                if request.url.path.hasSuffix("/token") {
+                    let count = state.withLock { $0.tokens += 1; return $0.tokens }
+                    if count > 1 {
+                        do {
+                            try await waitUntil("the token renewal to be cancelled", atMost: .seconds(60)) { false }
+                        } catch is CancellationError {
+                            state.withLock { $0.renewalCancelled = true }
+                            throw CancellationError()
+                        }
+                    }
+                    return HTTPResponse(status: 200, headers: json, body: Data(#"{"token_type":"Bearer","expires_in":3599,"access_token":"t\#(count)"}"#.utf8))
+                }
+                if request.url.path.hasSuffix("/users") {
+                    try await waitUntil("the groups' token renewal", atMost: .seconds(60)) { state.withLock { $0.tokens > 1 } }
+                    return denied
+                }
+                return HTTPResponse(
+                    status: 401, headers: json, body: Data(#"{"error":{"code":"InvalidAuthenticationToken","message":"Lifetime validation failed, the token is expired."}}"#.utf8))
+            }
+        }
+        let graph = GraphHarness(users: 10, groups: 1)
+        let denied = HTTPResponse(
+            status: 403, headers: ["Content-Type": "application/json"],
+            body: Data(#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#.utf8))
+        let transport = Renewal(denied: denied)
+        let provider = GraphDirectoryProvider(
+            credentials: graph.sourceCredentials, secret: graph.secret, configuration: graph.configuration(pageSize: 5), transport: transport)
+        await #expect { try await provider.read() } throws: { ($0 as? EntraError)?.code == .missingPermission }
+        #expect(transport.state.withLock { $0.renewalCancelled }, "the renewal was cancelled, not left to time out")
+    }
+
     @Test("a full read for tracking gives both delta links with either membership strategy, and the same snapshot as a plain read",
           arguments: [GraphDirectoryProvider.Configuration.MembershipStrategy.groupDelta, .memberPages])
     func trackingLinks(strategy: GraphDirectoryProvider.Configuration.MembershipStrategy) async throws {

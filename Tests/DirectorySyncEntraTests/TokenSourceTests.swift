@@ -1,9 +1,42 @@
+import DirectorySync
+import DirectorySyncHTTP
+import DirectorySyncTesting
 import Foundation
 import Testing
 
 @testable import DirectorySyncEntra
 
-@Suite("TokenSource: what an access token says")
+/// A token endpoint that holds every request until `released` (then answers a token) or until
+/// the request is cancelled, counting both.
+final class HeldTokenEndpoint: HTTPTransport, @unchecked Sendable {
+    struct State {
+        var sent = 0
+        var cancelled = 0
+        var released = false
+    }
+
+    let state = Locked(State())
+
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        state.withLock { $0.sent += 1 }
+        do {
+            try await waitUntil("the token request to be released or cancelled", atMost: .seconds(60)) { state.withLock { $0.released } }
+        } catch is CancellationError {
+            state.withLock { $0.cancelled += 1 }
+            throw CancellationError()
+        }
+        return HTTPResponse(
+            status: 200, headers: ["Content-Type": "application/json"], body: Data(#"{"token_type":"Bearer","expires_in":3599,"access_token":"abc"}"#.utf8))
+    }
+
+    func source() -> TokenSource {
+        TokenSource(
+            credentials: SourceCredentials(clientID: "11111111-2222-3333-4444-555555555555", tenant: "contoso.com"), secret: Secret("s3cret-value"),
+            endpoints: .global, transport: self, clock: .system)
+    }
+}
+
+@Suite("TokenSource: what an access token says, and callers that stop waiting for one")
 struct TokenSourceTests {
     @Test("the token's claims: roles and tid, each read on its own; a token that is no JWT gives neither")
     func tokenClaims() {
@@ -20,5 +53,38 @@ struct TokenSourceTests {
         #expect(empty.roles.isEmpty && empty.tenantID == nil)
         let opaque = TokenSource.claims(in: "not-a-jwt")
         #expect(opaque.roles.isEmpty && opaque.tenantID == nil)
+    }
+
+    @Test("a caller cancelled while the token is fetched stops waiting; with no caller left the request is cancelled, and the next caller sends a new one")
+    func cancelledAlone() async throws {
+        let endpoint = HeldTokenEndpoint()
+        let source = endpoint.source()
+        let caller = Task { try await source.token() }
+        try await waitUntil("the token request to be sent") { endpoint.state.withLock { $0.sent == 1 } }
+        caller.cancel()
+        await #expect(throws: CancellationError.self) { try await caller.value }
+        #expect(endpoint.state.withLock { $0.cancelled } == 1, "the request was cancelled, not left to its timeout")
+        endpoint.state.withLock { $0.released = true }
+        #expect(try await source.token().value == Secret("abc"))
+        #expect(await source.requests == 2)
+    }
+
+    @Test("a caller cancelled while another still waits leaves the shared request running; the other gets the token")
+    func cancelledBesideAnother() async throws {
+        let endpoint = HeldTokenEndpoint()
+        let source = endpoint.source()
+        let cancelled = Task { try await source.token() }
+        try await waitUntil("the token request to be sent") { endpoint.state.withLock { $0.sent == 1 } }
+        let waiting = Task { try await source.token() }
+        // Wait until the second caller joined the shared request (it sends none of its own).
+        try await waitUntil("the second caller to wait") { await source.waiters == 2 }
+        cancelled.cancel()
+        try await waitUntil("the cancelled caller to leave") { await source.waiters == 1 }
+        endpoint.state.withLock { $0.released = true }
+        #expect(try await waiting.value.value == Secret("abc"))
+        _ = try? await cancelled.value
+        #expect(endpoint.state.withLock { ($0.sent, $0.cancelled) } == (1, 0))
+        #expect(try await source.token().value == Secret("abc"), "cached")
+        #expect(await source.requests == 1)
     }
 }
