@@ -13,9 +13,9 @@ struct AccessToken: Sendable {
 }
 
 /// Client-credentials tokens, cached and renewed a few minutes before they expire. Concurrent
-/// callers share one in-flight request; a caller that is cancelled stops waiting for it, and the
-/// request is cancelled once no caller waits for it. A token Graph refused is dropped so the next
-/// call gets a fresh one.
+/// callers share one in-flight request; a caller that is cancelled stops waiting for it at once,
+/// and the request is cancelled once no caller waits for it. A token Graph refused is dropped so
+/// the next call gets a fresh one.
 actor TokenSource {
     private let credentials: SourceCredentials
     private let secret: Secret
@@ -24,11 +24,16 @@ actor TokenSource {
     private let clock: SyncClock
     private let renewBefore: TimeInterval
     private var cached: AccessToken?
-    private var inFlight: Task<AccessToken, any Error>?
-    /// The callers waiting for `inFlight` that were not cancelled.
-    private var waiting: Set<UUID> = []
+    /// The request in flight, shared by every caller waiting in `waiting`.
+    private var inFlight: Task<Void, Never>?
+    /// Counts the requests started and abandoned: a request delivers its token only if it is
+    /// still the current one.
+    private var generation = 0
+    /// The callers waiting for the request in flight, each resumed once: with its result, or
+    /// with `CancellationError` when the caller is cancelled.
+    private var waiting: [UUID: CheckedContinuation<AccessToken, any Error>] = [:]
     /// How many callers wait for the request in flight (tests).
-    var waiters: Int { inFlight == nil ? 0 : waiting.count }
+    var waiters: Int { waiting.count }
     private(set) var requests = 0
 
     init(
@@ -45,37 +50,48 @@ actor TokenSource {
 
     func token() async throws -> AccessToken {
         if let cached, cached.expires.timeIntervalSince(clock.now()) > renewBefore { return cached }
-        let fetch: Task<AccessToken, any Error>
-        if let inFlight {
-            fetch = inFlight
-        } else {
-            fetch = Task { try await self.fetch() }
-            (inFlight, waiting) = (fetch, [])
-        }
         let waiter = UUID()
-        waiting.insert(waiter)
-        // The request is a task of its own, shared by every caller: a caller's cancellation does
-        // not reach it, so a cancelled caller leaves, and the last one to leave cancels it.
-        let result = await withTaskCancellationHandler {
-            await fetch.result
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                if Task.isCancelled { return continuation.resume(throwing: CancellationError()) }
+                waiting[waiter] = continuation
+                // (A caller that joins the request does not raise its priority: it waits on a
+                // continuation, not on the request's task.)
+                if inFlight == nil {
+                    generation += 1
+                    let request = generation
+                    inFlight = Task {
+                        let result: Result<AccessToken, any Error>
+                        do { result = .success(try await self.fetch()) } catch { result = .failure(error) }
+                        self.deliver(request, result)
+                    }
+                }
+            }
         } onCancel: {
-            Task { await self.leave(fetch, waiter) }
+            Task { await self.leave(waiter) }
         }
-        if inFlight == fetch {
-            inFlight = nil
-            if case .success(let token) = result { cached = token }
-        }
-        return try result.get()
     }
 
-    /// A cancelled caller stops waiting for `fetch`; with no caller left, the request is cancelled
-    /// and the next caller starts a new one.
-    private func leave(_ fetch: Task<AccessToken, any Error>, _ waiter: UUID) {
-        guard inFlight == fetch else { return }
-        waiting.remove(waiter)
+    /// The request numbered `request` ended: unless it was abandoned, its token is cached and
+    /// every caller waiting gets its result.
+    private func deliver(_ request: Int, _ result: Result<AccessToken, any Error>) {
+        guard request == generation else { return }
+        inFlight = nil
+        if case .success(let token) = result { cached = token }
+        let callers = waiting
+        waiting = [:]
+        for caller in callers.values { caller.resume(with: result) }
+    }
+
+    /// A cancelled caller stops waiting at once; when no caller is left, the request is cancelled
+    /// and abandoned, and the next caller starts a new one.
+    private func leave(_ waiter: UUID) {
+        guard let caller = waiting.removeValue(forKey: waiter) else { return }
+        caller.resume(throwing: CancellationError())
         if waiting.isEmpty {
-            fetch.cancel()
+            inFlight?.cancel()
             inFlight = nil
+            generation += 1
         }
     }
 

@@ -128,14 +128,20 @@ struct PageReadAheadTests {
 
     @Test("a users' read that fails cancels the groups' read at once: the users' error is the read's")
     func usersFailureCancelsGroups() async throws {
-        /// Refuses every users page; holds every groups request until it is cancelled.
+        /// Refuses every users page once a groups request was sent; holds every groups request
+        /// until it is cancelled.
         struct Stuck: HTTPTransport {
             let base: EmulatorTransport
             let denied: HTTPResponse
+            let groupsSent = Locked(false)
             let groupsCancelled = Locked(false)
             func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-                if request.url.path.hasSuffix("/users") { return denied }
+                if request.url.path.hasSuffix("/users") {
+                    try await waitUntil("a groups request", atMost: .seconds(60)) { groupsSent.withLock { $0 } }
+                    return denied
+                }
                 guard request.url.path.contains("/groups") else { return try await base.send(request) }
+                groupsSent.withLock { $0 = true }
                 do {
                     try await waitUntil("the groups' request to be cancelled", atMost: .seconds(60)) { false }
                 } catch is CancellationError {
@@ -194,7 +200,7 @@ struct PageReadAheadTests {
         let provider = GraphDirectoryProvider(
             credentials: graph.sourceCredentials, secret: graph.secret, configuration: graph.configuration(pageSize: 5), transport: transport)
         await #expect { try await provider.read() } throws: { ($0 as? EntraError)?.code == .missingPermission }
-        #expect(transport.state.withLock { $0.renewalCancelled }, "the renewal was cancelled, not left to time out")
+        try await waitUntil("the renewal to be cancelled, not left to time out") { transport.state.withLock { $0.renewalCancelled } }
     }
 
     @Test("a full read for tracking gives both delta links with either membership strategy, and the same snapshot as a plain read",

@@ -6,27 +6,36 @@ import Testing
 
 @testable import DirectorySyncEntra
 
-/// A token endpoint that holds every request until `released` (then answers a token) or until
-/// the request is cancelled, counting both.
+/// A token endpoint that holds its n-th request until n ≤ `releasedThrough` (then answers token
+/// `t<n>`) or until the request is cancelled, counting each; with `ignoresCancellation`, a held
+/// request answers only once released, cancelled or not.
 final class HeldTokenEndpoint: HTTPTransport, @unchecked Sendable {
     struct State {
         var sent = 0
         var cancelled = 0
-        var released = false
+        var answered = 0
+        var releasedThrough = 0
     }
 
     let state = Locked(State())
+    let ignoresCancellation: Bool
+
+    init(ignoresCancellation: Bool = false) { self.ignoresCancellation = ignoresCancellation }
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        state.withLock { $0.sent += 1 }
+        let number = state.withLock { $0.sent += 1; return $0.sent }
+        let released: @Sendable () async throws -> Void = { [state] in
+            try await waitUntil("the token request to be released or cancelled", atMost: .seconds(60)) { state.withLock { number <= $0.releasedThrough } }
+        }
         do {
-            try await waitUntil("the token request to be released or cancelled", atMost: .seconds(60)) { state.withLock { $0.released } }
+            if ignoresCancellation { try await Task.detached(operation: released).value } else { try await released() }
         } catch is CancellationError {
             state.withLock { $0.cancelled += 1 }
             throw CancellationError()
         }
+        state.withLock { $0.answered += 1 }
         return HTTPResponse(
-            status: 200, headers: ["Content-Type": "application/json"], body: Data(#"{"token_type":"Bearer","expires_in":3599,"access_token":"abc"}"#.utf8))
+            status: 200, headers: ["Content-Type": "application/json"], body: Data(#"{"token_type":"Bearer","expires_in":3599,"access_token":"t\#(number)"}"#.utf8))
     }
 
     func source() -> TokenSource {
@@ -63,13 +72,13 @@ struct TokenSourceTests {
         try await waitUntil("the token request to be sent") { endpoint.state.withLock { $0.sent == 1 } }
         caller.cancel()
         await #expect(throws: CancellationError.self) { try await caller.value }
-        #expect(endpoint.state.withLock { $0.cancelled } == 1, "the request was cancelled, not left to its timeout")
-        endpoint.state.withLock { $0.released = true }
-        #expect(try await source.token().value == Secret("abc"))
+        try await waitUntil("the request to be cancelled, not left to its timeout") { endpoint.state.withLock { $0.cancelled == 1 } }
+        endpoint.state.withLock { $0.releasedThrough = .max }
+        #expect(try await source.token().value == Secret("t2"))
         #expect(await source.requests == 2)
     }
 
-    @Test("a caller cancelled while another still waits leaves the shared request running; the other gets the token")
+    @Test("a caller cancelled while another waits stops waiting at once; the shared request goes on and the other gets the token")
     func cancelledBesideAnother() async throws {
         let endpoint = HeldTokenEndpoint()
         let source = endpoint.source()
@@ -79,12 +88,44 @@ struct TokenSourceTests {
         // Wait until the second caller joined the shared request (it sends none of its own).
         try await waitUntil("the second caller to wait") { await source.waiters == 2 }
         cancelled.cancel()
-        try await waitUntil("the cancelled caller to leave") { await source.waiters == 1 }
-        endpoint.state.withLock { $0.released = true }
-        #expect(try await waiting.value.value == Secret("abc"))
-        _ = try? await cancelled.value
+        await #expect(throws: CancellationError.self, "before the request ends") { try await cancelled.value }
+        #expect(await source.waiters == 1)
+        endpoint.state.withLock { $0.releasedThrough = .max }
+        #expect(try await waiting.value.value == Secret("t1"))
         #expect(endpoint.state.withLock { ($0.sent, $0.cancelled) } == (1, 0))
-        #expect(try await source.token().value == Secret("abc"), "cached")
+        #expect(try await source.token().value == Secret("t1"), "cached")
         #expect(await source.requests == 1)
+    }
+
+    @Test("a caller already cancelled sends no request")
+    func alreadyCancelled() async throws {
+        let endpoint = HeldTokenEndpoint()
+        let source = endpoint.source()
+        let caller = Task { () async throws -> AccessToken in
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await source.token()
+        }
+        await #expect(throws: CancellationError.self) { try await caller.value }
+        #expect(endpoint.state.withLock { $0.sent } == 0)
+        #expect(await source.waiters == 0)
+    }
+
+    @Test("a request abandoned by its cancelled callers that still answers is not cached: the next caller's own request is")
+    func abandonedRequestAnswersLate() async throws {
+        let endpoint = HeldTokenEndpoint(ignoresCancellation: true)
+        let source = endpoint.source()
+        let abandoning = Task { try await source.token() }
+        try await waitUntil("the first request to be sent") { endpoint.state.withLock { $0.sent == 1 } }
+        abandoning.cancel()
+        await #expect(throws: CancellationError.self) { try await abandoning.value }
+        let next = Task { try await source.token() }
+        try await waitUntil("the second request to be sent") { endpoint.state.withLock { $0.sent == 2 } }
+        // The abandoned request answers first, while the next caller waits for its own.
+        endpoint.state.withLock { $0.releasedThrough = 1 }
+        try await waitUntil("the abandoned request to answer") { endpoint.state.withLock { $0.answered == 1 } }
+        endpoint.state.withLock { $0.releasedThrough = 2 }
+        #expect(try await next.value.value == Secret("t2"), "the next caller gets its own request's token, not the abandoned one's")
+        #expect(try await source.token().value == Secret("t2"), "the abandoned request's token was not cached")
+        #expect(await source.requests == 2)
     }
 }
