@@ -29,7 +29,9 @@ public struct DirectorySnapshot: Hashable, Codable, Sendable {
 
 /// What a directory read cost.
 public struct ReadStatistics: Hashable, Codable, Sendable {
-    /// HTTP requests sent (retries included).
+    /// HTTP requests the provider sent and got an answer to, a request sent again with a renewed
+    /// token included; the retries a retrying transport makes below the provider (after
+    /// throttling or a dropped connection) are not counted.
     public var requests: Int
     /// Pages read.
     public var pages: Int
