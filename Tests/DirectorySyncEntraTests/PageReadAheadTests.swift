@@ -62,6 +62,11 @@ final class ReadAheadTransport: HTTPTransport, @unchecked Sendable {
 
 @Suite("GraphDirectoryProvider: pages are read while the next ones arrive")
 struct PageReadAheadTests {
+    /// Graph's answer to a request the application lacks the permission for.
+    static let denied = HTTPResponse(
+        status: 403, headers: ["Content-Type": "application/json"],
+        body: Data(#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#.utf8))
+
     func provider(_ graph: GraphHarness, _ transport: ReadAheadTransport, pageSize: Int) -> GraphDirectoryProvider {
         GraphDirectoryProvider(
             credentials: graph.sourceCredentials, secret: graph.secret, configuration: graph.configuration(pageSize: pageSize), transport: transport,
@@ -152,9 +157,7 @@ struct PageReadAheadTests {
             }
         }
         let graph = GraphHarness(users: 30, groups: 3)
-        let denied = HTTPResponse(
-            status: 403, headers: ["Content-Type": "application/json"],
-            body: Data(#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#.utf8))
+        let denied = Self.denied
         let transport = Stuck(base: EmulatorTransport(graph.emulator), denied: denied)
         let provider = GraphDirectoryProvider(
             credentials: graph.sourceCredentials, secret: graph.secret, configuration: graph.configuration(pageSize: 5), transport: transport)
@@ -193,9 +196,7 @@ struct PageReadAheadTests {
             }
         }
         let graph = GraphHarness(users: 10, groups: 1)
-        let denied = HTTPResponse(
-            status: 403, headers: ["Content-Type": "application/json"],
-            body: Data(#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#.utf8))
+        let denied = Self.denied
         let transport = Renewal(denied: denied)
         let provider = GraphDirectoryProvider(
             credentials: graph.sourceCredentials, secret: graph.secret, configuration: graph.configuration(pageSize: 5), transport: transport)
@@ -227,9 +228,7 @@ struct PageReadAheadTests {
     @Test("when both chains fail, the users' error is the read's; a groups failure alone is the read's error")
     func usersErrorFirst() async throws {
         let graph = GraphHarness(users: 30, groups: 3)
-        let denied = HTTPResponse(
-            status: 403, headers: ["Content-Type": "application/json"],
-            body: Data(#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#.utf8))
+        let denied = Self.denied
         /// Refuses the groups' requests at once, and cuts the users' third page short.
         struct Failing: HTTPTransport {
             let base: EmulatorTransport
@@ -259,9 +258,7 @@ struct PageReadAheadTests {
     @Test("a page that cannot be read stops the read with its error, even when a page requested after it failed too")
     func firstFailureWins() async throws {
         let graph = GraphHarness(users: 60, groups: 3)
-        let denied = HTTPResponse(
-            status: 403, headers: ["Content-Type": "application/json"],
-            body: Data(#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#.utf8))
+        let denied = Self.denied
         // Page 2 is cut short after its next link; page 3 is refused.
         let transport = ReadAheadTransport(EmulatorTransport(graph.emulator)) { page, response in
             switch page {
