@@ -65,7 +65,9 @@ final class SessionKeeper: Sendable {
     private let keyPrefix: String
     private let replica: String
     private let ttl: Duration
-    private let renewalInterval: Duration
+    /// How often the lease is renewed: the interval asked for, or a third of the time to live
+    /// when that is not under half of it.
+    let renewalInterval: Duration
     private let state = Locked(State())
 
     init(client: EtcdClient, keyPrefix: String, replica: String, ttl: Duration, renewalInterval: Duration) {
