@@ -34,8 +34,26 @@ public struct StandardSyncPlanner: SyncPlanner {
         builder.planGroups()
         builder.planUsers()
         builder.planMemberships()
-        return builder.finish()
+        let plan = builder.finish()
+        // What only the plan's making needed (at a million users, their facts, labels and the
+        // scope's tables) is freed on another core: the caller has its plan without waiting.
+        freeElsewhere(consume builder)
+        return plan
     }
+}
+
+/// Drops `value` on one of Dispatch's threads, so that freeing what it alone holds does not
+/// hold up the caller. Only for values whose storage no other thread writes meanwhile.
+private func freeElsewhere<Value>(_ value: consuming Value) {
+    let leftover = Leftover(value)
+    DispatchQueue.global().async { leftover.value = nil }
+}
+
+/// A value on its way to be freed on another thread (``freeElsewhere(_:)``): no thread but that
+/// one touches it once it is handed over.
+private final class Leftover<Value>: @unchecked Sendable {
+    var value: Value?
+    init(_ value: consuming Value) { self.value = value }
 }
 
 /// What became of one in-scope directory object: 8 bytes, one per object.
@@ -410,11 +428,15 @@ struct PlanBuilder {
 
     mutating func finish() -> SyncPlan {
         sortOperations()
-        issues.sort { a, b in
-            if a.severity != b.severity { return a.severity < b.severity }
-            if a.code != b.code { return a.code.rawValue < b.code.rawValue }
-            if a.subject != b.subject { return a.subject < b.subject }
-            return a.externalID < b.externalID
+        // Their order found by index, compared in place, and the issues then copied once in it:
+        // a sort of the issues themselves copies each several times, retaining every string.
+        issues = issues.withUnsafeBufferPointer { issues in
+            issues.indices.sorted { a, b in
+                if issues[a].severity != issues[b].severity { return issues[a].severity < issues[b].severity }
+                if issues[a].code != issues[b].code { return issues[a].code.rawValue < issues[b].code.rawValue }
+                if issues[a].subject != issues[b].subject { return issues[a].subject < issues[b].subject }
+                return issues[a].externalID < issues[b].externalID
+            }.map { issues[$0] }
         }
         let verdict = settings.deletionGuard.verdict(
             removedUsers: removedUserCount, ownedUsers: userLinks.count, removedGroups: removedGroupCount,
@@ -535,7 +557,10 @@ extension PlanBuilder {
     }
 
     /// Sorts `items` by `ordered`, stably; a large list as two halves sorted at once on two
-    /// cores, then merged back into its place.
+    /// cores, then merged back into its place on two cores too: one merges from the front and
+    /// fills the first half of the places, the other from the back and fills the rest. (The
+    /// stable merge's order is total — of equal items, the left half's first — so the smallest
+    /// half taken from the front and the rest taken from the back are exactly its two halves.)
     static func sortInHalves<T: Sendable>(_ items: inout [T], by ordered: @Sendable (T, T) -> Bool) {
         guard items.count > 50_000 else { return items.sort(by: ordered) }
         let halves: [[T]]
@@ -544,22 +569,35 @@ extension PlanBuilder {
             let list = items
             halves = ParallelChunks.chunks(list.count, chunkSize: (list.count + 1) / 2) { range in list[range].sorted(by: ordered) }
         }
+        let (left, right, count) = (halves[0], halves[1], items.count)
         items.withUnsafeMutableBufferPointer { merged in
-            var (left, right, place) = (halves[0][...], halves[1][...], 0)
-            while let a = left.first, let b = right.first {
-                // Stable: of equal items, the left half's (the earlier) first.
-                if ordered(b, a) {
-                    merged[place] = b
-                    right = right.dropFirst()
+            let places = SharedPointer(merged.baseAddress!)
+            _ = ParallelChunks.chunks(2, chunkSize: 1) { part in
+                if part.lowerBound == 0 {
+                    var (a, b) = (0, 0)
+                    for place in 0..<count / 2 {
+                        // Of equal items, the left half's first.
+                        if b == right.count || (a < left.count && !ordered(right[b], left[a])) {
+                            places.base[place] = left[a]
+                            a += 1
+                        } else {
+                            places.base[place] = right[b]
+                            b += 1
+                        }
+                    }
                 } else {
-                    merged[place] = a
-                    left = left.dropFirst()
+                    var (a, b) = (left.count - 1, right.count - 1)
+                    for place in (count / 2..<count).reversed() {
+                        // From the back: of equal items, the right half's first.
+                        if a < 0 || (b >= 0 && !ordered(right[b], left[a])) {
+                            places.base[place] = right[b]
+                            b -= 1
+                        } else {
+                            places.base[place] = left[a]
+                            a -= 1
+                        }
+                    }
                 }
-                place += 1
-            }
-            for item in left.isEmpty ? right : left {
-                merged[place] = item
-                place += 1
             }
         }
     }
