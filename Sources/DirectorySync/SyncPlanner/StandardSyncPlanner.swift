@@ -34,26 +34,8 @@ public struct StandardSyncPlanner: SyncPlanner {
         builder.planGroups()
         builder.planUsers()
         builder.planMemberships()
-        let plan = builder.finish()
-        // What only the plan's making needed (at a million users, their facts, labels and the
-        // scope's tables) is freed on another core: the caller has its plan without waiting.
-        freeElsewhere(consume builder)
-        return plan
+        return builder.finish()
     }
-}
-
-/// Drops `value` on one of Dispatch's threads, so that freeing what it alone holds does not
-/// hold up the caller. Only for values whose storage no other thread writes meanwhile.
-private func freeElsewhere<Value>(_ value: consuming Value) {
-    let leftover = Leftover(value)
-    DispatchQueue.global().async { leftover.value = nil }
-}
-
-/// A value on its way to be freed on another thread (``freeElsewhere(_:)``): no thread but that
-/// one touches it once it is handed over.
-private final class Leftover<Value>: @unchecked Sendable {
-    var value: Value?
-    init(_ value: consuming Value) { self.value = value }
 }
 
 /// What became of one in-scope directory object: 8 bytes, one per object.

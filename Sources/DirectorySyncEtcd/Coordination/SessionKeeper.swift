@@ -66,7 +66,7 @@ final class SessionKeeper: Sendable {
     private let replica: String
     private let ttl: Duration
     /// How often the lease is renewed: the interval asked for, or a third of the time to live
-    /// when that is not under half of it.
+    /// when that is not under half of it; never more often than every 100 ms.
     let renewalInterval: Duration
     private let state = Locked(State())
 
