@@ -11,8 +11,10 @@ final class StallWatch: Sendable {
     /// Starts watching.
     init() {
         let state = self.state
+        // From now: a thread that starts late counts as a pause.
+        let started = ContinuousClock.now
         Thread {
-            var last = ContinuousClock.now
+            var last = started
             while !state.withLock({ $0.stopped }) {
                 usleep(50_000)
                 let now = ContinuousClock.now

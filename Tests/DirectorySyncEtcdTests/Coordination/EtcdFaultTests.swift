@@ -8,8 +8,8 @@ import Testing
 /// A transport that, once armed, does something else with the next request (or `times` requests)
 /// to `path`: holds it back (it fails as a timeout, as if sent and never answered; ``replay()``
 /// sends the last one later, as etcd applying a proposal late), or sends it and loses the answer
-/// (applied, then a timeout). It counts the requests to each path, notes when the first was sent,
-/// and keeps each answer it passed on with when its request was sent.
+/// (applied, then a timeout). It notes when each request to each path was sent, and keeps each
+/// answer it passed on with when its request was sent.
 final class FaultyTransport: HTTPTransport {
     enum Fault { case holdBack, loseAnswer }
     /// A request and its answer: when it was sent, when the answer came, and the answer.
@@ -22,7 +22,7 @@ final class FaultyTransport: HTTPTransport {
         var held: HTTPRequest?
         var counts: [String: Int] = [:]
         var answered: [String: [Exchange]] = [:]
-        var firstSent: [String: ContinuousClock.Instant] = [:]
+        var sent: [String: [ContinuousClock.Instant]] = [:]
     }
     private let base: any HTTPTransport
     private let state = Locked(State())
@@ -34,8 +34,8 @@ final class FaultyTransport: HTTPTransport {
     /// How many requests to `path` were sent or faulted so far.
     func requests(to path: String) -> Int { state.withLock { $0.counts[path] ?? 0 } }
 
-    /// When the first request to `path` was sent or faulted.
-    func firstSent(to path: String) -> ContinuousClock.Instant? { state.withLock { $0.firstSent[path] } }
+    /// When each request to `path` was sent or faulted.
+    func sent(to path: String) -> [ContinuousClock.Instant] { state.withLock { $0.sent[path] ?? [] } }
 
     /// The requests to `path` that were answered (and not faulted), in the order their answers came.
     func answered(to path: String) -> [Exchange] { state.withLock { $0.answered[path] ?? [] } }
@@ -49,7 +49,7 @@ final class FaultyTransport: HTTPTransport {
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let fault = state.withLock { state -> Fault? in
             state.counts[request.url.path, default: 0] += 1
-            if state.firstSent[request.url.path] == nil { state.firstSent[request.url.path] = .now }
+            state.sent[request.url.path, default: []].append(.now)
             guard let armed = state.armed, request.url.path.hasSuffix(armed.path) else { return nil }
             state.armed = armed.times > 1 ? (armed.path, armed.fault, armed.times - 1) : nil
             if armed.fault == .holdBack { state.held = request }
@@ -333,43 +333,40 @@ struct EtcdFaultTests {
         defer { Task { await coordinator.shutdown() } }
         let watch = StallWatch()
         defer { watch.stop() }
-        let granted = ContinuousClock.now
         guard case .claimed(let claim) = try await coordinator.claimRun(of: "contoso", runID: "run-1") else { Issue.record("not claimed"); return }
+        let claimed = ContinuousClock.now
         // Renewed every 20 s, the fourth renewal is sent 80 s after the lease was granted, past its
         // time to live.
         let path = "/v3/lease/keepalive"
         func renewals() -> [FaultyTransport.Exchange] { recorder.answered(to: path).filter { Self.renewed($0.response) } }
         try await waitUntil("four renewals answered, or the session lost", atMost: .seconds(170)) { renewals().count >= 4 || !claim.isHeld }
-        let answered = renewals()
-        let now = ContinuousClock.now
+        let ended = ContinuousClock.now
         let held = claim.isHeld
-        // The keeper's rule, from the renewals' answers: each answered within the time to live of
-        // the latest renewal answered before it (or the grant), and the latest sent within it
-        // before now — then the session lives; a gap of more than the time to live anywhere — then
-        // it is lost. Within the margin either can be right. A loaded host can hold this process
-        // or etcd up for longer than the time to live (CI once did, for over 40 s).
-        let margin = Duration.seconds(5)
-        var latest = granted
-        var gaps: [Duration] = []
-        for exchange in answered {
-            gaps.append(exchange.answered - latest)
-            latest = max(latest, exchange.sent)
+        let (sent, answered) = (recorder.sent(to: path), renewals())
+        // A loaded host can hold this process or etcd up for longer than the time to live (CI once
+        // did, for over 40 s): then the session may rightly be lost, and only what this process did
+        // while it ran is asked.
+        guard watch.longestPause < .seconds(5) else {
+            FileHandle.standardError.write(Data("⚠️ renewalIntervalClamped: this process was held up for \(watch.longestPause); nothing asked\n".utf8))
+            await claim.release()
+            return
         }
-        gaps.append(now - latest)
-        if gaps.allSatisfy({ $0 < ttl - margin }) {
+        // The keeper sends a renewal at least every 20 s (30 s when etcd takes its whole request
+        // timeout to answer), until the session is lost or the wait ends, whatever etcd does.
+        let times = [claimed] + sent + [ended]
+        let spacing = zip(times, times.dropFirst()).map { $1 - $0 }.max()!
+        #expect(spacing < .seconds(35), "\(sent.count) renewals sent, \(spacing) apart at most")
+        // Every renewal answered at once by a living lease: the session lives.
+        if sent.count == answered.count, answered.allSatisfy({ $0.answered - $0.sent < .seconds(5) }) {
             #expect(answered.count >= 4)
             #expect(held)
-            try await claim.check()
-        } else if gaps.contains(where: { $0 >= ttl + margin }) {
-            #expect(!held, "the session outlived a gap of \(gaps.max()!) between renewals")
-        }
-        // Whatever etcd did, renewals were sent on time unless this process itself was held up.
-        if watch.longestPause < .seconds(5), let first = recorder.firstSent(to: path) {
-            #expect(first - granted < .seconds(30), "the first renewal went \(first - granted) after the grant")
-        } else if watch.longestPause < .seconds(5) {
-            Issue.record("no renewal was sent, and this process was not held up")
+            do {
+                try await claim.check()
+            } catch let error as SyncCoordinationError where error.code == .unavailable {
+                FileHandle.standardError.write(Data("⚠️ renewalIntervalClamped: etcd did not answer the check: \(error)\n".utf8))
+            }
         } else {
-            FileHandle.standardError.write(Data("⚠️ renewalIntervalClamped: this process was held up for \(watch.longestPause)\n".utf8))
+            FileHandle.standardError.write(Data("⚠️ renewalIntervalClamped: etcd answered \(answered.count) of \(sent.count) renewals, not all at once; the session's life not asked\n".utf8))
         }
         await claim.release()
     }
