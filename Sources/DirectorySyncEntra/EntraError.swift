@@ -71,7 +71,7 @@ public struct EntraError: DirectorySyncError {
         case .authenticationFailed: "Check the credentials and test the connection again."
         case .deltaExpired: "A full read follows automatically."
         case .pagingLoop:
-            "Graph repeated a page, so the read stopped and nothing was changed; try again later, and if it persists simplify or remove the user filter (it is then evaluated locally) and report it to Microsoft with the request id."
+            "Graph repeated a page, so the read stopped and nothing was changed; try again later, and if it persists report it to Microsoft with the request id."
         default: "See the detail and the request id."
         }
     }

@@ -14,16 +14,18 @@ extension GraphDirectoryProvider {
     /// at most ``pagesAhead`` pages ahead of `consume`.
     ///
     /// A failure stops the read with the error of the first page in order that failed — its
-    /// request, its reading, its next link (``follow(_:trail:)``) or `consume` — as the simple
+    /// request, its reading, its next link (``follow(_:trail:loopFix:)``) or `consume` — as the simple
     /// loop would; pages after it may have been requested already.
     /// - Parameters:
     ///   - first: The first page.
     ///   - headers: Headers sent with every page's request.
+    ///   - loopFix: The advice when Graph repeats a page (``follow(_:trail:loopFix:)``), when this
+    ///     read knows better than `pagingLoop`'s usual one.
     ///   - read: Reads a page's answer (on another task): what `consume` gets, and the next link
     ///     the page holds — the same one ``GraphJSONReader/nextLink(in:)`` found, or the read fails.
     ///   - consume: Takes each page, in order.
     func readPages<Page: Sendable>(
-        from first: URL, headers: HTTPHeaders = [:], read: @escaping @Sendable (HTTPResponse) throws -> (page: Page, nextLink: String?),
+        from first: URL, headers: HTTPHeaders = [:], loopFix: String? = nil, read: @escaping @Sendable (HTTPResponse) throws -> (page: Page, nextLink: String?),
         consume: (Page) throws -> Void
     ) async throws {
         let session = self.session
@@ -52,7 +54,7 @@ extension GraphDirectoryProvider {
                         let index = requested
                         requested += 1
                         group.addTask { (index, Result { try read(response) }, nextLink) }
-                        next = try nextLink.map { try follow($0, trail: &trail) }
+                        next = try nextLink.map { try follow($0, trail: &trail, loopFix: loopFix) }
                     } catch {
                         stopped = error
                     }

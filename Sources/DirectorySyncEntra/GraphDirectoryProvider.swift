@@ -211,12 +211,14 @@ public struct GraphDirectoryProvider: DirectoryProvider {
     /// Follows a next link within one paged read: refuses a link that leaves the configured Graph
     /// host, and one this read has already followed (`trail` holds them, the first URL included),
     /// which would page forever.
+    /// - Parameter loopFix: The advice for a repeat, when the read knows better than the code's.
     /// - Throws: ``EntraError`` `unexpectedResponse` for a foreign host, `pagingLoop` for a repeat.
-    func follow(_ link: String, trail: inout Set<String>) throws -> URL {
+    func follow(_ link: String, trail: inout Set<String>, loopFix: String? = nil) throws -> URL {
         let url = try follow(link)
         guard trail.insert(url.absoluteString).inserted else {
             throw EntraError(
-                .pagingLoop, detail: "Graph's next link repeats a page this read already followed, after \(trail.count) pages ('\(Redactor.redact(link))')")
+                .pagingLoop, detail: "Graph's next link repeats a page this read already followed, after \(trail.count) pages ('\(Redactor.redact(link))')",
+                fix: loopFix)
         }
         return url
     }
@@ -231,6 +233,10 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         return url
     }
 
+    /// The advice when Graph repeats a page of users read through a user filter it evaluates.
+    static let filteredLoopFix =
+        "Graph repeated a page, so the read stopped and nothing was changed; try again later, and if it persists simplify or remove the user filter (it is then evaluated locally) and report it to Microsoft with the request id."
+
     private func readUsers(pushdown: ODataTranslation.Result?, _ progress: Locked<Progress>) async throws -> [DirectoryUser] {
         var query = [("$select", GraphUser.select.joined(separator: ",")), ("$top", String(configuration.pageSize))]
         var headers = HTTPHeaders()
@@ -244,7 +250,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         // The pages joined once at the end, into an array of the right size.
         var pages: [[DirectoryUser]] = []
         let session = self.session
-        try await readPages(from: url("/users", query), headers: headers) { response in
+        try await readPages(from: url("/users", query), headers: headers, loopFix: pushdown.map { _ in Self.filteredLoopFix }) { response in
             let page = try session.page(GraphUser.self, response) { $0.directoryUser }
             return (page.value, page.nextLink)
         } consume: { page in

@@ -47,9 +47,26 @@ struct PagingLoopTests {
         let graph = GraphHarness(users: 150, groups: 3)
         let transport = RepeatingLinkTransport(EmulatorTransport(graph.emulator), after: 3) { $0.path.hasSuffix("/users") }
         let provider = graph.provider(transport: transport, pageSize: 10)
-        await #expect { try await provider.read() } throws: { Self.isPagingLoop($0) }
+        await #expect { try await provider.read() } throws: { Self.isPagingLoop($0) && !Self.advisesFilter($0) }
         #expect(transport.pages.withLock { $0.count } == 3)
     }
+
+    @Test("the advice names the user filter only for users read through a filter Graph evaluates")
+    func advice() async throws {
+        let graph = GraphHarness(users: 150, groups: 3)
+        let filter = SyncFilter.usersByUser(try FilterExpression(parsing: "accountEnabled eq true"))
+        let users = RepeatingLinkTransport(EmulatorTransport(graph.emulator), after: 3) { $0.path.hasSuffix("/users") }
+        await #expect { try await graph.provider(transport: users, pageSize: 10).read(filter: filter) } throws: {
+            Self.isPagingLoop($0) && Self.advisesFilter($0)
+        }
+        #expect(users.pages.withLock { $0.first?.query?.contains("filter") } == true, "the filter was pushed down")
+        let groups = RepeatingLinkTransport(EmulatorTransport(graph.emulator)) { $0.path.hasSuffix("/groups/delta") }
+        await #expect { try await graph.provider(transport: groups).read(filter: filter) } throws: {
+            Self.isPagingLoop($0) && !Self.advisesFilter($0)
+        }
+    }
+
+    static func advisesFilter(_ error: any Error) -> Bool { (error as? EntraError)?.fix.contains("user filter") == true }
 
     @Test("a page that links to itself stops at once", arguments: [
         GraphDirectoryProvider.Configuration.MembershipStrategy.groupDelta, .memberPages,
