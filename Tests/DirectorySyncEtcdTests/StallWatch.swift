@@ -6,26 +6,30 @@ import Foundation
 /// held-up host from a bug with it.
 final class StallWatch: Sendable {
     private static let tick = Duration.milliseconds(50)
-    private let state = Locked((longest: Duration.zero, stopped: false))
+    /// The longest oversleep so far, when the thread last woke (from the start: a thread that
+    /// starts late counts as a pause), and whether to stop.
+    private let state = Locked((longest: Duration.zero, last: ContinuousClock.now, stopped: false))
 
     /// Starts watching.
     init() {
         let state = self.state
-        // From now: a thread that starts late counts as a pause.
-        let started = ContinuousClock.now
         Thread {
-            var last = started
             while !state.withLock({ $0.stopped }) {
                 usleep(50_000)
                 let now = ContinuousClock.now
-                state.withLock { $0.longest = max($0.longest, now - last - Self.tick) }
-                last = now
+                state.withLock { state in
+                    state.longest = max(state.longest, now - state.last - Self.tick)
+                    state.last = now
+                }
             }
         }.start()
     }
 
-    /// The longest the watching thread overslept so far.
-    var longestPause: Duration { state.withLock { $0.longest } }
+    /// The longest the watching thread overslept so far, the oversleep it is in now included: a
+    /// hold-up that just ended counts before the thread has woken from it.
+    var longestPause: Duration {
+        state.withLock { state in max(state.longest, ContinuousClock.now - state.last - Self.tick) }
+    }
 
     /// Stops watching.
     func stop() { state.withLock { $0.stopped = true } }
