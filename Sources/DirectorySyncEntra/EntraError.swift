@@ -50,6 +50,13 @@ public struct EntraError: DirectorySyncError {
         storedUnderlying = UnderlyingError(underlying)
     }
 
+    /// The advice when Graph repeats a page; `filtered`: the pages are users read through a user
+    /// filter Graph evaluates, which can be moved to the client.
+    static func pagingLoopFix(filtered: Bool) -> String {
+        "Graph repeated a page, so the read stopped and nothing was changed; try again later, and if it persists "
+            + (filtered ? "simplify or remove the user filter (it is then evaluated locally) and " : "") + "report it to Microsoft with the request id."
+    }
+
     /// What to do about it.
     public var fix: String {
         if let specificFix { return specificFix }
@@ -70,8 +77,7 @@ public struct EntraError: DirectorySyncError {
         case .unexpectedResponse: "Try again; if it persists, report it with the request id."
         case .authenticationFailed: "Check the credentials and test the connection again."
         case .deltaExpired: "A full read follows automatically."
-        case .pagingLoop:
-            "Graph repeated a page, so the read stopped and nothing was changed; try again later, and if it persists report it to Microsoft with the request id."
+        case .pagingLoop: Self.pagingLoopFix(filtered: false)
         default: "See the detail and the request id."
         }
     }

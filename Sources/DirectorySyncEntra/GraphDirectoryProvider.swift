@@ -233,10 +233,6 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         return url
     }
 
-    /// The advice when Graph repeats a page of users read through a user filter it evaluates.
-    static let filteredLoopFix =
-        "Graph repeated a page, so the read stopped and nothing was changed; try again later, and if it persists simplify or remove the user filter (it is then evaluated locally) and report it to Microsoft with the request id."
-
     private func readUsers(pushdown: ODataTranslation.Result?, _ progress: Locked<Progress>) async throws -> [DirectoryUser] {
         var query = [("$select", GraphUser.select.joined(separator: ",")), ("$top", String(configuration.pageSize))]
         var headers = HTTPHeaders()
@@ -250,7 +246,7 @@ public struct GraphDirectoryProvider: DirectoryProvider {
         // The pages joined once at the end, into an array of the right size.
         var pages: [[DirectoryUser]] = []
         let session = self.session
-        try await readPages(from: url("/users", query), headers: headers, loopFix: pushdown.map { _ in Self.filteredLoopFix }) { response in
+        try await readPages(from: url("/users", query), headers: headers, loopFix: pushdown.map { _ in EntraError.pagingLoopFix(filtered: true) }) { response in
             let page = try session.page(GraphUser.self, response) { $0.directoryUser }
             return (page.value, page.nextLink)
         } consume: { page in

@@ -137,13 +137,12 @@ struct PageReadAheadTests {
         /// until it is cancelled.
         struct Stuck: HTTPTransport {
             let base: EmulatorTransport
-            let denied: HTTPResponse
             let groupsSent = Locked(false)
             let groupsCancelled = Locked(false)
             func send(_ request: HTTPRequest) async throws -> HTTPResponse {
                 if request.url.path.hasSuffix("/users") {
                     try await waitUntil("a groups request", atMost: .seconds(60)) { groupsSent.withLock { $0 } }
-                    return denied
+                    return PageReadAheadTests.denied
                 }
                 guard request.url.path.contains("/groups") else { return try await base.send(request) }
                 groupsSent.withLock { $0 = true }
@@ -157,8 +156,7 @@ struct PageReadAheadTests {
             }
         }
         let graph = GraphHarness(users: 30, groups: 3)
-        let denied = Self.denied
-        let transport = Stuck(base: EmulatorTransport(graph.emulator), denied: denied)
+        let transport = Stuck(base: EmulatorTransport(graph.emulator))
         let provider = GraphDirectoryProvider(
             credentials: graph.sourceCredentials, secret: graph.secret, configuration: graph.configuration(pageSize: 5), transport: transport)
         await #expect { try await provider.read() } throws: { ($0 as? EntraError)?.code == .missingPermission }
@@ -171,8 +169,6 @@ struct PageReadAheadTests {
         /// until it is cancelled; refuses the users once the renewal was sent.
         final class Renewal: HTTPTransport, @unchecked Sendable {
             let state = Locked((tokens: 0, renewalCancelled: false))
-            let denied: HTTPResponse
-            init(denied: HTTPResponse) { self.denied = denied }
             func send(_ request: HTTPRequest) async throws -> HTTPResponse {
                 let json: HTTPHeaders = ["Content-Type": "application/json"]
                 if request.url.path.hasSuffix("/token") {
@@ -189,15 +185,14 @@ struct PageReadAheadTests {
                 }
                 if request.url.path.hasSuffix("/users") {
                     try await waitUntil("the groups' token renewal", atMost: .seconds(60)) { state.withLock { $0.tokens > 1 } }
-                    return denied
+                    return PageReadAheadTests.denied
                 }
                 return HTTPResponse(
                     status: 401, headers: json, body: Data(#"{"error":{"code":"InvalidAuthenticationToken","message":"Lifetime validation failed, the token is expired."}}"#.utf8))
             }
         }
         let graph = GraphHarness(users: 10, groups: 1)
-        let denied = Self.denied
-        let transport = Renewal(denied: denied)
+        let transport = Renewal()
         let provider = GraphDirectoryProvider(
             credentials: graph.sourceCredentials, secret: graph.secret, configuration: graph.configuration(pageSize: 5), transport: transport)
         await #expect { try await provider.read() } throws: { ($0 as? EntraError)?.code == .missingPermission }
@@ -228,15 +223,13 @@ struct PageReadAheadTests {
     @Test("when both chains fail, the users' error is the read's; a groups failure alone is the read's error")
     func usersErrorFirst() async throws {
         let graph = GraphHarness(users: 30, groups: 3)
-        let denied = Self.denied
         /// Refuses the groups' requests at once, and cuts the users' third page short.
         struct Failing: HTTPTransport {
             let base: EmulatorTransport
-            let denied: HTTPResponse
             let cutUsers: Bool
             let userPages = Locked(0)
             func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-                if request.url.path.contains("/groups") { return denied }
+                if request.url.path.contains("/groups") { return PageReadAheadTests.denied }
                 let response = try await base.send(request)
                 guard cutUsers, request.url.path.hasSuffix("/users") else { return response }
                 let page = userPages.withLock { $0 += 1; return $0 }
@@ -246,7 +239,7 @@ struct PageReadAheadTests {
         func read(cutUsers: Bool) async throws -> DirectorySnapshot {
             try await GraphDirectoryProvider(
                 credentials: graph.sourceCredentials, secret: graph.secret, configuration: graph.configuration(pageSize: 5),
-                transport: Failing(base: EmulatorTransport(graph.emulator), denied: denied, cutUsers: cutUsers)
+                transport: Failing(base: EmulatorTransport(graph.emulator), cutUsers: cutUsers)
             ).read()
         }
         await #expect { try await read(cutUsers: true) } throws: { error in
@@ -258,12 +251,11 @@ struct PageReadAheadTests {
     @Test("a page that cannot be read stops the read with its error, even when a page requested after it failed too")
     func firstFailureWins() async throws {
         let graph = GraphHarness(users: 60, groups: 3)
-        let denied = Self.denied
         // Page 2 is cut short after its next link; page 3 is refused.
         let transport = ReadAheadTransport(EmulatorTransport(graph.emulator)) { page, response in
             switch page {
             case 2: HTTPResponse(status: 200, headers: response.headers, body: response.body.dropLast(40))
-            case 3: denied
+            case 3: Self.denied
             default: response
             }
         }
@@ -271,7 +263,7 @@ struct PageReadAheadTests {
             (error as? EntraError)?.code == .unexpectedResponse && "\(error)".contains("not valid JSON")
         }
         // With page 2 whole, page 3's refusal is the read's error, after page 2 was handed on.
-        let second = ReadAheadTransport(EmulatorTransport(graph.emulator)) { page, response in page == 3 ? denied : response }
+        let second = ReadAheadTransport(EmulatorTransport(graph.emulator)) { page, response in page == 3 ? Self.denied : response }
         await #expect { try await provider(graph, second, pageSize: 10).read() } throws: { ($0 as? EntraError)?.code == .missingPermission }
         #expect(second.state.withLock { $0.reports[.users] } == 2)
     }
