@@ -17,11 +17,17 @@ import Testing
 /// mail, aliases in other letter case, aliases shared or equal to another user's email,
 /// non-ASCII upper case, on-premises domains without a dot), and groups listing member ids no user has.
 ///
-/// `DIRECTORYSYNC_DIFFERENTIAL_CASES` sets the number of cases (default 100, in four parallel parts; thousands for a thorough run).
+/// Group names that `String` orders inconsistently (leading combining marks: its `<` disagrees
+/// with its `==`) are left out: both planners sort with `String`'s `<`, so among such names their
+/// orders depend on how each sorts. `PlannerPropertyTests` checks that the planner puts them in
+/// one order however the snapshot lists them.
+///
+/// `DIRECTORYSYNC_DIFFERENTIAL_CASES` sets the number of cases: 2,000 by default (every run of the
+/// tests, in four parallel parts: about 50 s of a debug build on two cores); more for a thorough run.
 @Suite("Planner differential (seeded): StandardSyncPlanner against the reference")
 struct PlannerDifferentialTests {
     static let parts = 4
-    static let cases = ProcessInfo.processInfo.environment["DIRECTORYSYNC_DIFFERENTIAL_CASES"].flatMap { Int($0) } ?? 100
+    static let cases = ProcessInfo.processInfo.environment["DIRECTORYSYNC_DIFFERENTIAL_CASES"].flatMap { Int($0) } ?? 2_000
 
     @Test("the new planner plans what the reference plans, round after round", arguments: 0..<parts)
     func randomTenants(part: Int) async throws {
@@ -69,8 +75,29 @@ struct PlannerDifferentialTests {
         #expect(plan.count(.removeGroup) == 20)
     }
 
+    @Test("the same through sixteen rounds of staged deletion: identities pending, disabled, back in scope and removed as their grace ends")
+    func stagedDeletion() async throws {
+        var compared = 0
+        var seen = (pending: 0, removedAfterGrace: 0)
+        for seed in UInt64(70_001)...70_004 {
+            compared += try await Self.run(seed: seed, users: 80, groups: 10, rounds: 16, outOfScope: .disableThenRemove(after: .seconds(3 * 86_400))) { plan in
+                seen.pending += plan.pendingRemovals.count
+                seen.removedAfterGrace += plan.operations.count { $0.reason == .gracePeriodEnded }
+            }
+        }
+        #expect(compared >= 4 * 16)
+        // The rounds reach what they are for: removals pending, and graces that end.
+        #expect(seen.pending > 0 && seen.removedAfterGrace > 0, "\(seen)")
+    }
+
     /// Runs one case; returns the number of plans compared.
-    static func run(seed: UInt64, users: Int? = nil, groups: Int? = nil, rounds: Int? = nil) async throws -> Int {
+    /// - Parameters:
+    ///   - outOfScope: The removal policy of every round (chosen round by round otherwise).
+    ///   - observe: Given each whole plan the planners agreed on.
+    static func run(
+        seed: UInt64, users: Int? = nil, groups: Int? = nil, rounds: Int? = nil, outOfScope: SyncSettings.OutOfScopeAction? = nil,
+        observe: (SyncPlan) -> Void = { _ in }
+    ) async throws -> Int {
         var random = SeededRandomNumberGenerator(seed: seed &* 0x9E37_79B9)
         let tenant = TenantGenerator(
             configuration: .init(
@@ -90,7 +117,8 @@ struct PlannerDifferentialTests {
         var pending: [PendingRemoval] = []
         var compared = 0
         for round in 0..<(rounds ?? Int.random(in: 3...6, using: &random)) {
-            let settings = randomSettings(&random)
+            var settings = randomSettings(&random)
+            if let outOfScope { settings.outOfScope = outOfScope }
             var directory = mutator.tenant.snapshot
             twist(&directory, sameName: sameName, &random)
             let remembered = rememberedRemovals(pending, &random)
@@ -101,6 +129,7 @@ struct PlannerDifferentialTests {
                 pendingRemovals: remembered)
             guard let plan = try compare(whole, seed: seed, round: round) else { return compared }
             compared += 1
+            observe(plan)
             if random.chance(0.3) {
                 guard try compare(excerpt(of: whole, &random), seed: seed, round: round) != nil else { return compared }
                 compared += 1
