@@ -73,7 +73,7 @@ extension DirectoryService {
         guard let entry = try await shelf.entries().last(where: { $0.run == record.id }) else {
             throw DirectoryServiceError(
                 .noReport, "The report of run '\(record.id)' of '\(source.name)' is no longer kept",
-                fix: "Reports are kept for the last \(configuration.reports.maximumReports) runs within \(configuration.reports.maximumBytes >> 20) MiB; raise Configuration.reports to keep more.")
+                fix: "Reports are kept for the last \(configuration.reports.maximumReports) runs within \(configuration.reports.maximumBytes >> 20) MiB (a host keeps more by raising Configuration.reports); the reports a damaged index listed are no longer found once a later run has started a new index.")
         }
         return (record, entry, shelf)
     }

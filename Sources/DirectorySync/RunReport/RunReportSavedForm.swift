@@ -142,7 +142,7 @@ enum RunReportSavedForm {
         do {
             return try parser.records(strings, naming: naming)
         } catch {
-            throw SyncStateError.unreadable(key: key, detail: "a run report part is damaged at byte \(parser.position)")
+            throw SyncStateError.unreadable(key: key, detail: "a run report part is damaged at byte \(parser.position) of its document")
         }
     }
 
@@ -158,7 +158,7 @@ enum RunReportSavedForm {
                 return outcomeOrder[number]
             }, errors)
         } catch {
-            throw SyncStateError.unreadable(key: key, detail: "a run report's outcomes are damaged at byte \(parser.position)")
+            throw SyncStateError.unreadable(key: key, detail: "a run report's outcomes are damaged at byte \(parser.position) of their document")
         }
     }
 

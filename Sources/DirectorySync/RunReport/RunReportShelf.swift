@@ -59,7 +59,16 @@ package struct RunReportShelf: Sendable {
         self.retention = retention
     }
 
-    private var indexKey: StateKey { StateKey(sourceID, "reports") }
+    var indexKey: StateKey { StateKey(sourceID, "reports") }
+
+    /// What to do about a report document that cannot be read: removing it does not help (the
+    /// report then misses it), and it harms nothing else.
+    package static let damagedReportFix =
+        "Nothing was changed, and other runs' reports and the next runs are not affected. Restore the document from a backup to read this run's report; otherwise it is dropped with the oldest reports as newer runs' reports are kept."
+
+    /// What to do about an index of reports that cannot be read.
+    package static let damagedIndexFix =
+        "Nothing was changed. Restore it from a backup to read the reports it lists; the next run starts a new index, and the reports the damaged one lists can then no longer be read."
 
     func partKey(_ run: String, _ part: Int) -> StateKey { StateKey(sourceID, "report-\(run)-\(part)") }
 
@@ -68,8 +77,24 @@ package struct RunReportShelf: Sendable {
     func outcomesKey(_ run: String) -> StateKey { StateKey(sourceID, "report-\(run)-outcomes") }
     func errorsKey(_ run: String) -> StateKey { StateKey(sourceID, "report-\(run)-errors") }
 
+    /// The error with this advice when it is about what a document holds; an error about the
+    /// folder or the file itself (its permissions, its owner) keeps the store's advice.
+    package static func advising(_ error: SyncStateError, _ fix: String) -> SyncStateError {
+        guard error.code == .unreadable else { return error }
+        if let problem = error.underlying as? OwnerOnlyFile.Problem, problem.code != .damaged { return error }
+        var advised = error
+        advised.fix = fix
+        return advised
+    }
+
     /// The complete reports, oldest first.
-    package func entries() async throws -> [Entry] { try await allEntries().filter(\.complete) }
+    package func entries() async throws -> [Entry] {
+        do {
+            return try await allEntries().filter(\.complete)
+        } catch let error as SyncStateError {
+            throw Self.advising(error, Self.damagedIndexFix)
+        }
+    }
 
     /// Every entry of the index, except those no save could have written (a negative or absurd
     /// count would trap or loop in the code that removes or pages through them).
@@ -285,7 +310,11 @@ public struct RunReportRecords: AsyncSequence, Sendable {
                     if records.filter.matches(record) { return record }
                 }
                 guard nextPart < records.entry.parts else { return nil }
-                buffer = try await read(part: nextPart)
+                do {
+                    buffer = try await read(part: nextPart)
+                } catch let error as SyncStateError {
+                    throw RunReportShelf.advising(error, RunReportShelf.damagedReportFix)
+                }
                 position = 0
                 nextPart += 1
             }
@@ -294,20 +323,23 @@ public struct RunReportRecords: AsyncSequence, Sendable {
         private mutating func read(part: Int) async throws -> [RunReportRecord] {
             let shelf = records.shelf
             let key = shelf.partKey(records.entry.run, part)
+            let parts = records.entry.parts
             guard records.entry.format == 2 else {
-                guard let records = try await shelf.state.load([RunReportRecord].self, for: key) else { throw try await missing(part, key) }
+                guard let records = try await shelf.state.load([RunReportRecord].self, for: key) else { throw try await missing("part \(part + 1) of \(parts)", key) }
                 return records
             }
             while stringsRead <= part {
                 let stringsKey = shelf.stringsKey(records.entry.run, stringsRead)
-                guard let added = try await shelf.state.load([String].self, for: stringsKey) else { throw try await missing(stringsRead, stringsKey) }
+                guard let added = try await shelf.state.load([String].self, for: stringsKey) else {
+                    throw try await missing("the strings of part \(stringsRead + 1) of \(parts)", stringsKey)
+                }
                 if let naming = records.naming {
                     for (offset, string) in added.enumerated() where naming.contains(string) { named.insert(strings.count + offset) }
                 }
                 strings += added
                 stringsRead += 1
             }
-            guard let data = try await shelf.state.data(for: key) else { throw try await missing(part, key) }
+            guard let data = try await shelf.state.data(for: key) else { throw try await missing("part \(part + 1) of \(parts)", key) }
             let planned = try RunReportSavedForm.records(Array(data), strings: strings, key: key.description, naming: records.naming == nil ? nil : named)
             if outcomes == nil { try await readOutcomes() }
             let first = part * records.entry.recordsPerPart
@@ -315,7 +347,8 @@ public struct RunReportRecords: AsyncSequence, Sendable {
             let expected = Swift.min(records.entry.recordsPerPart, records.entry.records - part * records.entry.recordsPerPart)
             guard planned.count == expected else {
                 throw SyncStateError.unreadable(
-                    key: key.description, detail: "part \(part + 1) of the run's report holds \(planned.count) records where its index counts \(expected)")
+                    key: key.description,
+                    detail: "part \(part + 1) of \(parts) of the run's report holds \(planned.count) records where the index '\(shelf.indexKey)' counts \(expected) for it (one of the two is damaged)")
             }
             let outcomes = self.outcomes ?? []
             var result: [RunReportRecord] = []
@@ -332,32 +365,39 @@ public struct RunReportRecords: AsyncSequence, Sendable {
         private mutating func readOutcomes() async throws {
             let shelf = records.shelf
             let key = shelf.outcomesKey(records.entry.run)
-            guard let data = try await shelf.state.data(for: key) else { throw try await missing(records.entry.parts - 1, key) }
+            guard let data = try await shelf.state.data(for: key) else { throw try await missing("the outcomes", key) }
             let (read, errorCount) = try RunReportSavedForm.outcomes(Array(data), key: key.description)
+            guard read.count == records.entry.records else {
+                throw SyncStateError.unreadable(
+                    key: key.description,
+                    detail: "the run report's outcomes are \(read.count) where the index '\(shelf.indexKey)' counts \(records.entry.records) records (one of the two is damaged)")
+            }
             var errors: [RunReportSavedForm.RecordError] = []
             if errorCount > 0 {
                 let errorsKey = shelf.errorsKey(records.entry.run)
                 guard let saved = try await shelf.state.load([RunReportSavedForm.RecordError].self, for: errorsKey) else {
-                    throw try await missing(records.entry.parts - 1, errorsKey)
+                    throw try await missing("the errors", errorsKey)
+                }
+                guard saved.count == errorCount, saved.allSatisfy({ $0.position >= 0 && $0.position < read.count }) else {
+                    throw SyncStateError.unreadable(
+                        key: errorsKey.description,
+                        detail: "the run report's errors do not match its outcomes ('\(key)' counts \(errorCount) records with an error; this document holds \(saved.count), each must name one of the \(read.count) records)")
                 }
                 errors = saved
-            }
-            guard read.count == records.entry.records, errors.count == errorCount, errors.allSatisfy({ $0.position >= 0 && $0.position < read.count }) else {
-                throw SyncStateError.unreadable(key: key.description, detail: "the run report's outcomes do not match its records")
             }
             outcomes = read
             for error in errors { self.errors[error.position] = error }
         }
 
-        /// Why a part is missing: dropped by a newer run's report while it was read, or lost.
-        private func missing(_ part: Int, _ key: StateKey) async throws -> any Error {
+        /// Why a document of the report (`what`: "part 2 of 3", "the outcomes") is missing:
+        /// dropped by a newer run's report while it was read, or removed or lost.
+        private func missing(_ what: String, _ key: StateKey) async throws -> any Error {
             if let kept = try? await records.shelf.entries(), !kept.contains(where: { $0.run == records.entry.run }) {
                 return DirectoryServiceError(
                     .noReport, "The report of run '\(records.entry.run)' was dropped while it was read, for a newer run's report",
                     fix: "Keep more reports (Configuration.reports) to read older runs.")
             }
-            return SyncStateError.unreadable(
-                key: key.description, detail: "part \(part + 1) of \(records.entry.parts) of the run's report is missing (dropped by a newer run, or removed)")
+            return SyncStateError.unreadable(key: key.description, detail: "\(what) of the run's report cannot be found (removed, or lost)")
         }
     }
 

@@ -296,8 +296,66 @@ struct RunReportTests {
                 Issue.record("read a damaged report (\(key): \(text))")
             } catch let error as SyncStateError {
                 #expect("\(error)".contains("report"), "\(error)")
+                // Removing the document would not help: the advice is to restore it, or leave it.
+                #expect(error.fix == RunReportShelf.damagedReportFix, "\(error)")
             }
         }
+    }
+
+    @Test("a report's damage names the documents that disagree and the one missing, and advises what helps")
+    func damageNamed() async throws {
+        let state = InMemorySyncStateStore()
+        let shelf = RunReportShelf(state: state, sourceID: "contoso", retention: RunReportRetention())
+        let record = RunReportRecord(PreviewRecord(action: .create, objectKind: .user, subject: "a", code: "newInScope", reason: "in scope and not in the store"), outcome: .applied)
+        /// The error of reading the report after `damage`.
+        func reading(after damage: () async throws -> Void) async throws -> SyncStateError? {
+            try await shelf.save([record, record], run: "r")
+            try await damage()
+            do {
+                let entry = try #require(try await shelf.entries().last)
+                for try await _ in shelf.records(of: entry) {}
+                return nil
+            } catch let error as SyncStateError {
+                return error
+            }
+        }
+        // Outcomes one short of the records: both documents are named, neither blamed alone.
+        let short = try #require(try await reading { try await state.setData(Data(#"{"formatVersion":2,"value":[0,0]}"#.utf8), for: StateKey("contoso", "report-r-outcomes")) })
+        #expect(short.key == "contoso/report-r-outcomes")
+        #expect(short.detail.contains("outcomes are 1 where the index 'contoso/reports' counts 2 records"), "\(short)")
+        #expect(short.fix == RunReportShelf.damagedReportFix)
+        // The index (and the outcomes) counting more records than the part holds: the part and the index are named.
+        @Sendable func countThree() async throws {
+            let index = try await state.data(for: StateKey("contoso", "reports")) ?? Data()
+            let text = String(decoding: index, as: UTF8.self).replacingOccurrences(of: #""records":2"#, with: #""records":3"#)
+            try await state.setData(Data(text.utf8), for: StateKey("contoso", "reports"))
+            try await state.setData(Data(#"{"formatVersion":2,"value":[0,0,0,0]}"#.utf8), for: StateKey("contoso", "report-r-outcomes"))
+        }
+        let counted = try #require(try await reading(after: countThree))
+        #expect(counted.detail.contains("part 1 of 1 of the run's report holds 2 records where the index 'contoso/reports' counts 3"), "\(counted)")
+        // A missing document is named for what it is.
+        for (key, what) in [("report-r-0-strings", "the strings of part 1 of 1"), ("report-r-outcomes", "the outcomes"), ("report-r-0", "part 1 of 1")] {
+            let missing = try #require(try await reading { try await state.remove(StateKey("contoso", key)) })
+            #expect(missing.key == "contoso/\(key)")
+            #expect(missing.detail.contains("\(what) of the run's report cannot be found"), "\(missing)")
+            #expect(missing.fix == RunReportShelf.damagedReportFix)
+        }
+        // An index that cannot be read: restoring it keeps the reports it lists.
+        try await state.setData(Data("garbage".utf8), for: StateKey("contoso", "reports"))
+        do {
+            _ = try await shelf.entries()
+            Issue.record("read a garbage index")
+        } catch let error as SyncStateError {
+            #expect(error.key == "contoso/reports")
+            #expect(error.fix == RunReportShelf.damagedIndexFix)
+        }
+        // A file another user owns, or a write that failed, keeps the store's own advice.
+        let untrusted = SyncStateError.unreadable(key: "k", detail: "d", underlying: OwnerOnlyFile.Problem(.untrusted, path: "/s/x", "'/s/x' is not yours"))
+        #expect(RunReportShelf.advising(untrusted, "restore").fix == untrusted.fix)
+        let unwritable = SyncStateError.unwritable(key: "k", detail: "d")
+        #expect(RunReportShelf.advising(unwritable, "restore").fix == unwritable.fix)
+        let damaged = SyncStateError.unreadable(key: "k", detail: "d", underlying: OwnerOnlyFile.Problem(.damaged, path: "/s/x", "'/s/x' is damaged"))
+        #expect(RunReportShelf.advising(damaged, "restore").fix == "restore")
     }
 
     @Test("removing a source removes its reports")

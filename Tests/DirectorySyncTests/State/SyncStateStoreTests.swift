@@ -92,6 +92,14 @@ struct SyncStateStoreTests {
             await #expect(throws: SyncStateError.self, "byte \(position)") { try await store.load([String].self, for: key) }
             #expect(try Data(contentsOf: file) == damaged)
         }
+        // A document cut short: where the file ends, not where the document starts, is the damage.
+        try bytes.prefix(25).write(to: file)
+        do {
+            _ = try await store.load([String].self, for: key)
+            Issue.record("read a document cut short")
+        } catch let error as SyncStateError {
+            #expect(error.detail.contains("history.json' is cut short: it ends at byte 25, inside the document that starts at byte 0"), "\(error)")
+        }
         bytes = try JSONSerialization.data(withJSONObject: ["formatVersion": 1, "value": ["legacy"]] as [String: Any])
         try bytes.write(to: file)
         #expect(try await store.load([String].self, for: key) == ["legacy"])
