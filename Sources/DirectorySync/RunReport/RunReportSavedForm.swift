@@ -141,6 +141,11 @@ enum RunReportSavedForm {
         var parser = Parser(bytes: bytes)
         do {
             return try parser.records(strings, naming: naming)
+        } catch let unknown as UnknownString {
+            throw SyncStateError.unreadable(
+                key: key,
+                detail: "a record of this part (at byte \(parser.position) of its document) names string \(unknown.index), but the strings read with it hold \(strings.count)",
+                underlying: unknown)
         } catch {
             throw SyncStateError.unreadable(key: key, detail: "a run report part is damaged at byte \(parser.position) of its document")
         }
@@ -169,6 +174,11 @@ enum RunReportSavedForm {
     static func number(_ outcome: RunReportRecord.Outcome) -> Int { outcomeOrder.firstIndex(of: outcome)! }
 
     /// The error code and message of one record of a part (by its position in the part).
+    /// A record names a string beyond those its part is read with: the part, or its strings, changed.
+    struct UnknownString: Error {
+        var index: Int
+    }
+
     struct RecordError: Codable, Sendable {
         var position: Int
         var code: String?
@@ -227,13 +237,12 @@ enum RunReportSavedForm {
             guard fields.count <= 10, lists.count <= 2, lists.isEmpty || fields.count >= 9 else { throw Damaged() }
             if let naming, ![2, 3, 5, 6, 7].contains(where: { $0 < fields.count && fields[$0].map(naming.contains) == true }) { return nil }
             func string(_ field: Int) throws -> String? {
-                guard field < fields.count, let index = fields[field] else { return nil }
-                guard index < strings.count else { throw Damaged() }
-                return strings[index]
+                guard field < fields.count else { return nil }
+                return try lookUp(fields[field])
             }
             func lookUp(_ index: Int?) throws -> String? {
                 guard let index else { return nil }
-                guard index < strings.count else { throw Damaged() }
+                guard index < strings.count else { throw UnknownString(index: index) }
                 return strings[index]
             }
             guard let actionText = try string(0), let action = PreviewRecord.Action(rawValue: actionText),

@@ -77,11 +77,21 @@ package struct RunReportShelf: Sendable {
     func outcomesKey(_ run: String) -> StateKey { StateKey(sourceID, "report-\(run)-outcomes") }
     func errorsKey(_ run: String) -> StateKey { StateKey(sourceID, "report-\(run)-errors") }
 
-    /// The error with this advice when it is about what a document holds; an error about the
-    /// folder or the file itself (its permissions, its owner) keeps the store's advice.
+    /// What to do when a report document and the one that counts what it holds — the index,
+    /// unless `counter` names another — disagree: either may have changed.
+    package func mismatchFix(_ document: StateKey, countedBy counter: StateKey? = nil) -> String {
+        let other = counter.map { "'\($0)'" } ?? "the index '\(indexKey)', which lists every run's report"
+        return "Nothing was changed, and the next runs are not affected. Restore from a backup whichever of the two was changed — '\(document)', or \(other); otherwise this report is dropped with the oldest reports as newer runs' reports are kept."
+    }
+
+    /// The error with this advice in place of the general one when it is about what a document
+    /// holds (the shelf's own finding, a document that does not decode, or damage the store
+    /// found); any other error — the folder's or the file's permissions or owner, a store that
+    /// did not answer — and one with advice of its own keep theirs.
     package static func advising(_ error: SyncStateError, _ fix: String) -> SyncStateError {
-        guard error.code == .unreadable else { return error }
-        if let problem = error.underlying as? OwnerOnlyFile.Problem, problem.code != .damaged { return error }
+        guard error.code == .unreadable, error.fix == SyncStateError.unreadableFix,
+            error.underlying == nil || error.underlying is DecodingError || (error.underlying as? OwnerOnlyFile.Problem)?.code == .damaged
+        else { return error }
         var advised = error
         advised.fix = fix
         return advised
@@ -325,13 +335,15 @@ public struct RunReportRecords: AsyncSequence, Sendable {
             let key = shelf.partKey(records.entry.run, part)
             let parts = records.entry.parts
             guard records.entry.format == 2 else {
-                guard let records = try await shelf.state.load([RunReportRecord].self, for: key) else { throw try await missing("part \(part + 1) of \(parts)", key) }
+                guard let records = try await shelf.state.load([RunReportRecord].self, for: key) else {
+                    throw try await missing("part \(part + 1) of \(parts)", key, countedBy: shelf.indexKey)
+                }
                 return records
             }
             while stringsRead <= part {
                 let stringsKey = shelf.stringsKey(records.entry.run, stringsRead)
                 guard let added = try await shelf.state.load([String].self, for: stringsKey) else {
-                    throw try await missing("the strings of part \(stringsRead + 1) of \(parts)", stringsKey)
+                    throw try await missing("the strings of part \(stringsRead + 1) of \(parts)", stringsKey, countedBy: shelf.indexKey)
                 }
                 if let naming = records.naming {
                     for (offset, string) in added.enumerated() where naming.contains(string) { named.insert(strings.count + offset) }
@@ -339,16 +351,25 @@ public struct RunReportRecords: AsyncSequence, Sendable {
                 strings += added
                 stringsRead += 1
             }
-            guard let data = try await shelf.state.data(for: key) else { throw try await missing("part \(part + 1) of \(parts)", key) }
-            let planned = try RunReportSavedForm.records(Array(data), strings: strings, key: key.description, naming: records.naming == nil ? nil : named)
+            guard let data = try await shelf.state.data(for: key) else { throw try await missing("part \(part + 1) of \(parts)", key, countedBy: shelf.indexKey) }
+            let planned: [PreviewRecord?]
+            do {
+                planned = try RunReportSavedForm.records(Array(data), strings: strings, key: key.description, naming: records.naming == nil ? nil : named)
+            } catch var error as SyncStateError where error.underlying is RunReportSavedForm.UnknownString {
+                // The part, or the strings it is read with, changed.
+                error.fix = shelf.mismatchFix(key, countedBy: shelf.stringsKey(records.entry.run, part))
+                throw error
+            }
             if outcomes == nil { try await readOutcomes() }
             let first = part * records.entry.recordsPerPart
             // Each part holds what the index says: full parts, then the rest.
             let expected = Swift.min(records.entry.recordsPerPart, records.entry.records - part * records.entry.recordsPerPart)
             guard planned.count == expected else {
-                throw SyncStateError.unreadable(
+                var error = SyncStateError.unreadable(
                     key: key.description,
-                    detail: "part \(part + 1) of \(parts) of the run's report holds \(planned.count) records where the index '\(shelf.indexKey)' counts \(expected) for it (one of the two is damaged)")
+                    detail: "part \(part + 1) of \(parts) of the run's report holds \(Self.count(planned.count, "record")) where the index '\(shelf.indexKey)' counts \(expected) for it (one of the two was changed)")
+                error.fix = shelf.mismatchFix(key)
+                throw error
             }
             let outcomes = self.outcomes ?? []
             var result: [RunReportRecord] = []
@@ -365,23 +386,32 @@ public struct RunReportRecords: AsyncSequence, Sendable {
         private mutating func readOutcomes() async throws {
             let shelf = records.shelf
             let key = shelf.outcomesKey(records.entry.run)
-            guard let data = try await shelf.state.data(for: key) else { throw try await missing("the outcomes", key) }
+            guard let data = try await shelf.state.data(for: key) else { throw try await missing("the outcomes", key, countedBy: shelf.indexKey) }
             let (read, errorCount) = try RunReportSavedForm.outcomes(Array(data), key: key.description)
             guard read.count == records.entry.records else {
-                throw SyncStateError.unreadable(
+                var error = SyncStateError.unreadable(
                     key: key.description,
-                    detail: "the run report's outcomes are \(read.count) where the index '\(shelf.indexKey)' counts \(records.entry.records) records (one of the two is damaged)")
+                    detail: "the run report's outcomes document holds \(Self.count(read.count, "outcome")) where the index '\(shelf.indexKey)' counts \(Self.count(records.entry.records, "record")) (one of the two was changed)")
+                error.fix = shelf.mismatchFix(key)
+                throw error
             }
             var errors: [RunReportSavedForm.RecordError] = []
             if errorCount > 0 {
                 let errorsKey = shelf.errorsKey(records.entry.run)
                 guard let saved = try await shelf.state.load([RunReportSavedForm.RecordError].self, for: errorsKey) else {
-                    throw try await missing("the errors", errorsKey)
+                    throw try await missing("the errors", errorsKey, countedBy: key)
                 }
-                guard saved.count == errorCount, saved.allSatisfy({ $0.position >= 0 && $0.position < read.count }) else {
+                guard saved.count == errorCount else {
+                    var error = SyncStateError.unreadable(
+                        key: errorsKey.description,
+                        detail: "the run report's errors document holds \(Self.count(saved.count, "error")) where its outcomes '\(key)' count \(Self.count(errorCount, "record")) with an error (one of the two was changed)")
+                    error.fix = shelf.mismatchFix(errorsKey, countedBy: key)
+                    throw error
+                }
+                if let stray = saved.firstIndex(where: { $0.position < 0 || $0.position >= read.count }) {
                     throw SyncStateError.unreadable(
                         key: errorsKey.description,
-                        detail: "the run report's errors do not match its outcomes ('\(key)' counts \(errorCount) records with an error; this document holds \(saved.count), each must name one of the \(read.count) records)")
+                        detail: "error \(stray + 1) of the run report's errors names record \(saved[stray].position), outside the report's \(Self.count(read.count, "record")) (numbered from 0)")
                 }
                 errors = saved
             }
@@ -389,15 +419,22 @@ public struct RunReportRecords: AsyncSequence, Sendable {
             for error in errors { self.errors[error.position] = error }
         }
 
+        /// "1 record", "2 records".
+        private static func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
+
         /// Why a document of the report (`what`: "part 2 of 3", "the outcomes") is missing:
-        /// dropped by a newer run's report while it was read, or removed or lost.
-        private func missing(_ what: String, _ key: StateKey) async throws -> any Error {
+        /// dropped by a newer run's report while it was read; removed or lost; or never written,
+        /// and `counter` (the document that counts it) changed.
+        private func missing(_ what: String, _ key: StateKey, countedBy counter: StateKey) async throws -> any Error {
             if let kept = try? await records.shelf.entries(), !kept.contains(where: { $0.run == records.entry.run }) {
                 return DirectoryServiceError(
                     .noReport, "The report of run '\(records.entry.run)' was dropped while it was read, for a newer run's report",
                     fix: "Keep more reports (Configuration.reports) to read older runs.")
             }
-            return SyncStateError.unreadable(key: key.description, detail: "\(what) of the run's report cannot be found (removed, or lost)")
+            var error = SyncStateError.unreadable(
+                key: key.description, detail: "\(what) of the run's report cannot be found: it was removed or lost, or '\(counter)', which names it, was changed")
+            error.fix = records.shelf.mismatchFix(key, countedBy: counter == records.shelf.indexKey ? nil : counter)
+            return error
         }
     }
 

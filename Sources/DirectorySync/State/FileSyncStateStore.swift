@@ -71,9 +71,11 @@ public actor FileSyncStateStore: SyncStateStore {
         switch scan.end {
         case .clean where scan.payloads.count == 1: return scan.payloads[0]
         case .clean: throw OwnerOnlyFile.Problem(.damaged, path: url.path, "'\(url.path)' holds \(scan.payloads.count) records where one document belongs")
-        case .torn(let offset):
+        case .torn(let offset) where scan.payloads.isEmpty:
             throw OwnerOnlyFile.Problem(
-                .damaged, path: url.path, "'\(url.path)' is cut short: it ends at byte \(data.count), inside the document that starts at byte \(offset) (a document is written whole, so this is damage)")
+                .damaged, path: url.path, "'\(url.path)' is cut short: it is \(data.count) bytes long, and its document, from byte \(offset), is not whole (a document is written whole, so this is damage)")
+        case .torn(let offset):
+            throw OwnerOnlyFile.Problem(.damaged, path: url.path, "'\(url.path)' has \(data.count - offset) bytes after its document, from byte \(offset): a document is written whole, so this is damage")
         case .damaged(let offset, _, let reason): throw OwnerOnlyFile.Problem(.damaged, path: url.path, "'\(url.path)' is damaged at byte \(offset): \(reason)")
         }
     }

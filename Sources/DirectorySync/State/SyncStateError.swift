@@ -52,10 +52,12 @@ public struct SyncStateError: DirectorySyncError {
     ///   - underlying: The error that caused this one.
     /// - Returns: The error.
     public static func unreadable(key: String, detail: String, underlying: (any Error)? = nil) -> SyncStateError {
-        SyncStateError(
-            .unreadable, key: key, detail: "The state '\(key)' cannot be read: \(detail)",
-            fix: "Nothing was changed; correct or restore the file (removing it starts that state afresh).", underlying: underlying)
+        SyncStateError(.unreadable, key: key, detail: "The state '\(key)' cannot be read: \(detail)", fix: unreadableFix, underlying: underlying)
     }
+
+    /// The advice of ``unreadable(key:detail:underlying:)``; a reader that knows what the state
+    /// is for may give better advice in its place.
+    static let unreadableFix = "Nothing was changed; correct or restore the file (removing it starts that state afresh)."
 
     /// A document that cannot be written; the state saved before is kept.
     /// - Parameters:

@@ -296,8 +296,16 @@ struct RunReportTests {
                 Issue.record("read a damaged report (\(key): \(text))")
             } catch let error as SyncStateError {
                 #expect("\(error)".contains("report"), "\(error)")
-                // Removing the document would not help: the advice is to restore it, or leave it.
-                #expect(error.fix == RunReportShelf.damagedReportFix, "\(error)")
+                // Removing the document would not help: the advice is to restore it (or, where it
+                // disagrees with the index, or names strings beyond its strings', whichever of the
+                // two changed), or leave it.
+                let advice =
+                    switch (key, text.contains("999") || text.contains("[7,7,7,7,7]")) {
+                    case ("report-r-outcomes", _): shelf.mismatchFix(StateKey("contoso", key))
+                    case (_, true): shelf.mismatchFix(StateKey("contoso", key), countedBy: StateKey("contoso", "report-r-0-strings"))
+                    default: RunReportShelf.damagedReportFix
+                    }
+                #expect(error.fix == advice, "\(error)")
             }
         }
     }
@@ -311,8 +319,12 @@ struct RunReportTests {
         func reading(after damage: () async throws -> Void) async throws -> SyncStateError? {
             try await shelf.save([record, record], run: "r")
             try await damage()
+            let kept: [RunReportShelf.Entry] = try await shelf.entries()
+            guard let entry = kept.last else {
+                Issue.record("the report was not kept")
+                return nil
+            }
             do {
-                let entry = try #require(try await shelf.entries().last)
                 for try await _ in shelf.records(of: entry) {}
                 return nil
             } catch let error as SyncStateError {
@@ -322,24 +334,54 @@ struct RunReportTests {
         // Outcomes one short of the records: both documents are named, neither blamed alone.
         let short = try #require(try await reading { try await state.setData(Data(#"{"formatVersion":2,"value":[0,0]}"#.utf8), for: StateKey("contoso", "report-r-outcomes")) })
         #expect(short.key == "contoso/report-r-outcomes")
-        #expect(short.detail.contains("outcomes are 1 where the index 'contoso/reports' counts 2 records"), "\(short)")
-        #expect(short.fix == RunReportShelf.damagedReportFix)
+        #expect(short.detail.contains("outcomes document holds 1 outcome where the index 'contoso/reports' counts 2 records (one of the two was changed)"), "\(short)")
+        #expect(short.fix == shelf.mismatchFix(StateKey("contoso", "report-r-outcomes")))
+        #expect(short.fix.contains("'contoso/report-r-outcomes', or the index 'contoso/reports'"))
         // The index (and the outcomes) counting more records than the part holds: the part and the index are named.
-        @Sendable func countThree() async throws {
+        func countThree() async throws {
             let index = try await state.data(for: StateKey("contoso", "reports")) ?? Data()
             let text = String(decoding: index, as: UTF8.self).replacingOccurrences(of: #""records":2"#, with: #""records":3"#)
             try await state.setData(Data(text.utf8), for: StateKey("contoso", "reports"))
             try await state.setData(Data(#"{"formatVersion":2,"value":[0,0,0,0]}"#.utf8), for: StateKey("contoso", "report-r-outcomes"))
         }
         let counted = try #require(try await reading(after: countThree))
-        #expect(counted.detail.contains("part 1 of 1 of the run's report holds 2 records where the index 'contoso/reports' counts 3"), "\(counted)")
+        #expect(counted.detail.contains("part 1 of 1 of the run's report holds 2 records where the index 'contoso/reports' counts 3 for it"), "\(counted)")
+        #expect(counted.fix == shelf.mismatchFix(StateKey("contoso", "report-r-0")))
+        // The errors of a report with a failed write: missing, or naming a record it does not hold.
+        let failed = RunReportRecord(record.record, outcome: .failed, errorCode: "conflict", error: "taken")
+        let outcomes = StateKey("contoso", "report-r-outcomes")
+        let errors = StateKey("contoso", "report-r-errors")
+        for (damage, expected, advice) in [
+            (nil, "the errors of the run's report cannot be found: it was removed or lost, or 'contoso/report-r-outcomes', which names it, was changed",
+             shelf.mismatchFix(errors, countedBy: outcomes)),
+            (#"{"formatVersion":2,"value":[{"position":7,"code":"conflict","message":"taken"}]}"#, "error 1 of the run report's errors names record 7, outside the report's 2 records",
+             RunReportShelf.damagedReportFix),
+            (#"{"formatVersion":2,"value":[]}"#, "errors document holds 0 errors where its outcomes 'contoso/report-r-outcomes' count 1 record with an error",
+             shelf.mismatchFix(errors, countedBy: outcomes)),
+        ] {
+            try await shelf.save([record, failed], run: "r")
+            try await state.setData(damage.map { Data($0.utf8) }, for: StateKey("contoso", "report-r-errors"))
+            let entry = try #require(try await shelf.entries().last)
+            do {
+                for try await _ in shelf.records(of: entry) {}
+                Issue.record("read a report whose errors are damaged: \(damage ?? "removed")")
+            } catch let error as SyncStateError {
+                #expect(error.key == "contoso/report-r-errors" && error.detail.contains(expected), "\(error)")
+                #expect(error.fix == advice, "\(error)")
+            }
+        }
         // A missing document is named for what it is.
         for (key, what) in [("report-r-0-strings", "the strings of part 1 of 1"), ("report-r-outcomes", "the outcomes"), ("report-r-0", "part 1 of 1")] {
             let missing = try #require(try await reading { try await state.remove(StateKey("contoso", key)) })
             #expect(missing.key == "contoso/\(key)")
-            #expect(missing.detail.contains("\(what) of the run's report cannot be found"), "\(missing)")
-            #expect(missing.fix == RunReportShelf.damagedReportFix)
+            #expect(missing.detail.contains("\(what) of the run's report cannot be found: it was removed or lost, or 'contoso/reports', which names it, was changed"), "\(missing)")
+            #expect(missing.fix == shelf.mismatchFix(StateKey("contoso", key)))
         }
+        // A record naming a string its part is not read with: the part and its strings are named.
+        let unknown = try #require(
+            try await reading { try await state.setData(Data(#"{"formatVersion":2,"value":[[0,1,999,null,3],[0,1,2,null,3]]}"#.utf8), for: StateKey("contoso", "report-r-0")) })
+        #expect(unknown.detail.contains("names string 999, but the strings read with it hold"), "\(unknown)")
+        #expect(unknown.fix == shelf.mismatchFix(StateKey("contoso", "report-r-0"), countedBy: StateKey("contoso", "report-r-0-strings")))
         // An index that cannot be read: restoring it keeps the reports it lists.
         try await state.setData(Data("garbage".utf8), for: StateKey("contoso", "reports"))
         do {
@@ -356,6 +398,12 @@ struct RunReportTests {
         #expect(RunReportShelf.advising(unwritable, "restore").fix == unwritable.fix)
         let damaged = SyncStateError.unreadable(key: "k", detail: "d", underlying: OwnerOnlyFile.Problem(.damaged, path: "/s/x", "'/s/x' is damaged"))
         #expect(RunReportShelf.advising(damaged, "restore").fix == "restore")
+        // A store that did not answer, with advice of its own (etcd's), or with the general advice.
+        struct Unanswered: Error {}
+        let ownAdvice = SyncStateError(.unreadable, key: "k", detail: "d", fix: "Check that etcd answers.", underlying: Unanswered())
+        #expect(RunReportShelf.advising(ownAdvice, "restore").fix == "Check that etcd answers.")
+        let unanswered = SyncStateError.unreadable(key: "k", detail: "d", underlying: Unanswered())
+        #expect(RunReportShelf.advising(unanswered, "restore").fix == unanswered.fix)
     }
 
     @Test("removing a source removes its reports")

@@ -92,13 +92,18 @@ struct SyncStateStoreTests {
             await #expect(throws: SyncStateError.self, "byte \(position)") { try await store.load([String].self, for: key) }
             #expect(try Data(contentsOf: file) == damaged)
         }
-        // A document cut short: where the file ends, not where the document starts, is the damage.
-        try bytes.prefix(25).write(to: file)
-        do {
-            _ = try await store.load([String].self, for: key)
-            Issue.record("read a document cut short")
-        } catch let error as SyncStateError {
-            #expect(error.detail.contains("history.json' is cut short: it ends at byte 25, inside the document that starts at byte 0"), "\(error)")
+        // A document cut short, or followed by zero bytes: the message says which.
+        for (damaged, expected) in [
+            (bytes.prefix(25), "history.json' is cut short: it is 25 bytes long, and its document, from byte 0, is not whole"),
+            (bytes + Data(count: 4), "history.json' has 4 bytes after its document, from byte \(bytes.count)"),
+        ] {
+            try damaged.write(to: file)
+            do {
+                _ = try await store.load([String].self, for: key)
+                Issue.record("read a damaged document: \(expected)")
+            } catch let error as SyncStateError {
+                #expect(error.detail.contains(expected), "\(error)")
+            }
         }
         bytes = try JSONSerialization.data(withJSONObject: ["formatVersion": 1, "value": ["legacy"]] as [String: Any])
         try bytes.write(to: file)
