@@ -296,6 +296,11 @@ struct ExplainTextTests {
         #expect(lines.contains(""))
         #expect(lines.contains("  5 Last run     RUN12345 (onDemand, succeeded, 1970-01-01T00:00:00Z): its report is no longer kept."))
         #expect(lines.last?.hasPrefix("Warning: the lookups stopped at their bounds") == true)
+        // A report that cannot be read says why, not that it is no longer kept.
+        let damaged = ExplainCommand.text(
+            [Self.explanation(lastRun: .init(run: run, records: [], reportKept: false, reportProblem: "unreadable: The state 'contoso/reports' cannot be read"))],
+            source: Source(id: "contoso", name: "Contoso", domain: "contoso.com"))
+        #expect(damaged.contains("  5 Last run     RUN12345 (onDemand, succeeded, 1970-01-01T00:00:00Z): its report cannot be read: unreadable: The state 'contoso/reports' cannot be read"), "\(damaged)")
     }
 
     @Test("sync --user's text: on demand, where its report is, and what waits for a whole run")

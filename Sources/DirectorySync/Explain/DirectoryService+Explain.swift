@@ -69,9 +69,18 @@ extension DirectoryService {
              identities: explanation.directory.externalID.map { focused.identities(of: $0, kind: explanation.objectKind) } ?? [])
         }
         let shelf = RunReportShelf(state: state, sourceID: focused.plan.sourceID, retention: configuration.reports)
-        let kept = configuration.reports.maximumReports > 0 ? try await shelf.entries() : []
+        // A damaged index of reports leaves step 5 without records, not the explanation without steps.
+        var kept: [RunReportShelf.Entry] = []
+        var problem: String?
+        if configuration.reports.maximumReports > 0 {
+            do {
+                kept = try await shelf.entries()
+            } catch {
+                problem = String(describing: error)
+            }
+        }
         for index in explanations.indices {
-            explanations[index].lastRun = .init(run: fallback, records: [], reportKept: kept.contains { $0.run == fallback.id })
+            explanations[index].lastRun = .init(run: fallback, records: [], reportKept: kept.contains { $0.run == fallback.id }, reportProblem: problem)
         }
         var open = Set(explanations.indices)
         var naming: Set<String> = []
@@ -91,7 +100,8 @@ extension DirectoryService {
             } catch {
                 // A report that cannot be read (damaged, or dropped meanwhile): step 5 names that run
                 // as one whose report is not there to read, rather than guess from an older one.
-                for index in open { explanations[index].lastRun = .init(run: run, records: [], reportKept: false) }
+                let problem = error is SyncStateError ? String(describing: error) : nil
+                for index in open { explanations[index].lastRun = .init(run: run, records: [], reportKept: false, reportProblem: problem) }
                 open.removeAll()
                 break
             }

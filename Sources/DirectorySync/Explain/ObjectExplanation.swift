@@ -71,6 +71,9 @@ public struct ObjectExplanation: Hashable, Sendable, Encodable {
         /// Whether the run's report is kept and could be read (when not, ``records`` is empty and
         /// says nothing about what the run did).
         public var reportKept: Bool
+        /// Why the report could not be read — it, or the index of reports, is damaged — when that
+        /// is why ``reportKept`` is false (the error's description, with its advice); `nil` otherwise.
+        public var reportProblem: String? = nil
     }
 
     /// The source.
@@ -104,7 +107,7 @@ public struct ObjectExplanation: Hashable, Sendable, Encodable {
 
     private enum Key: String, CodingKey {
         case source, key, objectKind, directory, found, externalID, subject, detail, scope, inScope, conditions, path
-        case correlation, kind, identityID, related, action, records, lastRun, run, reportKept, requests, complete
+        case correlation, kind, identityID, related, action, records, lastRun, run, reportKept, reportProblem, requests, complete
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -133,6 +136,7 @@ public struct ObjectExplanation: Hashable, Sendable, Encodable {
             var run = container.nestedContainer(keyedBy: Key.self, forKey: .lastRun)
             try run.encode(lastRun.run, forKey: .run)
             try run.encode(lastRun.reportKept, forKey: .reportKept)
+            try run.encodeIfPresent(lastRun.reportProblem, forKey: .reportProblem)
             try run.encode(lastRun.records, forKey: .records)
         } else {
             try container.encodeNil(forKey: .lastRun)

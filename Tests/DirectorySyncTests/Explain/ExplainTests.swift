@@ -341,6 +341,27 @@ struct ExplainTests {
         #expect(last.records.isEmpty)
     }
 
+    @Test("a damaged report, or a damaged index of reports, leaves step 5 without records and says why; the explanation stands")
+    func lastRunWithDamagedReports() async throws {
+        let fixture = try await ExplainFixture(users: [user("u1", "a@contoso.com")])
+        let run = try await fixture.service.synchronize(fixture.id)
+        let part = StateKey(fixture.id, "report-\(run.id)-0")
+        try await fixture.state.setData(Data("not a report".utf8), for: part)
+        let damaged = try await fixture.explain(user: "a@contoso.com")
+        #expect(damaged.action != nil || damaged.correlation.identityID != nil, "steps 1–4 are there")
+        let last = try #require(damaged.lastRun)
+        #expect(last.run == run && !last.reportKept && last.records.isEmpty)
+        #expect(last.reportProblem?.contains("report-\(run.id)-0") == true, "\(last.reportProblem ?? "none")")
+        // The index itself: before, the whole explanation failed.
+        try await fixture.state.setData(Data("garbage".utf8), for: StateKey(fixture.id, "reports"))
+        let noIndex = try #require(try await fixture.explain(user: "a@contoso.com").lastRun)
+        #expect(noIndex.run == run && !noIndex.reportKept)
+        #expect(noIndex.reportProblem?.contains("/reports'") == true, "\(noIndex.reportProblem ?? "none")")
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(try await fixture.explain(user: "a@contoso.com"))) as? [String: Any]
+        let lastRun = try #require(json?["lastRun"] as? [String: Any])
+        #expect(Set(lastRun.keys) == ["run", "reportKept", "reportProblem", "records"])
+    }
+
     // MARK: JSON
 
     @Test("the JSON has the designed fields")

@@ -87,7 +87,9 @@ enum ExplainCommand {
             return lines
         }
         let run = "\(Terminal.safe(String(last.run.id.prefix(8)))) (\(last.run.trigger.rawValue), \(RunRecordText.outcome(last.run)), \(last.run.startedAt.shortText))"
-        if !last.reportKept {
+        if let problem = last.reportProblem {
+            step(5, "Last run", "\(run): its report cannot be read: \(Terminal.safe(problem))")
+        } else if !last.reportKept {
             step(5, "Last run", "\(run): its report is no longer kept.")
         } else if last.records.isEmpty {
             step(5, "Last run", "\(run): it did nothing to this \(explanation.objectKind.rawValue).")
