@@ -173,12 +173,12 @@ enum RunReportSavedForm {
     /// An outcome's saved number.
     static func number(_ outcome: RunReportRecord.Outcome) -> Int { outcomeOrder.firstIndex(of: outcome)! }
 
-    /// The error code and message of one record of a part (by its position in the part).
     /// A record names a string beyond those its part is read with: the part, or its strings, changed.
     struct UnknownString: Error {
         var index: Int
     }
 
+    /// The error code and message of one record of a part (by its position in the part).
     struct RecordError: Codable, Sendable {
         var position: Int
         var code: String?
