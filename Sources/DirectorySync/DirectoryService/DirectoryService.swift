@@ -296,8 +296,10 @@ public actor DirectoryService {
         defer { removing[id] = nil }
         do {
             try await removeSecrets(of: source)
+            // The runs whose reports an index replaced after damage no longer lists.
+            let runs = (try? await state.load([RunRecord].self, for: .history(id)))?.map(\.id) ?? []
             try await state.setData([StateKey.tracking(id), .mirror(id), .preview(id), .history(id), .pendingRemovals(id)].map { (key: $0, data: nil) }, fencedBy: claim)
-            try await RunReportShelf(state: state, sourceID: id, retention: configuration.reports).removeAll()
+            try await RunReportShelf(state: state, sourceID: id, retention: configuration.reports).removeAll(runs: runs)
             removing[id] = nil
             try await persist()
         } catch {

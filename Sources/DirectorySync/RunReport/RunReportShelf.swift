@@ -206,10 +206,42 @@ package struct RunReportShelf: Sendable {
         for entry in dropped { await removeParts(of: entry) }
     }
 
-    /// Removes every report of the source (its parts, then the index).
-    package func removeAll() async throws {
-        for entry in (try? await allEntries()) ?? [] { await removeParts(of: entry) }
+    /// Removes every report of the source (its parts, then the index) — also those of `runs`
+    /// (the source's history) that the index does not list: an index found damaged was replaced by
+    /// a new one, and the reports it listed were left where they were.
+    package func removeAll(runs: [String] = []) async throws {
+        let indexed = (try? await allEntries()) ?? []
+        for entry in indexed { await removeParts(of: entry) }
+        let listed = Set(indexed.map(\.run))
+        for run in Set(runs).subtracting(listed) {
+            // Parts are written from the first on, each with its strings.
+            var part = 0
+            while part < Self.maximumParts {
+                let records = await isPresent(partKey(run, part))
+                let strings = await isPresent(stringsKey(run, part))
+                // A store that did not answer: this part is removed too, and the search ends.
+                guard let records, let strings else {
+                    part += 1
+                    break
+                }
+                guard records || strings else { break }
+                part += 1
+            }
+            await removeParts(of: Entry(run: run, parts: part, records: 0, bytes: 0, recordsPerPart: 1, complete: false, format: 2))
+        }
         try await state.remove(indexKey)
+    }
+
+    /// Whether the document is there — one the file store finds damaged or untrusted is — or `nil`
+    /// when the store did not say.
+    private func isPresent(_ key: StateKey) async -> Bool? {
+        do {
+            return try await state.data(for: key) != nil
+        } catch let error as SyncStateError where error.underlying is OwnerOnlyFile.Problem {
+            return true
+        } catch {
+            return nil
+        }
     }
 
     /// The state store's envelope around a JSON array, written by hand.

@@ -406,18 +406,23 @@ struct RunReportTests {
         #expect(RunReportShelf.advising(unanswered, "restore").fix == unanswered.fix)
     }
 
-    @Test("removing a source removes its reports")
+    @Test("removing a source removes its reports, also those a damaged index no longer listed")
     func commitFailsAndRemoval() async throws {
         let state = InMemorySyncStateStore()
         let harness = try await ReportHarness(users: 30, state: state)
         let id = try await harness.readySource()
         _ = try await harness.service.synchronize(id)
-        for key in try await harness.service.history(id).map({ StateKey(id, "report-\($0.id)-0") }) {
-            #expect(try await state.data(for: key) != nil)
-        }
+        // The index damaged: the next run starts a new one, and the first run's report is left behind.
+        try await state.setData(Data("garbage".utf8), for: StateKey(id, "reports"))
+        _ = try await harness.service.synchronize(id, forceFullRead: true)
+        let runs = try await harness.service.history(id).map(\.id)
+        #expect(runs.count == 2)
+        let documents = runs.flatMap { run in ["report-\(run)-0", "report-\(run)-0-strings", "report-\(run)-outcomes"].map { StateKey(id, $0) } }
+        for key in documents { #expect(try await state.data(for: key) != nil, "\(key)") }
         try await harness.service.turnOff(id)
         try await harness.service.removeSource(id)
         #expect(try await state.data(for: StateKey(id, "reports")) == nil)
+        for key in documents { #expect(try await state.data(for: key) == nil, "\(key) left behind") }
     }
 
     @Test("a report whose write fails leaves no part behind, and a crash's leftovers are removed by the next save")
