@@ -296,10 +296,12 @@ public actor DirectoryService {
         defer { removing[id] = nil }
         do {
             try await removeSecrets(of: source)
-            // The runs whose reports an index replaced after damage no longer lists.
+            try await state.setData([StateKey.tracking(id), .mirror(id), .preview(id), .pendingRemovals(id)].map { (key: $0, data: nil) }, fencedBy: claim)
+            // The reports, those of runs an index replaced after damage no longer lists included;
+            // the history that names those runs goes last, so a removal tried again finds them.
             let runs = (try? await state.load([RunRecord].self, for: .history(id)))?.map(\.id) ?? []
-            try await state.setData([StateKey.tracking(id), .mirror(id), .preview(id), .history(id), .pendingRemovals(id)].map { (key: $0, data: nil) }, fencedBy: claim)
             try await RunReportShelf(state: state, sourceID: id, retention: configuration.reports).removeAll(runs: runs)
+            try await state.setData([(key: .history(id), data: nil)], fencedBy: claim)
             removing[id] = nil
             try await persist()
         } catch {

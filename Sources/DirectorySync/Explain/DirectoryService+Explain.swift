@@ -75,7 +75,7 @@ extension DirectoryService {
         if configuration.reports.maximumReports > 0 {
             do {
                 kept = try await shelf.entries()
-            } catch {
+            } catch let error as SyncStateError {
                 problem = String(describing: error)
             }
         }

@@ -71,8 +71,9 @@ public struct ObjectExplanation: Hashable, Sendable, Encodable {
         /// Whether the run's report is kept and could be read (when not, ``records`` is empty and
         /// says nothing about what the run did).
         public var reportKept: Bool
-        /// Why the report could not be read — it, or the index of reports, is damaged — when that
-        /// is why ``reportKept`` is false (the error's description, with its advice); `nil` otherwise.
+        /// Why the report could not be read — it, or the index of reports, is damaged, or the
+        /// state store did not answer — when that is why ``reportKept`` is false (the
+        /// ``SyncStateError``'s description, with its advice); `nil` otherwise.
         public var reportProblem: String? = nil
     }
 

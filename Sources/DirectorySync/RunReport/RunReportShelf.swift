@@ -31,7 +31,8 @@ public struct RunReportRetention: Hashable, Sendable {
 /// A report is indexed as incomplete, counting each part before it is written, and completed after
 /// its outcomes, so parts left by a crash (or a failed write, or a removal cut short) are found and
 /// removed by the next save; readers see complete reports only. The index is disposable: an
-/// unreadable one starts afresh (the parts it named are then left where they are).
+/// unreadable one starts afresh (the parts it named are then left where they are, until the
+/// source is removed: ``removeAll(runs:)``).
 package struct RunReportShelf: Sendable {
     /// One kept report.
     package struct Entry: Hashable, Codable, Sendable {
@@ -216,31 +217,41 @@ package struct RunReportShelf: Sendable {
         for run in Set(runs).subtracting(listed) {
             // Parts are written from the first on, each with its strings.
             var part = 0
+            var unreadableInARow = 0
+            let giveUpAfter = 8
             while part < Self.maximumParts {
-                let records = await isPresent(partKey(run, part))
-                let strings = await isPresent(stringsKey(run, part))
-                // A store that did not answer: this part is removed too, and the search ends.
-                guard let records, let strings else {
-                    part += 1
-                    break
-                }
-                guard records || strings else { break }
+                let found = [await presence(partKey(run, part)), await presence(stringsKey(run, part))]
+                guard !found.allSatisfy({ $0 == .absent }) else { break }
                 part += 1
+                // A store that did not answer, or that refuses every read: this part is removed
+                // too, and the search ends.
+                unreadableInARow = found.contains(.readable) ? 0 : unreadableInARow + 1
+                if found.contains(.unknown) || unreadableInARow == giveUpAfter { break }
             }
             await removeParts(of: Entry(run: run, parts: part, records: 0, bytes: 0, recordsPerPart: 1, complete: false, format: 2))
         }
         try await state.remove(indexKey)
     }
 
-    /// Whether the document is there — one the file store finds damaged or untrusted is — or `nil`
-    /// when the store did not say.
-    private func isPresent(_ key: StateKey) async -> Bool? {
+    /// Whether a document is there, as far as the store says.
+    private enum Presence {
+        case absent, readable
+        /// There, but damaged (or, in the file store, owned by another user).
+        case unreadable
+        /// The store did not say (it did not answer, or refused).
+        case unknown
+    }
+
+    /// Whether the document is there (``Presence``).
+    private func presence(_ key: StateKey) async -> Presence {
         do {
-            return try await state.data(for: key) != nil
-        } catch let error as SyncStateError where error.underlying is OwnerOnlyFile.Problem {
-            return true
+            return try await state.data(for: key) == nil ? .absent : .readable
+        } catch let error as SyncStateError where error.code == .unreadable {
+            guard let underlying = error.underlying else { return .unreadable }
+            guard let problem = underlying as? OwnerOnlyFile.Problem, problem.code == .damaged || problem.code == .untrusted else { return .unknown }
+            return .unreadable
         } catch {
-            return nil
+            return .unknown
         }
     }
 
@@ -285,7 +296,8 @@ package struct RunReportShelf: Sendable {
     /// part before it is written). Missing parts are no error, so a removal cut short is simply
     /// done again by the next save.
     private func removeParts(of entry: Entry) async {
-        for index in 0..<entry.parts {
+        // From the last: a removal cut short leaves the first parts, which `removeAll(runs:)` finds.
+        for index in (0..<entry.parts).reversed() {
             try? await state.remove(partKey(entry.run, index))
             if entry.format != nil { try? await state.remove(stringsKey(entry.run, index)) }
         }

@@ -425,6 +425,33 @@ struct RunReportTests {
         for key in documents { #expect(try await state.data(for: key) == nil, "\(key) left behind") }
     }
 
+    @Test("removing a source from a state folder removes every part of a report a replaced index no longer lists, a damaged part included")
+    func removalOfManyParts() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reports-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let state = try FileSyncStateStore(folder: folder)
+        let harness = try await ReportHarness(users: 30, configuration: .init(reports: RunReportRetention(recordsPerPart: 5)), state: state)
+        let id = try await harness.readySource()
+        let first = try await harness.service.synchronize(id)
+        let entry = try #require(try await RunReportShelf(state: state, sourceID: id, retention: RunReportRetention()).entries().last)
+        #expect(entry.run == first.id && entry.parts > 4, "\(entry.parts) parts")
+        // A part in the middle and its strings damaged on disk (their checksums fail), then the
+        // index: the next run starts a new index.
+        let sourceFolder = folder.appendingPathComponent(id.rawValue)
+        for name in ["report-\(first.id)-2", "report-\(first.id)-2-strings"] {
+            try Data("00000007 00000000 damaged\n".utf8).write(to: sourceFolder.appendingPathComponent("\(name).json"))
+            await #expect(throws: SyncStateError.self) { try await state.data(for: StateKey(id, name)) }
+        }
+        try await state.setData(Data("garbage".utf8), for: StateKey(id, "reports"))
+        _ = try await harness.service.synchronize(id, forceFullRead: true)
+        func reports() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: sourceFolder.path).filter { $0.hasPrefix("report-") } }
+        #expect(try reports().contains { $0.hasPrefix("report-\(first.id)-\(entry.parts - 1)") })
+        try await harness.service.turnOff(id)
+        try await harness.service.removeSource(id)
+        let left = try reports()
+        #expect(left.isEmpty, "\(left)")
+    }
+
     @Test("a report whose write fails leaves no part behind, and a crash's leftovers are removed by the next save")
     func noOrphans() async throws {
         let state = InMemorySyncStateStore()
