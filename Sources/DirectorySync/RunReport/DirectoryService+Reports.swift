@@ -70,7 +70,7 @@ extension DirectoryService {
             throw DirectoryServiceError(.noReport, "Run reports are turned off for this service", fix: "Set Configuration.reports.maximumReports to 1 or more to keep them.")
         }
         let shelf = RunReportShelf(state: state, sourceID: id, retention: configuration.reports)
-        guard let entry = try await shelf.entries().last(where: { $0.run == record.id }) else {
+        guard let entry = try await shelf.entry(of: record.id) else {
             throw DirectoryServiceError(
                 .noReport, "The report of run '\(record.id)' of '\(source.name)' is no longer kept",
                 fix: "Reports are kept for the last \(configuration.reports.maximumReports) runs within \(configuration.reports.maximumBytes >> 20) MiB (a host keeps more by raising Configuration.reports); the reports a damaged index listed are no longer found once a later run has started a new index.")

@@ -17,6 +17,9 @@ import Foundation
 /// in declaration order, then the number of records with an error), written in one go once the
 /// plan was applied, and, when there are any, their error codes and messages (`…-errors`).
 enum RunReportSavedForm {
+    /// The form's number, in each report's index entry (`format`).
+    static let version = 2
+
     /// Each string's index, and the strings added since the last part was written.
     struct Writer {
         private var indices: [String: Int] = [:]

@@ -110,11 +110,52 @@ package struct RunReportShelf: Sendable {
     /// Every entry of the index, except those no save could have written (a negative or absurd
     /// count would trap or loop in the code that removes or pages through them).
     private func allEntries() async throws -> [Entry] {
-        (try await state.load([Entry].self, for: indexKey) ?? []).filter { entry in
-            let (capacity, overflow) = entry.parts.multipliedReportingOverflow(by: entry.recordsPerPart)
-            return entry.parts >= 0 && entry.parts <= Self.maximumParts && entry.records >= 0 && entry.bytes >= 0 && entry.recordsPerPart >= 1
-                && (overflow || entry.records <= capacity)
+        (try await state.load([Entry].self, for: indexKey) ?? []).filter(Self.isPossible)
+    }
+
+    /// "1 record", "2 records".
+    static func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
+
+    /// Whether a save could have written the entry.
+    private static func isPossible(_ entry: Entry) -> Bool {
+        let (capacity, overflow) = entry.parts.multipliedReportingOverflow(by: entry.recordsPerPart)
+        return entry.parts >= 0 && entry.parts <= maximumParts && entry.records >= 0 && entry.bytes >= 0 && entry.recordsPerPart >= 1
+            && (overflow || entry.records <= capacity)
+    }
+
+    /// The complete report of one run, or `nil` when none is kept.
+    /// - Throws: ``SyncStateError`` when the index cannot be read, or its entry for the run is
+    ///   one no save writes (it is damaged: the report is not silently "no longer kept"), or is
+    ///   in a saved form newer than this version reads.
+    package func entry(of run: String) async throws -> Entry? {
+        let all: [Entry]
+        do {
+            all = try await state.load([Entry].self, for: indexKey) ?? []
+        } catch let error as SyncStateError {
+            throw Self.advising(error, Self.damagedIndexFix)
         }
+        guard let entry = all.last(where: { $0.run == run }) else { return nil }
+        guard Self.isPossible(entry) else {
+            var error = SyncStateError.unreadable(
+                key: indexKey.description,
+                detail: "its entry for run '\(run)' counts \(Self.count(entry.records, "record")) in \(Self.count(entry.parts, "part")) of \(entry.recordsPerPart): no save writes that")
+            error.fix = Self.damagedIndexFix
+            throw error
+        }
+        if let error = formError(entry) { throw error }
+        return entry.complete ? entry : nil
+    }
+
+    /// Why the entry's saved form cannot be read: one newer than this version reads, or one no
+    /// version writes (the index is damaged); `nil` for form 1 (no `format`) and the current form.
+    func formError(_ entry: Entry) -> SyncStateError? {
+        guard let format = entry.format, format != RunReportSavedForm.version else { return nil }
+        if format > RunReportSavedForm.version {
+            return SyncStateError.unsupportedFormatVersion(found: format, supported: RunReportSavedForm.version, key: indexKey.description)
+        }
+        var error = SyncStateError.unreadable(key: indexKey.description, detail: "its entry for run '\(entry.run)' names saved form \(format), which no version writes")
+        error.fix = Self.damagedIndexFix
+        return error
     }
 
     /// More parts than a report can have (a billion records in parts of 1,000).
@@ -136,7 +177,7 @@ package struct RunReportShelf: Sendable {
         for stale in index.filter({ !$0.complete || $0.run == run }) { await removeParts(of: stale) }
         index.removeAll { !$0.complete || $0.run == run }
         try await state.save(index, for: indexKey)
-        return Entry(run: run, parts: 0, records: 0, bytes: 0, recordsPerPart: retention.recordsPerPart, complete: false, format: 2)
+        return Entry(run: run, parts: 0, records: 0, bytes: 0, recordsPerPart: retention.recordsPerPart, complete: false, format: RunReportSavedForm.version)
     }
 
     /// Writes what was planned, part by part — while the plan is being applied. Before each part
@@ -228,7 +269,7 @@ package struct RunReportShelf: Sendable {
                 unreadableInARow = found.contains(.readable) ? 0 : unreadableInARow + 1
                 if found.contains(.unknown) || unreadableInARow == giveUpAfter { break }
             }
-            await removeParts(of: Entry(run: run, parts: part, records: 0, bytes: 0, recordsPerPart: 1, complete: false, format: 2))
+            await removeParts(of: Entry(run: run, parts: part, records: 0, bytes: 0, recordsPerPart: 1, complete: false, format: RunReportSavedForm.version))
         }
         try await state.remove(indexKey)
     }
@@ -378,7 +419,8 @@ public struct RunReportRecords: AsyncSequence, Sendable {
             let shelf = records.shelf
             let key = shelf.partKey(records.entry.run, part)
             let parts = records.entry.parts
-            guard records.entry.format == 2 else {
+            if let error = shelf.formError(records.entry) { throw error }
+            guard records.entry.format == RunReportSavedForm.version else {
                 guard let records = try await shelf.state.load([RunReportRecord].self, for: key) else {
                     throw try await missing("part \(part + 1) of \(parts)", key, countedBy: shelf.indexKey)
                 }
@@ -411,7 +453,7 @@ public struct RunReportRecords: AsyncSequence, Sendable {
             guard planned.count == expected else {
                 var error = SyncStateError.unreadable(
                     key: key.description,
-                    detail: "part \(part + 1) of \(parts) of the run's report holds \(Self.count(planned.count, "record")) where the index '\(shelf.indexKey)' counts \(expected) for it (one of the two was changed)")
+                    detail: "part \(part + 1) of \(parts) of the run's report holds \(RunReportShelf.count(planned.count, "record")) where the index '\(shelf.indexKey)' counts \(expected) for it (one of the two was changed)")
                 error.fix = shelf.mismatchFix(key)
                 throw error
             }
@@ -435,7 +477,7 @@ public struct RunReportRecords: AsyncSequence, Sendable {
             guard read.count == records.entry.records else {
                 var error = SyncStateError.unreadable(
                     key: key.description,
-                    detail: "the run report's outcomes document holds \(Self.count(read.count, "outcome")) where the index '\(shelf.indexKey)' counts \(Self.count(records.entry.records, "record")) (one of the two was changed)")
+                    detail: "the run report's outcomes document holds \(RunReportShelf.count(read.count, "outcome")) where the index '\(shelf.indexKey)' counts \(RunReportShelf.count(records.entry.records, "record")) (one of the two was changed)")
                 error.fix = shelf.mismatchFix(key)
                 throw error
             }
@@ -448,23 +490,20 @@ public struct RunReportRecords: AsyncSequence, Sendable {
                 guard saved.count == errorCount else {
                     var error = SyncStateError.unreadable(
                         key: errorsKey.description,
-                        detail: "the run report's errors document holds \(Self.count(saved.count, "error")) where its outcomes '\(key)' count \(Self.count(errorCount, "record")) with an error (one of the two was changed)")
+                        detail: "the run report's errors document holds \(RunReportShelf.count(saved.count, "error")) where its outcomes '\(key)' count \(RunReportShelf.count(errorCount, "record")) with an error (one of the two was changed)")
                     error.fix = shelf.mismatchFix(errorsKey, countedBy: key)
                     throw error
                 }
                 if let stray = saved.firstIndex(where: { $0.position < 0 || $0.position >= read.count }) {
                     throw SyncStateError.unreadable(
                         key: errorsKey.description,
-                        detail: "error \(stray + 1) of the run report's errors names record \(saved[stray].position), outside the report's \(Self.count(read.count, "record")) (numbered from 0)")
+                        detail: "error \(stray + 1) of the run report's errors names record \(saved[stray].position), outside the report's \(RunReportShelf.count(read.count, "record")) (numbered from 0)")
                 }
                 errors = saved
             }
             outcomes = read
             for error in errors { self.errors[error.position] = error }
         }
-
-        /// "1 record", "2 records".
-        private static func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
 
         /// Why a document of the report (`what`: "part 2 of 3", "the outcomes") is missing:
         /// dropped by a newer run's report while it was read; removed or lost; or never written,

@@ -382,6 +382,31 @@ struct RunReportTests {
             try await reading { try await state.setData(Data(#"{"formatVersion":2,"value":[[0,1,999,null,3],[0,1,2,null,3]]}"#.utf8), for: StateKey("contoso", "report-r-0")) })
         #expect(unknown.detail.contains("names string 999, but the strings read with it hold"), "\(unknown)")
         #expect(unknown.fix == shelf.mismatchFix(StateKey("contoso", "report-r-0"), countedBy: StateKey("contoso", "report-r-0-strings")))
+        // An index entry no save writes, or in a saved form no version writes or a newer one: the
+        // index is named, never a report "no longer kept" nor a part.
+        for (edit, check) in [
+            ((#""parts":1"#, #""parts":0"#), "its entry for run 'r' counts 2 records in 0 parts of 20000: no save writes that"),
+            ((#""format":2"#, #""format":1"#), "its entry for run 'r' names saved form 1, which no version writes"),
+            ((#""format":2"#, #""format":3"#), "format version 3"),
+        ] {
+            try await shelf.save([record, record], run: "r")
+            let index = try #require(try await state.data(for: StateKey("contoso", "reports")))
+            let text = String(decoding: index, as: UTF8.self)
+            #expect(text.contains(edit.0), "\(text)")
+            try await state.setData(Data(text.replacingOccurrences(of: edit.0, with: edit.1).utf8), for: StateKey("contoso", "reports"))
+            do {
+                _ = try await shelf.entry(of: "r")
+                Issue.record("read an index entry edited to \(edit.1)")
+            } catch let error as SyncStateError {
+                #expect(error.key == "contoso/reports" && "\(error)".contains(check), "\(error)")
+            }
+            // Read as a listed entry (as `explain` reads them), the form is refused the same way.
+            if edit.1.contains("format"), let listed = try await shelf.entries().last {
+                await #expect { for try await _ in shelf.records(of: listed) {} } throws: { "\($0)".contains(check) }
+            }
+        }
+        #expect(try await shelf.entry(of: "unknown") == nil)
+
         // An index that cannot be read: restoring it keeps the reports it lists.
         try await state.setData(Data("garbage".utf8), for: StateKey("contoso", "reports"))
         do {
