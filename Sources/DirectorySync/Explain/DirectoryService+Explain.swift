@@ -75,6 +75,8 @@ extension DirectoryService {
         if configuration.reports.maximumReports > 0 {
             do {
                 kept = try await shelf.entries()
+                // A run whose entry the list leaves out: damaged, or simply not kept.
+                if !kept.contains(where: { $0.run == fallback.id }) { _ = try await shelf.entry(of: fallback.id) }
             } catch let error as SyncStateError {
                 problem = String(describing: error)
             }

@@ -125,8 +125,9 @@ package struct RunReportShelf: Sendable {
 
     /// The complete report of one run, or `nil` when none is kept.
     /// - Throws: ``SyncStateError`` when the index cannot be read, or its entry for the run is
-    ///   one no save writes (it is damaged: the report is not silently "no longer kept"), or is
-    ///   in a saved form newer than this version reads.
+    ///   one no save writes — counts that do not fit, a saved form no version writes (the index is
+    ///   damaged: the report is not silently "no longer kept") — or is in a saved form newer than
+    ///   this version reads.
     package func entry(of run: String) async throws -> Entry? {
         let all: [Entry]
         do {
@@ -138,7 +139,7 @@ package struct RunReportShelf: Sendable {
         guard Self.isPossible(entry) else {
             var error = SyncStateError.unreadable(
                 key: indexKey.description,
-                detail: "its entry for run '\(run)' counts \(Self.count(entry.records, "record")) in \(Self.count(entry.parts, "part")) of \(entry.recordsPerPart): no save writes that")
+                detail: "its entry for run '\(run)' counts \(Self.count(entry.records, "record")) in \(Self.count(entry.parts, "part")) of \(Self.count(entry.recordsPerPart, "record")) each: no save writes that")
             error.fix = Self.damagedIndexFix
             throw error
         }
@@ -151,7 +152,10 @@ package struct RunReportShelf: Sendable {
     func formError(_ entry: Entry) -> SyncStateError? {
         guard let format = entry.format, format != RunReportSavedForm.version else { return nil }
         if format > RunReportSavedForm.version {
-            return SyncStateError.unsupportedFormatVersion(found: format, supported: RunReportSavedForm.version, key: indexKey.description)
+            return SyncStateError(
+                .unsupportedFormatVersion, key: indexKey.description,
+                detail: "The report of run '\(entry.run)' is saved in form \(format), but this version of DirectorySync reads up to form \(RunReportSavedForm.version)",
+                fix: "Upgrade DirectorySync.")
         }
         var error = SyncStateError.unreadable(key: indexKey.description, detail: "its entry for run '\(entry.run)' names saved form \(format), which no version writes")
         error.fix = Self.damagedIndexFix

@@ -352,6 +352,12 @@ struct ExplainTests {
         let last = try #require(damaged.lastRun)
         #expect(last.run == run && !last.reportKept && last.records.isEmpty)
         #expect(last.reportProblem?.contains("report-\(run.id)-0") == true, "\(last.reportProblem ?? "none")")
+        // The run's entry in the index edited to counts no save writes: the index is named.
+        let index = try #require(try await fixture.state.data(for: StateKey(fixture.id, "reports")))
+        let text = String(decoding: index, as: UTF8.self).replacingOccurrences(of: #""parts":1"#, with: #""parts":0"#)
+        try await fixture.state.setData(Data(text.utf8), for: StateKey(fixture.id, "reports"))
+        let edited = try #require(try await fixture.explain(user: "a@contoso.com").lastRun)
+        #expect(edited.reportProblem?.contains("its entry for run '\(run.id)'") == true, "\(edited.reportProblem ?? "none")")
         // The index itself: before, the whole explanation failed.
         try await fixture.state.setData(Data("garbage".utf8), for: StateKey(fixture.id, "reports"))
         let noIndex = try #require(try await fixture.explain(user: "a@contoso.com").lastRun)
