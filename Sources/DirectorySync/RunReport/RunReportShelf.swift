@@ -89,29 +89,28 @@ package struct RunReportShelf: Sendable {
     /// holds (the shelf's own finding, a document that does not decode, or damage the store
     /// found); any other error — the folder's or the file's permissions or owner, a store that
     /// did not answer — and one with advice of its own keep theirs.
-    package static func advising(_ error: SyncStateError, _ fix: String) -> SyncStateError {
+    package static func replacingGeneralAdvice(of error: SyncStateError, with fix: String) -> SyncStateError {
         guard error.code == .unreadable, error.fix == SyncStateError.unreadableFix,
             error.underlying == nil || error.underlying is DecodingError || (error.underlying as? OwnerOnlyFile.Problem)?.code == .damaged
         else { return error }
-        var advised = error
-        advised.fix = fix
-        return advised
+        return error.advising(fix)
     }
 
     /// The complete reports, oldest first.
-    package func entries() async throws -> [Entry] {
+    package func entries() async throws -> [Entry] { try await allEntries().filter(\.complete) }
+
+    /// Every entry of the index as saved; an index that cannot be read comes with the advice to restore it.
+    private func savedEntries() async throws -> [Entry] {
         do {
-            return try await allEntries().filter(\.complete)
+            return try await state.load([Entry].self, for: indexKey) ?? []
         } catch let error as SyncStateError {
-            throw Self.advising(error, Self.damagedIndexFix)
+            throw Self.replacingGeneralAdvice(of: error, with: Self.damagedIndexFix)
         }
     }
 
     /// Every entry of the index, except those no save could have written (a negative or absurd
     /// count would trap or loop in the code that removes or pages through them).
-    private func allEntries() async throws -> [Entry] {
-        (try await state.load([Entry].self, for: indexKey) ?? []).filter(Self.isPossible)
-    }
+    private func allEntries() async throws -> [Entry] { try await savedEntries().filter(Self.isPossible) }
 
     /// "1 record", "2 records".
     static func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
@@ -129,19 +128,12 @@ package struct RunReportShelf: Sendable {
     ///   damaged: the report is not silently "no longer kept") — or is in a saved form newer than
     ///   this version reads.
     package func entry(of run: String) async throws -> Entry? {
-        let all: [Entry]
-        do {
-            all = try await state.load([Entry].self, for: indexKey) ?? []
-        } catch let error as SyncStateError {
-            throw Self.advising(error, Self.damagedIndexFix)
-        }
-        guard let entry = all.last(where: { $0.run == run }) else { return nil }
+        guard let entry = try await savedEntries().last(where: { $0.run == run }) else { return nil }
         guard Self.isPossible(entry) else {
-            var error = SyncStateError.unreadable(
+            throw SyncStateError.unreadable(
                 key: indexKey.description,
-                detail: "its entry for run '\(run)' counts \(Self.count(entry.records, "record")) in \(Self.count(entry.parts, "part")) of \(Self.count(entry.recordsPerPart, "record")) each: no save writes that")
-            error.fix = Self.damagedIndexFix
-            throw error
+                detail: "its entry for run '\(run)' counts \(Self.count(entry.records, "record")) in \(Self.count(entry.parts, "part")) of \(Self.count(entry.recordsPerPart, "record")) each: no save writes that"
+            ).advising(Self.damagedIndexFix)
         }
         if let error = formError(entry) { throw error }
         return entry.complete ? entry : nil
@@ -157,9 +149,8 @@ package struct RunReportShelf: Sendable {
                 detail: "The report of run '\(entry.run)' is saved in form \(format), but this version of DirectorySync reads up to form \(RunReportSavedForm.version)",
                 fix: "Upgrade DirectorySync.")
         }
-        var error = SyncStateError.unreadable(key: indexKey.description, detail: "its entry for run '\(entry.run)' names saved form \(format), which no version writes")
-        error.fix = Self.damagedIndexFix
-        return error
+        return SyncStateError.unreadable(key: indexKey.description, detail: "its entry for run '\(entry.run)' names saved form \(format), which no version writes"
+            ).advising(Self.damagedIndexFix)
     }
 
     /// More parts than a report can have (a billion records in parts of 1,000).
@@ -412,7 +403,7 @@ public struct RunReportRecords: AsyncSequence, Sendable {
                 do {
                     buffer = try await read(part: nextPart)
                 } catch let error as SyncStateError {
-                    throw RunReportShelf.advising(error, RunReportShelf.damagedReportFix)
+                    throw RunReportShelf.replacingGeneralAdvice(of: error, with: RunReportShelf.damagedReportFix)
                 }
                 position = 0
                 nextPart += 1
@@ -445,21 +436,19 @@ public struct RunReportRecords: AsyncSequence, Sendable {
             let planned: [PreviewRecord?]
             do {
                 planned = try RunReportSavedForm.records(Array(data), strings: strings, key: key.description, naming: records.naming == nil ? nil : named)
-            } catch var error as SyncStateError where error.underlying is RunReportSavedForm.UnknownString {
+            } catch let error as SyncStateError where error.underlying is RunReportSavedForm.UnknownString {
                 // The part, or the strings it is read with, changed.
-                error.fix = shelf.mismatchFix(key, countedBy: shelf.stringsKey(records.entry.run, part))
-                throw error
+                throw error.advising(shelf.mismatchFix(key, countedBy: shelf.stringsKey(records.entry.run, part)))
             }
             if outcomes == nil { try await readOutcomes() }
             let first = part * records.entry.recordsPerPart
             // Each part holds what the index says: full parts, then the rest.
             let expected = Swift.min(records.entry.recordsPerPart, records.entry.records - part * records.entry.recordsPerPart)
             guard planned.count == expected else {
-                var error = SyncStateError.unreadable(
+                throw SyncStateError.unreadable(
                     key: key.description,
-                    detail: "part \(part + 1) of \(parts) of the run's report holds \(RunReportShelf.count(planned.count, "record")) where the index '\(shelf.indexKey)' counts \(expected) for it (one of the two was changed)")
-                error.fix = shelf.mismatchFix(key)
-                throw error
+                    detail: "part \(part + 1) of \(parts) of the run's report holds \(RunReportShelf.count(planned.count, "record")) where the index '\(shelf.indexKey)' counts \(expected) for it (one of the two was changed)"
+                ).advising(shelf.mismatchFix(key))
             }
             let outcomes = self.outcomes ?? []
             var result: [RunReportRecord] = []
@@ -479,11 +468,10 @@ public struct RunReportRecords: AsyncSequence, Sendable {
             guard let data = try await shelf.state.data(for: key) else { throw try await missing("the outcomes", key, countedBy: shelf.indexKey) }
             let (read, errorCount) = try RunReportSavedForm.outcomes(Array(data), key: key.description)
             guard read.count == records.entry.records else {
-                var error = SyncStateError.unreadable(
+                throw SyncStateError.unreadable(
                     key: key.description,
-                    detail: "the run report's outcomes document holds \(RunReportShelf.count(read.count, "outcome")) where the index '\(shelf.indexKey)' counts \(RunReportShelf.count(records.entry.records, "record")) (one of the two was changed)")
-                error.fix = shelf.mismatchFix(key)
-                throw error
+                    detail: "the run report's outcomes document holds \(RunReportShelf.count(read.count, "outcome")) where the index '\(shelf.indexKey)' counts \(RunReportShelf.count(records.entry.records, "record")) (one of the two was changed)"
+                ).advising(shelf.mismatchFix(key))
             }
             var errors: [RunReportSavedForm.RecordError] = []
             if errorCount > 0 {
@@ -492,11 +480,10 @@ public struct RunReportRecords: AsyncSequence, Sendable {
                     throw try await missing("the errors", errorsKey, countedBy: key)
                 }
                 guard saved.count == errorCount else {
-                    var error = SyncStateError.unreadable(
+                    throw SyncStateError.unreadable(
                         key: errorsKey.description,
-                        detail: "the run report's errors document holds \(RunReportShelf.count(saved.count, "error")) where its outcomes '\(key)' count \(RunReportShelf.count(errorCount, "record")) with an error (one of the two was changed)")
-                    error.fix = shelf.mismatchFix(errorsKey, countedBy: key)
-                    throw error
+                        detail: "the run report's errors document holds \(RunReportShelf.count(saved.count, "error")) where its outcomes '\(key)' count \(RunReportShelf.count(errorCount, "record")) with an error (one of the two was changed)"
+                    ).advising(shelf.mismatchFix(errorsKey, countedBy: key))
                 }
                 if let stray = saved.firstIndex(where: { $0.position < 0 || $0.position >= read.count }) {
                     throw SyncStateError.unreadable(
@@ -518,10 +505,9 @@ public struct RunReportRecords: AsyncSequence, Sendable {
                     .noReport, "The report of run '\(records.entry.run)' was dropped while it was read, for a newer run's report",
                     fix: "Keep more reports (Configuration.reports) to read older runs.")
             }
-            var error = SyncStateError.unreadable(
-                key: key.description, detail: "\(what) of the run's report cannot be found: it was removed or lost, or '\(counter)', which names it, was changed")
-            error.fix = records.shelf.mismatchFix(key, countedBy: counter == records.shelf.indexKey ? nil : counter)
-            return error
+            return SyncStateError.unreadable(
+                key: key.description, detail: "\(what) of the run's report cannot be found: it was removed or lost, or '\(counter)', which names it, was changed"
+            ).advising(records.shelf.mismatchFix(key, countedBy: counter == records.shelf.indexKey ? nil : counter))
         }
     }
 

@@ -56,8 +56,15 @@ public struct SyncStateError: DirectorySyncError {
     }
 
     /// The advice of ``unreadable(key:detail:underlying:)``; a reader that knows what the state
-    /// is for may give better advice in its place.
+    /// is for may give better advice in its place (``advising(_:)``).
     static let unreadableFix = "Nothing was changed; correct or restore the file (removing it starts that state afresh)."
+
+    /// The same error with this advice.
+    func advising(_ fix: String) -> SyncStateError {
+        var advised = self
+        advised.fix = fix
+        return advised
+    }
 
     /// A document that cannot be written; the state saved before is kept.
     /// - Parameters:

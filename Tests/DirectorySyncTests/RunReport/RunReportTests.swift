@@ -419,17 +419,17 @@ struct RunReportTests {
         }
         // A file another user owns, or a write that failed, keeps the store's own advice.
         let untrusted = SyncStateError.unreadable(key: "k", detail: "d", underlying: OwnerOnlyFile.Problem(.untrusted, path: "/s/x", "'/s/x' is not yours"))
-        #expect(RunReportShelf.advising(untrusted, "restore").fix == untrusted.fix)
+        #expect(RunReportShelf.replacingGeneralAdvice(of: untrusted, with: "restore").fix == untrusted.fix)
         let unwritable = SyncStateError.unwritable(key: "k", detail: "d")
-        #expect(RunReportShelf.advising(unwritable, "restore").fix == unwritable.fix)
+        #expect(RunReportShelf.replacingGeneralAdvice(of: unwritable, with: "restore").fix == unwritable.fix)
         let damaged = SyncStateError.unreadable(key: "k", detail: "d", underlying: OwnerOnlyFile.Problem(.damaged, path: "/s/x", "'/s/x' is damaged"))
-        #expect(RunReportShelf.advising(damaged, "restore").fix == "restore")
+        #expect(RunReportShelf.replacingGeneralAdvice(of: damaged, with: "restore").fix == "restore")
         // A store that did not answer, with advice of its own (etcd's), or with the general advice.
         struct Unanswered: Error {}
         let ownAdvice = SyncStateError(.unreadable, key: "k", detail: "d", fix: "Check that etcd answers.", underlying: Unanswered())
-        #expect(RunReportShelf.advising(ownAdvice, "restore").fix == "Check that etcd answers.")
+        #expect(RunReportShelf.replacingGeneralAdvice(of: ownAdvice, with: "restore").fix == "Check that etcd answers.")
         let unanswered = SyncStateError.unreadable(key: "k", detail: "d", underlying: Unanswered())
-        #expect(RunReportShelf.advising(unanswered, "restore").fix == unanswered.fix)
+        #expect(RunReportShelf.replacingGeneralAdvice(of: unanswered, with: "restore").fix == unanswered.fix)
     }
 
     @Test("removing a source removes its reports, also those a damaged index no longer listed")
