@@ -246,9 +246,12 @@ package struct RunReportShelf: Sendable {
     /// Removes every report of the source (its parts, then the index) — also those of `runs`
     /// (the source's history) that the index does not list: an index found damaged was replaced by
     /// a new one, and the reports it listed were left where they were.
+    /// - Throws: A document's removal that failed, once every removal was tried; the index is
+    ///   then kept, so removing again finds what is left.
     package func removeAll(runs: [String] = []) async throws {
         let indexed = (try? await allEntries()) ?? []
-        for entry in indexed { await removeParts(of: entry) }
+        var failure: (any Error)?
+        for entry in indexed { failure = await removeParts(of: entry) ?? failure }
         let listed = Set(indexed.map(\.run))
         for run in Set(runs).subtracting(listed) {
             // Parts are written from the first on, each with its strings.
@@ -264,8 +267,11 @@ package struct RunReportShelf: Sendable {
                 unreadableInARow = found.contains(.readable) ? 0 : unreadableInARow + 1
                 if found.contains(.unknown) || unreadableInARow == giveUpAfter { break }
             }
-            await removeParts(of: Entry(run: run, parts: part, records: 0, bytes: 0, recordsPerPart: 1, complete: false, format: RunReportSavedForm.version))
+            failure = await removeParts(of: Entry(run: run, parts: part, records: 0, bytes: 0, recordsPerPart: 1, complete: false, format: RunReportSavedForm.version)) ?? failure
         }
+        // A document that could not be removed keeps the index (and the caller the history that
+        // names its run): removing again finds it.
+        if let failure { throw failure }
         try await state.remove(indexKey)
     }
 
@@ -331,16 +337,26 @@ package struct RunReportShelf: Sendable {
     /// Removes a report's parts — every part its entry counts, complete or not (the index names a
     /// part before it is written). Missing parts are no error, so a removal cut short is simply
     /// done again by the next save.
-    private func removeParts(of entry: Entry) async {
+    /// - Returns: The first removal that failed, once every removal was tried (a save ignores it:
+    ///   the next one tries again; ``removeAll(runs:)`` throws it).
+    @discardableResult
+    private func removeParts(of entry: Entry) async -> (any Error)? {
+        var keys: [StateKey] = []
         // From the last: a removal cut short leaves the first parts, which `removeAll(runs:)` finds.
         for index in (0..<entry.parts).reversed() {
-            try? await state.remove(partKey(entry.run, index))
-            if entry.format != nil { try? await state.remove(stringsKey(entry.run, index)) }
+            keys.append(partKey(entry.run, index))
+            if entry.format != nil { keys.append(stringsKey(entry.run, index)) }
         }
-        if entry.format != nil {
-            try? await state.remove(outcomesKey(entry.run))
-            try? await state.remove(errorsKey(entry.run))
+        if entry.format != nil { keys += [outcomesKey(entry.run), errorsKey(entry.run)] }
+        var failure: (any Error)?
+        for key in keys {
+            do {
+                try await state.remove(key)
+            } catch {
+                failure = failure ?? error
+            }
         }
+        return failure
     }
 
     /// A kept report's records, read one part at a time as they are asked for.

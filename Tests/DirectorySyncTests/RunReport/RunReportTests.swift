@@ -473,6 +473,15 @@ struct RunReportTests {
         func reports() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: sourceFolder.path).filter { $0.hasPrefix("report-") } }
         #expect(try reports().contains { $0.hasPrefix("report-\(first.id)-\(entry.parts - 1)") })
         try await harness.service.turnOff(id)
+        // A document that cannot be removed (a folder in its place) fails the removal: the source,
+        // its history and what is left stay, and removing again finishes.
+        let blocker = sourceFolder.appendingPathComponent("report-\(first.id)-1.json")
+        try FileManager.default.removeItem(at: blocker)
+        try FileManager.default.createDirectory(at: blocker.appendingPathComponent("inside"), withIntermediateDirectories: true)
+        await #expect(throws: SyncStateError.self) { try await harness.service.removeSource(id) }
+        #expect(try await harness.service.history(id).map(\.id).contains(first.id))
+        #expect(try reports().contains { $0.hasPrefix("report-\(first.id)-1") })
+        try FileManager.default.removeItem(at: blocker)
         try await harness.service.removeSource(id)
         let left = try reports()
         #expect(left.isEmpty, "\(left)")
